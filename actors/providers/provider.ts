@@ -1,0 +1,43 @@
+/**
+ * What every provider offers: one completion call that returns text with its usage, cost,
+ * latency and provenance, or throws a `ProviderError` subclass the supervisor can act on.
+ */
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  /** True when the provider did not report usage and it was estimated from text length. */
+  estimated?: boolean;
+}
+
+export interface CompletionRequest {
+  /** Overrides the provider's default model. */
+  model?: string;
+  system?: string;
+  prompt: string;
+  temperature?: number;
+  maxTokens?: number;
+  /** Same key, same call: lets a provider or a transport de-duplicate a retried call. */
+  idempotencyKey?: string;
+  /** Who asks, for logs and scripted matching: `stage/agent`. */
+  caller?: string;
+}
+
+export interface CompletionResult {
+  text: string;
+  usage: Usage;
+  /** US dollars, from the provider's configured prices per million tokens; 0 when unpriced. */
+  costUsd: number;
+  latencyMs: number;
+  provider: string;
+  model: string;
+}
+
+export interface Provider {
+  /** The provider's id in the mission config. */
+  readonly id: string;
+  readonly kind: 'openai' | 'cli' | 'scripted' | 'simulated';
+  complete(request: CompletionRequest, signal?: AbortSignal): Promise<CompletionResult>;
+  /** Releases what the provider holds (HTTP agents, child processes). */
+  close?(): Promise<void>;
+}
