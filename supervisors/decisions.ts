@@ -1,0 +1,84 @@
+/**
+ * The supervisor's decisions as pure functions of the spec, the history and the time. The
+ * supervisor actor only applies what these return; the tables in test/supervisors test them.
+ */
+import type { AutoShutdown, Backoff, RestartType, Strategy } from './childSpec.js';
+
+/**
+ * Why a child ended. `normal`: it finished. `shutdown`: its supervisor stopped it. `error`: it
+ * crashed. `killed`: it ignored its shutdown and was killed. `budget_exceeded`: its budget is spent.
+ */
+export type ExitKind = 'normal' | 'shutdown' | 'error' | 'killed' | 'budget_exceeded';
+
+/**
+ * permanent restarts always, transient only after an abnormal exit, temporary never. No restart
+ * type restarts a child whose budget is spent: a restart cannot give back what was used.
+ */
+export function shouldRestart(restart: RestartType, exit: ExitKind): boolean {
+  if (exit === 'budget_exceeded') return false;
+  switch (restart) {
+    case 'permanent':
+      return true;
+    case 'transient':
+      return exit === 'error' || exit === 'killed';
+    case 'temporary':
+      return false;
+  }
+}
+
+/** OTP's restart history: the new restart plus those still within the period (now - t <= period). */
+export function addRestart(history: readonly number[], now: number, periodMs: number): number[] {
+  return [now, ...history.filter((t) => now - t <= periodMs)];
+}
+
+/** More restarts than `intensity` within the period: give up. */
+export function intensityExceeded(history: readonly number[], intensity: number): boolean {
+  return history.length > intensity;
+}
+
+/**
+ * The children a strategy takes down with the offender, in start order (offender included).
+ * The caller stops them in reverse order and starts the survivors in this order.
+ */
+export function restartGroup(strategy: Strategy, order: readonly string[], offender: string): string[] {
+  switch (strategy) {
+    case 'one_for_one':
+    case 'simple_one_for_one':
+      return [offender];
+    case 'one_for_all':
+      return [...order];
+    case 'rest_for_one': {
+      const i = order.indexOf(offender);
+      return i < 0 ? [offender] : order.slice(i);
+    }
+  }
+}
+
+/**
+ * Exponential backoff: minMs * 2^attempt capped at maxMs, then up to randomFactor of jitter on
+ * top (as Akka's BackoffSupervisor does, so that capped restarts still spread out).
+ * `attempt` is 0 for the first restart; `random` returns [0, 1).
+ */
+export function backoffDelay(backoff: Backoff, attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(backoff.maxMs, backoff.minMs * 2 ** Math.max(0, attempt));
+  const factor = backoff.randomFactor ?? 0;
+  return factor > 0 ? Math.round(base * (1 + random() * factor)) : base;
+}
+
+/** A child that ran quietly for resetAfterMs (default maxMs) starts its backoff from the bottom again. */
+export function backoffAttempt(backoff: Backoff, previousAttempt: number, ranForMs: number): number {
+  return ranForMs >= (backoff.resetAfterMs ?? backoff.maxMs) ? 0 : previousAttempt + 1;
+}
+
+/**
+ * auto_shutdown: with any_significant, the exit of one significant child that is not restarted
+ * ends the supervisor; with all_significant, the last such exit does.
+ */
+export function autoShutdownDue(
+  mode: AutoShutdown,
+  exitedSignificant: boolean,
+  significantStillAlive: number,
+): boolean {
+  if (!exitedSignificant || mode === 'never') return false;
+  return mode === 'any_significant' || significantStillAlive === 0;
+}

@@ -1,0 +1,36 @@
+export { BudgetNode, type BudgetLimits, type BudgetUsage, type Charge } from './budget.js';
+export {
+  flagDefaults,
+  normalizeChildSpec,
+  normalizeFlags,
+  SupervisorSpecError,
+  validateChildren,
+  type AutoShutdown,
+  type Backoff,
+  type ChildSpec,
+  type RestartType,
+  type Shutdown,
+  type StartContext,
+  type Strategy,
+  type SupervisorFlags,
+} from './childSpec.js';
+export { parseChildExit, SHUTDOWN_EVENT, type ShutdownEvent } from './childExit.js';
+export {
+  addRestart,
+  autoShutdownDue,
+  backoffAttempt,
+  backoffDelay,
+  intensityExceeded,
+  restartGroup,
+  shouldRestart,
+  type ExitKind,
+} from './decisions.js';
+export { createRuntime, nullSink, type EventSink, type MissionEvent, type SupervisionRuntime } from './runtime.js';
+export {
+  createSupervisor,
+  supervisorMachine,
+  type ChildExitedEvent,
+  type SupervisorEvent,
+  type SupervisorInput,
+} from './supervisor.js';
+export { SupervisorShutdownError, type DecisionRecord, type Phase, type SupervisorOutput } from './supervisorCore.js';

@@ -1,0 +1,36 @@
+/**
+ * What every supervisor in a tree shares: the clock, the logger, the mission's event sink and
+ * a random source for backoff jitter. Passed down through child inputs.
+ */
+import { pino, type Logger } from 'pino';
+import { systemClock, type Clock } from '../config/clock.js';
+
+/** A mission event: small, JSON-serializable, with a dotted type. */
+export interface MissionEvent {
+  type: string;
+  [key: string]: unknown;
+}
+
+/** Where mission events go: the event log when a mission runs, nowhere in a unit test. */
+export interface EventSink {
+  append(event: MissionEvent): void;
+}
+
+export const nullSink: EventSink = { append() {} };
+
+export interface SupervisionRuntime {
+  clock: Clock;
+  logger: Logger;
+  events: EventSink;
+  /** [0, 1); seeded in tests. */
+  random: () => number;
+}
+
+export function createRuntime(parts: Partial<SupervisionRuntime> = {}): SupervisionRuntime {
+  return {
+    clock: parts.clock ?? systemClock,
+    logger: parts.logger ?? pino({ level: 'silent' }),
+    events: parts.events ?? nullSink,
+    random: parts.random ?? Math.random,
+  };
+}

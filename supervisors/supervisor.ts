@@ -1,0 +1,174 @@
+/**
+ * The supervisor actor: an XState machine that feeds its children's exits, its timers and its
+ * requests to `SupervisorCore` and applies the effects it returns. Its state value shows the
+ * phase (starting, running, restarting, shuttingDown, stopped, failed) to the inspector.
+ * On giving up it stops its children and then fails, so its parent sees
+ * `xstate.error.actor.<id>` and decides in turn.
+ */
+import { createActor, enqueueActions, setup, type AnyActorLogic,
+  type AnyActorRef, type EventObject, type InspectionEvent, type Observer } from 'xstate';
+import { BudgetNode } from './budget.js';
+import { normalizeChildSpec, normalizeFlags, validateChildren, type ChildSpec, type SupervisorFlags } from './childSpec.js';
+import { parseChildExit, SHUTDOWN_EVENT, stopOrphans } from './childExit.js';
+import type { ExitKind } from './decisions.js';
+import { reportDecision } from './reportDecision.js';
+import type { SupervisionRuntime } from './runtime.js';
+import { SupervisorCore, type Effect, type Phase, type SupervisorOutput } from './supervisorCore.js';
+
+export interface SupervisorInput {
+  /** The supervisor's stable path, e.g. `mission/m1/stage/2`. */
+  name: string;
+  flags?: SupervisorFlags;
+  children: ChildSpec[];
+  runtime: SupervisionRuntime;
+  /** This subtree's budget node; a root without limits when absent. */
+  budget?: BudgetNode;
+  /** Send `supervisor.child.exited` to the parent for each child that ends by itself. */
+  notifyParent?: boolean;
+}
+
+/** Told to the parent (with notifyParent) when a child ends by itself. */
+export interface ChildExitedEvent {
+  type: 'supervisor.child.exited';
+  supervisor: string;
+  childId: string;
+  exit: ExitKind;
+  output?: unknown;
+  error?: string;
+}
+
+export type SupervisorEvent =
+  | { type: typeof SHUTDOWN_EVENT }
+  | { type: 'supervisor.startChild'; spec?: ChildSpec; input?: unknown }
+  | { type: 'supervisor.timer'; key: string }
+  | { type: 'supervisor.phase'; phase: Phase };
+
+interface SupervisorContext {
+  core: SupervisorCore;
+  self: { getSnapshot(): { children: Record<string, AnyActorRef | undefined> } };
+  input: SupervisorInput;
+  output?: SupervisorOutput;
+  failure?: Error;
+}
+
+/** The part of XState's action enqueuer that applying effects needs (its full generic type is not nameable here). */
+interface Enqueue {
+  (fn: () => void): void;
+  spawnChild(logic: AnyActorLogic, options: { id: string; input: unknown }): void;
+  stopChild(id: string): void;
+  sendTo(target: string, event: EventObject): void;
+  raise(event: SupervisorEvent, options?: { delay?: number; id?: string }): void;
+  cancel(id: string): void;
+  sendParent(event: EventObject): void;
+}
+
+function apply(effects: Effect[], ctx: SupervisorContext, anyEnqueue: unknown) {
+  const enqueue = anyEnqueue as Enqueue;
+  for (const e of effects) {
+    switch (e.type) {
+      case 'spawn':
+        enqueue.spawnChild(e.logic, { id: e.refId, input: e.input });
+        break;
+      case 'kill':
+        enqueue(() => stopOrphans(ctx.self.getSnapshot().children[e.refId]));
+        enqueue.stopChild(e.refId);
+        break;
+      case 'askShutdown':
+        enqueue.sendTo(e.refId, { type: SHUTDOWN_EVENT });
+        break;
+      case 'timer':
+        enqueue.raise({ type: 'supervisor.timer', key: e.key }, { delay: e.delayMs, id: `${ctx.input.name}#${e.key}` });
+        break;
+      case 'cancel':
+        enqueue.cancel(`${ctx.input.name}#${e.key}`);
+        break;
+      case 'report':
+        enqueue(() => reportDecision(ctx.input.runtime, e.record));
+        break;
+      case 'childExited':
+        if (ctx.input.notifyParent) {
+          const { type: _t, ...rest } = e;
+          enqueue.sendParent({ type: 'supervisor.child.exited', supervisor: ctx.input.name, ...rest } satisfies ChildExitedEvent as EventObject);
+        }
+        break;
+      case 'phase':
+        enqueue.raise({ type: 'supervisor.phase', phase: e.phase });
+        break;
+      case 'finish':
+        ctx.output = e.output;
+        break;
+      case 'fail':
+        ctx.failure = e.error;
+        break;
+    }
+  }
+}
+
+const isPhase = (phase: Phase) => ({ event }: { event: { type: string; phase?: Phase } }) => event.phase === phase;
+
+export const supervisorMachine = setup({
+  types: {
+    context: {} as SupervisorContext,
+    input: {} as SupervisorInput,
+    events: {} as SupervisorEvent,
+    output: {} as SupervisorOutput,
+  },
+}).createMachine({
+  id: 'supervisor',
+  context: ({ input, self }) => {
+    const flags = normalizeFlags(input.flags);
+    const budget = input.budget ?? BudgetNode.root(input.name, {}, input.runtime.clock);
+    return { core: new SupervisorCore(input.name, flags, budget, input.runtime), input, self };
+  },
+  entry: enqueueActions(({ context, enqueue }) => {
+    const flags = normalizeFlags(context.input.flags);
+    const specs = context.input.children.map((c, i) => normalizeChildSpec(c, `children[${i}]`));
+    validateChildren(flags, specs);
+    apply(context.core.init(specs), context, enqueue);
+  }),
+  initial: 'starting',
+  on: {
+    [SHUTDOWN_EVENT]: { actions: enqueueActions(({ context, enqueue }) => apply(context.core.shutdown(), context, enqueue)) },
+    'supervisor.startChild': {
+      actions: enqueueActions(({ context, event, enqueue }) => apply(context.core.startChild(event.spec, event.input), context, enqueue)),
+    },
+    'supervisor.timer': {
+      actions: enqueueActions(({ context, event, enqueue }) => apply(context.core.timer(event.key), context, enqueue)),
+    },
+    'supervisor.phase': [
+      { guard: isPhase('running'), target: '.running' },
+      { guard: isPhase('restarting'), target: '.restarting' },
+      { guard: isPhase('shuttingDown'), target: '.shuttingDown' },
+      { guard: isPhase('stopped'), target: '.stopped' },
+      { guard: isPhase('failed'), target: '.failed' },
+    ],
+    '*': {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        const exit = parseChildExit(event as { type: string });
+        if (exit) apply(context.core.childExited(exit.refId, exit.done, exit.payload), context, enqueue);
+      }),
+    },
+  },
+  states: {
+    starting: {},
+    running: {},
+    restarting: {},
+    shuttingDown: {},
+    stopped: { type: 'final' },
+    failed: {
+      entry: ({ context }) => {
+        throw context.failure;
+      },
+    },
+  },
+  output: ({ context }) => context.output ?? { reason: 'shutdown', results: {} },
+});
+
+export interface StartOptions {
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+}
+
+/** Create (not start) a root supervisor whose timers follow the runtime's clock. */
+export function createSupervisor(input: SupervisorInput, options: StartOptions = {}) {
+  return createActor(supervisorMachine, { input, clock: input.runtime.clock, inspect: options.inspect });
+}

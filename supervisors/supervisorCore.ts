@@ -1,0 +1,406 @@
+/**
+ * The supervisor's bookkeeping, free of XState: children in start order, the restart history,
+ * and a queue of operations (stop these, start that, end) that runs until it must wait for a
+ * child to stop or a backoff to pass. Every method returns the effects the actor must apply
+ * (spawn, ask to stop, kill, set a timer, report a decision); `supervisor.ts` applies them.
+ * Exits that arrive while an operation waits are decided at once and their operations queued,
+ * so a supervisor is never blocked and never loses an exit.
+ */
+import type { AnyActorLogic } from 'xstate';
+import { BudgetExceededError, SystemError, errorMessage } from '../config/errors.js';
+import type { BudgetNode } from './budget.js';
+import {
+  normalizeChildSpec,
+  type ChildSpec,
+  type NormalizedChildSpec,
+  type NormalizedFlags,
+  type StartContext,
+} from './childSpec.js';
+import {
+  addRestart,
+  autoShutdownDue,
+  backoffAttempt,
+  backoffDelay,
+  intensityExceeded,
+  restartGroup,
+  shouldRestart,
+  type ExitKind,
+} from './decisions.js';
+import type { SupervisionRuntime } from './runtime.js';
+
+export type Phase = 'starting' | 'running' | 'restarting' | 'shuttingDown' | 'stopped' | 'failed';
+
+export type ErrorContext = 'child_terminated' | 'shutdown' | 'shutdown_error' | 'start_error' | 'auto_shutdown';
+
+/** One decision, with OTP's report keys. */
+export interface DecisionRecord {
+  supervisor: string;
+  errorContext: ErrorContext;
+  reason: string;
+  offender?: { id: string; path: string; restart: string; type: string; restarts: number; error?: string };
+  action: 'restart' | 'no_restart' | 'remove' | 'shutdown' | 'kill';
+  group?: string[];
+  delayMs?: number;
+}
+
+export interface SupervisorOutput {
+  reason: 'shutdown' | 'auto_shutdown';
+  /** Output of each child that finished normally, by child id. */
+  results: Record<string, unknown>;
+}
+
+export type Effect =
+  | { type: 'spawn'; refId: string; childId: string; path: string; logic: AnyActorLogic; input: unknown }
+  | { type: 'kill'; refId: string }
+  | { type: 'askShutdown'; refId: string }
+  | { type: 'timer'; key: string; delayMs: number }
+  | { type: 'cancel'; key: string }
+  | { type: 'report'; record: DecisionRecord }
+  | { type: 'childExited'; childId: string; exit: ExitKind; output?: unknown; error?: string }
+  | { type: 'phase'; phase: Phase }
+  | { type: 'finish'; output: SupervisorOutput }
+  | { type: 'fail'; error: Error };
+
+/** A supervisor that gave up: too many restarts, or a child it could not start. */
+export class SupervisorShutdownError extends SystemError {
+  override name = 'SupervisorShutdownError';
+  constructor(
+    readonly supervisor: string,
+    readonly reason: string,
+    readonly offender: string | undefined,
+    cause?: unknown,
+  ) {
+    super(
+      `supervisor '${supervisor}' shut down: ${reason}` +
+        (offender ? ` (child '${offender}': ${errorMessage(cause)})` : ''),
+      { cause },
+    );
+  }
+}
+
+interface ChildRecord {
+  spec: NormalizedChildSpec;
+  status: 'pending' | 'running' | 'stopping' | 'terminated';
+  refId?: string;
+  restarts: number;
+  startedAt: number;
+  backoffAttempt: number;
+}
+
+type Op =
+  | { kind: 'stop'; ids: string[] }
+  | { kind: 'start'; id: string; delayMs: number }
+  | { kind: 'forget'; ids: string[] }
+  | { kind: 'end'; error?: Error; reason: SupervisorOutput['reason'] };
+
+type Waiting = { kind: 'stop'; remaining: Set<string> } | { kind: 'delay'; key: string } | null;
+
+export class SupervisorCore {
+  phase: Phase = 'starting';
+  private readonly children = new Map<string, ChildRecord>();
+  private readonly byRef = new Map<string, string>();
+  private history: number[] = [];
+  private ops: Op[] = [];
+  private waiting: Waiting = null;
+  private ending = false;
+  private template?: NormalizedChildSpec;
+  private nextRef = 0;
+  private nextTimer = 0;
+  private nextDynamic = 0;
+  private readonly results: Record<string, unknown> = {};
+  private out: Effect[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly flags: NormalizedFlags,
+    readonly budget: BudgetNode,
+    private readonly runtime: SupervisionRuntime,
+  ) {}
+
+  init(specs: readonly NormalizedChildSpec[]): Effect[] {
+    if (this.flags.strategy === 'simple_one_for_one') this.template = specs[0];
+    else for (const spec of specs) this.add(spec);
+    const wall = this.budget.wallTimeRemainingMs();
+    if (wall !== undefined) this.emit({ type: 'timer', key: 'walltime', delayMs: Math.max(0, wall) });
+    return this.pump();
+  }
+
+  /** A child added at run time: an instance of the template (simple_one_for_one), or a full spec. */
+  startChild(spec?: ChildSpec, input?: unknown): Effect[] {
+    if (this.ending) return [];
+    if (this.template) {
+      const id = String(this.nextDynamic++);
+      this.add({ ...this.template, id, start: { ...this.template.start, input: input ?? this.template.start.input } });
+    } else if (spec) {
+      const s = normalizeChildSpec(spec, `child '${spec.id}'`);
+      if (this.children.has(s.id)) throw new SupervisorShutdownError(this.name, `already_present: '${s.id}'`, undefined);
+      this.add(s);
+    }
+    return this.pump();
+  }
+
+  /** A child ended by itself (done or error) or after we asked it to stop. */
+  childExited(refId: string, done: boolean, payload: unknown): Effect[] {
+    const id = this.byRef.get(refId);
+    if (id === undefined) return [];
+    const rec = this.children.get(id)!;
+    this.byRef.delete(refId);
+    rec.refId = undefined;
+    this.emit({ type: 'kill', refId }); // removes the ended actor from XState's children
+    if (rec.status === 'stopping') {
+      rec.status = 'terminated';
+      this.emit({ type: 'cancel', key: `kill:${id}` });
+      this.stopped(id);
+      return this.pump();
+    }
+    rec.status = 'terminated';
+    const exit: ExitKind = done ? 'normal' : isBudgetError(payload) ? 'budget_exceeded' : 'error';
+    if (done) this.results[id] = payload;
+    if (this.ending || this.stopQueued(id)) return this.pump();
+    this.emit({
+      type: 'childExited',
+      childId: id,
+      exit,
+      output: done ? payload : undefined,
+      error: done ? undefined : errorMessage(payload),
+    });
+    this.decide(rec, exit, payload);
+    return this.pump();
+  }
+
+  timer(key: string): Effect[] {
+    if (key === 'walltime') {
+      const e = this.budget.exceeded();
+      if (e) this.giveUp('child_terminated', e, undefined);
+      else {
+        const left = this.budget.wallTimeRemainingMs();
+        if (left !== undefined) this.emit({ type: 'timer', key, delayMs: Math.max(1, left) });
+      }
+    } else if (key.startsWith('kill:')) {
+      const id = key.slice(5);
+      const rec = this.children.get(id);
+      if (rec?.status === 'stopping' && rec.refId !== undefined) {
+        this.report('shutdown_error', 'killed', rec, 'kill');
+        this.emit({ type: 'kill', refId: rec.refId });
+        this.byRef.delete(rec.refId);
+        rec.refId = undefined;
+        rec.status = 'terminated';
+        this.stopped(id);
+      }
+    } else if (this.waiting?.kind === 'delay' && this.waiting.key === key) {
+      this.waiting = null;
+    }
+    return this.pump();
+  }
+
+  /** Stop every child in reverse start order, then end normally. */
+  shutdown(reason: SupervisorOutput['reason'] = 'shutdown'): Effect[] {
+    this.end({ kind: 'end', reason });
+    return this.pump();
+  }
+
+  /** Children by id, for inspection and tests. */
+  snapshotChildren(): { id: string; status: ChildRecord['status']; restarts: number; refId?: string }[] {
+    return [...this.children.values()].map((c) => ({ id: c.spec.id, status: c.status, restarts: c.restarts, refId: c.refId }));
+  }
+
+  private add(spec: NormalizedChildSpec): void {
+    this.children.set(spec.id, { spec, status: 'pending', restarts: 0, startedAt: 0, backoffAttempt: -1 });
+    this.ops.push({ kind: 'start', id: spec.id, delayMs: 0 });
+  }
+
+  private decide(rec: ChildRecord, exit: ExitKind, payload: unknown): void {
+    const spent = this.budget.exceeded();
+    if (spent) return this.giveUp('child_terminated', spent, rec);
+    if (exit === 'budget_exceeded' && rec.spec.restart !== 'temporary') {
+      return this.giveUp('child_terminated', payload as Error, rec);
+    }
+    if (!shouldRestart(rec.spec.restart, exit)) {
+      const remove = rec.spec.restart === 'temporary' || this.template !== undefined;
+      this.report('child_terminated', exitReason(exit, payload), rec, remove ? 'remove' : 'no_restart');
+      if (remove) this.forget(rec.spec.id);
+      const alive = this.countSignificantAlive();
+      if (autoShutdownDue(this.flags.autoShutdown, rec.spec.significant, alive)) {
+        this.report('auto_shutdown', this.flags.autoShutdown, rec, 'shutdown');
+        this.end({ kind: 'end', reason: 'auto_shutdown' });
+      }
+      return;
+    }
+    const now = this.runtime.clock.now();
+    this.history = addRestart(this.history, now, this.flags.periodMs);
+    if (intensityExceeded(this.history, this.flags.intensity)) {
+      const err = new SupervisorShutdownError(this.name, 'reached_max_restart_intensity', rec.spec.id, payload);
+      return this.giveUp('shutdown', err, rec, 'reached_max_restart_intensity');
+    }
+    const order = [...this.children.keys()];
+    const group = restartGroup(this.flags.strategy, order, rec.spec.id);
+    let delayMs = 0;
+    if (rec.spec.backoff) {
+      rec.backoffAttempt = backoffAttempt(rec.spec.backoff, rec.backoffAttempt, now - rec.startedAt);
+      delayMs = backoffDelay(rec.spec.backoff, rec.backoffAttempt, this.runtime.random);
+    }
+    this.report('child_terminated', exitReason(exit, payload), rec, 'restart', { group, delayMs });
+    for (const id of [...group].reverse()) if (id !== rec.spec.id) this.ops.push({ kind: 'stop', ids: [id] });
+    const temporary = group.filter((id) => this.children.get(id)?.spec.restart === 'temporary' && id !== rec.spec.id);
+    if (temporary.length) this.ops.push({ kind: 'forget', ids: temporary });
+    let first = true;
+    for (const id of group) {
+      if (temporary.includes(id)) continue;
+      const r = this.children.get(id)!;
+      if (id === rec.spec.id) r.restarts++;
+      this.ops.push({ kind: 'start', id, delayMs: first ? delayMs : 0 });
+      first = false;
+    }
+    this.setPhase('restarting');
+  }
+
+  /** Stop everything and fail with `error`, reported with OTP's keys. */
+  private giveUp(ctx: ErrorContext, error: Error, rec: ChildRecord | undefined, reason = errorMessage(error)): void {
+    this.report(ctx, reason, rec, 'shutdown');
+    this.end({ kind: 'end', reason: 'shutdown', error });
+  }
+
+  private end(op: Extract<Op, { kind: 'end' }>): void {
+    if (this.ending) return;
+    this.ending = true;
+    this.ops = [];
+    if (this.waiting?.kind === 'delay') {
+      this.emit({ type: 'cancel', key: this.waiting.key });
+      this.waiting = null;
+    }
+    const alive = [...this.children.values()].filter((c) => c.status === 'running').map((c) => c.spec.id).reverse();
+    if (this.template) this.ops.push({ kind: 'stop', ids: alive });
+    else for (const id of alive) this.ops.push({ kind: 'stop', ids: [id] });
+    this.ops.push(op);
+    this.setPhase('shuttingDown');
+  }
+
+  private pump(): Effect[] {
+    while (!this.waiting && this.ops.length > 0) {
+      const op = this.ops.shift()!;
+      if (op.kind === 'stop') this.runStop(op.ids);
+      else if (op.kind === 'forget') op.ids.forEach((id) => this.forget(id));
+      else if (op.kind === 'start') this.runStart(op);
+      else {
+        this.setPhase(op.error ? 'failed' : 'stopped');
+        this.emit(op.error ? { type: 'fail', error: op.error } : { type: 'finish', output: { reason: op.reason, results: this.results } });
+      }
+    }
+    if (!this.waiting && this.ops.length === 0 && (this.phase === 'starting' || this.phase === 'restarting')) {
+      this.setPhase('running');
+    }
+    const out = this.out;
+    this.out = [];
+    return out;
+  }
+
+  private runStop(ids: string[]): void {
+    const remaining = new Set<string>();
+    for (const id of ids) {
+      const rec = this.children.get(id);
+      if (!rec || rec.status !== 'running' || rec.refId === undefined) continue;
+      if (rec.spec.shutdown === 'brutal_kill') {
+        this.emit({ type: 'kill', refId: rec.refId });
+        this.byRef.delete(rec.refId);
+        rec.refId = undefined;
+        rec.status = 'terminated';
+        continue;
+      }
+      rec.status = 'stopping';
+      remaining.add(id);
+      this.emit({ type: 'askShutdown', refId: rec.refId });
+      if (typeof rec.spec.shutdown === 'number') this.emit({ type: 'timer', key: `kill:${id}`, delayMs: rec.spec.shutdown });
+    }
+    if (remaining.size > 0) this.waiting = { kind: 'stop', remaining };
+  }
+
+  private runStart(op: Extract<Op, { kind: 'start' }>): void {
+    const rec = this.children.get(op.id);
+    if (!rec || rec.status === 'running' || rec.status === 'stopping') return;
+    const spent = this.budget.exceeded();
+    if (spent) return this.giveUp('start_error', spent, rec);
+    if (op.delayMs > 0) {
+      const key = `delay:${this.nextTimer++}`;
+      this.waiting = { kind: 'delay', key };
+      this.ops.unshift({ ...op, delayMs: 0 });
+      this.emit({ type: 'timer', key, delayMs: op.delayMs });
+      return;
+    }
+    const path = `${this.name}/${rec.spec.id}`;
+    const ctx: StartContext = {
+      path,
+      restarts: rec.restarts,
+      budget: this.budget.child(rec.spec.id, rec.spec.budget),
+      runtime: this.runtime,
+    };
+    let input: unknown;
+    try {
+      const i = rec.spec.start.input;
+      input = typeof i === 'function' ? (i as (c: StartContext) => unknown)(ctx) : i;
+    } catch (err) {
+      return this.giveUp('start_error', new SupervisorShutdownError(this.name, 'start_error', rec.spec.id, err), rec);
+    }
+    const refId = String(this.nextRef++);
+    rec.status = 'running';
+    rec.refId = refId;
+    rec.startedAt = this.runtime.clock.now();
+    this.byRef.set(refId, rec.spec.id);
+    this.emit({ type: 'spawn', refId, childId: rec.spec.id, path, logic: rec.spec.start.logic, input });
+  }
+
+  private stopped(id: string): void {
+    if (this.waiting?.kind !== 'stop') return;
+    this.waiting.remaining.delete(id);
+    if (this.waiting.remaining.size === 0) this.waiting = null;
+  }
+
+  private stopQueued(id: string): boolean {
+    return this.ops.some((op) => op.kind === 'stop' && op.ids.includes(id));
+  }
+
+  private forget(id: string): void {
+    this.children.delete(id);
+    this.budget.release(id);
+  }
+
+  private countSignificantAlive(): number {
+    let n = 0;
+    for (const c of this.children.values()) if (c.spec.significant && c.status !== 'terminated') n++;
+    return n;
+  }
+
+  private report(
+    errorContext: ErrorContext,
+    reason: string,
+    rec: ChildRecord | undefined,
+    action: DecisionRecord['action'],
+    extra: Partial<DecisionRecord> = {},
+  ): void {
+    const offender = rec && {
+      id: rec.spec.id,
+      path: `${this.name}/${rec.spec.id}`,
+      restart: rec.spec.restart,
+      type: rec.spec.type,
+      restarts: rec.restarts,
+    };
+    this.emit({ type: 'report', record: { supervisor: this.name, errorContext, reason, offender, action, ...extra } });
+  }
+
+  private setPhase(phase: Phase): void {
+    if (this.phase === phase) return;
+    this.phase = phase;
+    this.emit({ type: 'phase', phase });
+  }
+
+  private emit(e: Effect): void {
+    this.out.push(e);
+  }
+}
+
+function isBudgetError(e: unknown): e is BudgetExceededError {
+  return e instanceof BudgetExceededError || (typeof e === 'object' && e !== null && (e as { reason?: unknown }).reason === 'budget_exceeded');
+}
+
+function exitReason(exit: ExitKind, payload: unknown): string {
+  return exit === 'error' || exit === 'budget_exceeded' ? errorMessage(payload) : exit;
+}
