@@ -1,0 +1,210 @@
+/**
+ * The generic config loader: YAML or JSON text → `${ENV}` interpolation → a zod schema. Every
+ * problem becomes a `ConfigIssue` with a path and, when the parser can tell, a line; one
+ * `ConfigError` lists them all, so a user fixes a file in one pass.
+ *
+ * JSON goes through the YAML parser too (JSON is YAML 1.2 flow syntax), so its lines are known.
+ * A top-level `$schema` string is dropped before validation: editors use it to find the JSON
+ * Schema (see `toJsonSchema`), it is not configuration.
+ */
+import { readFile } from 'node:fs/promises';
+import { getSystemErrorMap } from 'node:util';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, type ConfigIssue } from './errors.js';
+import { interpolateEnv, type Env, type PathIssue, type ValuePath } from './interpolate.js';
+
+export interface LoadOptions {
+  /** Variables for `${NAME}`. @default process.env */
+  readonly env?: Env;
+}
+
+/** Reads `file` and parses it with `parseConfigText`. Throws `ConfigError`, also when unreadable. */
+export async function loadConfigFile<S extends z.ZodType>(file: string, schema: S, options?: LoadOptions): Promise<z.output<S>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, [{ path: '', message: `cannot read file: ${readErrorMessage(err)}` }], { cause: err });
+  }
+  return parseConfigText(text, file, schema, options);
+}
+
+/** Parses YAML or JSON `text` (named `file` in messages) and validates it. Throws `ConfigError`. */
+export function parseConfigText<S extends z.ZodType>(text: string, file: string, schema: S, options?: LoadOptions): z.output<S> {
+  if (text.trim() === '') throw new ConfigError(file, [{ path: '', message: 'file is empty' }]);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const lineAt = (offset: number): number => lineCounter.linePos(offset).line;
+  if (doc.errors.length > 0) {
+    const issues = doc.errors.map((e) => ({ path: '', message: `not valid YAML: ${e.message.split('\n')[0]}`, line: lineAt(e.pos[0]) }));
+    throw new ConfigError(file, issues);
+  }
+  if (doc.contents === null) throw new ConfigError(file, [{ path: '', message: 'file is empty' }]);
+  if (!isMap(doc.contents)) {
+    throw new ConfigError(file, [{ path: '', message: 'expected a mapping at the top level', line: lineOf(doc, [], lineAt) }]);
+  }
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (err) {
+    throw new ConfigError(file, [{ path: '', message: `not valid YAML: ${err instanceof Error ? err.message : String(err)}` }], { cause: err });
+  }
+  const { value, issues: envIssues } = interpolateEnv(withoutSchemaKey(raw), options?.env ?? process.env);
+  const result = schema.safeParse(value, { error: zodMessage });
+  const envPaths = new Set(envIssues.map((i) => formatPath(i.path)));
+  // an unset variable became '' and may fail the schema too: report the cause, not the echo
+  const schemaIssues = result.success ? [] : result.error.issues.flatMap(splitUnknownKeys).filter((i) => !envPaths.has(formatPath(i.path)));
+  const all = [...envIssues, ...schemaIssues].map((i) => toConfigIssue(i, doc, lineAt));
+  if (all.length > 0) throw new ConfigError(file, sortByLine(all), result.success ? undefined : { cause: result.error });
+  return result.data as z.output<S>;
+}
+
+/** `['stages', 0, 'agents']` → `stages[0].agents`; keys that are not plain words are quoted. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(String(seg))) out += out === '' ? String(seg) : `.${String(seg)}`;
+    else out += `[${JSON.stringify(String(seg))}]`;
+  }
+  return out;
+}
+
+function toConfigIssue(issue: PathIssue, doc: Document, lineAt: (offset: number) => number): ConfigIssue {
+  const line = lineOf(doc, issue.path, lineAt);
+  return line === undefined ? { path: formatPath(issue.path), message: issue.message } : { path: formatPath(issue.path), message: issue.message, line };
+}
+
+/**
+ * The line where `path` is written: a mapping entry's key line (so `agents:` is blamed, not the
+ * first item under it), a sequence item's own line; a path that does not exist (a missing
+ * field) falls back to its nearest existing ancestor.
+ */
+function lineOf(doc: Document, path: ValuePath, lineAt: (offset: number) => number): number | undefined {
+  let node: unknown = doc.contents;
+  let offset = (node as Node | null)?.range?.[0];
+  for (const seg of path) {
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node)) {
+      const pair = node.items.find((p) => String(isScalar(p.key) ? p.key.value : p.key) === String(seg));
+      if (pair === undefined) break;
+      node = pair.value;
+      offset = (pair.key as Node | null)?.range?.[0] ?? offset;
+    } else if (isSeq(node) && typeof seg === 'number' && node.items[seg] !== undefined) {
+      node = node.items[seg];
+      offset = (node as Node).range?.[0] ?? offset;
+    } else break;
+  }
+  return offset === undefined ? undefined : lineAt(offset);
+}
+
+/** zod reports all unknown keys of an object in one issue; we want one per key, at its line. */
+function splitUnknownKeys(issue: z.core.$ZodIssue): PathIssue[] {
+  const path = issue.path.filter((seg): seg is string | number => typeof seg !== 'symbol');
+  if (issue.code !== 'unrecognized_keys') return [{ path, message: issue.message }];
+  return issue.keys.map((key) => ({ path: [...path, key], message: 'unknown key' }));
+}
+
+function sortByLine(issues: ConfigIssue[]): ConfigIssue[] {
+  return issues
+    .map((issue, index) => ({ issue, index }))
+    .sort((a, b) => (a.issue.line ?? Infinity) - (b.issue.line ?? Infinity) || a.index - b.index)
+    .map((x) => x.issue);
+}
+
+function withoutSchemaKey(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || !('$schema' in value)) return value;
+  const { $schema, ...rest } = value as Record<string, unknown>;
+  return typeof $schema === 'string' ? rest : value;
+}
+
+function readErrorMessage(err: unknown): string {
+  const errno = (err as NodeJS.ErrnoException | undefined)?.errno;
+  const known = typeof errno === 'number' ? getSystemErrorMap().get(errno)?.[1] : undefined;
+  return known ?? (err instanceof Error ? err.message : String(err));
+}
+
+/**
+ * zod 4's default messages (`Invalid input: expected string, received number`) rewritten to
+ * read as the tail of `path: message`. Only reached when the schema set no message of its own,
+ * so `.min(1, 'expected at least 1 agent')` passes through unchanged.
+ */
+function zodMessage(issue: z.core.$ZodRawIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.input === undefined) return 'required';
+      if (typeof issue.input === 'number' && (issue.expected === 'int' || !Number.isFinite(issue.input))) {
+        return `expected ${typeName(issue.expected)}, received ${issue.input}`;
+      }
+      return `expected ${typeName(issue.expected)}, received ${received(issue.input)}`;
+    case 'invalid_value':
+      return issue.values.length === 1 ? `expected ${quote(issue.values[0])}` : `expected one of ${issue.values.map(quote).join(' | ')}`;
+    case 'too_small':
+      return `expected ${issue.exact ? 'exactly' : issue.inclusive ? 'at least' : 'more than'} ${sized(issue.origin, issue.minimum)}`;
+    case 'too_big':
+      return `expected ${issue.exact ? 'exactly' : issue.inclusive ? 'at most' : 'less than'} ${sized(issue.origin, issue.maximum)}`;
+    case 'invalid_format':
+      return formatMessage(issue);
+    case 'not_multiple_of':
+      return `expected a multiple of ${issue.divisor}`;
+    case 'unrecognized_keys':
+      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map(quote).join(', ')}`;
+    case 'invalid_key':
+      return `invalid key in ${issue.origin}`;
+    case 'invalid_element':
+      return `invalid value in ${issue.origin}`;
+    case 'invalid_union':
+      return unionMessage(issue);
+    default:
+      return 'invalid value';
+  }
+}
+
+function unionMessage(issue: z.core.$ZodRawIssue<z.core.$ZodIssueInvalidUnion>): string {
+  if (issue.inclusive === false) return 'matches more than one allowed form';
+  if (issue.discriminator !== undefined && issue.options !== undefined) {
+    return `expected ${issue.discriminator} to be one of ${issue.options.map(quote).join(' | ')}`;
+  }
+  // `z.union([z.string(), z.number()])`: name the alternatives when each failed on the value itself
+  const alternatives = issue.errors.map((branch) => {
+    const only = branch.length === 1 && branch[0]?.path.length === 0 ? branch[0] : undefined;
+    if (only?.code === 'invalid_type') return typeName(only.expected);
+    if (only?.code === 'invalid_value') return only.values.map(quote).join(' | ');
+    return undefined;
+  });
+  if (alternatives.length === 0 || alternatives.includes(undefined)) return 'does not match any allowed form';
+  return `expected ${alternatives.join(' | ')}, received ${received(issue.input)}`;
+}
+
+function formatMessage(issue: z.core.$ZodRawIssue<z.core.$ZodIssueInvalidStringFormat>): string {
+  const extra = issue as Record<string, unknown>;
+  switch (issue.format) {
+    case 'regex': return `expected a string matching ${issue.pattern ?? 'the pattern'}`;
+    case 'starts_with': return `expected a string starting with ${quote(extra['prefix'])}`;
+    case 'ends_with': return `expected a string ending with ${quote(extra['suffix'])}`;
+    case 'includes': return `expected a string including ${quote(extra['includes'])}`;
+    default: return `expected a valid ${issue.format}`;
+  }
+}
+
+function sized(origin: string, n: number | bigint): string {
+  const unit = origin === 'string' ? 'character' : origin === 'array' || origin === 'set' ? 'item' : origin === 'map' ? 'entry' : '';
+  if (unit === '') return String(n);
+  const plural = n === 1 || n === 1n ? unit : unit === 'entry' ? 'entries' : `${unit}s`;
+  return `${String(n)} ${plural}`;
+}
+
+function typeName(expected: string): string {
+  return expected === 'int' ? 'integer' : expected;
+}
+
+function received(input: unknown): string {
+  if (input === null) return 'null';
+  if (Array.isArray(input)) return 'array';
+  return typeof input;
+}
+
+function quote(value: unknown): string {
+  return typeof value === 'string' ? `'${value}'` : String(value);
+}
