@@ -1,0 +1,201 @@
+/**
+ * Provider failures: one class per failure mode, each with the provider's id, a `kind` the
+ * supervisor switches on and whether the same call may succeed if retried. Errors cross transports
+ * as JSON, so each one serializes to a plain object and deserializes back to its own class.
+ */
+import { z } from 'zod';
+import { SystemError } from '../../config/errors.js';
+
+export const providerErrorKinds = [
+  'timeout',
+  'rate_limit',
+  'server',
+  'malformed',
+  'crash',
+  'aborted',
+  'exit',
+  'output_cap',
+  'spawn',
+] as const;
+export type ProviderErrorKind = (typeof providerErrorKinds)[number];
+
+export interface ProviderErrorOptions {
+  cause?: unknown;
+  /** Overrides the default of the error's kind. */
+  retryable?: boolean;
+  /** Appended to the message after a colon: the server's words, a scripted error's text. */
+  detail?: string;
+}
+
+const retryableByDefault: Record<ProviderErrorKind, boolean> = {
+  timeout: true,
+  rate_limit: true,
+  server: true,
+  malformed: true,
+  crash: true,
+  aborted: false,
+  exit: true,
+  output_cap: false,
+  spawn: false,
+};
+
+const EXCERPT_CHARS = 200;
+
+function withDetail(text: string, detail: string | undefined): string {
+  return detail ? `${text}: ${detail}` : text;
+}
+
+/** The first characters of an offending body, on one line. */
+export function excerptOf(body: string, max = EXCERPT_CHARS): string {
+  const flat = body.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}...` : flat;
+}
+
+export class ProviderError extends SystemError {
+  override name = 'ProviderError';
+  readonly retryable: boolean;
+  constructor(
+    readonly provider: string,
+    readonly kind: ProviderErrorKind,
+    text: string,
+    options: ProviderErrorOptions = {},
+  ) {
+    const message = `provider '${provider}': ${withDetail(text, options.detail)}`;
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.retryable = options.retryable ?? retryableByDefault[kind];
+  }
+}
+
+export class ProviderTimeoutError extends ProviderError {
+  override name = 'ProviderTimeoutError';
+  constructor(provider: string, readonly timeoutMs?: number, options?: ProviderErrorOptions) {
+    super(provider, 'timeout', timeoutMs === undefined ? 'timed out' : `timed out after ${timeoutMs} ms`, options);
+  }
+}
+
+export class ProviderRateLimitError extends ProviderError {
+  override name = 'ProviderRateLimitError';
+  constructor(provider: string, options?: ProviderErrorOptions) {
+    super(provider, 'rate_limit', 'rate limited', options);
+  }
+}
+
+/** The server answered with an error status. Retryable for 5xx (and 408), not for other 4xx. */
+export class ProviderHttpError extends ProviderError {
+  override name = 'ProviderHttpError';
+  constructor(provider: string, readonly status: number, options: ProviderErrorOptions = {}) {
+    super(provider, 'server', `http ${status}`, {
+      ...options,
+      retryable: options.retryable ?? (status >= 500 || status === 408),
+    });
+  }
+}
+
+/** A body that is not JSON, or JSON without the answer where it should be. */
+export class ProviderResponseError extends ProviderError {
+  override name = 'ProviderResponseError';
+  readonly excerpt: string;
+  constructor(provider: string, excerpt: string, options: ProviderErrorOptions = {}) {
+    const short = excerptOf(excerpt);
+    super(provider, 'malformed', `malformed response${options.detail ? `: ${options.detail}` : ''}: '${short}'`, {
+      ...options,
+      detail: undefined,
+    });
+    this.excerpt = short;
+  }
+}
+
+export class ProviderAbortedError extends ProviderError {
+  override name = 'ProviderAbortedError';
+  constructor(provider: string, options?: ProviderErrorOptions) {
+    super(provider, 'aborted', 'aborted', options);
+  }
+}
+
+export class CliExitError extends ProviderError {
+  override name = 'CliExitError';
+  constructor(
+    provider: string,
+    readonly command: string,
+    readonly exitCode: number | null,
+    readonly signal: string | null,
+    readonly stderrTail: string,
+    options: ProviderErrorOptions = {},
+  ) {
+    const how = exitCode === null ? `was killed by ${signal ?? 'a signal'}` : `exited with code ${exitCode}`;
+    const lastLine = stderrTail.trim().split('\n').pop();
+    super(provider, 'exit', `'${command}' ${how}`, { detail: lastLine ? excerptOf(lastLine) : undefined, ...options });
+  }
+}
+
+export class CliOutputCapError extends ProviderError {
+  override name = 'CliOutputCapError';
+  constructor(provider: string, readonly limit: number, options?: ProviderErrorOptions) {
+    super(provider, 'output_cap', `output exceeded ${limit} bytes`, options);
+  }
+}
+
+export class CliSpawnError extends ProviderError {
+  override name = 'CliSpawnError';
+  constructor(provider: string, readonly command: string, options?: ProviderErrorOptions) {
+    super(provider, 'spawn', `cannot spawn '${command}'`, options);
+  }
+}
+
+export const serializedProviderErrorSchema = z.object({
+  name: z.string(),
+  kind: z.enum(providerErrorKinds),
+  message: z.string(),
+  retryable: z.boolean(),
+  provider: z.string(),
+  status: z.number().optional(),
+  timeoutMs: z.number().optional(),
+  excerpt: z.string().optional(),
+  command: z.string().optional(),
+  exitCode: z.number().nullable().optional(),
+  signal: z.string().nullable().optional(),
+  stderrTail: z.string().optional(),
+  limit: z.number().optional(),
+});
+export type SerializedProviderError = z.output<typeof serializedProviderErrorSchema>;
+
+export function serializeProviderError(err: ProviderError): SerializedProviderError {
+  const out: SerializedProviderError = {
+    name: err.name,
+    kind: err.kind,
+    message: err.message,
+    retryable: err.retryable,
+    provider: err.provider,
+  };
+  if (err instanceof ProviderHttpError) out.status = err.status;
+  if (err instanceof ProviderTimeoutError && err.timeoutMs !== undefined) out.timeoutMs = err.timeoutMs;
+  if (err instanceof ProviderResponseError) out.excerpt = err.excerpt;
+  if (err instanceof CliExitError) {
+    Object.assign(out, { command: err.command, exitCode: err.exitCode, signal: err.signal, stderrTail: err.stderrTail });
+  }
+  if (err instanceof CliOutputCapError) out.limit = err.limit;
+  if (err instanceof CliSpawnError) out.command = err.command;
+  return out;
+}
+
+/** Rebuilds the class the error had before it crossed the wire; the cause stays behind. */
+export function deserializeProviderError(obj: SerializedProviderError): ProviderError {
+  const p = obj.provider;
+  const opts = { retryable: obj.retryable };
+  let err: ProviderError;
+  switch (obj.name) {
+    case 'ProviderTimeoutError': err = new ProviderTimeoutError(p, obj.timeoutMs, opts); break;
+    case 'ProviderRateLimitError': err = new ProviderRateLimitError(p, opts); break;
+    case 'ProviderHttpError': err = new ProviderHttpError(p, obj.status ?? 0, opts); break;
+    case 'ProviderResponseError': err = new ProviderResponseError(p, obj.excerpt ?? '', opts); break;
+    case 'ProviderAbortedError': err = new ProviderAbortedError(p, opts); break;
+    case 'CliExitError':
+      err = new CliExitError(p, obj.command ?? '', obj.exitCode ?? null, obj.signal ?? null, obj.stderrTail ?? '', opts);
+      break;
+    case 'CliOutputCapError': err = new CliOutputCapError(p, obj.limit ?? 0, opts); break;
+    case 'CliSpawnError': err = new CliSpawnError(p, obj.command ?? '', opts); break;
+    default: err = new ProviderError(p, obj.kind, '', opts);
+  }
+  err.message = obj.message;
+  return err;
+}

@@ -1,0 +1,128 @@
+/**
+ * Provider configs: one entry of a mission's `providers` map, keyed by the provider's id. The id is
+ * the key, so it is not repeated inside the object. Unknown keys are rejected everywhere, so a typo
+ * is an error rather than a silently ignored setting.
+ */
+import { z } from 'zod';
+
+/** Prices in US dollars per million tokens; 0 means unpriced. */
+export const pricesSchema = z.strictObject({
+  /** @default 0 */
+  inputPerMTok: z.number().nonnegative().default(0),
+  /** @default 0 */
+  outputPerMTok: z.number().nonnegative().default(0),
+});
+export type Prices = z.output<typeof pricesSchema>;
+
+const defaultPrices = { inputPerMTok: 0, outputPerMTok: 0 };
+
+/** Any OpenAI-compatible chat completions endpoint: OpenAI, OpenRouter, Moonshot, vLLM, Ollama. */
+export const openaiProviderSchema = z.strictObject({
+  kind: z.literal('openai'),
+  /** @default 'https://api.openai.com/v1' */
+  baseURL: z.url({ protocol: /^https?$/ }).default('https://api.openai.com/v1'),
+  /** Name of the environment variable holding the key; the key itself never sits in a config. @default 'OPENAI_API_KEY' */
+  apiKeyEnv: z.string().min(1).default('OPENAI_API_KEY'),
+  model: z.string().min(1),
+  /** @default { inputPerMTok: 0, outputPerMTok: 0 } */
+  prices: pricesSchema.default(defaultPrices),
+  /** Per HTTP attempt. @default 60000 */
+  timeoutMs: z.int().positive().default(60_000),
+  /** Retries done by the SDK itself (429, 5xx, connection errors) before an error is raised. @default 2 */
+  maxRetries: z.int().nonnegative().default(2),
+  /** Extra HTTP headers sent with every request (OpenRouter's `HTTP-Referer`, for example). */
+  headers: z.record(z.string(), z.string()).optional(),
+});
+export type OpenAIProviderConfig = z.output<typeof openaiProviderSchema>;
+
+/** A coding CLI (codex, gemini, claude...) run without a shell. */
+export const cliProviderSchema = z.strictObject({
+  kind: z.literal('cli'),
+  command: z.string().min(1),
+  /** The token `{prompt}` in an arg is replaced by the prompt; with no such token the prompt goes to stdin. @default [] */
+  args: z.array(z.string()).default([]),
+  /** @default 300000 */
+  timeoutMs: z.int().positive().default(300_000),
+  /** Stdout beyond this many bytes kills the process. @default 1000000 */
+  maxOutputBytes: z.int().positive().default(1_000_000),
+  /** The only environment variables the process sees. @default ['PATH', 'HOME', 'LANG'] */
+  envAllowlist: z.array(z.string().min(1)).default(['PATH', 'HOME', 'LANG']),
+  cwd: z.string().min(1).optional(),
+  /** A label for results and logs. @default the value of `command` */
+  model: z.string().min(1).optional(),
+});
+export type CliProviderConfig = z.output<typeof cliProviderSchema>;
+
+export const scriptedErrorKindSchema = z.enum(['timeout', 'rate_limit', 'server', 'malformed', 'crash']);
+export type ScriptedErrorKind = z.output<typeof scriptedErrorKindSchema>;
+
+export const scriptedResponseSchema = z.union([
+  z.string(),
+  z.strictObject({
+    text: z.string(),
+    /** Waited on the injected clock before answering. */
+    delayMs: z.int().nonnegative().optional(),
+  }),
+  z.strictObject({
+    error: z.string(),
+    /** @default 'crash' */
+    errorKind: scriptedErrorKindSchema.default('crash'),
+    delayMs: z.int().nonnegative().optional(),
+  }),
+]);
+export type ScriptedResponse = z.output<typeof scriptedResponseSchema>;
+
+/** Fixed responses, consumed in order across all calls. Usage is estimated as ceil(chars / 4). */
+export const scriptedProviderSchema = z.strictObject({
+  kind: z.literal('scripted'),
+  responses: z.array(scriptedResponseSchema).min(1),
+  /** What happens after the last response: start over, keep answering the last one, or fail. @default 'repeat_last' */
+  onExhausted: z.enum(['cycle', 'repeat_last', 'error']).default('repeat_last'),
+  /** @default 'scripted' */
+  model: z.string().min(1).default('scripted'),
+});
+export type ScriptedProviderConfig = z.output<typeof scriptedProviderSchema>;
+
+export const latencySchema = z.discriminatedUnion('distribution', [
+  z.strictObject({ distribution: z.literal('fixed'), ms: z.number().nonnegative() }),
+  z
+    .strictObject({
+      distribution: z.literal('uniform'),
+      minMs: z.number().nonnegative(),
+      maxMs: z.number().nonnegative(),
+    })
+    .refine((l) => l.maxMs >= l.minMs, { path: ['maxMs'], message: 'must be at least minMs' }),
+  z.strictObject({
+    distribution: z.literal('lognormal'),
+    medianMs: z.number().nonnegative(),
+    sigma: z.number().nonnegative(),
+  }),
+]);
+export type LatencyConfig = z.output<typeof latencySchema>;
+
+/** A model with a set error rate and latency, deterministic for a seed: benchmarks and demos. */
+export const simulatedProviderSchema = z.strictObject({
+  kind: z.literal('simulated'),
+  /** Probability that a call fails with a retryable crash. @default 0 */
+  errorRate: z.number().min(0).max(1).default(0),
+  /** @default 1 */
+  seed: z.int().default(1),
+  /** @default { distribution: 'fixed', ms: 0 } */
+  latencyMs: latencySchema.default({ distribution: 'fixed', ms: 0 }),
+  /** Answers picked at random (seeded); without them the answer is derived from the prompt. */
+  answers: z.array(z.string()).min(1).optional(),
+  /** @default 'simulated' */
+  model: z.string().min(1).default('simulated'),
+  /** @default { inputPerMTok: 0, outputPerMTok: 0 } */
+  prices: pricesSchema.default(defaultPrices),
+});
+export type SimulatedProviderConfig = z.output<typeof simulatedProviderSchema>;
+
+export const providerConfigSchema = z.discriminatedUnion('kind', [
+  openaiProviderSchema,
+  cliProviderSchema,
+  scriptedProviderSchema,
+  simulatedProviderSchema,
+]);
+export type ProviderConfig = z.output<typeof providerConfigSchema>;
+export type ProviderConfigInput = z.input<typeof providerConfigSchema>;
