@@ -1,0 +1,109 @@
+/**
+ * The agent worker: one agent answering one prompt. It checks its budget before any work,
+ * sends the call over the transport to whoever serves its provider, counts what the call used
+ * into its budget node (and so every ancestor's), records the call in the mission's event log,
+ * and ends with the answer. A failed call fails the worker with the provider's typed error, for
+ * its supervisor to decide on. Asked to shut down, it aborts the call in flight and ends.
+ */
+import { assign, fromPromise, setup } from 'xstate';
+import type { Clock } from '../config/clock.js';
+import { errorMessage } from '../config/errors.js';
+import type { AgentConfig } from '../config/mission.js';
+import type { BudgetNode } from '../supervisors/budget.js';
+import type { EventSink } from '../supervisors/runtime.js';
+import { agentCallReplySchema, agentCallSubject, describeParseError, PROTOCOL_VERSION } from '../transport/protocol.js';
+import type { Transport } from '../transport/transport.js';
+import { deserializeProviderError, ProviderResponseError, serializedProviderErrorSchema } from './providers/errors.js';
+import type { CompletionResult } from './providers/provider.js';
+
+export interface AgentWorkerInput {
+  /** Stable path: `mission/<id>/stage/<name>/agent/<id>`. */
+  path: string;
+  agent: AgentConfig;
+  prompt: string;
+  transport: Transport;
+  events: EventSink;
+  budget: BudgetNode;
+  clock: Clock;
+  /** Restarts before this start; part of the call's idempotency key. */
+  attempt: number;
+}
+
+export interface AgentWorkerOutput extends CompletionResult {
+  agent: string;
+}
+
+const call = fromPromise<AgentWorkerOutput, AgentWorkerInput>(async ({ input, signal }) => {
+  const { agent, budget, clock, events, path } = input;
+  budget.check();
+  const started = clock.now();
+  const base = { type: 'agent.call', path, agent: agent.id, provider: agent.provider, attempt: input.attempt };
+  try {
+    const raw = await input.transport.request(
+      agentCallSubject(agent.provider),
+      {
+        v: PROTOCOL_VERSION,
+        id: `${path}#${input.attempt}`,
+        provider: agent.provider,
+        request: {
+          prompt: input.prompt,
+          caller: path,
+          ...(agent.role !== undefined && { system: agent.role }),
+          ...(agent.model !== undefined && { model: agent.model }),
+          ...(agent.temperature !== undefined && { temperature: agent.temperature }),
+          ...(agent.maxTokens !== undefined && { maxTokens: agent.maxTokens }),
+        },
+      },
+      { timeoutMs: agent.timeoutMs, signal },
+    );
+    const reply = agentCallReplySchema.safeParse(raw);
+    if (!reply.success) {
+      throw new ProviderResponseError(agent.provider, `malformed reply: ${describeParseError(reply.error)}`);
+    }
+    if (!reply.data.ok) {
+      const e = serializedProviderErrorSchema.safeParse(reply.data.error);
+      throw e.success ? deserializeProviderError(e.data) : new Error(reply.data.error.message);
+    }
+    const r = reply.data.result;
+    budget.charge({ tokens: r.usage.totalTokens, costUsd: r.costUsd, samples: 1 });
+    events.append({ ...base, ok: true, model: r.model, usage: r.usage, costUsd: r.costUsd, latencyMs: r.latencyMs, chars: r.text.length });
+    return { agent: agent.id, ...r };
+  } catch (err) {
+    if (!signal.aborted) {
+      events.append({ ...base, ok: false, error: errorMessage(err), errorName: (err as Error)?.name, latencyMs: clock.now() - started });
+    }
+    throw err;
+  }
+});
+
+export const agentWorkerLogic = setup({
+  types: {
+    input: {} as AgentWorkerInput,
+    context: {} as { input: AgentWorkerInput; output?: AgentWorkerOutput },
+    events: {} as { type: 'maestro.shutdown' },
+    output: {} as AgentWorkerOutput | null,
+  },
+  actors: { call },
+}).createMachine({
+  id: 'agent',
+  context: ({ input }) => ({ input }),
+  initial: 'calling',
+  states: {
+    calling: {
+      invoke: {
+        src: 'call',
+        input: ({ context }) => context.input,
+        onDone: { target: 'done', actions: assign({ output: ({ event }) => event.output }) },
+        onError: {
+          actions: ({ event }) => {
+            throw event.error;
+          },
+        },
+      },
+      on: { 'maestro.shutdown': 'stopped' },
+    },
+    done: { type: 'final' },
+    stopped: { type: 'final' },
+  },
+  output: ({ context }) => context.output ?? null,
+});

@@ -1,0 +1,28 @@
+export { ManualClock, systemClock, type Clock } from './clock.js';
+export {
+  BudgetExceededError,
+  ConfigError,
+  errorMessage,
+  formatConfigIssue,
+  MaestroError,
+  SystemError,
+  UserError,
+  type BudgetKind,
+  type ConfigIssue,
+} from './errors.js';
+export { toJsonSchema } from './jsonSchema.js';
+export { loadConfigFile, parseConfigText, type LoadOptions } from './loader.js';
+export { createLogger, type LoggerOptions } from './logger.js';
+export {
+  agentSchema,
+  budgetSchema,
+  missionSchema,
+  stageSchema,
+  type AgentConfig,
+  type BudgetConfig,
+  type MissionConfig,
+  type MissionConfigInput,
+  type StageConfig,
+} from './mission.js';
+export { providerConfigSchema, type ProviderConfig } from './providers.js';
+export { redact, redactText, registerSecret } from './secrets.js';

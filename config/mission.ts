@@ -1,0 +1,125 @@
+/**
+ * The mission file: providers, agents, stages, supervision and budgets. Defaults are applied by
+ * the schema and documented with `@default`; cross-field rules (every agent's provider exists,
+ * every stage's agents exist, names are unique) come after, each with the path of the field.
+ */
+import { z } from 'zod';
+import { providerConfigSchema } from './providers.js';
+
+/** Ids become NATS subject tokens and path segments: letters, digits, `_` and `-`. */
+const idSchema = z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, _ or - only');
+
+export const budgetSchema = z.strictObject({
+  /** Total tokens (prompt + completion) over every model call in the subtree. */
+  tokens: z.int().positive().optional(),
+  /** US dollars, from the providers' prices. */
+  costUsd: z.number().positive().optional(),
+  /** Wall time from the subtree's start. */
+  wallTimeMs: z.int().positive().optional(),
+  /** Number of model calls. */
+  samples: z.int().positive().optional(),
+});
+export type BudgetConfig = z.output<typeof budgetSchema>;
+
+export const backoffSchema = z
+  .strictObject({
+    minMs: z.int().nonnegative(),
+    maxMs: z.int().nonnegative(),
+    /** @default 0 */
+    randomFactor: z.number().nonnegative().default(0),
+    /** @default maxMs */
+    resetAfterMs: z.int().positive().optional(),
+  })
+  .refine((b) => b.maxMs >= b.minMs, { path: ['maxMs'], message: 'must be at least minMs' });
+
+/** How a stage supervises its agent workers (OTP's flags and child spec fields). */
+export const stageSupervisionSchema = z.strictObject({
+  /** @default 'one_for_one' */
+  strategy: z.enum(['one_for_one', 'one_for_all', 'rest_for_one']).default('one_for_one'),
+  /** Restarts allowed within periodMs before the stage fails. @default 1 */
+  intensity: z.int().nonnegative().default(1),
+  /** @default 5000 */
+  periodMs: z.int().positive().default(5000),
+  /** transient: a crashed agent is restarted, a finished one is not; temporary: never restarted. @default 'transient' */
+  restart: z.enum(['transient', 'temporary']).default('transient'),
+  /** How long an agent may take to stop when asked before it is killed. @default 5000 */
+  shutdownMs: z.int().nonnegative().default(5000),
+  backoff: backoffSchema.optional(),
+});
+
+/** How the mission supervises its stages. */
+export const missionSupervisionSchema = z.strictObject({
+  /** Restarts of failed stages allowed within periodMs before the mission fails. @default 1 */
+  intensity: z.int().nonnegative().default(1),
+  /** @default 5000 */
+  periodMs: z.int().positive().default(5000),
+});
+
+export const agentSchema = z.strictObject({
+  id: idSchema,
+  /** Key of an entry in `providers`. */
+  provider: idSchema,
+  /** Overrides the provider's model. */
+  model: z.string().min(1).optional(),
+  /** The agent's system prompt. */
+  role: z.string().optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  maxTokens: z.int().positive().optional(),
+  /** How long one call may take, over the transport, before it counts as a crash. @default 120000 */
+  timeoutMs: z.int().positive().default(120_000),
+});
+export type AgentConfig = z.output<typeof agentSchema>;
+
+export const stageSchema = z.strictObject({
+  name: idSchema,
+  /** `{{input}}` is the mission's input, `{{previous}}` the previous stage's output (appended when absent). */
+  prompt: z.string().min(1),
+  /** Ids of the agents that answer this stage's prompt, in parallel. */
+  agents: z.array(idSchema).min(1, 'expected at least 1 agent'),
+  /** @default OTP's defaults: one_for_one, 1 restart in 5000 ms, transient agents */
+  supervision: stageSupervisionSchema.default(() => stageSupervisionSchema.parse({})),
+  budget: budgetSchema.optional(),
+});
+export type StageConfig = z.output<typeof stageSchema>;
+
+export const missionSchema = z
+  .strictObject({
+    name: idSchema,
+    description: z.string().optional(),
+    /** Text for `{{input}}` in stage prompts; `maestro run --input` overrides it. */
+    input: z.string().optional(),
+    providers: z.record(idSchema, providerConfigSchema).refine((p) => Object.keys(p).length > 0, 'expected at least 1 provider'),
+    agents: z.array(agentSchema).min(1, 'expected at least 1 agent'),
+    stages: z.array(stageSchema).min(1, 'expected at least 1 stage'),
+    /** @default intensity 1 in 5000 ms */
+    supervision: missionSupervisionSchema.default(() => missionSupervisionSchema.parse({})),
+    budget: budgetSchema.optional(),
+  })
+  .superRefine((m, ctx) => {
+    const agentIds = new Set<string>();
+    m.agents.forEach((a, i) => {
+      if (agentIds.has(a.id)) ctx.addIssue({ code: 'custom', path: ['agents', i, 'id'], message: `duplicate agent id '${a.id}'` });
+      agentIds.add(a.id);
+      if (!(a.provider in m.providers)) {
+        ctx.addIssue({ code: 'custom', path: ['agents', i, 'provider'], message: `unknown provider '${a.provider}' (known: ${known(Object.keys(m.providers))})` });
+      }
+    });
+    const stageNames = new Set<string>();
+    m.stages.forEach((s, i) => {
+      if (stageNames.has(s.name)) ctx.addIssue({ code: 'custom', path: ['stages', i, 'name'], message: `duplicate stage name '${s.name}'` });
+      stageNames.add(s.name);
+      s.agents.forEach((id, j) => {
+        if (!agentIds.has(id)) ctx.addIssue({ code: 'custom', path: ['stages', i, 'agents', j], message: `unknown agent '${id}' (known: ${known([...agentIds])})` });
+      });
+      if (new Set(s.agents).size !== s.agents.length) {
+        ctx.addIssue({ code: 'custom', path: ['stages', i, 'agents'], message: 'an agent is listed twice' });
+      }
+    });
+  });
+
+export type MissionConfig = z.output<typeof missionSchema>;
+export type MissionConfigInput = z.input<typeof missionSchema>;
+
+function known(ids: string[]): string {
+  return ids.length ? ids.join(', ') : 'none';
+}

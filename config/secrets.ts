@@ -1,0 +1,36 @@
+/**
+ * Secret values known to this process (API keys read from the environment). Whatever is written
+ * to a log, an event log or the inspector goes through `redact`, so a key that leaks into an
+ * error message or a prompt is masked before it leaves the process.
+ */
+const MASK = '[REDACTED]';
+const values = new Set<string>();
+
+/** Remember a secret; values shorter than 8 characters are ignored (too likely to match text). */
+export function registerSecret(value: string | undefined): void {
+  if (value && value.length >= 8) values.add(value);
+}
+
+export function redactText(text: string): string {
+  let out = text;
+  for (const v of values) if (out.includes(v)) out = out.split(v).join(MASK);
+  return out;
+}
+
+/** A copy of `value` with every registered secret masked in its strings. */
+export function redact<T>(value: T): T {
+  if (values.size === 0) return value;
+  return walk(value) as T;
+}
+
+function walk(v: unknown): unknown {
+  if (typeof v === 'string') return redactText(v);
+  if (Array.isArray(v)) return v.map(walk);
+  if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+  }
+  return v;
+}
+
+/** Field names whose values are always masked in logs, whatever they hold (pino `redact` paths). */
+export const redactPaths = ['apiKey', '*.apiKey', 'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization', 'token', '*.token'];
