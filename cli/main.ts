@@ -1,0 +1,93 @@
+/**
+ * `maestro`: parses the command line and dispatches. Returns the exit code: 0 success, 1 the
+ * mission failed, 2 a usage or config error. A user's mistake prints its message, never a stack.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { UserError, errorMessage } from '../config/errors.js';
+import { commandHelp, mainHelp } from './help.js';
+import { runCommand } from './run.js';
+import { schemaCommand, validateCommand } from './validate.js';
+
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const stdio: Io = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) };
+
+export class UsageError extends UserError {
+  override name = 'UsageError';
+}
+
+const options = {
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  input: { type: 'string' },
+  'state-dir': { type: 'string' },
+  'mission-id': { type: 'string' },
+  'log-level': { type: 'string' },
+  out: { type: 'string' },
+} satisfies ParseArgsConfig['options'];
+
+const allowed: Record<string, string[]> = {
+  run: ['help', 'json', 'quiet', 'input', 'state-dir', 'mission-id', 'log-level'],
+  validate: ['help', 'json'],
+  schema: ['help', 'out'],
+  help: ['help'],
+};
+
+export async function main(argv: string[], io: Io = stdio): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    const [command, ...rest] = positionals;
+    if (values.version) {
+      io.out(version());
+      return 0;
+    }
+    if (!command) {
+      io.out(mainHelp);
+      return values.help ? 0 : 2;
+    }
+    if (command === 'help') {
+      io.out(rest[0] && commandHelp[rest[0]] ? commandHelp[rest[0]] : mainHelp);
+      return 0;
+    }
+    if (!(command in allowed)) throw new UsageError(`unknown command '${command}' (try: maestro --help)`);
+    const bad = Object.keys(values).filter((k) => !allowed[command]!.includes(k));
+    if (bad.length) throw new UsageError(`maestro ${command}: unknown option '--${bad[0]}' (try: maestro ${command} --help)`);
+    if (values.help) {
+      io.out(commandHelp[command]!);
+      return 0;
+    }
+    switch (command) {
+      case 'run':
+        return await runCommand(one(command, rest), values, io);
+      case 'validate':
+        return await validateCommand(one(command, rest), values, io);
+      case 'schema':
+        if (rest.length) throw new UsageError(`maestro schema: unexpected argument '${rest[0]}'`);
+        return schemaCommand(values, io);
+    }
+    return 2;
+  } catch (err) {
+    if (err instanceof UserError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`maestro: ${errorMessage(err)}`);
+      return 2;
+    }
+    io.err(`maestro: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return 1;
+  }
+}
+
+function one(command: string, rest: string[]): string {
+  if (rest.length !== 1) throw new UsageError(`maestro ${command}: expected one FILE, got ${rest.length} (try: maestro ${command} --help)`);
+  return rest[0]!;
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}

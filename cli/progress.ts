@@ -1,0 +1,62 @@
+/** Human progress lines on stderr, from the mission's events as they are written. */
+import type { LoggedEvent } from '../actors/eventLog.js';
+
+type Write = (line: string) => void;
+
+export function progressPrinter(write: Write): (e: LoggedEvent) => void {
+  let stages = 0;
+  return (e) => {
+    switch (e.type) {
+      case 'mission.started': {
+        stages = (e.stages as string[]).length;
+        write(`mission ${e.mission}: ${stages} stage${stages === 1 ? '' : 's'}`);
+        break;
+      }
+      case 'stage.entered':
+        write(`▶ stage ${(e.index as number) + 1}/${stages} ${e.stage}: ${(e.agents as string[]).join(', ')}`);
+        break;
+      case 'agent.call': {
+        const who = `${e.agent} via ${e.provider}`;
+        if (e.ok) {
+          const usage = e.usage as { totalTokens: number };
+          write(`  ✓ ${who} (${e.model}): ${usage.totalTokens} tokens, ${formatMs(e.latencyMs as number)}`);
+        } else write(`  ✗ ${who}: ${e.error}`);
+        break;
+      }
+      case 'supervisor.decision': {
+        const line = decisionLine(e, `mission/${e.mission}/`);
+        if (line) write(`  ${line}`);
+        break;
+      }
+      case 'stage.finished':
+        write(`✓ stage ${e.stage}: ${e.answers} answer${e.answers === 1 ? '' : 's'}`);
+        break;
+    }
+  };
+}
+
+/** A line for the decisions a person wants to see; routine ends (a finished agent, a finished stage) print nothing. */
+function decisionLine(e: LoggedEvent, prefix: string): string | undefined {
+  const short = (p: unknown) => (typeof p === 'string' && p.startsWith(prefix) ? p.slice(prefix.length) : String(p ?? ''));
+  const offender = short((e.offender as { path?: string } | undefined)?.path);
+  const sup = short(e.supervisor);
+  if (e.errorContext === 'auto_shutdown' || (e.action === 'no_restart' && e.reason === 'normal')) return undefined;
+  switch (e.action) {
+    case 'restart': {
+      const delay = (e.delayMs as number) > 0 ? ` after ${formatMs(e.delayMs as number)}` : '';
+      return `↻ supervisor ${sup} restarts ${offender}${delay} (${e.reason})`;
+    }
+    case 'kill':
+      return `☠ supervisor ${sup} killed ${offender}: it did not stop within its shutdown timeout`;
+    case 'shutdown':
+      return `■ supervisor ${sup} gives up: ${e.reason}`;
+    case 'remove':
+      return `− supervisor ${sup} removed ${offender} (${e.reason})`;
+    default:
+      return `· supervisor ${sup}: ${offender} ended (${e.reason}), not restarted`;
+  }
+}
+
+export function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}

@@ -1,0 +1,85 @@
+/**
+ * One mission, embedded: providers served over an in-memory transport, an event log file under
+ * the state directory, the mission statechart under a supervision tree. Resolves with the
+ * mission's output when it ends, succeeded or failed; rejects only on Maestro's own failure.
+ */
+import { createActor, type Actor } from 'xstate';
+import type { Logger } from 'pino';
+import { EventLog, type LoggedEvent } from '../actors/eventLog.js';
+import { serveProviders } from '../actors/providerService.js';
+import { createProvider, type Provider } from '../actors/providers/index.js';
+import { systemClock, type Clock } from '../config/clock.js';
+import type { MissionConfig } from '../config/mission.js';
+import { registerSecret } from '../config/secrets.js';
+import { BudgetNode, createRuntime } from '../supervisors/index.js';
+import { MemoryTransport } from '../transport/memoryTransport.js';
+import { missionMachine, type MissionOutput } from './mission.js';
+
+export interface RunOptions {
+  stateDir: string;
+  logger: Logger;
+  missionId?: string;
+  input?: string;
+  clock?: Clock;
+  env?: NodeJS.ProcessEnv;
+  /** Every event, after it is written to the event log. */
+  onEvent?: (event: LoggedEvent) => void;
+  /** Aborting asks the mission to stop: running work is shut down and the mission fails with `stopped`. */
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  output: MissionOutput;
+  eventLogFile: string;
+}
+
+export function newMissionId(name: string, now = Date.now()): string {
+  const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${name}-${stamp}-${Math.random().toString(36).slice(2, 6)}`;
+}
+
+/** Builds the mission's providers; throws a UserError for one that cannot work (an unset API key). */
+export function buildProviders(config: MissionConfig, env: NodeJS.ProcessEnv, clock: Clock): Provider[] {
+  return Object.entries(config.providers).map(([id, pc]) => {
+    if (pc.kind === 'openai') registerSecret(env[pc.apiKeyEnv]);
+    return createProvider(id, pc, { env, clock });
+  });
+}
+
+export async function runMission(config: MissionConfig, options: RunOptions): Promise<RunResult> {
+  const clock = options.clock ?? systemClock;
+  const env = options.env ?? process.env;
+  const providers = buildProviders(config, env, clock);
+  const missionId = options.missionId ?? newMissionId(config.name, clock.now());
+  const logger = options.logger.child({ mission: missionId });
+  const transport = new MemoryTransport({ clock, onHandlerError: (err) => logger.error({ err }, 'provider service handler failed') });
+  const service = serveProviders(transport, providers, logger);
+  const eventLogFile = EventLog.pathFor(options.stateDir, missionId);
+  const events = new EventLog(eventLogFile, missionId, () => clock.now()).open();
+  if (options.onEvent) events.onEvent(options.onEvent);
+  const runtime = createRuntime({ clock, logger, events });
+  const budget = BudgetNode.root(`mission/${missionId}`, config.budget ?? {}, clock);
+  let actor: Actor<typeof missionMachine> | undefined;
+  try {
+    const output = await new Promise<MissionOutput>((resolve, reject) => {
+      actor = createActor(missionMachine, {
+        input: { missionId, config, input: options.input, transport, runtime, budget },
+        clock,
+      });
+      actor.subscribe({
+        complete: () => resolve(actor!.getSnapshot().output!),
+        error: reject,
+      });
+      options.signal?.addEventListener('abort', () => actor!.send({ type: 'mission.stop', reason: 'interrupted' }), { once: true });
+      actor.start();
+    });
+    events.append({ type: 'mission.finished', status: output.status, error: output.error, usage: output.usage });
+    return { output, eventLogFile };
+  } finally {
+    actor?.stop();
+    service.stop();
+    await transport.close();
+    await Promise.all(providers.map((p) => p.close?.()));
+    events.close();
+  }
+}
