@@ -52,7 +52,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       return values.help ? 0 : 2;
     }
     if (command === 'help') {
-      io.out(rest[0] && commandHelp[rest[0]] ? commandHelp[rest[0]] : mainHelp);
+      io.out((rest[0] !== undefined && commandHelp[rest[0]]) || mainHelp);
       return 0;
     }
     if (!(command in allowed)) throw new UsageError(`unknown command '${command}' (try: maestro --help)`);

@@ -47,7 +47,8 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
     if (flags.json) io.out(JSON.stringify({ ...output, eventLog: eventLogFile }, null, 2));
     else if (output.status === 'succeeded') io.out(output.result ?? '');
     if (output.status === 'failed') {
-      io.err(`maestro: mission failed: ${output.error!.reason}: ${output.error!.message}`);
+      const { reason, message } = output.error!;
+      io.err(`maestro: mission failed: ${message.startsWith(reason) ? message : `${reason}: ${message}`}`);
       return 1;
     }
     return 0;

@@ -118,7 +118,12 @@ export const missionMachine = setup({
     }),
     onDone: [
       { guard: 'allStagesDone', target: '.succeeded' },
-      { target: '.failed', actions: assign({ error: { reason: 'shutdown', message: 'the mission supervisor stopped before the last stage' } }) },
+      {
+        target: '.failed',
+        actions: assign({
+          error: ({ context }) => context.error ?? { reason: 'shutdown', message: 'the mission supervisor stopped before the last stage' },
+        }),
+      },
     ],
     onError: { target: '.failed', actions: assign({ error: ({ event }) => failureOf(event.error) }) },
   },

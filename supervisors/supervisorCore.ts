@@ -93,7 +93,12 @@ type Op =
   | { kind: 'forget'; ids: string[] }
   | { kind: 'end'; error?: Error; reason: SupervisorOutput['reason'] };
 
-type Waiting = { kind: 'stop'; remaining: Set<string> } | { kind: 'delay'; key: string } | null;
+/**
+ * A stop waits for its children; `kills` maps each kill timer to the children it kills. One timer
+ * per distinct timeout, not one per child: XState scans every pending delayed event of the system
+ * whenever an actor stops, so 10,000 per-child timers made a pool's shutdown quadratic (about 15 s).
+ */
+type Waiting = { kind: 'stop'; remaining: Set<string>; kills: Map<string, string[]> } | { kind: 'delay'; key: string } | null;
 
 export class SupervisorCore {
   phase: Phase = 'starting';
@@ -149,7 +154,6 @@ export class SupervisorCore {
     this.emit({ type: 'kill', refId }); // removes the ended actor from XState's children
     if (rec.status === 'stopping') {
       rec.status = 'terminated';
-      this.emit({ type: 'cancel', key: `kill:${id}` });
       this.stopped(id);
       return this.pump();
     }
@@ -177,9 +181,11 @@ export class SupervisorCore {
         if (left !== undefined) this.emit({ type: 'timer', key, delayMs: Math.max(1, left) });
       }
     } else if (key.startsWith('kill:')) {
-      const id = key.slice(5);
-      const rec = this.children.get(id);
-      if (rec?.status === 'stopping' && rec.refId !== undefined) {
+      const ids = this.waiting?.kind === 'stop' ? this.waiting.kills.get(key) : undefined;
+      if (this.waiting?.kind === 'stop') this.waiting.kills.delete(key);
+      for (const id of ids ?? []) {
+        const rec = this.children.get(id);
+        if (rec?.status !== 'stopping' || rec.refId === undefined) continue;
         this.report('shutdown_error', 'killed', rec, 'kill');
         this.emit({ type: 'kill', refId: rec.refId });
         this.byRef.delete(rec.refId);
@@ -210,8 +216,6 @@ export class SupervisorCore {
   }
 
   private decide(rec: ChildRecord, exit: ExitKind, payload: unknown): void {
-    const spent = this.budget.exceeded();
-    if (spent) return this.giveUp('child_terminated', spent, rec);
     if (exit === 'budget_exceeded' && rec.spec.restart !== 'temporary') {
       return this.giveUp('child_terminated', payload as Error, rec);
     }
@@ -226,6 +230,9 @@ export class SupervisorCore {
       }
       return;
     }
+    // A restart is new work: refused, like any start, when the budget is spent.
+    const spent = this.budget.exceeded();
+    if (spent) return this.giveUp('child_terminated', spent, rec);
     const now = this.runtime.clock.now();
     this.history = addRestart(this.history, now, this.flags.periodMs);
     if (intensityExceeded(this.history, this.flags.intensity)) {
@@ -296,6 +303,7 @@ export class SupervisorCore {
 
   private runStop(ids: string[]): void {
     const remaining = new Set<string>();
+    const byTimeout = new Map<number, string[]>();
     for (const id of ids) {
       const rec = this.children.get(id);
       if (!rec || rec.status !== 'running' || rec.refId === undefined) continue;
@@ -309,15 +317,27 @@ export class SupervisorCore {
       rec.status = 'stopping';
       remaining.add(id);
       this.emit({ type: 'askShutdown', refId: rec.refId });
-      if (typeof rec.spec.shutdown === 'number') this.emit({ type: 'timer', key: `kill:${id}`, delayMs: rec.spec.shutdown });
+      if (typeof rec.spec.shutdown === 'number') {
+        const group = byTimeout.get(rec.spec.shutdown) ?? [];
+        if (group.length === 0) byTimeout.set(rec.spec.shutdown, group);
+        group.push(id);
+      }
     }
-    if (remaining.size > 0) this.waiting = { kind: 'stop', remaining };
+    const kills = new Map<string, string[]>();
+    for (const [delayMs, group] of byTimeout) {
+      const key = `kill:${this.nextTimer++}`;
+      kills.set(key, group);
+      this.emit({ type: 'timer', key, delayMs });
+    }
+    if (remaining.size > 0) this.waiting = { kind: 'stop', remaining, kills };
   }
 
   private runStart(op: Extract<Op, { kind: 'start' }>): void {
     const rec = this.children.get(op.id);
     if (!rec || rec.status === 'running' || rec.status === 'stopping') return;
-    const spent = this.budget.exceeded();
+    // The child's own node first: it walks up through ours and every ancestor's.
+    const budget = this.budget.child(rec.spec.id, rec.spec.budget);
+    const spent = budget.exceeded();
     if (spent) return this.giveUp('start_error', spent, rec);
     if (op.delayMs > 0) {
       const key = `delay:${this.nextTimer++}`;
@@ -330,7 +350,7 @@ export class SupervisorCore {
     const ctx: StartContext = {
       path,
       restarts: rec.restarts,
-      budget: this.budget.child(rec.spec.id, rec.spec.budget),
+      budget,
       runtime: this.runtime,
     };
     let input: unknown;
@@ -351,7 +371,9 @@ export class SupervisorCore {
   private stopped(id: string): void {
     if (this.waiting?.kind !== 'stop') return;
     this.waiting.remaining.delete(id);
-    if (this.waiting.remaining.size === 0) this.waiting = null;
+    if (this.waiting.remaining.size > 0) return;
+    for (const key of this.waiting.kills.keys()) this.emit({ type: 'cancel', key });
+    this.waiting = null;
   }
 
   private stopQueued(id: string): boolean {

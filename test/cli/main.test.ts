@@ -1,0 +1,126 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main, type Io } from '../../cli/main.js';
+import { EventLog } from '../../actors/eventLog.js';
+import { tempDir } from '../helpers/missions.js';
+
+function capture(): Io & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
+}
+
+describe('maestro cli', () => {
+  it('should run the hello example and print the result on stdout, progress on stderr, exit 0', async () => {
+    const io = capture();
+    const dir = tempDir();
+    const code = await main(['run', 'examples/hello.yaml', '--state-dir', dir, '--mission-id', 'h1'], io);
+    expect(code).toBe(0);
+    expect(io.stdout.join('\n')).toContain('### editor\nWorkers fall, then rise');
+    expect(io.stderr.join('\n')).toContain('▶ stage 2/2 polish: editor, critic');
+    expect(io.stderr.at(-1)).toMatch(/^mission succeeded: 3 calls, \d+ tokens/);
+    expect(existsSync(join(dir, 'missions', 'h1.jsonl'))).toBe(true);
+  });
+
+  it('should show the crash example restarting its worker in the output and the event log', async () => {
+    const io = capture();
+    const dir = tempDir();
+    const code = await main(['run', 'examples/crash.yaml', '--state-dir', dir, '--mission-id', 'c1'], io);
+    expect(code).toBe(0);
+    expect(io.stderr.join('\n')).toContain(
+      "↻ supervisor stage/research restarts stage/research/agent/researcher after 200 ms (provider 'flaky': http 500: connection reset by peer)",
+    );
+    const events = EventLog.read(join(dir, 'missions', 'c1.jsonl'));
+    expect(events.some((e) => e.type === 'supervisor.decision' && e.action === 'restart')).toBe(true);
+  });
+
+  it('should print a machine-readable result with --json', async () => {
+    const io = capture();
+    const code = await main(['run', 'examples/hello.yaml', '--json', '--quiet', '--state-dir', tempDir()], io);
+    expect(code).toBe(0);
+    expect(io.stderr).toEqual([]);
+    const out = JSON.parse(io.stdout.join('\n'));
+    expect(out).toMatchObject({ name: 'hello', status: 'succeeded', usage: { samples: 3 } });
+    expect(out.stages).toHaveLength(2);
+    expect(out.eventLog).toMatch(/missions\/hello-.*\.jsonl$/);
+  });
+
+  it('should exit 1 and say which budget when a mission runs out', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'm.yaml');
+    writeFileSync(
+      file,
+      'name: b\nproviders:\n  p: { kind: scripted, responses: ["' + 'y'.repeat(200) + '"] }\nagents: [{ id: a, provider: p }]\n' +
+        'stages:\n  - { name: one, prompt: go, agents: [a] }\n  - { name: two, prompt: go, agents: [a] }\nbudget: { samples: 1 }\n',
+    );
+    const io = capture();
+    const code = await main(['run', file, '--state-dir', dir, '--mission-id', 'b1'], io);
+    expect(code).toBe(1);
+    expect(io.stderr.at(-1)).toBe("maestro: mission failed: budget_exceeded: samples at 'mission/b1' (used 1 of 1)");
+  });
+
+  it('should exit 2 with file:line path: message for a bad mission file and write nothing', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'name: x\nproviders:\n  p: { kind: scripted, responses: [hi] }\nagents:\n  - id: a\n    provider: q\nstages:\n  - name: s\n    prompt: hi\n    agents: [a]\n    colour: red\n');
+    const io = capture();
+    const code = await main(['run', file, '--state-dir', join(dir, 'state')], io);
+    expect(code).toBe(2);
+    expect(io.stderr).toEqual([`maestro: ${file}:6 agents[0].provider: unknown provider 'q' (known: p)\n${file}:11 stages[0].colour: unknown key`]);
+    expect(existsSync(join(dir, 'state'))).toBe(false);
+  });
+
+  it('should exit 2 for a missing file, an unknown command and an unknown option', async () => {
+    let io = capture();
+    expect(await main(['run', 'no/such.yaml'], io)).toBe(2);
+    expect(io.stderr).toEqual(['maestro: no/such.yaml: cannot read file: no such file or directory']);
+    io = capture();
+    expect(await main(['launch'], io)).toBe(2);
+    expect(io.stderr).toEqual(["maestro: unknown command 'launch' (try: maestro --help)"]);
+    io = capture();
+    expect(await main(['validate', 'examples/hello.yaml', '--json', '--quiet'], io)).toBe(2);
+    expect(io.stderr).toEqual(["maestro: maestro validate: unknown option '--quiet' (try: maestro validate --help)"]);
+    io = capture();
+    expect(await main(['run'], io)).toBe(2);
+    expect(io.stderr).toEqual(['maestro: maestro run: expected one FILE, got 0 (try: maestro run --help)']);
+  });
+
+  it('should validate a good file, and report every problem of a bad one as JSON with --json', async () => {
+    let io = capture();
+    expect(await main(['validate', 'examples/crash.yaml'], io)).toBe(0);
+    expect(io.stdout).toEqual(["ok: examples/crash.yaml (mission 'crash-and-restart': 2 agents, 2 stages)"]);
+    const dir = tempDir();
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, '{\n  "name": "x",\n  "providers": {},\n  "agents": [],\n  "stages": []\n}\n');
+    io = capture();
+    expect(await main(['validate', file, '--json'], io)).toBe(2);
+    expect(JSON.parse(io.stdout[0]!).issues).toEqual([
+      { path: 'providers', message: 'expected at least 1 provider', line: 3 },
+      { path: 'agents', message: 'expected at least 1 agent', line: 4 },
+      { path: 'stages', message: 'expected at least 1 stage', line: 5 },
+    ]);
+  });
+
+  it('should print help for the program and for each command', async () => {
+    const io = capture();
+    expect(await main(['--help'], io)).toBe(0);
+    expect(io.stdout[0]).toContain('Usage: maestro <command> [options]');
+    expect(await main(['run', '--help'], io)).toBe(0);
+    expect(io.stdout[1]).toContain('Usage: maestro run FILE [options]');
+    expect(await main(['help', 'validate'], io)).toBe(0);
+    expect(io.stdout[2]).toContain('Usage: maestro validate FILE');
+  });
+
+  it('should print a JSON Schema that describes missions and rejects unknown keys', async () => {
+    const io = capture();
+    expect(await main(['schema'], io)).toBe(0);
+    const schema = JSON.parse(io.stdout[0]!);
+    expect(schema.title).toBe('Maestro mission');
+    expect(schema.required).toEqual(expect.arrayContaining(['name', 'providers', 'agents', 'stages']));
+    expect(schema.additionalProperties).toBe(false);
+    const out = join(tempDir(), 's.json');
+    expect(await main(['schema', '--out', out], capture())).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(schema);
+  });
+});

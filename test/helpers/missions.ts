@@ -1,0 +1,25 @@
+/** Mission configs for tests, built in code and validated by the real schema. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { missionSchema, type MissionConfig, type MissionConfigInput } from '../../config/mission.js';
+import type { LoggedEvent } from '../../actors/eventLog.js';
+import { EventLog } from '../../actors/eventLog.js';
+import { runMission, type RunOptions } from '../../machines/runMission.js';
+
+export function mission(partial: Partial<MissionConfigInput> & Pick<MissionConfigInput, 'providers' | 'agents' | 'stages'>): MissionConfig {
+  return missionSchema.parse({ name: 'test', ...partial });
+}
+
+export function tempDir(prefix = 'maestro-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Runs a mission in a fresh state dir and returns its output and the events read back from the file. */
+export async function runAndRead(config: MissionConfig, options: Partial<RunOptions> = {}) {
+  const stateDir = options.stateDir ?? tempDir();
+  const { output, eventLogFile } = await runMission(config, { stateDir, logger: pino({ level: 'silent' }), missionId: 'm1', ...options });
+  const events: LoggedEvent[] = EventLog.read(eventLogFile);
+  return { output, events, eventLogFile, stateDir };
+}

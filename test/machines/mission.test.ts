@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { mission, runAndRead } from '../helpers/missions.js';
+
+describe('mission statechart (runMission)', () => {
+  it('should run stages in order, feed each output into the next prompt and return the last output', async () => {
+    const config = mission({
+      providers: {
+        a: { kind: 'scripted', responses: ['draft text'] },
+        // The echo shows what prompt the second stage received.
+        b: { kind: 'cli', command: process.execPath, args: ['-e', 'process.stdout.write("got: " + process.argv[1])', '{prompt}'] },
+      },
+      agents: [
+        { id: 'writer', provider: 'a' },
+        { id: 'echo', provider: 'b' },
+      ],
+      stages: [
+        { name: 'one', prompt: 'Write about {{input}}', agents: ['writer'] },
+        { name: 'two', prompt: 'Review: {{previous}}', agents: ['echo'] },
+      ],
+      input: 'trees',
+    });
+    const { output, events } = await runAndRead(config);
+    expect(output.status).toBe('succeeded');
+    expect(output.result).toBe('got: Review: draft text');
+    expect(output.stages.map((s) => s.name)).toEqual(['one', 'two']);
+    expect(events.map((e) => e.type).filter((t) => t !== 'supervisor.decision')).toEqual([
+      'mission.started',
+      'stage.entered',
+      'agent.call',
+      'stage.finished',
+      'stage.entered',
+      'agent.call',
+      'stage.finished',
+      'mission.finished',
+    ]);
+    expect(events.every((e, i) => e.seq === i + 1 && e.mission === 'm1')).toBe(true);
+    expect(output.usage.samples).toBe(2);
+  });
+
+  it('should run the agents of one stage in parallel as workers and join their answers in agent order', async () => {
+    const config = mission({
+      providers: {
+        slow: { kind: 'scripted', responses: [{ text: 'slow answer', delayMs: 50 }] },
+        fast: { kind: 'scripted', responses: ['fast answer'] },
+      },
+      agents: [
+        { id: 'first', provider: 'slow' },
+        { id: 'second', provider: 'fast' },
+      ],
+      stages: [{ name: 'only', prompt: 'go', agents: ['first', 'second'] }],
+    });
+    const { output, events } = await runAndRead(config);
+    expect(output.result).toBe('### first\nslow answer\n\n### second\nfast answer');
+    const calls = events.filter((e) => e.type === 'agent.call').map((e) => e.agent);
+    expect(calls).toEqual(['second', 'first']);
+  });
+
+  it('should restart a crashed agent and record the decision in the event log', async () => {
+    const config = mission({
+      providers: { flaky: { kind: 'scripted', responses: [{ error: 'boom', errorKind: 'server' }, 'fine'] } },
+      agents: [{ id: 'x', provider: 'flaky' }],
+      stages: [{ name: 's', prompt: 'p', agents: ['x'], supervision: { intensity: 2, periodMs: 10_000 } }],
+    });
+    const { output, events } = await runAndRead(config);
+    expect(output.status).toBe('succeeded');
+    expect(output.result).toBe('fine');
+    const restart = events.find((e) => e.type === 'supervisor.decision' && e.action === 'restart');
+    expect(restart).toMatchObject({
+      supervisor: 'mission/m1/stage/s',
+      errorContext: 'child_terminated',
+      reason: "provider 'flaky': http 500: boom",
+      offender: { id: 'agent/x', path: 'mission/m1/stage/s/agent/x', restart: 'transient' },
+    });
+    const calls = events.filter((e) => e.type === 'agent.call');
+    expect(calls.map((c) => [c.ok, c.attempt])).toEqual([
+      [false, 0],
+      [true, 1],
+    ]);
+  });
+
+  it('should fail with reached_max_restart_intensity when a stage keeps crashing, after the mission supervisor restarted it', async () => {
+    const config = mission({
+      providers: { broken: { kind: 'scripted', responses: [{ error: 'down', errorKind: 'server' }] } },
+      agents: [{ id: 'x', provider: 'broken' }],
+      stages: [{ name: 's', prompt: 'p', agents: ['x'], supervision: { intensity: 1, periodMs: 10_000 } }],
+      supervision: { intensity: 1, periodMs: 10_000 },
+    });
+    const { output, events } = await runAndRead(config);
+    expect(output.status).toBe('failed');
+    expect(output.error?.reason).toBe('reached_max_restart_intensity');
+    expect(output.error?.message).toContain("supervisor 'mission/m1' shut down: reached_max_restart_intensity (child 'stage/s'");
+    // Intensities multiply: (1 + 1) agent attempts per stage run, times (1 + 1) stage runs.
+    expect(events.filter((e) => e.type === 'agent.call')).toHaveLength(4);
+    const gaveUp = events.filter((e) => e.type === 'supervisor.decision' && e.action === 'shutdown').map((e) => e.supervisor);
+    expect(gaveUp).toEqual(['mission/m1/stage/s', 'mission/m1/stage/s', 'mission/m1']);
+  });
+
+  it('should stop with budget_exceeded and name the budget when tokens run out, without starting more work', async () => {
+    const config = mission({
+      providers: { p: { kind: 'scripted', responses: ['x'.repeat(400)] } },
+      agents: [{ id: 'a', provider: 'p' }],
+      stages: [
+        { name: 's1', prompt: 'p', agents: ['a'] },
+        { name: 's2', prompt: 'p', agents: ['a'] },
+        { name: 's3', prompt: 'p', agents: ['a'] },
+      ],
+      budget: { tokens: 100 },
+    });
+    const { output, events } = await runAndRead(config);
+    expect(output.status).toBe('failed');
+    expect(output.error?.reason).toBe('budget_exceeded');
+    expect(output.error?.message).toBe("budget_exceeded: tokens at 'mission/m1' (used 101 of 100)");
+    // The first call spends 101 tokens, past 100; the second stage is refused before any call.
+    expect(events.filter((e) => e.type === 'agent.call')).toHaveLength(1);
+    expect(output.stages.map((s) => s.name)).toEqual(['s1']);
+  });
+
+  it('should fail a stage whose only agent is temporary and crashed with no_answer', async () => {
+    const config = mission({
+      providers: { broken: { kind: 'scripted', responses: [{ error: 'nope' }] } },
+      agents: [{ id: 'x', provider: 'broken' }],
+      stages: [{ name: 's', prompt: 'p', agents: ['x'], supervision: { restart: 'temporary' } }],
+    });
+    const { output } = await runAndRead(config);
+    expect(output.status).toBe('failed');
+    expect(output.error).toEqual({ reason: 'no_answer', message: "stage 's' produced no answer" });
+  });
+
+  it('should stop on request and fail with reason stopped', async () => {
+    const config = mission({
+      providers: { slow: { kind: 'scripted', responses: [{ text: 'late', delayMs: 60_000 }] } },
+      agents: [{ id: 'x', provider: 'slow' }],
+      stages: [{ name: 's', prompt: 'p', agents: ['x'] }],
+    });
+    const stop = new AbortController();
+    const run = runAndRead(config, { signal: stop.signal });
+    setTimeout(() => stop.abort(), 20);
+    const { output, events } = await run;
+    expect(output.status).toBe('failed');
+    expect(output.error).toEqual({ reason: 'stopped', message: 'interrupted' });
+    expect(events.filter((e) => e.type === 'agent.call' && e.ok)).toHaveLength(0);
+  });
+});
