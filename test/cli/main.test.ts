@@ -124,3 +124,11 @@ describe('maestro cli', () => {
     expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(schema);
   });
 });
+
+describe('mission.schema.json', () => {
+  it('should be the schema `maestro schema` prints (regenerate: node cli/bin.js schema --out mission.schema.json)', async () => {
+    const io = capture();
+    await main(['schema'], io);
+    expect(JSON.parse(readFileSync('mission.schema.json', 'utf8'))).toEqual(JSON.parse(io.stdout[0]!));
+  });
+});
