@@ -3,13 +3,15 @@
  * results). Known secret fields are removed by path, and registered secret values are masked
  * wherever they appear in a record.
  */
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import { redact, redactPaths } from './secrets.js';
 
 export interface LoggerOptions {
   level?: string;
   /** @default whether stderr is a terminal */
   pretty?: boolean;
+  /** Where JSON lines go when not pretty. @default stderr */
+  destination?: DestinationStream;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -19,5 +21,5 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     redact: { paths: redactPaths, censor: '[REDACTED]' },
     formatters: { log: (obj) => redact(obj) },
     transport: pretty ? { target: 'pino-pretty', options: { destination: 2, colorize: true, ignore: 'pid,hostname' } } : undefined,
-  }, pretty ? undefined : pino.destination(2));
+  }, pretty ? undefined : (options.destination ?? pino.destination(2)));
 }
