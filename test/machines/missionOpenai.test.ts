@@ -1,0 +1,71 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { mission, runAndRead } from '../helpers/missions.js';
+
+const KEY = 'sk-mission-test-key-0123456789';
+
+async function fakeOpenAI(handler: (req: IncomingMessage, res: ServerResponse, body: string) => void) {
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => handler(req, res, body));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1` };
+}
+
+let close: (() => void) | undefined;
+afterEach(() => close?.());
+
+describe('a mission on an OpenAI-compatible endpoint (local server, real SDK)', () => {
+  it('should answer, count usage and cost, and keep the key out of the event log even when the server echoes it', async () => {
+    let calls = 0;
+    const { server, url } = await fakeOpenAI((req, res) => {
+      calls++;
+      if (calls === 1) {
+        res.writeHead(401, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: `invalid key ${req.headers.authorization?.slice(7)}` } }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          id: 'c1',
+          object: 'chat.completion',
+          created: 0,
+          model: 'kimi-test',
+          choices: [{ index: 0, message: { role: 'assistant', content: 'a real answer' }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 1000, completion_tokens: 500, total_tokens: 1500 },
+        }),
+      );
+    });
+    close = () => server.close();
+    const config = mission({
+      providers: {
+        kimi: { kind: 'openai', baseURL: url, apiKeyEnv: 'TEST_KIMI_KEY', model: 'kimi-test', maxRetries: 0, prices: { inputPerMTok: 1, outputPerMTok: 4 } },
+      },
+      agents: [{ id: 'a', provider: 'kimi' }],
+      stages: [{ name: 's', prompt: 'hi', agents: ['a'], supervision: { intensity: 1, periodMs: 10_000 } }],
+    });
+    const { output, eventLogFile } = await runAndRead(config, { env: { TEST_KIMI_KEY: KEY } });
+    expect(output.status).toBe('succeeded');
+    expect(output.result).toBe('a real answer');
+    expect(output.usage.tokens).toBe(1500);
+    expect(output.usage.costUsd).toBeCloseTo(0.001 + 0.002, 10);
+    expect(calls).toBe(2);
+    const log = readFileSync(eventLogFile, 'utf8');
+    expect(log).toContain('"action":"restart"');
+    expect(log).not.toContain(KEY);
+  });
+
+  it('should refuse to start, naming the variable, when the API key is not set', async () => {
+    const config = mission({
+      providers: { kimi: { kind: 'openai', baseURL: 'http://127.0.0.1:9/v1', apiKeyEnv: 'NO_SUCH_KEY_VAR', model: 'm' } },
+      agents: [{ id: 'a', provider: 'kimi' }],
+      stages: [{ name: 's', prompt: 'hi', agents: ['a'] }],
+    });
+    await expect(runAndRead(config, { env: {} })).rejects.toThrow("providers.kimi.apiKeyEnv: environment variable 'NO_SUCH_KEY_VAR' is not set");
+  });
+});
