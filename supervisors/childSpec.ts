@@ -111,8 +111,10 @@ export function normalizeChildSpec(spec: ChildSpec, field = 'child'): Normalized
   if (typeof s.id !== 'string' || s.id === '') {
     throw new SupervisorSpecError(`${field}.id`, s.id, 'must be a non-empty string');
   }
-  if (typeof s.shutdown === 'number' && (!Number.isFinite(s.shutdown) || s.shutdown < 0)) {
-    throw new SupervisorSpecError(`${field}.shutdown`, s.shutdown, `must be 'brutal_kill', 'infinity' or a timeout in ms >= 0, got ${s.shutdown}`);
+  const shutdown: unknown = s.shutdown;
+  if (shutdown !== 'brutal_kill' && shutdown !== 'infinity' && !(typeof shutdown === 'number' && Number.isFinite(shutdown) && shutdown >= 0)) {
+    const got = typeof shutdown === 'string' ? `'${shutdown}'` : String(shutdown);
+    throw new SupervisorSpecError(`${field}.shutdown`, shutdown, `must be 'brutal_kill', 'infinity' or a timeout in ms >= 0, got ${got}`);
   }
   // OTP's bad_combination: a permanent child is always restarted, so it can never end the supervisor.
   if (s.significant && s.restart === 'permanent') {

@@ -1,7 +1,16 @@
 /** Helpers to start a supervisor on a manual clock and reach its children by child id. */
 import type { AnyActorRef } from 'xstate';
 import { ManualClock } from '../../config/clock.js';
-import { createRuntime, createSupervisor, type MissionEvent, type SupervisorInput } from '../../supervisors/index.js';
+import {
+  createRuntime,
+  createSupervisor,
+  type DecisionRecord,
+  type MissionEvent,
+  type SupervisorInput,
+} from '../../supervisors/index.js';
+
+/** A decision as the event sink receives it. */
+export type DecisionEvent = MissionEvent & DecisionRecord & { type: 'supervisor.decision'; at: number };
 
 export function startTree(input: Omit<SupervisorInput, 'runtime'>, clock = new ManualClock()) {
   const events: MissionEvent[] = [];
@@ -10,11 +19,14 @@ export function startTree(input: Omit<SupervisorInput, 'runtime'>, clock = new M
   const actor = createSupervisor({ ...input, runtime });
   actor.subscribe({ error: (e) => errors.push(e) });
   actor.start();
+  const children = () => actor.getSnapshot().context.core.snapshotChildren();
   /** The live XState child for a child id (the supervisor's core maps ids to numeric ref ids). */
   const child = (id: string): AnyActorRef | undefined => {
-    const c = actor.getSnapshot().context.core.snapshotChildren().find((x) => x.id === id);
+    const c = children().find((x) => x.id === id);
     return c?.refId === undefined ? undefined : (actor.getSnapshot().children as Record<string, AnyActorRef>)[c.refId];
   };
-  const decisions = () => events.filter((e) => e.type === 'supervisor.decision');
-  return { actor, clock, events, errors, child, decisions };
+  /** Ids of the children that have a live actor, in start order. */
+  const running = () => children().filter((c) => c.refId !== undefined).map((c) => c.id);
+  const decisions = () => events.filter((e): e is DecisionEvent => e.type === 'supervisor.decision');
+  return { actor, clock, runtime, events, errors, child, children, running, decisions };
 }

@@ -1,5 +1,6 @@
+import { createActor, setup, type AnyActorRef } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { testWorker } from '../helpers/testWorker.js';
+import { testWorker, type TestWorkerInput } from '../helpers/testWorker.js';
 import { startTree } from '../helpers/tree.js';
 import type { ChildSpec } from '../../supervisors/index.js';
 
@@ -50,5 +51,96 @@ describe('supervisor actor', () => {
     const d = t.decisions()[0]!;
     expect(d).toMatchObject({ supervisor: 'sup', errorContext: 'child_terminated', reason: 'B crashed', action: 'restart', group: ['B', 'C'] });
     expect(d.offender).toMatchObject({ id: 'B', path: 'sup/B', restart: 'permanent' });
+  });
+
+  it('should report every decision with supervisor, errorContext, reason, offender (id and path) and action', () => {
+    const log: string[] = [];
+    const t = startTree({ name: 'mission/m1', flags: { intensity: 1 }, children: [worker('A', log), worker('B', log, { restart: 'transient' })] });
+    t.clock.advance(250);
+    t.child('B')!.send({ type: 'crash' });
+    t.clock.advance(250);
+    t.child('B')!.send({ type: 'finish' });
+    t.clock.advance(250);
+    t.child('A')!.send({ type: 'crash' });
+    expect(t.decisions()).toEqual([
+      {
+        type: 'supervisor.decision',
+        at: 250,
+        supervisor: 'mission/m1',
+        errorContext: 'child_terminated',
+        reason: 'B crashed',
+        offender: { id: 'B', path: 'mission/m1/B', restart: 'transient', type: 'worker', restarts: 0 },
+        action: 'restart',
+        group: ['B'],
+        delayMs: 0,
+      },
+      {
+        type: 'supervisor.decision',
+        at: 500,
+        supervisor: 'mission/m1',
+        errorContext: 'child_terminated',
+        reason: 'normal',
+        offender: { id: 'B', path: 'mission/m1/B', restart: 'transient', type: 'worker', restarts: 1 },
+        action: 'no_restart',
+      },
+      {
+        type: 'supervisor.decision',
+        at: 750,
+        supervisor: 'mission/m1',
+        errorContext: 'shutdown',
+        reason: 'reached_max_restart_intensity',
+        offender: { id: 'A', path: 'mission/m1/A', restart: 'permanent', type: 'worker', restarts: 0 },
+        action: 'shutdown',
+      },
+    ]);
+  });
+
+  it("should stop a crashed machine child's own invoked children, which XState leaves running", () => {
+    // A machine that invokes a testWorker (which itself invokes a callback) and can crash.
+    const outer = setup({
+      types: { input: {} as TestWorkerInput, context: {} as TestWorkerInput, events: {} as { type: 'crash' } },
+      actors: { testWorker },
+    }).createMachine({
+      context: ({ input }) => input,
+      invoke: { src: 'testWorker', input: ({ context }) => ({ name: `${context.name}.inner`, log: context.log }) },
+      on: {
+        crash: {
+          actions: () => {
+            throw new Error('outer crashed');
+          },
+        },
+      },
+    });
+
+    // Bare XState: the failed machine's invoked child runs on.
+    const bareLog: string[] = [];
+    const bare = createActor(outer, { input: { name: 'O', log: bareLog } });
+    bare.subscribe({ error: () => {} });
+    bare.start();
+    bare.send({ type: 'crash' });
+    expect(bare.getSnapshot().status).toBe('error');
+    expect(bareLog).toEqual(['start:O.inner']);
+    const orphan = Object.values(bare.getSnapshot().children)[0] as AnyActorRef;
+    expect(orphan.getSnapshot().status).toBe('active');
+
+    // Supervised: the supervisor reaps them before it restarts the child.
+    const log: string[] = [];
+    const t = startTree({ name: 'sup', children: [{ id: 'O', start: { logic: outer, input: { name: 'O', log } } }] });
+    const first = t.child('O')!;
+    const inner = Object.values(first.getSnapshot().children)[0] as AnyActorRef;
+    log.length = 0;
+    first.send({ type: 'crash' });
+    expect(log).toEqual(['stop:O.inner', 'start:O.inner']);
+    expect(inner.getSnapshot().status).toBe('stopped');
+    expect(t.child('O')).not.toBe(first);
+    expect(t.decisions()).toEqual([expect.objectContaining({ reason: 'outer crashed', action: 'restart' })]);
+  });
+
+  it('should stop the invoked children of a temporary child that crashed and is not restarted', () => {
+    const log: string[] = [];
+    const t = startTree({ name: 'sup', children: [worker('A', log), worker('T', log, { restart: 'temporary' })] });
+    log.length = 0;
+    t.child('T')!.send({ type: 'crash' });
+    expect(log).toEqual(['stop:T']);
   });
 });
