@@ -88,8 +88,21 @@ export const flagDefaults: NormalizedFlags = {
   autoShutdown: 'never',
 };
 
+const strategies: readonly Strategy[] = ['one_for_one', 'one_for_all', 'rest_for_one', 'simple_one_for_one'];
+const autoShutdowns: readonly AutoShutdown[] = ['never', 'any_significant', 'all_significant'];
+const restarts: readonly RestartType[] = ['permanent', 'transient', 'temporary'];
+const childTypes = ['worker', 'supervisor'] as const;
+
+function oneOf<T>(field: string, value: T, allowed: readonly T[]): void {
+  if (!allowed.includes(value)) {
+    throw new SupervisorSpecError(field, value, `expected one of ${allowed.map((a) => `'${String(a)}'`).join(' | ')}, got '${String(value)}'`);
+  }
+}
+
 export function normalizeFlags(flags: SupervisorFlags = {}): NormalizedFlags {
   const f = { ...flagDefaults, ...stripUndefined(flags) };
+  oneOf('strategy', f.strategy, strategies);
+  oneOf('autoShutdown', f.autoShutdown, autoShutdowns);
   if (!Number.isInteger(f.intensity) || f.intensity < 0) {
     throw new SupervisorSpecError('intensity', f.intensity, `must be a non-negative integer, got ${f.intensity}`);
   }
@@ -108,6 +121,8 @@ export function normalizeChildSpec(spec: ChildSpec, field = 'child'): Normalized
     shutdown: spec.shutdown ?? (type === 'supervisor' ? 'infinity' : 5000),
     significant: spec.significant ?? false,
   };
+  oneOf(`${field}.restart`, s.restart, restarts);
+  oneOf(`${field}.type`, s.type, childTypes);
   if (typeof s.id !== 'string' || s.id === '') {
     throw new SupervisorSpecError(`${field}.id`, s.id, 'must be a non-empty string');
   }

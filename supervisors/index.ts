@@ -33,4 +33,5 @@ export {
   type SupervisorEvent,
   type SupervisorInput,
 } from './supervisor.js';
-export { SupervisorShutdownError, type DecisionRecord, type Phase, type SupervisorOutput } from './supervisorCore.js';
+export { SupervisorShutdownError, type DecisionRecord, type Effect, type Phase, type SupervisorOutput } from './effects.js';
+export { SupervisorCore } from './supervisorCore.js';

@@ -1,5 +1,5 @@
 import type { SupervisionRuntime } from './runtime.js';
-import type { DecisionRecord } from './supervisorCore.js';
+import type { DecisionRecord } from './effects.js';
 
 /** A decision goes to the log (OTP's keys as fields) and to the mission's event log. */
 export function reportDecision(runtime: SupervisionRuntime, record: DecisionRecord): void {

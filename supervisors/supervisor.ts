@@ -13,7 +13,8 @@ import { parseChildExit, SHUTDOWN_EVENT, stopOrphans } from './childExit.js';
 import type { ExitKind } from './decisions.js';
 import { reportDecision } from './reportDecision.js';
 import type { SupervisionRuntime } from './runtime.js';
-import { SupervisorCore, type Effect, type Phase, type SupervisorOutput } from './supervisorCore.js';
+import type { Effect, Phase, SupervisorOutput } from './effects.js';
+import { SupervisorCore } from './supervisorCore.js';
 
 export interface SupervisorInput {
   /** The supervisor's stable path, e.g. `mission/m1/stage/2`. */

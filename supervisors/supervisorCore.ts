@@ -1,13 +1,13 @@
 /**
  * The supervisor's bookkeeping, free of XState: children in start order, the restart history,
  * and a queue of operations (stop these, start that, end) that runs until it must wait for a
- * child to stop or a backoff to pass. Every method returns the effects the actor must apply
- * (spawn, ask to stop, kill, set a timer, report a decision); `supervisor.ts` applies them.
- * Exits that arrive while an operation waits are decided at once and their operations queued,
- * so a supervisor is never blocked and never loses an exit.
+ * child to stop. Every method returns the effects the actor must apply (spawn, ask to stop,
+ * kill, set a timer, report a decision); `supervisor.ts` applies them. Exits that arrive while
+ * an operation waits are decided at once and their operations queued, so a supervisor is never
+ * blocked and never loses an exit. A restart with a backoff is parked on a timer, not queued, so
+ * one child's backoff does not hold up its siblings.
  */
-import type { AnyActorLogic } from 'xstate';
-import { BudgetExceededError, SystemError, errorMessage } from '../config/errors.js';
+import { BudgetExceededError, errorMessage } from '../config/errors.js';
 import type { BudgetNode } from './budget.js';
 import {
   normalizeChildSpec,
@@ -26,57 +26,17 @@ import {
   shouldRestart,
   type ExitKind,
 } from './decisions.js';
+import {
+  SupervisorShutdownError,
+  type DecisionRecord,
+  type Effect,
+  type ErrorContext,
+  type Phase,
+  type SupervisorOutput,
+} from './effects.js';
 import type { SupervisionRuntime } from './runtime.js';
 
-export type Phase = 'starting' | 'running' | 'restarting' | 'shuttingDown' | 'stopped' | 'failed';
 
-export type ErrorContext = 'child_terminated' | 'shutdown' | 'shutdown_error' | 'start_error' | 'auto_shutdown';
-
-/** One decision, with OTP's report keys. */
-export interface DecisionRecord {
-  supervisor: string;
-  errorContext: ErrorContext;
-  reason: string;
-  offender?: { id: string; path: string; restart: string; type: string; restarts: number; error?: string };
-  action: 'restart' | 'no_restart' | 'remove' | 'shutdown' | 'kill';
-  group?: string[];
-  delayMs?: number;
-}
-
-export interface SupervisorOutput {
-  reason: 'shutdown' | 'auto_shutdown';
-  /** Output of each child that finished normally, by child id. */
-  results: Record<string, unknown>;
-}
-
-export type Effect =
-  | { type: 'spawn'; refId: string; childId: string; path: string; logic: AnyActorLogic; input: unknown }
-  | { type: 'kill'; refId: string }
-  | { type: 'askShutdown'; refId: string }
-  | { type: 'timer'; key: string; delayMs: number }
-  | { type: 'cancel'; key: string }
-  | { type: 'report'; record: DecisionRecord }
-  | { type: 'childExited'; childId: string; exit: ExitKind; output?: unknown; error?: string }
-  | { type: 'phase'; phase: Phase }
-  | { type: 'finish'; output: SupervisorOutput }
-  | { type: 'fail'; error: Error };
-
-/** A supervisor that gave up: too many restarts, or a child it could not start. */
-export class SupervisorShutdownError extends SystemError {
-  override name = 'SupervisorShutdownError';
-  constructor(
-    readonly supervisor: string,
-    readonly reason: string,
-    readonly offender: string | undefined,
-    cause?: unknown,
-  ) {
-    super(
-      `supervisor '${supervisor}' shut down: ${reason}` +
-        (offender ? ` (child '${offender}': ${errorMessage(cause)})` : ''),
-      { cause },
-    );
-  }
-}
 
 interface ChildRecord {
   spec: NormalizedChildSpec;
@@ -89,7 +49,7 @@ interface ChildRecord {
 
 type Op =
   | { kind: 'stop'; ids: string[] }
-  | { kind: 'start'; id: string; delayMs: number }
+  | { kind: 'start'; id: string }
   | { kind: 'forget'; ids: string[] }
   | { kind: 'end'; error?: Error; reason: SupervisorOutput['reason'] };
 
@@ -98,7 +58,7 @@ type Op =
  * per distinct timeout, not one per child: XState scans every pending delayed event of the system
  * whenever an actor stops, so 10,000 per-child timers made a pool's shutdown quadratic (about 15 s).
  */
-type Waiting = { kind: 'stop'; remaining: Set<string>; kills: Map<string, string[]> } | { kind: 'delay'; key: string } | null;
+type Waiting = { kind: 'stop'; remaining: Set<string>; kills: Map<string, string[]> } | null;
 
 export class SupervisorCore {
   phase: Phase = 'starting';
@@ -107,6 +67,8 @@ export class SupervisorCore {
   private history: number[] = [];
   private ops: Op[] = [];
   private waiting: Waiting = null;
+  /** Restarts waiting out a backoff: timer key → the start operations to queue when it fires. */
+  private readonly parked = new Map<string, Op[]>();
   private ending = false;
   private template?: NormalizedChildSpec;
   private nextRef = 0;
@@ -130,16 +92,24 @@ export class SupervisorCore {
     return this.pump();
   }
 
-  /** A child added at run time: an instance of the template (simple_one_for_one), or a full spec. */
+  /**
+   * A child added at run time: an instance of the template (simple_one_for_one), or a full spec.
+   * A spec that cannot be added (bad, or its id already present) is reported and refused, as
+   * OTP's start_child returns an error; the supervisor runs on.
+   */
   startChild(spec?: ChildSpec, input?: unknown): Effect[] {
     if (this.ending) return [];
     if (this.template) {
       const id = String(this.nextDynamic++);
       this.add({ ...this.template, id, start: { ...this.template.start, input: input ?? this.template.start.input } });
     } else if (spec) {
-      const s = normalizeChildSpec(spec, `child '${spec.id}'`);
-      if (this.children.has(s.id)) throw new SupervisorShutdownError(this.name, `already_present: '${s.id}'`, undefined);
-      this.add(s);
+      try {
+        const s = normalizeChildSpec(spec, `child '${spec.id}'`);
+        if (this.children.has(s.id)) throw new Error(`already_present: '${s.id}'`);
+        this.add(s);
+      } catch (err) {
+        this.report('start_error', errorMessage(err), undefined, 'reject');
+      }
     }
     return this.pump();
   }
@@ -193,8 +163,10 @@ export class SupervisorCore {
         rec.status = 'terminated';
         this.stopped(id);
       }
-    } else if (this.waiting?.kind === 'delay' && this.waiting.key === key) {
-      this.waiting = null;
+    } else {
+      const starts = this.parked.get(key);
+      this.parked.delete(key);
+      if (starts && !this.ending) this.ops.push(...starts);
     }
     return this.pump();
   }
@@ -212,7 +184,7 @@ export class SupervisorCore {
 
   private add(spec: NormalizedChildSpec): void {
     this.children.set(spec.id, { spec, status: 'pending', restarts: 0, startedAt: 0, backoffAttempt: -1 });
-    this.ops.push({ kind: 'start', id: spec.id, delayMs: 0 });
+    this.ops.push({ kind: 'start', id: spec.id });
   }
 
   private decide(rec: ChildRecord, exit: ExitKind, payload: unknown): void {
@@ -250,14 +222,13 @@ export class SupervisorCore {
     for (const id of [...group].reverse()) if (id !== rec.spec.id) this.ops.push({ kind: 'stop', ids: [id] });
     const temporary = group.filter((id) => this.children.get(id)?.spec.restart === 'temporary' && id !== rec.spec.id);
     if (temporary.length) this.ops.push({ kind: 'forget', ids: temporary });
-    let first = true;
-    for (const id of group) {
-      if (temporary.includes(id)) continue;
-      const r = this.children.get(id)!;
-      if (id === rec.spec.id) r.restarts++;
-      this.ops.push({ kind: 'start', id, delayMs: first ? delayMs : 0 });
-      first = false;
-    }
+    rec.restarts++;
+    const starts: Op[] = group.filter((id) => !temporary.includes(id)).map((id) => ({ kind: 'start', id }));
+    if (delayMs > 0) {
+      const key = `backoff:${this.nextTimer++}`;
+      this.parked.set(key, starts);
+      this.emit({ type: 'timer', key, delayMs });
+    } else this.ops.push(...starts);
     this.setPhase('restarting');
   }
 
@@ -271,10 +242,8 @@ export class SupervisorCore {
     if (this.ending) return;
     this.ending = true;
     this.ops = [];
-    if (this.waiting?.kind === 'delay') {
-      this.emit({ type: 'cancel', key: this.waiting.key });
-      this.waiting = null;
-    }
+    for (const key of this.parked.keys()) this.emit({ type: 'cancel', key });
+    this.parked.clear();
     const alive = [...this.children.values()].filter((c) => c.status === 'running').map((c) => c.spec.id).reverse();
     if (this.template) this.ops.push({ kind: 'stop', ids: alive });
     else for (const id of alive) this.ops.push({ kind: 'stop', ids: [id] });
@@ -293,7 +262,8 @@ export class SupervisorCore {
         this.emit(op.error ? { type: 'fail', error: op.error } : { type: 'finish', output: { reason: op.reason, results: this.results } });
       }
     }
-    if (!this.waiting && this.ops.length === 0 && (this.phase === 'starting' || this.phase === 'restarting')) {
+    const idle = !this.waiting && this.ops.length === 0 && this.parked.size === 0;
+    if (idle && (this.phase === 'starting' || this.phase === 'restarting')) {
       this.setPhase('running');
     }
     const out = this.out;
@@ -339,13 +309,6 @@ export class SupervisorCore {
     const budget = this.budget.child(rec.spec.id, rec.spec.budget);
     const spent = budget.exceeded();
     if (spent) return this.giveUp('start_error', spent, rec);
-    if (op.delayMs > 0) {
-      const key = `delay:${this.nextTimer++}`;
-      this.waiting = { kind: 'delay', key };
-      this.ops.unshift({ ...op, delayMs: 0 });
-      this.emit({ type: 'timer', key, delayMs: op.delayMs });
-      return;
-    }
     const path = `${this.name}/${rec.spec.id}`;
     const ctx: StartContext = {
       path,

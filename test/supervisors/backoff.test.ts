@@ -92,4 +92,33 @@ describe('restart backoff', () => {
     expect(log).toEqual(['stop:B']);
     expect(t.clock.pending).toBe(0);
   });
+
+  it("should not hold up a sibling's restart while one child waits out its backoff", () => {
+    const log: string[] = [];
+    const t = startTree({
+      name: 'sup',
+      flags: { intensity: 10, periodMs: 60_000 },
+      children: [worker('A', log, { backoff: { minMs: 30_000, maxMs: 30_000 } }), worker('B', log)],
+    });
+    log.length = 0;
+    t.child('A')!.send({ type: 'crash' });
+    t.child('B')!.send({ type: 'crash' });
+    expect(log).toEqual(['stop:A', 'stop:B', 'start:B']);
+    expect(t.child('A')).toBeUndefined();
+    expect(t.actor.getSnapshot().value).toBe('restarting');
+    t.clock.advance(30_000);
+    expect(log).toEqual(['stop:A', 'stop:B', 'start:B', 'start:A']);
+    expect(t.actor.getSnapshot().value).toBe('running');
+  });
+
+  it('should drop a restart still waiting out its backoff when the supervisor shuts down', () => {
+    const log: string[] = [];
+    const t = startTree({ name: 'sup', flags: { intensity: 10 }, children: [worker('A', log, { backoff: { minMs: 5000, maxMs: 5000 } })] });
+    t.child('A')!.send({ type: 'crash' });
+    t.actor.send({ type: 'maestro.shutdown' });
+    expect(t.actor.getSnapshot().status).toBe('done');
+    t.clock.advance(10_000);
+    expect(log).toEqual(['start:A', 'stop:A']);
+    expect(t.clock.pending).toBe(0);
+  });
 });

@@ -154,4 +154,17 @@ describe('validateChildren', () => {
     expect((t.errors[0] as Error).message).toBe("children[1].id: duplicate child id 'a'");
     expect(log).toEqual([]);
   });
+
+  it('should refuse a strategy, autoShutdown, restart or type that OTP does not have', () => {
+    expect(() => normalizeFlags({ strategy: 'one_for_some' as never })).toThrow(
+      "strategy: expected one of 'one_for_one' | 'one_for_all' | 'rest_for_one' | 'simple_one_for_one', got 'one_for_some'",
+    );
+    expect(() => normalizeFlags({ autoShutdown: 'sometimes' as never })).toThrow("autoShutdown: expected one of 'never' | 'any_significant' | 'all_significant', got 'sometimes'");
+    expect(() => normalizeChildSpec({ id: 'a', start: { logic: {} as never }, restart: 'forever' as never }, 'children[0]')).toThrow(
+      "children[0].restart: expected one of 'permanent' | 'transient' | 'temporary', got 'forever'",
+    );
+    expect(() => normalizeChildSpec({ id: 'a', start: { logic: {} as never }, type: 'manager' as never }, 'children[0]')).toThrow(
+      "children[0].type: expected one of 'worker' | 'supervisor', got 'manager'",
+    );
+  });
 });
