@@ -62,8 +62,8 @@ function expect(ok: boolean, what: string): void {
   if (!ok) throw new Error(`bench check failed: ${what}`);
 }
 
-function supervisorRun(n: number) {
-  const children: ChildSpec[] = Array.from({ length: n }, (_, i) => ({ id: String(i), start: { logic: worker } }));
+function supervisorRun(n: number, shutdown?: ChildSpec['shutdown']) {
+  const children: ChildSpec[] = Array.from({ length: n }, (_, i) => ({ id: String(i), start: { logic: worker }, shutdown }));
   const t0 = process.hrtime.bigint();
   const sup = createSupervisor({ name: 'bench', children, runtime });
   sup.start();
@@ -130,15 +130,18 @@ restartRun(100);
 
 const b = bareRun(N);
 const s = supervisorRun(N);
+const k = supervisorRun(N, 'brutal_kill');
 const p = poolRun(N);
 const r = restartRun(RESTARTS);
 
 console.log(line('supervisor spawn', N, s.spawn));
 console.log(line('supervisor stop', N, s.stop) + ' [asks each child in reverse order and waits for it]');
+console.log(line('supervisor stop, brutal_kill', N, k.stop) + ' [like the bare stop: no asking]');
 console.log(line('supervisor startChild (simple_one_for_one)', N, p.spawn));
 console.log(line('supervisor stop (simple_one_for_one)', N, p.stop) + ' [asks all at once]');
 console.log(line('bare XState spawnChild', N, b.spawn));
 console.log(line('bare XState stopChild', N, b.stop));
 console.log(`supervisor/bare spawn: ${(s.spawn / b.spawn).toFixed(1)}x`);
-console.log(`supervisor/bare stop: ${(s.stop / b.stop).toFixed(1)}x`);
+console.log(`supervisor/bare stop (graceful vs kill): ${(s.stop / b.stop).toFixed(1)}x`);
+console.log(`supervisor/bare stop (brutal_kill vs kill): ${(k.stop / b.stop).toFixed(1)}x`);
 console.log(`supervisor restart (one_for_one): ${RESTARTS} crash→restart cycles, ${Math.round(r)} µs/restart`);
