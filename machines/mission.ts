@@ -93,7 +93,8 @@ export const missionMachine = setup({
         const results = ((event as ChildExitedEvent).output as { results?: Record<string, unknown> } | undefined)?.results ?? {};
         const answers = stageAnswers(stage, results);
         const output = stageText(stage, answers);
-        context.runtime.events.append({ type: 'stage.finished', stage: stage.name, index: context.stage, answers: answers.length, chars: output.length });
+        // The output is what a resumed mission needs so as not to run the stage again.
+        context.runtime.events.append({ type: 'stage.finished', stage: stage.name, index: context.stage, answers: answers.length, output });
         return [...context.stages, { name: stage.name, output, answers }];
       },
     }),

@@ -73,7 +73,7 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
       options.signal?.addEventListener('abort', () => actor!.send({ type: 'mission.stop', reason: 'interrupted' }), { once: true });
       actor.start();
     });
-    events.append({ type: 'mission.finished', status: output.status, error: output.error, usage: output.usage });
+    events.append({ type: 'mission.finished', status: output.status, result: output.result, error: output.error, usage: output.usage });
     return { output, eventLogFile };
   } finally {
     actor?.stop();

@@ -35,6 +35,8 @@ describe('mission statechart (runMission)', () => {
     ]);
     expect(events.every((e, i) => e.seq === i + 1 && e.mission === 'm1')).toBe(true);
     expect(output.usage.samples).toBe(2);
+    expect(events.find((e) => e.type === 'stage.finished')).toMatchObject({ stage: 'one', output: 'draft text' });
+    expect(events.at(-1)).toMatchObject({ type: 'mission.finished', status: 'succeeded', result: 'got: Review: draft text' });
   });
 
   it('should run the agents of one stage in parallel as workers and join their answers in agent order', async () => {
