@@ -70,6 +70,8 @@ const call = fromPromise<AgentWorkerOutput, AgentWorkerInput>(async ({ input, si
     return { agent: agent.id, ...r };
   } catch (err) {
     if (!signal.aborted) {
+      // A failed call is still a sample drawn; it used no tokens we know of.
+      budget.charge({ samples: 1 });
       events.append({ ...base, ok: false, error: errorMessage(err), errorName: (err as Error)?.name, latencyMs: clock.now() - started });
     }
     throw err;

@@ -348,9 +348,12 @@ export class SupervisorCore {
     this.budget.release(id);
   }
 
+  /** Significant children running, stopping, or about to be (re)started (queued or waiting out a backoff). */
   private countSignificantAlive(): number {
+    const starting = new Set<string>();
+    for (const op of [...this.ops, ...[...this.parked.values()].flat()]) if (op.kind === 'start') starting.add(op.id);
     let n = 0;
-    for (const c of this.children.values()) if (c.spec.significant && c.status !== 'terminated') n++;
+    for (const c of this.children.values()) if (c.spec.significant && (c.status !== 'terminated' || starting.has(c.spec.id))) n++;
     return n;
   }
 

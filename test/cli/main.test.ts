@@ -132,3 +132,25 @@ describe('mission.schema.json', () => {
     expect(JSON.parse(readFileSync('mission.schema.json', 'utf8'))).toEqual(JSON.parse(io.stdout[0]!));
   });
 });
+
+describe('examples/', () => {
+  it('should hold only valid mission files', async () => {
+    const { readdirSync } = await import('node:fs');
+    const files = readdirSync('examples').filter((f) => /\.(ya?ml|json)$/.test(f));
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    for (const f of files) {
+      const io = capture();
+      expect(await main(['validate', join('examples', f)], io), f).toBe(0);
+    }
+  });
+
+  it('should finish the simulated pool with every agent answered, its crashes restarted (same seed, same run)', async () => {
+    const io = capture();
+    const dir = tempDir();
+    expect(await main(['run', 'examples/simulated.yaml', '--json', '--quiet', '--state-dir', dir, '--mission-id', 's1'], io)).toBe(0);
+    const out = JSON.parse(io.stdout.join('\n'));
+    expect(out.stages[0].answers).toHaveLength(5);
+    const restarts = EventLog.read(join(dir, 'missions', 's1.jsonl')).filter((e) => e.type === 'supervisor.decision' && e.action === 'restart');
+    expect(restarts.length).toBe(out.usage.samples - 5);
+  });
+});

@@ -121,4 +121,23 @@ describe('restart backoff', () => {
     expect(log).toEqual(['start:A', 'stop:A']);
     expect(t.clock.pending).toBe(0);
   });
+
+  it('should count a significant child waiting out its backoff as alive, so all_significant does not end the supervisor early', () => {
+    const log: string[] = [];
+    const t = startTree({
+      name: 'sup',
+      flags: { intensity: 10, autoShutdown: 'all_significant' },
+      children: [
+        worker('A', log, { restart: 'transient', significant: true, backoff: { minMs: 1000, maxMs: 1000 } }),
+        worker('B', log, { restart: 'transient', significant: true }),
+      ],
+    });
+    t.child('A')!.send({ type: 'crash' });
+    t.child('B')!.send({ type: 'finish' });
+    expect(t.actor.getSnapshot().status).toBe('active');
+    t.clock.advance(1000);
+    expect(log).toEqual(['start:A', 'start:B', 'stop:A', 'stop:B', 'start:A']);
+    t.child('A')!.send({ type: 'finish' });
+    expect(t.actor.getSnapshot().output).toMatchObject({ reason: 'auto_shutdown', results: { A: 'A done', B: 'B done' } });
+  });
 });
