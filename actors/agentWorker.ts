@@ -5,6 +5,7 @@
  * and ends with the answer. A failed call fails the worker with the provider's typed error, for
  * its supervisor to decide on. Asked to shut down, it aborts the call in flight and ends.
  */
+import { randomUUID } from 'node:crypto';
 import { assign, fromPromise, setup } from 'xstate';
 import type { Clock } from '../config/clock.js';
 import { errorMessage } from '../config/errors.js';
@@ -19,7 +20,8 @@ import type { CompletionResult } from './providers/provider.js';
 export interface AgentWorkerInput {
   /** Stable path: `mission/<id>/stage/<name>/agent/<id>`. */
   path: string;
-  agent: AgentConfig;
+  /** The agent, with its call timeout resolved (see `agentTimeoutMs`). */
+  agent: AgentConfig & { timeoutMs: number };
   prompt: string;
   transport: Transport;
   events: EventSink;
@@ -36,6 +38,8 @@ export interface AgentWorkerOutput extends CompletionResult {
 const call = fromPromise<AgentWorkerOutput, AgentWorkerInput>(async ({ input, signal }) => {
   const { agent, budget, clock, events, path } = input;
   budget.check();
+  // Reserve the sample before calling, so agents running in parallel cannot all pass the check.
+  budget.charge({ samples: 1 });
   const started = clock.now();
   const base = { type: 'agent.call', path, agent: agent.id, provider: agent.provider, attempt: input.attempt };
   try {
@@ -43,7 +47,7 @@ const call = fromPromise<AgentWorkerOutput, AgentWorkerInput>(async ({ input, si
       agentCallSubject(agent.provider),
       {
         v: PROTOCOL_VERSION,
-        id: `${path}#${input.attempt}`,
+        id: `${path}#${input.attempt}#${randomUUID()}`,
         provider: agent.provider,
         request: {
           prompt: input.prompt,
@@ -65,13 +69,11 @@ const call = fromPromise<AgentWorkerOutput, AgentWorkerInput>(async ({ input, si
       throw e.success ? deserializeProviderError(e.data) : new Error(reply.data.error.message);
     }
     const r = reply.data.result;
-    budget.charge({ tokens: r.usage.totalTokens, costUsd: r.costUsd, samples: 1 });
+    budget.charge({ tokens: r.usage.totalTokens, costUsd: r.costUsd });
     events.append({ ...base, ok: true, model: r.model, usage: r.usage, costUsd: r.costUsd, latencyMs: r.latencyMs, chars: r.text.length });
     return { agent: agent.id, ...r };
   } catch (err) {
     if (!signal.aborted) {
-      // A failed call is still a sample drawn; it used no tokens we know of.
-      budget.charge({ samples: 1 });
       events.append({ ...base, ok: false, error: errorMessage(err), errorName: (err as Error)?.name, latencyMs: clock.now() - started });
     }
     throw err;

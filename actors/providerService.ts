@@ -13,19 +13,31 @@ import {
   PROTOCOL_VERSION,
   type AgentCallReply,
 } from '../transport/protocol.js';
-import type { Json, Subscription, Transport } from '../transport/transport.js';
+import type { Json, Message, Subscription, Transport } from '../transport/transport.js';
 import { ProviderError, serializeProviderError } from './providers/errors.js';
 import type { Provider } from './providers/provider.js';
 
 export interface ProviderService {
   /** Requests dropped because they did not parse. */
   readonly malformed: number;
+  /** Stops taking calls and aborts the ones in flight. */
   stop(): void;
 }
 
 export function serveProviders(transport: Transport, providers: Iterable<Provider>, logger: Logger): ProviderService {
   let malformed = 0;
   const subs: Subscription[] = [];
+  // Calls in flight, aborted when the service stops so a finished mission does not wait for them.
+  const inFlight = new Set<AbortController>();
+  let stopped = false;
+  const answer = (msg: Message, body: ReplyBody) => {
+    if (stopped) return;
+    try {
+      transport.respond(msg, reply(body));
+    } catch (err) {
+      logger.warn({ subject: msg.subject, err: errorMessage(err) }, 'agent call answer not sent');
+    }
+  };
   for (const provider of providers) {
     const subject = agentCallSubject(provider.id);
     subs.push(
@@ -37,19 +49,23 @@ export function serveProviders(transport: Transport, providers: Iterable<Provide
             malformed++;
             const reason = describeParseError(parsed.error);
             logger.warn({ subject, reason }, 'malformed agent call dropped');
-            transport.respond(msg, reply({ ok: false, error: { name: 'ProtocolError', message: `malformed agent call: ${reason}` } }));
+            answer(msg, { ok: false, error: { name: 'ProtocolError', message: `malformed agent call: ${reason}` } });
             return;
           }
           const { request } = parsed.data;
+          const abort = new AbortController();
+          inFlight.add(abort);
           try {
-            const result = await provider.complete({ ...request, idempotencyKey: parsed.data.id });
-            transport.respond(msg, reply({ ok: true, result }));
+            const result = await provider.complete({ ...request, idempotencyKey: parsed.data.id }, abort.signal);
+            answer(msg, { ok: true, result });
           } catch (err) {
             const error =
               err instanceof ProviderError
                 ? serializeProviderError(err)
                 : { name: 'ProviderError', kind: 'crash', message: errorMessage(err), retryable: true, provider: provider.id };
-            transport.respond(msg, reply({ ok: false, error }));
+            answer(msg, { ok: false, error });
+          } finally {
+            inFlight.delete(abort);
           }
         },
         { queue: AGENT_CALL_QUEUE },
@@ -60,7 +76,11 @@ export function serveProviders(transport: Transport, providers: Iterable<Provide
     get malformed() {
       return malformed;
     },
-    stop: () => subs.forEach((s) => s.unsubscribe()),
+    stop: () => {
+      stopped = true;
+      subs.forEach((s) => s.unsubscribe());
+      for (const a of inFlight) a.abort();
+    },
   };
 }
 

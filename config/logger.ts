@@ -4,7 +4,7 @@
  * wherever they appear in a record.
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { redact, redactPaths } from './secrets.js';
+import { redact, redactPaths, redactText } from './secrets.js';
 
 export interface LoggerOptions {
   level?: string;
@@ -20,6 +20,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     level: options.level ?? 'info',
     redact: { paths: redactPaths, censor: '[REDACTED]' },
     formatters: { log: (obj) => redact(obj) },
+    // The message string too, and any string argument interpolated into it.
+    hooks: {
+      logMethod(args, method) {
+        method.apply(this, args.map((a) => (typeof a === 'string' ? redactText(a) : a)) as Parameters<typeof method>);
+      },
+    },
     transport: pretty ? { target: 'pino-pretty', options: { destination: 2, colorize: true, ignore: 'pid,hostname' } } : undefined,
   }, pretty ? undefined : (options.destination ?? pino.destination(2)));
 }

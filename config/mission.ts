@@ -4,7 +4,7 @@
  * every stage's agents exist, names are unique) come after, each with the path of the field.
  */
 import { z } from 'zod';
-import { providerConfigSchema } from './providers.js';
+import { providerConfigSchema, type ProviderConfig } from './providers.js';
 
 /** Ids become NATS subject tokens and path segments: letters, digits, `_` and `-`. */
 const idSchema = z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, _ or - only');
@@ -65,8 +65,12 @@ export const agentSchema = z.strictObject({
   role: z.string().optional(),
   temperature: z.number().min(0).max(2).optional(),
   maxTokens: z.int().positive().optional(),
-  /** How long one call may take, over the transport, before it counts as a crash. @default 120000 */
-  timeoutMs: z.int().positive().default(120_000),
+  /**
+   * How long one call may take, over the transport, before it counts as a crash. Never shorter
+   * than the provider may take (a call given up on would run on, unpaid for and then repeated).
+   * @default the provider's own bound (see `providerBoundMs`), or 120000 for scripted and simulated
+   */
+  timeoutMs: z.int().positive().optional(),
 });
 export type AgentConfig = z.output<typeof agentSchema>;
 
@@ -100,8 +104,18 @@ export const missionSchema = z
     m.agents.forEach((a, i) => {
       if (agentIds.has(a.id)) ctx.addIssue({ code: 'custom', path: ['agents', i, 'id'], message: `duplicate agent id '${a.id}'` });
       agentIds.add(a.id);
-      if (!(a.provider in m.providers)) {
+      const provider = m.providers[a.provider];
+      if (!provider) {
         ctx.addIssue({ code: 'custom', path: ['agents', i, 'provider'], message: `unknown provider '${a.provider}' (known: ${known(Object.keys(m.providers))})` });
+      } else {
+        const bound = providerBoundMs(provider);
+        if (a.timeoutMs !== undefined && bound !== undefined && a.timeoutMs < bound) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['agents', i, 'timeoutMs'],
+            message: `${a.timeoutMs} ms is shorter than provider '${a.provider}' may take (${bound} ms with its timeout and retries); raise it or lower the provider's`,
+          });
+        }
       }
     });
     const stageNames = new Set<string>();
@@ -122,4 +136,19 @@ export type MissionConfigInput = z.input<typeof missionSchema>;
 
 function known(ids: string[]): string {
   return ids.length ? ids.join(', ') : 'none';
+}
+
+/**
+ * The longest a provider may take on one call, when it bounds it: every HTTP attempt's timeout
+ * plus a second of retry backoff per retry (openai), or the timeout plus the kill grace (cli).
+ */
+export function providerBoundMs(p: ProviderConfig): number | undefined {
+  if (p.kind === 'openai') return p.timeoutMs * (p.maxRetries + 1) + 1000 * p.maxRetries;
+  if (p.kind === 'cli') return p.timeoutMs + 2000;
+  return undefined;
+}
+
+/** An agent's call timeout over the transport: its own, or its provider's bound plus a margin. */
+export function agentTimeoutMs(agent: AgentConfig, provider: ProviderConfig): number {
+  return agent.timeoutMs ?? (providerBoundMs(provider) ?? 119_000) + 1000;
 }

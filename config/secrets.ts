@@ -25,11 +25,21 @@ export function redact<T>(value: T): T {
 
 function walk(v: unknown): unknown {
   if (typeof v === 'string') return redactText(v);
+  // An Error becomes the shape pino's err serializer gives it, with its texts masked.
+  if (v instanceof Error) return { type: v.name, message: redactText(v.message), stack: v.stack && redactText(v.stack) };
   if (Array.isArray(v)) return v.map(walk);
   if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
   }
   return v;
+}
+
+/** Environment variable names that hold secrets by convention: their values are registered. */
+export const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH/i;
+
+/** Register the values of every variable in `names` whose name looks like a secret's. */
+export function registerSecretEnv(names: Iterable<string>, env: NodeJS.ProcessEnv): void {
+  for (const n of names) if (SECRET_NAME.test(n)) registerSecret(env[n]);
 }
 
 /** Field names whose values are always masked in logs, whatever they hold (pino `redact` paths). */

@@ -5,7 +5,7 @@
  * (its supervisor gave up, a budget is spent, a stage produced nothing) ends `failed` with the
  * reason, after its supervisor has stopped what was running.
  */
-import { and, assign, sendTo, setup } from 'xstate';
+import { assign, sendTo, setup } from 'xstate';
 import type { AgentWorkerOutput } from '../actors/agentWorker.js';
 import { BudgetExceededError, errorMessage } from '../config/errors.js';
 import type { MissionConfig } from '../config/mission.js';
@@ -73,7 +73,7 @@ export const missionMachine = setup({
   guards: {
     isCurrentStageDone: ({ context, event }) =>
       event.type === 'supervisor.child.exited' && event.childId === `stage/${current(context).name}` && event.exit === 'normal',
-    isLastStage: ({ context }) => context.stage === context.config.stages.length - 1,
+    lastStageHasNoAnswer: ({ context }) => context.stages.at(-1)?.answers.length === 0,
     allStagesDone: ({ context }) => context.stages.length === context.config.stages.length,
   },
   actions: {
@@ -133,24 +133,25 @@ export const missionMachine = setup({
     stage: {
       entry: ['announceStage', 'startStage'],
       on: {
-        'supervisor.child.exited': [
-          {
-            guard: and(['isCurrentStageDone', 'isLastStage']),
-            target: 'finishing',
-            actions: 'recordStage',
-          },
-          { guard: 'isCurrentStageDone', target: 'stage', reenter: true, actions: ['recordStage', 'nextStage'] },
-        ],
+        'supervisor.child.exited': { guard: 'isCurrentStageDone', target: 'stageDone', actions: 'recordStage' },
         'mission.stop': {
           target: 'aborting',
           actions: assign({ error: ({ event }) => ({ reason: 'stopped', message: event.reason ?? 'stopped by request' }) }),
         },
       },
     },
-    finishing: {
-      always: { guard: ({ context }) => context.stages.at(-1)!.answers.length === 0, target: 'aborting', actions: assign({ error: ({ context }) => ({ reason: 'no_answer', message: `stage '${context.stages.at(-1)!.name}' produced no answer` }) }) },
-      entry: 'shutdownSupervisor',
+    stageDone: {
+      always: [
+        {
+          guard: 'lastStageHasNoAnswer',
+          target: 'aborting',
+          actions: assign({ error: ({ context }) => ({ reason: 'no_answer', message: `stage '${context.stages.at(-1)!.name}' produced no answer` }) }),
+        },
+        { guard: 'allStagesDone', target: 'finishing' },
+        { target: 'stage', actions: 'nextStage' },
+      ],
     },
+    finishing: { entry: 'shutdownSupervisor' },
     aborting: { entry: 'shutdownSupervisor' },
     succeeded: { type: 'final' },
     failed: { type: 'final' },

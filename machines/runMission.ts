@@ -10,7 +10,7 @@ import { serveProviders } from '../actors/providerService.js';
 import { createProvider, type Provider } from '../actors/providers/index.js';
 import { systemClock, type Clock } from '../config/clock.js';
 import type { MissionConfig } from '../config/mission.js';
-import { registerSecret } from '../config/secrets.js';
+import { registerSecret, registerSecretEnv } from '../config/secrets.js';
 import { BudgetNode, createRuntime } from '../supervisors/index.js';
 import { MemoryTransport } from '../transport/memoryTransport.js';
 import { missionMachine, type MissionOutput } from './mission.js';
@@ -42,6 +42,7 @@ export function newMissionId(name: string, now = Date.now()): string {
 export function buildProviders(config: MissionConfig, env: NodeJS.ProcessEnv, clock: Clock): Provider[] {
   return Object.entries(config.providers).map(([id, pc]) => {
     if (pc.kind === 'openai') registerSecret(env[pc.apiKeyEnv]);
+    if (pc.kind === 'cli') registerSecretEnv(pc.envAllowlist, env);
     return createProvider(id, pc, { env, clock });
   });
 }

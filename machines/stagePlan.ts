@@ -4,7 +4,7 @@
  * (auto_shutdown all_significant) once every agent has answered, with their answers as output.
  */
 import { agentWorkerLogic, type AgentWorkerInput, type AgentWorkerOutput } from '../actors/agentWorker.js';
-import type { MissionConfig, StageConfig } from '../config/mission.js';
+import { agentTimeoutMs, type MissionConfig, type StageConfig } from '../config/mission.js';
 import type { ChildSpec, StartContext, SupervisorInput } from '../supervisors/index.js';
 import { supervisorMachine } from '../supervisors/index.js';
 import type { Transport } from '../transport/transport.js';
@@ -19,7 +19,8 @@ export function stagePrompt(stage: StageConfig, input: string | undefined, previ
 export function stageChildSpec(config: MissionConfig, stage: StageConfig, prompt: string, transport: Transport): ChildSpec {
   const sup = stage.supervision;
   const agentSpec = (agentId: string): ChildSpec => {
-    const agent = config.agents.find((a) => a.id === agentId)!;
+    const found = config.agents.find((a) => a.id === agentId)!;
+    const agent = { ...found, timeoutMs: agentTimeoutMs(found, config.providers[found.provider]!) };
     return {
       id: `agent/${agentId}`,
       restart: sup.restart,

@@ -144,6 +144,7 @@ export class SupervisorCore {
 
   timer(key: string): Effect[] {
     if (key === 'walltime') {
+      if (this.ending) return this.pump();
       const e = this.budget.exceeded();
       if (e) this.giveUp('child_terminated', e, undefined);
       else {
@@ -188,8 +189,11 @@ export class SupervisorCore {
   }
 
   private decide(rec: ChildRecord, exit: ExitKind, payload: unknown): void {
-    if (exit === 'budget_exceeded' && rec.spec.restart !== 'temporary') {
-      return this.giveUp('child_terminated', payload as Error, rec);
+    if (exit === 'budget_exceeded') {
+      // Our budget (or an ancestor's) is spent: this subtree stops, whatever the child's restart type.
+      const ours = this.budget.exceeded();
+      if (ours) return this.giveUp('child_terminated', ours, rec);
+      if (rec.spec.restart !== 'temporary') return this.giveUp('child_terminated', payload as Error, rec);
     }
     if (!shouldRestart(rec.spec.restart, exit)) {
       const remove = rec.spec.restart === 'temporary' || this.template !== undefined;
@@ -219,6 +223,12 @@ export class SupervisorCore {
       delayMs = backoffDelay(rec.spec.backoff, rec.backoffAttempt, this.runtime.random);
     }
     this.report('child_terminated', exitReason(exit, payload), rec, 'restart', { group, delayMs });
+    // Starts still queued (or parked) for this group from an earlier restart would run out of
+    // order, before the children they depend on: this restart supersedes them.
+    const inGroup = new Set(group);
+    const superseded = (op: Op) => op.kind === 'start' && inGroup.has(op.id);
+    this.ops = this.ops.filter((op) => !superseded(op));
+    for (const [key, starts] of this.parked) this.parked.set(key, starts.filter((op) => !superseded(op)));
     for (const id of [...group].reverse()) if (id !== rec.spec.id) this.ops.push({ kind: 'stop', ids: [id] });
     const temporary = group.filter((id) => this.children.get(id)?.spec.restart === 'temporary' && id !== rec.spec.id);
     if (temporary.length) this.ops.push({ kind: 'forget', ids: temporary });
@@ -244,6 +254,7 @@ export class SupervisorCore {
     this.ops = [];
     for (const key of this.parked.keys()) this.emit({ type: 'cancel', key });
     this.parked.clear();
+    this.emit({ type: 'cancel', key: 'walltime' });
     const alive = [...this.children.values()].filter((c) => c.status === 'running').map((c) => c.spec.id).reverse();
     if (this.template) this.ops.push({ kind: 'stop', ids: alive });
     else for (const id of alive) this.ops.push({ kind: 'stop', ids: [id] });

@@ -20,7 +20,7 @@ function setup(responses: unknown[], limits = {}) {
   const budget = BudgetNode.root('m', limits, clock).child('agent');
   const input: AgentWorkerInput = {
     path: 'm/stage/s/agent/a',
-    agent: agentSchema.parse({ id: 'a', provider: 'p', role: 'be brief', maxTokens: 50 }),
+    agent: { ...agentSchema.parse({ id: 'a', provider: 'p', role: 'be brief', maxTokens: 50 }), timeoutMs: 5000 },
     prompt: 'hello there',
     transport,
     events: { append: (e) => events.push(e) },
@@ -80,7 +80,8 @@ describe('agent worker', () => {
     s.clock.advance(10_000);
     await new Promise((r) => setImmediate(r));
     expect(s.events).toEqual([]);
-    expect(s.budget.usage().samples).toBe(0);
+    // The sample was reserved before the call; no tokens were charged.
+    expect(s.budget.usage()).toMatchObject({ samples: 1, tokens: 0 });
   });
 
   it('should fail when the reply does not parse, instead of trusting it', async () => {

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { tempDir } from '../helpers/missions.js';
 
 const run = promisify(execFile);
@@ -15,5 +15,27 @@ describe('maestro bin (a real process)', () => {
   it('should exit 2 without a stack trace on a missing file', async () => {
     const err = await run(process.execPath, ['cli/bin.js', 'run', 'missing.yaml']).catch((e: { code: number; stderr: string }) => e);
     expect(err).toMatchObject({ code: 2, stderr: 'maestro: missing.yaml: cannot read file: no such file or directory\n' });
+  });
+});
+
+describe('maestro run and Ctrl-C', () => {
+  it('should stop a running mission on SIGINT, report it stopped and exit 1 without waiting for the call', async () => {
+    const { spawn } = await import('node:child_process');
+    const { writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const dir = tempDir();
+    const file = join(dir, 'slow.yaml');
+    writeFileSync(file, 'name: slow\nproviders:\n  p: { kind: scripted, responses: [{ text: late, delayMs: 60000 }] }\nagents: [{ id: a, provider: p }]\nstages: [{ name: s, prompt: go, agents: [a] }]\n');
+    const child = spawn(process.execPath, ['cli/bin.js', 'run', file, '--state-dir', dir]);
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    await vi.waitFor(() => expect(stderr).toContain('▶ stage 1/1 s'), { timeout: 10_000 });
+    const started = Date.now();
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    expect(code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(stderr).toContain('maestro: mission failed: stopped: interrupted');
+    expect(stderr).not.toContain('TransportClosedError');
   });
 });

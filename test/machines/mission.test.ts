@@ -128,6 +128,23 @@ describe('mission statechart (runMission)', () => {
     expect(output.error).toEqual({ reason: 'no_answer', message: "stage 's' produced no answer" });
   });
 
+  it('should fail with no_answer when a middle stage produced nothing, without running the next stage', async () => {
+    const config = mission({
+      providers: { broken: { kind: 'scripted', responses: [{ error: 'nope' }] }, ok: { kind: 'scripted', responses: ['fine'] } },
+      agents: [
+        { id: 'x', provider: 'broken' },
+        { id: 'y', provider: 'ok' },
+      ],
+      stages: [
+        { name: 'first', prompt: 'p', agents: ['x'], supervision: { restart: 'temporary' } },
+        { name: 'second', prompt: 'p', agents: ['y'] },
+      ],
+    });
+    const { output, events } = await runAndRead(config);
+    expect(output.error).toEqual({ reason: 'no_answer', message: "stage 'first' produced no answer" });
+    expect(events.filter((e) => e.type === 'stage.entered').map((e) => e.stage)).toEqual(['first']);
+  });
+
   it('should stop on request and fail with reason stopped', async () => {
     const config = mission({
       providers: { slow: { kind: 'scripted', responses: [{ text: 'late', delayMs: 60_000 }] } },
@@ -141,5 +158,69 @@ describe('mission statechart (runMission)', () => {
     expect(output.status).toBe('failed');
     expect(output.error).toEqual({ reason: 'stopped', message: 'interrupted' });
     expect(events.filter((e) => e.type === 'agent.call' && e.ok)).toHaveLength(0);
+  });
+});
+
+describe('agent call timeouts', () => {
+  it('should default to the provider bound plus a margin, and refuse one shorter than the provider may take', async () => {
+    const { agentTimeoutMs, providerBoundMs } = await import('../../config/mission.js');
+    const config = mission({
+      providers: { o: { kind: 'openai', model: 'm', timeoutMs: 10_000, maxRetries: 2 }, s: { kind: 'scripted', responses: ['x'] } },
+      agents: [
+        { id: 'a', provider: 'o' },
+        { id: 'b', provider: 's' },
+      ],
+      stages: [{ name: 's', prompt: 'p', agents: ['a', 'b'] }],
+    });
+    expect(providerBoundMs(config.providers.o!)).toBe(32_000);
+    expect(agentTimeoutMs(config.agents[0]!, config.providers.o!)).toBe(33_000);
+    expect(agentTimeoutMs(config.agents[1]!, config.providers.s!)).toBe(120_000);
+    expect(() =>
+      mission({
+        providers: { o: { kind: 'openai', model: 'm', timeoutMs: 10_000, maxRetries: 2 } },
+        agents: [{ id: 'a', provider: 'o', timeoutMs: 15_000 }],
+        stages: [{ name: 's', prompt: 'p', agents: ['a'] }],
+      }),
+    ).toThrow("15000 ms is shorter than provider 'o' may take (32000 ms with its timeout and retries); raise it or lower the provider's");
+  });
+});
+
+describe('budgets under parallel agents', () => {
+  it('should reserve each sample before calling, so parallel agents cannot all pass a samples budget of 1', async () => {
+    const config = mission({
+      providers: { p: { kind: 'scripted', responses: [{ text: 'x', delayMs: 20 }] } },
+      agents: ['a', 'b', 'c', 'd'].map((id) => ({ id, provider: 'p' })),
+      stages: [{ name: 's', prompt: 'p', agents: ['a', 'b', 'c', 'd'] }],
+      budget: { samples: 1 },
+    });
+    const { output, events } = await runAndRead(config);
+    expect(output.status).toBe('failed');
+    expect(output.error?.reason).toBe('budget_exceeded');
+    expect(events.filter((e) => e.type === 'agent.call')).toHaveLength(0);
+    expect(output.usage.samples).toBe(1);
+  });
+});
+
+describe('secrets', () => {
+  it("should keep a cli provider's allowlisted secret out of the event log when the tool prints it", async () => {
+    const secret = 'sk-ant-test-secret-000111222';
+    const config = mission({
+      providers: {
+        tool: {
+          kind: 'cli',
+          command: process.execPath,
+          args: ['-e', 'process.stderr.write("auth failed for key " + process.env.ANTHROPIC_API_KEY); process.exit(3)'],
+          envAllowlist: ['PATH', 'ANTHROPIC_API_KEY'],
+        },
+      },
+      agents: [{ id: 'a', provider: 'tool' }],
+      stages: [{ name: 's', prompt: 'p', agents: ['a'], supervision: { restart: 'temporary' } }],
+    });
+    const { output, eventLogFile } = await runAndRead(config, { env: { PATH: process.env.PATH, ANTHROPIC_API_KEY: secret } });
+    expect(output.status).toBe('failed');
+    const { readFileSync } = await import('node:fs');
+    const log = readFileSync(eventLogFile, 'utf8');
+    expect(log).toContain('auth failed for key [REDACTED]');
+    expect(log).not.toContain(secret);
   });
 });

@@ -171,4 +171,35 @@ describe('supervisor budgets', () => {
     expect((t.errors[0] as Error).message).toBe("budget_exceeded: tokens at 'sup/S' (used 100 of 100)");
     expect(t.errors[0]).not.toBeInstanceOf(SupervisorShutdownError);
   });
+
+  it("should stop when a temporary child spends the supervisor's own budget (not only its own)", () => {
+    const log: string[] = [];
+    const clock = new ManualClock();
+    const spender = (name: string, restart: ChildSpec['restart']): ChildSpec => ({
+      id: name,
+      restart,
+      start: { logic: testWorker, input: (ctx: StartContext) => ({ name, log, budget: ctx.budget }) },
+    });
+    const t = startTree({ name: 'sup', budget: rootBudget(clock, { tokens: 10 }), children: [spender('a', 'temporary'), spender('b', 'permanent')] }, clock);
+    t.child('a')!.send({ type: 'spend', tokens: 20 });
+    expect(t.actor.getSnapshot().status).toBe('error');
+    expect((t.errors[0] as Error).message).toBe("budget_exceeded: tokens at 'sup' (used 20 of 10)");
+    expect(log).toEqual(['start:a', 'start:b', 'stop:a', 'stop:b']);
+  });
+
+  it('should not report a wall-time give-up when the timer fires while already shutting down', () => {
+    const clock = new ManualClock();
+    const t = startTree(
+      {
+        name: 'sup',
+        budget: rootBudget(clock, { wallTimeMs: 1000 }),
+        children: [{ id: 'a', shutdown: 5000, start: { logic: testWorker, input: { name: 'a', log: [], ignoreShutdown: true } } }],
+      },
+      clock,
+    );
+    t.actor.send({ type: 'maestro.shutdown' });
+    clock.advance(6000);
+    expect(t.actor.getSnapshot().output).toEqual({ reason: 'shutdown', results: {} });
+    expect(t.decisions().map((d) => [d.errorContext, d.action])).toEqual([['shutdown_error', 'kill']]);
+  });
 });
