@@ -152,9 +152,9 @@ describe('mission statechart (runMission)', () => {
       stages: [{ name: 's', prompt: 'p', agents: ['x'] }],
     });
     const stop = new AbortController();
-    const run = runAndRead(config, { signal: stop.signal });
-    setTimeout(() => stop.abort(), 20);
-    const { output, events } = await run;
+    // Stop as soon as the stage has started its agent, whose call would take a minute.
+    const onEvent = (e: { type: string }) => e.type === 'stage.entered' && queueMicrotask(() => stop.abort());
+    const { output, events } = await runAndRead(config, { signal: stop.signal, onEvent });
     expect(output.status).toBe('failed');
     expect(output.error).toEqual({ reason: 'stopped', message: 'interrupted' });
     expect(events.filter((e) => e.type === 'agent.call' && e.ok)).toHaveLength(0);
