@@ -2,6 +2,7 @@
  * The supervisor's decisions as pure functions of the spec, the history and the time. The
  * supervisor actor only applies what these return; the tables in test/supervisors test them.
  */
+import { BudgetExceededError, errorMessage } from '../config/errors.js';
 import type { AutoShutdown, Backoff, RestartType, Strategy } from './childSpec.js';
 
 /**
@@ -81,4 +82,16 @@ export function autoShutdownDue(
 ): boolean {
   if (!exitedSignificant || mode === 'never') return false;
   return mode === 'any_significant' || significantStillAlive === 0;
+}
+
+/** How a child ended, from XState's done (with output) or error (with the error). */
+export function exitKindOf(done: boolean, payload: unknown): ExitKind {
+  if (done) return 'normal';
+  const budget = payload instanceof BudgetExceededError || (payload as { reason?: unknown } | null)?.reason === 'budget_exceeded';
+  return budget ? 'budget_exceeded' : 'error';
+}
+
+/** The `reason` of a decision record: the error's message, or the exit kind. */
+export function exitReason(exit: ExitKind, payload: unknown): string {
+  return exit === 'error' || exit === 'budget_exceeded' ? errorMessage(payload) : exit;
 }

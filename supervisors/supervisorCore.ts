@@ -7,7 +7,7 @@
  * blocked and never loses an exit. A restart with a backoff is parked on a timer, not queued, so
  * one child's backoff does not hold up its siblings.
  */
-import { BudgetExceededError, errorMessage } from '../config/errors.js';
+import { errorMessage } from '../config/errors.js';
 import type { BudgetNode } from './budget.js';
 import {
   normalizeChildSpec,
@@ -21,6 +21,8 @@ import {
   autoShutdownDue,
   backoffAttempt,
   backoffDelay,
+  exitKindOf,
+  exitReason,
   intensityExceeded,
   restartGroup,
   shouldRestart,
@@ -128,7 +130,7 @@ export class SupervisorCore {
       return this.pump();
     }
     rec.status = 'terminated';
-    const exit: ExitKind = done ? 'normal' : isBudgetError(payload) ? 'budget_exceeded' : 'error';
+    const exit = exitKindOf(done, payload);
     if (done) this.results[id] = payload;
     if (this.ending || this.stopQueued(id)) return this.pump();
     this.emit({
@@ -394,12 +396,4 @@ export class SupervisorCore {
   private emit(e: Effect): void {
     this.out.push(e);
   }
-}
-
-function isBudgetError(e: unknown): e is BudgetExceededError {
-  return e instanceof BudgetExceededError || (typeof e === 'object' && e !== null && (e as { reason?: unknown }).reason === 'budget_exceeded');
-}
-
-function exitReason(exit: ExitKind, payload: unknown): string {
-  return exit === 'error' || exit === 'budget_exceeded' ? errorMessage(payload) : exit;
 }
