@@ -5,16 +5,14 @@
  * and ends with the answer. A failed call fails the worker with the provider's typed error, for
  * its supervisor to decide on. Asked to shut down, it aborts the call in flight and ends.
  */
-import { randomUUID } from 'node:crypto';
 import { assign, fromPromise, setup } from 'xstate';
 import type { Clock } from '../config/clock.js';
 import { errorMessage } from '../config/errors.js';
 import type { AgentConfig } from '../config/mission.js';
 import type { BudgetNode } from '../supervisors/budget.js';
 import type { EventSink } from '../supervisors/runtime.js';
-import { agentCallReplySchema, agentCallSubject, describeParseError, PROTOCOL_VERSION } from '../transport/protocol.js';
 import type { Transport } from '../transport/transport.js';
-import { deserializeProviderError, ProviderResponseError, serializedProviderErrorSchema } from './providers/errors.js';
+import { callAgent } from './agentCall.js';
 import type { CompletionResult } from './providers/provider.js';
 
 export interface AgentWorkerInput {
@@ -36,40 +34,12 @@ export interface AgentWorkerOutput extends CompletionResult {
 }
 
 const call = fromPromise<AgentWorkerOutput, AgentWorkerInput>(async ({ input, signal }) => {
-  const { agent, budget, clock, events, path } = input;
-  budget.check();
-  // Reserve the sample before calling, so agents running in parallel cannot all pass the check.
-  budget.charge({ samples: 1 });
+  const { agent, clock, events, path } = input;
+  input.budget.check(); // refused work is no call: the supervisor's decision records it
   const started = clock.now();
   const base = { type: 'agent.call', path, agent: agent.id, provider: agent.provider, attempt: input.attempt };
   try {
-    const raw = await input.transport.request(
-      agentCallSubject(agent.provider),
-      {
-        v: PROTOCOL_VERSION,
-        id: `${path}#${input.attempt}#${randomUUID()}`,
-        provider: agent.provider,
-        request: {
-          prompt: input.prompt,
-          caller: path,
-          ...(agent.role !== undefined && { system: agent.role }),
-          ...(agent.model !== undefined && { model: agent.model }),
-          ...(agent.temperature !== undefined && { temperature: agent.temperature }),
-          ...(agent.maxTokens !== undefined && { maxTokens: agent.maxTokens }),
-        },
-      },
-      { timeoutMs: agent.timeoutMs, signal },
-    );
-    const reply = agentCallReplySchema.safeParse(raw);
-    if (!reply.success) {
-      throw new ProviderResponseError(agent.provider, `malformed reply: ${describeParseError(reply.error)}`);
-    }
-    if (!reply.data.ok) {
-      const e = serializedProviderErrorSchema.safeParse(reply.data.error);
-      throw e.success ? deserializeProviderError(e.data) : new Error(reply.data.error.message);
-    }
-    const r = reply.data.result;
-    budget.charge({ tokens: r.usage.totalTokens, costUsd: r.costUsd });
+    const r = await callAgent({ transport: input.transport, agent, budget: input.budget, caller: `${path}#${input.attempt}`, prompt: input.prompt, signal });
     events.append({ ...base, ok: true, model: r.model, usage: r.usage, costUsd: r.costUsd, latencyMs: r.latencyMs, chars: r.text.length });
     return { agent: agent.id, ...r };
   } catch (err) {
