@@ -1,0 +1,204 @@
+/**
+ * MAKER's vote as a statechart: first-to-ahead-by-k. On `vote.begin` it draws the first batch
+ * of samples in parallel (default k), then `batch` at a time (default 1); each sample is judged
+ * by the red-flagger (and an optional oracle) and, if it passes, tallied by its normalized
+ * answer. The vote is decided as soon as one answer leads every other by k; after `maxSamples`
+ * it is `exhausted`, which is its own outcome and never a plurality. The result goes to the
+ * parent as `vote.decided`. A sample whose call fails is not a vote: the machine fails with the
+ * error, and the supervisor above decides (restart the step's runner, or give up).
+ *
+ * The machine is long-lived, one vote after another, and keeps the running vote in a mutable
+ * `VoteRun`: at a million steps, allocating a new actor and context per vote would cost more
+ * than the vote itself. Samples are drawn by the invoked `sampler` actor, never by the chart.
+ */
+import { fromCallback, sendParent, setup, type EventObject } from 'xstate';
+import { errorMessage } from '../config/errors.js';
+import type { Judged, RedFlagReason } from '../actors/maker/redFlag.js';
+import { VoteTally } from '../actors/maker/voteTally.js';
+import type { StepParse } from '../actors/tasks/stepTask.js';
+
+export interface VoteSettings {
+  k: number;
+  /** Samples drawn in parallel when a vote begins. @default k */
+  firstBatch?: number;
+  /** Samples drawn at a time after the first batch. @default 1 */
+  batch?: number;
+  /** After this many samples without a winner the vote is `exhausted`. */
+  maxSamples: number;
+  /** Temperature of the first sample of a vote, and of the others (the paper: 0 and 0.1). */
+  temperatures?: { first?: number; rest?: number };
+}
+
+export interface SampleRequest {
+  step: number;
+  index: number;
+  prompt: string;
+  temperature?: number;
+}
+
+export interface Sample {
+  text: string;
+  completionTokens?: number;
+}
+
+/** What the sampler runs for each sample: a model call through the agent's provider. */
+export type DrawSample = (request: SampleRequest, signal: AbortSignal) => Promise<Sample>;
+
+export interface MakerVoteInput<S = unknown> {
+  settings: VoteSettings;
+  draw: DrawSample;
+  /** Red-flags a sample or returns its parse. */
+  judge: (text: string, state: S, completionTokens?: number) => Judged<S>;
+  /** An optional check of a parsed sample; a rejected sample is discarded like a red flag. */
+  oracle?: (parse: StepParse<S>, state: S) => boolean;
+}
+
+export interface VoteResult<S = unknown> {
+  type: 'vote.decided';
+  step: number;
+  outcome: 'decided' | 'exhausted';
+  /** The winning normalized answer (absent when exhausted). */
+  answer?: string;
+  parse?: StepParse<S>;
+  margin: number;
+  samples: number;
+  flagged: Partial<Record<RedFlagReason, number>>;
+  tallies: Record<string, number>;
+}
+
+export type MakerVoteEvent =
+  | { type: 'vote.begin'; step: number; prompt: string; state: unknown }
+  | { type: 'vote.sample'; step: number; index: number; text: string; completionTokens?: number }
+  | { type: 'vote.sample.failed'; step: number; index: number; error: unknown };
+
+/** The running vote. */
+class VoteRun {
+  readonly tally = new VoteTally<StepParse<unknown>>();
+  drawn = 0;
+  inFlight = 0;
+  flaggedTotal = 0;
+  readonly flagged: Partial<Record<RedFlagReason, number>> = {};
+  winner: string | undefined;
+  constructor(
+    readonly step: number,
+    readonly prompt: string,
+    readonly state: unknown,
+  ) {}
+}
+
+interface VoteContext extends MakerVoteInput {
+  run: VoteRun | undefined;
+  failure?: unknown;
+}
+
+const sampler = fromCallback<EventObject, { draw: DrawSample }>(({ input, receive, sendBack }) => {
+  const abort = new AbortController();
+  receive((e) => {
+    const req = e as unknown as SampleRequest & { type: 'sampler.draw' };
+    input.draw(req, abort.signal).then(
+      (s) => sendBack({ type: 'vote.sample', step: req.step, index: req.index, text: s.text, completionTokens: s.completionTokens }),
+      (error: unknown) => abort.signal.aborted || sendBack({ type: 'vote.sample.failed', step: req.step, index: req.index, error }),
+    );
+  });
+  return () => abort.abort();
+});
+
+function requests(ctx: VoteContext, count: number): (SampleRequest & { type: 'sampler.draw' })[] {
+  const run = ctx.run!;
+  const t = ctx.settings.temperatures;
+  const out = [];
+  for (let i = 0; i < count && run.drawn < ctx.settings.maxSamples; i++) {
+    const index = run.drawn++;
+    run.inFlight++;
+    const temperature = index === 0 ? t?.first : t?.rest;
+    out.push({ type: 'sampler.draw' as const, step: run.step, index, prompt: run.prompt, ...(temperature !== undefined && { temperature }) });
+  }
+  return out;
+}
+
+export function voteResult(ctx: VoteContext): VoteResult {
+  const run = ctx.run!;
+  const answer = run.winner;
+  return {
+    type: 'vote.decided',
+    step: run.step,
+    outcome: answer === undefined ? 'exhausted' : 'decided',
+    ...(answer !== undefined && { answer, parse: run.tally.parseOf(answer) }),
+    margin: run.tally.margin,
+    samples: run.drawn,
+    flagged: run.flagged,
+    tallies: run.tally.tallies(),
+  };
+}
+
+export const makerVoteMachine = setup({
+  types: { input: {} as MakerVoteInput, context: {} as VoteContext, events: {} as MakerVoteEvent },
+  actors: { sampler },
+  guards: {
+    isCurrent: ({ context, event }) => 'step' in event && context.run?.step === event.step,
+    hasWinner: ({ context }) => context.run?.winner !== undefined,
+    isExhausted: ({ context }) => context.run!.drawn >= context.settings.maxSamples && context.run!.inFlight === 0,
+    canDraw: ({ context }) => context.run!.inFlight === 0,
+  },
+  actions: {
+    begin: ({ context, event }) => {
+      const e = event as Extract<MakerVoteEvent, { type: 'vote.begin' }>;
+      context.run = new VoteRun(e.step, e.prompt, e.state);
+    },
+    drawFirst: ({ context, self }) => {
+      const n = context.settings.firstBatch ?? context.settings.k;
+      for (const r of requests(context, n)) self.getSnapshot().children.sampler?.send(r);
+    },
+    drawMore: ({ context, self }) => {
+      for (const r of requests(context, context.settings.batch ?? 1)) self.getSnapshot().children.sampler?.send(r);
+    },
+    record: ({ context, event }) => {
+      const e = event as Extract<MakerVoteEvent, { type: 'vote.sample' }>;
+      const run = context.run!;
+      run.inFlight--;
+      const judged = context.judge(e.text, run.state, e.completionTokens);
+      let reason: RedFlagReason | undefined = judged.ok ? undefined : judged.reason;
+      if (judged.ok && context.oracle && !context.oracle(judged.parse, run.state)) reason = 'oracle';
+      if (reason) {
+        run.flagged[reason] = (run.flagged[reason] ?? 0) + 1;
+        run.flaggedTotal++;
+      } else if (judged.ok) {
+        run.tally.add(judged.parse.answer, judged.parse);
+        run.winner = run.tally.winner(context.settings.k);
+      }
+    },
+    report: sendParent(({ context }) => voteResult(context)),
+    keepFailure: ({ context, event }) => {
+      context.failure = (event as Extract<MakerVoteEvent, { type: 'vote.sample.failed' }>).error;
+    },
+  },
+}).createMachine({
+  id: 'makerVote',
+  context: ({ input }) => ({ ...input, run: undefined }),
+  invoke: { id: 'sampler', src: 'sampler', input: ({ context }) => ({ draw: context.draw }) },
+  initial: 'idle',
+  states: {
+    idle: {
+      on: { 'vote.begin': { target: 'sampling', actions: ['begin', 'drawFirst'] } },
+    },
+    sampling: {
+      on: {
+        'vote.sample': { guard: 'isCurrent', target: 'judging', actions: 'record' },
+        'vote.sample.failed': { guard: 'isCurrent', target: 'failed', actions: 'keepFailure' },
+      },
+    },
+    judging: {
+      always: [
+        { guard: 'hasWinner', target: 'idle', actions: 'report' },
+        { guard: 'isExhausted', target: 'idle', actions: 'report' },
+        { guard: 'canDraw', target: 'sampling', actions: 'drawMore' },
+        { target: 'sampling' },
+      ],
+    },
+    failed: {
+      entry: ({ context }) => {
+        throw context.failure instanceof Error ? context.failure : new Error(errorMessage(context.failure));
+      },
+    },
+  },
+});

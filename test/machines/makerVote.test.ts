@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../actors/providers/random.js';
+import { createRedFlagger } from '../../actors/maker/redFlag.js';
+import { expectedSamplesExact, perStepSuccess } from '../../actors/maker/calibrator.js';
+import type { DrawSample } from '../../machines/makerVote.js';
+import { voteHarness } from '../helpers/voteHarness.js';
+
+/** A judge for tests: the text is the answer; FLAG is malformed; anything over 20 chars is too long. */
+const judge = createRedFlagger<unknown>({ maxChars: 20 }, (text) => (text === 'FLAG' ? { error: 'not an answer' } : { answer: text, nextState: null }));
+
+/** A model that is right with probability p, else gives the one dominant wrong answer (the worst case). */
+function model(p: number, seed: number, flagRate = 0): DrawSample {
+  const random = mulberry32(seed);
+  return async () => {
+    const r = random();
+    if (r < flagRate) return { text: 'FLAG' };
+    return { text: random() < p ? 'right' : 'wrong' };
+  };
+}
+
+describe('MAKER vote statechart (first-to-ahead-by-k)', () => {
+  it.each([
+    [0.9, 2, 0],
+    [0.8, 3, 0],
+    [0.7, 4, 0],
+    [0.85, 3, 0.2],
+  ])('should match the closed forms for p=%s, k=%s, red-flag rate %s (per-step success and samples per step, 4,000 seeded votes)', async (p, k, flagRate) => {
+    const h = voteHarness({ settings: { k, maxSamples: 1000 }, draw: model(p, 42, flagRate), judge });
+    const n = 4000;
+    let right = 0;
+    let samples = 0;
+    for (let i = 0; i < n; i++) {
+      const r = await h.run(i);
+      if (r.answer === 'right') right++;
+      samples += r.samples;
+    }
+    const pSub = perStepSuccess(p, k);
+    const se = Math.sqrt((pSub * (1 - pSub)) / n);
+    expect(Math.abs(right / n - pSub)).toBeLessThan(4 * se + 1e-3);
+    const expected = expectedSamplesExact(p, k, flagRate);
+    expect(Math.abs(samples / n - expected) / expected).toBeLessThan(0.05);
+  });
+
+  it('should draw the first k samples in parallel and decide on them when they agree', async () => {
+    const started: number[] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const draw: DrawSample = async (req) => {
+      started.push(req.index);
+      await gate;
+      return { text: 'same' };
+    };
+    const h = voteHarness({ settings: { k: 3, maxSamples: 10 }, draw, judge });
+    const pending = h.run(0);
+    await Promise.resolve();
+    expect(started).toEqual([0, 1, 2]);
+    release();
+    const r = await pending;
+    expect(r).toMatchObject({ outcome: 'decided', answer: 'same', margin: 3, samples: 3, tallies: { same: 3 } });
+  });
+
+  it('should discard red-flagged samples, count them by reason, and never vote them', async () => {
+    const texts = ['FLAG', 'x'.repeat(30), 'a', 'FLAG', 'a'];
+    const draw: DrawSample = async (req) => ({ text: texts[req.index]! });
+    const h = voteHarness({ settings: { k: 2, firstBatch: 1, maxSamples: 10 }, draw, judge });
+    const r = await h.run(0);
+    expect(r).toMatchObject({ outcome: 'decided', answer: 'a', samples: 5, flagged: { parse: 2, too_long: 1 }, tallies: { a: 2 } });
+  });
+
+  it('should end exhausted with no answer when no answer gets k ahead within maxSamples, even with a plurality', async () => {
+    const texts = ['a', 'b', 'a', 'b', 'a'];
+    const draw: DrawSample = async (req) => ({ text: texts[req.index]! });
+    const h = voteHarness({ settings: { k: 2, maxSamples: 5 }, draw, judge });
+    const r = await h.run(0);
+    expect(r.outcome).toBe('exhausted');
+    expect(r.answer).toBeUndefined();
+    expect(r.parse).toBeUndefined();
+    expect(r).toMatchObject({ samples: 5, margin: 1, tallies: { a: 3, b: 2 } });
+  });
+
+  it('should keep drawing through ties until one answer leads by k', async () => {
+    const texts = ['a', 'b', 'a', 'b', 'b', 'b'];
+    const draw: DrawSample = async (req) => ({ text: texts[req.index]! });
+    const h = voteHarness({ settings: { k: 2, maxSamples: 10 }, draw, judge });
+    const r = await h.run(0);
+    expect(r).toMatchObject({ outcome: 'decided', answer: 'b', samples: 6, margin: 2, tallies: { b: 4, a: 2 } });
+  });
+
+  it('should discard a sample the oracle rejects', async () => {
+    const texts = ['bad', 'good', 'good'];
+    const draw: DrawSample = async (req) => ({ text: texts[req.index]! });
+    const h = voteHarness({ settings: { k: 2, firstBatch: 1, maxSamples: 10 }, draw, judge, oracle: (p) => p.answer !== 'bad' });
+    const r = await h.run(0);
+    expect(r).toMatchObject({ answer: 'good', samples: 3, flagged: { oracle: 1 } });
+  });
+
+  it('should use the first temperature for the first sample and the other for the rest', async () => {
+    const temps: (number | undefined)[] = [];
+    const draw: DrawSample = async (req) => {
+      temps.push(req.temperature);
+      return { text: req.index === 1 ? 'b' : 'a' };
+    };
+    const h = voteHarness({ settings: { k: 2, maxSamples: 10, temperatures: { first: 0, rest: 0.1 } }, draw, judge });
+    await h.run(0);
+    expect(temps).toEqual([0, 0.1, 0.1, 0.1]);
+  });
+
+  it('should fail, not vote, when a sample call throws', async () => {
+    const draw: DrawSample = async (req) => {
+      if (req.index === 1) throw new Error('provider down');
+      return { text: 'a' };
+    };
+    const h = voteHarness({ settings: { k: 2, maxSamples: 10 }, draw, judge });
+    await expect(h.run(0)).rejects.toThrow('provider down');
+    expect(h.results).toEqual([]);
+  });
+});
