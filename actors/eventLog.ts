@@ -5,7 +5,7 @@
  * synchronous `write` each, so an event the process reported is in the file even if the process
  * dies right after (fsync batching comes with the daemon).
  */
-import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { redact } from '../config/secrets.js';
 import type { EventSink, MissionEvent } from '../supervisors/runtime.js';
@@ -47,6 +47,24 @@ export class EventLog implements EventSink {
   /** Called with every event after it is written (progress output, the inspector). */
   onEvent(listener: (e: LoggedEvent) => void): void {
     this.listeners.push(listener);
+  }
+
+  /**
+   * Rewrites the log without the events of `dropTypes`, except the last event written (the
+   * snapshot that makes them redundant). Written to a temporary file and renamed over the log,
+   * so a crash leaves either the old log or the new one. Sequence numbers go on.
+   */
+  compact(dropTypes: readonly string[]): void {
+    if (this.fd === undefined) return;
+    closeSync(this.fd);
+    const markers = dropTypes.map((t) => `"type":${JSON.stringify(t)}`);
+    const lines = readFileSync(this.file, 'utf8').split('\n').filter((l) => l !== '');
+    const last = lines.length - 1;
+    const kept = lines.filter((l, i) => i === last || !markers.some((m) => l.includes(m)));
+    const tmp = `${this.file}.tmp`;
+    writeFileSync(tmp, kept.map((l) => `${l}\n`).join(''));
+    renameSync(tmp, this.file);
+    this.fd = openSync(this.file, 'a');
   }
 
   close(): void {

@@ -7,6 +7,7 @@ Commands:
   run FILE        run a mission file (YAML or JSON) to its end and print the result
   validate FILE   check a mission file and print what is wrong, with file:line and field
   schema          print the JSON Schema of mission files (for editors)
+  maker kmin      the MAKER voting margin k a task needs, and its cost in samples
   help [COMMAND]  show help for a command
 
 Options:
@@ -40,5 +41,28 @@ Exit code 0 when valid, 2 when not.`,
 
 Prints the JSON Schema of mission files (draft 2020-12), or writes it to FILE. Point your
 editor at it: see "Editor support" in README.md.`,
+  maker: `Usage: maestro maker <subcommand> [options]
+
+MAKER (arXiv 2511.09030) decides each step by first-to-ahead-by-k voting among samples.
+
+Subcommands:
+  kmin    the smallest k for a task to succeed end to end with a target probability
+
+See: maestro maker kmin --help`,
+  'maker kmin': `Usage: maestro maker kmin --error-rate E --steps S --target T [options]
+
+Prints the smallest voting margin k such that a task of S steps, each decided by
+first-to-ahead-by-k voting among samples that are wrong with probability E, succeeds end to
+end with probability at least T; then the per-step success p_sub, the whole-task success
+p_full, and the expected samples per step (worst case: all wrong samples agree).
+
+Options:
+  --error-rate E          error rate of one sample, in [0, 1); must be below 0.5
+  --steps S               steps in the whole task, a positive integer
+  --target T              wanted whole-task success probability, in (0, 1)
+  --steps-per-agent M     steps per agent call (default 1); E is then the error rate of M steps
+  --red-flag-rate R       fraction of samples red-flagged and redrawn, in [0, 1) (default 0)
+  --json                  print one JSON object
+  -h, --help              show this help`,
   help: `Usage: maestro help [COMMAND]`,
 };

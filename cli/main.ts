@@ -6,6 +6,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { UserError, errorMessage } from '../config/errors.js';
 import { commandHelp, mainHelp } from './help.js';
+import { makerCommand } from './maker.js';
 import { runCommand } from './run.js';
 import { schemaCommand, validateCommand } from './validate.js';
 
@@ -30,12 +31,18 @@ const options = {
   'mission-id': { type: 'string' },
   'log-level': { type: 'string' },
   out: { type: 'string' },
+  'error-rate': { type: 'string' },
+  steps: { type: 'string' },
+  target: { type: 'string' },
+  'steps-per-agent': { type: 'string' },
+  'red-flag-rate': { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
 const allowed: Record<string, string[]> = {
   run: ['help', 'json', 'quiet', 'input', 'state-dir', 'mission-id', 'log-level'],
   validate: ['help', 'json'],
   schema: ['help', 'out'],
+  maker: ['help', 'json', 'error-rate', 'steps', 'target', 'steps-per-agent', 'red-flag-rate'],
   help: ['help'],
 };
 
@@ -52,13 +59,13 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       return values.help ? 0 : 2;
     }
     if (command === 'help') {
-      io.out((rest[0] !== undefined && commandHelp[rest[0]]) || mainHelp);
+      io.out(commandHelp[rest.join(' ')] || (rest[0] !== undefined && commandHelp[rest[0]]) || mainHelp);
       return 0;
     }
     if (!(command in allowed)) throw new UsageError(`unknown command '${command}' (try: maestro --help)`);
     const bad = Object.keys(values).filter((k) => !allowed[command]!.includes(k));
     if (bad.length) throw new UsageError(`maestro ${command}: unknown option '--${bad[0]}' (try: maestro ${command} --help)`);
-    if (values.help) {
+    if (values.help && command !== 'maker') {
       io.out(commandHelp[command]!);
       return 0;
     }
@@ -70,6 +77,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       case 'schema':
         if (rest.length) throw new UsageError(`maestro schema: unexpected argument '${rest[0]}'`);
         return schemaCommand(values, io);
+      case 'maker':
+        return makerCommand(rest, values, io);
     }
     return 2;
   } catch (err) {

@@ -179,6 +179,10 @@ export interface Calibration {
  */
 export function calibrate(input: CalibrateInput): Calibration {
   const { errorRate, successes, trials, steps, target, stepsPerAgent = 1, redFlagRate = 0 } = input;
+  positiveInteger('steps', steps);
+  openUnit('target', target);
+  positiveInteger('stepsPerAgent', stepsPerAgent);
+  if (stepsPerAgent > steps) throw new UserError(`stepsPerAgent: expected at most steps = ${steps}, got ${stepsPerAgent}`);
   const measured = successes !== undefined || trials !== undefined;
   if (errorRate !== undefined && measured) throw new UserError('errorRate: give either errorRate or successes and trials, not both');
   let p: number;
@@ -186,11 +190,13 @@ export function calibrate(input: CalibrateInput): Calibration {
   if (errorRate !== undefined) {
     rate('errorRate', errorRate);
     p = 1 - errorRate;
-  } else if (successes !== undefined && trials !== undefined) {
+  } else if (successes === undefined) {
+    throw new UserError(trials === undefined ? 'errorRate: required, or successes and trials' : 'successes: required with trials');
+  } else if (trials === undefined) {
+    throw new UserError('trials: required with successes');
+  } else {
     interval = estimateSuccessRate(successes, trials, input.confidence);
     p = interval.p;
-  } else {
-    throw new UserError(measured ? `${successes === undefined ? 'successes' : 'trials'}: required with ${successes === undefined ? 'trials' : 'successes'}` : 'errorRate: required (or successes and trials)');
   }
   const pk = interval ? interval.low : p;
   const k = kMin(pk, steps, target, stepsPerAgent);

@@ -44,3 +44,21 @@ describe('event log (JSONL)', () => {
     expect(EventLog.read(file)[0]).toMatchObject({ error: '401 for key [REDACTED]', nested: { list: ['[REDACTED]'] } });
   });
 });
+
+describe('event log compaction', () => {
+  it('should drop the compactable events before the snapshot and keep everything else in order', () => {
+    const file = join(tempDir(), 'c.jsonl');
+    const log = new EventLog(file, 'm', () => 0).open();
+    log.append({ type: 'mission.started' });
+    for (let i = 0; i < 5; i++) log.append({ type: 'maker.vote', step: i });
+    log.append({ type: 'maker.snapshot', step: 5 });
+    log.compact(['maker.vote', 'maker.snapshot']);
+    log.append({ type: 'maker.vote', step: 5 });
+    log.close();
+    expect(EventLog.read(file).map((e) => [e.seq, e.type])).toEqual([
+      [1, 'mission.started'],
+      [7, 'maker.snapshot'],
+      [8, 'maker.vote'],
+    ]);
+  });
+});
