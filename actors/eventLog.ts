@@ -41,7 +41,13 @@ export class EventLog implements EventSink {
   append(event: MissionEvent): void {
     const logged: LoggedEvent = { seq: ++this.seq, ts: new Date(this.now()).toISOString(), mission: this.missionId, ...redact(event) };
     if (this.fd !== undefined) writeSync(this.fd, `${JSON.stringify(logged)}\n`);
-    for (const l of this.listeners) l(logged);
+    for (const l of this.listeners) {
+      try {
+        l(logged);
+      } catch {
+        // A listener (progress output, the inspector) must never break the mission.
+      }
+    }
   }
 
   /** Called with every event after it is written (progress output, the inspector). */

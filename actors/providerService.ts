@@ -27,8 +27,9 @@ export interface ProviderService {
 export function serveProviders(transport: Transport, providers: Iterable<Provider>, logger: Logger): ProviderService {
   let malformed = 0;
   const subs: Subscription[] = [];
-  // Calls in flight, aborted when the service stops so a finished mission does not wait for them.
-  const inFlight = new Set<AbortController>();
+  // Aborted when the service stops, so a finished mission does not wait for calls in flight.
+  // One controller for all calls: a controller per call cost more than a MAKER vote's tally.
+  const stopping = new AbortController();
   let stopped = false;
   const answer = (msg: Message, body: ReplyBody) => {
     if (stopped) return;
@@ -53,10 +54,8 @@ export function serveProviders(transport: Transport, providers: Iterable<Provide
             return;
           }
           const { request } = parsed.data;
-          const abort = new AbortController();
-          inFlight.add(abort);
           try {
-            const result = await provider.complete({ ...request, idempotencyKey: parsed.data.id }, abort.signal);
+            const result = await provider.complete({ ...request, idempotencyKey: parsed.data.id }, stopping.signal);
             answer(msg, { ok: true, result });
           } catch (err) {
             const error =
@@ -64,8 +63,6 @@ export function serveProviders(transport: Transport, providers: Iterable<Provide
                 ? serializeProviderError(err)
                 : { name: 'ProviderError', kind: 'crash', message: errorMessage(err), retryable: true, provider: provider.id };
             answer(msg, { ok: false, error });
-          } finally {
-            inFlight.delete(abort);
           }
         },
         { queue: AGENT_CALL_QUEUE },
@@ -79,7 +76,7 @@ export function serveProviders(transport: Transport, providers: Iterable<Provide
     stop: () => {
       stopped = true;
       subs.forEach((s) => s.unsubscribe());
-      for (const a of inFlight) a.abort();
+      stopping.abort();
     },
   };
 }

@@ -3,10 +3,24 @@ import type { LoggedEvent } from '../actors/eventLog.js';
 
 type Write = (line: string) => void;
 
-export function progressPrinter(write: Write): (e: LoggedEvent) => void {
+export function progressPrinter(write: Write, now: () => number = Date.now): (e: LoggedEvent) => void {
   let stages = 0;
+  const maker = { lastPrint: 0, steps: 0, samples: 0, flagged: 0, started: 0 };
   return (e) => {
     switch (e.type) {
+      case 'maker.vote': {
+        // One line a second at most: a MAKER task may take a million steps.
+        maker.steps = (e.step as number) + 1;
+        maker.samples += e.samples as number;
+        if (maker.started === 0) maker.started = now();
+        if (e.outcome === 'exhausted') write(`  ✗ vote exhausted at step ${e.step} after ${e.samples} samples`);
+        else if (now() - maker.lastPrint >= 1000) {
+          maker.lastPrint = now();
+          const secs = Math.max(0.001, (now() - maker.started) / 1000);
+          write(`  … step ${maker.steps}: ${(maker.samples / maker.steps).toFixed(3)} samples/step, ${Math.round(maker.steps / secs)} steps/s`);
+        }
+        break;
+      }
       case 'mission.started': {
         stages = (e.stages as string[]).length;
         write(`mission ${e.mission}: ${stages} stage${stages === 1 ? '' : 's'}`);

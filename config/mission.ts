@@ -4,6 +4,7 @@
  * every stage's agents exist, names are unique) come after, each with the path of the field.
  */
 import { z } from 'zod';
+import { makerSchema } from './maker.js';
 import { providerConfigSchema, type ProviderConfig } from './providers.js';
 
 /** Ids become NATS subject tokens and path segments: letters, digits, `_` and `-`. */
@@ -77,9 +78,11 @@ export type AgentConfig = z.output<typeof agentSchema>;
 export const stageSchema = z.strictObject({
   name: idSchema,
   /** `{{input}}` is the mission's input, `{{previous}}` the previous stage's output (appended when absent). */
-  prompt: z.string().min(1),
+  prompt: z.string().min(1).optional(),
   /** Ids of the agents that answer this stage's prompt, in parallel. */
-  agents: z.array(idSchema).min(1, 'expected at least 1 agent'),
+  agents: z.array(idSchema).min(1, 'expected at least 1 agent').optional(),
+  /** Instead of prompt and agents: a step-by-step task decided by MAKER voting. */
+  maker: makerSchema.optional(),
   /** @default OTP's defaults: one_for_one, 1 restart in 5000 ms, transient agents */
   supervision: stageSupervisionSchema.default(() => stageSupervisionSchema.parse({})),
   budget: budgetSchema.optional(),
@@ -122,10 +125,21 @@ export const missionSchema = z
     m.stages.forEach((s, i) => {
       if (stageNames.has(s.name)) ctx.addIssue({ code: 'custom', path: ['stages', i, 'name'], message: `duplicate stage name '${s.name}'` });
       stageNames.add(s.name);
-      s.agents.forEach((id, j) => {
+      if (s.maker) {
+        if (s.prompt !== undefined || s.agents !== undefined) {
+          ctx.addIssue({ code: 'custom', path: ['stages', i, 'maker'], message: 'a maker stage takes no prompt or agents (its task makes the prompts, its agent votes)' });
+        }
+        if (!agentIds.has(s.maker.agent)) {
+          ctx.addIssue({ code: 'custom', path: ['stages', i, 'maker', 'agent'], message: `unknown agent '${s.maker.agent}' (known: ${known([...agentIds])})` });
+        }
+        return;
+      }
+      if (s.prompt === undefined) ctx.addIssue({ code: 'custom', path: ['stages', i, 'prompt'], message: 'required (or a maker task)' });
+      if (s.agents === undefined) ctx.addIssue({ code: 'custom', path: ['stages', i, 'agents'], message: 'required (or a maker task)' });
+      (s.agents ?? []).forEach((id, j) => {
         if (!agentIds.has(id)) ctx.addIssue({ code: 'custom', path: ['stages', i, 'agents', j], message: `unknown agent '${id}' (known: ${known([...agentIds])})` });
       });
-      if (new Set(s.agents).size !== s.agents.length) {
+      if (s.agents && new Set(s.agents).size !== s.agents.length) {
         ctx.addIssue({ code: 'custom', path: ['stages', i, 'agents'], message: 'an agent is listed twice' });
       }
     });

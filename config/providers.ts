@@ -100,11 +100,40 @@ export const latencySchema = z.discriminatedUnion('distribution', [
 ]);
 export type LatencyConfig = z.output<typeof latencySchema>;
 
+/**
+ * Makes a simulated provider a model of one step task: it reads the task's prompt and answers it,
+ * right, wrong (at the provider's `errorRate`) or red-flagged. See `actors/tasks/hanoiSimulator.ts`.
+ */
+export const simulatedTaskSchema = z.strictObject({
+  kind: z.literal('hanoi'),
+  /**
+   * How wrong answers fall: `dominant`, the same wrong answer for a state (wrong samples agree);
+   * `varied`, one of the wrong answers at random; `correlated`, errors clustered in hard steps.
+   * @default 'dominant'
+   */
+  errorMode: z.enum(['dominant', 'varied', 'correlated']).default('dominant'),
+  /**
+   * `correlated` only: the probability that a step is hard. A hard step errs at errorRate /
+   * correlation (at most 1), an easy one at what keeps the average at errorRate. @default 0.5
+   */
+  correlation: z.number().min(0).max(1).default(0.5),
+  /** Probability that an answer is malformed or too long (> 2,000 chars), half each. @default 0 */
+  redFlagRate: z.number().min(0).max(1).default(0),
+});
+export type SimulatedTaskConfig = z.output<typeof simulatedTaskSchema>;
+
 /** A model with a set error rate and latency, deterministic for a seed: benchmarks and demos. */
 export const simulatedProviderSchema = z.strictObject({
   kind: z.literal('simulated'),
-  /** Probability that a call fails with a retryable crash. @default 0 */
+  /**
+   * Without `task`: probability that a call fails with a retryable crash. With `task`: probability
+   * that an answer that is not red-flagged is wrong (well-formed, so only a vote catches it). @default 0
+   */
   errorRate: z.number().min(0).max(1).default(0),
+  /** Probability that a call fails with a retryable crash, on top of `errorRate` without `task`. @default 0 (when absent) */
+  crashRate: z.number().min(0).max(1).optional(),
+  /** Answer a step task's prompts instead of echoing them. */
+  task: simulatedTaskSchema.optional(),
   /** @default 1 */
   seed: z.int().default(1),
   /** @default { distribution: 'fixed', ms: 0 } */
@@ -115,6 +144,9 @@ export const simulatedProviderSchema = z.strictObject({
   model: z.string().min(1).default('simulated'),
   /** @default { inputPerMTok: 0, outputPerMTok: 0 } */
   prices: pricesSchema.default(defaultPrices),
+}).refine((c) => c.task === undefined || c.answers === undefined, {
+  path: ['answers'],
+  message: 'cannot be combined with task: the task decides the answers',
 });
 export type SimulatedProviderConfig = z.output<typeof simulatedProviderSchema>;
 

@@ -68,7 +68,8 @@ export interface VoteResult<S = unknown> {
 
 export type MakerVoteEvent =
   | { type: 'vote.begin'; step: number; prompt: string; state: unknown }
-  | { type: 'vote.sample'; step: number; index: number; text: string; completionTokens?: number }
+  /** A judged sample: its answer and parse, or the red flag that discarded it. */
+  | { type: 'vote.sample'; step: number; index: number; answer?: string; parse?: StepParse<unknown>; flag?: RedFlagReason }
   | { type: 'vote.sample.failed'; step: number; index: number; error: unknown };
 
 /** The running vote. */
@@ -91,19 +92,29 @@ interface VoteContext extends MakerVoteInput {
   failure?: unknown;
 }
 
-const sampler = fromCallback<EventObject, { draw: DrawSample }>(({ input, receive, sendBack }) => {
+/** The sampler draws samples and judges each (red flags, oracle) before the chart tallies it. */
+const sampler = fromCallback<EventObject, Pick<MakerVoteInput, 'draw' | 'judge' | 'oracle'>>(({ input, receive, sendBack }) => {
   const abort = new AbortController();
   receive((e) => {
-    const req = e as unknown as SampleRequest & { type: 'sampler.draw' };
+    const req = e as unknown as SampleRequest & { type: 'sampler.draw'; state: unknown };
     input.draw(req, abort.signal).then(
-      (s) => sendBack({ type: 'vote.sample', step: req.step, index: req.index, text: s.text, completionTokens: s.completionTokens }),
+      (s) => {
+        const judged = input.judge(s.text, req.state, s.completionTokens);
+        let flag: RedFlagReason | undefined = judged.ok ? undefined : judged.reason;
+        if (judged.ok && input.oracle && !input.oracle(judged.parse, req.state)) flag = 'oracle';
+        sendBack(
+          flag || !judged.ok
+            ? { type: 'vote.sample', step: req.step, index: req.index, flag }
+            : { type: 'vote.sample', step: req.step, index: req.index, answer: judged.parse.answer, parse: judged.parse },
+        );
+      },
       (error: unknown) => abort.signal.aborted || sendBack({ type: 'vote.sample.failed', step: req.step, index: req.index, error }),
     );
   });
   return () => abort.abort();
 });
 
-function requests(ctx: VoteContext, count: number): (SampleRequest & { type: 'sampler.draw' })[] {
+function requests(ctx: VoteContext, count: number): (SampleRequest & { type: 'sampler.draw'; state: unknown })[] {
   const run = ctx.run!;
   const t = ctx.settings.temperatures;
   const out = [];
@@ -111,7 +122,7 @@ function requests(ctx: VoteContext, count: number): (SampleRequest & { type: 'sa
     const index = run.drawn++;
     run.inFlight++;
     const temperature = index === 0 ? t?.first : t?.rest;
-    out.push({ type: 'sampler.draw' as const, step: run.step, index, prompt: run.prompt, ...(temperature !== undefined && { temperature }) });
+    out.push({ type: 'sampler.draw' as const, step: run.step, index, prompt: run.prompt, state: run.state, ...(temperature !== undefined && { temperature }) });
   }
   return out;
 }
@@ -135,10 +146,14 @@ export const makerVoteMachine = setup({
   types: { input: {} as MakerVoteInput, context: {} as VoteContext, events: {} as MakerVoteEvent },
   actors: { sampler },
   guards: {
-    isCurrent: ({ context, event }) => 'step' in event && context.run?.step === event.step,
-    hasWinner: ({ context }) => context.run?.winner !== undefined,
-    isExhausted: ({ context }) => context.run!.drawn >= context.settings.maxSamples && context.run!.inFlight === 0,
-    canDraw: ({ context }) => context.run!.inFlight === 0,
+    isStale: ({ context, event }) => !('step' in event) || context.run?.step !== event.step,
+    /** This sample's vote puts its answer k ahead. */
+    decides: ({ context, event }) => {
+      const e = event as Extract<MakerVoteEvent, { type: 'vote.sample' }>;
+      return e.answer !== undefined && context.run!.tally.wouldWin(e.answer, context.settings.k);
+    },
+    /** This was the last sample in flight, the limit is reached, and it does not decide. */
+    exhausts: ({ context }) => context.run!.inFlight === 1 && context.run!.drawn >= context.settings.maxSamples,
   },
   actions: {
     begin: ({ context, event }) => {
@@ -149,22 +164,21 @@ export const makerVoteMachine = setup({
       const n = context.settings.firstBatch ?? context.settings.k;
       for (const r of requests(context, n)) self.getSnapshot().children.sampler?.send(r);
     },
-    drawMore: ({ context, self }) => {
-      for (const r of requests(context, context.settings.batch ?? 1)) self.getSnapshot().children.sampler?.send(r);
-    },
-    record: ({ context, event }) => {
+    record: ({ context, event, self }) => {
       const e = event as Extract<MakerVoteEvent, { type: 'vote.sample' }>;
       const run = context.run!;
       run.inFlight--;
-      const judged = context.judge(e.text, run.state, e.completionTokens);
-      let reason: RedFlagReason | undefined = judged.ok ? undefined : judged.reason;
-      if (judged.ok && context.oracle && !context.oracle(judged.parse, run.state)) reason = 'oracle';
-      if (reason) {
+      if (e.answer === undefined) {
+        const reason = e.flag ?? 'parse';
         run.flagged[reason] = (run.flagged[reason] ?? 0) + 1;
         run.flaggedTotal++;
-      } else if (judged.ok) {
-        run.tally.add(judged.parse.answer, judged.parse);
+      } else {
+        run.tally.add(e.answer, e.parse!);
         run.winner = run.tally.winner(context.settings.k);
+      }
+      // Then one batch at a time, once the samples in flight are in.
+      if (run.winner === undefined && run.inFlight === 0) {
+        for (const r of requests(context, context.settings.batch ?? 1)) self.getSnapshot().children.sampler?.send(r);
       }
     },
     report: sendParent(({ context }) => voteResult(context)),
@@ -175,7 +189,7 @@ export const makerVoteMachine = setup({
 }).createMachine({
   id: 'makerVote',
   context: ({ input }) => ({ ...input, run: undefined }),
-  invoke: { id: 'sampler', src: 'sampler', input: ({ context }) => ({ draw: context.draw }) },
+  invoke: { id: 'sampler', src: 'sampler', input: ({ context }) => ({ draw: context.draw, judge: context.judge, oracle: context.oracle }) },
   initial: 'idle',
   states: {
     idle: {
@@ -183,17 +197,14 @@ export const makerVoteMachine = setup({
     },
     sampling: {
       on: {
-        'vote.sample': { guard: 'isCurrent', target: 'judging', actions: 'record' },
-        'vote.sample.failed': { guard: 'isCurrent', target: 'failed', actions: 'keepFailure' },
+        'vote.sample': [
+          { guard: 'isStale' },
+          { guard: 'decides', target: 'idle', actions: ['record', 'report'] },
+          { guard: 'exhausts', target: 'idle', actions: ['record', 'report'] },
+          { actions: 'record' },
+        ],
+        'vote.sample.failed': [{ guard: 'isStale' }, { target: 'failed', actions: 'keepFailure' }],
       },
-    },
-    judging: {
-      always: [
-        { guard: 'hasWinner', target: 'idle', actions: 'report' },
-        { guard: 'isExhausted', target: 'idle', actions: 'report' },
-        { guard: 'canDraw', target: 'sampling', actions: 'drawMore' },
-        { target: 'sampling' },
-      ],
     },
     failed: {
       entry: ({ context }) => {

@@ -6,13 +6,12 @@
  * reason, after its supervisor has stopped what was running.
  */
 import { assign, sendTo, setup } from 'xstate';
-import type { AgentWorkerOutput } from '../actors/agentWorker.js';
 import { BudgetExceededError, errorMessage } from '../config/errors.js';
 import type { MissionConfig } from '../config/mission.js';
 import { SupervisorShutdownError } from '../supervisors/index.js';
 import { supervisorMachine, type BudgetNode, type BudgetUsage, type ChildExitedEvent, type SupervisionRuntime } from '../supervisors/index.js';
 import type { Transport } from '../transport/transport.js';
-import { stageAnswers, stageChildSpec, stagePrompt, stageText } from './stagePlan.js';
+import { stageAnswers, stageChildSpec, stagePrompt, stageText, type StageAnswer } from './stagePlan.js';
 
 export interface MissionInput {
   missionId: string;
@@ -28,7 +27,7 @@ export interface MissionInput {
 export interface StageResult {
   name: string;
   output: string;
-  answers: AgentWorkerOutput[];
+  answers: StageAnswer[];
 }
 
 export interface MissionFailure {
@@ -79,7 +78,8 @@ export const missionMachine = setup({
   actions: {
     announceStage: ({ context }) => {
       const stage = current(context);
-      context.runtime.events.append({ type: 'stage.entered', stage: stage.name, index: context.stage, agents: stage.agents });
+      const agents = stage.maker ? [stage.maker.agent] : (stage.agents ?? []);
+      context.runtime.events.append({ type: 'stage.entered', stage: stage.name, index: context.stage, agents, ...(stage.maker && { maker: stage.maker.task }) });
     },
     startStage: sendTo('supervisor', ({ context }) => {
       const stage = current(context);

@@ -8,8 +8,10 @@ import { agentTimeoutMs, type MissionConfig, type StageConfig } from '../config/
 import type { ChildSpec, StartContext, SupervisorInput } from '../supervisors/index.js';
 import { supervisorMachine } from '../supervisors/index.js';
 import type { Transport } from '../transport/transport.js';
+import { makerChildId, makerStageChildren } from './makerPlan.js';
 
 export function stagePrompt(stage: StageConfig, input: string | undefined, previous: { name: string; text: string } | undefined): string {
+  if (stage.prompt === undefined) return '';
   let prompt = stage.prompt.replaceAll('{{input}}', input ?? '');
   if (prompt.includes('{{previous}}')) return prompt.replaceAll('{{previous}}', previous?.text ?? '');
   if (previous) prompt += `\n\n---\nOutput of the previous stage '${previous.name}':\n${previous.text}`;
@@ -42,6 +44,7 @@ export function stageChildSpec(config: MissionConfig, stage: StageConfig, prompt
       },
     };
   };
+  const children = stage.maker ? makerStageChildren(config, stage, transport) : (stage.agents ?? []).map((id) => agentSpec(id));
   return {
     id: `stage/${stage.name}`,
     type: 'supervisor',
@@ -54,21 +57,23 @@ export function stageChildSpec(config: MissionConfig, stage: StageConfig, prompt
         runtime: ctx.runtime,
         budget: ctx.budget,
         flags: { strategy: sup.strategy, intensity: sup.intensity, periodMs: sup.periodMs, autoShutdown: 'all_significant' },
-        children: stage.agents.map(agentSpec),
+        children,
       }),
     },
   };
 }
 
 /** A stage's answers in the stage's agent order; one answer is the text itself. */
-export function stageText(stage: StageConfig, answers: AgentWorkerOutput[]): string {
+export function stageText(stage: StageConfig, answers: StageAnswer[]): string {
   if (answers.length === 1) return answers[0]!.text;
   return answers.map((a) => `### ${a.agent}\n${a.text}`).join('\n\n');
 }
 
-/** The answers in a finished stage supervisor's results, in the stage's agent order. */
-export function stageAnswers(stage: StageConfig, results: Record<string, unknown>): AgentWorkerOutput[] {
-  return stage.agents
-    .map((id) => results[`agent/${id}`] as AgentWorkerOutput | null | undefined)
-    .filter((a): a is AgentWorkerOutput => a != null);
+/** What a stage's child answered: an agent's completion, or a MAKER task's summary. */
+export type StageAnswer = Pick<AgentWorkerOutput, 'agent' | 'text'> & Partial<AgentWorkerOutput>;
+
+/** The answers in a finished stage supervisor's results, in the stage's child order. */
+export function stageAnswers(stage: StageConfig, results: Record<string, unknown>): StageAnswer[] {
+  const ids = stage.maker ? [makerChildId(stage.maker.agent)] : (stage.agents ?? []).map((id) => `agent/${id}`);
+  return ids.map((id) => results[id] as StageAnswer | null | undefined).filter((a): a is StageAnswer => a != null);
 }

@@ -31,6 +31,8 @@ export class BudgetNode {
   private used = { tokens: 0, costUsd: 0, samples: 0 };
   private readonly startedAt: number;
   private readonly kids = new Map<string, BudgetNode>();
+  /** Whether any limit is set: most nodes have none, and checking is on every model call's path. */
+  private readonly limited: boolean;
 
   constructor(
     readonly path: string,
@@ -39,6 +41,7 @@ export class BudgetNode {
     readonly parent?: BudgetNode,
   ) {
     this.startedAt = clock.now();
+    this.limited = Object.values(limits).some((v) => v !== undefined);
   }
 
   static root(path: string, limits: BudgetLimits, clock: Clock): BudgetNode {
@@ -75,6 +78,7 @@ export class BudgetNode {
   /** The first spent budget on the way from this node to the root, or undefined. */
   exceeded(): BudgetExceededError | undefined {
     for (let n: BudgetNode | undefined = this; n; n = n.parent) {
+      if (!n.limited) continue;
       const e = n.ownExceeded();
       if (e) return e;
     }

@@ -23,7 +23,16 @@ export interface MemoryTransportOptions {
   maxPayloadBytes?: number;
   /** Told of every error a handler throws or rejects with. @default ignore */
   onHandlerError?: (err: unknown, message: Message) => void;
+  /**
+   * Refuse payloads JSON would silently change (functions, symbols, NaN, Infinity). Costs a
+   * JSON replacer on every send, about a tenth of a MAKER step: a runtime whose payloads are
+   * built from its own schemas may turn it off. @default true
+   */
+  strictPayloads?: boolean;
 }
+
+/** Subjects already found valid; bounded, as a cache of the few subjects a process sends to. */
+const VALID_SUBJECT_CACHE = 10_000;
 
 type Handler = (message: Message) => void | Promise<void>;
 
@@ -44,11 +53,16 @@ export class MemoryTransport implements Transport {
   /** Pending requests: how to fail each, and its subject. */
   private readonly pending = new Map<(err: unknown) => void, string>();
   private readonly listeners = new Set<(status: TransportStatus) => void>();
+  /** Reply inboxes of pending requests: delivered to directly, not through subscriptions. */
+  private readonly replies = new Map<string, (json: string) => void>();
+  private readonly validSubjects = new Set<string>();
+  private readonly strict: boolean;
   private nextInbox = 0;
   private closed = false;
   private errors = 0;
 
   constructor(options: MemoryTransportOptions = {}) {
+    this.strict = options.strictPayloads ?? true;
     this.clock = options.clock ?? systemClock;
     this.maxPayloadBytes = options.maxPayloadBytes ?? 1024 * 1024;
     this.onHandlerError = options.onHandlerError;
@@ -73,19 +87,20 @@ export class MemoryTransport implements Transport {
       const json = this.encode(subject, data);
       const { signal, timeoutMs } = options;
       if (signal?.aborted) throw abortReason(signal, subject);
+      const inbox = `_INBOX.${++this.nextInbox}`;
       let timer: unknown;
       const settle = (fn: () => void): void => {
         if (!this.pending.delete(fail)) return;
         this.clock.clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        inbox.unsubscribe();
+        this.replies.delete(inbox);
         fn();
       };
       const fail = (err: unknown): void => settle(() => reject(err));
       const onAbort = (): void => fail(abortReason(signal!, subject));
-      const inbox = this.subscribe(`_INBOX.${++this.nextInbox}`, (m) => settle(() => resolve(m.data)));
+      this.replies.set(inbox, (reply) => settle(() => resolve(JSON.parse(reply) as Json)));
       this.pending.set(fail, subject);
-      if (this.route(subject, json, inbox.subject) === 0) {
+      if (this.route(subject, json, inbox) === 0) {
         queueMicrotask(() => fail(new NoRespondersError(subject)));
         return;
       }
@@ -136,10 +151,13 @@ export class MemoryTransport implements Transport {
   /** Checks what a sender may send and returns its JSON, so the receiver gets a copy. */
   private encode(subject: string, data: Json): string {
     this.assertOpen(subject);
-    validateSubject(subject, { wildcards: false });
+    if (!this.validSubjects.has(subject) && !this.replies.has(subject)) {
+      validateSubject(subject, { wildcards: false });
+      if (this.validSubjects.size < VALID_SUBJECT_CACHE) this.validSubjects.add(subject);
+    }
     let json: string | undefined;
     try {
-      json = JSON.stringify(data, strictJson);
+      json = this.strict ? JSON.stringify(data, strictJson) : JSON.stringify(data);
     } catch (err) {
       throw new InvalidPayloadError(subject, { cause: err });
     }
@@ -154,6 +172,11 @@ export class MemoryTransport implements Transport {
 
   /** Delivers to every plain subscriber and one member per queue group; returns the count. */
   private route(subject: string, json: string, reply?: string): number {
+    const inbox = this.replies.get(subject);
+    if (inbox) {
+      queueMicrotask(() => inbox(json));
+      return 1;
+    }
     let count = 0;
     let groups: Map<string, Entry[]> | undefined;
     const visit = (entry: Entry): void => {

@@ -23,6 +23,14 @@ export class VoteTally<P = unknown> {
     } else if (n > this.runnerUpVotes) this.runnerUpVotes = n;
   }
 
+  /** Whether one more vote for `answer` would put it at least k ahead of every other answer. */
+  wouldWin(answer: string, k: number): boolean {
+    const n = (this.counts.get(answer) ?? 0) + 1;
+    // The best other answer is the runner-up if `answer` leads, else the leader.
+    const bestOther = answer === this.leader ? this.runnerUpVotes : this.leaderVotes;
+    return n - bestOther >= k;
+  }
+
   get margin(): number {
     return this.leaderVotes - this.runnerUpVotes;
   }

@@ -1,9 +1,12 @@
 /**
  * A model that fails at a set rate after a sampled latency, deterministic for a seed: benchmarks,
- * demos and tests of the machinery that must survive unreliable models (retries, voting).
+ * demos and tests of the machinery that must survive unreliable models (retries, voting). With a
+ * `task`, it answers that task's prompts instead, wrong at `errorRate` (see `hanoiSimulator.ts`).
  */
 import { systemClock, type Clock } from '../../config/clock.js';
+import { errorMessage } from '../../config/errors.js';
 import type { LatencyConfig, SimulatedProviderConfig } from '../../config/providers.js';
+import { hanoiSimulatedAnswer, type HanoiSimulatorOptions } from '../tasks/index.js';
 import { delay, throwIfAborted } from './delay.js';
 import { ProviderError } from './errors.js';
 import type { CompletionRequest, CompletionResult, Provider } from './provider.js';
@@ -13,6 +16,7 @@ import { costOf, estimateUsage, promptText } from './usage.js';
 export class SimulatedProvider implements Provider {
   readonly kind = 'simulated' as const;
   private readonly random: Random;
+  private readonly taskOptions: HanoiSimulatorOptions | undefined;
   private count = 0;
 
   constructor(
@@ -21,6 +25,7 @@ export class SimulatedProvider implements Provider {
     private readonly clock: Clock = systemClock,
   ) {
     this.random = mulberry32(config.seed);
+    this.taskOptions = config.task && { ...config.task, errorRate: config.errorRate };
   }
 
   /** Calls made so far, including failed ones. */
@@ -35,12 +40,20 @@ export class SimulatedProvider implements Provider {
     // Every call draws all its numbers, always in the same order, before any wait: the outcome of
     // call n depends only on the seed, the config and n, however calls interleave or end.
     const latencyMs = sampleLatency(this.random, this.config.latencyMs);
-    const fails = this.random() < this.config.errorRate;
-    const answers = this.config.answers;
-    const answer = answers?.[pick(this.random, answers.length)];
+    const { errorRate, crashRate = 0 } = this.config;
+    let fails: boolean;
+    let text: string;
+    if (this.taskOptions) {
+      // errorRate means wrong answers here; only crashRate crashes.
+      fails = this.random() < crashRate;
+      text = this.taskAnswer(request.prompt, this.taskOptions);
+    } else {
+      fails = this.random() < (crashRate === 0 ? errorRate : 1 - (1 - errorRate) * (1 - crashRate));
+      const answers = this.config.answers;
+      text = answers?.[pick(this.random, answers.length)] ?? `simulated answer #${n}: ${request.prompt.slice(0, 40)}`;
+    }
     await delay(this.id, this.clock, latencyMs, signal);
     if (fails) throw new ProviderError(this.id, 'crash', `simulated crash on call #${n}`, { retryable: true });
-    const text = answer ?? `simulated answer #${n}: ${request.prompt.slice(0, 40)}`;
     const usage = estimateUsage(promptText(request), text);
     return {
       text,
@@ -50,6 +63,14 @@ export class SimulatedProvider implements Provider {
       provider: this.id,
       model: request.model ?? this.config.model,
     };
+  }
+
+  private taskAnswer(prompt: string, options: HanoiSimulatorOptions): string {
+    try {
+      return hanoiSimulatedAnswer(prompt, this.random, options);
+    } catch (err) {
+      throw new ProviderError(this.id, 'crash', 'simulated task model', { retryable: false, cause: err, detail: errorMessage(err) });
+    }
   }
 }
 

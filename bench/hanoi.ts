@@ -1,0 +1,194 @@
+/**
+ * The MAKER benchmark: Towers of Hanoi through the real runtime (mission → stage supervisor →
+ * task statechart → vote statechart → sampler → in-memory transport → provider service →
+ * simulated model), every move checked against the true solution; then the same votes as a
+ * plain loop with no actors, no transport and no event log, as the baseline, in the same run.
+ *
+ *   npm run bench:hanoi -- --disks 20 --error-rate 0.0022 --k auto [--target 0.95]
+ *     [--latency-ms L] [--max-steps N] [--mode dominant|varied|correlated] [--red-flag-rate R]
+ *     [--seed S] [--no-baseline] [--json]
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { calibrate, expectedSamplesPerStep } from '../actors/maker/calibrator.js';
+import { createRedFlagger } from '../actors/maker/redFlag.js';
+import { VoteTally } from '../actors/maker/voteTally.js';
+import { mulberry32 } from '../actors/providers/random.js';
+import { formatMove, hanoiSolution, hanoiTask, type HanoiState } from '../actors/tasks/index.js';
+import { hanoiSimulatedAnswer, type HanoiErrorMode } from '../actors/tasks/hanoiSimulator.js';
+import { isParseFailure } from '../actors/tasks/stepTask.js';
+import { missionSchema } from '../config/mission.js';
+import { runMission } from '../machines/runMission.js';
+
+const { values: a } = parseArgs({
+  options: {
+    disks: { type: 'string', default: '20' },
+    'error-rate': { type: 'string', default: '0.0022' },
+    k: { type: 'string', default: 'auto' },
+    target: { type: 'string', default: '0.95' },
+    'latency-ms': { type: 'string', default: '0' },
+    'max-steps': { type: 'string' },
+    mode: { type: 'string', default: 'dominant' },
+    'red-flag-rate': { type: 'string', default: '0' },
+    'max-chars': { type: 'string', default: '1500' },
+    seed: { type: 'string', default: '1' },
+    'no-baseline': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+  },
+});
+const disks = Number(a.disks);
+const errorRate = Number(a['error-rate']);
+const target = Number(a.target);
+const latencyMs = Number(a['latency-ms']);
+const redFlagRate = Number(a['red-flag-rate']);
+const mode = a.mode as HanoiErrorMode;
+const seed = Number(a.seed);
+const totalSteps = 2 ** disks - 1;
+const maxSteps = a['max-steps'] ? Math.min(Number(a['max-steps']), totalSteps) : totalSteps;
+const k = a.k === 'auto' ? calibrate({ errorRate, steps: totalSteps, target }).k : Number(a.k);
+const theory = expectedSamplesPerStep(1 - errorRate, k, redFlagRate);
+const log = (line: string) => a.json || console.log(line);
+
+/** Walks the true solution alongside the run and counts the moves that differ from it. */
+function checker() {
+  const truth = hanoiSolution(disks);
+  let wrong = 0;
+  let checked = 0;
+  return {
+    check(answer: string) {
+      const t = truth.next();
+      checked++;
+      if (t.done || formatMove(t.value) !== answer) wrong++;
+    },
+    get wrong() {
+      return wrong;
+    },
+    get checked() {
+      return checked;
+    },
+  };
+}
+
+async function runtimeRun() {
+  const stateDir = mkdtempSync(join(tmpdir(), 'maestro-hanoi-'));
+  const config = missionSchema.parse({
+    name: 'hanoi-bench',
+    providers: {
+      sim: {
+        kind: 'simulated',
+        seed,
+        errorRate,
+        latencyMs: { distribution: 'fixed', ms: latencyMs },
+        task: { kind: 'hanoi', errorMode: mode, redFlagRate },
+      },
+    },
+    agents: [{ id: 'solver', provider: 'sim' }],
+    stages: [
+      {
+        name: 'solve',
+        maker: { task: { kind: 'hanoi', disks }, agent: 'solver', k, maxSamples: 100, redFlag: { maxChars: Number(a['max-chars']) }, maxSteps: maxSteps === totalSteps ? undefined : maxSteps },
+        supervision: { intensity: 3, periodMs: 60_000 },
+      },
+    ],
+  });
+  const check = checker();
+  let samples = 0;
+  let flagged = 0;
+  let exhausted = 0;
+  let peakRss = 0;
+  const rssAt: Record<string, number> = {};
+  const quarter = Math.max(1, Math.floor(maxSteps / 4));
+  const started = process.hrtime.bigint();
+  const { output, eventLogFile } = await runMission(config, {
+    stateDir,
+    logger: pino({ level: 'silent' }),
+    missionId: 'bench',
+    onEvent: (e) => {
+      if (e.type !== 'maker.vote') return;
+      samples += e.samples as number;
+      for (const n of Object.values((e.flagged as Record<string, number>) ?? {})) flagged += n;
+      if (e.outcome === 'exhausted') {
+        exhausted++;
+        return;
+      }
+      check.check(e.answer as string);
+      if (check.checked % 1000 === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      if (check.checked % quarter === 0) rssAt[`${Math.round((100 * check.checked) / maxSteps)}%`] = Math.round(process.memoryUsage().rss / 2 ** 20);
+    },
+  }).catch((err) => {
+    throw err;
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  const logBytes = statSync(eventLogFile).size;
+  rmSync(stateDir, { recursive: true, force: true });
+  return { status: output.status, error: output.error, steps: check.checked, wrong: check.wrong, seconds, samples, flagged, exhausted, peakRssMb: Math.round(peakRss / 2 ** 20), rssMbAt: rssAt, eventLogBytes: logBytes };
+}
+
+/** The same votes with nothing around them: prompt, sample, red-flag, tally, apply. */
+function baselineRun() {
+  const random = mulberry32(seed);
+  const judge = createRedFlagger<HanoiState>({ maxChars: Number(a['max-chars']) }, (text, state) => hanoiTask.parse(text, state));
+  const check = checker();
+  let state = hanoiTask.initialState({ disks });
+  let previous: string | undefined;
+  let samples = 0;
+  let flagged = 0;
+  let exhausted = 0;
+  const started = process.hrtime.bigint();
+  for (let step = 0; step < maxSteps && !hanoiTask.isDone(state, step); step++) {
+    const prompt = hanoiTask.prompt(state, step, previous);
+    const tally = new VoteTally<{ nextState: HanoiState }>();
+    let winner: string | undefined;
+    let drawn = 0;
+    while (winner === undefined && drawn < 100) {
+      drawn++;
+      const judged = judge(hanoiSimulatedAnswer(prompt, random, { errorRate, errorMode: mode, redFlagRate }), state);
+      if (!judged.ok) flagged++;
+      else {
+        tally.add(judged.parse.answer, judged.parse);
+        winner = tally.winner(k);
+      }
+    }
+    samples += drawn;
+    if (winner === undefined) {
+      exhausted++;
+      step--;
+      continue;
+    }
+    check.check(winner);
+    state = tally.parseOf(winner)!.nextState;
+    previous = winner;
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { steps: check.checked, wrong: check.wrong, seconds, samples, flagged, exhausted };
+}
+
+const r = await runtimeRun();
+const b = a['no-baseline'] || latencyMs > 0 ? undefined : baselineRun();
+const perStepUs = (x: { seconds: number; steps: number }) => (x.seconds * 1e6) / Math.max(1, x.steps);
+const result = {
+  disks, totalSteps, k, errorRate, target, latencyMs, mode, redFlagRate, seed,
+  theorySamplesPerStep: theory,
+  runtime: { ...r, stepsPerSecond: r.steps / r.seconds, samplesPerStep: r.samples / Math.max(1, r.steps), perStepUs: perStepUs(r) },
+  baseline: b && { ...b, stepsPerSecond: b.steps / b.seconds, samplesPerStep: b.samples / Math.max(1, b.steps), perStepUs: perStepUs(b) },
+  ratio: b && perStepUs(r) / perStepUs(b),
+};
+
+if (a.json) console.log(JSON.stringify(result, null, 2));
+else {
+  const rt = result.runtime;
+  log(`hanoi ${disks} disks: ${totalSteps} steps, k=${k}${a.k === 'auto' ? ` (auto: error rate ${errorRate}, target ${target})` : ''}, mode ${mode}, red-flag rate ${redFlagRate}, latency ${latencyMs} ms`);
+  log(`runtime: ${rt.steps} steps in ${rt.seconds.toFixed(1)} s (${Math.round(rt.stepsPerSecond)} steps/s, ${rt.perStepUs.toFixed(1)} µs/step), status ${r.status}${r.error ? ` (${r.error.reason}: ${r.error.message})` : ''}`);
+  log(`wrong steps: ${rt.wrong}; samples/step ${rt.samplesPerStep.toFixed(4)} (theory ${theory.toFixed(4)}, ${(((rt.samplesPerStep - theory) / theory) * 100).toFixed(2)}%); red-flagged ${rt.flagged}; exhausted votes ${rt.exhausted}`);
+  log(`peak RSS ${rt.peakRssMb} MB; RSS by progress ${JSON.stringify(rt.rssMbAt)}; event log ${(rt.eventLogBytes / 1024).toFixed(0)} KiB on disk`);
+  if (latencyMs > 0) log(`wall time per step ${(rt.perStepUs / 1000).toFixed(1)} ms = ${(rt.perStepUs / 1000 / latencyMs).toFixed(3)} × latency`);
+  if (result.baseline) {
+    const bl = result.baseline;
+    log(`baseline (plain loop, no actors): ${bl.steps} steps in ${bl.seconds.toFixed(1)} s (${Math.round(bl.stepsPerSecond)} steps/s, ${bl.perStepUs.toFixed(1)} µs/step), wrong steps ${bl.wrong}, samples/step ${bl.samplesPerStep.toFixed(4)}`);
+    log(`runtime/baseline per step: ${result.ratio!.toFixed(1)}x (${(rt.perStepUs - bl.perStepUs).toFixed(1)} µs of runtime per step)`);
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * A MAKER stage: a step-by-step task whose every step is decided by first-to-ahead-by-k voting
+ * among samples of one agent, with red-flagging. `k: auto` takes k from the calibrator, given a
+ * per-sample error rate measured in a calibration run (or successes out of trials).
+ */
+import { z } from 'zod';
+
+const idSchema = z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, _ or - only');
+
+export const stepTaskSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('hanoi'),
+    /** Towers of Hanoi with this many disks: 2^disks - 1 steps. */
+    disks: z.int().min(1).max(30),
+  }),
+]);
+export type StepTaskConfig = z.output<typeof stepTaskSchema>;
+
+export const calibrationSchema = z
+  .strictObject({
+    /** Per-sample error rate measured beforehand (1 - p). */
+    errorRate: z.number().min(0).lt(1).optional(),
+    /** Or the calibration run's counts: k is then taken from the lower end of p's 95% interval. */
+    successes: z.int().nonnegative().optional(),
+    trials: z.int().positive().optional(),
+    /** Probability that the whole task ends with no wrong step. @default 0.95 */
+    target: z.number().gt(0).lt(1).default(0.95),
+  })
+  .refine((c) => (c.errorRate !== undefined) !== (c.successes !== undefined && c.trials !== undefined), {
+    message: 'give either errorRate, or successes and trials',
+  });
+
+export const redFlagSchema = z.strictObject({
+  /** Longest response accepted, in characters. */
+  maxChars: z.int().positive().optional(),
+  /** Longest response accepted, in completion tokens. */
+  maxTokens: z.int().positive().optional(),
+  /** Regular expressions; a response matching any is discarded. */
+  patterns: z.array(z.string()).default([]),
+});
+
+export const makerSchema = z
+  .strictObject({
+    task: stepTaskSchema,
+    /** The agent whose samples vote. */
+    agent: idSchema,
+    /** Votes an answer needs ahead of every other, or `auto` (from `calibration`). @default 'auto' */
+    k: z.union([z.int().positive(), z.literal('auto')]).default('auto'),
+    calibration: calibrationSchema.optional(),
+    /** Samples drawn in parallel when a vote begins. @default k */
+    firstBatch: z.int().positive().optional(),
+    /** Samples drawn at a time afterwards. @default 1 */
+    batch: z.int().positive().default(1),
+    /** A vote with no winner after this many samples is `exhausted`. @default 50 */
+    maxSamples: z.int().positive().default(50),
+    /** The paper's: 0 for a vote's first sample, 0.1 for the others. */
+    temperatures: z.strictObject({ first: z.number().min(0).max(2).default(0), rest: z.number().min(0).max(2).default(0.1) }).default({ first: 0, rest: 0.1 }),
+    /** @default { patterns: [] } */
+    redFlag: redFlagSchema.default({ patterns: [] }),
+    /** Refuse to go past this many steps. */
+    maxSteps: z.int().positive().optional(),
+    /** Write a snapshot and compact the event log every this many steps. @default 10000 */
+    snapshotEvery: z.int().positive().default(10_000),
+  })
+  .refine((m) => m.k !== 'auto' || m.calibration !== undefined, {
+    path: ['calibration'],
+    message: "k: auto needs a calibration (errorRate, or successes and trials)",
+  });
+export type MakerConfig = z.output<typeof makerSchema>;

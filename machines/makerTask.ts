@@ -1,0 +1,194 @@
+/**
+ * A MAKER task: steps one after another, each decided by a vote of the invoked vote statechart.
+ * The winner's next state becomes the state of the next step. Progress lives in a `MakerProgress`
+ * that outlives this actor, so when the supervisor restarts it (a sample failed, a vote was
+ * exhausted) it goes on from the step it was at; a decided step is never voted again.
+ * Each step leaves one compact `maker.vote` record in the event log; every `snapshotEvery` steps
+ * a `maker.snapshot` is written and the log compacted, so a million steps keep the log bounded.
+ */
+import { and, assign, sendTo, setup } from 'xstate';
+import { SystemError } from '../config/errors.js';
+import type { StepTask } from '../actors/tasks/stepTask.js';
+import type { EventSink } from '../supervisors/runtime.js';
+import { makerVoteMachine, type MakerVoteInput, type VoteResult } from './makerVote.js';
+
+export interface MakerProgress<S = unknown> {
+  step: number;
+  state: S;
+  /** The answer chosen at the previous step. */
+  previous?: string;
+  samples: number;
+  flagged: number;
+  exhausted: number;
+}
+
+/** A compacting event log; the runner snapshots through it when the sink offers it. */
+export interface CompactingSink extends EventSink {
+  compact?(dropTypes: readonly string[]): void;
+}
+
+export interface MakerTaskInput<S = unknown> {
+  path: string;
+  task: StepTask<S>;
+  progress: MakerProgress<S>;
+  vote: MakerVoteInput<S>;
+  events: CompactingSink;
+  /** Refuse to go past this many steps. */
+  maxSteps?: number;
+  /** @default 10000 */
+  snapshotEvery?: number;
+  /** Called after every decided step (progress output, benchmarks). */
+  onStep?: (progress: MakerProgress<S>, vote: VoteResult<S>) => void;
+}
+
+export interface MakerTaskOutput {
+  agent: string;
+  text: string;
+  steps: number;
+  samples: number;
+  flagged: number;
+  exhausted: number;
+}
+
+export class VoteExhaustedError extends SystemError {
+  override name = 'VoteExhaustedError';
+  constructor(
+    readonly path: string,
+    readonly step: number,
+    readonly samples: number,
+  ) {
+    super(`vote exhausted at step ${step} of '${path}': no answer led by k within ${samples} samples`);
+  }
+}
+
+/** A limit like a budget: not cured by a restart, so it carries the budget_exceeded reason. */
+export class MaxStepsError extends SystemError {
+  override name = 'MaxStepsError';
+  readonly reason = 'budget_exceeded';
+  constructor(readonly path: string, readonly maxSteps: number) {
+    super(`budget_exceeded: maxSteps ${maxSteps} reached at '${path}' before the task was done`);
+  }
+}
+
+interface Ctx extends MakerTaskInput {
+  last?: VoteResult;
+}
+
+export const makerTaskMachine = setup({
+  types: {
+    input: {} as MakerTaskInput,
+    context: {} as Ctx,
+    events: {} as VoteResult | { type: 'maestro.shutdown' },
+    output: {} as MakerTaskOutput,
+  },
+  actors: { vote: makerVoteMachine },
+  guards: {
+    isDone: ({ context: c }) => c.task.isDone(c.progress.state, c.progress.step),
+    overMaxSteps: ({ context: c }) => c.maxSteps !== undefined && c.progress.step >= c.maxSteps,
+    wasDecided: ({ event }) => (event as VoteResult).outcome === 'decided',
+    /** The winner's next state ends the task (checked before the step is applied). */
+    completesTask: ({ context: c, event }) => c.task.isDone((event as VoteResult).parse!.nextState, c.progress.step + 1),
+    reachesMaxSteps: ({ context: c }) => c.maxSteps !== undefined && c.progress.step + 1 >= c.maxSteps,
+  },
+  actions: {
+    begin: sendTo('vote', ({ context: c }) => ({
+      type: 'vote.begin' as const,
+      step: c.progress.step,
+      prompt: c.task.prompt(c.progress.state, c.progress.step, c.progress.previous),
+      state: c.progress.state,
+    })),
+    apply: ({ context: c, event }) => {
+      const v = event as VoteResult;
+      const p = c.progress;
+      p.samples += v.samples;
+      p.flagged += flaggedCount(v);
+      c.events.append(voteRecord(v));
+      p.step++;
+      p.state = v.parse!.nextState;
+      p.previous = v.answer;
+      c.onStep?.(p, v);
+      const every = c.snapshotEvery ?? 10_000;
+      if (c.events.compact && p.step % every === 0) {
+        c.events.append({ type: 'maker.snapshot', path: c.path, step: p.step, state: p.state, previous: p.previous, samples: p.samples, flagged: p.flagged });
+        c.events.compact(['maker.vote', 'maker.snapshot']);
+      }
+    },
+    noteExhausted: assign({
+      last: ({ context: c, event }) => {
+        const v = event as VoteResult;
+        c.progress.exhausted++;
+        c.progress.samples += v.samples;
+        c.events.append(voteRecord(v));
+        return v;
+      },
+    }),
+  },
+}).createMachine({
+  id: 'makerTask',
+  context: ({ input }) => ({ ...input }),
+  invoke: { id: 'vote', src: 'vote', input: ({ context }) => context.vote },
+  initial: 'next',
+  on: { 'maestro.shutdown': '.stopped' },
+  states: {
+    next: {
+      always: [
+        { guard: 'isDone', target: 'done' },
+        { guard: 'overMaxSteps', target: 'tooLong' },
+        { target: 'voting' },
+      ],
+    },
+    voting: {
+      entry: 'begin',
+      on: {
+        // One transition per step: apply the winner, then end, stop at the limit, or vote again.
+        'vote.decided': [
+          { guard: and(['wasDecided', 'completesTask']), target: 'done', actions: 'apply' },
+          { guard: and(['wasDecided', 'reachesMaxSteps']), target: 'tooLong', actions: 'apply' },
+          { guard: 'wasDecided', target: 'voting', reenter: true, actions: 'apply' },
+          { target: 'exhausted', actions: 'noteExhausted' },
+        ],
+      },
+    },
+    exhausted: {
+      entry: ({ context: c }) => {
+        throw new VoteExhaustedError(c.path, c.progress.step, c.last?.samples ?? 0);
+      },
+    },
+    tooLong: {
+      entry: ({ context: c }) => {
+        throw new MaxStepsError(c.path, c.maxSteps!);
+      },
+    },
+    done: { type: 'final' },
+    stopped: { type: 'final' },
+  },
+  output: ({ context: c }) => ({
+    agent: c.path.split('/').at(-1) ?? c.path,
+    text: JSON.stringify({ steps: c.progress.step, state: c.progress.state }),
+    steps: c.progress.step,
+    samples: c.progress.samples,
+    flagged: c.progress.flagged,
+    exhausted: c.progress.exhausted,
+  }),
+});
+
+function flaggedCount(v: VoteResult): number {
+  let n = 0;
+  for (const c of Object.values(v.flagged)) n += c ?? 0;
+  return n;
+}
+
+/** One compact line per vote: tallies only when the samples disagreed. */
+function voteRecord(v: VoteResult) {
+  const distinct = Object.keys(v.tallies).length;
+  return {
+    type: 'maker.vote',
+    step: v.step,
+    outcome: v.outcome,
+    samples: v.samples,
+    margin: v.margin,
+    ...(v.answer !== undefined && { answer: v.answer }),
+    ...(flaggedCount(v) > 0 && { flagged: v.flagged }),
+    ...(distinct > 1 && { tallies: v.tallies }),
+  };
+}
