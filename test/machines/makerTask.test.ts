@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { formatMove, hanoiSolution } from '../../actors/tasks/index.js';
+import type { LoggedEvent } from '../../actors/eventLog.js';
+import type { MissionConfigInput } from '../../config/mission.js';
+import { mission, runAndRead } from '../helpers/missions.js';
+
+function hanoiMission(opts: { disks: number; errorRate: number; crashRate?: number; redFlagRate?: number; maker?: Record<string, unknown>; intensity?: number }) {
+  return mission({
+    providers: {
+      sim: {
+        kind: 'simulated',
+        seed: 11,
+        errorRate: opts.errorRate,
+        ...(opts.crashRate !== undefined && { crashRate: opts.crashRate }),
+        task: { kind: 'hanoi', errorMode: 'dominant', redFlagRate: opts.redFlagRate ?? 0 },
+      },
+    },
+    agents: [{ id: 'solver', provider: 'sim' }],
+    stages: [
+      {
+        name: 'solve',
+        maker: { task: { kind: 'hanoi', disks: opts.disks }, agent: 'solver', k: 3, maxSamples: 40, redFlag: { maxChars: 1500 }, ...opts.maker },
+        supervision: { intensity: opts.intensity ?? 1, periodMs: 60_000 },
+      },
+    ],
+  } as Pick<MissionConfigInput, 'providers' | 'agents' | 'stages'>);
+}
+
+/** Checks each decided vote's move against the true solution, in order. */
+function solutionChecker(disks: number) {
+  const truth = hanoiSolution(disks);
+  const seen = { steps: 0, wrong: 0 };
+  const onEvent = (e: LoggedEvent) => {
+    if (e.type !== 'maker.vote' || e.outcome !== 'decided') return;
+    const t = truth.next();
+    seen.steps++;
+    if (t.done || formatMove(t.value) !== e.answer) seen.wrong++;
+  };
+  return { seen, onEvent };
+}
+
+describe('MAKER task statechart (Hanoi through the runtime)', () => {
+  it('should solve 10 disks with zero wrong steps despite wrong and red-flagged samples', async () => {
+    const check = solutionChecker(10);
+    const { output, events } = await runAndRead(hanoiMission({ disks: 10, errorRate: 0.05, redFlagRate: 0.05 }), { onEvent: check.onEvent });
+    expect(output.status).toBe('succeeded');
+    expect(check.seen).toEqual({ steps: 1023, wrong: 0 });
+    expect(JSON.parse(output.result!)).toEqual({ steps: 1023, state: { pegs: [[], [], [10, 9, 8, 7, 6, 5, 4, 3, 2, 1]] } });
+    const votes = events.filter((e) => e.type === 'maker.vote');
+    const flagged = votes.reduce((n, v) => n + Object.values((v.flagged as Record<string, number>) ?? {}).reduce((a, b) => a + b, 0), 0);
+    expect(flagged).toBeGreaterThan(0);
+    expect(votes.some((v) => v.tallies !== undefined)).toBe(true);
+    expect(output.usage.samples).toBe(votes.reduce((n, v) => n + (v.samples as number), 0));
+  });
+
+  it('should restart the runner when a sample call fails and go on from the same step, never voting the failure', async () => {
+    const check = solutionChecker(8);
+    const { output, events } = await runAndRead(hanoiMission({ disks: 8, errorRate: 0.02, crashRate: 0.01, intensity: 100 }), { onEvent: check.onEvent });
+    expect(output.status).toBe('succeeded');
+    expect(check.seen).toEqual({ steps: 255, wrong: 0 });
+    const restarts = events.filter((e) => e.type === 'supervisor.decision' && e.action === 'restart');
+    expect(restarts.length).toBeGreaterThan(0);
+    expect(restarts[0]).toMatchObject({ supervisor: 'mission/m1/stage/solve', offender: { id: 'maker/solver' } });
+    expect(String(restarts[0]!.reason)).toContain('simulated crash');
+    // Every step was decided once: no step was voted twice across restarts.
+    const steps = events.filter((e) => e.type === 'maker.vote' && e.outcome === 'decided').map((e) => e.step);
+    expect(steps).toEqual([...Array(255).keys()]);
+  });
+
+  it('should stop at maxSteps with budget_exceeded and not restart', async () => {
+    const { output, events } = await runAndRead(hanoiMission({ disks: 6, errorRate: 0, maker: { maxSteps: 10 }, intensity: 5 }));
+    expect(output.status).toBe('failed');
+    expect(output.error?.message).toContain("maxSteps 10 reached at 'mission/m1/stage/solve/maker/solver'");
+    expect(events.filter((e) => e.type === 'maker.vote')).toHaveLength(10);
+    expect(events.filter((e) => e.type === 'supervisor.decision' && e.action === 'restart')).toHaveLength(0);
+  });
+
+  it('should end a vote exhausted after maxSamples, record it without an answer, and let the supervisor retry the step', async () => {
+    // k = 3 within 3 samples needs three agreeing samples; at a 40% error rate that often fails.
+    const { events } = await runAndRead(hanoiMission({ disks: 4, errorRate: 0.4, maker: { maxSamples: 3 }, intensity: 1000 }));
+    const votes = events.filter((e) => e.type === 'maker.vote');
+    const i = votes.findIndex((e) => e.outcome === 'exhausted');
+    expect(i).toBeGreaterThanOrEqual(0);
+    expect(votes[i]).not.toHaveProperty('answer');
+    expect(votes[i]!.samples).toBe(3);
+    expect(votes[i + 1]!.step).toBe(votes[i]!.step);
+    const retry = events.find((e) => e.type === 'supervisor.decision' && e.action === 'restart');
+    expect(String(retry!.reason)).toBe(`vote exhausted at step ${votes[i]!.step} of 'mission/m1/stage/solve/maker/solver': no answer led by k within 3 samples`);
+  });
+
+  it('should keep the event log bounded with snapshots and compaction', async () => {
+    const { events } = await runAndRead(hanoiMission({ disks: 9, errorRate: 0.01, maker: { snapshotEvery: 100 } }));
+    const votes = events.filter((e) => e.type === 'maker.vote');
+    expect(votes.length).toBeLessThanOrEqual(100);
+    expect(votes[0]!.step).toBe(500);
+    const snapshots = events.filter((e) => e.type === 'maker.snapshot');
+    expect(snapshots).toHaveLength(1);
+    expect(snapshots[0]).toMatchObject({ step: 500 });
+    expect(events[0]!.type).toBe('mission.started');
+    expect(events.at(-1)!.type).toBe('mission.finished');
+  });
+});
