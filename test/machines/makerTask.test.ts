@@ -100,3 +100,28 @@ describe('MAKER task statechart (Hanoi through the runtime)', () => {
     expect(events.at(-1)!.type).toBe('mission.finished');
   });
 });
+
+describe('maker stage config', () => {
+  const base = {
+    providers: { sim: { kind: 'simulated', task: { kind: 'hanoi' } } },
+    agents: [{ id: 'solver', provider: 'sim' }],
+  } as const;
+  it('should refuse k: auto without a calibration, a stage with both prompt and maker, and an unknown agent', () => {
+    expect(() => mission({ ...base, stages: [{ name: 's', maker: { task: { kind: 'hanoi', disks: 3 }, agent: 'solver' } }] } as never)).toThrow(
+      'k: auto needs a calibration (errorRate, or successes and trials)',
+    );
+    expect(() =>
+      mission({ ...base, stages: [{ name: 's', prompt: 'p', maker: { task: { kind: 'hanoi', disks: 3 }, agent: 'solver', k: 2 } }] } as never),
+    ).toThrow('a maker stage takes no prompt or agents');
+    expect(() => mission({ ...base, stages: [{ name: 's', maker: { task: { kind: 'hanoi', disks: 3 }, agent: 'nobody', k: 2 } }] } as never)).toThrow(
+      "unknown agent 'nobody' (known: solver)",
+    );
+    expect(() => mission({ ...base, stages: [{ name: 's' }] } as never)).toThrow('required (or a maker task)');
+  });
+
+  it('should take k from the calibrator with k: auto', async () => {
+    const { resolveK } = await import('../../machines/makerPlan.js');
+    const config = mission({ ...base, stages: [{ name: 's', maker: { task: { kind: 'hanoi', disks: 20 }, agent: 'solver', calibration: { errorRate: 0.0022, target: 0.95 } } }] } as never);
+    expect(resolveK(config.stages[0]!.maker!, 2 ** 20 - 1)).toBe(3);
+  });
+});
