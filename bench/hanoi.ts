@@ -182,7 +182,9 @@ if (a.json) console.log(JSON.stringify(result, null, 2));
 else {
   const rt = result.runtime;
   log(`hanoi ${disks} disks: ${totalSteps} steps, k=${k}${a.k === 'auto' ? ` (auto: error rate ${errorRate}, target ${target})` : ''}, mode ${mode}, red-flag rate ${redFlagRate}, latency ${latencyMs} ms`);
-  log(`runtime: ${rt.steps} steps in ${rt.seconds.toFixed(1)} s (${Math.round(rt.stepsPerSecond)} steps/s, ${rt.perStepUs.toFixed(1)} µs/step), status ${r.status}${r.error ? ` (${r.error.reason}: ${r.error.message})` : ''}`);
+  const stoppedAsAsked = maxSteps < totalSteps && r.steps === maxSteps && r.error?.message.includes(`maxSteps ${maxSteps}`);
+  const status = stoppedAsAsked ? `stopped at --max-steps ${maxSteps} as asked` : `status ${r.status}${r.error ? ` (${r.error.reason}: ${r.error.message})` : ''}`;
+  log(`runtime: ${rt.steps} steps in ${rt.seconds.toFixed(1)} s (${Math.round(rt.stepsPerSecond)} steps/s, ${rt.perStepUs.toFixed(1)} µs/step), ${status}`);
   log(`wrong steps: ${rt.wrong}; samples/step ${rt.samplesPerStep.toFixed(4)} (theory ${theory.toFixed(4)}, ${(((rt.samplesPerStep - theory) / theory) * 100).toFixed(2)}%); red-flagged ${rt.flagged}; exhausted votes ${rt.exhausted}`);
   log(`peak RSS ${rt.peakRssMb} MB; RSS by progress ${JSON.stringify(rt.rssMbAt)}; event log ${(rt.eventLogBytes / 1024).toFixed(0)} KiB on disk`);
   if (latencyMs > 0) log(`wall time per step ${(rt.perStepUs / 1000).toFixed(1)} ms = ${(rt.perStepUs / 1000 / latencyMs).toFixed(3)} × latency`);

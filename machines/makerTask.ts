@@ -66,7 +66,7 @@ export class MaxStepsError extends SystemError {
   override name = 'MaxStepsError';
   readonly reason = 'budget_exceeded';
   constructor(readonly path: string, readonly maxSteps: number) {
-    super(`budget_exceeded: maxSteps ${maxSteps} reached at '${path}' before the task was done`);
+    super(`maxSteps ${maxSteps} reached at '${path}' before the task was done`);
   }
 }
 

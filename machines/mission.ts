@@ -6,9 +6,8 @@
  * reason, after its supervisor has stopped what was running.
  */
 import { assign, sendTo, setup } from 'xstate';
-import { BudgetExceededError, errorMessage } from '../config/errors.js';
+import { errorMessage } from '../config/errors.js';
 import type { MissionConfig } from '../config/mission.js';
-import { SupervisorShutdownError } from '../supervisors/index.js';
 import { supervisorMachine, type BudgetNode, type BudgetUsage, type ChildExitedEvent, type SupervisionRuntime } from '../supervisors/index.js';
 import type { Transport } from '../transport/transport.js';
 import { stageAnswers, stageChildSpec, stagePrompt, stageText, type StageAnswer } from './stagePlan.js';
@@ -55,10 +54,10 @@ interface MissionContext extends MissionInput {
 
 const current = (c: MissionContext) => c.config.stages[c.stage]!;
 
+/** A mission's failure from the error its supervisor failed with: errors that carry a `reason` give it. */
 export function failureOf(err: unknown): MissionFailure {
-  if (err instanceof BudgetExceededError) return { reason: 'budget_exceeded', message: err.message };
-  if (err instanceof SupervisorShutdownError) return { reason: err.reason, message: err.message };
-  return { reason: 'error', message: errorMessage(err) };
+  const reason = (err as { reason?: unknown } | null)?.reason;
+  return { reason: typeof reason === 'string' ? reason : 'error', message: errorMessage(err) };
 }
 
 export const missionMachine = setup({
