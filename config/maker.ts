@@ -13,6 +13,15 @@ export const stepTaskSchema = z.discriminatedUnion('kind', [
     /** Towers of Hanoi with this many disks: 2^disks - 1 steps. */
     disks: z.int().min(1).max(30),
   }),
+  z.strictObject({
+    kind: z.literal('json'),
+    /** Any JSON value: the state at step 0. */
+    initialState: z.json(),
+    /** `{{state}}` (canonical JSON), `{{previous}}` (the last chosen answer) and `{{step}}` are replaced. */
+    prompt: z.string().min(1),
+    /** The task is done when the state equals this (or when a chosen answer says done). */
+    goal: z.json().optional(),
+  }),
 ]);
 export type StepTaskConfig = z.output<typeof stepTaskSchema>;
 

@@ -1,12 +1,14 @@
-/** The step tasks a mission file can name (`task: { kind: hanoi, ... }`). */
+/** The step tasks a mission file can name (`task: { kind: hanoi | json, ... }`). */
 import type { StepTaskConfig } from '../../config/maker.js';
 import { hanoiTask } from './hanoi.js';
+import { createJsonTask } from './jsonTask.js';
 import type { StepTask } from './stepTask.js';
 
-const tasks: Record<StepTaskConfig['kind'], StepTask<unknown, StepTaskConfig>> = {
-  hanoi: hanoiTask as unknown as StepTask<unknown, StepTaskConfig>,
-};
-
 export function stepTaskFor(config: StepTaskConfig): StepTask<unknown, StepTaskConfig> {
-  return tasks[config.kind];
+  switch (config.kind) {
+    case 'hanoi':
+      return hanoiTask as unknown as StepTask<unknown, StepTaskConfig>;
+    case 'json':
+      return createJsonTask(config) as unknown as StepTask<unknown, StepTaskConfig>;
+  }
 }
