@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../actors/providers/random.js';
+import { hanoiSimulatedAnswer } from '../../actors/tasks/hanoiSimulator.js';
 import { mission, runAndRead } from '../helpers/missions.js';
 
 const KEY = 'sk-mission-test-key-0123456789';
@@ -67,5 +69,39 @@ describe('a mission on an OpenAI-compatible endpoint (local server, real SDK)', 
       stages: [{ name: 's', prompt: 'hi', agents: ['a'] }],
     });
     await expect(runAndRead(config, { env: {} })).rejects.toThrow("providers.kimi.apiKeyEnv: environment variable 'NO_SUCH_KEY_VAR' is not set");
+  });
+
+  it('should run the Hanoi MAKER mission on an OpenAI-compatible endpoint with the real prompt and strict parser', async () => {
+    const random = mulberry32(5);
+    const temperatures = new Set<number>();
+    const { server, url } = await fakeOpenAI((_req, res, body) => {
+      const request = JSON.parse(body) as { messages: { role: string; content: string }[]; temperature?: number };
+      if (request.temperature !== undefined) temperatures.add(request.temperature);
+      const prompt = request.messages.at(-1)!.content;
+      // A model that follows the strategy (never wrong: HTTP may reorder samples, so a seeded error would not be repeatable).
+      const content = hanoiSimulatedAnswer(prompt, random, { errorRate: 0 });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          id: 'c',
+          object: 'chat.completion',
+          created: 0,
+          model: 'm',
+          choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 200, completion_tokens: 20, total_tokens: 220 },
+        }),
+      );
+    });
+    close = () => server.close();
+    const config = mission({
+      providers: { llm: { kind: 'openai', baseURL: url, apiKeyEnv: 'TEST_KEY', model: 'm', maxRetries: 0 } },
+      agents: [{ id: 'solver', provider: 'llm' }],
+      stages: [{ name: 'solve', maker: { task: { kind: 'hanoi', disks: 4 }, agent: 'solver', k: 2, redFlag: { maxChars: 1500 } } }],
+    });
+    const { output, events } = await runAndRead(config, { env: { TEST_KEY: KEY } });
+    expect(output.status).toBe('succeeded');
+    expect(JSON.parse(output.result!).state).toEqual({ pegs: [[], [], [4, 3, 2, 1]] });
+    expect(events.filter((e) => e.type === 'maker.vote')).toHaveLength(15);
+    expect([...temperatures].sort()).toEqual([0, 0.1]);
   });
 });
