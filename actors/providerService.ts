@@ -1,7 +1,8 @@
 /**
  * Serves provider calls over a transport: one queue-group subscription per provider, so any
- * number of processes (in-process now, NATS workers later) can share the load. Each request is
- * parsed with its schema; a malformed one is answered with an error, logged and counted.
+ * number of processes (in-process for `maestro run`, `maestro worker` processes over NATS) share
+ * the load. Each request is parsed with its schema; a malformed one is answered with an error,
+ * logged and counted. `executeAgentCall` is the same work for the durable (JetStream) path.
  */
 import type { Logger } from 'pino';
 import { errorMessage } from '../config/errors.js';
@@ -20,69 +21,93 @@ import type { Provider } from './providers/provider.js';
 export interface ProviderService {
   /** Requests dropped because they did not parse. */
   readonly malformed: number;
+  /** Calls being worked on now. */
+  readonly inFlight: number;
   /** Stops taking calls and aborts the ones in flight. */
   stop(): void;
+  /** Stops taking calls and waits for the ones in flight to be answered. */
+  drain(): Promise<void>;
 }
 
-export function serveProviders(transport: Transport, providers: Iterable<Provider>, logger: Logger): ProviderService {
+export interface ServeOptions {
+  /** Calls worked on at once; more wait their turn. @default unlimited */
+  concurrency?: number;
+}
+
+type ReplyBody = AgentCallReply extends infer R ? (R extends unknown ? Omit<R, 'v'> : never) : never;
+
+/** Parses an agent call and runs it on `provider`; never throws: failures become error replies. */
+export async function executeAgentCall(provider: Provider, data: unknown, signal: AbortSignal): Promise<ReplyBody & { malformed?: string }> {
+  const parsed = agentCallRequestSchema.safeParse(data);
+  if (!parsed.success) {
+    const reason = describeParseError(parsed.error);
+    return { ok: false, error: { name: 'ProtocolError', message: `malformed agent call: ${reason}` }, malformed: reason };
+  }
+  try {
+    const result = await provider.complete({ ...parsed.data.request, idempotencyKey: parsed.data.id }, signal);
+    return { ok: true, result };
+  } catch (err) {
+    const error =
+      err instanceof ProviderError
+        ? serializeProviderError(err)
+        : { name: 'ProviderError', kind: 'crash', message: errorMessage(err), retryable: true, provider: provider.id };
+    return { ok: false, error };
+  }
+}
+
+export function serveProviders(transport: Transport, providers: Iterable<Provider>, logger: Logger, options: ServeOptions = {}): ProviderService {
   let malformed = 0;
+  let inFlight = 0;
+  const waiting: (() => void)[] = [];
+  const idle: (() => void)[] = [];
   const subs: Subscription[] = [];
   // Aborted when the service stops, so a finished mission does not wait for calls in flight.
   // One controller for all calls: a controller per call cost more than a MAKER vote's tally.
   const stopping = new AbortController();
   let stopped = false;
+  const limit = options.concurrency ?? Infinity;
   const answer = (msg: Message, body: ReplyBody) => {
     if (stopped) return;
     try {
-      transport.respond(msg, reply(body));
+      transport.respond(msg, { v: PROTOCOL_VERSION, ...body } as unknown as Json);
     } catch (err) {
       logger.warn({ subject: msg.subject, err: errorMessage(err) }, 'agent call answer not sent');
     }
   };
+  const handle = async (provider: Provider, msg: Message) => {
+    if (inFlight >= limit) await new Promise<void>((r) => waiting.push(r));
+    inFlight++;
+    try {
+      const { malformed: bad, ...body } = await executeAgentCall(provider, msg.data, stopping.signal);
+      if (bad !== undefined) {
+        malformed++;
+        logger.warn({ subject: msg.subject, reason: bad }, 'malformed agent call dropped');
+      }
+      answer(msg, body as ReplyBody);
+    } finally {
+      inFlight--;
+      waiting.shift()?.();
+      if (inFlight === 0) idle.splice(0).forEach((r) => r());
+    }
+  };
   for (const provider of providers) {
-    const subject = agentCallSubject(provider.id);
-    subs.push(
-      transport.subscribe(
-        subject,
-        async (msg) => {
-          const parsed = agentCallRequestSchema.safeParse(msg.data);
-          if (!parsed.success) {
-            malformed++;
-            const reason = describeParseError(parsed.error);
-            logger.warn({ subject, reason }, 'malformed agent call dropped');
-            answer(msg, { ok: false, error: { name: 'ProtocolError', message: `malformed agent call: ${reason}` } });
-            return;
-          }
-          const { request } = parsed.data;
-          try {
-            const result = await provider.complete({ ...request, idempotencyKey: parsed.data.id }, stopping.signal);
-            answer(msg, { ok: true, result });
-          } catch (err) {
-            const error =
-              err instanceof ProviderError
-                ? serializeProviderError(err)
-                : { name: 'ProviderError', kind: 'crash', message: errorMessage(err), retryable: true, provider: provider.id };
-            answer(msg, { ok: false, error });
-          }
-        },
-        { queue: AGENT_CALL_QUEUE },
-      ),
-    );
+    subs.push(transport.subscribe(agentCallSubject(provider.id), (msg) => handle(provider, msg), { queue: AGENT_CALL_QUEUE }));
   }
   return {
     get malformed() {
       return malformed;
+    },
+    get inFlight() {
+      return inFlight;
     },
     stop: () => {
       stopped = true;
       subs.forEach((s) => s.unsubscribe());
       stopping.abort();
     },
+    drain: async () => {
+      subs.forEach((s) => s.unsubscribe());
+      if (inFlight > 0 || waiting.length > 0) await new Promise<void>((r) => idle.push(r));
+    },
   };
-}
-
-type ReplyBody = AgentCallReply extends infer R ? (R extends unknown ? Omit<R, 'v'> : never) : never;
-
-function reply(body: ReplyBody): Json {
-  return { v: PROTOCOL_VERSION, ...body } as unknown as Json;
 }
