@@ -8,9 +8,16 @@ import { randomUUID } from 'node:crypto';
 import type { AgentConfig } from '../config/mission.js';
 import type { BudgetNode } from '../supervisors/budget.js';
 import { agentCallReplySchema, agentCallSubject, describeParseError, PROTOCOL_VERSION } from '../transport/protocol.js';
-import type { Transport } from '../transport/transport.js';
+import type { Json, Transport } from '../transport/transport.js';
 import { deserializeProviderError, ProviderResponseError, serializedProviderErrorSchema } from './providers/errors.js';
 import type { CompletionResult } from './providers/provider.js';
+
+/**
+ * Sends one call by the durable path (a JetStream work queue under NATS): the call survives the
+ * death of the worker running it and is executed to completion once per key. Resolves with the
+ * same reply a request/reply call gets.
+ */
+export type DurableDispatch = (capability: string, key: string, payload: Json, options: { timeoutMs: number; signal?: AbortSignal }) => Promise<Json>;
 
 export interface AgentCallOptions {
   transport: Transport;
@@ -23,6 +30,8 @@ export interface AgentCallOptions {
   /** Overrides the agent's temperature for this call (MAKER: 0 for the first sample, then 0.1). */
   temperature?: number;
   signal?: AbortSignal;
+  /** Send by the durable path instead of request/reply (long calls, under NATS). */
+  durable?: DurableDispatch;
 }
 
 export async function callAgent(o: AgentCallOptions): Promise<CompletionResult> {
@@ -31,23 +40,26 @@ export async function callAgent(o: AgentCallOptions): Promise<CompletionResult> 
   // Reserve the sample before calling, so calls running in parallel cannot all pass the check.
   budget.charge({ samples: 1 });
   const temperature = o.temperature ?? agent.temperature;
-  const raw = await o.transport.request(
-    agentCallSubject(agent.provider),
-    {
-      v: PROTOCOL_VERSION,
-      id: `${o.caller}#${randomUUID()}`,
-      provider: agent.provider,
-      request: {
-        prompt: o.prompt,
-        caller: o.caller,
-        ...(agent.role !== undefined && { system: agent.role }),
-        ...(agent.model !== undefined && { model: agent.model }),
-        ...(temperature !== undefined && { temperature }),
-        ...(agent.maxTokens !== undefined && { maxTokens: agent.maxTokens }),
-      },
+  const key = `${o.caller}#${randomUUID()}`;
+  const payload: Json = {
+    v: PROTOCOL_VERSION,
+    id: key,
+    provider: agent.provider,
+    request: {
+      prompt: o.prompt,
+      caller: o.caller,
+      ...(agent.role !== undefined && { system: agent.role }),
+      ...(agent.model !== undefined && { model: agent.model }),
+      ...(temperature !== undefined && { temperature }),
+      ...(agent.maxTokens !== undefined && { maxTokens: agent.maxTokens }),
     },
-    { timeoutMs: agent.timeoutMs, signal: o.signal },
-  );
+  };
+  const options = { timeoutMs: agent.timeoutMs, signal: o.signal };
+  const raw = o.durable
+    ? await o.durable(agent.provider, key, payload, options).catch((err: unknown) => {
+        throw remoteProviderError(err) ?? err;
+      })
+    : await o.transport.request(agentCallSubject(agent.provider), payload, options);
   const reply = agentCallReplySchema.safeParse(raw);
   if (!reply.success) throw new ProviderResponseError(agent.provider, `malformed reply: ${describeParseError(reply.error)}`);
   if (!reply.data.ok) {
@@ -57,4 +69,11 @@ export async function callAgent(o: AgentCallOptions): Promise<CompletionResult> 
   const r = reply.data.result;
   budget.charge({ tokens: r.usage.totalTokens, costUsd: r.costUsd });
   return r;
+}
+
+/** A durable job that failed remotely carries the provider's error as `remote`: rebuild its class. */
+function remoteProviderError(err: unknown): Error | undefined {
+  const remote = (err as { remote?: unknown } | null)?.remote;
+  const parsed = serializedProviderErrorSchema.safeParse(remote);
+  return parsed.success ? deserializeProviderError(parsed.data) : undefined;
 }

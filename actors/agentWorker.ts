@@ -12,7 +12,7 @@ import type { AgentConfig } from '../config/mission.js';
 import type { BudgetNode } from '../supervisors/budget.js';
 import type { EventSink } from '../supervisors/runtime.js';
 import type { Transport } from '../transport/transport.js';
-import { callAgent } from './agentCall.js';
+import { callAgent, type DurableDispatch } from './agentCall.js';
 import type { CompletionResult } from './providers/provider.js';
 
 export interface AgentWorkerInput {
@@ -27,6 +27,8 @@ export interface AgentWorkerInput {
   clock: Clock;
   /** Restarts before this start; part of the call's idempotency key. */
   attempt: number;
+  /** Send the call by the durable path (NATS JetStream) instead of request/reply. */
+  durable?: DurableDispatch;
 }
 
 export interface AgentWorkerOutput extends CompletionResult {
@@ -39,7 +41,7 @@ const call = fromPromise<AgentWorkerOutput, AgentWorkerInput>(async ({ input, si
   const started = clock.now();
   const base = { type: 'agent.call', path, agent: agent.id, provider: agent.provider, attempt: input.attempt };
   try {
-    const r = await callAgent({ transport: input.transport, agent, budget: input.budget, caller: `${path}#${input.attempt}`, prompt: input.prompt, signal });
+    const r = await callAgent({ transport: input.transport, agent, budget: input.budget, caller: `${path}#${input.attempt}`, prompt: input.prompt, signal, durable: input.durable });
     events.append({ ...base, ok: true, model: r.model, usage: r.usage, costUsd: r.costUsd, latencyMs: r.latencyMs, chars: r.text.length });
     return { agent: agent.id, ...r };
   } catch (err) {

@@ -1,10 +1,13 @@
 /** Help texts: `maestro --help` and `maestro <command> --help`. */
+import { natsFlagsHelp } from './natsFlags.js';
+
 export const mainHelp = `maestro — OTP-style supervision trees for LLM agent missions
 
 Usage: maestro <command> [options]
 
 Commands:
   run FILE        run a mission file (YAML or JSON) to its end and print the result
+  worker          serve provider calls for a mission's agents over NATS (a remote worker)
   validate FILE   check a mission file and print what is wrong, with file:line and field
   schema          print the JSON Schema of mission files (for editors)
   maker kmin      the MAKER voting margin k a task needs, and its cost in samples
@@ -18,6 +21,25 @@ Exit codes: 0 success, 1 the mission failed, 2 a usage or config error.
 Docs: README.md`;
 
 export const commandHelp: Record<string, string> = {
+  worker: `Usage: maestro worker --nats URL --capability NAME [--capability NAME...] --config FILE [options]
+
+Connects to NATS and serves the calls of the providers named by --capability (provider ids in
+--config, a mission file or any file with a providers: map). Short calls come by request/reply in
+the queue group maestro.providers; calls that must survive a worker's death come through the
+JetStream work queue (acked when done, heartbeats while a model call runs, redelivered if this
+worker dies). It registers in the MAESTRO_WORKERS bucket and heartbeats. SIGTERM or SIGINT
+drains: no new work, what it holds is finished and acked, then it deregisters and exits 0.
+Exits 1 when it cannot connect.
+
+Options:
+  --capability NAME    a provider id to serve (repeat, or comma-separate)
+  --config FILE        where the providers are configured
+  --concurrency N      calls worked on at once per path (default 4)
+  --id ID              the worker's id in the registry (default HOST-PID)
+  --heartbeat-ms MS    registry heartbeat (default 2000)
+  --log-level LEVEL    default info
+
+${natsFlagsHelp}`,
   run: `Usage: maestro run FILE [options]
 
 Runs a mission through its supervision tree on the in-process transport. Progress goes to
@@ -31,7 +53,12 @@ Options:
   --mission-id ID      use this mission id instead of a generated one
   --log-level LEVEL    trace, debug, info, warn, error, fatal or silent (default: error; progress lines show the rest)
   -q, --quiet          no progress lines
-  -h, --help           show this help`,
+  -h, --help           show this help
+  --nats URL           run the agents on remote workers (maestro worker) over NATS; the
+                       in-process transport is the default
+  --wait-workers-ms MS with --nats: wait this long for a worker per provider (default 10000)
+
+${natsFlagsHelp}`,
   validate: `Usage: maestro validate FILE [--json]
 
 Checks a mission file against the schema and the cross-field rules (agents' providers exist,

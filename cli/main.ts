@@ -3,7 +3,8 @@
  * mission failed, 2 a usage or config error. A user's mistake prints its message, never a stack.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { readFileSync } from 'node:fs';
+import { version } from './version.js';
+import { natsFlagNames, natsFlagOptions } from './natsFlags.js';
 import { UserError, errorMessage } from '../config/errors.js';
 import { commandHelp, mainHelp } from './help.js';
 import { makerCommand } from './maker.js';
@@ -36,10 +37,18 @@ const options = {
   target: { type: 'string' },
   'steps-per-agent': { type: 'string' },
   'red-flag-rate': { type: 'string' },
+  capability: { type: 'string', multiple: true },
+  config: { type: 'string' },
+  concurrency: { type: 'string' },
+  id: { type: 'string' },
+  'heartbeat-ms': { type: 'string' },
+  'wait-workers-ms': { type: 'string' },
+  ...natsFlagOptions,
 } satisfies ParseArgsConfig['options'];
 
 const allowed: Record<string, string[]> = {
-  run: ['help', 'json', 'quiet', 'input', 'state-dir', 'mission-id', 'log-level'],
+  run: ['help', 'json', 'quiet', 'input', 'state-dir', 'mission-id', 'log-level', 'wait-workers-ms', ...natsFlagNames],
+  worker: ['help', 'capability', 'config', 'concurrency', 'id', 'heartbeat-ms', 'log-level', ...natsFlagNames],
   validate: ['help', 'json'],
   schema: ['help', 'out'],
   maker: ['help', 'json', 'error-rate', 'steps', 'target', 'steps-per-agent', 'red-flag-rate'],
@@ -79,6 +88,12 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         return schemaCommand(values, io);
       case 'maker':
         return makerCommand(rest, values, io);
+      case 'worker': {
+        if (rest.length) throw new UsageError(`maestro worker: unexpected argument '${rest[0]}'`);
+        // Loaded only here: the NATS client is not needed by the embedded commands.
+        const { workerCommand } = await import('./worker.js');
+        return await workerCommand(values, io);
+      }
     }
     return 2;
   } catch (err) {
@@ -96,7 +111,3 @@ function one(command: string, rest: string[]): string {
   return rest[0]!;
 }
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}

@@ -8,7 +8,7 @@ import { makerSchema } from './maker.js';
 import { providerConfigSchema, type ProviderConfig } from './providers.js';
 
 /** Ids become NATS subject tokens and path segments: letters, digits, `_` and `-`. */
-const idSchema = z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, _ or - only');
+export const idSchema = z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, _ or - only');
 
 export const budgetSchema = z.strictObject({
   /** Total tokens (prompt + completion) over every model call in the subtree. */

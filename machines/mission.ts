@@ -6,6 +6,7 @@
  * reason, after its supervisor has stopped what was running.
  */
 import { assign, sendTo, setup } from 'xstate';
+import type { DurableDispatch } from '../actors/agentCall.js';
 import { errorMessage } from '../config/errors.js';
 import type { MissionConfig } from '../config/mission.js';
 import { supervisorMachine, type BudgetNode, type BudgetUsage, type ChildExitedEvent, type SupervisionRuntime } from '../supervisors/index.js';
@@ -21,6 +22,8 @@ export interface MissionInput {
   runtime: SupervisionRuntime;
   /** The mission's budget node, with the config's mission budget as limits. */
   budget: BudgetNode;
+  /** Prompt-stage agent calls go by this durable path when given (NATS); MAKER samples never do. */
+  durable?: DurableDispatch;
 }
 
 export interface StageResult {
@@ -84,7 +87,7 @@ export const missionMachine = setup({
       const stage = current(context);
       const previous = context.stages.at(-1);
       const prompt = stagePrompt(stage, context.input ?? context.config.input, previous && { name: previous.name, text: previous.output });
-      return { type: 'supervisor.startChild' as const, spec: stageChildSpec(context.config, stage, prompt, context.transport) };
+      return { type: 'supervisor.startChild' as const, spec: stageChildSpec(context.config, stage, prompt, context.transport, context.durable) };
     }),
     recordStage: assign({
       stages: ({ context, event }) => {

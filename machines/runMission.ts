@@ -10,9 +10,12 @@ import { serveProviders } from '../actors/providerService.js';
 import { createProvider, type Provider } from '../actors/providers/index.js';
 import { systemClock, type Clock } from '../config/clock.js';
 import type { MissionConfig } from '../config/mission.js';
+import type { ProviderConfig } from '../config/providers.js';
 import { registerSecret, registerSecretEnv } from '../config/secrets.js';
 import { BudgetNode, createRuntime } from '../supervisors/index.js';
 import { MemoryTransport } from '../transport/memoryTransport.js';
+import type { NatsOptions } from '../transport/natsOptions.js';
+import type { Transport } from '../transport/transport.js';
 import { missionMachine, type MissionOutput } from './mission.js';
 
 export interface RunOptions {
@@ -26,6 +29,10 @@ export interface RunOptions {
   onEvent?: (event: LoggedEvent) => void;
   /** Aborting asks the mission to stop: running work is shut down and the mission fails with `stopped`. */
   signal?: AbortSignal;
+  /** Run the mission's agents on remote workers over NATS (`maestro worker`) instead of in process. */
+  nats?: NatsOptions;
+  /** With `nats`: how long to wait for a worker for every provider the mission uses. @default 10000 */
+  waitWorkersMs?: number;
 }
 
 export interface RunResult {
@@ -39,8 +46,8 @@ export function newMissionId(name: string, now = Date.now()): string {
 }
 
 /** Builds the mission's providers; throws a UserError for one that cannot work (an unset API key). */
-export function buildProviders(config: MissionConfig, env: NodeJS.ProcessEnv, clock: Clock): Provider[] {
-  return Object.entries(config.providers).map(([id, pc]) => {
+export function buildProviders(providers: Record<string, ProviderConfig>, env: NodeJS.ProcessEnv, clock?: Clock): Provider[] {
+  return Object.entries(providers).map(([id, pc]) => {
     if (pc.kind === 'openai') registerSecret(env[pc.apiKeyEnv]);
     if (pc.kind === 'cli') registerSecretEnv(pc.envAllowlist, env);
     return createProvider(id, pc, { env, clock });
@@ -50,27 +57,30 @@ export function buildProviders(config: MissionConfig, env: NodeJS.ProcessEnv, cl
 export async function runMission(config: MissionConfig, options: RunOptions): Promise<RunResult> {
   const clock = options.clock ?? systemClock;
   const env = options.env ?? process.env;
-  const providers = buildProviders(config, env, clock);
   const missionId = options.missionId ?? newMissionId(config.name, clock.now());
   const logger = options.logger.child({ mission: missionId });
+  // Embedded: providers served in process. Under NATS: by `maestro worker` processes.
+  const providers = options.nats ? [] : buildProviders(config.providers, env, clock);
+  const nats = options.nats
+    ? await (await import('./natsRuntime.js')).connectNats(options.nats, logger, providersUsed(config), options.waitWorkersMs ?? 10_000)
+    : undefined;
   // Payloads are built from our own types and parsed by zod on arrival: no need for the
   // transport's strict JSON check, which costs a tenth of a MAKER step.
-  const transport = new MemoryTransport({
-    clock,
-    strictPayloads: false,
-    onHandlerError: (err) => logger.error({ err }, 'provider service handler failed'),
-  });
+  const transport: Transport =
+    nats?.transport ??
+    new MemoryTransport({ clock, strictPayloads: false, onHandlerError: (err) => logger.error({ err }, 'provider service handler failed') });
   const service = serveProviders(transport, providers, logger);
   const eventLogFile = EventLog.pathFor(options.stateDir, missionId);
   const events = new EventLog(eventLogFile, missionId, () => clock.now()).open();
   if (options.onEvent) events.onEvent(options.onEvent);
   const runtime = createRuntime({ clock, logger, events });
+  nats?.superviseWorkers(runtime, `workers/${missionId}`);
   const budget = BudgetNode.root(`mission/${missionId}`, config.budget ?? {}, clock);
   let actor: Actor<typeof missionMachine> | undefined;
   try {
     const output = await new Promise<MissionOutput>((resolve, reject) => {
       actor = createActor(missionMachine, {
-        input: { missionId, config, input: options.input, transport, runtime, budget },
+        input: { missionId, config, input: options.input, transport, runtime, budget, durable: nats?.durable },
         clock,
       });
       actor.subscribe({
@@ -85,8 +95,14 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
   } finally {
     actor?.stop();
     service.stop();
-    await transport.close();
+    await (nats ? nats.close() : transport.close());
     await Promise.all(providers.map((p) => p.close?.()));
     events.close();
   }
+}
+
+/** The providers a mission's stages call: the capabilities its workers must serve. */
+export function providersUsed(config: MissionConfig): string[] {
+  const agents = new Set(config.stages.flatMap((s) => (s.maker ? [s.maker.agent] : (s.agents ?? []))));
+  return [...new Set(config.agents.filter((a) => agents.has(a.id)).map((a) => a.provider))];
 }

@@ -3,6 +3,7 @@
  * stage's agents as transient (or temporary), significant workers, so the stage ends by itself
  * (auto_shutdown all_significant) once every agent has answered, with their answers as output.
  */
+import type { DurableDispatch } from '../actors/agentCall.js';
 import { agentWorkerLogic, type AgentWorkerInput, type AgentWorkerOutput } from '../actors/agentWorker.js';
 import { agentTimeoutMs, type MissionConfig, type StageConfig } from '../config/mission.js';
 import type { ChildSpec, StartContext, SupervisorInput } from '../supervisors/index.js';
@@ -18,7 +19,7 @@ export function stagePrompt(stage: StageConfig, input: string | undefined, previ
   return prompt;
 }
 
-export function stageChildSpec(config: MissionConfig, stage: StageConfig, prompt: string, transport: Transport): ChildSpec {
+export function stageChildSpec(config: MissionConfig, stage: StageConfig, prompt: string, transport: Transport, durable?: DurableDispatch): ChildSpec {
   const sup = stage.supervision;
   const agentSpec = (agentId: string): ChildSpec => {
     const found = config.agents.find((a) => a.id === agentId)!;
@@ -40,6 +41,7 @@ export function stageChildSpec(config: MissionConfig, stage: StageConfig, prompt
           budget: ctx.budget,
           clock: ctx.runtime.clock,
           attempt: ctx.restarts,
+          durable,
         }),
       },
     };

@@ -18,3 +18,19 @@ export {
   TransportError,
 } from './errors.js';
 export { hasWildcards, subjectMatches, validateSubject, type ValidateSubjectOptions } from './subjects.js';
+export {
+  NatsConnectError,
+  NatsTransport,
+  type NatsTransportCounters,
+  type NatsTransportOptions,
+} from './natsTransport.js';
+export {
+  natsOptionsSchema,
+  NatsOptionsError,
+  natsTlsSchema,
+  parseNatsOptions,
+  registerNatsSecrets,
+  toConnectionOptions,
+  type NatsOptions,
+  type NatsOptionsInput,
+} from './natsOptions.js';

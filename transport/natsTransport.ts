@@ -1,0 +1,445 @@
+/**
+ * The `Transport` over a NATS connection (NATS.js v3), for the daemon and remote workers. Payloads
+ * are JSON; a message that does not parse is dropped, logged and counted, never a crash. NATS.js
+ * errors become the transport's own classes (no responders, timeout, closed, too large), and its
+ * status stream becomes `TransportStatus`. The connection is exposed for JetStream and KV.
+ *
+ * Core NATS is at most once, and NATS.js 3 discards its outbound buffer each time it redials: a
+ * publish made while disconnected is lost, so a request made then waits for the reconnection
+ * (within its timeout) before it is sent. `close()` drains: subscriptions stop, running handlers
+ * finish and answer, then the connection closes.
+ *
+ * Over STYLE.md's 400 lines: the error, status and drain mappings are all about this one
+ * connection, and split apart they would each need its private state.
+ */
+import {
+  connect,
+  DrainingConnectionError,
+  ClosedConnectionError,
+  type Msg,
+  type NatsConnection,
+  RequestError,
+  type Status,
+  type Subscription as NatsSubscription,
+  TimeoutError,
+} from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import { errorMessage } from '../config/errors.js';
+import {
+  InvalidPayloadError,
+  NoRespondersError,
+  PayloadTooLargeError,
+  RequestTimeoutError,
+  TransportClosedError,
+  TransportError,
+} from './errors.js';
+import { type NatsOptionsInput, toConnectionOptions } from './natsOptions.js';
+import { validateSubject } from './subjects.js';
+import type { Json, Message, RequestOptions, SubscribeOptions, Subscription, Transport, TransportStatus } from './transport.js';
+
+export interface NatsTransportOptions {
+  logger?: Logger;
+  /** The connection's name at the server; overrides `name` in the NATS options. */
+  name?: string;
+  /** Told of every error a handler throws or rejects with. @default log it */
+  onHandlerError?: (err: unknown, message: Message) => void;
+  /** Refuse payloads JSON would silently change (functions, symbols, NaN, Infinity). @default true */
+  strictPayloads?: boolean;
+  /** How long `close()` lets in-flight messages drain before closing anyway. @default 5000 */
+  drainTimeoutMs?: number;
+}
+
+export interface NatsTransportCounters {
+  /** Messages dropped (or replies refused) because they were not JSON. */
+  malformed: number;
+  /** Errors thrown or rejected by subscription handlers. */
+  handlerErrors: number;
+}
+
+/** No connection could be opened to any of `servers`; the reason is the last NATS.js error. */
+export class NatsConnectError extends TransportError {
+  override name = 'NatsConnectError';
+  constructor(
+    readonly servers: string[],
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`cannot connect to nats '${servers.join(', ')}': ${reason}`, options);
+    // A user's wrong URL or a server that is down: the message says all, a stack adds noise.
+    this.stack = `${this.name}: ${this.message}`;
+  }
+}
+
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+const VALID_SUBJECT_CACHE = 10_000;
+
+type Handler = (message: Message) => void | Promise<void>;
+
+export class NatsTransport implements Transport {
+  private readonly listeners = new Set<(status: TransportStatus) => void>();
+  /** Our live subscriptions, drained on close. */
+  private readonly subs = new Set<NatsSubscription>();
+  /** Handlers still running (async ones): close lets them finish. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  /** Requests waiting for the connection to come back. */
+  private readonly waiters = new Set<() => void>();
+  private readonly validSubjects = new Set<string>();
+  private readonly count: NatsTransportCounters = { malformed: 0, handlerErrors: 0 };
+  private readonly decoder = new TextDecoder();
+  private readonly logger: Logger | undefined;
+  private readonly strict: boolean;
+  private readonly drainTimeoutMs: number;
+  private readonly onHandlerError: ((err: unknown, message: Message) => void) | undefined;
+  private current: TransportStatus;
+  /** Kept from the last server's INFO: NATS.js forgets it while reconnecting. */
+  private maxPayload: number;
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    /** The NATS.js connection, for JetStream and KV. Prefer the transport's methods for core messaging. */
+    readonly connection: NatsConnection,
+    options: NatsTransportOptions,
+  ) {
+    this.logger = options.logger;
+    this.strict = options.strictPayloads ?? true;
+    this.drainTimeoutMs = options.drainTimeoutMs ?? 5000;
+    this.onHandlerError = options.onHandlerError;
+    this.maxPayload = connection.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
+    this.current = { type: 'connected', server: connection.getServer() };
+    void this.watchStatus();
+    void connection.closed().then((err) => this.closed(err));
+  }
+
+  /** Opens the connection; fails with `NatsConnectError` when no server can be reached. */
+  static async connect(options: NatsOptionsInput, transportOptions: NatsTransportOptions = {}): Promise<NatsTransport> {
+    const connectionOptions = toConnectionOptions(options);
+    if (transportOptions.name !== undefined) connectionOptions.name = transportOptions.name;
+    const servers = [connectionOptions.servers ?? []].flat().map(withoutCredentials);
+    let nc: NatsConnection;
+    try {
+      nc = await connect(connectionOptions);
+    } catch (err) {
+      throw new NatsConnectError(servers, errorMessage(err), { cause: err });
+    }
+    transportOptions.logger?.debug({ server: nc.getServer(), version: nc.info?.version }, 'nats connected');
+    return new NatsTransport(nc, transportOptions);
+  }
+
+  get counters(): Readonly<NatsTransportCounters> {
+    return { ...this.count };
+  }
+
+  /** How many times a handler has thrown or rejected (as `MemoryTransport.handlerErrors`). */
+  get handlerErrors(): number {
+    return this.count.handlerErrors;
+  }
+
+  publish(subject: string, data: Json): void {
+    const payload = this.encode(subject, data, 'publish');
+    this.guard(subject, () => this.connection.publish(subject, payload));
+  }
+
+  respond(message: Message, data: Json): void {
+    if (message.reply === undefined) return;
+    const payload = this.encode(message.reply, data, 'reply');
+    this.guard(message.reply, () => this.connection.publish(message.reply!, payload));
+  }
+
+  async request(subject: string, data: Json, options: RequestOptions): Promise<Json> {
+    const payload = this.encode(subject, data, 'request');
+    const { signal, timeoutMs } = options;
+    if (signal?.aborted) throw abortReason(signal, subject);
+    const started = Date.now();
+    let reply: Msg;
+    try {
+      // NATS.js drops what was written while disconnected when it redials: wait for the server.
+      if (this.current.type !== 'connected') await this.untilConnected(subject, timeoutMs, signal);
+      this.assertOpen(subject);
+      const remaining = Math.max(1, timeoutMs - (Date.now() - started));
+      const pending = this.connection.request(subject, payload, { timeout: remaining });
+      reply = signal ? await abortable(pending, signal, subject) : await pending;
+    } catch (err) {
+      throw this.requestError(err, subject, timeoutMs, signal);
+    }
+    const json = this.decode(reply);
+    if (json === MALFORMED) throw new TransportError(`reply is not JSON: '${subject}'`);
+    return json;
+  }
+
+  subscribe(subject: string, handler: Handler, options: SubscribeOptions = {}): Subscription {
+    this.assertOpen(subject);
+    validateSubject(subject);
+    let active = true;
+    const sub: NatsSubscription = this.guard(subject, () =>
+      this.connection.subscribe(subject, {
+        ...(options.queue === undefined ? {} : { queue: options.queue }),
+        callback: (err, msg) => {
+          if (err) {
+            this.logger?.warn({ subject, err }, 'nats subscription error');
+            return;
+          }
+          if (active) this.deliver(msg, handler);
+        },
+      }),
+    );
+    this.subs.add(sub);
+    void sub.closed.then(() => this.subs.delete(sub));
+    return {
+      subject,
+      unsubscribe: () => {
+        if (!active) return;
+        active = false;
+        this.subs.delete(sub);
+        try {
+          sub.unsubscribe();
+        } catch {
+          // Closed or draining: the subscription is ending anyway.
+        }
+      },
+    };
+  }
+
+  onStatus(listener: (status: TransportStatus) => void): () => void {
+    listener(this.current);
+    if (this.current.type === 'closed') return () => {};
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  /** Drains (subscriptions finish what they hold, buffered messages are flushed), then closes. */
+  close(): Promise<void> {
+    this.closing ??= this.drainAndClose();
+    return this.closing;
+  }
+
+  /**
+   * Stop taking messages, let the handlers finish (and answer), flush, close. Bounded by
+   * `drainTimeoutMs` in all: the server may be gone for good, a handler may never end.
+   */
+  private async drainAndClose(): Promise<void> {
+    const nc = this.connection;
+    if (!nc.isClosed() && !nc.isDraining()) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.drainTimeoutMs)));
+      const warn = (err: unknown): void => this.logger?.warn({ err }, 'nats drain failed');
+      const steps = async (): Promise<void> => {
+        await Promise.all([...this.subs].map((sub) => sub.drain().catch(warn)));
+        await Promise.allSettled([...this.inFlight]);
+        await nc.drain().catch(warn);
+      };
+      if ((await Promise.race([steps(), timedOut])) === 'timeout') {
+        this.logger?.warn({ drainTimeoutMs: this.drainTimeoutMs, inFlight: this.inFlight.size }, 'nats drain timed out; closing');
+      }
+      clearTimeout(timer);
+    }
+    if (!nc.isClosed()) await nc.close();
+    await nc.closed();
+  }
+
+  private deliver(msg: Msg, handler: Handler): void {
+    const data = this.decode(msg);
+    if (data === MALFORMED) return;
+    const message: Message = msg.reply ? { subject: msg.subject, data, reply: msg.reply } : { subject: msg.subject, data };
+    try {
+      const result: unknown = handler(message);
+      if (result instanceof Promise) {
+        const done = result.catch((err: unknown) => this.handlerFailed(err, message)).finally(() => this.inFlight.delete(done));
+        this.inFlight.add(done);
+      }
+    } catch (err) {
+      this.handlerFailed(err, message);
+    }
+  }
+
+  private decode(msg: Msg): Json | typeof MALFORMED {
+    try {
+      return JSON.parse(this.decoder.decode(msg.data)) as Json;
+    } catch (err) {
+      this.count.malformed++;
+      this.logger?.warn({ subject: msg.subject, bytes: msg.data.length, err }, 'dropped a nats message that is not JSON');
+      return MALFORMED;
+    }
+  }
+
+  private handlerFailed(err: unknown, message: Message): void {
+    this.count.handlerErrors++;
+    try {
+      if (this.onHandlerError) this.onHandlerError(err, message);
+      else this.logger?.error({ subject: message.subject, err }, 'nats subscription handler failed');
+    } catch {
+      // Reporting is best effort; it never breaks delivery.
+    }
+  }
+
+  /** The payload's UTF-8 JSON, checked against the server's max_payload. */
+  private encode(subject: string, data: Json, use: 'publish' | 'reply' | 'request'): Uint8Array {
+    // While draining, handlers still answer and publish what they hold; NATS.js says when it stops.
+    if (use === 'request') this.assertOpen(subject);
+    else if (this.connection.isClosed()) throw new TransportClosedError(subject);
+    if (use !== 'reply' && !this.validSubjects.has(subject)) {
+      validateSubject(subject, { wildcards: false });
+      if (this.validSubjects.size < VALID_SUBJECT_CACHE) this.validSubjects.add(subject);
+    }
+    let json: string | undefined;
+    try {
+      json = this.strict ? JSON.stringify(data, strictJson) : JSON.stringify(data);
+    } catch (err) {
+      throw new InvalidPayloadError(subject, { cause: err });
+    }
+    if (json === undefined) throw new InvalidPayloadError(subject);
+    const limit = this.connection.info?.max_payload ?? this.maxPayload;
+    const bytes = Buffer.from(json, 'utf8');
+    if (bytes.length > limit) throw new PayloadTooLargeError(subject, bytes.length, limit);
+    return bytes;
+  }
+
+  private assertOpen(subject: string): void {
+    if (this.closing || this.connection.isClosed() || this.connection.isDraining()) throw new TransportClosedError(subject);
+  }
+
+  /** Runs a NATS.js call, turning its closed-connection errors into ours. */
+  private guard<T>(subject: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof ClosedConnectionError || err instanceof DrainingConnectionError) throw closedError(subject, err);
+      throw err;
+    }
+  }
+
+  private requestError(err: unknown, subject: string, timeoutMs: number, signal: AbortSignal | undefined): unknown {
+    if (signal?.aborted && err === signal.reason) return err;
+    if (err instanceof TransportError) return err;
+    if (err instanceof TimeoutError) return withCause(new RequestTimeoutError(subject, timeoutMs), err);
+    if (err instanceof RequestError && err.isNoResponders()) return withCause(new NoRespondersError(subject), err);
+    if (err instanceof ClosedConnectionError || err instanceof DrainingConnectionError) return closedError(subject, err);
+    // What a pending request gets when the connection closes under it (ours or NATS.js's close).
+    if (err instanceof RequestError && (err.message === 'connection closed' || this.closing || this.connection.isClosed())) {
+      return closedError(subject, err);
+    }
+    return new TransportError(`request failed: '${subject}': ${errorMessage(err)}`, { cause: err });
+  }
+
+  /** Resolves on the next connected (or closed) status; rejects on timeout or abort. */
+  private untilConnected(subject: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const done = (err?: unknown): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.waiters.delete(onStatus);
+        if (err === undefined) resolve();
+        else reject(err);
+      };
+      const onStatus = (): void => done();
+      const onAbort = (): void => done(abortReason(signal!, subject));
+      const timer = setTimeout(() => done(new RequestTimeoutError(subject, timeoutMs)), timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.add(onStatus);
+    });
+  }
+
+  private async watchStatus(): Promise<void> {
+    try {
+      for await (const s of this.connection.status()) this.onNatsStatus(s);
+    } catch (err) {
+      this.logger?.warn({ err }, 'nats status stream failed');
+    }
+  }
+
+  private onNatsStatus(s: Status): void {
+    switch (s.type) {
+      case 'disconnect':
+        this.setStatus({ type: 'disconnected', server: s.server });
+        return;
+      case 'reconnecting':
+        // Sent before every dial attempt: one report per outage is enough.
+        if (this.current.type !== 'reconnecting') this.setStatus({ type: 'reconnecting' });
+        return;
+      case 'reconnect':
+        this.maxPayload = this.connection.info?.max_payload ?? this.maxPayload;
+        this.setStatus({ type: 'connected', server: s.server });
+        return;
+      case 'close':
+        return; // reported by `closed()`, with the error when there is one
+      case 'error':
+        this.logger?.warn({ err: s.error }, 'nats async error');
+        return;
+      case 'ldm':
+        this.logger?.info({ server: s.server }, 'nats server entering lame duck mode');
+        return;
+      case 'slowConsumer':
+        this.logger?.warn({ subject: s.sub.getSubject(), pending: s.pending }, 'nats slow consumer');
+        return;
+      case 'staleConnection':
+        this.logger?.warn('nats connection stale');
+        return;
+      default:
+        this.logger?.trace({ status: s.type }, 'nats status');
+    }
+  }
+
+  private closed(err: void | Error): void {
+    this.setStatus(err ? { type: 'closed', error: errorMessage(err) } : { type: 'closed' });
+    this.listeners.clear();
+  }
+
+  private setStatus(status: TransportStatus): void {
+    if (this.current.type === 'closed') return;
+    this.current = status;
+    this.logger?.debug({ status }, 'nats status');
+    if (status.type === 'connected' || status.type === 'closed') {
+      for (const waiter of [...this.waiters]) waiter();
+    }
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(status);
+      } catch {
+        // A listener's failure must not stop the others from hearing.
+      }
+    }
+  }
+}
+
+const MALFORMED = Symbol('malformed');
+
+/** JSON.stringify silently drops functions and symbols and turns NaN into null: refuse them. */
+function strictJson(_key: string, value: unknown): unknown {
+  if (typeof value === 'function' || typeof value === 'symbol') throw new TypeError(`a ${typeof value} is not JSON`);
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError(`${value} is not JSON`);
+  return value;
+}
+
+function abortable<T>(promise: Promise<T>, signal: AbortSignal, subject: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortReason(signal, subject));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+function abortReason(signal: AbortSignal, subject: string): unknown {
+  return signal.reason ?? new TransportError(`request aborted: '${subject}'`);
+}
+
+function closedError(subject: string, cause: unknown): TransportClosedError {
+  return withCause(new TransportClosedError(subject), cause);
+}
+
+function withCause<E extends Error>(err: E, cause: unknown): E {
+  err.cause = cause;
+  return err;
+}
+
+/** A server URL as it may be shown: credentials in it are removed. */
+function withoutCredentials(server: string): string {
+  return server.replace(/^([a-z]+:\/\/)?[^/@]*@/i, '$1');
+}
