@@ -30,6 +30,7 @@ export interface WorkerFlags extends NatsFlags {
   concurrency?: string;
   id?: string;
   'heartbeat-ms'?: string;
+  'ack-wait-ms'?: string;
   'log-level'?: string;
 }
 
@@ -47,6 +48,8 @@ export async function workerCommand(flags: WorkerFlags, io: Io, signals: NodeJS.
   if (!flags.config) throw new UsageError('maestro worker: --config FILE is required: the file whose providers it serves (a mission file will do)');
   const concurrency = positiveInt('concurrency', flags.concurrency, 4);
   const heartbeatMs = positiveInt('heartbeat-ms', flags['heartbeat-ms'], 2000);
+  // How long a durable job held by a worker that died waits before another worker gets it.
+  const ackWaitMs = positiveInt('ack-wait-ms', flags['ack-wait-ms'], 30_000);
   const config = await loadConfigFile(flags.config, workerConfigSchema);
   for (const c of capabilities) {
     if (!(c in config.providers)) {
@@ -59,7 +62,8 @@ export async function workerCommand(flags: WorkerFlags, io: Io, signals: NodeJS.
   const natsOptions = natsOptionsFromFlags(flags, `maestro-worker-${id}`)!;
   let transport: NatsTransport;
   try {
-    transport = await NatsTransport.connect({ ...natsOptions, maxReconnectAttempts: natsOptions.maxReconnectAttempts }, { logger });
+    // Replies are built from our own types: no need for the strict JSON replacer on every answer.
+    transport = await NatsTransport.connect(natsOptions, { logger, strictPayloads: false });
   } catch (err) {
     io.err(`maestro worker: ${errorMessage(err)}`);
     return 1;
@@ -68,10 +72,10 @@ export async function workerCommand(flags: WorkerFlags, io: Io, signals: NodeJS.
   const service = serveProviders(transport, providers, logger, { concurrency });
   await ensureWorkStreams(nc);
   const work = new WorkWorker(nc, { logger });
-  for (const p of providers) await work.start(p.id, durableHandler(p), { concurrency });
+  for (const p of providers) await work.start(p.id, durableHandler(p), { concurrency, ackWaitMs });
   const registration = await WorkerRegistration.start(
     nc,
-    { id, capabilities, host: hostname(), pid: process.pid, version: version(), load: { inFlight: 0, concurrency }, startedAt: Date.now() },
+    { id, capabilities, host: hostname(), pid: process.pid, version: version(), load: { inFlight: 0, concurrency }, startedAt: Date.now(), heartbeatMs },
     { heartbeatMs, logger },
   );
   const loadTimer = setInterval(() => registration.setLoad(service.inFlight + work.stats.inFlight), Math.max(100, heartbeatMs / 2));

@@ -14,6 +14,7 @@
  */
 import {
   connect,
+  createInbox,
   DrainingConnectionError,
   ClosedConnectionError,
   type Msg,
@@ -84,6 +85,8 @@ export class NatsTransport implements Transport {
   /** Requests waiting for the connection to come back. */
   private readonly waiters = new Set<() => void>();
   private readonly validSubjects = new Set<string>();
+  private mux: { prefix: string; pending: Map<string, PendingRequest> } | undefined;
+  private nextToken = 0;
   private readonly count: NatsTransportCounters = { malformed: 0, handlerErrors: 0 };
   private readonly decoder = new TextDecoder();
   private readonly logger: Logger | undefined;
@@ -156,8 +159,7 @@ export class NatsTransport implements Transport {
       if (this.current.type !== 'connected') await this.untilConnected(subject, timeoutMs, signal);
       this.assertOpen(subject);
       const remaining = Math.max(1, timeoutMs - (Date.now() - started));
-      const pending = this.connection.request(subject, payload, { timeout: remaining });
-      reply = signal ? await abortable(pending, signal, subject) : await pending;
+      reply = await this.muxRequest(subject, payload, remaining, timeoutMs, signal);
     } catch (err) {
       throw this.requestError(err, subject, timeoutMs, signal);
     }
@@ -234,6 +236,7 @@ export class NatsTransport implements Transport {
     }
     if (!nc.isClosed()) await nc.close();
     await nc.closed();
+    for (const p of this.mux?.pending.values() ?? []) p.settle(closedError(p.subject, new Error('connection closed')));
   }
 
   private deliver(msg: Msg, handler: Handler): void {
@@ -318,6 +321,50 @@ export class NatsTransport implements Transport {
       return closedError(subject, err);
     }
     return new TransportError(`request failed: '${subject}': ${errorMessage(err)}`, { cause: err });
+  }
+
+  /**
+   * A request over one shared reply subscription (`<inbox>.<token>`), with our own timer.
+   * NATS.js's `request` builds a RequestError and a TimeoutError (stack traces included) for
+   * every request in case it fails: a third of the orchestrator's CPU at 10k requests/s. The
+   * server answers `no responders` on the reply subject with a 503 status.
+   */
+  private muxRequest(subject: string, payload: Uint8Array, waitMs: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<Msg> {
+    const mux = (this.mux ??= this.openMux());
+    const token = String(++this.nextToken);
+    return new Promise<Msg>((resolve, reject) => {
+      const settle = (err: unknown, msg?: Msg): void => {
+        if (!mux.pending.delete(token)) return;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (msg) resolve(msg);
+        else reject(err);
+      };
+      const onAbort = (): void => settle(abortReason(signal!, subject));
+      const timer = setTimeout(() => settle(new RequestTimeoutError(subject, timeoutMs)), waitMs);
+      mux.pending.set(token, { subject, settle });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        this.connection.publish(subject, payload, { reply: `${mux.prefix}.${token}` });
+      } catch (err) {
+        settle(err);
+      }
+    });
+  }
+
+  private openMux(): { prefix: string; pending: Map<string, PendingRequest> } {
+    const prefix = createInbox();
+    const pending = new Map<string, PendingRequest>();
+    this.connection.subscribe(`${prefix}.*`, {
+      callback: (err, msg) => {
+        if (err) return;
+        const p = pending.get(msg.subject.slice(prefix.length + 1));
+        if (!p) return;
+        if (msg.data.length === 0 && msg.headers?.code === 503) p.settle(new NoRespondersError(p.subject));
+        else p.settle(undefined, msg);
+      },
+    });
+    return { prefix, pending };
   }
 
   /** Resolves on the next connected (or closed) status; rejects on timeout or abort. */
@@ -409,22 +456,11 @@ function strictJson(_key: string, value: unknown): unknown {
   return value;
 }
 
-function abortable<T>(promise: Promise<T>, signal: AbortSignal, subject: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortReason(signal, subject));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
+interface PendingRequest {
+  subject: string;
+  settle(err: unknown, msg?: Msg): void;
 }
+
 
 function abortReason(signal: AbortSignal, subject: string): unknown {
   return signal.reason ?? new TransportError(`request aborted: '${subject}'`);
