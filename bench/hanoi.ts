@@ -7,8 +7,14 @@
  *   npm run bench:hanoi -- --disks 20 --error-rate 0.0022 --k auto [--target 0.95]
  *     [--latency-ms L] [--max-steps N] [--mode dominant|varied|correlated] [--red-flag-rate R]
  *     [--seed S] [--no-baseline] [--json]
+ *     [--transport nats --workers N [--nats URL] [--compare-steps N]]
+ *
+ * With `--transport nats` the samples go over NATS (request/reply, queue group maestro.providers)
+ * to N `maestro worker` processes, and the same mission also runs on the in-memory transport for
+ * `--compare-steps` steps (default 100,000) to show the latency NATS adds, in the same run.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,6 +28,8 @@ import { hanoiSimulatedAnswer, type HanoiErrorMode } from '../actors/tasks/hanoi
 import { isParseFailure } from '../actors/tasks/stepTask.js';
 import { missionSchema } from '../config/mission.js';
 import { runMission } from '../machines/runMission.js';
+import { parseNatsOptions } from '../transport/natsOptions.js';
+import { startNatsServer } from '../test/helpers/natsServer.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -36,6 +44,10 @@ const { values: a } = parseArgs({
     'max-chars': { type: 'string', default: '1500' },
     seed: { type: 'string', default: '1' },
     'no-baseline': { type: 'boolean', default: false },
+    transport: { type: 'string', default: 'memory' },
+    workers: { type: 'string', default: '2' },
+    nats: { type: 'string' },
+    'compare-steps': { type: 'string', default: '100000' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -72,24 +84,52 @@ function checker() {
   };
 }
 
-async function runtimeRun() {
+const useNats = a.transport === 'nats';
+if (a.transport !== 'memory' && !useNats) throw new Error(`--transport: expected memory or nats, got '${a.transport}'`);
+
+/** A nats-server of our own (unless --nats) and N `maestro worker` processes serving `sim`. */
+async function natsWorkers(providers: unknown) {
+  const server = a.nats ? undefined : await startNatsServer();
+  const url = a.nats ?? server!.url;
+  const dir = mkdtempSync(join(tmpdir(), 'maestro-hanoi-nats-'));
+  const file = join(dir, 'providers.json');
+  writeFileSync(file, JSON.stringify({ providers }));
+  const children: ChildProcess[] = [];
+  process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+  await Promise.all(
+    Array.from({ length: Number(a.workers) }, (_, i) => {
+      const child = spawn(process.execPath, ['cli/bin.js', 'worker', '--nats', url, '--capability', 'sim', '--config', file, '--id', `bench-w${i + 1}`, '--concurrency', '32', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      children.push(child);
+      return new Promise<void>((resolve, reject) => {
+        let err = '';
+        child.stderr!.on('data', (d) => {
+          err += d;
+          if (err.includes('serving')) resolve();
+        });
+        child.on('exit', (code) => reject(new Error(`worker exited ${code}: ${err}`)));
+      });
+    }),
+  );
+  return {
+    url,
+    async stop() {
+      children.forEach((c) => c.kill('SIGTERM'));
+      await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on('exit', r)))));
+      await server?.stop();
+    },
+  };
+}
+
+async function runtimeRun(steps: number, natsUrl?: string) {
   const stateDir = mkdtempSync(join(tmpdir(), 'maestro-hanoi-'));
   const config = missionSchema.parse({
     name: 'hanoi-bench',
-    providers: {
-      sim: {
-        kind: 'simulated',
-        seed,
-        errorRate,
-        latencyMs: { distribution: 'fixed', ms: latencyMs },
-        task: { kind: 'hanoi', errorMode: mode, redFlagRate },
-      },
-    },
+    providers: providersConfig,
     agents: [{ id: 'solver', provider: 'sim' }],
     stages: [
       {
         name: 'solve',
-        maker: { task: { kind: 'hanoi', disks }, agent: 'solver', k, maxSamples: 100, redFlag: { maxChars: Number(a['max-chars']) }, maxSteps: maxSteps === totalSteps ? undefined : maxSteps },
+        maker: { task: { kind: 'hanoi', disks }, agent: 'solver', k, maxSamples: 100, redFlag: { maxChars: Number(a['max-chars']) }, maxSteps: steps === totalSteps ? undefined : steps },
         supervision: { intensity: 3, periodMs: 60_000 },
       },
     ],
@@ -100,12 +140,13 @@ async function runtimeRun() {
   let exhausted = 0;
   let peakRss = 0;
   const rssAt: Record<string, number> = {};
-  const quarter = Math.max(1, Math.floor(maxSteps / 4));
+  const quarter = Math.max(1, Math.floor(steps / 4));
   const started = process.hrtime.bigint();
   const { output, eventLogFile } = await runMission(config, {
     stateDir,
     logger: pino({ level: 'silent' }),
     missionId: 'bench',
+    ...(natsUrl && { nats: parseNatsOptions({ servers: natsUrl }), waitWorkersMs: 30_000 }),
     onEvent: (e) => {
       if (e.type !== 'maker.vote') return;
       samples += e.samples as number;
@@ -116,7 +157,7 @@ async function runtimeRun() {
       }
       check.check(e.answer as string);
       if (check.checked % 1000 === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
-      if (check.checked % quarter === 0) rssAt[`${Math.round((100 * check.checked) / maxSteps)}%`] = Math.round(process.memoryUsage().rss / 2 ** 20);
+      if (check.checked % quarter === 0) rssAt[`${Math.round((100 * check.checked) / steps)}%`] = Math.round(process.memoryUsage().rss / 2 ** 20);
     },
   }).catch((err) => {
     throw err;
@@ -167,11 +208,22 @@ function baselineRun() {
   return { steps: check.checked, wrong: check.wrong, seconds, samples, flagged, exhausted };
 }
 
-const r = await runtimeRun();
+const providersConfig = {
+  sim: { kind: 'simulated', seed, errorRate, latencyMs: { distribution: 'fixed', ms: latencyMs }, task: { kind: 'hanoi', errorMode: mode, redFlagRate } },
+};
+let r: Awaited<ReturnType<typeof runtimeRun>>;
+let memory: Awaited<ReturnType<typeof runtimeRun>> | undefined;
+if (useNats) {
+  const net = await natsWorkers(providersConfig);
+  r = await runtimeRun(maxSteps, net.url);
+  await net.stop();
+  memory = await runtimeRun(Math.min(maxSteps, Number(a['compare-steps'])));
+} else r = await runtimeRun(maxSteps);
 const b = a['no-baseline'] || latencyMs > 0 ? undefined : baselineRun();
 const perStepUs = (x: { seconds: number; steps: number }) => (x.seconds * 1e6) / Math.max(1, x.steps);
 const result = {
-  disks, totalSteps, k, errorRate, target, latencyMs, mode, redFlagRate, seed,
+  disks, totalSteps, k, errorRate, target, latencyMs, mode, redFlagRate, seed, transport: a.transport, workers: useNats ? Number(a.workers) : 0,
+  memory: memory && { steps: memory.steps, seconds: memory.seconds, perStepUs: perStepUs(memory), samplesPerSecond: memory.samples / memory.seconds },
   theorySamplesPerStep: theory,
   runtime: { ...r, stepsPerSecond: r.steps / r.seconds, samplesPerStep: r.samples / Math.max(1, r.steps), perStepUs: perStepUs(r) },
   baseline: b && { ...b, stepsPerSecond: b.steps / b.seconds, samplesPerStep: b.samples / Math.max(1, b.steps), perStepUs: perStepUs(b) },
@@ -187,6 +239,11 @@ else {
   log(`runtime: ${rt.steps} steps in ${rt.seconds.toFixed(1)} s (${Math.round(rt.stepsPerSecond)} steps/s, ${rt.perStepUs.toFixed(1)} µs/step), ${status}`);
   log(`wrong steps: ${rt.wrong}; samples/step ${rt.samplesPerStep.toFixed(4)} (theory ${theory.toFixed(4)}, ${(((rt.samplesPerStep - theory) / theory) * 100).toFixed(2)}%); red-flagged ${rt.flagged}; exhausted votes ${rt.exhausted}`);
   log(`peak RSS ${rt.peakRssMb} MB; RSS by progress ${JSON.stringify(rt.rssMbAt)}; event log ${(rt.eventLogBytes / 1024).toFixed(0)} KiB on disk`);
+  if (memory) {
+    const added = rt.perStepUs - perStepUs(memory);
+    log(`over NATS with ${a.workers} worker processes: ${Math.round(r.samples / r.seconds)} samples/s; in-memory, same run, ${memory.steps} steps: ${perStepUs(memory).toFixed(1)} µs/step, ${Math.round(memory.samples / memory.seconds)} samples/s`);
+    log(`latency NATS adds: ${added.toFixed(1)} µs per step (the first k samples go out in parallel), ${(added / rt.samplesPerStep).toFixed(1)} µs per sample`);
+  }
   if (latencyMs > 0) log(`wall time per step ${(rt.perStepUs / 1000).toFixed(1)} ms = ${(rt.perStepUs / 1000 / latencyMs).toFixed(3)} × latency`);
   if (result.baseline) {
     const bl = result.baseline;
