@@ -28,6 +28,7 @@ import { hanoiSimulatedAnswer, type HanoiErrorMode } from '../actors/tasks/hanoi
 import { isParseFailure } from '../actors/tasks/stepTask.js';
 import { missionSchema } from '../config/mission.js';
 import { runMission } from '../machines/runMission.js';
+import { connect } from '@nats-io/transport-node';
 import { parseNatsOptions } from '../transport/natsOptions.js';
 import { startNatsServer } from '../test/helpers/natsServer.js';
 
@@ -208,14 +209,35 @@ function baselineRun() {
   return { steps: check.checked, wrong: check.wrong, seconds, samples, flagged, exhausted };
 }
 
+/** The ceiling: raw nats.js requests (a Hanoi prompt out, a move back) to two bare responder processes. */
+async function rawRequestRate(url: string, n = 20_000, inFlight = 64): Promise<number> {
+  const responders = [0, 1].map(() => spawn(process.execPath, ['--import', 'tsx', 'bench/rawResponder.ts', url], { stdio: ['ignore', 'pipe', 'ignore'] }));
+  await Promise.all(responders.map((c) => new Promise((resolve) => c.stdout!.once('data', resolve))));
+  const nc = await connect({ servers: url });
+  const payload = new TextEncoder().encode(JSON.stringify({ v: 1, id: 'x'.repeat(60), provider: 'sim', request: { prompt: hanoiTask.prompt(hanoiTask.initialState({ disks }), 0, undefined) } }));
+  let next = 0;
+  const t0 = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next++ < n) await nc.request('bench.raw', payload, { timeout: 10_000 });
+    }),
+  );
+  const rate = n / (Number(process.hrtime.bigint() - t0) / 1e9);
+  await nc.close();
+  responders.forEach((c) => c.kill('SIGTERM'));
+  return rate;
+}
+
 const providersConfig = {
   sim: { kind: 'simulated', seed, errorRate, latencyMs: { distribution: 'fixed', ms: latencyMs }, task: { kind: 'hanoi', errorMode: mode, redFlagRate } },
 };
 let r: Awaited<ReturnType<typeof runtimeRun>>;
 let memory: Awaited<ReturnType<typeof runtimeRun>> | undefined;
+let rawRate: number | undefined;
 if (useNats) {
   const net = await natsWorkers(providersConfig);
   r = await runtimeRun(maxSteps, net.url);
+  rawRate = await rawRequestRate(net.url);
   await net.stop();
   memory = await runtimeRun(Math.min(maxSteps, Number(a['compare-steps'])));
 } else r = await runtimeRun(maxSteps);
@@ -223,6 +245,7 @@ const b = a['no-baseline'] || latencyMs > 0 ? undefined : baselineRun();
 const perStepUs = (x: { seconds: number; steps: number }) => (x.seconds * 1e6) / Math.max(1, x.steps);
 const result = {
   disks, totalSteps, k, errorRate, target, latencyMs, mode, redFlagRate, seed, transport: a.transport, workers: useNats ? Number(a.workers) : 0,
+  rawNatsRequestsPerSecond: rawRate,
   memory: memory && { steps: memory.steps, seconds: memory.seconds, perStepUs: perStepUs(memory), samplesPerSecond: memory.samples / memory.seconds },
   theorySamplesPerStep: theory,
   runtime: { ...r, stepsPerSecond: r.steps / r.seconds, samplesPerStep: r.samples / Math.max(1, r.steps), perStepUs: perStepUs(r) },
@@ -243,6 +266,7 @@ else {
     const added = rt.perStepUs - perStepUs(memory);
     log(`over NATS with ${a.workers} worker processes: ${Math.round(r.samples / r.seconds)} samples/s; in-memory, same run, ${memory.steps} steps: ${perStepUs(memory).toFixed(1)} µs/step, ${Math.round(memory.samples / memory.seconds)} samples/s`);
     log(`latency NATS adds: ${added.toFixed(1)} µs per step (the first k samples go out in parallel), ${(added / rt.samplesPerStep).toFixed(1)} µs per sample`);
+    if (rawRate) log(`raw nats.js request rate, same server, 64 in flight: ${Math.round(rawRate)} req/s (the ceiling; a vote's samples are at most k in flight, so the run is latency-bound)`);
   }
   if (latencyMs > 0) log(`wall time per step ${(rt.perStepUs / 1000).toFixed(1)} ms = ${(rt.perStepUs / 1000 / latencyMs).toFixed(3)} × latency`);
   if (result.baseline) {
