@@ -36,7 +36,9 @@ Options:
   --config FILE        where the providers are configured
   --concurrency N      calls worked on at once per path (default 4)
   --id ID              the worker's id in the registry (default HOST-PID)
-  --heartbeat-ms MS    registry heartbeat (default 2000)
+  --heartbeat-ms MS    registry heartbeat; 3 missed beats and the worker is lost (default 2000)
+  --ack-wait-ms MS     a durable call held by a worker that died is redelivered after this
+                       (default 30000; all workers of a capability share the last one set)
   --log-level LEVEL    default info
 
 ${natsFlagsHelp}`,

@@ -42,13 +42,14 @@ const options = {
   concurrency: { type: 'string' },
   id: { type: 'string' },
   'heartbeat-ms': { type: 'string' },
+  'ack-wait-ms': { type: 'string' },
   'wait-workers-ms': { type: 'string' },
   ...natsFlagOptions,
 } satisfies ParseArgsConfig['options'];
 
 const allowed: Record<string, string[]> = {
   run: ['help', 'json', 'quiet', 'input', 'state-dir', 'mission-id', 'log-level', 'wait-workers-ms', ...natsFlagNames],
-  worker: ['help', 'capability', 'config', 'concurrency', 'id', 'heartbeat-ms', 'log-level', ...natsFlagNames],
+  worker: ['help', 'capability', 'config', 'concurrency', 'id', 'heartbeat-ms', 'ack-wait-ms', 'log-level', ...natsFlagNames],
   validate: ['help', 'json'],
   schema: ['help', 'out'],
   maker: ['help', 'json', 'error-rate', 'steps', 'target', 'steps-per-agent', 'red-flag-rate'],

@@ -108,7 +108,12 @@ const sampler = fromCallback<EventObject, Pick<MakerVoteInput, 'draw' | 'judge' 
             : { type: 'vote.sample', step: req.step, index: req.index, answer: judged.parse.answer, parse: judged.parse },
         );
       },
-      (error: unknown) => abort.signal.aborted || sendBack({ type: 'vote.sample.failed', step: req.step, index: req.index, error }),
+      (error: unknown) => {
+        // The first failure fails the vote; the other samples in flight are of no use now.
+        if (abort.signal.aborted) return;
+        abort.abort();
+        sendBack({ type: 'vote.sample.failed', step: req.step, index: req.index, error });
+      },
     );
   });
   return () => abort.abort();

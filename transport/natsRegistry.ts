@@ -37,6 +37,8 @@ export const workerRecordSchema = z.object({
   load: z.object({ inFlight: z.int().nonnegative(), concurrency: z.int().positive() }),
   startedAt: msEpoch,
   heartbeatAt: msEpoch,
+  /** How often this worker heartbeats; the reaper judges it by that (3 missed beats). Absent: the reaper's default. */
+  heartbeatMs: z.int().positive().optional(),
 });
 export type WorkerRecord = z.output<typeof workerRecordSchema>;
 export type WorkerRecordInput = Omit<WorkerRecord, 'v' | 'heartbeatAt'>;
@@ -57,12 +59,18 @@ export class WorkerRegistryError extends TransportError {
 }
 
 /**
- * Workers judged lost: the last heartbeat is more than `missAfterMs` before `now`. Oldest first,
- * ties by id. A heartbeat stamped in the future (clock skew) is not lost until `now` catches up.
+ * Workers judged lost: the last heartbeat is more than `missAfterMs` (one for all, or each
+ * record's own) before `now`. Oldest first, ties by id. A heartbeat stamped in the future (clock
+ * skew) is not lost until `now` catches up.
  */
-export function findLost<T extends Pick<WorkerRecord, 'id' | 'heartbeatAt'>>(records: Iterable<T>, now: number, missAfterMs: number): T[] {
+export function findLost<T extends Pick<WorkerRecord, 'id' | 'heartbeatAt'>>(
+  records: Iterable<T>,
+  now: number,
+  missAfterMs: number | ((record: T) => number),
+): T[] {
+  const window = typeof missAfterMs === 'number' ? () => missAfterMs : missAfterMs;
   return [...records]
-    .filter((r) => now - r.heartbeatAt > missAfterMs)
+    .filter((r) => now - r.heartbeatAt > window(r))
     .sort((a, b) => a.heartbeatAt - b.heartbeatAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
@@ -223,10 +231,17 @@ export class WorkerRegistration {
 
 export type WorkerLostReason = 'missed_heartbeats';
 
+/** Heartbeats a worker may miss before it is lost, when the reaper judges it by its own interval. */
+const MISSED_BEATS = 3;
+
 export interface WorkerReaperOptions {
   /** @default 1000 */
   scanMs?: number;
-  /** A worker whose last heartbeat is older than this is lost. @default 6000 (3 × the default heartbeat) */
+  /**
+   * A worker whose last heartbeat is older than this is lost. When not given, each worker is
+   * judged by the interval its record declares: lost after 3 missed beats (`3 × heartbeatMs`), and
+   * a record that declares none after 6000 (3 × the default heartbeat).
+   */
   missAfterMs?: number;
   /** @default systemClock */
   clock?: Clock;
@@ -372,7 +387,7 @@ export class WorkerReaper {
     const now = this.clock.now();
     if (!this.connected || now < this.resumeAt) return;
     const records = [...this.known.values()].map((k) => k.record);
-    for (const record of findLost(records, now, this.missAfterMs)) {
+    for (const record of findLost(records, now, (r) => this.windowOf(r))) {
       const { revision } = this.known.get(record.id)!;
       this.known.delete(record.id);
       this.reportLost(record, 'missed_heartbeats', now - record.heartbeatAt);
@@ -383,6 +398,12 @@ export class WorkerReaper {
         .finally(() => this.pending.delete(purge));
       this.pending.add(purge);
     }
+  }
+
+  /** A worker's miss window: the one given to the reaper, else 3 beats of the worker's own interval. */
+  private windowOf(record: WorkerRecord): number {
+    if (this.options.missAfterMs === undefined && record.heartbeatMs !== undefined) return MISSED_BEATS * record.heartbeatMs;
+    return this.missAfterMs;
   }
 
   private reportLeft(record: WorkerRecord): void {

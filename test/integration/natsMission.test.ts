@@ -1,0 +1,276 @@
+/**
+ * Missions over NATS end to end: a real nats-server, real `maestro worker` processes, the mission
+ * run in process with `runMission({ nats })`. Prompt-stage calls go by the durable JetStream path,
+ * MAKER samples by request/reply in the queue group `maestro.providers`. Each test has its own
+ * server, workers and mission id; workers are SIGKILLed and servers stopped after each test.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { jetstream } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EventLog, type LoggedEvent } from '../../actors/eventLog.js';
+import { formatMove, hanoiSolution } from '../../actors/tasks/index.js';
+import { runChaos } from '../../bench/chaos.js';
+import { loadConfigFile } from '../../config/loader.js';
+import { missionSchema, type MissionConfig } from '../../config/mission.js';
+import { runMission, type RunOptions } from '../../machines/runMission.js';
+import { parseNatsOptions } from '../../transport/natsOptions.js';
+import { RESULTS_BUCKET } from '../../transport/natsWorkQueue.js';
+import { tempDir } from '../helpers/missions.js';
+import { type NatsServerHandle, startNatsServer } from '../helpers/natsServer.js';
+import { startWorker, stopAllWorkers, type WorkerProcessOptions } from '../helpers/workerProcess.js';
+
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/missions/${name}`, import.meta.url));
+const silent = pino({ level: 'silent' });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let seq = 0;
+const uniqueId = (name: string) => `${name}-${Date.now().toString(36)}-${++seq}`;
+
+const cleanups: (() => Promise<unknown>)[] = [];
+
+async function natsServer(): Promise<NatsServerHandle> {
+  const server = await startNatsServer();
+  cleanups.push(() => server.stop());
+  return server;
+}
+
+async function rawClient(server: NatsServerHandle): Promise<NatsConnection> {
+  const nc = await connect({ servers: server.url });
+  cleanups.unshift(() => nc.close());
+  return nc;
+}
+
+/** Starts workers in parallel, all on `server`. */
+function workers(server: NatsServerHandle, config: string, capabilities: string[], ids: string[], over: Partial<WorkerProcessOptions> = {}) {
+  return Promise.all(ids.map((id) => startWorker({ natsUrl: server.url, config, capabilities, id, ...over })));
+}
+
+async function runOverNats(config: MissionConfig, server: NatsServerHandle, options: Partial<RunOptions> = {}) {
+  const missionId = options.missionId ?? uniqueId(config.name);
+  const { output, eventLogFile } = await runMission(config, {
+    stateDir: tempDir('maestro-nats-mission-'),
+    logger: silent,
+    missionId,
+    nats: parseNatsOptions({ servers: server.url, reconnectTimeWaitMs: 100 }),
+    waitWorkersMs: 15_000,
+    ...options,
+  });
+  return { output, events: EventLog.read(eventLogFile), missionId };
+}
+
+/** A MAKER Hanoi mission from nats-hanoi.yaml with `disks` disks. */
+async function hanoiMission(disks: number): Promise<MissionConfig> {
+  const config = await loadConfigFile(fixture('nats-hanoi.yaml'), missionSchema);
+  const stage = config.stages[0]!;
+  return missionSchema.parse({ ...config, stages: [{ ...stage, maker: { ...stage.maker!, task: { kind: 'hanoi', disks } } }] });
+}
+
+/** Counts each decided step and checks its move against the true solution. */
+function solutionChecker(disks: number) {
+  const truth = [...hanoiSolution(disks)].map(formatMove);
+  const decided = new Map<number, number>();
+  let wrong = 0;
+  const onEvent = (e: LoggedEvent) => {
+    if (e.type !== 'maker.vote' || e.outcome !== 'decided') return;
+    const step = e.step as number;
+    decided.set(step, (decided.get(step) ?? 0) + 1);
+    if (truth[step] !== e.answer) wrong++;
+  };
+  return {
+    onEvent,
+    get summary() {
+      return { steps: decided.size, wrong, twice: [...decided.values()].filter((n) => n > 1).length, all: truth.every((_, i) => decided.has(i)) };
+    },
+  };
+}
+
+async function eventually<T>(check: () => T | undefined | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/**
+ * What each worker's queue subscription to the provider's subject got, as the server counts it
+ * (monitoring's `/connz?subs=detail`); workers name their connections `maestro-worker-<id>`.
+ */
+async function servedSamples(server: NatsServerHandle, provider: string): Promise<(id: string) => number | undefined> {
+  const connz = (await (await fetch(`${server.monitorUrl}/connz?subs=detail`)).json()) as {
+    connections: { name?: string; subscriptions_list_detail?: { subject: string; qgroup?: string; msgs: number }[] }[];
+  };
+  return (id) =>
+    connz.connections
+      .find((c) => c.name === `maestro-worker-${id}`)
+      ?.subscriptions_list_detail?.find((s) => s.subject === `maestro.agent.call.${provider}` && s.qgroup === 'maestro.providers')?.msgs;
+}
+
+const decisions = (events: LoggedEvent[], supervisor: string) => events.filter((e) => e.type === 'supervisor.decision' && e.supervisor === supervisor);
+
+afterEach(async () => {
+  await stopAllWorkers();
+  for (const f of cleanups.splice(0)) await f().catch(() => undefined);
+});
+
+describe('missions over NATS with maestro worker processes', () => {
+  it('runs a prompt-stage mission on two workers with the same result as embedded, and logs both joining', async () => {
+    const file = fixture('nats-hello.yaml');
+    const config = await loadConfigFile(file, missionSchema);
+    const embedded = await runMission(config, { stateDir: tempDir(), logger: silent, missionId: uniqueId('embedded') });
+    expect(embedded.output.status).toBe('succeeded');
+
+    const server = await natsServer();
+    await workers(server, file, ['poet', 'editing', 'critiquing'], ['hello-a', 'hello-b']);
+    const { output, events } = await runOverNats(config, server);
+    expect(output.status).toBe('succeeded');
+    expect(output.result).toBe(embedded.output.result);
+    expect(events.filter((e) => e.type === 'worker.joined').map((e) => e.worker).sort()).toEqual(['hello-a', 'hello-b']);
+    expect(events.filter((e) => e.type === 'agent.call').map((e) => [e.agent, e.ok])).toEqual(
+      expect.arrayContaining([['drafter', true], ['editor', true], ['critic', true]]),
+    );
+  });
+
+  it('balances MAKER samples over the queue group: both workers serve, and together they serve every sample', async () => {
+    const server = await natsServer();
+    await workers(server, fixture('nats-hanoi.yaml'), ['sim'], ['bal-a', 'bal-b']);
+    const check = solutionChecker(6);
+    const { output } = await runOverNats(await hanoiMission(6), server, { onEvent: check.onEvent });
+    expect(output.status).toBe('succeeded');
+    expect(check.summary).toEqual({ steps: 63, wrong: 0, twice: 0, all: true });
+    const served = await servedSamples(server, 'sim');
+    expect(served('bal-a')).toBeGreaterThan(0);
+    expect(served('bal-b')).toBeGreaterThan(0);
+    expect(served('bal-a')! + served('bal-b')!).toBe(output.usage.samples);
+  });
+
+  it('finishes a durable call on another worker when its worker is SIGKILLed mid-call: one result, one agent call', async () => {
+    // Exactly once here means: one result is recorded and delivered per idempotency key (the
+    // agent call's key), and the agent is never restarted for it. Execution is at least once:
+    // the killed worker's run had begun (and its orphaned CLI process may even finish).
+    const calls = join(tempDir(), 'calls.log');
+    const file = fixture('nats-durable.yaml');
+    const config = await loadConfigFile(file, missionSchema);
+    const server = await natsServer();
+    const opts = { ackWaitMs: 1500, heartbeatMs: 200, env: { MAESTRO_TEST_CALLS_FILE: calls } };
+    const [a] = await workers(server, file, ['slowcli'], ['durable-a'], opts);
+    const running = runOverNats(config, server);
+    const begun = () => (existsSync(calls) ? readFileSync(calls, 'utf8').split('\n').filter((l) => l.startsWith('begin')) : []);
+    await eventually(() => begun().length === 1, 10_000, 'the call to begin on worker A');
+    await a!.kill('SIGKILL');
+    await workers(server, file, ['slowcli'], ['durable-b'], opts);
+    const { output, events, missionId } = await running;
+
+    expect(output.status).toBe('succeeded');
+    expect(output.result).toBe('checked once');
+    expect(begun()).toHaveLength(2);
+    const agentCalls = events.filter((e) => e.type === 'agent.call');
+    expect(agentCalls.map((e) => [e.agent, e.attempt, e.ok])).toEqual([['checker', 0, true]]);
+    expect(decisions(events, `mission/${missionId}/stage/check`).filter((e) => e.action === 'restart')).toEqual([]);
+    // One result recorded for the one key.
+    const kv = await new Kvm(await rawClient(server)).open(RESULTS_BUCKET);
+    const keys: string[] = [];
+    for await (const k of await kv.keys()) keys.push(k);
+    expect(keys).toHaveLength(1);
+    expect((await kv.get(keys[0]!))?.json()).toMatchObject({ ok: true, result: { ok: true, result: { text: 'checked once' } } });
+  });
+
+  it('survives a nats-server restart in the middle of a 10-disk MAKER mission: no wrong step, every step decided once', async () => {
+    const server = await natsServer();
+    await workers(server, fixture('nats-hanoi.yaml'), ['sim'], ['restart-a', 'restart-b']);
+    const check = solutionChecker(10);
+    let restarted: Promise<void> | undefined;
+    const { output } = await runOverNats(await hanoiMission(10), server, {
+      onEvent: (e) => {
+        check.onEvent(e);
+        if (!restarted && e.type === 'maker.vote' && (e.step as number) >= 300) restarted = server.restart();
+      },
+    });
+    await restarted;
+    expect(restarted).toBeDefined();
+    expect(output.status).toBe('succeeded');
+    expect(check.summary).toEqual({ steps: 1023, wrong: 0, twice: 0, all: true });
+    expect(JSON.parse(output.result!)).toMatchObject({ steps: 1023 });
+    // The restarted server counts from zero: both workers reconnected and served samples after it.
+    const served = await servedSamples(server, 'sim');
+    expect(served('restart-a')).toBeGreaterThan(0);
+    expect(served('restart-b')).toBeGreaterThan(0);
+  }, 40_000);
+
+  it('keeps serving after garbage on its agent-call subject and its work queue, and the next mission succeeds', async () => {
+    const file = fixture('nats-hello.yaml');
+    const server = await natsServer();
+    const [w] = await workers(server, file, ['poet', 'editing', 'critiquing'], ['garbage-a']);
+    const nc = await rawClient(server);
+    nc.publish('maestro.agent.call.poet', 'not json {');
+    // Not JSON: dropped without an answer.
+    await expect(nc.request('maestro.agent.call.poet', '\u0000\u0001', { timeout: 300 })).rejects.toThrow();
+    // JSON that is not an agent call: answered with a protocol error.
+    const reply = await nc.request('maestro.agent.call.poet', JSON.stringify({ v: 1, id: 'x', hello: 'world' }), { timeout: 2000 });
+    expect(reply.json()).toMatchObject({ v: 1, ok: false, error: { name: 'ProtocolError', message: expect.stringContaining('malformed agent call') } });
+    // And on the durable path: a job that is not a job is terminated.
+    await jetstream(nc).publish('maestro.work.poet', 'garbage');
+    await eventually(() => w!.stderr().includes('malformed job terminated'), 5000, 'the worker to terminate the garbage job');
+
+    const { output } = await runOverNats(await loadConfigFile(file, missionSchema), server);
+    expect(output.status).toBe('succeeded');
+    expect(output.result).toContain('Children fall and rise');
+    const log = w!.stderr();
+    expect(log).toContain('dropped a nats message that is not JSON');
+    expect(log).toContain('malformed agent call dropped');
+    await expect(Promise.race([w!.exited.then(() => 'exited'), sleep(50).then(() => 'running')])).resolves.toBe('running');
+  });
+
+  it('times out a call a worker never answers; the stage restarts its agent, then gives up at its intensity', async () => {
+    const file = fixture('nats-stuck.yaml');
+    const server = await natsServer();
+    await workers(server, file, ['stuck'], ['stuck-a']);
+    const { output, events, missionId } = await runOverNats(await loadConfigFile(file, missionSchema), server);
+    expect(output.status).toBe('failed');
+    const timeout = "request timed out after 500 ms: 'maestro.work.stuck'";
+    const stage = decisions(events, `mission/${missionId}/stage/wait`);
+    expect(stage.filter((e) => e.action === 'restart').map((e) => e.reason)).toEqual([timeout, timeout]);
+    expect(stage.at(-1)).toMatchObject({ errorContext: 'shutdown', reason: 'reached_max_restart_intensity', action: 'shutdown' });
+    expect(events.filter((e) => e.type === 'agent.call').map((e) => [e.attempt, e.ok, e.error])).toEqual([
+      [0, false, timeout],
+      [1, false, timeout],
+      [2, false, timeout],
+    ]);
+    expect(output.error?.reason).toBe('reached_max_restart_intensity');
+  });
+
+  it('reports a SIGKILLed worker lost: a decision of workers/<mission> naming it and its missed heartbeats', async () => {
+    const file = fixture('nats-lost.yaml');
+    const server = await natsServer();
+    const [idle] = await Promise.all([
+      startWorker({ natsUrl: server.url, config: file, capabilities: ['idle'], id: 'lost-idle', heartbeatMs: 200 }),
+      startWorker({ natsUrl: server.url, config: file, capabilities: ['slow'], id: 'lost-keep', heartbeatMs: 200 }),
+    ]);
+    const missionId = uniqueId('lost');
+    const { output, events } = await runOverNats(await loadConfigFile(file, missionSchema), server, {
+      missionId,
+      onEvent: (e) => {
+        if (e.type === 'mission.started') void idle.kill('SIGKILL');
+      },
+    });
+    expect(output.status).toBe('succeeded');
+    expect(events.filter((e) => e.type === 'worker.joined').map((e) => e.worker).sort()).toEqual(['lost-idle', 'lost-keep']);
+    const lost = decisions(events, `workers/${missionId}`).filter((e) => String(e.reason).includes('lost-idle'));
+    expect(lost).toHaveLength(1);
+    expect(lost[0]).toMatchObject({ reason: "remote worker 'lost-idle' lost: missed_heartbeats", errorContext: 'child_terminated' });
+    expect(decisions(events, `workers/${missionId}`).filter((e) => String(e.reason).includes('lost-keep'))).toEqual([]);
+  });
+
+  it('decides every step once and none wrong while workers are SIGKILLed and the server restarts (chaos, short)', async () => {
+    const r = await runChaos({ steps: 300, killEveryMs: 700, workers: 2, timeoutMs: 500, latencyMs: 3 });
+    expect({ wrong: r.wrong, lost: r.lost, twice: r.twice, serverRestarts: r.serverRestarts }).toEqual({ wrong: 0, lost: 0, twice: 0, serverRestarts: 1 });
+    expect(r.decided).toBe(300);
+    expect(r.workersKilled).toBeGreaterThan(0);
+  }, 60_000);
+});
