@@ -7,6 +7,7 @@ Usage: maestro <command> [options]
 
 Commands:
   run FILE        run a mission file (YAML or JSON) to its end and print the result
+  inspect URL     print a running mission's live tree as text (from its --inspect URL)
   worker          serve provider calls for a mission's agents over NATS (a remote worker)
   validate FILE   check a mission file and print what is wrong, with file:line and field
   schema          print the JSON Schema of mission files (for editors)
@@ -21,6 +22,10 @@ Exit codes: 0 success, 1 the mission failed, 2 a usage or config error.
 Docs: README.md`;
 
 export const commandHelp: Record<string, string> = {
+  inspect: `Usage: maestro inspect URL [--once] [--json]
+
+Connects to an inspector (the URL maestro run --inspect printed) and prints the supervision tree
+as text, redrawn as it changes, until Ctrl-C. --once prints it once; --json prints the snapshot.`,
   worker: `Usage: maestro worker --nats URL --capability NAME [--capability NAME...] --config FILE [options]
 
 Connects to NATS and serves the calls of the providers named by --capability (provider ids in
@@ -59,6 +64,9 @@ Options:
   --nats URL           run the agents on remote workers (maestro worker) over NATS; the
                        in-process transport is the default
   --wait-workers-ms MS with --nats: wait this long for a worker per provider (default 10000)
+  --inspect[=PORT]     serve the live inspector (page and ws) on 127.0.0.1 while the mission runs
+  --keep-open          with --inspect: keep serving after the mission ends, until Ctrl-C
+  --inspect-token T    allow writes (approvals, stop) from clients that give it (or MAESTRO_INSPECT_TOKEN)
 
 ${natsFlagsHelp}`,
   validate: `Usage: maestro validate FILE [--json]

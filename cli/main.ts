@@ -44,11 +44,16 @@ const options = {
   'heartbeat-ms': { type: 'string' },
   'ack-wait-ms': { type: 'string' },
   'wait-workers-ms': { type: 'string' },
+  inspect: { type: 'string' },
+  'keep-open': { type: 'boolean' },
+  'inspect-token': { type: 'string' },
+  once: { type: 'boolean' },
   ...natsFlagOptions,
 } satisfies ParseArgsConfig['options'];
 
 const allowed: Record<string, string[]> = {
-  run: ['help', 'json', 'quiet', 'input', 'state-dir', 'mission-id', 'log-level', 'wait-workers-ms', ...natsFlagNames],
+  run: ['help', 'json', 'quiet', 'input', 'state-dir', 'mission-id', 'log-level', 'wait-workers-ms', 'inspect', 'keep-open', 'inspect-token', ...natsFlagNames],
+  inspect: ['help', 'once', 'json'],
   worker: ['help', 'capability', 'config', 'concurrency', 'id', 'heartbeat-ms', 'ack-wait-ms', 'log-level', ...natsFlagNames],
   validate: ['help', 'json'],
   schema: ['help', 'out'],
@@ -58,7 +63,9 @@ const allowed: Record<string, string[]> = {
 
 export async function main(argv: string[], io: Io = stdio): Promise<number> {
   try {
-    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    // `--inspect` takes an optional value (`--inspect=PORT`); bare, it means a free port.
+    const args = argv.map((a) => (a === '--inspect' ? '--inspect=0' : a));
+    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
     const [command, ...rest] = positionals;
     if (values.version) {
       io.out(version());
@@ -89,6 +96,10 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         return schemaCommand(values, io);
       case 'maker':
         return makerCommand(rest, values, io);
+      case 'inspect': {
+        const { inspectCommand } = await import('./inspect.js');
+        return await inspectCommand(one(command, rest), values, io);
+      }
       case 'worker': {
         if (rest.length) throw new UsageError(`maestro worker: unexpected argument '${rest[0]}'`);
         // Loaded only here: the NATS client is not needed by the embedded commands.

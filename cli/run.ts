@@ -9,6 +9,9 @@ import type { NatsFlags } from './natsFlags.js';
 
 export interface RunFlags extends NatsFlags {
   'wait-workers-ms'?: string;
+  inspect?: string;
+  'keep-open'?: boolean;
+  'inspect-token'?: string;
   json?: boolean;
   quiet?: boolean;
   input?: string;
@@ -30,6 +33,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
   }
   const logger = createLogger({ level });
   const stateDir = flags['state-dir'] ?? process.env.MAESTRO_STATE_DIR ?? '.maestro';
+  const inspector = flags.inspect === undefined ? undefined : await openInspector(flags, io);
   const stop = new AbortController();
   const onSignal = () => {
     if (stop.signal.aborted) process.exit(130);
@@ -47,6 +51,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
       signal: stop.signal,
       nats,
       waitWorkersMs,
+      ...(inspector && { observer: inspector.hub }),
       onEvent: flags.quiet ? undefined : progressPrinter(io.err),
     }).catch((err: unknown) => {
       // Not reaching NATS, or no worker for a provider: the mission cannot start. Say why, exit 1.
@@ -65,6 +70,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
     }
     if (flags.json) io.out(JSON.stringify({ ...output, eventLog: eventLogFile }, null, 2));
     else if (output.status === 'succeeded') io.out(output.result ?? '');
+    if (inspector) await inspector.afterRun(flags['keep-open'] === true);
     if (output.status === 'failed') {
       const { reason, message } = output.error!;
       io.err(`maestro: mission failed: ${message.startsWith(reason) ? message : `${reason}: ${message}`}`);
@@ -72,8 +78,37 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
     }
     return 0;
   } finally {
+    await inspector?.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     logger.flush();
   }
+}
+
+/** `--inspect[=PORT]`: the hub and its page, printed before the mission starts. */
+async function openInspector(flags: RunFlags, io: Io) {
+  const port = Number(flags.inspect);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--inspect: expected a port number, got '${flags.inspect}'`);
+  const [{ InspectorHub }, { startInspectorServer }] = await Promise.all([import('../inspector/hub.js'), import('../inspector/server.js')]);
+  const token = flags['inspect-token'] ?? process.env.MAESTRO_INSPECT_TOKEN;
+  const hub = new InspectorHub();
+  hub.start();
+  const server = await startInspectorServer(hub, { port, ...(token && { token }) });
+  io.err(`inspector: ${server.url}${token ? ' (read-only; add ?token=... to answer approvals)' : ''}`);
+  let closed = false;
+  return {
+    hub,
+    async afterRun(keepOpen: boolean) {
+      hub.flush();
+      if (!keepOpen) return;
+      io.err(`inspector: still serving ${server.url}; Ctrl-C to quit`);
+      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      hub.stop();
+      await server.close();
+    },
+  };
 }

@@ -8,6 +8,7 @@
 import type { AnyActorRef } from 'xstate';
 import type { Logger } from 'pino';
 import type { DurableDispatch } from '../actors/agentCall.js';
+import type { MissionObserver } from './runMission.js';
 import { remoteWorkerLogic } from '../actors/remoteWorker.js';
 import { SystemError } from '../config/errors.js';
 import { createSupervisor, type SupervisionRuntime } from '../supervisors/index.js';
@@ -20,7 +21,7 @@ export interface NatsRuntime {
   transport: NatsTransport;
   durable: DurableDispatch;
   /** Starts watching workers: joins, departures and losses become supervised children. */
-  superviseWorkers(runtime: SupervisionRuntime, name: string): void;
+  superviseWorkers(runtime: SupervisionRuntime, name: string, observer?: Pick<MissionObserver, 'inspect' | 'setRootPath'>): void;
   close(): Promise<void>;
 }
 
@@ -50,13 +51,17 @@ export async function connectNats(options: NatsOptions, logger: Logger, capabili
   return {
     transport,
     durable: (capability, key, payload, o) => client.submit(capability, { key, payload }, o),
-    superviseWorkers(runtime, name) {
-      const sup = createSupervisor({
-        name,
-        runtime,
-        flags: { strategy: 'simple_one_for_one', intensity: 1_000_000 },
-        children: [{ id: 'worker', restart: 'temporary', shutdown: 'brutal_kill', start: { logic: remoteWorkerLogic } }],
-      });
+    superviseWorkers(runtime, name, observer) {
+      const sup = createSupervisor(
+        {
+          name,
+          runtime,
+          flags: { strategy: 'simple_one_for_one', intensity: 1_000_000 },
+          children: [{ id: 'worker', restart: 'temporary', shutdown: 'brutal_kill', start: { logic: remoteWorkerLogic } }],
+        },
+        observer ? { inspect: observer.inspect } : {},
+      );
+      observer?.setRootPath(sup.sessionId, name);
       sup.start();
       workers = sup;
       const add = (r: WorkerRecord) => {

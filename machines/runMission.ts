@@ -3,7 +3,7 @@
  * the state directory, the mission statechart under a supervision tree. Resolves with the
  * mission's output when it ends, succeeded or failed; rejects only on Maestro's own failure.
  */
-import { createActor, type Actor } from 'xstate';
+import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import type { Logger } from 'pino';
 import { EventLog, type LoggedEvent } from '../actors/eventLog.js';
 import { serveProviders } from '../actors/providerService.js';
@@ -12,7 +12,7 @@ import { systemClock, type Clock } from '../config/clock.js';
 import type { MissionConfig } from '../config/mission.js';
 import type { ProviderConfig } from '../config/providers.js';
 import { registerSecret, registerSecretEnv } from '../config/secrets.js';
-import { BudgetNode, createRuntime } from '../supervisors/index.js';
+import { BudgetNode, createRuntime, type ChildStartedFact } from '../supervisors/index.js';
 import { MemoryTransport } from '../transport/memoryTransport.js';
 import type { NatsOptions } from '../transport/natsOptions.js';
 import type { Transport } from '../transport/transport.js';
@@ -33,6 +33,20 @@ export interface RunOptions {
   nats?: NatsOptions;
   /** With `nats`: how long to wait for a worker for every provider the mission uses. @default 10000 */
   waitWorkersMs?: number;
+  /** Watches everything: the inspector's hub. */
+  observer?: MissionObserver;
+}
+
+/** What the inspector needs from a run (the hub implements it). */
+export interface MissionObserver {
+  /** XState's inspect callback, on every actor system of the run. */
+  inspect: (event: InspectionEvent) => void;
+  /** Which session is at which stable path, from the supervisors. */
+  childStarted: (fact: ChildStartedFact) => void;
+  /** Every mission event. */
+  observe: (event: LoggedEvent) => void;
+  /** Names a root actor's node. */
+  setRootPath: (sessionId: string, path: string) => void;
 }
 
 export interface RunResult {
@@ -73,8 +87,10 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
   const eventLogFile = EventLog.pathFor(options.stateDir, missionId);
   const events = new EventLog(eventLogFile, missionId, () => clock.now()).open();
   if (options.onEvent) events.onEvent(options.onEvent);
-  const runtime = createRuntime({ clock, logger, events });
-  nats?.superviseWorkers(runtime, `workers/${missionId}`);
+  const observer = options.observer;
+  if (observer) events.onEvent(observer.observe);
+  const runtime = createRuntime({ clock, logger, events, ...(observer && { observe: observer.childStarted }) });
+  nats?.superviseWorkers(runtime, `workers/${missionId}`, observer);
   const budget = BudgetNode.root(`mission/${missionId}`, config.budget ?? {}, clock);
   let actor: Actor<typeof missionMachine> | undefined;
   try {
@@ -82,7 +98,9 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
       actor = createActor(missionMachine, {
         input: { missionId, config, input: options.input, transport, runtime, budget, durable: nats?.durable },
         clock,
+        ...(observer && { inspect: observer.inspect }),
       });
+      observer?.setRootPath(actor.sessionId, `mission/${missionId}`);
       actor.subscribe({
         complete: () => resolve(actor!.getSnapshot().output!),
         error: reject,

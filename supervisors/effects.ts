@@ -29,7 +29,7 @@ export interface SupervisorOutput {
 }
 
 export type Effect =
-  | { type: 'spawn'; refId: string; childId: string; path: string; logic: AnyActorLogic; input: unknown }
+  | { type: 'spawn'; refId: string; childId: string; path: string; logic: AnyActorLogic; input: unknown; kind: 'worker' | 'supervisor'; restarts: number }
   | { type: 'kill'; refId: string }
   | { type: 'askShutdown'; refId: string }
   | { type: 'timer'; key: string; delayMs: number }

@@ -25,7 +25,7 @@ export {
   shouldRestart,
   type ExitKind,
 } from './decisions.js';
-export { createRuntime, nullSink, type EventSink, type MissionEvent, type SupervisionRuntime } from './runtime.js';
+export { createRuntime, nullSink, type ChildStartedFact, type EventSink, type MissionEvent, type SupervisionRuntime } from './runtime.js';
 export {
   createSupervisor,
   supervisorMachine,

@@ -18,12 +18,25 @@ export interface EventSink {
 
 export const nullSink: EventSink = { append() {} };
 
+/** A child started (or restarted) at a stable path: how the inspector follows restarts. */
+export interface ChildStartedFact {
+  type: 'child.started';
+  path: string;
+  parent: string;
+  /** The XState session id of the new incarnation. */
+  sessionId: string;
+  kind: 'supervisor' | 'worker';
+  restarts: number;
+}
+
 export interface SupervisionRuntime {
   clock: Clock;
   logger: Logger;
   events: EventSink;
   /** [0, 1); seeded in tests. */
   random: () => number;
+  /** Told of every child start, with its stable path (the inspector). */
+  observe?: (fact: ChildStartedFact) => void;
 }
 
 export function createRuntime(parts: Partial<SupervisionRuntime> = {}): SupervisionRuntime {
@@ -32,5 +45,6 @@ export function createRuntime(parts: Partial<SupervisionRuntime> = {}): Supervis
     logger: parts.logger ?? pino({ level: 'silent' }),
     events: parts.events ?? nullSink,
     random: parts.random ?? Math.random,
+    ...(parts.observe && { observe: parts.observe }),
   };
 }

@@ -67,9 +67,20 @@ function apply(effects: Effect[], ctx: SupervisorContext, anyEnqueue: unknown) {
   const enqueue = anyEnqueue as Enqueue;
   for (const e of effects) {
     switch (e.type) {
-      case 'spawn':
+      case 'spawn': {
         enqueue.spawnChild(e.logic, { id: e.refId, input: e.input });
+        const observe = ctx.input.runtime.observe;
+        if (observe) {
+          // The new child is in the snapshot once this macrostep is committed, not before.
+          enqueue(() =>
+            queueMicrotask(() => {
+              const sessionId = ctx.self.getSnapshot().children[e.refId]?.sessionId;
+              if (sessionId) observe({ type: 'child.started', path: e.path, parent: ctx.input.name, sessionId, kind: e.kind, restarts: e.restarts });
+            }),
+          );
+        }
         break;
+      }
       case 'kill':
         enqueue(() => stopOrphans(ctx.self.getSnapshot().children[e.refId]));
         enqueue.stopChild(e.refId);

@@ -341,7 +341,7 @@ export class SupervisorCore {
     rec.refId = refId;
     rec.startedAt = this.runtime.clock.now();
     this.byRef.set(refId, rec.spec.id);
-    this.emit({ type: 'spawn', refId, childId: rec.spec.id, path, logic: rec.spec.start.logic, input });
+    this.emit({ type: 'spawn', refId, childId: rec.spec.id, path, logic: rec.spec.start.logic, input, kind: rec.spec.type, restarts: rec.restarts });
   }
 
   private stopped(id: string): void {

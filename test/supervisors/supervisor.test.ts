@@ -144,3 +144,24 @@ describe('supervisor actor', () => {
     expect(log).toEqual(['stop:T']);
   });
 });
+
+describe('supervisor lifecycle facts (for the inspector)', () => {
+  it('should report each child start with its stable path and a new session on restart', async () => {
+    const { createRuntime, createSupervisor } = await import('../../supervisors/index.js');
+    const { ManualClock } = await import('../../config/clock.js');
+    const facts: { path: string; sessionId: string; restarts: number }[] = [];
+    const clock = new ManualClock();
+    const runtime = createRuntime({ clock, observe: (f) => facts.push(f) });
+    const sup = createSupervisor({ name: 'sup', runtime, flags: { intensity: 5 }, children: [worker('A', [])] });
+    sup.start();
+    const refId = sup.getSnapshot().context.core.snapshotChildren()[0]!.refId!;
+    await Promise.resolve();
+    (sup.getSnapshot().children as Record<string, { send(e: unknown): void }>)[refId]!.send({ type: 'crash' });
+    await Promise.resolve();
+    expect(facts.map((f) => [f.path, f.restarts])).toEqual([
+      ['sup/A', 0],
+      ['sup/A', 1],
+    ]);
+    expect(facts[0]!.sessionId).not.toBe(facts[1]!.sessionId);
+  });
+});

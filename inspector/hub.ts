@@ -1,0 +1,297 @@
+/**
+ * The inspector's hub: XState inspection events, the supervisors' lifecycle facts and the
+ * mission events in; a graph of stable paths out, as a snapshot for a new client and one delta
+ * per flush for the others. The inspect callback runs inside XState's own processing, so it
+ * only records (a map lookup for a snapshot) and never throws; the rest waits for the flush,
+ * which touches only what changed. `hubSessions.ts` maps sessions to paths, `hubGraph.ts` keeps
+ * the nodes, `hubEvents.ts` reads mission events.
+ */
+import { systemClock, type Clock } from '../config/clock.js';
+import { errorMessage } from '../config/errors.js';
+import { redact as redactSecrets } from '../config/secrets.js';
+import type { InspectionEvent } from 'xstate';
+import { NodeGraph } from './hubGraph.js';
+import { atOf, dataOf, isShown, makerRunnerPath, pathOf, voteViewOf, type ObservedEvent, type Redact } from './hubEvents.js';
+import { Ring } from './hubRing.js';
+import { SessionTable } from './hubSessions.js';
+import type { ChildStarted, InspectorDelta, InspectorEvent, InspectorSnapshot, VoteView } from './types.js';
+
+export interface InspectorHubOptions {
+  /** @default systemClock */
+  clock?: Clock;
+  /** How often `start()` flushes. @default 100 */
+  flushMs?: number;
+  /** Events kept for new clients. @default 500 */
+  maxEvents?: number;
+  /** Events one delta may carry; more are dropped and counted. @default 200 */
+  maxEventsPerFlush?: number;
+  /** Deltas kept for clients that resync. @default 600 */
+  historyFlushes?: number;
+  /** A parent with more children of one logic than this is announced by a `pool` event. @default 200 */
+  poolThreshold?: number;
+  /** Applied to everything the hub stores. @default config/secrets `redact` */
+  redact?: Redact;
+}
+
+const ERROR_EVENT = 'xstate.error.actor.';
+const MAX_MESSAGE = 1000;
+
+export class InspectorHub {
+  private readonly clock: Clock;
+  private readonly flushMs: number;
+  private readonly maxEventsPerFlush: number;
+  private readonly redact: Redact;
+  private readonly sessions = new SessionTable();
+  private readonly graph: NodeGraph;
+  private pending: InspectorEvent[] = [];
+  private readonly recent: Ring<InspectorEvent>;
+  private readonly history: Ring<InspectorDelta>;
+  private readonly votes = new Map<string, VoteView>();
+  /** The latest `maker.vote` per runner since the last flush: built into a VoteView only then. */
+  private readonly rawVotes = new Map<string, ObservedEvent>();
+  private readonly makerRunners = new Map<string, string>();
+  private readonly listeners = new Set<(d: InspectorDelta) => void>();
+  private seq = 0;
+  private eventSeq = 0;
+  private dropped = 0;
+  private internalErrors = 0;
+  private timer: unknown;
+  private running = false;
+
+  constructor(options: InspectorHubOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.flushMs = options.flushMs ?? 100;
+    this.maxEventsPerFlush = options.maxEventsPerFlush ?? 200;
+    this.redact = options.redact ?? redactSecrets;
+    this.recent = new Ring(options.maxEvents ?? 500);
+    this.history = new Ring(options.historyFlushes ?? 600);
+    this.graph = new NodeGraph(options.poolThreshold ?? 200, (parent, logic, children) =>
+      this.event('pool', parent, { logic, children }, this.clock.now()),
+    );
+  }
+
+  get nodeCount(): number {
+    return this.graph.size;
+  }
+
+  get stats(): { internalErrors: number; dropped: number } {
+    return { internalErrors: this.internalErrors, dropped: this.dropped };
+  }
+
+  /** XState's `inspect` option, for every actor system. Never throws. */
+  readonly inspect = (e: InspectionEvent): void => {
+    try {
+      const type = e.type;
+      if (type === '@xstate.snapshot') this.sessions.snapshot(e.actorRef.sessionId, e.snapshot);
+      else if (type === '@xstate.event') {
+        // A crashed machine sends no snapshot; its parent gets `xstate.error.actor.<id>` from it.
+        const t: unknown = e.event.type;
+        if (typeof t === 'string' && t.startsWith(ERROR_EVENT) && e.sourceRef) this.sessions.crashed(e.sourceRef.sessionId, (e.event as { error?: unknown }).error);
+      } else if (type === '@xstate.actor') this.sessions.register(e.actorRef as Parameters<SessionTable['register']>[0]);
+    } catch {
+      this.internalErrors++;
+    }
+  };
+
+  /** A supervisor started (or restarted) a child at a stable path. */
+  readonly childStarted = (fact: ChildStarted): void => {
+    try {
+      const { path, sessionId: sid } = fact;
+      if (typeof path !== 'string' || typeof sid !== 'string') return;
+      const parent = typeof fact.parent === 'string' ? fact.parent : undefined;
+      this.rename(sid, path, parent);
+      const now = this.clock.now();
+      const kind = fact.kind === 'supervisor' ? 'supervisor' : 'worker';
+      const node = this.graph.node(path, { kind, logic: kind, parent }, now);
+      const restarts = typeof fact.restarts === 'number' ? fact.restarts : 0;
+      if (node.sessionId !== undefined && node.sessionId !== sid) {
+        // A new incarnation: counted even when it was restarted for a sibling's crash (rest_for_one).
+        node.restarts = Math.max(restarts, node.restarts + 1);
+        const previous = this.sessions.live.get(node.sessionId);
+        if (previous?.errored) node.lastError = { at: now, message: this.message(previous.error) };
+        this.event('child.restarted', path, { restarts: node.restarts, sessionId: sid, previous: node.sessionId }, now);
+      } else node.restarts = restarts;
+      node.sessionId = sid;
+      node.status = 'active';
+      this.graph.touch(path, now);
+    } catch {
+      this.internalErrors++;
+    }
+  };
+
+  /** Names a root actor's node (the runner names the mission's `mission/<missionId>`). */
+  readonly setRootPath = (sessionId: string, path: string): void => {
+    try {
+      if (typeof sessionId === 'string' && typeof path === 'string') this.rename(sessionId, path);
+    } catch {
+      this.internalErrors++;
+    }
+  };
+
+  /** Every event of a mission's event log. */
+  readonly observe = (e: ObservedEvent): void => {
+    try {
+      const type = e?.type;
+      if (typeof type !== 'string') return;
+      if (type === 'maker.vote') return this.vote(e);
+      if (!isShown(type)) return;
+      const now = this.clock.now();
+      const at = atOf(e, now);
+      const path = pathOf(e);
+      if (type === 'supervisor.decision') this.decision(e, at, now);
+      else if (type === 'worker.joined' || type === 'worker.left') this.worker(e, path, now);
+      else if (type === 'stage.entered') {
+        const runner = makerRunnerPath(e);
+        if (runner !== undefined) this.makerRunners.set(String(e.mission), runner);
+      }
+      // Checked before the redaction: a dropped event costs nothing.
+      if (this.pending.length >= this.maxEventsPerFlush) this.dropped++;
+      else this.event(type, path === undefined ? undefined : this.redact(path), dataOf(e, this.redact), at);
+    } catch {
+      this.internalErrors++;
+    }
+  };
+
+  /** Turn what changed since the last flush into a delta, and tell the subscribers; none when nothing changed. */
+  flush(): InspectorDelta | undefined {
+    try {
+      const now = this.clock.now();
+      for (const s of this.sessions.takeDirty()) {
+        try {
+          if (this.graph.apply(s, this.sessions, now, (err) => this.message(err))) this.sessions.forget(s);
+        } catch {
+          this.internalErrors++;
+        }
+      }
+      if (!this.graph.pending && this.pending.length === 0 && this.rawVotes.size === 0) return undefined;
+      const votes: VoteView[] = [];
+      for (const [path, raw] of this.rawVotes) {
+        const view = voteViewOf(path, raw, this.redact);
+        this.votes.set(path, view);
+        votes.push(view);
+      }
+      this.rawVotes.clear();
+      const { upserts, removes, definitions } = this.graph.takeChanges();
+      const delta: InspectorDelta = { type: 'delta', seq: ++this.seq, upserts, removes, events: this.pending, votes, dropped: this.dropped };
+      if (definitions) delta.definitions = definitions;
+      for (const ev of this.pending) this.recent.push(ev);
+      this.pending = [];
+      this.history.push(delta);
+      for (const l of this.listeners) {
+        try {
+          l(delta);
+        } catch {
+          this.internalErrors++;
+        }
+      }
+      return delta;
+    } catch {
+      this.internalErrors++;
+      return undefined;
+    }
+  }
+
+  /** The whole graph. Flushes first, so it covers everything seen so far: ignore deltas up to its `seq`. */
+  snapshot(): InspectorSnapshot {
+    this.flush();
+    return {
+      type: 'snapshot',
+      seq: this.seq,
+      nodes: this.graph.all(),
+      events: this.recent.from(0),
+      votes: [...this.votes.values()],
+      approvals: [],
+      definitions: this.graph.allDefinitions(),
+      dropped: this.dropped,
+    };
+  }
+
+  /** The deltas after `seq`; undefined when some are no longer kept (or `seq` is not one of ours): take a snapshot. */
+  since(seq: number): InspectorDelta[] | undefined {
+    if (!Number.isInteger(seq) || seq < 0 || seq > this.seq) return undefined;
+    if (seq === this.seq) return [];
+    const oldest = this.history.at(0);
+    if (oldest === undefined || seq < oldest.seq - 1) return undefined;
+    return this.history.from(seq + 1 - oldest.seq);
+  }
+
+  subscribe(listener: (d: InspectorDelta) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Flush every `flushMs` on the clock until `stop()`. */
+  start(): void {
+    if (this.timer !== undefined) return;
+    const tick = () => {
+      this.timer = undefined;
+      this.flush();
+      // A listener may have called stop() during this flush.
+      if (this.running) this.schedule(tick);
+    };
+    this.running = true;
+    this.schedule(tick);
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer === undefined) return;
+    this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(tick: () => void): void {
+    this.timer = this.clock.setTimeout(tick, this.flushMs);
+    // The hub must not keep a finished process alive.
+    (this.timer as { unref?: () => void } | undefined)?.unref?.();
+  }
+
+  /** A fact or a root name moved sessions whose nodes were already under other paths. */
+  private rename(sid: string, path: string, parent?: string): void {
+    for (const moved of this.sessions.name(sid, path, parent)) this.graph.removeOwned(moved.path, moved.sid);
+  }
+
+  private decision(e: ObservedEvent, at: number, now: number): void {
+    if ((e.action !== 'restart' && e.action !== 'kill') || e.reason === 'normal') return;
+    const offender = e.offender as { path?: unknown; type?: unknown } | undefined;
+    if (typeof offender?.path !== 'string') return;
+    const kind = offender.type === 'supervisor' ? 'supervisor' : 'worker';
+    this.graph.node(offender.path, { kind, logic: kind }, now).lastError = { at, message: this.message(e.reason) };
+    this.graph.touch(offender.path, now);
+  }
+
+  private worker(e: ObservedEvent, path: string | undefined, now: number): void {
+    if (path === undefined) return;
+    const id = this.redact(path);
+    const parent = this.redact(typeof e.mission === 'string' ? `workers/${e.mission}` : 'workers');
+    const existed = this.graph.has(id);
+    const node = this.graph.node(id, { kind: 'remote', logic: 'remote', parent }, now);
+    if (e.type === 'worker.left') node.status = 'stopped';
+    else {
+      if (existed && node.status !== 'active') node.restarts++;
+      node.status = 'active';
+    }
+    this.graph.touch(id, now);
+  }
+
+  /** A runner's vote: the record's `path`, else the runner of its mission's MAKER stage. */
+  private vote(e: ObservedEvent): void {
+    const path = typeof e.path === 'string' ? e.path : this.makerRunners.get(String(e.mission));
+    if (path !== undefined) this.rawVotes.set(path, e);
+  }
+
+  private event(type: string, path: string | undefined, data: Record<string, unknown>, at: number): void {
+    if (this.pending.length >= this.maxEventsPerFlush) {
+      this.dropped++;
+      return;
+    }
+    const ev: InspectorEvent = { seq: ++this.eventSeq, at, type, data };
+    if (path !== undefined) ev.path = path;
+    this.pending.push(ev);
+  }
+
+  private message(err: unknown): string {
+    const text = this.redact(errorMessage(err));
+    return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text;
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * How mission events (the event log's records) read in the inspector: which become entries of
+ * the event stream, which node each concerns, and what a `maker.vote` record says as a
+ * `VoteView`. Data is redacted, then bounded (long strings cut, deep or long structures
+ * trimmed), so one big stage output cannot bloat every new client's snapshot.
+ */
+import type { VoteView } from './types.js';
+
+export interface ObservedEvent {
+  type: string;
+  [key: string]: unknown;
+}
+
+export type Redact = <T>(value: T) => T;
+
+const SHOWN = new Set(['supervisor.decision', 'stage.entered', 'stage.finished', 'agent.call', 'worker.joined', 'worker.left']);
+
+/** Whether an event of this type is an entry of the inspector's event stream. */
+export function isShown(type: string): boolean {
+  return SHOWN.has(type) || type.startsWith('mission.');
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+export const missionPath = (mission: string) => `mission/${mission}`;
+export const workerPath = (mission: string | undefined, worker: string) => (mission === undefined ? `workers/${worker}` : `workers/${mission}/${worker}`);
+export const stagePath = (mission: string, stage: string) => `${missionPath(mission)}/stage/${stage}`;
+
+/** The node an event concerns, when it names one. */
+export function pathOf(e: ObservedEvent): string | undefined {
+  const mission = str(e.mission);
+  switch (e.type) {
+    case 'supervisor.decision':
+      return str((e.offender as { path?: unknown } | undefined)?.path) ?? str(e.supervisor);
+    case 'stage.entered':
+    case 'stage.finished':
+      return mission !== undefined && str(e.stage) !== undefined ? stagePath(mission, str(e.stage)!) : undefined;
+    case 'agent.call':
+      return str(e.path);
+    case 'worker.joined':
+    case 'worker.left':
+      return str(e.worker) === undefined ? undefined : workerPath(mission, str(e.worker)!);
+    default:
+      return mission === undefined ? undefined : missionPath(mission);
+  }
+}
+
+/** When it happened: the record's own `at`, else now. */
+export function atOf(e: ObservedEvent, now: number): number {
+  return typeof e.at === 'number' && Number.isFinite(e.at) ? e.at : now;
+}
+
+/** Fields that belong to the event log's framing, not to the event. */
+const FRAMING = new Set(['type', 'at', 'seq', 'ts']);
+
+export function dataOf(e: ObservedEvent, redact: Redact): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(e)) if (!FRAMING.has(key)) out[key] = e[key];
+  return bound(redact(out), 0) as Record<string, unknown>;
+}
+
+const MAX_STRING = 2000;
+const MAX_ITEMS = 100;
+const MAX_DEPTH = 6;
+
+/** A JSON-safe copy with strings, arrays, objects and depth bounded. */
+export function bound(v: unknown, depth: number): unknown {
+  if (typeof v === 'string') return v.length > MAX_STRING ? `${v.slice(0, MAX_STRING)}… (${v.length} chars)` : v;
+  if (v === null || typeof v === 'number' || typeof v === 'boolean') return v;
+  if (typeof v === 'bigint') return String(v);
+  if (typeof v !== 'object') return undefined; // undefined, functions, symbols: not JSON
+  if (depth >= MAX_DEPTH) return '…';
+  if (Array.isArray(v)) {
+    const items = v.slice(0, MAX_ITEMS).map((x) => bound(x, depth + 1));
+    if (v.length > MAX_ITEMS) items.push(`… (${v.length} items)`);
+    return items;
+  }
+  if (v instanceof Error) return { name: v.name, message: bound(v.message, depth + 1) };
+  const out: Record<string, unknown> = {};
+  let n = 0;
+  for (const key of Object.keys(v)) {
+    if (n++ >= MAX_ITEMS) break;
+    out[key] = bound((v as Record<string, unknown>)[key], depth + 1);
+  }
+  return out;
+}
+
+/**
+ * The runner a `maker.vote` record belongs to: its `path` when it carries one, else the MAKER
+ * runner of the mission's current MAKER stage (from `stage.entered`).
+ */
+export function makerRunnerPath(stageEntered: ObservedEvent): string | undefined {
+  const mission = str(stageEntered.mission);
+  const stage = str(stageEntered.stage);
+  const agent = Array.isArray(stageEntered.agents) ? str(stageEntered.agents[0]) : undefined;
+  if (mission === undefined || stage === undefined || agent === undefined || stageEntered.maker === undefined) return undefined;
+  return `${stagePath(mission, stage)}/maker/${agent}`;
+}
+
+/** A `maker.vote` record (`machines/makerTask.ts`) as the vote panel shows it, redacted. */
+export function voteViewOf(path: string, e: ObservedEvent, redact: Redact): VoteView {
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  let flagged = 0;
+  if (e.flagged && typeof e.flagged === 'object') for (const n of Object.values(e.flagged)) flagged += num(n);
+  else flagged = num(e.flagged);
+  const samples = num(e.samples);
+  const answer = str(e.answer);
+  // Tallies are recorded only when the samples disagreed; otherwise every counted sample agreed.
+  const raw = e.tallies && typeof e.tallies === 'object' ? Object.entries(e.tallies) : answer !== undefined ? [[answer, samples - flagged]] : [];
+  const tallies: Record<string, number> = {};
+  for (const [answerText, count] of redact(raw.slice(0, MAX_ITEMS) as [string, unknown][])) tallies[bound(answerText, 0) as string] = num(count);
+  const view: VoteView = { path, step: num(e.step), k: num(e.k), samples, tallies, flagged };
+  if (e.outcome === 'decided' || e.outcome === 'exhausted') view.outcome = e.outcome;
+  if (answer !== undefined) view.winner = bound(redact(answer), 0) as string;
+  return view;
+}

@@ -1,0 +1,166 @@
+/**
+ * The hub's graph: nodes by stable path, and which of them changed or went away since the last
+ * flush. A flush costs what changed, never the size of the graph: a pool of ten thousand
+ * workers where one moved sends one node.
+ */
+import { DefinitionRegistry, logicInfo } from './definitions.js';
+import type { Session, SessionTable } from './hubSessions.js';
+import type { InspectorNode, StateDef } from './types.js';
+
+const STATUSES = new Set(['active', 'done', 'error', 'stopped']);
+
+interface NodeEntry {
+  node: InspectorNode;
+  /** `<parent>\0<logic>`, once counted towards its parent's pool. */
+  poolKey?: string;
+}
+
+export interface GraphChanges {
+  upserts: InspectorNode[];
+  removes: string[];
+  definitions?: Record<string, StateDef>;
+}
+
+export class NodeGraph {
+  private readonly nodes = new Map<string, NodeEntry>();
+  private readonly changed = new Set<string>();
+  private readonly removed = new Set<string>();
+  private readonly definitions = new DefinitionRegistry();
+  private newDefinitions: Record<string, StateDef> | undefined;
+  private readonly poolSizes = new Map<string, number>();
+
+  constructor(
+    private readonly poolThreshold: number,
+    /** Told once when a parent's children of one logic first outnumber the threshold. */
+    private readonly onPool: (parent: string, logic: string, children: number) => void,
+  ) {}
+
+  get size(): number {
+    return this.nodes.size;
+  }
+
+  get pending(): boolean {
+    return this.changed.size > 0 || this.removed.size > 0 || this.newDefinitions !== undefined;
+  }
+
+  has(path: string): boolean {
+    return this.nodes.has(path);
+  }
+
+  /** The node at `path`, created with `init` when new. */
+  node(path: string, init: Pick<InspectorNode, 'kind' | 'logic' | 'parent'>, now: number): InspectorNode {
+    let entry = this.nodes.get(path);
+    if (!entry) {
+      const node: InspectorNode = { id: path, kind: init.kind, logic: init.logic, status: 'active', restarts: 0, updatedAt: now };
+      if (init.parent !== undefined) node.parent = init.parent;
+      entry = { node };
+      this.nodes.set(path, entry);
+      this.changed.add(path);
+    }
+    return entry.node;
+  }
+
+  get(path: string): InspectorNode | undefined {
+    return this.nodes.get(path)?.node;
+  }
+
+  touch(path: string, now: number): void {
+    const entry = this.nodes.get(path);
+    if (!entry) return;
+    entry.node.updatedAt = now;
+    this.changed.add(path);
+  }
+
+  /** Remove the node at `path` if it still belongs to session `sid`. */
+  removeOwned(path: string, sid: string): void {
+    const entry = this.nodes.get(path);
+    if (entry?.node.sessionId !== sid) return;
+    this.nodes.delete(path);
+    this.changed.delete(path);
+    this.removed.add(path);
+    if (entry.poolKey !== undefined) this.poolSizes.set(entry.poolKey, (this.poolSizes.get(entry.poolKey) ?? 1) - 1);
+  }
+
+  /** A session changed: bring its node up to date. Returns whether the session has ended. */
+  apply(s: Session, sessions: SessionTable, now: number, message: (err: unknown) => string): boolean {
+    const info = logicInfo(s.logic);
+    const path = sessions.resolve(s);
+    const parent = sessions.parentPathOf(s);
+    const snap = s.snapshot as { status?: unknown; value?: unknown } | undefined;
+    const status: InspectorNode['status'] = s.errored ? 'error' : snap && STATUSES.has(snap.status as string) ? (snap.status as InspectorNode['status']) : 'active';
+    const node = this.node(path, { kind: info.kind, logic: info.name, parent }, now);
+    if (sessions.isSuperseded(s, node.sessionId)) {
+      // An older incarnation ending after the new one started: only its crash is news.
+      if (s.errored) {
+        node.lastError = { at: now, message: message(s.error) };
+        this.touch(path, now);
+      }
+      return status !== 'active';
+    }
+    let changed = node.sessionId !== s.sid || node.status !== status || node.kind !== info.kind || node.logic !== info.name;
+    node.sessionId = s.sid;
+    node.status = status;
+    node.kind = info.kind;
+    node.logic = info.name;
+    if (parent !== undefined && node.parent !== parent) {
+      node.parent = parent;
+      changed = true;
+    }
+    if (info.machine) {
+      const { key, added } = this.definitions.keyOf(info.machine);
+      if (added) (this.newDefinitions ??= {})[key] = added;
+      if (node.definition !== key) changed = true;
+      node.definition = key;
+      if (snap && 'value' in snap && !sameValue(node.value, snap.value)) {
+        node.value = snap.value;
+        changed = true;
+      }
+    }
+    if (s.errored) {
+      node.lastError = { at: now, message: message(s.error) };
+      changed = true;
+    }
+    const entry = this.nodes.get(path)!;
+    if (entry.poolKey === undefined && node.parent !== undefined) this.countPool(entry, node.parent, info.name);
+    if (changed) this.touch(path, now);
+    return status !== 'active';
+  }
+
+  /** What changed since the last call, as copies. */
+  takeChanges(): GraphChanges {
+    const out: GraphChanges = {
+      upserts: [...this.changed].map((p) => ({ ...this.nodes.get(p)!.node })),
+      removes: [...this.removed].filter((p) => !this.nodes.has(p)),
+    };
+    if (this.newDefinitions) out.definitions = this.newDefinitions;
+    this.changed.clear();
+    this.removed.clear();
+    this.newDefinitions = undefined;
+    return out;
+  }
+
+  /** Every node, as copies. */
+  all(): InspectorNode[] {
+    const out: InspectorNode[] = [];
+    for (const e of this.nodes.values()) out.push({ ...e.node });
+    return out;
+  }
+
+  allDefinitions(): Record<string, StateDef> {
+    return Object.fromEntries(this.definitions.byKey);
+  }
+
+  private countPool(entry: NodeEntry, parent: string, logic: string): void {
+    entry.poolKey = `${parent}\u0000${logic}`;
+    const n = (this.poolSizes.get(entry.poolKey) ?? 0) + 1;
+    this.poolSizes.set(entry.poolKey, n);
+    if (n === this.poolThreshold + 1) this.onPool(parent, logic, n);
+  }
+}
+
+/** State values are strings or small objects; XState makes a new object only on a transition. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  return JSON.stringify(a) === JSON.stringify(b);
+}

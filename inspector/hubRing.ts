@@ -1,0 +1,33 @@
+/** A fixed-capacity ring: pushing past capacity overwrites the oldest item. O(1) push. */
+export class Ring<T> {
+  private readonly buf: T[] = [];
+  private start = 0;
+
+  constructor(readonly capacity: number) {}
+
+  get length(): number {
+    return this.buf.length;
+  }
+
+  push(item: T): void {
+    if (this.capacity <= 0) return;
+    if (this.buf.length < this.capacity) this.buf.push(item);
+    else {
+      this.buf[this.start] = item;
+      this.start = (this.start + 1) % this.capacity;
+    }
+  }
+
+  /** The i-th item from the oldest. */
+  at(i: number): T | undefined {
+    if (i < 0 || i >= this.buf.length) return undefined;
+    return this.buf[(this.start + i) % this.buf.length];
+  }
+
+  /** Items from the i-th oldest to the newest. */
+  from(i: number): T[] {
+    const out: T[] = [];
+    for (let j = Math.max(0, i); j < this.buf.length; j++) out.push(this.buf[(this.start + j) % this.buf.length]!);
+    return out;
+  }
+}

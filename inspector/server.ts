@@ -1,0 +1,273 @@
+/**
+ * The inspector's HTTP + ws server: serves the static page, `/snapshot.json`, and on `/ws` the
+ * hub's snapshot followed by its deltas. Read-only unless a token is configured and presented;
+ * a client that cannot keep up is cut off rather than allowed to grow the server's memory.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer, WebSocket } from 'ws';
+import { z } from 'zod';
+import type { ClientMessage, InspectorDelta, InspectorSnapshot } from './types.js';
+
+/** What the server needs from the hub. */
+export interface HubLike {
+  snapshot(): InspectorSnapshot;
+  /** The deltas after `seq` (seq + 1, …), or undefined when the hub no longer keeps them all. */
+  since(seq: number): InspectorDelta[] | undefined;
+  subscribe(listener: (d: InspectorDelta) => void): () => void;
+}
+
+/** A pino-compatible subset. */
+export interface InspectorLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface InspectorServerOptions {
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** @default 0 (a free port) */
+  port?: number;
+  /** Enables approve / reject / stop for clients that present it. @default none: read-only */
+  token?: string;
+  /** Called with a write (approve, reject, stop) from a client that presented the token; the token is removed. */
+  onWrite?: (msg: ClientMessage) => Promise<void> | void;
+  /** A client whose unsent data exceeds this is terminated. @default 4 MiB */
+  maxBufferedBytes?: number;
+  /** @default 30000; 0 disables the ping that finds dead clients */
+  pingIntervalMs?: number;
+  logger?: InspectorLogger;
+}
+
+export interface InspectorServer {
+  /** `http://127.0.0.1:PORT/` */
+  url: string;
+  port: number;
+  stats(): { clients: number; droppedClients: number };
+  close(): Promise<void>;
+}
+
+/** What the server sends: the snapshot (with whether this client may write), deltas, replies. */
+export type ServerMessage =
+  | (InspectorSnapshot & { writable: boolean })
+  | InspectorDelta
+  | { type: 'ack'; action: 'approve' | 'reject' | 'stop'; id?: string; path?: string }
+  | { type: 'error'; message: string };
+
+const clientMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('resync'), from: z.number().int().min(0) }),
+  z.object({ type: z.literal('snapshot') }),
+  z.object({ type: z.literal('approve'), id: z.string().min(1), token: z.string().optional() }),
+  z.object({ type: z.literal('reject'), id: z.string().min(1), feedback: z.string().optional(), token: z.string().optional() }),
+  z.object({ type: z.literal('stop'), path: z.string().min(1), token: z.string().optional() }),
+]);
+
+const pageDir = fileURLToPath(new URL('./page/', import.meta.url));
+const contentTypes: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  svg: 'image/svg+xml',
+  json: 'application/json; charset=utf-8',
+  ico: 'image/x-icon',
+};
+const securityHeaders = {
+  'cache-control': 'no-cache',
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; frame-ancestors 'none'",
+};
+const noop = (): void => {};
+
+export async function startInspectorServer(hub: HubLike, options: InspectorServerOptions = {}): Promise<InspectorServer> {
+  const host = options.host ?? '127.0.0.1';
+  const maxBuffered = options.maxBufferedBytes ?? 4 * 1024 * 1024;
+  const log = options.logger ?? { info: noop, warn: noop };
+  // Only the files that are in the page folder at start can be served: no path ever reaches the fs.
+  const files = new Map(readdirSync(pageDir).filter((f) => /^[\w.-]+\.(\w+)$/.test(f) && contentTypes[ext(f)]).map((f) => [f, pageDir + f]));
+  const loopback = isLoopback(host);
+  let droppedClients = 0;
+
+  const http = createServer((req, res) => void serveHttp(req, res));
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const alive = new WeakMap<WebSocket, boolean>();
+  /** Clients that have had their snapshot and so take deltas. */
+  const ready = new WeakSet<WebSocket>();
+
+  async function serveHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      if (!hostAllowed(req, loopback)) return reply(res, 403, 'text/plain; charset=utf-8', 'forbidden host\n');
+      if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
+      const path = (req.url ?? '/').split('?')[0]!;
+      if (path === '/snapshot.json') return reply(res, 200, contentTypes.json!, JSON.stringify(hub.snapshot()), req.method);
+      const file = files.get(path === '/' ? 'index.html' : path.slice(1));
+      if (!file) return reply(res, 404, 'text/plain; charset=utf-8', 'not found\n');
+      reply(res, 200, contentTypes[ext(file)]!, await readFile(file), req.method);
+    } catch (err) {
+      log.warn({ err, url: req.url }, 'inspector: http request failed');
+      if (!res.headersSent) reply(res, 500, 'text/plain; charset=utf-8', 'internal error\n');
+      else res.destroy();
+    }
+  }
+
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const refuse = (code: number, text: string): void => {
+      socket.end(`HTTP/1.1 ${code} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (url.pathname !== '/ws') return refuse(404, 'Not Found');
+    // A page on another site must not read the tree: browsers send Origin, the CLI does not.
+    if (!hostAllowed(req, loopback) || !originAllowed(req)) return refuse(403, 'Forbidden');
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, url.searchParams.get('token') ?? undefined));
+  });
+
+  function send(ws: WebSocket, data: string): void {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (ws.bufferedAmount > maxBuffered) {
+      droppedClients++;
+      log.warn({ bufferedBytes: ws.bufferedAmount, maxBufferedBytes: maxBuffered, droppedClients }, 'inspector: slow client terminated');
+      ws.terminate();
+      return;
+    }
+    ws.send(data, (err) => {
+      if (err) log.warn({ err }, 'inspector: send failed');
+    });
+  }
+
+  function onConnection(ws: WebSocket, connToken: string | undefined): void {
+    const writable = options.onWrite !== undefined && options.token !== undefined && connToken !== undefined && tokenMatches(connToken, options.token);
+    alive.set(ws, true);
+    ws.on('pong', () => alive.set(ws, true));
+    ws.on('error', (err) => log.warn({ err }, 'inspector: client error'));
+    ws.on('message', (raw, isBinary) => void onMessage(ws, isBinary ? '' : raw.toString(), connToken, writable));
+    // Taking the snapshot may flush the hub: deltas it covers must not reach this client first.
+    send(ws, JSON.stringify({ ...hub.snapshot(), writable }));
+    ready.add(ws);
+  }
+
+  async function onMessage(ws: WebSocket, raw: string, connToken: string | undefined, writable: boolean): Promise<void> {
+    let msg: ClientMessage;
+    try {
+      const parsed = clientMessageSchema.safeParse(JSON.parse(raw));
+      if (!parsed.success) throw new Error(parsed.error.issues[0]?.message ?? 'invalid');
+      msg = parsed.data;
+    } catch (err) {
+      return send(ws, JSON.stringify({ type: 'error', message: `bad message: ${(err as Error).message}` }));
+    }
+    try {
+      if (msg.type === 'snapshot') return send(ws, JSON.stringify({ ...hub.snapshot(), writable }));
+      if (msg.type === 'resync') {
+        const deltas = hub.since(msg.from);
+        if (deltas === undefined) return send(ws, JSON.stringify({ ...hub.snapshot(), writable }));
+        for (const d of deltas) send(ws, JSON.stringify(d));
+        return;
+      }
+      const presented = msg.token ?? connToken;
+      if (presented === undefined) return send(ws, JSON.stringify({ type: 'error', message: 'write refused: a token is required' }));
+      if (options.token === undefined || !tokenMatches(presented, options.token)) {
+        log.warn({ action: msg.type }, 'inspector: write refused: invalid token');
+        return send(ws, JSON.stringify({ type: 'error', message: 'write refused: invalid token' }));
+      }
+      if (!options.onWrite) return send(ws, JSON.stringify({ type: 'error', message: 'write refused: this inspector takes no writes' }));
+      const { token: _token, ...request } = msg;
+      await options.onWrite(request);
+      const { type, ...fields } = request;
+      log.info({ action: type, ...fields }, 'inspector: write');
+      send(ws, JSON.stringify({ type: 'ack', action: type, ...fields }));
+    } catch (err) {
+      log.warn({ err, type: msg.type }, 'inspector: client request failed');
+      send(ws, JSON.stringify({ type: 'error', message: `${msg.type} failed: ${(err as Error).message}` }));
+    }
+  }
+
+  // One subscription for all clients; each delta is serialized once. Never throws into the hub.
+  const unsubscribe = hub.subscribe((delta) => {
+    try {
+      const data = JSON.stringify(delta);
+      for (const ws of wss.clients) if (ready.has(ws)) send(ws, data);
+    } catch (err) {
+      log.warn({ err, seq: delta.seq }, 'inspector: broadcast failed');
+    }
+  });
+
+  const pingMs = options.pingIntervalMs ?? 30_000;
+  const pinger = pingMs > 0
+    ? setInterval(() => {
+      for (const ws of wss.clients) {
+        if (!alive.get(ws)) {
+          ws.terminate();
+          continue;
+        }
+        alive.set(ws, false);
+        ws.ping();
+      }
+    }, pingMs)
+    : undefined;
+  pinger?.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port ?? 0, host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  const address = http.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+  log.info({ url, writable: options.token !== undefined }, 'inspector: listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    stats: () => ({ clients: wss.clients.size, droppedClients }),
+    close: () => (closing ??= new Promise<void>((resolve) => {
+      unsubscribe();
+      if (pinger) clearInterval(pinger);
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+      http.close(() => resolve());
+      http.closeAllConnections();
+    })),
+  };
+}
+
+function reply(res: ServerResponse, status: number, type: string, body: string | Buffer, method?: string): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...securityHeaders });
+  res.end(method === 'HEAD' ? undefined : body);
+}
+
+function ext(file: string): string {
+  return file.slice(file.lastIndexOf('.') + 1);
+}
+
+/** Constant-time, whatever the lengths: compares digests. */
+function tokenMatches(given: string, expected: string): boolean {
+  const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** Bound to loopback, only loopback names are accepted: a DNS-rebound name is refused. */
+function hostAllowed(req: IncomingMessage, loopback: boolean): boolean {
+  if (!loopback) return true;
+  const name = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+  return name === 'localhost' || name === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(name);
+}
+
+function originAllowed(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
