@@ -8,6 +8,10 @@
  *     [--latency-ms L] [--max-steps N] [--mode dominant|varied|correlated] [--red-flag-rate R]
  *     [--seed S] [--no-baseline] [--json]
  *     [--transport nats --workers N [--nats URL] [--compare-steps N]]
+ *     [--inspector off|idle|client|compare]
+ *
+ * `--inspector compare` runs the same steps three times in one process: inspector off, on with
+ * no client, on with one ws client reading every delta, and prints the slowdowns.
  *
  * With `--transport nats` the samples go over NATS (request/reply, queue group maestro.providers)
  * to N `maestro worker` processes, and the same mission also runs on the in-memory transport for
@@ -29,6 +33,9 @@ import { isParseFailure } from '../actors/tasks/stepTask.js';
 import { missionSchema } from '../config/mission.js';
 import { runMission } from '../machines/runMission.js';
 import { connect } from '@nats-io/transport-node';
+import { WebSocket } from 'ws';
+import { InspectorHub } from '../inspector/hub.js';
+import { startInspectorServer } from '../inspector/server.js';
 import { parseNatsOptions } from '../transport/natsOptions.js';
 import { startNatsServer } from '../test/helpers/natsServer.js';
 
@@ -49,6 +56,7 @@ const { values: a } = parseArgs({
     workers: { type: 'string', default: '2' },
     nats: { type: 'string' },
     'compare-steps': { type: 'string', default: '100000' },
+    inspector: { type: 'string', default: 'off' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -121,7 +129,34 @@ async function natsWorkers(providers: unknown) {
   };
 }
 
-async function runtimeRun(steps: number, natsUrl?: string) {
+/** An inspector for a run: the hub, its server, and (for 'client') one ws client reading every delta. */
+async function inspectorFor(mode: string) {
+  if (mode === 'off') return undefined;
+  const hub = new InspectorHub();
+  hub.start();
+  const server = await startInspectorServer(hub, {});
+  let client: WebSocket | undefined;
+  let received = 0;
+  if (mode === 'client') {
+    client = new WebSocket(`${server.url.replace('http', 'ws')}ws`);
+    client.on('message', () => received++);
+    await new Promise((resolve) => client!.once('message', resolve));
+  }
+  return {
+    hub,
+    get received() {
+      return received;
+    },
+    async close() {
+      client?.close();
+      hub.stop();
+      await server.close();
+    },
+  };
+}
+
+async function runtimeRun(steps: number, natsUrl?: string, inspectorMode = 'off') {
+  const inspector = await inspectorFor(inspectorMode);
   const stateDir = mkdtempSync(join(tmpdir(), 'maestro-hanoi-'));
   const config = missionSchema.parse({
     name: 'hanoi-bench',
@@ -147,6 +182,7 @@ async function runtimeRun(steps: number, natsUrl?: string) {
     stateDir,
     logger: pino({ level: 'silent' }),
     missionId: 'bench',
+    ...(inspector && { observer: inspector.hub }),
     ...(natsUrl && { nats: parseNatsOptions({ servers: natsUrl }), waitWorkersMs: 30_000 }),
     onEvent: (e) => {
       if (e.type !== 'maker.vote') return;
@@ -164,6 +200,7 @@ async function runtimeRun(steps: number, natsUrl?: string) {
     throw err;
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await inspector?.close();
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
   const logBytes = statSync(eventLogFile).size;
   rmSync(stateDir, { recursive: true, force: true });
@@ -234,15 +271,31 @@ const providersConfig = {
 let r: Awaited<ReturnType<typeof runtimeRun>>;
 let memory: Awaited<ReturnType<typeof runtimeRun>> | undefined;
 let rawRate: number | undefined;
+const perStepUs = (x: { seconds: number; steps: number }) => (x.seconds * 1e6) / Math.max(1, x.steps);
+if (a.inspector === 'compare') {
+  // Alternate the three modes twice and keep each one's faster run: the machine is noisy.
+  const best: Record<string, number> = {};
+  for (let round = 0; round < 2; round++) {
+    for (const mode of ['off', 'idle', 'client']) {
+      const run = await runtimeRun(maxSteps, undefined, mode);
+      const us = perStepUs(run);
+      best[mode] = Math.min(best[mode] ?? Infinity, us);
+      log(`inspector ${mode.padEnd(6)} round ${round + 1}: ${run.steps} steps, ${us.toFixed(1)} µs/step, wrong steps ${run.wrong}`);
+    }
+  }
+  const pct = (x: number) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)}%`;
+  log(`inspector on, no client: ${pct(best.idle! / best.off! - 1)} time per step against off (target < +10%)`);
+  log(`inspector on, one client: ${pct(best.client! / best.off! - 1)} time per step against off (target < +25%)`);
+  process.exit(0);
+}
 if (useNats) {
   const net = await natsWorkers(providersConfig);
   r = await runtimeRun(maxSteps, net.url);
   rawRate = await rawRequestRate(net.url);
   await net.stop();
   memory = await runtimeRun(Math.min(maxSteps, Number(a['compare-steps'])));
-} else r = await runtimeRun(maxSteps);
+} else r = await runtimeRun(maxSteps, undefined, a.inspector);
 const b = a['no-baseline'] || latencyMs > 0 ? undefined : baselineRun();
-const perStepUs = (x: { seconds: number; steps: number }) => (x.seconds * 1e6) / Math.max(1, x.steps);
 const result = {
   disks, totalSteps, k, errorRate, target, latencyMs, mode, redFlagRate, seed, transport: a.transport, workers: useNats ? Number(a.workers) : 0,
   rawNatsRequestsPerSecond: rawRate,
