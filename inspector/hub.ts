@@ -4,17 +4,18 @@
  * per flush for the others. The inspect callback runs inside XState's own processing, so it
  * only records (a map lookup for a snapshot) and never throws; the rest waits for the flush,
  * which touches only what changed. `hubSessions.ts` maps sessions to paths, `hubGraph.ts` keeps
- * the nodes, `hubEvents.ts` reads mission events.
+ * the nodes, `hubEvents.ts` reads mission events, `hubVotes.ts` keeps the latest vote per runner.
  */
 import { systemClock, type Clock } from '../config/clock.js';
 import { errorMessage } from '../config/errors.js';
 import { redact as redactSecrets } from '../config/secrets.js';
 import type { InspectionEvent } from 'xstate';
 import { NodeGraph } from './hubGraph.js';
-import { atOf, dataOf, isShown, makerRunnerPath, pathOf, voteViewOf, type ObservedEvent, type Redact } from './hubEvents.js';
-import { Ring } from './hubRing.js';
+import { atOf, dataOf, isShown, pathOf, type ObservedEvent, type Redact } from './hubEvents.js';
+import { DeltaHistory, Ring } from './hubRing.js';
 import { SessionTable } from './hubSessions.js';
-import type { ChildStarted, InspectorDelta, InspectorEvent, InspectorSnapshot, VoteView } from './types.js';
+import { VoteBoard } from './hubVotes.js';
+import type { ChildStarted, InspectorDelta, InspectorEvent, InspectorSnapshot } from './types.js';
 
 export interface InspectorHubOptions {
   /** @default systemClock */
@@ -45,11 +46,8 @@ export class InspectorHub {
   private readonly graph: NodeGraph;
   private pending: InspectorEvent[] = [];
   private readonly recent: Ring<InspectorEvent>;
-  private readonly history: Ring<InspectorDelta>;
-  private readonly votes = new Map<string, VoteView>();
-  /** The latest `maker.vote` per runner since the last flush: built into a VoteView only then. */
-  private readonly rawVotes = new Map<string, ObservedEvent>();
-  private readonly makerRunners = new Map<string, string>();
+  private readonly history: DeltaHistory<InspectorDelta>;
+  private readonly votes: VoteBoard;
   private readonly listeners = new Set<(d: InspectorDelta) => void>();
   private seq = 0;
   private eventSeq = 0;
@@ -64,7 +62,8 @@ export class InspectorHub {
     this.maxEventsPerFlush = options.maxEventsPerFlush ?? 200;
     this.redact = options.redact ?? redactSecrets;
     this.recent = new Ring(options.maxEvents ?? 500);
-    this.history = new Ring(options.historyFlushes ?? 600);
+    this.history = new DeltaHistory(options.historyFlushes ?? 600);
+    this.votes = new VoteBoard(this.redact);
     this.graph = new NodeGraph(options.poolThreshold ?? 200, (parent, logic, children) =>
       this.event('pool', parent, { logic, children }, this.clock.now()),
     );
@@ -101,19 +100,13 @@ export class InspectorHub {
       const parent = typeof fact.parent === 'string' ? fact.parent : undefined;
       this.rename(sid, path, parent);
       const now = this.clock.now();
-      const kind = fact.kind === 'supervisor' ? 'supervisor' : 'worker';
-      const node = this.graph.node(path, { kind, logic: kind, parent }, now);
       const restarts = typeof fact.restarts === 'number' ? fact.restarts : 0;
-      if (node.sessionId !== undefined && node.sessionId !== sid) {
-        // A new incarnation: counted even when it was restarted for a sibling's crash (rest_for_one).
-        node.restarts = Math.max(restarts, node.restarts + 1);
-        const previous = this.sessions.live.get(node.sessionId);
-        if (previous?.errored) node.lastError = { at: now, message: this.message(previous.error) };
-        this.event('child.restarted', path, { restarts: node.restarts, sessionId: sid, previous: node.sessionId }, now);
-      } else node.restarts = restarts;
-      node.sessionId = sid;
-      node.status = 'active';
-      this.graph.touch(path, now);
+      const restarted = this.graph.incarnation(path, sid, fact.kind === 'supervisor' ? 'supervisor' : 'worker', parent, restarts, now);
+      if (restarted) {
+        const previous = this.sessions.live.get(restarted.previous);
+        if (previous?.errored) this.graph.failed(path, { at: now, message: this.message(previous.error) }, now);
+        this.event('child.restarted', path, { restarts: restarted.restarts, sessionId: sid, previous: restarted.previous }, now);
+      }
     } catch {
       this.internalErrors++;
     }
@@ -133,17 +126,14 @@ export class InspectorHub {
     try {
       const type = e?.type;
       if (typeof type !== 'string') return;
-      if (type === 'maker.vote') return this.vote(e);
+      if (type === 'maker.vote') return this.votes.vote(e);
       if (!isShown(type)) return;
       const now = this.clock.now();
       const at = atOf(e, now);
       const path = pathOf(e);
       if (type === 'supervisor.decision') this.decision(e, at, now);
       else if (type === 'worker.joined' || type === 'worker.left') this.worker(e, path, now);
-      else if (type === 'stage.entered') {
-        const runner = makerRunnerPath(e);
-        if (runner !== undefined) this.makerRunners.set(String(e.mission), runner);
-      }
+      else if (type === 'stage.entered') this.votes.stageEntered(e);
       // Checked before the redaction: a dropped event costs nothing.
       if (this.pending.length >= this.maxEventsPerFlush) this.dropped++;
       else this.event(type, path === undefined ? undefined : this.redact(path), dataOf(e, this.redact), at);
@@ -158,19 +148,17 @@ export class InspectorHub {
       const now = this.clock.now();
       for (const s of this.sessions.takeDirty()) {
         try {
-          if (this.graph.apply(s, this.sessions, now, (err) => this.message(err))) this.sessions.forget(s);
+          if (!this.graph.apply(s, this.sessions, now, (err) => this.message(err))) continue;
+          // An anonymous actor (its id is its session id) has no stable path to keep: once it
+          // ends normally its node goes, or a long run would keep one node per actor it ever ran.
+          if (s.xid === s.sid && !s.errored && !s.kids?.size && !this.sessions.isNamed(s.sid)) this.graph.removeOwned(s.path!, s.sid);
+          this.sessions.forget(s);
         } catch {
           this.internalErrors++;
         }
       }
-      if (!this.graph.pending && this.pending.length === 0 && this.rawVotes.size === 0) return undefined;
-      const votes: VoteView[] = [];
-      for (const [path, raw] of this.rawVotes) {
-        const view = voteViewOf(path, raw, this.redact);
-        this.votes.set(path, view);
-        votes.push(view);
-      }
-      this.rawVotes.clear();
+      if (!this.graph.pending && this.pending.length === 0 && !this.votes.pending) return undefined;
+      const votes = this.votes.take();
       const { upserts, removes, definitions } = this.graph.takeChanges();
       const delta: InspectorDelta = { type: 'delta', seq: ++this.seq, upserts, removes, events: this.pending, votes, dropped: this.dropped };
       if (definitions) delta.definitions = definitions;
@@ -199,7 +187,7 @@ export class InspectorHub {
       seq: this.seq,
       nodes: this.graph.all(),
       events: this.recent.from(0),
-      votes: [...this.votes.values()],
+      votes: this.votes.all(),
       approvals: [],
       definitions: this.graph.allDefinitions(),
       dropped: this.dropped,
@@ -208,11 +196,7 @@ export class InspectorHub {
 
   /** The deltas after `seq`; undefined when some are no longer kept (or `seq` is not one of ours): take a snapshot. */
   since(seq: number): InspectorDelta[] | undefined {
-    if (!Number.isInteger(seq) || seq < 0 || seq > this.seq) return undefined;
-    if (seq === this.seq) return [];
-    const oldest = this.history.at(0);
-    if (oldest === undefined || seq < oldest.seq - 1) return undefined;
-    return this.history.from(seq + 1 - oldest.seq);
+    return this.history.since(seq, this.seq);
   }
 
   subscribe(listener: (d: InspectorDelta) => void): () => void {
@@ -256,28 +240,14 @@ export class InspectorHub {
     const offender = e.offender as { path?: unknown; type?: unknown } | undefined;
     if (typeof offender?.path !== 'string') return;
     const kind = offender.type === 'supervisor' ? 'supervisor' : 'worker';
-    this.graph.node(offender.path, { kind, logic: kind }, now).lastError = { at, message: this.message(e.reason) };
-    this.graph.touch(offender.path, now);
+    this.graph.node(offender.path, { kind, logic: kind }, now);
+    this.graph.failed(offender.path, { at, message: this.message(e.reason) }, now);
   }
 
   private worker(e: ObservedEvent, path: string | undefined, now: number): void {
     if (path === undefined) return;
-    const id = this.redact(path);
-    const parent = this.redact(typeof e.mission === 'string' ? `workers/${e.mission}` : 'workers');
-    const existed = this.graph.has(id);
-    const node = this.graph.node(id, { kind: 'remote', logic: 'remote', parent }, now);
-    if (e.type === 'worker.left') node.status = 'stopped';
-    else {
-      if (existed && node.status !== 'active') node.restarts++;
-      node.status = 'active';
-    }
-    this.graph.touch(id, now);
-  }
-
-  /** A runner's vote: the record's `path`, else the runner of its mission's MAKER stage. */
-  private vote(e: ObservedEvent): void {
-    const path = typeof e.path === 'string' ? e.path : this.makerRunners.get(String(e.mission));
-    if (path !== undefined) this.rawVotes.set(path, e);
+    const parent = typeof e.mission === 'string' ? `workers/${e.mission}` : 'workers';
+    this.graph.remote(this.redact(path), this.redact(parent), e.type === 'worker.joined', now);
   }
 
   private event(type: string, path: string | undefined, data: Record<string, unknown>, at: number): void {

@@ -1,11 +1,9 @@
 /**
  * How mission events (the event log's records) read in the inspector: which become entries of
- * the event stream, which node each concerns, and what a `maker.vote` record says as a
- * `VoteView`. Data is redacted, then bounded (long strings cut, deep or long structures
- * trimmed), so one big stage output cannot bloat every new client's snapshot.
+ * the event stream, and which node each concerns. Data is redacted, then bounded (long strings
+ * cut, deep or long structures trimmed), so one big stage output cannot bloat every new
+ * client's snapshot.
  */
-import type { VoteView } from './types.js';
-
 export interface ObservedEvent {
   type: string;
   [key: string]: unknown;
@@ -20,7 +18,7 @@ export function isShown(type: string): boolean {
   return SHOWN.has(type) || type.startsWith('mission.');
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+export const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 export const missionPath = (mission: string) => `mission/${mission}`;
 export const workerPath = (mission: string | undefined, worker: string) => (mission === undefined ? `workers/${worker}` : `workers/${mission}/${worker}`);
@@ -60,7 +58,7 @@ export function dataOf(e: ObservedEvent, redact: Redact): Record<string, unknown
 }
 
 const MAX_STRING = 2000;
-const MAX_ITEMS = 100;
+export const MAX_ITEMS = 100;
 const MAX_DEPTH = 6;
 
 /** A JSON-safe copy with strings, arrays, objects and depth bounded. */
@@ -83,34 +81,4 @@ export function bound(v: unknown, depth: number): unknown {
     out[key] = bound((v as Record<string, unknown>)[key], depth + 1);
   }
   return out;
-}
-
-/**
- * The runner a `maker.vote` record belongs to: its `path` when it carries one, else the MAKER
- * runner of the mission's current MAKER stage (from `stage.entered`).
- */
-export function makerRunnerPath(stageEntered: ObservedEvent): string | undefined {
-  const mission = str(stageEntered.mission);
-  const stage = str(stageEntered.stage);
-  const agent = Array.isArray(stageEntered.agents) ? str(stageEntered.agents[0]) : undefined;
-  if (mission === undefined || stage === undefined || agent === undefined || stageEntered.maker === undefined) return undefined;
-  return `${stagePath(mission, stage)}/maker/${agent}`;
-}
-
-/** A `maker.vote` record (`machines/makerTask.ts`) as the vote panel shows it, redacted. */
-export function voteViewOf(path: string, e: ObservedEvent, redact: Redact): VoteView {
-  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-  let flagged = 0;
-  if (e.flagged && typeof e.flagged === 'object') for (const n of Object.values(e.flagged)) flagged += num(n);
-  else flagged = num(e.flagged);
-  const samples = num(e.samples);
-  const answer = str(e.answer);
-  // Tallies are recorded only when the samples disagreed; otherwise every counted sample agreed.
-  const raw = e.tallies && typeof e.tallies === 'object' ? Object.entries(e.tallies) : answer !== undefined ? [[answer, samples - flagged]] : [];
-  const tallies: Record<string, number> = {};
-  for (const [answerText, count] of redact(raw.slice(0, MAX_ITEMS) as [string, unknown][])) tallies[bound(answerText, 0) as string] = num(count);
-  const view: VoteView = { path, step: num(e.step), k: num(e.k), samples, tallies, flagged };
-  if (e.outcome === 'decided' || e.outcome === 'exhausted') view.outcome = e.outcome;
-  if (answer !== undefined) view.winner = bound(redact(answer), 0) as string;
-  return view;
 }

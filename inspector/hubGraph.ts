@@ -13,6 +13,8 @@ interface NodeEntry {
   node: InspectorNode;
   /** `<parent>\0<logic>`, once counted towards its parent's pool. */
   poolKey?: string;
+  /** Sent in a delta: clients know it, so its removal must be sent too. */
+  sent?: boolean;
 }
 
 export interface GraphChanges {
@@ -71,13 +73,49 @@ export class NodeGraph {
     this.changed.add(path);
   }
 
+  /**
+   * A supervisor's fact: session `sid` now runs at `path`. Returns the previous session and the
+   * new count when this is a new incarnation; it counts even when the supervisor restarted it
+   * for a sibling's crash (rest_for_one), which the supervisor's own count does not.
+   */
+  incarnation(path: string, sid: string, kind: 'supervisor' | 'worker', parent: string | undefined, restarts: number, now: number): { previous: string; restarts: number } | undefined {
+    const node = this.node(path, { kind, logic: kind, parent }, now);
+    const previous = node.sessionId;
+    const restarted = previous !== undefined && previous !== sid;
+    node.restarts = restarted ? Math.max(restarts, node.restarts + 1) : restarts;
+    node.sessionId = sid;
+    node.status = 'active';
+    this.touch(path, now);
+    return restarted ? { previous, restarts: node.restarts } : undefined;
+  }
+
+  /** When the node at `path` (if any) last crashed, and why. */
+  failed(path: string, lastError: NonNullable<InspectorNode['lastError']>, now: number): void {
+    const node = this.get(path);
+    if (!node) return;
+    node.lastError = lastError;
+    this.touch(path, now);
+  }
+
+  /** A remote worker joined (again: a restart) or left. */
+  remote(path: string, parent: string, joined: boolean, now: number): void {
+    const existed = this.nodes.has(path);
+    const node = this.node(path, { kind: 'remote', logic: 'remote', parent }, now);
+    if (!joined) node.status = 'stopped';
+    else {
+      if (existed && node.status !== 'active') node.restarts++;
+      node.status = 'active';
+    }
+    this.touch(path, now);
+  }
+
   /** Remove the node at `path` if it still belongs to session `sid`. */
   removeOwned(path: string, sid: string): void {
     const entry = this.nodes.get(path);
     if (entry?.node.sessionId !== sid) return;
     this.nodes.delete(path);
     this.changed.delete(path);
-    this.removed.add(path);
+    if (entry.sent) this.removed.add(path);
     if (entry.poolKey !== undefined) this.poolSizes.set(entry.poolKey, (this.poolSizes.get(entry.poolKey) ?? 1) - 1);
   }
 
@@ -129,7 +167,11 @@ export class NodeGraph {
   /** What changed since the last call, as copies. */
   takeChanges(): GraphChanges {
     const out: GraphChanges = {
-      upserts: [...this.changed].map((p) => ({ ...this.nodes.get(p)!.node })),
+      upserts: [...this.changed].map((p) => {
+        const entry = this.nodes.get(p)!;
+        entry.sent = true;
+        return { ...entry.node };
+      }),
       removes: [...this.removed].filter((p) => !this.nodes.has(p)),
     };
     if (this.newDefinitions) out.definitions = this.newDefinitions;

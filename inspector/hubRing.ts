@@ -31,3 +31,25 @@ export class Ring<T> {
     return out;
   }
 }
+
+/** The last deltas, for clients that resync. */
+export class DeltaHistory<D extends { seq: number }> {
+  private readonly ring: Ring<D>;
+
+  constructor(capacity: number) {
+    this.ring = new Ring(capacity);
+  }
+
+  push(delta: D): void {
+    this.ring.push(delta);
+  }
+
+  /** The deltas after `seq` up to `current`; undefined when some are no longer kept or `seq` is not one of ours. */
+  since(seq: number, current: number): D[] | undefined {
+    if (!Number.isInteger(seq) || seq < 0 || seq > current) return undefined;
+    if (seq === current) return [];
+    const oldest = this.ring.at(0);
+    if (oldest === undefined || seq < oldest.seq - 1) return undefined;
+    return this.ring.from(seq + 1 - oldest.seq);
+  }
+}

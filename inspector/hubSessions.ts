@@ -32,8 +32,12 @@ interface Named {
   parent?: string;
 }
 
-/** Names for sessions never seen are kept until then, up to this many. */
-const MAX_PENDING_NAMES = 10_000;
+/**
+ * Names are forgotten with their sessions; this bounds the names of sessions never seen (a fact
+ * from a system the hub does not inspect). Evicting the name of a live session that already
+ * has its node costs nothing: its path is resolved once and kept on the session.
+ */
+const MAX_PENDING_NAMES = 100_000;
 
 export class SessionTable {
   readonly live = new Map<string, Session>();
@@ -128,6 +132,10 @@ export class SessionTable {
     else path = `${logicInfo(s.logic).name}/${s.sid}`;
     s.path = path;
     return path;
+  }
+
+  isNamed(sid: string): boolean {
+    return this.named.has(sid);
   }
 
   /** The node's parent: the XState parent's path, else the fact's. */

@@ -102,7 +102,7 @@ export const makerTaskMachine = setup({
       const p = c.progress;
       p.samples += v.samples;
       p.flagged += flaggedCount(v);
-      c.events.append(voteRecord(v));
+      c.events.append(voteRecord(v, c.path, c.vote.settings.k));
       p.step++;
       p.state = v.parse!.nextState;
       p.previous = v.answer;
@@ -118,7 +118,7 @@ export const makerTaskMachine = setup({
         const v = event as VoteResult;
         c.progress.exhausted++;
         c.progress.samples += v.samples;
-        c.events.append(voteRecord(v));
+        c.events.append(voteRecord(v, c.path, c.vote.settings.k));
         return v;
       },
     }),
@@ -179,10 +179,12 @@ function flaggedCount(v: VoteResult): number {
 }
 
 /** One compact line per vote: tallies only when the samples disagreed. */
-function voteRecord(v: VoteResult) {
+function voteRecord(v: VoteResult, path: string, k: number) {
   const distinct = Object.keys(v.tallies).length;
   return {
     type: 'maker.vote',
+    path,
+    k,
     step: v.step,
     outcome: v.outcome,
     samples: v.samples,

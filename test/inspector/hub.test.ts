@@ -1,4 +1,4 @@
-import { createActor, createMachine, setup, type AnyActorRef } from 'xstate';
+import { createActor, createMachine, fromPromise, setup, spawnChild, type AnyActorRef } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../config/clock.js';
 import { InspectorHub } from '../../inspector/hub.js';
@@ -87,6 +87,20 @@ describe('InspectorHub: graph from a live supervision tree', () => {
     const anonymous = createActor(toggle, { inspect: hub.inspect }).start();
     const ids = hub.snapshot().nodes.map((n) => n.id);
     expect(ids).toEqual(['mission/m1', `toggle/${anonymous.sessionId}`]);
+  });
+
+  it('should drop the nodes of anonymous actors once they end, so a long run does not keep one per actor', async () => {
+    const hub = new InspectorHub({ clock: new ManualClock() });
+    const parent = createMachine({ id: 'parent', on: { go: { actions: spawnChild(fromPromise(async () => 1)) } } });
+    const actor = createActor(parent, { inspect: hub.inspect });
+    hub.setRootPath(actor.sessionId, 'p');
+    actor.start();
+    for (let i = 0; i < 50; i++) actor.send({ type: 'go' });
+    expect(hub.snapshot().nodes).toHaveLength(51);
+    await new Promise((r) => setImmediate(r));
+    const d = hub.flush()!;
+    expect(d.removes).toHaveLength(50);
+    expect(hub.snapshot().nodes.map((n) => n.id)).toEqual(['p']);
   });
 
   it('should move a session and its descendants when its fact comes after a flush', () => {
