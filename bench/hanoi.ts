@@ -273,16 +273,18 @@ let memory: Awaited<ReturnType<typeof runtimeRun>> | undefined;
 let rawRate: number | undefined;
 const perStepUs = (x: { seconds: number; steps: number }) => (x.seconds * 1e6) / Math.max(1, x.steps);
 if (a.inspector === 'compare') {
-  // Alternate the three modes twice and keep each one's faster run: the machine is noisy.
-  const best: Record<string, number> = {};
-  for (let round = 0; round < 2; round++) {
+  // A warm-up run (the JIT), then the three modes alternated three times; the median of each.
+  await runtimeRun(Math.ceil(maxSteps / 5), undefined, 'client');
+  const runs: Record<string, number[]> = { off: [], idle: [], client: [] };
+  for (let round = 0; round < 3; round++) {
     for (const mode of ['off', 'idle', 'client']) {
       const run = await runtimeRun(maxSteps, undefined, mode);
       const us = perStepUs(run);
-      best[mode] = Math.min(best[mode] ?? Infinity, us);
+      runs[mode]!.push(us);
       log(`inspector ${mode.padEnd(6)} round ${round + 1}: ${run.steps} steps, ${us.toFixed(1)} µs/step, wrong steps ${run.wrong}`);
     }
   }
+  const best = Object.fromEntries(Object.entries(runs).map(([m, xs]) => [m, xs.sort((x, y) => x - y)[1]!]));
   const pct = (x: number) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)}%`;
   log(`inspector on, no client: ${pct(best.idle! / best.off! - 1)} time per step against off (target < +10%)`);
   log(`inspector on, one client: ${pct(best.client! / best.off! - 1)} time per step against off (target < +25%)`);
