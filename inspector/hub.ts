@@ -9,7 +9,8 @@
 import { systemClock, type Clock } from '../config/clock.js';
 import { errorMessage } from '../config/errors.js';
 import { redact as redactSecrets } from '../config/secrets.js';
-import type { InspectionEvent } from 'xstate';
+import { OnDemandInspection } from './onDemand.js';
+import type { InspectionEvent, AnyActorRef } from 'xstate';
 import { NodeGraph } from './hubGraph.js';
 import { atOf, dataOf, isShown, pathOf, type ObservedEvent, type Redact } from './hubEvents.js';
 import { DeltaHistory, Ring } from './hubRing.js';
@@ -76,6 +77,17 @@ export class InspectorHub {
   get stats(): { internalErrors: number; dropped: number } {
     return { internalErrors: this.internalErrors, dropped: this.dropped };
   }
+
+  private readonly onDemand = new OnDemandInspection((e) => this.inspect(e));
+
+  /**
+   * A root actor whose system is inspected only while `watch()`ers exist (the ws clients):
+   * the alternative to passing `inspect` to createActor, for runs where speed matters.
+   */
+  readonly addRoot = (root: AnyActorRef): void => this.onDemand.addRoot(root);
+
+  /** A client watches until the returned function is called. */
+  readonly watch = (): (() => void) => this.onDemand.watch();
 
   /** XState's `inspect` option, for every actor system. Never throws. */
   readonly inspect = (e: InspectionEvent): void => {

@@ -19,6 +19,8 @@ export interface HubLike {
   /** The deltas after `seq` (seq + 1, …), or undefined when the hub no longer keeps them all. */
   since(seq: number): InspectorDelta[] | undefined;
   subscribe(listener: (d: InspectorDelta) => void): () => void;
+  /** A client watches until the returned function is called (the hub inspects only then). */
+  watch?(): () => void;
 }
 
 /** A pino-compatible subset. */
@@ -143,6 +145,8 @@ export async function startInspectorServer(hub: HubLike, options: InspectorServe
     ws.on('pong', () => alive.set(ws, true));
     ws.on('error', (err) => log.warn({ err }, 'inspector: client error'));
     ws.on('message', (raw, isBinary) => void onMessage(ws, isBinary ? '' : raw.toString(), connToken, writable));
+    const unwatch = hub.watch?.();
+    ws.on('close', () => unwatch?.());
     // Taking the snapshot may flush the hub: deltas it covers must not reach this client first.
     send(ws, JSON.stringify({ ...hub.snapshot(), writable }));
     ready.add(ws);

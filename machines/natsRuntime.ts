@@ -21,7 +21,7 @@ export interface NatsRuntime {
   transport: NatsTransport;
   durable: DurableDispatch;
   /** Starts watching workers: joins, departures and losses become supervised children. */
-  superviseWorkers(runtime: SupervisionRuntime, name: string, observer?: Pick<MissionObserver, 'inspect' | 'setRootPath'>): void;
+  superviseWorkers(runtime: SupervisionRuntime, name: string, observer?: Pick<MissionObserver, 'inspect' | 'setRootPath' | 'addRoot'>): void;
   close(): Promise<void>;
 }
 
@@ -59,9 +59,10 @@ export async function connectNats(options: NatsOptions, logger: Logger, capabili
           flags: { strategy: 'simple_one_for_one', intensity: 1_000_000 },
           children: [{ id: 'worker', restart: 'temporary', shutdown: 'brutal_kill', start: { logic: remoteWorkerLogic } }],
         },
-        observer ? { inspect: observer.inspect } : {},
+        observer && !observer.addRoot ? { inspect: observer.inspect } : {},
       );
       observer?.setRootPath(sup.sessionId, name);
+      observer?.addRoot?.(sup);
       sup.start();
       workers = sup;
       const add = (r: WorkerRecord) => {

@@ -3,7 +3,7 @@
  * the state directory, the mission statechart under a supervision tree. Resolves with the
  * mission's output when it ends, succeeded or failed; rejects only on Maestro's own failure.
  */
-import { createActor, type Actor, type InspectionEvent } from 'xstate';
+import { createActor, type Actor, type AnyActorRef, type InspectionEvent } from 'xstate';
 import type { Logger } from 'pino';
 import { EventLog, type LoggedEvent } from '../actors/eventLog.js';
 import { serveProviders } from '../actors/providerService.js';
@@ -47,6 +47,8 @@ export interface MissionObserver {
   observe: (event: LoggedEvent) => void;
   /** Names a root actor's node. */
   setRootPath: (sessionId: string, path: string) => void;
+  /** When given, XState inspection is attached on demand through this instead of `inspect`. */
+  addRoot?: (root: AnyActorRef) => void;
 }
 
 export interface RunResult {
@@ -98,9 +100,10 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
       actor = createActor(missionMachine, {
         input: { missionId, config, input: options.input, transport, runtime, budget, durable: nats?.durable },
         clock,
-        ...(observer && { inspect: observer.inspect }),
+        ...(observer && !observer.addRoot && { inspect: observer.inspect }),
       });
       observer?.setRootPath(actor.sessionId, `mission/${missionId}`);
+      observer?.addRoot?.(actor);
       actor.subscribe({
         complete: () => resolve(actor!.getSnapshot().output!),
         error: reject,

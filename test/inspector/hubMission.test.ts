@@ -16,6 +16,7 @@ describe('InspectorHub on a whole mission (runMission with the hub as its observ
       agents: [{ id: 'x', provider: 'flaky' }],
       stages: [{ name: 's', prompt: 'p', agents: ['x'], supervision: { intensity: 2, periodMs: 10_000 } }],
     });
+    hub.watch(); // a client is connected: XState inspection is attached while someone watches
     const { output } = await runAndRead(config, { observer: hub });
     expect(output.status).toBe('succeeded');
     const snap = hub.snapshot();
@@ -38,6 +39,7 @@ describe('InspectorHub on a whole mission (runMission with the hub as its observ
       agents: [{ id: 'solver', provider: 'sim' }],
       stages: [{ name: 'solve', maker: { task: { kind: 'hanoi', disks: 3 }, agent: 'solver', k: 2, maxSamples: 20, redFlag: { maxChars: 1500 } } }],
     } as Pick<MissionConfigInput, 'providers' | 'agents' | 'stages'>);
+    hub.watch(); // a client is connected: XState inspection is attached while someone watches
     const { output } = await runAndRead(config, { observer: hub });
     expect(output.status).toBe('succeeded');
     const snap = hub.snapshot();
@@ -46,5 +48,25 @@ describe('InspectorHub on a whole mission (runMission with the hub as its observ
     const nodes = byId(snap.nodes);
     expect(nodes[runner]).toMatchObject({ logic: 'makerTask', status: 'done' });
     expect(nodes[`${runner}/vote`]).toMatchObject({ parent: runner, logic: 'makerVote', definition: 'makerVote' });
+  });
+
+  it('should inspect nothing while no one watches, and show the live tree once a client watches', async () => {
+    const hub = new InspectorHub();
+    const seen: string[] = [];
+    const inspect = hub.inspect;
+    (hub as unknown as { inspect: typeof inspect }).inspect = (e) => {
+      seen.push(e.type);
+      inspect(e);
+    };
+    const { mission } = await import('../helpers/missions.js');
+    const config = mission({
+      providers: { p: { kind: 'scripted', responses: ['ok'] } },
+      agents: [{ id: 'a', provider: 'p' }],
+      stages: [{ name: 's', prompt: 'go', agents: ['a'] }],
+    });
+    await runAndRead(config, { observer: hub, missionId: 'quiet' });
+    expect(seen).toEqual([]);
+    // Lifecycle facts and mission events still arrive without inspection.
+    expect(hub.snapshot().nodes.some((n) => n.id === 'mission/quiet/stage/s/agent/a')).toBe(true);
   });
 });

@@ -1,0 +1,60 @@
+/**
+ * XState inspection attached to an actor system only while someone watches. Building an
+ * inspection event for every transition, action and snapshot costs a MAKER step several percent
+ * even when the callback does nothing, and the hub's value is in what it shows. So the hub gets
+ * lifecycle facts and mission events always (cheap), and XState's inspection stream only while a
+ * client is connected; on attach it walks the live tree once so the graph is current at once.
+ */
+import type { AnyActorRef, InspectionEvent, Subscription } from 'xstate';
+
+interface Inspectable {
+  sessionId: string;
+  system: { inspect(observer: (e: InspectionEvent) => void): Subscription };
+  getSnapshot(): unknown;
+}
+
+export class OnDemandInspection {
+  private readonly roots = new Set<Inspectable>();
+  private readonly subs = new Map<Inspectable, Subscription>();
+  private watchers = 0;
+
+  constructor(private readonly inspect: (e: InspectionEvent) => void) {}
+
+  /** A root actor of a system to inspect while watched. */
+  addRoot(root: AnyActorRef): void {
+    const r = root as unknown as Inspectable;
+    this.roots.add(r);
+    if (this.watchers > 0) this.attach(r);
+  }
+
+  get watching(): boolean {
+    return this.watchers > 0;
+  }
+
+  /** Someone watches until the returned function is called. */
+  watch(): () => void {
+    if (this.watchers++ === 0) for (const r of this.roots) this.attach(r);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      if (--this.watchers > 0) return;
+      for (const s of this.subs.values()) s.unsubscribe();
+      this.subs.clear();
+    };
+  }
+
+  private attach(root: Inspectable): void {
+    if (this.subs.has(root)) return;
+    this.walk(root as unknown as AnyActorRef, root.sessionId);
+    this.subs.set(root, root.system.inspect(this.inspect));
+  }
+
+  /** What the hub would have seen: each live actor (parents first) and its current snapshot. */
+  private walk(ref: AnyActorRef, rootId: string): void {
+    const snapshot = ref.getSnapshot() as { children?: Record<string, AnyActorRef> } | undefined;
+    this.inspect({ type: '@xstate.actor', actorRef: ref, rootId } as InspectionEvent);
+    this.inspect({ type: '@xstate.snapshot', actorRef: ref, rootId, snapshot, event: { type: 'xstate.init' } } as unknown as InspectionEvent);
+    for (const child of Object.values(snapshot?.children ?? {})) if (child) this.walk(child, rootId);
+  }
+}
