@@ -70,7 +70,11 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
     }
     if (flags.json) io.out(JSON.stringify({ ...output, eventLog: eventLogFile }, null, 2));
     else if (output.status === 'succeeded') io.out(output.result ?? '');
-    if (inspector) await inspector.afterRun(flags['keep-open'] === true);
+    if (inspector) {
+      // The mission is over: Ctrl-C now closes the inspector, it no longer stops a mission.
+      process.off('SIGINT', onSignal);
+      await inspector.afterRun(flags['keep-open'] === true);
+    }
     if (output.status === 'failed') {
       const { reason, message } = output.error!;
       io.err(`maestro: mission failed: ${message.startsWith(reason) ? message : `${reason}: ${message}`}`);

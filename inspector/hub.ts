@@ -248,8 +248,15 @@ export class InspectorHub {
   }
 
   private decision(e: ObservedEvent, at: number, now: number): void {
-    if ((e.action !== 'restart' && e.action !== 'kill') || e.reason === 'normal') return;
     const offender = e.offender as { path?: unknown; type?: unknown } | undefined;
+    // A child that ended (and is not restarted), or a supervisor that gave up: its node ends too.
+    if (typeof offender?.path === 'string' && (e.action === 'no_restart' || e.action === 'remove')) {
+      this.graph.ended(offender.path, e.reason === 'normal' || e.reason === 'shutdown' ? 'done' : 'error', undefined, now);
+    }
+    if (e.action === 'shutdown' && e.errorContext !== 'auto_shutdown' && typeof e.supervisor === 'string') {
+      this.graph.ended(e.supervisor, 'error', undefined, now);
+    }
+    if ((e.action !== 'restart' && e.action !== 'kill') || e.reason === 'normal') return;
     if (typeof offender?.path !== 'string') return;
     const kind = offender.type === 'supervisor' ? 'supervisor' : 'worker';
     this.graph.node(offender.path, { kind, logic: kind }, now);

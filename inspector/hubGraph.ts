@@ -97,6 +97,18 @@ export class NodeGraph {
     this.touch(path, now);
   }
 
+  /**
+   * How the node's current incarnation ended, known from a supervisor's decision: what the hub
+   * has when XState inspection was not attached (no client watched) when the actor ended.
+   */
+  ended(path: string, status: 'done' | 'error' | 'stopped', sessionId: string | undefined, now: number): void {
+    const node = this.get(path);
+    if (!node || node.status !== 'active') return;
+    if (sessionId !== undefined && node.sessionId !== undefined && node.sessionId !== sessionId) return;
+    node.status = status;
+    this.touch(path, now);
+  }
+
   /** A remote worker joined (again: a restart) or left. */
   remote(path: string, parent: string, joined: boolean, now: number): void {
     const existed = this.nodes.has(path);

@@ -69,4 +69,18 @@ describe('InspectorHub on a whole mission (runMission with the hub as its observ
     // Lifecycle facts and mission events still arrive without inspection.
     expect(hub.snapshot().nodes.some((n) => n.id === 'mission/quiet/stage/s/agent/a')).toBe(true);
   });
+
+  it('should end the nodes of children that finished while no client watched, from the supervisors decisions', async () => {
+    const hub = new InspectorHub();
+    const { mission } = await import('../helpers/missions.js');
+    const config = mission({
+      providers: { p: { kind: 'scripted', responses: ['ok'] } },
+      agents: [{ id: 'a', provider: 'p' }],
+      stages: [{ name: 's', prompt: 'go', agents: ['a'] }],
+    });
+    await runAndRead(config, { observer: hub, missionId: 'ended' });
+    const status = (id: string) => hub.snapshot().nodes.find((n) => n.id === id)?.status;
+    expect(status('mission/ended/stage/s/agent/a')).toBe('done');
+    expect(status('mission/ended/stage/s')).toBe('done');
+  });
 });
