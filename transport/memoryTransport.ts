@@ -6,13 +6,13 @@
  */
 import { type Clock, systemClock } from '../config/clock.js';
 import {
-  InvalidPayloadError,
   NoRespondersError,
   PayloadTooLargeError,
   RequestTimeoutError,
   TransportClosedError,
   TransportError,
 } from './errors.js';
+import { toJson, VALID_SUBJECT_CACHE } from './payload.js';
 import { hasWildcards, subjectMatches, validateSubject } from './subjects.js';
 import type { Json, Message, RequestOptions, SubscribeOptions, Subscription, Transport, TransportStatus } from './transport.js';
 
@@ -31,8 +31,6 @@ export interface MemoryTransportOptions {
   strictPayloads?: boolean;
 }
 
-/** Subjects already found valid; bounded, as a cache of the few subjects a process sends to. */
-const VALID_SUBJECT_CACHE = 10_000;
 
 type Handler = (message: Message) => void | Promise<void>;
 
@@ -155,13 +153,7 @@ export class MemoryTransport implements Transport {
       validateSubject(subject, { wildcards: false });
       if (this.validSubjects.size < VALID_SUBJECT_CACHE) this.validSubjects.add(subject);
     }
-    let json: string | undefined;
-    try {
-      json = this.strict ? JSON.stringify(data, strictJson) : JSON.stringify(data);
-    } catch (err) {
-      throw new InvalidPayloadError(subject, { cause: err });
-    }
-    if (json === undefined) throw new InvalidPayloadError(subject);
+    const json = toJson(subject, data, this.strict);
     // Every UTF-16 unit is at most 3 UTF-8 bytes: count exactly only near the limit.
     if (json.length * 3 > this.maxPayloadBytes) {
       const bytes = Buffer.byteLength(json, 'utf8');
@@ -232,12 +224,6 @@ export class MemoryTransport implements Transport {
   }
 }
 
-/** JSON.stringify silently drops functions and symbols and turns NaN into null: refuse them. */
-function strictJson(_key: string, value: unknown): unknown {
-  if (typeof value === 'function' || typeof value === 'symbol') throw new TypeError(`a ${typeof value} is not JSON`);
-  if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError(`${value} is not JSON`);
-  return value;
-}
 
 function ignoreErrors(fn: () => void): void {
   try {

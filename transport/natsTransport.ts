@@ -27,7 +27,6 @@ import {
 import type { Logger } from 'pino';
 import { errorMessage } from '../config/errors.js';
 import {
-  InvalidPayloadError,
   NoRespondersError,
   PayloadTooLargeError,
   RequestTimeoutError,
@@ -35,6 +34,7 @@ import {
   TransportError,
 } from './errors.js';
 import { type NatsOptionsInput, toConnectionOptions } from './natsOptions.js';
+import { toJson, VALID_SUBJECT_CACHE } from './payload.js';
 import { validateSubject } from './subjects.js';
 import type { Json, Message, RequestOptions, SubscribeOptions, Subscription, Transport, TransportStatus } from './transport.js';
 
@@ -72,7 +72,6 @@ export class NatsConnectError extends TransportError {
 }
 
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
-const VALID_SUBJECT_CACHE = 10_000;
 
 type Handler = (message: Message) => void | Promise<void>;
 
@@ -283,13 +282,7 @@ export class NatsTransport implements Transport {
       validateSubject(subject, { wildcards: false });
       if (this.validSubjects.size < VALID_SUBJECT_CACHE) this.validSubjects.add(subject);
     }
-    let json: string | undefined;
-    try {
-      json = this.strict ? JSON.stringify(data, strictJson) : JSON.stringify(data);
-    } catch (err) {
-      throw new InvalidPayloadError(subject, { cause: err });
-    }
-    if (json === undefined) throw new InvalidPayloadError(subject);
+    const json = toJson(subject, data, this.strict);
     const limit = this.connection.info?.max_payload ?? this.maxPayload;
     const bytes = Buffer.from(json, 'utf8');
     if (bytes.length > limit) throw new PayloadTooLargeError(subject, bytes.length, limit);
@@ -449,12 +442,6 @@ export class NatsTransport implements Transport {
 
 const MALFORMED = Symbol('malformed');
 
-/** JSON.stringify silently drops functions and symbols and turns NaN into null: refuse them. */
-function strictJson(_key: string, value: unknown): unknown {
-  if (typeof value === 'function' || typeof value === 'symbol') throw new TypeError(`a ${typeof value} is not JSON`);
-  if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError(`${value} is not JSON`);
-  return value;
-}
 
 interface PendingRequest {
   subject: string;
