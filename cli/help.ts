@@ -8,6 +8,7 @@ Usage: maestro <command> [options]
 Commands:
   run FILE        run a mission file (YAML or JSON) to its end and print the result
   inspect URL     print a running mission's live tree as text (from its --inspect URL)
+  replay MISSION  print a mission's history from its event log (what happened, when, who decided)
   worker          serve provider calls for a mission's agents over NATS (a remote worker)
   validate FILE   check a mission file and print what is wrong, with file:line and field
   schema          print the JSON Schema of mission files (for editors)
@@ -22,6 +23,12 @@ Exit codes: 0 success, 1 the mission failed, 2 a usage or config error.
 Docs: README.md`;
 
 export const commandHelp: Record<string, string> = {
+  replay: `Usage: maestro replay MISSION [--state-dir DIR] [--json]
+
+Prints a mission's history from its event log, one line per event with the time since the start:
+stages, agent calls, every supervisor decision, MAKER snapshots and exhausted votes, the result.
+MISSION is a mission id (under --state-dir, default .maestro) or the path of a .jsonl log.
+--json prints the events as they are stored.`,
   inspect: `Usage: maestro inspect URL [--once] [--json]
 
 Connects to an inspector (the URL maestro run --inspect printed) and prints the supervision tree

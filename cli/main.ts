@@ -54,6 +54,7 @@ const options = {
 const allowed: Record<string, string[]> = {
   run: ['help', 'json', 'quiet', 'input', 'state-dir', 'mission-id', 'log-level', 'wait-workers-ms', 'inspect', 'keep-open', 'inspect-token', ...natsFlagNames],
   inspect: ['help', 'once', 'json'],
+  replay: ['help', 'json', 'state-dir'],
   worker: ['help', 'capability', 'config', 'concurrency', 'id', 'heartbeat-ms', 'ack-wait-ms', 'log-level', ...natsFlagNames],
   validate: ['help', 'json'],
   schema: ['help', 'out'],
@@ -96,6 +97,10 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         return schemaCommand(values, io);
       case 'maker':
         return makerCommand(rest, values, io);
+      case 'replay': {
+        const { replayCommand } = await import('./replay.js');
+        return replayCommand(one(command, rest), values, io);
+      }
       case 'inspect': {
         const { inspectCommand } = await import('./inspect.js');
         return await inspectCommand(one(command, rest), values, io);
@@ -119,7 +124,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
 }
 
 function one(command: string, rest: string[]): string {
-  if (rest.length !== 1) throw new UsageError(`maestro ${command}: expected one FILE, got ${rest.length} (try: maestro ${command} --help)`);
+  const what = command === 'replay' ? 'MISSION' : command === 'inspect' ? 'URL' : 'FILE';
+  if (rest.length !== 1) throw new UsageError(`maestro ${command}: expected one ${what}, got ${rest.length} (try: maestro ${command} --help)`);
   return rest[0]!;
 }
 

@@ -50,7 +50,7 @@ export function progressPrinter(write: Write, now: () => number = Date.now): (e:
 }
 
 /** A line for the decisions a person wants to see; routine ends (a finished agent, a finished stage) print nothing. */
-function decisionLine(e: LoggedEvent, prefix: string): string | undefined {
+export function decisionLine(e: LoggedEvent, prefix: string): string | undefined {
   const short = (p: unknown) => (typeof p === 'string' && p.startsWith(prefix) ? p.slice(prefix.length) : String(p ?? ''));
   const offender = short((e.offender as { path?: string } | undefined)?.path);
   const sup = short(e.supervisor);
