@@ -4,6 +4,7 @@
  * A server keeps its port and store directory across `restart()`, so clients reconnect to it.
  * Every process still running when the test process exits is killed.
  */
+import { liveChildren, trackChild } from './childProcesses.js';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -51,8 +52,6 @@ const POLL_MS = 20;
 const STOP_TIMEOUT_MS = 10_000;
 const STDERR_KEEP = 16_384;
 
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
 
 /** Starts one server on random loopback ports and resolves once it is listening. */
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServerHandle> {
@@ -126,7 +125,7 @@ async function startServer(options: NatsServerOptions, extra: ClusterArgs): Prom
 
   const launch = async (): Promise<void> => {
     const proc = spawn(bin, args(), { stdio: ['ignore', 'ignore', 'pipe'] });
-    track(proc);
+    trackChild(proc);
     let stderr = '';
     proc.stderr!.setEncoding('utf8');
     proc.stderr!.on('data', (chunk: string) => {
@@ -220,7 +219,7 @@ function portOf(url: string | undefined, what: string): number {
 /** Sends `signal` and resolves once the process has exited; SIGKILL after a grace period. */
 async function terminate(proc: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null || proc.pid === undefined) {
-    live.delete(proc);
+    liveChildren.delete(proc);
     return;
   }
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
@@ -228,18 +227,9 @@ async function terminate(proc: ChildProcess, signal: NodeJS.Signals): Promise<vo
   const timer = setTimeout(() => proc.kill('SIGKILL'), STOP_TIMEOUT_MS);
   await exited;
   clearTimeout(timer);
-  live.delete(proc);
+  liveChildren.delete(proc);
 }
 
-function track(proc: ChildProcess): void {
-  live.add(proc);
-  proc.once('exit', () => live.delete(proc));
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const p of live) p.kill('SIGKILL');
-  });
-}
 
 /** `nats-server` from PATH, or Debian's /usr/sbin, which a non-root PATH often lacks. */
 function findNatsServer(): string {

@@ -4,6 +4,7 @@
  * (a test's teardown) kills every one still running, and so does the exit of this process.
  * No vitest import here: bench/chaos.ts uses it too.
  */
+import { liveChildren, trackChild } from './childProcesses.js';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -42,8 +43,6 @@ const BIN = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
 const SERVING = /: serving .*SIGTERM drains/;
 const STDERR_KEEP = 1 << 20;
 
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
 
 /** Spawns a worker and resolves once it serves; rejects (and kills it) if it exits or times out first. */
 export async function startWorker(options: WorkerProcessOptions): Promise<WorkerProcess> {
@@ -58,7 +57,7 @@ export async function startWorker(options: WorkerProcessOptions): Promise<Worker
     ...['--log-level', options.logLevel ?? 'info'],
   ];
   const proc = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  track(proc);
+  trackChild(proc);
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => {
     if (proc.exitCode !== null || proc.signalCode !== null) resolve(proc.exitCode);
@@ -102,7 +101,7 @@ export async function startWorker(options: WorkerProcessOptions): Promise<Worker
 
 /** SIGKILLs every worker still running and waits for them to exit. */
 export async function stopAllWorkers(): Promise<void> {
-  const procs = [...live];
+  const procs = [...liveChildren];
   await Promise.all(
     procs.map(
       (p) =>
@@ -115,12 +114,3 @@ export async function stopAllWorkers(): Promise<void> {
   );
 }
 
-function track(proc: ChildProcess): void {
-  live.add(proc);
-  proc.once('exit', () => live.delete(proc));
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const p of live) p.kill('SIGKILL');
-  });
-}

@@ -22,20 +22,7 @@ import {
   type TransportStatus,
 } from '../../transport/index.js';
 import { freePort, type NatsServerHandle, startNatsCluster, startNatsServer } from '../helpers/natsServer.js';
-
-/** Resolves once `check` passes, polling; fails after `timeoutMs`. */
-async function eventually(check: () => void | Promise<void>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-}
+import { eventually } from '../helpers/eventually.js';
 
 describe('NatsTransport', () => {
   let server: NatsServerHandle;

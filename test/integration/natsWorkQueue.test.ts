@@ -26,20 +26,7 @@ import {
 } from '../../transport/natsWorkQueue.js';
 import type { Json } from '../../transport/transport.js';
 import { type NatsServerHandle, startNatsServer } from '../helpers/natsServer.js';
-
-/** Resolves once `check` passes, polling; fails after `timeoutMs`. */
-async function eventually(check: () => void | Promise<void>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-}
+import { eventually } from '../helpers/eventually.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A handler that ends only when its worker is stopped. */
