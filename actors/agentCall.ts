@@ -32,6 +32,12 @@ export interface AgentCallOptions {
   signal?: AbortSignal;
   /** Send by the durable path instead of request/reply (long calls, under NATS). */
   durable?: DurableDispatch;
+  /**
+   * The call's idempotency key, when the caller can make it the same on a retry after a crash
+   * (a resumed mission): under NATS a key whose job already finished gets that job's result.
+   * @default the caller and a random id: a new call each time
+   */
+  key?: string;
 }
 
 export async function callAgent(o: AgentCallOptions): Promise<CompletionResult> {
@@ -40,7 +46,7 @@ export async function callAgent(o: AgentCallOptions): Promise<CompletionResult> 
   // Reserve the sample before calling, so calls running in parallel cannot all pass the check.
   budget.charge({ samples: 1 });
   const temperature = o.temperature ?? agent.temperature;
-  const key = `${o.caller}#${randomUUID()}`;
+  const key = o.key ?? `${o.caller}#${randomUUID()}`;
   const payload: Json = {
     v: PROTOCOL_VERSION,
     id: key,

@@ -29,6 +29,11 @@ export interface AgentWorkerInput {
   attempt: number;
   /** Send the call by the durable path (NATS JetStream) instead of request/reply. */
   durable?: DurableDispatch;
+  /**
+   * Persisted with the mission: with it the call's key is the path, the attempt and this salt,
+   * the same when a resumed mission makes the call again; without it each call is new.
+   */
+  keySalt?: string;
 }
 
 export interface AgentWorkerOutput extends CompletionResult {
@@ -41,7 +46,7 @@ const call = fromPromise<AgentWorkerOutput, AgentWorkerInput>(async ({ input, si
   const started = clock.now();
   const base = { type: 'agent.call', path, agent: agent.id, provider: agent.provider, attempt: input.attempt };
   try {
-    const r = await callAgent({ transport: input.transport, agent, budget: input.budget, caller: `${path}#${input.attempt}`, prompt: input.prompt, signal, durable: input.durable });
+    const r = await callAgent({ transport: input.transport, agent, budget: input.budget, caller: `${path}#${input.attempt}`, prompt: input.prompt, signal, durable: input.durable, ...(input.keySalt !== undefined && { key: `${path}#${input.attempt}#${input.keySalt}` }) });
     events.append({ ...base, ok: true, model: r.model, usage: r.usage, costUsd: r.costUsd, latencyMs: r.latencyMs, chars: r.text.length });
     return { agent: agent.id, ...r };
   } catch (err) {

@@ -3,9 +3,12 @@
  * `<stateDir>/missions/<missionId>.jsonl`. Each line is one small event with a sequence number
  * and a timestamp; secrets are masked before the line is written. Lines are written with one
  * synchronous `write` each, so an event the process reported is in the file even if the process
- * dies right after (fsync batching comes with the daemon).
+ * is killed right after; with `syncEveryMs`, an `fdatasync` at most that long after a write makes
+ * it survive a machine crash too, one sync for every batch of writes rather than one per event.
+ * Reopening a log goes on after its last complete line: a torn last line (the process died
+ * mid-write) is cut off, and sequence numbers continue.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { redact } from '../config/secrets.js';
 import type { EventSink, MissionEvent } from '../supervisors/runtime.js';
@@ -16,16 +19,30 @@ export interface LoggedEvent extends MissionEvent {
   mission: string;
 }
 
+export interface EventLogOptions {
+  /** fdatasync at most this long after a write. @default none: written, not synced */
+  syncEveryMs?: number;
+}
+
 export class EventLog implements EventSink {
   private fd: number | undefined;
   private seq = 0;
   private readonly listeners: ((e: LoggedEvent) => void)[] = [];
+  private syncTimer: NodeJS.Timeout | undefined;
+  /** Bytes of a torn last line cut off when the log was opened. */
+  tornBytes = 0;
 
   constructor(
     readonly file: string,
     readonly missionId: string,
     private readonly now: () => number = Date.now,
+    private readonly options: EventLogOptions = {},
   ) {}
+
+  /** The sequence number of the last event written. */
+  get lastSeq(): number {
+    return this.seq;
+  }
 
   static pathFor(stateDir: string, missionId: string): string {
     return join(stateDir, 'missions', `${missionId}.jsonl`);
@@ -34,13 +51,44 @@ export class EventLog implements EventSink {
   /** Opens the file for appending, creating its folder; call before the first append. */
   open(): this {
     mkdirSync(dirname(this.file), { recursive: true });
-    this.fd = openSync(this.file, 'a');
+    this.fd = openSync(this.file, 'a+');
+    this.recoverTail(this.fd);
     return this;
+  }
+
+  /** Cuts a torn last line off and reads the last sequence number, from the end of the file only. */
+  private recoverTail(fd: number): void {
+    let size = fstatSync(fd).size;
+    for (let chunk = 4096; size > 0; chunk *= 4) {
+      const from = Math.max(0, size - chunk);
+      const buf = Buffer.alloc(size - from);
+      readSync(fd, buf, 0, buf.length, from);
+      const lastNl = buf.lastIndexOf(0x0a);
+      if (lastNl === -1 && from > 0) continue;
+      if (lastNl !== buf.length - 1) {
+        this.tornBytes = buf.length - lastNl - 1;
+        size -= this.tornBytes;
+        ftruncateSync(fd, size);
+        fdatasyncSync(fd);
+        if (lastNl === -1) return;
+      }
+      const prevNl = buf.lastIndexOf(0x0a, lastNl - 1);
+      if (prevNl === -1 && from > 0) continue;
+      const m = /^\{"seq":(\d+),/.exec(buf.subarray(prevNl + 1, prevNl + 33).toString('latin1'));
+      this.seq = m ? Number(m[1]) : 0;
+      return;
+    }
   }
 
   append(event: MissionEvent): void {
     const logged: LoggedEvent = { seq: ++this.seq, ts: new Date(this.now()).toISOString(), mission: this.missionId, ...redact(event) };
-    if (this.fd !== undefined) writeSync(this.fd, `${JSON.stringify(logged)}\n`);
+    if (this.fd !== undefined) {
+      writeSync(this.fd, `${JSON.stringify(logged)}\n`);
+      if (this.options.syncEveryMs !== undefined && this.syncTimer === undefined) {
+        this.syncTimer = setTimeout(() => this.sync(), this.options.syncEveryMs);
+        this.syncTimer.unref();
+      }
+    }
     for (const l of this.listeners) {
       try {
         l(logged);
@@ -69,12 +117,27 @@ export class EventLog implements EventSink {
     const kept = lines.filter((l, i) => i === last || !markers.some((m) => l.includes(m)));
     const tmp = `${this.file}.tmp`;
     writeFileSync(tmp, kept.map((l) => `${l}\n`).join(''));
+    if (this.options.syncEveryMs !== undefined) {
+      // The new log must be on disk before it replaces the old one.
+      const fd = openSync(tmp, 'r+');
+      fdatasyncSync(fd);
+      closeSync(fd);
+    }
     renameSync(tmp, this.file);
-    this.fd = openSync(this.file, 'a');
+    this.fd = openSync(this.file, 'a+');
+  }
+
+  /** Makes everything written so far durable now (a checkpoint). */
+  sync(): void {
+    if (this.syncTimer !== undefined) clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
+    if (this.fd !== undefined) fdatasyncSync(this.fd);
   }
 
   close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
+    if (this.fd === undefined) return;
+    if (this.options.syncEveryMs !== undefined) this.sync();
+    closeSync(this.fd);
     this.fd = undefined;
   }
 

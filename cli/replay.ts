@@ -35,10 +35,20 @@ export function replayCommand(mission: string, flags: ReplayFlags, io: Io): numb
 export function describe(e: LoggedEvent): string | undefined {
   const prefix = `mission/${e.mission}/`;
   switch (e.type) {
+    case 'mission.submitted':
+      return undefined; // the config: `mission.started` names the stages
     case 'mission.started':
       return `mission ${e.mission} started: stages ${(e.stages as string[]).join(', ')}`;
+    case 'mission.resumed':
+      return `mission resumed at stage ${(e.stage as number) + 1}${(e.done as string[]).length ? ` (done: ${(e.done as string[]).join(', ')})` : ''}`;
+    case 'mission.suspended':
+      return 'mission suspended (the daemon stopped); it resumes where it was';
     case 'stage.entered':
-      return `stage ${e.stage} entered (${(e.agents as string[]).join(', ')})`;
+      return `stage ${e.stage} entered (${(e.agents as string[]).join(', ')})${((e.attempt as number | undefined) ?? 1) > 1 ? `, attempt ${e.attempt}` : ''}`;
+    case 'approval.requested':
+      return `approval ${e.id} requested${e.timeoutAt ? ` (times out at ${e.timeoutAt}: ${e.onTimeout})` : ''}`;
+    case 'approval.answered':
+      return `approval ${e.id} ${e.decision === 'approve' ? 'approved' : 'rejected'} by ${e.by ?? 'someone'}${e.feedback ? `: ${e.feedback}` : ''}`;
     case 'stage.finished':
       return `stage ${e.stage} finished: ${e.answers} answer${e.answers === 1 ? '' : 's'}`;
     case 'agent.call':

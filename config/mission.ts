@@ -75,6 +75,20 @@ export const agentSchema = z.strictObject({
 });
 export type AgentConfig = z.output<typeof agentSchema>;
 
+/**
+ * A human approval gate after a stage: its output waits, durably, for approve or reject. A
+ * rejection with feedback runs the stage again with the feedback added to its prompt.
+ */
+export const approvalSchema = z.strictObject({
+  /** Wait at most this long, then take `onTimeout`. @default no timeout */
+  timeoutMs: z.int().positive().optional(),
+  /** What a timeout decides. @default 'reject' */
+  onTimeout: z.enum(['approve', 'reject']).default('reject'),
+  /** Rejections that send the stage back to run again; one more fails the mission (`rejected`). @default 2 */
+  maxRevisions: z.int().nonnegative().default(2),
+});
+export type ApprovalConfig = z.output<typeof approvalSchema>;
+
 export const stageSchema = z.strictObject({
   name: idSchema,
   /** `{{input}}` is the mission's input, `{{previous}}` the previous stage's output (appended when absent). */
@@ -86,6 +100,8 @@ export const stageSchema = z.strictObject({
   /** @default OTP's defaults: one_for_one, 1 restart in 5000 ms, transient agents */
   supervision: stageSupervisionSchema.default(() => stageSupervisionSchema.parse({})),
   budget: budgetSchema.optional(),
+  /** Wait for a person to approve the stage's output before the mission goes on (`true` for the defaults). */
+  approval: z.union([z.literal(true).transform(() => approvalSchema.parse({})), approvalSchema]).optional(),
 });
 export type StageConfig = z.output<typeof stageSchema>;
 

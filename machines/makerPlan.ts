@@ -12,6 +12,8 @@ import type { MakerConfig } from '../config/maker.js';
 import { agentTimeoutMs, type MissionConfig, type StageConfig } from '../config/mission.js';
 import type { ChildSpec, StartContext } from '../supervisors/index.js';
 import type { Transport } from '../transport/transport.js';
+import type { RecoveredMaker } from '../actors/missionRecovery.js';
+import type { StepTask } from '../actors/tasks/stepTask.js';
 import { makerTaskMachine, type MakerProgress, type MakerTaskInput } from './makerTask.js';
 import type { VoteSettings } from './makerVote.js';
 
@@ -32,14 +34,15 @@ export function voteSettings(m: MakerConfig, k: number): VoteSettings {
   return { k, firstBatch: m.firstBatch ?? k, batch: m.batch, maxSamples: m.maxSamples, temperatures: m.temperatures };
 }
 
-export function makerStageChildren(config: MissionConfig, stage: StageConfig, transport: Transport): ChildSpec[] {
+export function makerStageChildren(config: MissionConfig, stage: StageConfig, transport: Transport, resume?: ReadonlyMap<string, RecoveredMaker>): ChildSpec[] {
   const m = stage.maker!;
   const task = stepTaskFor(m.task);
   const k = resolveK(m, task.totalSteps?.(m.task));
   const found = config.agents.find((a) => a.id === m.agent)!;
   const agent = { ...found, timeoutMs: agentTimeoutMs(found, config.providers[found.provider]!) };
   const judge = createRedFlagger(m.redFlag, (text, state) => task.parse(text, state));
-  const progress: MakerProgress = { step: 0, state: task.initialState(m.task), samples: 0, flagged: 0, exhausted: 0 };
+  // Made at the first start, when the runner's path (the key of its records in the log) is known.
+  let progress: MakerProgress | undefined;
   const sup = stage.supervision;
   return [
     {
@@ -53,7 +56,7 @@ export function makerStageChildren(config: MissionConfig, stage: StageConfig, tr
         input: (ctx: StartContext): MakerTaskInput => ({
           path: ctx.path,
           task,
-          progress,
+          progress: (progress ??= resumeProgress(task, task.initialState(m.task), resume?.get(ctx.path))),
           events: ctx.runtime.events,
           maxSteps: m.maxSteps,
           snapshotEvery: m.snapshotEvery,
@@ -77,4 +80,28 @@ export function makerStageChildren(config: MissionConfig, stage: StageConfig, tr
       },
     },
   ];
+}
+
+/**
+ * A task's progress from the log of a resumed mission: its last snapshot, then each vote after
+ * it replayed in order, so no decided step is voted again.
+ */
+export function resumeProgress<S>(task: StepTask<S>, initial: S, recovered: RecoveredMaker | undefined): MakerProgress<S> {
+  const snap = recovered?.snapshot;
+  const p: MakerProgress<S> = snap
+    ? { step: snap.step, state: snap.state as S, previous: snap.previous, samples: snap.samples, flagged: snap.flagged, exhausted: snap.exhausted ?? 0 }
+    : { step: 0, state: initial, samples: 0, flagged: 0, exhausted: 0 };
+  for (const v of recovered?.tail ?? []) {
+    if (v.step !== p.step) continue; // a record the snapshot or an earlier vote already covers
+    p.samples += v.samples;
+    for (const n of Object.values(v.flagged ?? {})) p.flagged += n;
+    if (v.outcome !== 'decided') {
+      p.exhausted++;
+      continue;
+    }
+    p.state = task.replay(p.state, v.answer!);
+    p.previous = v.answer;
+    p.step++;
+  }
+  return p;
 }

@@ -109,7 +109,7 @@ export const makerTaskMachine = setup({
       c.onStep?.(p, v);
       const every = c.snapshotEvery ?? 10_000;
       if (c.events.compact && p.step % every === 0) {
-        c.events.append({ type: 'maker.snapshot', path: c.path, step: p.step, state: p.state, previous: p.previous, samples: p.samples, flagged: p.flagged });
+        c.events.append({ type: 'maker.snapshot', path: c.path, step: p.step, state: p.state, previous: p.previous, samples: p.samples, flagged: p.flagged, exhausted: p.exhausted });
         c.events.compact(['maker.vote', 'maker.snapshot']);
       }
     },

@@ -1,17 +1,22 @@
 /**
- * The mission statechart (first version): the stages of a mission in order, each a stage
- * supervisor started under the mission supervisor (rest_for_one), each stage's output fed into
- * the next stage's prompt; the last stage's output is the result. A mission that cannot go on
- * (its supervisor gave up, a budget is spent, a stage produced nothing) ends `failed` with the
- * reason, after its supervisor has stopped what was running.
+ * The mission statechart: the stages of a mission in order, each a stage supervisor started
+ * under the mission supervisor (rest_for_one), each stage's output fed into the next stage's
+ * prompt; the last stage's output is the result. A stage with an approval gate waits, durably,
+ * for a person: approve goes on, reject with feedback runs the stage again (bounded).
+ * A mission that cannot go on (its supervisor gave up, a budget is spent, a stage produced
+ * nothing, a rejection too many) ends `failed` with the reason, after its supervisor has
+ * stopped what was running. Suspended (the daemon stopping), it stops the same way but ends
+ * `suspended`: its log says where it was, and it resumes from there.
  */
-import { assign, sendTo, setup } from 'xstate';
+import { and, assign, enqueueActions, raise, sendTo, setup } from 'xstate';
+import { approvalId, type GateAnsweredEvent } from '../actors/approvalGate.js';
+import type { RecoveredApproval, RecoveredMaker } from '../actors/missionRecovery.js';
 import type { DurableDispatch } from '../actors/agentCall.js';
 import { errorMessage } from '../config/errors.js';
 import type { MissionConfig } from '../config/mission.js';
 import { supervisorMachine, type BudgetNode, type BudgetUsage, type ChildExitedEvent, type SupervisionRuntime } from '../supervisors/index.js';
 import type { Transport } from '../transport/transport.js';
-import { stageAnswers, stageChildSpec, stagePrompt, stageText, type StageAnswer } from './stagePlan.js';
+import { stageAnswers, stageChildId, stageChildSpec, stagePrompt, stageText, type StageAnswer } from './stagePlan.js';
 
 export interface MissionInput {
   missionId: string;
@@ -24,6 +29,22 @@ export interface MissionInput {
   budget: BudgetNode;
   /** Prompt-stage agent calls go by this durable path when given (NATS); MAKER samples never do. */
   durable?: DurableDispatch;
+  /** Persisted with the mission, so a resumed call has the key it had (see AgentWorkerInput.keySalt). */
+  keySalt?: string;
+  /** Where a mission rebuilt from its event log goes on from. */
+  resume?: MissionResume;
+}
+
+export interface MissionResume {
+  /** Stages done (and approved where asked), in order. */
+  stages: StageResult[];
+  /** The attempt the current stage runs as: 1, then one more per rejection. */
+  attempt: number;
+  /** A reviewer's feedback for that attempt. */
+  feedback?: string;
+  /** The current stage finished and its approval was asked: wait for (or act on) its answer. */
+  pending?: { approval: RecoveredApproval; answers: number };
+  maker?: ReadonlyMap<string, RecoveredMaker>;
 }
 
 export interface StageResult {
@@ -40,20 +61,30 @@ export interface MissionFailure {
 export interface MissionOutput {
   missionId: string;
   name: string;
-  status: 'succeeded' | 'failed';
+  status: 'succeeded' | 'failed' | 'suspended';
   result?: string;
   stages: StageResult[];
   error?: MissionFailure;
   usage: BudgetUsage;
 }
 
-export type MissionEvent = ChildExitedEvent | { type: 'mission.stop'; reason?: string };
+export type MissionEvent = ChildExitedEvent | GateAnsweredEvent | { type: 'mission.stop'; reason?: string } | { type: 'mission.suspend' };
 
 interface MissionContext extends MissionInput {
   stage: number;
   stages: StageResult[];
+  attempt: number;
+  feedback?: string;
+  /** The current stage's last run, until it is accepted. */
+  run?: StageResult;
+  /** The approval asked for that run. */
+  approval?: RecoveredApproval;
   error?: MissionFailure;
+  suspending?: boolean;
 }
+
+/** setTimeout's limit: a longer approval timeout is waited for in steps of this. */
+const MAX_DELAY_MS = 2 ** 31 - 1;
 
 const current = (c: MissionContext) => c.config.stages[c.stage]!;
 
@@ -71,43 +102,128 @@ export const missionMachine = setup({
     output: {} as MissionOutput,
   },
   actors: { supervisor: supervisorMachine },
+  delays: {
+    approvalTimeout: ({ context }) => {
+      const at = context.approval?.timeoutAt;
+      return at === undefined ? MAX_DELAY_MS : Math.min(MAX_DELAY_MS, Math.max(0, Date.parse(at) - context.runtime.clock.now()));
+    },
+  },
   guards: {
     isCurrentStageDone: ({ context, event }) =>
-      event.type === 'supervisor.child.exited' && event.childId === `stage/${current(context).name}` && event.exit === 'normal',
-    lastStageHasNoAnswer: ({ context }) => context.stages.at(-1)?.answers.length === 0,
+      event.type === 'supervisor.child.exited' && event.childId === stageChildId(current(context).name, context.attempt) && event.exit === 'normal',
+    runHasNoAnswer: ({ context }) => context.run?.answers.length === 0,
+    needsApproval: ({ context }) => current(context).approval !== undefined,
     allStagesDone: ({ context }) => context.stages.length === context.config.stages.length,
+    isResumedPending: ({ context }) => context.approval !== undefined,
+    isSuspending: ({ context }) => context.suspending === true,
+    timeoutReached: ({ context }) => {
+      const at = context.approval?.timeoutAt;
+      return at !== undefined && context.runtime.clock.now() >= Date.parse(at);
+    },
+    isThisGate: ({ context, event }) => event.type === 'gate.answered' && event.id === context.approval?.id,
+    isApproved: ({ event }) => (event as GateAnsweredEvent).decision === 'approve',
+    revisionsLeft: ({ context }) => context.attempt <= current(context).approval!.maxRevisions,
   },
   actions: {
     announceStage: ({ context }) => {
       const stage = current(context);
       const agents = stage.maker ? [stage.maker.agent] : (stage.agents ?? []);
-      context.runtime.events.append({ type: 'stage.entered', stage: stage.name, index: context.stage, agents, ...(stage.maker && { maker: stage.maker.task }) });
+      context.runtime.events.append({
+        type: 'stage.entered',
+        stage: stage.name,
+        index: context.stage,
+        attempt: context.attempt,
+        agents,
+        ...(stage.maker && { maker: stage.maker.task }),
+      });
     },
     startStage: sendTo('supervisor', ({ context }) => {
       const stage = current(context);
       const previous = context.stages.at(-1);
-      const prompt = stagePrompt(stage, context.input ?? context.config.input, previous && { name: previous.name, text: previous.output });
-      return { type: 'supervisor.startChild' as const, spec: stageChildSpec(context.config, stage, prompt, context.transport, context.durable) };
+      let prompt = stagePrompt(stage, context.input ?? context.config.input, previous && { name: previous.name, text: previous.output });
+      if (context.feedback !== undefined) prompt += `\n\n---\nA reviewer rejected the previous answer to this stage, with this feedback:\n${context.feedback}`;
+      const spec = stageChildSpec(context.config, stage, prompt, context.transport, {
+        durable: context.durable,
+        attempt: context.attempt,
+        keySalt: context.keySalt,
+        makerResume: context.resume?.maker,
+      });
+      return { type: 'supervisor.startChild' as const, spec };
     }),
-    recordStage: assign({
-      stages: ({ context, event }) => {
+    recordRun: assign({
+      run: ({ context, event }) => {
         const stage = current(context);
         const results = ((event as ChildExitedEvent).output as { results?: Record<string, unknown> } | undefined)?.results ?? {};
         const answers = stageAnswers(stage, results);
         const output = stageText(stage, answers);
         // The output is what a resumed mission needs so as not to run the stage again.
-        context.runtime.events.append({ type: 'stage.finished', stage: stage.name, index: context.stage, answers: answers.length, output });
-        return [...context.stages, { name: stage.name, output, answers }];
+        context.runtime.events.append({
+          type: 'stage.finished',
+          stage: stage.name,
+          index: context.stage,
+          attempt: context.attempt,
+          answers: answers.length,
+          output,
+          usage: context.budget.usage(),
+        });
+        return { name: stage.name, output, answers };
       },
     }),
-    nextStage: assign({ stage: ({ context }) => context.stage + 1 }),
+    accept: assign({
+      stages: ({ context }) => [...context.stages, context.run!],
+      stage: ({ context }) => context.stage + 1,
+      attempt: 1,
+      feedback: undefined,
+      run: undefined,
+      approval: undefined,
+    }),
+    requestApproval: assign({
+      approval: ({ context }) => {
+        const stage = current(context);
+        const gate = stage.approval!;
+        const id = approvalId(context.missionId, stage.name, context.attempt);
+        const now = context.runtime.clock.now();
+        const requestedAt = new Date(now).toISOString();
+        const timeoutAt = gate.timeoutMs === undefined ? undefined : new Date(now + gate.timeoutMs).toISOString();
+        const record = { id, stage: stage.name, index: context.stage, attempt: context.attempt, output: context.run!.output, requestedAt, ...(timeoutAt && { timeoutAt }), onTimeout: gate.onTimeout };
+        context.runtime.events.append({ type: 'approval.requested', ...record });
+        return record;
+      },
+    }),
+    answerByTimeout: raise(({ context }) => {
+      const a = context.approval!;
+      const decision = a.onTimeout ?? 'reject';
+      const feedback = `no answer within the approval timeout (${a.timeoutAt})`;
+      context.runtime.events.append({ type: 'approval.answered', id: a.id, decision, feedback, by: 'timeout' });
+      return { type: 'gate.answered' as const, id: a.id, decision, feedback, by: 'timeout' };
+    }),
+    revise: assign({
+      attempt: ({ context }) => context.attempt + 1,
+      feedback: ({ event }) => (event as GateAnsweredEvent).feedback ?? 'rejected without feedback',
+      run: undefined,
+      approval: undefined,
+    }),
+    failRejected: assign({
+      error: ({ context, event }) => {
+        const fb = (event as GateAnsweredEvent).feedback;
+        const by = (event as GateAnsweredEvent).by === 'timeout' ? ' (timed out)' : '';
+        return { reason: 'rejected', message: `stage '${current(context).name}' rejected${by} after ${context.attempt} attempt(s)${fb ? `: ${fb}` : ''}` };
+      },
+    }),
     shutdownSupervisor: sendTo('supervisor', { type: 'maestro.shutdown' }),
   },
 }).createMachine({
   id: 'mission',
-  context: ({ input }) => ({ ...input, stage: 0, stages: [] }),
+  context: ({ input }) => {
+    const r = input.resume;
+    const stages = r?.stages ?? [];
+    const run = r?.pending && { name: r.pending.approval.stage, output: r.pending.approval.output, answers: [] };
+    return { ...input, stage: stages.length, stages, attempt: r?.attempt ?? 1, feedback: r?.feedback, ...(run && { run, approval: r!.pending!.approval }) };
+  },
   entry: ({ context }) =>
-    context.runtime.events.append({ type: 'mission.started', name: context.config.name, stages: context.config.stages.map((s) => s.name) }),
+    context.resume
+      ? context.runtime.events.append({ type: 'mission.resumed', stage: context.stage, attempt: context.attempt, done: context.stages.map((s) => s.name) })
+      : context.runtime.events.append({ type: 'mission.started', name: context.config.name, stages: context.config.stages.map((s) => s.name) }),
   invoke: {
     id: 'supervisor',
     src: 'supervisor',
@@ -120,6 +236,7 @@ export const missionMachine = setup({
       notifyParent: true,
     }),
     onDone: [
+      { guard: 'isSuspending', target: '.suspended' },
       { guard: 'allStagesDone', target: '.succeeded' },
       {
         target: '.failed',
@@ -130,45 +247,74 @@ export const missionMachine = setup({
     ],
     onError: { target: '.failed', actions: assign({ error: ({ event }) => failureOf(event.error) }) },
   },
-  initial: 'stage',
+  initial: 'boot',
+  on: {
+    'mission.stop': {
+      target: '.aborting',
+      actions: assign({ error: ({ event }) => ({ reason: 'stopped', message: event.reason ?? 'stopped by request' }) }),
+    },
+    'mission.suspend': { target: '.aborting', actions: assign({ suspending: true }) },
+  },
   states: {
+    boot: {
+      always: [{ guard: 'isResumedPending', target: 'approval' }, { guard: 'allStagesDone', target: 'finishing' }, { target: 'stage' }],
+    },
     stage: {
       entry: ['announceStage', 'startStage'],
-      on: {
-        'supervisor.child.exited': { guard: 'isCurrentStageDone', target: 'stageDone', actions: 'recordStage' },
-        'mission.stop': {
-          target: 'aborting',
-          actions: assign({ error: ({ event }) => ({ reason: 'stopped', message: event.reason ?? 'stopped by request' }) }),
-        },
-      },
+      on: { 'supervisor.child.exited': { guard: 'isCurrentStageDone', target: 'stageDone', actions: 'recordRun' } },
     },
     stageDone: {
       always: [
         {
-          guard: 'lastStageHasNoAnswer',
+          guard: 'runHasNoAnswer',
           target: 'aborting',
-          actions: assign({ error: ({ context }) => ({ reason: 'no_answer', message: `stage '${context.stages.at(-1)!.name}' produced no answer` }) }),
+          actions: assign({ error: ({ context }) => ({ reason: 'no_answer', message: `stage '${context.run!.name}' produced no answer` }) }),
         },
-        { guard: 'allStagesDone', target: 'finishing' },
-        { target: 'stage', actions: 'nextStage' },
+        { guard: 'needsApproval', target: 'approval', actions: 'requestApproval' },
+        { target: 'accepted', actions: 'accept' },
       ],
     },
-    finishing: { entry: 'shutdownSupervisor' },
-    aborting: { entry: 'shutdownSupervisor' },
+    approval: {
+      // Resumed with its answer already in the log: act on it at once.
+      entry: enqueueActions(({ context, enqueue }) => {
+        const a = context.approval;
+        if (a?.answer) enqueue.raise({ type: 'gate.answered', id: a.id, ...a.answer });
+      }),
+      after: {
+        approvalTimeout: [
+          { guard: 'timeoutReached', actions: 'answerByTimeout' },
+          // A timeout past setTimeout's limit, or none: wait again.
+          { target: 'approval', reenter: true },
+        ],
+      },
+      on: {
+        'gate.answered': [
+          { guard: and(['isThisGate', 'isApproved']), target: 'accepted', actions: 'accept' },
+          { guard: and(['isThisGate', 'revisionsLeft']), target: 'stage', actions: 'revise' },
+          { guard: 'isThisGate', target: 'aborting', actions: 'failRejected' },
+        ],
+      },
+    },
+    accepted: {
+      always: [{ guard: 'allStagesDone', target: 'finishing' }, { target: 'stage' }],
+    },
+    finishing: { entry: 'shutdownSupervisor', on: { 'mission.stop': {}, 'mission.suspend': {} } },
+    aborting: { entry: 'shutdownSupervisor', on: { 'mission.stop': {}, 'mission.suspend': {} } },
     succeeded: { type: 'final' },
     failed: { type: 'final' },
+    suspended: { type: 'final' },
   },
   output: ({ context, self }) => {
-    const failed = self.getSnapshot().matches('failed') || context.error !== undefined;
+    const snap = self.getSnapshot();
     const out: MissionOutput = {
       missionId: context.missionId,
       name: context.config.name,
-      status: failed ? 'failed' : 'succeeded',
+      status: snap.matches('suspended') ? 'suspended' : snap.matches('failed') || context.error !== undefined ? 'failed' : 'succeeded',
       stages: context.stages,
       usage: context.budget.usage(),
     };
-    if (failed) out.error = context.error ?? { reason: 'error', message: 'failed' };
-    else out.result = context.stages.at(-1)?.output;
+    if (out.status === 'failed') out.error = context.error ?? { reason: 'error', message: 'failed' };
+    if (out.status === 'succeeded') out.result = context.stages.at(-1)?.output;
     return out;
   },
 });

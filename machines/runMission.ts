@@ -12,11 +12,12 @@ import { systemClock, type Clock } from '../config/clock.js';
 import type { MissionConfig } from '../config/mission.js';
 import type { ProviderConfig } from '../config/providers.js';
 import { registerSecret, registerSecretEnv } from '../config/secrets.js';
-import { BudgetNode, createRuntime, type ChildStartedFact } from '../supervisors/index.js';
+import { BudgetNode, createRuntime, type BudgetUsage, type ChildStartedFact } from '../supervisors/index.js';
 import { MemoryTransport } from '../transport/memoryTransport.js';
 import type { NatsOptions } from '../transport/natsOptions.js';
 import type { Transport } from '../transport/transport.js';
-import { missionMachine, type MissionOutput } from './mission.js';
+import { randomUUID } from 'node:crypto';
+import { missionMachine, type MissionEvent, type MissionOutput, type MissionResume } from './mission.js';
 
 export interface RunOptions {
   stateDir: string;
@@ -35,6 +36,21 @@ export interface RunOptions {
   waitWorkersMs?: number;
   /** Watches everything: the inspector's hub. */
   observer?: MissionObserver;
+  /**
+   * Aborting suspends the mission (a daemon stopping): running work is shut down in order, the
+   * log is synced, and the mission ends `suspended`, with no `mission.finished`: it resumes later.
+   */
+  suspend?: AbortSignal;
+  /** Go on from the mission's own event log (a daemon restarting): its id, config and progress. */
+  resume?: MissionResume;
+  /** The salt for call keys, persisted with the mission (`mission.submitted`). @default a new one */
+  keySalt?: string;
+  /** fdatasync the event log at most this long after a write. @default none */
+  syncEveryMs?: number;
+  /** Called once the mission's actor runs, with a way to send it events (approval answers). */
+  onStart?: (send: (event: MissionEvent) => void) => void;
+  /** Usage recorded before a resume, counted into the mission's budget first. */
+  usedBefore?: Partial<BudgetUsage>;
 }
 
 /** What the inspector needs from a run (the hub implements it). */
@@ -87,18 +103,25 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
     new MemoryTransport({ clock, strictPayloads: false, onHandlerError: (err) => logger.error({ err }, 'provider service handler failed') });
   const service = serveProviders(transport, providers, logger);
   const eventLogFile = EventLog.pathFor(options.stateDir, missionId);
-  const events = new EventLog(eventLogFile, missionId, () => clock.now()).open();
+  const events = new EventLog(eventLogFile, missionId, () => clock.now(), { syncEveryMs: options.syncEveryMs }).open();
+  if (events.tornBytes > 0) logger.warn({ file: eventLogFile, tornBytes: events.tornBytes }, 'event log: torn last line dropped');
+  const keySalt = options.keySalt ?? randomUUID();
+  if (!options.resume) {
+    // Everything a daemon needs to resume the mission: the config as validated, the input, the salt.
+    events.append({ type: 'mission.submitted', name: config.name, config, input: options.input, keySalt });
+  }
   if (options.onEvent) events.onEvent(options.onEvent);
   const observer = options.observer;
   if (observer) events.onEvent(observer.observe);
   const runtime = createRuntime({ clock, logger, events, ...(observer && { observe: observer.childStarted }) });
   nats?.superviseWorkers(runtime, `workers/${missionId}`, observer);
   const budget = BudgetNode.root(`mission/${missionId}`, config.budget ?? {}, clock);
+  if (options.usedBefore) budget.charge(options.usedBefore);
   let actor: Actor<typeof missionMachine> | undefined;
   try {
     const output = await new Promise<MissionOutput>((resolve, reject) => {
       actor = createActor(missionMachine, {
-        input: { missionId, config, input: options.input, transport, runtime, budget, durable: nats?.durable },
+        input: { missionId, config, input: options.input, transport, runtime, budget, durable: nats?.durable, keySalt, resume: options.resume },
         clock,
         ...(observer && !observer.addRoot && { inspect: observer.inspect }),
       });
@@ -108,10 +131,13 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
         complete: () => resolve(actor!.getSnapshot().output!),
         error: reject,
       });
-      options.signal?.addEventListener('abort', () => actor!.send({ type: 'mission.stop', reason: 'interrupted' }), { once: true });
+      options.signal?.addEventListener('abort', () => actor!.send({ type: 'mission.stop', reason: reasonOf(options.signal!) }), { once: true });
+      options.suspend?.addEventListener('abort', () => actor!.send({ type: 'mission.suspend' }), { once: true });
       actor.start();
+      options.onStart?.((event) => actor!.send(event));
     });
-    events.append({ type: 'mission.finished', status: output.status, result: output.result, error: output.error, usage: output.usage });
+    if (output.status === 'suspended') events.append({ type: 'mission.suspended', usage: output.usage });
+    else events.append({ type: 'mission.finished', status: output.status, result: output.result, error: output.error, usage: output.usage });
     return { output, eventLogFile };
   } finally {
     actor?.stop();
@@ -120,6 +146,11 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
     await Promise.all(providers.map((p) => p.close?.()));
     events.close();
   }
+}
+
+/** A stop's reason: the abort reason when it is a string, else `interrupted`. */
+function reasonOf(signal: AbortSignal): string {
+  return typeof signal.reason === 'string' ? signal.reason : 'interrupted';
 }
 
 /** The providers a mission's stages call: the capabilities its workers must serve. */

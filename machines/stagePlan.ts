@@ -4,6 +4,7 @@
  * (auto_shutdown all_significant) once every agent has answered, with their answers as output.
  */
 import type { DurableDispatch } from '../actors/agentCall.js';
+import type { RecoveredMaker } from '../actors/missionRecovery.js';
 import { agentWorkerLogic, type AgentWorkerInput, type AgentWorkerOutput } from '../actors/agentWorker.js';
 import { agentTimeoutMs, type MissionConfig, type StageConfig } from '../config/mission.js';
 import type { ChildSpec, StartContext, SupervisorInput } from '../supervisors/index.js';
@@ -19,7 +20,24 @@ export function stagePrompt(stage: StageConfig, input: string | undefined, previ
   return prompt;
 }
 
-export function stageChildSpec(config: MissionConfig, stage: StageConfig, prompt: string, transport: Transport, durable?: DurableDispatch): ChildSpec {
+export interface StageSpecOptions {
+  /** Prompt-stage calls go by this durable path when given (NATS). */
+  durable?: DurableDispatch;
+  /** 1 for the first run of the stage, then one more for each revision after a rejection. @default 1 */
+  attempt?: number;
+  /** The mission's persisted salt for call keys (see AgentWorkerInput.keySalt). */
+  keySalt?: string;
+  /** MAKER progress from the log of a resumed mission. */
+  makerResume?: ReadonlyMap<string, RecoveredMaker>;
+}
+
+/** `stage/<name>`, and `stage/<name>@<attempt>` for a revision (a new child: the first stays in the history). */
+export function stageChildId(name: string, attempt = 1): string {
+  return attempt > 1 ? `stage/${name}@${attempt}` : `stage/${name}`;
+}
+
+export function stageChildSpec(config: MissionConfig, stage: StageConfig, prompt: string, transport: Transport, options: StageSpecOptions = {}): ChildSpec {
+  const { durable, keySalt } = options;
   const sup = stage.supervision;
   const agentSpec = (agentId: string): ChildSpec => {
     const found = config.agents.find((a) => a.id === agentId)!;
@@ -42,13 +60,14 @@ export function stageChildSpec(config: MissionConfig, stage: StageConfig, prompt
           clock: ctx.runtime.clock,
           attempt: ctx.restarts,
           durable,
+          keySalt,
         }),
       },
     };
   };
-  const children = stage.maker ? makerStageChildren(config, stage, transport) : (stage.agents ?? []).map((id) => agentSpec(id));
+  const children = stage.maker ? makerStageChildren(config, stage, transport, options.makerResume) : (stage.agents ?? []).map((id) => agentSpec(id));
   return {
-    id: `stage/${stage.name}`,
+    id: stageChildId(stage.name, options.attempt),
     type: 'supervisor',
     restart: 'transient',
     budget: stage.budget,

@@ -8,7 +8,7 @@
  * move is what the next prompt shows as the previous move.
  */
 import type { StepTask } from './stepTask.js';
-import { checkDisks, hanoiInitialState, isSolved, type HanoiState } from './hanoiRules.js';
+import { applyMove, checkDisks, hanoiInitialState, isSolved, type HanoiMove, type HanoiState } from './hanoiRules.js';
 import { parseHanoiAnswer } from './hanoiParse.js';
 import { hanoiPrompt } from './hanoiPrompt.js';
 
@@ -23,11 +23,19 @@ export const hanoiTask: StepTask<HanoiState, HanoiParams> = {
   prompt: (state, _step, previous) => hanoiPrompt(state, previous),
   parse: parseHanoiAnswer,
   isDone: (state) => isSolved(state),
+  replay: (state, answer) => applyMove(state, parseMoveAnswer(answer)),
   totalSteps: (params) => {
     checkDisks(params.disks);
     return 2 ** params.disks - 1;
   },
 };
+
+/** `[1,0,2]` back into a move; anything else is not an answer this task decided. */
+function parseMoveAnswer(answer: string): HanoiMove {
+  const m = /^\[(\d+),([0-2]),([0-2])\]$/.exec(answer);
+  if (!m) throw new Error(`not a hanoi answer: '${answer}'`);
+  return [Number(m[1]), Number(m[2]), Number(m[3])];
+}
 
 export {
   IllegalMoveError,

@@ -47,6 +47,11 @@ export function createJsonTask(params: JsonTaskParams): StepTask<JsonTaskState, 
         .replaceAll('{{previous}}', previous ?? 'none')
         .replaceAll('{{step}}', String(step)) + FORMAT,
     parse: (text) => parseJsonAnswer(text),
+    replay: (_state, answer) => {
+      const parsed = parseJsonAnswer(answer);
+      if ('error' in parsed) throw new Error(`not a json task answer: ${parsed.error}`);
+      return parsed.nextState;
+    },
     isDone: (state) => state.done || (goal !== undefined && canonicalJson(state.value) === goal),
   };
 }

@@ -24,6 +24,12 @@ export interface StepTask<S, P = unknown> {
   /** Strict: anything that is not exactly the expected form is a failure. */
   parse(text: string, state: S): StepParse<S> | StepParseFailure;
   isDone(state: S, step: number): boolean;
+  /**
+   * The state after a decided step, from its normalized answer alone: how a resumed mission
+   * rebuilds its state from the votes logged after its last snapshot. Throws on an answer this
+   * task could not have decided (a log that does not belong to it).
+   */
+  replay(state: S, answer: string): S;
   /** Steps to the end when known in advance (Hanoi: 2^n - 1), for progress and calibration. */
   totalSteps?(params: P): number;
 }

@@ -24,7 +24,7 @@ describe('maestro replay', () => {
     expect(lines.at(-1)).toBe('mission succeeded');
     const json = capture();
     expect(await main(['replay', join(dir, 'missions', 'rp.jsonl'), '--json'], json)).toBe(0);
-    expect(JSON.parse(json.stdout[0]!)).toMatchObject({ seq: 1, type: 'mission.started' });
+    expect(JSON.parse(json.stdout[0]!)).toMatchObject({ seq: 1, type: 'mission.submitted', name: 'crash-and-restart' });
   });
 
   it('should say where it looked when there is no log', async () => {

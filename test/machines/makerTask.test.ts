@@ -96,7 +96,7 @@ describe('MAKER task statechart (Hanoi through the runtime)', () => {
     const snapshots = events.filter((e) => e.type === 'maker.snapshot');
     expect(snapshots).toHaveLength(1);
     expect(snapshots[0]).toMatchObject({ step: 500 });
-    expect(events[0]!.type).toBe('mission.started');
+    expect(events[0]!.type).toBe('mission.submitted');
     expect(events.at(-1)!.type).toBe('mission.finished');
   });
 });

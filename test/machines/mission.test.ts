@@ -24,6 +24,7 @@ describe('mission statechart (runMission)', () => {
     expect(output.result).toBe('got: Review: draft text');
     expect(output.stages.map((s) => s.name)).toEqual(['one', 'two']);
     expect(events.map((e) => e.type).filter((t) => t !== 'supervisor.decision')).toEqual([
+      'mission.submitted',
       'mission.started',
       'stage.entered',
       'agent.call',
