@@ -14,6 +14,8 @@ export interface GateAnsweredEvent {
   decision: ApprovalDecision;
   feedback?: string;
   by?: string;
+  /** Already in the log (a timeout, or an answer found on resume): not written again. */
+  recorded?: boolean;
 }
 
 /** `<mission>/<stage>/<attempt>`: unique in a mission, the same across restarts. */

@@ -54,7 +54,7 @@ export interface RecoveredMaker {
 export interface RecoveredMission {
   id: string;
   file: string;
-  submitted?: { name: string; config: unknown; input?: string; at: string };
+  submitted?: { name: string; config: unknown; input?: string; keySalt?: string; at: string };
   finished?: { status: string; result?: string; error?: { reason: string; message: string }; usage?: BudgetUsage; at: string };
   stages: RecoveredStage[];
   approvals: RecoveredApproval[];
@@ -108,7 +108,7 @@ export function recoverMission(file: string, id: string): RecoveredMission {
 function fold(r: RecoveredMission, e: LoggedEvent): void {
   switch (e.type) {
     case 'mission.submitted':
-      r.submitted = { name: e.name as string, config: e.config, input: e.input as string | undefined, at: e.ts };
+      r.submitted = { name: e.name as string, config: e.config, input: e.input as string | undefined, keySalt: e.keySalt as string | undefined, at: e.ts };
       break;
     case 'mission.finished':
       r.finished = { status: e.status as string, result: e.result as string | undefined, error: e.error as { reason: string; message: string } | undefined, usage: e.usage as BudgetUsage | undefined, at: e.ts };

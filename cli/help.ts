@@ -7,6 +7,11 @@ Usage: maestro <command> [options]
 
 Commands:
   run FILE        run a mission file (YAML or JSON) to its end and print the result
+  daemon          the long-running service: HTTP API, inspector, durable missions that resume
+  submit FILE     send a mission file to the running daemon and print its id
+  status [ID]     the daemon's missions, or one mission's state, stages, approvals and result
+  approve [ID]    list the approvals missions wait for, or approve (or --reject) one
+  stop MISSION    ask the daemon to stop a running mission
   inspect URL     print a running mission's live tree as text (from its --inspect URL)
   replay MISSION  print a mission's history from its event log (what happened, when, who decided)
   worker          serve provider calls for a mission's agents over NATS (a remote worker)
@@ -23,6 +28,63 @@ Exit codes: 0 success, 1 the mission failed, 2 a usage or config error.
 Docs: README.md`;
 
 export const commandHelp: Record<string, string> = {
+  daemon: `Usage: maestro daemon [--state-dir DIR] [--listen HOST:PORT] [options]
+
+The long-running root of the supervision tree. Holds the state directory (one daemon per
+directory: a second one refuses to start), resumes the missions it finds there (a finished
+stage, approval or MAKER step is never done again), and serves on one port the HTTP API
+(/api/missions, /api/approvals; see README) and the inspector (/). SIGTERM or Ctrl-C: stops
+taking missions, suspends the running ones (their trees stop in order), syncs the logs, exits 0.
+Writes <state-dir>/daemon.json (mode 0600) with its URL and token for submit, status, approve
+and stop.
+
+Options:
+  --state-dir DIR       missions' event logs and the lock (default .maestro, or $MAESTRO_STATE_DIR)
+  --listen HOST:PORT    where to serve (default 127.0.0.1:7433, or $MAESTRO_LISTEN); port 0 = free
+  --token TOKEN         bearer token for every write (default $MAESTRO_TOKEN, else a new random
+                        one, written to daemon.json). Away from loopback, reads need it too.
+  --shutdown-ms MS      how long a mission may take to suspend before it is killed (default 30000)
+  --sync-ms MS          fdatasync each log at most this long after a write (default 50)
+  --wait-workers-ms MS  with --nats: wait this long for a worker per provider (default 10000)
+  --auth-reads          reads need the token too (always so away from loopback)
+  --log-level LEVEL     pino level on stdout (default info)
+
+${natsFlagsHelp}
+  With --nats, missions' agents run on remote workers (maestro worker).`,
+  submit: `Usage: maestro submit FILE [--input TEXT] [--mission-id ID] [--follow] [--json] [daemon options]
+
+Reads a mission file here and sends its text to the running daemon (maestro daemon), which
+validates it and starts it; prints the new mission's id. A bad file is refused with every problem
+as FILE:LINE path.to.field: message, and nothing starts.
+
+Options:
+  --input TEXT         text for {{input}} in stage prompts
+  --mission-id ID      use this mission id instead of a generated one
+  --follow             print the mission's events on stderr until it ends; exit 0 if it
+                       succeeded, 1 if not
+  --json               print the mission's summary as JSON
+
+Daemon options:
+  --url URL            the daemon (default: $MAESTRO_URL, else <state-dir>/daemon.json)
+  --token TOKEN        its API token (default: $MAESTRO_TOKEN, else daemon.json)
+  --state-dir DIR      where to find daemon.json (default: .maestro, or $MAESTRO_STATE_DIR)`,
+  status: `Usage: maestro status [MISSION] [--json] [daemon options]
+
+Without MISSION, a table of the daemon's missions: id, state, stage, when submitted. With it, the
+mission's state, current stage, finished stages, pending approvals, usage, and its result or
+error. A failed mission's status still exits 0. --json prints what the daemon answered.
+Daemon options: --url, --token, --state-dir (see: maestro submit --help).`,
+  approve: `Usage: maestro approve [APPROVAL] [--reject [--feedback TEXT]] [--json] [daemon options]
+
+Without APPROVAL, lists the approvals missions are waiting for: id (MISSION/STAGE/ATTEMPT),
+mission, stage, when asked, and the first line of the output to approve. With it, approves, or
+with --reject rejects (the stage revises with --feedback). Answering twice changes nothing.
+Daemon options: --url, --token, --state-dir (see: maestro submit --help).`,
+  stop: `Usage: maestro stop MISSION [--reason TEXT] [--json] [daemon options]
+
+Asks the daemon to stop a running mission; it ends 'stopped' once its tree has shut down.
+A mission already over is refused. --reason is recorded in its event log.
+Daemon options: --url, --token, --state-dir (see: maestro submit --help).`,
   replay: `Usage: maestro replay MISSION [--state-dir DIR] [--json]
 
 Prints a mission's history from its event log, one line per event with the time since the start:

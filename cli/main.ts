@@ -48,6 +48,16 @@ const options = {
   'keep-open': { type: 'boolean' },
   'inspect-token': { type: 'string' },
   once: { type: 'boolean' },
+  listen: { type: 'string' },
+  token: { type: 'string' },
+  'auth-reads': { type: 'boolean' },
+  'shutdown-ms': { type: 'string' },
+  'sync-ms': { type: 'string' },
+  url: { type: 'string' },
+  reject: { type: 'boolean' },
+  feedback: { type: 'string' },
+  follow: { type: 'boolean' },
+  reason: { type: 'string' },
   ...natsFlagOptions,
 } satisfies ParseArgsConfig['options'];
 
@@ -59,6 +69,11 @@ const allowed: Record<string, string[]> = {
   validate: ['help', 'json'],
   schema: ['help', 'out'],
   maker: ['help', 'json', 'error-rate', 'steps', 'target', 'steps-per-agent', 'red-flag-rate'],
+  daemon: ['help', 'state-dir', 'listen', 'token', 'auth-reads', 'shutdown-ms', 'sync-ms', 'wait-workers-ms', 'log-level', ...natsFlagNames],
+  submit: ['help', 'json', 'input', 'mission-id', 'follow', 'url', 'token', 'state-dir'],
+  status: ['help', 'json', 'url', 'token', 'state-dir'],
+  approve: ['help', 'json', 'reject', 'feedback', 'url', 'token', 'state-dir'],
+  stop: ['help', 'json', 'reason', 'url', 'token', 'state-dir'],
   help: ['help'],
 };
 
@@ -105,6 +120,19 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         const { inspectCommand } = await import('./inspect.js');
         return await inspectCommand(one(command, rest), values, io);
       }
+      case 'daemon': {
+        if (rest.length) throw new UsageError(`maestro daemon: unexpected argument '${rest[0]}'`);
+        const { daemonCommand } = await import('./daemon.js');
+        return await daemonCommand(values, io);
+      }
+      case 'submit':
+        return await (await import('./submit.js')).submitCommand(one(command, rest), values, io);
+      case 'status':
+        return await (await import('./status.js')).statusCommand(optionalOne(command, rest), values, io);
+      case 'approve':
+        return await (await import('./approve.js')).approveCommand(optionalOne(command, rest), values, io);
+      case 'stop':
+        return await (await import('./stopMission.js')).stopCommand(one(command, rest), values, io);
       case 'worker': {
         if (rest.length) throw new UsageError(`maestro worker: unexpected argument '${rest[0]}'`);
         // Loaded only here: the NATS client is not needed by the embedded commands.
@@ -124,8 +152,13 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
 }
 
 function one(command: string, rest: string[]): string {
-  const what = command === 'replay' ? 'MISSION' : command === 'inspect' ? 'URL' : 'FILE';
+  const what = command === 'replay' || command === 'stop' ? 'MISSION' : command === 'inspect' ? 'URL' : 'FILE';
   if (rest.length !== 1) throw new UsageError(`maestro ${command}: expected one ${what}, got ${rest.length} (try: maestro ${command} --help)`);
   return rest[0]!;
 }
 
+
+function optionalOne(command: string, rest: string[]): string | undefined {
+  if (rest.length > 1) throw new UsageError(`maestro ${command}: expected at most one id, got ${rest.length} (try: maestro ${command} --help)`);
+  return rest[0];
+}

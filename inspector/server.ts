@@ -43,6 +43,12 @@ export interface InspectorServerOptions {
   /** @default 30000; 0 disables the ping that finds dead clients */
   pingIntervalMs?: number;
   logger?: InspectorLogger;
+  /**
+   * Another service on the same port (the daemon's `/api/`): called with every request that
+   * passed the host check, before the inspector's own routes. It resolves true when it answered
+   * the request, false to leave it to the inspector. @default none
+   */
+  api?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
 
 export interface InspectorServer {
@@ -102,6 +108,7 @@ export async function startInspectorServer(hub: HubLike, options: InspectorServe
   async function serveHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       if (!hostAllowed(req, loopback)) return reply(res, 403, 'text/plain; charset=utf-8', 'forbidden host\n');
+      if (options.api && (await options.api(req, res))) return;
       if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
       const path = (req.url ?? '/').split('?')[0]!;
       if (path === '/snapshot.json') return reply(res, 200, contentTypes.json!, JSON.stringify(hub.snapshot()), req.method);

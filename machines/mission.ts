@@ -195,8 +195,14 @@ export const missionMachine = setup({
       const decision = a.onTimeout ?? 'reject';
       const feedback = `no answer within the approval timeout (${a.timeoutAt})`;
       context.runtime.events.append({ type: 'approval.answered', id: a.id, decision, feedback, by: 'timeout' });
-      return { type: 'gate.answered' as const, id: a.id, decision, feedback, by: 'timeout' };
+      return { type: 'gate.answered' as const, id: a.id, decision, feedback, by: 'timeout', recorded: true };
     }),
+    /** The answer is durable before the mission acts on it: whoever answers sees it in the log. */
+    recordAnswer: ({ context, event }) => {
+      const e = event as GateAnsweredEvent;
+      if (e.recorded) return;
+      context.runtime.events.append({ type: 'approval.answered', id: e.id, decision: e.decision, ...(e.feedback !== undefined && { feedback: e.feedback }), by: e.by ?? 'api' });
+    },
     revise: assign({
       attempt: ({ context }) => context.attempt + 1,
       feedback: ({ event }) => (event as GateAnsweredEvent).feedback ?? 'rejected without feedback',
@@ -278,7 +284,7 @@ export const missionMachine = setup({
       // Resumed with its answer already in the log: act on it at once.
       entry: enqueueActions(({ context, enqueue }) => {
         const a = context.approval;
-        if (a?.answer) enqueue.raise({ type: 'gate.answered', id: a.id, ...a.answer });
+        if (a?.answer) enqueue.raise({ type: 'gate.answered', id: a.id, decision: a.answer.decision, feedback: a.answer.feedback, by: a.answer.by, recorded: true });
       }),
       after: {
         approvalTimeout: [
@@ -289,9 +295,9 @@ export const missionMachine = setup({
       },
       on: {
         'gate.answered': [
-          { guard: and(['isThisGate', 'isApproved']), target: 'accepted', actions: 'accept' },
-          { guard: and(['isThisGate', 'revisionsLeft']), target: 'stage', actions: 'revise' },
-          { guard: 'isThisGate', target: 'aborting', actions: 'failRejected' },
+          { guard: and(['isThisGate', 'isApproved']), target: 'accepted', actions: ['recordAnswer', 'accept'] },
+          { guard: and(['isThisGate', 'revisionsLeft']), target: 'stage', actions: ['recordAnswer', 'revise'] },
+          { guard: 'isThisGate', target: 'aborting', actions: ['recordAnswer', 'failRejected'] },
         ],
       },
     },

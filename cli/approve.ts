@@ -1,0 +1,42 @@
+/**
+ * `maestro approve [APPROVAL]`: without an id, the approvals the daemon's missions wait for;
+ * with one, approves it, or rejects it with `--reject [--feedback TEXT]` (the stage revises with
+ * the feedback). Answering an approval twice is harmless: the second answer changes nothing.
+ */
+import { UserError } from '../config/errors.js';
+import { DaemonClient, resolveDaemon, type DaemonFlags } from './daemonClient.js';
+import type { Io } from './main.js';
+import { table } from './status.js';
+
+export interface ApproveFlags extends DaemonFlags {
+  json?: boolean;
+  reject?: boolean;
+  feedback?: string;
+}
+
+export async function approveCommand(id: string | undefined, flags: ApproveFlags, io: Io): Promise<number> {
+  if (flags.feedback !== undefined && !flags.reject) throw new UserError('maestro approve: --feedback goes with --reject');
+  if (id === undefined && flags.reject) throw new UserError('maestro approve: --reject needs an APPROVAL id (see: maestro approve)');
+  const client = new DaemonClient(resolveDaemon(flags));
+  if (id === undefined) {
+    const pending = await client.approvals();
+    if (flags.json) io.out(JSON.stringify(pending, null, 2));
+    else if (pending.length === 0) io.out('no pending approvals');
+    else {
+      const rows = pending.map((a) => [a.id, a.mission, a.stage, a.requestedAt, firstLine(a.output)]);
+      for (const line of table([['ID', 'MISSION', 'STAGE', 'REQUESTED', 'OUTPUT'], ...rows])) io.out(line);
+    }
+    return 0;
+  }
+  const decision = flags.reject ? 'reject' : 'approve';
+  const result = await client.answer(id, flags.feedback === undefined ? { decision } : { decision, feedback: flags.feedback });
+  if (flags.json) io.out(JSON.stringify(result, null, 2));
+  else if (result.alreadyAnswered) io.out(`${id} was already ${result.approval.status}; nothing changed`);
+  else io.out(`${decision === 'approve' ? 'approved' : 'rejected'} ${id}`);
+  return 0;
+}
+
+function firstLine(text: string, max = 60): string {
+  const line = text.trim().split('\n')[0] ?? '';
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}

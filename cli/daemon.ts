@@ -1,0 +1,113 @@
+/**
+ * `maestro daemon`: the long-running root of the supervision tree. Takes the state directory's
+ * lock, resumes the missions it finds there, serves the HTTP API and the inspector on one
+ * server (127.0.0.1 by default), and on SIGTERM or SIGINT stops taking work, suspends every
+ * mission in order, syncs the logs and exits 0. `<state-dir>/daemon.json` (mode 0600) tells
+ * `maestro status`, `approve`, `submit` and `stop` where the daemon is and its token.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { acquireStateLock } from '../actors/stateLock.js';
+import { createLogger } from '../config/logger.js';
+import { registerSecret } from '../config/secrets.js';
+import { InspectorHub } from '../inspector/hub.js';
+import { startInspectorServer } from '../inspector/server.js';
+import type { ClientMessage } from '../inspector/types.js';
+import { Daemon } from '../machines/daemon.js';
+import { createApiHandler } from './daemonHttp.js';
+import type { Io } from './main.js';
+import { UsageError } from './main.js';
+import type { NatsFlags } from './natsFlags.js';
+
+export interface DaemonFlags extends NatsFlags {
+  'state-dir'?: string;
+  listen?: string;
+  token?: string;
+  'auth-reads'?: boolean;
+  'log-level'?: string;
+  'shutdown-ms'?: string;
+  'sync-ms'?: string;
+  'wait-workers-ms'?: string;
+}
+
+export const DEFAULT_LISTEN = '127.0.0.1:7433';
+
+export async function daemonCommand(flags: DaemonFlags, io: Io, stopSignal?: AbortSignal): Promise<number> {
+  const stateDir = flags['state-dir'] ?? process.env.MAESTRO_STATE_DIR ?? '.maestro';
+  const { host, port } = parseListen(flags.listen ?? process.env.MAESTRO_LISTEN ?? DEFAULT_LISTEN);
+  const shutdownMs = wholeMs(flags['shutdown-ms'], '--shutdown-ms');
+  const syncEveryMs = wholeMs(flags['sync-ms'], '--sync-ms');
+  const waitWorkersMs = wholeMs(flags['wait-workers-ms'], '--wait-workers-ms');
+  const loopback = host === 'localhost' || host === '::1' || /^127\./.test(host);
+  const token = flags.token ?? process.env.MAESTRO_TOKEN ?? randomBytes(24).toString('base64url');
+  registerSecret(token);
+  const logger = createLogger({ level: flags['log-level'] ?? 'info' });
+  const nats = flags.nats?.length ? (await import('./natsConnect.js')).natsOptionsFromFlags(flags, 'maestro-daemon') : undefined;
+  mkdirSync(stateDir, { recursive: true });
+  const lock = acquireStateLock(stateDir);
+  const hub = new InspectorHub();
+  hub.start();
+  const daemon = new Daemon({ stateDir, logger, nats, observer: hub, shutdownMs, syncEveryMs, waitWorkersMs });
+  const infoFile = join(stateDir, 'daemon.json');
+  let server: Awaited<ReturnType<typeof startInspectorServer>> | undefined;
+  try {
+    server = await startInspectorServer(hub, {
+      host,
+      port,
+      token,
+      logger,
+      // Away from loopback, reading missions needs the token too.
+      api: createApiHandler(daemon, { token, authReads: flags['auth-reads'] === true || !loopback, logger }),
+      onWrite: (msg) => inspectorWrite(daemon, msg),
+    });
+    const { resumed, finished } = daemon.start();
+    writeFileSync(infoFile, JSON.stringify({ url: server.url, token, pid: process.pid }), { mode: 0o600 });
+    io.err(`maestro daemon: ${server.url} (api under /api, inspector at /); state in ${stateDir}; ${resumed.length} mission(s) resumed, ${finished} finished`);
+    await new Promise<void>((resolve) => {
+      let stopping = false;
+      const onSignal = (sig: string) => {
+        if (stopping) {
+          io.err('maestro daemon: stopping at once');
+          process.exit(130);
+        }
+        stopping = true;
+        io.err(`maestro daemon: ${sig}: suspending running missions (again to quit at once)`);
+        resolve();
+      };
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
+      stopSignal?.addEventListener('abort', () => onSignal('stop'), { once: true });
+    });
+    await daemon.shutdown();
+    io.err('maestro daemon: stopped; missions not over resume on the next start');
+    return 0;
+  } finally {
+    await server?.close();
+    hub.stop();
+    rmSync(infoFile, { force: true });
+    lock.release();
+    logger.flush();
+  }
+}
+
+/** Approve, reject and stop from an inspector client that presented the token. */
+async function inspectorWrite(daemon: Daemon, msg: ClientMessage): Promise<void> {
+  if (msg.type === 'approve') await daemon.answer(msg.id, { decision: 'approve', by: 'inspector' });
+  else if (msg.type === 'reject') await daemon.answer(msg.id, { decision: 'reject', feedback: msg.feedback, by: 'inspector' });
+  else if (msg.type === 'stop') await daemon.stop(msg.path.replace(/^mission\//, '').split('/')[0]!, 'stopped from the inspector');
+}
+
+export function parseListen(value: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(value) ?? /^()()(\d+)$/.exec(value);
+  const port = Number(m?.[3]);
+  if (!m || !Number.isInteger(port) || port > 65535) throw new UsageError(`--listen: expected HOST:PORT or PORT, got '${value}'`);
+  return { host: m[1] || m[2] || '127.0.0.1', port };
+}
+
+function wholeMs(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag}: expected a whole number of ms, got '${value}'`);
+  return n;
+}

@@ -1,0 +1,17 @@
+/**
+ * `maestro stop MISSION [--reason TEXT]`: asks the daemon to stop a running mission. The daemon
+ * accepts at once (202); the mission ends `stopped` once its supervisors have shut its tree down.
+ */
+import { DaemonClient, resolveDaemon, type DaemonFlags } from './daemonClient.js';
+import type { Io } from './main.js';
+
+export interface StopFlags extends DaemonFlags {
+  json?: boolean;
+  reason?: string;
+}
+
+export async function stopCommand(id: string, flags: StopFlags, io: Io): Promise<number> {
+  const summary = await new DaemonClient(resolveDaemon(flags)).stop(id, flags.reason);
+  io.out(flags.json ? JSON.stringify(summary, null, 2) : `stopping ${summary.id}`);
+  return 0;
+}

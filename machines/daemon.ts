@@ -1,0 +1,183 @@
+/**
+ * The daemon: the root of Maestro's supervision tree, one temporary child per mission (missions
+ * are isolated: one failing never touches another). Every mission's events go to its own log in
+ * the state directory, synced in batches; on start the daemon reads every log, keeps the
+ * finished missions for status, and resumes the others from their last snapshot plus the tail.
+ * Approvals are the missions' own events, so the daemon only routes answers to them.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createActor, type Actor } from 'xstate';
+import type { Logger } from 'pino';
+import { EventLog, type LoggedEvent } from '../actors/eventLog.js';
+import { recoverMission } from '../actors/missionRecovery.js';
+import { systemClock, type Clock } from '../config/clock.js';
+import { UserError } from '../config/errors.js';
+import { loadConfigFile, parseConfigText } from '../config/loader.js';
+import { idSchema, missionSchema, type MissionConfig } from '../config/mission.js';
+import { createRuntime, supervisorMachine } from '../supervisors/index.js';
+import type { NatsOptions } from '../transport/natsOptions.js';
+import {
+  DaemonStoppingError,
+  MissionExistsError,
+  MissionOverError,
+  UnknownApprovalError,
+  UnknownMissionError,
+  type AnswerRequest,
+  type AnswerResult,
+  type ApprovalRecord,
+  type DaemonApi,
+  type MissionStatus,
+  type MissionSummary,
+  type SubmitRequest,
+} from './daemonApi.js';
+import { DaemonMission } from './daemonMission.js';
+import { missionRunnerMachine } from './missionRunner.js';
+import { newMissionId, type MissionObserver } from './runMission.js';
+
+export interface DaemonOptions {
+  stateDir: string;
+  logger: Logger;
+  clock?: Clock;
+  env?: NodeJS.ProcessEnv;
+  nats?: NatsOptions;
+  waitWorkersMs?: number;
+  observer?: MissionObserver;
+  /** fdatasync each mission's log at most this long after a write. @default 50 */
+  syncEveryMs?: number;
+  /** How long a mission may take to suspend when the daemon stops, before it is killed. @default 30000 */
+  shutdownMs?: number;
+}
+
+export class Daemon implements DaemonApi {
+  private readonly missions = new Map<string, DaemonMission>();
+  private readonly clock: Clock;
+  private root: Actor<typeof supervisorMachine> | undefined;
+  private stopping = false;
+
+  constructor(private readonly options: DaemonOptions) {
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** Starts the root supervisor, then finds the missions of the state directory and resumes those not over. */
+  start(): { resumed: string[]; finished: number } {
+    const o = this.options;
+    const events = new EventLog(`${o.stateDir}/daemon.jsonl`, 'daemon', () => this.clock.now()).open();
+    const runtime = createRuntime({ clock: this.clock, logger: o.logger, events });
+    this.root = createActor(supervisorMachine, {
+      input: { name: 'daemon', runtime, flags: { strategy: 'one_for_one', intensity: 1, periodMs: 5000 }, children: [] },
+      clock: this.clock,
+    });
+    this.root.start();
+    const dir = dirname(EventLog.pathFor(o.stateDir, 'x'));
+    const resumed: string[] = [];
+    let finished = 0;
+    for (const f of existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.jsonl')).sort() : []) {
+      const id = f.slice(0, -'.jsonl'.length);
+      const file = EventLog.pathFor(o.stateDir, id);
+      const started = Date.now();
+      const recovered = recoverMission(file, id);
+      if (!recovered.submitted) {
+        o.logger.warn({ mission: id, file }, 'daemon: a log with no mission.submitted is skipped (not a daemon mission, or torn at its first line)');
+        continue;
+      }
+      const parsed = missionSchema.safeParse(recovered.submitted.config);
+      if (!parsed.success) {
+        o.logger.error({ mission: id, file, issue: parsed.error.issues[0]?.message }, 'daemon: the config in this log no longer validates; the mission is not resumed');
+        continue;
+      }
+      const m = new DaemonMission(id, parsed.data, recovered.submitted.input, file, this.options, recovered);
+      this.missions.set(id, m);
+      if (recovered.finished) {
+        finished++;
+        continue;
+      }
+      this.launch(m);
+      resumed.push(id);
+      o.logger.info({ mission: id, lines: recovered.lines, ms: Date.now() - started }, 'daemon: mission resumed');
+    }
+    return { resumed, finished };
+  }
+
+  async submit(request: SubmitRequest): Promise<MissionSummary> {
+    if (this.stopping) throw new DaemonStoppingError();
+    if ((request.source === undefined) === (request.path === undefined)) throw new UserError('submit: give exactly one of source (the file text) and path');
+    const env = this.options.env ?? process.env;
+    const config: MissionConfig =
+      request.source !== undefined
+        ? parseConfigText(request.source, request.filename ?? 'submitted.yaml', missionSchema, { env })
+        : await loadConfigFile(request.path!, missionSchema, { env });
+    if (request.id !== undefined) {
+      const ok = idSchema.safeParse(request.id);
+      if (!ok.success) throw new UserError(`id: ${ok.error.issues[0]?.message ?? 'invalid'}`);
+      if (this.missions.has(request.id) || existsSync(EventLog.pathFor(this.options.stateDir, request.id))) throw new MissionExistsError(request.id);
+    }
+    const id = request.id ?? newMissionId(config.name, this.clock.now());
+    const m = new DaemonMission(id, config, request.input, EventLog.pathFor(this.options.stateDir, id), this.options);
+    this.missions.set(id, m);
+    this.launch(m);
+    return m.summary();
+  }
+
+  private launch(m: DaemonMission): void {
+    this.root!.send({
+      type: 'supervisor.startChild',
+      spec: {
+        id: `mission/${m.id}`,
+        type: 'supervisor',
+        restart: 'temporary',
+        shutdown: this.options.shutdownMs ?? 30_000,
+        start: { logic: missionRunnerMachine, input: { run: (suspend: AbortSignal) => m.run(suspend) } },
+      },
+    });
+  }
+
+  list(): MissionSummary[] {
+    return [...this.missions.values()].map((m) => m.summary());
+  }
+
+  status(id: string): MissionStatus {
+    return this.get(id).status();
+  }
+
+  events(id: string, afterSeq: number, listener: (event: LoggedEvent) => void, end?: () => void): () => void {
+    return this.get(id).follow(afterSeq, listener, end);
+  }
+
+  async stop(id: string, reason?: string): Promise<MissionSummary> {
+    const m = this.get(id);
+    if (m.over) throw new MissionOverError(id, m.summary().state);
+    m.stop(reason ?? 'stopped by request');
+    return m.summary();
+  }
+
+  approvals(): ApprovalRecord[] {
+    return [...this.missions.values()]
+      .flatMap((m) => m.approvals().filter((a) => a.status === 'pending'))
+      .sort((a, b) => a.requestedAt.localeCompare(b.requestedAt));
+  }
+
+  async answer(id: string, answer: AnswerRequest): Promise<AnswerResult> {
+    const m = this.missions.get(id.split('/')[0]!);
+    if (!m) throw new UnknownApprovalError(id);
+    return m.answer(id, answer);
+  }
+
+  /** Stops taking missions, suspends every running one (children stop in reverse order), syncs the logs. */
+  async shutdown(): Promise<void> {
+    this.stopping = true;
+    const root = this.root;
+    if (!root) return;
+    await new Promise<void>((resolve) => {
+      root.subscribe({ complete: () => resolve(), error: () => resolve() });
+      if (root.getSnapshot().status !== 'active') return resolve();
+      root.send({ type: 'maestro.shutdown' });
+    });
+  }
+
+  private get(id: string): DaemonMission {
+    const m = this.missions.get(id);
+    if (!m) throw new UnknownMissionError(id);
+    return m;
+  }
+}

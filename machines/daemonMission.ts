@@ -1,0 +1,239 @@
+/**
+ * One mission as the daemon holds it: its config, what its events say so far (state, stage,
+ * stages done, approvals), the followers of its event stream, and the run itself (fresh, or
+ * resumed from what its log recorded). All it knows comes from the mission's own events, live
+ * or recovered, so what the API answers is what the log says.
+ */
+import { existsSync } from 'node:fs';
+import { EventLog, type LoggedEvent } from '../actors/eventLog.js';
+import type { RecoveredApproval, RecoveredMission } from '../actors/missionRecovery.js';
+import { errorMessage, UserError } from '../config/errors.js';
+import type { MissionConfig } from '../config/mission.js';
+import type { BudgetUsage } from '../supervisors/index.js';
+import { UnknownApprovalError, type AnswerRequest, type AnswerResult, type ApprovalRecord, type MissionState, type MissionStatus, type MissionSummary } from './daemonApi.js';
+import type { DaemonOptions } from './daemon.js';
+import type { MissionEvent, MissionOutput } from './mission.js';
+import { planResume } from './missionResume.js';
+import { runMission } from './runMission.js';
+
+interface Follower {
+  listener: (e: LoggedEvent) => void;
+  end?: () => void;
+  after: number;
+}
+
+export class DaemonMission {
+  private state: MissionState = 'running';
+  private readonly submittedAt: string;
+  private finishedAt?: string;
+  private stage?: string;
+  private readonly done: { name: string; output: string }[] = [];
+  private readonly approvalsById = new Map<string, ApprovalRecord>();
+  private result?: string;
+  private error?: { reason: string; message: string };
+  private usage?: BudgetUsage;
+  private send?: (event: MissionEvent) => void;
+  private readonly stopper = new AbortController();
+  private readonly followers = new Set<Follower>();
+
+  constructor(
+    readonly id: string,
+    private readonly config: MissionConfig,
+    private readonly input: string | undefined,
+    private readonly file: string,
+    private readonly options: DaemonOptions,
+    private recovered?: RecoveredMission,
+  ) {
+    this.submittedAt = recovered?.submitted?.at ?? new Date((options.clock?.now() ?? Date.now())).toISOString();
+    if (recovered) this.fromRecovered(recovered);
+  }
+
+  get over(): boolean {
+    return this.state === 'succeeded' || this.state === 'failed' || this.state === 'stopped';
+  }
+
+  /** Runs the mission (resumed when it was recovered) until it ends or is suspended. */
+  async run(suspend: AbortSignal): Promise<MissionOutput> {
+    const o = this.options;
+    const r = this.recovered;
+    const resume = r ? planResume(r, this.config) : undefined;
+    this.recovered = undefined; // what resuming needed is in `resume` now; the rest can go
+    try {
+      const { output } = await runMission(this.config, {
+        stateDir: o.stateDir,
+        logger: o.logger,
+        missionId: this.id,
+        input: this.input,
+        clock: o.clock,
+        env: o.env,
+        nats: o.nats,
+        waitWorkersMs: o.waitWorkersMs,
+        observer: o.observer,
+        signal: this.stopper.signal,
+        suspend,
+        resume,
+        keySalt: r?.submitted?.keySalt,
+        usedBefore: r?.usage,
+        syncEveryMs: o.syncEveryMs ?? 50,
+        onEvent: (e) => this.onEvent(e),
+        onStart: (send) => (this.send = send),
+      });
+      return output;
+    } catch (err) {
+      // The mission could not run (no NATS worker for a provider, …). Its log has no end, so a
+      // restarted daemon tries it again; until then it is failed here.
+      this.finish('failed', { reason: 'error', message: errorMessage(err) });
+      o.logger.error({ mission: this.id, err }, 'daemon: mission could not run');
+      throw err;
+    } finally {
+      this.send = undefined;
+      if (!this.over) this.endFollowers(); // suspended: the stream ends with the daemon
+    }
+  }
+
+  stop(reason: string): void {
+    this.stopper.abort(reason);
+  }
+
+  answer(id: string, a: AnswerRequest): AnswerResult {
+    const record = this.approvalsById.get(id);
+    if (!record) throw new UnknownApprovalError(id);
+    if (record.status !== 'pending') return { approval: record, alreadyAnswered: true };
+    // The mission writes the answer to its log, then acts on it, in this call.
+    this.send?.({ type: 'gate.answered', id, decision: a.decision, ...(a.feedback !== undefined && { feedback: a.feedback }), by: a.by ?? 'api' });
+    if (record.status === 'pending') throw new UserError(`approval '${id}' cannot be answered now: mission '${this.id}' is not waiting for it (it may be starting); try again`);
+    return { approval: record, alreadyAnswered: false };
+  }
+
+  summary(): MissionSummary {
+    return {
+      id: this.id,
+      name: this.config.name,
+      state: this.state,
+      submittedAt: this.submittedAt,
+      ...(this.finishedAt && { finishedAt: this.finishedAt }),
+      ...(!this.over && this.stage && { stage: this.stage }),
+      stages: this.config.stages.map((s) => s.name),
+    };
+  }
+
+  status(): MissionStatus {
+    return {
+      ...this.summary(),
+      ...(this.result !== undefined && { result: this.result }),
+      ...(this.error && { error: this.error }),
+      ...(this.usage && { usage: this.usage }),
+      done: [...this.done],
+      approvals: this.approvals(),
+      eventLog: this.file,
+    };
+  }
+
+  approvals(): ApprovalRecord[] {
+    return [...this.approvalsById.values()];
+  }
+
+  /** History after `after` from the log, then live events; each once, in order. */
+  follow(after: number, listener: (e: LoggedEvent) => void, end?: () => void): () => void {
+    const f: Follower = { listener, end, after };
+    // Read and subscribe in one synchronous step: no event can fall between the two.
+    for (const e of existsSync(this.file) ? EventLog.read(this.file) : []) this.deliver(f, e);
+    if (this.over && this.send === undefined) {
+      end?.();
+      return () => {};
+    }
+    this.followers.add(f);
+    return () => this.followers.delete(f);
+  }
+
+  private deliver(f: Follower, e: LoggedEvent): void {
+    if (e.seq <= f.after) return;
+    f.after = e.seq;
+    try {
+      f.listener(e);
+    } catch {
+      // A follower's failure is its own.
+    }
+  }
+
+  private onEvent(e: LoggedEvent): void {
+    this.apply(e);
+    for (const f of this.followers) this.deliver(f, e);
+    if (e.type === 'mission.finished') this.endFollowers();
+  }
+
+  private endFollowers(): void {
+    for (const f of this.followers) f.end?.();
+    this.followers.clear();
+  }
+
+  private apply(e: LoggedEvent): void {
+    switch (e.type) {
+      case 'stage.entered':
+        this.stage = e.stage as string;
+        this.state = 'running';
+        break;
+      case 'stage.finished': {
+        const sc = this.config.stages[e.index as number];
+        if (sc && !sc.approval) this.done.push({ name: sc.name, output: e.output as string });
+        break;
+      }
+      case 'approval.requested':
+        this.approvalsById.set(e.id as string, toRecord(this.id, { ...(e as unknown as RecoveredApproval), requestedAt: e.ts }));
+        this.state = 'awaiting_approval';
+        break;
+      case 'approval.answered': {
+        const rec = this.approvalsById.get(e.id as string);
+        if (!rec || rec.status !== 'pending') break;
+        rec.status = e.decision === 'approve' ? 'approved' : 'rejected';
+        rec.answeredAt = e.ts;
+        rec.by = e.by as string | undefined;
+        if (e.feedback !== undefined) rec.feedback = e.feedback as string;
+        if (rec.status === 'approved') this.done.push({ name: rec.stage, output: rec.output });
+        this.state = 'running';
+        break;
+      }
+      case 'mission.finished': {
+        const error = e.error as { reason: string; message: string } | undefined;
+        this.result = e.result as string | undefined;
+        this.usage = e.usage as BudgetUsage | undefined;
+        this.finish(e.status === 'succeeded' ? 'succeeded' : error?.reason === 'stopped' ? 'stopped' : 'failed', error, e.ts);
+        break;
+      }
+    }
+  }
+
+  private finish(state: MissionState, error?: { reason: string; message: string }, at?: string): void {
+    this.state = state;
+    if (error) this.error = error;
+    this.finishedAt = at ?? new Date().toISOString();
+  }
+
+  private fromRecovered(r: RecoveredMission): void {
+    for (const a of r.approvals) this.approvalsById.set(a.id, toRecord(this.id, a));
+    for (const s of planResume(r, this.config).stages) this.done.push({ name: s.name, output: s.output });
+    if (r.finished) {
+      this.result = r.finished.result;
+      this.usage = r.finished.usage;
+      const reason = r.finished.error?.reason;
+      this.finish(r.finished.status === 'succeeded' ? 'succeeded' : reason === 'stopped' ? 'stopped' : 'failed', r.finished.error, r.finished.at);
+      this.recovered = undefined;
+    } else if ([...this.approvalsById.values()].some((a) => a.status === 'pending')) this.state = 'awaiting_approval';
+  }
+}
+
+function toRecord(mission: string, a: RecoveredApproval): ApprovalRecord {
+  return {
+    id: a.id,
+    mission,
+    stage: a.stage,
+    attempt: a.attempt,
+    output: a.output,
+    requestedAt: a.requestedAt,
+    ...(a.timeoutAt !== undefined && { timeoutAt: a.timeoutAt }),
+    ...(a.onTimeout !== undefined && { onTimeout: a.onTimeout }),
+    status: a.answer ? (a.answer.decision === 'approve' ? 'approved' : 'rejected') : 'pending',
+    ...(a.answer?.feedback !== undefined && { feedback: a.answer.feedback }),
+    ...(a.answer && { answeredAt: a.answer.at, by: a.answer.by }),
+  };
+}

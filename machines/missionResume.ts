@@ -1,0 +1,26 @@
+/**
+ * Where a mission goes on from, given what its log says: the stages done (and approved where the
+ * stage asks for approval), the attempt the current stage is at, and an approval that was asked
+ * (answered or not) for its last run. A stage that finished is never run again: its output is in
+ * `stage.finished`; MAKER progress comes from the last snapshot and the votes after it.
+ */
+import type { RecoveredMission } from '../actors/missionRecovery.js';
+import type { MissionConfig } from '../config/mission.js';
+import type { MissionResume, StageResult } from './mission.js';
+
+export function planResume(r: RecoveredMission, config: MissionConfig): MissionResume {
+  const stages: StageResult[] = [];
+  for (const [i, sc] of config.stages.entries()) {
+    const last = r.stages.find((s) => s.index === i)?.finished.at(-1);
+    // Never finished: run it. (A revision after a rejection comes from the pending approval below.)
+    if (!last) return { stages, attempt: 1, maker: r.maker };
+    if (sc.approval) {
+      const a = r.approvals.find((x) => x.index === i && x.attempt === last.attempt);
+      // Finished, and the approval not asked yet (the crash came between the two): run it again.
+      if (!a) return { stages, attempt: last.attempt, maker: r.maker };
+      if (a.answer?.decision !== 'approve') return { stages, attempt: last.attempt, pending: { approval: a, answers: last.answers }, maker: r.maker };
+    }
+    stages.push({ name: sc.name, output: last.output, answers: [] });
+  }
+  return { stages, attempt: 1, maker: r.maker };
+}
