@@ -19,6 +19,7 @@ import { createApiHandler } from './daemonHttp.js';
 import type { Io } from './main.js';
 import { UsageError } from './main.js';
 import type { NatsFlags } from './natsFlags.js';
+import type { Transport } from '../transport/transport.js';
 
 export interface DaemonFlags extends NatsFlags {
   'state-dir'?: string;
@@ -51,6 +52,7 @@ export async function daemonCommand(flags: DaemonFlags, io: Io, stopSignal?: Abo
   const daemon = new Daemon({ stateDir, logger, nats, observer: hub, shutdownMs, syncEveryMs, waitWorkersMs });
   const infoFile = join(stateDir, 'daemon.json');
   let server: Awaited<ReturnType<typeof startInspectorServer>> | undefined;
+  let natsApi: Transport | undefined;
   try {
     server = await startInspectorServer(hub, {
       host,
@@ -61,6 +63,18 @@ export async function daemonCommand(flags: DaemonFlags, io: Io, stopSignal?: Abo
       api: createApiHandler(daemon, { token, authReads: flags['auth-reads'] === true || !loopback, logger }),
       onWrite: (msg) => inspectorWrite(daemon, msg),
     });
+    if (nats) {
+      // The same API over NATS request/reply (maestro.daemon.<verb>); connected before any
+      // mission resumes, so a daemon that cannot reach NATS starts nothing.
+      const [{ NatsTransport }, { serveDaemonOverNats }] = await Promise.all([import('../transport/natsTransport.js'), import('./daemonNats.js')]);
+      try {
+        natsApi = await NatsTransport.connect(nats, { logger, name: 'maestro-daemon-api' });
+      } catch (err) {
+        io.err(`maestro daemon: ${(err as Error).message}`);
+        return 1;
+      }
+      serveDaemonOverNats(daemon, natsApi, { token, authReads: flags['auth-reads'] === true, logger });
+    }
     const { resumed, finished } = daemon.start();
     writeFileSync(infoFile, JSON.stringify({ url: server.url, token, pid: process.pid }), { mode: 0o600 });
     io.err(`maestro daemon: ${server.url} (api under /api, inspector at /); state in ${stateDir}; ${resumed.length} mission(s) resumed, ${finished} finished`);
@@ -83,6 +97,7 @@ export async function daemonCommand(flags: DaemonFlags, io: Io, stopSignal?: Abo
     io.err('maestro daemon: stopped; missions not over resume on the next start');
     return 0;
   } finally {
+    await natsApi?.close();
     await server?.close();
     hub.stop();
     rmSync(infoFile, { force: true });

@@ -3,6 +3,7 @@
  * to a log, an event log or the inspector goes through `redact`, so a key that leaks into an
  * error message or a prompt is masked before it leaves the process.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 const MASK = '[REDACTED]';
 const values = new Set<string>();
 
@@ -44,3 +45,9 @@ export function registerSecretEnv(names: Iterable<string>, env: NodeJS.ProcessEn
 
 /** Field names whose values are always masked in logs, whatever they hold (pino `redact` paths). */
 export const redactPaths = ['apiKey', '*.apiKey', 'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization', 'token', '*.token'];
+
+/** Whether a presented token is the expected one, in constant time whatever the lengths (compares digests). */
+export function tokenMatches(given: string, expected: string): boolean {
+  const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
