@@ -16,7 +16,7 @@ import { atOf, dataOf, isShown, pathOf, type ObservedEvent, type Redact } from '
 import { DeltaHistory, Ring } from './hubRing.js';
 import { SessionTable } from './hubSessions.js';
 import { VoteBoard } from './hubVotes.js';
-import type { ChildStarted, InspectorDelta, InspectorEvent, InspectorSnapshot } from './types.js';
+import type { ApprovalView, ChildStarted, InspectorDelta, InspectorEvent, InspectorSnapshot } from './types.js';
 
 export interface InspectorHubOptions {
   /** @default systemClock */
@@ -53,6 +53,9 @@ export class InspectorHub {
   private seq = 0;
   private eventSeq = 0;
   private dropped = 0;
+  /** Approvals waiting for an answer, from the missions' approval events (the daemon's gates). */
+  private readonly approvals = new Map<string, ApprovalView>();
+  private approvalsChanged = false;
   private internalErrors = 0;
   private timer: unknown;
   private running = false;
@@ -139,6 +142,7 @@ export class InspectorHub {
       const type = e?.type;
       if (typeof type !== 'string') return;
       if (type === 'maker.vote') return this.votes.vote(e);
+      if (type === 'approval.requested' || type === 'approval.answered') this.approval(e);
       if (!isShown(type)) return;
       const now = this.clock.now();
       const at = atOf(e, now);
@@ -153,6 +157,25 @@ export class InspectorHub {
       this.internalErrors++;
     }
   };
+
+  /** A gate asked or answered: the pending list changes (the whole list goes in the next delta). */
+  private approval(e: ObservedEvent): void {
+    const id = (e as { id?: unknown }).id;
+    if (typeof id !== 'string') return;
+    if (e.type === 'approval.answered') {
+      this.approvalsChanged = this.approvals.delete(id) || this.approvalsChanged;
+      return;
+    }
+    const { mission, stage, output } = e as { mission?: unknown; stage?: unknown; output?: unknown };
+    const text = typeof output === 'string' ? output : '';
+    this.approvals.set(id, {
+      id,
+      path: this.redact(`mission/${String(mission)}/stage/${String(stage)}`),
+      question: this.redact(text.length > 2000 ? `${text.slice(0, 2000)}…` : text),
+      since: sinceOf(e, this.clock.now()),
+    });
+    this.approvalsChanged = true;
+  }
 
   /** Turn what changed since the last flush into a delta, and tell the subscribers; none when nothing changed. */
   flush(): InspectorDelta | undefined {
@@ -169,11 +192,13 @@ export class InspectorHub {
           this.internalErrors++;
         }
       }
-      if (!this.graph.pending && this.pending.length === 0 && !this.votes.pending) return undefined;
+      if (!this.graph.pending && this.pending.length === 0 && !this.votes.pending && !this.approvalsChanged) return undefined;
       const votes = this.votes.take();
       const { upserts, removes, definitions } = this.graph.takeChanges();
       const delta: InspectorDelta = { type: 'delta', seq: ++this.seq, upserts, removes, events: this.pending, votes, dropped: this.dropped };
       if (definitions) delta.definitions = definitions;
+      if (this.approvalsChanged) delta.approvals = [...this.approvals.values()];
+      this.approvalsChanged = false;
       for (const ev of this.pending) this.recent.push(ev);
       this.pending = [];
       this.history.push(delta);
@@ -200,7 +225,7 @@ export class InspectorHub {
       nodes: this.graph.all(),
       events: this.recent.from(0),
       votes: this.votes.all(),
-      approvals: [],
+      approvals: [...this.approvals.values()],
       definitions: this.graph.allDefinitions(),
       dropped: this.dropped,
     };
@@ -283,4 +308,14 @@ export class InspectorHub {
     const text = this.redact(errorMessage(err));
     return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text;
   }
+}
+
+/** When an approval was asked: its `requestedAt`, else the event's time, else now. */
+function sinceOf(e: ObservedEvent, now: number): number {
+  const { requestedAt, ts } = e as { requestedAt?: unknown; ts?: unknown };
+  for (const v of [requestedAt, ts]) {
+    const t = typeof v === 'string' ? Date.parse(v) : NaN;
+    if (Number.isFinite(t)) return t;
+  }
+  return atOf(e, now);
 }

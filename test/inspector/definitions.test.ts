@@ -14,13 +14,18 @@ const on = (d: StateDef, event: string) => d.on?.find((t) => t.event === event)?
 describe('machine definitions for the inspector', () => {
   it('should outline the mission statechart: its states, initial state, events and targets', () => {
     const d = stateDefOf(missionMachine);
-    expect(d).toMatchObject({ key: 'mission', type: 'compound', initial: 'stage' });
-    expect(keys(d)).toEqual(['stage', 'stageDone', 'finishing', 'aborting', 'succeeded', 'failed']);
+    expect(d).toMatchObject({ key: 'mission', type: 'compound', initial: 'boot' });
+    expect(keys(d)).toEqual(['boot', 'stage', 'stageDone', 'approval', 'accepted', 'finishing', 'aborting', 'succeeded', 'failed', 'suspended']);
+    expect(on(state(d, 'boot'), 'always')).toEqual(['approval', 'finishing', 'stage']);
     expect(on(state(d, 'stage'), 'supervisor.child.exited')).toEqual(['stageDone']);
-    expect(on(state(d, 'stage'), 'mission.stop')).toEqual(['aborting']);
-    expect(on(state(d, 'stageDone'), 'always')).toEqual(['aborting', 'finishing', 'stage']);
+    expect(on(d, 'mission.stop')).toEqual(['aborting']);
+    expect(on(d, 'mission.suspend')).toEqual(['aborting']);
+    expect(on(state(d, 'stageDone'), 'always')).toEqual(['aborting', 'approval', 'accepted']);
+    expect(on(state(d, 'approval'), 'gate.answered')).toEqual(['accepted', 'stage', 'aborting']);
+    expect(on(state(d, 'accepted'), 'always')).toEqual(['finishing', 'stage']);
     expect(state(d, 'succeeded').type).toBe('final');
-    expect(on(d, 'xstate.done.actor.supervisor')).toEqual(['succeeded', 'failed']);
+    expect(state(d, 'suspended').type).toBe('final');
+    expect(on(d, 'xstate.done.actor.supervisor')).toEqual(['suspended', 'succeeded', 'failed']);
     expect(on(d, 'xstate.error.actor.supervisor')).toEqual(['failed']);
   });
 
