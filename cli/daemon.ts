@@ -19,7 +19,8 @@ import { createApiHandler } from './daemonHttp.js';
 import type { Io } from './main.js';
 import { UsageError } from './main.js';
 import type { NatsFlags } from './natsFlags.js';
-import type { Transport } from '../transport/transport.js';
+import type { NatsEventStream } from '../transport/natsEventStream.js';
+import type { NatsTransport } from '../transport/natsTransport.js';
 
 export interface DaemonFlags extends NatsFlags {
   'state-dir'?: string;
@@ -49,10 +50,11 @@ export async function daemonCommand(flags: DaemonFlags, io: Io, stopSignal?: Abo
   const lock = acquireStateLock(stateDir);
   const hub = new InspectorHub();
   hub.start();
-  const daemon = new Daemon({ stateDir, logger, nats, observer: hub, shutdownMs, syncEveryMs, waitWorkersMs });
+  let stream: NatsEventStream | undefined;
+  const daemon = new Daemon({ stateDir, logger, nats, observer: hub, shutdownMs, syncEveryMs, waitWorkersMs, mirror: (e) => stream?.append(e) });
   const infoFile = join(stateDir, 'daemon.json');
   let server: Awaited<ReturnType<typeof startInspectorServer>> | undefined;
-  let natsApi: Transport | undefined;
+  let natsApi: NatsTransport | undefined;
   try {
     server = await startInspectorServer(hub, {
       host,
@@ -74,6 +76,11 @@ export async function daemonCommand(flags: DaemonFlags, io: Io, stopSignal?: Abo
         return 1;
       }
       serveDaemonOverNats(daemon, natsApi, { token, authReads: flags['auth-reads'] === true, logger });
+      // Every mission's events also go to JetStream; logs the disk lacks come back from there.
+      const [{ NatsEventStream: Stream }, { restoreLogs }] = await Promise.all([import('../transport/natsEventStream.js'), import('../machines/restoreLogs.js')]);
+      stream = await Stream.open(natsApi.connection, { logger });
+      const restored = await restoreLogs(stateDir, stream, logger);
+      if (restored.length) io.err(`maestro daemon: restored ${restored.length} mission log(s) from JetStream`);
     }
     const { resumed, finished } = daemon.start();
     writeFileSync(infoFile, JSON.stringify({ url: server.url, token, pid: process.pid }), { mode: 0o600 });
@@ -94,6 +101,7 @@ export async function daemonCommand(flags: DaemonFlags, io: Io, stopSignal?: Abo
       stopSignal?.addEventListener('abort', () => onSignal('stop'), { once: true });
     });
     await daemon.shutdown();
+    await stream?.flush();
     io.err('maestro daemon: stopped; missions not over resume on the next start');
     return 0;
   } finally {

@@ -47,6 +47,8 @@ export interface DaemonOptions {
   syncEveryMs?: number;
   /** How long a mission may take to suspend when the daemon stops, before it is killed. @default 30000 */
   shutdownMs?: number;
+  /** Gets every event of every mission after its log has it (JetStream under NATS). */
+  mirror?: (event: LoggedEvent) => void;
 }
 
 export class Daemon implements DaemonApi {

@@ -158,6 +158,7 @@ export class DaemonMission {
 
   private onEvent(e: LoggedEvent): void {
     this.apply(e);
+    this.options.mirror?.(e);
     for (const f of this.followers) this.deliver(f, e);
     if (e.type === 'mission.finished') this.endFollowers();
   }

@@ -105,14 +105,14 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
   const eventLogFile = EventLog.pathFor(options.stateDir, missionId);
   const events = new EventLog(eventLogFile, missionId, () => clock.now(), { syncEveryMs: options.syncEveryMs }).open();
   if (events.tornBytes > 0) logger.warn({ file: eventLogFile, tornBytes: events.tornBytes }, 'event log: torn last line dropped');
+  if (options.onEvent) events.onEvent(options.onEvent);
+  const observer = options.observer;
+  if (observer) events.onEvent(observer.observe);
   const keySalt = options.keySalt ?? randomUUID();
   if (!options.resume) {
     // Everything a daemon needs to resume the mission: the config as validated, the input, the salt.
     events.append({ type: 'mission.submitted', name: config.name, config, input: options.input, keySalt });
   }
-  if (options.onEvent) events.onEvent(options.onEvent);
-  const observer = options.observer;
-  if (observer) events.onEvent(observer.observe);
   const runtime = createRuntime({ clock, logger, events, ...(observer && { observe: observer.childStarted }) });
   nats?.superviseWorkers(runtime, `workers/${missionId}`, observer);
   const budget = BudgetNode.root(`mission/${missionId}`, config.budget ?? {}, clock);

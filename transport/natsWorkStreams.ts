@@ -68,7 +68,8 @@ export async function ensureWorkStreams(nc: NatsConnection, options: WorkStreams
   await new Kvm(nc).create(RESULTS_BUCKET, { history: 1, ttl: resultTtlMs, storage });
 }
 
-async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string; retention: RetentionPolicy }): Promise<void> {
+/** Creates the stream unless it exists (also when another process races us); refuses one with another retention. */
+export async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string; retention: RetentionPolicy }): Promise<void> {
   const existing = await streamInfo(jsm, config.name);
   if (!existing) {
     try {
