@@ -2,8 +2,8 @@
  * The daemon's HTTP API under `/api/`, served beside the inspector on the same server: maps each
  * request onto a `DaemonApi` call and its errors onto status codes. Writes need the bearer token;
  * reads are open unless `authReads` (the server binds 127.0.0.1 by default, and its host check
- * refuses DNS-rebound names). A mission's events stream as Server-Sent Events, resumable with
- * `Last-Event-ID`.
+ * refuses DNS-rebound names). A mission's events stream as Server-Sent Events (`daemonSse.ts`),
+ * resumable with `Last-Event-ID`; bodies and JSON replies are `httpBody.ts`'s.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -13,6 +13,10 @@ import {
   DaemonStoppingError, MissionExistsError, MissionOverError, UnknownApprovalError, UnknownMissionError,
   type DaemonApi, type SubmitRequest,
 } from '../machines/daemonApi.js';
+import { streamEvents } from './daemonSse.js';
+import { HttpError, readBody, readJson, sendJson } from './httpBody.js';
+
+export { HttpError } from './httpBody.js';
 
 export interface ApiHandlerOptions {
   /** Needed by every write, and by every read with `authReads`, as `authorization: Bearer <token>`. */
@@ -28,18 +32,6 @@ export interface ApiHandlerOptions {
 }
 
 export type ApiHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
-
-/** A refusal with its status code, for what the request itself got wrong. */
-export class HttpError extends Error {
-  override name = 'HttpError';
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
 
 interface Call {
   req: IncomingMessage;
@@ -66,8 +58,6 @@ const answerSchema = z.strictObject({
   feedback: z.string().optional(),
 });
 const rawMissionTypes = new Set(['application/yaml', 'text/yaml', 'application/x-yaml', 'text/plain']);
-/** An event stream whose unsent data grows past this is cut: its client resumes with Last-Event-ID. */
-const maxStreamBacklog = 8 * 1024 * 1024;
 const noop = (): void => {};
 
 export function createApiHandler(api: DaemonApi, options: ApiHandlerOptions): ApiHandler {
@@ -81,7 +71,7 @@ export function createApiHandler(api: DaemonApi, options: ApiHandlerOptions): Ap
       POST: async ({ req, url }) => ({ status: 201, body: await api.submit(await submitRequest(req, url, maxBody)) }),
     }],
     [/^\/api\/missions\/([^/]+)$/, { GET: ({ id }) => ({ status: 200, body: api.status(id) }) }],
-    [/^\/api\/missions\/([^/]+)\/events$/, { GET: (call) => streamEvents(call) }],
+    [/^\/api\/missions\/([^/]+)\/events$/, { GET: (call) => void streamEvents(api, call, { heartbeatMs, logger: log }) }],
     [/^\/api\/missions\/([^/]+)\/stop$/, {
       POST: async ({ req, id }) => ({ status: 202, body: await api.stop(id, parse(stopSchema, await readJson(req, maxBody)).reason) }),
     }],
@@ -110,54 +100,6 @@ export function createApiHandler(api: DaemonApi, options: ApiHandlerOptions): Ap
     const challenge = { 'www-authenticate': 'Bearer' };
     if (given === undefined) throw new HttpError(401, "missing token: send 'authorization: Bearer <token>'", challenge);
     if (!tokenMatches(given, options.token)) throw new HttpError(401, 'wrong token', challenge);
-  }
-
-  /** History then live events; `end` after the mission's last. Errors come before any header. */
-  function streamEvents({ req, res, url, id }: Call): undefined {
-    const after = afterSeq(req.headers['last-event-id'] ?? url.searchParams.get('after') ?? '0');
-    const pending: string[] = [];
-    let open = false;
-    let ended = false;
-    let closed = false;
-    let beat: NodeJS.Timeout | undefined;
-    const write = (chunk: string): void => {
-      if (closed) return;
-      if (!open) return void pending.push(chunk);
-      res.write(chunk);
-      if (res.writableLength > maxStreamBacklog) {
-        log.warn({ mission: id, backlogBytes: res.writableLength }, 'daemon api: slow event stream cut');
-        res.destroy();
-      }
-    };
-    const close = (): void => {
-      if (closed) return;
-      closed = true;
-      clearInterval(beat);
-      unsubscribe();
-    };
-    const finish = (): void => {
-      ended = true;
-      if (!open) return;
-      close();
-      res.end();
-    };
-    const unsubscribe = api.events(
-      id,
-      after,
-      (e) => write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`),
-      () => {
-        write('event: end\ndata: {}\n\n');
-        finish();
-      },
-    );
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-content-type-options': 'nosniff' });
-    res.flushHeaders();
-    open = true;
-    res.on('close', close);
-    write(pending.splice(0).join(''));
-    if (ended) return void finish();
-    beat = setInterval(() => write(': keepalive\n\n'), heartbeatMs);
-    return undefined;
   }
 
   return async (req, res) => {
@@ -212,14 +154,6 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   throw new HttpError(400, `${where}: ${what}`);
 }
 
-function afterSeq(text: string | string[]): number {
-  const n = Number(text);
-  if (typeof text !== 'string' || text.trim() === '' || !Number.isSafeInteger(n) || n < 0) {
-    throw new HttpError(400, `after: expected a non-negative integer, got '${String(text)}'`);
-  }
-  return n;
-}
-
 function errorReply(err: unknown): { status: number; body: { error: string; [k: string]: unknown }; headers?: Record<string, string> } {
   if (err instanceof HttpError) return { status: err.status, body: { error: err.message }, headers: err.headers };
   if (err instanceof ConfigError) {
@@ -238,47 +172,4 @@ function errorReply(err: unknown): { status: number; body: { error: string; [k: 
 function tokenMatches(given: string, expected: string): boolean {
   const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
   return timingSafeEqual(digest(given), digest(expected));
-}
-
-/** The body as text; 413 past `max` bytes (the rest is drained, not kept). */
-function readBody(req: IncomingMessage, max: number): Promise<string> {
-  const tooLarge = (): HttpError => new HttpError(413, `request body too large: the limit is ${max} bytes`, { connection: 'close' });
-  if (Number(req.headers['content-length']) > max) return Promise.reject(tooLarge());
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size <= max) return void chunks.push(chunk);
-      req.off('data', onData);
-      req.resume();
-      reject(tooLarge());
-    };
-    req.on('data', onData);
-    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.once('error', reject);
-  });
-}
-
-/** The body parsed as JSON; an empty body is `{}`. */
-async function readJson(req: IncomingMessage, max: number): Promise<unknown> {
-  const text = await readBody(req, max);
-  if (text.trim() === '') return {};
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new HttpError(400, `request body is not valid JSON: ${(err as Error).message}`);
-  }
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff',
-    ...headers,
-  });
-  res.end(text);
 }

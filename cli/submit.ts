@@ -34,7 +34,17 @@ export async function submitCommand(file: string, flags: SubmitFlags, io: Io): P
   });
   io.out(flags.json ? JSON.stringify(summary, null, 2) : summary.id);
   if (!flags.follow) return 0;
-  await client.events(summary.id, 0, (e) => io.err(eventLine(e)));
+  let last: LoggedEvent | undefined;
+  try {
+    await client.events(summary.id, 0, (e) => {
+      last = e;
+      io.err(eventLine(e));
+    });
+  } catch (err) {
+    if (last?.type !== 'mission.suspended') throw err;
+    io.err(`mission ${summary.id} suspended: the daemon stopped; it resumes where it was when the daemon starts again`);
+    return 1;
+  }
   const end = await client.status(summary.id);
   if (end.state !== 'succeeded') io.err(`mission ${end.id} ${end.state}${end.error ? `: ${end.error.reason}: ${end.error.message}` : ''}`);
   return end.state === 'succeeded' ? 0 : 1;

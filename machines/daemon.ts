@@ -5,8 +5,8 @@
  * finished missions for status, and resumes the others from their last snapshot plus the tail.
  * Approvals are the missions' own events, so the daemon only routes answers to them.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createActor, type Actor } from 'xstate';
 import type { Logger } from 'pino';
 import { EventLog, type LoggedEvent } from '../actors/eventLog.js';
@@ -15,6 +15,7 @@ import { systemClock, type Clock } from '../config/clock.js';
 import { UserError } from '../config/errors.js';
 import { loadConfigFile, parseConfigText } from '../config/loader.js';
 import { idSchema, missionSchema, type MissionConfig } from '../config/mission.js';
+import { registerSecretEnv } from '../config/secrets.js';
 import { createRuntime, supervisorMachine } from '../supervisors/index.js';
 import type { NatsOptions } from '../transport/natsOptions.js';
 import {
@@ -59,6 +60,10 @@ export class Daemon implements DaemonApi {
 
   constructor(private readonly options: DaemonOptions) {
     this.clock = options.clock ?? systemClock;
+    // A submitted mission may interpolate the daemon's environment: mask what looks like a secret
+    // before any mission's log or API answer can quote it.
+    const env = options.env ?? process.env;
+    registerSecretEnv(Object.keys(env), env);
   }
 
   /** Starts the root supervisor, then finds the missions of the state directory and resumes those not over. */
@@ -74,7 +79,11 @@ export class Daemon implements DaemonApi {
     const dir = dirname(EventLog.pathFor(o.stateDir, 'x'));
     const resumed: string[] = [];
     let finished = 0;
-    for (const f of existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.jsonl')).sort() : []) {
+    const files = existsSync(dir) ? readdirSync(dir) : [];
+    // A compaction (or a restore) killed before its rename leaves its temporary file; the log
+    // itself is whole (the rename is what replaces it), so the leftover only goes.
+    for (const f of files.filter((n) => n.endsWith('.jsonl.tmp') || n.endsWith('.jsonl.restore'))) rmSync(join(dir, f), { force: true });
+    for (const f of files.filter((n) => n.endsWith('.jsonl')).sort()) {
       const id = f.slice(0, -'.jsonl'.length);
       const file = EventLog.pathFor(o.stateDir, id);
       const started = Date.now();
@@ -109,6 +118,13 @@ export class Daemon implements DaemonApi {
       request.source !== undefined
         ? parseConfigText(request.source, request.filename ?? 'submitted.yaml', missionSchema, { env })
         : await loadConfigFile(request.path!, missionSchema, { env });
+    // In process, the providers read their keys from this daemon's environment: a missing one is
+    // the submitter's mistake, refused now rather than a mission that fails with no log.
+    if (!this.options.nats) {
+      for (const [pid, pc] of Object.entries(config.providers)) {
+        if (pc.kind === 'openai' && !env[pc.apiKeyEnv]) throw new UserError(`providers.${pid}.apiKeyEnv: environment variable '${pc.apiKeyEnv}' is not set`);
+      }
+    }
     if (request.id !== undefined) {
       const ok = idSchema.safeParse(request.id);
       if (!ok.success) throw new UserError(`id: ${ok.error.issues[0]?.message ?? 'invalid'}`);
@@ -155,6 +171,7 @@ export class Daemon implements DaemonApi {
 
   approvals(): ApprovalRecord[] {
     return [...this.missions.values()]
+      .filter((m) => !m.over)
       .flatMap((m) => m.approvals().filter((a) => a.status === 'pending'))
       .sort((a, b) => a.requestedAt.localeCompare(b.requestedAt));
   }

@@ -18,7 +18,7 @@ export interface SubmitRequest {
   filename?: string;
   /** `{{input}}` for the stage prompts. */
   input?: string;
-  /** A mission id of one's own (letters, digits, `._-`); a new one when absent. */
+  /** A mission id of one's own (letters, digits, `_` and `-`); a new one when absent. */
   id?: string;
 }
 
@@ -85,7 +85,8 @@ export interface DaemonApi {
   status(id: string): MissionStatus;
   /**
    * The mission's events after `afterSeq` from its log, then live ones as they are written, each
-   * once and in order, to `listener`; `end` is called after the mission's last event. Returns the
+   * once and in order, to `listener`; `end` is called after the mission's last event (never for a
+   * suspension: the mission is not over, it goes on under the next daemon). Returns the
    * unsubscribe function. Throws `UnknownMissionError`.
    */
   events(id: string, afterSeq: number, listener: (event: LoggedEvent) => void, end?: () => void): () => void;

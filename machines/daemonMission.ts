@@ -10,7 +10,7 @@ import type { RecoveredApproval, RecoveredMission } from '../actors/missionRecov
 import { errorMessage, UserError } from '../config/errors.js';
 import type { MissionConfig } from '../config/mission.js';
 import type { BudgetUsage } from '../supervisors/index.js';
-import { UnknownApprovalError, type AnswerRequest, type AnswerResult, type ApprovalRecord, type MissionState, type MissionStatus, type MissionSummary } from './daemonApi.js';
+import { MissionOverError, UnknownApprovalError, type AnswerRequest, type AnswerResult, type ApprovalRecord, type MissionState, type MissionStatus, type MissionSummary } from './daemonApi.js';
 import type { DaemonOptions } from './daemon.js';
 import type { MissionEvent, MissionOutput } from './mission.js';
 import { planResume } from './missionResume.js';
@@ -87,7 +87,9 @@ export class DaemonMission {
       throw err;
     } finally {
       this.send = undefined;
-      if (!this.over) this.endFollowers(); // suspended: the stream ends with the daemon
+      // Suspended: not the mission's end, so no `end`; the streams close with the daemon, and a
+      // client reconnects (from its last event id) to the next one.
+      if (!this.over) this.followers.clear();
     }
   }
 
@@ -99,6 +101,7 @@ export class DaemonMission {
     const record = this.approvalsById.get(id);
     if (!record) throw new UnknownApprovalError(id);
     if (record.status !== 'pending') return { approval: record, alreadyAnswered: true };
+    if (this.over) throw new MissionOverError(this.id, this.state);
     // The mission writes the answer to its log, then acts on it, in this call.
     this.send?.({ type: 'gate.answered', id, decision: a.decision, ...(a.feedback !== undefined && { feedback: a.feedback }), by: a.by ?? 'api' });
     if (record.status === 'pending') throw new UserError(`approval '${id}' cannot be answered now: mission '${this.id}' is not waiting for it (it may be starting); try again`);

@@ -47,7 +47,9 @@ export const missionRunnerMachine = setup({
   initial: 'running',
   states: {
     running: {
-      on: { [SHUTDOWN_EVENT]: { target: 'suspending', actions: ({ context }) => context.suspend.abort() } },
+      // Deferred: the mission is another actor system, and driving it from inside this action
+      // would run its transitions within ours.
+      on: { [SHUTDOWN_EVENT]: { target: 'suspending', actions: ({ context }) => queueMicrotask(() => context.suspend.abort()) } },
     },
     suspending: {},
     done: { type: 'final' },

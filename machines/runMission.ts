@@ -115,7 +115,7 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
   }
   const runtime = createRuntime({ clock, logger, events, ...(observer && { observe: observer.childStarted }) });
   nats?.superviseWorkers(runtime, `workers/${missionId}`, observer);
-  const budget = BudgetNode.root(`mission/${missionId}`, config.budget ?? {}, clock);
+  const budget = BudgetNode.root(`mission/${missionId}`, config.budget ?? {}, clock, options.usedBefore?.wallTimeMs ?? 0);
   if (options.usedBefore) budget.charge(options.usedBefore);
   let actor: Actor<typeof missionMachine> | undefined;
   try {

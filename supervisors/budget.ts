@@ -39,13 +39,19 @@ export class BudgetNode {
     readonly limits: BudgetLimits,
     private readonly clock: Clock,
     readonly parent?: BudgetNode,
+    elapsedBeforeMs = 0,
   ) {
-    this.startedAt = clock.now();
+    this.startedAt = clock.now() - elapsedBeforeMs;
     this.limited = Object.values(limits).some((v) => v !== undefined);
   }
 
-  static root(path: string, limits: BudgetLimits, clock: Clock): BudgetNode {
-    return new BudgetNode(path, limits, clock);
+  /**
+   * `elapsedBeforeMs`: wall time already used (a resumed mission's time before its daemon
+   * stopped), so its wall-time budget goes on rather than starting again. Time while nothing
+   * ran (the daemon down) is not counted.
+   */
+  static root(path: string, limits: BudgetLimits, clock: Clock, elapsedBeforeMs = 0): BudgetNode {
+    return new BudgetNode(path, limits, clock, undefined, elapsedBeforeMs);
   }
 
   /** The child's node; the same one on every restart. */

@@ -130,4 +130,15 @@ describe('budget nodes', () => {
     expect(deep.wallTimeRemainingMs()).toBe(-2000);
     expect(free.wallTimeRemainingMs()).toBe(1000);
   });
+
+  it('should go on from the wall time a resumed mission had used, not start again', () => {
+    const clock = new ManualClock(1_000_000);
+    const root = BudgetNode.root('mission/m', { wallTimeMs: 10_000 }, clock, 7_000);
+    expect(root.usage().wallTimeMs).toBe(7_000);
+    expect(root.wallTimeRemainingMs()).toBe(3_000);
+    clock.advance(2_999);
+    expect(root.exceeded()).toBeUndefined();
+    clock.advance(1);
+    expect(root.exceeded()?.message).toBe("budget_exceeded: wallTimeMs at 'mission/m' (used 10000 of 10000)");
+  });
 });
