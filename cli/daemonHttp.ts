@@ -5,14 +5,11 @@
  * refuses DNS-rebound names). A mission's events stream as Server-Sent Events (`daemonSse.ts`),
  * resumable with `Last-Event-ID`; bodies and JSON replies are `httpBody.ts`'s.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { ConfigError, UserError } from '../config/errors.js';
-import {
-  DaemonStoppingError, MissionExistsError, MissionOverError, UnknownApprovalError, UnknownMissionError,
-  type DaemonApi, type SubmitRequest,
-} from '../machines/daemonApi.js';
+import { ConfigError } from '../config/errors.js';
+import { statusOf, type DaemonApi, type SubmitRequest } from '../machines/daemonApi.js';
+import { tokenMatches } from '../config/secrets.js';
 import { streamEvents } from './daemonSse.js';
 import { HttpError, readBody, readJson, sendJson } from './httpBody.js';
 
@@ -160,16 +157,6 @@ function errorReply(err: unknown): { status: number; body: { error: string; [k: 
     const issues = err.issues.map(({ path, message, line }) => ({ path, message, line }));
     return { status: 400, body: { error: err.message, file: err.file, issues } };
   }
-  const status = err instanceof UnknownMissionError || err instanceof UnknownApprovalError
-    ? 404
-    : err instanceof MissionOverError || err instanceof MissionExistsError
-      ? 409
-      : err instanceof DaemonStoppingError ? 503 : err instanceof UserError ? 400 : 500;
+  const status = statusOf(err);
   return { status, body: { error: status === 500 ? 'internal error' : (err as Error).message } };
-}
-
-/** Constant-time, whatever the lengths: compares digests. */
-function tokenMatches(given: string, expected: string): boolean {
-  const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(given), digest(expected));
 }

@@ -7,9 +7,9 @@
  * (`events` with `after` and `limit`), not as a stream.
  */
 import { z } from 'zod';
-import { ConfigError, UserError } from '../config/errors.js';
+import { ConfigError } from '../config/errors.js';
 import { tokenMatches } from '../config/secrets.js';
-import type { DaemonApi } from '../machines/daemonApi.js';
+import { statusOf, type DaemonApi } from '../machines/daemonApi.js';
 import { describeParseError, PROTOCOL_VERSION } from '../transport/protocol.js';
 import type { Json, Message, Subscription, Transport } from '../transport/transport.js';
 
@@ -95,21 +95,6 @@ async function run(api: DaemonApi, verb: Verb, r: Record<string, unknown>): Prom
     case 'answer':
       return api.answer(id, { decision: r.decision as 'approve' | 'reject', feedback: r.feedback as string | undefined, by: 'nats' });
   }
-}
-
-/** The HTTP status a daemon failure gets, whatever carries it. */
-export function statusOf(err: unknown): number {
-  switch ((err as Error | null)?.name) {
-    case 'UnknownMissionError':
-    case 'UnknownApprovalError':
-      return 404;
-    case 'MissionOverError':
-    case 'MissionExistsError':
-      return 409;
-    case 'DaemonStoppingError':
-      return 503;
-  }
-  return err instanceof UserError ? 400 : 500;
 }
 
 function fail(status: number, error: string): { v: number; ok: false; status: number; error: string } {

@@ -3,7 +3,7 @@
  * hub's snapshot followed by its deltas. Read-only unless a token is configured and presented;
  * a client that cannot keep up is cut off rather than allowed to grow the server's memory.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { tokenMatches } from '../config/secrets.js';
 import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -254,12 +254,6 @@ function reply(res: ServerResponse, status: number, type: string, body: string |
 
 function ext(file: string): string {
   return file.slice(file.lastIndexOf('.') + 1);
-}
-
-/** Constant-time, whatever the lengths: compares digests. */
-function tokenMatches(given: string, expected: string): boolean {
-  const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(given), digest(expected));
 }
 
 function isLoopback(host: string): boolean {

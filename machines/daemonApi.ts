@@ -138,3 +138,11 @@ export class DaemonStoppingError extends UserError {
     super('the daemon is stopping and accepts no new missions');
   }
 }
+
+/** The HTTP status a daemon failure gets, whatever carries it (HTTP, NATS): 500 for ours. */
+export function statusOf(err: unknown): number {
+  if (err instanceof UnknownMissionError || err instanceof UnknownApprovalError) return 404;
+  if (err instanceof MissionOverError || err instanceof MissionExistsError) return 409;
+  if (err instanceof DaemonStoppingError) return 503;
+  return err instanceof UserError ? 400 : 500;
+}
