@@ -72,7 +72,8 @@ export class EventLog implements EventSink {
         fdatasyncSync(fd);
         if (lastNl === -1) return;
       }
-      const prevNl = buf.lastIndexOf(0x0a, lastNl - 1);
+      // (lastIndexOf counts a negative offset from the end: at 0 there is no earlier newline here.)
+      const prevNl = lastNl > 0 ? buf.lastIndexOf(0x0a, lastNl - 1) : -1;
       if (prevNl === -1 && from > 0) continue;
       const m = /^\{"seq":(\d+),/.exec(buf.subarray(prevNl + 1, prevNl + 33).toString('latin1'));
       this.seq = m ? Number(m[1]) : 0;

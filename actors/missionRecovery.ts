@@ -59,14 +59,17 @@ export interface RecoveredMission {
   stages: RecoveredStage[];
   approvals: RecoveredApproval[];
   maker: Map<string, RecoveredMaker>;
-  /** The latest usage the log recorded (stage.finished, maker.snapshot), to seed the budget. */
+  /**
+   * The latest usage the log recorded (stage.finished, maker.snapshot, mission.suspended), plus
+   * the samples of the maker.vote records after it, to seed the budget.
+   */
   usage?: BudgetUsage;
   /** Complete lines read. */
   lines: number;
 }
 
 /** Types whose lines are parsed as they are met; maker.vote lines are parsed only after the last snapshot. */
-const FOLDED = new Set(['mission.submitted', 'mission.finished', 'stage.finished', 'approval.requested', 'approval.answered', 'maker.snapshot']);
+const FOLDED = new Set(['mission.submitted', 'mission.finished', 'mission.suspended', 'stage.finished', 'approval.requested', 'approval.answered', 'maker.snapshot']);
 
 export function recoverMission(file: string, id: string): RecoveredMission {
   const text = readFileSync(file, 'utf8');
@@ -74,10 +77,13 @@ export function recoverMission(file: string, id: string): RecoveredMission {
   // maker.vote lines are remembered by offset; the snapshot decides which of them matter.
   const votes: number[] = [];
   let lastSnapshotAt = -1;
+  let usageAt = -1;
   let start = 0;
   while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length; // a torn last line: parsing it fails below and it is dropped
+    const end = text.indexOf('\n', start);
+    // A last line with no newline is torn, even when it parses: EventLog.open cuts it off, so
+    // what it says never happened (the mission does it again, and logs it again).
+    if (end === -1) break;
     const type = typeOf(text, start, end);
     if (type === 'maker.vote') votes.push(start);
     else if (type !== undefined && FOLDED.has(type)) {
@@ -85,9 +91,10 @@ export function recoverMission(file: string, id: string): RecoveredMission {
       if (e) {
         fold(r, e);
         if (type === 'maker.snapshot') lastSnapshotAt = start;
+        if (e.usage !== undefined && type !== 'mission.finished') usageAt = start;
       }
     }
-    if (end < text.length) r.lines++;
+    r.lines++;
     start = end + 1;
   }
   for (const at of votes) {
@@ -101,6 +108,8 @@ export function recoverMission(file: string, id: string): RecoveredMission {
     if (m.snapshot && step < m.snapshot.step) continue;
     if (e.outcome === 'decided' && step <= after && m.tail.some((v) => v.step === step && v.outcome === 'decided')) continue;
     m.tail.push({ step, outcome: e.outcome as 'decided' | 'exhausted', samples: e.samples as number, answer: e.answer as string | undefined, flagged: e.flagged as Record<string, number> | undefined });
+    // Samples drawn after the last usage record were spent too: the resumed budget counts them.
+    if (at > usageAt) r.usage = { ...(r.usage ?? { tokens: 0, costUsd: 0, samples: 0, wallTimeMs: 0 }), samples: (r.usage?.samples ?? 0) + (e.samples as number) };
   }
   return r;
 }
@@ -112,6 +121,10 @@ function fold(r: RecoveredMission, e: LoggedEvent): void {
       break;
     case 'mission.finished':
       r.finished = { status: e.status as string, result: e.result as string | undefined, error: e.error as { reason: string; message: string } | undefined, usage: e.usage as BudgetUsage | undefined, at: e.ts };
+      break;
+    case 'mission.suspended':
+      // Everything the mission had spent when it stopped, in-flight calls included.
+      if (e.usage) r.usage = e.usage as BudgetUsage;
       break;
     case 'stage.finished': {
       const index = e.index as number;
@@ -169,7 +182,7 @@ function parseLine(text: string, start: number, end: number): LoggedEvent | unde
   try {
     return JSON.parse(text.slice(start, end)) as LoggedEvent;
   } catch {
-    return undefined; // only a torn last line can fail: EventLog.open drops it before appending
+    return undefined; // a mangled line (EventLog.read refuses one): skipped
   }
 }
 

@@ -10,11 +10,11 @@ import { createRedFlagger } from '../actors/maker/redFlag.js';
 import { stepTaskFor } from '../actors/tasks/registry.js';
 import type { MakerConfig } from '../config/maker.js';
 import { agentTimeoutMs, type MissionConfig, type StageConfig } from '../config/mission.js';
-import type { ChildSpec, StartContext } from '../supervisors/index.js';
+import type { BudgetNode, ChildSpec, StartContext } from '../supervisors/index.js';
 import type { Transport } from '../transport/transport.js';
 import type { RecoveredMaker } from '../actors/missionRecovery.js';
 import type { StepTask } from '../actors/tasks/stepTask.js';
-import { makerTaskMachine, type MakerProgress, type MakerTaskInput } from './makerTask.js';
+import { makerTaskMachine, type CompactingSink, type MakerProgress, type MakerTaskInput } from './makerTask.js';
 import type { VoteSettings } from './makerVote.js';
 
 export const makerChildId = (agent: string) => `maker/${agent}`;
@@ -57,7 +57,7 @@ export function makerStageChildren(config: MissionConfig, stage: StageConfig, tr
           path: ctx.path,
           task,
           progress: (progress ??= resumeProgress(task, task.initialState(m.task), resume?.get(ctx.path))),
-          events: ctx.runtime.events,
+          events: withSnapshotUsage(ctx.runtime.events, ctx.budget),
           maxSteps: m.maxSteps,
           snapshotEvery: m.snapshotEvery,
           vote: {
@@ -80,6 +80,20 @@ export function makerStageChildren(config: MissionConfig, stage: StageConfig, tr
       },
     },
   ];
+}
+
+/**
+ * The runner's event sink, with the mission's usage added to each `maker.snapshot`: a resumed
+ * mission seeds its budget from the last usage its log recorded, and in a long MAKER stage that
+ * is the snapshot (the mission's budget node is the root of the runner's).
+ */
+function withSnapshotUsage(events: CompactingSink, budget: BudgetNode): CompactingSink {
+  let mission = budget;
+  while (mission.parent) mission = mission.parent;
+  return {
+    append: (e) => events.append(e.type === 'maker.snapshot' ? { ...e, usage: mission.usage() } : e),
+    ...(events.compact && { compact: (dropTypes: readonly string[]) => events.compact!(dropTypes) }),
+  };
 }
 
 /**

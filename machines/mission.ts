@@ -8,7 +8,7 @@
  * stopped what was running. Suspended (the daemon stopping), it stops the same way but ends
  * `suspended`: its log says where it was, and it resumes from there.
  */
-import { and, assign, enqueueActions, raise, sendTo, setup } from 'xstate';
+import { and, assign, enqueueActions, not, raise, sendTo, setup } from 'xstate';
 import { approvalId, type GateAnsweredEvent } from '../actors/approvalGate.js';
 import type { RecoveredApproval, RecoveredMaker } from '../actors/missionRecovery.js';
 import type { DurableDispatch } from '../actors/agentCall.js';
@@ -83,6 +83,9 @@ interface MissionContext extends MissionInput {
   suspending?: boolean;
 }
 
+/** The feedback a revision is given when its rejection came without any. */
+export const NO_FEEDBACK = 'rejected without feedback';
+
 /** setTimeout's limit: a longer approval timeout is waited for in steps of this. */
 const MAX_DELAY_MS = 2 ** 31 - 1;
 
@@ -122,6 +125,7 @@ export const missionMachine = setup({
     },
     isThisGate: ({ context, event }) => event.type === 'gate.answered' && event.id === context.approval?.id,
     isApproved: ({ event }) => (event as GateAnsweredEvent).decision === 'approve',
+    isTimeout: ({ event }) => (event as GateAnsweredEvent).by === 'timeout',
     revisionsLeft: ({ context }) => context.attempt <= current(context).approval!.maxRevisions,
   },
   actions: {
@@ -205,7 +209,7 @@ export const missionMachine = setup({
     },
     revise: assign({
       attempt: ({ context }) => context.attempt + 1,
-      feedback: ({ event }) => (event as GateAnsweredEvent).feedback ?? 'rejected without feedback',
+      feedback: ({ event }) => (event as GateAnsweredEvent).feedback ?? NO_FEEDBACK,
       run: undefined,
       approval: undefined,
     }),
@@ -296,7 +300,8 @@ export const missionMachine = setup({
       on: {
         'gate.answered': [
           { guard: and(['isThisGate', 'isApproved']), target: 'accepted', actions: ['recordAnswer', 'accept'] },
-          { guard: and(['isThisGate', 'revisionsLeft']), target: 'stage', actions: ['recordAnswer', 'revise'] },
+          // A rejection by timeout ends it: nobody watched, and there is no feedback to revise with.
+          { guard: and(['isThisGate', not('isTimeout'), 'revisionsLeft']), target: 'stage', actions: ['recordAnswer', 'revise'] },
           { guard: 'isThisGate', target: 'aborting', actions: ['recordAnswer', 'failRejected'] },
         ],
       },
@@ -311,11 +316,12 @@ export const missionMachine = setup({
     suspended: { type: 'final' },
   },
   output: ({ context, self }) => {
-    const snap = self.getSnapshot();
+    // The snapshot here can still be the state before the final one: decide from the context.
+    const failed = self.getSnapshot().matches('failed') || context.error !== undefined;
     const out: MissionOutput = {
       missionId: context.missionId,
       name: context.config.name,
-      status: snap.matches('suspended') ? 'suspended' : snap.matches('failed') || context.error !== undefined ? 'failed' : 'succeeded',
+      status: failed ? 'failed' : context.suspending ? 'suspended' : 'succeeded',
       stages: context.stages,
       usage: context.budget.usage(),
     };

@@ -6,7 +6,7 @@
  */
 import type { RecoveredMission } from '../actors/missionRecovery.js';
 import type { MissionConfig } from '../config/mission.js';
-import type { MissionResume, StageResult } from './mission.js';
+import { NO_FEEDBACK, type MissionResume, type StageResult } from './mission.js';
 
 export function planResume(r: RecoveredMission, config: MissionConfig): MissionResume {
   const stages: StageResult[] = [];
@@ -14,10 +14,18 @@ export function planResume(r: RecoveredMission, config: MissionConfig): MissionR
     const last = r.stages.find((s) => s.index === i)?.finished.at(-1);
     // Never finished: run it. (A revision after a rejection comes from the pending approval below.)
     if (!last) return { stages, attempt: 1, maker: r.maker };
+    // Run the stage again as the attempt it was, with the feedback that attempt was given.
+    const rerun = (): MissionResume => {
+      const before = r.approvals.find((x) => x.index === i && x.attempt === last.attempt - 1)?.answer;
+      const feedback = before?.decision === 'reject' ? (before.feedback ?? NO_FEEDBACK) : undefined;
+      return { stages, attempt: last.attempt, ...(feedback !== undefined && { feedback }), maker: r.maker };
+    };
+    // Finished with no answer: the mission was failing (no_answer) when it stopped; try it again.
+    if (last.answers === 0) return rerun();
     if (sc.approval) {
       const a = r.approvals.find((x) => x.index === i && x.attempt === last.attempt);
       // Finished, and the approval not asked yet (the crash came between the two): run it again.
-      if (!a) return { stages, attempt: last.attempt, maker: r.maker };
+      if (!a) return rerun();
       if (a.answer?.decision !== 'approve') return { stages, attempt: last.attempt, pending: { approval: a, answers: last.answers }, maker: r.maker };
     }
     stages.push({ name: sc.name, output: last.output, answers: [] });
