@@ -61,7 +61,9 @@ export interface RecoveredMission {
   maker: Map<string, RecoveredMaker>;
   /**
    * The latest usage the log recorded (stage.finished, maker.snapshot, mission.suspended), plus
-   * the samples of the maker.vote records after it, to seed the budget.
+   * the calls (agent.call: a sample, tokens, cost) and the samples of the maker.vote records
+   * after it, to seed the budget. The tokens and cost of MAKER samples after the last snapshot
+   * are not in the log (votes record samples only), so they are not counted again.
    */
   usage?: BudgetUsage;
   /** Complete lines read. */
@@ -76,6 +78,8 @@ export function recoverMission(file: string, id: string): RecoveredMission {
   const r: RecoveredMission = { id, file, stages: [], approvals: [], maker: new Map(), lines: 0 };
   // maker.vote lines are remembered by offset; the snapshot decides which of them matter.
   const votes: number[] = [];
+  // agent.call lines after the last usage record: calls paid for and not yet in a usage record.
+  let calls: LoggedEvent[] = [];
   let lastSnapshotAt = -1;
   let usageAt = -1;
   let start = 0;
@@ -86,16 +90,28 @@ export function recoverMission(file: string, id: string): RecoveredMission {
     if (end === -1) break;
     const type = typeOf(text, start, end);
     if (type === 'maker.vote') votes.push(start);
-    else if (type !== undefined && FOLDED.has(type)) {
+    else if (type === 'agent.call') {
+      const e = parseLine(text, start, end);
+      if (e) calls.push(e);
+    } else if (type !== undefined && FOLDED.has(type)) {
       const e = parseLine(text, start, end);
       if (e) {
         fold(r, e);
         if (type === 'maker.snapshot') lastSnapshotAt = start;
-        if (e.usage !== undefined && type !== 'mission.finished') usageAt = start;
+        if (e.usage !== undefined && type !== 'mission.finished') {
+          usageAt = start;
+          calls = [];
+        }
       }
     }
     r.lines++;
     start = end + 1;
+  }
+  // Each call reserved a sample before it went out; one that answered also spent its tokens and cost.
+  for (const c of calls) {
+    const u = r.usage ?? { tokens: 0, costUsd: 0, samples: 0, wallTimeMs: 0 };
+    const tokens = (c.usage as { totalTokens?: number } | undefined)?.totalTokens ?? 0;
+    r.usage = { ...u, samples: u.samples + 1, tokens: u.tokens + tokens, costUsd: u.costUsd + ((c.costUsd as number | undefined) ?? 0) };
   }
   for (const at of votes) {
     if (at < lastSnapshotAt) continue;

@@ -44,6 +44,8 @@ export interface MissionResume {
   feedback?: string;
   /** The current stage finished and its approval was asked: wait for (or act on) its answer. */
   pending?: { approval: RecoveredApproval; answers: number };
+  /** The current stage finished and its approval was not asked yet: ask it for this output. */
+  unasked?: { output: string };
   maker?: ReadonlyMap<string, RecoveredMaker>;
 }
 
@@ -118,6 +120,7 @@ export const missionMachine = setup({
     needsApproval: ({ context }) => current(context).approval !== undefined,
     allStagesDone: ({ context }) => context.stages.length === context.config.stages.length,
     isResumedPending: ({ context }) => context.approval !== undefined,
+    hasUnaskedRun: ({ context }) => context.run !== undefined && context.approval === undefined,
     isSuspending: ({ context }) => context.suspending === true,
     timeoutReached: ({ context }) => {
       const at = context.approval?.timeoutAt;
@@ -227,8 +230,9 @@ export const missionMachine = setup({
   context: ({ input }) => {
     const r = input.resume;
     const stages = r?.stages ?? [];
-    const run = r?.pending && { name: r.pending.approval.stage, output: r.pending.approval.output, answers: [] };
-    return { ...input, stage: stages.length, stages, attempt: r?.attempt ?? 1, feedback: r?.feedback, ...(run && { run, approval: r!.pending!.approval }) };
+    const name = input.config.stages[stages.length]?.name ?? '';
+    const run = r?.pending ? { name, output: r.pending.approval.output, answers: [] } : r?.unasked ? { name, output: r.unasked.output, answers: [] } : undefined;
+    return { ...input, stage: stages.length, stages, attempt: r?.attempt ?? 1, feedback: r?.feedback, ...(run && { run }), ...(r?.pending && { approval: r.pending.approval }) };
   },
   entry: ({ context }) =>
     context.resume
@@ -267,7 +271,12 @@ export const missionMachine = setup({
   },
   states: {
     boot: {
-      always: [{ guard: 'isResumedPending', target: 'approval' }, { guard: 'allStagesDone', target: 'finishing' }, { target: 'stage' }],
+      always: [
+        { guard: 'isResumedPending', target: 'approval' },
+        { guard: 'hasUnaskedRun', target: 'approval', actions: 'requestApproval' },
+        { guard: 'allStagesDone', target: 'finishing' },
+        { target: 'stage' },
+      ],
     },
     stage: {
       entry: ['announceStage', 'startStage'],

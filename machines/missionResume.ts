@@ -1,8 +1,9 @@
 /**
  * Where a mission goes on from, given what its log says: the stages done (and approved where the
  * stage asks for approval), the attempt the current stage is at, and an approval that was asked
- * (answered or not) for its last run. A stage that finished is never run again: its output is in
- * `stage.finished`; MAKER progress comes from the last snapshot and the votes after it.
+ * (answered or not, or not yet asked) for its last run. A stage that finished with an answer is
+ * never run again: its output is in `stage.finished`; MAKER progress comes from the last snapshot
+ * and the votes after it.
  */
 import type { RecoveredMission } from '../actors/missionRecovery.js';
 import type { MissionConfig } from '../config/mission.js';
@@ -24,8 +25,9 @@ export function planResume(r: RecoveredMission, config: MissionConfig): MissionR
     if (last.answers === 0) return rerun();
     if (sc.approval) {
       const a = r.approvals.find((x) => x.index === i && x.attempt === last.attempt);
-      // Finished, and the approval not asked yet (the crash came between the two): run it again.
-      if (!a) return rerun();
+      // Finished, and the approval not asked yet (the crash came between the two writes): ask it
+      // now, for the output the log has.
+      if (!a) return { ...rerun(), unasked: { output: last.output } };
       if (a.answer?.decision !== 'approve') return { stages, attempt: last.attempt, pending: { approval: a, answers: last.answers }, maker: r.maker };
     }
     stages.push({ name: sc.name, output: last.output, answers: [] });

@@ -235,13 +235,12 @@ describe('recoverMission: usage', () => {
     const r = recoverMission(
       logOf([
         { type: 'stage.entered', stage: 's', index: 0, attempt: 1 },
-        { type: 'agent.call', path: 'x', ok: true, usage: { totalTokens: 5 } },
         { type: 'supervisor.decision', reason: 'normal', output: 'o' },
         { type: 'mission.resumed', stage: 0, attempt: 1, done: [] },
       ]),
       'm',
     );
-    expect(r).toEqual({ id: 'm', file: r.file, stages: [], approvals: [], maker: new Map(), lines: 4 });
+    expect(r).toEqual({ id: 'm', file: r.file, stages: [], approvals: [], maker: new Map(), lines: 3 });
   });
 
   it('should take the usage a suspension recorded over the records before it, and add the votes after it', () => {
@@ -259,5 +258,21 @@ describe('recoverMission: usage', () => {
     );
     expect(r.usage).toEqual({ ...at(16), samples: 19 });
     expect(r.maker.get('p')!.tail.map((v) => v.step)).toEqual([5, 6]);
+  });
+});
+
+describe('recoverMission: usage after the last usage record', () => {
+  it('should count the agent calls logged after the last usage record: a sample each, and the tokens and cost of those that answered', () => {
+    const dir = tempDir();
+    const file = join(dir, 'u.jsonl');
+    const line = (seq: number, e: Record<string, unknown>) => `${JSON.stringify({ seq, ts: '2026-01-01T00:00:00.000Z', mission: 'u', ...e })}\n`;
+    writeFileSync(
+      file,
+      line(1, { type: 'agent.call', ok: true, usage: { totalTokens: 999 }, costUsd: 9 }) +
+        line(2, { type: 'stage.finished', stage: 'a', index: 0, attempt: 1, answers: 1, output: 'x', usage: { tokens: 100, costUsd: 0.5, samples: 2, wallTimeMs: 10 } }) +
+        line(3, { type: 'agent.call', ok: true, usage: { totalTokens: 40 }, costUsd: 0.25 }) +
+        line(4, { type: 'agent.call', ok: false, error: 'boom' }),
+    );
+    expect(recoverMission(file, 'u').usage).toEqual({ tokens: 140, costUsd: 0.75, samples: 4, wallTimeMs: 10 });
   });
 });

@@ -278,10 +278,25 @@ describe('resuming a mission from its event log', () => {
     const straight = await runAndRead(threeStages(true), { onStart: (s) => (send = s), onEvent: answers });
     const stateDir = crashedAfter(straight.events, (e) => e.type === 'stage.finished' && e.attempt === 2);
     const { output, events, resume } = await resumeRun(stateDir, { onStart: (s) => (send = s), onEvent: answers });
-    expect(resume).toMatchObject({ attempt: 2, feedback: 'shorter' });
+    expect(resume).toMatchObject({ attempt: 2, feedback: 'shorter', unasked: { output: expect.stringContaining('shorter') } });
     expect(resume.pending).toBeUndefined();
     expect(output.result).toBe(straight.output.result);
     expect(events.filter((e) => e.type === 'approval.requested').map((e) => e.id)).toEqual(['m1/two/1', 'm1/two/2']);
+    // The revision is not run again: its logged output is what the approval asks about.
+    expect(events.filter((e) => e.type === 'stage.finished' && e.index === 1).map((e) => e.attempt)).toEqual([1, 2]);
+    expect(callsPerStage(events)).toEqual({ one: 1, two: 1, 'two@2': 1, three: 1 });
+  });
+
+  it('should ask a stage\'s approval after a crash between its stage.finished and approval.requested, without running it again', async () => {
+    let send: Send | undefined;
+    const approve = (e: LoggedEvent) => e.type === 'approval.requested' && queueMicrotask(() => send!({ type: 'gate.answered', id: e.id as string, decision: 'approve' }));
+    const straight = await runAndRead(threeStages(true), { onStart: (s) => (send = s), onEvent: approve });
+    const stateDir = crashedAfter(straight.events, (e) => e.type === 'stage.finished' && e.index === 1);
+    const { output, events } = await resumeRun(stateDir, { onStart: (s) => (send = s), onEvent: approve });
+    expect(output).toMatchObject({ status: 'succeeded', result: RESULT });
+    expect(events.filter((e) => e.type === 'approval.requested').map((e) => [e.id, e.output])).toEqual([['m1/two/1', 'b: Two: alpha']]);
+    expect(finishedPerIndex(events)).toEqual({ 0: 1, 1: 1, 2: 1 });
+    expect(callsPerStage(events)).toEqual({ one: 1, two: 1, three: 1 });
   });
 });
 
@@ -310,9 +325,9 @@ describe('planResume', () => {
     { name: 'an empty log: start at the first stage', r: {}, expected: { stages: [], attempt: 1 } },
     { name: 'a stage finished: the next', r: { stages: [done(0, 'one', { attempt: 1, output: 'one out' })] }, expected: { stages: [ONE], attempt: 1 } },
     {
-      name: 'a gated stage finished, its approval not asked: run it again as that attempt',
+      name: 'a gated stage finished, its approval not asked: ask it for the logged output, as that attempt',
       r: { stages: [done(0, 'one', { attempt: 1, output: 'one out' }), done(1, 'two', { attempt: 1, output: 'two v1' })] },
-      expected: { stages: [ONE], attempt: 1 },
+      expected: { stages: [ONE], attempt: 1, unasked: { output: 'two v1' } },
     },
     {
       name: 'asked, not answered: pending',
@@ -333,12 +348,12 @@ describe('planResume', () => {
       expected: { stages: [ONE], attempt: 2, pending: { approval: approval(2), answers: 1 } },
     },
     {
-      name: 'rejected, and the revision finished before its approval was asked: run it again, with the feedback',
+      name: 'rejected, and the revision finished before its approval was asked: ask it for the revision, keeping the feedback',
       r: {
         stages: [done(0, 'one', { attempt: 1, output: 'one out' }), done(1, 'two', { attempt: 1, output: 'two v1' }, { attempt: 2, output: 'two v2' })],
         approvals: [approval(1, { decision: 'reject', feedback: 'no', at })],
       },
-      expected: { stages: [ONE], attempt: 2, feedback: 'no' },
+      expected: { stages: [ONE], attempt: 2, feedback: 'no', unasked: { output: 'two v2' } },
     },
     {
       name: 'approved at the second attempt: that output, and the next stage',
