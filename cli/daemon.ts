@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { LoggedEvent } from '../actors/eventLog.js';
 import { acquireStateLock } from '../actors/stateLock.js';
 import { createLogger } from '../config/logger.js';
 import { registerSecret } from '../config/secrets.js';
@@ -34,6 +35,8 @@ export interface DaemonFlags extends NatsFlags {
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:7433';
+/** Finished missions the inspector keeps showing; older ones leave its graph (not their logs). */
+const INSPECTOR_KEEPS_ENDED = 20;
 
 export async function daemonCommand(flags: DaemonFlags, io: Io, stopSignal?: AbortSignal): Promise<number> {
   const stateDir = flags['state-dir'] ?? process.env.MAESTRO_STATE_DIR ?? '.maestro';
@@ -51,7 +54,15 @@ export async function daemonCommand(flags: DaemonFlags, io: Io, stopSignal?: Abo
   const hub = new InspectorHub();
   hub.start();
   let stream: NatsEventStream | undefined;
-  const daemon = new Daemon({ stateDir, logger, nats, observer: hub, shutdownMs, syncEveryMs, waitWorkersMs, mirror: (e) => stream?.append(e) });
+  // The inspector shows the missions running and the last few that ended; older ones go.
+  const ended: string[] = [];
+  const onEvent = (e: LoggedEvent): void => {
+    stream?.append(e);
+    if (e.type !== 'mission.finished') return;
+    ended.push(e.mission);
+    while (ended.length > INSPECTOR_KEEPS_ENDED) hub.forgetMission(ended.shift()!);
+  };
+  const daemon = new Daemon({ stateDir, logger, nats, observer: hub, shutdownMs, syncEveryMs, waitWorkersMs, mirror: onEvent });
   const infoFile = join(stateDir, 'daemon.json');
   let server: Awaited<ReturnType<typeof startInspectorServer>> | undefined;
   let natsApi: NatsTransport | undefined;

@@ -158,6 +158,25 @@ export class InspectorHub {
     }
   };
 
+  /**
+   * Lets a finished mission go: its nodes (under `mission/<id>` and `workers/<id>`), votes and
+   * approvals, so a long-running daemon's hub holds the missions that matter, not every one it
+   * ever ran. Clients get the removals in the next delta.
+   */
+  forgetMission(missionId: string): void {
+    try {
+      const root = `mission/${missionId}`;
+      this.graph.removeSubtree(root);
+      this.graph.removeSubtree(`workers/${missionId}`);
+      this.votes.forget(root, missionId);
+      for (const id of [...this.approvals.keys()]) {
+        if (id.startsWith(`${missionId}/`)) this.approvalsChanged = this.approvals.delete(id) || this.approvalsChanged;
+      }
+    } catch {
+      this.internalErrors++;
+    }
+  }
+
   /** A gate asked or answered: the pending list changes (the whole list goes in the next delta). */
   private approval(e: ObservedEvent): void {
     const id = (e as { id?: unknown }).id;

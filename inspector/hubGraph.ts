@@ -131,6 +131,20 @@ export class NodeGraph {
     if (entry.poolKey !== undefined) this.poolSizes.set(entry.poolKey, (this.poolSizes.get(entry.poolKey) ?? 1) - 1);
   }
 
+  /** Remove the node at `path` and every node under it (a finished mission the hub lets go). Returns how many went. */
+  removeSubtree(path: string): number {
+    let n = 0;
+    for (const [p, entry] of this.nodes) {
+      if (p !== path && !p.startsWith(`${path}/`)) continue;
+      this.nodes.delete(p);
+      this.changed.delete(p);
+      if (entry.sent) this.removed.add(p);
+      if (entry.poolKey !== undefined) this.poolSizes.set(entry.poolKey, (this.poolSizes.get(entry.poolKey) ?? 1) - 1);
+      n++;
+    }
+    return n;
+  }
+
   /** A session changed: bring its node up to date. Returns whether the session has ended. */
   apply(s: Session, sessions: SessionTable, now: number, message: (err: unknown) => string): boolean {
     const info = logicInfo(s.logic);

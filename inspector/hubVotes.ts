@@ -44,6 +44,17 @@ export class VoteBoard {
   all(): VoteView[] {
     return [...this.views.values()];
   }
+
+  /** Drop the views of the runners under `path` and the mission's runner. */
+  forget(path: string, mission: string): void {
+    for (const p of [...this.views.keys(), ...this.latest.keys()]) {
+      if (p === path || p.startsWith(`${path}/`)) {
+        this.views.delete(p);
+        this.latest.delete(p);
+      }
+    }
+    this.runners.delete(mission);
+  }
 }
 
 /**
