@@ -94,7 +94,7 @@ await Promise.all(
 );
 const transport = await NatsTransport.connect(parseNatsOptions({ servers: url }), { strictPayloads: false });
 const budget = BudgetNode.root('bench', {}, systemClock);
-const agent = { id: 'a', provider: 'sim', timeoutMs: 10_000 };
+const agent = { id: 'a', provider: 'sim', capabilities: [], timeoutMs: 10_000 };
 const maestroCall = () => callAgent({ transport, agent, budget, caller: 'bench', prompt, temperature: 0 });
 await pump(rawCall); // warm-up all three
 await pump(rawMuxCall);

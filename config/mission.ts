@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { makerSchema } from './maker.js';
+import { planSchema } from './plan.js';
 import { providerConfigSchema, type ProviderConfig } from './providers.js';
 
 /** Ids become NATS subject tokens and path segments: letters, digits, `_` and `-`. */
@@ -64,6 +65,8 @@ export const agentSchema = z.strictObject({
   model: z.string().min(1).optional(),
   /** The agent's system prompt. */
   role: z.string().optional(),
+  /** What the agent can do (`code`, `research`, …): a plan's tasks go to an agent with the capabilities they need. @default none */
+  capabilities: z.array(z.string().min(1)).default([]),
   temperature: z.number().min(0).max(2).optional(),
   maxTokens: z.int().positive().optional(),
   /**
@@ -97,6 +100,8 @@ export const stageSchema = z.strictObject({
   agents: z.array(idSchema).min(1, 'expected at least 1 agent').optional(),
   /** Instead of prompt and agents: a step-by-step task decided by MAKER voting. */
   maker: makerSchema.optional(),
+  /** Instead of prompt and agents: a goal the planner plans, runs as a graph of tasks, and synthesizes. */
+  plan: planSchema.optional(),
   /** @default OTP's defaults: one_for_one, 1 restart in 5000 ms, transient agents */
   supervision: stageSupervisionSchema.default(() => stageSupervisionSchema.parse({})),
   budget: budgetSchema.optional(),
@@ -141,6 +146,22 @@ export const missionSchema = z
     m.stages.forEach((s, i) => {
       if (stageNames.has(s.name)) ctx.addIssue({ code: 'custom', path: ['stages', i, 'name'], message: `duplicate stage name '${s.name}'` });
       stageNames.add(s.name);
+      if (s.plan) {
+        if (s.prompt !== undefined || s.agents !== undefined || s.maker !== undefined) {
+          ctx.addIssue({ code: 'custom', path: ['stages', i, 'plan'], message: 'a plan stage takes no prompt, agents or maker (its planner makes the tasks)' });
+        }
+        const p = s.plan;
+        const roles: [string[], string | undefined][] = [
+          [['planner'], p.planner],
+          [['synthesizer'], p.synthesizer],
+          [['monitor', 'reviewer'], p.monitor.reviewer],
+          [['blackboard', 'summarizer'], p.blackboard.summarizer],
+        ];
+        for (const [at, id] of roles) {
+          if (id !== undefined && !agentIds.has(id)) ctx.addIssue({ code: 'custom', path: ['stages', i, 'plan', ...at], message: `unknown agent '${id}' (known: ${known([...agentIds])})` });
+        }
+        return;
+      }
       if (s.maker) {
         if (s.prompt !== undefined || s.agents !== undefined) {
           ctx.addIssue({ code: 'custom', path: ['stages', i, 'maker'], message: 'a maker stage takes no prompt or agents (its task makes the prompts, its agent votes)' });
