@@ -8,15 +8,21 @@ import type { AutoShutdown, Backoff, RestartType, Strategy } from './childSpec.j
 /**
  * Why a child ended. `normal`: it finished. `shutdown`: its supervisor stopped it. `error`: it
  * crashed. `killed`: it ignored its shutdown and was killed. `budget_exceeded`: its budget is spent.
+ * `aborted`: it decided to stop its work for a reason no restart cures (a monitor's abort, an SLA
+ * passed); its error's `reason` says which (`aborted`, `sla_exceeded`).
  */
-export type ExitKind = 'normal' | 'shutdown' | 'error' | 'killed' | 'budget_exceeded';
+export type ExitKind = 'normal' | 'shutdown' | 'error' | 'killed' | 'budget_exceeded' | 'aborted';
+
+/** Error reasons that end a subtree rather than restart it (besides `budget_exceeded`). */
+export const ABORT_REASONS: ReadonlySet<string> = new Set(['aborted', 'sla_exceeded']);
 
 /**
  * permanent restarts always, transient only after an abnormal exit, temporary never. No restart
- * type restarts a child whose budget is spent: a restart cannot give back what was used.
+ * type restarts a child whose budget is spent, or that aborted: a restart cannot give back what
+ * was used, nor undo a decision to stop.
  */
 export function shouldRestart(restart: RestartType, exit: ExitKind): boolean {
-  if (exit === 'budget_exceeded') return false;
+  if (exit === 'budget_exceeded' || exit === 'aborted') return false;
   switch (restart) {
     case 'permanent':
       return true;
@@ -87,11 +93,12 @@ export function autoShutdownDue(
 /** How a child ended, from XState's done (with output) or error (with the error). */
 export function exitKindOf(done: boolean, payload: unknown): ExitKind {
   if (done) return 'normal';
-  const budget = payload instanceof BudgetExceededError || (payload as { reason?: unknown } | null)?.reason === 'budget_exceeded';
-  return budget ? 'budget_exceeded' : 'error';
+  const reason = (payload as { reason?: unknown } | null)?.reason;
+  if (payload instanceof BudgetExceededError || reason === 'budget_exceeded') return 'budget_exceeded';
+  return typeof reason === 'string' && ABORT_REASONS.has(reason) ? 'aborted' : 'error';
 }
 
 /** The `reason` of a decision record: the error's message, or the exit kind. */
 export function exitReason(exit: ExitKind, payload: unknown): string {
-  return exit === 'error' || exit === 'budget_exceeded' ? errorMessage(payload) : exit;
+  return exit === 'error' || exit === 'budget_exceeded' || exit === 'aborted' ? errorMessage(payload) : exit;
 }

@@ -197,6 +197,8 @@ export class SupervisorCore {
       if (ours) return this.giveUp('child_terminated', ours, rec);
       if (rec.spec.restart !== 'temporary') return this.giveUp('child_terminated', payload as Error, rec);
     }
+    // An abort ends the subtree with its reason; a temporary child's abort is its own business.
+    if (exit === 'aborted' && rec.spec.restart !== 'temporary') return this.giveUp('child_terminated', payload as Error, rec);
     if (!shouldRestart(rec.spec.restart, exit)) {
       const remove = rec.spec.restart === 'temporary' || this.template !== undefined;
       this.report('child_terminated', exitReason(exit, payload), rec, remove ? 'remove' : 'no_restart');

@@ -32,6 +32,9 @@ describe('shouldRestart', () => {
     ['temporary', 'error', false],
     ['temporary', 'killed', false],
     ['temporary', 'budget_exceeded', false],
+    ['permanent', 'aborted', false],
+    ['transient', 'aborted', false],
+    ['temporary', 'aborted', false],
   ];
 
   it.each(table)('should, for a %s child that exited %s, return %s', (restart, exit, expected) => {

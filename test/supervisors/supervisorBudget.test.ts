@@ -131,6 +131,30 @@ describe('supervisor budgets', () => {
     ]);
   });
 
+  it('should not restart a child that aborts (an error whose reason is aborted or sla_exceeded), and fail with its error', () => {
+    for (const reason of ['aborted', 'sla_exceeded']) {
+      const log: string[] = [];
+      const clock = new ManualClock();
+      const t = startTree({ name: 'sup', flags: { intensity: 10 }, budget: rootBudget(clock), children: [worker('A', log), worker('B', log, { restart: 'transient' })] }, clock);
+      log.length = 0;
+      const abort = Object.assign(new Error(`${reason}: the reviewer said stop`), { reason });
+      t.child('B')!.send({ type: 'crash', error: abort });
+      expect(log).toEqual(['stop:B', 'stop:A']);
+      expect(t.actor.getSnapshot().status).toBe('error');
+      expect(t.errors[0]).toBe(abort);
+      expect(t.decisions()).toEqual([expect.objectContaining({ errorContext: 'child_terminated', reason: `${reason}: the reviewer said stop`, action: 'shutdown' })]);
+    }
+  });
+
+  it('should remove a temporary child that aborts and run on', () => {
+    const log: string[] = [];
+    const clock = new ManualClock();
+    const t = startTree({ name: 'sup', budget: rootBudget(clock), children: [worker('A', log), worker('T', log, { restart: 'temporary' })] }, clock);
+    t.child('T')!.send({ type: 'crash', error: Object.assign(new Error('aborted: enough'), { reason: 'aborted' }) });
+    expect(t.actor.getSnapshot().value).toBe('running');
+    expect(t.children().map((c) => c.id)).toEqual(['A']);
+  });
+
   it('should remove a temporary child that fails with BudgetExceededError and run on', () => {
     const log: string[] = [];
     const clock = new ManualClock();
