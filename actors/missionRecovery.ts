@@ -51,6 +51,13 @@ export interface RecoveredMaker {
   tail: MakerVoteRecord[];
 }
 
+/** A plan stage's progress: the last plan compiled, the tasks that finished (in any run), the replans made. */
+export interface RecoveredPlan {
+  plan?: unknown;
+  finished: Record<string, string>;
+  replans: number;
+}
+
 export interface RecoveredMission {
   id: string;
   file: string;
@@ -59,6 +66,8 @@ export interface RecoveredMission {
   stages: RecoveredStage[];
   approvals: RecoveredApproval[];
   maker: Map<string, RecoveredMaker>;
+  /** By the orchestrator's path. */
+  plans: Map<string, RecoveredPlan>;
   /**
    * The latest usage the log recorded (stage.finished, maker.snapshot, mission.suspended), plus
    * the calls (agent.call: a sample, tokens, cost) and the samples of the maker.vote records
@@ -71,11 +80,22 @@ export interface RecoveredMission {
 }
 
 /** Types whose lines are parsed as they are met; maker.vote lines are parsed only after the last snapshot. */
-const FOLDED = new Set(['mission.submitted', 'mission.finished', 'mission.suspended', 'stage.finished', 'approval.requested', 'approval.answered', 'maker.snapshot']);
+const FOLDED = new Set([
+  'mission.submitted',
+  'mission.finished',
+  'mission.suspended',
+  'stage.finished',
+  'approval.requested',
+  'approval.answered',
+  'maker.snapshot',
+  'plan.compiled',
+  'plan.revised',
+  'task.finished',
+]);
 
 export function recoverMission(file: string, id: string): RecoveredMission {
   const text = readFileSync(file, 'utf8');
-  const r: RecoveredMission = { id, file, stages: [], approvals: [], maker: new Map(), lines: 0 };
+  const r: RecoveredMission = { id, file, stages: [], approvals: [], maker: new Map(), plans: new Map(), lines: 0 };
   // maker.vote lines are remembered by offset; the snapshot decides which of them matter.
   const votes: number[] = [];
   // agent.call lines after the last usage record: calls paid for and not yet in a usage record.
@@ -169,6 +189,17 @@ function fold(r: RecoveredMission, e: LoggedEvent): void {
       if (a && !a.answer) a.answer = { decision: e.decision as 'approve' | 'reject', feedback: e.feedback as string | undefined, by: e.by as string | undefined, at: e.ts };
       break;
     }
+    case 'plan.compiled':
+      if (e.plan !== undefined) planOf(r, e.path as string).plan = e.plan;
+      break;
+    case 'plan.revised':
+      planOf(r, e.path as string).replans = e.replan as number;
+      break;
+    case 'task.finished': {
+      // The runner's path is `<orchestrator>/tasks`' parent: task events carry the orchestrator's path.
+      planOf(r, e.path as string).finished[e.task as string] = e.output as string;
+      break;
+    }
     case 'maker.snapshot': {
       const m = makerOf(r, e.path as string);
       m.snapshot = { step: e.step as number, state: e.state, previous: e.previous as string | undefined, samples: e.samples as number, flagged: e.flagged as number, exhausted: e.exhausted as number | undefined };
@@ -177,6 +208,12 @@ function fold(r: RecoveredMission, e: LoggedEvent): void {
       break;
     }
   }
+}
+
+function planOf(r: RecoveredMission, path: string): RecoveredPlan {
+  let p = r.plans.get(path);
+  if (!p) r.plans.set(path, (p = { finished: {}, replans: 0 }));
+  return p;
 }
 
 function makerOf(r: RecoveredMission, path: string): RecoveredMaker {

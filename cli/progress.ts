@@ -45,6 +45,10 @@ export function progressPrinter(write: Write, now: () => number = Date.now): (e:
       case 'stage.finished':
         write(`✓ stage ${e.stage}: ${e.answers} answer${e.answers === 1 ? '' : 's'}`);
         break;
+      default: {
+        const line = planLine(e);
+        if (line) write(`  ${line}`);
+      }
     }
   };
 }
@@ -54,7 +58,7 @@ export function decisionLine(e: LoggedEvent, prefix: string): string | undefined
   const short = (p: unknown) => (typeof p === 'string' && p.startsWith(prefix) ? p.slice(prefix.length) : String(p ?? ''));
   const offender = short((e.offender as { path?: string } | undefined)?.path);
   const sup = short(e.supervisor);
-  if (e.errorContext === 'auto_shutdown' || (e.action === 'no_restart' && e.reason === 'normal')) return undefined;
+  if (e.errorContext === 'auto_shutdown' || ((e.action === 'no_restart' || e.action === 'remove') && e.reason === 'normal')) return undefined;
   switch (e.action) {
     case 'restart': {
       const delay = (e.delayMs as number) > 0 ? ` after ${formatMs(e.delayMs as number)}` : '';
@@ -73,4 +77,30 @@ export function decisionLine(e: LoggedEvent, prefix: string): string | undefined
 
 export function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** A plan stage's milestones: the planner's phases, the compiled graph, failed tasks, replans, the monitor. */
+export function planLine(e: LoggedEvent): string | undefined {
+  switch (e.type) {
+    case 'genius.phase':
+      return `◆ ${e.phase}${e.label === undefined ? '' : ` (${e.label})`} by ${e.prompt}${(e.flagged as number) > 0 ? `, ${e.flagged} red-flagged` : ''}`;
+    case 'plan.compiled': {
+      const tasks = e.tasks as { id: string }[];
+      return `▤ plan: ${tasks.length} task${tasks.length === 1 ? '' : 's'} (${tasks.map((t) => t.id).join(', ')}) in ${(e.levels as unknown[]).length} level(s)`;
+    }
+    case 'plan.rejected':
+      return `✗ plan rejected: ${e.error}`;
+    case 'task.failed':
+      return `✗ task ${e.task} failed`;
+    case 'task.blocked':
+      return `⊘ task ${e.task} blocked (${e.dependency} did not finish)`;
+    case 'plan.revised':
+      return `↺ replan ${e.replan}: around ${(e.failed as string[]).join(', ') || 'the reviewer\'s concerns'}`;
+    case 'monitor.abort':
+      return `■ monitor aborts (${e.by}): ${e.message}`;
+    case 'monitor.revise':
+      return `↺ reviewer asks for a revision: ${e.message}`;
+    default:
+      return undefined;
+  }
 }

@@ -10,7 +10,7 @@
  */
 import { and, assign, enqueueActions, not, raise, sendTo, setup } from 'xstate';
 import { approvalId, type GateAnsweredEvent } from '../actors/approvalGate.js';
-import type { RecoveredApproval, RecoveredMaker } from '../actors/missionRecovery.js';
+import type { RecoveredApproval, RecoveredMaker, RecoveredPlan } from '../actors/missionRecovery.js';
 import type { DurableDispatch } from '../actors/agentCall.js';
 import { errorMessage } from '../config/errors.js';
 import type { MissionConfig } from '../config/mission.js';
@@ -47,6 +47,8 @@ export interface MissionResume {
   /** The current stage finished and its approval was not asked yet: ask it for this output. */
   unasked?: { output: string };
   maker?: ReadonlyMap<string, RecoveredMaker>;
+  /** Plan stages' progress, by orchestrator path. */
+  plans?: ReadonlyMap<string, RecoveredPlan>;
 }
 
 export interface StageResult {
@@ -134,7 +136,7 @@ export const missionMachine = setup({
   actions: {
     announceStage: ({ context }) => {
       const stage = current(context);
-      const agents = stage.maker ? [stage.maker.agent] : (stage.agents ?? []);
+      const agents = stage.maker ? [stage.maker.agent] : stage.plan ? [stage.plan.planner] : (stage.agents ?? []);
       context.runtime.events.append({
         type: 'stage.entered',
         stage: stage.name,
@@ -154,6 +156,7 @@ export const missionMachine = setup({
         attempt: context.attempt,
         keySalt: context.keySalt,
         makerResume: context.resume?.maker,
+        planResume: context.resume?.plans,
       });
       return { type: 'supervisor.startChild' as const, spec };
     }),

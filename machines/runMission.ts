@@ -155,6 +155,8 @@ function reasonOf(signal: AbortSignal): string {
 
 /** The providers a mission's stages call: the capabilities its workers must serve. */
 export function providersUsed(config: MissionConfig): string[] {
+  // A plan stage may give a task to any agent with the right capabilities: all of them count.
+  if (config.stages.some((s) => s.plan)) return [...new Set(config.agents.map((a) => a.provider))];
   const agents = new Set(config.stages.flatMap((s) => (s.maker ? [s.maker.agent] : (s.agents ?? []))));
   return [...new Set(config.agents.filter((a) => agents.has(a.id)).map((a) => a.provider))];
 }

@@ -4,17 +4,21 @@
  * (auto_shutdown all_significant) once every agent has answered, with their answers as output.
  */
 import type { DurableDispatch } from '../actors/agentCall.js';
-import type { RecoveredMaker } from '../actors/missionRecovery.js';
-import { agentWorkerLogic, type AgentWorkerInput, type AgentWorkerOutput } from '../actors/agentWorker.js';
-import { agentTimeoutMs, type MissionConfig, type StageConfig } from '../config/mission.js';
+import type { RecoveredMaker, RecoveredPlan } from '../actors/missionRecovery.js';
+import type { AgentWorkerOutput } from '../actors/agentWorker.js';
+import { agentChildSpec } from './agentSpec.js';
+import type { MissionConfig, StageConfig } from '../config/mission.js';
 import type { ChildSpec, StartContext, SupervisorInput } from '../supervisors/index.js';
 import { supervisorMachine } from '../supervisors/index.js';
 import type { Transport } from '../transport/transport.js';
 import { makerChildId, makerStageChildren } from './makerPlan.js';
+import { planChildId, planStageChildren } from './planStage.js';
 
 export function stagePrompt(stage: StageConfig, input: string | undefined, previous: { name: string; text: string } | undefined): string {
-  if (stage.prompt === undefined) return '';
-  let prompt = stage.prompt.replaceAll('{{input}}', input ?? '');
+  // A plan stage's goal is its prompt: what its planner is asked to plan for.
+  const template = stage.prompt ?? stage.plan?.goal;
+  if (template === undefined) return '';
+  let prompt = template.replaceAll('{{input}}', input ?? '');
   if (prompt.includes('{{previous}}')) return prompt.replaceAll('{{previous}}', previous?.text ?? '');
   if (previous) prompt += `\n\n---\nOutput of the previous stage '${previous.name}':\n${previous.text}`;
   return prompt;
@@ -29,6 +33,8 @@ export interface StageSpecOptions {
   keySalt?: string;
   /** MAKER progress from the log of a resumed mission. */
   makerResume?: ReadonlyMap<string, RecoveredMaker>;
+  /** Plan stages' progress from the log of a resumed mission. */
+  planResume?: ReadonlyMap<string, RecoveredPlan>;
 }
 
 /** `stage/<name>`, and `stage/<name>@<attempt>` for a revision (a new child: the first stays in the history). */
@@ -37,35 +43,12 @@ export function stageChildId(name: string, attempt = 1): string {
 }
 
 export function stageChildSpec(config: MissionConfig, stage: StageConfig, prompt: string, transport: Transport, options: StageSpecOptions = {}): ChildSpec {
-  const { durable, keySalt } = options;
   const sup = stage.supervision;
-  const agentSpec = (agentId: string): ChildSpec => {
-    const found = config.agents.find((a) => a.id === agentId)!;
-    const agent = { ...found, timeoutMs: agentTimeoutMs(found, config.providers[found.provider]!) };
-    return {
-      id: `agent/${agentId}`,
-      restart: sup.restart,
-      significant: true,
-      shutdown: sup.shutdownMs,
-      backoff: sup.backoff,
-      start: {
-        logic: agentWorkerLogic,
-        input: (ctx: StartContext): AgentWorkerInput => ({
-          path: ctx.path,
-          agent,
-          prompt,
-          transport,
-          events: ctx.runtime.events,
-          budget: ctx.budget,
-          clock: ctx.runtime.clock,
-          attempt: ctx.restarts,
-          durable,
-          keySalt,
-        }),
-      },
-    };
-  };
-  const children = stage.maker ? makerStageChildren(config, stage, transport, options.makerResume) : (stage.agents ?? []).map((id) => agentSpec(id));
+  const children = stage.maker
+    ? makerStageChildren(config, stage, transport, options.makerResume)
+    : stage.plan
+      ? planStageChildren(config, stage, prompt, transport, options)
+      : (stage.agents ?? []).map((id) => agentChildSpec(config, id, prompt, sup, transport, options));
   return {
     id: stageChildId(stage.name, options.attempt),
     type: 'supervisor',
@@ -95,6 +78,6 @@ export type StageAnswer = Pick<AgentWorkerOutput, 'agent' | 'text'> & Partial<Ag
 
 /** The answers in a finished stage supervisor's results, in the stage's child order. */
 export function stageAnswers(stage: StageConfig, results: Record<string, unknown>): StageAnswer[] {
-  const ids = stage.maker ? [makerChildId(stage.maker.agent)] : (stage.agents ?? []).map((id) => `agent/${id}`);
+  const ids = stage.maker ? [makerChildId(stage.maker.agent)] : stage.plan ? [planChildId(stage.plan.planner)] : (stage.agents ?? []).map((id) => `agent/${id}`);
   return ids.map((id) => results[id] as StageAnswer | null | undefined).filter((a): a is StageAnswer => a != null);
 }

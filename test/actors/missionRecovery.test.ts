@@ -240,7 +240,7 @@ describe('recoverMission: usage', () => {
       ]),
       'm',
     );
-    expect(r).toEqual({ id: 'm', file: r.file, stages: [], approvals: [], maker: new Map(), lines: 3 });
+    expect(r).toEqual({ id: 'm', file: r.file, stages: [], approvals: [], maker: new Map(), plans: new Map(), lines: 3 });
   });
 
   it('should take the usage a suspension recorded over the records before it, and add the votes after it', () => {

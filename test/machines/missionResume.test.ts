@@ -93,7 +93,7 @@ describe('resuming a mission from its event log', () => {
     expect(first.events.filter((e) => e.type === 'mission.finished')).toEqual([]);
 
     const { output, events, resume } = await resumeRun(first.stateDir);
-    expect(resume).toEqual({ stages: [{ name: 'one', output: 'alpha', answers: [] }, { name: 'two', output: 'b: Two: alpha', answers: [] }], attempt: 1, maker: new Map() });
+    expect(resume).toEqual({ stages: [{ name: 'one', output: 'alpha', answers: [] }, { name: 'two', output: 'b: Two: alpha', answers: [] }], attempt: 1, maker: new Map(), plans: new Map() });
     expect(output.status).toBe('succeeded');
     expect(output.result).toBe(straight.output.result);
     expect(output.stages.map((s) => [s.name, s.output])).toEqual(straight.output.stages.map((s) => [s.name, s.output]));
@@ -302,7 +302,7 @@ describe('resuming a mission from its event log', () => {
 
 describe('planResume', () => {
   const config = threeStages(true);
-  const base = (): RecoveredMission => ({ id: 'm1', file: 'f', stages: [], approvals: [], maker: new Map(), lines: 0 });
+  const base = (): RecoveredMission => ({ id: 'm1', file: 'f', stages: [], approvals: [], maker: new Map(), plans: new Map(), lines: 0 });
   const done = (index: number, name: string, ...finished: { attempt: number; output: string; answers?: number }[]) => ({
     index,
     name,
@@ -380,9 +380,10 @@ describe('planResume', () => {
 
   it.each(cases)('$name', ({ r, expected }) => {
     const plan = planResume({ ...base(), ...r }, config);
-    const { maker, ...rest } = plan;
+    const { maker, plans, ...rest } = plan;
     expect(rest).toEqual(expected);
     expect(maker).toEqual(new Map());
+    expect(plans).toEqual(new Map());
   });
 
   it('should pass the MAKER progress on, whatever the stage', () => {

@@ -1,0 +1,133 @@
+/**
+ * How a plan stage becomes a child spec: one orchestrator (plan → task graph → monitor → adapt →
+ * synthesize) as a transient, significant worker of the stage supervisor, with its planner's,
+ * reviewer's, synthesizer's and summarizer's calls made from the prompt library, its blackboard,
+ * and each task as a small supervisor running the agent the graph chose for it.
+ */
+import { Blackboard } from '../actors/blackboard.js';
+import { createPhaseRunner } from '../actors/phaseCall.js';
+import { loadPromptLibrary, type PromptLibrary } from '../actors/promptLibrary.js';
+import type { GraphTask } from '../actors/taskGraph.js';
+import { agentTimeoutMs, type MissionConfig, type StageConfig } from '../config/mission.js';
+import type { PlanConfig } from '../config/plan.js';
+import { supervisorMachine, type ChildSpec, type StartContext, type SupervisorInput } from '../supervisors/index.js';
+import type { Transport } from '../transport/transport.js';
+import type { DurableDispatch } from '../actors/agentCall.js';
+import { masterPlanSchema } from '../actors/masterPlan.js';
+import type { RecoveredPlan } from '../actors/missionRecovery.js';
+import { agentChildSpec } from './agentSpec.js';
+import { orchestratorMachine, type OrchestratorInput } from './orchestrator.js';
+
+export const planChildId = (planner: string) => `plan/${planner}`;
+
+interface PlanSpecOptions {
+  durable?: DurableDispatch;
+  keySalt?: string;
+  planResume?: ReadonlyMap<string, RecoveredPlan>;
+}
+
+export function planStageChildren(config: MissionConfig, stage: StageConfig, goal: string, transport: Transport, options: PlanSpecOptions = {}): ChildSpec[] {
+  const plan = stage.plan!;
+  const sup = stage.supervision;
+  const library = loadPromptLibrary();
+  const agentOf = (id: string) => {
+    const a = config.agents.find((x) => x.id === id)!;
+    return { ...a, timeoutMs: agentTimeoutMs(a, config.providers[a.provider]!) };
+  };
+  return [
+    {
+      id: planChildId(plan.planner),
+      restart: sup.restart,
+      significant: true,
+      shutdown: sup.shutdownMs,
+      backoff: sup.backoff,
+      start: {
+        logic: orchestratorMachine,
+        input: (ctx: StartContext): OrchestratorInput => {
+          const runner = (agent: string, part: string) =>
+            createPhaseRunner({
+              transport,
+              agent: agentOf(agent),
+              budget: ctx.budget,
+              path: `${ctx.path}/${part}`,
+              events: ctx.runtime.events,
+              library,
+              resamples: plan.resamples,
+              ...(plan.vote && { vote: plan.vote }),
+              ...(plan.promptVersions && { promptVersions: plan.promptVersions }),
+            });
+          const planner = runner(plan.planner, 'genius');
+          const reviewer = plan.monitor.reviewer === undefined ? undefined : runner(plan.monitor.reviewer, 'monitor');
+          const synthesizer = runner(plan.synthesizer ?? plan.planner, 'synthesis');
+          const summarizer = plan.blackboard.summarizer === undefined ? undefined : runner(plan.blackboard.summarizer, 'blackboard');
+          const blackboard = new Blackboard({
+            path: `${ctx.path}/blackboard`,
+            events: ctx.runtime.events,
+            clock: ctx.runtime.clock,
+            tokenBudget: plan.blackboard.tokenBudget,
+            ...(summarizer && { summarize: (entries: string) => summarizer.runText('summarize', { entries }) }),
+          });
+          return {
+            path: ctx.path,
+            goal,
+            plan,
+            agents: config.agents,
+            runPhase: planner,
+            ...(reviewer && { review: (vars: Record<string, string>) => reviewer('review', vars) }),
+            synthesize: (vars) => synthesizer.runText('finalSynthesis', vars),
+            blackboard,
+            taskSpec: (task, inputs) => taskSpec(config, plan, stage, task, taskPrompt(library, plan, task, inputs, blackboard), transport, options),
+            outputOf: textOf,
+            ...(options.planResume?.get(ctx.path) && { resume: resumeOf(options.planResume.get(ctx.path)!) }),
+            runtime: ctx.runtime,
+            budget: ctx.budget,
+          };
+        },
+      },
+    },
+  ];
+}
+
+/** A task: a supervisor that ends once its one agent has answered, restarting it within the plan's task intensity. */
+function taskSpec(config: MissionConfig, plan: PlanConfig, stage: StageConfig, task: GraphTask, prompt: string, transport: Transport, options: PlanSpecOptions): ChildSpec {
+  const agent = agentChildSpec(config, task.agent, prompt, stage.supervision, transport, options);
+  return {
+    id: `task/${task.id}`,
+    type: 'supervisor',
+    restart: 'temporary',
+    start: {
+      logic: supervisorMachine,
+      input: (ctx: StartContext): SupervisorInput => ({
+        name: ctx.path,
+        runtime: ctx.runtime,
+        budget: ctx.budget,
+        flags: { strategy: 'one_for_one', intensity: plan.taskIntensity, periodMs: plan.taskPeriodMs, autoShutdown: 'all_significant' },
+        children: [agent],
+      }),
+    },
+  };
+}
+
+/** Rendered when the task becomes ready: its inputs are its dependencies' outputs, its context the board as it is then. */
+function taskPrompt(library: PromptLibrary, plan: PlanConfig, task: GraphTask, inputs: { id: string; output: string }[], blackboard: Blackboard): string {
+  const vars = {
+    title: task.title,
+    prompt: task.prompt,
+    inputs: inputs.map((i) => `- ${i.id}: ${i.output}`).join('\n') || '(none)',
+    context: blackboard.text() || '(nothing yet)',
+  };
+  return library.render('task', vars, plan.promptVersions?.task).text;
+}
+
+/** A task supervisor's output: the text of the agent that answered. */
+function textOf(childOutput: unknown): string {
+  const results = (childOutput as { results?: Record<string, { text?: unknown } | null> } | undefined)?.results ?? {};
+  const text = Object.values(results).find((r) => typeof r?.text === 'string')?.text;
+  return typeof text === 'string' ? text : '';
+}
+
+/** A recovered plan goes on from its last compiled plan, if that still parses; else it plans again, keeping what finished. */
+function resumeOf(r: RecoveredPlan): NonNullable<OrchestratorInput['resume']> {
+  const plan = masterPlanSchema.safeParse(r.plan);
+  return { ...(plan.success && { plan: plan.data }), finished: r.finished, replans: r.replans };
+}

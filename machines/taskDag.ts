@@ -1,0 +1,134 @@
+/**
+ * The task-DAG statechart: runs a compiled TaskGraph with as much parallelism as its
+ * dependencies allow (at most `maxParallel` at once). Each task is a temporary child of one
+ * supervisor (`<path>/tasks`, child `task/<id>`), started once its dependencies have finished,
+ * with their outputs as inputs; a task that fails blocks everything that depends on it, and
+ * everything else goes on. It ends when nothing runs and nothing more can start, when told to
+ * stop (`dag.stop`), when the budget refuses a start, or when its supervisor gives up; it always
+ * shuts its supervisor down (stopping what runs) before it ends.
+ */
+import { assign, enqueueActions, sendTo, setup } from 'xstate';
+import type { GraphTask, TaskGraph } from '../actors/taskGraph.js';
+import { errorMessage } from '../config/errors.js';
+import {
+  supervisorMachine,
+  type BudgetNode,
+  type ChildExitedEvent,
+  type ChildSpec,
+  type SupervisionRuntime,
+  type SupervisorInput,
+} from '../supervisors/index.js';
+import { advance, type TaskProgress, type TaskStatus } from './taskProgress.js';
+
+export { taskChildId, type TaskProgress, type TaskStatus } from './taskProgress.js';
+
+export interface TaskInput {
+  id: string;
+  output: string;
+}
+
+export interface TaskDagInput {
+  /** Stable path of the DAG: its supervisor is `<path>/tasks`, and its events carry it. */
+  path: string;
+  graph: TaskGraph;
+  /** Outputs of tasks done before (an earlier plan): never started again; their outputs feed dependents. */
+  finished: Record<string, string>;
+  /** Tasks running at once, at most (below 1 counts as 1). */
+  maxParallel: number;
+  runtime: SupervisionRuntime;
+  budget: BudgetNode;
+  /** The child that runs a task; its id is replaced by `task/<id>` and its restart by `temporary`. */
+  taskSpec: (task: GraphTask, inputs: TaskInput[]) => ChildSpec;
+  /** The text of a task child's output (what its logic ended with). */
+  outputOf: (childOutput: unknown) => string;
+}
+
+export interface TaskDagOutput {
+  /** Every finished task's output: those of `input.finished` and those finished in this run. */
+  finished: Record<string, string>;
+  /** Error message of each task that failed. */
+  failed: Record<string, string>;
+  /** Tasks never started because a dependency failed or was blocked, in the order found. */
+  blocked: string[];
+  /** Why the run stopped early: a `dag.stop` reason, `budget_exceeded`, or the reason its supervisor gave up. Tasks in none of the lists were interrupted or never started. */
+  stopped?: string;
+}
+
+export type TaskDagEvent = ChildExitedEvent | { type: 'dag.stop'; reason?: string };
+
+type TaskDagContext = TaskDagInput & TaskProgress;
+
+
+export const taskDagMachine = setup({
+  types: {
+    input: {} as TaskDagInput,
+    context: {} as TaskDagContext,
+    events: {} as TaskDagEvent,
+    output: {} as TaskDagOutput,
+  },
+  actors: { supervisor: supervisorMachine },
+  guards: {
+    isOver: ({ context }) => context.stopped !== undefined || !Object.values(context.status).includes('running'),
+  },
+  actions: {
+    advance: enqueueActions(({ context, event, enqueue }, params: { start: boolean }) => {
+      const { progress, events, starts } = advance(context, event, params.start);
+      enqueue.assign(progress);
+      enqueue(() => events.forEach((e) => context.runtime.events.append(e)));
+      for (const spec of starts) enqueue.sendTo('supervisor', { type: 'supervisor.startChild', spec });
+    }),
+    shutdownSupervisor: sendTo('supervisor', { type: 'maestro.shutdown' }),
+  },
+}).createMachine({
+  id: 'taskDag',
+  context: ({ input }) => ({
+    ...input,
+    finished: { ...input.finished },
+    status: Object.fromEntries(input.graph.tasks.map((t): [string, TaskStatus] => [t.id, Object.hasOwn(input.finished, t.id) ? 'finished' : 'pending'])),
+    failed: {},
+    blocked: [],
+  }),
+  invoke: {
+    id: 'supervisor',
+    src: 'supervisor',
+    input: ({ context }): SupervisorInput => ({
+      name: `${context.path}/tasks`,
+      runtime: context.runtime,
+      budget: context.budget,
+      // Tasks are temporary (never restarted), so restarts never count against this.
+      flags: { strategy: 'one_for_one', intensity: 1_000_000 },
+      children: [],
+      notifyParent: true,
+    }),
+    onDone: '.done',
+    onError: {
+      target: '.done',
+      actions: assign({
+        stopped: ({ context, event }) => {
+          const reason = (event.error as { reason?: unknown } | null)?.reason;
+          return context.stopped ?? (typeof reason === 'string' ? reason : errorMessage(event.error));
+        },
+      }),
+    },
+  },
+  initial: 'running',
+  on: { 'supervisor.child.exited': { actions: { type: 'advance', params: { start: false } } } },
+  states: {
+    running: {
+      entry: { type: 'advance', params: { start: true } },
+      always: { guard: 'isOver', target: 'stopping' },
+      on: {
+        'supervisor.child.exited': { actions: { type: 'advance', params: { start: true } } },
+        'dag.stop': { target: 'stopping', actions: assign({ stopped: ({ event }) => event.reason ?? 'stopped' }) },
+      },
+    },
+    stopping: { entry: 'shutdownSupervisor' },
+    done: { type: 'final' },
+  },
+  output: ({ context }) => ({
+    finished: context.finished,
+    failed: context.failed,
+    blocked: context.blocked,
+    ...(context.stopped !== undefined && { stopped: context.stopped }),
+  }),
+});
