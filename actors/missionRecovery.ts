@@ -56,6 +56,8 @@ export interface RecoveredPlan {
   plan?: unknown;
   finished: Record<string, string>;
   replans: number;
+  /** The blackboard's events (`<orchestrator>/blackboard`), for `Blackboard.fromEvents`. */
+  board: LoggedEvent[];
 }
 
 export interface RecoveredMission {
@@ -91,6 +93,8 @@ const FOLDED = new Set([
   'plan.compiled',
   'plan.revised',
   'task.finished',
+  'blackboard.entry',
+  'blackboard.compressed',
 ]);
 
 export function recoverMission(file: string, id: string): RecoveredMission {
@@ -195,6 +199,10 @@ function fold(r: RecoveredMission, e: LoggedEvent): void {
     case 'plan.revised':
       planOf(r, e.path as string).replans = e.replan as number;
       break;
+    case 'blackboard.entry':
+    case 'blackboard.compressed':
+      planOf(r, String(e.path).replace(/\/blackboard$/, '')).board.push(e);
+      break;
     case 'task.finished': {
       // The runner's path is `<orchestrator>/tasks`' parent: task events carry the orchestrator's path.
       planOf(r, e.path as string).finished[e.task as string] = e.output as string;
@@ -212,7 +220,7 @@ function fold(r: RecoveredMission, e: LoggedEvent): void {
 
 function planOf(r: RecoveredMission, path: string): RecoveredPlan {
   let p = r.plans.get(path);
-  if (!p) r.plans.set(path, (p = { finished: {}, replans: 0 }));
+  if (!p) r.plans.set(path, (p = { finished: {}, replans: 0, board: [] }));
   return p;
 }
 

@@ -6,77 +6,30 @@
  * say continue, revise or abort. An abort fails this actor with its reason (`aborted`,
  * `sla_exceeded`, `budget_exceeded`), which its supervisors pass up without a restart.
  */
-import { assign, fromPromise, sendTo, setup } from 'xstate';
+import { assign, fromCallback, fromPromise, sendTo, setup, type EventObject } from 'xstate';
 import type { Blackboard } from '../actors/blackboard.js';
-import type { MasterPlan, Review } from '../actors/masterPlan.js';
-import { hardLimit, monitorLogic, type Telemetry } from '../actors/monitor.js';
-import { compileTaskGraph, type GraphTask, type TaskGraph } from '../actors/taskGraph.js';
+import type { Review } from '../actors/masterPlan.js';
+import { monitorLogic } from '../actors/monitor.js';
+import { compileTaskGraph } from '../actors/taskGraph.js';
 import { errorMessage, SystemError } from '../config/errors.js';
-import type { AgentConfig } from '../config/mission.js';
-import type { PlanConfig } from '../config/plan.js';
-import type { BudgetNode, ChildSpec, SupervisionRuntime } from '../supervisors/index.js';
-import { geniusLoopMachine, type GeniusLoopOutput, type PhaseRunner } from './geniusLoop.js';
-import { planProgress, type PlanProgress } from './planProgress.js';
+import { geniusLoopMachine, type GeniusLoopOutput } from './geniusLoop.js';
+import {
+  abortError,
+  rethrow,
+  failures,
+  limitReached,
+  recordRun,
+  reviewVars,
+  stopForReview,
+  synthesisVars,
+  type Ctx,
+  type OrchestratorInput,
+  type OrchestratorOutput,
+} from './orchestratorContext.js';
+import { planProgress } from './planProgress.js';
 import { taskDagMachine, type TaskDagOutput } from './taskDag.js';
 
-export interface OrchestratorInput {
-  path: string;
-  goal: string;
-  plan: PlanConfig;
-  agents: readonly AgentConfig[];
-  /** The planner's GeniusLoop phase calls. */
-  runPhase: PhaseRunner;
-  /** The reviewer's verdict on the telemetry, when the monitor has a reviewer. */
-  review?: (vars: Record<string, string>) => Promise<Review>;
-  /** The final synthesis (plain text). */
-  synthesize: (vars: Record<string, string>) => Promise<string>;
-  blackboard: Blackboard;
-  /** A task as a child spec (a small supervisor running its agent). */
-  taskSpec: (task: GraphTask, inputs: { id: string; output: string }[]) => ChildSpec;
-  /** A task child's output as text. */
-  outputOf: (childOutput: unknown) => string;
-  runtime: SupervisionRuntime;
-  budget: BudgetNode;
-  /** From the log of a resumed mission: go on from the last compiled plan, with the tasks that finished. */
-  resume?: { plan?: MasterPlan; finished: Record<string, string>; replans: number };
-}
-
-export interface OrchestratorOutput {
-  agent: string;
-  text: string;
-  plan: MasterPlan;
-  finished: Record<string, string>;
-  failed: Record<string, string>;
-  blocked: string[];
-  replans: number;
-}
-
-/** The run was stopped by the monitor: the SLA passed, or the reviewer said abort. */
-export class PlanAbortedError extends SystemError {
-  override name = 'PlanAbortedError';
-  constructor(
-    readonly reason: 'aborted' | 'sla_exceeded' | 'budget_exceeded',
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-interface Ctx extends OrchestratorInput {
-  plan0?: MasterPlan;
-  graph?: TaskGraph;
-  compileError?: string;
-  finished: Record<string, string>;
-  failed: Record<string, string>;
-  blocked: string[];
-  replans: number;
-  /** The final synthesis. */
-  result?: string;
-  startedAt: number;
-  progress: PlanProgress;
-  /** Set when the run must end: the monitor's abort, or a revise the reviewer asked for. */
-  stopFor?: { kind: 'abort'; reason: PlanAbortedError['reason']; message: string } | { kind: 'revise'; reason: string };
-}
+export { PlanAbortedError, type OrchestratorInput, type OrchestratorOutput, type PlanCarry } from './orchestratorContext.js';
 
 const replansLeft = (c: Ctx) => c.replans < c.plan.maxReplans;
 
@@ -93,13 +46,24 @@ export const orchestratorMachine = setup({
     monitor: monitorLogic,
     review: fromPromise<Review, { review: NonNullable<OrchestratorInput['review']>; vars: Record<string, string> }>(({ input }) => input.review(input.vars)),
     synthesis: fromPromise<string, { synthesize: OrchestratorInput['synthesize']; vars: Record<string, string> }>(({ input }) => input.synthesize(input.vars)),
+    reflection: fromPromise<unknown, { blackboard: Blackboard; reflect: NonNullable<OrchestratorInput['reflect']>; planner: string }>(({ input }) =>
+      input.blackboard.synthesize((board) => input.reflect(board), input.planner),
+    ),
+    /**
+     * Fails with its input as it starts. The orchestrator fails through it, in a step of its own:
+     * an action that throws makes XState drop the stops of the transition it is in (they are
+     * deferred), so a monitor left running would tick on, orphaned, and no supervisor could reap it.
+     */
+    fail: fromCallback<EventObject, { error: unknown }>(({ input }) => {
+      throw input.error;
+    }),
   },
   guards: {
     compiled: ({ context }) => context.graph !== undefined,
     canReplan: ({ context }) => replansLeft(context),
     aborting: ({ context }) => context.stopFor?.kind === 'abort',
-    needsAdapting: ({ context }) => context.stopFor?.kind === 'revise' || Object.keys(context.failed).length > 0,
     hasReviewer: ({ context }) => context.review !== undefined,
+    limitReached: ({ context }) => limitReached(context) !== undefined,
   },
   actions: {
     compile: assign(({ context }) => {
@@ -113,6 +77,7 @@ export const orchestratorMachine = setup({
           // The plan itself: what a resumed mission goes on from.
           plan: context.plan0!,
         });
+        if (context.carry) context.carry.plan = context.plan0;
         return { graph, compileError: undefined };
       } catch (err) {
         context.runtime.events.append({ type: 'plan.rejected', path: context.path, error: errorMessage(err) });
@@ -120,11 +85,14 @@ export const orchestratorMachine = setup({
       }
     }),
     checkLimits: assign(({ context }) => {
-      const hit = hardLimit(telemetry(context));
+      // The reviewer's abort stands; a revise gives way to a limit.
+      if (context.stopFor?.kind === 'abort') return {};
+      const hit = limitReached(context);
       if (!hit) return {};
       context.runtime.events.append({ type: 'monitor.abort', path: context.path, reason: hit.reason, message: hit.message, by: 'limit' });
       return { stopFor: { kind: 'abort' as const, reason: hit.reason, message: hit.message } };
     }),
+    keepError: assign({ error: ({ event }) => (event as { error?: unknown }).error }),
     stopDag: sendTo('dag', ({ context }) => ({ type: 'dag.stop' as const, reason: context.stopFor?.kind === 'abort' ? context.stopFor.reason : 'revise' })),
   },
 }).createMachine({
@@ -149,7 +117,7 @@ export const orchestratorMachine = setup({
         src: 'genius',
         input: ({ context }) => ({ goal: context.goal, context: context.blackboard.text(), approaches: context.plan.approaches, maxRevisions: context.plan.maxRevisions, runPhase: context.runPhase }),
         onDone: { target: 'compiling', actions: assign({ plan0: ({ event }) => (event.output as GeniusLoopOutput).plan }) },
-        onError: { actions: ({ event }) => rethrow(event.error) },
+        onError: { target: '#orchestrator.failing', actions: 'keepError' },
       },
     },
     compiling: {
@@ -158,7 +126,7 @@ export const orchestratorMachine = setup({
         { guard: 'compiled', target: 'running' },
         // A plan that does not compile (a cycle, an unknown step) goes back for revision.
         { guard: 'canReplan', target: 'adapting' },
-        { actions: ({ context }) => rethrow(new SystemError(`the plan does not compile and no replan is left: ${context.compileError}`)) },
+        { target: 'failing', actions: assign({ error: ({ context }) => new SystemError(`the plan does not compile and no replan is left: ${context.compileError}`) }) },
       ],
     },
     running: {
@@ -178,7 +146,7 @@ export const orchestratorMachine = setup({
             outputOf: context.outputOf,
           }),
           onDone: { target: 'ran', actions: assign(({ event, context }) => recordRun(context, event.output as TaskDagOutput)) },
-          onError: { actions: ({ event }) => rethrow(event.error) },
+          onError: { target: '#orchestrator.failing', actions: 'keepError' },
         },
         { id: 'monitor', src: 'monitor', input: ({ context }) => ({ clock: context.runtime.clock, intervalMs: context.plan.monitor.intervalMs }) },
       ],
@@ -187,7 +155,7 @@ export const orchestratorMachine = setup({
         watching: {
           on: {
             'monitor.tick': [
-              { guard: ({ context }) => hardLimit(telemetry(context)) !== undefined, target: 'stopping', actions: 'checkLimits' },
+              { guard: 'limitReached', target: 'stopping', actions: 'checkLimits' },
               { guard: 'hasReviewer', target: 'reviewing' },
             ],
           },
@@ -203,38 +171,58 @@ export const orchestratorMachine = setup({
             // A reviewer that cannot answer does not stop the work: the hard limits still hold.
             onError: { target: 'watching', actions: ({ context, event }) => context.runtime.events.append({ type: 'monitor.review_failed', path: context.path, error: errorMessage(event.error) }) },
           },
-          on: { 'monitor.tick': { guard: ({ context }) => hardLimit(telemetry(context)) !== undefined, target: 'stopping', actions: 'checkLimits' } },
+          on: { 'monitor.tick': { guard: 'limitReached', target: 'stopping', actions: 'checkLimits' } },
         },
         stopping: { entry: 'stopDag' },
       },
     },
     ran: {
+      // Every way on from here calls a model: a limit reached since the last tick (the graph may
+      // have stopped on a spent budget by itself) aborts the run first.
+      entry: 'checkLimits',
       always: [
-        { guard: 'aborting', actions: ({ context }) => rethrow(abortError(context)) },
+        { guard: 'aborting', target: 'failing', actions: assign({ error: ({ context }) => abortError(context) }) },
         { guard: ({ context }) => context.stopFor === undefined && Object.keys(context.failed).length === 0, target: 'synthesizing' },
         { guard: 'canReplan', target: 'adapting' },
         { target: 'synthesizing' },
       ],
     },
     adapting: {
-      invoke: {
-        src: 'genius',
-        input: ({ context }) => ({
-          goal: context.goal,
-          context: context.blackboard.text(),
-          approaches: context.plan.approaches,
-          maxRevisions: context.plan.maxRevisions,
-          runPhase: context.runPhase,
-          replan: { plan: context.plan0!, finished: Object.entries(context.finished).map(([id, output]) => ({ id, output })), failed: failures(context) },
-        }),
-        onDone: {
-          target: 'compiling',
-          actions: assign(({ context, event }) => {
-            context.runtime.events.append({ type: 'plan.revised', path: context.path, replan: context.replans + 1, failed: Object.keys(context.failed) });
-            return { plan0: (event.output as GeniusLoopOutput).plan, replans: context.replans + 1, failed: {}, blocked: [], compileError: undefined, stopFor: undefined };
-          }),
+      initial: 'reflecting',
+      states: {
+        // The planner reads the board first (the synthesis query); its answer joins the board,
+        // which is the replan's context. A reflection that fails only leaves it out.
+        reflecting: {
+          always: { guard: ({ context }) => context.reflect === undefined, target: 'replanning' },
+          invoke: {
+            src: 'reflection',
+            input: ({ context }) => ({ blackboard: context.blackboard, reflect: context.reflect!, planner: context.plan.planner }),
+            onDone: 'replanning',
+            onError: { target: 'replanning', actions: ({ context, event }) => context.runtime.events.append({ type: 'blackboard.synthesis_failed', path: context.path, error: errorMessage(event.error) }) },
+          },
         },
-        onError: { actions: ({ event }) => rethrow(event.error) },
+        replanning: {
+          invoke: {
+            src: 'genius',
+            input: ({ context }) => ({
+              goal: context.goal,
+              context: context.blackboard.text(),
+              approaches: context.plan.approaches,
+              maxRevisions: context.plan.maxRevisions,
+              runPhase: context.runPhase,
+              replan: { plan: context.plan0!, finished: Object.entries(context.finished).map(([id, output]) => ({ id, output })), failed: failures(context) },
+            }),
+            onDone: {
+              target: '#orchestrator.compiling',
+              actions: assign(({ context, event }) => {
+                context.runtime.events.append({ type: 'plan.revised', path: context.path, replan: context.replans + 1, failed: Object.keys(context.failed) });
+                if (context.carry) context.carry.replans = context.replans + 1;
+                return { plan0: (event.output as GeniusLoopOutput).plan, replans: context.replans + 1, failed: {}, blocked: [], compileError: undefined, stopFor: undefined };
+              }),
+            },
+            onError: { target: '#orchestrator.failing', actions: 'keepError' },
+          },
+        },
       },
     },
     synthesizing: {
@@ -242,8 +230,11 @@ export const orchestratorMachine = setup({
         src: 'synthesis',
         input: ({ context }) => ({ synthesize: context.synthesize, vars: synthesisVars(context) }),
         onDone: { target: 'done', actions: assign({ result: ({ event }) => event.output as string }) },
-        onError: { actions: ({ event }) => rethrow(event.error) },
+        onError: { target: '#orchestrator.failing', actions: 'keepError' },
       },
+    },
+    failing: {
+      invoke: { src: 'fail', input: ({ context }) => ({ error: context.error }), onError: { actions: ({ event }) => rethrow(event.error) } },
     },
     done: { type: 'final' },
     stopped: { type: 'final' },
@@ -259,52 +250,3 @@ export const orchestratorMachine = setup({
   }),
 });
 
-function rethrow(err: unknown): never {
-  throw err;
-}
-
-function telemetry(c: Ctx): Telemetry {
-  return {
-    elapsedMs: c.runtime.clock.now() - c.startedAt,
-    ...(c.plan.monitor.slaMs !== undefined && { slaMs: c.plan.monitor.slaMs }),
-    tasks: c.progress.counts(),
-    restarts: c.progress.restarts,
-    usage: c.budget.usage(),
-    limits: c.budget.limits,
-  };
-}
-
-function recordRun(c: Ctx, out: TaskDagOutput): Partial<Ctx> {
-  return { finished: { ...c.finished, ...out.finished }, failed: out.failed, blocked: out.blocked };
-}
-
-function failures(c: Ctx): { id: string; error: string }[] {
-  const out = Object.entries(c.failed).map(([id, error]) => ({ id, error }));
-  for (const id of c.blocked) out.push({ id, error: 'not run: a task it depends on failed' });
-  if (c.stopFor?.kind === 'revise') out.push({ id: '(reviewer)', error: c.stopFor.reason });
-  if (c.compileError) out.push({ id: '(plan)', error: c.compileError });
-  return out;
-}
-
-function stopForReview(c: Ctx, r: Review): Ctx['stopFor'] {
-  c.runtime.events.append({ type: r.decision === 'abort' ? 'monitor.abort' : 'monitor.revise', path: c.path, reason: r.decision === 'abort' ? 'aborted' : 'revise', message: r.reason, by: 'reviewer' });
-  return r.decision === 'abort' ? { kind: 'abort', reason: 'aborted', message: `aborted by the reviewer: ${r.reason}` } : { kind: 'revise', reason: r.reason };
-}
-
-function abortError(c: Ctx): Error {
-  const s = c.stopFor as { reason: PlanAbortedError['reason']; message: string };
-  return new PlanAbortedError(s.reason, s.message);
-}
-
-function planJson(c: Ctx): string {
-  return JSON.stringify(c.plan0?.steps.map((s) => ({ id: s.id, title: s.title, dependsOn: s.dependsOn })) ?? []);
-}
-
-function reviewVars(c: Ctx): Record<string, string> {
-  return { goal: c.goal, plan: planJson(c), telemetry: JSON.stringify(telemetry(c)), context: c.blackboard.text() };
-}
-
-function synthesisVars(c: Ctx): Record<string, string> {
-  const finished = Object.entries(c.finished).map(([id, output]) => ({ id, title: c.plan0?.steps.find((s) => s.id === id)?.title, output }));
-  return { goal: c.goal, plan: planJson(c), finished: JSON.stringify(finished), failed: JSON.stringify(failures(c)), context: c.blackboard.text() };
-}

@@ -19,11 +19,18 @@ export function planProgress(graph?: TaskGraph, finishedBefore: Record<string, s
   const total = (graph?.tasks.length ?? 0) + before;
   let finished = before;
   let failed = 0;
-  let running = 0;
   let blocked = 0;
   let restarts = 0;
+  // By task, its agent: `task.finished` and `task.failed` do not say who ran it, and a task whose
+  // spec could not be built fails without having started.
+  const running = new Map<string, string>();
+  const agentOf = (task: string) => {
+    const agent = running.get(task) ?? task;
+    running.delete(task);
+    return agent;
+  };
   return {
-    counts: () => ({ total, finished, failed, running, blocked }),
+    counts: () => ({ total, finished, failed, running: running.size, blocked }),
     get restarts() {
       return restarts;
     },
@@ -32,19 +39,17 @@ export function planProgress(graph?: TaskGraph, finishedBefore: Record<string, s
         inner.append(e);
         switch (e.type) {
           case 'task.started':
-            running++;
+            running.set(String(e.task), String(e.agent ?? e.task));
             break;
           case 'task.finished':
-            running--;
             finished++;
             // What a task learned is everyone's: the next tasks see it in their context.
-            blackboard.append({ agent: String(e.agent ?? e.task), kind: 'result', data: `${String(e.task)}: ${String(e.output)}` });
+            blackboard.append({ agent: agentOf(String(e.task)), kind: 'result', data: `${String(e.task)}: ${String(e.output)}` });
             compact(inner, blackboard);
             break;
           case 'task.failed':
-            running--;
             failed++;
-            blackboard.append({ agent: String(e.agent ?? e.task), kind: 'failure', data: `${String(e.task)}: ${String(e.error)}` });
+            blackboard.append({ agent: agentOf(String(e.task)), kind: 'failure', data: `${String(e.task)}: ${String(e.error)}` });
             compact(inner, blackboard);
             break;
           case 'task.blocked':

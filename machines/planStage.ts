@@ -16,7 +16,7 @@ import type { DurableDispatch } from '../actors/agentCall.js';
 import { masterPlanSchema } from '../actors/masterPlan.js';
 import type { RecoveredPlan } from '../actors/missionRecovery.js';
 import { agentChildSpec } from './agentSpec.js';
-import { orchestratorMachine, type OrchestratorInput } from './orchestrator.js';
+import { orchestratorMachine, type OrchestratorInput, type PlanCarry } from './orchestrator.js';
 
 export const planChildId = (planner: string) => `plan/${planner}`;
 
@@ -30,6 +30,9 @@ export function planStageChildren(config: MissionConfig, stage: StageConfig, goa
   const plan = stage.plan!;
   const sup = stage.supervision;
   const library = loadPromptLibrary();
+  // Outlive the orchestrator: a restart after a crash goes on from them.
+  const carry: PlanCarry = { finished: {}, replans: 0 };
+  let board: Blackboard | undefined;
   const agentOf = (id: string) => {
     const a = config.agents.find((x) => x.id === id)!;
     return { ...a, timeoutMs: agentTimeoutMs(a, config.providers[a.provider]!) };
@@ -60,25 +63,36 @@ export function planStageChildren(config: MissionConfig, stage: StageConfig, goa
           const reviewer = plan.monitor.reviewer === undefined ? undefined : runner(plan.monitor.reviewer, 'monitor');
           const synthesizer = runner(plan.synthesizer ?? plan.planner, 'synthesis');
           const summarizer = plan.blackboard.summarizer === undefined ? undefined : runner(plan.blackboard.summarizer, 'blackboard');
-          const blackboard = new Blackboard({
-            path: `${ctx.path}/blackboard`,
+          const recovered = options.planResume?.get(ctx.path);
+          // The board as it was: kept in memory across restarts, else from a resumed mission's log.
+          const boardPath = `${ctx.path}/blackboard`;
+          const restore = board?.entries.length || board?.summary ? [...(board.summary ? [board.summary] : []), ...board.entries] : Blackboard.fromEvents(recovered?.board ?? [], boardPath);
+          board = new Blackboard({
+            path: boardPath,
             events: ctx.runtime.events,
             clock: ctx.runtime.clock,
             tokenBudget: plan.blackboard.tokenBudget,
+            ...(restore.length > 0 && { restore }),
             ...(summarizer && { summarize: (entries: string) => summarizer.runText('summarize', { entries }) }),
           });
+          const blackboard = board;
+          // What a restarted orchestrator goes on from: this stage's progress so far, else the log's.
+          const resume = carry.plan ? carry : recovered && resumeOf(recovered);
+          if (resume) Object.assign(carry, { plan: resume.plan, finished: { ...resume.finished }, replans: resume.replans });
           return {
             path: ctx.path,
             goal,
             plan,
-            agents: config.agents,
+            agents: taskAgents(config, plan),
             runPhase: planner,
             ...(reviewer && { review: (vars: Record<string, string>) => reviewer('review', vars) }),
             synthesize: (vars) => synthesizer.runText('finalSynthesis', vars),
             blackboard,
             taskSpec: (task, inputs) => taskSpec(config, plan, stage, task, taskPrompt(library, plan, task, inputs, blackboard), transport, options),
             outputOf: textOf,
-            ...(options.planResume?.get(ctx.path) && { resume: resumeOf(options.planResume.get(ctx.path)!) }),
+            ...(resume && { resume }),
+            carry,
+            reflect: (boardText: string) => planner.runText('boardSynthesis', { goal, board: boardText }),
             runtime: ctx.runtime,
             budget: ctx.budget,
           };
@@ -127,7 +141,17 @@ function textOf(childOutput: unknown): string {
 }
 
 /** A recovered plan goes on from its last compiled plan, if that still parses; else it plans again, keeping what finished. */
-function resumeOf(r: RecoveredPlan): NonNullable<OrchestratorInput['resume']> {
+function resumeOf(r: RecoveredPlan): PlanCarry {
   const plan = masterPlanSchema.safeParse(r.plan);
   return { ...(plan.success && { plan: plan.data }), finished: r.finished, replans: r.replans };
+}
+
+/**
+ * The agents tasks may go to, in the order the graph picks from: the plan's own roles (planner,
+ * reviewer, synthesizer, summarizer) last, so a task that names no capability goes to a worker
+ * rather than to the planner, unless a role is the only agent that fits.
+ */
+function taskAgents(config: MissionConfig, plan: PlanConfig): MissionConfig['agents'] {
+  const roles = new Set([plan.planner, plan.synthesizer, plan.monitor.reviewer, plan.blackboard.summarizer].filter((r) => r !== undefined));
+  return [...config.agents.filter((a) => !roles.has(a.id)), ...config.agents.filter((a) => roles.has(a.id))];
 }

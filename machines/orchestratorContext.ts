@@ -1,0 +1,162 @@
+/**
+ * The orchestrator's types and the pure parts of its decisions: telemetry for the monitor, the
+ * limit that applies, what goes into a replan, a review and the final synthesis. Kept apart from
+ * the statechart (machines/orchestrator.ts) so that each reads on its own.
+ */
+import type { Blackboard } from '../actors/blackboard.js';
+import type { MasterPlan, Review } from '../actors/masterPlan.js';
+import { hardLimit, type HardLimit, type Telemetry } from '../actors/monitor.js';
+import type { GraphTask, TaskGraph } from '../actors/taskGraph.js';
+import { SystemError } from '../config/errors.js';
+import type { AgentConfig } from '../config/mission.js';
+import type { PlanConfig } from '../config/plan.js';
+import type { BudgetNode, ChildSpec, SupervisionRuntime } from '../supervisors/index.js';
+import type { PhaseRunner } from './geniusLoop.js';
+import type { PlanProgress } from './planProgress.js';
+import type { TaskDagOutput } from './taskDag.js';
+
+export interface OrchestratorInput {
+  path: string;
+  goal: string;
+  plan: PlanConfig;
+  agents: readonly AgentConfig[];
+  /** The planner's GeniusLoop phase calls. */
+  runPhase: PhaseRunner;
+  /** The reviewer's verdict on the telemetry, when the monitor has a reviewer. */
+  review?: (vars: Record<string, string>) => Promise<Review>;
+  /** The final synthesis (plain text). */
+  synthesize: (vars: Record<string, string>) => Promise<string>;
+  blackboard: Blackboard;
+  /** A task as a child spec (a small supervisor running its agent). */
+  taskSpec: (task: GraphTask, inputs: { id: string; output: string }[]) => ChildSpec;
+  /** A task child's output as text. */
+  outputOf: (childOutput: unknown) => string;
+  runtime: SupervisionRuntime;
+  budget: BudgetNode;
+  /** From the log of a resumed mission: go on from the last compiled plan, with the tasks that finished. */
+  resume?: PlanCarry;
+  /**
+   * Kept up to date with the compiled plan, the finished tasks and the replans: the stage hands it
+   * to the orchestrator it restarts after a crash, which goes on from there (like MAKER's progress).
+   */
+  carry?: PlanCarry;
+  /** The planner reading the blackboard before a replan: the global state, the patterns, what next. */
+  reflect?: (board: string) => Promise<string>;
+}
+
+export interface PlanCarry {
+  plan?: MasterPlan;
+  finished: Record<string, string>;
+  replans: number;
+}
+
+export interface OrchestratorOutput {
+  agent: string;
+  text: string;
+  plan: MasterPlan;
+  finished: Record<string, string>;
+  failed: Record<string, string>;
+  blocked: string[];
+  replans: number;
+}
+
+/** The run was stopped by the monitor: the SLA passed, or the reviewer said abort. */
+export class PlanAbortedError extends SystemError {
+  override name = 'PlanAbortedError';
+  constructor(
+    readonly reason: 'aborted' | 'sla_exceeded' | 'budget_exceeded',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Ctx extends OrchestratorInput {
+  plan0?: MasterPlan;
+  graph?: TaskGraph;
+  compileError?: string;
+  finished: Record<string, string>;
+  failed: Record<string, string>;
+  blocked: string[];
+  replans: number;
+  /** The final synthesis. */
+  result?: string;
+  startedAt: number;
+  progress: PlanProgress;
+  /** What the orchestrator fails with, once it is `failing`. */
+  error?: unknown;
+  /** Set when the run must end: the monitor's abort, or a revise the reviewer asked for. */
+  stopFor?: { kind: 'abort'; reason: PlanAbortedError['reason']; message: string } | { kind: 'revise'; reason: string };
+}
+
+export function rethrow(err: unknown): never {
+  throw err;
+}
+
+export function telemetry(c: Ctx): Telemetry {
+  const budget = bindingBudget(c.budget);
+  return {
+    elapsedMs: c.runtime.clock.now() - c.startedAt,
+    ...(c.plan.monitor.slaMs !== undefined && { slaMs: c.plan.monitor.slaMs }),
+    tasks: c.progress.counts(),
+    restarts: c.progress.restarts,
+    usage: budget.usage(),
+    limits: budget.limits,
+  };
+}
+
+/**
+ * The budget the telemetry shows: the orchestrator's node, or the nearest above it with limits
+ * (a plan stage's budget is set on its stage supervisor, the orchestrator's parent).
+ */
+export function bindingBudget(node: BudgetNode): BudgetNode {
+  for (let n: BudgetNode | undefined = node; n; n = n.parent) {
+    if (Object.values(n.limits).some((v) => v !== undefined)) return n;
+  }
+  return node;
+}
+
+/** The SLA or the binding budget (`hardLimit`), then any budget further up (the mission's). */
+export function limitReached(c: Ctx): HardLimit | undefined {
+  const hit = hardLimit(telemetry(c));
+  if (hit) return hit;
+  const spent = c.budget.exceeded();
+  return spent && { reason: 'budget_exceeded', message: spent.message };
+}
+
+export function recordRun(c: Ctx, out: TaskDagOutput): Partial<Ctx> {
+  const finished = { ...c.finished, ...out.finished };
+  if (c.carry) c.carry.finished = finished;
+  return { finished, failed: out.failed, blocked: out.blocked };
+}
+
+export function failures(c: Ctx): { id: string; error: string }[] {
+  const out = Object.entries(c.failed).map(([id, error]) => ({ id, error }));
+  for (const id of c.blocked) out.push({ id, error: 'not run: a task it depends on failed' });
+  if (c.stopFor?.kind === 'revise') out.push({ id: '(reviewer)', error: c.stopFor.reason });
+  if (c.compileError) out.push({ id: '(plan)', error: c.compileError });
+  return out;
+}
+
+export function stopForReview(c: Ctx, r: Review): Ctx['stopFor'] {
+  c.runtime.events.append({ type: r.decision === 'abort' ? 'monitor.abort' : 'monitor.revise', path: c.path, reason: r.decision === 'abort' ? 'aborted' : 'revise', message: r.reason, by: 'reviewer' });
+  return r.decision === 'abort' ? { kind: 'abort', reason: 'aborted', message: `aborted by the reviewer: ${r.reason}` } : { kind: 'revise', reason: r.reason };
+}
+
+export function abortError(c: Ctx): Error {
+  const s = c.stopFor as { reason: PlanAbortedError['reason']; message: string };
+  return new PlanAbortedError(s.reason, s.message);
+}
+
+export function planJson(c: Ctx): string {
+  return JSON.stringify(c.plan0?.steps.map((s) => ({ id: s.id, title: s.title, dependsOn: s.dependsOn })) ?? []);
+}
+
+export function reviewVars(c: Ctx): Record<string, string> {
+  return { goal: c.goal, plan: planJson(c), telemetry: JSON.stringify(telemetry(c)), context: c.blackboard.text() };
+}
+
+export function synthesisVars(c: Ctx): Record<string, string> {
+  const finished = Object.entries(c.finished).map(([id, output]) => ({ id, title: c.plan0?.steps.find((s) => s.id === id)?.title, output }));
+  return { goal: c.goal, plan: planJson(c), finished: JSON.stringify(finished), failed: JSON.stringify(failures(c)), context: c.blackboard.text() };
+}
