@@ -96,7 +96,7 @@ describe('the bundled prompts', () => {
   };
 
   it('should have one prompt per phase and use', () => {
-    expect(lib.names()).toEqual(['deconstruct', 'finalSynthesis', 'premortem', 'review', 'revise', 'simulate', 'stressTest', 'summarize', 'synthesize', 'task']);
+    expect(lib.names()).toEqual(['boardSynthesis', 'deconstruct', 'finalSynthesis', 'premortem', 'review', 'revise', 'simulate', 'stressTest', 'summarize', 'synthesize', 'task']);
     for (const name of lib.names()) expect(lib.versions(name)).toEqual([1]);
   });
 
@@ -113,6 +113,7 @@ describe('the bundled prompts', () => {
       task: ['context', 'inputs', 'prompt', 'title'],
       summarize: ['entries'],
       finalSynthesis: ['context', 'failed', 'finished', 'goal', 'plan'],
+      boardSynthesis: ['board', 'goal'],
     });
   });
 
