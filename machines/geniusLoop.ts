@@ -136,6 +136,7 @@ export const geniusLoopMachine = setup({
     },
     deconstructing: {
       invoke: {
+        id: 'deconstruct',
         src: 'deconstruct',
         input: ({ context: c }) => ({ runPhase: c.runPhase, vars: phaseVars.deconstruct(c) }),
         onDone: {
@@ -147,6 +148,7 @@ export const geniusLoopMachine = setup({
     },
     simulating: {
       invoke: {
+        id: 'simulate',
         src: 'simulate',
         input: ({ context: c }) => ({ runPhase: c.runPhase, calls: c.approaches.map((a) => ({ label: a, vars: phaseVars.simulate(c, a) })) }),
         onDone: {
@@ -158,6 +160,7 @@ export const geniusLoopMachine = setup({
     },
     stressTesting: {
       invoke: {
+        id: 'stressTest',
         src: 'stressTest',
         input: ({ context: c }) => ({ runPhase: c.runPhase, calls: c.approaches.map((a, i) => ({ label: a, vars: phaseVars.stressTest(c, a, i) })) }),
         onDone: {
@@ -169,6 +172,7 @@ export const geniusLoopMachine = setup({
     },
     synthesizing: {
       invoke: {
+        id: 'synthesize',
         src: 'synthesize',
         input: ({ context: c }) => ({ runPhase: c.runPhase, vars: phaseVars.synthesize(c) }),
         onDone: {
@@ -180,6 +184,7 @@ export const geniusLoopMachine = setup({
     },
     premortem: {
       invoke: {
+        id: 'premortem',
         src: 'premortem',
         input: ({ context: c }) => ({ runPhase: c.runPhase, vars: phaseVars.premortem(c) }),
         onDone: { target: 'judging', actions: assign({ flaws: ({ event }) => event.output.fatalFlaws }) },
@@ -195,6 +200,7 @@ export const geniusLoopMachine = setup({
     },
     revising: {
       invoke: {
+        id: 'revise',
         src: 'revise',
         input: ({ context: c }) => ({ runPhase: c.runPhase, vars: phaseVars.revise(c), ...(c.revisions === 0 && { label: 'replan' }) }),
         onDone: {

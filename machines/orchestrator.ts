@@ -114,6 +114,7 @@ export const orchestratorMachine = setup({
     boot: { always: [{ guard: ({ context }) => context.plan0 !== undefined, target: 'compiling' }, { target: 'planning' }] },
     planning: {
       invoke: {
+        id: 'genius',
         src: 'genius',
         input: ({ context }) => ({ goal: context.goal, context: context.blackboard.text(), approaches: context.plan.approaches, maxRevisions: context.plan.maxRevisions, runPhase: context.runPhase }),
         onDone: { target: 'compiling', actions: assign({ plan0: ({ event }) => (event.output as GeniusLoopOutput).plan }) },
@@ -162,6 +163,7 @@ export const orchestratorMachine = setup({
         },
         reviewing: {
           invoke: {
+            id: 'review',
             src: 'review',
             input: ({ context }) => ({ review: context.review!, vars: reviewVars(context) }),
             onDone: [
@@ -195,6 +197,7 @@ export const orchestratorMachine = setup({
         reflecting: {
           always: { guard: ({ context }) => context.reflect === undefined, target: 'replanning' },
           invoke: {
+            id: 'reflection',
             src: 'reflection',
             input: ({ context }) => ({ blackboard: context.blackboard, reflect: context.reflect!, planner: context.plan.planner }),
             onDone: 'replanning',
@@ -203,6 +206,7 @@ export const orchestratorMachine = setup({
         },
         replanning: {
           invoke: {
+            id: 'replan',
             src: 'genius',
             input: ({ context }) => ({
               goal: context.goal,
@@ -227,6 +231,7 @@ export const orchestratorMachine = setup({
     },
     synthesizing: {
       invoke: {
+        id: 'synthesis',
         src: 'synthesis',
         input: ({ context }) => ({ synthesize: context.synthesize, vars: synthesisVars(context) }),
         onDone: { target: 'done', actions: assign({ result: ({ event }) => event.output as string }) },
@@ -234,7 +239,7 @@ export const orchestratorMachine = setup({
       },
     },
     failing: {
-      invoke: { src: 'fail', input: ({ context }) => ({ error: context.error }), onError: { actions: ({ event }) => rethrow(event.error) } },
+      invoke: { id: 'fail', src: 'fail', input: ({ context }) => ({ error: context.error }), onError: { actions: ({ event }) => rethrow(event.error) } },
     },
     done: { type: 'final' },
     stopped: { type: 'final' },
