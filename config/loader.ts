@@ -99,9 +99,20 @@ function lineOf(doc: Document, path: ValuePath, lineAt: (offset: number) => numb
   return offset === undefined ? undefined : lineAt(offset);
 }
 
-/** zod reports all unknown keys of an object in one issue; we want one per key, at its line. */
+/**
+ * zod reports all unknown keys of an object in one issue; we want one per key, at its line. And
+ * a union (`approval: true | {…}`) whose value got past the type of exactly one alternative (none
+ * of that branch's issues is about the value's own type) reports that branch's issues, at their fields,
+ * rather than `does not match any allowed form`.
+ */
 function splitUnknownKeys(issue: z.core.$ZodIssue): PathIssue[] {
   const path = issue.path.filter((seg): seg is string | number => typeof seg !== 'symbol');
+  if (issue.code === 'invalid_union' && issue.inclusive !== false) {
+    // A branch refused the value itself when it has a type or literal issue at the value's own path.
+    const refusedOuter = (i: z.core.$ZodIssue) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value' || i.code === 'invalid_union');
+    const inside = issue.errors.filter((branch) => branch.length > 0 && !branch.some(refusedOuter));
+    if (inside.length === 1) return inside[0]!.flatMap((i) => splitUnknownKeys({ ...i, path: [...path, ...i.path] } as z.core.$ZodIssue));
+  }
   if (issue.code !== 'unrecognized_keys') return [{ path, message: issue.message }];
   return issue.keys.map((key) => ({ path: [...path, key], message: 'unknown key' }));
 }

@@ -174,6 +174,16 @@ describe('parseConfigText', () => {
     );
   });
 
+  it("should report the issues inside the one alternative of a plain union the value fits, at their fields", () => {
+    const Gate = z.object({ gate: z.union([z.literal(true), z.strictObject({ timeoutMs: z.int().positive(), onTimeout: z.enum(['approve', 'reject']) })]) });
+    const errorFor = (text: string) => errorOf(() => parseConfigText(text, 'g.yaml', Gate)).message;
+    expect(errorFor('gate:\n  timeoutMs: 0\n  onTimeout: maybe\n  extra: 1\n')).toBe(
+      ["g.yaml:2 gate.timeoutMs: expected more than 0", "g.yaml:3 gate.onTimeout: expected one of 'approve' | 'reject'", 'g.yaml:4 gate.extra: unknown key'].join('\n'),
+    );
+    // A value that fits no alternative's type still gets the alternatives named.
+    expect(errorFor('gate: false\n')).toBe('g.yaml:1 gate: expected true | object, received boolean');
+  });
+
   it('should pass custom messages through unchanged', () => {
     expect(messageOf(valid.replace(/agents:[^]*$/, 'agents: []\n'))).toBe('m.yaml:7 stages[0].agents: expected at least 1 agent');
     expect(messageOf(`${valid}  - id: a\n    agents: [{ id: r, model: m }]\n`)).toBe('m.yaml:5 stages: stage ids must be unique');
