@@ -3,9 +3,9 @@
  * stages finished with what output, the approvals asked and answered, how far each MAKER task
  * got (its last snapshot plus the votes after it), and whether the mission ended. The daemon
  * resumes a mission from this, so the fold reads only what resuming needs: a million-step log
- * is scanned line by line, and only the lines that matter are parsed.
+ * is read in chunks, line by line, and only the lines that matter are parsed.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { BudgetUsage } from '../supervisors/budget.js';
 import type { LoggedEvent } from './eventLog.js';
 
@@ -98,60 +98,112 @@ const FOLDED = new Set([
 ]);
 
 export function recoverMission(file: string, id: string): RecoveredMission {
-  const text = readFileSync(file, 'utf8');
   const r: RecoveredMission = { id, file, stages: [], approvals: [], maker: new Map(), plans: new Map(), lines: 0 };
-  // maker.vote lines are remembered by offset; the snapshot decides which of them matter.
-  const votes: number[] = [];
-  // agent.call lines after the last usage record: calls paid for and not yet in a usage record.
+  // Only the votes after the last snapshot are parsed: the snapshot covers the rest.
+  const lastSnapshotAt = lastOffsetOf(file, '"type":"maker.snapshot"');
+  // agent.call lines and vote samples after the last usage record: spent, and not yet in one.
   let calls: LoggedEvent[] = [];
-  let lastSnapshotAt = -1;
-  let usageAt = -1;
-  let start = 0;
-  while (start < text.length) {
-    const end = text.indexOf('\n', start);
-    // A last line with no newline is torn, even when it parses: EventLog.open cuts it off, so
-    // what it says never happened (the mission does it again, and logs it again).
-    if (end === -1) break;
-    const type = typeOf(text, start, end);
-    if (type === 'maker.vote') votes.push(start);
-    else if (type === 'agent.call') {
-      const e = parseLine(text, start, end);
+  let voteSamples = 0;
+  for (const { line, offset } of linesOf(file)) {
+    r.lines++;
+    const type = typeOf(line);
+    if (type === 'maker.vote') {
+      if (offset < lastSnapshotAt) continue;
+      const e = parseLine(line);
+      if (e && addVote(r, e)) voteSamples += e.samples as number;
+    } else if (type === 'agent.call') {
+      const e = parseLine(line);
       if (e) calls.push(e);
     } else if (type !== undefined && FOLDED.has(type)) {
-      const e = parseLine(text, start, end);
-      if (e) {
-        fold(r, e);
-        if (type === 'maker.snapshot') lastSnapshotAt = start;
-        if (e.usage !== undefined && type !== 'mission.finished') {
-          usageAt = start;
-          calls = [];
-        }
+      const e = parseLine(line);
+      if (!e) continue;
+      fold(r, e);
+      if (e.usage !== undefined && type !== 'mission.finished') {
+        calls = [];
+        voteSamples = 0;
       }
     }
-    r.lines++;
-    start = end + 1;
   }
   // Each call reserved a sample before it went out; one that answered also spent its tokens and cost.
-  for (const c of calls) {
-    const u = r.usage ?? { tokens: 0, costUsd: 0, samples: 0, wallTimeMs: 0 };
-    const tokens = (c.usage as { totalTokens?: number } | undefined)?.totalTokens ?? 0;
-    r.usage = { ...u, samples: u.samples + 1, tokens: u.tokens + tokens, costUsd: u.costUsd + ((c.costUsd as number | undefined) ?? 0) };
-  }
-  for (const at of votes) {
-    if (at < lastSnapshotAt) continue;
-    const e = parseLine(text, at, lineEnd(text, at));
-    if (!e) continue;
-    const m = makerOf(r, e.path as string);
-    const step = e.step as number;
-    const after = m.tail.at(-1)?.step ?? m.snapshot?.step ?? -1;
-    // Votes for steps a snapshot or an earlier record already covers are not applied twice.
-    if (m.snapshot && step < m.snapshot.step) continue;
-    if (e.outcome === 'decided' && step <= after && m.tail.some((v) => v.step === step && v.outcome === 'decided')) continue;
-    m.tail.push({ step, outcome: e.outcome as 'decided' | 'exhausted', samples: e.samples as number, answer: e.answer as string | undefined, flagged: e.flagged as Record<string, number> | undefined });
-    // Samples drawn after the last usage record were spent too: the resumed budget counts them.
-    if (at > usageAt) r.usage = { ...(r.usage ?? { tokens: 0, costUsd: 0, samples: 0, wallTimeMs: 0 }), samples: (r.usage?.samples ?? 0) + (e.samples as number) };
+  const u = r.usage ?? { tokens: 0, costUsd: 0, samples: 0, wallTimeMs: 0 };
+  if (calls.length > 0 || voteSamples > 0) {
+    const tokens = calls.reduce((n, c) => n + ((c.usage as { totalTokens?: number } | undefined)?.totalTokens ?? 0), 0);
+    const cost = calls.reduce((n, c) => n + ((c.costUsd as number | undefined) ?? 0), 0);
+    r.usage = { ...u, samples: u.samples + calls.length + voteSamples, tokens: u.tokens + tokens, costUsd: u.costUsd + cost };
   }
   return r;
+}
+
+/** A vote after the last snapshot, into its runner's tail; false for one a snapshot or an earlier record covers. */
+function addVote(r: RecoveredMission, e: LoggedEvent): boolean {
+  const m = makerOf(r, e.path as string);
+  const step = e.step as number;
+  const after = m.tail.at(-1)?.step ?? m.snapshot?.step ?? -1;
+  if (m.snapshot && step < m.snapshot.step) return false;
+  if (e.outcome === 'decided' && step <= after && m.tail.some((v) => v.step === step && v.outcome === 'decided')) return false;
+  m.tail.push({ step, outcome: e.outcome as 'decided' | 'exhausted', samples: e.samples as number, answer: e.answer as string | undefined, flagged: e.flagged as Record<string, number> | undefined });
+  return true;
+}
+
+const CHUNK = 4 << 20;
+
+/**
+ * The complete lines of a file with their byte offsets, read in chunks, so a long log is never
+ * held whole. A last line with no newline is torn, even when it parses: EventLog.open cuts it
+ * off, so what it says never happened (the mission does it again, and logs it again).
+ */
+function* linesOf(file: string): Generator<{ line: string; offset: number }> {
+  const fd = openSync(file, 'r');
+  try {
+    const chunk = Buffer.alloc(CHUNK);
+    let carry = Buffer.alloc(0);
+    let offset = 0;
+    for (let n = readSync(fd, chunk, 0, CHUNK, null); n > 0; n = readSync(fd, chunk, 0, CHUNK, null)) {
+      const buf = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
+      let start = 0;
+      for (let nl = buf.indexOf(0x0a, start); nl !== -1; nl = buf.indexOf(0x0a, start)) {
+        yield { line: buf.toString('utf8', start, nl), offset: offset + start };
+        start = nl + 1;
+      }
+      carry = Buffer.from(buf.subarray(start));
+      offset += start;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Bytes up to the end of the last complete line (a torn last line is left out). */
+function completeLength(fd: number): number {
+  const size = fstatSync(fd).size;
+  const buf = Buffer.alloc(Math.min(CHUNK, size));
+  for (let end = size; end > 0; end -= buf.length) {
+    const from = Math.max(0, end - buf.length);
+    const n = readSync(fd, buf, 0, end - from, from);
+    const nl = buf.subarray(0, n).lastIndexOf(0x0a);
+    if (nl !== -1) return from + nl + 1;
+  }
+  return 0;
+}
+
+/** The byte offset of the last `marker` in the file's complete lines, read backwards in chunks; -1 if none. */
+function lastOffsetOf(file: string, marker: string): number {
+  const needle = Buffer.from(marker);
+  const fd = openSync(file, 'r');
+  try {
+    const size = completeLength(fd);
+    const buf = Buffer.alloc(CHUNK + needle.length);
+    for (let end = size; end > 0; end -= CHUNK) {
+      const from = Math.max(0, end - CHUNK);
+      // Overlap the next window by the marker's length, so one cut in two is still found.
+      const n = readSync(fd, buf, 0, Math.min(size, end + needle.length) - from, from);
+      const at = buf.subarray(0, n).lastIndexOf(needle);
+      if (at !== -1) return from + at;
+    }
+    return -1;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function fold(r: RecoveredMission, e: LoggedEvent): void {
@@ -231,23 +283,17 @@ function makerOf(r: RecoveredMission, path: string): RecoveredMaker {
 }
 
 /** The event type of a line, read in place: lines start `{"seq":…,"ts":"…","mission":"…","type":"…"`. */
-function typeOf(text: string, start: number, end: number): string | undefined {
-  const at = text.indexOf('"type":"', start);
-  if (at === -1 || at >= end) return undefined;
-  const from = at + 8;
-  const to = text.indexOf('"', from);
-  return to === -1 || to > end ? undefined : text.slice(from, to);
+function typeOf(line: string): string | undefined {
+  const at = line.indexOf('"type":"');
+  if (at === -1) return undefined;
+  const to = line.indexOf('"', at + 8);
+  return to === -1 ? undefined : line.slice(at + 8, to);
 }
 
-function parseLine(text: string, start: number, end: number): LoggedEvent | undefined {
+function parseLine(line: string): LoggedEvent | undefined {
   try {
-    return JSON.parse(text.slice(start, end)) as LoggedEvent;
+    return JSON.parse(line) as LoggedEvent;
   } catch {
     return undefined; // a mangled line (EventLog.read refuses one): skipped
   }
-}
-
-function lineEnd(text: string, start: number): number {
-  const end = text.indexOf('\n', start);
-  return end === -1 ? text.length : end;
 }

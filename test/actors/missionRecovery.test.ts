@@ -276,3 +276,17 @@ describe('recoverMission: usage after the last usage record', () => {
     expect(recoverMission(file, 'u').usage).toEqual({ tokens: 140, costUsd: 0.75, samples: 4, wallTimeMs: 10 });
   });
 });
+
+describe('recoverMission: a torn snapshot', () => {
+  it('should keep the votes after the last complete snapshot when the newest snapshot is the torn last line', () => {
+    const file = logOf([
+      { type: 'maker.snapshot', path: 'p', step: 2, state: { s: 2 }, samples: 6, flagged: 0 },
+      { type: 'maker.vote', path: 'p', step: 2, outcome: 'decided', samples: 3, answer: 'x' },
+      { type: 'maker.vote', path: 'p', step: 3, outcome: 'decided', samples: 3, answer: 'y' },
+    ]);
+    appendFileSync(file, line({ seq: 4, type: 'maker.snapshot', path: 'p', step: 4, state: { s: 4 }, samples: 12 }).slice(0, -1));
+    const r = recoverMission(file, 'm');
+    expect(r.maker.get('p')).toEqual({ snapshot: { step: 2, state: { s: 2 }, samples: 6, flagged: 0 }, tail: [expect.objectContaining({ step: 2, answer: 'x' }), expect.objectContaining({ step: 3, answer: 'y' })] });
+    expect(r.lines).toBe(3);
+  });
+});
