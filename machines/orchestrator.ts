@@ -176,13 +176,18 @@ export const orchestratorMachine = setup({
           on: { 'monitor.tick': { guard: 'limitReached', target: 'stopping', actions: 'checkLimits' } },
         },
         stopping: { entry: 'stopDag' },
+        // Asked to stop: the graph's supervisor stops the tasks in reverse start order, each within
+        // its shutdown timeout, and the orchestrator ends once the graph has.
+        shuttingDown: { entry: sendTo('dag', { type: 'dag.stop' as const, reason: 'shutdown' }) },
       },
+      on: { 'maestro.shutdown': { target: '.shuttingDown', actions: assign({ shuttingDown: true }) } },
     },
     ran: {
       // Every way on from here calls a model: a limit reached since the last tick (the graph may
       // have stopped on a spent budget by itself) aborts the run first.
       entry: 'checkLimits',
       always: [
+        { guard: ({ context }) => context.shuttingDown === true, target: 'stopped' },
         { guard: 'aborting', target: 'failing', actions: assign({ error: ({ context }) => abortError(context) }) },
         { guard: ({ context }) => context.stopFor === undefined && Object.keys(context.failed).length === 0, target: 'synthesizing' },
         { guard: 'canReplan', target: 'adapting' },

@@ -83,6 +83,8 @@ export interface Ctx extends OrchestratorInput {
   result?: string;
   startedAt: number;
   progress: PlanProgress;
+  /** Asked to stop while the tasks ran: they stop in order, then the orchestrator ends. */
+  shuttingDown?: boolean;
   /** What the orchestrator fails with, once it is `failing`. */
   error?: unknown;
   /** Set when the run must end: the monitor's abort, or a revise the reviewer asked for. */
