@@ -191,14 +191,11 @@ export class SupervisorCore {
   }
 
   private decide(rec: ChildRecord, exit: ExitKind, payload: unknown): void {
-    if (exit === 'budget_exceeded') {
-      // Our budget (or an ancestor's) is spent: this subtree stops, whatever the child's restart type.
-      const ours = this.budget.exceeded();
-      if (ours) return this.giveUp('child_terminated', ours, rec);
-      if (rec.spec.restart !== 'temporary') return this.giveUp('child_terminated', payload as Error, rec);
-    }
-    // An abort ends the subtree with its reason; a temporary child's abort is its own business.
-    if (exit === 'aborted' && rec.spec.restart !== 'temporary') return this.giveUp('child_terminated', payload as Error, rec);
+    // A spent budget (ours or an ancestor's first) or an abort ends this subtree with its reason,
+    // whatever the child's restart type; a temporary child's own budget or abort is its business.
+    const ours = exit === 'budget_exceeded' ? this.budget.exceeded() : undefined;
+    if (ours) return this.giveUp('child_terminated', ours, rec);
+    if ((exit === 'budget_exceeded' || exit === 'aborted') && rec.spec.restart !== 'temporary') return this.giveUp('child_terminated', payload as Error, rec);
     if (!shouldRestart(rec.spec.restart, exit)) {
       const remove = rec.spec.restart === 'temporary' || this.template !== undefined;
       this.report('child_terminated', exitReason(exit, payload), rec, remove ? 'remove' : 'no_restart');
