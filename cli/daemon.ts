@@ -21,7 +21,7 @@ import type { Io } from './main.js';
 import { UsageError } from './main.js';
 import type { NatsFlags } from './natsFlags.js';
 import type { NatsEventStream } from '../transport/natsEventStream.js';
-import type { NatsTransport } from '../transport/natsTransport.js';
+import type { NatsHub } from '../machines/natsRuntime.js';
 
 export interface DaemonFlags extends NatsFlags {
   'state-dir'?: string;
@@ -62,11 +62,22 @@ export async function daemonCommand(flags: DaemonFlags, io: Io, stopSignal?: Abo
     ended.push(e.mission);
     while (ended.length > INSPECTOR_KEEPS_ENDED) hub.forgetMission(ended.shift()!);
   };
-  const daemon = new Daemon({ stateDir, logger, nats, observer: hub, shutdownMs, syncEveryMs, waitWorkersMs, mirror: onEvent });
   const infoFile = join(stateDir, 'daemon.json');
   let server: Awaited<ReturnType<typeof startInspectorServer>> | undefined;
-  let natsApi: NatsTransport | undefined;
+  let natsHub: NatsHub | undefined;
   try {
+    if (nats) {
+      // One connection for the API, the event stream and every mission's workers; made before
+      // any mission resumes, so a daemon that cannot reach NATS starts nothing.
+      const { connectNatsHub } = await import('../machines/natsRuntime.js');
+      try {
+        natsHub = await connectNatsHub(nats, logger);
+      } catch (err) {
+        io.err(`maestro daemon: ${(err as Error).message}`);
+        return 1;
+      }
+    }
+    const daemon = new Daemon({ stateDir, logger, natsHub, observer: hub, shutdownMs, syncEveryMs, waitWorkersMs, mirror: onEvent });
     server = await startInspectorServer(hub, {
       host,
       port,
@@ -76,20 +87,13 @@ export async function daemonCommand(flags: DaemonFlags, io: Io, stopSignal?: Abo
       api: createApiHandler(daemon, { token, authReads: flags['auth-reads'] === true || !loopback, logger }),
       onWrite: (msg) => inspectorWrite(daemon, msg),
     });
-    if (nats) {
-      // The same API over NATS request/reply (maestro.daemon.<verb>); connected before any
-      // mission resumes, so a daemon that cannot reach NATS starts nothing.
-      const [{ NatsTransport }, { serveDaemonOverNats }] = await Promise.all([import('../transport/natsTransport.js'), import('./daemonNats.js')]);
-      try {
-        natsApi = await NatsTransport.connect(nats, { logger, name: 'maestro-daemon-api' });
-      } catch (err) {
-        io.err(`maestro daemon: ${(err as Error).message}`);
-        return 1;
-      }
-      serveDaemonOverNats(daemon, natsApi, { token, authReads: flags['auth-reads'] === true, logger });
+    if (natsHub) {
+      // The same API over NATS request/reply (maestro.daemon.<verb>).
+      const { serveDaemonOverNats } = await import('./daemonNats.js');
+      serveDaemonOverNats(daemon, natsHub.transport, { token, authReads: flags['auth-reads'] === true, logger });
       // Every mission's events also go to JetStream; logs the disk lacks come back from there.
       const [{ NatsEventStream: Stream }, { restoreLogs }] = await Promise.all([import('../transport/natsEventStream.js'), import('../machines/restoreLogs.js')]);
-      stream = await Stream.open(natsApi.connection, { logger });
+      stream = await Stream.open(natsHub.transport.connection, { logger });
       const restored = await restoreLogs(stateDir, stream, logger);
       if (restored.length) io.err(`maestro daemon: restored ${restored.length} mission log(s) from JetStream`);
     }
@@ -116,7 +120,7 @@ export async function daemonCommand(flags: DaemonFlags, io: Io, stopSignal?: Abo
     io.err('maestro daemon: stopped; missions not over resume on the next start');
     return 0;
   } finally {
-    await natsApi?.close();
+    await natsHub?.close();
     await server?.close();
     hub.stop();
     rmSync(infoFile, { force: true });

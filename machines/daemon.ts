@@ -17,7 +17,7 @@ import { loadConfigFile, parseConfigText } from '../config/loader.js';
 import { idSchema, missionSchema, type MissionConfig } from '../config/mission.js';
 import { registerSecretEnv } from '../config/secrets.js';
 import { createRuntime, supervisorMachine } from '../supervisors/index.js';
-import type { NatsOptions } from '../transport/natsOptions.js';
+import type { NatsHub } from './natsRuntime.js';
 import {
   DaemonStoppingError,
   MissionExistsError,
@@ -41,7 +41,8 @@ export interface DaemonOptions {
   logger: Logger;
   clock?: Clock;
   env?: NodeJS.ProcessEnv;
-  nats?: NatsOptions;
+  /** The daemon's one NATS connection, shared by its missions (their agents run on `maestro worker`s). */
+  natsHub?: NatsHub;
   waitWorkersMs?: number;
   observer?: MissionObserver;
   /** fdatasync each mission's log at most this long after a write. @default 50 */
@@ -120,7 +121,7 @@ export class Daemon implements DaemonApi {
         : await loadConfigFile(request.path!, missionSchema, { env });
     // In process, the providers read their keys from this daemon's environment: a missing one is
     // the submitter's mistake, refused now rather than a mission that fails with no log.
-    if (!this.options.nats) {
+    if (!this.options.natsHub) {
       for (const [pid, pc] of Object.entries(config.providers)) {
         if (pc.kind === 'openai' && !env[pc.apiKeyEnv]) throw new UserError(`providers.${pid}.apiKeyEnv: environment variable '${pc.apiKeyEnv}' is not set`);
       }

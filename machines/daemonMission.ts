@@ -66,7 +66,7 @@ export class DaemonMission {
         input: this.input,
         clock: o.clock,
         env: o.env,
-        nats: o.nats,
+        natsHub: o.natsHub,
         waitWorkersMs: o.waitWorkersMs,
         observer: o.observer,
         signal: this.stopper.signal,

@@ -15,6 +15,7 @@ import { registerSecret, registerSecretEnv } from '../config/secrets.js';
 import { BudgetNode, createRuntime, type BudgetUsage, type ChildStartedFact } from '../supervisors/index.js';
 import { MemoryTransport } from '../transport/memoryTransport.js';
 import type { NatsOptions } from '../transport/natsOptions.js';
+import type { NatsHub } from './natsRuntime.js';
 import type { Transport } from '../transport/transport.js';
 import { randomUUID } from 'node:crypto';
 import { missionMachine, type MissionEvent, type MissionOutput, type MissionResume } from './mission.js';
@@ -32,6 +33,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Run the mission's agents on remote workers over NATS (`maestro worker`) instead of in process. */
   nats?: NatsOptions;
+  /** A NATS connection shared with other missions (the daemon's), instead of `nats`: not closed with the mission. */
+  natsHub?: NatsHub;
   /** With `nats`: how long to wait for a worker for every provider the mission uses. @default 10000 */
   waitWorkersMs?: number;
   /** Watches everything: the inspector's hub. */
@@ -92,10 +95,14 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
   const missionId = options.missionId ?? newMissionId(config.name, clock.now());
   const logger = options.logger.child({ mission: missionId });
   // Embedded: providers served in process. Under NATS: by `maestro worker` processes.
-  const providers = options.nats ? [] : buildProviders(config.providers, env, clock);
-  const nats = options.nats
-    ? await (await import('./natsRuntime.js')).connectNats(options.nats, logger, providersUsed(config), options.waitWorkersMs ?? 10_000)
-    : undefined;
+  const underNats = options.nats !== undefined || options.natsHub !== undefined;
+  const providers = underNats ? [] : buildProviders(config.providers, env, clock);
+  const waitWorkersMs = options.waitWorkersMs ?? 10_000;
+  const nats = options.natsHub
+    ? await options.natsHub.attach(providersUsed(config), waitWorkersMs)
+    : options.nats
+      ? await (await import('./natsRuntime.js')).connectNats(options.nats, logger, providersUsed(config), waitWorkersMs)
+      : undefined;
   // Payloads are built from our own types and parsed by zod on arrival: no need for the
   // transport's strict JSON check, which costs a tenth of a MAKER step.
   const transport: Transport =
