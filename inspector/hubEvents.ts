@@ -11,11 +11,28 @@ export interface ObservedEvent {
 
 export type Redact = <T>(value: T) => T;
 
-const SHOWN = new Set(['supervisor.decision', 'stage.entered', 'stage.finished', 'agent.call', 'worker.joined', 'worker.left']);
+const SHOWN = new Set([
+  'supervisor.decision',
+  'stage.entered',
+  'stage.finished',
+  'agent.call',
+  'worker.joined',
+  'worker.left',
+  'approval.requested',
+  'approval.answered',
+  'task.failed',
+  'task.blocked',
+  'plan.revised',
+  'monitor.abort',
+  'monitor.revise',
+]);
 
-/** Whether an event of this type is an entry of the inspector's event stream. */
+/**
+ * Whether an event of this type is an entry of the inspector's event stream. `mission.submitted`
+ * is not: it carries the whole config, which belongs in the log, not in every client's stream.
+ */
 export function isShown(type: string): boolean {
-  return SHOWN.has(type) || type.startsWith('mission.');
+  return SHOWN.has(type) || (type.startsWith('mission.') && type !== 'mission.submitted');
 }
 
 export const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);

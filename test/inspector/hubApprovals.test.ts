@@ -38,7 +38,10 @@ describe('InspectorHub: approvals from the missions’ gate events', () => {
     const deltas: InspectorDelta[] = [];
     hub.subscribe((d) => deltas.push(d));
     hub.observe({ type: 'approval.answered', mission: 'm1', seq: 2, ts: '2026-01-01T00:00:01.000Z', id: 'nope', decision: 'approve' });
-    expect(hub.flush()).toBeUndefined();
+    const first = hub.flush()!;
+    // The answer is in the event stream; the pending list did not change.
+    expect(first.events.map((e) => e.type)).toEqual(['approval.answered']);
+    expect(first.approvals).toBeUndefined();
     hub.observe(requested('m1/plan/1', 'x'));
     hub.flush();
     hub.observe({ type: 'stage.entered', mission: 'm1', seq: 3, ts: '2026-01-01T00:00:02.000Z', stage: 'build', index: 1, agents: ['a'] });
@@ -54,5 +57,15 @@ describe('InspectorHub: approvals from the missions’ gate events', () => {
     expect(a!.question).not.toContain('sk-approval-secret-123');
     expect(a!.question.length).toBeLessThanOrEqual(2001);
     expect(a!.question.endsWith('…')).toBe(true);
+  });
+
+  it('should keep mission.submitted (the whole config) out of the event stream, and show the gate and plan events', () => {
+    const hub = new InspectorHub({ clock: new ManualClock(0) });
+    hub.observe({ type: 'mission.submitted', mission: 'm1', seq: 1, ts: '2026-01-01T00:00:00.000Z', name: 'x', config: { providers: {} } });
+    hub.observe({ type: 'mission.started', mission: 'm1', seq: 2, ts: '2026-01-01T00:00:00.000Z', name: 'x', stages: ['a'] });
+    hub.observe(requested('m1/plan/1', 'p'));
+    hub.observe({ type: 'task.failed', mission: 'm1', seq: 4, ts: '2026-01-01T00:00:00.000Z', path: 'mission/m1/stage/s/plan/planner', task: 'deploy', error: 'boom' });
+    hub.observe({ type: 'plan.revised', mission: 'm1', seq: 5, ts: '2026-01-01T00:00:00.000Z', path: 'mission/m1/stage/s/plan/planner', replan: 1, failed: ['deploy'] });
+    expect(hub.snapshot().events.map((e) => e.type)).toEqual(['mission.started', 'approval.requested', 'task.failed', 'plan.revised']);
   });
 });
