@@ -32,6 +32,9 @@ export function describeStatus(s: MissionStatus): string[] {
   if (s.stage !== undefined) field('stage', s.stage);
   field('done', s.done.length ? s.done.map((d) => d.name).join(', ') : '-');
   field('stages', s.stages.join(', '));
+  for (const p of s.plans ?? []) {
+    field('plan', `${p.stage}: ${p.finished.length}/${p.tasks.length} tasks finished${p.failed.length ? `, failed: ${p.failed.join(', ')}` : ''}${p.replans ? `, ${p.replans} replan(s)` : ''}`);
+  }
   for (const a of s.approvals.filter((a) => a.status === 'pending')) field('approval', `${a.id} pending since ${a.requestedAt} (maestro approve ${a.id})`);
   field('submitted', s.submittedAt);
   if (s.finishedAt !== undefined) field('finished', s.finishedAt);

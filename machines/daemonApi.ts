@@ -40,8 +40,19 @@ export interface MissionStatus extends MissionSummary {
   /** Stages finished, with their output. */
   done: { name: string; output: string }[];
   approvals: ApprovalRecord[];
+  /** Plan stages' progress (from their events), by stage. */
+  plans?: PlanProgressView[];
   /** The mission's event log file. */
   eventLog: string;
+}
+
+export interface PlanProgressView {
+  stage: string;
+  /** Tasks of the plans compiled so far, in order of first appearance. */
+  tasks: string[];
+  finished: string[];
+  failed: string[];
+  replans: number;
 }
 
 export type ApprovalDecision = 'approve' | 'reject';

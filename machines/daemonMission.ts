@@ -10,7 +10,7 @@ import type { RecoveredApproval, RecoveredMission } from '../actors/missionRecov
 import { errorMessage, UserError } from '../config/errors.js';
 import type { MissionConfig } from '../config/mission.js';
 import type { BudgetUsage } from '../supervisors/index.js';
-import { MissionOverError, UnknownApprovalError, type AnswerRequest, type AnswerResult, type ApprovalRecord, type MissionState, type MissionStatus, type MissionSummary } from './daemonApi.js';
+import { MissionOverError, UnknownApprovalError, type PlanProgressView, type AnswerRequest, type AnswerResult, type ApprovalRecord, type MissionState, type MissionStatus, type MissionSummary } from './daemonApi.js';
 import type { DaemonOptions } from './daemon.js';
 import type { MissionEvent, MissionOutput } from './mission.js';
 import { planResume } from './missionResume.js';
@@ -29,6 +29,7 @@ export class DaemonMission {
   private stage?: string;
   private readonly done: { name: string; output: string }[] = [];
   private readonly approvalsById = new Map<string, ApprovalRecord>();
+  private readonly plans = new Map<string, PlanProgressView>();
   private result?: string;
   private error?: { reason: string; message: string };
   private usage?: BudgetUsage;
@@ -126,6 +127,7 @@ export class DaemonMission {
       ...(this.result !== undefined && { result: this.result }),
       ...(this.error && { error: this.error }),
       ...(this.usage && { usage: this.usage }),
+      ...(this.plans.size > 0 && { plans: [...this.plans.values()].map((p) => ({ ...p })) }),
       done: [...this.done],
       approvals: this.approvals(),
       eventLog: this.file,
@@ -197,6 +199,12 @@ export class DaemonMission {
         this.state = 'running';
         break;
       }
+      case 'plan.compiled':
+      case 'task.finished':
+      case 'task.failed':
+      case 'plan.revised':
+        this.planEvent(e);
+        break;
       case 'mission.finished': {
         const error = e.error as { reason: string; message: string } | undefined;
         this.result = e.result as string | undefined;
@@ -207,6 +215,18 @@ export class DaemonMission {
     }
   }
 
+  /** A plan stage's progress, by its orchestrator path (`mission/<id>/stage/<name>/plan/<planner>`). */
+  private planEvent(e: LoggedEvent): void {
+    const path = String(e.path);
+    const stage = path.split('/stage/')[1]?.split('/')[0] ?? path;
+    let p = this.plans.get(path);
+    if (!p) this.plans.set(path, (p = { stage, tasks: [], finished: [], failed: [], replans: 0 }));
+    if (e.type === 'plan.compiled') for (const t of e.tasks as { id: string }[]) if (!p.tasks.includes(t.id)) p.tasks.push(t.id);
+    if (e.type === 'task.finished') p.finished.push(String(e.task));
+    if (e.type === 'task.failed') p.failed.push(String(e.task));
+    if (e.type === 'plan.revised') p.replans = e.replan as number;
+  }
+
   private finish(state: MissionState, error?: { reason: string; message: string }, at?: string): void {
     this.state = state;
     if (error) this.error = error;
@@ -214,6 +234,13 @@ export class DaemonMission {
   }
 
   private fromRecovered(r: RecoveredMission): void {
+    for (const [path, rp] of r.plans) {
+      const steps = ((rp.plan as { steps?: { id: string }[] } | undefined)?.steps ?? []).map((st) => st.id);
+      const finished = Object.keys(rp.finished);
+      const stage = path.split('/stage/')[1]?.split('/')[0] ?? path;
+      // The log keeps the last plan and what finished; failures of earlier runs are not folded.
+      this.plans.set(path, { stage, tasks: [...new Set([...finished, ...steps])], finished, failed: [], replans: rp.replans });
+    }
     for (const a of r.approvals) this.approvalsById.set(a.id, toRecord(this.id, a));
     for (const s of planResume(r, this.config).stages) this.done.push({ name: s.name, output: s.output });
     if (r.finished) {

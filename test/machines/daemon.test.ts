@@ -59,6 +59,21 @@ describe('daemon (the real Daemon over HTTP): missions', () => {
     ]);
   });
 
+  it("should report a plan stage's progress in status, live and after a restart", async () => {
+    const dir = tempDir('maestro-daemon-plan-');
+    const d = await serve({ stateDir: dir });
+    const source = readFileSync('examples/plan.yaml', 'utf8');
+    const id = await submit(d, source, { id: 'p1' });
+    const status = await until(d, id, 'succeeded');
+    const expected = [{ stage: 'deliver', tasks: ['research', 'design', 'backend', 'flag', 'tests', 'deploy', 'runbook'], finished: ['research', 'design', 'backend', 'flag', 'tests', 'runbook'], failed: ['deploy'], replans: 1 }];
+    expect(status.plans).toEqual(expected);
+    await d.close();
+    // From the log, a new daemon knows the last plan, what finished and the replans (not past failures).
+    const again = await serve({ stateDir: dir });
+    const after = (await call(again, 'GET', '/api/missions/p1')).json;
+    expect(after.plans).toEqual([{ stage: 'deliver', tasks: ['research', 'design', 'backend', 'flag', 'tests', 'runbook'], finished: ['research', 'design', 'backend', 'flag', 'tests', 'runbook'], failed: [], replans: 1 }]);
+  });
+
   it('should take the raw YAML file, with its id and input from the query', async () => {
     const d = await serve();
     const res = await call(d, 'POST', '/api/missions?id=raw-1&input=rivers', { body: helloYaml, type: 'application/yaml' });
