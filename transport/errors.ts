@@ -61,3 +61,8 @@ export class InvalidPayloadError extends TransportError {
     super(`payload is not JSON-serializable: '${subject}'`, options);
   }
 }
+
+/** Why a request was abandoned: the signal's reason, or a TransportError naming the subject. */
+export function abortReason(signal: AbortSignal, subject: string): unknown {
+  return signal.reason ?? new TransportError(`request aborted: '${subject}'`);
+}

@@ -6,6 +6,7 @@
  */
 import { type Clock, systemClock } from '../config/clock.js';
 import {
+  abortReason,
   NoRespondersError,
   PayloadTooLargeError,
   RequestTimeoutError,
@@ -231,8 +232,4 @@ function ignoreErrors(fn: () => void): void {
   } catch {
     // Reporting is best effort; it never breaks delivery.
   }
-}
-
-function abortReason(signal: AbortSignal, subject: string): unknown {
-  return signal.reason ?? new TransportError(`request aborted: '${subject}'`);
 }

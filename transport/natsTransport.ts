@@ -7,32 +7,15 @@
  * Core NATS is at most once, and NATS.js 3 discards its outbound buffer each time it redials: a
  * publish made while disconnected is lost, so a request made then waits for the reconnection
  * (within its timeout) before it is sent. `close()` drains: subscriptions stop, running handlers
- * finish and answer, then the connection closes.
- *
- * Over STYLE.md's 400 lines: the error, status and drain mappings are all about this one
- * connection, and split apart they would each need its private state.
+ * finish and answer, then the connection closes. NATS.js errors are mapped in natsErrors.ts;
+ * requests share one reply subscription (natsRequestMux.ts).
  */
-import {
-  connect,
-  createInbox,
-  DrainingConnectionError,
-  ClosedConnectionError,
-  type Msg,
-  type NatsConnection,
-  RequestError,
-  type Status,
-  type Subscription as NatsSubscription,
-  TimeoutError,
-} from '@nats-io/transport-node';
+import { connect, type Msg, type NatsConnection, type Status, type Subscription as NatsSubscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { errorMessage } from '../config/errors.js';
-import {
-  NoRespondersError,
-  PayloadTooLargeError,
-  RequestTimeoutError,
-  TransportClosedError,
-  TransportError,
-} from './errors.js';
+import { abortReason, PayloadTooLargeError, RequestTimeoutError, TransportClosedError, TransportError } from './errors.js';
+import { closedError, isClosedConnection, NatsConnectError, requestError, withoutCredentials } from './natsErrors.js';
+import { NatsRequestMux } from './natsRequestMux.js';
 import { type NatsOptionsInput, toConnectionOptions } from './natsOptions.js';
 import { toJson, VALID_SUBJECT_CACHE } from './payload.js';
 import { validateSubject } from './subjects.js';
@@ -57,20 +40,6 @@ export interface NatsTransportCounters {
   handlerErrors: number;
 }
 
-/** No connection could be opened to any of `servers`; the reason is the last NATS.js error. */
-export class NatsConnectError extends TransportError {
-  override name = 'NatsConnectError';
-  constructor(
-    readonly servers: string[],
-    readonly reason: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`cannot connect to nats '${servers.join(', ')}': ${reason}`, options);
-    // A user's wrong URL or a server that is down: the message says all, a stack adds noise.
-    this.stack = `${this.name}: ${this.message}`;
-  }
-}
-
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
 type Handler = (message: Message) => void | Promise<void>;
@@ -84,8 +53,7 @@ export class NatsTransport implements Transport {
   /** Requests waiting for the connection to come back. */
   private readonly waiters = new Set<() => void>();
   private readonly validSubjects = new Set<string>();
-  private mux: { prefix: string; pending: Map<string, PendingRequest> } | undefined;
-  private nextToken = 0;
+  private mux: NatsRequestMux | undefined;
   private readonly count: NatsTransportCounters = { malformed: 0, handlerErrors: 0 };
   private readonly decoder = new TextDecoder();
   private readonly logger: Logger | undefined;
@@ -158,9 +126,9 @@ export class NatsTransport implements Transport {
       if (this.current.type !== 'connected') await this.untilConnected(subject, timeoutMs, signal);
       this.assertOpen(subject);
       const remaining = Math.max(1, timeoutMs - (Date.now() - started));
-      reply = await this.muxRequest(subject, payload, remaining, timeoutMs, signal);
+      reply = await (this.mux ??= new NatsRequestMux(this.connection)).request(subject, payload, remaining, timeoutMs, signal);
     } catch (err) {
-      throw this.requestError(err, subject, timeoutMs, signal);
+      throw requestError(err, subject, timeoutMs, signal, this.closing !== undefined || this.connection.isClosed());
     }
     const json = this.decode(reply);
     if (json === MALFORMED) throw new TransportError(`reply is not JSON: '${subject}'`);
@@ -235,7 +203,7 @@ export class NatsTransport implements Transport {
     }
     if (!nc.isClosed()) await nc.close();
     await nc.closed();
-    for (const p of this.mux?.pending.values() ?? []) p.settle(closedError(p.subject, new Error('connection closed')));
+    this.mux?.failAll((subject) => closedError(subject, new Error('connection closed')));
   }
 
   private deliver(msg: Msg, handler: Handler): void {
@@ -298,66 +266,9 @@ export class NatsTransport implements Transport {
     try {
       return fn();
     } catch (err) {
-      if (err instanceof ClosedConnectionError || err instanceof DrainingConnectionError) throw closedError(subject, err);
+      if (isClosedConnection(err)) throw closedError(subject, err);
       throw err;
     }
-  }
-
-  private requestError(err: unknown, subject: string, timeoutMs: number, signal: AbortSignal | undefined): unknown {
-    if (signal?.aborted && err === signal.reason) return err;
-    if (err instanceof TransportError) return err;
-    if (err instanceof TimeoutError) return withCause(new RequestTimeoutError(subject, timeoutMs), err);
-    if (err instanceof RequestError && err.isNoResponders()) return withCause(new NoRespondersError(subject), err);
-    if (err instanceof ClosedConnectionError || err instanceof DrainingConnectionError) return closedError(subject, err);
-    // What a pending request gets when the connection closes under it (ours or NATS.js's close).
-    if (err instanceof RequestError && (err.message === 'connection closed' || this.closing || this.connection.isClosed())) {
-      return closedError(subject, err);
-    }
-    return new TransportError(`request failed: '${subject}': ${errorMessage(err)}`, { cause: err });
-  }
-
-  /**
-   * A request over one shared reply subscription (`<inbox>.<token>`), with our own timer.
-   * NATS.js's `request` builds a RequestError and a TimeoutError (stack traces included) for
-   * every request in case it fails: a third of the orchestrator's CPU at 10k requests/s. The
-   * server answers `no responders` on the reply subject with a 503 status.
-   */
-  private muxRequest(subject: string, payload: Uint8Array, waitMs: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<Msg> {
-    const mux = (this.mux ??= this.openMux());
-    const token = String(++this.nextToken);
-    return new Promise<Msg>((resolve, reject) => {
-      const settle = (err: unknown, msg?: Msg): void => {
-        if (!mux.pending.delete(token)) return;
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        if (msg) resolve(msg);
-        else reject(err);
-      };
-      const onAbort = (): void => settle(abortReason(signal!, subject));
-      const timer = setTimeout(() => settle(new RequestTimeoutError(subject, timeoutMs)), waitMs);
-      mux.pending.set(token, { subject, settle });
-      signal?.addEventListener('abort', onAbort, { once: true });
-      try {
-        this.connection.publish(subject, payload, { reply: `${mux.prefix}.${token}` });
-      } catch (err) {
-        settle(err);
-      }
-    });
-  }
-
-  private openMux(): { prefix: string; pending: Map<string, PendingRequest> } {
-    const prefix = createInbox();
-    const pending = new Map<string, PendingRequest>();
-    this.connection.subscribe(`${prefix}.*`, {
-      callback: (err, msg) => {
-        if (err) return;
-        const p = pending.get(msg.subject.slice(prefix.length + 1));
-        if (!p) return;
-        if (msg.data.length === 0 && msg.headers?.code === 503) p.settle(new NoRespondersError(p.subject));
-        else p.settle(undefined, msg);
-      },
-    });
-    return { prefix, pending };
   }
 
   /** Resolves on the next connected (or closed) status; rejects on timeout or abort. */
@@ -442,27 +353,4 @@ export class NatsTransport implements Transport {
 
 const MALFORMED = Symbol('malformed');
 
-
-interface PendingRequest {
-  subject: string;
-  settle(err: unknown, msg?: Msg): void;
-}
-
-
-function abortReason(signal: AbortSignal, subject: string): unknown {
-  return signal.reason ?? new TransportError(`request aborted: '${subject}'`);
-}
-
-function closedError(subject: string, cause: unknown): TransportClosedError {
-  return withCause(new TransportClosedError(subject), cause);
-}
-
-function withCause<E extends Error>(err: E, cause: unknown): E {
-  err.cause = cause;
-  return err;
-}
-
-/** A server URL as it may be shown: credentials in it are removed. */
-function withoutCredentials(server: string): string {
-  return server.replace(/^([a-z]+:\/\/)?[^/@]*@/i, '$1');
-}
+export { NatsConnectError } from './natsErrors.js';

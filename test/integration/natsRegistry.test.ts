@@ -8,15 +8,8 @@ import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  WORKERS_BUCKET,
-  WorkerReaper,
-  WorkerRegistration,
-  type WorkerLostReason,
-  type WorkerReaperOptions,
-  type WorkerRecord,
-  type WorkerRecordInput,
-} from '../../transport/natsRegistry.js';
+import { WorkerReaper, type WorkerLostReason, type WorkerReaperOptions } from '../../transport/natsReaper.js';
+import { WORKERS_BUCKET, WorkerRegistration, type WorkerRecord, type WorkerRecordInput } from '../../transport/natsRegistry.js';
 import { type NatsServerHandle, startNatsServer } from '../helpers/natsServer.js';
 
 const HEARTBEAT_MS = 200;

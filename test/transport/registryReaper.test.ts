@@ -4,9 +4,9 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../config/clock.js';
 import { UserError } from '../../config/errors.js';
+import { WorkerReaper } from '../../transport/natsReaper.js';
 import {
   findLost,
-  WorkerReaper,
   WorkerRegistration,
   WorkerRegistryError,
   type RegistryBucket,
