@@ -71,7 +71,15 @@ interface Template {
   placeholders: ReadonlySet<string>;
 }
 
+let bundled: PromptLibrary | undefined;
+
+/** The prompts in `dir`; the bundled ones are read from disk once per process (a daemon starts many plan stages). */
 export function loadPromptLibrary(dir: string = BUNDLED_PROMPTS_DIR): PromptLibrary {
+  if (dir === BUNDLED_PROMPTS_DIR) return (bundled ??= readPromptLibrary(dir));
+  return readPromptLibrary(dir);
+}
+
+function readPromptLibrary(dir: string): PromptLibrary {
   const templates = new Map<string, Map<number, Template>>();
   for (const file of readdirSync(dir).sort()) {
     if (!file.endsWith('.md')) continue;

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { createActor, type Actor } from 'xstate';
 import type { Logger } from 'pino';
 import { EventLog, type LoggedEvent } from '../actors/eventLog.js';
+import { openaiApiKey } from '../actors/providers/index.js';
 import { recoverMission } from '../actors/missionRecovery.js';
 import { systemClock, type Clock } from '../config/clock.js';
 import { UserError } from '../config/errors.js';
@@ -122,9 +123,7 @@ export class Daemon implements DaemonApi {
     // In process, the providers read their keys from this daemon's environment: a missing one is
     // the submitter's mistake, refused now rather than a mission that fails with no log.
     if (!this.options.natsHub) {
-      for (const [pid, pc] of Object.entries(config.providers)) {
-        if (pc.kind === 'openai' && !env[pc.apiKeyEnv]) throw new UserError(`providers.${pid}.apiKeyEnv: environment variable '${pc.apiKeyEnv}' is not set`);
-      }
+      for (const [pid, pc] of Object.entries(config.providers)) if (pc.kind === 'openai') openaiApiKey(pid, pc, env);
     }
     if (request.id !== undefined) {
       const ok = idSchema.safeParse(request.id);

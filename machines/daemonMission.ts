@@ -12,7 +12,7 @@ import type { MissionConfig } from '../config/mission.js';
 import type { BudgetUsage } from '../supervisors/index.js';
 import { MissionOverError, UnknownApprovalError, type PlanProgressView, type AnswerRequest, type AnswerResult, type ApprovalRecord, type MissionState, type MissionStatus, type MissionSummary } from './daemonApi.js';
 import type { DaemonOptions } from './daemon.js';
-import type { MissionEvent, MissionOutput } from './mission.js';
+import type { MissionEvent, MissionOutput, MissionResume } from './mission.js';
 import { planResume } from './missionResume.js';
 import { runMission } from './runMission.js';
 
@@ -30,6 +30,8 @@ export class DaemonMission {
   private readonly done: { name: string; output: string }[] = [];
   private readonly approvalsById = new Map<string, ApprovalRecord>();
   private readonly plans = new Map<string, PlanProgressView>();
+  /** Where a recovered mission goes on from: worked out once, from its log, and dropped once used. */
+  private resumeFrom?: { plan: MissionResume; keySalt?: string; usedBefore?: BudgetUsage };
   private result?: string;
   private error?: { reason: string; message: string };
   private usage?: BudgetUsage;
@@ -43,7 +45,7 @@ export class DaemonMission {
     private readonly input: string | undefined,
     private readonly file: string,
     private readonly options: DaemonOptions,
-    private recovered?: RecoveredMission,
+    recovered?: RecoveredMission,
   ) {
     this.submittedAt = recovered?.submitted?.at ?? new Date((options.clock?.now() ?? Date.now())).toISOString();
     if (recovered) this.fromRecovered(recovered);
@@ -56,9 +58,8 @@ export class DaemonMission {
   /** Runs the mission (resumed when it was recovered) until it ends or is suspended. */
   async run(suspend: AbortSignal): Promise<MissionOutput> {
     const o = this.options;
-    const r = this.recovered;
-    const resume = r ? planResume(r, this.config) : undefined;
-    this.recovered = undefined; // what resuming needed is in `resume` now; the rest can go
+    const r = this.resumeFrom;
+    this.resumeFrom = undefined; // a later run (none today) would start from its own log
     try {
       const { output } = await runMission(this.config, {
         stateDir: o.stateDir,
@@ -72,9 +73,9 @@ export class DaemonMission {
         observer: o.observer,
         signal: this.stopper.signal,
         suspend,
-        resume,
-        keySalt: r?.submitted?.keySalt,
-        usedBefore: r?.usage,
+        resume: r?.plan,
+        keySalt: r?.keySalt,
+        usedBefore: r?.usedBefore,
         syncEveryMs: o.syncEveryMs ?? 50,
         onEvent: (e) => this.onEvent(e),
         onStart: (send) => (this.send = send),
@@ -242,14 +243,17 @@ export class DaemonMission {
       this.plans.set(path, { stage, tasks: [...new Set([...finished, ...steps])], finished, failed: [], replans: rp.replans });
     }
     for (const a of r.approvals) this.approvalsById.set(a.id, toRecord(this.id, a));
-    for (const s of planResume(r, this.config).stages) this.done.push({ name: s.name, output: s.output });
+    const plan = planResume(r, this.config);
+    for (const s of plan.stages) this.done.push({ name: s.name, output: s.output });
     if (r.finished) {
       this.result = r.finished.result;
       this.usage = r.finished.usage;
       const reason = r.finished.error?.reason;
       this.finish(r.finished.status === 'succeeded' ? 'succeeded' : reason === 'stopped' ? 'stopped' : 'failed', r.finished.error, r.finished.at);
-      this.recovered = undefined;
-    } else if ([...this.approvalsById.values()].some((a) => a.status === 'pending')) this.state = 'awaiting_approval';
+      return;
+    }
+    this.resumeFrom = { plan, keySalt: r.submitted?.keySalt, usedBefore: r.usage };
+    if ([...this.approvalsById.values()].some((a) => a.status === 'pending')) this.state = 'awaiting_approval';
   }
 }
 

@@ -10,12 +10,12 @@ import { loadPromptLibrary, type PromptLibrary } from '../actors/promptLibrary.j
 import type { GraphTask } from '../actors/taskGraph.js';
 import { agentTimeoutMs, type MissionConfig, type StageConfig } from '../config/mission.js';
 import type { PlanConfig } from '../config/plan.js';
-import { supervisorMachine, type ChildSpec, type StartContext, type SupervisorInput } from '../supervisors/index.js';
+import type { ChildSpec, StartContext } from '../supervisors/index.js';
 import type { Transport } from '../transport/transport.js';
 import type { DurableDispatch } from '../actors/agentCall.js';
 import { masterPlanSchema } from '../actors/masterPlan.js';
 import type { RecoveredPlan } from '../actors/missionRecovery.js';
-import { agentChildSpec } from './agentSpec.js';
+import { agentChildSpec, answeringSupervisorSpec } from './agentSpec.js';
 import { orchestratorMachine, type OrchestratorInput, type PlanCarry } from './orchestrator.js';
 
 export const planChildId = (planner: string) => `plan/${planner}`;
@@ -105,21 +105,7 @@ export function planStageChildren(config: MissionConfig, stage: StageConfig, goa
 /** A task: a supervisor that ends once its one agent has answered, restarting it within the plan's task intensity. */
 function taskSpec(config: MissionConfig, plan: PlanConfig, stage: StageConfig, task: GraphTask, prompt: string, transport: Transport, options: PlanSpecOptions): ChildSpec {
   const agent = agentChildSpec(config, task.agent, prompt, stage.supervision, transport, options);
-  return {
-    id: `task/${task.id}`,
-    type: 'supervisor',
-    restart: 'temporary',
-    start: {
-      logic: supervisorMachine,
-      input: (ctx: StartContext): SupervisorInput => ({
-        name: ctx.path,
-        runtime: ctx.runtime,
-        budget: ctx.budget,
-        flags: { strategy: 'one_for_one', intensity: plan.taskIntensity, periodMs: plan.taskPeriodMs, autoShutdown: 'all_significant' },
-        children: [agent],
-      }),
-    },
-  };
+  return answeringSupervisorSpec(`task/${task.id}`, 'temporary', { strategy: 'one_for_one', intensity: plan.taskIntensity, periodMs: plan.taskPeriodMs }, [agent]);
 }
 
 /** Rendered when the task becomes ready: its inputs are its dependencies' outputs, its context the board as it is then. */

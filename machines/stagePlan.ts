@@ -6,10 +6,9 @@
 import type { DurableDispatch } from '../actors/agentCall.js';
 import type { RecoveredMaker, RecoveredPlan } from '../actors/missionRecovery.js';
 import type { AgentWorkerOutput } from '../actors/agentWorker.js';
-import { agentChildSpec } from './agentSpec.js';
+import { agentChildSpec, answeringSupervisorSpec } from './agentSpec.js';
 import type { MissionConfig, StageConfig } from '../config/mission.js';
-import type { ChildSpec, StartContext, SupervisorInput } from '../supervisors/index.js';
-import { supervisorMachine } from '../supervisors/index.js';
+import type { ChildSpec } from '../supervisors/index.js';
 import type { Transport } from '../transport/transport.js';
 import { makerChildId, makerStageChildren } from './makerPlan.js';
 import { planChildId, planStageChildren } from './planStage.js';
@@ -49,22 +48,8 @@ export function stageChildSpec(config: MissionConfig, stage: StageConfig, prompt
     : stage.plan
       ? planStageChildren(config, stage, prompt, transport, options)
       : (stage.agents ?? []).map((id) => agentChildSpec(config, id, prompt, sup, transport, options));
-  return {
-    id: stageChildId(stage.name, options.attempt),
-    type: 'supervisor',
-    restart: 'transient',
-    budget: stage.budget,
-    start: {
-      logic: supervisorMachine,
-      input: (ctx: StartContext): SupervisorInput => ({
-        name: ctx.path,
-        runtime: ctx.runtime,
-        budget: ctx.budget,
-        flags: { strategy: sup.strategy, intensity: sup.intensity, periodMs: sup.periodMs, autoShutdown: 'all_significant' },
-        children,
-      }),
-    },
-  };
+  const flags = { strategy: sup.strategy, intensity: sup.intensity, periodMs: sup.periodMs };
+  return answeringSupervisorSpec(stageChildId(stage.name, options.attempt), 'transient', flags, children, stage.budget);
 }
 
 /** A stage's answers in the stage's agent order; one answer is the text itself. */

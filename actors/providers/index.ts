@@ -1,6 +1,6 @@
 export type { CompletionRequest, CompletionResult, Provider, Usage } from './provider.js';
 export { createProvider, type ProviderDeps } from './createProvider.js';
-export { OpenAIProvider } from './openai.js';
+export { OpenAIProvider, openaiApiKey } from './openai.js';
 export { CliProvider, KILL_GRACE_MS, STDERR_TAIL_BYTES, allowedEnv } from './cli.js';
 export { ScriptedProvider, scriptedError } from './scripted.js';
 export { SimulatedProvider, sampleLatency } from './simulated.js';

@@ -18,6 +18,13 @@ import {
 import type { CompletionRequest, CompletionResult, Provider, Usage } from './provider.js';
 import { costOf, estimateUsage, promptText } from './usage.js';
 
+/** The provider's API key from `env`; a UserError naming the variable when it is not set. */
+export function openaiApiKey(id: string, config: Pick<OpenAIProviderConfig, 'apiKeyEnv'>, env: NodeJS.ProcessEnv): string {
+  const apiKey = env[config.apiKeyEnv];
+  if (!apiKey) throw new UserError(`providers.${id}.apiKeyEnv: environment variable '${config.apiKeyEnv}' is not set`);
+  return apiKey;
+}
+
 export class OpenAIProvider implements Provider {
   readonly kind = 'openai' as const;
   private readonly client: OpenAI;
@@ -28,10 +35,7 @@ export class OpenAIProvider implements Provider {
     private readonly config: OpenAIProviderConfig,
     env: NodeJS.ProcessEnv = process.env,
   ) {
-    const apiKey = env[config.apiKeyEnv];
-    if (!apiKey) {
-      throw new UserError(`providers.${id}.apiKeyEnv: environment variable '${config.apiKeyEnv}' is not set`);
-    }
+    const apiKey = openaiApiKey(id, config, env);
     this.apiKey = apiKey;
     this.client = new OpenAI({
       baseURL: config.baseURL,
