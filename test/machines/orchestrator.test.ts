@@ -1,25 +1,19 @@
-import { createActor, fromCallback, setup } from 'xstate';
+import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { Blackboard } from '../../actors/blackboard.js';
 import type { Approach, MasterPlan, Review, StressTest } from '../../actors/masterPlan.js';
 import type { Phase, PhaseCallOptions, PhaseRunner } from '../../actors/phaseCall.js';
 import type { PromptVars } from '../../actors/promptLibrary.js';
-import type { GraphTask } from '../../actors/taskGraph.js';
 import { ManualClock } from '../../config/clock.js';
 import { agentSchema } from '../../config/mission.js';
 import { planSchema, type PlanConfig } from '../../config/plan.js';
 import { orchestratorMachine, PlanAbortedError, type OrchestratorInput, type OrchestratorOutput } from '../../machines/orchestrator.js';
-import type { TaskInput } from '../../machines/taskDag.js';
+import { taskOutputOf, taskSpecOf, type Behaviour } from '../helpers/taskWorker.js';
 import {
   BudgetNode,
   createRuntime,
-  supervisorMachine,
   type BudgetLimits,
-  type ChildSpec,
   type MissionEvent,
-  type StartContext,
-  type SupervisorInput,
-  type SupervisorOutput,
 } from '../../supervisors/index.js';
 
 const PATH = 'stage/s/plan/planner';
@@ -68,49 +62,6 @@ const planner = (plan: MasterPlan, revise: MasterPlan[] = []): Partial<Record<Ph
 const FIRST_PLAN_CALLS = ['deconstruct', 'simulate/elegant', 'simulate/fast', 'stressTest/elegant', 'stressTest/fast', 'synthesize', 'premortem'];
 const callNames = (calls: Call[]) => calls.map((c) => (c.label === undefined ? c.phase : `${c.phase}/${c.label}`));
 
-/** How a test task behaves: it works `ms` on the manual clock, then answers or fails. */
-interface Behaviour {
-  ms: number;
-  fail?: string;
-}
-
-interface WorkInput extends Behaviour {
-  name: string;
-  log: string[];
-  inputs: TaskInput[];
-}
-
-const lifetime = fromCallback<{ type: string }, { name: string; log: string[] }>(({ input }) => {
-  input.log.push(`start:${input.name}`);
-  return () => input.log.push(`stop:${input.name}`);
-});
-
-/** Works for `ms`, then answers `<name>(<inputs' outputs>)`, or fails; a shutdown ends it at once. */
-const work = setup({
-  types: { input: {} as WorkInput, context: {} as WorkInput },
-  actors: { lifetime },
-  delays: { work: ({ context }) => context.ms },
-}).createMachine({
-  context: ({ input }) => input,
-  invoke: { src: 'lifetime', input: ({ context }) => ({ name: context.name, log: context.log }) },
-  initial: 'working',
-  states: {
-    working: {
-      after: {
-        work: {
-          target: 'done',
-          actions: ({ context }) => {
-            if (context.fail) throw new Error(context.fail);
-          },
-        },
-      },
-      on: { 'maestro.shutdown': 'done' },
-    },
-    done: { type: 'final' },
-  },
-  output: ({ context }) => `${context.name}(${context.inputs.map((i) => i.output).join(',')})`,
-});
-
 interface HarnessOptions {
   plan?: Partial<Omit<PlanConfig, 'monitor'>> & { monitor?: Partial<PlanConfig['monitor']> };
   answers: Partial<Record<Phase, Answer[]>>;
@@ -133,20 +84,7 @@ function harness(o: HarnessOptions) {
   const log: string[] = [];
   const reviewCalls: Record<string, string>[] = [];
   const synthesisCalls: Record<string, string>[] = [];
-  const taskSpec = (task: GraphTask, inputs: TaskInput[]): ChildSpec => ({
-    id: 'replaced',
-    type: 'supervisor',
-    start: {
-      logic: supervisorMachine,
-      input: (ctx: StartContext): SupervisorInput => ({
-        name: ctx.path,
-        runtime: ctx.runtime,
-        budget: ctx.budget,
-        flags: { intensity: 0, autoShutdown: 'any_significant' },
-        children: [{ id: 'agent', restart: 'transient', significant: true, start: { logic: work, input: { name: task.id, log, inputs, ...o.behaviour[task.id]! } } }],
-      }),
-    },
-  });
+  const taskSpec = taskSpecOf(log, o.behaviour);
   const plan = planSchema.parse({ goal: 'ship the report', planner: 'planner', approaches: APPROACHES, ...o.plan });
   const input: OrchestratorInput = {
     path: PATH,
@@ -166,7 +104,7 @@ function harness(o: HarnessOptions) {
     },
     blackboard,
     taskSpec,
-    outputOf: (out) => (out as SupervisorOutput).results['agent'] as string,
+    outputOf: taskOutputOf,
     runtime,
     budget,
     ...(o.resume && { resume: o.resume }),
