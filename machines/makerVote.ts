@@ -99,6 +99,8 @@ const sampler = fromCallback<EventObject, Pick<MakerVoteInput, 'draw' | 'judge' 
     const req = e as unknown as SampleRequest & { type: 'sampler.draw'; state: unknown };
     input.draw(req, abort.signal).then(
       (s) => {
+        // Stopped (the vote ended, failed or was stopped): nobody is there to hear the answer.
+        if (abort.signal.aborted) return;
         const judged = input.judge(s.text, req.state, s.completionTokens);
         let flag: RedFlagReason | undefined = judged.ok ? undefined : judged.reason;
         if (judged.ok && input.oracle && !input.oracle(judged.parse, req.state)) flag = 'oracle';

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mulberry32 } from '../../actors/providers/random.js';
 import { createRedFlagger } from '../../actors/maker/redFlag.js';
 import { expectedSamplesExact, perStepSuccess } from '../../actors/maker/calibrator.js';
@@ -113,5 +113,59 @@ describe('MAKER vote statechart (first-to-ahead-by-k)', () => {
     const h = voteHarness({ settings: { k: 2, maxSamples: 10 }, draw, judge });
     await expect(h.run(0)).rejects.toThrow('provider down');
     expect(h.results).toEqual([]);
+  });
+
+  describe('after the vote stops', () => {
+    afterEach(() => vi.restoreAllMocks());
+
+    /** Draws that wait for `release`, recording each call's signal. */
+    function heldDraws(answer: (index: number) => Promise<string>) {
+      const signals: AbortSignal[] = [];
+      const draw: DrawSample = async (req, signal) => {
+        signals.push(signal);
+        return { text: await answer(req.index) };
+      };
+      return { draw, signals };
+    }
+
+    const stoppedActorWarnings = (warn: ReturnType<typeof vi.spyOn>) =>
+      warn.mock.calls.filter((args: unknown[]) => String(args[0]).includes('was sent to stopped actor'));
+
+    it('should abort the samples in flight and send nothing when the vote is stopped mid-sample', async () => {
+      const warn = vi.spyOn(console, 'warn');
+      let release: () => void = () => {};
+      const gate = new Promise<void>((r) => (release = r));
+      const { draw, signals } = heldDraws(async () => {
+        await gate;
+        return 'a';
+      });
+      const h = voteHarness({ settings: { k: 3, maxSamples: 10 }, draw, judge });
+      void h.run(0);
+      await Promise.resolve();
+      expect(signals).toHaveLength(3);
+      h.actor.stop();
+      expect(signals.map((s) => s.aborted)).toEqual([true, true, true]);
+      release();
+      await new Promise((r) => setImmediate(r));
+      expect(stoppedActorWarnings(warn)).toEqual([]);
+      expect(h.results).toEqual([]);
+    });
+
+    it('should send nothing for samples that answer after another sample failed the vote', async () => {
+      const warn = vi.spyOn(console, 'warn');
+      let release: () => void = () => {};
+      const gate = new Promise<void>((r) => (release = r));
+      const { draw, signals } = heldDraws(async (index) => {
+        if (index === 0) throw new Error('provider down');
+        await gate;
+        return 'a';
+      });
+      const h = voteHarness({ settings: { k: 3, maxSamples: 10 }, draw, judge });
+      await expect(h.run(0)).rejects.toThrow('provider down');
+      expect(signals.map((s) => s.aborted)).toEqual([true, true, true]);
+      release();
+      await new Promise((r) => setImmediate(r));
+      expect(stoppedActorWarnings(warn)).toEqual([]);
+    });
   });
 });
