@@ -1,12 +1,14 @@
 /**
- * One model call for an agent, over the transport: checks the budget and reserves the sample,
- * sends the request to whoever serves the agent's provider, parses the reply with its schema,
- * rebuilds a provider's typed error, and charges what the call used. Shared by the agent worker
- * and MAKER's sampler.
+ * One model call for an agent, over the transport: checks the budget and reserves the call's
+ * worst case (its sample, its prompt and `maxTokens`, at its provider's prices), sends the
+ * request to whoever serves the agent's provider, parses the reply with its schema, rebuilds a
+ * provider's typed error, and settles the reservation on what the call used. Shared by the
+ * agent worker, MAKER's sampler and the planner's phase calls.
  */
 import { randomUUID } from 'node:crypto';
 import type { AgentConfig } from '../config/mission.js';
-import type { BudgetNode } from '../supervisors/budget.js';
+import type { Prices, ProviderConfig } from '../config/providers.js';
+import { worstCaseOfCall, type BudgetNode } from '../supervisors/budget.js';
 import { agentCallReplySchema, agentCallSubject, describeParseError, PROTOCOL_VERSION } from '../transport/protocol.js';
 import type { Json, Transport } from '../transport/transport.js';
 import { deserializeProviderError, ProviderResponseError, serializedProviderErrorSchema } from './providers/errors.js';
@@ -21,8 +23,8 @@ export type DurableDispatch = (capability: string, key: string, payload: Json, o
 
 export interface AgentCallOptions {
   transport: Transport;
-  /** The agent, with its call timeout resolved. */
-  agent: AgentConfig & { timeoutMs: number };
+  /** The agent, with its call timeout resolved, and its provider's prices (see `callPrices`) for the reservation. */
+  agent: AgentConfig & { timeoutMs: number; prices?: Prices };
   budget: BudgetNode;
   /** Who asks: a stable path, part of the idempotency key. */
   caller: string;
@@ -43,8 +45,22 @@ export interface AgentCallOptions {
 export async function callAgent(o: AgentCallOptions): Promise<CompletionResult> {
   const { agent, budget } = o;
   budget.check();
-  // Reserve the sample before calling, so calls running in parallel cannot all pass the check.
-  budget.charge({ samples: 1 });
+  // Held before calling, so calls running in parallel cannot together pass a limit; a call whose
+  // worst case would pass one is refused here, before it is made.
+  const reservation = budget.reserve(worstCaseOfCall({ messages: agent.role === undefined ? [o.prompt] : [agent.role, o.prompt], maxTokens: agent.maxTokens, prices: agent.prices }));
+  try {
+    const r = await send(o);
+    reservation.settle({ tokens: r.usage.totalTokens, costUsd: r.costUsd });
+    return r;
+  } catch (err) {
+    // What a failed call spent is not reported: only its sample counts.
+    reservation.settle();
+    throw err;
+  }
+}
+
+async function send(o: AgentCallOptions): Promise<CompletionResult> {
+  const { agent } = o;
   const temperature = o.temperature ?? agent.temperature;
   const key = o.key ?? `${o.caller}#${randomUUID()}`;
   const payload: Json = {
@@ -72,9 +88,12 @@ export async function callAgent(o: AgentCallOptions): Promise<CompletionResult> 
     const e = serializedProviderErrorSchema.safeParse(reply.data.error);
     throw e.success ? deserializeProviderError(e.data) : new Error(reply.data.error.message);
   }
-  const r = reply.data.result;
-  budget.charge({ tokens: r.usage.totalTokens, costUsd: r.costUsd });
-  return r;
+  return reply.data.result;
+}
+
+/** A provider's prices, for reserving its calls' cost (a cli provider has none). */
+export function callPrices(provider: ProviderConfig | undefined): Prices | undefined {
+  return provider && 'prices' in provider ? provider.prices : undefined;
 }
 
 /** A durable job that failed remotely carries the provider's error as `remote`: rebuild its class. */

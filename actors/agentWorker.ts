@@ -1,15 +1,16 @@
 /**
  * The agent worker: one agent answering one prompt. It checks its budget before any work,
- * sends the call over the transport to whoever serves its provider, counts what the call used
- * into its budget node (and so every ancestor's), records the call in the mission's event log,
- * and ends with the answer. A failed call fails the worker with the provider's typed error, for
+ * sends the call over the transport to whoever serves its provider, holding the call's worst
+ * case in its budget node (and so every ancestor's) until it settles on what the call used,
+ * records the call in the mission's event log, and ends with the answer. A failed call fails the worker with the provider's typed error, for
  * its supervisor to decide on. Asked to shut down, it aborts the call in flight and ends.
  */
 import { assign, fromPromise, setup } from 'xstate';
 import type { Clock } from '../config/clock.js';
 import { errorMessage } from '../config/errors.js';
 import type { AgentConfig } from '../config/mission.js';
-import type { BudgetNode } from '../supervisors/budget.js';
+import type { Prices } from '../config/providers.js';
+import { BudgetReservationError, type BudgetNode } from '../supervisors/budget.js';
 import type { EventSink } from '../supervisors/runtime.js';
 import type { Transport } from '../transport/transport.js';
 import { callAgent, type DurableDispatch } from './agentCall.js';
@@ -18,8 +19,8 @@ import type { CompletionResult } from './providers/provider.js';
 export interface AgentWorkerInput {
   /** Stable path: `mission/<id>/stage/<name>/agent/<id>`. */
   path: string;
-  /** The agent, with its call timeout resolved (see `agentTimeoutMs`). */
-  agent: AgentConfig & { timeoutMs: number };
+  /** The agent, with its call timeout resolved (see `agentTimeoutMs`) and its provider's prices (see `callPrices`). */
+  agent: AgentConfig & { timeoutMs: number; prices?: Prices };
   prompt: string;
   transport: Transport;
   events: EventSink;
@@ -50,7 +51,8 @@ const call = fromPromise<AgentWorkerOutput, AgentWorkerInput>(async ({ input, si
     events.append({ ...base, ok: true, model: r.model, usage: r.usage, costUsd: r.costUsd, latencyMs: r.latencyMs, chars: r.text.length });
     return { agent: agent.id, ...r };
   } catch (err) {
-    if (!signal.aborted) {
+    // A call refused for its worst case was never made: like a refused check(), no agent.call.
+    if (!signal.aborted && !(err instanceof BudgetReservationError)) {
       events.append({ ...base, ok: false, error: errorMessage(err), errorName: (err as Error)?.name, latencyMs: clock.now() - started });
     }
     throw err;

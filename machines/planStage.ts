@@ -12,7 +12,7 @@ import { agentTimeoutMs, type MissionConfig, type StageConfig } from '../config/
 import type { PlanConfig } from '../config/plan.js';
 import type { ChildSpec, StartContext } from '../supervisors/index.js';
 import type { Transport } from '../transport/transport.js';
-import type { DurableDispatch } from '../actors/agentCall.js';
+import { callPrices, type DurableDispatch } from '../actors/agentCall.js';
 import { masterPlanSchema } from '../actors/masterPlan.js';
 import type { RecoveredPlan } from '../actors/missionRecovery.js';
 import { agentChildSpec, answeringSupervisorSpec } from './agentSpec.js';
@@ -35,7 +35,7 @@ export function planStageChildren(config: MissionConfig, stage: StageConfig, goa
   let board: Blackboard | undefined;
   const agentOf = (id: string) => {
     const a = config.agents.find((x) => x.id === id)!;
-    return { ...a, timeoutMs: agentTimeoutMs(a, config.providers[a.provider]!) };
+    return { ...a, timeoutMs: agentTimeoutMs(a, config.providers[a.provider]!), prices: callPrices(config.providers[a.provider]) };
   };
   return [
     {

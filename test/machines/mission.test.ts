@@ -200,6 +200,41 @@ describe('budgets under parallel agents', () => {
     expect(events.filter((e) => e.type === 'agent.call')).toHaveLength(0);
     expect(output.usage.samples).toBe(1);
   });
+
+  // Eight agents on a priced model, each call answering 50 tokens to a 1-token prompt (51 spent),
+  // whose worst case is its prompt bytes plus framing plus maxTokens: 2 + 8 + 50 = 60 tokens.
+  const parallel = (budget: { tokens?: number; costUsd?: number }) =>
+    mission({
+      providers: { p: { kind: 'simulated', answers: ['x'.repeat(200)], latencyMs: { distribution: 'fixed', ms: 20 }, prices: { inputPerMTok: 1000, outputPerMTok: 4000 } } },
+      agents: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((id) => ({ id, provider: 'p', maxTokens: 50 })),
+      stages: [{ name: 's', prompt: 'go', agents: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'] }],
+      budget,
+    });
+
+  it('should refuse, before the call, the agent whose worst case would pass a tokens limit, so parallel agents never pass it', async () => {
+    // Without reservations all eight would run and spend 8 × 51 = 408.
+    const { output, events } = await runAndRead(parallel({ tokens: 300 }));
+    expect(output.status).toBe('failed');
+    expect(output.error).toEqual({ reason: 'budget_exceeded', message: "budget_exceeded: tokens at 'mission/m1' (used 0, 300 held by calls in flight, this call may take 60: more than 300)" });
+    expect(output.usage.tokens).toBeLessThanOrEqual(300);
+    // A refused call was never made: it is no agent.call and no sample.
+    expect(events.filter((e) => e.type === 'agent.call' && String(e.error).includes('budget_exceeded'))).toEqual([]);
+    expect(output.usage.samples).toBe(5);
+  });
+
+  it('should never pass a costUsd limit under parallel agents, priced at the provider\'s prices', async () => {
+    // Worst case per call: 10 prompt tokens at $1000/M + 50 at $4000/M = $0.21; real: $0.201.
+    const { output } = await runAndRead(parallel({ costUsd: 0.5 }));
+    expect(output.status).toBe('failed');
+    expect(output.error?.message).toBe("budget_exceeded: costUsd at 'mission/m1' (used 0, 0.42 held by calls in flight, this call may take 0.21: more than 0.5)");
+    expect(output.usage.costUsd).toBeLessThanOrEqual(0.5);
+  });
+
+  it('should run every parallel agent when their worst cases fit together, and settle on what they used', async () => {
+    const { output } = await runAndRead(parallel({ tokens: 480 }));
+    expect(output.status).toBe('succeeded');
+    expect(output.usage).toMatchObject({ tokens: 8 * 51, samples: 8 });
+  });
 });
 
 describe('secrets', () => {
