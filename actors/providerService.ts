@@ -15,6 +15,7 @@ import {
   type AgentCallReply,
 } from '../transport/protocol.js';
 import type { Json, Message, Subscription, Transport } from '../transport/transport.js';
+import { callSignal } from './callSignal.js';
 import { ProviderError, serializeProviderError } from './providers/errors.js';
 import type { Provider } from './providers/provider.js';
 
@@ -34,6 +35,8 @@ export interface ServeOptions {
   concurrency?: number;
 }
 
+const IN_PROCESS: ReadonlySet<Provider['kind']> = new Set(['scripted', 'simulated']);
+
 type ReplyBody = AgentCallReply extends infer R ? (R extends unknown ? Omit<R, 'v'> : never) : never;
 
 /** Parses an agent call and runs it on `provider`; never throws: failures become error replies. */
@@ -43,8 +46,13 @@ export async function executeAgentCall(provider: Provider, data: unknown, signal
     const reason = describeParseError(parsed.error);
     return { ok: false, error: { name: 'ProtocolError', message: `malformed agent call: ${reason}` }, malformed: reason };
   }
+  // A provider that does I/O gets a signal of its own for the call, unlinked when the call
+  // settles: a client library may leave a listener per request on whatever signal it is given
+  // (the OpenAI SDK does), and `signal` lives as long as the service. Our in-process providers
+  // remove theirs (delay.ts), and a controller per call (~3 µs) would be a tenth of a MAKER step.
+  const call = IN_PROCESS.has(provider.kind) ? undefined : callSignal(signal);
   try {
-    const result = await provider.complete({ ...parsed.data.request, idempotencyKey: parsed.data.id }, signal);
+    const result = await provider.complete({ ...parsed.data.request, idempotencyKey: parsed.data.id }, call?.signal ?? signal);
     return { ok: true, result };
   } catch (err) {
     const error =
@@ -52,6 +60,8 @@ export async function executeAgentCall(provider: Provider, data: unknown, signal
         ? serializeProviderError(err)
         : { name: 'ProviderError', kind: 'crash', message: errorMessage(err), retryable: true, provider: provider.id };
     return { ok: false, error };
+  } finally {
+    call?.release();
   }
 }
 
@@ -62,7 +72,8 @@ export function serveProviders(transport: Transport, providers: Iterable<Provide
   const idle: (() => void)[] = [];
   const subs: Subscription[] = [];
   // Aborted when the service stops, so a finished mission does not wait for calls in flight.
-  // One controller for all calls: a controller per call cost more than a MAKER vote's tally.
+  // One controller for all calls (a controller per call costs more than a MAKER vote's tally);
+  // executeAgentCall gives the calls that need one a child of it.
   const stopping = new AbortController();
   let stopped = false;
   const limit = options.concurrency ?? Infinity;

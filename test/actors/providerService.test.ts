@@ -1,7 +1,11 @@
+import { getEventListeners } from 'node:events';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { serveProviders } from '../../actors/providerService.js';
+import { executeAgentCall, serveProviders } from '../../actors/providerService.js';
 import type { CompletionResult, Provider } from '../../actors/providers/provider.js';
+import { SimulatedProvider } from '../../actors/providers/simulated.js';
+import { ManualClock } from '../../config/clock.js';
+import { simulatedProviderSchema } from '../../config/providers.js';
 import { MemoryTransport } from '../../transport/index.js';
 import { PROTOCOL_VERSION } from '../../transport/protocol.js';
 
@@ -66,5 +70,61 @@ describe('provider service', () => {
     const reply = await t.request('maestro.agent.call.p', { v: 1, id: 'x' }, { timeoutMs: 1000 });
     expect(reply).toMatchObject({ v: 1, ok: false, error: { name: 'ProtocolError', message: 'malformed agent call: provider: Invalid input: expected string, received undefined' } });
     expect(service.malformed).toBe(1);
+  });
+
+  it('should leave no abort listener on the long-lived signal after many calls, even with a client that never removes its own', async () => {
+    // the OpenAI SDK adds an abort listener to the signal of every request and never removes it
+    const leaky: Provider = {
+      id: 'p',
+      kind: 'openai',
+      async complete(req, signal): Promise<CompletionResult> {
+        signal?.addEventListener('abort', () => {}, { once: true });
+        return { text: req.prompt, usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2 }, costUsd: 0, latencyMs: 0, provider: 'p', model: 'm' };
+      },
+    };
+    const stopping = new AbortController();
+    const baseline = getEventListeners(stopping.signal, 'abort').length;
+    for (let i = 0; i < 25; i++) {
+      expect(await executeAgentCall(leaky, call(`c${i}`), stopping.signal)).toMatchObject({ ok: true, result: { text: `c${i}` } });
+    }
+    expect(getEventListeners(stopping.signal, 'abort')).toHaveLength(baseline);
+  });
+
+  it('should leave no abort listener behind with the in-process simulated provider, which shares the service signal', async () => {
+    const clock = new ManualClock();
+    const sim = new SimulatedProvider('p', simulatedProviderSchema.parse({ kind: 'simulated', latencyMs: { distribution: 'fixed', ms: 5 } }), clock);
+    const stopping = new AbortController();
+    const baseline = getEventListeners(stopping.signal, 'abort').length;
+    for (let i = 0; i < 25; i++) {
+      const reply = executeAgentCall(sim, call(`c${i}`), stopping.signal);
+      await flush();
+      expect(getEventListeners(stopping.signal, 'abort')).toHaveLength(baseline + 1);
+      clock.advance(5);
+      expect(await reply).toMatchObject({ ok: true });
+    }
+    expect(getEventListeners(stopping.signal, 'abort')).toHaveLength(baseline);
+  });
+
+  it.each(['scripted', 'openai'] as const)('should abort the calls in flight of a %s provider when the service stops', async (kind) => {
+    const t = new MemoryTransport();
+    const signals: AbortSignal[] = [];
+    const held: Provider = {
+      id: 'p',
+      kind,
+      complete: (_req, signal) =>
+        new Promise<CompletionResult>((_resolve, reject) => {
+          signals.push(signal!);
+          signal!.addEventListener('abort', () => reject(signal!.reason), { once: true });
+        }),
+    };
+    const service = serveProviders(t, [held], pino({ level: 'silent' }));
+    void t.request('maestro.agent.call.p', call('x'), { timeoutMs: 5000 }).catch(() => {});
+    void t.request('maestro.agent.call.p', call('y'), { timeoutMs: 5000 }).catch(() => {});
+    await flush();
+    expect(signals.map((s) => s.aborted)).toEqual([false, false]);
+    service.stop();
+    expect(signals.map((s) => s.aborted)).toEqual([true, true]);
+    await flush();
+    expect(service.inFlight).toBe(0);
   });
 });
