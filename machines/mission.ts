@@ -95,6 +95,13 @@ const MAX_DELAY_MS = 2 ** 31 - 1;
 
 const current = (c: MissionContext) => c.config.stages[c.stage]!;
 
+/** Why a stage ended without its answers: `stage 'x' gave up: <reason>; last crash: <child>: <error>`. */
+export function stageFailure(stage: string, e: ChildExitedEvent): MissionFailure {
+  const reason = e.reason ?? e.exit;
+  if (e.offender !== undefined) return { reason, message: `stage '${stage}' gave up: ${reason}; last crash: ${e.offender}: ${e.lastCrash ?? 'unknown'}` };
+  return { reason, message: `stage '${stage}' failed: ${e.error ?? reason}` };
+}
+
 /** A mission's failure from the error its supervisor failed with: errors that carry a `reason` give it. */
 export function failureOf(err: unknown): MissionFailure {
   const reason = (err as { reason?: unknown } | null)?.reason;
@@ -116,6 +123,10 @@ export const missionMachine = setup({
     },
   },
   guards: {
+    // A stage that gave up (OTP's shutdown, a transient child: not restarted) or could not start;
+    // what the mission supervisor passes up itself (budget, abort, non-retryable) comes as its error.
+    isCurrentStageFailed: ({ context, event }) =>
+      event.type === 'supervisor.child.exited' && event.childId === stageChildId(current(context).name, context.attempt) && (event.exit === 'shutdown' || event.exit === 'error'),
     isCurrentStageDone: ({ context, event }) =>
       event.type === 'supervisor.child.exited' && event.childId === stageChildId(current(context).name, context.attempt) && event.exit === 'normal',
     runHasNoAnswer: ({ context }) => context.run?.answers.length === 0,
@@ -283,7 +294,12 @@ export const missionMachine = setup({
     },
     stage: {
       entry: ['announceStage', 'startStage'],
-      on: { 'supervisor.child.exited': { guard: 'isCurrentStageDone', target: 'stageDone', actions: 'recordRun' } },
+      on: {
+        'supervisor.child.exited': [
+          { guard: 'isCurrentStageDone', target: 'stageDone', actions: 'recordRun' },
+          { guard: 'isCurrentStageFailed', target: 'aborting', actions: assign({ error: ({ context, event }) => stageFailure(current(context).name, event as ChildExitedEvent) }) },
+        ],
+      },
     },
     stageDone: {
       always: [

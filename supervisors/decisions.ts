@@ -4,25 +4,34 @@
  */
 import { BudgetExceededError, errorMessage } from '../config/errors.js';
 import type { AutoShutdown, Backoff, RestartType, Strategy } from './childSpec.js';
+import { saysShutdown } from './exits.js';
 
 /**
- * Why a child ended. `normal`: it finished. `shutdown`: its supervisor stopped it. `error`: it
- * crashed. `killed`: it ignored its shutdown and was killed. `budget_exceeded`: its budget is spent.
- * `aborted`: it decided to stop its work for a reason no restart cures (a monitor's abort, an SLA
- * passed); its error's `reason` says which (`aborted`, `sla_exceeded`).
+ * Why a child ended. `normal`: it finished. `shutdown`: it exited with OTP's `shutdown` or
+ * `{shutdown, Term}` (a supervisor that reached its restart intensity exits so). `error`: it
+ * crashed. `killed`: it ignored its shutdown and was killed. The rest are Maestro's and end a
+ * subtree instead of restarting it: `budget_exceeded` (its budget is spent), `aborted` (it decided
+ * to stop its work for a reason no restart cures: a monitor's abort, an SLA passed; its error's
+ * `reason` says which) and `non_retryable` (a failure no retry can fix: a 401, a missing model).
  */
-export type ExitKind = 'normal' | 'shutdown' | 'error' | 'killed' | 'budget_exceeded' | 'aborted';
+export type ExitKind = 'normal' | 'shutdown' | 'error' | 'killed' | 'budget_exceeded' | 'aborted' | 'non_retryable';
 
 /** Error reasons that end a subtree rather than restart it (besides `budget_exceeded`). */
 export const ABORT_REASONS: ReadonlySet<string> = new Set(['aborted', 'sla_exceeded']);
 
+/** Exits that no restart type restarts, and that a supervisor passes up as they are. */
+export function endsSubtree(exit: ExitKind): boolean {
+  return exit === 'budget_exceeded' || exit === 'aborted' || exit === 'non_retryable';
+}
+
 /**
- * permanent restarts always, transient only after an abnormal exit, temporary never. No restart
- * type restarts a child whose budget is spent, or that aborted: a restart cannot give back what
- * was used, nor undo a decision to stop.
+ * permanent restarts always, transient only after an abnormal exit (`normal` and `shutdown` are
+ * not), temporary never. No restart type restarts a child whose budget is spent, that aborted, or
+ * whose failure is non-retryable: a restart cannot give back what was used, undo a decision to
+ * stop, or fix a wrong key.
  */
 export function shouldRestart(restart: RestartType, exit: ExitKind): boolean {
-  if (exit === 'budget_exceeded' || exit === 'aborted') return false;
+  if (endsSubtree(exit)) return false;
   switch (restart) {
     case 'permanent':
       return true;
@@ -92,13 +101,23 @@ export function autoShutdownDue(
 
 /** How a child ended, from XState's done (with output) or error (with the error). */
 export function exitKindOf(done: boolean, payload: unknown): ExitKind {
-  if (done) return 'normal';
+  if (done) return saysShutdown(payload) ? 'shutdown' : 'normal';
   const reason = (payload as { reason?: unknown } | null)?.reason;
   if (payload instanceof BudgetExceededError || reason === 'budget_exceeded') return 'budget_exceeded';
+  if (reason === 'non_retryable') return 'non_retryable';
+  if (saysShutdown(payload)) return 'shutdown';
   return typeof reason === 'string' && ABORT_REASONS.has(reason) ? 'aborted' : 'error';
 }
 
-/** The `reason` of a decision record: the error's message, or the exit kind. */
+/**
+ * The `reason` of a decision record: the error's message, `normal`, `shutdown`, or
+ * `{shutdown, term}` for a child that gave a term.
+ */
 export function exitReason(exit: ExitKind, payload: unknown): string {
-  return exit === 'error' || exit === 'budget_exceeded' || exit === 'aborted' ? errorMessage(payload) : exit;
+  if (exit === 'normal' || exit === 'killed') return exit;
+  if (exit === 'shutdown' && !(payload instanceof Error)) {
+    const term = (payload as { term?: unknown } | null)?.term;
+    return term === undefined ? 'shutdown' : `{shutdown, ${JSON.stringify(term) ?? String(term)}}`;
+  }
+  return errorMessage(payload);
 }

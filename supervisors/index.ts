@@ -20,6 +20,8 @@ export {
   autoShutdownDue,
   backoffAttempt,
   backoffDelay,
+  endsSubtree,
+  exitKindOf,
   intensityExceeded,
   restartGroup,
   shouldRestart,
@@ -33,5 +35,18 @@ export {
   type SupervisorEvent,
   type SupervisorInput,
 } from './supervisor.js';
-export { SupervisorShutdownError, type DecisionRecord, type Effect, type Phase, type SupervisorOutput } from './effects.js';
+export { SupervisorShutdownError, type DecisionRecord, type Effect, type Offender, type Phase, type SupervisorOutput } from './effects.js';
 export { SupervisorCore } from './supervisorCore.js';
+export { type CallResult, type StartResult } from './childCalls.js';
+export { NonRetryableError, saysShutdown, ShutdownExit, shutdownOutput, type ShutdownOutput } from './exits.js';
+export {
+  countChildren,
+  deleteChild,
+  getChildSpec,
+  restartChild,
+  startChild,
+  terminateChild,
+  whichChildren,
+  type ChildInfo,
+  type SupervisorRef,
+} from './supervisorCalls.js';

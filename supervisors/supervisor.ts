@@ -8,6 +8,7 @@
 import { createActor, enqueueActions, setup, type AnyActorLogic,
   type AnyActorRef, type EventObject, type InspectionEvent, type Observer } from 'xstate';
 import { BudgetNode } from './budget.js';
+import type { CallResult, Reply, StartResult } from './childCalls.js';
 import { normalizeChildSpec, normalizeFlags, validateChildren, type ChildSpec, type SupervisorFlags } from './childSpec.js';
 import { parseChildExit, SHUTDOWN_EVENT, stopOrphans } from './childExit.js';
 import type { ExitKind } from './decisions.js';
@@ -36,11 +37,23 @@ export interface ChildExitedEvent {
   exit: ExitKind;
   output?: unknown;
   error?: string;
+  /** The error's `reason`, when it has one (`reached_max_restart_intensity`, `budget_exceeded`, ...). */
+  reason?: string;
+  /** For a child supervisor that gave up: the child whose crash made it, and that crash. */
+  offender?: string;
+  lastCrash?: string;
 }
 
+/**
+ * OTP's supervisor calls as events; `reply`, when given, is called with the answer once the work
+ * is done (a terminate waits for the child to stop). `supervisorCalls.ts` wraps them in promises.
+ */
 export type SupervisorEvent =
   | { type: typeof SHUTDOWN_EVENT }
-  | { type: 'supervisor.startChild'; spec?: ChildSpec; input?: unknown }
+  | { type: 'supervisor.startChild'; spec?: ChildSpec; input?: unknown; reply?: Reply<StartResult> }
+  | { type: 'supervisor.terminateChild'; id: string; reply?: Reply<CallResult> }
+  | { type: 'supervisor.restartChild'; id: string; reply?: Reply<StartResult> }
+  | { type: 'supervisor.deleteChild'; id: string; reply?: Reply<CallResult> }
   | { type: 'supervisor.timer'; key: string }
   | { type: 'supervisor.phase'; phase: Phase };
 
@@ -94,9 +107,24 @@ function apply(effects: Effect[], ctx: SupervisorContext, anyEnqueue: unknown) {
       case 'cancel':
         enqueue.cancel(`${ctx.input.name}#${e.key}`);
         break;
-      case 'report':
-        enqueue(() => reportDecision(ctx.input.runtime, e.record));
+      case 'report': {
+        // Read now: the child is still among ours until the stop enqueued before this runs.
+        const pid = e.refId === undefined ? undefined : ctx.self.getSnapshot().children[e.refId]?.sessionId;
+        const record = pid && e.record.offender ? { ...e.record, offender: { ...e.record.offender, pid } } : e.record;
+        enqueue(() => reportDecision(ctx.input.runtime, record));
         break;
+      }
+      case 'reply': {
+        const { reply, result, refId } = e;
+        // A started child is in the snapshot once this macrostep is committed: answer after it.
+        enqueue(() =>
+          queueMicrotask(() => {
+            const pid = refId === undefined ? undefined : ctx.self.getSnapshot().children[refId]?.sessionId;
+            (reply as Reply<CallResult | StartResult>)(pid ? { ...result, pid } : result);
+          }),
+        );
+        break;
+      }
       case 'childExited':
         if (ctx.input.notifyParent) {
           const { type: _t, ...rest } = e;
@@ -142,7 +170,16 @@ export const supervisorMachine = setup({
   on: {
     [SHUTDOWN_EVENT]: { actions: enqueueActions(({ context, enqueue }) => apply(context.core.shutdown(), context, enqueue)) },
     'supervisor.startChild': {
-      actions: enqueueActions(({ context, event, enqueue }) => apply(context.core.startChild(event.spec, event.input), context, enqueue)),
+      actions: enqueueActions(({ context, event, enqueue }) => apply(context.core.startChild(event.spec, event.input, event.reply), context, enqueue)),
+    },
+    'supervisor.terminateChild': {
+      actions: enqueueActions(({ context, event, enqueue }) => apply(context.core.terminateChild(event.id, event.reply), context, enqueue)),
+    },
+    'supervisor.restartChild': {
+      actions: enqueueActions(({ context, event, enqueue }) => apply(context.core.restartChild(event.id, event.reply), context, enqueue)),
+    },
+    'supervisor.deleteChild': {
+      actions: enqueueActions(({ context, event, enqueue }) => apply(context.core.deleteChild(event.id, event.reply), context, enqueue)),
     },
     'supervisor.timer': {
       actions: enqueueActions(({ context, event, enqueue }) => apply(context.core.timer(event.key), context, enqueue)),

@@ -1,26 +1,24 @@
 /**
  * The supervisor's bookkeeping, free of XState: children in start order, the restart history,
- * and a queue of operations (stop these, start that, end) that runs until it must wait for a
- * child to stop. Every method returns the effects the actor must apply (spawn, ask to stop,
- * kill, set a timer, report a decision); `supervisor.ts` applies them. Exits that arrive while
- * an operation waits are decided at once and their operations queued, so a supervisor is never
- * blocked and never loses an exit. A restart with a backoff is parked on a timer, not queued, so
- * one child's backoff does not hold up its siblings.
+ * and a queue of operations (stop these, start that, reply, end) that runs until it must wait for
+ * a child to stop. Every method returns the effects the actor must apply (spawn, ask to stop,
+ * kill, set a timer, report a decision, reply to a call); `supervisor.ts` applies them. Exits that
+ * arrive while an operation waits are decided at once and their operations queued, so a
+ * supervisor is never blocked and never loses an exit. A restart with a backoff is parked on a
+ * timer, not queued, so one child's backoff does not hold up its siblings. OTP's calls
+ * (start_child, terminate_child, restart_child, delete_child) are operations like the others, and
+ * answer when they are done; `childCalls.ts` holds their rules.
  */
 import { errorMessage } from '../config/errors.js';
 import type { BudgetNode } from './budget.js';
-import {
-  normalizeChildSpec,
-  type ChildSpec,
-  type NormalizedChildSpec,
-  type NormalizedFlags,
-  type StartContext,
-} from './childSpec.js';
+import { addChildRules, deleteChildRules, restartChildRules, terminateChildRules, type CallResult, type Reply, type StartResult } from './childCalls.js';
+import { normalizeChildSpec, type ChildSpec, type NormalizedChildSpec, type NormalizedFlags, type StartContext } from './childSpec.js';
 import {
   addRestart,
   autoShutdownDue,
   backoffAttempt,
   backoffDelay,
+  endsSubtree,
   exitKindOf,
   exitReason,
   intensityExceeded,
@@ -28,31 +26,28 @@ import {
   shouldRestart,
   type ExitKind,
 } from './decisions.js';
-import {
-  SupervisorShutdownError,
-  type DecisionRecord,
-  type Effect,
-  type ErrorContext,
-  type Phase,
-  type SupervisorOutput,
-} from './effects.js';
+import { SupervisorShutdownError, type DecisionRecord, type Effect, type ErrorContext, type Phase, type SupervisorOutput } from './effects.js';
 import type { SupervisionRuntime } from './runtime.js';
 
-
-
-interface ChildRecord {
+export interface ChildRecord {
   spec: NormalizedChildSpec;
   status: 'pending' | 'running' | 'stopping' | 'terminated';
   refId?: string;
+  /** The ref of its latest incarnation, kept after it ended, so a report can name its session. */
+  lastRef?: string;
   restarts: number;
   startedAt: number;
   backoffAttempt: number;
 }
 
+/** Why a child is started: the supervisor's own start, a restart (retried when it fails), or a call. */
+type StartHow = 'init' | 'restart' | 'call';
+
 type Op =
   | { kind: 'stop'; ids: string[] }
-  | { kind: 'start'; id: string }
+  | { kind: 'start'; id: string; how: StartHow; reply?: Reply<StartResult> }
   | { kind: 'forget'; ids: string[] }
+  | { kind: 'reply'; reply: Reply<CallResult>; result: CallResult }
   | { kind: 'end'; error?: Error; reason: SupervisorOutput['reason'] };
 
 /**
@@ -88,32 +83,69 @@ export class SupervisorCore {
 
   init(specs: readonly NormalizedChildSpec[]): Effect[] {
     if (this.flags.strategy === 'simple_one_for_one') this.template = specs[0];
-    else for (const spec of specs) this.add(spec);
+    else for (const spec of specs) this.add(spec, 'init');
     const wall = this.budget.wallTimeRemainingMs();
     if (wall !== undefined) this.emit({ type: 'timer', key: 'walltime', delayMs: Math.max(0, wall) });
     return this.pump();
   }
 
   /**
-   * A child added at run time: an instance of the template (simple_one_for_one), or a full spec.
-   * A spec that cannot be added (bad, or its id already present) is reported and refused, as
-   * OTP's start_child returns an error; the supervisor runs on.
+   * OTP's start_child: an instance of the template (simple_one_for_one), or a full spec. A spec
+   * that cannot be added (bad, or its id already present) is refused with a report and an answer;
+   * the supervisor runs on.
    */
-  startChild(spec?: ChildSpec, input?: unknown): Effect[] {
-    if (this.ending) return [];
+  startChild(spec?: ChildSpec, input?: unknown, reply?: Reply<StartResult>): Effect[] {
+    if (this.ending) {
+      reply && this.emit({ type: 'reply', reply, result: { ok: false, error: 'shutting_down' } });
+      return this.pump();
+    }
     if (this.template) {
       const id = String(this.nextDynamic++);
-      this.add({ ...this.template, id, start: { ...this.template.start, input: input ?? this.template.start.input } });
-    } else if (spec) {
-      try {
-        const s = normalizeChildSpec(spec, `child '${spec.id}'`);
-        if (this.children.has(s.id)) throw new Error(`already_present: '${s.id}'`);
-        this.add(s);
-      } catch (err) {
-        this.report('start_error', errorMessage(err), undefined, 'reject');
-      }
+      this.add({ ...this.template, id, start: { ...this.template.start, input: input ?? this.template.start.input } }, 'call', reply);
+      return this.pump();
     }
+    if (!spec) {
+      reply && this.emit({ type: 'reply', reply, result: { ok: false, error: 'no child spec given' } });
+      return this.pump();
+    }
+    let s: NormalizedChildSpec;
+    try {
+      s = normalizeChildSpec(spec, `child '${spec.id}'`);
+    } catch (err) {
+      return this.refuse(errorMessage(err), reply);
+    }
+    const refusal = addChildRules(this.children.get(s.id));
+    if (refusal) return this.refuse(refusal.detail, reply, refusal.result);
+    this.add(s, 'call', reply);
     return this.pump();
+  }
+
+  /** OTP's terminate_child: stop a child by its shutdown; a temporary (or dynamic) one is then deleted. */
+  terminateChild(id: string, reply?: Reply<CallResult>): Effect[] {
+    const rec = this.children.get(id);
+    const refusal = terminateChildRules(rec, this.ending);
+    if (refusal) return this.answer(reply, refusal);
+    this.cancelStarts(new Set([id]));
+    this.ops.push({ kind: 'stop', ids: [id] });
+    if (rec!.spec.restart === 'temporary' || this.template) this.ops.push({ kind: 'forget', ids: [id] });
+    if (reply) this.ops.push({ kind: 'reply', reply, result: { ok: true } });
+    return this.pump();
+  }
+
+  /** OTP's restart_child: start a stopped child again from its kept spec. */
+  restartChild(id: string, reply?: Reply<StartResult>): Effect[] {
+    const refusal = restartChildRules(this.children.get(id), this.isRestarting(id), this.template !== undefined, this.ending);
+    if (refusal) return this.answer(reply, refusal);
+    this.ops.push({ kind: 'start', id, how: 'call', reply });
+    return this.pump();
+  }
+
+  /** OTP's delete_child: forget the spec of a stopped child. */
+  deleteChild(id: string, reply?: Reply<CallResult>): Effect[] {
+    const refusal = deleteChildRules(this.children.get(id), this.isRestarting(id), this.template !== undefined);
+    if (refusal) return this.answer(reply, refusal);
+    this.forget(id);
+    return this.answer(reply, { ok: true });
   }
 
   /** A child ended by itself (done or error) or after we asked it to stop. */
@@ -124,49 +156,26 @@ export class SupervisorCore {
     this.byRef.delete(refId);
     rec.refId = undefined;
     this.emit({ type: 'kill', refId }); // removes the ended actor from XState's children
+    const exit = exitKindOf(done, payload);
     if (rec.status === 'stopping') {
       rec.status = 'terminated';
+      // Asked to stop, it crashed instead: OTP's shutdown_error.
+      if (!done && exit !== 'shutdown') this.report('shutdown_error', exitReason(exit, payload), rec, 'none');
       this.stopped(id);
       return this.pump();
     }
     rec.status = 'terminated';
-    const exit = exitKindOf(done, payload);
     if (done) this.results[id] = payload;
     if (this.ending || this.stopQueued(id)) return this.pump();
-    this.emit({
-      type: 'childExited',
-      childId: id,
-      exit,
-      output: done ? payload : undefined,
-      error: done ? undefined : errorMessage(payload),
-    });
+    this.emit({ type: 'childExited', childId: id, exit, output: done ? payload : undefined, error: done ? undefined : errorMessage(payload), ...failureFields(payload) });
     this.decide(rec, exit, payload);
     return this.pump();
   }
 
   timer(key: string): Effect[] {
-    if (key === 'walltime') {
-      if (this.ending) return this.pump();
-      const e = this.budget.exceeded();
-      if (e) this.giveUp('child_terminated', e, undefined);
-      else {
-        const left = this.budget.wallTimeRemainingMs();
-        if (left !== undefined) this.emit({ type: 'timer', key, delayMs: Math.max(1, left) });
-      }
-    } else if (key.startsWith('kill:')) {
-      const ids = this.waiting?.kind === 'stop' ? this.waiting.kills.get(key) : undefined;
-      if (this.waiting?.kind === 'stop') this.waiting.kills.delete(key);
-      for (const id of ids ?? []) {
-        const rec = this.children.get(id);
-        if (rec?.status !== 'stopping' || rec.refId === undefined) continue;
-        this.report('shutdown_error', 'killed', rec, 'kill');
-        this.emit({ type: 'kill', refId: rec.refId });
-        this.byRef.delete(rec.refId);
-        rec.refId = undefined;
-        rec.status = 'terminated';
-        this.stopped(id);
-      }
-    } else {
+    if (key === 'walltime') this.wallTimer();
+    else if (key.startsWith('kill:')) this.killTimer(key);
+    else {
       const starts = this.parked.get(key);
       this.parked.delete(key);
       if (starts && !this.ending) this.ops.push(...starts);
@@ -180,67 +189,97 @@ export class SupervisorCore {
     return this.pump();
   }
 
-  /** Children by id, for inspection and tests. */
-  snapshotChildren(): { id: string; status: ChildRecord['status']; restarts: number; refId?: string }[] {
-    return [...this.children.values()].map((c) => ({ id: c.spec.id, status: c.status, restarts: c.restarts, refId: c.refId }));
+  /** Children in start order, for which_children, count_children, inspection and tests. */
+  snapshotChildren(): { id: string; status: ChildRecord['status']; restarts: number; refId?: string; restarting: boolean; spec: NormalizedChildSpec }[] {
+    return [...this.children.values()].map((c) => ({
+      id: c.spec.id,
+      status: c.status,
+      restarts: c.restarts,
+      refId: c.refId,
+      restarting: this.isRestarting(c.spec.id),
+      spec: c.spec,
+    }));
   }
 
-  private add(spec: NormalizedChildSpec): void {
+  private add(spec: NormalizedChildSpec, how: StartHow, reply?: Reply<StartResult>): void {
     this.children.set(spec.id, { spec, status: 'pending', restarts: 0, startedAt: 0, backoffAttempt: -1 });
-    this.ops.push({ kind: 'start', id: spec.id });
+    this.ops.push({ kind: 'start', id: spec.id, how, reply });
   }
 
+  /** One clause per kind of exit, as OTP's do_restart. */
   private decide(rec: ChildRecord, exit: ExitKind, payload: unknown): void {
     // A spent budget (ours or an ancestor's first) or an abort ends this subtree with its reason,
     // whatever the child's restart type; a temporary child's own budget or abort is its business.
+    // A non-retryable failure ends it even from a temporary child: no other child can do better.
     const ours = exit === 'budget_exceeded' ? this.budget.exceeded() : undefined;
     if (ours) return this.giveUp('child_terminated', ours, rec);
-    if ((exit === 'budget_exceeded' || exit === 'aborted') && rec.spec.restart !== 'temporary') return this.giveUp('child_terminated', payload as Error, rec);
-    if (!shouldRestart(rec.spec.restart, exit)) {
-      const remove = rec.spec.restart === 'temporary' || this.template !== undefined;
-      this.report('child_terminated', exitReason(exit, payload), rec, remove ? 'remove' : 'no_restart');
-      if (remove) this.forget(rec.spec.id);
-      const alive = this.countSignificantAlive();
-      if (autoShutdownDue(this.flags.autoShutdown, rec.spec.significant, alive)) {
-        this.report('auto_shutdown', this.flags.autoShutdown, rec, 'shutdown');
-        this.end({ kind: 'end', reason: 'auto_shutdown' });
-      }
-      return;
-    }
+    if (exit === 'non_retryable' || (endsSubtree(exit) && rec.spec.restart !== 'temporary')) return this.giveUp('child_terminated', payload as Error, rec);
+    if (!shouldRestart(rec.spec.restart, exit)) return this.noRestart(rec, exit, payload);
     // A restart is new work: refused, like any start, when the budget is spent.
     const spent = this.budget.exceeded();
     if (spent) return this.giveUp('child_terminated', spent, rec);
-    const now = this.runtime.clock.now();
-    this.history = addRestart(this.history, now, this.flags.periodMs);
-    if (intensityExceeded(this.history, this.flags.intensity)) {
-      const err = new SupervisorShutdownError(this.name, 'reached_max_restart_intensity', rec.spec.id, payload);
-      return this.giveUp('shutdown', err, rec, 'reached_max_restart_intensity');
+    if (this.countRestart()) {
+      // OTP reports the crash, then the shutdown it led to.
+      this.report('child_terminated', exitReason(exit, payload), rec, 'shutdown');
+      return this.intensityReached(rec, payload);
     }
-    const order = [...this.children.keys()];
-    const group = restartGroup(this.flags.strategy, order, rec.spec.id);
+    const now = this.runtime.clock.now();
     let delayMs = 0;
     if (rec.spec.backoff) {
       rec.backoffAttempt = backoffAttempt(rec.spec.backoff, rec.backoffAttempt, now - rec.startedAt);
       delayMs = backoffDelay(rec.spec.backoff, rec.backoffAttempt, this.runtime.random);
     }
+    const group = restartGroup(this.flags.strategy, [...this.children.keys()], rec.spec.id);
     this.report('child_terminated', exitReason(exit, payload), rec, 'restart', { group, delayMs });
+    this.restart(rec, group, delayMs);
+  }
+
+  private noRestart(rec: ChildRecord, exit: ExitKind, payload: unknown): void {
+    const remove = rec.spec.restart === 'temporary' || this.template !== undefined;
+    this.report('child_terminated', exitReason(exit, payload), rec, remove ? 'remove' : 'no_restart');
+    if (remove) this.forget(rec.spec.id);
+    const alive = this.countSignificantAlive();
+    if (autoShutdownDue(this.flags.autoShutdown, rec.spec.significant, alive)) {
+      this.report('auto_shutdown', this.flags.autoShutdown, rec, 'shutdown');
+      this.end({ kind: 'end', reason: 'auto_shutdown' });
+    }
+  }
+
+  /** OTP's add_restart: true when this restart is one too many within the period. */
+  private countRestart(): boolean {
+    this.history = addRestart(this.history, this.runtime.clock.now(), this.flags.periodMs);
+    return intensityExceeded(this.history, this.flags.intensity);
+  }
+
+  /** OTP exits with reason `shutdown` (reported as reached_max_restart_intensity); its parent decides by the restart type. */
+  private intensityReached(rec: ChildRecord, payload: unknown): void {
+    const err = new SupervisorShutdownError(this.name, 'reached_max_restart_intensity', rec.spec.id, payload, { exit: 'shutdown' });
+    this.giveUp('shutdown', err, rec, 'reached_max_restart_intensity');
+  }
+
+  /** Stop the group's other running children (reverse order), then start the group in order. */
+  private restart(rec: ChildRecord, group: string[], delayMs: number): void {
     // Starts still queued (or parked) for this group from an earlier restart would run out of
     // order, before the children they depend on: this restart supersedes them.
-    const inGroup = new Set(group);
-    const superseded = (op: Op) => op.kind === 'start' && inGroup.has(op.id);
-    this.ops = this.ops.filter((op) => !superseded(op));
-    for (const [key, starts] of this.parked) this.parked.set(key, starts.filter((op) => !superseded(op)));
+    this.cancelStarts(new Set(group));
     for (const id of [...group].reverse()) if (id !== rec.spec.id) this.ops.push({ kind: 'stop', ids: [id] });
     const temporary = group.filter((id) => this.children.get(id)?.spec.restart === 'temporary' && id !== rec.spec.id);
     if (temporary.length) this.ops.push({ kind: 'forget', ids: temporary });
     rec.restarts++;
-    const starts: Op[] = group.filter((id) => !temporary.includes(id)).map((id) => ({ kind: 'start', id }));
+    const starts: Op[] = group.filter((id) => !temporary.includes(id)).map((id) => ({ kind: 'start', id, how: 'restart' }));
     if (delayMs > 0) {
       const key = `backoff:${this.nextTimer++}`;
       this.parked.set(key, starts);
       this.emit({ type: 'timer', key, delayMs });
     } else this.ops.push(...starts);
     this.setPhase('restarting');
+  }
+
+  /** Remove queued and parked starts of these children. */
+  private cancelStarts(ids: ReadonlySet<string>): void {
+    const superseded = (op: Op) => op.kind === 'start' && ids.has(op.id);
+    this.ops = this.ops.filter((op) => !superseded(op));
+    for (const [key, starts] of this.parked) this.parked.set(key, starts.filter((op) => !superseded(op)));
   }
 
   /** Stop everything and fail with `error`, reported with OTP's keys. */
@@ -252,6 +291,8 @@ export class SupervisorCore {
   private end(op: Extract<Op, { kind: 'end' }>): void {
     if (this.ending) return;
     this.ending = true;
+    // Calls still queued are answered: the supervisor is going away.
+    for (const o of this.ops) if (o.kind === 'reply' || (o.kind === 'start' && o.reply)) this.emit({ type: 'reply', reply: o.reply!, result: { ok: false, error: 'shutting_down' } });
     this.ops = [];
     for (const key of this.parked.keys()) this.emit({ type: 'cancel', key });
     this.parked.clear();
@@ -269,6 +310,7 @@ export class SupervisorCore {
       if (op.kind === 'stop') this.runStop(op.ids);
       else if (op.kind === 'forget') op.ids.forEach((id) => this.forget(id));
       else if (op.kind === 'start') this.runStart(op);
+      else if (op.kind === 'reply') this.emit({ type: 'reply', reply: op.reply, result: op.result });
       else {
         this.setPhase(op.error ? 'failed' : 'stopped');
         this.emit(op.error ? { type: 'fail', error: op.error } : { type: 'finish', output: { reason: op.reason, results: this.results } });
@@ -320,27 +362,74 @@ export class SupervisorCore {
     // The child's own node first: it walks up through ours and every ancestor's.
     const budget = this.budget.child(rec.spec.id, rec.spec.budget);
     const spent = budget.exceeded();
-    if (spent) return this.giveUp('start_error', spent, rec);
+    if (spent) {
+      if (op.reply) this.emit({ type: 'reply', reply: op.reply, result: { ok: false, error: errorMessage(spent) } });
+      return this.giveUp('start_error', spent, rec);
+    }
     const path = `${this.name}/${rec.spec.id}`;
-    const ctx: StartContext = {
-      path,
-      restarts: rec.restarts,
-      budget,
-      runtime: this.runtime,
-    };
+    const ctx: StartContext = { path, restarts: rec.restarts, budget, runtime: this.runtime };
     let input: unknown;
     try {
       const i = rec.spec.start.input;
       input = typeof i === 'function' ? (i as (c: StartContext) => unknown)(ctx) : i;
     } catch (err) {
-      return this.giveUp('start_error', new SupervisorShutdownError(this.name, 'start_error', rec.spec.id, err), rec);
+      return this.startFailed(rec, op, err);
     }
     const refId = String(this.nextRef++);
     rec.status = 'running';
     rec.refId = refId;
+    rec.lastRef = refId;
     rec.startedAt = this.runtime.clock.now();
     this.byRef.set(refId, rec.spec.id);
     this.emit({ type: 'spawn', refId, childId: rec.spec.id, path, logic: rec.spec.start.logic, input, kind: rec.spec.type, restarts: rec.restarts });
+    if (op.reply) this.emit({ type: 'reply', reply: op.reply, refId, result: { ok: true, id: rec.spec.id } });
+  }
+
+  /**
+   * A start function threw. At the supervisor's own start, it fails to start (OTP's init error).
+   * In a restart, OTP's try_again_restart: the restart is tried again, each try counting against
+   * the intensity. In a call, the caller is told and the supervisor runs on.
+   */
+  private startFailed(rec: ChildRecord, op: Extract<Op, { kind: 'start' }>, err: unknown): void {
+    rec.status = 'terminated';
+    if (op.how === 'init') {
+      return this.giveUp('start_error', new SupervisorShutdownError(this.name, 'failed_to_start_child', rec.spec.id, err), rec);
+    }
+    if (op.how === 'call') {
+      this.report('start_error', errorMessage(err), rec, 'reject');
+      if (op.reply) this.emit({ type: 'reply', reply: op.reply, result: { ok: false, error: errorMessage(err) } });
+      // Told nothing else, a parent that asked for this child by event would wait for it forever.
+      else this.emit({ type: 'childExited', childId: rec.spec.id, exit: 'error', error: errorMessage(err), ...failureFields(err) });
+      if (rec.restarts === 0 && rec.spec.restart === 'temporary') this.forget(rec.spec.id);
+      else if (this.template) this.forget(rec.spec.id);
+      return;
+    }
+    this.report('start_error', errorMessage(err), rec, 'restart');
+    if (this.countRestart()) return this.intensityReached(rec, err);
+    this.restart(rec, restartGroup(this.flags.strategy, [...this.children.keys()], rec.spec.id), 0);
+  }
+
+  private wallTimer(): void {
+    if (this.ending) return;
+    const e = this.budget.exceeded();
+    if (e) return this.giveUp('child_terminated', e, undefined);
+    const left = this.budget.wallTimeRemainingMs();
+    if (left !== undefined) this.emit({ type: 'timer', key: 'walltime', delayMs: Math.max(1, left) });
+  }
+
+  private killTimer(key: string): void {
+    const ids = this.waiting?.kind === 'stop' ? this.waiting.kills.get(key) : undefined;
+    if (this.waiting?.kind === 'stop') this.waiting.kills.delete(key);
+    for (const id of ids ?? []) {
+      const rec = this.children.get(id);
+      if (rec?.status !== 'stopping' || rec.refId === undefined) continue;
+      this.report('shutdown_error', 'killed', rec, 'kill');
+      this.emit({ type: 'kill', refId: rec.refId });
+      this.byRef.delete(rec.refId);
+      rec.refId = undefined;
+      rec.status = 'terminated';
+      this.stopped(id);
+    }
   }
 
   private stopped(id: string): void {
@@ -353,6 +442,11 @@ export class SupervisorCore {
 
   private stopQueued(id: string): boolean {
     return this.ops.some((op) => op.kind === 'stop' && op.ids.includes(id));
+  }
+
+  private isRestarting(id: string): boolean {
+    const starts = (ops: Op[]) => ops.some((op) => op.kind === 'start' && op.id === id && op.how === 'restart');
+    return starts(this.ops) || [...this.parked.values()].some(starts);
   }
 
   private forget(id: string): void {
@@ -369,21 +463,27 @@ export class SupervisorCore {
     return n;
   }
 
-  private report(
-    errorContext: ErrorContext,
-    reason: string,
-    rec: ChildRecord | undefined,
-    action: DecisionRecord['action'],
-    extra: Partial<DecisionRecord> = {},
-  ): void {
+  private refuse(detail: string, reply: Reply<StartResult> | undefined, result: StartResult = { ok: false, error: detail }): Effect[] {
+    this.report('start_error', detail, undefined, 'reject');
+    return this.answer(reply, result);
+  }
+
+  private answer(reply: Reply<CallResult> | Reply<StartResult> | undefined, result: CallResult): Effect[] {
+    if (reply) this.emit({ type: 'reply', reply: reply as Reply<CallResult>, result });
+    return this.pump();
+  }
+
+  private report(errorContext: ErrorContext, reason: string, rec: ChildRecord | undefined, action: DecisionRecord['action'], extra: Partial<DecisionRecord> = {}): void {
     const offender = rec && {
       id: rec.spec.id,
       path: `${this.name}/${rec.spec.id}`,
       restart: rec.spec.restart,
+      shutdown: rec.spec.shutdown,
+      significant: rec.spec.significant,
       type: rec.spec.type,
       restarts: rec.restarts,
     };
-    this.emit({ type: 'report', record: { supervisor: this.name, errorContext, reason, offender, action, ...extra } });
+    this.emit({ type: 'report', refId: rec?.refId ?? rec?.lastRef, record: { supervisor: this.name, errorContext, reason, offender, action, ...extra } });
   }
 
   private setPhase(phase: Phase): void {
@@ -395,4 +495,13 @@ export class SupervisorCore {
   private emit(e: Effect): void {
     this.out.push(e);
   }
+}
+
+/** What a parent needs to say why a child supervisor gave up: its reason, and the last crash. */
+function failureFields(payload: unknown): { reason?: string; offender?: string; lastCrash?: string } {
+  if (payload instanceof SupervisorShutdownError) {
+    return { reason: payload.reason, ...(payload.offender !== undefined && { offender: payload.offender, lastCrash: errorMessage(payload.cause) }) };
+  }
+  const reason = (payload as { reason?: unknown } | null)?.reason;
+  return typeof reason === 'string' ? { reason } : {};
 }

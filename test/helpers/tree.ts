@@ -25,8 +25,10 @@ export function startTree(input: Omit<SupervisorInput, 'runtime'>, clock = new M
     const c = children().find((x) => x.id === id);
     return c?.refId === undefined ? undefined : (actor.getSnapshot().children as Record<string, AnyActorRef>)[c.refId];
   };
+  /** The XState session id of a child's live incarnation (OTP's pid). */
+  const sessionOf = (id: string): string | undefined => child(id)?.sessionId;
   /** Ids of the children that have a live actor, in start order. */
   const running = () => children().filter((c) => c.refId !== undefined).map((c) => c.id);
   const decisions = () => events.filter((e): e is DecisionEvent => e.type === 'supervisor.decision');
-  return { actor, clock, runtime, events, errors, child, children, running, decisions };
+  return { actor, clock, runtime, events, errors, child, children, running, decisions, sessionOf };
 }

@@ -81,7 +81,7 @@ describe('mission statechart (runMission)', () => {
     ]);
   });
 
-  it('should fail with reached_max_restart_intensity when a stage keeps crashing, after the mission supervisor restarted it', async () => {
+  it('should fail with reached_max_restart_intensity and the last crash when a stage gives up, without restarting the stage (OTP: a transient child that exits shutdown stays down)', async () => {
     const config = mission({
       providers: { broken: { kind: 'scripted', responses: [{ error: 'down', errorKind: 'server' }] } },
       agents: [{ id: 'x', provider: 'broken' }],
@@ -90,12 +90,17 @@ describe('mission statechart (runMission)', () => {
     });
     const { output, events } = await runAndRead(config);
     expect(output.status).toBe('failed');
-    expect(output.error?.reason).toBe('reached_max_restart_intensity');
-    expect(output.error?.message).toContain("supervisor 'mission/m1' shut down: reached_max_restart_intensity (child 'stage/s'");
-    // Intensities multiply: (1 + 1) agent attempts per stage run, times (1 + 1) stage runs.
-    expect(events.filter((e) => e.type === 'agent.call')).toHaveLength(4);
-    const gaveUp = events.filter((e) => e.type === 'supervisor.decision' && e.action === 'shutdown').map((e) => e.supervisor);
-    expect(gaveUp).toEqual(['mission/m1/stage/s', 'mission/m1/stage/s', 'mission/m1']);
+    expect(output.error).toEqual({
+      reason: 'reached_max_restart_intensity',
+      message: "stage 's' gave up: reached_max_restart_intensity; last crash: agent/x: provider 'broken': http 500: down",
+    });
+    // The stage's intensity alone bounds the attempts: 1 + 1. The mission does not run the stage again.
+    expect(events.filter((e) => e.type === 'agent.call')).toHaveLength(2);
+    const gaveUp = events.filter((e) => e.type === 'supervisor.decision' && e.action === 'shutdown').map((e) => [e.supervisor, e.errorContext]);
+    expect(gaveUp).toEqual([
+      ['mission/m1/stage/s', 'child_terminated'],
+      ['mission/m1/stage/s', 'shutdown'],
+    ]);
   });
 
   it('should stop with budget_exceeded and name the budget when tokens run out, without starting more work', async () => {

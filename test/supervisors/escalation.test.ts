@@ -81,10 +81,13 @@ describe('escalation', () => {
 
     expect(t.decisions().map((d) => [d.supervisor, d.errorContext, d.reason, d.action, d.offender?.path, d.offender?.restarts])).toEqual([
       ['root/S', 'child_terminated', 'W crashed', 'restart', 'root/S/W', 0],
+      ['root/S', 'child_terminated', 'W crashed', 'shutdown', 'root/S/W', 1],
       ['root/S', 'shutdown', 'reached_max_restart_intensity', 'shutdown', 'root/S/W', 1],
       ['root', 'child_terminated', "supervisor 'root/S' shut down: reached_max_restart_intensity (child 'W': W crashed)", 'restart', 'root/S', 0],
       ['root/S', 'child_terminated', 'W crashed', 'restart', 'root/S/W', 0],
+      ['root/S', 'child_terminated', 'W crashed', 'shutdown', 'root/S/W', 1],
       ['root/S', 'shutdown', 'reached_max_restart_intensity', 'shutdown', 'root/S/W', 1],
+      ['root', 'child_terminated', "supervisor 'root/S' shut down: reached_max_restart_intensity (child 'W': W crashed)", 'shutdown', 'root/S', 1],
       ['root', 'shutdown', 'reached_max_restart_intensity', 'shutdown', 'root/S', 1],
     ]);
   });

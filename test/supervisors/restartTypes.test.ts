@@ -83,7 +83,9 @@ describe('restart types', () => {
     t.child('A')!.send({ type: 'crash' });
     expect(log).toEqual(['stop:A', 'stop:B']);
     expect(t.actor.getSnapshot().status).toBe('error');
+    // As OTP: the crash is reported (child_terminated), then the shutdown it led to.
     expect(t.decisions()).toEqual([
+      expect.objectContaining({ errorContext: 'child_terminated', reason: 'A crashed', action: 'shutdown' }),
       expect.objectContaining({ errorContext: 'shutdown', reason: 'reached_max_restart_intensity', action: 'shutdown' }),
     ]);
   });

@@ -17,6 +17,7 @@ describe('child shutdown', () => {
       children: [worker('A', log), worker('S', log, { shutdown: 1000 }, { ignoreShutdown: true })],
     });
     log.length = 0;
+    const s = t.sessionOf('S');
     t.actor.send({ type: 'maestro.shutdown' });
     expect(log).toEqual(['asked:S']);
     expect(t.actor.getSnapshot().value).toBe('shuttingDown');
@@ -38,7 +39,7 @@ describe('child shutdown', () => {
         supervisor: 'sup',
         errorContext: 'shutdown_error',
         reason: 'killed',
-        offender: { id: 'S', path: 'sup/S', restart: 'permanent', type: 'worker', restarts: 0 },
+        offender: { id: 'S', path: 'sup/S', pid: s, restart: 'permanent', shutdown: 1000, significant: false, type: 'worker', restarts: 0 },
         action: 'kill',
       },
     ]);

@@ -20,7 +20,7 @@ describe('supervisor.startChild with a full spec (start_child)', () => {
     expect(t.actor.getSnapshot().status).toBe('active');
     expect(log).toEqual(['start:A']);
     expect(t.decisions().map((d) => [d.errorContext, d.action, d.reason])).toEqual([
-      ['start_error', 'reject', "already_present: 'A'"],
+      ['start_error', 'reject', "already_started: 'A'"],
       ['start_error', 'reject', "child 'C'.shutdown: must be 'brutal_kill', 'infinity' or a timeout in ms >= 0, got -1"],
     ]);
   });

@@ -56,8 +56,12 @@ describe('supervisor actor', () => {
   it('should report every decision with supervisor, errorContext, reason, offender (id and path) and action', () => {
     const log: string[] = [];
     const t = startTree({ name: 'mission/m1', flags: { intensity: 1 }, children: [worker('A', log), worker('B', log, { restart: 'transient' })] });
+    const a0 = t.sessionOf('A');
+    const b0 = t.sessionOf('B');
     t.clock.advance(250);
     t.child('B')!.send({ type: 'crash' });
+    const b1 = t.sessionOf('B');
+    expect(b1).not.toBe(b0);
     t.clock.advance(250);
     t.child('B')!.send({ type: 'finish' });
     t.clock.advance(250);
@@ -69,7 +73,7 @@ describe('supervisor actor', () => {
         supervisor: 'mission/m1',
         errorContext: 'child_terminated',
         reason: 'B crashed',
-        offender: { id: 'B', path: 'mission/m1/B', restart: 'transient', type: 'worker', restarts: 0 },
+        offender: { id: 'B', path: 'mission/m1/B', pid: b0, restart: 'transient', shutdown: 5000, significant: false, type: 'worker', restarts: 0 },
         action: 'restart',
         group: ['B'],
         delayMs: 0,
@@ -80,8 +84,18 @@ describe('supervisor actor', () => {
         supervisor: 'mission/m1',
         errorContext: 'child_terminated',
         reason: 'normal',
-        offender: { id: 'B', path: 'mission/m1/B', restart: 'transient', type: 'worker', restarts: 1 },
+        offender: { id: 'B', path: 'mission/m1/B', pid: b1, restart: 'transient', shutdown: 5000, significant: false, type: 'worker', restarts: 1 },
         action: 'no_restart',
+      },
+      // OTP's two reports: the crash that made the supervisor give up, then the giving up.
+      {
+        type: 'supervisor.decision',
+        at: 750,
+        supervisor: 'mission/m1',
+        errorContext: 'child_terminated',
+        reason: 'A crashed',
+        offender: { id: 'A', path: 'mission/m1/A', pid: a0, restart: 'permanent', shutdown: 5000, significant: false, type: 'worker', restarts: 0 },
+        action: 'shutdown',
       },
       {
         type: 'supervisor.decision',
@@ -89,7 +103,7 @@ describe('supervisor actor', () => {
         supervisor: 'mission/m1',
         errorContext: 'shutdown',
         reason: 'reached_max_restart_intensity',
-        offender: { id: 'A', path: 'mission/m1/A', restart: 'permanent', type: 'worker', restarts: 0 },
+        offender: { id: 'A', path: 'mission/m1/A', pid: a0, restart: 'permanent', shutdown: 5000, significant: false, type: 'worker', restarts: 0 },
         action: 'shutdown',
       },
     ]);
