@@ -33,6 +33,14 @@ export interface ProviderService {
 export interface ServeOptions {
   /** Calls worked on at once; more wait their turn. @default unlimited */
   concurrency?: number;
+  /** What this process runs: each provider's definition hash, and who we are; calls that name another are refused. */
+  definitions?: DefinitionGuard;
+}
+
+/** A worker's own provider definitions (hash by provider id), to refuse calls made for another one. */
+export interface DefinitionGuard {
+  worker: string;
+  hashes: Readonly<Record<string, string>>;
 }
 
 const IN_PROCESS: ReadonlySet<Provider['kind']> = new Set(['scripted', 'simulated']);
@@ -40,11 +48,23 @@ const IN_PROCESS: ReadonlySet<Provider['kind']> = new Set(['scripted', 'simulate
 type ReplyBody = AgentCallReply extends infer R ? (R extends unknown ? Omit<R, 'v'> : never) : never;
 
 /** Parses an agent call and runs it on `provider`; never throws: failures become error replies. */
-export async function executeAgentCall(provider: Provider, data: unknown, signal: AbortSignal): Promise<ReplyBody & { malformed?: string }> {
+export async function executeAgentCall(
+  provider: Provider,
+  data: unknown,
+  signal: AbortSignal,
+  guard?: DefinitionGuard,
+): Promise<ReplyBody & { malformed?: string; refused?: string }> {
   const parsed = agentCallRequestSchema.safeParse(data);
   if (!parsed.success) {
     const reason = describeParseError(parsed.error);
     return { ok: false, error: { name: 'ProtocolError', message: `malformed agent call: ${reason}` }, malformed: reason };
+  }
+  const wanted = parsed.data.definition;
+  const own = guard?.hashes[provider.id];
+  if (wanted !== undefined && own !== undefined && wanted !== own) {
+    // Retryable: another worker of the provider may run the mission's definition.
+    const message = `provider '${provider.id}': worker ${guard!.worker} runs a different definition (sha256 ${own.slice(0, 12)}… here, ${wanted.slice(0, 12)}… in the mission); call refused`;
+    return { ok: false, error: { name: 'ProviderDefinitionError', message, retryable: true, provider: provider.id }, refused: message };
   }
   // A provider that does I/O gets a signal of its own for the call, unlinked when the call
   // settles: a client library may leave a listener per request on whatever signal it is given
@@ -89,11 +109,12 @@ export function serveProviders(transport: Transport, providers: Iterable<Provide
     if (inFlight >= limit) await new Promise<void>((r) => waiting.push(r));
     inFlight++;
     try {
-      const { malformed: bad, ...body } = await executeAgentCall(provider, msg.data, stopping.signal);
+      const { malformed: bad, refused, ...body } = await executeAgentCall(provider, msg.data, stopping.signal, options.definitions);
       if (bad !== undefined) {
         malformed++;
         logger.warn({ subject: msg.subject, reason: bad }, 'malformed agent call dropped');
       }
+      if (refused !== undefined) logger.warn({ subject: msg.subject, provider: provider.id }, 'agent call for another provider definition refused');
       answer(msg, body as ReplyBody);
     } finally {
       inFlight--;

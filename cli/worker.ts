@@ -7,9 +7,10 @@
  */
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { executeAgentCall, serveProviders } from '../actors/providerService.js';
+import { executeAgentCall, serveProviders, type DefinitionGuard } from '../actors/providerService.js';
 import type { Provider } from '../actors/providers/provider.js';
 import { loadConfigFile } from '../config/loader.js';
+import { providerIdentity } from '../config/providerIdentity.js';
 import { createLogger } from '../config/logger.js';
 import { workerConfigSchema } from '../config/workerConfig.js';
 import { buildProviders } from '../machines/runMission.js';
@@ -59,6 +60,10 @@ export async function workerCommand(flags: WorkerFlags, io: Io, signals: NodeJS.
   const id = flags.id ?? `${hostname()}-${process.pid}`;
   const logger = createLogger({ level: flags['log-level'] ?? 'info' }).child({ worker: id });
   const providers = buildProviders(Object.fromEntries(capabilities.map((c) => [c, config.providers[c]!])), process.env);
+  // Advertised in the registry and checked on every call: a mission that names another
+  // definition of a provider is refused, never served by this one.
+  const definitions = Object.fromEntries(capabilities.map((c) => [c, providerIdentity(config.providers[c]!)]));
+  const guard: DefinitionGuard = { worker: id, hashes: Object.fromEntries(Object.entries(definitions).map(([c, d]) => [c, d.hash])) };
   const natsOptions = natsOptionsFromFlags(flags, `maestro-worker-${id}`)!;
   let transport: NatsTransport;
   try {
@@ -69,13 +74,13 @@ export async function workerCommand(flags: WorkerFlags, io: Io, signals: NodeJS.
     return 1;
   }
   const nc = transport.connection;
-  const service = serveProviders(transport, providers, logger, { concurrency });
+  const service = serveProviders(transport, providers, logger, { concurrency, definitions: guard });
   await ensureWorkStreams(nc);
-  const work = new WorkWorker(nc, { logger });
-  for (const p of providers) await work.start(p.id, durableHandler(p), { concurrency, ackWaitMs });
+  const work = new WorkWorker(nc, { logger, workerId: id });
+  for (const p of providers) await work.start(p.id, durableHandler(p, guard, logger), { concurrency, ackWaitMs });
   const registration = await WorkerRegistration.start(
     nc,
-    { id, capabilities, host: hostname(), pid: process.pid, version: version(), load: { inFlight: 0, concurrency }, startedAt: Date.now(), heartbeatMs },
+    { id, capabilities, host: hostname(), pid: process.pid, version: version(), load: { inFlight: 0, concurrency }, startedAt: Date.now(), heartbeatMs, definitions },
     { heartbeatMs, logger },
   );
   const loadTimer = setInterval(() => registration.setLoad(service.inFlight + work.stats.inFlight), Math.max(100, heartbeatMs / 2));
@@ -92,10 +97,14 @@ export async function workerCommand(flags: WorkerFlags, io: Io, signals: NodeJS.
   return 0;
 }
 
-/** Runs a durable job; a retryable provider failure is thrown so JetStream redelivers it. */
-function durableHandler(provider: Provider) {
+/**
+ * Runs a durable job; a retryable provider failure is thrown so JetStream redelivers it (a call
+ * for another definition of the provider too: another worker may run the mission's).
+ */
+function durableHandler(provider: Provider, guard: DefinitionGuard, logger: Logger) {
   return async (payload: Json, ctx: { signal: AbortSignal }): Promise<Json> => {
-    const { malformed: _m, ...reply } = await executeAgentCall(provider, payload, ctx.signal);
+    const { malformed: _m, refused, ...reply } = await executeAgentCall(provider, payload, ctx.signal, guard);
+    if (refused !== undefined) logger.warn({ provider: provider.id }, 'durable call for another provider definition refused, handed back');
     if (!reply.ok && reply.error.retryable === true) throw Object.assign(new Error(reply.error.message), { retryable: true });
     return { v: 1, ...reply } as unknown as Json;
   };

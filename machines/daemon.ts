@@ -164,7 +164,8 @@ export class Daemon implements DaemonApi {
 
   async stop(id: string, reason?: string): Promise<MissionSummary> {
     const m = this.get(id);
-    if (m.over) throw new MissionOverError(id, m.summary().state);
+    // One that could not start is failed but not over: stopping it means it is not tried again.
+    if (m.over && !m.waitingForRetry) throw new MissionOverError(id, m.summary().state);
     m.stop(reason ?? 'stopped by request');
     return m.summary();
   }

@@ -13,6 +13,7 @@ import type { BudgetUsage } from '../supervisors/index.js';
 import { MissionOverError, UnknownApprovalError, type PlanProgressView, type AnswerRequest, type AnswerResult, type ApprovalRecord, type MissionState, type MissionStatus, type MissionSummary } from './daemonApi.js';
 import type { DaemonOptions } from './daemon.js';
 import type { MissionEvent, MissionOutput, MissionResume } from './mission.js';
+import { MakerProgressFold } from './makerProgressFold.js';
 import { planResume } from './missionResume.js';
 import { runMission } from './runMission.js';
 
@@ -30,6 +31,7 @@ export class DaemonMission {
   private readonly done: { name: string; output: string }[] = [];
   private readonly approvalsById = new Map<string, ApprovalRecord>();
   private readonly plans = new Map<string, PlanProgressView>();
+  private readonly maker: MakerProgressFold;
   /** Where a recovered mission goes on from: worked out once, from its log, and dropped once used. */
   private resumeFrom?: { plan: MissionResume; keySalt?: string; usedBefore?: BudgetUsage };
   private result?: string;
@@ -37,6 +39,8 @@ export class DaemonMission {
   private usage?: BudgetUsage;
   private send?: (event: MissionEvent) => void;
   private readonly stopper = new AbortController();
+  /** Its last run could not start (no worker, …): failed for now, tried again at the next daemon start. */
+  private startFailed = false;
   private readonly followers = new Set<Follower>();
 
   constructor(
@@ -48,6 +52,7 @@ export class DaemonMission {
     recovered?: RecoveredMission,
   ) {
     this.submittedAt = recovered?.submitted?.at ?? new Date((options.clock?.now() ?? Date.now())).toISOString();
+    this.maker = new MakerProgressFold(config.stages);
     if (recovered) this.fromRecovered(recovered);
   }
 
@@ -82,10 +87,14 @@ export class DaemonMission {
       });
       return output;
     } catch (err) {
-      // The mission could not run (no NATS worker for a provider, …). Its log has no end, so a
-      // restarted daemon tries it again; until then it is failed here.
-      this.finish('failed', { reason: 'error', message: errorMessage(err) });
-      o.logger.error({ mission: this.id, err }, 'daemon: mission could not run');
+      // A start failure (no NATS worker for a provider, a worker running another definition) is
+      // in the log as `mission.start_failed` and in `status` as failed with reason start_failed:
+      // the log has no end, so a restarted daemon tries it again. Anything else is Maestro's own.
+      if (this.startFailed) o.logger.warn({ mission: this.id, err: errorMessage(err) }, 'daemon: mission could not start; tried again at the next start');
+      else {
+        this.finish('failed', { reason: 'error', message: errorMessage(err) });
+        o.logger.error({ mission: this.id, err }, 'daemon: mission could not run');
+      }
       throw err;
     } finally {
       this.send = undefined;
@@ -96,7 +105,24 @@ export class DaemonMission {
   }
 
   stop(reason: string): void {
+    if (this.startFailed && this.state === 'failed') return this.giveUp(reason);
     this.stopper.abort(reason);
+  }
+
+  /** Whether it failed to start and waits for the next daemon start to be tried again. */
+  get waitingForRetry(): boolean {
+    return this.startFailed && this.state === 'failed';
+  }
+
+  /** A mission that could not start, stopped: its log gets its end, so no later start tries it again. */
+  private giveUp(reason: string): void {
+    const log = new EventLog(this.file, this.id, () => this.options.clock?.now() ?? Date.now()).open();
+    log.onEvent((e) => this.onEvent(e));
+    try {
+      log.append({ type: 'mission.finished', status: 'failed', error: { reason: 'stopped', message: reason } });
+    } finally {
+      log.close();
+    }
   }
 
   answer(id: string, a: AnswerRequest): AnswerResult {
@@ -129,6 +155,7 @@ export class DaemonMission {
       ...(this.error && { error: this.error }),
       ...(this.usage && { usage: this.usage }),
       ...(this.plans.size > 0 && { plans: [...this.plans.values()].map((p) => ({ ...p })) }),
+      ...(this.maker.views().length > 0 && { maker: this.maker.views() }),
       done: [...this.done],
       approvals: this.approvals(),
       eventLog: this.file,
@@ -175,6 +202,7 @@ export class DaemonMission {
   }
 
   private apply(e: LoggedEvent): void {
+    this.maker.apply(e);
     switch (e.type) {
       case 'stage.entered':
         this.stage = e.stage as string;
@@ -206,7 +234,12 @@ export class DaemonMission {
       case 'plan.revised':
         this.planEvent(e);
         break;
+      case 'mission.start_failed':
+        this.startFailed = true;
+        this.finish('failed', { reason: 'start_failed', message: `${String(e.message)}; tried again at the next daemon start (maestro stop ${this.id} gives it up)` }, e.ts);
+        break;
       case 'mission.finished': {
+        this.startFailed = false;
         const error = e.error as { reason: string; message: string } | undefined;
         this.result = e.result as string | undefined;
         this.usage = e.usage as BudgetUsage | undefined;
@@ -242,6 +275,7 @@ export class DaemonMission {
       // The log keeps the last plan and what finished; failures of earlier runs are not folded.
       this.plans.set(path, { stage, tasks: [...new Set([...finished, ...steps])], finished, failed: [], replans: rp.replans });
     }
+    for (const [path, m] of r.maker) this.maker.restore(path, m);
     for (const a of r.approvals) this.approvalsById.set(a.id, toRecord(this.id, a));
     const plan = planResume(r, this.config);
     for (const s of plan.stages) this.done.push({ name: s.name, output: s.output });

@@ -15,16 +15,25 @@ import type { DurableDispatch } from '../actors/agentCall.js';
 import type { MissionObserver } from './runMission.js';
 import { remoteWorkerLogic } from '../actors/remoteWorker.js';
 import { SystemError } from '../config/errors.js';
+import type { ProviderIdentity } from '../config/providerIdentity.js';
 import { createSupervisor, type SupervisionRuntime } from '../supervisors/index.js';
 import { WorkerReaper } from '../transport/natsReaper.js';
 import type { WorkerRecord } from '../transport/natsRegistry.js';
 import type { NatsOptions } from '../transport/natsOptions.js';
 import { NatsTransport } from '../transport/natsTransport.js';
 import { ensureWorkStreams, startDeadLetterMover, WorkClient } from '../transport/natsWorkQueue.js';
+import { AGENT_CALL_SUBJECT_PREFIX } from '../transport/protocol.js';
+import type { Json, Transport } from '../transport/transport.js';
+import { DurableCalls } from './durableCalls.js';
+import { describeMismatch, matchWorkers, ProviderMismatchError } from './workerMatch.js';
+
+/** The providers a mission uses, each with the identity of the definition it names. */
+export type ProviderIdentities = Readonly<Record<string, ProviderIdentity>>;
 
 /** One mission's use of a NATS connection. */
 export interface NatsRuntime {
-  transport: NatsTransport;
+  /** The hub's transport; agent calls on it carry the hash of the definition the mission names. */
+  transport: Transport;
   durable: DurableDispatch;
   /** Starts watching workers: joins, departures and losses become supervised children. */
   superviseWorkers(runtime: SupervisionRuntime, name: string, observer?: Pick<MissionObserver, 'inspect' | 'setRootPath' | 'addRoot'>): void;
@@ -35,8 +44,11 @@ export interface NatsRuntime {
 /** A NATS connection shared by missions. */
 export interface NatsHub {
   transport: NatsTransport;
-  /** Waits for a worker for every capability (or fails with NoWorkersError), then gives the mission its runtime. */
-  attach(capabilities: string[], waitWorkersMs: number): Promise<NatsRuntime>;
+  /**
+   * Waits for a worker for every provider (or fails with NoWorkersError), refusing workers that
+   * run another definition of one (ProviderMismatchError), then gives the mission its runtime.
+   */
+  attach(providers: ProviderIdentities, waitWorkersMs: number): Promise<NatsRuntime>;
   close(): Promise<void>;
 }
 
@@ -83,14 +95,35 @@ export async function connectNatsHub(options: NatsOptions, logger: Logger): Prom
   let closing: Promise<void> | undefined;
   return {
     transport,
-    async attach(capabilities, waitWorkersMs) {
-      await waitForCapabilities(reaper, capabilities, waitWorkersMs, servers);
+    async attach(providers, waitWorkersMs) {
+      await waitForWorkers(reaper, providers, waitWorkersMs, servers);
       let workers: AnyActorRef | undefined;
       let listener: WorkerListener | undefined;
+      let mission: SupervisionRuntime | undefined;
+      const hashes = Object.fromEntries(Object.entries(providers).map(([id, p]) => [id, p.hash]));
+      const calls = new DurableCalls();
       return {
-        transport,
-        durable: (capability, key, payload, o) => client.submit(capability, { key, payload }, o),
+        transport: stampDefinitions(transport, hashes),
+        durable: async (capability, key, payload, o) => {
+          const stamped = withDefinition(payload, hashes[capability]);
+          const call = calls.track(capability, stamped);
+          try {
+            return await client.submit(capability, { key, payload: stamped }, {
+              ...o,
+              onStarted: (notice) => {
+                const again = call.started(notice);
+                if (!again || !mission) return;
+                const { type: _t, ...fields } = again;
+                mission.logger.info(fields, 'call redelivered');
+                mission.events.append(again);
+              },
+            });
+          } finally {
+            call.done();
+          }
+        },
         superviseWorkers(runtime, name, observer) {
+          mission = runtime;
           workers = superviseWorkers(runtime, name, observer);
           const children = new Map<string, AnyActorRef>();
           const sup = workers;
@@ -100,11 +133,31 @@ export async function connectNatsHub(options: NatsOptions, logger: Logger): Prom
             const ref = Object.values(kids).at(-1);
             if (ref) children.set(r.id, ref);
             runtime.events.append({ type: 'worker.joined', worker: r.id, capabilities: r.capabilities, host: r.host, pid: r.pid });
+            // Joined after the start check: its calls of another definition are refused by the worker itself.
+            for (const m of matchWorkers([r], providers).mismatched) {
+              runtime.logger.warn({ worker: m.worker, provider: m.provider, differences: m.differences }, 'worker runs another provider definition: it refuses this mission\'s calls');
+              runtime.events.append({ type: 'worker.mismatch', worker: m.worker, provider: m.provider, message: describeMismatch(m) });
+            }
           };
           for (const r of reaper.workers()) add(r);
           listener = {
             joined: add,
             lost: (r, reason) => {
+              const redeliveries = calls.lost(r);
+              runtime.events.append({
+                type: 'worker.lost',
+                worker: r.id,
+                capabilities: r.capabilities,
+                reason,
+                heartbeatAt: new Date(r.heartbeatAt).toISOString(),
+                silentForMs: Math.max(0, Math.round(runtime.clock.now() - r.heartbeatAt)),
+                calls: redeliveries.length,
+              });
+              for (const e of redeliveries) {
+                const { type: _t, ...fields } = e;
+                runtime.logger.warn(fields, e.deadLetter ? 'call held by a lost worker will be dead-lettered' : 'call held by a lost worker will be redelivered');
+                runtime.events.append(e);
+              }
               children.get(r.id)?.send({ type: 'worker.lost', reason });
               children.delete(r.id);
             },
@@ -133,10 +186,10 @@ export async function connectNatsHub(options: NatsOptions, logger: Logger): Prom
 }
 
 /** `maestro run --nats`: a connection of the mission's own, closed with it. */
-export async function connectNats(options: NatsOptions, logger: Logger, capabilities: string[], waitWorkersMs: number): Promise<NatsRuntime> {
+export async function connectNats(options: NatsOptions, logger: Logger, providers: ProviderIdentities, waitWorkersMs: number): Promise<NatsRuntime> {
   const hub = await connectNatsHub(options, logger);
   try {
-    const runtime = await hub.attach(capabilities, waitWorkersMs);
+    const runtime = await hub.attach(providers, waitWorkersMs);
     return {
       ...runtime,
       async close() {
@@ -166,14 +219,41 @@ function superviseWorkers(runtime: SupervisionRuntime, name: string, observer?: 
   return sup;
 }
 
-async function waitForCapabilities(reaper: WorkerReaper, capabilities: string[], waitMs: number, servers: string): Promise<void> {
-  const missing = () => capabilities.filter((c) => !reaper.workers().some((w) => w.capabilities.includes(c)));
+/**
+ * Until every provider has a worker and none of its workers runs another definition. A mismatch
+ * fails at once: calls would go to that worker too, and waiting does not change what it runs.
+ */
+async function waitForWorkers(reaper: WorkerReaper, providers: ProviderIdentities, waitMs: number, servers: string): Promise<void> {
   const deadline = Date.now() + waitMs;
-  while (missing().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  const m = missing();
-  if (m.length > 0) {
-    throw new NoWorkersError(
-      `no worker serves ${m.map((c) => `'${c}'`).join(', ')} on ${servers} after ${waitMs} ms; start one: maestro worker --nats URL --capability ${m[0]} --config MISSION_FILE`,
-    );
+  for (;;) {
+    const { missing, mismatched } = matchWorkers(reaper.workers(), providers);
+    if (mismatched.length > 0) throw new ProviderMismatchError(mismatched);
+    if (missing.length === 0) return;
+    if (Date.now() >= deadline) {
+      throw new NoWorkersError(
+        `no worker serves ${missing.map((c) => `'${c}'`).join(', ')} on ${servers} after ${waitMs} ms; start one: maestro worker --nats URL --capability ${missing[0]} --config MISSION_FILE`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** An agent call's payload with the hash of the definition the mission names, for the worker to check. */
+function withDefinition(payload: Json, hash: string | undefined): Json {
+  if (hash === undefined || payload === null || typeof payload !== 'object' || Array.isArray(payload)) return payload;
+  return { ...payload, definition: hash };
+}
+
+/** The transport, with request/reply agent calls stamped by `withDefinition`. */
+function stampDefinitions(transport: Transport, hashes: Readonly<Record<string, string>>): Transport {
+  return {
+    request: (subject, data, o) =>
+      transport.request(subject, subject.startsWith(AGENT_CALL_SUBJECT_PREFIX) ? withDefinition(data, hashes[subject.slice(AGENT_CALL_SUBJECT_PREFIX.length)]) : data, o),
+    publish: (subject, data) => transport.publish(subject, data),
+    respond: (message, data) => transport.respond(message, data),
+    subscribe: (subject, handler, o) => transport.subscribe(subject, handler, o),
+    onStatus: (listener) => transport.onStatus(listener),
+    // The hub owns the connection: a mission closes its runtime, never the hub's transport.
+    close: async () => {},
+  };
 }

@@ -11,11 +11,13 @@ import { createProvider, type Provider } from '../actors/providers/index.js';
 import { systemClock, type Clock } from '../config/clock.js';
 import type { MissionConfig } from '../config/mission.js';
 import type { ProviderConfig } from '../config/providers.js';
+import { errorMessage } from '../config/errors.js';
+import { providerIdentity } from '../config/providerIdentity.js';
 import { registerSecret, registerSecretEnv } from '../config/secrets.js';
 import { BudgetNode, createRuntime, type BudgetUsage, type ChildStartedFact } from '../supervisors/index.js';
 import { MemoryTransport } from '../transport/memoryTransport.js';
 import type { NatsOptions } from '../transport/natsOptions.js';
-import type { NatsHub } from './natsRuntime.js';
+import type { NatsHub, NatsRuntime, ProviderIdentities } from './natsRuntime.js';
 import type { Transport } from '../transport/transport.js';
 import { randomUUID } from 'node:crypto';
 import { missionMachine, type MissionEvent, type MissionOutput, type MissionResume } from './mission.js';
@@ -94,21 +96,6 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
   const env = options.env ?? process.env;
   const missionId = options.missionId ?? newMissionId(config.name, clock.now());
   const logger = options.logger.child({ mission: missionId });
-  // Embedded: providers served in process. Under NATS: by `maestro worker` processes.
-  const underNats = options.nats !== undefined || options.natsHub !== undefined;
-  const providers = underNats ? [] : buildProviders(config.providers, env, clock);
-  const waitWorkersMs = options.waitWorkersMs ?? 10_000;
-  const nats = options.natsHub
-    ? await options.natsHub.attach(providersUsed(config), waitWorkersMs)
-    : options.nats
-      ? await (await import('./natsRuntime.js')).connectNats(options.nats, logger, providersUsed(config), waitWorkersMs)
-      : undefined;
-  // Payloads are built from our own types and parsed by zod on arrival: no need for the
-  // transport's strict JSON check, which costs a tenth of a MAKER step.
-  const transport: Transport =
-    nats?.transport ??
-    new MemoryTransport({ clock, strictPayloads: false, onHandlerError: (err) => logger.error({ err }, 'provider service handler failed') });
-  const service = serveProviders(transport, providers, logger);
   const eventLogFile = EventLog.pathFor(options.stateDir, missionId);
   const events = new EventLog(eventLogFile, missionId, () => clock.now(), { syncEveryMs: options.syncEveryMs }).open();
   if (events.tornBytes > 0) logger.warn({ file: eventLogFile, tornBytes: events.tornBytes }, 'event log: torn last line dropped');
@@ -118,8 +105,35 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
   const keySalt = options.keySalt ?? randomUUID();
   if (!options.resume) {
     // Everything a daemon needs to resume the mission: the config as validated, the input, the salt.
+    // Written before anything that can fail, so a mission that cannot start still has its log.
     events.append({ type: 'mission.submitted', name: config.name, config, input: options.input, keySalt });
   }
+  // Embedded: providers served in process. Under NATS: by `maestro worker` processes.
+  const underNats = options.nats !== undefined || options.natsHub !== undefined;
+  let providers: Provider[] = [];
+  let nats: NatsRuntime | undefined;
+  try {
+    if (!underNats) providers = buildProviders(config.providers, env, clock);
+    const waitWorkersMs = options.waitWorkersMs ?? 10_000;
+    const identities = underNats ? providerIdentities(config) : {};
+    nats = options.natsHub
+      ? await options.natsHub.attach(identities, waitWorkersMs)
+      : options.nats
+        ? await (await import('./natsRuntime.js')).connectNats(options.nats, logger, identities, waitWorkersMs)
+        : undefined;
+  } catch (err) {
+    // No worker, a worker running another definition, NATS unreachable, a missing key: the log says so.
+    events.append({ type: 'mission.start_failed', error: (err as Error | null)?.name ?? 'Error', message: errorMessage(err) });
+    await Promise.all(providers.map((p) => p.close?.()));
+    events.close();
+    throw err;
+  }
+  // Payloads are built from our own types and parsed by zod on arrival: no need for the
+  // transport's strict JSON check, which costs a tenth of a MAKER step.
+  const transport: Transport =
+    nats?.transport ??
+    new MemoryTransport({ clock, strictPayloads: false, onHandlerError: (err) => logger.error({ err }, 'provider service handler failed') });
+  const service = serveProviders(transport, providers, logger);
   const runtime = createRuntime({ clock, logger, events, ...(observer && { observe: observer.childStarted }) });
   nats?.superviseWorkers(runtime, `workers/${missionId}`, observer);
   const budget = BudgetNode.root(`mission/${missionId}`, config.budget ?? {}, clock, options.usedBefore?.wallTimeMs ?? 0);
@@ -158,6 +172,11 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
 /** A stop's reason: the abort reason when it is a string, else `interrupted`. */
 function reasonOf(signal: AbortSignal): string {
   return typeof signal.reason === 'string' ? signal.reason : 'interrupted';
+}
+
+/** The identity of each provider the mission uses: what its workers must run, exactly. */
+export function providerIdentities(config: MissionConfig): ProviderIdentities {
+  return Object.fromEntries(providersUsed(config).map((id) => [id, providerIdentity(config.providers[id]!)]));
 }
 
 /** The providers a mission's stages call: the capabilities its workers must serve. */

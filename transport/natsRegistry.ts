@@ -39,6 +39,12 @@ export const workerRecordSchema = z.object({
   heartbeatAt: msEpoch,
   /** How often this worker heartbeats; the reaper judges it by that (3 missed beats). Absent: the reaper's default. */
   heartbeatMs: z.int().positive().optional(),
+  /**
+   * What it runs for each capability: the identity of the provider definition
+   * (config/providerIdentity.ts), so an orchestrator can refuse a worker that would run another
+   * provider than its mission names. Absent: a worker of an older version.
+   */
+  definitions: z.record(z.string(), z.object({ hash: z.string(), fields: z.record(z.string(), z.string()) })).optional(),
 });
 export type WorkerRecord = z.output<typeof workerRecordSchema>;
 export type WorkerRecordInput = Omit<WorkerRecord, 'v' | 'heartbeatAt'>;

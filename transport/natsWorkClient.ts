@@ -20,8 +20,10 @@ import {
   WorkFailedError,
   workJobSchema,
   workResultSchema,
+  workStartedSchema,
   workSubject,
   type WorkResult,
+  type WorkStarted,
 } from './natsWorkProtocol.js';
 import { openResults, readResult } from './natsWorkStreams.js';
 import { PROTOCOL_VERSION } from './protocol.js';
@@ -41,6 +43,8 @@ export interface WorkJobInput {
 export interface SubmitOptions {
   timeoutMs: number;
   signal?: AbortSignal;
+  /** A worker started the job (each delivery): which worker, which delivery, its ack wait. */
+  onStarted?: (started: WorkStarted['started']) => void;
 }
 
 export class WorkClient {
@@ -79,6 +83,10 @@ export class WorkClient {
       callback: (err, msg) => {
         if (err) return;
         const decoded = decodeWith(workResultSchema, msg.data);
+        if (!decoded.ok) {
+          const started = decodeWith(workStartedSchema, msg.data);
+          if (started.ok && started.value.key === job.key) return options.onStarted?.(started.value.started);
+        }
         if (!decoded.ok || decoded.value.key !== job.key) {
           this.#malformedResults++;
           this.#logger.warn({ capability, token, reason: decoded.ok ? 'key mismatch' : decoded.reason }, 'malformed work result dropped');

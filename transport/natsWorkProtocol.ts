@@ -55,6 +55,25 @@ export const workResultSchema = z.discriminatedUnion('ok', [
 ]);
 export type WorkResult = z.output<typeof workResultSchema>;
 
+/**
+ * Sent by a worker on the job's result subject when it starts running it: who holds the job,
+ * which delivery this is, and how long JetStream waits for a sign of life before delivering it
+ * again; so the caller can say which calls a lost worker held and when they come back.
+ */
+export const workStartedSchema = z.strictObject({
+  v: z.literal(PROTOCOL_VERSION),
+  key: z.string().min(1),
+  started: z.strictObject({
+    worker: z.string().min(1),
+    /** 1 on the first delivery. */
+    delivery: z.int().positive(),
+    ackWaitMs: z.int().positive(),
+    /** Deliveries in all; after the last one a failing job is dead-lettered. */
+    maxDeliver: z.int().positive(),
+  }),
+});
+export type WorkStarted = z.output<typeof workStartedSchema>;
+
 /** `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.<stream>.<consumer>` as nats-server 2.9 sends it. */
 export const maxDeliveriesAdvisorySchema = z.looseObject({
   type: z.literal('io.nats.jetstream.advisory.v1.max_deliver'),

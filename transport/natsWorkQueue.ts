@@ -35,7 +35,9 @@ export {
   WorkFailedError,
   workJobSchema,
   workResultSchema,
+  workStartedSchema,
   workSubject,
   type WorkJob,
   type WorkResult,
+  type WorkStarted,
 } from './natsWorkProtocol.js';

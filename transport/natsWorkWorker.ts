@@ -23,7 +23,9 @@ import {
   workJobSchema,
   workResultSchema,
   type WorkResult,
+  type WorkStarted,
 } from './natsWorkProtocol.js';
+import { PROTOCOL_VERSION } from './protocol.js';
 import { ensureWorkConsumer, openResults, readResult, recordResult } from './natsWorkStreams.js';
 import type { Json } from './transport.js';
 
@@ -79,13 +81,16 @@ export class WorkWorker {
   readonly #logger: Logger;
   readonly #lanes: Lane[] = [];
   readonly #stopping = new AbortController();
+  readonly #workerId: string | undefined;
   #draining = false;
   #kv: Promise<KV> | undefined;
   readonly #stats: WorkWorkerStats = { completed: 0, replayed: 0, failed: 0, retried: 0, malformed: 0, inFlight: 0 };
 
-  constructor(nc: NatsConnection, options: { logger?: Logger } = {}) {
+  /** `workerId`: named to the caller when a job starts here (a `started` notice on its result subject). */
+  constructor(nc: NatsConnection, options: { logger?: Logger; workerId?: string } = {}) {
     this.#nc = nc;
     this.#logger = options.logger ?? pino({ level: 'silent' });
+    this.#workerId = options.workerId;
   }
 
   get stats(): Readonly<WorkWorkerStats> {
@@ -172,6 +177,7 @@ export class WorkWorker {
         return;
       }
       const deliveryCount = msg.info.deliveryCount;
+      this.#started(token, job.key, deliveryCount, options);
       let outcome: WorkResult | undefined;
       try {
         const value = await lane.handler(job.payload as Json, { key: job.key, deliveryCount, signal: stopped });
@@ -206,6 +212,13 @@ export class WorkWorker {
       clearInterval(heartbeat);
       this.#stats.inFlight--;
     }
+  }
+
+  /** Tells whoever waits for the job that it runs here, and which delivery it is. */
+  #started(token: string, key: string, delivery: number, options: Required<WorkerStartOptions>): void {
+    if (this.#workerId === undefined) return;
+    const notice: WorkStarted = { v: PROTOCOL_VERSION, key, started: { worker: this.#workerId, delivery, ackWaitMs: options.ackWaitMs, maxDeliver: options.maxDeliver } };
+    tryTo(() => this.#nc.publish(resultSubject(token), encodeJson(notice)));
   }
 
   /** Publishes the standing result for whoever waits, then acks: the job is done. */

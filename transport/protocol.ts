@@ -7,9 +7,11 @@ import { z } from 'zod';
 
 export const PROTOCOL_VERSION = 1;
 
+export const AGENT_CALL_SUBJECT_PREFIX = 'maestro.agent.call.';
+
 /** Subject on which the providers serving `providerId` take agent calls (one queue group). */
 export function agentCallSubject(providerId: string): string {
-  return `maestro.agent.call.${providerId}`;
+  return `${AGENT_CALL_SUBJECT_PREFIX}${providerId}`;
 }
 export const AGENT_CALL_QUEUE = 'maestro.providers';
 
@@ -18,6 +20,11 @@ export const agentCallRequestSchema = z.strictObject({
   /** Idempotency key: the same key is the same call. */
   id: z.string().min(1),
   provider: z.string().min(1),
+  /**
+   * The hash of the provider definition the mission names (config/providerIdentity.ts): a
+   * worker that runs another one refuses the call rather than run a provider nobody asked for.
+   */
+  definition: z.string().min(1).optional(),
   request: z.strictObject({
     model: z.string().optional(),
     system: z.string().optional(),

@@ -4,7 +4,7 @@
  * MAKER samples by request/reply in the queue group `maestro.providers`. Each test has its own
  * server, workers and mission id; workers are SIGKILLed and servers stopped after each test.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jetstream } from '@nats-io/jetstream';
@@ -18,6 +18,7 @@ import { runChaos } from '../../bench/chaos.js';
 import { loadConfigFile } from '../../config/loader.js';
 import { missionSchema, type MissionConfig } from '../../config/mission.js';
 import { runMission, type RunOptions } from '../../machines/runMission.js';
+import { ProviderMismatchError } from '../../machines/workerMatch.js';
 import { parseNatsOptions } from '../../transport/natsOptions.js';
 import { RESULTS_BUCKET } from '../../transport/natsWorkQueue.js';
 import { tempDir } from '../helpers/missions.js';
@@ -156,14 +157,21 @@ describe('missions over NATS with maestro worker processes', () => {
     // the killed worker's run had begun (and its orphaned CLI process may even finish).
     const calls = join(tempDir(), 'calls.log');
     const file = fixture('nats-durable.yaml');
-    const config = await loadConfigFile(file, missionSchema);
+    // The mission names the provider with the same file argument as its workers run.
+    const env = { MAESTRO_TEST_CALLS_FILE: calls };
+    const config = await loadConfigFile(file, missionSchema, { env });
     const server = await natsServer();
-    const opts = { ackWaitMs: 1500, heartbeatMs: 200, env: { MAESTRO_TEST_CALLS_FILE: calls } };
+    const opts = { ackWaitMs: 1500, heartbeatMs: 200, env };
     const [a] = await workers(server, file, ['slowcli'], ['durable-a'], opts);
-    const running = runOverNats(config, server);
+    const seen: LoggedEvent[] = [];
+    const running = runOverNats(config, server, { onEvent: (e) => void seen.push(e) });
     const begun = () => (existsSync(calls) ? readFileSync(calls, 'utf8').split('\n').filter((l) => l.startsWith('begin')) : []);
     await eventually(() => begun().length === 1, 10_000, 'the call to begin on worker A');
+    const killedAt = Date.now();
     await a!.kill('SIGKILL');
+    // The mission says at once which call comes back, when and as which attempt; B starts after
+    // that, so the redelivery can only go to B.
+    await eventually(() => seen.some((e) => e.type === 'call.redelivery'), 10_000, 'the call.redelivery event');
     await workers(server, file, ['slowcli'], ['durable-b'], opts);
     const { output, events, missionId } = await running;
 
@@ -173,6 +181,15 @@ describe('missions over NATS with maestro worker processes', () => {
     const agentCalls = events.filter((e) => e.type === 'agent.call');
     expect(agentCalls.map((e) => [e.agent, e.attempt, e.ok])).toEqual([['checker', 0, true]]);
     expect(decisions(events, `mission/${missionId}/stage/check`).filter((e) => e.action === 'restart')).toEqual([]);
+    const caller = `mission/${missionId}/stage/check/agent/checker#0`;
+    expect(events.find((e) => e.type === 'worker.lost')).toMatchObject({ worker: 'durable-a', capabilities: ['slowcli'], reason: 'missed_heartbeats', calls: 1 });
+    const redelivery = events.find((e) => e.type === 'call.redelivery')!;
+    expect(redelivery).toMatchObject({ provider: 'slowcli', caller, worker: 'durable-a', attempt: 2, maxDeliveries: 5, ackWaitMs: 1500, deadLetter: false });
+    // Due by the last heartbeat + one beat + the ack wait: between 1.5 s and 1.7 s after the kill (give or take a beat).
+    const due = Date.parse(redelivery.redeliverBy as string) - killedAt;
+    expect(due).toBeGreaterThan(1000);
+    expect(due).toBeLessThan(2200);
+    expect(events.filter((e) => e.type === 'call.redelivered')).toMatchObject([{ provider: 'slowcli', caller, worker: 'durable-b', attempt: 2, maxDeliveries: 5, from: 'durable-a' }]);
     // One result recorded for the one key.
     const kv = await new Kvm(await rawClient(server)).open(RESULTS_BUCKET);
     const keys: string[] = [];
@@ -243,6 +260,32 @@ describe('missions over NATS with maestro worker processes', () => {
       [2, false, timeout],
     ]);
     expect(output.error?.reason).toBe('reached_max_restart_intensity');
+  });
+
+  it('refuses to start a mission whose provider a worker runs with another definition, naming provider, worker and fields; the log says so', async () => {
+    const file = fixture('nats-hello.yaml');
+    const config = await loadConfigFile(file, missionSchema);
+    // The worker's file names the same providers, but `poet` with another model and a latency.
+    const other = join(tempDir(), 'worker.yaml');
+    writeFileSync(other, readFileSync(file, 'utf8').replace('  poet:\n    kind: scripted\n', '  poet:\n    kind: scripted\n    model: haiku-2\n'));
+    const server = await natsServer();
+    await workers(server, other, ['poet', 'editing', 'critiquing'], ['mismatch-a']);
+    const missionId = uniqueId('mismatch');
+    const stateDir = tempDir();
+    const run = runOverNats(config, server, { missionId, stateDir });
+    const message =
+      "provider 'poet': worker mismatch-a runs a different definition (model 'haiku-2' (worker) ≠ 'scripted' (mission)); start workers with the mission's own providers: maestro worker --config MISSION_FILE";
+    await expect(run).rejects.toThrow(ProviderMismatchError);
+    await expect(run).rejects.toThrow(message);
+    // The mission has its log: submitted, then why it did not start; nothing ran.
+    const events = EventLog.read(EventLog.pathFor(stateDir, missionId));
+    expect(events.map((e) => e.type)).toEqual(['mission.submitted', 'mission.start_failed']);
+    expect(events[1]).toMatchObject({ error: 'ProviderMismatchError', message });
+
+    // A call that names another definition, sent anyway, is refused by the worker and not run.
+    const nc = await rawClient(server);
+    const reply = await nc.request('maestro.agent.call.poet', JSON.stringify({ v: 1, id: 'x', provider: 'poet', definition: 'f'.repeat(64), request: { prompt: 'hi' } }), { timeout: 2000 });
+    expect(reply.json()).toMatchObject({ v: 1, ok: false, error: { name: 'ProviderDefinitionError', provider: 'poet', message: expect.stringMatching(/^provider 'poet': worker mismatch-a runs a different definition \(sha256 [0-9a-f]{12}… here, f{12}… in the mission\); call refused$/) } });
   });
 
   it('reports a SIGKILLed worker lost: a decision of workers/<mission> naming it and its missed heartbeats', async () => {

@@ -1,0 +1,82 @@
+/**
+ * A mission that cannot start (under NATS: no worker for a provider, or one running another
+ * definition) is never lost: its log holds `mission.submitted` then `mission.start_failed`, its
+ * status says failed with reason start_failed, and a restarted daemon lists it and tries it again,
+ * unless it was stopped.
+ */
+import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { EventLog } from '../../actors/eventLog.js';
+import { Daemon } from '../../machines/daemon.js';
+import { NoWorkersError, type NatsHub } from '../../machines/natsRuntime.js';
+import type { NatsTransport } from '../../transport/natsTransport.js';
+import { eventually } from '../helpers/eventually.js';
+import { tempDir } from '../helpers/missions.js';
+
+const helloYaml = readFileSync('examples/hello.yaml', 'utf8');
+const silent = pino({ level: 'silent' });
+const NO_WORKERS = "no worker serves 'poet' on nats://127.0.0.1:1 after 0 ms; start one: maestro worker --nats URL --capability poet --config MISSION_FILE";
+
+/** A hub whose workers never come: every mission's attach fails as a real one does. */
+function hubWithoutWorkers(): NatsHub & { attaches: string[][] } {
+  const attaches: string[][] = [];
+  return {
+    attaches,
+    transport: {} as NatsTransport,
+    attach: async (providers) => {
+      attaches.push(Object.keys(providers));
+      throw new NoWorkersError(NO_WORKERS);
+    },
+    close: async () => {},
+  };
+}
+
+describe('daemon: a mission that failed to start', () => {
+  it('should keep its log and its status across a restart, and be tried again at the next start', async () => {
+    const stateDir = tempDir();
+    const hub = hubWithoutWorkers();
+    const first = new Daemon({ stateDir, logger: silent, natsHub: hub });
+    first.start();
+    expect(await first.submit({ source: helloYaml, id: 'h1' })).toMatchObject({ id: 'h1', state: 'running' });
+    const reason = { reason: 'start_failed', message: `${NO_WORKERS}; tried again at the next daemon start (maestro stop h1 gives it up)` };
+    await eventually(() => expect(first.status('h1')).toMatchObject({ state: 'failed', error: reason }));
+    // The identities of the providers the mission uses went to the hub.
+    expect(hub.attaches).toEqual([['poet', 'reviewers']]);
+    const log = EventLog.read(EventLog.pathFor(stateDir, 'h1'));
+    expect(log.map((e) => e.type)).toEqual(['mission.submitted', 'mission.start_failed']);
+    expect(log[1]).toMatchObject({ error: 'NoWorkersError', message: NO_WORKERS });
+    await first.shutdown();
+
+    // Restarted, still without workers: listed, tried again, failed again with its reason.
+    const second = new Daemon({ stateDir, logger: silent, natsHub: hubWithoutWorkers() });
+    expect(second.start()).toEqual({ resumed: ['h1'], finished: 0 });
+    expect(second.list().map((m) => m.id)).toEqual(['h1']);
+    await eventually(() => expect(second.status('h1')).toMatchObject({ state: 'failed', error: reason }));
+    await second.shutdown();
+    expect(EventLog.read(EventLog.pathFor(stateDir, 'h1')).map((e) => e.type)).toEqual(['mission.submitted', 'mission.start_failed', 'mission.start_failed']);
+
+    // Restarted where it can run (in process here): it runs to its end.
+    const third = new Daemon({ stateDir, logger: silent });
+    expect(third.start().resumed).toEqual(['h1']);
+    await eventually(() => expect(third.status('h1')).toMatchObject({ state: 'succeeded' }));
+    expect(third.status('h1').result).toContain('### editor');
+    await third.shutdown();
+  });
+
+  it('should not be tried again once stopped: stop ends its log', async () => {
+    const stateDir = tempDir();
+    const first = new Daemon({ stateDir, logger: silent, natsHub: hubWithoutWorkers() });
+    first.start();
+    await first.submit({ source: helloYaml, id: 'h2' });
+    await eventually(() => expect(first.status('h2').state).toBe('failed'));
+    expect(await first.stop('h2', 'not needed')).toMatchObject({ id: 'h2', state: 'stopped' });
+    expect(first.status('h2').error).toEqual({ reason: 'stopped', message: 'not needed' });
+    await expect(first.stop('h2')).rejects.toThrow("mission 'h2' is already stopped");
+    await first.shutdown();
+
+    const second = new Daemon({ stateDir, logger: silent });
+    expect(second.start()).toEqual({ resumed: [], finished: 1 });
+    expect(second.status('h2')).toMatchObject({ state: 'stopped', error: { reason: 'stopped', message: 'not needed' } });
+  });
+});
