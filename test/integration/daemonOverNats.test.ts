@@ -53,4 +53,44 @@ describe('maestro daemon --nats (real processes)', () => {
     }
     expect((await daemon.kill('SIGTERM')).code).toBe(0);
   });
+
+  it('should keep a mission that could not start (no worker) with its log and reason across restarts, and run it at the start that has a worker', async () => {
+    const nats = await startNatsServer();
+    try {
+      const stateDir = tempDir('maestro-daemon-nats-nowork-');
+      const args = ['--nats', nats.url, '--wait-workers-ms', '300'];
+      const noWorker = "no worker serves 'poet', 'reviewers' on " + nats.url + ' after 300 ms';
+      const first = await startDaemon({ stateDir, args });
+      expect(await first.client.submit({ source: readFileSync(HELLO, 'utf8'), filename: 'hello.yaml', id: 'lonely' })).toMatchObject({ id: 'lonely', state: 'running' });
+      await eventually(async () => {
+        const status = await first.client.status('lonely');
+        expect(status).toMatchObject({ state: 'failed', error: { reason: 'start_failed' } });
+        expect(status.error!.message).toContain(noWorker);
+        expect(status.error!.message).toContain('tried again at the next daemon start (maestro stop lonely gives it up)');
+      }, 10_000);
+      const types = () => readFileSync(`${stateDir}/missions/lonely.jsonl`, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type);
+      expect(types()).toEqual(['mission.submitted', 'mission.start_failed']);
+      expect((await first.kill('SIGTERM')).code).toBe(0);
+
+      // Restarted, still no worker: the mission is listed, tried again, and says why it is failed.
+      const second = await startDaemon({ stateDir, args });
+      expect((await second.client.list()).map((m) => m.id)).toEqual(['lonely']);
+      await eventually(async () => {
+        const status = await second.client.status('lonely');
+        expect(status).toMatchObject({ state: 'failed', error: { reason: 'start_failed' } });
+        expect(status.error!.message).toContain(noWorker);
+      }, 10_000);
+      expect(types()).toEqual(['mission.submitted', 'mission.start_failed', 'mission.start_failed']);
+      expect((await second.kill('SIGTERM')).code).toBe(0);
+
+      // With a worker, the next start runs it to its end.
+      await startWorker({ natsUrl: nats.url, config: HELLO, capabilities: ['poet', 'reviewers'], id: 'late' });
+      const third = await startDaemon({ stateDir, args: ['--nats', nats.url] });
+      await eventually(async () => expect(await third.client.status('lonely')).toMatchObject({ state: 'succeeded' }), 20_000);
+      expect((await third.kill('SIGTERM')).code).toBe(0);
+    } finally {
+      await stopAllWorkers();
+      await nats.stop();
+    }
+  }, 60_000);
 });
