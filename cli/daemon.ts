@@ -10,7 +10,6 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoggedEvent } from '../actors/eventLog.js';
 import { acquireStateLock } from '../actors/stateLock.js';
-import { createLogger } from '../config/logger.js';
 import { registerSecret } from '../config/secrets.js';
 import { InspectorHub } from '../inspector/hub.js';
 import { startInspectorServer } from '../inspector/server.js';
@@ -22,6 +21,8 @@ import { UsageError } from './main.js';
 import type { NatsFlags } from './natsFlags.js';
 import type { NatsEventStream } from '../transport/natsEventStream.js';
 import type { NatsHub } from '../machines/natsRuntime.js';
+import { daemonTerminal } from './render/daemonTerminal.js';
+import { prefixed } from './render/prefix.js';
 
 export interface DaemonFlags extends NatsFlags {
   'state-dir'?: string;
@@ -32,6 +33,8 @@ export interface DaemonFlags extends NatsFlags {
   'shutdown-ms'?: string;
   'sync-ms'?: string;
   'wait-workers-ms'?: string;
+  json?: boolean;
+  pretty?: boolean;
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:7433';
@@ -47,7 +50,10 @@ export async function daemonCommand(flags: DaemonFlags, io: Io, stopSignal?: Abo
   const loopback = host === 'localhost' || host === '::1' || /^127\./.test(host);
   const token = flags.token ?? process.env.MAESTRO_TOKEN ?? randomBytes(24).toString('base64url');
   registerSecret(token);
-  const logger = createLogger({ level: flags['log-level'] ?? 'info' });
+  const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+  if (flags['log-level'] !== undefined && !levels.includes(flags['log-level'])) throw new UsageError(`maestro daemon: --log-level: expected one of ${levels.join(', ')}, got '${flags['log-level']}'`);
+  const terminal = daemonTerminal(flags, io);
+  const { logger, say } = terminal;
   const nats = flags.nats?.length ? (await import('./natsConnect.js')).natsOptionsFromFlags(flags, 'maestro-daemon') : undefined;
   mkdirSync(stateDir, { recursive: true });
   const lock = acquireStateLock(stateDir);
@@ -58,6 +64,7 @@ export async function daemonCommand(flags: DaemonFlags, io: Io, stopSignal?: Abo
   const ended: string[] = [];
   const onEvent = (e: LoggedEvent): void => {
     stream?.append(e);
+    terminal.onEvent(e);
     if (e.type !== 'mission.finished') return;
     ended.push(e.mission);
     while (ended.length > INSPECTOR_KEEPS_ENDED) hub.forgetMission(ended.shift()!);
@@ -73,7 +80,7 @@ export async function daemonCommand(flags: DaemonFlags, io: Io, stopSignal?: Abo
       try {
         natsHub = await connectNatsHub(nats, logger);
       } catch (err) {
-        io.err(`maestro daemon: ${(err as Error).message}`);
+        io.err(prefixed('maestro daemon', (err as Error).message));
         return 1;
       }
     }
@@ -95,20 +102,20 @@ export async function daemonCommand(flags: DaemonFlags, io: Io, stopSignal?: Abo
       const [{ NatsEventStream: Stream }, { restoreLogs }] = await Promise.all([import('../transport/natsEventStream.js'), import('../machines/restoreLogs.js')]);
       stream = await Stream.open(natsHub.transport.connection, { logger });
       const restored = await restoreLogs(stateDir, stream, logger);
-      if (restored.length) io.err(`maestro daemon: restored ${restored.length} mission log(s) from JetStream`);
+      if (restored.length) say(`maestro daemon: restored ${restored.length} mission log(s) from JetStream`, { restored });
     }
     const { resumed, finished } = daemon.start();
     writeFileSync(infoFile, JSON.stringify({ url: server.url, token, pid: process.pid }), { mode: 0o600 });
-    io.err(`maestro daemon: ${server.url} (api under /api, inspector at /); state in ${stateDir}; ${resumed.length} mission(s) resumed, ${finished} finished`);
+    say(`maestro daemon: ${server.url} (api under /api, inspector at /); state in ${stateDir}; ${resumed.length} mission(s) resumed, ${finished} finished`, { url: server.url, stateDir, resumed: resumed.length, finished });
     await new Promise<void>((resolve) => {
       let stopping = false;
       const onSignal = (sig: string) => {
         if (stopping) {
-          io.err('maestro daemon: stopping at once');
+          say('maestro daemon: stopping at once');
           process.exit(130);
         }
         stopping = true;
-        io.err(`maestro daemon: ${sig}: suspending running missions (again to quit at once)`);
+        say(`maestro daemon: ${sig}: suspending running missions (again to quit at once)`, { signal: sig });
         resolve();
       };
       process.on('SIGTERM', onSignal);
@@ -117,7 +124,7 @@ export async function daemonCommand(flags: DaemonFlags, io: Io, stopSignal?: Abo
     });
     await daemon.shutdown();
     await stream?.flush();
-    io.err('maestro daemon: stopped; missions not over resume on the next start');
+    say('maestro daemon: stopped; missions not over resume on the next start');
     return 0;
   } finally {
     await natsHub?.close();

@@ -47,7 +47,10 @@ Options:
   --sync-ms MS          fdatasync each log at most this long after a write (default 50)
   --wait-workers-ms MS  with --nats: wait this long for a worker per provider (default 10000)
   --auth-reads          reads need the token too (always so away from loopback)
-  --log-level LEVEL     pino level on stdout (default info)
+  --log-level LEVEL     log level (default info). The log goes to stderr, as every command's
+                        diagnostics do (stdout is for results): on a terminal, each record and
+                        each mission's events as lines in words; otherwise pino's JSON lines
+  --json, --pretty      JSON lines, or words, whatever stderr is
 
 ${natsFlagsHelp}
   With --nats, missions' agents run on remote workers (maestro worker).`,
@@ -60,9 +63,10 @@ as FILE:LINE path.to.field: message, and nothing starts.
 Options:
   --input TEXT         text for {{input}} in stage prompts
   --mission-id ID      use this mission id instead of a generated one
-  --follow             print the mission's events on stderr until it ends; exit 0 if it
-                       succeeded, 1 if not
-  --json               print the mission's summary as JSON
+  --follow             print the mission's events on stderr until it ends (in words on a
+                       terminal, JSON lines otherwise); exit 0 if it succeeded, 1 if not
+  --json               print the mission's summary as JSON (and --follow's events as JSON lines)
+  --pretty             --follow's events in words even when stderr is not a terminal
 
 Daemon options:
   --url URL            the daemon (default: $MAESTRO_URL, else <state-dir>/daemon.json)
@@ -85,12 +89,14 @@ Daemon options: --url, --token, --state-dir (see: maestro submit --help).`,
 Asks the daemon to stop a running mission; it ends 'stopped' once its tree has shut down.
 A mission already over is refused. --reason is recorded in its event log.
 Daemon options: --url, --token, --state-dir (see: maestro submit --help).`,
-  replay: `Usage: maestro replay MISSION [--state-dir DIR] [--json]
+  replay: `Usage: maestro replay MISSION [--state-dir DIR] [--json | --pretty]
 
 Prints a mission's history from its event log, one line per event with the time since the start:
-stages, agent calls, every supervisor decision, MAKER snapshots and exhausted votes, the result.
-MISSION is a mission id (under --state-dir, default .maestro) or the path of a .jsonl log.
---json prints the events as they are stored.`,
+stages, agent calls, every supervisor decision, the plan's tasks, a MAKER task's progress (step
+N of M, samples per step, red flags, steps per second; at most a line per second of the run),
+exhausted votes and snapshots, the result. MISSION is a mission id (under --state-dir, default
+.maestro) or the path of a .jsonl log. In words on a terminal; otherwise, or with --json, the
+events as they are stored. --pretty: words whatever stdout is.`,
   inspect: `Usage: maestro inspect URL [--once] [--json]
 
 Connects to an inspector (the URL maestro run --inspect printed) and prints the supervision tree
@@ -123,7 +129,9 @@ stderr, the result (the last stage's output) to stdout. Every event is appended 
 <state-dir>/missions/<mission-id>.jsonl.
 
 Options:
-  --json               print a machine-readable result on stdout
+  --json               print a machine-readable result on stdout, and progress as JSON lines
+  --pretty             progress in words even when stderr is not a terminal (it is JSON
+                       lines otherwise)
   --input TEXT         text for {{input}} in stage prompts (overrides the file's input)
   --state-dir DIR      where event logs go (default: .maestro, or $MAESTRO_STATE_DIR)
   --mission-id ID      use this mission id instead of a generated one
@@ -172,3 +180,15 @@ Options:
   -h, --help              show this help`,
   help: `Usage: maestro help [COMMAND]`,
 };
+
+/**
+ * A command's usage for a bad flag: the Usage line and the sections that list flags, without the
+ * prose (that is for --help).
+ */
+export function usageOf(command: string): string {
+  const help = commandHelp[command];
+  if (help === undefined) return mainHelp;
+  const paragraphs = help.split('\n\n');
+  const kept = paragraphs.filter((p, i) => i === 0 || /^\S[^\n]*options:/i.test(p) || /^ {2}-/m.test(p));
+  return [...kept, `(maestro ${command} --help for more)`].join('\n\n');
+}

@@ -6,7 +6,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { version } from './version.js';
 import { natsFlagNames, natsFlagOptions } from './natsFlags.js';
 import { UserError, errorMessage } from '../config/errors.js';
-import { commandHelp, mainHelp } from './help.js';
+import { commandHelp, mainHelp, usageOf } from './help.js';
+import { prefixed } from './render/prefix.js';
 import { makerCommand } from './maker.js';
 import { runCommand } from './run.js';
 import { schemaCommand, validateCommand } from './validate.js';
@@ -14,12 +15,24 @@ import { schemaCommand, validateCommand } from './validate.js';
 export interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
+  /** Which of the two is a terminal: words there, JSON lines elsewhere (render/outputMode.ts). */
+  tty?: { out?: boolean; err?: boolean };
 }
 
-const stdio: Io = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) };
+const stdio: Io = {
+  out: (t) => process.stdout.write(`${t}\n`),
+  err: (t) => process.stderr.write(`${t}\n`),
+  tty: { out: Boolean(process.stdout.isTTY), err: Boolean(process.stderr.isTTY) },
+};
 
 export class UsageError extends UserError {
   override name = 'UsageError';
+  /** The command whose usage is printed after the message (a bad flag). */
+  readonly command?: string;
+  constructor(message: string, options?: { cause?: unknown; command?: string }) {
+    super(message, options);
+    if (options?.command !== undefined) this.command = options.command;
+  }
 }
 
 const options = {
@@ -58,19 +71,20 @@ const options = {
   feedback: { type: 'string' },
   follow: { type: 'boolean' },
   reason: { type: 'string' },
+  pretty: { type: 'boolean' },
   ...natsFlagOptions,
 } satisfies ParseArgsConfig['options'];
 
 const allowed: Record<string, string[]> = {
-  run: ['help', 'json', 'quiet', 'input', 'state-dir', 'mission-id', 'log-level', 'wait-workers-ms', 'inspect', 'keep-open', 'inspect-token', ...natsFlagNames],
+  run: ['help', 'json', 'pretty', 'quiet', 'input', 'state-dir', 'mission-id', 'log-level', 'wait-workers-ms', 'inspect', 'keep-open', 'inspect-token', ...natsFlagNames],
   inspect: ['help', 'once', 'json'],
-  replay: ['help', 'json', 'state-dir'],
+  replay: ['help', 'json', 'pretty', 'state-dir'],
   worker: ['help', 'capability', 'config', 'concurrency', 'id', 'heartbeat-ms', 'ack-wait-ms', 'log-level', ...natsFlagNames],
   validate: ['help', 'json'],
   schema: ['help', 'out'],
   maker: ['help', 'json', 'error-rate', 'steps', 'target', 'steps-per-agent', 'red-flag-rate'],
-  daemon: ['help', 'state-dir', 'listen', 'token', 'auth-reads', 'shutdown-ms', 'sync-ms', 'wait-workers-ms', 'log-level', ...natsFlagNames],
-  submit: ['help', 'json', 'input', 'mission-id', 'follow', 'url', 'token', 'state-dir'],
+  daemon: ['help', 'json', 'pretty', 'state-dir', 'listen', 'token', 'auth-reads', 'shutdown-ms', 'sync-ms', 'wait-workers-ms', 'log-level', ...natsFlagNames],
+  submit: ['help', 'json', 'pretty', 'input', 'mission-id', 'follow', 'url', 'token', 'state-dir'],
   status: ['help', 'json', 'url', 'token', 'state-dir'],
   approve: ['help', 'json', 'reject', 'feedback', 'url', 'token', 'state-dir'],
   stop: ['help', 'json', 'reason', 'url', 'token', 'state-dir'],
@@ -79,9 +93,7 @@ const allowed: Record<string, string[]> = {
 
 export async function main(argv: string[], io: Io = stdio): Promise<number> {
   try {
-    // `--inspect` takes an optional value (`--inspect=PORT`); bare, it means a free port.
-    const args = argv.map((a) => (a === '--inspect' ? '--inspect=0' : a));
-    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
+    const { values, positionals } = parseCommandLine(argv);
     const [command, ...rest] = positionals;
     if (values.version) {
       io.out(version());
@@ -96,8 +108,6 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       return 0;
     }
     if (!(command in allowed)) throw new UsageError(`unknown command '${command}' (try: maestro --help)`);
-    const bad = Object.keys(values).filter((k) => !allowed[command]!.includes(k));
-    if (bad.length) throw new UsageError(`maestro ${command}: unknown option '--${bad[0]}' (try: maestro ${command} --help)`);
     if (values.help && command !== 'maker') {
       io.out(commandHelp[command]!);
       return 0;
@@ -142,13 +152,48 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     }
     return 2;
   } catch (err) {
-    if (err instanceof UserError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`maestro: ${errorMessage(err)}`);
+    if (err instanceof UserError) {
+      io.err(prefixed('maestro', errorMessage(err)));
+      if (err instanceof UsageError && err.command !== undefined) io.err(usageOf(err.command));
       return 2;
     }
-    io.err(`maestro: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    io.err(prefixed('maestro', 'internal error', err instanceof Error ? (err.stack ?? err.message) : String(err)));
     return 1;
   }
+}
+
+/** The values as strict parsing would type them: every check strict parsing makes is made here. */
+type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true; strict: true }>>['values'];
+
+/**
+ * The command line read by Node's parseArgs, leniently, then checked here against the command's
+ * own flags, so that a bad flag gets Maestro's message and the command's usage: an unknown flag,
+ * a flag of another command, a value missing, a value given to a switch.
+ */
+function parseCommandLine(argv: string[]): { values: Values; positionals: string[] } {
+  // `--inspect` takes an optional value (`--inspect=PORT`); bare, it means a free port.
+  const args = argv.map((a) => (a === '--inspect' ? '--inspect=0' : a));
+  const { values, positionals, tokens } = parseArgs({ args, options, allowPositionals: true, strict: false, tokens: true });
+  const command = positionals[0];
+  const known = command !== undefined && command in allowed ? command : undefined;
+  // `maestro maker kmin --bad`: the subcommand's usage, when it has one.
+  const sub = known && positionals[1] !== undefined && `${known} ${positionals[1]}` in commandHelp ? `${known} ${positionals[1]}` : known;
+  const fail = (message: string): never => {
+    throw new UsageError(prefixed(sub ? `maestro ${sub}` : 'maestro', message), sub ? { command: sub } : {});
+  };
+  for (const t of tokens) {
+    if (t.kind !== 'option') continue;
+    const spec = (options as Record<string, { type: 'string' | 'boolean' } | undefined>)[t.name];
+    const flag = t.rawName;
+    if (!spec || (known && !allowed[known]!.includes(t.name))) fail(`unknown flag ${flag}`);
+    if (spec!.type === 'boolean' && t.value !== undefined) fail(`${flag} takes no value (got '${t.value}')`);
+    if (spec!.type === 'string') {
+      if (t.value === undefined) fail(`${flag} needs a value`);
+      // `--input --json`: the next flag is not meant as the value.
+      if (!t.inlineValue && /^-./.test(t.value!)) fail(`${flag} needs a value (got the flag ${t.value}; write ${flag}=${t.value} if that is the value)`);
+    }
+  }
+  return { values: values as Values, positionals };
 }
 
 function one(command: string, rest: string[]): string {

@@ -4,7 +4,8 @@ import { missionSchema } from '../config/mission.js';
 import { runMission } from '../machines/runMission.js';
 import type { Io } from './main.js';
 import { UsageError } from './main.js';
-import { formatMs, progressPrinter } from './progress.js';
+import { formatMs, progressPrinter, runLogging } from './progress.js';
+import { prefixed, reasonText } from './render/prefix.js';
 import type { NatsFlags } from './natsFlags.js';
 
 export interface RunFlags extends NatsFlags {
@@ -13,6 +14,7 @@ export interface RunFlags extends NatsFlags {
   'keep-open'?: boolean;
   'inspect-token'?: string;
   json?: boolean;
+  pretty?: boolean;
   quiet?: boolean;
   input?: string;
   'state-dir'?: string;
@@ -31,7 +33,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
   if (waitWorkersMs !== undefined && !(Number.isInteger(waitWorkersMs) && waitWorkersMs >= 0)) {
     throw new UsageError(`--wait-workers-ms: expected a whole number of ms, got '${flags['wait-workers-ms']}'`);
   }
-  const logger = createLogger({ level });
+  const logger = createLogger({ level, ...runLogging(io, flags) });
   const stateDir = flags['state-dir'] ?? process.env.MAESTRO_STATE_DIR ?? '.maestro';
   const inspector = flags.inspect === undefined ? undefined : await openInspector(flags, io);
   const stop = new AbortController();
@@ -52,7 +54,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
       nats,
       waitWorkersMs,
       ...(inspector && { observer: inspector.hub }),
-      onEvent: flags.quiet ? undefined : progressPrinter(io.err),
+      onEvent: flags.quiet ? undefined : progressPrinter(io, flags),
     }).catch((err: unknown) => {
       // Not reaching NATS, or no worker for a provider: the mission cannot start. Say why, exit 1.
       const name = (err as Error | null)?.name;
@@ -76,8 +78,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
       await inspector.afterRun(flags['keep-open'] === true);
     }
     if (output.status === 'failed') {
-      const { reason, message } = output.error!;
-      io.err(`maestro: mission failed: ${message.startsWith(reason) ? message : `${reason}: ${message}`}`);
+      io.err(prefixed('maestro', 'mission failed', reasonText(output.error!)));
       return 1;
     }
     return 0;

@@ -6,6 +6,8 @@
 import type { MissionStatus } from '../machines/daemonApi.js';
 import { DaemonClient, resolveDaemon, type DaemonFlags } from './daemonClient.js';
 import type { Io } from './main.js';
+import { makerProgressText } from './render/makerLine.js';
+import { reasonText } from './render/prefix.js';
 
 export interface StatusFlags extends DaemonFlags {
   json?: boolean;
@@ -35,11 +37,12 @@ export function describeStatus(s: MissionStatus): string[] {
   for (const p of s.plans ?? []) {
     field('plan', `${p.stage}: ${p.finished.length}/${p.tasks.length} tasks finished${p.failed.length ? `, failed: ${p.failed.join(', ')}` : ''}${p.replans ? `, ${p.replans} replan(s)` : ''}`);
   }
+  for (const m of s.maker ?? []) field('maker', `${m.stage}: ${makerProgressText(m)}${m.done ? ', done' : ''}`);
   for (const a of s.approvals.filter((a) => a.status === 'pending')) field('approval', `${a.id} pending since ${a.requestedAt} (maestro approve ${a.id})`);
   field('submitted', s.submittedAt);
   if (s.finishedAt !== undefined) field('finished', s.finishedAt);
   if (s.usage) field('usage', `${s.usage.tokens} tokens, $${s.usage.costUsd.toFixed(4)}, ${s.usage.samples} samples, ${(s.usage.wallTimeMs / 1000).toFixed(1)} s`);
-  if (s.error) field('error', `${s.error.reason}: ${s.error.message}`);
+  if (s.error) field('error', reasonText(s.error));
   if (s.result !== undefined) lines.push('  result:', ...s.result.split('\n').map((l) => `    ${l}`));
   return lines;
 }

@@ -1,8 +1,9 @@
 /**
  * `maestro submit FILE`: sends a mission file to the daemon and prints the new mission's id.
  * The file is read here and sent as text, so the daemon need not see this machine's files and
- * its errors name the file. `--follow` prints the mission's events on stderr until its end, and
- * the exit code is then the mission's: 0 succeeded, 1 not.
+ * its errors name the file. `--follow` prints the mission's events on stderr until its end
+ * through the renderer (words on a terminal, JSON lines otherwise), and the exit code is then
+ * the mission's: 0 succeeded, 1 not.
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -10,12 +11,15 @@ import type { LoggedEvent } from '../actors/eventLog.js';
 import { UserError, errorMessage } from '../config/errors.js';
 import { DaemonClient, resolveDaemon, type DaemonFlags } from './daemonClient.js';
 import type { Io } from './main.js';
+import { progressPrinter } from './progress.js';
+import { prefixed, reasonText } from './render/prefix.js';
 
 export interface SubmitFlags extends DaemonFlags {
   json?: boolean;
   input?: string;
   'mission-id'?: string;
   follow?: boolean;
+  pretty?: boolean;
 }
 
 export async function submitCommand(file: string, flags: SubmitFlags, io: Io): Promise<number> {
@@ -35,10 +39,11 @@ export async function submitCommand(file: string, flags: SubmitFlags, io: Io): P
   io.out(flags.json ? JSON.stringify(summary, null, 2) : summary.id);
   if (!flags.follow) return 0;
   let last: LoggedEvent | undefined;
+  const print = progressPrinter(io, flags);
   try {
     await client.events(summary.id, 0, (e) => {
       last = e;
-      io.err(eventLine(e));
+      print(e);
     });
   } catch (err) {
     if (last?.type !== 'mission.suspended') throw err;
@@ -46,19 +51,7 @@ export async function submitCommand(file: string, flags: SubmitFlags, io: Io): P
     return 1;
   }
   const end = await client.status(summary.id);
-  if (end.state !== 'succeeded') io.err(`mission ${end.id} ${end.state}${end.error ? `: ${end.error.reason}: ${end.error.message}` : ''}`);
+  // The renderer said how it ended, unless the stream stopped short of `mission.finished`.
+  if (end.state !== 'succeeded' && last?.type !== 'mission.finished') io.err(prefixed(`mission ${end.id} ${end.state}`, end.error ? reasonText(end.error) : ''));
   return end.state === 'succeeded' ? 0 : 1;
-}
-
-/** `12 stage.entered stage=research index=0 agents=["a","b"]`: one line, each value capped. */
-export function eventLine(e: LoggedEvent): string {
-  const { seq, ts: _ts, mission: _mission, type, ...fields } = e;
-  const parts = Object.entries(fields)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}=${cap(typeof v === 'string' && /^\S+$/.test(v) ? v : JSON.stringify(v))}`);
-  return [seq, type, ...parts].join(' ');
-}
-
-function cap(text: string, max = 80): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

@@ -6,6 +6,9 @@
 import type { LoggedEvent } from '../actors/eventLog.js';
 import { UserError } from '../config/errors.js';
 import type { BudgetUsage } from '../supervisors/index.js';
+import type { MakerProgressView } from './makerProgressFold.js';
+
+export type { MakerProgressView } from './makerProgressFold.js';
 
 export type MissionState = 'running' | 'awaiting_approval' | 'succeeded' | 'failed' | 'stopped';
 
@@ -42,6 +45,11 @@ export interface MissionStatus extends MissionSummary {
   approvals: ApprovalRecord[];
   /** Plan stages' progress (from their events), by stage. */
   plans?: PlanProgressView[];
+  /**
+   * MAKER stages' progress (from their events; after a restart, from the log's last snapshot and
+   * the votes after it): step N of M, samples per step, red-flag rate, steps per second, ETA.
+   */
+  maker?: MakerProgressView[];
   /** The mission's event log file. */
   eventLog: string;
 }

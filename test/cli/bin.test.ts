@@ -26,7 +26,8 @@ describe('maestro run and Ctrl-C', () => {
     const dir = tempDir();
     const file = join(dir, 'slow.yaml');
     writeFileSync(file, 'name: slow\nproviders:\n  p: { kind: scripted, responses: [{ text: late, delayMs: 60000 }] }\nagents: [{ id: a, provider: p }]\nstages: [{ name: s, prompt: go, agents: [a] }]\n');
-    const child = spawn(process.execPath, ['cli/bin.js', 'run', file, '--state-dir', dir]);
+    // stderr is a pipe here: --pretty for the progress in words a person at a terminal sees.
+    const child = spawn(process.execPath, ['cli/bin.js', 'run', file, '--state-dir', dir, '--pretty']);
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     await vi.waitFor(() => expect(stderr).toContain('▶ stage 1/1 s'), { timeout: 10_000 });

@@ -2,13 +2,13 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LoggedEvent } from '../../actors/eventLog.js';
 import { approveCommand } from '../../cli/approve.js';
 import { DaemonClient, DaemonRequestError, resolveDaemon } from '../../cli/daemonClient.js';
 import { statusCommand } from '../../cli/status.js';
 import { stopCommand } from '../../cli/stopMission.js';
-import { eventLine, submitCommand } from '../../cli/submit.js';
+import { submitCommand } from '../../cli/submit.js';
 import type { InspectorServer } from '../../inspector/server.js';
+import { captureIo, terminalIo } from '../helpers/captureIo.js';
 import { eventually } from '../helpers/eventually.js';
 import { FakeDaemon, serveFake, testToken } from '../helpers/fakeDaemon.js';
 import { tempDir } from '../helpers/missions.js';
@@ -25,11 +25,7 @@ async function start(): Promise<{ daemon: FakeDaemon; flags: { url: string; toke
   return { daemon, flags: { url: server.url, token: testToken } };
 }
 
-function capture() {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (t: string) => void stdout.push(t), err: (t: string) => void stderr.push(t) };
-}
+const capture = terminalIo;
 
 /** A port nothing listens on: one the OS just handed out and took back. */
 async function closedPort(): Promise<number> {
@@ -210,21 +206,27 @@ describe('maestro status, approve, stop, submit against a daemon', () => {
     const follow = capture();
     const running = submitCommand(file, { ...flags, follow: true }, follow);
     await eventually(() => expect(daemon.liveSubscribers('m1')).toBe(1));
+    daemon.emit('m1', 'mission.started', { stages: ['research'] });
     daemon.emit('m1', 'stage.entered', { stage: 'research', index: 0, agents: ['a', 'b'] });
     daemon.emit('m1', 'mission.finished', { status: 'failed', error: { reason: 'shutdown', message: 'stopped by api' } });
     daemon.finish('m1', 'failed', { error: { reason: 'shutdown', message: 'stopped by api' } });
     expect(await running).toBe(1);
     expect(follow.stdout).toEqual(['m1']);
-    expect(follow.stderr).toEqual([
-      '1 stage.entered stage=research index=0 agents=["a","b"]',
-      '2 mission.finished status=failed error={"reason":"shutdown","message":"stopped by api"}',
-      'mission m1 failed: shutdown: stopped by api',
+    // The same words as run's progress lines; how it ended is said once.
+    expect(follow.stderr).toEqual(['mission m1 started: stages research', '▶ stage 1/1 research: a, b', 'mission failed: shutdown: stopped by api']);
+
+    // Not at a terminal: the events as JSON lines, as the daemon stored them.
+    const piped = captureIo();
+    const second = submitCommand(file, { ...flags, follow: true }, piped);
+    await eventually(() => expect(daemon.liveSubscribers('m2')).toBe(1));
+    daemon.emit('m2', 'stage.entered', { stage: 'research', index: 0, agents: ['a'] });
+    daemon.emit('m2', 'mission.finished', { status: 'succeeded' });
+    daemon.finish('m2', 'succeeded');
+    expect(await second).toBe(0);
+    expect(piped.stderr.map((l) => JSON.parse(l))).toMatchObject([
+      { seq: 1, mission: 'm2', type: 'stage.entered', stage: 'research', agents: ['a'] },
+      { seq: 2, mission: 'm2', type: 'mission.finished', status: 'succeeded' },
     ]);
     await expect(submitCommand(join(tempDir(), 'none.yaml'), flags, capture())).rejects.toThrow(/^cannot read mission file '.*none\.yaml': ENOENT$/);
-  });
-
-  it('should put one event on one line, capping long values', () => {
-    const e: LoggedEvent = { seq: 7, ts: 't', mission: 'm', type: 'agent.call', agent: 'a', ok: true, text: 'two words', long: 'y'.repeat(100) };
-    expect(eventLine(e)).toBe(`7 agent.call agent=a ok=true text="two words" long=${'y'.repeat(79)}…`);
   });
 });

@@ -1,15 +1,14 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main, type Io } from '../../cli/main.js';
+import { main } from '../../cli/main.js';
+import { usageOf } from '../../cli/help.js';
+import { terminalIo } from '../helpers/captureIo.js';
 import { EventLog } from '../../actors/eventLog.js';
 import { tempDir } from '../helpers/missions.js';
 
-function capture(): Io & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
-}
+/** At a terminal: progress in words. */
+const capture = terminalIo;
 
 describe('maestro cli', () => {
   it('should run the hello example and print the result on stdout, progress on stderr, exit 0', async () => {
@@ -80,10 +79,10 @@ describe('maestro cli', () => {
     expect(io.stderr).toEqual(["maestro: unknown command 'launch' (try: maestro --help)"]);
     io = capture();
     expect(await main(['validate', 'examples/hello.yaml', '--json', '--quiet'], io)).toBe(2);
-    expect(io.stderr).toEqual(["maestro: maestro validate: unknown option '--quiet' (try: maestro validate --help)"]);
+    expect(io.stderr).toEqual(['maestro validate: unknown flag --quiet', usageOf('validate')]);
     io = capture();
     expect(await main(['run'], io)).toBe(2);
-    expect(io.stderr).toEqual(['maestro: maestro run: expected one FILE, got 0 (try: maestro run --help)']);
+    expect(io.stderr).toEqual(['maestro run: expected one FILE, got 0 (try: maestro run --help)']);
   });
 
   it('should validate a good file, and report every problem of a bad one as JSON with --json', async () => {

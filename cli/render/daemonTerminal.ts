@@ -1,0 +1,48 @@
+/**
+ * What `maestro daemon` writes on stderr, in one dialect: on a terminal, its log records and
+ * every mission's events as lines in words, each with the time and the mission; otherwise (or
+ * with --json) pino's JSON lines, the missions' events being in their logs, the API's event
+ * stream and JetStream already. stdout stays empty, as for every command that has no result.
+ *
+ * A supervisor's decision is a log record and an event: the record says it (at its own level,
+ * so `--log-level warn` still shows restarts), the event's line is left out.
+ */
+import type { Logger } from 'pino';
+import type { LoggedEvent } from '../../actors/eventLog.js';
+import { createLogger } from '../../config/logger.js';
+import type { Io } from '../main.js';
+import { eventRenderer } from './eventRenderer.js';
+import { clockTime } from './format.js';
+import { logLine } from './logLine.js';
+import { outputMode } from './outputMode.js';
+
+export interface DaemonTerminal {
+  logger: Logger;
+  /** The daemon's own word to its operator (listening, stopping): shown whatever the log level. */
+  say(message: string, fields?: Record<string, unknown>): void;
+  /** Each mission event, as the daemon writes it. */
+  onEvent(e: LoggedEvent): void;
+}
+
+export function daemonTerminal(flags: { json?: boolean; pretty?: boolean; 'log-level'?: string }, io: Io): DaemonTerminal {
+  const pretty = outputMode(flags, io.tty?.err) === 'pretty';
+  const destination = { write: (chunk: string) => io.err(chunk.replace(/\n$/, '')) };
+  const logger = createLogger({ level: flags['log-level'] ?? 'info', pretty, line: (r) => logLine(r, { time: true }), destination });
+  const announcer = createLogger({ level: 'info', pretty, line: (r) => String(r.msg ?? ''), destination });
+  const renderers = new Map<string, (e: LoggedEvent) => void>();
+  const showEvents = pretty && logger.isLevelEnabled('info');
+  return {
+    logger,
+    say: (message, fields = {}) => announcer.info(fields, message),
+    onEvent(e) {
+      if (!showEvents || e.type === 'supervisor.decision') return;
+      let render = renderers.get(e.mission);
+      if (!render) {
+        render = eventRenderer({ mode: 'pretty', write: (line, ev) => io.err(`${clockTime(Date.parse(ev.ts))} [${ev.mission}] ${line}`) });
+        renderers.set(e.mission, render);
+      }
+      render(e);
+      if (e.type === 'mission.finished') renderers.delete(e.mission);
+    },
+  };
+}
