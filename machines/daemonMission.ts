@@ -82,6 +82,8 @@ export class DaemonMission {
         keySalt: r?.keySalt,
         usedBefore: r?.usedBefore,
         syncEveryMs: o.syncEveryMs ?? 50,
+        // Tried again at the next daemon start: the workers may be back by then.
+        onStartFailure: 'retry',
         onEvent: (e) => this.onEvent(e),
         onStart: (send) => (this.send = send),
       });

@@ -56,6 +56,12 @@ export interface RunOptions {
   onStart?: (send: (event: MissionEvent) => void) => void;
   /** Usage recorded before a resume, counted into the mission's budget first. */
   usedBefore?: Partial<BudgetUsage>;
+  /**
+   * A mission that cannot start (no worker, NATS unreachable, a missing key): `finish` ends its
+   * log failed (`maestro run`: nothing will try it again), `retry` leaves the log open after its
+   * `mission.start_failed`, so the daemon's next start tries it again. @default 'finish'
+   */
+  onStartFailure?: 'finish' | 'retry';
 }
 
 /** What the inspector needs from a run (the hub implements it). */
@@ -123,7 +129,12 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
         : undefined;
   } catch (err) {
     // No worker, a worker running another definition, NATS unreachable, a missing key: the log says so.
-    events.append({ type: 'mission.start_failed', error: (err as Error | null)?.name ?? 'Error', message: errorMessage(err) });
+    const message = errorMessage(err);
+    events.append({ type: 'mission.start_failed', error: (err as Error | null)?.name ?? 'Error', message });
+    if ((options.onStartFailure ?? 'finish') === 'finish') {
+      const usage: BudgetUsage = { tokens: 0, costUsd: 0, samples: 0, wallTimeMs: 0, ...options.usedBefore };
+      events.append({ type: 'mission.finished', status: 'failed', error: { reason: 'start_failed', message }, usage });
+    }
     await Promise.all(providers.map((p) => p.close?.()));
     events.close();
     throw err;

@@ -277,10 +277,11 @@ describe('missions over NATS with maestro worker processes', () => {
       "provider 'poet': worker mismatch-a runs a different definition (model 'haiku-2' (worker) ≠ 'scripted' (mission)); start workers with the mission's own providers: maestro worker --config MISSION_FILE";
     await expect(run).rejects.toThrow(ProviderMismatchError);
     await expect(run).rejects.toThrow(message);
-    // The mission has its log: submitted, then why it did not start; nothing ran.
+    // The mission has its log: submitted, why it did not start, and its end (run tries nothing again); nothing ran.
     const events = EventLog.read(EventLog.pathFor(stateDir, missionId));
-    expect(events.map((e) => e.type)).toEqual(['mission.submitted', 'mission.start_failed']);
+    expect(events.map((e) => e.type)).toEqual(['mission.submitted', 'mission.start_failed', 'mission.finished']);
     expect(events[1]).toMatchObject({ error: 'ProviderMismatchError', message });
+    expect(events[2]).toMatchObject({ status: 'failed', error: { reason: 'start_failed', message } });
 
     // A call that names another definition, sent anyway, is refused by the worker and not run.
     const nc = await rawClient(server);

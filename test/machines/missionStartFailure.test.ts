@@ -1,7 +1,8 @@
 /**
  * A mission that cannot start (under NATS: no worker for a provider, or one running another
- * definition) is never lost: its log holds `mission.submitted` then `mission.start_failed`, its
- * status says failed with reason start_failed, and a restarted daemon lists it and tries it again,
+ * definition; a missing key) is never lost: its log holds `mission.submitted` then
+ * `mission.start_failed`. Under `maestro run` the log then ends failed; under the daemon its status
+ * says failed with reason start_failed, and a restarted daemon lists it and tries it again,
  * unless it was stopped.
  */
 import { readFileSync } from 'node:fs';
@@ -12,7 +13,8 @@ import { Daemon } from '../../machines/daemon.js';
 import { NoWorkersError, type NatsHub } from '../../machines/natsRuntime.js';
 import type { NatsTransport } from '../../transport/natsTransport.js';
 import { eventually } from '../helpers/eventually.js';
-import { tempDir } from '../helpers/missions.js';
+import { mission, tempDir } from '../helpers/missions.js';
+import { runMission } from '../../machines/runMission.js';
 
 const helloYaml = readFileSync('examples/hello.yaml', 'utf8');
 const silent = pino({ level: 'silent' });
@@ -78,5 +80,23 @@ describe('daemon: a mission that failed to start', () => {
     const second = new Daemon({ stateDir, logger: silent });
     expect(second.start()).toEqual({ resumed: [], finished: 1 });
     expect(second.status('h2')).toMatchObject({ state: 'stopped', error: { reason: 'stopped', message: 'not needed' } });
+  });
+});
+
+describe('runMission: a mission that cannot start', () => {
+  it('should log why and end its log failed with reason start_failed (nothing will try it again), then throw the cause', async () => {
+    const stateDir = tempDir();
+    const config = mission({
+      providers: { model: { kind: 'openai', model: 'm', apiKeyEnv: 'MAESTRO_TEST_UNSET_KEY' } },
+      agents: [{ id: 'a', provider: 'model' }],
+      stages: [{ name: 's', prompt: 'p', agents: ['a'] }],
+    });
+    const run = runMission(config, { stateDir, logger: silent, missionId: 'k1', env: {} });
+    await expect(run).rejects.toThrow('MAESTRO_TEST_UNSET_KEY');
+    const log = EventLog.read(EventLog.pathFor(stateDir, 'k1'));
+    expect(log.map((e) => e.type)).toEqual(['mission.submitted', 'mission.start_failed', 'mission.finished']);
+    const message = (log[1]!.message as string);
+    expect(message).toContain('MAESTRO_TEST_UNSET_KEY');
+    expect(log[2]).toMatchObject({ status: 'failed', error: { reason: 'start_failed', message }, usage: { tokens: 0, costUsd: 0, samples: 0, wallTimeMs: 0 } });
   });
 });
