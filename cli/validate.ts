@@ -1,21 +1,28 @@
+/**
+ * `maestro validate FILE` and `maestro schema`. Validate reports every problem of a mission file
+ * in one pass (schema and cross-field rules together, sorted by line), and warns, without
+ * failing, about what may only go wrong where the mission runs (a key variable unset here).
+ */
 import { writeFileSync } from 'node:fs';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError, formatConfigIssue } from '../config/errors.js';
+import type { Env } from '../config/interpolate.js';
 import { toJsonSchema } from '../config/jsonSchema.js';
-import { loadConfigFile } from '../config/loader.js';
+import { checkConfigFile } from '../config/loader.js';
 import { missionSchema } from '../config/mission.js';
+import { missionWarnings } from '../config/missionWarnings.js';
 import type { Io } from './main.js';
 
-export async function validateCommand(file: string, flags: { json?: boolean }, io: Io): Promise<number> {
-  try {
-    const mission = await loadConfigFile(file, missionSchema);
-    if (flags.json) io.out(JSON.stringify({ ok: true, file, name: mission.name }));
-    else io.out(`ok: ${file} (mission '${mission.name}': ${mission.agents.length} agents, ${mission.stages.length} stages)`);
-    return 0;
-  } catch (err) {
-    if (!(err instanceof ConfigError) || !flags.json) throw err;
-    io.out(JSON.stringify({ ok: false, file, issues: err.issues }));
-    return 2;
+export async function validateCommand(file: string, flags: { json?: boolean }, io: Io, env: Env = process.env): Promise<number> {
+  const report = await checkConfigFile(file, missionSchema, { env, warnings: missionWarnings });
+  const mission = report.value;
+  if (flags.json) {
+    io.out(JSON.stringify(mission ? { ok: true, file, name: mission.name, warnings: report.warnings } : { ok: false, file, issues: report.issues, warnings: report.warnings }));
+    return mission ? 0 : 2;
   }
+  for (const w of report.warnings) io.err(`warning: ${formatConfigIssue(file, w)}`);
+  if (!mission) throw new ConfigError(file, report.issues);
+  io.out(`ok: ${file} (mission '${mission.name}': ${mission.agents.length} agents, ${mission.stages.length} stages)`);
+  return 0;
 }
 
 export function schemaCommand(flags: { out?: string }, io: Io): number {

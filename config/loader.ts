@@ -1,7 +1,9 @@
 /**
  * The generic config loader: YAML or JSON text → `${ENV}` interpolation → a zod schema. Every
  * problem becomes a `ConfigIssue` with a path and, when the parser can tell, a line; one
- * `ConfigError` lists them all, so a user fixes a file in one pass.
+ * `ConfigError` lists them all, so a user fixes a file in one pass (the schema's cross-field
+ * rules run over whatever parsed: see missionRules.ts). `checkConfigFile` reports instead of
+ * throwing, with warnings: what may go wrong where the config is used, not here.
  *
  * JSON goes through the YAML parser too (JSON is YAML 1.2 flow syntax), so its lines are known.
  * A top-level `$schema` string is dropped before validation: editors use it to find the JSON
@@ -19,45 +21,91 @@ export interface LoadOptions {
   readonly env?: Env;
 }
 
+/** What checking a config found: the value when nothing is wrong, every error, every warning. */
+export interface ConfigReport<T> {
+  /** The parsed config; absent when there is an issue. */
+  readonly value?: T;
+  /** Every problem, sorted by line. */
+  readonly issues: readonly ConfigIssue[];
+  /** What may still go wrong where the config is used (a key variable unset here), sorted by line. */
+  readonly warnings: readonly ConfigIssue[];
+}
+
+export interface CheckOptions extends LoadOptions {
+  /** Warnings about the interpolated value, valid or not (the schema has not judged it). */
+  readonly warnings?: (value: unknown, env: Env) => readonly PathIssue[];
+}
+
 /** Reads `file` and parses it with `parseConfigText`. Throws `ConfigError`, also when unreadable. */
 export async function loadConfigFile<S extends z.ZodType>(file: string, schema: S, options?: LoadOptions): Promise<z.output<S>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(file, [{ path: '', message: `cannot read file: ${readErrorMessage(err)}` }], { cause: err });
-  }
-  return parseConfigText(text, file, schema, options);
+  return valueOf(file, await checkFile(file, schema, options));
 }
 
 /** Parses YAML or JSON `text` (named `file` in messages) and validates it. Throws `ConfigError`. */
 export function parseConfigText<S extends z.ZodType>(text: string, file: string, schema: S, options?: LoadOptions): z.output<S> {
-  if (text.trim() === '') throw new ConfigError(file, [{ path: '', message: 'file is empty' }]);
+  return valueOf(file, check(text, file, schema, options));
+}
+
+/** `loadConfigFile` that reports instead of throwing, with warnings: what `maestro validate` prints. */
+export async function checkConfigFile<S extends z.ZodType>(file: string, schema: S, options?: CheckOptions): Promise<ConfigReport<z.output<S>>> {
+  return (await checkFile(file, schema, options)).report;
+}
+
+/** `parseConfigText` that reports instead of throwing, with warnings. */
+export function checkConfigText<S extends z.ZodType>(text: string, file: string, schema: S, options?: CheckOptions): ConfigReport<z.output<S>> {
+  return check(text, file, schema, options).report;
+}
+
+interface Checked<T> {
+  report: ConfigReport<T>;
+  /** What to chain to the `ConfigError`: the read error, or zod's. */
+  cause?: unknown;
+}
+
+function valueOf<T>(file: string, { report, cause }: Checked<T>): T {
+  if (report.issues.length > 0) throw new ConfigError(file, report.issues, cause === undefined ? undefined : { cause });
+  return report.value as T;
+}
+
+const failed = <T>(issues: ConfigIssue[], cause?: unknown): Checked<T> => ({ report: { issues, warnings: [] }, ...(cause !== undefined && { cause }) });
+
+async function checkFile<S extends z.ZodType>(file: string, schema: S, options?: CheckOptions): Promise<Checked<z.output<S>>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    return failed([{ path: '', message: `cannot read file: ${readErrorMessage(err)}` }], err);
+  }
+  return check(text, file, schema, options);
+}
+
+function check<S extends z.ZodType>(text: string, file: string, schema: S, options?: CheckOptions): Checked<z.output<S>> {
+  if (text.trim() === '') return failed([{ path: '', message: 'file is empty' }]);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const lineAt = (offset: number): number => lineCounter.linePos(offset).line;
   if (doc.errors.length > 0) {
-    const issues = doc.errors.map((e) => ({ path: '', message: `not valid YAML: ${e.message.split('\n')[0]}`, line: lineAt(e.pos[0]) }));
-    throw new ConfigError(file, issues);
+    return failed(doc.errors.map((e) => ({ path: '', message: `not valid YAML: ${e.message.split('\n')[0]}`, line: lineAt(e.pos[0]) })));
   }
-  if (doc.contents === null) throw new ConfigError(file, [{ path: '', message: 'file is empty' }]);
-  if (!isMap(doc.contents)) {
-    throw new ConfigError(file, [{ path: '', message: 'expected a mapping at the top level', line: lineOf(doc, [], lineAt) }]);
-  }
+  if (doc.contents === null) return failed([{ path: '', message: 'file is empty' }]);
+  if (!isMap(doc.contents)) return failed([{ path: '', message: 'expected a mapping at the top level', line: lineOf(doc, [], lineAt) }]);
   let raw: unknown;
   try {
     raw = doc.toJS();
   } catch (err) {
-    throw new ConfigError(file, [{ path: '', message: `not valid YAML: ${err instanceof Error ? err.message : String(err)}` }], { cause: err });
+    return failed([{ path: '', message: `not valid YAML: ${err instanceof Error ? err.message : String(err)}` }], err);
   }
-  const { value, issues: envIssues } = interpolateEnv(withoutSchemaKey(raw), options?.env ?? process.env);
+  const env = options?.env ?? process.env;
+  const { value, issues: envIssues } = interpolateEnv(withoutSchemaKey(raw), env);
   const result = schema.safeParse(value, { error: zodMessage });
   const envPaths = new Set(envIssues.map((i) => formatPath(i.path)));
   // an unset variable became '' and may fail the schema too: report the cause, not the echo
   const schemaIssues = result.success ? [] : result.error.issues.flatMap(splitUnknownKeys).filter((i) => !envPaths.has(formatPath(i.path)));
-  const all = [...envIssues, ...schemaIssues].map((i) => toConfigIssue(i, doc, lineAt));
-  if (all.length > 0) throw new ConfigError(file, sortByLine(all), result.success ? undefined : { cause: result.error });
-  return result.data as z.output<S>;
+  const located = (list: readonly PathIssue[]) => sortByLine(list.map((i) => toConfigIssue(i, doc, lineAt)));
+  const issues = located([...envIssues, ...schemaIssues]);
+  const warnings = located(options?.warnings?.(value, env) ?? []);
+  const report = issues.length > 0 ? { issues, warnings } : { value: result.data as z.output<S>, issues, warnings };
+  return { report, ...(!result.success && { cause: result.error }) };
 }
 
 /** `['stages', 0, 'agents']` → `stages[0].agents`; keys that are not plain words are quoted. */

@@ -1,12 +1,16 @@
 /**
  * The mission file: providers, agents, stages, supervision and budgets. Defaults are applied by
- * the schema and documented with `@default`; cross-field rules (every agent's provider exists,
- * every stage's agents exist, names are unique) come after, each with the path of the field.
+ * the schema and documented with `@default`; the cross-field rules (missionRules.ts: every
+ * agent's provider exists, every stage's agents exist, names are unique, known placeholders)
+ * run with it, each with the path of the field.
  */
 import { z } from 'zod';
 import { makerSchema } from './maker.js';
+import { missionRules, providerBoundMs } from './missionRules.js';
 import { planSchema } from './plan.js';
 import { providerConfigSchema, type ProviderConfig } from './providers.js';
+
+export { providerBoundMs };
 
 /** Ids become NATS subject tokens and path segments: letters, digits, `_` and `-`. */
 export const idSchema = z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, _ or - only');
@@ -123,81 +127,16 @@ export const missionSchema = z
     supervision: missionSupervisionSchema.default(() => missionSupervisionSchema.parse({})),
     budget: budgetSchema.optional(),
   })
-  .superRefine((m, ctx) => {
-    const agentIds = new Set<string>();
-    m.agents.forEach((a, i) => {
-      if (agentIds.has(a.id)) ctx.addIssue({ code: 'custom', path: ['agents', i, 'id'], message: `duplicate agent id '${a.id}'` });
-      agentIds.add(a.id);
-      const provider = m.providers[a.provider];
-      if (!provider) {
-        ctx.addIssue({ code: 'custom', path: ['agents', i, 'provider'], message: `unknown provider '${a.provider}' (known: ${known(Object.keys(m.providers))})` });
-      } else {
-        const bound = providerBoundMs(provider);
-        if (a.timeoutMs !== undefined && bound !== undefined && a.timeoutMs < bound) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['agents', i, 'timeoutMs'],
-            message: `${a.timeoutMs} ms is shorter than provider '${a.provider}' may take (${bound} ms with its timeout and retries); raise it or lower the provider's`,
-          });
-        }
-      }
-    });
-    const stageNames = new Set<string>();
-    m.stages.forEach((s, i) => {
-      if (stageNames.has(s.name)) ctx.addIssue({ code: 'custom', path: ['stages', i, 'name'], message: `duplicate stage name '${s.name}'` });
-      stageNames.add(s.name);
-      if (s.plan) {
-        if (s.prompt !== undefined || s.agents !== undefined || s.maker !== undefined) {
-          ctx.addIssue({ code: 'custom', path: ['stages', i, 'plan'], message: 'a plan stage takes no prompt, agents or maker (its planner makes the tasks)' });
-        }
-        const p = s.plan;
-        const roles: [string[], string | undefined][] = [
-          [['planner'], p.planner],
-          [['synthesizer'], p.synthesizer],
-          [['monitor', 'reviewer'], p.monitor.reviewer],
-          [['blackboard', 'summarizer'], p.blackboard.summarizer],
-        ];
-        for (const [at, id] of roles) {
-          if (id !== undefined && !agentIds.has(id)) ctx.addIssue({ code: 'custom', path: ['stages', i, 'plan', ...at], message: `unknown agent '${id}' (known: ${known([...agentIds])})` });
-        }
-        return;
-      }
-      if (s.maker) {
-        if (s.prompt !== undefined || s.agents !== undefined) {
-          ctx.addIssue({ code: 'custom', path: ['stages', i, 'maker'], message: 'a maker stage takes no prompt or agents (its task makes the prompts, its agent votes)' });
-        }
-        if (!agentIds.has(s.maker.agent)) {
-          ctx.addIssue({ code: 'custom', path: ['stages', i, 'maker', 'agent'], message: `unknown agent '${s.maker.agent}' (known: ${known([...agentIds])})` });
-        }
-        return;
-      }
-      if (s.prompt === undefined) ctx.addIssue({ code: 'custom', path: ['stages', i, 'prompt'], message: 'required (or a maker task)' });
-      if (s.agents === undefined) ctx.addIssue({ code: 'custom', path: ['stages', i, 'agents'], message: 'required (or a maker task)' });
-      (s.agents ?? []).forEach((id, j) => {
-        if (!agentIds.has(id)) ctx.addIssue({ code: 'custom', path: ['stages', i, 'agents', j], message: `unknown agent '${id}' (known: ${known([...agentIds])})` });
-      });
-      if (s.agents && new Set(s.agents).size !== s.agents.length) {
-        ctx.addIssue({ code: 'custom', path: ['stages', i, 'agents'], message: 'an agent is listed twice' });
-      }
-    });
-  });
+  // `when`: the rules run even where the schema refused parts, so every problem comes in one pass.
+  .superRefine(
+    (m, ctx) => {
+      for (const issue of missionRules(m)) ctx.addIssue({ code: 'custom', path: [...issue.path], message: issue.message });
+    },
+    { when: () => true },
+  );
 
 export type MissionConfig = z.output<typeof missionSchema>;
 export type MissionConfigInput = z.input<typeof missionSchema>;
-
-function known(ids: string[]): string {
-  return ids.length ? ids.join(', ') : 'none';
-}
-
-/**
- * The longest a provider may take on one call, when it bounds it: every HTTP attempt's timeout
- * plus a second of retry backoff per retry (openai), or the timeout plus the kill grace (cli).
- */
-export function providerBoundMs(p: ProviderConfig): number | undefined {
-  if (p.kind === 'openai') return p.timeoutMs * (p.maxRetries + 1) + 1000 * p.maxRetries;
-  if (p.kind === 'cli') return p.timeoutMs + 2000;
-  return undefined;
-}
 
 /** An agent's call timeout over the transport: its own, or its provider's bound plus a margin. */
 export function agentTimeoutMs(agent: AgentConfig, provider: ProviderConfig): number {
