@@ -42,9 +42,9 @@ describe('durable work queue (JetStream)', () => {
   let n = 0;
   const cap = (name: string) => `${name}${++n}`;
 
-  async function worker(capability: string, handler: WorkHandler, options: WorkerStartOptions = {}): Promise<WorkWorker> {
+  async function worker(capability: string, handler: WorkHandler, options: WorkerStartOptions = {}, workerId?: string): Promise<WorkWorker> {
     const conn = await connect({ servers: server.url });
-    const w = new WorkWorker(conn);
+    const w = new WorkWorker(conn, { workerId });
     cleanup.push(async () => {
       await w.stop();
       await conn.close();
@@ -140,6 +140,24 @@ describe('durable work queue (JetStream)', () => {
     expect(log).toEqual(['A started', 'B done (delivery 2)']);
     expect(b.stats.completed).toBe(1);
     expect(a.stats.completed).toBe(0);
+  });
+
+  it('a worker with an id tells the submitter each delivery it starts: who, which delivery, its ack wait and max deliveries', async () => {
+    const c = cap('told');
+    const a = await worker(c, () => new Promise<Json>(() => {}), {}, 'wa');
+    const notices: unknown[] = [];
+    const malformedBefore = client.malformedResults;
+    const pending = client.submit(c, { key: 'k', payload: 1 }, { timeoutMs: 8000, onStarted: (s) => void notices.push(s) });
+    await eventually(() => expect(notices).toEqual([{ worker: 'wa', delivery: 1, ackWaitMs: 1000, maxDeliver: 5 }]));
+    await a.stop();
+    await worker(c, async () => 'from B', {}, 'wb');
+    await expect(pending).resolves.toBe('from B');
+    expect(notices).toEqual([
+      { worker: 'wa', delivery: 1, ackWaitMs: 1000, maxDeliver: 5 },
+      { worker: 'wb', delivery: 2, ackWaitMs: 1000, maxDeliver: 5 },
+    ]);
+    // A notice is not a result: nothing was dropped as malformed.
+    expect(client.malformedResults).toBe(malformedBefore);
   });
 
   it('heartbeats keep a job that takes 3 × ackWait from being redelivered', async () => {
