@@ -6,8 +6,8 @@
  * have equal hashes whatever their key order or which defaults were written out.
  *
  * No secret enters the view: an openai provider names its key's variable (`apiKeyEnv`), never the
- * key; `headers` (which may carry a token) and any field holding a registered secret are shown by
- * digest only. The hash covers the values themselves, so a digest of a long random key reveals
+ * key; `headers` (which may carry a token), a URL with credentials in it and any field holding a
+ * registered secret are shown by digest only. The hash covers the values themselves, so a digest of a long random key reveals
  * nothing usable.
  */
 import { createHash } from 'node:crypto';
@@ -25,6 +25,8 @@ export interface ProviderIdentity {
 const SHOWN_CHARS = 80;
 /** Fields shown by digest only, whatever they hold. */
 const HIDDEN_FIELDS = new Set(['headers']);
+/** A URL with a user or password in it (`https://user:pass@host`). */
+const URL_CREDENTIALS = /[a-z][a-z0-9+.-]*:\/\/[^/\s"@]+@/i;
 
 /** JSON with object keys sorted at every depth; `undefined` members are left out, as JSON does. */
 export function canonicalJson(value: unknown): string {
@@ -50,7 +52,7 @@ export function providerIdentity(config: ProviderConfig): ProviderIdentity {
   const fields: Record<string, string> = {};
   for (const [key, value] of Object.entries(sortKeys(config) as Record<string, unknown>)) {
     const json = JSON.stringify(value);
-    const secret = HIDDEN_FIELDS.has(key) || redactText(json) !== json;
+    const secret = HIDDEN_FIELDS.has(key) || redactText(json) !== json || URL_CREDENTIALS.test(json);
     fields[key] = secret || json.length > SHOWN_CHARS ? digest(json) : json;
   }
   return { hash: createHash('sha256').update(canonical).digest('hex'), fields };

@@ -34,6 +34,8 @@ describe('provider identity (the secret-free canonical definition and its hash)'
     const cli = providerIdentity(parse({ kind: 'cli', command: 'tool', args: ['--key', 'sk-identity-test-0123456789'] }));
     expect(cli.fields.args).toMatch(/^sha256:[0-9a-f]{16}$/);
     expect(JSON.stringify(cli)).not.toContain('sk-identity-test');
+    const withUser = providerIdentity(parse({ kind: 'openai', model: 'm', baseURL: 'http://me:hunter2@127.0.0.1:1/v1' }));
+    expect(withUser.fields.baseURL).toMatch(/^sha256:[0-9a-f]{16}$/);
     const scripted = providerIdentity(parse({ kind: 'scripted', responses: ['x'.repeat(100)] }));
     expect(scripted.fields.responses).toMatch(/^sha256:[0-9a-f]{16}$/);
   });
