@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError } from '../../config/errors.js';
-import { formatPath, loadConfigFile, parseConfigText } from '../../config/loader.js';
+import { checkConfigFile, checkConfigText, formatPath, loadConfigFile, parseConfigText } from '../../config/loader.js';
 
 const Agent = z.strictObject({
   id: z.string(),
@@ -261,5 +261,34 @@ describe('formatPath', () => {
     expect(formatPath([])).toBe('');
     expect(formatPath(['stages', 0, 'agents'])).toBe('stages[0].agents');
     expect(formatPath(['env', 'a.b', 'x-y'])).toBe('env["a.b"].x-y');
+  });
+});
+
+describe('checkConfigText and checkConfigFile (report, with warnings, instead of throwing)', () => {
+  const valid = 'name: x\nprovider:\n  kind: cli\n  command: codex\nstages:\n  - id: a\n    agents:\n      - id: q\n        model: m\n';
+  // a warning about each stage id, to see where warnings are placed
+  const warnings = (value: unknown) =>
+    ((value as { stages?: { id?: string }[] }).stages ?? []).map((s, i) => ({ path: ['stages', i, 'id'], message: `about '${String(s.id)}'` }));
+
+  it('should return the value, no issues, and the warnings at their lines', () => {
+    const report = checkConfigText(valid, 'm.yaml', Mission, { env: {}, warnings });
+    expect(report.issues).toEqual([]);
+    expect(report.value?.stages[0]?.id).toBe('a');
+    expect(report.warnings).toEqual([{ path: 'stages[0].id', message: "about 'a'", line: 6 }]);
+  });
+
+  it('should give the warnings with the issues when the file is invalid, and no value', () => {
+    const report = checkConfigText(`${valid}colour: red\n`, 'm.yaml', Mission, { env: {}, warnings });
+    expect(report.value).toBeUndefined();
+    expect(report.issues).toEqual([{ path: 'colour', message: 'unknown key', line: 10 }]);
+    expect(report.warnings).toEqual([{ path: 'stages[0].id', message: "about 'a'", line: 6 }]);
+  });
+
+  it('should report an unreadable file as an issue, not throw', async () => {
+    const file = fixture('missing.yaml');
+    expect(await checkConfigFile(file, Mission, { env: {}, warnings })).toEqual({
+      issues: [{ path: '', message: 'cannot read file: no such file or directory' }],
+      warnings: [],
+    });
   });
 });
