@@ -1,6 +1,6 @@
 /**
  * What a mission's event log says about it, folded in one pass: the submitted config, which
- * stages finished with what output, the approvals asked and answered, how far each MAKER task
+ * stages finished with what output, the approvals asked, answered or closed, how far each MAKER task
  * got (its last snapshot plus the votes after it), and whether the mission ended. The daemon
  * resumes a mission from this, so the fold reads only what resuming needs: a million-step log
  * is read in chunks, line by line, and only the lines that matter are parsed.
@@ -26,6 +26,11 @@ export interface RecoveredApproval {
   timeoutAt?: string;
   onTimeout?: 'approve' | 'reject';
   answer?: { decision: 'approve' | 'reject'; feedback?: string; by?: string; at: string };
+  /**
+   * Closed unanswered because the mission ended at the gate (`approval.closed`; for a log written
+   * before that event, folded from a `mission.finished` that left the gate open).
+   */
+  closed?: { reason: string; message: string; at: string };
 }
 
 export interface MakerSnapshot<S = unknown> {
@@ -89,6 +94,7 @@ const FOLDED = new Set([
   'stage.finished',
   'approval.requested',
   'approval.answered',
+  'approval.closed',
   'maker.snapshot',
   'plan.compiled',
   'plan.revised',
@@ -124,6 +130,7 @@ export function recoverMission(file: string, id: string): RecoveredMission {
       }
     }
   }
+  closeGates(r);
   // Each call reserved a sample before it went out; one that answered also spent its tokens and cost.
   const u = r.usage ?? { tokens: 0, costUsd: 0, samples: 0, wallTimeMs: 0 };
   if (calls.length > 0 || voteSamples > 0) {
@@ -132,6 +139,25 @@ export function recoverMission(file: string, id: string): RecoveredMission {
     r.usage = { ...u, samples: u.samples + calls.length + voteSamples, tokens: u.tokens + tokens, costUsd: u.costUsd + cost };
   }
   return r;
+}
+
+/**
+ * A gate is closed once its mission ended: an old log's `mission.finished` with a gate left open
+ * closes it here. A gate closed with no `mission.finished` after it (a crash between the two
+ * writes) means the mission was ending for that reason: it ended so.
+ */
+function closeGates(r: RecoveredMission): void {
+  const open = r.approvals.filter((a) => !a.answer && !a.closed);
+  if (r.finished) {
+    const error = r.finished.error ?? { reason: r.finished.status, message: `the mission ${r.finished.status}` };
+    for (const a of open) a.closed = { ...error, at: r.finished.at };
+    return;
+  }
+  const closed = r.approvals.find((a) => !a.answer && a.closed);
+  if (closed?.closed) {
+    const { reason, message, at } = closed.closed;
+    r.finished = { status: 'failed', error: { reason, message }, at, ...(r.usage && { usage: r.usage }) };
+  }
 }
 
 /** A vote after the last snapshot, into its runner's tail; false for one a snapshot or an earlier record covers. */
@@ -243,6 +269,11 @@ function fold(r: RecoveredMission, e: LoggedEvent): void {
       const a = r.approvals.find((x) => x.id === e.id);
       // The first answer stands: a second one is harmless.
       if (a && !a.answer) a.answer = { decision: e.decision as 'approve' | 'reject', feedback: e.feedback as string | undefined, by: e.by as string | undefined, at: e.ts };
+      break;
+    }
+    case 'approval.closed': {
+      const a = r.approvals.find((x) => x.id === e.id);
+      if (a && !a.answer && !a.closed) a.closed = { reason: String(e.reason), message: String(e.message), at: e.ts };
       break;
     }
     case 'plan.compiled':

@@ -144,6 +144,14 @@ Options:
   --inspect[=PORT]     serve the live inspector (page and ws) on 127.0.0.1 while the mission runs
   --keep-open          with --inspect: keep serving after the mission ends, until Ctrl-C
   --inspect-token T    allow writes (approvals, stop) from clients that give it (or MAESTRO_INSPECT_TOKEN)
+  --approve-all        approve every approval gate as it opens (scripted runs)
+
+Approval gates: with stdin a terminal, a prompt asks: approve, reject [FEEDBACK] or stop. With
+stdin piped, each line is one answer (e.g. printf 'reject shorter\\napprove\\n' | maestro run F).
+The inspector's page answers too, with --inspect-token. With none of these (stdin closed, no
+token, no --approve-all) a gate fails the mission at once, saying how to answer, unless its
+own timeoutMs will answer it. An open page keeps the inspector (and run) up after the end,
+until it closes or Ctrl-C.
 
 ${natsFlagsHelp}`,
   validate: `Usage: maestro validate FILE [--json]

@@ -59,6 +59,7 @@ const options = {
   'wait-workers-ms': { type: 'string' },
   inspect: { type: 'string' },
   'keep-open': { type: 'boolean' },
+  'approve-all': { type: 'boolean' },
   'inspect-token': { type: 'string' },
   once: { type: 'boolean' },
   listen: { type: 'string' },
@@ -76,7 +77,7 @@ const options = {
 } satisfies ParseArgsConfig['options'];
 
 const allowed: Record<string, string[]> = {
-  run: ['help', 'json', 'pretty', 'quiet', 'input', 'state-dir', 'mission-id', 'log-level', 'wait-workers-ms', 'inspect', 'keep-open', 'inspect-token', ...natsFlagNames],
+  run: ['help', 'json', 'pretty', 'quiet', 'input', 'state-dir', 'mission-id', 'log-level', 'wait-workers-ms', 'inspect', 'keep-open', 'inspect-token', 'approve-all', ...natsFlagNames],
   inspect: ['help', 'once', 'json'],
   replay: ['help', 'json', 'pretty', 'state-dir'],
   worker: ['help', 'capability', 'config', 'concurrency', 'id', 'heartbeat-ms', 'ack-wait-ms', 'log-level', ...natsFlagNames],

@@ -7,6 +7,11 @@ import { UsageError } from './main.js';
 import { formatMs, progressPrinter, runLogging } from './progress.js';
 import { prefixed, reasonText } from './render/prefix.js';
 import type { NatsFlags } from './natsFlags.js';
+import type { ClientMessage } from '../inspector/types.js';
+import { UserError } from '../config/errors.js';
+import { RunApprovals } from './runApprovals.js';
+import { outputMode } from './render/outputMode.js';
+import type { Readable, Writable } from 'node:stream';
 
 export interface RunFlags extends NatsFlags {
   'wait-workers-ms'?: string;
@@ -20,11 +25,21 @@ export interface RunFlags extends NatsFlags {
   'state-dir'?: string;
   'mission-id'?: string;
   'log-level'?: string;
+  /** Approve every approval gate as it opens (scripted runs). */
+  'approve-all'?: boolean;
+}
+
+/** What `run` reads answers from; tests inject it. */
+export interface RunEnv {
+  /** Answers to approval gates: a prompt on a TTY, one answer a line otherwise. @default process.stdin */
+  stdin?: Readable & { isTTY?: boolean };
+  /** Where a TTY prompt is drawn. @default process.stderr */
+  prompt?: Writable;
 }
 
 const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
-export async function runCommand(file: string, flags: RunFlags, io: Io): Promise<number> {
+export async function runCommand(file: string, flags: RunFlags, io: Io, env: RunEnv = {}): Promise<number> {
   const level = flags['log-level'] ?? 'error';
   if (!levels.includes(level)) throw new UsageError(`--log-level: expected one of ${levels.join(', ')}, got '${level}'`);
   const config = await loadConfigFile(file, missionSchema);
@@ -35,8 +50,16 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
   }
   const logger = createLogger({ level, ...runLogging(io, flags) });
   const stateDir = flags['state-dir'] ?? process.env.MAESTRO_STATE_DIR ?? '.maestro';
-  const inspector = flags.inspect === undefined ? undefined : await openInspector(flags, io);
   const stop = new AbortController();
+  let answers: RunApprovals | undefined;
+  // An inspector client with the token answers a gate or stops the mission, like the daemon's page.
+  const inspectorWrite = (msg: ClientMessage): void => {
+    if (msg.type === 'stop') return stop.abort('stopped from the inspector');
+    if (msg.type !== 'approve' && msg.type !== 'reject') return;
+    if (!answers) throw new UserError(`unknown approval '${msg.id}': this mission has no approval gates`);
+    answers.inspectorAnswer(msg.id, msg.type === 'approve' ? { decision: 'approve' } : { decision: 'reject', ...(msg.feedback !== undefined && { feedback: msg.feedback }) });
+  };
+  const inspector = flags.inspect === undefined ? undefined : await openInspector(flags, io, inspectorWrite);
   const onSignal = () => {
     if (stop.signal.aborted) process.exit(130);
     io.err('maestro: stopping the mission (press Ctrl-C again to quit at once)');
@@ -44,6 +67,19 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  if (config.stages.some((s) => s.approval !== undefined)) {
+    answers = new RunApprovals({
+      err: io.err,
+      json: outputMode(flags, io.tty?.err) === 'json',
+      approveAll: flags['approve-all'] === true,
+      stdin: env.stdin ?? process.stdin,
+      prompt: env.prompt ?? process.stderr,
+      ...(inspector?.writable && { inspector: { url: inspector.url } }),
+      stop: (reason) => stop.abort(reason),
+      interrupt: onSignal,
+    });
+  }
+  const progress = flags.quiet ? undefined : progressPrinter(io, flags);
   try {
     const run = await runMission(config, {
       stateDir,
@@ -54,7 +90,11 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
       nats,
       waitWorkersMs,
       ...(inspector && { observer: inspector.hub }),
-      onEvent: flags.quiet ? undefined : progressPrinter(io, flags),
+      onEvent: (e) => {
+        progress?.(e);
+        answers?.onEvent(e);
+      },
+      onStart: (send) => answers?.attach(send),
     }).catch((err: unknown) => {
       // Not reaching NATS, or no worker for a provider: the mission cannot start. Say why, exit 1.
       const name = (err as Error | null)?.name;
@@ -83,6 +123,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
     }
     return 0;
   } finally {
+    answers?.close();
     await inspector?.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -90,24 +131,37 @@ export async function runCommand(file: string, flags: RunFlags, io: Io): Promise
   }
 }
 
-/** `--inspect[=PORT]`: the hub and its page, printed before the mission starts. */
-async function openInspector(flags: RunFlags, io: Io) {
+/**
+ * `--inspect[=PORT]`: the hub and its page, printed before the mission starts. With a token the
+ * page's writes (answering approvals, stop) go to `onWrite`.
+ */
+async function openInspector(flags: RunFlags, io: Io, onWrite: (msg: ClientMessage) => void) {
   const port = Number(flags.inspect);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--inspect: expected a port number, got '${flags.inspect}'`);
   const [{ InspectorHub }, { startInspectorServer }] = await Promise.all([import('../inspector/hub.js'), import('../inspector/server.js')]);
   const token = flags['inspect-token'] ?? process.env.MAESTRO_INSPECT_TOKEN;
   const hub = new InspectorHub();
   hub.start();
-  const server = await startInspectorServer(hub, { port, ...(token && { token }) });
-  io.err(`inspector: ${server.url}${token ? ' (read-only; add ?token=... to answer approvals)' : ''}`);
+  const server = await startInspectorServer(hub, { port, ...(token && { token, onWrite }) });
+  io.err(`inspector: ${server.url}${token ? ' (open it with ?token=... to answer approvals and stop)' : ' (read-only; --inspect-token lets the page answer approvals)'}`);
   let closed = false;
   return {
     hub,
+    url: server.url,
+    writable: token !== undefined,
+    /**
+     * The mission is over. With --keep-open, serve until Ctrl-C; while a page is still open, serve
+     * until it closes (or Ctrl-C), so whoever watches sees the end.
+     */
     async afterRun(keepOpen: boolean) {
       hub.flush();
-      if (!keepOpen) return;
-      io.err(`inspector: still serving ${server.url}; Ctrl-C to quit`);
-      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+      const watched = server.stats().clients > 0;
+      if (!keepOpen && !watched) return;
+      io.err(`inspector: still serving ${server.url}${keepOpen ? '' : ' while a page is open'}; Ctrl-C to quit`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        if (!keepOpen) void server.clientsGone().then(resolve);
+      });
     },
     async close() {
       if (closed) return;

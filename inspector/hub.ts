@@ -142,7 +142,7 @@ export class InspectorHub {
       const type = e?.type;
       if (typeof type !== 'string') return;
       if (type === 'maker.vote') return this.votes.vote(e);
-      if (type === 'approval.requested' || type === 'approval.answered') this.approval(e);
+      if (type === 'approval.requested' || type === 'approval.answered' || type === 'approval.closed') this.approval(e);
       if (!isShown(type)) return;
       const now = this.clock.now();
       const at = atOf(e, now);
@@ -177,11 +177,11 @@ export class InspectorHub {
     }
   }
 
-  /** A gate asked or answered: the pending list changes (the whole list goes in the next delta). */
+  /** A gate asked, answered or closed (its mission ended): the pending list changes (the whole list goes in the next delta). */
   private approval(e: ObservedEvent): void {
     const id = (e as { id?: unknown }).id;
     if (typeof id !== 'string') return;
-    if (e.type === 'approval.answered') {
+    if (e.type !== 'approval.requested') {
       this.approvalsChanged = this.approvals.delete(id) || this.approvalsChanged;
       return;
     }

@@ -20,6 +20,7 @@ const SHOWN = new Set([
   'worker.left',
   'approval.requested',
   'approval.answered',
+  'approval.closed',
   'task.failed',
   'task.blocked',
   'plan.revised',

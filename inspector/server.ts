@@ -56,6 +56,8 @@ export interface InspectorServer {
   url: string;
   port: number;
   stats(): { clients: number; droppedClients: number };
+  /** Resolves once no client is connected (at once when none is). */
+  clientsGone(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -104,6 +106,13 @@ export async function startInspectorServer(hub: HubLike, options: InspectorServe
   const alive = new WeakMap<WebSocket, boolean>();
   /** Clients that have had their snapshot and so take deltas. */
   const ready = new WeakSet<WebSocket>();
+  let whenGone: (() => void)[] = [];
+  const checkGone = (): void => {
+    if (wss.clients.size > 0) return;
+    const waiting = whenGone;
+    whenGone = [];
+    for (const resolve of waiting) resolve();
+  };
 
   async function serveHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
@@ -153,7 +162,10 @@ export async function startInspectorServer(hub: HubLike, options: InspectorServe
     ws.on('error', (err) => log.warn({ err }, 'inspector: client error'));
     ws.on('message', (raw, isBinary) => void onMessage(ws, isBinary ? '' : raw.toString(), connToken, writable));
     const unwatch = hub.watch?.();
-    ws.on('close', () => unwatch?.());
+    ws.on('close', () => {
+      unwatch?.();
+      checkGone();
+    });
     // Taking the snapshot may flush the hub: deltas it covers must not reach this client first.
     send(ws, JSON.stringify({ ...hub.snapshot(), writable }));
     ready.add(ws);
@@ -236,6 +248,10 @@ export async function startInspectorServer(hub: HubLike, options: InspectorServe
     url,
     port,
     stats: () => ({ clients: wss.clients.size, droppedClients }),
+    clientsGone: () => new Promise<void>((resolve) => {
+      whenGone.push(resolve);
+      checkGone();
+    }),
     close: () => (closing ??= new Promise<void>((resolve) => {
       unsubscribe();
       if (pinger) clearInterval(pinger);

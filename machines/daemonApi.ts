@@ -77,7 +77,10 @@ export interface ApprovalRecord {
   /** When the configured default action is taken, if a timeout is set. */
   timeoutAt?: string;
   onTimeout?: ApprovalDecision;
-  status: 'pending' | 'approved' | 'rejected';
+  /** `closed`: its mission ended (stopped, failed) while it waited; nobody can answer it any more. */
+  status: 'pending' | 'approved' | 'rejected' | 'closed';
+  /** Why it closed unanswered. */
+  closed?: { reason: string; message: string; at: string };
   feedback?: string;
   answeredAt?: string;
   /** Who answered: `api`, `nats`, `inspector`, or `timeout`. */

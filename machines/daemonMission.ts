@@ -130,6 +130,7 @@ export class DaemonMission {
   answer(id: string, a: AnswerRequest): AnswerResult {
     const record = this.approvalsById.get(id);
     if (!record) throw new UnknownApprovalError(id);
+    if (record.status === 'closed') throw new MissionOverError(this.id, this.state);
     if (record.status !== 'pending') return { approval: record, alreadyAnswered: true };
     if (this.over) throw new MissionOverError(this.id, this.state);
     // The mission writes the answer to its log, then acts on it, in this call.
@@ -219,6 +220,11 @@ export class DaemonMission {
         this.approvalsById.set(e.id as string, toRecord(this.id, { ...(e as unknown as RecoveredApproval), requestedAt: e.ts }));
         this.state = 'awaiting_approval';
         break;
+      case 'approval.closed': {
+        const rec = this.approvalsById.get(e.id as string);
+        if (rec?.status === 'pending') Object.assign(rec, { status: 'closed', closed: { reason: String(e.reason), message: String(e.message), at: e.ts } });
+        break;
+      }
       case 'approval.answered': {
         const rec = this.approvalsById.get(e.id as string);
         if (!rec || rec.status !== 'pending') break;
@@ -303,7 +309,8 @@ function toRecord(mission: string, a: RecoveredApproval): ApprovalRecord {
     requestedAt: a.requestedAt,
     ...(a.timeoutAt !== undefined && { timeoutAt: a.timeoutAt }),
     ...(a.onTimeout !== undefined && { onTimeout: a.onTimeout }),
-    status: a.answer ? (a.answer.decision === 'approve' ? 'approved' : 'rejected') : 'pending',
+    status: a.answer ? (a.answer.decision === 'approve' ? 'approved' : 'rejected') : a.closed ? 'closed' : 'pending',
+    ...(!a.answer && a.closed && { closed: a.closed }),
     ...(a.answer?.feedback !== undefined && { feedback: a.answer.feedback }),
     ...(a.answer && { answeredAt: a.answer.at, by: a.answer.by }),
   };

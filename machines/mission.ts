@@ -2,7 +2,9 @@
  * The mission statechart: the stages of a mission in order, each a stage supervisor started
  * under the mission supervisor (rest_for_one), each stage's output fed into the next stage's
  * prompt; the last stage's output is the result. A stage with an approval gate waits, durably,
- * for a person: approve goes on, reject with feedback runs the stage again (bounded).
+ * for a person: approve goes on, reject with feedback runs the stage again (bounded). The wait
+ * is not machine time (the wall-time budget stands still), and a mission that ends while a gate
+ * is open closes it (`approval.closed`), so nothing offers it afterwards.
  * A mission that cannot go on (its supervisor gave up, a budget is spent, a stage produced
  * nothing, a rejection too many) ends `failed` with the reason, after its supervisor has
  * stopped what was running. Suspended (the daemon stopping), it stops the same way but ends
@@ -94,6 +96,17 @@ export const NO_FEEDBACK = 'rejected without feedback';
 const MAX_DELAY_MS = 2 ** 31 - 1;
 
 const current = (c: MissionContext) => c.config.stages[c.stage]!;
+
+/**
+ * Why leaving the approval state closes its gate unanswered, from the event that leaves it; none
+ * for an answer, a wait started again, or a suspension.
+ */
+export function gateClosedReason(event: { type: string; reason?: string; error?: unknown }): MissionFailure | undefined {
+  if (event.type === 'gate.answered' || event.type === 'mission.suspend' || event.type.startsWith('xstate.after.')) return undefined;
+  if (event.type === 'mission.stop') return { reason: 'stopped', message: event.reason ?? 'stopped by request' };
+  if (event.type.startsWith('xstate.error.actor.')) return failureOf(event.error);
+  return { reason: 'shutdown', message: 'the mission supervisor stopped at the gate' };
+}
 
 /** Why a stage ended without its answers: `stage 'x' gave up: <reason>; last crash: <child>: <error>`. */
 export function stageFailure(stage: string, e: ChildExitedEvent): MissionFailure {
@@ -238,6 +251,19 @@ export const missionMachine = setup({
       },
     }),
     shutdownSupervisor: sendTo('supervisor', { type: 'maestro.shutdown' }),
+    /** Waiting for a person is not machine time: a wall-time budget stands still at a gate (it has its own timeoutMs). */
+    pauseWallTime: ({ context }) => context.budget.pause(),
+    resumeWallTime: ({ context }) => context.budget.resume(),
+    /**
+     * Leaving a gate that was not answered: the mission is ending (stopped, failed), so nobody
+     * may answer it any more; the log says so, and whoever listed it stops offering it. A gate
+     * left to wait again (a long timeout) or for a suspension (the mission resumes at it) stays open.
+     */
+    closeOpenGate: ({ context, event }) => {
+      const reason = gateClosedReason(event);
+      const a = context.approval;
+      if (a && reason) context.runtime.events.append({ type: 'approval.closed', id: a.id, ...reason });
+    },
   },
 }).createMachine({
   id: 'mission',
@@ -313,11 +339,15 @@ export const missionMachine = setup({
       ],
     },
     approval: {
-      // Resumed with its answer already in the log: act on it at once.
-      entry: enqueueActions(({ context, enqueue }) => {
-        const a = context.approval;
-        if (a?.answer) enqueue.raise({ type: 'gate.answered', id: a.id, decision: a.answer.decision, feedback: a.answer.feedback, by: a.answer.by, recorded: true });
-      }),
+      entry: [
+        'pauseWallTime',
+        // Resumed with its answer already in the log: act on it at once.
+        enqueueActions(({ context, enqueue }) => {
+          const a = context.approval;
+          if (a?.answer) enqueue.raise({ type: 'gate.answered', id: a.id, decision: a.answer.decision, feedback: a.answer.feedback, by: a.answer.by, recorded: true });
+        }),
+      ],
+      exit: ['resumeWallTime', 'closeOpenGate'],
       after: {
         approvalTimeout: [
           { guard: 'timeoutReached', actions: 'answerByTimeout' },

@@ -33,6 +33,17 @@ describe('InspectorHub: approvals from the missions’ gate events', () => {
     expect(hub.snapshot().approvals).toEqual([]);
   });
 
+  it('should stop offering an approval whose mission ended at the gate (approval.closed), and show the closing', () => {
+    const hub = new InspectorHub({ clock: new ManualClock(0) });
+    hub.observe(requested('m1/plan/1', 'the plan'));
+    hub.observe(requested('m2/plan/1', 'another'));
+    expect(hub.snapshot().approvals.map((a) => a.id)).toEqual(['m1/plan/1', 'm2/plan/1']);
+    hub.observe({ type: 'approval.closed', mission: 'm1', seq: 3, ts: '2026-01-01T00:00:02.000Z', id: 'm1/plan/1', reason: 'stopped', message: 'stopped by request' });
+    const delta = hub.flush()!;
+    expect(delta.approvals?.map((a) => a.id)).toEqual(['m2/plan/1']);
+    expect(delta.events.map((e) => [e.type, e.data.reason])).toEqual([['approval.closed', 'stopped']]);
+  });
+
   it('should send no approvals field when the list did not change, and ignore an answer for an unknown id', () => {
     const hub = new InspectorHub({ clock: new ManualClock(0) });
     const deltas: InspectorDelta[] = [];

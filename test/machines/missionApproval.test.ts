@@ -210,7 +210,8 @@ describe('approval gate (runMission)', () => {
     expect(output.status).toBe('failed');
     expect(output.error).toEqual({ reason: 'stopped', message: 'changed my mind' });
     expect(answered(events)).toEqual([]);
-    expect(types(events).slice(-2)).toEqual(['approval.requested', 'mission.finished']);
+    // The gate closes with the mission: nobody may answer it any more.
+    expect(types(events).slice(-3)).toEqual(['approval.requested', 'approval.closed', 'mission.finished']);
     expect(events.at(-1)).toMatchObject({ type: 'mission.finished', status: 'failed', error: { reason: 'stopped', message: 'changed my mind' } });
   });
 
