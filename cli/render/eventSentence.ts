@@ -9,6 +9,7 @@ import { decisionSentence } from './decisionSentence.js';
 import { count, fieldText, formatMs, plural } from './format.js';
 import { planSentence } from './planSentence.js';
 import { reasonText } from './prefix.js';
+import { workerSentence } from './workerSentence.js';
 
 export interface SentenceContext {
   /** The mission's stage count, once known (`stage 2/3`). */
@@ -16,7 +17,7 @@ export interface SentenceContext {
 }
 
 export function eventSentence(e: LoggedEvent, ctx: SentenceContext = {}): string {
-  return missionSentence(e, ctx) ?? planSentence(e) ?? genericSentence(e);
+  return missionSentence(e, ctx) ?? planSentence(e) ?? workerSentence(e) ?? genericSentence(e);
 }
 
 function missionSentence(e: LoggedEvent, ctx: SentenceContext): string | undefined {
@@ -31,6 +32,8 @@ function missionSentence(e: LoggedEvent, ctx: SentenceContext): string | undefin
       const done = (e.done as string[] | undefined) ?? [];
       return `mission ${e.mission} resumed at stage ${Number(e.stage) + 1}${attemptText(e)}${done.length ? ` (done: ${done.join(', ')})` : ''}`;
     }
+    case 'mission.start_failed':
+      return `✗ mission ${e.mission} could not start: ${e.message}`;
     case 'mission.suspended':
       return `mission ${e.mission} suspended (the daemon stopped); it resumes where it was`;
     case 'mission.finished': {
@@ -59,16 +62,14 @@ function missionSentence(e: LoggedEvent, ctx: SentenceContext): string | undefin
     }
     case 'approval.answered':
       return `${e.decision === 'approve' ? '✓' : '✗'} approval ${e.id} ${e.decision === 'approve' ? 'approved' : 'rejected'} by ${e.by ?? 'someone'}${e.feedback ? `: ${e.feedback}` : ''}`;
+    case 'approval.closed':
+      return `⊘ approval ${e.id} closed unanswered: ${reasonText(e as { reason?: string; message?: string })}`;
     case 'maker.vote':
       return e.outcome === 'exhausted'
         ? `✗ MAKER vote exhausted at step ${count(Number(e.step))} after ${plural(Number(e.samples), 'sample')} (no answer led by k=${e.k})`
         : `· MAKER step ${count(Number(e.step))} decided: ${e.answer} by ${plural(Number(e.samples), 'sample')}, margin ${e.margin}`;
     case 'maker.snapshot':
       return `▣ MAKER snapshot at step ${count(Number(e.step))}: ${count(Number(e.samples))} samples, ${count(Number(e.flagged ?? 0))} red-flagged so far`;
-    case 'worker.joined':
-      return `+ worker ${e.worker} joined (${list(e.capabilities)})`;
-    case 'worker.left':
-      return `− worker ${e.worker} left`;
     default:
       return undefined;
   }

@@ -8,10 +8,11 @@
 /**
  * `prefixed('maestro', 'run', text)` reads `maestro: run: text`, except that a prefix the text
  * (or the prefix after it) already starts with, as a word, is left out: `prefixed('maestro',
- * "maestro replay: no log")` is `maestro replay: no log`. Empty prefixes are skipped.
+ * "maestro replay: no log")` is `maestro replay: no log`. Empty prefixes are skipped, and a
+ * segment the text itself repeats (`error: error: boom`) is said once.
  */
 export function prefixed(...parts: string[]): string {
-  let text = parts.at(-1) ?? '';
+  let text = once(parts.at(-1) ?? '');
   for (let i = parts.length - 2; i >= 0; i--) {
     const head = parts[i]!.trim();
     if (head === '' || startsWithWord(text, head)) continue;
@@ -29,8 +30,15 @@ export function reasonText(error: { reason?: string; message?: string }): string
   const reason = error.reason ?? '';
   const message = error.message ?? '';
   if (message === '') return reason;
-  if (reason === '' || mentionsWord(message, reason)) return message;
-  return `${reason}: ${message}`;
+  if (reason === '' || mentionsWord(message, reason)) return once(message);
+  return once(`${reason}: ${message}`);
+}
+
+/** `a: b: b: c` → `a: b: c`: a `segment: ` said twice in a row, said once. */
+export function once(text: string): string {
+  const repeat = /(^|: )([^:\n]{1,80}): \2(?=: |$)/;
+  for (let m = repeat.exec(text); m; m = repeat.exec(text)) text = text.slice(0, m.index) + m[1] + m[2] + text.slice(m.index + m[0].length);
+  return text;
 }
 
 function startsWithWord(text: string, head: string): boolean {
