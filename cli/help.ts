@@ -157,8 +157,11 @@ ${natsFlagsHelp}`,
   validate: `Usage: maestro validate FILE [--json]
 
 Checks a mission file against the schema and the cross-field rules (agents' providers exist,
-stages' agents exist). Prints "ok" or every problem as FILE:LINE path.to.field: message.
-Exit code 0 when valid, 2 when not.`,
+stages' agents exist, prompts use only {{input}} and {{previous}}, a json step task's only
+{{state}}, {{previous}} and {{step}}), all in one pass. Prints "ok" or every problem as
+FILE:LINE path.to.field: message, sorted by line. Warns on stderr, without failing, about an
+openai provider's apiKeyEnv unset in this environment (it may be set where the mission runs).
+--json prints {ok, file, name | issues, warnings}. Exit code 0 when valid, 2 when not.`,
   schema: `Usage: maestro schema [--out FILE]
 
 Prints the JSON Schema of mission files (draft 2020-12), or writes it to FILE. Point your
