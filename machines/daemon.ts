@@ -13,7 +13,7 @@ import { EventLog, type LoggedEvent } from '../actors/eventLog.js';
 import { openaiApiKey } from '../actors/providers/index.js';
 import { recoverMission } from '../actors/missionRecovery.js';
 import { systemClock, type Clock } from '../config/clock.js';
-import { UserError } from '../config/errors.js';
+import { UserError, errorMessage } from '../config/errors.js';
 import { loadConfigFile, parseConfigText } from '../config/loader.js';
 import { idSchema, missionSchema, type MissionConfig } from '../config/mission.js';
 import { registerSecretEnv } from '../config/secrets.js';
@@ -121,9 +121,17 @@ export class Daemon implements DaemonApi {
         ? parseConfigText(request.source, request.filename ?? 'submitted.yaml', missionSchema, { env })
         : await loadConfigFile(request.path!, missionSchema, { env });
     // In process, the providers read their keys from this daemon's environment: a missing one is
-    // the submitter's mistake, refused now rather than a mission that fails with no log.
+    // the submitter's mistake, refused now rather than a mission that fails with no log. Said to
+    // be the daemon's: the submitter's own shell may well have it.
     if (!this.options.natsHub) {
-      for (const [pid, pc] of Object.entries(config.providers)) if (pc.kind === 'openai') openaiApiKey(pid, pc, env);
+      for (const [pid, pc] of Object.entries(config.providers)) {
+        if (pc.kind !== 'openai') continue;
+        try {
+          openaiApiKey(pid, pc, env);
+        } catch (err) {
+          throw new UserError(`${errorMessage(err)} in the daemon's environment (set it where maestro daemon runs, then restart the daemon)`, { cause: err });
+        }
+      }
     }
     if (request.id !== undefined) {
       const ok = idSchema.safeParse(request.id);

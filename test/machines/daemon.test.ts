@@ -139,7 +139,7 @@ stages:
     const d = await serve({ env: {} });
     const source = 'name: nokey\nproviders:\n  gpt: { kind: openai, apiKeyEnv: MAESTRO_TEST_NO_KEY, model: m }\nagents: [{ id: a, provider: gpt }]\nstages: [{ name: s, prompt: go, agents: [a] }]\n';
     await refused(d, 'POST', '/api/missions', { body: { source } }, 400, {
-      error: "providers.gpt.apiKeyEnv: environment variable 'MAESTRO_TEST_NO_KEY' is not set",
+      error: "providers.gpt.apiKeyEnv: environment variable 'MAESTRO_TEST_NO_KEY' is not set in the daemon's environment (set it where maestro daemon runs, then restart the daemon)",
     });
   });
 
