@@ -58,7 +58,8 @@ ${natsFlagsHelp}
 
 Reads a mission file here and sends its text to the running daemon (maestro daemon), which
 validates it and starts it; prints the new mission's id. A bad file is refused with every problem
-as FILE:LINE path.to.field: message, and nothing starts.
+as FILE:LINE path.to.field: message, and nothing starts. An openai provider's apiKeyEnv must be
+set in the daemon's environment (under daemon --nats, in the workers'), not in this shell.
 
 Options:
   --input TEXT         text for {{input}} in stage prompts
