@@ -78,7 +78,7 @@ export class RunApprovals {
       });
       this.reader.on('close', () => {
         this.stdinEnded = true;
-        for (const gate of this.open.values()) this.nobodyLeft(gate);
+        this.useLines();
       });
     }
   }
@@ -132,16 +132,19 @@ export class RunApprovals {
     }
     const ways = [this.o.stdin.isTTY || this.stdinEnded ? undefined : `answer on stdin (${GRAMMAR})`, this.o.inspector && `answer on the inspector page (${this.o.inspector.url}?token=…)`].filter(Boolean);
     if (ways.length) err(`  ${ways.join(', or ')}`);
-    if (this.stdinEnded) return this.nobodyLeft(gate);
-    if (this.o.stdin.isTTY) return this.prompt(gate);
+    if (this.o.stdin.isTTY) return this.stdinEnded ? this.nobodyLeft(gate) : this.prompt(gate);
     this.useLines();
   }
 
-  /** Queued stdin lines answer the oldest open gate; a line that is no answer is reported and skipped. */
+  /**
+   * Queued stdin lines answer the oldest open gate; a line that is no answer is reported and
+   * skipped. Once stdin has ended and no line is left, nobody is left to answer here.
+   */
   private useLines(): void {
     for (;;) {
       const gate = this.open.values().next().value as OpenGate | undefined;
       const line = this.lines[0];
+      if (gate && !line && this.stdinEnded) return this.nobodyLeft(gate);
       if (!gate || !line || this.prompting) return;
       this.lines.shift();
       if (line.text.trim() === '') continue;
