@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { makerSchema } from './maker.js';
-import { missionRules, providerBoundMs } from './missionRules.js';
+import { missionRules, providerBoundMs, type RuleOptions } from './missionRules.js';
 import { planSchema } from './plan.js';
 import { providerConfigSchema, type ProviderConfig } from './providers.js';
 
@@ -114,26 +114,38 @@ export const stageSchema = z.strictObject({
 });
 export type StageConfig = z.output<typeof stageSchema>;
 
-export const missionSchema = z
-  .strictObject({
-    name: idSchema,
-    description: z.string().optional(),
-    /** Text for `{{input}}` in stage prompts; `maestro run --input` overrides it. */
-    input: z.string().optional(),
-    providers: z.record(idSchema, providerConfigSchema).refine((p) => Object.keys(p).length > 0, 'expected at least 1 provider'),
-    agents: z.array(agentSchema).min(1, 'expected at least 1 agent'),
-    stages: z.array(stageSchema).min(1, 'expected at least 1 stage'),
-    /** @default intensity 1 in 5000 ms */
-    supervision: missionSupervisionSchema.default(() => missionSupervisionSchema.parse({})),
-    budget: budgetSchema.optional(),
-  })
-  // `when`: the rules run even where the schema refused parts, so every problem comes in one pass.
-  .superRefine(
+const missionFields = z.strictObject({
+  name: idSchema,
+  description: z.string().optional(),
+  /** Text for `{{input}}` in stage prompts; `maestro run --input` overrides it. */
+  input: z.string().optional(),
+  providers: z.record(idSchema, providerConfigSchema).refine((p) => Object.keys(p).length > 0, 'expected at least 1 provider'),
+  agents: z.array(agentSchema).min(1, 'expected at least 1 agent'),
+  stages: z.array(stageSchema).min(1, 'expected at least 1 stage'),
+  /** @default intensity 1 in 5000 ms */
+  supervision: missionSupervisionSchema.default(() => missionSupervisionSchema.parse({})),
+  budget: budgetSchema.optional(),
+});
+
+// `when`: the rules run even where the schema refused parts, so every problem comes in one pass.
+const withRules = (options: RuleOptions) =>
+  missionFields.superRefine(
     (m, ctx) => {
-      for (const issue of missionRules(m)) ctx.addIssue({ code: 'custom', path: [...issue.path], message: issue.message });
+      for (const issue of missionRules(m, options)) ctx.addIssue({ code: 'custom', path: [...issue.path], message: issue.message });
     },
     { when: () => true },
   );
+
+/** A mission file: the schema, then every cross-field rule. */
+export const missionSchema = withRules({});
+
+/**
+ * A mission config read back from its event log (`mission.submitted`). It was accepted when it
+ * was submitted, so a rule added since that only concerns writing the file (placeholders: an
+ * old mission's literal `{{x}}` went to the model as text, and still does) cannot stop it from
+ * resuming.
+ */
+export const loggedMissionSchema = withRules({ placeholders: false });
 
 export type MissionConfig = z.output<typeof missionSchema>;
 export type MissionConfigInput = z.input<typeof missionSchema>;

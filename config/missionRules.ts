@@ -23,8 +23,13 @@ const PLACEHOLDER = /\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}/g;
 
 type Fields = Readonly<Record<string, unknown>>;
 
+export interface RuleOptions {
+  /** Check `{{placeholders}}`: off for a config read back from an event log (see loggedMissionSchema). @default true */
+  readonly placeholders?: boolean;
+}
+
 /** Every cross-field problem of a (possibly partly invalid) mission value. */
-export function missionRules(value: unknown): PathIssue[] {
+export function missionRules(value: unknown, options: RuleOptions = {}): PathIssue[] {
   const m = fields(value);
   if (!m) return [];
   const providers = fields(m['providers']) ?? {};
@@ -35,7 +40,7 @@ export function missionRules(value: unknown): PathIssue[] {
     ...agents.flatMap((a, i) => agentProvider(fields(a), i, providers)),
     ...duplicateStageNames(items(m['stages'])),
     ...items(m['stages']).flatMap((s, i) => stageShape(fields(s), i, agentIds)),
-    ...items(m['stages']).flatMap((s, i) => stagePlaceholders(fields(s), i)),
+    ...(options.placeholders === false ? [] : items(m['stages']).flatMap((s, i) => stagePlaceholders(fields(s), i))),
   ];
 }
 

@@ -15,7 +15,7 @@ import { recoverMission } from '../actors/missionRecovery.js';
 import { systemClock, type Clock } from '../config/clock.js';
 import { UserError, errorMessage } from '../config/errors.js';
 import { loadConfigFile, parseConfigText } from '../config/loader.js';
-import { idSchema, missionSchema, type MissionConfig } from '../config/mission.js';
+import { idSchema, loggedMissionSchema, missionSchema, type MissionConfig } from '../config/mission.js';
 import { registerSecretEnv } from '../config/secrets.js';
 import { createRuntime, supervisorMachine } from '../supervisors/index.js';
 import type { NatsHub } from './natsRuntime.js';
@@ -94,7 +94,7 @@ export class Daemon implements DaemonApi {
         o.logger.warn({ mission: id, file }, 'daemon: a log with no mission.submitted is skipped (not a daemon mission, or torn at its first line)');
         continue;
       }
-      const parsed = missionSchema.safeParse(recovered.submitted.config);
+      const parsed = loggedMissionSchema.safeParse(recovered.submitted.config);
       if (!parsed.success) {
         o.logger.error({ mission: id, file, issue: parsed.error.issues[0]?.message }, 'daemon: the config in this log no longer validates; the mission is not resumed');
         continue;
