@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
 import { usageOf } from '../../cli/help.js';
-import { terminalIo } from '../helpers/captureIo.js';
+import { captureIo, terminalIo } from '../helpers/captureIo.js';
 import { EventLog } from '../../actors/eventLog.js';
 import { tempDir } from '../helpers/missions.js';
 
@@ -32,6 +32,23 @@ describe('maestro cli', () => {
     );
     const events = EventLog.read(join(dir, 'missions', 'c1.jsonl'));
     expect(events.some((e) => e.type === 'supervisor.decision' && e.action === 'restart')).toBe(true);
+  });
+
+  it("should keep run's stderr in one dialect: the logger's records in the progress words at a terminal, JSON lines otherwise", async () => {
+    const io = capture();
+    // The plan example's deploy task gives up: a supervisor decision logged at error level.
+    expect(await main(['run', 'examples/plan.yaml', '--state-dir', tempDir(), '--mission-id', 'pl'], io)).toBe(0);
+    expect(io.stderr.filter((l) => l.trimStart().startsWith('{'))).toEqual([]);
+    // Said once, as the progress line (the log record of the same decision is not repeated).
+    expect(io.stderr.filter((l) => l.includes('gives up: reached_max_restart_intensity'))).toEqual([
+      '  ■ supervisor stage/deliver/plan/planner/tasks/task/deploy gives up: reached_max_restart_intensity (last: stage/deliver/plan/planner/tasks/task/deploy/agent/operator)',
+    ]);
+    const piped = captureIo();
+    expect(await main(['run', 'examples/plan.yaml', '--state-dir', tempDir(), '--mission-id', 'pl'], piped)).toBe(0);
+    const lines = piped.stderr.slice(0, -1); // the last is run's summary
+    expect(lines.length).toBeGreaterThan(20);
+    for (const l of lines) expect(() => JSON.parse(l), l).not.toThrow();
+    expect(lines.map((l) => JSON.parse(l).type)).toContain('plan.revised');
   });
 
   it('should print a machine-readable result with --json', async () => {
@@ -83,6 +100,44 @@ describe('maestro cli', () => {
     io = capture();
     expect(await main(['run'], io)).toBe(2);
     expect(io.stderr).toEqual(['maestro run: expected one FILE, got 0 (try: maestro run --help)']);
+  });
+
+  it("should refuse a bad flag with Maestro's own message and the command's usage, not parseArgs' text", async () => {
+    let io = capture();
+    expect(await main(['run', 'examples/hello.yaml', '--foo'], io)).toBe(2);
+    expect(io.stderr).toHaveLength(2);
+    expect(io.stderr[0]).toBe('maestro run: unknown flag --foo');
+    // The usage and the flags, not the prose of --help.
+    expect(io.stderr[1]).toMatch(/^Usage: maestro run FILE \[options\]\n\nOptions:\n {2}--json {15}print a machine-readable result/);
+    expect(io.stderr[1]).toContain('\nNATS connection:\n');
+    expect(io.stderr[1]).not.toContain('Runs a mission through its supervision tree');
+    expect(io.stderr[1].endsWith('\n\n(maestro run --help for more)')).toBe(true);
+
+    io = capture();
+    expect(await main(['submit', 'm.yaml', '--follw'], io)).toBe(2);
+    expect(io.stderr[0]).toBe('maestro submit: unknown flag --follw');
+    expect(io.stderr[1]).toMatch(/^Usage: maestro submit FILE .*\n\nOptions:\n {2}--input TEXT .*\n[\s\S]*\n\nDaemon options:\n {2}--url URL /);
+
+    const refusals: [string[], string][] = [
+      [['run', 'examples/hello.yaml', '--input'], 'maestro run: --input needs a value'],
+      [['run', '--input', '--json', 'examples/hello.yaml'], 'maestro run: --input needs a value (got the flag --json; write --input=--json if that is the value)'],
+      [['submit', 'm.yaml', '--follow=yes'], "maestro submit: --follow takes no value (got 'yes')"],
+      [['status', '--follow'], 'maestro status: unknown flag --follow'],
+      [['run', 'examples/hello.yaml', '-z'], 'maestro run: unknown flag -z'],
+    ];
+    for (const [argv, message] of refusals) {
+      io = capture();
+      expect(await main(argv, io), argv.join(' ')).toBe(2);
+      expect(io.stderr[0]).toBe(message);
+      expect(io.stderr[1]).toMatch(new RegExp(`^Usage: maestro ${argv[0]} `));
+    }
+    io = capture();
+    expect(await main(['--bogus'], io)).toBe(2);
+    expect(io.stderr).toEqual(['maestro: unknown flag --bogus']);
+    // `--input=--json` is a value, given so.
+    io = capture();
+    expect(await main(['run', 'no/such.yaml', '--input=--json'], io)).toBe(2);
+    expect(io.stderr).toEqual(['maestro: no/such.yaml: cannot read file: no such file or directory']);
   });
 
   it('should validate a good file, and report every problem of a bad one as JSON with --json', async () => {

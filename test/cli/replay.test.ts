@@ -1,7 +1,9 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
-import { terminalIo } from '../helpers/captureIo.js';
+import { captureIo, terminalIo } from '../helpers/captureIo.js';
+import { EventLog } from '../../actors/eventLog.js';
 import { tempDir } from '../helpers/missions.js';
 
 /** At a terminal: the history in words. */
@@ -23,6 +25,30 @@ describe('maestro replay', () => {
     const json = capture();
     expect(await main(['replay', join(dir, 'missions', 'rp.jsonl'), '--json'], json)).toBe(0);
     expect(JSON.parse(json.stdout[0]!)).toMatchObject({ seq: 1, type: 'mission.submitted', name: 'crash-and-restart' });
+  });
+
+  it("should tell a MAKER stage's votes as its progress, and print the stored events when stdout is not a terminal", async () => {
+    const dir = tempDir();
+    const file = join(dir, 'm.yaml');
+    writeFileSync(
+      file,
+      'name: mk\nproviders:\n  sim: { kind: simulated, seed: 1, errorRate: 0.05, task: { kind: hanoi, errorMode: dominant, redFlagRate: 0.1 } }\n' +
+        'agents: [{ id: solver, provider: sim }]\nstages:\n  - name: solve\n    maker: { task: { kind: hanoi, disks: 4 }, agent: solver, k: 2, redFlag: { maxChars: 1500 } }\n',
+    );
+    expect(await main(['run', file, '--state-dir', dir, '--mission-id', 'mk', '--quiet'], capture())).toBe(0);
+    const votes = EventLog.read(join(dir, 'missions', 'mk.jsonl')).filter((e) => e.type === 'maker.vote');
+    const samples = votes.reduce((n, e) => n + (e.samples as number), 0);
+    const io = capture();
+    expect(await main(['replay', 'mk', '--state-dir', dir], io)).toBe(0);
+    const lines = io.stdout.map((l) => l.replace(/^\s*\+[\d.]+ m?s\s+/, ''));
+    // No line a vote: the stage's progress, said when it is done (the run took under a second).
+    expect(lines.filter((l) => l.includes('MAKER solve'))).toEqual([
+      expect.stringMatching(new RegExp(`^✓ MAKER solve: step 15 of 15 \\(100%\\), ${(samples / 15).toFixed(2)} samples/step, [\\d.]+% red-flagged(, \\d+ exhausted)?(, [\\d.,]+ steps/s)?$`)),
+    ]);
+    expect(lines.indexOf('✓ stage solve: 1 answer')).toBeGreaterThan(lines.findIndex((l) => l.includes('MAKER solve')));
+    const piped = captureIo();
+    expect(await main(['replay', 'mk', '--state-dir', dir], piped)).toBe(0);
+    expect(piped.stdout.map((l) => JSON.parse(l))).toEqual(EventLog.read(join(dir, 'missions', 'mk.jsonl')));
   });
 
   it('should say where it looked when there is no log', async () => {
