@@ -83,7 +83,8 @@ Daemon options: --url, --token, --state-dir (see: maestro submit --help).`,
 
 Without APPROVAL, lists the approvals missions are waiting for: id (MISSION/STAGE/ATTEMPT),
 mission, stage, when asked, and the first line of the output to approve. With it, approves, or
-with --reject rejects (the stage revises with --feedback). Answering twice changes nothing.
+with --reject rejects (the stage revises with --feedback). APPROVAL may be a mission id (or
+MISSION/STAGE) when exactly one of its approvals is pending. Answering twice changes nothing.
 Daemon options: --url, --token, --state-dir (see: maestro submit --help).`,
   stop: `Usage: maestro stop MISSION [--reason TEXT] [--json] [daemon options]
 
