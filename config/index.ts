@@ -11,11 +11,12 @@ export {
   type ConfigIssue,
 } from './errors.js';
 export { toJsonSchema } from './jsonSchema.js';
-export { loadConfigFile, parseConfigText, type LoadOptions } from './loader.js';
+export { checkConfigFile, checkConfigText, loadConfigFile, parseConfigText, type CheckOptions, type ConfigReport, type LoadOptions } from './loader.js';
 export { createLogger, type LoggerOptions } from './logger.js';
 export {
   agentSchema,
   budgetSchema,
+  loggedMissionSchema,
   missionSchema,
   stageSchema,
   type AgentConfig,
@@ -24,5 +25,7 @@ export {
   type MissionConfigInput,
   type StageConfig,
 } from './mission.js';
+export { missionRules, STAGE_PLACEHOLDERS, STEP_PLACEHOLDERS } from './missionRules.js';
+export { missionWarnings } from './missionWarnings.js';
 export { providerConfigSchema, type ProviderConfig } from './providers.js';
 export { redact, redactText, registerSecret } from './secrets.js';
