@@ -50,6 +50,12 @@ interface HeldCall {
   caller?: string;
   /** Set by the latest `started` notice. */
   held?: WorkStarted['started'];
+  /**
+   * Deliveries seen, counted here: nats-server 2.9 may hand a lost worker's job to the next one
+   * with a delivery count of 1 again (when the holder's connection died), so the server's count
+   * alone would call the second run a first.
+   */
+  runs: number;
   /** The lost worker it waits to come back from. */
   lostFrom?: string;
 }
@@ -69,15 +75,16 @@ export class DurableCalls {
   }
 
   track(provider: string, payload: Json): TrackedCall {
-    const call: HeldCall = { provider, ...callerOf(payload) };
+    const call: HeldCall = { provider, ...callerOf(payload), runs: 0 };
     this.calls.add(call);
     return {
       started: (notice) => {
         const from = call.lostFrom;
         call.held = notice;
+        call.runs = Math.max(call.runs + 1, notice.delivery);
         call.lostFrom = undefined;
         if (from === undefined) return undefined;
-        return { type: 'call.redelivered', provider, ...(call.caller !== undefined && { caller: call.caller }), worker: notice.worker, attempt: notice.delivery, maxDeliveries: notice.maxDeliver, from };
+        return { type: 'call.redelivered', provider, ...(call.caller !== undefined && { caller: call.caller }), worker: notice.worker, attempt: call.runs, maxDeliveries: notice.maxDeliver, from };
       },
       done: () => void this.calls.delete(call),
     };
@@ -96,10 +103,11 @@ export class DurableCalls {
         provider: call.provider,
         ...(call.caller !== undefined && { caller: call.caller }),
         worker: record.id,
-        attempt: held.delivery + 1,
+        attempt: call.runs + 1,
         maxDeliveries: held.maxDeliver,
         redeliverBy: new Date(by).toISOString(),
         ackWaitMs: held.ackWaitMs,
+        // The server's own count decides when it gives up.
         deadLetter: held.delivery >= held.maxDeliver,
       });
     }

@@ -38,6 +38,15 @@ describe('DurableCalls (which calls a lost worker held, and when they come back)
     expect(call.started(started('w2', 3))).toBeUndefined();
   });
 
+  it('should count runs itself: a redelivery the server numbers 1 again is still the second attempt', () => {
+    const calls = new DurableCalls();
+    const call = calls.track('slow', payload);
+    call.started(started('w1', 1));
+    expect(calls.lost(lostRecord('w1'))).toMatchObject([{ attempt: 2 }]);
+    expect(call.started(started('w2', 1))).toMatchObject({ worker: 'w2', attempt: 2, from: 'w1' });
+    expect(calls.lost(lostRecord('w2'))).toMatchObject([{ worker: 'w2', attempt: 3, deadLetter: false }]);
+  });
+
   it('should say when the lost delivery was the last: the call is dead-lettered instead', () => {
     const calls = new DurableCalls();
     calls.track('slow', payload).started(started('w1', 3, 3));
