@@ -102,7 +102,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, env: Run
       throw err;
     });
     if (run instanceof Error) {
-      io.err(`maestro: ${run.message}`);
+      io.err(prefixed('maestro', run.message));
       return 1;
     }
     const { output, eventLogFile } = run;
