@@ -111,7 +111,9 @@ the queue group maestro.providers; calls that must survive a worker's death come
 JetStream work queue (acked when done, heartbeats while a model call runs, redelivered if this
 worker dies). It registers in the MAESTRO_WORKERS bucket and heartbeats. SIGTERM or SIGINT
 drains: no new work, what it holds is finished and acked, then it deregisters and exits 0.
-Exits 1 when it cannot connect.
+Exits 1 when it cannot connect. It advertises a hash of each provider's definition (no secrets):
+a mission that names a provider differently (another model, latency, prices...) refuses to start,
+naming the fields, and a call for another definition is refused; serve the mission's own file.
 
 Options:
   --capability NAME    a provider id to serve (repeat, or comma-separate)
