@@ -83,6 +83,8 @@ export async function workerCommand(flags: WorkerFlags, io: Io, signals: NodeJS.
     { id, capabilities, host: hostname(), pid: process.pid, version: version(), load: { inFlight: 0, concurrency }, startedAt: Date.now(), heartbeatMs, definitions },
     { heartbeatMs, logger },
   );
+  // What a mission's refusal is compared with: the hash and the secret-free fields of each definition.
+  logger.info({ definitions: Object.fromEntries(Object.entries(definitions).map(([c, d]) => [c, { hash: d.hash.slice(0, 12), ...d.fields }])) }, 'provider definitions');
   const loadTimer = setInterval(() => registration.setLoad(service.inFlight + work.stats.inFlight), Math.max(100, heartbeatMs / 2));
   io.err(`maestro worker ${id}: serving ${capabilities.join(', ')} on ${[natsOptions.servers].flat().join(', ')} (concurrency ${concurrency}); SIGTERM drains and exits`);
   await new Promise<void>((resolve) => {
