@@ -12,6 +12,7 @@ import { UserError, errorMessage } from '../config/errors.js';
 import { DaemonClient, resolveDaemon, type DaemonFlags } from './daemonClient.js';
 import type { Io } from './main.js';
 import { progressPrinter } from './progress.js';
+import { outputMode } from './render/outputMode.js';
 import { prefixed, reasonText } from './render/prefix.js';
 
 export interface SubmitFlags extends DaemonFlags {
@@ -40,10 +41,13 @@ export async function submitCommand(file: string, flags: SubmitFlags, io: Io): P
   if (!flags.follow) return 0;
   let last: LoggedEvent | undefined;
   const print = progressPrinter(io, flags);
+  const words = outputMode(flags, io.tty?.err) === 'pretty';
   try {
     await client.events(summary.id, 0, (e) => {
       last = e;
       print(e);
+      // Under the daemon, a gate is answered with `maestro approve`: say so where it opens.
+      if (words && e.type === 'approval.requested') io.err(`    answer it: maestro approve ${String(e.id)} (or --reject --feedback TEXT)`);
     });
   } catch (err) {
     if (last?.type !== 'mission.suspended') throw err;

@@ -58,7 +58,8 @@ function missionSentence(e: LoggedEvent, ctx: SentenceContext): string | undefin
       return decisionSentence(e);
     case 'approval.requested': {
       const timeout = e.timeoutAt ? `; at ${e.timeoutAt} it is ${e.onTimeout === 'approve' ? 'approved' : 'rejected'}` : '';
-      return `⏸ approval ${e.id} waits for a person (maestro approve ${e.id})${timeout}`;
+      // How to answer depends on who runs the mission (run's prompt, the daemon's API): theirs to say.
+      return `⏸ approval ${e.id} waits for a person${timeout}`;
     }
     case 'approval.answered':
       return `${e.decision === 'approve' ? '✓' : '✗'} approval ${e.id} ${e.decision === 'approve' ? 'approved' : 'rejected'} by ${e.by ?? 'someone'}${e.feedback ? `: ${e.feedback}` : ''}`;

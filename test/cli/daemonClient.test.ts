@@ -208,12 +208,19 @@ describe('maestro status, approve, stop, submit against a daemon', () => {
     await eventually(() => expect(daemon.liveSubscribers('m1')).toBe(1));
     daemon.emit('m1', 'mission.started', { stages: ['research'] });
     daemon.emit('m1', 'stage.entered', { stage: 'research', index: 0, agents: ['a', 'b'] });
+    daemon.emit('m1', 'approval.requested', { id: 'm1/research/1', stage: 'research', index: 0, attempt: 1, output: 'o' });
     daemon.emit('m1', 'mission.finished', { status: 'failed', error: { reason: 'shutdown', message: 'stopped by api' } });
     daemon.finish('m1', 'failed', { error: { reason: 'shutdown', message: 'stopped by api' } });
     expect(await running).toBe(1);
     expect(follow.stdout).toEqual(['m1']);
     // The same words as run's progress lines; how it ended is said once.
-    expect(follow.stderr).toEqual(['mission m1 started: stages research', '▶ stage 1/1 research: a, b', 'mission failed: shutdown: stopped by api']);
+    expect(follow.stderr).toEqual([
+      'mission m1 started: stages research',
+      '▶ stage 1/1 research: a, b',
+      '  ⏸ approval m1/research/1 waits for a person',
+      '    answer it: maestro approve m1/research/1 (or --reject --feedback TEXT)',
+      'mission failed: shutdown: stopped by api',
+    ]);
 
     // Not at a terminal: the events as JSON lines, as the daemon stored them.
     const piped = captureIo();

@@ -47,7 +47,7 @@ const table: [string, LoggedEvent, string][] = [
   [
     'approval.requested',
     ev('approval.requested', { id: 'm1/plan/1', stage: 'plan', timeoutAt: '2026-01-01T11:00:00.000Z', onTimeout: 'reject' }),
-    '⏸ approval m1/plan/1 waits for a person (maestro approve m1/plan/1); at 2026-01-01T11:00:00.000Z it is rejected',
+    '⏸ approval m1/plan/1 waits for a person; at 2026-01-01T11:00:00.000Z it is rejected',
   ],
   ['approval.answered approve', ev('approval.answered', { id: 'm1/plan/1', decision: 'approve', by: 'api' }), '✓ approval m1/plan/1 approved by api'],
   ['approval.answered reject', ev('approval.answered', { id: 'm1/plan/1', decision: 'reject', by: 'inspector', feedback: 'shorter' }), '✗ approval m1/plan/1 rejected by inspector: shorter'],
