@@ -143,7 +143,7 @@ async function openInspector(flags: RunFlags, io: Io, onWrite: (msg: ClientMessa
   const hub = new InspectorHub();
   hub.start();
   const server = await startInspectorServer(hub, { port, ...(token && { token, onWrite }) });
-  io.err(`inspector: ${server.url}${token ? ' (open it with ?token=... to answer approvals and stop)' : ' (read-only; --inspect-token lets the page answer approvals)'}`);
+  io.err(`inspector: ${server.url}${token ? ' (open it with #token=... to answer approvals and stop)' : ' (read-only; --inspect-token lets the page answer approvals)'}`);
   let closed = false;
   return {
     hub,

@@ -130,7 +130,7 @@ export class RunApprovals {
       err('  approved by --approve-all');
       return this.answer(gate.id, { decision: 'approve' }, 'approve-all');
     }
-    const ways = [this.o.stdin.isTTY || this.stdinEnded ? undefined : `answer on stdin (${GRAMMAR})`, this.o.inspector && `answer on the inspector page (${this.o.inspector.url}?token=…)`].filter(Boolean);
+    const ways = [this.o.stdin.isTTY || this.stdinEnded ? undefined : `answer on stdin (${GRAMMAR})`, this.o.inspector && `answer on the inspector page (${this.o.inspector.url}#token=…)`].filter(Boolean);
     if (ways.length) err(`  ${ways.join(', or ')}`);
     if (this.o.stdin.isTTY) return this.stdinEnded ? this.nobodyLeft(gate) : this.prompt(gate);
     this.useLines();
@@ -226,7 +226,7 @@ export class RunApprovals {
   /** Stdin is gone: the inspector or the gate's timeout may still answer; else nobody can, so say how and stop. */
   private nobodyLeft(gate: OpenGate): void {
     if (!this.open.has(gate.id) || this.closed) return;
-    if (this.o.inspector) return this.say(`stdin is closed: waiting for an answer on the inspector page (${this.o.inspector.url}?token=…)`, gate.id);
+    if (this.o.inspector) return this.say(`stdin is closed: waiting for an answer on the inspector page (${this.o.inspector.url}#token=…)`, gate.id);
     if (gate.timeoutAt) return this.say(`nobody can answer here: waiting for its timeout at ${gate.timeoutAt} (then: ${gate.onTimeout ?? 'reject'})`, gate.id);
     this.say(`maestro run: stage '${gate.stage}' waits for approval and nobody can answer it: run with --approve-all, answer on stdin (${GRAMMAR}), or open the inspector with --inspect --inspect-token TOKEN`, gate.id);
     this.open.delete(gate.id);

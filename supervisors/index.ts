@@ -1,4 +1,4 @@
-export { BudgetNode, type BudgetLimits, type BudgetUsage, type Charge } from './budget.js';
+export { BudgetNode, BudgetReservationError, worstCaseOfCall, type BudgetLimits, type BudgetUsage, type Charge, type Reservation } from './budget.js';
 export {
   flagDefaults,
   normalizeChildSpec,

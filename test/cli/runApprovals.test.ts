@@ -159,7 +159,7 @@ describe('maestro run --inspect --inspect-token: the page answers', () => {
     const r = await run({ inspect: '0', 'inspect-token': 'tok-123456' }, stdin);
     await vi.waitFor(() => expect(r.err.some((l) => l.startsWith('inspector: http://127.0.0.1:'))).toBe(true));
     const url = /inspector: (http:\S+)/.exec(r.err.find((l) => l.startsWith('inspector: '))!)![1]!;
-    expect(r.err.find((l) => l.startsWith('inspector: '))).toBe(`inspector: ${url} (open it with ?token=... to answer approvals and stop)`);
+    expect(r.err.find((l) => l.startsWith('inspector: '))).toBe(`inspector: ${url} (open it with #token=... to answer approvals and stop)`);
     const ws = url.replace('http', 'ws');
 
     const anon = client(`${ws}ws`);
@@ -168,7 +168,7 @@ describe('maestro run --inspect --inspect-token: the page answers', () => {
     const snapshot = await admin.next();
     expect(snapshot).toMatchObject({ type: 'snapshot', writable: true });
     if (!hasApproval(snapshot)) await admin.next(hasApproval);
-    await vi.waitFor(() => expect(r.err).toContain(`  answer on stdin (approve, reject [FEEDBACK] or stop), or answer on the inspector page (${url}?token=…)`));
+    await vi.waitFor(() => expect(r.err).toContain(`  answer on stdin (approve, reject [FEEDBACK] or stop), or answer on the inspector page (${url}#token=…)`));
 
     anon.send({ type: 'approve', id: 'm1/plan/1' });
     expect(await anon.next((m) => m.type === 'error')).toEqual({ type: 'error', message: 'write refused: a token is required' });
