@@ -95,31 +95,42 @@ interface VoteContext extends MakerVoteInput {
 /** The sampler draws samples and judges each (red flags, oracle) before the chart tallies it. */
 const sampler = fromCallback<EventObject, Pick<MakerVoteInput, 'draw' | 'judge' | 'oracle'>>(({ input, receive, sendBack }) => {
   const abort = new AbortController();
+  // The first failure fails the vote; the other samples in flight are of no use now.
+  const fail = (req: SampleRequest, error: unknown) => {
+    if (abort.signal.aborted) return;
+    abort.abort();
+    sendBack({ type: 'vote.sample.failed', step: req.step, index: req.index, error });
+  };
   receive((e) => {
     const req = e as unknown as SampleRequest & { type: 'sampler.draw'; state: unknown };
     input.draw(req, abort.signal).then(
       (s) => {
         // Stopped (the vote ended, failed or was stopped): nobody is there to hear the answer.
         if (abort.signal.aborted) return;
-        const judged = input.judge(s.text, req.state, s.completionTokens);
-        let flag: RedFlagReason | undefined = judged.ok ? undefined : judged.reason;
-        if (judged.ok && input.oracle && !input.oracle(judged.parse, req.state)) flag = 'oracle';
-        sendBack(
-          flag || !judged.ok
-            ? { type: 'vote.sample', step: req.step, index: req.index, flag }
-            : { type: 'vote.sample', step: req.step, index: req.index, answer: judged.parse.answer, parse: judged.parse },
-        );
+        let event: MakerVoteEvent;
+        try {
+          event = judgedSample(input, req, s);
+        } catch (error) {
+          // A judge or oracle that throws is a bug in a task's parser, not a vote either.
+          fail(req, error);
+          return;
+        }
+        sendBack(event);
       },
-      (error: unknown) => {
-        // The first failure fails the vote; the other samples in flight are of no use now.
-        if (abort.signal.aborted) return;
-        abort.abort();
-        sendBack({ type: 'vote.sample.failed', step: req.step, index: req.index, error });
-      },
+      (error: unknown) => fail(req, error),
     );
   });
   return () => abort.abort();
 });
+
+function judgedSample(input: Pick<MakerVoteInput, 'judge' | 'oracle'>, req: SampleRequest & { state: unknown }, s: Sample): MakerVoteEvent {
+  const judged = input.judge(s.text, req.state, s.completionTokens);
+  let flag: RedFlagReason | undefined = judged.ok ? undefined : judged.reason;
+  if (judged.ok && input.oracle && !input.oracle(judged.parse, req.state)) flag = 'oracle';
+  return flag || !judged.ok
+    ? { type: 'vote.sample', step: req.step, index: req.index, flag }
+    : { type: 'vote.sample', step: req.step, index: req.index, answer: judged.parse.answer, parse: judged.parse };
+}
 
 function requests(ctx: VoteContext, count: number): (SampleRequest & { type: 'sampler.draw'; state: unknown })[] {
   const run = ctx.run!;

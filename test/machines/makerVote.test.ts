@@ -151,6 +151,26 @@ describe('MAKER vote statechart (first-to-ahead-by-k)', () => {
       expect(h.results).toEqual([]);
     });
 
+    it('should fail the vote, not leave a rejection unhandled, when the judge throws on a sample', async () => {
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown) => unhandled.push(reason);
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        const throwing = (text: string, state: unknown, tokens?: number) => {
+          if (text === 'boom') throw new Error('parser bug on boom');
+          return judge(text, state, tokens);
+        };
+        const draw: DrawSample = async (req) => ({ text: req.index === 1 ? 'boom' : 'a' });
+        const h = voteHarness({ settings: { k: 2, maxSamples: 10 }, draw, judge: throwing });
+        await expect(h.run(0)).rejects.toThrow('parser bug on boom');
+        await new Promise((r) => setImmediate(r));
+        expect(unhandled).toEqual([]);
+        expect(h.results).toEqual([]);
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+      }
+    });
+
     it('should send nothing for samples that answer after another sample failed the vote', async () => {
       const warn = vi.spyOn(console, 'warn');
       let release: () => void = () => {};
