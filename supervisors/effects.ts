@@ -29,6 +29,8 @@ export interface DecisionRecord {
   errorContext: ErrorContext;
   reason: string;
   offender?: Offender;
+  /** How the offender ended, for a report about a child's exit. */
+  exit?: ExitKind;
   /**
    * What the supervisor did. `reject`: a start it could not honour (it runs on). `shutdown`: it
    * gives up (a `child_terminated` with this action is the crash that made it give up). `none`: a
@@ -79,4 +81,13 @@ export class SupervisorShutdownError extends SystemError {
     );
     if (options.exit) this.exit = options.exit;
   }
+}
+
+/** What a parent needs to say why a child supervisor gave up: its reason, and the last crash. */
+export function failureFields(payload: unknown): { reason?: string; offender?: string; lastCrash?: string } {
+  if (payload instanceof SupervisorShutdownError) {
+    return { reason: payload.reason, ...(payload.offender !== undefined && { offender: payload.offender, lastCrash: errorMessage(payload.cause) }) };
+  }
+  const reason = (payload as { reason?: unknown } | null)?.reason;
+  return typeof reason === 'string' ? { reason } : {};
 }

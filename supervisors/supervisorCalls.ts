@@ -54,8 +54,15 @@ export function whichChildren(sup: SupervisorRef): ChildInfo[] {
   }));
 }
 
+/** As OTP: specs and the child types count the specs kept, alive or not; simple_one_for_one has one spec. */
 export function countChildren(sup: SupervisorRef): { specs: number; active: number; supervisors: number; workers: number } {
-  const children = sup.getSnapshot().context.core.snapshotChildren();
+  const core = sup.getSnapshot().context.core;
+  const children = core.snapshotChildren();
+  if (core.template) {
+    const n = children.filter((c) => c.refId !== undefined).length;
+    const supervisors = core.template.type === 'supervisor' ? n : 0;
+    return { specs: 1, active: n, supervisors, workers: n - supervisors };
+  }
   return {
     specs: children.length,
     active: children.filter((c) => c.refId !== undefined).length,

@@ -7,7 +7,12 @@
  * supervisor is never blocked and never loses an exit. A restart with a backoff is parked on a
  * timer, not queued, so one child's backoff does not hold up its siblings. OTP's calls
  * (start_child, terminate_child, restart_child, delete_child) are operations like the others, and
- * answer when they are done; `childCalls.ts` holds their rules.
+ * answer when they are done; `childCalls.ts` holds their rules, `childStops.ts` the stopping.
+ *
+ * Over 400 lines: it is one state machine over one private state (children, the operation queue,
+ * the restart history, parked restarts), whose invariants (an exit is decided once; starts of a
+ * restart group run in order, after its stops) hold only if every path that changes that state
+ * is here; the rules it applies live in decisions.ts and childCalls.ts.
  */
 import { errorMessage } from '../config/errors.js';
 import type { BudgetNode } from './budget.js';
@@ -26,7 +31,8 @@ import {
   shouldRestart,
   type ExitKind,
 } from './decisions.js';
-import { SupervisorShutdownError, type DecisionRecord, type Effect, type ErrorContext, type Phase, type SupervisorOutput } from './effects.js';
+import { ChildStops } from './childStops.js';
+import { failureFields, SupervisorShutdownError, type DecisionRecord, type Effect, type ErrorContext, type Phase, type SupervisorOutput } from './effects.js';
 import type { SupervisionRuntime } from './runtime.js';
 
 export interface ChildRecord {
@@ -40,8 +46,11 @@ export interface ChildRecord {
   backoffAttempt: number;
 }
 
-/** Why a child is started: the supervisor's own start, a restart (retried when it fails), or a call. */
-type StartHow = 'init' | 'restart' | 'call';
+/**
+ * Why a child is started: the supervisor's own start, a restart (retried when it fails),
+ * start_child (a child not kept if it fails to start) or restart_child (kept).
+ */
+type StartHow = 'init' | 'restart' | 'add' | 'call';
 
 type Op =
   | { kind: 'stop'; ids: string[] }
@@ -50,24 +59,28 @@ type Op =
   | { kind: 'reply'; reply: Reply<CallResult>; result: CallResult }
   | { kind: 'end'; error?: Error; reason: SupervisorOutput['reason'] };
 
-/**
- * A stop waits for its children; `kills` maps each kill timer to the children it kills. One timer
- * per distinct timeout, not one per child: XState scans every pending delayed event of the system
- * whenever an actor stops, so 10,000 per-child timers made a pool's shutdown quadratic (about 15 s).
- */
-type Waiting = { kind: 'stop'; remaining: Set<string>; kills: Map<string, string[]> } | null;
-
 export class SupervisorCore {
   phase: Phase = 'starting';
   private readonly children = new Map<string, ChildRecord>();
   private readonly byRef = new Map<string, string>();
   private history: number[] = [];
   private ops: Op[] = [];
-  private waiting: Waiting = null;
+  private readonly stops = new ChildStops({
+    children: this.children,
+    emit: (e) => this.emit(e),
+    untrack: (rec) => {
+      if (rec.refId !== undefined) this.byRef.delete(rec.refId);
+      rec.refId = undefined;
+      rec.status = 'terminated';
+    },
+    report: (ctx, reason, rec, action) => this.report(ctx, reason, rec, action),
+    timerKey: (prefix) => `${prefix}:${this.nextTimer++}`,
+  });
   /** Restarts waiting out a backoff: timer key → the start operations to queue when it fires. */
   private readonly parked = new Map<string, Op[]>();
   private ending = false;
-  private template?: NormalizedChildSpec;
+  /** simple_one_for_one's one spec, of which children are instances. */
+  template?: NormalizedChildSpec;
   private nextRef = 0;
   private nextTimer = 0;
   private nextDynamic = 0;
@@ -101,7 +114,7 @@ export class SupervisorCore {
     }
     if (this.template) {
       const id = String(this.nextDynamic++);
-      this.add({ ...this.template, id, start: { ...this.template.start, input: input ?? this.template.start.input } }, 'call', reply);
+      this.add({ ...this.template, id, start: { ...this.template.start, input: input ?? this.template.start.input } }, 'add', reply);
       return this.pump();
     }
     if (!spec) {
@@ -116,7 +129,7 @@ export class SupervisorCore {
     }
     const refusal = addChildRules(this.children.get(s.id));
     if (refusal) return this.refuse(refusal.detail, reply, refusal.result);
-    this.add(s, 'call', reply);
+    this.add(s, 'add', reply);
     return this.pump();
   }
 
@@ -160,8 +173,8 @@ export class SupervisorCore {
     if (rec.status === 'stopping') {
       rec.status = 'terminated';
       // Asked to stop, it crashed instead: OTP's shutdown_error.
-      if (!done && exit !== 'shutdown') this.report('shutdown_error', exitReason(exit, payload), rec, 'none');
-      this.stopped(id);
+      if (!done && exit !== 'shutdown') this.report('shutdown_error', exitReason(exit, payload), rec, 'none', { exit });
+      this.stops.stopped(id);
       return this.pump();
     }
     rec.status = 'terminated';
@@ -174,7 +187,7 @@ export class SupervisorCore {
 
   timer(key: string): Effect[] {
     if (key === 'walltime') this.wallTimer();
-    else if (key.startsWith('kill:')) this.killTimer(key);
+    else if (key.startsWith('kill:')) this.stops.killTimer(key);
     else {
       const starts = this.parked.get(key);
       this.parked.delete(key);
@@ -220,7 +233,7 @@ export class SupervisorCore {
     if (spent) return this.giveUp('child_terminated', spent, rec);
     if (this.countRestart()) {
       // OTP reports the crash, then the shutdown it led to.
-      this.report('child_terminated', exitReason(exit, payload), rec, 'shutdown');
+      this.report('child_terminated', exitReason(exit, payload), rec, 'shutdown', { exit });
       return this.intensityReached(rec, payload);
     }
     const now = this.runtime.clock.now();
@@ -230,13 +243,13 @@ export class SupervisorCore {
       delayMs = backoffDelay(rec.spec.backoff, rec.backoffAttempt, this.runtime.random);
     }
     const group = restartGroup(this.flags.strategy, [...this.children.keys()], rec.spec.id);
-    this.report('child_terminated', exitReason(exit, payload), rec, 'restart', { group, delayMs });
+    this.report('child_terminated', exitReason(exit, payload), rec, 'restart', { exit, group, delayMs });
     this.restart(rec, group, delayMs);
   }
 
   private noRestart(rec: ChildRecord, exit: ExitKind, payload: unknown): void {
     const remove = rec.spec.restart === 'temporary' || this.template !== undefined;
-    this.report('child_terminated', exitReason(exit, payload), rec, remove ? 'remove' : 'no_restart');
+    this.report('child_terminated', exitReason(exit, payload), rec, remove ? 'remove' : 'no_restart', { exit });
     if (remove) this.forget(rec.spec.id);
     const alive = this.countSignificantAlive();
     if (autoShutdownDue(this.flags.autoShutdown, rec.spec.significant, alive)) {
@@ -305,9 +318,9 @@ export class SupervisorCore {
   }
 
   private pump(): Effect[] {
-    while (!this.waiting && this.ops.length > 0) {
+    while (!this.stops.busy && this.ops.length > 0) {
       const op = this.ops.shift()!;
-      if (op.kind === 'stop') this.runStop(op.ids);
+      if (op.kind === 'stop') this.stops.run(op.ids);
       else if (op.kind === 'forget') op.ids.forEach((id) => this.forget(id));
       else if (op.kind === 'start') this.runStart(op);
       else if (op.kind === 'reply') this.emit({ type: 'reply', reply: op.reply, result: op.result });
@@ -316,44 +329,13 @@ export class SupervisorCore {
         this.emit(op.error ? { type: 'fail', error: op.error } : { type: 'finish', output: { reason: op.reason, results: this.results } });
       }
     }
-    const idle = !this.waiting && this.ops.length === 0 && this.parked.size === 0;
+    const idle = !this.stops.busy && this.ops.length === 0 && this.parked.size === 0;
     if (idle && (this.phase === 'starting' || this.phase === 'restarting')) {
       this.setPhase('running');
     }
     const out = this.out;
     this.out = [];
     return out;
-  }
-
-  private runStop(ids: string[]): void {
-    const remaining = new Set<string>();
-    const byTimeout = new Map<number, string[]>();
-    for (const id of ids) {
-      const rec = this.children.get(id);
-      if (!rec || rec.status !== 'running' || rec.refId === undefined) continue;
-      if (rec.spec.shutdown === 'brutal_kill') {
-        this.emit({ type: 'kill', refId: rec.refId });
-        this.byRef.delete(rec.refId);
-        rec.refId = undefined;
-        rec.status = 'terminated';
-        continue;
-      }
-      rec.status = 'stopping';
-      remaining.add(id);
-      this.emit({ type: 'askShutdown', refId: rec.refId });
-      if (typeof rec.spec.shutdown === 'number') {
-        const group = byTimeout.get(rec.spec.shutdown) ?? [];
-        if (group.length === 0) byTimeout.set(rec.spec.shutdown, group);
-        group.push(id);
-      }
-    }
-    const kills = new Map<string, string[]>();
-    for (const [delayMs, group] of byTimeout) {
-      const key = `kill:${this.nextTimer++}`;
-      kills.set(key, group);
-      this.emit({ type: 'timer', key, delayMs });
-    }
-    if (remaining.size > 0) this.waiting = { kind: 'stop', remaining, kills };
   }
 
   private runStart(op: Extract<Op, { kind: 'start' }>): void {
@@ -395,13 +377,13 @@ export class SupervisorCore {
     if (op.how === 'init') {
       return this.giveUp('start_error', new SupervisorShutdownError(this.name, 'failed_to_start_child', rec.spec.id, err), rec);
     }
-    if (op.how === 'call') {
+    if (op.how === 'add' || op.how === 'call') {
       this.report('start_error', errorMessage(err), rec, 'reject');
       if (op.reply) this.emit({ type: 'reply', reply: op.reply, result: { ok: false, error: errorMessage(err) } });
       // Told nothing else, a parent that asked for this child by event would wait for it forever.
       else this.emit({ type: 'childExited', childId: rec.spec.id, exit: 'error', error: errorMessage(err), ...failureFields(err) });
-      if (rec.restarts === 0 && rec.spec.restart === 'temporary') this.forget(rec.spec.id);
-      else if (this.template) this.forget(rec.spec.id);
+      // start_child keeps no child that did not start; restart_child keeps the spec it had.
+      if (op.how === 'add') this.forget(rec.spec.id);
       return;
     }
     this.report('start_error', errorMessage(err), rec, 'restart');
@@ -415,29 +397,6 @@ export class SupervisorCore {
     if (e) return this.giveUp('child_terminated', e, undefined);
     const left = this.budget.wallTimeRemainingMs();
     if (left !== undefined) this.emit({ type: 'timer', key: 'walltime', delayMs: Math.max(1, left) });
-  }
-
-  private killTimer(key: string): void {
-    const ids = this.waiting?.kind === 'stop' ? this.waiting.kills.get(key) : undefined;
-    if (this.waiting?.kind === 'stop') this.waiting.kills.delete(key);
-    for (const id of ids ?? []) {
-      const rec = this.children.get(id);
-      if (rec?.status !== 'stopping' || rec.refId === undefined) continue;
-      this.report('shutdown_error', 'killed', rec, 'kill');
-      this.emit({ type: 'kill', refId: rec.refId });
-      this.byRef.delete(rec.refId);
-      rec.refId = undefined;
-      rec.status = 'terminated';
-      this.stopped(id);
-    }
-  }
-
-  private stopped(id: string): void {
-    if (this.waiting?.kind !== 'stop') return;
-    this.waiting.remaining.delete(id);
-    if (this.waiting.remaining.size > 0) return;
-    for (const key of this.waiting.kills.keys()) this.emit({ type: 'cancel', key });
-    this.waiting = null;
   }
 
   private stopQueued(id: string): boolean {
@@ -495,13 +454,4 @@ export class SupervisorCore {
   private emit(e: Effect): void {
     this.out.push(e);
   }
-}
-
-/** What a parent needs to say why a child supervisor gave up: its reason, and the last crash. */
-function failureFields(payload: unknown): { reason?: string; offender?: string; lastCrash?: string } {
-  if (payload instanceof SupervisorShutdownError) {
-    return { reason: payload.reason, ...(payload.offender !== undefined && { offender: payload.offender, lastCrash: errorMessage(payload.cause) }) };
-  }
-  const reason = (payload as { reason?: unknown } | null)?.reason;
-  return typeof reason === 'string' ? { reason } : {};
 }

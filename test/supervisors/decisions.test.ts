@@ -35,6 +35,9 @@ describe('shouldRestart', () => {
     ['permanent', 'aborted', false],
     ['transient', 'aborted', false],
     ['temporary', 'aborted', false],
+    ['permanent', 'non_retryable', false],
+    ['transient', 'non_retryable', false],
+    ['temporary', 'non_retryable', false],
   ];
 
   it.each(table)('should, for a %s child that exited %s, return %s', (restart, exit, expected) => {

@@ -75,6 +75,7 @@ describe('supervisor actor', () => {
         reason: 'B crashed',
         offender: { id: 'B', path: 'mission/m1/B', pid: b0, restart: 'transient', shutdown: 5000, significant: false, type: 'worker', restarts: 0 },
         action: 'restart',
+        exit: 'error',
         group: ['B'],
         delayMs: 0,
       },
@@ -86,6 +87,7 @@ describe('supervisor actor', () => {
         reason: 'normal',
         offender: { id: 'B', path: 'mission/m1/B', pid: b1, restart: 'transient', shutdown: 5000, significant: false, type: 'worker', restarts: 1 },
         action: 'no_restart',
+        exit: 'normal',
       },
       // OTP's two reports: the crash that made the supervisor give up, then the giving up.
       {
@@ -96,6 +98,7 @@ describe('supervisor actor', () => {
         reason: 'A crashed',
         offender: { id: 'A', path: 'mission/m1/A', pid: a0, restart: 'permanent', shutdown: 5000, significant: false, type: 'worker', restarts: 0 },
         action: 'shutdown',
+        exit: 'error',
       },
       {
         type: 'supervisor.decision',
