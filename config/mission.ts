@@ -98,7 +98,7 @@ export type ApprovalConfig = z.output<typeof approvalSchema>;
 
 export const stageSchema = z.strictObject({
   name: idSchema,
-  /** `{{input}}` is the mission's input, `{{previous}}` the previous stage's output (appended when absent). */
+  /** `{{input}}` is the mission's input, `{{previous}}` the previous stage's output (appended when absent); any other `{{name}}` is refused. */
   prompt: z.string().min(1).optional(),
   /** Ids of the agents that answer this stage's prompt, in parallel. */
   agents: z.array(idSchema).min(1, 'expected at least 1 agent').optional(),

@@ -27,7 +27,7 @@ export const blackboardConfigSchema = z.strictObject({
 });
 
 export const planSchema = z.strictObject({
-  /** What the plan is for. `{{input}}` and `{{previous}}` as in stage prompts. */
+  /** What the plan is for. `{{input}}` and `{{previous}}` as in stage prompts (any other `{{name}}` is refused). */
   goal: z.string().min(1),
   /** The agent that thinks: every GeniusLoop phase and every replan. */
   planner: idSchema,
