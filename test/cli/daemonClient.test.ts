@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { LoggedEvent } from '../../actors/eventLog.js';
 import { approveCommand } from '../../cli/approve.js';
 import { DaemonClient, DaemonRequestError, resolveDaemon } from '../../cli/daemonClient.js';
 import { statusCommand } from '../../cli/status.js';

@@ -111,7 +111,7 @@ describe('maestro cli', () => {
     expect(io.stderr[1]).toMatch(/^Usage: maestro run FILE \[options\]\n\nOptions:\n {2}--json {15}print a machine-readable result/);
     expect(io.stderr[1]).toContain('\nNATS connection:\n');
     expect(io.stderr[1]).not.toContain('Runs a mission through its supervision tree');
-    expect(io.stderr[1].endsWith('\n\n(maestro run --help for more)')).toBe(true);
+    expect(io.stderr[1]!.endsWith('\n\n(maestro run --help for more)')).toBe(true);
 
     io = capture();
     expect(await main(['submit', 'm.yaml', '--follw'], io)).toBe(2);
