@@ -5,6 +5,12 @@
  * (simple_one_for_one): one that misses its heartbeats fails its child, and the supervisor's
  * decision is logged and goes to the mission's event log.
  *
+ * A mission runs only on workers that run exactly the providers it names: it does not start while
+ * a worker of one of its providers advertises another definition (workerMatch.ts), and each of its
+ * agent calls carries the definition's hash, which the worker checks. When a worker is lost, the
+ * mission's log says which of its durable calls that worker held and when each comes back
+ * (durableCalls.ts), rather than an ack wait of silence.
+ *
  * One `NatsConnection` (`connectNatsHub`) serves any number of missions: `maestro run --nats`
  * opens one for its mission; the daemon opens one and attaches every mission to it, so a hundred
  * missions are one connection, one reaper and one dead-letter mover. Loaded only when NATS is used.
