@@ -3,8 +3,11 @@
  * `approval.requested` (the stage's output, when it was asked, when it times out) and
  * `approval.answered` (approve, or reject with feedback; by whom). The log is the truth: a
  * pending approval is one requested and not answered, so it survives a restart, and the first
- * answer stands, so answering twice is harmless.
+ * answer stands, so answering twice is harmless. A mission that ends while its gate waits
+ * writes `approval.closed` (why), so nothing offers that gate afterwards.
  */
+import { errorMessage } from '../config/errors.js';
+
 export type ApprovalDecision = 'approve' | 'reject';
 
 /** What the mission statechart receives once an answer is recorded. */
@@ -21,4 +24,19 @@ export interface GateAnsweredEvent {
 /** `<mission>/<stage>/<attempt>`: unique in a mission, the same across restarts. */
 export function approvalId(missionId: string, stage: string, attempt: number): string {
   return `${missionId}/${stage}/${attempt}`;
+}
+
+/**
+ * Why leaving a gate closes it unanswered, from the event that leaves it: the mission stopping or
+ * failing. None for an answer, a wait started again (a long timeout) or a suspension (the
+ * mission resumes at the gate).
+ */
+export function gateClosedReason(event: { type: string; reason?: string; error?: unknown }): { reason: string; message: string } | undefined {
+  if (event.type === 'gate.answered' || event.type === 'mission.suspend' || event.type.startsWith('xstate.after.')) return undefined;
+  if (event.type === 'mission.stop') return { reason: 'stopped', message: event.reason ?? 'stopped by request' };
+  if (event.type.startsWith('xstate.error.actor.')) {
+    const reason = (event.error as { reason?: unknown } | null)?.reason;
+    return { reason: typeof reason === 'string' ? reason : 'error', message: errorMessage(event.error) };
+  }
+  return { reason: 'shutdown', message: 'the mission supervisor stopped at the gate' };
 }

@@ -100,7 +100,11 @@ export class RunApprovals {
       const id = String(e.id);
       this.open.delete(id);
       this.settled.add(id);
-      if (this.prompting?.id === id) this.endPrompt();
+      if (this.prompting?.id === id) {
+        // Answered elsewhere (the page, a timeout): the prompt line ends here.
+        this.o.prompt.write('\n');
+        this.endPrompt();
+      }
     }
   }
 

@@ -11,7 +11,7 @@
  * `suspended`: its log says where it was, and it resumes from there.
  */
 import { and, assign, enqueueActions, not, raise, sendTo, setup } from 'xstate';
-import { approvalId, type GateAnsweredEvent } from '../actors/approvalGate.js';
+import { approvalId, gateClosedReason, type GateAnsweredEvent } from '../actors/approvalGate.js';
 import type { RecoveredApproval, RecoveredMaker, RecoveredPlan } from '../actors/missionRecovery.js';
 import type { DurableDispatch } from '../actors/agentCall.js';
 import { errorMessage } from '../config/errors.js';
@@ -96,17 +96,6 @@ export const NO_FEEDBACK = 'rejected without feedback';
 const MAX_DELAY_MS = 2 ** 31 - 1;
 
 const current = (c: MissionContext) => c.config.stages[c.stage]!;
-
-/**
- * Why leaving the approval state closes its gate unanswered, from the event that leaves it; none
- * for an answer, a wait started again, or a suspension.
- */
-export function gateClosedReason(event: { type: string; reason?: string; error?: unknown }): MissionFailure | undefined {
-  if (event.type === 'gate.answered' || event.type === 'mission.suspend' || event.type.startsWith('xstate.after.')) return undefined;
-  if (event.type === 'mission.stop') return { reason: 'stopped', message: event.reason ?? 'stopped by request' };
-  if (event.type.startsWith('xstate.error.actor.')) return failureOf(event.error);
-  return { reason: 'shutdown', message: 'the mission supervisor stopped at the gate' };
-}
 
 /** Why a stage ended without its answers: `stage 'x' gave up: <reason>; last crash: <child>: <error>`. */
 export function stageFailure(stage: string, e: ChildExitedEvent): MissionFailure {
