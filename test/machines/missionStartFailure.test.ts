@@ -5,7 +5,8 @@
  * says failed with reason start_failed, and a restarted daemon lists it and tries it again,
  * unless it was stopped.
  */
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { EventLog } from '../../actors/eventLog.js';
@@ -80,6 +81,18 @@ describe('daemon: a mission that failed to start', () => {
     const second = new Daemon({ stateDir, logger: silent });
     expect(second.start()).toEqual({ resumed: [], finished: 1 });
     expect(second.status('h2')).toMatchObject({ state: 'stopped', error: { reason: 'stopped', message: 'not needed' } });
+  });
+});
+
+describe('daemon: a state dir with a log of a mission that failed to start (the fixture this code writes)', () => {
+  it('should list it and try it again at start; run in process, it runs to its end', async () => {
+    const stateDir = tempDir();
+    mkdirSync(join(stateDir, 'missions'));
+    copyFileSync('test/fixtures/logs/start-failed.jsonl', EventLog.pathFor(stateDir, 'hello-start-failed'));
+    const daemon = new Daemon({ stateDir, logger: silent });
+    expect(daemon.start()).toEqual({ resumed: ['hello-start-failed'], finished: 0 });
+    await eventually(() => expect(daemon.status('hello-start-failed')).toMatchObject({ state: 'succeeded', done: [{ name: 'draft' }, { name: 'polish' }] }));
+    await daemon.shutdown();
   });
 });
 
