@@ -11,6 +11,7 @@ import type { Prices, ProviderConfig } from '../config/providers.js';
 import { worstCaseOfCall, type BudgetNode } from '../supervisors/budget.js';
 import { agentCallReplySchema, agentCallSubject, describeParseError, PROTOCOL_VERSION } from '../transport/protocol.js';
 import type { Json, Transport } from '../transport/transport.js';
+import { callFailure } from './providers/nonRetryable.js';
 import { deserializeProviderError, ProviderResponseError, serializedProviderErrorSchema } from './providers/errors.js';
 import type { CompletionResult } from './providers/provider.js';
 
@@ -86,7 +87,7 @@ async function send(o: AgentCallOptions): Promise<CompletionResult> {
   if (!reply.success) throw new ProviderResponseError(agent.provider, `malformed reply: ${describeParseError(reply.error)}`);
   if (!reply.data.ok) {
     const e = serializedProviderErrorSchema.safeParse(reply.data.error);
-    throw e.success ? deserializeProviderError(e.data) : new Error(reply.data.error.message);
+    throw e.success ? callFailure(deserializeProviderError(e.data)) : new Error(reply.data.error.message);
   }
   return reply.data.result;
 }
@@ -100,5 +101,5 @@ export function callPrices(provider: ProviderConfig | undefined): Prices | undef
 function remoteProviderError(err: unknown): Error | undefined {
   const remote = (err as { remote?: unknown } | null)?.remote;
   const parsed = serializedProviderErrorSchema.safeParse(remote);
-  return parsed.success ? deserializeProviderError(parsed.data) : undefined;
+  return parsed.success ? callFailure(deserializeProviderError(parsed.data)) : undefined;
 }

@@ -16,6 +16,19 @@ export type Prices = z.output<typeof pricesSchema>;
 
 const defaultPrices = { inputPerMTok: 0, outputPerMTok: 0 };
 
+/** Error types no retry can fix: a wrong key, no permission, a malformed request, a missing model, a CLI that is not there. */
+export const defaultNonRetryable = ['http_400', 'http_401', 'http_403', 'http_404', 'http_422', 'spawn'];
+
+const errorTypePattern = /^(http_[1-5]\d\d|timeout|rate_limit|server|malformed|crash|exit|output_cap|spawn)$/;
+
+/**
+ * Failures that end the mission at once instead of being restarted at any level (Temporal's
+ * nonRetryableErrorTypes): `http_<status>` or a provider error kind. @default ['http_400', 'http_401', 'http_403', 'http_404', 'http_422', 'spawn']
+ */
+const nonRetryableSchema = z
+  .array(z.string().regex(errorTypePattern, { error: (i) => `expected 'http_<status>' or one of timeout, rate_limit, server, malformed, crash, exit, output_cap, spawn, got '${String(i.input)}'` }))
+  .default(defaultNonRetryable);
+
 /** Any OpenAI-compatible chat completions endpoint: OpenAI, OpenRouter, Moonshot, vLLM, Ollama. */
 export const openaiProviderSchema = z.strictObject({
   kind: z.literal('openai'),
@@ -32,6 +45,7 @@ export const openaiProviderSchema = z.strictObject({
   maxRetries: z.int().nonnegative().default(2),
   /** Extra HTTP headers sent with every request (OpenRouter's `HTTP-Referer`, for example). */
   headers: z.record(z.string(), z.string()).optional(),
+  nonRetryable: nonRetryableSchema,
 });
 export type OpenAIProviderConfig = z.output<typeof openaiProviderSchema>;
 
@@ -50,6 +64,7 @@ export const cliProviderSchema = z.strictObject({
   cwd: z.string().min(1).optional(),
   /** A label for results and logs. @default the value of `command` */
   model: z.string().min(1).optional(),
+  nonRetryable: nonRetryableSchema,
 });
 export type CliProviderConfig = z.output<typeof cliProviderSchema>;
 
@@ -67,6 +82,8 @@ export const scriptedResponseSchema = z.union([
     error: z.string(),
     /** @default 'crash' */
     errorKind: scriptedErrorKindSchema.default('crash'),
+    /** With errorKind server: the HTTP status answered (a 401 to simulate a wrong key). @default 500 */
+    status: z.int().min(400).max(599).optional(),
     delayMs: z.int().nonnegative().optional(),
   }),
 ]);
@@ -80,6 +97,7 @@ export const scriptedProviderSchema = z.strictObject({
   onExhausted: z.enum(['cycle', 'repeat_last', 'error']).default('repeat_last'),
   /** @default 'scripted' */
   model: z.string().min(1).default('scripted'),
+  nonRetryable: nonRetryableSchema,
 });
 export type ScriptedProviderConfig = z.output<typeof scriptedProviderSchema>;
 
@@ -144,6 +162,7 @@ export const simulatedProviderSchema = z.strictObject({
   model: z.string().min(1).default('simulated'),
   /** @default { inputPerMTok: 0, outputPerMTok: 0 } */
   prices: pricesSchema.default(defaultPrices),
+  nonRetryable: nonRetryableSchema,
 }).refine((c) => c.task === undefined || c.answers === undefined, {
   path: ['answers'],
   message: 'cannot be combined with task: the task decides the answers',

@@ -3,6 +3,7 @@ import type { Clock } from '../../config/clock.js';
 import type { ProviderConfig } from '../../config/providers.js';
 import { CliProvider } from './cli.js';
 import { OpenAIProvider } from './openai.js';
+import { withNonRetryable } from './nonRetryable.js';
 import type { Provider } from './provider.js';
 import { ScriptedProvider } from './scripted.js';
 import { SimulatedProvider } from './simulated.js';
@@ -19,6 +20,10 @@ export interface ProviderDeps {
  * `UserError` for a config that parses but cannot work, such as an API key variable that is unset.
  */
 export function createProvider(id: string, config: ProviderConfig, deps: ProviderDeps = {}): Provider {
+  return withNonRetryable(providerOfKind(id, config, deps), config.nonRetryable ?? []);
+}
+
+function providerOfKind(id: string, config: ProviderConfig, deps: ProviderDeps): Provider {
   switch (config.kind) {
     case 'openai':
       return new OpenAIProvider(id, config, deps.env);

@@ -54,6 +54,8 @@ export function excerptOf(body: string, max = EXCERPT_CHARS): string {
 export class ProviderError extends SystemError {
   override name = 'ProviderError';
   readonly retryable: boolean;
+  /** In its provider's `nonRetryable` set: no restart at any level (set where the provider runs). */
+  nonRetryable = false;
   constructor(
     readonly provider: string,
     readonly kind: ProviderErrorKind,
@@ -63,6 +65,11 @@ export class ProviderError extends SystemError {
     const message = `provider '${provider}': ${withDetail(text, options.detail)}`;
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.retryable = options.retryable ?? retryableByDefault[kind];
+  }
+
+  /** What a provider's `nonRetryable` set names: `http_<status>` for an HTTP error, else the kind. */
+  get errorType(): string {
+    return this.kind;
   }
 }
 
@@ -88,6 +95,10 @@ export class ProviderHttpError extends ProviderError {
       ...options,
       retryable: options.retryable ?? (status >= 500 || status === 408),
     });
+  }
+
+  override get errorType(): string {
+    return `http_${this.status}`;
   }
 }
 
@@ -147,6 +158,8 @@ export const serializedProviderErrorSchema = z.object({
   kind: z.enum(providerErrorKinds),
   message: z.string(),
   retryable: z.boolean(),
+  /** Absent in messages from workers that predate it. */
+  nonRetryable: z.boolean().optional(),
   provider: z.string(),
   status: z.number().optional(),
   timeoutMs: z.number().optional(),
@@ -167,6 +180,7 @@ export function serializeProviderError(err: ProviderError): SerializedProviderEr
     retryable: err.retryable,
     provider: err.provider,
   };
+  if (err.nonRetryable) out.nonRetryable = true;
   if (err instanceof ProviderHttpError) out.status = err.status;
   if (err instanceof ProviderTimeoutError && err.timeoutMs !== undefined) out.timeoutMs = err.timeoutMs;
   if (err instanceof ProviderResponseError) out.excerpt = err.excerpt;
@@ -197,5 +211,6 @@ export function deserializeProviderError(obj: SerializedProviderError): Provider
     default: err = new ProviderError(p, obj.kind, '', opts);
   }
   err.message = obj.message;
+  err.nonRetryable = obj.nonRetryable === true;
   return err;
 }

@@ -39,7 +39,7 @@ export class ScriptedProvider implements Provider {
     const entry = this.next();
     const response = typeof entry === 'string' ? { text: entry } : entry;
     await delay(this.id, this.clock, response.delayMs ?? 0, signal);
-    if ('error' in response) throw scriptedError(this.id, response.errorKind, response.error);
+    if ('error' in response) throw scriptedError(this.id, response.errorKind, response.error, response.status);
     return {
       text: response.text,
       usage: estimateUsage(promptText(request), response.text),
@@ -67,7 +67,7 @@ export class ScriptedProvider implements Provider {
 }
 
 /** The typed error a scripted error entry stands for; its text becomes the message's detail. */
-export function scriptedError(provider: string, kind: ScriptedErrorKind, text: string): ProviderError {
+export function scriptedError(provider: string, kind: ScriptedErrorKind, text: string, status = 500): ProviderError {
   const options = { detail: text };
   switch (kind) {
     case 'timeout':
@@ -75,7 +75,7 @@ export function scriptedError(provider: string, kind: ScriptedErrorKind, text: s
     case 'rate_limit':
       return new ProviderRateLimitError(provider, options);
     case 'server':
-      return new ProviderHttpError(provider, 500, options);
+      return new ProviderHttpError(provider, status, options);
     case 'malformed':
       return new ProviderResponseError(provider, text);
     case 'crash':

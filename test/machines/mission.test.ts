@@ -103,6 +103,22 @@ describe('mission statechart (runMission)', () => {
     ]);
   });
 
+  it.each([
+    ['a prompt stage', { name: 's', prompt: 'p', agents: ['x'] }],
+    ['a MAKER stage', { name: 's', maker: { task: { kind: 'hanoi', disks: 3 }, agent: 'x', k: 2, maxSamples: 10 } }],
+  ] as const)('should end the mission at once on a non-retryable failure in %s (a scripted 401)', async (_kind, stage) => {
+    const config = mission({
+      providers: { broken: { kind: 'scripted', responses: [{ error: 'bad key', errorKind: 'server', status: 401 }] } },
+      agents: [{ id: 'x', provider: 'broken' }],
+      stages: [{ ...stage, supervision: { intensity: 5, periodMs: 10_000 } }],
+      supervision: { intensity: 5, periodMs: 10_000 },
+    } as Parameters<typeof mission>[0]);
+    const { output, events } = await runAndRead(config);
+    expect(output.status).toBe('failed');
+    expect(output.error).toEqual({ reason: 'non_retryable', message: "provider 'broken': http 401: bad key (non-retryable: http_401)" });
+    expect(events.filter((e) => e.type === 'supervisor.decision' && e.action === 'restart')).toEqual([]);
+  });
+
   it('should stop with budget_exceeded and name the budget when tokens run out, without starting more work', async () => {
     const config = mission({
       providers: { p: { kind: 'scripted', responses: ['x'.repeat(400)] } },

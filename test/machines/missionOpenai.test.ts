@@ -22,13 +22,58 @@ let close: (() => void) | undefined;
 afterEach(() => close?.());
 
 describe('a mission on an OpenAI-compatible endpoint (local server, real SDK)', () => {
+  it('should fail at once on a 401, with the provider\'s message first: no restart at any level', async () => {
+    let calls = 0;
+    const { server, url } = await fakeOpenAI((_req, res) => {
+      calls++;
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'Incorrect API key provided' } }));
+    });
+    close = () => server.close();
+    const config = mission({
+      providers: { kimi: { kind: 'openai', baseURL: url, apiKeyEnv: 'TEST_KIMI_KEY', model: 'kimi-test', maxRetries: 3 } },
+      agents: [{ id: 'a', provider: 'kimi' }],
+      stages: [{ name: 's', prompt: 'hi', agents: ['a'], supervision: { intensity: 3, periodMs: 10_000 } }],
+      supervision: { intensity: 3, periodMs: 10_000 },
+    });
+    const { output, events } = await runAndRead(config, { env: { TEST_KIMI_KEY: KEY } });
+    expect(calls).toBe(1);
+    expect(output.status).toBe('failed');
+    expect(output.error).toEqual({ reason: 'non_retryable', message: "provider 'kimi': http 401: Incorrect API key provided (non-retryable: http_401)" });
+    const decisions = events.filter((e) => e.type === 'supervisor.decision');
+    expect(decisions.map((d) => d.action)).not.toContain('restart');
+    expect(decisions.map((d) => [d.supervisor, d.errorContext, d.action])).toEqual([
+      ['mission/m1/stage/s', 'child_terminated', 'shutdown'],
+      ['mission/m1', 'child_terminated', 'shutdown'],
+    ]);
+  });
+
+  it('should restart on a 401 when the provider says it is retryable (nonRetryable: [])', async () => {
+    let calls = 0;
+    const { server, url } = await fakeOpenAI((_req, res) => {
+      calls++;
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'not yet' } }));
+    });
+    close = () => server.close();
+    const config = mission({
+      providers: { kimi: { kind: 'openai', baseURL: url, apiKeyEnv: 'TEST_KIMI_KEY', model: 'kimi-test', maxRetries: 0, nonRetryable: [] } },
+      agents: [{ id: 'a', provider: 'kimi' }],
+      stages: [{ name: 's', prompt: 'hi', agents: ['a'], supervision: { intensity: 1, periodMs: 10_000 } }],
+    });
+    const { output } = await runAndRead(config, { env: { TEST_KIMI_KEY: KEY } });
+    expect(calls).toBe(2);
+    expect(output.error?.reason).toBe('reached_max_restart_intensity');
+  });
+
   it('should answer, count usage and cost, and keep the key out of the event log even when the server echoes it', async () => {
     let calls = 0;
     const { server, url } = await fakeOpenAI((req, res) => {
       calls++;
       if (calls === 1) {
-        res.writeHead(401, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { message: `invalid key ${req.headers.authorization?.slice(7)}` } }));
+        // A retryable failure that echoes the key (a 401 is not retried: see the next test).
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: `upstream failed for key ${req.headers.authorization?.slice(7)}` } }));
         return;
       }
       res.writeHead(200, { 'content-type': 'application/json' });

@@ -17,6 +17,7 @@ describe('provider config schemas', () => {
       prices: { inputPerMTok: 0, outputPerMTok: 0 },
       timeoutMs: 60_000,
       maxRetries: 2,
+      nonRetryable: ['http_400', 'http_401', 'http_403', 'http_404', 'http_422', 'spawn'],
     });
   });
 
@@ -28,6 +29,7 @@ describe('provider config schemas', () => {
       timeoutMs: 300_000,
       maxOutputBytes: 1_000_000,
       envAllowlist: ['PATH', 'HOME', 'LANG'],
+      nonRetryable: ['http_400', 'http_401', 'http_403', 'http_404', 'http_422', 'spawn'],
     });
   });
 
@@ -37,6 +39,7 @@ describe('provider config schemas', () => {
       responses: ['a', { error: 'boom', errorKind: 'crash' }],
       onExhausted: 'repeat_last',
       model: 'scripted',
+      nonRetryable: ['http_400', 'http_401', 'http_403', 'http_404', 'http_422', 'spawn'],
     });
   });
 
@@ -48,7 +51,15 @@ describe('provider config schemas', () => {
       latencyMs: { distribution: 'fixed', ms: 0 },
       model: 'simulated',
       prices: { inputPerMTok: 0, outputPerMTok: 0 },
+      nonRetryable: ['http_400', 'http_401', 'http_403', 'http_404', 'http_422', 'spawn'],
     });
+  });
+
+  it('should refuse a nonRetryable entry that names no error type, saying which ones exist', () => {
+    const r = scriptedProviderSchema.safeParse({ kind: 'scripted', responses: ['a'], nonRetryable: ['http_401', '401'] });
+    expect(r.error?.issues).toMatchObject([
+      { path: ['nonRetryable', 1], message: "expected 'http_<status>' or one of timeout, rate_limit, server, malformed, crash, exit, output_cap, spawn, got '401'" },
+    ]);
   });
 
   it('should fill in a partial prices object', () => {
