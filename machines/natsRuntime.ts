@@ -142,7 +142,7 @@ export async function connectNatsHub(options: NatsOptions, logger: Logger): Prom
             // Joined after the start check: its calls of another definition are refused by the worker itself.
             for (const m of matchWorkers([r], providers).mismatched) {
               runtime.logger.warn({ worker: m.worker, provider: m.provider, differences: m.differences }, 'worker runs another provider definition: it refuses this mission\'s calls');
-              runtime.events.append({ type: 'worker.mismatch', worker: m.worker, provider: m.provider, message: describeMismatch(m) });
+              runtime.events.append({ type: 'worker.mismatch', worker: m.worker, provider: m.provider, ...(m.differences && { differences: m.differences }), message: describeMismatch(m) });
             }
           };
           for (const r of reaper.workers()) add(r);

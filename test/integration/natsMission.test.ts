@@ -307,7 +307,11 @@ describe('missions over NATS with maestro worker processes', () => {
     expect(output.result).toBe('done after a while');
     const mismatch = events.filter((e) => e.type === 'worker.mismatch');
     expect(mismatch).toHaveLength(1);
-    expect(mismatch[0]).toMatchObject({ worker: 'join-other', provider: 'slow' });
+    expect(mismatch[0]).toMatchObject({
+      worker: 'join-other',
+      provider: 'slow',
+      differences: ['responses [{"delayMs":10,"text":"done after a while"}] (worker) ≠ [{"delayMs":4000,"text":"done after a while"}] (mission)'],
+    });
     expect(mismatch[0]!.message).toBe(
       'provider \'slow\': worker join-other runs a different definition (responses [{"delayMs":10,"text":"done after a while"}] (worker) ≠ [{"delayMs":4000,"text":"done after a while"}] (mission))',
     );
