@@ -24,6 +24,8 @@ export function progressPrinter(io: Io, flags: ProgressFlags = {}, now?: () => n
   const mode = outputMode(flags, io.tty?.err);
   return eventRenderer({
     mode,
+    // JSON lines are for a program: every event, as stored (MAKER votes aside).
+    detail: mode === 'json' ? 'all' : 'progress',
     write: (line, e) => io.err(mode === 'json' || TOP.test(e.type) ? line : `  ${line}`),
     ...(now && { now: () => now() }),
   });

@@ -31,7 +31,7 @@ export function replayCommand(mission: string, flags: ReplayFlags, io: Io): numb
   const start = events.length ? Date.parse(events[0]!.ts) : 0;
   const render = eventRenderer({
     mode: 'pretty',
-    detail: 'history',
+    detail: 'all',
     // The run's own time: a MAKER line per second of the run, however fast the replay.
     now: (e) => Date.parse(e.ts),
     write: (line, e) => io.out(`${`+${formatMs(Date.parse(e.ts) - start)}`.padStart(10)}  ${line}`),

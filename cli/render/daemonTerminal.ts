@@ -1,8 +1,10 @@
 /**
  * What `maestro daemon` writes on stderr, in one dialect: on a terminal, its log records and
  * every mission's events as lines in words, each with the time and the mission; otherwise (or
- * with --json) pino's JSON lines, the missions' events being in their logs, the API's event
- * stream and JetStream already. stdout stays empty, as for every command that has no result.
+ * with --json) pino's JSON lines, each mission event worth a progress line a record
+ * `{mission, event, msg: 'mission event'}` (MAKER votes as throttled `maker.progress`). stdout
+ * stays empty, as for every command that has no result. Events are info records: a level above
+ * info leaves them out in both forms.
  *
  * A supervisor's decision is a log record and an event: the record says it (at its own level,
  * so `--log-level warn` still shows restarts), the event's line is left out.
@@ -30,7 +32,7 @@ export function daemonTerminal(flags: { json?: boolean; pretty?: boolean; 'log-l
   const logger = createLogger({ level: flags['log-level'] ?? 'info', pretty, line: (r) => logLine(r, { time: true }), destination });
   const announcer = createLogger({ level: 'info', pretty, line: (r) => String(r.msg ?? ''), destination });
   const renderers = new Map<string, (e: LoggedEvent) => void>();
-  const showEvents = pretty && logger.isLevelEnabled('info');
+  const showEvents = logger.isLevelEnabled('info');
   return {
     logger,
     say: (message, fields = {}) => announcer.info(fields, message),
@@ -38,7 +40,9 @@ export function daemonTerminal(flags: { json?: boolean; pretty?: boolean; 'log-l
       if (!showEvents || e.type === 'supervisor.decision') return;
       let render = renderers.get(e.mission);
       if (!render) {
-        render = eventRenderer({ mode: 'pretty', write: (line, ev) => io.err(`${clockTime(Date.parse(ev.ts))} [${ev.mission}] ${line}`) });
+        render = pretty
+          ? eventRenderer({ mode: 'pretty', write: (line, ev) => io.err(`${clockTime(Date.parse(ev.ts))} [${ev.mission}] ${line}`) })
+          : eventRenderer({ mode: 'json', write: (line, ev) => logger.info({ mission: ev.mission, event: JSON.parse(line) as unknown }, 'mission event') });
         renderers.set(e.mission, render);
       }
       render(e);

@@ -20,10 +20,11 @@ export interface EventRendererOptions {
   write: (line: string, e: LoggedEvent) => void;
   /**
    * `progress` (run, follow, the daemon) leaves out what a person watching does not need: the
-   * submitted config, routine supervisor ends, task starts and board entries. `history` (replay)
-   * gives every event a line. Single MAKER votes never get one. @default 'progress'
+   * submitted config, routine supervisor ends, task starts and board entries. `all` (replay, and
+   * JSON lines for a program) gives every event a line. Single MAKER votes never get one.
+   * @default 'progress'
    */
-  detail?: 'progress' | 'history';
+  detail?: 'progress' | 'all';
   /** A MAKER progress line at most this often. @default 1000 */
   makerEveryMs?: number;
   /** The time, for that: the wall clock by default; replay passes the event's own. */
@@ -32,6 +33,11 @@ export interface EventRendererOptions {
 
 /** Events a person watching progress does not need a line for (replay shows them). */
 const QUIET = new Set(['mission.submitted', 'task.started', 'task.finished', 'blackboard.entry', 'genius.text']);
+
+/** Whether a progress view gives `e` a line: not the config, routine supervisor ends, task starts or board entries. */
+function worthAProgressLine(e: LoggedEvent): boolean {
+  return !QUIET.has(e.type) && !(e.type === 'supervisor.decision' && isRoutineDecision(e));
+}
 
 export function eventRenderer(options: EventRendererOptions): (e: LoggedEvent) => void {
   const { mode, write } = options;
@@ -67,9 +73,8 @@ export function eventRenderer(options: EventRendererOptions): (e: LoggedEvent) =
     }
     // A MAKER stage's last word before its own end.
     if (e.type === 'stage.finished' && moved) finish(moved, e);
-    if (mode === 'json') return void write(JSON.stringify(e), e);
-    if (detail === 'progress' && (QUIET.has(e.type) || (e.type === 'supervisor.decision' && isRoutineDecision(e)))) return;
-    write(eventSentence(e, { stages }), e);
+    if (detail === 'progress' && !worthAProgressLine(e)) return;
+    write(mode === 'json' ? JSON.stringify(e) : eventSentence(e, { stages }), e);
   };
 
   function finish(v: MakerProgressView, e: LoggedEvent): void {

@@ -44,6 +44,19 @@ describe("the daemon's terminal", () => {
     ]);
   });
 
+  it('should log the events worth a progress line as pino records when not at a terminal, the decision as its own record', () => {
+    const io = captureIo();
+    const t = daemonTerminal({}, io);
+    for (const e of [ev(0, 'mission.submitted', { name: 'x', config: { stages: [] } }), ...events]) t.onEvent(e);
+    const records = io.stderr.map((l) => JSON.parse(l));
+    expect(records.map((r) => [r.level, r.msg, r.mission, r.event.type])).toEqual([
+      [30, 'mission event', 'm1', 'mission.started'],
+      [30, 'mission event', 'm1', 'stage.entered'],
+      [30, 'mission event', 'm1', 'mission.finished'],
+    ]);
+    expect(records[1].event).toEqual(events[1]);
+  });
+
   it('should leave the events out at a terminal when the level is above info', () => {
     const io = terminalIo();
     const t = daemonTerminal({ 'log-level': 'warn' }, io);

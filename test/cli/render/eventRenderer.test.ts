@@ -108,7 +108,7 @@ describe('MAKER progress lines', () => {
 
   it('should always print an exhausted vote, and throttle by the events\' own time when asked (replay)', () => {
     const lines: string[] = [];
-    const render = eventRenderer({ mode: 'pretty', detail: 'history', write: (l) => lines.push(l), now: (e) => Date.parse(e.ts) });
+    const render = eventRenderer({ mode: 'pretty', detail: 'all', write: (l) => lines.push(l), now: (e) => Date.parse(e.ts) });
     render(submitted());
     render(vote(0, T0));
     render(ev('maker.vote', { path: PATH, k: 2, step: 1, outcome: 'exhausted', samples: 30, margin: 1 }, T0 + 500));
