@@ -19,6 +19,8 @@ export const STEP_PLACEHOLDERS = ['state', 'previous', 'step'] as const;
 
 // What reads as a placeholder: a name between double braces, spaces allowed (`{{ input }}` is
 // not filled either). JSON in a prompt (`{{"a": 1}}`) or a mustache section (`{{#each}}`) is not.
+// The prompt library's names (`{{goal}}`, `{{context}}`, … in actors/prompts) are not known here:
+// they are filled in Maestro's own templates, and a mission's text goes into them as a value.
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}/g;
 
 type Fields = Readonly<Record<string, unknown>>;
