@@ -50,6 +50,7 @@ Options:
   --log-level LEVEL     log level (default info). The log goes to stderr, as every command's
                         diagnostics do (stdout is for results): on a terminal, each record and
                         each mission's events as lines in words; otherwise pino's JSON lines
+                        (a mission's events as records {mission, event}, at level info)
   --json, --pretty      JSON lines, or words, whatever stderr is
 
 ${natsFlagsHelp}
