@@ -77,8 +77,9 @@ Daemon options:
   status: `Usage: maestro status [MISSION] [--json] [daemon options]
 
 Without MISSION, a table of the daemon's missions: id, state, stage, when submitted. With it, the
-mission's state, current stage, finished stages, pending approvals, usage, and its result or
-error. A failed mission's status still exits 0. --json prints what the daemon answered.
+mission's state, current stage, finished stages, a plan stage's tasks, a MAKER stage's progress
+(step N of M, samples per step, red-flag rate, steps per second, ETA), pending approvals, usage,
+and its result or error. A failed mission's status still exits 0. --json prints what the daemon answered.
 Daemon options: --url, --token, --state-dir (see: maestro submit --help).`,
   approve: `Usage: maestro approve [APPROVAL] [--reject [--feedback TEXT]] [--json] [daemon options]
 
