@@ -1,3 +1,5 @@
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EventLog } from '../../actors/eventLog.js';
 import { loggedMissionSchema, missionSchema } from '../../config/mission.js';
@@ -28,10 +30,9 @@ describe('a mission config read back from its log (rules added since do not stop
 
   it('should resume, in a new daemon, a mission the previous code accepted with a literal {{name}}', async () => {
     const stateDir = tempDir('maestro-daemon-');
-    // what runMission wrote when the mission was submitted, then the daemon stopped
-    const log = new EventLog(EventLog.pathFor(stateDir, 'old1'), 'old1').open();
-    log.append({ type: 'mission.submitted', name: 'older', config: loggedMissionSchema.parse(config), keySalt: 'salt' });
-    log.close();
+    mkdirSync(join(stateDir, 'missions'));
+    // written by the code before placeholders were checked (01fedfe): submitted, then the daemon stopped
+    copyFileSync('test/fixtures/logs/literal-placeholder.jsonl', EventLog.pathFor(stateDir, 'old1'));
     const d = await serve({ stateDir });
     expect(d.started).toEqual({ resumed: ['old1'], finished: 0 });
     expect((await until(d, 'old1', 'succeeded')).result).toBe('done');
