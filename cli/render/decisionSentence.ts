@@ -35,16 +35,24 @@ export function decisionSentence(e: Decision): string {
     case 'shutdown':
       if (e.errorContext === 'auto_shutdown') return `· supervisor ${sup} ends: its significant children are done (${reason})`;
       // OTP reports the last crash (child_terminated) before the supervisor's own `shutdown`.
-      if (e.errorContext === 'child_terminated') return `✗ supervisor ${sup}: ${who} exited (${reason}) with no restart left`;
+      // (Too many restarts, or an exit no restart can fix: non_retryable, budget_exceeded, aborted.)
+      if (e.errorContext === 'child_terminated') return `✗ supervisor ${sup}: ${who} exited${exitText(e.exit)} (${reason}); not restarted, the supervisor stops`;
       // errorContext `shutdown` is what giving up is called: only another one is worth naming.
       return `■ supervisor ${sup} gives up: ${e.errorContext === 'shutdown' ? '' : context}${reason}${offender ? ` (last: ${who})` : ''}`;
     case 'remove':
       return `− supervisor ${sup} removed ${who} ${why}`;
     case 'no_restart':
       return `· supervisor ${sup}: ${who} ended ${why}, not restarted`;
+    case 'none':
+      return `· supervisor ${sup} reports ${who}${exitText(e.exit)} ${why}`;
     case 'reject':
       return `✗ supervisor ${sup} refused to start ${who} ${why}`;
     default:
       return `· supervisor ${sup}: ${String(e.action ?? 'decided')} ${who} ${why}`;
   }
+}
+
+/** ` non_retryable` for an exit worth naming; nothing for a plain crash (`error`) or none given. */
+function exitText(exit: unknown): string {
+  return typeof exit === 'string' && exit !== 'error' ? ` ${exit}` : '';
 }

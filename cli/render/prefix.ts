@@ -30,7 +30,9 @@ export function reasonText(error: { reason?: string; message?: string }): string
   const reason = error.reason ?? '';
   const message = error.message ?? '';
   if (message === '') return reason;
-  if (reason === '' || mentionsWord(message, reason)) return once(message);
+  // `non_retryable` is also said `non-retryable` or `non retryable`: the message names it either way.
+  const said = [reason, reason.replace(/_/g, '-'), reason.replace(/_/g, ' ')];
+  if (reason === '' || said.some((r) => mentionsWord(message, r))) return once(message);
   return once(`${reason}: ${message}`);
 }
 

@@ -31,7 +31,13 @@ const table: [string, LoggedEvent, string][] = [
   ['agent.call failed', ev('agent.call', { agent: 'a', provider: 'p', attempt: 2, ok: false, error: "provider 'p': http 500" }), "✗ a via p: provider 'p': http 500 (attempt 2)"],
   ['decision restart', decision({ errorContext: 'child_terminated', reason: 'http 500', action: 'restart', delayMs: 200 }), '↻ supervisor stage/research restarts stage/research/agent/a after 200 ms (http 500)'],
   ['decision restart, start_error', decision({ errorContext: 'start_error', reason: 'boom', action: 'restart' }), '↻ supervisor stage/research restarts stage/research/agent/a (start_error: boom)'],
-  ['decision last crash', decision({ errorContext: 'child_terminated', reason: 'http 500', action: 'shutdown' }), '✗ supervisor stage/research: stage/research/agent/a exited (http 500) with no restart left'],
+  ['decision last crash', decision({ errorContext: 'child_terminated', reason: 'http 500', action: 'shutdown' }), '✗ supervisor stage/research: stage/research/agent/a exited (http 500); not restarted, the supervisor stops'],
+  [
+    'decision, an exit no restart fixes',
+    decision({ errorContext: 'child_terminated', reason: "provider 'p': http 401: bad key", exit: 'non_retryable', action: 'shutdown' }),
+    "✗ supervisor stage/research: stage/research/agent/a exited non_retryable (provider 'p': http 401: bad key); not restarted, the supervisor stops",
+  ],
+  ['decision, a report only', decision({ errorContext: 'child_terminated', reason: 'crash', exit: 'error', action: 'none' }), '· supervisor stage/research reports stage/research/agent/a (crash)'],
   [
     'decision gives up',
     decision({ errorContext: 'shutdown', reason: 'reached_max_restart_intensity', action: 'shutdown' }),

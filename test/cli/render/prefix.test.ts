@@ -34,6 +34,8 @@ describe('reasonText', () => {
     // A word that only contains the reason is not the reason.
     [{ reason: 'stop', message: 'stopped by api' }, 'stop: stopped by api'],
     [{ reason: 'non_retryable', message: "provider 'p': http 401: bad key" }, "non_retryable: provider 'p': http 401: bad key"],
+    // The provider's message first when it already says why (non-retryable, in its own spelling).
+    [{ reason: 'non_retryable', message: "provider 'p': http 401: bad key (non-retryable: http_401)" }, "provider 'p': http 401: bad key (non-retryable: http_401)"],
     [{ reason: 'shutdown', message: '' }, 'shutdown'],
     [{ message: 'only a message' }, 'only a message'],
   ])('should read %j as %j', (error, text) => {
