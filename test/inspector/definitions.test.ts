@@ -17,7 +17,8 @@ describe('machine definitions for the inspector', () => {
     expect(d).toMatchObject({ key: 'mission', type: 'compound', initial: 'boot' });
     expect(keys(d)).toEqual(['boot', 'stage', 'stageDone', 'approval', 'accepted', 'finishing', 'aborting', 'succeeded', 'failed', 'suspended']);
     expect(on(state(d, 'boot'), 'always')).toEqual(['approval', 'finishing', 'stage']);
-    expect(on(state(d, 'stage'), 'supervisor.child.exited')).toEqual(['stageDone']);
+    // Answered, the stage is done; given up (or not started), the mission aborts.
+    expect(on(state(d, 'stage'), 'supervisor.child.exited')).toEqual(['stageDone', 'aborting']);
     expect(on(d, 'mission.stop')).toEqual(['aborting']);
     expect(on(d, 'mission.suspend')).toEqual(['aborting']);
     expect(on(state(d, 'stageDone'), 'always')).toEqual(['aborting', 'approval', 'accepted']);
