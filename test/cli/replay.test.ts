@@ -51,6 +51,33 @@ describe('maestro replay', () => {
     expect(piped.stdout.map((l) => JSON.parse(l))).toEqual(EventLog.read(join(dir, 'missions', 'mk.jsonl')));
   });
 
+  it('should replay logs as they were written: one from before the renderer, and a compacted MAKER log (a snapshot and the votes after it)', async () => {
+    const old = capture();
+    // Written by the code of 01fedfe: decisions without pid, shutdown or significant.
+    expect(await main(['replay', 'test/fixtures/logs/crash-01fedfe.jsonl'], old)).toBe(0);
+    expect(old.stdout.slice(3, 7)).toEqual([
+      "     +8 ms  ✗ researcher via flaky: provider 'flaky': http 500: connection reset by peer",
+      "     +9 ms  ↻ supervisor stage/research restarts stage/research/agent/researcher after 200 ms (provider 'flaky': http 500: connection reset by peer)",
+      '   +213 ms  ✓ researcher via flaky (scripted): 64 tokens, 1 ms',
+      '   +213 ms  · supervisor stage/research: stage/research/agent/researcher ended (normal), not restarted',
+    ]);
+    expect(old.stdout).toHaveLength(17);
+    const maker = capture();
+    expect(await main(['replay', 'test/fixtures/logs/maker-snapshot.jsonl'], maker)).toBe(0);
+    expect(maker.stdout).toEqual([
+      '     +0 ms  mission maker5 submitted: hanoi5, 1 stage',
+      '     +4 ms  mission maker5 started: stages solve',
+      '     +5 ms  ▶ stage 1/1 solve: solver (MAKER hanoi)',
+      '    +1.5 s  ▣ MAKER snapshot at step 25: 62 samples, 6 red-flagged so far',
+      '    +1.9 s  ✓ MAKER solve: step 31 of 31 (100%), 2.48 samples/step, 12% red-flagged, 17.5 steps/s',
+      '    +1.9 s  · supervisor stage/solve: stage/solve/maker/solver ended (normal), not restarted',
+      '    +1.9 s  · supervisor stage/solve ends: its significant children are done (all_significant)',
+      '    +1.9 s  · supervisor mission/maker5: stage/solve ended (normal), not restarted',
+      '    +1.9 s  ✓ stage solve: 1 answer',
+      '    +1.9 s  mission succeeded',
+    ]);
+  });
+
   it('should say where it looked when there is no log', async () => {
     const io = capture();
     expect(await main(['replay', 'nope', '--state-dir', '/tmp/none'], io)).toBe(2);
