@@ -107,7 +107,12 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, env: Run
     }
     const { output, eventLogFile } = run;
     const u = output.usage;
-    if (!flags.quiet) {
+    // Progress as JSON lines (a pipe, --json) stays JSON to its end: the summary is one more object,
+    // and the failure is already in the mission.finished event just written.
+    const jsonProgress = !flags.quiet && outputMode(flags, io.tty?.err) === 'json';
+    if (jsonProgress) {
+      io.err(JSON.stringify({ type: 'run.summary', mission: output.missionId, status: output.status, calls: u.samples, tokens: u.tokens, costUsd: u.costUsd, wallTimeMs: u.wallTimeMs, eventLog: eventLogFile }));
+    } else if (!flags.quiet) {
       io.err(`mission ${output.status}: ${u.samples} calls, ${u.tokens} tokens, $${u.costUsd.toFixed(4)}, ${formatMs(u.wallTimeMs)}; events in ${eventLogFile}`);
     }
     if (flags.json) io.out(JSON.stringify({ ...output, eventLog: eventLogFile }, null, 2));
@@ -118,7 +123,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, env: Run
       await inspector.afterRun(flags['keep-open'] === true);
     }
     if (output.status === 'failed') {
-      io.err(prefixed('maestro', 'mission failed', reasonText(output.error!)));
+      if (!jsonProgress) io.err(prefixed('maestro', 'mission failed', reasonText(output.error!)));
       return 1;
     }
     return 0;

@@ -9,7 +9,10 @@ describe('maestro bin (a real process)', () => {
   it('should run the README first command, `npm start`, offline and print the result', async () => {
     const { stdout, stderr } = await run('npm', ['start', '--silent'], { env: { ...process.env, MAESTRO_STATE_DIR: tempDir() } });
     expect(stdout).toContain('### critic\nChildren fall and rise');
-    expect(stderr).toContain('mission succeeded: 3 calls');
+    // stderr is a pipe: progress in JSON lines, to the last one (the summary).
+    const lines = stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.at(-1)).toMatchObject({ type: 'run.summary', status: 'succeeded', calls: 3 });
+    expect(lines.find((l) => l.type === 'mission.finished')).toMatchObject({ status: 'succeeded' });
   });
 
   it('should exit 2 without a stack trace on a missing file', async () => {
