@@ -125,10 +125,11 @@ export const missionMachine = setup({
     },
   },
   guards: {
-    // A stage that gave up (OTP's shutdown, a transient child: not restarted) or could not start;
-    // what the mission supervisor passes up itself (budget, abort, non-retryable) comes as its error.
+    // A stage that gave up (OTP's shutdown, a transient child: not restarted) or could not start; a
+    // stage that crashed is the supervisor's to restart, and what the mission supervisor passes up
+    // itself (budget, abort, non-retryable) comes as its error.
     isCurrentStageFailed: ({ context, event }) =>
-      event.type === 'supervisor.child.exited' && event.childId === stageChildId(current(context).name, context.attempt) && (event.exit === 'shutdown' || event.exit === 'error'),
+      event.type === 'supervisor.child.exited' && event.childId === stageChildId(current(context).name, context.attempt) && (event.exit === 'shutdown' || event.startFailed === true),
     isCurrentStageDone: ({ context, event }) =>
       event.type === 'supervisor.child.exited' && event.childId === stageChildId(current(context).name, context.attempt) && event.exit === 'normal',
     runHasNoAnswer: ({ context }) => context.run?.answers.length === 0,

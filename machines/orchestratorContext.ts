@@ -64,7 +64,7 @@ export interface OrchestratorOutput {
 export class PlanAbortedError extends SystemError {
   override name = 'PlanAbortedError';
   constructor(
-    readonly reason: 'aborted' | 'sla_exceeded' | 'budget_exceeded',
+    readonly reason: 'aborted' | 'sla_exceeded' | 'budget_exceeded' | 'non_retryable',
     message: string,
   ) {
     super(message);
@@ -129,7 +129,9 @@ export function limitReached(c: Ctx): HardLimit | undefined {
 export function recordRun(c: Ctx, out: TaskDagOutput): Partial<Ctx> {
   const finished = { ...c.finished, ...out.finished };
   if (c.carry) c.carry.finished = finished;
-  return { finished, failed: out.failed, blocked: out.blocked };
+  // A task failed in a way no replan cures (its provider's non-retryable error): the plan ends with it.
+  const fatal = out.stopped === 'non_retryable' ? Object.values(out.failed)[0] : undefined;
+  return { finished, failed: out.failed, blocked: out.blocked, ...(fatal !== undefined && { stopFor: { kind: 'abort' as const, reason: 'non_retryable' as const, message: fatal } }) };
 }
 
 export function failures(c: Ctx): { id: string; error: string }[] {

@@ -81,7 +81,12 @@ function startReady(c: TaskDagContext, p: TaskProgress, events: MissionEvent[], 
 function recordExit(c: TaskDagContext, p: TaskProgress, e: ChildExitedEvent, events: MissionEvent[]): void {
   const id = e.childId.startsWith(CHILD_PREFIX) ? e.childId.slice(CHILD_PREFIX.length) : undefined;
   if (id === undefined || p.status[id] !== 'running') return;
-  if (e.exit !== 'normal') return fail(c, p, id, e.error ?? e.exit, events);
+  if (e.exit !== 'normal') {
+    fail(c, p, id, e.error ?? e.exit, events);
+    // No other task on that provider can do better (a wrong key, a missing model): stop the run.
+    if (e.exit === 'non_retryable') p.stopped ??= 'non_retryable';
+    return;
+  }
   let output: string;
   try {
     output = c.outputOf(e.output);

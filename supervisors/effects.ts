@@ -54,7 +54,7 @@ export type Effect =
   | { type: 'timer'; key: string; delayMs: number }
   | { type: 'cancel'; key: string }
   | { type: 'report'; record: DecisionRecord; refId?: string }
-  | { type: 'childExited'; childId: string; exit: ExitKind; output?: unknown; error?: string; reason?: string; offender?: string; lastCrash?: string }
+  | { type: 'childExited'; childId: string; exit: ExitKind; output?: unknown; error?: string; reason?: string; offender?: string; lastCrash?: string; startFailed?: true }
   | { type: 'reply'; reply: Reply<CallResult> | Reply<StartResult>; result: CallResult | StartResult; refId?: string }
   | { type: 'phase'; phase: Phase }
   | { type: 'finish'; output: SupervisorOutput }

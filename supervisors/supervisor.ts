@@ -42,6 +42,8 @@ export interface ChildExitedEvent {
   /** For a child supervisor that gave up: the child whose crash made it, and that crash. */
   offender?: string;
   lastCrash?: string;
+  /** It was never running: its start function threw (it is not restarted, nothing else will come). */
+  startFailed?: true;
 }
 
 /**

@@ -20,9 +20,17 @@ export interface ChildInfo {
 
 const noproc = { ok: false, error: 'noproc' } as const;
 
+/** Answers `noproc` too if the supervisor ends (killed, stopped by its parent) before it answers. */
 function call<T>(sup: SupervisorRef, send: (reply: (r: T) => void) => void): Promise<T | typeof noproc> {
   if (sup.getSnapshot().status !== 'active') return Promise.resolve(noproc);
-  return new Promise((resolve) => send(resolve));
+  return new Promise((resolve) => {
+    const gone = () => resolve(noproc);
+    const sub = sup.subscribe({ complete: gone, error: gone });
+    send((r) => {
+      sub.unsubscribe();
+      resolve(r);
+    });
+  });
 }
 
 /** start_child: a full spec, or the input of a simple_one_for_one template's new instance. */

@@ -221,12 +221,13 @@ export class SupervisorCore {
 
   /** One clause per kind of exit, as OTP's do_restart. */
   private decide(rec: ChildRecord, exit: ExitKind, payload: unknown): void {
-    // A spent budget (ours or an ancestor's first) or an abort ends this subtree with its reason,
-    // whatever the child's restart type; a temporary child's own budget or abort is its business.
-    // A non-retryable failure ends it even from a temporary child: no other child can do better.
+    // A spent budget (ours or an ancestor's first), an abort or a non-retryable failure ends this
+    // subtree with its reason, whatever the child's restart type; a temporary child's own is its
+    // business (OTP: a temporary child never takes its supervisor down), so whoever started it
+    // decides (a plan's task graph stops on a non-retryable task).
     const ours = exit === 'budget_exceeded' ? this.budget.exceeded() : undefined;
-    if (ours) return this.giveUp('child_terminated', ours, rec);
-    if (exit === 'non_retryable' || (endsSubtree(exit) && rec.spec.restart !== 'temporary')) return this.giveUp('child_terminated', payload as Error, rec);
+    if (ours) return this.giveUp('child_terminated', ours, rec, undefined, exit);
+    if (endsSubtree(exit) && rec.spec.restart !== 'temporary') return this.giveUp('child_terminated', payload as Error, rec, undefined, exit);
     if (!shouldRestart(rec.spec.restart, exit)) return this.noRestart(rec, exit, payload);
     // A restart is new work: refused, like any start, when the budget is spent.
     const spent = this.budget.exceeded();
@@ -296,8 +297,8 @@ export class SupervisorCore {
   }
 
   /** Stop everything and fail with `error`, reported with OTP's keys. */
-  private giveUp(ctx: ErrorContext, error: Error, rec: ChildRecord | undefined, reason = errorMessage(error)): void {
-    this.report(ctx, reason, rec, 'shutdown');
+  private giveUp(ctx: ErrorContext, error: Error, rec: ChildRecord | undefined, reason = errorMessage(error), exit?: ExitKind): void {
+    this.report(ctx, reason, rec, 'shutdown', exit && { exit });
     this.end({ kind: 'end', reason: 'shutdown', error });
   }
 
@@ -381,7 +382,7 @@ export class SupervisorCore {
       this.report('start_error', errorMessage(err), rec, 'reject');
       if (op.reply) this.emit({ type: 'reply', reply: op.reply, result: { ok: false, error: errorMessage(err) } });
       // Told nothing else, a parent that asked for this child by event would wait for it forever.
-      else this.emit({ type: 'childExited', childId: rec.spec.id, exit: 'error', error: errorMessage(err), ...failureFields(err) });
+      else this.emit({ type: 'childExited', childId: rec.spec.id, exit: 'error', error: errorMessage(err), ...failureFields(err), startFailed: true });
       // start_child keeps no child that did not start; restart_child keeps the spec it had.
       if (op.how === 'add') this.forget(rec.spec.id);
       return;

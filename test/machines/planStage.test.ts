@@ -146,6 +146,37 @@ describe('a plan stage (planStageChildren) in a mission', () => {
     expect(events.at(-1)).toMatchObject({ type: 'mission.finished', status: 'failed', error: { reason: 'aborted' } });
   });
 
+  it('should fail the mission at once with the provider\'s message when a task\'s provider gives a non-retryable error: no replan, no restart', async () => {
+    const json = (v: unknown) => JSON.stringify(v);
+    const config = mission({
+      providers: {
+        thinker: {
+          kind: 'scripted',
+          responses: [
+            json({ problem: 'p', constraints: [], assumptions: [], minimalSolution: 'm' }),
+            json({ approach: 'only', summary: 's', steps: ['one'], risks: [] }),
+            json({ approach: 'only', weaknesses: [], score: 7, fatal: false }),
+            json({ confidence: 0.9, steps: [{ id: 'work', title: 'Work', prompt: 'Do the work.', capabilities: ['work'] }] }),
+            json({ fatalFlaws: [] }),
+          ],
+          onExhausted: 'error',
+        },
+        denied: { kind: 'scripted', responses: [{ error: 'bad key', errorKind: 'server', status: 401 }] },
+      },
+      agents: [
+        { id: 'planner', provider: 'thinker' },
+        { id: 'worker', provider: 'denied', capabilities: ['work'] },
+      ],
+      stages: [{ name: 'deliver', plan: { goal: 'do it', planner: 'planner', approaches: ['only'], maxReplans: 2 } }],
+    });
+    const { output, events } = await runAndRead(config, still());
+    expect(output.status).toBe('failed');
+    expect(output.error).toEqual({ reason: 'non_retryable', message: "provider 'denied': http 401: bad key (non-retryable: http_401)" });
+    expect(events.filter((e) => e.type === 'agent.call' && e.agent === 'worker')).toHaveLength(1);
+    expect(phases(events).filter((p) => p === 'deconstruct')).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'supervisor.decision' && e.action === 'restart')).toEqual([]);
+  });
+
   it('should resume after a suspension without planning again or running finished tasks again', async () => {
     const straight = await runAndRead(await example(), still());
 

@@ -95,3 +95,17 @@ describe('exitKindOf', () => {
     expect(new ShutdownExit().message).toBe('shutdown');
   });
 });
+
+describe('a call to a supervisor that is killed before it answers', () => {
+  it('should answer noproc instead of waiting forever', async () => {
+    const t = startTree({ name: 'sup', children: [{ id: 'A', shutdown: 1000, start: { logic: testWorker, input: { name: 'A', log: [], ignoreShutdown: true } } }] });
+    // A ignores its shutdown: the terminate waits for the kill timer, which nobody moves here.
+    let answered: unknown;
+    const answer = terminateChild(t.actor as unknown as SupervisorRef, 'A').then((r) => (answered = r));
+    await new Promise((r) => setImmediate(r));
+    expect(answered).toBeUndefined();
+    t.actor.stop();
+    await answer;
+    expect(answered).toEqual({ ok: false, error: 'noproc' });
+  });
+});
