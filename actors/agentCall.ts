@@ -47,8 +47,9 @@ export async function callAgent(o: AgentCallOptions): Promise<CompletionResult> 
   const { agent, budget } = o;
   budget.check();
   // Held before calling, so calls running in parallel cannot together pass a limit; a call whose
-  // worst case would pass one is refused here, before it is made.
-  const reservation = budget.reserve(worstCaseOfCall({ messages: agent.role === undefined ? [o.prompt] : [agent.role, o.prompt], maxTokens: agent.maxTokens, prices: agent.prices }));
+  // worst case would pass one is refused here, before it is made, or waits while only what calls
+  // in flight hold stands in its way.
+  const reservation = await budget.reserveWhenRoom(worstCaseOfCall({ messages: agent.role === undefined ? [o.prompt] : [agent.role, o.prompt], maxTokens: agent.maxTokens, prices: agent.prices }), o.signal);
   try {
     const r = await send(o);
     reservation.settle({ tokens: r.usage.totalTokens, costUsd: r.costUsd });

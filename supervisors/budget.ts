@@ -60,6 +60,11 @@ export class BudgetReservationError extends BudgetExceededError {
     super(node, budget, limit, used);
     this.message = `budget_exceeded: ${budget} at '${node}' (used ${round(used)}, ${round(reserved)} held by calls in flight, this call may take ${round(wanted)}: more than ${round(limit)})`;
   }
+
+  /** It would fit once the calls in flight settle (they may use far less than their worst case). */
+  get fitsLater(): boolean {
+    return this.reserved > 0 && this.used + this.wanted <= this.limit * (1 + 1e-12);
+  }
 }
 
 /** Tokens the chat framing adds to each message (role markers), on top of its text. */
@@ -114,6 +119,8 @@ export class BudgetNode {
   private used: Amounts = { tokens: 0, costUsd: 0, samples: 0 };
   /** What calls in flight under this node hold (tokens and cost; a sample is spent when reserved). */
   private held: Amounts = { tokens: 0, costUsd: 0, samples: 0 };
+  /** Calls waiting for room that holds at or under this node may give back. */
+  private readonly waiters = new Set<() => void>();
   private readonly startedAt: number;
   private readonly kids = new Map<string, BudgetNode>();
   /** Whether any limit is set: most nodes have none, and checking is on every model call's path. */
@@ -191,8 +198,40 @@ export class BudgetNode {
         settled = true;
         this.hold(-want.tokens, -want.costUsd);
         this.charge({ tokens: used.tokens, costUsd: used.costUsd });
+        this.wakeWaiters();
       },
     };
+  }
+
+  /**
+   * `reserve()`, waiting while it would fit once the calls in flight settle: a shortage only of
+   * what others hold is temporary, so the call queues behind them instead of failing the stage.
+   * Refused at once (BudgetReservationError) when it cannot fit even with nothing held, and with
+   * the signal's reason when aborted while it waits.
+   */
+  async reserveWhenRoom(worst: Charge, signal?: AbortSignal): Promise<Reservation> {
+    for (;;) {
+      signal?.throwIfAborted();
+      try {
+        return this.reserve(worst);
+      } catch (err) {
+        if (!(err instanceof BudgetReservationError) || !err.fitsLater) throw err;
+        await this.nextSettle(signal);
+      }
+    }
+  }
+
+  /** Resolves at the next settle of a call under this node or any ancestor (or on abort). */
+  private nextSettle(signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        signal?.removeEventListener('abort', wake);
+        for (let n: BudgetNode | undefined = this; n; n = n.parent) n.waiters.delete(wake);
+        resolve();
+      };
+      for (let n: BudgetNode | undefined = this; n; n = n.parent) n.waiters.add(wake);
+      signal?.addEventListener('abort', wake, { once: true });
+    });
   }
 
   /** What calls in flight hold now, at this node (its own and its descendants' calls). */
@@ -247,6 +286,14 @@ export class BudgetNode {
       min = min === undefined ? left : Math.min(min, left);
     }
     return min !== undefined && this.time.paused ? Math.max(min, PAUSED_RECHECK_MS) : min;
+  }
+
+  /** Room may have come free on this node and every ancestor: whoever waits there tries again. */
+  private wakeWaiters(): void {
+    for (let n: BudgetNode | undefined = this; n; n = n.parent) {
+      if (n.waiters.size === 0) continue;
+      for (const wake of [...n.waiters]) wake();
+    }
   }
 
   private hold(tokens: number, costUsd: number): void {

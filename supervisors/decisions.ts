@@ -4,7 +4,7 @@
  */
 import { BudgetExceededError, errorMessage } from '../config/errors.js';
 import type { AutoShutdown, Backoff, RestartType, Strategy } from './childSpec.js';
-import { saysShutdown } from './exits.js';
+import { saysShutdown, shutdownReasonText } from './exits.js';
 
 /**
  * Why a child ended. `normal`: it finished. `shutdown`: it exited with OTP's `shutdown` or
@@ -115,9 +115,6 @@ export function exitKindOf(done: boolean, payload: unknown): ExitKind {
  */
 export function exitReason(exit: ExitKind, payload: unknown): string {
   if (exit === 'normal' || exit === 'killed') return exit;
-  if (exit === 'shutdown' && !(payload instanceof Error)) {
-    const term = (payload as { term?: unknown } | null)?.term;
-    return term === undefined ? 'shutdown' : `{shutdown, ${JSON.stringify(term) ?? String(term)}}`;
-  }
+  if (exit === 'shutdown' && !(payload instanceof Error)) return shutdownReasonText((payload as { term?: unknown } | null)?.term);
   return errorMessage(payload);
 }

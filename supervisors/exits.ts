@@ -12,8 +12,13 @@ export class ShutdownExit extends MaestroError {
   readonly exit = 'shutdown';
   readonly reason = 'shutdown';
   constructor(readonly term?: unknown) {
-    super(term === undefined ? 'shutdown' : `{shutdown, ${JSON.stringify(term) ?? String(term)}}`);
+    super(shutdownReasonText(term));
   }
+}
+
+/** `shutdown`, or `{shutdown, Term}` as OTP prints it. */
+export function shutdownReasonText(term?: unknown): string {
+  return term === undefined ? 'shutdown' : `{shutdown, ${JSON.stringify(term) ?? String(term)}}`;
 }
 
 export interface ShutdownOutput {

@@ -85,6 +85,11 @@ export class ProviderRateLimitError extends ProviderError {
   constructor(provider: string, options?: ProviderErrorOptions) {
     super(provider, 'rate_limit', 'rate limited', options);
   }
+
+  /** A 429, whichever way the provider said it: `nonRetryable: [http_429]` names it as well as `rate_limit`. */
+  override get errorType(): string {
+    return 'http_429';
+  }
 }
 
 /** The server answered with an error status. Retryable for 5xx (and 408), not for other 4xx. */

@@ -232,22 +232,30 @@ describe('budgets under parallel agents', () => {
       budget,
     });
 
-  it('should refuse, before the call, the agent whose worst case would pass a tokens limit, so parallel agents never pass it', async () => {
-    // Without reservations all eight would run and spend 8 × 51 = 408.
+  it('should hold back the agents whose worst case fits only once calls in flight settle, and refuse, before the call, the one that cannot fit: parallel agents never pass a tokens limit', async () => {
+    // Without reservations all eight would run and spend 8 × 51 = 408. With them, five run at
+    // once (5 × 60 held), the others wait; once the five used 255, a worst case of 60 cannot fit.
     const { output, events } = await runAndRead(parallel({ tokens: 300 }));
     expect(output.status).toBe('failed');
-    expect(output.error).toEqual({ reason: 'budget_exceeded', message: "budget_exceeded: tokens at 'mission/m1' (used 0, 300 held by calls in flight, this call may take 60: more than 300)" });
+    expect(output.error).toEqual({ reason: 'budget_exceeded', message: "budget_exceeded: tokens at 'mission/m1' (used 255, 0 held by calls in flight, this call may take 60: more than 300)" });
     expect(output.usage.tokens).toBeLessThanOrEqual(300);
     // A refused call was never made: it is no agent.call and no sample.
     expect(events.filter((e) => e.type === 'agent.call' && String(e.error).includes('budget_exceeded'))).toEqual([]);
     expect(output.usage.samples).toBe(5);
   });
 
+  it('should run a waiting agent once the calls in flight settled below their worst case', async () => {
+    // 5 × 60 held at first (a sixth would pass 330); 5 × 51 = 255 used leaves 75: a sixth worst case of 60 fits then, a seventh does not.
+    const { output } = await runAndRead(parallel({ tokens: 330 }));
+    expect(output.usage).toMatchObject({ tokens: 6 * 51, samples: 6 });
+    expect(output.error?.message).toBe("budget_exceeded: tokens at 'mission/m1' (used 306, 0 held by calls in flight, this call may take 60: more than 330)");
+  });
+
   it('should never pass a costUsd limit under parallel agents, priced at the provider\'s prices', async () => {
     // Worst case per call: 10 prompt tokens at $1000/M + 50 at $4000/M = $0.21; real: $0.201.
     const { output } = await runAndRead(parallel({ costUsd: 0.5 }));
     expect(output.status).toBe('failed');
-    expect(output.error?.message).toBe("budget_exceeded: costUsd at 'mission/m1' (used 0, 0.42 held by calls in flight, this call may take 0.21: more than 0.5)");
+    expect(output.error?.message).toBe("budget_exceeded: costUsd at 'mission/m1' (used 0.402, 0 held by calls in flight, this call may take 0.21: more than 0.5)");
     expect(output.usage.costUsd).toBeLessThanOrEqual(0.5);
   });
 

@@ -117,3 +117,41 @@ describe('budget reservations (calls in flight hold their worst case)', () => {
     expect(root.usage().tokens).toBe(990);
   });
 });
+
+describe('reserveWhenRoom (waiting out what calls in flight hold)', () => {
+  const clock = new ManualClock();
+  const tick = () => new Promise((r) => setImmediate(r));
+
+  it('should wait while only holds stand in the way, and reserve once a call settles below its worst case', async () => {
+    const root = BudgetNode.root('m', { tokens: 100 }, clock);
+    const first = root.reserve({ tokens: 60 });
+    let second: unknown;
+    void root.child('a').reserveWhenRoom({ tokens: 60 }).then((r) => (second = r));
+    await tick();
+    expect(second).toBeUndefined();
+    first.settle({ tokens: 30 });
+    await tick();
+    expect(second).toMatchObject({ charge: { tokens: 60 } });
+    expect(root.reserved()).toEqual({ tokens: 60, costUsd: 0 });
+  });
+
+  it('should refuse at once what cannot fit even with nothing held, and a waiter that no longer fits after a settle', async () => {
+    const root = BudgetNode.root('m', { tokens: 100 }, clock);
+    await expect(root.reserveWhenRoom({ tokens: 120 })).rejects.toThrow("budget_exceeded: tokens at 'm' (used 0, 0 held by calls in flight, this call may take 120: more than 100)");
+    const first = root.reserve({ tokens: 60 });
+    const waiting = root.reserveWhenRoom({ tokens: 60 });
+    first.settle({ tokens: 50 });
+    await expect(waiting).rejects.toBeInstanceOf(BudgetReservationError);
+  });
+
+  it('should stop waiting when its signal aborts, with the signal\'s reason, and leave no waiter behind', async () => {
+    const root = BudgetNode.root('m', { tokens: 100 }, clock);
+    const held = root.reserve({ tokens: 90 });
+    const stop = new AbortController();
+    const waiting = root.reserveWhenRoom({ tokens: 20 }, stop.signal);
+    stop.abort(new Error('mission stopped'));
+    await expect(waiting).rejects.toThrow('mission stopped');
+    held.settle({ tokens: 0 });
+    expect(root.reserved()).toEqual({ tokens: 0, costUsd: 0 });
+  });
+});
