@@ -6,7 +6,7 @@
  * agent worker, MAKER's sampler and the planner's phase calls.
  */
 import { randomUUID } from 'node:crypto';
-import type { AgentConfig } from '../config/mission.js';
+import { agentTimeoutMs, type AgentConfig, type MissionConfig } from '../config/mission.js';
 import type { Prices, ProviderConfig } from '../config/providers.js';
 import { worstCaseOfCall, type BudgetNode } from '../supervisors/budget.js';
 import { agentCallReplySchema, agentCallSubject, describeParseError, PROTOCOL_VERSION } from '../transport/protocol.js';
@@ -91,6 +91,13 @@ async function send(o: AgentCallOptions): Promise<CompletionResult> {
     throw e.success ? callFailure(deserializeProviderError(e.data)) : new Error(reply.data.error.message);
   }
   return reply.data.result;
+}
+
+/** An agent of the mission as its calls need it: its call timeout resolved, its provider's prices. */
+export function callingAgent(config: MissionConfig, id: string): AgentCallOptions['agent'] {
+  const agent = config.agents.find((a) => a.id === id)!;
+  const provider = config.providers[agent.provider]!;
+  return { ...agent, timeoutMs: agentTimeoutMs(agent, provider), prices: callPrices(provider) };
 }
 
 /** A provider's prices, for reserving its calls' cost (a cli provider has none). */

@@ -4,15 +4,14 @@
  * call key is its path, its attempt and the mission's salt, so a resumed mission's call has the
  * key it had.
  */
-import { callPrices, type DurableDispatch } from '../actors/agentCall.js';
+import { callingAgent, type DurableDispatch } from '../actors/agentCall.js';
 import { agentWorkerLogic, type AgentWorkerInput } from '../actors/agentWorker.js';
-import { agentTimeoutMs, type MissionConfig, type StageConfig } from '../config/mission.js';
+import type { MissionConfig, StageConfig } from '../config/mission.js';
 import { supervisorMachine, type BudgetLimits, type ChildSpec, type RestartType, type StartContext, type SupervisorFlags, type SupervisorInput } from '../supervisors/index.js';
 import type { Transport } from '../transport/transport.js';
 
 export function agentChildSpec(config: MissionConfig, agentId: string, prompt: string, sup: StageConfig['supervision'], transport: Transport, options: { durable?: DurableDispatch; keySalt?: string } = {}): ChildSpec {
-  const found = config.agents.find((a) => a.id === agentId)!;
-  const agent = { ...found, timeoutMs: agentTimeoutMs(found, config.providers[found.provider]!), prices: callPrices(config.providers[found.provider]) };
+  const agent = callingAgent(config, agentId);
   return {
     id: `agent/${agentId}`,
     restart: sup.restart,

@@ -4,12 +4,12 @@
  * progress is created here, once per stage, so a restarted runner goes on where it stopped.
  * Samples are model calls over the transport, each checked against the stage's budget.
  */
-import { callAgent, callPrices } from '../actors/agentCall.js';
+import { callAgent, callingAgent } from '../actors/agentCall.js';
 import { calibrate } from '../actors/maker/calibrator.js';
 import { createRedFlagger } from '../actors/maker/redFlag.js';
 import { stepTaskFor } from '../actors/tasks/registry.js';
 import type { MakerConfig } from '../config/maker.js';
-import { agentTimeoutMs, type MissionConfig, type StageConfig } from '../config/mission.js';
+import type { MissionConfig, StageConfig } from '../config/mission.js';
 import type { BudgetNode, ChildSpec, StartContext } from '../supervisors/index.js';
 import type { Transport } from '../transport/transport.js';
 import type { RecoveredMaker } from '../actors/missionRecovery.js';
@@ -38,8 +38,7 @@ export function makerStageChildren(config: MissionConfig, stage: StageConfig, tr
   const m = stage.maker!;
   const task = stepTaskFor(m.task);
   const k = resolveK(m, task.totalSteps?.(m.task));
-  const found = config.agents.find((a) => a.id === m.agent)!;
-  const agent = { ...found, timeoutMs: agentTimeoutMs(found, config.providers[found.provider]!), prices: callPrices(config.providers[found.provider]) };
+  const agent = callingAgent(config, m.agent);
   const judge = createRedFlagger(m.redFlag, (text, state) => task.parse(text, state));
   // Made at the first start, when the runner's path (the key of its records in the log) is known.
   let progress: MakerProgress | undefined;

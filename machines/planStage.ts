@@ -8,11 +8,11 @@ import { Blackboard } from '../actors/blackboard.js';
 import { createPhaseRunner } from '../actors/phaseCall.js';
 import { loadPromptLibrary, type PromptLibrary } from '../actors/promptLibrary.js';
 import type { GraphTask } from '../actors/taskGraph.js';
-import { agentTimeoutMs, type MissionConfig, type StageConfig } from '../config/mission.js';
+import type { MissionConfig, StageConfig } from '../config/mission.js';
 import type { PlanConfig } from '../config/plan.js';
 import type { ChildSpec, StartContext } from '../supervisors/index.js';
 import type { Transport } from '../transport/transport.js';
-import { callPrices, type DurableDispatch } from '../actors/agentCall.js';
+import { callingAgent, type DurableDispatch } from '../actors/agentCall.js';
 import { masterPlanSchema } from '../actors/masterPlan.js';
 import type { RecoveredPlan } from '../actors/missionRecovery.js';
 import { agentChildSpec, answeringSupervisorSpec } from './agentSpec.js';
@@ -33,10 +33,7 @@ export function planStageChildren(config: MissionConfig, stage: StageConfig, goa
   // Outlive the orchestrator: a restart after a crash goes on from them.
   const carry: PlanCarry = { finished: {}, replans: 0 };
   let board: Blackboard | undefined;
-  const agentOf = (id: string) => {
-    const a = config.agents.find((x) => x.id === id)!;
-    return { ...a, timeoutMs: agentTimeoutMs(a, config.providers[a.provider]!), prices: callPrices(config.providers[a.provider]) };
-  };
+  const agentOf = (id: string) => callingAgent(config, id);
   return [
     {
       id: planChildId(plan.planner),
