@@ -80,6 +80,9 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, env: Run
     });
   }
   const progress = flags.quiet ? undefined : progressPrinter(io, flags);
+  // Whether the progress lines already said how the mission failed (its start_failed or failed
+  // end): then run's own `maestro: …` line would only say it again. With --quiet it is the only one.
+  let failureShown = false;
   try {
     const run = await runMission(config, {
       stateDir,
@@ -92,6 +95,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, env: Run
       ...(inspector && { observer: inspector.hub }),
       onEvent: (e) => {
         progress?.(e);
+        if (progress && (e.type === 'mission.start_failed' || (e.type === 'mission.finished' && e.status === 'failed'))) failureShown = true;
         answers?.onEvent(e);
       },
       onStart: (send) => answers?.attach(send),
@@ -102,13 +106,12 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, env: Run
       throw err;
     });
     if (run instanceof Error) {
-      io.err(prefixed('maestro', run.message));
+      if (!failureShown) io.err(prefixed('maestro', run.message));
       return 1;
     }
     const { output, eventLogFile } = run;
     const u = output.usage;
-    // Progress as JSON lines (a pipe, --json) stays JSON to its end: the summary is one more object,
-    // and the failure is already in the mission.finished event just written.
+    // Progress as JSON lines (a pipe, --json) stays JSON to its end: the summary is one more object.
     const jsonProgress = !flags.quiet && outputMode(flags, io.tty?.err) === 'json';
     if (jsonProgress) {
       io.err(JSON.stringify({ type: 'run.summary', mission: output.missionId, status: output.status, calls: u.samples, tokens: u.tokens, costUsd: u.costUsd, wallTimeMs: u.wallTimeMs, eventLog: eventLogFile }));
@@ -123,7 +126,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, env: Run
       await inspector.afterRun(flags['keep-open'] === true);
     }
     if (output.status === 'failed') {
-      if (!jsonProgress) io.err(prefixed('maestro', 'mission failed', reasonText(output.error!)));
+      if (!failureShown) io.err(prefixed('maestro', 'mission failed', reasonText(output.error!)));
       return 1;
     }
     return 0;

@@ -48,6 +48,7 @@ export function eventRenderer(options: EventRendererOptions): (e: LoggedEvent) =
   const lastLine = new Map<string, number>();
   const doneShown = new Set<string>();
   let stages: number | undefined;
+  let startFailureSaid = false;
 
   const makerProgress = (v: MakerProgressView, e: LoggedEvent): void => {
     if (mode === 'json') write(JSON.stringify({ seq: e.seq, ts: e.ts, mission: e.mission, type: 'maker.progress', ...v }), e);
@@ -74,7 +75,8 @@ export function eventRenderer(options: EventRendererOptions): (e: LoggedEvent) =
     // A MAKER stage's last word before its own end.
     if (e.type === 'stage.finished' && moved) finish(moved, e);
     if (detail === 'progress' && !worthAProgressLine(e)) return;
-    write(mode === 'json' ? JSON.stringify(e) : eventSentence(e, { stages }), e);
+    write(mode === 'json' ? JSON.stringify(e) : eventSentence(e, { stages, startFailureSaid }), e);
+    if (e.type === 'mission.start_failed') startFailureSaid = true;
   };
 
   function finish(v: MakerProgressView, e: LoggedEvent): void {

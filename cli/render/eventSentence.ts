@@ -6,7 +6,7 @@
  */
 import type { LoggedEvent } from '../../actors/eventLog.js';
 import { decisionSentence } from './decisionSentence.js';
-import { count, fieldText, formatMs, plural } from './format.js';
+import { count, fieldText, formatMs, list, plural } from './format.js';
 import { planSentence } from './planSentence.js';
 import { reasonText } from './prefix.js';
 import { workerSentence } from './workerSentence.js';
@@ -14,6 +14,8 @@ import { workerSentence } from './workerSentence.js';
 export interface SentenceContext {
   /** The mission's stage count, once known (`stage 2/3`). */
   stages?: number;
+  /** Why the mission could not start was already said (its `mission.start_failed` line): its end names the reason only. */
+  startFailureSaid?: boolean;
 }
 
 export function eventSentence(e: LoggedEvent, ctx: SentenceContext = {}): string {
@@ -38,6 +40,7 @@ function missionSentence(e: LoggedEvent, ctx: SentenceContext): string | undefin
       return `mission ${e.mission} suspended (the daemon stopped); it resumes where it was`;
     case 'mission.finished': {
       const error = e.error as { reason?: string; message?: string } | undefined;
+      if (error?.reason === 'start_failed' && ctx.startFailureSaid) return `mission ${e.status}: start_failed`;
       return `mission ${e.status}${error ? `: ${reasonText(error)}` : ''}`;
     }
     case 'stage.entered': {
@@ -49,7 +52,9 @@ function missionSentence(e: LoggedEvent, ctx: SentenceContext): string | undefin
       return `✓ stage ${e.stage}: ${plural(Number(e.answers ?? 0), 'answer')}${attemptText(e)}`;
     case 'agent.call': {
       const who = `${e.agent} via ${e.provider}`;
-      const attempt = Number(e.attempt ?? 1) > 1 ? `, attempt ${e.attempt}` : '';
+      // The agent's restart count (0 for its first call), said from 1 as a stage's attempt is.
+      const restarts = Number(e.attempt ?? 0);
+      const attempt = restarts > 0 ? `, attempt ${restarts + 1}` : '';
       if (!e.ok) return `✗ ${who}: ${e.error}${attempt ? ` (${attempt.slice(2)})` : ''}`;
       const tokens = (e.usage as { totalTokens?: number } | undefined)?.totalTokens ?? 0;
       return `✓ ${who} (${e.model}): ${count(tokens)} tokens, ${formatMs(Number(e.latencyMs ?? 0))}${attempt}`;
@@ -86,10 +91,6 @@ export function genericSentence(e: LoggedEvent): string {
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${k} ${fieldText(k, v, mission)}`);
   return `· ${String(type).replace(/[._]/g, ' ')}${parts.length ? `: ${parts.join(', ')}` : ''}`;
-}
-
-function list(v: unknown): string {
-  return Array.isArray(v) ? v.join(', ') : String(v ?? '');
 }
 
 function attemptText(e: LoggedEvent): string {

@@ -1,4 +1,4 @@
-/** Small formatters the renderer's sentences share: durations, counts, rates, paths. */
+/** Small formatters the renderer's sentences share: durations, counts, rates, paths, lists. */
 import { reasonText } from './prefix.js';
 
 export function formatMs(ms: number): string {
@@ -32,6 +32,11 @@ export function rate(n: number): string {
   if (n >= 100) return count(n);
   if (n >= 10) return n.toFixed(1);
   return n.toFixed(2);
+}
+
+/** `a, b` for an array; any other value as its text, nothing for none. */
+export function list(v: unknown): string {
+  return Array.isArray(v) ? v.join(', ') : String(v ?? '');
 }
 
 /** An actor path without the mission's own prefix: `mission/m1/stage/a` → `stage/a`. */

@@ -4,7 +4,7 @@
  * delivered again by when, as which attempt. Undefined for a type that is not a worker's.
  */
 import type { LoggedEvent } from '../../actors/eventLog.js';
-import { clockTime, formatMs, plural, shortPath } from './format.js';
+import { clockTime, formatMs, list, plural, shortPath } from './format.js';
 
 export function workerSentence(e: LoggedEvent): string | undefined {
   switch (e.type) {
@@ -36,8 +36,4 @@ export function workerSentence(e: LoggedEvent): string | undefined {
 /** `the call of stage/a/agent/b (provider p)`, or `a call to provider p` when it names no caller. */
 function callName(e: LoggedEvent): string {
   return e.caller === undefined ? `a call to provider '${e.provider}'` : `the call of ${shortPath(e.caller, e.mission)} (provider '${e.provider}')`;
-}
-
-function list(v: unknown): string {
-  return Array.isArray(v) ? v.join(', ') : String(v ?? '');
 }

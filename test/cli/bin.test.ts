@@ -39,7 +39,9 @@ describe('maestro run and Ctrl-C', () => {
     const code = await new Promise<number | null>((r) => child.on('exit', r));
     expect(code).toBe(1);
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(stderr).toContain('maestro: mission failed: stopped: interrupted');
+    // Said once, by the progress line of the mission's end, then the summary.
+    expect(stderr).toMatch(/\nmission failed: stopped: interrupted\nmission failed: \d+ calls, .*\n$/);
+    expect(stderr).not.toContain('maestro: mission failed');
     expect(stderr).not.toContain('TransportClosedError');
   });
 });

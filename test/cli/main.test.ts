@@ -73,7 +73,43 @@ describe('maestro cli', () => {
     const io = capture();
     const code = await main(['run', file, '--state-dir', dir, '--mission-id', 'b1'], io);
     expect(code).toBe(1);
-    expect(io.stderr.at(-1)).toBe("maestro: mission failed: budget_exceeded: samples at 'mission/b1' (used 1 of 1)");
+    // Said once, by the progress, then the summary: no `maestro: mission failed: …` to repeat it.
+    expect(io.stderr.slice(-2)).toEqual([
+      "mission failed: budget_exceeded: samples at 'mission/b1' (used 1 of 1)",
+      expect.stringMatching(/^mission failed: 1 calls, \d+ tokens, \$0\.0000, \d+ ms; events in .*b1\.jsonl$/),
+    ]);
+    expect(io.stderr.filter((l) => l.startsWith('mission failed: budget_exceeded') || l.startsWith('maestro:'))).toHaveLength(1);
+    // With --quiet there is no progress (only the error-level log records): run's own line says how it ended.
+    const quiet = capture();
+    expect(await main(['run', file, '--state-dir', dir, '--mission-id', 'b2', '--quiet'], quiet)).toBe(1);
+    expect(quiet.stderr).toEqual([
+      "■ supervisor mission/b2 gives up: start_error: budget_exceeded: samples at 'mission/b2' (used 1 of 1) (last: stage/two)",
+      "maestro: mission failed: budget_exceeded: samples at 'mission/b2' (used 1 of 1)",
+    ]);
+    // Progress as JSON lines: stderr stays JSON to its end, the summary a run.summary object.
+    const piped = captureIo();
+    expect(await main(['run', file, '--state-dir', dir, '--mission-id', 'b3'], piped)).toBe(1);
+    const objects = piped.stderr.map((l) => JSON.parse(l) as { type: string });
+    expect(objects.slice(-2)).toMatchObject([
+      { type: 'mission.finished', status: 'failed', error: { reason: 'budget_exceeded' } },
+      { type: 'run.summary', mission: 'b3', status: 'failed', calls: 1 },
+    ]);
+  });
+
+  it('should say once that a mission could not start, at a terminal, with --quiet and as JSON lines', async () => {
+    const dir = tempDir();
+    // Nothing listens on port 1: the mission cannot reach NATS, so it cannot start.
+    const args = ['run', 'examples/hello.yaml', '--state-dir', dir, '--nats', 'nats://127.0.0.1:1'];
+    const why = "cannot connect to nats 'nats://127.0.0.1:1': connection refused";
+    const io = capture();
+    expect(await main([...args, '--mission-id', 's1'], io)).toBe(1);
+    expect(io.stderr).toEqual([`✗ mission s1 could not start: ${why}`, 'mission failed: start_failed']);
+    const quiet = capture();
+    expect(await main([...args, '--mission-id', 's2', '--quiet'], quiet)).toBe(1);
+    expect(quiet.stderr).toEqual([`maestro: ${why}`]);
+    const piped = captureIo();
+    expect(await main([...args, '--mission-id', 's3'], piped)).toBe(1);
+    expect(piped.stderr.map((l) => (JSON.parse(l) as { type: string }).type)).toEqual(['mission.submitted', 'mission.start_failed', 'mission.finished']);
   });
 
   it('should exit 2 with file:line path: message for a bad mission file and write nothing', async () => {

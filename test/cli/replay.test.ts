@@ -21,6 +21,8 @@ describe('maestro replay', () => {
     expect(lines).toContain(
       "↻ supervisor stage/research restarts stage/research/agent/researcher after 200 ms (provider 'flaky': http 500: connection reset by peer)",
     );
+    // The first call is attempt 1 (said by none), the call after the restart attempt 2.
+    expect(lines.filter((l) => l.startsWith('✓ researcher via flaky'))).toEqual([expect.stringMatching(/^✓ researcher via flaky \(scripted\): 64 tokens, \d+ ms, attempt 2$/)]);
     expect(lines.at(-1)).toBe('mission succeeded');
     const json = capture();
     expect(await main(['replay', join(dir, 'missions', 'rp.jsonl'), '--json'], json)).toBe(0);
@@ -58,7 +60,8 @@ describe('maestro replay', () => {
     expect(old.stdout.slice(3, 7)).toEqual([
       "     +8 ms  ✗ researcher via flaky: provider 'flaky': http 500: connection reset by peer",
       "     +9 ms  ↻ supervisor stage/research restarts stage/research/agent/researcher after 200 ms (provider 'flaky': http 500: connection reset by peer)",
-      '   +213 ms  ✓ researcher via flaky (scripted): 64 tokens, 1 ms',
+      // Its attempt field meant then what it means now: the agent's restarts, so the retry is attempt 2.
+      '   +213 ms  ✓ researcher via flaky (scripted): 64 tokens, 1 ms, attempt 2',
       '   +213 ms  · supervisor stage/research: stage/research/agent/researcher ended (normal), not restarted',
     ]);
     expect(old.stdout).toHaveLength(17);

@@ -53,6 +53,24 @@ describe("progressPrinter (run's progress)", () => {
     ]);
   });
 
+  it("should say a start failure once: the mission's end after it names the reason only", () => {
+    const io = terminalIo();
+    const print = progressPrinter(io);
+    const message = "no worker serves 'p' on nats://127.0.0.1:4222 after 10000 ms";
+    print(ev('mission.start_failed', { error: 'NoWorkersError', message }));
+    print(ev('mission.finished', { status: 'failed', error: { reason: 'start_failed', message } }));
+    expect(io.stderr).toEqual([`✗ mission m1 could not start: ${message}`, 'mission failed: start_failed']);
+  });
+
+  it("should leave a crashed child's restart out of the routine ends, and a {shutdown, Term} end in", () => {
+    const io = terminalIo();
+    const print = progressPrinter(io);
+    const offender = { id: 'agent/a', path: 'mission/m1/stage/draft/agent/a', restart: 'transient', type: 'worker', restarts: 0 };
+    print(ev('supervisor.decision', { supervisor: 'mission/m1/stage/draft', errorContext: 'child_terminated', reason: '{shutdown, "early"}', exit: 'shutdown', action: 'no_restart', offender }));
+    print(ev('supervisor.decision', { supervisor: 'mission/m1/stage/draft', errorContext: 'child_terminated', reason: 'http 500', exit: 'error', action: 'restart', offender }));
+    expect(io.stderr).toEqual(['  ↻ supervisor stage/draft restarts stage/draft/agent/a (http 500)']);
+  });
+
   it('should print every event as a JSON line, as stored, when stderr is not a terminal', () => {
     const io = captureIo();
     const print = progressPrinter(io);

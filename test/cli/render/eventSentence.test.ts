@@ -28,14 +28,49 @@ const table: [string, LoggedEvent, string][] = [
     ev('agent.call', { agent: 'a', provider: 'p', attempt: 0, ok: true, model: 'gpt', usage: { totalTokens: 1234 }, latencyMs: 1500 }),
     '✓ a via p (gpt): 1,234 tokens, 1.5 s',
   ],
-  ['agent.call failed', ev('agent.call', { agent: 'a', provider: 'p', attempt: 2, ok: false, error: "provider 'p': http 500" }), "✗ a via p: provider 'p': http 500 (attempt 2)"],
+  // An agent.call's attempt is its agent's restart count: 0 for the first call, said from 1.
+  [
+    'agent.call ok, after a restart',
+    ev('agent.call', { agent: 'a', provider: 'p', attempt: 1, ok: true, model: 'gpt', usage: { totalTokens: 64 }, latencyMs: 1 }),
+    '✓ a via p (gpt): 64 tokens, 1 ms, attempt 2',
+  ],
+  ['agent.call failed, after two restarts', ev('agent.call', { agent: 'a', provider: 'p', attempt: 2, ok: false, error: "provider 'p': http 500" }), "✗ a via p: provider 'p': http 500 (attempt 3)"],
   ['decision restart', decision({ errorContext: 'child_terminated', reason: 'http 500', action: 'restart', delayMs: 200 }), '↻ supervisor stage/research restarts stage/research/agent/a after 200 ms (http 500)'],
   ['decision restart, start_error', decision({ errorContext: 'start_error', reason: 'boom', action: 'restart' }), '↻ supervisor stage/research restarts stage/research/agent/a (start_error: boom)'],
   ['decision last crash', decision({ errorContext: 'child_terminated', reason: 'http 500', action: 'shutdown' }), '✗ supervisor stage/research: stage/research/agent/a exited (http 500); not restarted, the supervisor stops'],
   [
     'decision, an exit no restart fixes',
     decision({ errorContext: 'child_terminated', reason: "provider 'p': http 401: bad key", exit: 'non_retryable', action: 'shutdown' }),
-    "✗ supervisor stage/research: stage/research/agent/a exited non_retryable (provider 'p': http 401: bad key); not restarted, the supervisor stops",
+    "✗ supervisor stage/research: stage/research/agent/a exited non-retryable (provider 'p': http 401: bad key); not restarted, the supervisor stops",
+  ],
+  [
+    'decision, a spent budget',
+    decision({ errorContext: 'child_terminated', reason: "budget_exceeded: samples at 'mission/m1' (used 1 of 1)", exit: 'budget_exceeded', action: 'shutdown' }),
+    "✗ supervisor stage/research: stage/research/agent/a exited over budget (budget_exceeded: samples at 'mission/m1' (used 1 of 1)); not restarted, the supervisor stops",
+  ],
+  [
+    'decision, a child supervisor that gave up, transient',
+    ev('supervisor.decision', {
+      supervisor: 'mission/m1',
+      errorContext: 'child_terminated',
+      reason: "supervisor 'mission/m1/stage/research' shut down: reached_max_restart_intensity (child 'agent/a': provider 'p': http 500: down)",
+      offender: { id: 'stage/research', path: 'mission/m1/stage/research', restart: 'transient', type: 'supervisor', restarts: 0 },
+      exit: 'shutdown',
+      action: 'no_restart',
+    }),
+    '· supervisor mission/m1: stage/research gave up (shutdown), not restarted (transient)',
+  ],
+  [
+    'decision, a child supervisor that gave up, temporary',
+    ev('supervisor.decision', {
+      supervisor: 'mission/m1/stage/deliver/plan/planner/tasks',
+      errorContext: 'child_terminated',
+      reason: "supervisor 'mission/m1/stage/deliver/plan/planner/tasks/task/deploy' shut down: reached_max_restart_intensity (child 'agent/operator': crashed)",
+      offender: { id: 'task/deploy', path: 'mission/m1/stage/deliver/plan/planner/tasks/task/deploy', restart: 'temporary', type: 'supervisor', restarts: 0 },
+      exit: 'shutdown',
+      action: 'remove',
+    }),
+    '− supervisor stage/deliver/plan/planner/tasks: stage/deliver/plan/planner/tasks/task/deploy gave up (shutdown), removed (temporary)',
   ],
   ['decision, a report only', decision({ errorContext: 'child_terminated', reason: 'crash', exit: 'error', action: 'none' }), '· supervisor stage/research reports stage/research/agent/a (crash)'],
   [
@@ -44,6 +79,11 @@ const table: [string, LoggedEvent, string][] = [
     '■ supervisor stage/research gives up: reached_max_restart_intensity (last: stage/research/agent/a)',
   ],
   ['decision auto_shutdown', decision({ errorContext: 'auto_shutdown', reason: 'all_significant', action: 'shutdown' }), '· supervisor stage/research ends: its significant children are done (all_significant)'],
+  [
+    'decision kill, reported as a shutdown_error',
+    decision({ errorContext: 'shutdown_error', reason: 'killed', action: 'kill' }),
+    '☠ supervisor stage/research killed stage/research/agent/a: it did not stop within its shutdown timeout (shutdown_error: killed)',
+  ],
   ['decision kill', decision({ errorContext: 'shutdown', reason: 'killed', action: 'kill' }), '☠ supervisor stage/research killed stage/research/agent/a: it did not stop within its shutdown timeout (shutdown: killed)'],
   ['decision shutdown_error', decision({ errorContext: 'shutdown_error', reason: 'crash', action: 'no_restart' }), '⚠ supervisor stage/research: stage/research/agent/a exited abnormally while being stopped (crash)'],
   ['decision remove', decision({ errorContext: 'child_terminated', reason: 'normal', action: 'remove' }), '− supervisor stage/research removed stage/research/agent/a (normal)'],
@@ -115,6 +155,12 @@ function localTime(iso: string): string {
 describe('eventSentence', () => {
   it.each(table)('should say %s in words', (_name, e, sentence) => {
     expect(eventSentence(e)).toBe(sentence);
+  });
+
+  it("should not say a start failure again at the mission's end once its start_failed line said it", () => {
+    const finished = ev('mission.finished', { status: 'failed', error: { reason: 'start_failed', message: "cannot connect to nats 'nats://127.0.0.1:1': connection refused" } });
+    expect(eventSentence(finished, { startFailureSaid: true })).toBe('mission failed: start_failed');
+    expect(eventSentence(finished)).toBe("mission failed: start_failed: cannot connect to nats 'nats://127.0.0.1:1': connection refused");
   });
 
   it('should number a stage once the stage count is known', () => {
