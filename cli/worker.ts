@@ -101,13 +101,16 @@ export async function workerCommand(flags: WorkerFlags, io: Io, signals: NodeJS.
 
 /**
  * Runs a durable job; a retryable provider failure is thrown so JetStream redelivers it (a call
- * for another definition of the provider too: another worker may run the mission's).
+ * for another definition of the provider too: another worker may run the mission's). A failure
+ * of a type the provider names `nonRetryable` is the job's answer at once, as over request/reply:
+ * running it again would fail the same way, and the caller must get the provider's own error,
+ * with `nonRetryable`, to end the mission rather than restart the agent.
  */
 function durableHandler(provider: Provider, guard: DefinitionGuard, logger: Logger) {
   return async (payload: Json, ctx: { signal: AbortSignal }): Promise<Json> => {
     const { malformed: _m, refused, ...reply } = await executeAgentCall(provider, payload, ctx.signal, guard);
     if (refused !== undefined) logger.warn({ provider: provider.id }, 'durable call for another provider definition refused, handed back');
-    if (!reply.ok && reply.error.retryable === true) throw Object.assign(new Error(reply.error.message), { retryable: true });
+    if (!reply.ok && reply.error.retryable === true && reply.error.nonRetryable !== true) throw Object.assign(new Error(reply.error.message), { retryable: true });
     return { v: 1, ...reply } as unknown as Json;
   };
 }

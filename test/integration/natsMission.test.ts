@@ -263,6 +263,36 @@ describe('missions over NATS with maestro worker processes', () => {
     expect(output.error?.reason).toBe('reached_max_restart_intensity');
   });
 
+  it("fails the mission at once on an error its provider names non-retryable, over the durable path too: one delivery, the provider's error, no restart", async () => {
+    const file = fixture('nats-nonretryable.yaml');
+    const server = await natsServer();
+    // Each delivery of a durable call is announced on its result subject as it starts.
+    const nc = await rawClient(server);
+    const deliveries: number[] = [];
+    const sub = nc.subscribe('maestro.result.>', {
+      callback: (_err, msg) => {
+        const notice = msg.json<{ started?: { delivery: number } }>();
+        if (notice.started) deliveries.push(notice.started.delivery);
+      },
+    });
+    cleanups.unshift(async () => sub.unsubscribe());
+    await workers(server, file, ['down'], ['down-a']);
+    const { output, events, missionId } = await runOverNats(await loadConfigFile(file, missionSchema), server);
+    expect(output.status).toBe('failed');
+    expect(output.error).toEqual({ reason: 'non_retryable', message: "provider 'down': http 500: down (non-retryable: http_500)" });
+    expect(events.filter((e) => e.type === 'agent.call').map((e) => [e.attempt, e.ok])).toEqual([[0, false]]);
+    expect(events.filter((e) => e.type === 'supervisor.decision' && e.action === 'restart')).toEqual([]);
+    expect(decisions(events, `mission/${missionId}/stage/ask`).map((e) => e.action)).not.toContain('restart');
+    // Past the first redelivery's backoff (1 s): the call was run once, and its result is final.
+    await sleep(1500);
+    expect(deliveries).toEqual([1]);
+    const kv = await new Kvm(nc).open(RESULTS_BUCKET);
+    const keys: string[] = [];
+    for await (const k of await kv.keys()) keys.push(k);
+    expect(keys).toHaveLength(1);
+    expect((await kv.get(keys[0]!))?.json()).toMatchObject({ ok: true, result: { ok: false, error: { name: 'ProviderHttpError', status: 500, nonRetryable: true } } });
+  });
+
   it('refuses to start a mission whose provider a worker runs with another definition, naming provider, worker and fields; the log says so', async () => {
     const file = fixture('nats-hello.yaml');
     const config = await loadConfigFile(file, missionSchema);
