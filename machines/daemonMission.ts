@@ -15,6 +15,7 @@ import type { DaemonOptions } from './daemon.js';
 import type { MissionEvent, MissionOutput, MissionResume } from './mission.js';
 import { MakerProgressFold } from './makerProgressFold.js';
 import { planResume } from './missionResume.js';
+import type { NatsHub } from './natsRuntime.js';
 import { runMission } from './runMission.js';
 
 interface Follower {
@@ -73,7 +74,8 @@ export class DaemonMission {
         input: this.input,
         clock: o.clock,
         env: o.env,
-        natsHub: o.natsHub,
+        // A stop while it waits for its workers ends the wait: the mission is given up below.
+        natsHub: o.natsHub && stoppable(o.natsHub, this.stopper.signal),
         waitWorkersMs: o.waitWorkersMs,
         observer: o.observer,
         signal: this.stopper.signal,
@@ -89,6 +91,7 @@ export class DaemonMission {
       });
       return output;
     } catch (err) {
+      if (this.startFailed && this.stopper.signal.aborted) return this.stoppedBeforeStart();
       // A start failure (no NATS worker for a provider, a worker running another definition) is
       // in the log as `mission.start_failed` and in `status` as failed with reason start_failed:
       // the log has no end, so a restarted daemon tries it again. Anything else is Maestro's own.
@@ -100,10 +103,23 @@ export class DaemonMission {
       throw err;
     } finally {
       this.send = undefined;
-      // Suspended: not the mission's end, so no `end`; the streams close with the daemon, and a
-      // client reconnects (from its last event id) to the next one.
-      if (!this.over) this.followers.clear();
+      // Over: its followers get their `end`. That includes a start failure, whose log stays open
+      // for the next daemon start: nothing more comes from this one. Suspended: not the mission's
+      // end, so no `end`; the streams close with the daemon, and a client reconnects (from its
+      // last event id) to the next one.
+      if (this.over) this.endFollowers();
+      else this.followers.clear();
     }
+  }
+
+  /** Stopped while it waited to start: given up as a stop during its wait for the next start is. */
+  private stoppedBeforeStart(): MissionOutput {
+    const signal = this.stopper.signal;
+    const reason = typeof signal.reason === 'string' ? signal.reason : 'interrupted';
+    this.giveUp(reason);
+    this.options.logger.info({ mission: this.id, reason }, 'daemon: mission stopped before it could start; given up');
+    const usage: BudgetUsage = { tokens: 0, costUsd: 0, samples: 0, wallTimeMs: 0 };
+    return { missionId: this.id, name: this.config.name, status: 'failed', stages: [], error: { reason: 'stopped', message: reason }, usage };
   }
 
   stop(reason: string): void {
@@ -297,6 +313,11 @@ export class DaemonMission {
     this.resumeFrom = { plan, keySalt: r.submitted?.keySalt, usedBefore: r.usage };
     if ([...this.approvalsById.values()].some((a) => a.status === 'pending')) this.state = 'awaiting_approval';
   }
+}
+
+/** The daemon's hub, its wait for workers ended by the mission's stop. */
+function stoppable(hub: NatsHub, stop: AbortSignal): NatsHub {
+  return { transport: hub.transport, attach: (providers, waitWorkersMs) => hub.attach(providers, waitWorkersMs, stop), close: () => hub.close() };
 }
 
 function toRecord(mission: string, a: RecoveredApproval): ApprovalRecord {

@@ -53,14 +53,23 @@ export interface NatsHub {
   /**
    * Waits for a worker for every provider (or fails with NoWorkersError), refusing workers that
    * run another definition of one (ProviderMismatchError), then gives the mission its runtime.
+   * `signal` aborted (the mission stopped) ends the wait at once with WaitStoppedError.
    */
-  attach(providers: ProviderIdentities, waitWorkersMs: number): Promise<NatsRuntime>;
+  attach(providers: ProviderIdentities, waitWorkersMs: number, signal?: AbortSignal): Promise<NatsRuntime>;
   close(): Promise<void>;
 }
 
 /** No worker serves a provider the mission needs: the mission cannot start. */
 export class NoWorkersError extends SystemError {
   override name = 'NoWorkersError';
+}
+
+/** The mission was stopped before its workers were there: it did not start. */
+export class WaitStoppedError extends SystemError {
+  override name = 'WaitStoppedError';
+  constructor(readonly reason: string) {
+    super(`stopped while waiting for workers: ${reason}`);
+  }
 }
 
 interface WorkerListener {
@@ -101,8 +110,8 @@ export async function connectNatsHub(options: NatsOptions, logger: Logger): Prom
   let closing: Promise<void> | undefined;
   return {
     transport,
-    async attach(providers, waitWorkersMs) {
-      await waitForWorkers(reaper, providers, waitWorkersMs, servers);
+    async attach(providers, waitWorkersMs, signal) {
+      await waitForWorkers(reaper, providers, waitWorkersMs, servers, signal);
       let workers: AnyActorRef | undefined;
       let listener: WorkerListener | undefined;
       let mission: SupervisionRuntime | undefined;
@@ -227,21 +236,37 @@ function superviseWorkers(runtime: SupervisionRuntime, name: string, observer?: 
 
 /**
  * Until every provider has a worker and none of its workers runs another definition. A mismatch
- * fails at once: calls would go to that worker too, and waiting does not change what it runs.
+ * fails at once: calls would go to that worker too, and waiting does not change what it runs. A
+ * stop (`signal`) fails it at once too, even with every worker there: the mission must not start.
  */
-async function waitForWorkers(reaper: WorkerReaper, providers: ProviderIdentities, waitMs: number, servers: string): Promise<void> {
+async function waitForWorkers(reaper: WorkerReaper, providers: ProviderIdentities, waitMs: number, servers: string, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + waitMs;
   for (;;) {
+    if (signal?.aborted) throw new WaitStoppedError(typeof signal.reason === 'string' ? signal.reason : 'interrupted');
     const { missing, mismatched } = matchWorkers(reaper.workers(), providers);
     if (mismatched.length > 0) throw new ProviderMismatchError(mismatched);
     if (missing.length === 0) return;
     if (Date.now() >= deadline) {
+      // One worker may serve them all: one command, each capability named.
       throw new NoWorkersError(
-        `no worker serves ${missing.map((c) => `'${c}'`).join(', ')} on ${servers} after ${waitMs} ms; start one: maestro worker --nats URL --capability ${missing[0]} --config MISSION_FILE`,
+        `no worker serves ${missing.map((c) => `'${c}'`).join(', ')} on ${servers} after ${waitMs} ms; start one: maestro worker --nats URL ${missing.map((c) => `--capability ${c}`).join(' ')} --config MISSION_FILE`,
       );
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await pause(100, signal);
   }
+}
+
+/** `ms`, or until `signal` aborts. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** An agent call's payload with the hash of the definition the mission names, for the worker to check. */

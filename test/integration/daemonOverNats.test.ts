@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,10 +8,30 @@ import { NatsEventStream } from '../../transport/natsEventStream.js';
 import { startDaemon } from '../helpers/daemonProcess.js';
 import { eventually } from '../helpers/eventually.js';
 import { startNatsServer, type NatsServerHandle } from '../helpers/natsServer.js';
+import { trackChild } from '../helpers/childProcesses.js';
 import { tempDir } from '../helpers/missions.js';
 import { startWorker, stopAllWorkers } from '../helpers/workerProcess.js';
 
 const HELLO = fileURLToPath(new URL('../../examples/hello.yaml', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
+
+/** Runs `maestro ARGS` to its exit, or kills it after `timeoutMs` (exit code null then). */
+function maestro(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const proc = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  trackChild(proc);
+  let stdout = '';
+  let stderr = '';
+  proc.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  proc.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+  return new Promise((resolve) =>
+    proc.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    }),
+  );
+}
 
 describe('maestro daemon --nats (real processes)', () => {
   let server: NatsServerHandle | undefined;
@@ -59,14 +80,13 @@ describe('maestro daemon --nats (real processes)', () => {
     try {
       const stateDir = tempDir('maestro-daemon-nats-nowork-');
       const args = ['--nats', nats.url, '--wait-workers-ms', '300'];
-      const noWorker = "no worker serves 'poet', 'reviewers' on " + nats.url + ' after 300 ms';
+      const noWorker = `no worker serves 'poet', 'reviewers' on ${nats.url} after 300 ms; start one: maestro worker --nats URL --capability poet --capability reviewers --config MISSION_FILE`;
       const first = await startDaemon({ stateDir, args });
       expect(await first.client.submit({ source: readFileSync(HELLO, 'utf8'), filename: 'hello.yaml', id: 'lonely' })).toMatchObject({ id: 'lonely', state: 'running' });
       await eventually(async () => {
         const status = await first.client.status('lonely');
         expect(status).toMatchObject({ state: 'failed', error: { reason: 'start_failed' } });
-        expect(status.error!.message).toContain(noWorker);
-        expect(status.error!.message).toContain('tried again at the next daemon start (maestro stop lonely gives it up)');
+        expect(status.error!.message).toBe(`${noWorker}; tried again at the next daemon start (maestro stop lonely gives it up)`);
       }, 10_000);
       const types = () => readFileSync(`${stateDir}/missions/lonely.jsonl`, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type);
       expect(types()).toEqual(['mission.submitted', 'mission.start_failed']);
@@ -93,4 +113,26 @@ describe('maestro daemon --nats (real processes)', () => {
       await nats.stop();
     }
   }, 60_000);
+
+  it('should end `submit --follow` of a mission that cannot start (no worker), its start failure the last event', async () => {
+    const nats = await startNatsServer();
+    try {
+      const stateDir = tempDir('maestro-daemon-nats-follow-');
+      // Long enough a wait that the follower is there before the failure.
+      const daemon = await startDaemon({ stateDir, args: ['--nats', nats.url, '--wait-workers-ms', '1500'] });
+      const run = await maestro(['submit', HELLO, '--mission-id', 'alone', '--follow', '--json', '--state-dir', stateDir], 20_000);
+      expect(run.stdout).toContain('"id": "alone"');
+      // The events as JSON lines (submit's own closing line is not one of them).
+      const events = run.stderr
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { type: string; message?: string });
+      expect(events.map((e) => e.type)).toEqual(['mission.submitted', 'mission.start_failed']);
+      expect(events[1]!.message).toContain(`no worker serves 'poet', 'reviewers' on ${nats.url} after 1500 ms`);
+      expect(run.code).toBe(1);
+      expect((await daemon.kill('SIGTERM')).code).toBe(0);
+    } finally {
+      await nats.stop();
+    }
+  }, 40_000);
 });

@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { EventLog } from '../../actors/eventLog.js';
 import { Daemon } from '../../machines/daemon.js';
-import { NoWorkersError, type NatsHub } from '../../machines/natsRuntime.js';
+import { NoWorkersError, WaitStoppedError, type NatsHub } from '../../machines/natsRuntime.js';
 import type { NatsTransport } from '../../transport/natsTransport.js';
 import { eventually } from '../helpers/eventually.js';
 import { mission, tempDir } from '../helpers/missions.js';
@@ -33,6 +33,31 @@ function hubWithoutWorkers(): NatsHub & { attaches: string[][] } {
     },
     close: async () => {},
   };
+}
+
+/**
+ * A hub whose workers never come, waiting as a real one does: its attach fails when `timeUp()`
+ * is called (the wait's end), or at once when the mission's stop aborts the wait.
+ */
+function waitingHub(): NatsHub & { waiting: number; timeUp(): void } {
+  let timeUp!: () => void;
+  const over = new Promise<void>((r) => (timeUp = r));
+  const hub = {
+    waiting: 0,
+    timeUp: () => timeUp(),
+    transport: {} as NatsTransport,
+    attach: async (_providers: unknown, _ms: number, signal?: AbortSignal) => {
+      hub.waiting++;
+      await new Promise<void>((resolve) => {
+        void over.then(resolve);
+        signal?.addEventListener('abort', () => resolve(), { once: true });
+      });
+      if (signal?.aborted) throw new WaitStoppedError(String(signal.reason));
+      throw new NoWorkersError(NO_WORKERS);
+    },
+    close: async () => {},
+  };
+  return hub;
 }
 
 describe('daemon: a mission that failed to start', () => {
@@ -81,6 +106,53 @@ describe('daemon: a mission that failed to start', () => {
     const second = new Daemon({ stateDir, logger: silent });
     expect(second.start()).toEqual({ resumed: [], finished: 1 });
     expect(second.status('h2')).toMatchObject({ state: 'stopped', error: { reason: 'stopped', message: 'not needed' } });
+  });
+});
+
+describe('daemon: following a mission that fails to start, or is stopped before it starts', () => {
+  it('should end its followers after the start failure, the failure being their last event', async () => {
+    const hub = waitingHub();
+    const daemon = new Daemon({ stateDir: tempDir(), logger: silent, natsHub: hub });
+    daemon.start();
+    await daemon.submit({ source: helloYaml, id: 'f1' });
+    await eventually(() => expect(hub.waiting).toBe(1));
+    const seen: string[] = [];
+    let ended = 0;
+    daemon.events('f1', 0, (e) => seen.push(e.type), () => ended++);
+    hub.timeUp();
+    await eventually(() => expect(ended).toBe(1));
+    expect(seen).toEqual(['mission.submitted', 'mission.start_failed']);
+    expect(daemon.status('f1')).toMatchObject({ state: 'failed', error: { reason: 'start_failed' } });
+    // One who follows it later gets the same history and its end at once.
+    const later: string[] = [];
+    daemon.events('f1', 0, (e) => later.push(e.type), () => ended++);
+    expect([later, ended]).toEqual([['mission.submitted', 'mission.start_failed'], 2]);
+    await daemon.shutdown();
+  });
+
+  it('should give the mission up when it is stopped while it waits for its workers: its log ends stopped, and no later start tries it', async () => {
+    const stateDir = tempDir();
+    const hub = waitingHub();
+    const first = new Daemon({ stateDir, logger: silent, natsHub: hub });
+    first.start();
+    await first.submit({ source: helloYaml, id: 'f2' });
+    await eventually(() => expect(hub.waiting).toBe(1));
+    let ended = false;
+    first.events('f2', 0, () => {}, () => (ended = true));
+    expect(await first.stop('f2', 'not needed')).toMatchObject({ id: 'f2' });
+    await eventually(() => expect(first.status('f2')).toMatchObject({ state: 'stopped', error: { reason: 'stopped', message: 'not needed' } }));
+    expect(ended).toBe(true);
+    const log = EventLog.read(EventLog.pathFor(stateDir, 'f2'));
+    expect(log.map((e) => e.type)).toEqual(['mission.submitted', 'mission.start_failed', 'mission.finished']);
+    expect(log[1]).toMatchObject({ error: 'WaitStoppedError', message: 'stopped while waiting for workers: not needed' });
+    expect(log[2]).toMatchObject({ status: 'failed', error: { reason: 'stopped', message: 'not needed' } });
+    await expect(first.stop('f2')).rejects.toThrow("mission 'f2' is already stopped");
+    await first.shutdown();
+
+    const second = new Daemon({ stateDir, logger: silent, natsHub: hubWithoutWorkers() });
+    expect(second.start()).toEqual({ resumed: [], finished: 1 });
+    expect(second.status('f2')).toMatchObject({ state: 'stopped', error: { reason: 'stopped', message: 'not needed' } });
+    await second.shutdown();
   });
 });
 
