@@ -11,6 +11,7 @@ import type { ClientMessage } from '../inspector/types.js';
 import { UserError } from '../config/errors.js';
 import { RunApprovals } from './runApprovals.js';
 import { outputMode } from './render/outputMode.js';
+import { plural } from './render/format.js';
 import type { Readable, Writable } from 'node:stream';
 
 export interface RunFlags extends NatsFlags {
@@ -116,7 +117,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, env: Run
     if (jsonProgress) {
       io.err(JSON.stringify({ type: 'run.summary', mission: output.missionId, status: output.status, calls: u.samples, tokens: u.tokens, costUsd: u.costUsd, wallTimeMs: u.wallTimeMs, eventLog: eventLogFile }));
     } else if (!flags.quiet) {
-      io.err(`mission ${output.status}: ${u.samples} calls, ${u.tokens} tokens, $${u.costUsd.toFixed(4)}, ${formatMs(u.wallTimeMs)}; events in ${eventLogFile}`);
+      io.err(`mission ${output.status}: ${plural(u.samples, 'call')}, ${u.tokens} tokens, $${u.costUsd.toFixed(4)}, ${formatMs(u.wallTimeMs)}; events in ${eventLogFile}`);
     }
     if (flags.json) io.out(JSON.stringify({ ...output, eventLog: eventLogFile }, null, 2));
     else if (output.status === 'succeeded') io.out(output.result ?? '');

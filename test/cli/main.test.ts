@@ -76,7 +76,7 @@ describe('maestro cli', () => {
     // Said once, by the progress, then the summary: no `maestro: mission failed: …` to repeat it.
     expect(io.stderr.slice(-2)).toEqual([
       "mission failed: budget_exceeded: samples at 'mission/b1' (used 1 of 1)",
-      expect.stringMatching(/^mission failed: 1 calls, \d+ tokens, \$0\.0000, \d+ ms; events in .*b1\.jsonl$/),
+      expect.stringMatching(/^mission failed: 1 call, \d+ tokens, \$0\.0000, \d+ ms; events in .*b1\.jsonl$/),
     ]);
     expect(io.stderr.filter((l) => l.startsWith('mission failed: budget_exceeded') || l.startsWith('maestro:'))).toHaveLength(1);
     // With --quiet there is no progress (only the error-level log records): run's own line says how it ended.

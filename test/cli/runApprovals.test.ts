@@ -84,7 +84,7 @@ describe('maestro run: approval gates answered on piped stdin', () => {
     expect(await r.code).toBe(1);
     // Said once, by the progress line of the mission's end, then the summary.
     expect(r.err.filter((l) => /^(maestro: )?mission failed: stopped/.test(l))).toEqual(['mission failed: stopped at approval m1/plan/1 (by stdin)']);
-    expect(r.err.at(-1)).toMatch(/^mission failed: 1 calls, /);
+    expect(r.err.at(-1)).toMatch(/^mission failed: 1 call, /);
     expect(r.events().filter((e) => e.type === 'approval.closed').map((e) => [e.id, e.reason])).toEqual([['m1/plan/1', 'stopped']]);
   });
 });
@@ -101,7 +101,7 @@ describe('maestro run: approval gates nobody can answer', () => {
     expect(r.err.filter((l) => /^(maestro: )?mission failed: stopped/.test(l))).toEqual([
       'mission failed: stopped: nobody can answer approval m1/plan/1 (stdin is closed, no --approve-all, no inspector token)',
     ]);
-    expect(r.err.at(-1)).toMatch(/^mission failed: 1 calls, /);
+    expect(r.err.at(-1)).toMatch(/^mission failed: 1 call, /);
     const events = r.events();
     expect(events.filter((e) => e.type === 'approval.closed')).toHaveLength(1);
     expect(events.filter((e) => e.type === 'stage.entered').map((e) => e.stage)).toEqual(['plan']);
