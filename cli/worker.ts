@@ -110,7 +110,8 @@ function durableHandler(provider: Provider, guard: DefinitionGuard, logger: Logg
   return async (payload: Json, ctx: { signal: AbortSignal }): Promise<Json> => {
     const { malformed: _m, refused, ...reply } = await executeAgentCall(provider, payload, ctx.signal, guard);
     if (refused !== undefined) logger.warn({ provider: provider.id }, 'durable call for another provider definition refused, handed back');
-    if (!reply.ok && reply.error.retryable === true && reply.error.nonRetryable !== true) throw Object.assign(new Error(reply.error.message), { retryable: true });
+    // `wire`: after the last delivery, the caller gets the provider's error, not a plain one.
+    if (!reply.ok && reply.error.retryable === true && reply.error.nonRetryable !== true) throw Object.assign(new Error(reply.error.message), { retryable: true, wire: reply.error });
     return { v: 1, ...reply } as unknown as Json;
   };
 }

@@ -25,7 +25,7 @@ import {
   type WorkResult,
   type WorkStarted,
 } from './natsWorkProtocol.js';
-import { PROTOCOL_VERSION } from './protocol.js';
+import { PROTOCOL_VERSION, wireErrorSchema, type WireError } from './protocol.js';
 import { ensureWorkConsumer, openResults, readResult, recordResult } from './natsWorkStreams.js';
 import type { Json } from './transport.js';
 
@@ -37,6 +37,11 @@ export interface WorkHandlerContext {
   signal: AbortSignal;
 }
 
+/**
+ * Runs a job. A failure it throws that ends the job (not retryable, or on the last delivery) is
+ * recorded as its name, message and `kind`, or as its `wire` field when that is a wire error (a
+ * provider's serialized error, so the caller can rebuild it).
+ */
 export type WorkHandler = (payload: Json, context: WorkHandlerContext) => Promise<Json>;
 
 export interface WorkerStartOptions {
@@ -232,8 +237,10 @@ function defaultIsRetryable(err: unknown): boolean {
   return !(typeof err === 'object' && err !== null && (err as { retryable?: unknown }).retryable === false);
 }
 
-function wireError(err: unknown): { name: string; message: string; kind?: string } {
-  const e = (typeof err === 'object' && err !== null ? err : {}) as { name?: unknown; kind?: unknown };
+function wireError(err: unknown): WireError {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as { name?: unknown; kind?: unknown; wire?: unknown };
+  const own = wireErrorSchema.safeParse(e.wire);
+  if (own.success) return own.data;
   const kind = typeof e.kind === 'string' ? { kind: e.kind } : {};
   return { name: typeof e.name === 'string' ? e.name : 'Error', message: errorMessage(err), ...kind };
 }

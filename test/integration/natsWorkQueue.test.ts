@@ -221,6 +221,17 @@ describe('durable work queue (JetStream)', () => {
     expect(deliveries).toEqual([1, 2, 3]);
   });
 
+  it('a failure that ends the job is recorded as the handler’s own wire form when it gives one (a provider’s serialized error)', async () => {
+    const c = cap('wire');
+    const provider = { name: 'ProviderHttpError', kind: 'server', message: "provider 'p': http 500: down", retryable: true, provider: 'p', status: 500 };
+    await worker(c, async () => {
+      throw Object.assign(new Error(provider.message), { retryable: true, wire: provider });
+    }, { maxDeliver: 2, backoffMs: [10] });
+    const err = (await client.submit(c, { key: 'k', payload: 1 }, { timeoutMs: 5000 }).catch((e: unknown) => e)) as WorkFailedError;
+    expect(err).toBeInstanceOf(WorkFailedError);
+    expect(err.remote).toEqual({ ...provider, deliveries: 2 });
+  });
+
   it('max deliveries exhausted: the job moves to MAESTRO_DLQ and the submitter gets the dead-letter error', async () => {
     const c = cap('dead');
     const mover = await startDeadLetterMover(nc);
