@@ -135,4 +135,28 @@ describe('maestro daemon --nats (real processes)', () => {
       await nats.stop();
     }
   }, 40_000);
+
+  it('should give up a mission stopped while it waits for its workers: its log ends stopped, and a start with a worker leaves it so', async () => {
+    const nats = await startNatsServer();
+    try {
+      const stateDir = tempDir('maestro-daemon-nats-stopwait-');
+      const first = await startDaemon({ stateDir, args: ['--nats', nats.url, '--wait-workers-ms', '60000'] });
+      await first.client.submit({ source: readFileSync(HELLO, 'utf8'), filename: 'hello.yaml', id: 'unwanted' });
+      await first.client.stop('unwanted', 'not needed');
+      await eventually(async () => expect(await first.client.status('unwanted')).toMatchObject({ state: 'stopped', error: { reason: 'stopped', message: 'not needed' } }), 5_000);
+      const log = () => readFileSync(`${stateDir}/missions/unwanted.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; error?: unknown });
+      expect(log().map((e) => e.type)).toEqual(['mission.submitted', 'mission.start_failed', 'mission.finished']);
+      expect(log()[2]).toMatchObject({ error: { reason: 'stopped', message: 'not needed' } });
+      expect((await first.kill('SIGTERM')).code).toBe(0);
+
+      await startWorker({ natsUrl: nats.url, config: HELLO, capabilities: ['poet', 'reviewers'], id: 'too-late' });
+      const second = await startDaemon({ stateDir, args: ['--nats', nats.url] });
+      expect(await second.client.status('unwanted')).toMatchObject({ state: 'stopped' });
+      expect(log()).toHaveLength(3);
+      expect((await second.kill('SIGTERM')).code).toBe(0);
+    } finally {
+      await stopAllWorkers();
+      await nats.stop();
+    }
+  }, 40_000);
 });
