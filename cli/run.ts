@@ -101,9 +101,10 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, env: Run
       },
       onStart: (send) => answers?.attach(send),
     }).catch((err: unknown) => {
-      // Not reaching NATS, or no worker for a provider: the mission cannot start. Say why, exit 1.
+      // Not reaching NATS, no worker for a provider, or Ctrl-C while waiting for one: the mission
+      // cannot start. Say why, exit 1.
       const name = (err as Error | null)?.name;
-      if (name === 'NatsConnectError' || name === 'NoWorkersError') return err as Error;
+      if (name === 'NatsConnectError' || name === 'NoWorkersError' || name === 'WaitStoppedError') return err as Error;
       throw err;
     });
     if (run instanceof Error) {

@@ -56,6 +56,9 @@ export async function submitCommand(file: string, flags: SubmitFlags, io: Io): P
   }
   const end = await client.status(summary.id);
   // The renderer said how it ended, unless the stream stopped short of `mission.finished`.
-  if (end.state !== 'succeeded' && last?.type !== 'mission.finished') io.err(prefixed(`mission ${end.id} ${end.state}`, end.error ? reasonText(end.error) : ''));
+  // As JSON lines the stream is all there is: the last event (a start failure) already says it.
+  if (words && end.state !== 'succeeded' && last?.type !== 'mission.finished' && last?.type !== 'mission.start_failed') {
+    io.err(prefixed(`mission ${end.id} ${end.state}`, end.error ? reasonText(end.error) : ''));
+  }
   return end.state === 'succeeded' ? 0 : 1;
 }

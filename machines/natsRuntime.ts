@@ -201,10 +201,10 @@ export async function connectNatsHub(options: NatsOptions, logger: Logger): Prom
 }
 
 /** `maestro run --nats`: a connection of the mission's own, closed with it. */
-export async function connectNats(options: NatsOptions, logger: Logger, providers: ProviderIdentities, waitWorkersMs: number): Promise<NatsRuntime> {
+export async function connectNats(options: NatsOptions, logger: Logger, providers: ProviderIdentities, waitWorkersMs: number, signal?: AbortSignal): Promise<NatsRuntime> {
   const hub = await connectNatsHub(options, logger);
   try {
-    const runtime = await hub.attach(providers, waitWorkersMs);
+    const runtime = await hub.attach(providers, waitWorkersMs, signal);
     return {
       ...runtime,
       async close() {

@@ -123,9 +123,9 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
     const waitWorkersMs = options.waitWorkersMs ?? 10_000;
     const identities = underNats ? providerIdentities(config) : {};
     nats = options.natsHub
-      ? await options.natsHub.attach(identities, waitWorkersMs)
+      ? await options.natsHub.attach(identities, waitWorkersMs, options.signal)
       : options.nats
-        ? await (await import('./natsRuntime.js')).connectNats(options.nats, logger, identities, waitWorkersMs)
+        ? await (await import('./natsRuntime.js')).connectNats(options.nats, logger, identities, waitWorkersMs, options.signal)
         : undefined;
   } catch (err) {
     // No worker, a worker running another definition, NATS unreachable, a missing key: the log says so.

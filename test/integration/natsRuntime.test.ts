@@ -43,3 +43,26 @@ describe('natsRuntime: waiting for workers (connectNatsHub().attach)', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 });
+
+describe('maestro run --nats, Ctrl-C while it waits for workers (a real process)', () => {
+  it('should stop waiting at once, say the mission could not start, and exit 1 without an internal error', async () => {
+    const { spawn } = await import('node:child_process');
+    const { tempDir } = await import('../helpers/missions.js');
+    const server = await startNatsServer();
+    try {
+      const child = spawn(process.execPath, ['cli/bin.js', 'run', 'examples/hello.yaml', '--nats', server.url, '--wait-workers-ms', '60000', '--state-dir', tempDir(), '--pretty']);
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      await new Promise((r) => setTimeout(r, 1500));
+      const started = Date.now();
+      child.kill('SIGINT');
+      const code = await new Promise<number | null>((r) => child.on('exit', r));
+      expect(code).toBe(1);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(stderr).toContain('could not start: stopped while waiting for workers: interrupted');
+      expect(stderr).not.toContain('internal error');
+    } finally {
+      await server.stop();
+    }
+  });
+});
