@@ -94,15 +94,25 @@ interface VoteContext extends MakerVoteInput {
 
 /** The sampler draws samples and judges each (red flags, oracle) before the chart tallies it. */
 const sampler = fromCallback<EventObject, Pick<MakerVoteInput, 'draw' | 'judge' | 'oracle'>>(({ input, receive, sendBack }) => {
-  const abort = new AbortController();
-  // The first failure fails the vote; the other samples in flight are of no use now.
-  const fail = (req: SampleRequest, error: unknown) => {
+  // A controller per vote, not one for the sampler's life: a vote can be decided with samples
+  // still in flight (a first batch larger than k, batches of more than one), and one of those
+  // failing later (a lost sample timing out) must not abort the next vote's samples, which would
+  // then end unheard and leave that vote waiting forever. A new vote aborts what the last one
+  // left in flight: it is decided, those samples are of no use now.
+  let vote: { step: number; abort: AbortController } | undefined;
+  // The first failure fails the vote; its other samples in flight are of no use now.
+  const fail = (req: SampleRequest, abort: AbortController, error: unknown) => {
     if (abort.signal.aborted) return;
     abort.abort();
     sendBack({ type: 'vote.sample.failed', step: req.step, index: req.index, error });
   };
   receive((e) => {
     const req = e as unknown as SampleRequest & { type: 'sampler.draw'; state: unknown };
+    if (vote?.step !== req.step) {
+      vote?.abort.abort();
+      vote = { step: req.step, abort: new AbortController() };
+    }
+    const { abort } = vote;
     input.draw(req, abort.signal).then(
       (s) => {
         // Stopped (the vote ended, failed or was stopped): nobody is there to hear the answer.
@@ -112,15 +122,15 @@ const sampler = fromCallback<EventObject, Pick<MakerVoteInput, 'draw' | 'judge' 
           event = judgedSample(input, req, s);
         } catch (error) {
           // A judge or oracle that throws is a bug in a task's parser, not a vote either.
-          fail(req, error);
+          fail(req, abort, error);
           return;
         }
         sendBack(event);
       },
-      (error: unknown) => fail(req, error),
+      (error: unknown) => fail(req, abort, error),
     );
   });
-  return () => abort.abort();
+  return () => vote?.abort.abort();
 });
 
 function judgedSample(input: Pick<MakerVoteInput, 'judge' | 'oracle'>, req: SampleRequest & { state: unknown }, s: Sample): MakerVoteEvent {

@@ -115,6 +115,37 @@ describe('MAKER vote statechart (first-to-ahead-by-k)', () => {
     expect(h.results).toEqual([]);
   });
 
+  it.each([
+    ['a first batch larger than k', { k: 2, firstBatch: 4, maxSamples: 10 }],
+    ['batches of more than one', { k: 2, firstBatch: 1, batch: 3, maxSamples: 10 }],
+  ])('should decide the next vote when a sample of a decided vote fails late (%s)', async (_, settings) => {
+    // A vote decided with samples still in flight; one of them then fails (a lost sample timing
+    // out over NATS). It is no vote of the next one, and must not silence the next one's samples.
+    let failLate: (err: Error) => void = () => {};
+    const late = new Promise<never>((_, reject) => (failLate = reject));
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const signals: AbortSignal[] = [];
+    const draw: DrawSample = async (req, signal) => {
+      if (req.step === 0 && req.index >= 2) return late;
+      if (req.step === 1) {
+        signals.push(signal);
+        await gate;
+      }
+      return { text: 'a' };
+    };
+    const h = voteHarness({ settings, draw, judge });
+    expect(await h.run(0)).toMatchObject({ step: 0, outcome: 'decided', answer: 'a' });
+    const next = h.run(1);
+    await Promise.resolve();
+    failLate(new Error('agent call timed out'));
+    await new Promise((r) => setImmediate(r));
+    expect(signals.length).toBeGreaterThan(0);
+    expect(signals.map((s) => s.aborted)).toEqual(signals.map(() => false));
+    release();
+    await expect(next).resolves.toMatchObject({ step: 1, outcome: 'decided', answer: 'a' });
+  });
+
   describe('after the vote stops', () => {
     afterEach(() => vi.restoreAllMocks());
 
