@@ -28,6 +28,20 @@ const finishedCount = (events: LoggedEvent[]) => {
 };
 const compiledTasks = (events: LoggedEvent[]) => events.filter((e) => e.type === 'plan.compiled').map((e) => (e.tasks as { id: string }[]).map((t) => t.id));
 
+const json = (v: unknown) => JSON.stringify(v);
+/** A planner that plans one task, `work` (capability work), through the GeniusLoop with one approach. */
+const oneTaskPlanner = {
+  kind: 'scripted' as const,
+  responses: [
+    json({ problem: 'p', constraints: [], assumptions: [], minimalSolution: 'm' }),
+    json({ approach: 'only', summary: 's', steps: ['one'], risks: [] }),
+    json({ approach: 'only', weaknesses: [], score: 7, fatal: false }),
+    json({ confidence: 0.9, steps: [{ id: 'work', title: 'Work', prompt: 'Do the work.', capabilities: ['work'] }] }),
+    json({ fatalFlaws: [] }),
+  ],
+  onExhausted: 'error' as const,
+};
+
 // A manual clock that nobody moves: the monitor never ticks, so the run is the same every time.
 const still = () => ({ clock: new ManualClock(0) });
 
@@ -100,20 +114,9 @@ describe('a plan stage (planStageChildren) in a mission', () => {
 
   it('should fail the mission with reason aborted, without a restart, when the reviewer aborts', async () => {
     const clock = new ManualClock(0);
-    const json = (v: unknown) => JSON.stringify(v);
     const config = mission({
       providers: {
-        thinker: {
-          kind: 'scripted',
-          responses: [
-            json({ problem: 'p', constraints: [], assumptions: [], minimalSolution: 'm' }),
-            json({ approach: 'only', summary: 's', steps: ['one'], risks: [] }),
-            json({ approach: 'only', weaknesses: [], score: 7, fatal: false }),
-            json({ confidence: 0.9, steps: [{ id: 'work', title: 'Work', prompt: 'Do the work.', capabilities: ['work'] }] }),
-            json({ fatalFlaws: [] }),
-          ],
-          onExhausted: 'error',
-        },
+        thinker: oneTaskPlanner,
         // Answers only after a minute on the clock: still working when the reviewer is asked.
         slow: { kind: 'scripted', responses: [{ text: 'worked', delayMs: 60_000 }] },
         reviewing: { kind: 'scripted', responses: [json({ decision: 'abort', reason: 'the goal is unsafe' })] },
@@ -147,20 +150,9 @@ describe('a plan stage (planStageChildren) in a mission', () => {
   });
 
   it('should fail the mission at once with the provider\'s message when a task\'s provider gives a non-retryable error: no replan, no restart', async () => {
-    const json = (v: unknown) => JSON.stringify(v);
     const config = mission({
       providers: {
-        thinker: {
-          kind: 'scripted',
-          responses: [
-            json({ problem: 'p', constraints: [], assumptions: [], minimalSolution: 'm' }),
-            json({ approach: 'only', summary: 's', steps: ['one'], risks: [] }),
-            json({ approach: 'only', weaknesses: [], score: 7, fatal: false }),
-            json({ confidence: 0.9, steps: [{ id: 'work', title: 'Work', prompt: 'Do the work.', capabilities: ['work'] }] }),
-            json({ fatalFlaws: [] }),
-          ],
-          onExhausted: 'error',
-        },
+        thinker: oneTaskPlanner,
         denied: { kind: 'scripted', responses: [{ error: 'bad key', errorKind: 'server', status: 401 }] },
       },
       agents: [
@@ -229,7 +221,6 @@ describe('a plan stage (planStageChildren) in a mission', () => {
   });
 
   it('should restart a crashed orchestrator from where it was: no planning again, no finished task again', async () => {
-    const json = (v: unknown) => JSON.stringify(v);
     const config = mission({
       providers: {
         thinker: {
