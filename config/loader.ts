@@ -9,16 +9,19 @@
  * A top-level `$schema` string is dropped before validation: editors use it to find the JSON
  * Schema (see `toJsonSchema`), it is not configuration.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { getSystemErrorMap } from 'node:util';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { z } from 'zod';
+import { scanConfigBounds, sizeViolation, type ConfigLimits } from './configBounds.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { interpolateEnv, type Env, type PathIssue, type ValuePath } from './interpolate.js';
 
 export interface LoadOptions {
   /** Variables for `${NAME}`. @default process.env */
   readonly env?: Env;
+  /** Size, nesting and value-count bounds, checked before parsing. @default DEFAULT_CONFIG_LIMITS */
+  readonly limits?: ConfigLimits;
 }
 
 /** What checking a config found: the value when nothing is wrong, every error, every warning. */
@@ -72,6 +75,9 @@ const failed = <T>(issues: ConfigIssue[], cause?: unknown): Checked<T> => ({ rep
 async function checkFile<S extends z.ZodType>(file: string, schema: S, options?: CheckOptions): Promise<Checked<z.output<S>>> {
   let text: string;
   try {
+    // A huge file is refused before it is read into memory.
+    const tooLarge = sizeViolation((await stat(file)).size, options?.limits);
+    if (tooLarge) return failed([{ path: '', ...tooLarge }]);
     text = await readFile(file, 'utf8');
   } catch (err) {
     return failed([{ path: '', message: `cannot read file: ${readErrorMessage(err)}` }], err);
@@ -80,6 +86,8 @@ async function checkFile<S extends z.ZodType>(file: string, schema: S, options?:
 }
 
 function check<S extends z.ZodType>(text: string, file: string, schema: S, options?: CheckOptions): Checked<z.output<S>> {
+  const outOfBounds = scanConfigBounds(text, options?.limits);
+  if (outOfBounds) return failed([{ path: '', ...outOfBounds }]);
   if (text.trim() === '') return failed([{ path: '', message: 'file is empty' }]);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -93,7 +101,9 @@ function check<S extends z.ZodType>(text: string, file: string, schema: S, optio
   try {
     raw = doc.toJS();
   } catch (err) {
-    return failed([{ path: '', message: `not valid YAML: ${err instanceof Error ? err.message : String(err)}` }], err);
+    const line = aliasLine(doc, lineAt);
+    const message = `not valid YAML: ${err instanceof Error ? err.message : String(err)}`;
+    return failed([line === undefined ? { path: '', message } : { path: '', message, line }], err);
   }
   const env = options?.env ?? process.env;
   const { value, issues: envIssues } = interpolateEnv(withoutSchemaKey(raw), env);
@@ -144,6 +154,27 @@ function lineOf(doc: Document, path: ValuePath, lineAt: (offset: number) => numb
       offset = (node as Node).range?.[0] ?? offset;
     } else break;
   }
+  return offset === undefined ? undefined : lineAt(offset);
+}
+
+/**
+ * Only aliases make `toJS` throw (one before its anchor, or too many of them): the line of the
+ * first unresolved alias, else of the first alias.
+ */
+function aliasLine(doc: Document, lineAt: (offset: number) => number): number | undefined {
+  let first: number | undefined;
+  let unresolved: number | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      const offset = node.range?.[0];
+      if (offset === undefined) return undefined;
+      first ??= offset;
+      if (node.resolve(doc) !== undefined) return undefined;
+      unresolved = offset;
+      return visit.BREAK;
+    },
+  });
+  const offset = unresolved ?? first;
   return offset === undefined ? undefined : lineAt(offset);
 }
 
