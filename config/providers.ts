@@ -16,18 +16,37 @@ export type Prices = z.output<typeof pricesSchema>;
 
 const defaultPrices = { inputPerMTok: 0, outputPerMTok: 0 };
 
-/** Error types no retry can fix: a wrong key, no permission, a malformed request, a missing model, a CLI that is not there. */
-export const defaultNonRetryable = ['http_400', 'http_401', 'http_403', 'http_404', 'http_422', 'spawn'];
+/**
+ * Error types no retry can fix: a wrong key, no permission, a malformed request, a missing model, a CLI that is not there,
+ * an answer over its cap (the same call answers as long again, and holding it is what the cap prevents).
+ */
+export const defaultNonRetryable = ['http_400', 'http_401', 'http_403', 'http_404', 'http_422', 'spawn', 'output_cap'];
 
 const errorTypePattern = /^(http_[1-5]\d\d|timeout|rate_limit|server|malformed|crash|exit|output_cap|spawn)$/;
 
 /**
  * Failures that end the mission at once instead of being restarted at any level (Temporal's
- * nonRetryableErrorTypes): `http_<status>` or a provider error kind. @default ['http_400', 'http_401', 'http_403', 'http_404', 'http_422', 'spawn']
+ * nonRetryableErrorTypes): `http_<status>` or a provider error kind. @default ['http_400', 'http_401', 'http_403', 'http_404', 'http_422', 'spawn', 'output_cap']
  */
 const nonRetryableSchema = z
   .array(z.string().regex(errorTypePattern, { error: (i) => `expected 'http_<status>' or one of timeout, rate_limit, server, malformed, crash, exit, output_cap, spawn, got '${String(i.input)}'` }))
   .default(defaultNonRetryable);
+
+/** 4 MiB: far above any model's answer, far below what hurts a process to hold. */
+export const DEFAULT_MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+/** 1 MiB: about a quarter of a million tokens, more than most models' context; also NATS's default max_payload. */
+export const DEFAULT_MAX_PROMPT_BYTES = 1024 * 1024;
+
+/** Bytes of an answer (an HTTP body as it arrives; a CLI has its own `maxOutputBytes`) past which the call fails. */
+const maxAnswerBytesSchema = z.int().positive().default(DEFAULT_MAX_ANSWER_BYTES);
+
+/** The caps every provider kind has on a call's size, checked where the provider runs. */
+const callCaps = {
+  /** Completion tokens an answer may have (reported, else estimated as ceil(chars / 4)); an openai call also asks for no more. */
+  maxAnswerTokens: z.int().positive().optional(),
+  /** Bytes (UTF-8) of the prompt and the role together, checked before the call. @default 1048576 */
+  maxPromptBytes: z.int().positive().default(DEFAULT_MAX_PROMPT_BYTES),
+};
 
 /** Any OpenAI-compatible chat completions endpoint: OpenAI, OpenRouter, Moonshot, vLLM, Ollama. */
 export const openaiProviderSchema = z.strictObject({
@@ -45,6 +64,9 @@ export const openaiProviderSchema = z.strictObject({
   maxRetries: z.int().nonnegative().default(2),
   /** Extra HTTP headers sent with every request (OpenRouter's `HTTP-Referer`, for example). */
   headers: z.record(z.string(), z.string()).optional(),
+  /** @default 4194304 */
+  maxAnswerBytes: maxAnswerBytesSchema,
+  ...callCaps,
   nonRetryable: nonRetryableSchema,
 });
 export type OpenAIProviderConfig = z.output<typeof openaiProviderSchema>;
@@ -64,6 +86,7 @@ export const cliProviderSchema = z.strictObject({
   cwd: z.string().min(1).optional(),
   /** A label for results and logs. @default the value of `command` */
   model: z.string().min(1).optional(),
+  ...callCaps,
   nonRetryable: nonRetryableSchema,
 });
 export type CliProviderConfig = z.output<typeof cliProviderSchema>;
@@ -97,6 +120,9 @@ export const scriptedProviderSchema = z.strictObject({
   onExhausted: z.enum(['cycle', 'repeat_last', 'error']).default('repeat_last'),
   /** @default 'scripted' */
   model: z.string().min(1).default('scripted'),
+  /** @default 4194304 */
+  maxAnswerBytes: maxAnswerBytesSchema,
+  ...callCaps,
   nonRetryable: nonRetryableSchema,
 });
 export type ScriptedProviderConfig = z.output<typeof scriptedProviderSchema>;
@@ -162,6 +188,9 @@ export const simulatedProviderSchema = z.strictObject({
   model: z.string().min(1).default('simulated'),
   /** @default { inputPerMTok: 0, outputPerMTok: 0 } */
   prices: pricesSchema.default(defaultPrices),
+  /** @default 4194304 */
+  maxAnswerBytes: maxAnswerBytesSchema,
+  ...callCaps,
   nonRetryable: nonRetryableSchema,
 }).refine((c) => c.task === undefined || c.answers === undefined, {
   path: ['answers'],

@@ -1,6 +1,7 @@
 /** One provider from its config entry: the only place that knows every kind. */
 import type { Clock } from '../../config/clock.js';
 import type { ProviderConfig } from '../../config/providers.js';
+import { withCallCaps } from './callCaps.js';
 import { CliProvider } from './cli.js';
 import { OpenAIProvider } from './openai.js';
 import { withNonRetryable } from './nonRetryable.js';
@@ -20,7 +21,8 @@ export interface ProviderDeps {
  * `UserError` for a config that parses but cannot work, such as an API key variable that is unset.
  */
 export function createProvider(id: string, config: ProviderConfig, deps: ProviderDeps = {}): Provider {
-  return withNonRetryable(providerOfKind(id, config, deps), config.nonRetryable ?? []);
+  // Caps inside: an answer over a cap is an `output_cap` failure that `nonRetryable` may name.
+  return withNonRetryable(withCallCaps(providerOfKind(id, config, deps), config), config.nonRetryable ?? []);
 }
 
 function providerOfKind(id: string, config: ProviderConfig, deps: ProviderDeps): Provider {

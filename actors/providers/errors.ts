@@ -16,6 +16,7 @@ export const providerErrorKinds = [
   'exit',
   'output_cap',
   'spawn',
+  'prompt_cap',
 ] as const;
 export type ProviderErrorKind = (typeof providerErrorKinds)[number];
 
@@ -37,6 +38,7 @@ const retryableByDefault: Record<ProviderErrorKind, boolean> = {
   exit: true,
   output_cap: false,
   spawn: false,
+  prompt_cap: false,
 };
 
 const EXCERPT_CHARS = 200;
@@ -158,6 +160,61 @@ export class CliSpawnError extends ProviderError {
   }
 }
 
+/** The setting an answer went over: a provider's cap, the call's own maxTokens, or the transport's max_payload. */
+export type AnswerCap = 'maxAnswerBytes' | 'maxAnswerTokens' | 'maxTokens' | 'max_payload';
+
+/** An answer over a cap, stopped as it arrived (bytes) or refused once counted (tokens, a reply too big to send). */
+export class ProviderAnswerCapError extends ProviderError {
+  override name = 'ProviderAnswerCapError';
+  constructor(
+    provider: string,
+    readonly setting: AnswerCap,
+    readonly limit: number,
+    /** What the answer had, when it was counted (tokens, a reply's bytes); absent when reading stopped at the cap. */
+    readonly actual?: number,
+    options?: ProviderErrorOptions,
+  ) {
+    super(provider, 'output_cap', answerCapText(provider, setting, limit, actual), options);
+  }
+}
+
+function answerCapText(provider: string, setting: AnswerCap, limit: number, actual: number | undefined): string {
+  const raise = `raise providers.${provider}.${setting} if it is expected`;
+  switch (setting) {
+    case 'maxAnswerBytes':
+      return `answer of more than ${limit} bytes (maxAnswerBytes); ${raise}`;
+    case 'maxAnswerTokens':
+      return `answer of ${actual} completion tokens is over ${limit} (maxAnswerTokens); ${raise}`;
+    case 'maxTokens':
+      return `answer of ${actual} completion tokens is over the call's maxTokens (${limit}): the server did not honour max_tokens`;
+    case 'max_payload':
+      return `answer of ${actual} bytes does not fit the transport's max payload (${limit} bytes); lower providers.${provider}.maxAnswerBytes below it or raise the server's max_payload`;
+  }
+}
+
+/**
+ * A prompt too big to send: over the provider's `maxPromptBytes`, or over the transport's max
+ * payload once wrapped in the call. The same prompt is as big on every retry, so it is always
+ * non-retryable: the mission ends at once with this message instead of restarting its agent.
+ */
+export class ProviderPromptCapError extends ProviderError {
+  override name = 'ProviderPromptCapError';
+  constructor(
+    provider: string,
+    readonly setting: 'maxPromptBytes' | 'max_payload',
+    readonly limit: number,
+    readonly actual: number,
+    options?: ProviderErrorOptions,
+  ) {
+    const text =
+      setting === 'maxPromptBytes'
+        ? `prompt of ${actual} bytes is over maxPromptBytes (${limit}); shorten it or raise providers.${provider}.maxPromptBytes`
+        : `call of ${actual} bytes does not fit the transport's max payload (${limit} bytes); shorten the prompt or raise the server's max_payload`;
+    super(provider, 'prompt_cap', text, options);
+    this.nonRetryable = true;
+  }
+}
+
 export const serializedProviderErrorSchema = z.object({
   name: z.string(),
   kind: z.enum(providerErrorKinds),
@@ -174,6 +231,8 @@ export const serializedProviderErrorSchema = z.object({
   signal: z.string().nullable().optional(),
   stderrTail: z.string().optional(),
   limit: z.number().optional(),
+  setting: z.string().optional(),
+  actual: z.number().optional(),
 });
 export type SerializedProviderError = z.output<typeof serializedProviderErrorSchema>;
 
@@ -194,6 +253,9 @@ export function serializeProviderError(err: ProviderError): SerializedProviderEr
   }
   if (err instanceof CliOutputCapError) out.limit = err.limit;
   if (err instanceof CliSpawnError) out.command = err.command;
+  if (err instanceof ProviderAnswerCapError || err instanceof ProviderPromptCapError) {
+    Object.assign(out, { setting: err.setting, limit: err.limit, ...(err.actual !== undefined && { actual: err.actual }) });
+  }
   return out;
 }
 
@@ -213,6 +275,10 @@ export function deserializeProviderError(obj: SerializedProviderError): Provider
       break;
     case 'CliOutputCapError': err = new CliOutputCapError(p, obj.limit ?? 0, opts); break;
     case 'CliSpawnError': err = new CliSpawnError(p, obj.command ?? '', opts); break;
+    case 'ProviderAnswerCapError': err = new ProviderAnswerCapError(p, (obj.setting ?? 'maxAnswerBytes') as AnswerCap, obj.limit ?? 0, obj.actual, opts); break;
+    case 'ProviderPromptCapError':
+      err = new ProviderPromptCapError(p, obj.setting === 'max_payload' ? 'max_payload' : 'maxPromptBytes', obj.limit ?? 0, obj.actual ?? 0, opts);
+      break;
     default: err = new ProviderError(p, obj.kind, '', opts);
   }
   err.message = obj.message;

@@ -7,6 +7,7 @@
 import OpenAI from 'openai';
 import { UserError } from '../../config/errors.js';
 import type { OpenAIProviderConfig } from '../../config/providers.js';
+import { cappedFetch } from './cappedFetch.js';
 import {
   ProviderAbortedError,
   ProviderError,
@@ -43,6 +44,8 @@ export class OpenAIProvider implements Provider {
       timeout: config.timeoutMs,
       maxRetries: config.maxRetries,
       defaultHeaders: config.headers,
+      // Bounds each response's body by maxAnswerBytes as it arrives, and by the timeout to its last byte.
+      fetch: cappedFetch({ provider: id, maxBytes: config.maxAnswerBytes, timeoutMs: config.timeoutMs }),
       // Only the config and `env` speak for this provider, not the SDK's own environment lookups.
       organization: null,
       project: null,
@@ -56,11 +59,12 @@ export class OpenAIProvider implements Provider {
     if (request.system) messages.push({ role: 'system', content: request.system });
     messages.push({ role: 'user', content: request.prompt });
     const started = performance.now();
+    const maxTokens = fewest(request.maxTokens, this.config.maxAnswerTokens);
     let raw: string;
     try {
       // The raw response, parsed here: a body that is not JSON is then ours to quote in the error.
       const response = await this.client.chat.completions
-        .create({ model, messages, temperature: request.temperature, max_tokens: request.maxTokens }, { signal })
+        .create({ model, messages, temperature: request.temperature, max_tokens: maxTokens }, { signal })
         .asResponse();
       raw = await response.text();
     } catch (err) {
@@ -82,6 +86,8 @@ export class OpenAIProvider implements Provider {
     if (err instanceof OpenAI.APIUserAbortError || signal?.aborted) {
       return new ProviderAbortedError(id, { cause: signal?.reason ?? err });
     }
+    // The capped body's own errors (over maxAnswerBytes, still arriving at the timeout).
+    if (err instanceof ProviderError) return err;
     if (err instanceof OpenAI.APIConnectionTimeoutError) {
       return new ProviderTimeoutError(id, this.config.timeoutMs, { cause: err });
     }
@@ -116,6 +122,11 @@ function detailOf(err: InstanceType<typeof OpenAI.APIError>): string {
   if (body && typeof body.message === 'string') return body.message;
   const status = typeof err.status === 'number' ? `${err.status} ` : '';
   return err.message.startsWith(status) ? err.message.slice(status.length) : err.message;
+}
+
+/** The smaller of two optional limits. */
+function fewest(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
 }
 
 const notJson = Symbol('not json');

@@ -17,7 +17,9 @@ describe('provider config schemas', () => {
       prices: { inputPerMTok: 0, outputPerMTok: 0 },
       timeoutMs: 60_000,
       maxRetries: 2,
-      nonRetryable: ['http_400', 'http_401', 'http_403', 'http_404', 'http_422', 'spawn'],
+      maxAnswerBytes: 4_194_304,
+      maxPromptBytes: 1_048_576,
+      nonRetryable: ['http_400', 'http_401', 'http_403', 'http_404', 'http_422', 'spawn', 'output_cap'],
     });
   });
 
@@ -29,7 +31,8 @@ describe('provider config schemas', () => {
       timeoutMs: 300_000,
       maxOutputBytes: 1_000_000,
       envAllowlist: ['PATH', 'HOME', 'LANG'],
-      nonRetryable: ['http_400', 'http_401', 'http_403', 'http_404', 'http_422', 'spawn'],
+      maxPromptBytes: 1_048_576,
+      nonRetryable: ['http_400', 'http_401', 'http_403', 'http_404', 'http_422', 'spawn', 'output_cap'],
     });
   });
 
@@ -39,7 +42,9 @@ describe('provider config schemas', () => {
       responses: ['a', { error: 'boom', errorKind: 'crash' }],
       onExhausted: 'repeat_last',
       model: 'scripted',
-      nonRetryable: ['http_400', 'http_401', 'http_403', 'http_404', 'http_422', 'spawn'],
+      maxAnswerBytes: 4_194_304,
+      maxPromptBytes: 1_048_576,
+      nonRetryable: ['http_400', 'http_401', 'http_403', 'http_404', 'http_422', 'spawn', 'output_cap'],
     });
   });
 
@@ -51,7 +56,9 @@ describe('provider config schemas', () => {
       latencyMs: { distribution: 'fixed', ms: 0 },
       model: 'simulated',
       prices: { inputPerMTok: 0, outputPerMTok: 0 },
-      nonRetryable: ['http_400', 'http_401', 'http_403', 'http_404', 'http_422', 'spawn'],
+      maxAnswerBytes: 4_194_304,
+      maxPromptBytes: 1_048_576,
+      nonRetryable: ['http_400', 'http_401', 'http_403', 'http_404', 'http_422', 'spawn', 'output_cap'],
     });
   });
 

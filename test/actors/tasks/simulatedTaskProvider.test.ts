@@ -42,7 +42,9 @@ describe('simulated provider config, task mode', () => {
       latencyMs: { distribution: 'fixed', ms: 0 },
       model: 'simulated',
       prices: { inputPerMTok: 0, outputPerMTok: 0 },
-      nonRetryable: ['http_400', 'http_401', 'http_403', 'http_404', 'http_422', 'spawn'],
+      maxAnswerBytes: 4_194_304,
+      maxPromptBytes: 1_048_576,
+      nonRetryable: ['http_400', 'http_401', 'http_403', 'http_404', 'http_422', 'spawn', 'output_cap'],
     });
   });
 
