@@ -9,10 +9,18 @@ import { randomUUID } from 'node:crypto';
 import { agentTimeoutMs, type AgentConfig, type MissionConfig } from '../config/mission.js';
 import type { Prices, ProviderConfig } from '../config/providers.js';
 import { worstCaseOfCall, type BudgetNode } from '../supervisors/budget.js';
+import { PayloadTooLargeError } from '../transport/errors.js';
 import { agentCallReplySchema, agentCallSubject, describeParseError, PROTOCOL_VERSION } from '../transport/protocol.js';
 import type { Json, Transport } from '../transport/transport.js';
+import { checkPromptSize } from './providers/callCaps.js';
 import { callFailure } from './providers/nonRetryable.js';
-import { deserializeProviderError, ProviderResponseError, serializedProviderErrorSchema } from './providers/errors.js';
+import {
+  deserializeProviderError,
+  ProviderPromptCapError,
+  ProviderResponseError,
+  serializedProviderErrorSchema,
+  type ProviderError,
+} from './providers/errors.js';
 import type { CompletionResult } from './providers/provider.js';
 
 /**
@@ -24,8 +32,11 @@ export type DurableDispatch = (capability: string, key: string, payload: Json, o
 
 export interface AgentCallOptions {
   transport: Transport;
-  /** The agent, with its call timeout resolved, and its provider's prices (see `callPrices`) for the reservation. */
-  agent: AgentConfig & { timeoutMs: number; prices?: Prices };
+  /**
+   * The agent, with its call timeout resolved, its provider's prices (see `callPrices`) for the
+   * reservation and its provider's `maxPromptBytes`, checked here before anything is sent.
+   */
+  agent: AgentConfig & { timeoutMs: number; prices?: Prices; maxPromptBytes?: number };
   budget: BudgetNode;
   /** Who asks: a stable path, part of the idempotency key. */
   caller: string;
@@ -45,6 +56,15 @@ export interface AgentCallOptions {
 
 export async function callAgent(o: AgentCallOptions): Promise<CompletionResult> {
   const { agent, budget } = o;
+  // Before the budget and the transport: a prompt too big for its provider is so on every retry,
+  // and the transport would refuse it with an error that names neither the provider nor the cap.
+  if (agent.maxPromptBytes !== undefined) {
+    try {
+      checkPromptSize(agent.provider, { prompt: o.prompt, system: agent.role }, agent.maxPromptBytes);
+    } catch (err) {
+      throw callFailure(err as ProviderError);
+    }
+  }
   budget.check();
   // Held before calling, so calls running in parallel cannot together pass a limit; a call whose
   // worst case would pass one is refused here, before it is made, or waits while only what calls
@@ -81,9 +101,11 @@ async function send(o: AgentCallOptions): Promise<CompletionResult> {
   const options = { timeoutMs: agent.timeoutMs, signal: o.signal };
   const raw = o.durable
     ? await o.durable(agent.provider, key, payload, options).catch((err: unknown) => {
-        throw remoteProviderError(err) ?? err;
+        throw remoteProviderError(err) ?? tooLarge(agent.provider, err) ?? err;
       })
-    : await o.transport.request(agentCallSubject(agent.provider), payload, options);
+    : await o.transport.request(agentCallSubject(agent.provider), payload, options).catch((err: unknown) => {
+        throw tooLarge(agent.provider, err) ?? err;
+      });
   const reply = agentCallReplySchema.safeParse(raw);
   if (!reply.success) throw new ProviderResponseError(agent.provider, `malformed reply: ${describeParseError(reply.error)}`);
   if (!reply.data.ok) {
@@ -97,12 +119,18 @@ async function send(o: AgentCallOptions): Promise<CompletionResult> {
 export function callingAgent(config: MissionConfig, id: string): AgentCallOptions['agent'] {
   const agent = config.agents.find((a) => a.id === id)!;
   const provider = config.providers[agent.provider]!;
-  return { ...agent, timeoutMs: agentTimeoutMs(agent, provider), prices: callPrices(provider) };
+  return { ...agent, timeoutMs: agentTimeoutMs(agent, provider), prices: callPrices(provider), maxPromptBytes: provider.maxPromptBytes };
 }
 
 /** A provider's prices, for reserving its calls' cost (a cli provider has none). */
 export function callPrices(provider: ProviderConfig | undefined): Prices | undefined {
   return provider && 'prices' in provider ? provider.prices : undefined;
+}
+
+/** A call the transport could not send for its size: as big on a retry, so non-retryable. */
+function tooLarge(provider: string, err: unknown): Error | undefined {
+  if (!(err instanceof PayloadTooLargeError)) return undefined;
+  return callFailure(new ProviderPromptCapError(provider, 'max_payload', err.limit, err.bytes, { cause: err }));
 }
 
 /** A durable job that failed remotely carries the provider's error as `remote`: rebuild its class. */

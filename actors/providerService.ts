@@ -14,8 +14,10 @@ import {
   PROTOCOL_VERSION,
   type AgentCallReply,
 } from '../transport/protocol.js';
+import { PayloadTooLargeError } from '../transport/errors.js';
 import type { Json, Message, Subscription, Transport } from '../transport/transport.js';
 import { callSignal } from './callSignal.js';
+import { replyTooLargeError } from './providers/callCaps.js';
 import { ProviderError, serializeProviderError } from './providers/errors.js';
 import type { Provider } from './providers/provider.js';
 
@@ -97,11 +99,13 @@ export function serveProviders(transport: Transport, providers: Iterable<Provide
   const stopping = new AbortController();
   let stopped = false;
   const limit = options.concurrency ?? Infinity;
-  const answer = (msg: Message, body: ReplyBody) => {
+  const answer = (msg: Message, body: ReplyBody, provider?: Provider) => {
     if (stopped) return;
     try {
       transport.respond(msg, { v: PROTOCOL_VERSION, ...body } as unknown as Json);
     } catch (err) {
+      // An answer too big to send: a small error that says so, not a caller left to time out.
+      if (err instanceof PayloadTooLargeError && body.ok && provider) return answer(msg, { ok: false, error: serializeProviderError(replyTooLargeError(provider.id, err)) });
       logger.warn({ subject: msg.subject, err: errorMessage(err) }, 'agent call answer not sent');
     }
   };
@@ -115,7 +119,7 @@ export function serveProviders(transport: Transport, providers: Iterable<Provide
         logger.warn({ subject: msg.subject, reason: bad }, 'malformed agent call dropped');
       }
       if (refused !== undefined) logger.warn({ subject: msg.subject, provider: provider.id }, 'agent call for another provider definition refused');
-      answer(msg, body as ReplyBody);
+      answer(msg, body as ReplyBody, provider);
     } finally {
       inFlight--;
       waiting.shift()?.();

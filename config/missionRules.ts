@@ -1,7 +1,8 @@
 /**
  * The mission file's cross-field rules (OTP's `bad_combination`): every agent's provider exists,
- * every stage's agents exist, names are unique, a stage is one of prompt, maker or plan, and a
- * prompt uses only the placeholders Maestro fills.
+ * every stage's agents exist, names are unique, a stage is one of prompt, maker or plan, a
+ * prompt uses only the placeholders Maestro fills, and a prompt's own text fits its providers'
+ * `maxPromptBytes`.
  *
  * They run over whatever parts of the file parsed, not only over a valid file: the schema's
  * errors and these come in one pass, so a user fixes a file once. So every rule reads its
@@ -10,7 +11,7 @@
  * are written, even in an agent or provider that has errors of its own: one mistake, one message.
  */
 import type { PathIssue } from './interpolate.js';
-import { providerConfigSchema, type ProviderConfig } from './providers.js';
+import { DEFAULT_MAX_PROMPT_BYTES, providerConfigSchema, type ProviderConfig } from './providers.js';
 
 /** `{{name}}` in a stage prompt or a plan goal, filled by `stagePrompt` (machines/stagePlan.ts). */
 export const STAGE_PLACEHOLDERS = ['input', 'previous'] as const;
@@ -26,7 +27,11 @@ const PLACEHOLDER = /\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}/g;
 type Fields = Readonly<Record<string, unknown>>;
 
 export interface RuleOptions {
-  /** Check `{{placeholders}}`: off for a config read back from an event log (see loggedMissionSchema). @default true */
+  /**
+   * Check what only concerns writing the file: `{{placeholders}}` and static prompt sizes. Off
+   * for a config read back from an event log (see loggedMissionSchema), which was accepted when
+   * submitted. @default true
+   */
   readonly placeholders?: boolean;
 }
 
@@ -43,6 +48,7 @@ export function missionRules(value: unknown, options: RuleOptions = {}): PathIss
     ...duplicateStageNames(items(m['stages'])),
     ...items(m['stages']).flatMap((s, i) => stageShape(fields(s), i, agentIds)),
     ...(options.placeholders === false ? [] : items(m['stages']).flatMap((s, i) => stagePlaceholders(fields(s), i))),
+    ...(options.placeholders === false ? [] : items(m['stages']).flatMap((s, i) => stagePromptSize(fields(s), i, agents, providers))),
   ];
 }
 
@@ -144,6 +150,31 @@ function placeholders(template: unknown, path: (string | number)[], names: reado
   }
   const list = names.map((n) => `{{${n}}}`).join(', ');
   return [...wrong].map((p) => ({ path, message: `unknown placeholder '${p}' (known: ${list})` }));
+}
+
+/**
+ * A stage prompt's own text, with the role of each agent that answers it, within the agent's
+ * provider's `maxPromptBytes`: a prompt that is too big before anything is filled in would fail
+ * every call, so it is refused here, not when the mission runs. What `{{input}}` and `{{previous}}`
+ * add is checked at the call (actors/providers/callCaps.ts). One message a stage: the first agent over.
+ */
+function stagePromptSize(stage: Fields | undefined, i: number, agents: unknown[], providers: Fields): PathIssue[] {
+  const prompt = text(stage?.['prompt']);
+  if (prompt === undefined) return [];
+  const own = Buffer.byteLength(prompt, 'utf8');
+  for (const id of items(stage?.['agents'])) {
+    const agent = agents.map(fields).find((a) => a?.['id'] === id);
+    const providerId = text(agent?.['provider']);
+    if (providerId === undefined || !Object.hasOwn(providers, providerId)) continue;
+    const cap = fields(providers[providerId])?.['maxPromptBytes'] ?? DEFAULT_MAX_PROMPT_BYTES;
+    if (typeof cap !== 'number') continue;
+    const role = text(agent?.['role']);
+    const bytes = own + (role === undefined ? 0 : Buffer.byteLength(role, 'utf8'));
+    if (bytes <= cap) continue;
+    const withRole = role === undefined ? '' : ` (with the role of agent '${String(id)}')`;
+    return [{ path: ['stages', i, 'prompt'], message: `prompt of ${bytes} bytes${withRole} is over provider '${providerId}' maxPromptBytes (${cap})` }];
+  }
+  return [];
 }
 
 /**

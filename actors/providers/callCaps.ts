@@ -7,6 +7,7 @@
  * is enough.
  */
 import type { ProviderConfig } from '../../config/providers.js';
+import type { PayloadTooLargeError } from '../../transport/errors.js';
 import { ProviderAnswerCapError, ProviderPromptCapError } from './errors.js';
 import type { CompletionRequest, CompletionResult, Provider } from './provider.js';
 
@@ -48,4 +49,14 @@ export function withCallCaps(provider: Provider, config: ProviderConfig): Provid
     return result;
   };
   return provider;
+}
+
+/**
+ * What a provider service answers instead of a reply the transport refused for its size. The same
+ * call answers as long again, so it is non-retryable, whatever the provider's own set says.
+ */
+export function replyTooLargeError(provider: string, err: PayloadTooLargeError): ProviderAnswerCapError {
+  const error = new ProviderAnswerCapError(provider, 'max_payload', err.limit, err.bytes);
+  error.nonRetryable = true;
+  return error;
 }
