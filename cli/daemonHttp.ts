@@ -46,7 +46,7 @@ const submitSchema = z
     path: z.string().min(1).optional(),
     filename: z.string().min(1).optional(),
     input: z.string().optional(),
-    id: z.string().min(1).optional(),
+    id: z.string().min(1).max(128, 'expected at most 128 characters').optional(),
   })
   .refine((b) => (b.source === undefined) !== (b.path === undefined), { error: 'expected exactly one of source or path' });
 const stopSchema = z.strictObject({ reason: z.string().optional() });

@@ -12,8 +12,8 @@ import { providerConfigSchema, type ProviderConfig } from './providers.js';
 
 export { providerBoundMs };
 
-/** Ids become NATS subject tokens and path segments: letters, digits, `_` and `-`. */
-export const idSchema = z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, _ or - only');
+/** Ids become NATS subject tokens and path segments: letters, digits, `_` and `-`; at most 128, so a log's file name stays far below 255. */
+export const idSchema = z.string().max(128, 'expected at most 128 characters').regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, _ or - only');
 
 export const budgetSchema = z.strictObject({
   /** Total tokens (prompt + completion) over every model call in the subtree. */

@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, WebSocket } from 'ws';
 import { z } from 'zod';
+import { capConnectionsPerAddress } from './connectionCap.js';
 import type { ClientMessage, InspectorDelta, InspectorSnapshot } from './types.js';
 
 /** What the server needs from the hub. */
@@ -42,6 +43,19 @@ export interface InspectorServerOptions {
   maxBufferedBytes?: number;
   /** @default 30000; 0 disables the ping that finds dead clients */
   pingIntervalMs?: number;
+  /** A larger ws message from a client closes its socket with 1009 and a reason. @default 65536 */
+  maxMessageBytes?: number;
+  /**
+   * Receiving a whole request, headers and body, may take this long; then 408 and the socket
+   * closes (a body trickled byte by byte would hold a socket for Node's 300 s otherwise). Only
+   * receiving counts: an event stream or a ws connection lives on once its request is in.
+   * @default 30000
+   */
+  requestTimeoutMs?: number;
+  /** Receiving the headers may take this long. @default 20000, and never more than requestTimeoutMs */
+  headersTimeoutMs?: number;
+  /** Sockets one remote address (loopback too) may hold open at once; one more gets 503 and is closed. 0: no cap. @default 256 */
+  maxConnectionsPerAddress?: number;
   logger?: InspectorLogger;
   /**
    * Another service on the same port (the daemon's `/api/`): called with every request that
@@ -56,6 +70,8 @@ export interface InspectorServer {
   url: string;
   port: number;
   stats(): { clients: number; droppedClients: number };
+  /** Sockets open now and refused over the per-address cap so far (both 0 without a cap). */
+  connections(): { open: number; refused: number };
   /** Resolves once no client is connected (at once when none is). */
   clientsGone(): Promise<void>;
   close(): Promise<void>;
@@ -101,8 +117,18 @@ export async function startInspectorServer(hub: HubLike, options: InspectorServe
   const loopback = isLoopback(host);
   let droppedClients = 0;
 
-  const http = createServer((req, res) => void serveHttp(req, res));
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const requestTimeout = options.requestTimeoutMs ?? 30_000;
+  const headersTimeout = Math.min(options.headersTimeoutMs ?? 20_000, requestTimeout);
+  // Node looks for expired requests only this often (30 s by default): a quarter of the timeout
+  // cuts a slow request within 1.25 times its limit.
+  const connectionsCheckingInterval = Math.max(50, Math.min(30_000, Math.floor(headersTimeout / 4)));
+  const http = createServer({ requestTimeout, headersTimeout, connectionsCheckingInterval }, (req, res) => void serveHttp(req, res));
+  const maxPerAddress = options.maxConnectionsPerAddress ?? 256;
+  const cap = maxPerAddress > 0
+    ? capConnectionsPerAddress(http, maxPerAddress, (address, max) => log.warn({ address, maxConnectionsPerAddress: max }, 'inspector: connection refused: too many from one address'))
+    : undefined;
+  const maxPayload = options.maxMessageBytes ?? 64 * 1024;
+  const wss = new WebSocketServer({ noServer: true, maxPayload, WebSocket: withPayloadReason(maxPayload) });
   const alive = new WeakMap<WebSocket, boolean>();
   /** Clients that have had their snapshot and so take deltas. */
   const ready = new WeakSet<WebSocket>();
@@ -248,6 +274,7 @@ export async function startInspectorServer(hub: HubLike, options: InspectorServe
     url,
     port,
     stats: () => ({ clients: wss.clients.size, droppedClients }),
+    connections: () => ({ open: cap?.open() ?? 0, refused: cap?.refused() ?? 0 }),
     clientsGone: () => new Promise<void>((resolve) => {
       whenGone.push(resolve);
       checkGone();
@@ -260,6 +287,18 @@ export async function startInspectorServer(hub: HubLike, options: InspectorServe
       http.close(() => resolve());
       http.closeAllConnections();
     })),
+  };
+}
+
+/**
+ * ws closes a socket whose message is over `maxPayload` with 1009 but no reason (its receiver
+ * calls `close(1009)`): this subclass, ws's own extension point, gives that close its reason.
+ */
+function withPayloadReason(maxPayload: number): typeof WebSocket {
+  return class extends WebSocket {
+    override close(code?: number, data?: string | Buffer): void {
+      super.close(code, code === 1009 && data === undefined ? `message too large: the limit is ${maxPayload} bytes` : data);
+    }
   };
 }
 

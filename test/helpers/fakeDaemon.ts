@@ -11,7 +11,7 @@ import {
   type AnswerRequest, type AnswerResult, type ApprovalRecord, type DaemonApi, type MissionStatus, type MissionSummary,
   type SubmitRequest,
 } from '../../machines/daemonApi.js';
-import { startInspectorServer, type HubLike, type InspectorServer } from '../../inspector/server.js';
+import { startInspectorServer, type HubLike, type InspectorServer, type InspectorServerOptions } from '../../inspector/server.js';
 import type { InspectorSnapshot } from '../../inspector/types.js';
 
 interface Subscriber {
@@ -131,8 +131,8 @@ export class FakeDaemon implements DaemonApi {
 export const testToken = 'sekrit-token';
 
 /** A real inspector server with no hub to speak of, serving `daemon` on `/api/` with `testToken`. */
-export async function serveFake(daemon: DaemonApi, options: Partial<ApiHandlerOptions> = {}): Promise<InspectorServer> {
+export async function serveFake(daemon: DaemonApi, options: Partial<ApiHandlerOptions> = {}, server: InspectorServerOptions = {}): Promise<InspectorServer> {
   const snapshot: InspectorSnapshot = { type: 'snapshot', seq: 0, nodes: [], events: [], votes: [], approvals: [], definitions: {}, dropped: 0 };
   const hub: HubLike = { snapshot: () => snapshot, since: () => [], subscribe: () => () => {} };
-  return startInspectorServer(hub, { api: createApiHandler(daemon, { token: testToken, ...options }) });
+  return startInspectorServer(hub, { ...server, api: createApiHandler(daemon, { token: testToken, ...options }) });
 }
