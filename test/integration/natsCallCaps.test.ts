@@ -47,7 +47,7 @@ describe('call caps over NATS (real nats-server, max_payload 64 KiB)', () => {
   const call = (provider: string, prompt = 'go') =>
     callAgent({
       transport: caller,
-      agent: { id: 'a', provider, timeoutMs: 30_000 },
+      agent: { id: 'a', provider, capabilities: [], timeoutMs: 30_000 },
       budget: new BudgetNode('m', {}, systemClock),
       caller: 'm/s/a',
       prompt,
