@@ -29,6 +29,7 @@ export interface DaemonFlags extends NatsFlags {
   listen?: string;
   token?: string;
   'auth-reads'?: boolean;
+  'nats-open-reads'?: boolean;
   'log-level'?: string;
   'shutdown-ms'?: string;
   'sync-ms'?: string;
@@ -55,6 +56,7 @@ export async function daemonCommand(flags: DaemonFlags, io: Io, stopSignal?: Abo
   const terminal = daemonTerminal(flags, io);
   const { logger, say } = terminal;
   const nats = flags.nats?.length ? (await import('./natsConnect.js')).natsOptionsFromFlags(flags, 'maestro-daemon') : undefined;
+  if (flags['nats-open-reads'] && !nats) throw new UsageError('maestro daemon: --nats-open-reads: needs --nats URL');
   mkdirSync(stateDir, { recursive: true });
   const lock = acquireStateLock(stateDir);
   const hub = new InspectorHub();
@@ -97,12 +99,17 @@ export async function daemonCommand(flags: DaemonFlags, io: Io, stopSignal?: Abo
     if (natsHub) {
       // The same API over NATS request/reply (maestro.daemon.<verb>).
       const { serveDaemonOverNats } = await import('./daemonNats.js');
-      serveDaemonOverNats(daemon, natsHub.transport, { token, authReads: flags['auth-reads'] === true, logger });
-      // Every mission's events also go to JetStream; logs the disk lacks come back from there.
-      const [{ NatsEventStream: Stream }, { restoreLogs }] = await Promise.all([import('../transport/natsEventStream.js'), import('../machines/restoreLogs.js')]);
-      stream = await Stream.open(natsHub.transport.connection, { logger });
-      const restored = await restoreLogs(stateDir, stream, logger);
+      serveDaemonOverNats(daemon, natsHub.transport, { token, openReads: flags['nats-open-reads'] === true, logger });
+      // Every mission's events also go to JetStream, signed; logs the disk lacks come back from
+      // there, if they are this daemon's own.
+      const [{ NatsEventStream: Stream }, { restoreLogs }, { loadEventKey }, { EventSigner }] = await Promise.all([
+        import('../transport/natsEventStream.js'), import('../machines/restoreLogs.js'), import('../actors/eventKey.js'), import('../transport/eventSignature.js'),
+      ]);
+      const signer = new EventSigner(loadEventKey(stateDir).key);
+      stream = await Stream.open(natsHub.transport.connection, { logger, signer });
+      const { restored, refused } = await restoreLogs(stateDir, stream, signer, logger);
       if (restored.length) say(`maestro daemon: restored ${restored.length} mission log(s) from JetStream`, { restored });
+      if (refused.length) say(`maestro daemon: refused ${refused.length} mission log(s) from JetStream, not signed by this daemon's event key (see the warnings); their local logs, if any, are used as they are`, { refused: refused.map((r) => r.mission) });
     }
     const { resumed, finished } = daemon.start();
     writeFileSync(infoFile, JSON.stringify({ url: server.url, token, pid: process.pid }), { mode: 0o600 });

@@ -2,9 +2,11 @@
  * The daemon's API over NATS request/reply, for clients that reach the daemon through NATS
  * rather than HTTP: the same verbs, on `maestro.daemon.<verb>`, each request a versioned JSON
  * object checked by zod, each reply `{v, ok: true, result}` or `{v, ok: false, status, error}`
- * with the HTTP status the same failure gets over HTTP. Writes (submit, stop, answer) need the
- * daemon's token in the request; reads too when `authReads`. Events come in pages
- * (`events` with `after` and `limit`), not as a stream.
+ * with the HTTP status the same failure gets over HTTP. Every verb needs the daemon's token in
+ * the request, reads too (status and events carry outputs, configs and prompts, and a NATS
+ * server is shared more widely than a loopback port), unless the operator opened reads
+ * (`openReads`, `--nats-open-reads`). Events come in pages (`events` with `after` and `limit`),
+ * not as a stream.
  */
 import { z } from 'zod';
 import { ConfigError } from '../config/errors.js';
@@ -30,7 +32,8 @@ const WRITES: ReadonlySet<Verb> = new Set(['submit', 'stop', 'answer']);
 
 export interface DaemonNatsOptions {
   token: string;
-  authReads?: boolean;
+  /** Reads (list, status, events, approvals) answer without the token. @default false */
+  openReads?: boolean;
   logger?: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
 }
 
@@ -51,7 +54,7 @@ async function handle(api: DaemonApi, verb: Verb, msg: Message, o: DaemonNatsOpt
     return fail(400, `malformed request: ${describeParseError(parsed.error)}`);
   }
   const req = parsed.data as z.output<(typeof requestSchemas)['answer']> & Record<string, unknown>;
-  if (WRITES.has(verb) || o.authReads) {
+  if (WRITES.has(verb) || !o.openReads) {
     if (req.token === undefined) return fail(401, 'missing token');
     if (!tokenMatches(req.token, o.token)) return fail(401, 'wrong token');
   }

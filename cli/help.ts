@@ -46,7 +46,9 @@ Options:
   --shutdown-ms MS      how long a mission may take to suspend before it is killed (default 30000)
   --sync-ms MS          fdatasync each log at most this long after a write (default 50)
   --wait-workers-ms MS  with --nats: wait this long for a worker per provider (default 10000)
-  --auth-reads          reads need the token too (always so away from loopback)
+  --auth-reads          HTTP reads need the token too (always so away from loopback)
+  --nats-open-reads     with --nats: reads over NATS (maestro.daemon.<verb>) answer without the
+                        token (by default every NATS request needs it)
   --log-level LEVEL     log level (default info). The log goes to stderr, as every command's
                         diagnostics do (stdout is for results): on a terminal, each record and
                         each mission's events as lines in words; otherwise pino's JSON lines

@@ -44,14 +44,14 @@ describe('daemon API over NATS request/reply', () => {
     const source = readFileSync('examples/hello.yaml', 'utf8');
     const submitted = await ask('submit', { token: TOKEN, source, filename: 'hello.yaml', id: 'n1' });
     expect(submitted).toMatchObject({ ok: true, result: { id: 'n1', name: 'hello' } });
-    await eventually(async () => expect((await ask('status', { id: 'n1' })).result).toMatchObject({ state: 'succeeded' }));
-    const status = (await ask('status', { id: 'n1' })).result as { result: string };
+    await eventually(async () => expect((await ask('status', { token: TOKEN, id: 'n1' })).result).toMatchObject({ state: 'succeeded' }));
+    const status = (await ask('status', { token: TOKEN, id: 'n1' })).result as { result: string };
     expect(status.result).toContain('### editor');
-    expect(((await ask('list')).result as { missions: { id: string }[] }).missions.map((m) => m.id)).toEqual(['n1']);
-    const page = (await ask('events', { id: 'n1', after: 0, limit: 3 })).result as { events: { seq: number }[]; more: boolean };
+    expect(((await ask('list', { token: TOKEN })).result as { missions: { id: string }[] }).missions.map((m) => m.id)).toEqual(['n1']);
+    const page = (await ask('events', { token: TOKEN, id: 'n1', after: 0, limit: 3 })).result as { events: { seq: number }[]; more: boolean };
     expect(page.events.map((e) => e.seq)).toEqual([1, 2, 3]);
     expect(page.more).toBe(true);
-    const rest = (await ask('events', { id: 'n1', after: 3, limit: 10_000 })).result as { events: { seq: number; type: string }[]; more: boolean };
+    const rest = (await ask('events', { token: TOKEN, id: 'n1', after: 3, limit: 10_000 })).result as { events: { seq: number; type: string }[]; more: boolean };
     expect(rest.events[0]!.seq).toBe(4);
     expect(rest.events.at(-1)!.type).toBe('mission.finished');
     expect(rest.more).toBe(false);
@@ -75,7 +75,7 @@ describe('daemon API over NATS request/reply', () => {
       { path: 'stages', message: 'expected at least 1 stage', line: 4 },
     ]);
     expect(readdirSync(join(dir, 'missions')).length).toBe(before);
-    expect(await ask('status', { id: 'nope' })).toEqual({ v: 1, ok: false, status: 404, error: "unknown mission 'nope'" });
+    expect(await ask('status', { token: TOKEN, id: 'nope' })).toEqual({ v: 1, ok: false, status: 404, error: "unknown mission 'nope'" });
     expect(await ask('answer', { token: TOKEN, id: 'x/y/1', decision: 'approve' })).toEqual({ v: 1, ok: false, status: 404, error: "unknown approval 'x/y/1'" });
     expect(await ask('answer', { token: TOKEN, id: 'x/y/1', decision: 'maybe' })).toMatchObject({ ok: false, status: 400 });
     expect(((await ask('answer', { token: TOKEN, id: 'x/y/1', decision: 'maybe' })).error as string).startsWith('malformed request: decision:')).toBe(true);
@@ -86,10 +86,10 @@ describe('daemon API over NATS request/reply', () => {
   it('should list a pending approval and take its answer once', async () => {
     const source = readFileSync('examples/approval.yaml', 'utf8');
     expect(await ask('submit', { token: TOKEN, source, id: 'n3' })).toMatchObject({ ok: true });
-    await eventually(async () => expect(((await ask('approvals')).result as { approvals: { id: string }[] }).approvals.map((a) => a.id)).toEqual(['n3/plan/1']));
+    await eventually(async () => expect(((await ask('approvals', { token: TOKEN })).result as { approvals: { id: string }[] }).approvals.map((a) => a.id)).toEqual(['n3/plan/1']));
     expect(await ask('answer', { token: TOKEN, id: 'n3/plan/1', decision: 'approve' })).toMatchObject({ ok: true, result: { alreadyAnswered: false, approval: { status: 'approved', by: 'nats' } } });
     expect(await ask('answer', { token: TOKEN, id: 'n3/plan/1', decision: 'reject' })).toMatchObject({ ok: true, result: { alreadyAnswered: true, approval: { status: 'approved' } } });
-    await eventually(async () => expect((await ask('status', { id: 'n3' })).result).toMatchObject({ state: 'succeeded' }));
+    await eventually(async () => expect((await ask('status', { token: TOKEN, id: 'n3' })).result).toMatchObject({ state: 'succeeded' }));
     const answered = readFileSync(join(dir, 'missions', 'n3.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"type":"approval.answered"'));
     expect(answered).toHaveLength(1);
   });

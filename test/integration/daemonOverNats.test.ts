@@ -60,7 +60,7 @@ describe('maestro daemon --nats (real processes)', () => {
 
     const client = await NatsTransport.connect({ servers: server.url });
     try {
-      const list = (await client.request(`${DAEMON_SUBJECT_PREFIX}.list`, { v: 1 }, { timeoutMs: 5000 })) as { ok: boolean; result: { missions: { id: string }[] } };
+      const list = (await client.request(`${DAEMON_SUBJECT_PREFIX}.list`, { v: 1, token: daemon.token }, { timeoutMs: 5000 })) as { ok: boolean; result: { missions: { id: string }[] } };
       expect(list.ok).toBe(true);
       expect(list.result.missions.map((m) => m.id).sort()).toEqual(['n1', 'n2']);
       const stream = await NatsEventStream.open(client.connection);

@@ -8,6 +8,7 @@ import { EventLog } from '../../actors/eventLog.js';
 import { Daemon } from '../../machines/daemon.js';
 import { restoreLogs } from '../../machines/restoreLogs.js';
 import { eventually } from '../helpers/eventually.js';
+import { EventSigner } from '../../transport/eventSignature.js';
 import { NatsEventStream, type StreamedEvent } from '../../transport/natsEventStream.js';
 import { startNatsServer, type NatsServerHandle } from '../helpers/natsServer.js';
 
@@ -18,6 +19,7 @@ describe('mission events in JetStream (NatsEventStream)', () => {
   let nc: NatsConnection;
   const dirs: string[] = [];
   const logger = pino({ level: 'silent' });
+  const signer = new EventSigner(Buffer.alloc(32, 7));
 
   beforeAll(async () => {
     server = await startNatsServer();
@@ -30,7 +32,7 @@ describe('mission events in JetStream (NatsEventStream)', () => {
   });
 
   it('should keep a mission’s events in order, de-duplicate a republished seq, and purge steps down to the last snapshot', async () => {
-    const stream = await NatsEventStream.open(nc, { logger });
+    const stream = await NatsEventStream.open(nc, { logger, signer });
     const m = 'es-1';
     stream.append(ev(m, 1, 'mission.submitted', { name: 'x' }));
     stream.append(ev(m, 2, 'stage.entered', { stage: 's' }));
@@ -51,7 +53,7 @@ describe('mission events in JetStream (NatsEventStream)', () => {
   });
 
   it('should restore a log the state directory lacks or holds shorter, and leave a complete one alone', async () => {
-    const stream = await NatsEventStream.open(nc, { logger });
+    const stream = await NatsEventStream.open(nc, { logger, signer });
     for (const m of ['es-a', 'es-b', 'es-c']) {
       for (let seq = 1; seq <= 4; seq++) stream.append(ev(m, seq, seq === 1 ? 'mission.submitted' : 'stage.entered', { n: seq }));
     }
@@ -63,15 +65,16 @@ describe('mission events in JetStream (NatsEventStream)', () => {
     const line = (m: string, seq: number, extra = {}) => `${JSON.stringify({ ...ev(m, seq, seq === 1 ? 'mission.submitted' : 'stage.entered', { n: seq }), ...extra })}\n`;
     writeFileSync(EventLog.pathFor(dir, 'es-b'), line('es-b', 1) + line('es-b', 2));
     writeFileSync(EventLog.pathFor(dir, 'es-c'), line('es-c', 1) + line('es-c', 2) + line('es-c', 3) + line('es-c', 4, { local: true }));
-    const restored = await restoreLogs(dir, stream, logger);
+    const { restored, refused } = await restoreLogs(dir, stream, signer, logger);
     expect(restored.filter((m) => m.startsWith('es-')).sort()).toEqual(['es-1', 'es-a', 'es-b']);
+    expect(refused).toEqual([]);
     expect(EventLog.read(EventLog.pathFor(dir, 'es-a')).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
     expect(EventLog.read(EventLog.pathFor(dir, 'es-b')).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
     expect(readFileSync(EventLog.pathFor(dir, 'es-c'), 'utf8')).toContain('"local":true');
   });
 
   it('should give a daemon on an empty disk the missions another daemon ran, from the stream', async () => {
-    const stream = await NatsEventStream.open(nc, { logger });
+    const stream = await NatsEventStream.open(nc, { logger, signer });
     const first = mkdtempSync(join(tmpdir(), 'maestro-stream-a-'));
     const second = mkdtempSync(join(tmpdir(), 'maestro-stream-b-'));
     dirs.push(first, second);
@@ -81,7 +84,7 @@ describe('mission events in JetStream (NatsEventStream)', () => {
     await eventually(() => expect(a.status('mirrored').state).toBe('succeeded'));
     await a.shutdown();
     await stream.flush();
-    expect(await restoreLogs(second, stream, logger)).toContain('mirrored');
+    expect((await restoreLogs(second, stream, signer, logger)).restored).toContain('mirrored');
     const b = new Daemon({ stateDir: second, logger });
     expect(b.start().finished).toBeGreaterThanOrEqual(1);
     expect(b.status('mirrored')).toMatchObject({ state: 'succeeded', result: a.status('mirrored').result });
