@@ -8,6 +8,8 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { executeAgentCall, serveProviders, type DefinitionGuard } from '../actors/providerService.js';
+import { oversizedReply } from '../actors/providers/callCaps.js';
+import { serializeProviderError } from '../actors/providers/errors.js';
 import type { Provider } from '../actors/providers/provider.js';
 import { loadConfigFile } from '../config/loader.js';
 import { providerIdentity } from '../config/providerIdentity.js';
@@ -77,7 +79,8 @@ export async function workerCommand(flags: WorkerFlags, io: Io, signals: NodeJS.
   const service = serveProviders(transport, providers, logger, { concurrency, definitions: guard });
   await ensureWorkStreams(nc);
   const work = new WorkWorker(nc, { logger, workerId: id });
-  for (const p of providers) await work.start(p.id, durableHandler(p, guard, logger), { concurrency, ackWaitMs });
+  const maxPayload = () => nc.info?.max_payload ?? 1024 * 1024;
+  for (const p of providers) await work.start(p.id, durableHandler(p, guard, logger, maxPayload), { concurrency, ackWaitMs });
   const registration = await WorkerRegistration.start(
     nc,
     { id, capabilities, host: hostname(), pid: process.pid, version: version(), load: { inFlight: 0, concurrency }, startedAt: Date.now(), heartbeatMs, definitions },
@@ -106,12 +109,15 @@ export async function workerCommand(flags: WorkerFlags, io: Io, signals: NodeJS.
  * running it again would fail the same way, and the caller must get the provider's own error,
  * with `nonRetryable`, to end the mission rather than restart the agent.
  */
-function durableHandler(provider: Provider, guard: DefinitionGuard, logger: Logger) {
+function durableHandler(provider: Provider, guard: DefinitionGuard, logger: Logger, maxPayload: () => number) {
   return async (payload: Json, ctx: { signal: AbortSignal }): Promise<Json> => {
     const { malformed: _m, refused, ...reply } = await executeAgentCall(provider, payload, ctx.signal, guard);
     if (refused !== undefined) logger.warn({ provider: provider.id }, 'durable call for another provider definition refused, handed back');
     // `wire`: after the last delivery, the caller gets the provider's error, not a plain one.
     if (!reply.ok && reply.error.retryable === true && reply.error.nonRetryable !== true) throw Object.assign(new Error(reply.error.message), { retryable: true, wire: reply.error });
+    // Too big to record or publish, it would be handed back and redelivered until dead-lettered.
+    const tooBig = reply.ok ? oversizedReply(provider.id, reply, maxPayload()) : undefined;
+    if (tooBig) return { v: 1, ok: false, error: serializeProviderError(tooBig) } as unknown as Json;
     return { v: 1, ...reply } as unknown as Json;
   };
 }

@@ -55,8 +55,21 @@ export function withCallCaps(provider: Provider, config: ProviderConfig): Provid
  * What a provider service answers instead of a reply the transport refused for its size. The same
  * call answers as long again, so it is non-retryable, whatever the provider's own set says.
  */
-export function replyTooLargeError(provider: string, err: PayloadTooLargeError): ProviderAnswerCapError {
-  const error = new ProviderAnswerCapError(provider, 'max_payload', err.limit, err.bytes);
+export function replyTooLargeError(provider: string, size: Pick<PayloadTooLargeError, 'bytes' | 'limit'>): ProviderAnswerCapError {
+  const error = new ProviderAnswerCapError(provider, 'max_payload', size.limit, size.bytes);
   error.nonRetryable = true;
   return error;
+}
+
+/** Room kept in a message for what wraps a reply on the durable path: the result's envelope, its key, headers. */
+export const REPLY_ENVELOPE_BYTES = 4096;
+
+/**
+ * For a reply sent where a refusal reaches no caller (a durable result, recorded and published
+ * by the work queue): the error to answer instead when the reply, wrapped, would not fit
+ * `maxPayload`, or undefined when it fits.
+ */
+export function oversizedReply(provider: string, reply: unknown, maxPayload: number): ProviderAnswerCapError | undefined {
+  const bytes = Buffer.byteLength(JSON.stringify(reply), 'utf8');
+  return bytes + REPLY_ENVELOPE_BYTES > maxPayload ? replyTooLargeError(provider, { bytes, limit: maxPayload }) : undefined;
 }
