@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { LoggedEvent } from '../../actors/eventLog.js';
 import { mission, runAndRead } from '../helpers/missions.js';
@@ -92,5 +94,46 @@ describe('a mission whose call is over a cap', () => {
     );
     expect(restarts(events)).toEqual([]);
     expect(performance.now() - started).toBeLessThan(10_000);
+  });
+
+  it('should fail at once, not hang, on a 100 MB answer from an OpenAI-compatible server (real SDK): one request', async () => {
+    let requests = 0;
+    const server = createServer((req, res) => {
+      requests++;
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(64 * 1024, 'a');
+      let sent = 0;
+      const pump = (): void => {
+        while (!res.destroyed && sent < 100 * 1024 * 1024) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        if (!res.destroyed) res.end();
+      };
+      pump();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+      const config = mission({
+        providers: { big: { kind: 'openai', baseURL, apiKeyEnv: 'TEST_BIG_KEY', model: 'm', maxRetries: 2 } },
+        agents: [{ id: 'a', provider: 'big' }],
+        stages: [{ name: 's', prompt: 'go', agents: ['a'], supervision: roomy }],
+        supervision: roomy,
+      });
+      const started = performance.now();
+      const { output, events } = await runAndRead(config, { env: { TEST_BIG_KEY: 'sk-big-0123456789' } });
+      expect(output.error).toEqual({
+        reason: 'non_retryable',
+        message: "provider 'big': answer of more than 4194304 bytes (maxAnswerBytes); raise providers.big.maxAnswerBytes if it is expected (non-retryable: output_cap)",
+      });
+      expect(performance.now() - started).toBeLessThan(5_000);
+      expect(requests).toBe(1);
+      expect(restarts(events)).toEqual([]);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
