@@ -28,8 +28,9 @@ export function cappedFetch(o: CappedFetchOptions): Fetch {
     if (response.body === null) return response;
     const length = Number(response.headers.get('content-length') ?? Number.NaN);
     const over = () => new ProviderAnswerCapError(o.provider, 'maxAnswerBytes', o.maxBytes);
+    const late = () => new ProviderTimeoutError(o.provider, o.timeoutMs, { detail: 'the body was still arriving' });
     const timeLeft = Math.max(0, o.timeoutMs - (performance.now() - started));
-    const body = length > o.maxBytes ? failedBody(response.body, over()) : cappedBody(response.body, o.maxBytes, over, timeLeft, () => new ProviderTimeoutError(o.provider, o.timeoutMs, { detail: 'the body was still arriving' }));
+    const body = length > o.maxBytes ? failedBody(response.body, over()) : cappedBody(response.body, o.maxBytes, over, timeLeft, late);
     return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   };
 }

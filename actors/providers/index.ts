@@ -1,5 +1,7 @@
 export type { CompletionRequest, CompletionResult, Provider, Usage } from './provider.js';
 export { createProvider, type ProviderDeps } from './createProvider.js';
+export { checkAnswer, checkPromptSize, oversizedReply, promptBytes, replyTooLargeError, withCallCaps, REPLY_ENVELOPE_BYTES } from './callCaps.js';
+export { cappedFetch, type CappedFetchOptions } from './cappedFetch.js';
 export { OpenAIProvider, openaiApiKey } from './openai.js';
 export { CliProvider, KILL_GRACE_MS, STDERR_TAIL_BYTES, allowedEnv } from './cli.js';
 export { ScriptedProvider, scriptedError } from './scripted.js';
@@ -12,8 +14,10 @@ export {
   CliOutputCapError,
   CliSpawnError,
   ProviderAbortedError,
+  ProviderAnswerCapError,
   ProviderError,
   ProviderHttpError,
+  ProviderPromptCapError,
   ProviderRateLimitError,
   ProviderResponseError,
   ProviderTimeoutError,
@@ -22,6 +26,7 @@ export {
   providerErrorKinds,
   serializeProviderError,
   serializedProviderErrorSchema,
+  type AnswerCap,
   type ProviderErrorKind,
   type ProviderErrorOptions,
   type SerializedProviderError,
