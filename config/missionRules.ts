@@ -153,16 +153,25 @@ function placeholders(template: unknown, path: (string | number)[], names: reado
 }
 
 /**
- * A stage prompt's own text, with the role of each agent that answers it, within the agent's
- * provider's `maxPromptBytes`: a prompt that is too big before anything is filled in would fail
- * every call, so it is refused here, not when the mission runs. What `{{input}}` and `{{previous}}`
- * add is checked at the call (actors/providers/callCaps.ts). One message a stage: the first agent over.
+ * A prompt's own text (a stage's prompt, a json step task's), with the role of each agent that
+ * answers it, within the agent's provider's `maxPromptBytes`: a prompt that is too big before
+ * anything is filled in would fail every call, so it is refused here, not when the mission runs.
+ * What `{{input}}`, `{{previous}}` or `{{state}}` add is checked at the call
+ * (actors/providers/callCaps.ts). One message a prompt: the first agent over.
  */
 function stagePromptSize(stage: Fields | undefined, i: number, agents: unknown[], providers: Fields): PathIssue[] {
-  const prompt = text(stage?.['prompt']);
-  if (prompt === undefined) return [];
+  const maker = fields(stage?.['maker']);
+  const task = fields(maker?.['task']);
+  return [
+    ...promptSize(stage?.['prompt'], ['stages', i, 'prompt'], items(stage?.['agents']), agents, providers),
+    ...(task?.['kind'] === 'json' ? promptSize(task['prompt'], ['stages', i, 'maker', 'task', 'prompt'], [maker?.['agent']], agents, providers) : []),
+  ];
+}
+
+function promptSize(prompt: unknown, path: (string | number)[], answering: unknown[], agents: unknown[], providers: Fields): PathIssue[] {
+  if (typeof prompt !== 'string') return [];
   const own = Buffer.byteLength(prompt, 'utf8');
-  for (const id of items(stage?.['agents'])) {
+  for (const id of answering) {
     const agent = agents.map(fields).find((a) => a?.['id'] === id);
     const providerId = text(agent?.['provider']);
     if (providerId === undefined || !Object.hasOwn(providers, providerId)) continue;
@@ -172,7 +181,7 @@ function stagePromptSize(stage: Fields | undefined, i: number, agents: unknown[]
     const bytes = own + (role === undefined ? 0 : Buffer.byteLength(role, 'utf8'));
     if (bytes <= cap) continue;
     const withRole = role === undefined ? '' : ` (with the role of agent '${String(id)}')`;
-    return [{ path: ['stages', i, 'prompt'], message: `prompt of ${bytes} bytes${withRole} is over provider '${providerId}' maxPromptBytes (${cap})` }];
+    return [{ path, message: `prompt of ${bytes} bytes${withRole} is over provider '${providerId}' maxPromptBytes (${cap})` }];
   }
   return [];
 }

@@ -64,4 +64,16 @@ describe("a stage prompt's static size (missionRules)", () => {
     expect(missionSchema.safeParse(value).error?.issues).toMatchObject([{ path: ['stages', 0, 'prompt'] }]);
     expect(loggedMissionSchema.safeParse(value).success).toBe(true);
   });
+
+  it("should hold a json step task's own prompt to its agent's provider's cap", () => {
+    const r = missionSchema.safeParse({
+      name: 'm',
+      providers: { p: { kind: 'simulated', maxPromptBytes: 50 } },
+      agents: [{ id: 'a', provider: 'p' }],
+      stages: [{ name: 's', maker: { agent: 'a', k: 2, task: { kind: 'json', initialState: {}, prompt: `{{state}}${'x'.repeat(50)}`, goal: { done: true } } } }],
+    });
+    expect(r.error?.issues).toEqual([
+      { code: 'custom', path: ['stages', 0, 'maker', 'task', 'prompt'], message: "prompt of 59 bytes is over provider 'p' maxPromptBytes (50)" },
+    ]);
+  });
 });
