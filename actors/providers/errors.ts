@@ -188,7 +188,7 @@ function answerCapText(provider: string, setting: AnswerCap, limit: number, actu
     case 'maxTokens':
       return `answer of ${actual} completion tokens is over the call's maxTokens (${limit}): the server did not honour max_tokens`;
     case 'max_payload':
-      return `answer of ${actual} bytes does not fit the transport's max payload (${limit} bytes); lower providers.${provider}.maxAnswerBytes below it or raise the server's max_payload`;
+      return `answer of ${actual} bytes does not fit the transport's max payload (${limit} bytes); lower providers.${provider}.maxAnswerBytes below it, or over NATS raise the server's max_payload`;
   }
 }
 
@@ -209,7 +209,7 @@ export class ProviderPromptCapError extends ProviderError {
     const text =
       setting === 'maxPromptBytes'
         ? `prompt of ${actual} bytes is over maxPromptBytes (${limit}); shorten it or raise providers.${provider}.maxPromptBytes`
-        : `call of ${actual} bytes does not fit the transport's max payload (${limit} bytes); shorten the prompt or raise the server's max_payload`;
+        : `call of ${actual} bytes does not fit the transport's max payload (${limit} bytes); shorten the prompt, or over NATS raise the server's max_payload`;
     super(provider, 'prompt_cap', text, options);
     this.nonRetryable = true;
   }

@@ -59,7 +59,7 @@ describe('call caps over NATS (real nats-server, max_payload 64 KiB)', () => {
     expect(performance.now() - started).toBeLessThan(2_000);
     expect(err).toBeInstanceOf(NonRetryableError);
     expect((err as Error).message).toMatch(
-      /^provider 'big': answer of 100\d{3} bytes does not fit the transport's max payload \(65536 bytes\); lower providers\.big\.maxAnswerBytes below it or raise the server's max_payload \(non-retryable: output_cap\)$/,
+      /^provider 'big': answer of 100\d{3} bytes does not fit the transport's max payload \(65536 bytes\); lower providers\.big\.maxAnswerBytes below it, or over NATS raise the server's max_payload \(non-retryable: output_cap\)$/,
     );
   });
 
@@ -76,7 +76,7 @@ describe('call caps over NATS (real nats-server, max_payload 64 KiB)', () => {
     const err = await call('small', 'p'.repeat(70_000)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NonRetryableError);
     expect((err as Error).message).toMatch(
-      /^provider 'small': call of 70\d{3} bytes does not fit the transport's max payload \(65536 bytes\); shorten the prompt or raise the server's max_payload \(non-retryable: prompt_cap\)$/,
+      /^provider 'small': call of 70\d{3} bytes does not fit the transport's max payload \(65536 bytes\); shorten the prompt, or over NATS raise the server's max_payload \(non-retryable: prompt_cap\)$/,
     );
     await expect(call('small')).resolves.toMatchObject({ text: 'fits' });
   });

@@ -43,7 +43,7 @@ describe('an answer over max_payload on the durable path (real nats-server and w
     expect(output.status).toBe('failed');
     expect(output.error?.reason).toBe('non_retryable');
     expect(output.error?.message).toMatch(
-      /^provider 'big': answer of 100\d{3} bytes does not fit the transport's max payload \(65536 bytes\); lower providers\.big\.maxAnswerBytes below it or raise the server's max_payload \(non-retryable: output_cap\)$/,
+      /^provider 'big': answer of 100\d{3} bytes does not fit the transport's max payload \(65536 bytes\); lower providers\.big\.maxAnswerBytes below it, or over NATS raise the server's max_payload \(non-retryable: output_cap\)$/,
     );
     expect(events.filter((e) => e.type === 'agent.call').map((e) => [e.attempt, e.ok])).toEqual([[0, false]]);
     expect(performance.now() - started).toBeLessThan(10_000);

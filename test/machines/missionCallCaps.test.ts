@@ -90,7 +90,7 @@ describe('a mission whose call is over a cap', () => {
     const { output, events } = await runAndRead(config);
     expect(output.error?.reason).toBe('non_retryable');
     expect(output.error?.message).toMatch(
-      /^provider 'p': answer of 2097\d{3} bytes does not fit the transport's max payload \(1048576 bytes\); lower providers\.p\.maxAnswerBytes below it or raise the server's max_payload \(non-retryable: output_cap\)$/,
+      /^provider 'p': answer of 2097\d{3} bytes does not fit the transport's max payload \(1048576 bytes\); lower providers\.p\.maxAnswerBytes below it, or over NATS raise the server's max_payload \(non-retryable: output_cap\)$/,
     );
     expect(restarts(events)).toEqual([]);
     expect(performance.now() - started).toBeLessThan(10_000);

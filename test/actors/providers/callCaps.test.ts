@@ -95,7 +95,7 @@ describe('call caps, for every provider kind', () => {
       expect(back).toMatchObject({ message: err.message, kind: err.kind, nonRetryable: err.nonRetryable, limit: err.limit, setting: err.setting });
     }
     expect(errors[3]!.message).toBe(
-      "provider 'p': answer of 2000000 bytes does not fit the transport's max payload (1048576 bytes); lower providers.p.maxAnswerBytes below it or raise the server's max_payload",
+      "provider 'p': answer of 2000000 bytes does not fit the transport's max payload (1048576 bytes); lower providers.p.maxAnswerBytes below it, or over NATS raise the server's max_payload",
     );
   });
 });
