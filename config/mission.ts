@@ -6,14 +6,21 @@
  */
 import { z } from 'zod';
 import { makerSchema } from './maker.js';
-import { missionRules, providerBoundMs, type RuleOptions } from './missionRules.js';
+import { ID_MAX_LENGTH, missionRules, providerBoundMs, type RuleOptions } from './missionRules.js';
 import { planSchema } from './plan.js';
 import { providerConfigSchema, type ProviderConfig } from './providers.js';
 
 export { providerBoundMs };
 
-/** Ids become NATS subject tokens and path segments: letters, digits, `_` and `-`; at most 128, so a log's file name stays far below 255. */
-export const idSchema = z.string().max(128, 'expected at most 128 characters').regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, _ or - only');
+/**
+ * Ids become NATS subject tokens and path segments: letters, digits, `_` and `-`. A new mission's
+ * ids are at most ID_MAX_LENGTH characters, so a log's file name stays far below 255; that limit
+ * is a rule of missionRules.ts (not of this schema), so that a log written before it still resumes.
+ */
+// (maxLength as metadata: editors see the limit in the JSON Schema; the rule enforces it.)
+const idChars = z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, _ or - only').meta({ maxLength: ID_MAX_LENGTH });
+/** An id given on its own (a submission's mission id): the characters and the length. */
+export const idSchema = idChars.max(ID_MAX_LENGTH, `expected at most ${ID_MAX_LENGTH} characters`);
 
 export const budgetSchema = z.strictObject({
   /** Total tokens (prompt + completion) over every model call in the subtree. */
@@ -62,9 +69,9 @@ export const missionSupervisionSchema = z.strictObject({
 });
 
 export const agentSchema = z.strictObject({
-  id: idSchema,
+  id: idChars,
   /** Key of an entry in `providers`. */
-  provider: idSchema,
+  provider: idChars,
   /** Overrides the provider's model. */
   model: z.string().min(1).optional(),
   /** The agent's system prompt. */
@@ -97,11 +104,11 @@ export const approvalSchema = z.strictObject({
 export type ApprovalConfig = z.output<typeof approvalSchema>;
 
 export const stageSchema = z.strictObject({
-  name: idSchema,
+  name: idChars,
   /** `{{input}}` is the mission's input, `{{previous}}` the previous stage's output (appended when absent); any other `{{name}}` is refused. */
   prompt: z.string().min(1).optional(),
   /** Ids of the agents that answer this stage's prompt, in parallel. */
-  agents: z.array(idSchema).min(1, 'expected at least 1 agent').optional(),
+  agents: z.array(idChars).min(1, 'expected at least 1 agent').optional(),
   /** Instead of prompt and agents: a step-by-step task decided by MAKER voting. */
   maker: makerSchema.optional(),
   /** Instead of prompt and agents: a goal the planner plans, runs as a graph of tasks, and synthesizes. */
@@ -115,11 +122,11 @@ export const stageSchema = z.strictObject({
 export type StageConfig = z.output<typeof stageSchema>;
 
 const missionFields = z.strictObject({
-  name: idSchema,
+  name: idChars,
   description: z.string().optional(),
   /** Text for `{{input}}` in stage prompts; `maestro run --input` overrides it. */
   input: z.string().optional(),
-  providers: z.record(idSchema, providerConfigSchema).refine((p) => Object.keys(p).length > 0, 'expected at least 1 provider'),
+  providers: z.record(idChars, providerConfigSchema).refine((p) => Object.keys(p).length > 0, 'expected at least 1 provider'),
   agents: z.array(agentSchema).min(1, 'expected at least 1 agent'),
   stages: z.array(stageSchema).min(1, 'expected at least 1 stage'),
   /** @default intensity 1 in 5000 ms */

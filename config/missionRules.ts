@@ -28,7 +28,7 @@ type Fields = Readonly<Record<string, unknown>>;
 
 export interface RuleOptions {
   /**
-   * Check what only concerns writing the file: `{{placeholders}}` and static prompt sizes. Off
+   * Check what only concerns writing the file: `{{placeholders}}`, static prompt sizes and id lengths. Off
    * for a config read back from an event log (see loggedMissionSchema), which was accepted when
    * submitted. @default true
    */
@@ -49,7 +49,22 @@ export function missionRules(value: unknown, options: RuleOptions = {}): PathIss
     ...items(m['stages']).flatMap((s, i) => stageShape(fields(s), i, agentIds)),
     ...(options.placeholders === false ? [] : items(m['stages']).flatMap((s, i) => stagePlaceholders(fields(s), i))),
     ...(options.placeholders === false ? [] : items(m['stages']).flatMap((s, i) => stagePromptSize(fields(s), i, agents, providers))),
+    ...(options.placeholders === false ? [] : idLengths(m, agents, providers)),
   ];
+}
+
+/** The longest id a new mission may use (its name names the log file). */
+export const ID_MAX_LENGTH = 128;
+
+/** Every id the file defines (the mission's name, provider keys, agent ids, stage names) within ID_MAX_LENGTH. */
+function idLengths(m: Fields, agents: unknown[], providers: Fields): PathIssue[] {
+  const ids: [unknown, (string | number)[]][] = [
+    [m['name'], ['name']],
+    ...Object.keys(providers).map((k): [unknown, (string | number)[]] => [k, ['providers', k]]),
+    ...agents.map((a, i): [unknown, (string | number)[]] => [fields(a)?.['id'], ['agents', i, 'id']]),
+    ...items(m['stages']).map((s, i): [unknown, (string | number)[]] => [fields(s)?.['name'], ['stages', i, 'name']]),
+  ];
+  return ids.filter(([id]) => typeof id === 'string' && id.length > ID_MAX_LENGTH).map(([, path]) => ({ path, message: `expected at most ${ID_MAX_LENGTH} characters` }));
 }
 
 function duplicateAgentIds(agents: unknown[]): PathIssue[] {
