@@ -35,7 +35,8 @@ import {
 } from './daemonApi.js';
 import { DaemonMission } from './daemonMission.js';
 import { missionRunnerMachine } from './missionRunner.js';
-import { newMissionId, type MissionObserver } from './runMission.js';
+import { claimMissionLog, claimNewMissionId } from './missionIds.js';
+import type { MissionObserver } from './runMission.js';
 
 export interface DaemonOptions {
   stateDir: string;
@@ -50,6 +51,8 @@ export interface DaemonOptions {
   syncEveryMs?: number;
   /** How long a mission may take to suspend when the daemon stops, before it is killed. @default 30000 */
   shutdownMs?: number;
+  /** The random part of generated mission ids (tests force collisions with it). @default 64 random bits */
+  idSuffix?: () => string;
   /** Gets every event of every mission after its log has it (JetStream under NATS). */
   mirror?: (event: LoggedEvent) => void;
 }
@@ -138,7 +141,10 @@ export class Daemon implements DaemonApi {
       if (!ok.success) throw new UserError(`id: ${ok.error.issues[0]?.message ?? 'invalid'}`);
       if (this.missions.has(request.id) || existsSync(EventLog.pathFor(this.options.stateDir, request.id))) throw new MissionExistsError(request.id);
     }
-    const id = request.id ?? newMissionId(config.name, this.clock.now());
+    // The log is claimed (created exclusively) before the mission exists: a generated id that
+    // collides is drawn again, a given one another process took first is refused.
+    const id = request.id ?? claimNewMissionId(this.options.stateDir, config.name, this.clock.now(), (x) => this.missions.has(x), this.options.idSuffix);
+    if (request.id !== undefined && !claimMissionLog(this.options.stateDir, id)) throw new MissionExistsError(id);
     const m = new DaemonMission(id, config, request.input, EventLog.pathFor(this.options.stateDir, id), this.options);
     this.missions.set(id, m);
     this.launch(m);

@@ -17,6 +17,7 @@ import { registerSecret, registerSecretEnv } from '../config/secrets.js';
 import { BudgetNode, createRuntime, type BudgetUsage, type ChildStartedFact } from '../supervisors/index.js';
 import { MemoryTransport } from '../transport/memoryTransport.js';
 import type { NatsOptions } from '../transport/natsOptions.js';
+import { claimNewMissionId } from './missionIds.js';
 import type { NatsHub, NatsRuntime, ProviderIdentities } from './natsRuntime.js';
 import type { Transport } from '../transport/transport.js';
 import { randomUUID } from 'node:crypto';
@@ -83,10 +84,7 @@ export interface RunResult {
   eventLogFile: string;
 }
 
-export function newMissionId(name: string, now = Date.now()): string {
-  const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `${name}-${stamp}-${Math.random().toString(36).slice(2, 6)}`;
-}
+export { newMissionId } from './missionIds.js';
 
 /** Builds the mission's providers; throws a UserError for one that cannot work (an unset API key). */
 export function buildProviders(providers: Record<string, ProviderConfig>, env: NodeJS.ProcessEnv, clock?: Clock): Provider[] {
@@ -100,7 +98,7 @@ export function buildProviders(providers: Record<string, ProviderConfig>, env: N
 export async function runMission(config: MissionConfig, options: RunOptions): Promise<RunResult> {
   const clock = options.clock ?? systemClock;
   const env = options.env ?? process.env;
-  const missionId = options.missionId ?? newMissionId(config.name, clock.now());
+  const missionId = options.missionId ?? claimNewMissionId(options.stateDir, config.name, clock.now(), () => false);
   const logger = options.logger.child({ mission: missionId });
   const eventLogFile = EventLog.pathFor(options.stateDir, missionId);
   const events = new EventLog(eventLogFile, missionId, () => clock.now(), { syncEveryMs: options.syncEveryMs }).open();

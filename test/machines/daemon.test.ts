@@ -40,7 +40,7 @@ describe('daemon (the real Daemon over HTTP): missions', () => {
     expect(res.status).toBe(201);
     expect(res.json).toMatchObject({ name: 'hello', state: 'running', stages: ['draft', 'polish'] });
     const id = res.json.id as string;
-    expect(id).toMatch(/^hello-\d{8}T\d{6}Z-[a-z0-9]{1,4}$/);
+    expect(id).toMatch(/^hello-\d{8}T\d{6}Z-[a-z0-9]{13}$/);
 
     const status = await until(d, id, 'succeeded');
     const out: string[] = [];
