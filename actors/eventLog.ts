@@ -142,17 +142,34 @@ export class EventLog implements EventSink {
     this.fd = undefined;
   }
 
-  /** Every event in a log file, in order. A torn last line (a crash mid-write) is skipped. */
-  static read(file: string): LoggedEvent[] {
-    const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  /**
+   * Every event in a log file, in order. A torn last line (a crash mid-write) is skipped; so is a
+   * corrupt line elsewhere (not JSON, or not an event: no numeric `seq` or string `type`), told
+   * to `onCorrupt` with its 1-based line number, so one bad line never hides the rest of a log.
+   */
+  static read(file: string, onCorrupt?: (line: number, reason: string) => void): LoggedEvent[] {
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const last = lines.length - 1; // after the final newline: '' for a whole log, the torn line otherwise
     const out: LoggedEvent[] = [];
     lines.forEach((line, i) => {
-      try {
-        out.push(JSON.parse(line) as LoggedEvent);
-      } catch (err) {
-        if (i !== lines.length - 1) throw new Error(`${file}:${i + 1}: not a JSON event`, { cause: err });
-      }
+      if (line.trim() === '') return;
+      const event = parseEvent(line);
+      if (typeof event !== 'string') out.push(event);
+      else if (i !== last) onCorrupt?.(i + 1, event);
     });
     return out;
   }
+}
+
+/** The event on a line, or why it is not one. */
+function parseEvent(line: string): LoggedEvent | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return 'not JSON';
+  }
+  const e = value as Partial<LoggedEvent> | null;
+  if (typeof e !== 'object' || e === null || Array.isArray(e) || typeof e.seq !== 'number' || typeof e.type !== 'string') return 'not an event (no seq or type)';
+  return e as LoggedEvent;
 }

@@ -84,6 +84,8 @@ export interface RecoveredMission {
   usage?: BudgetUsage;
   /** Complete lines read. */
   lines: number;
+  /** Line numbers (1-based) of corrupt lines, skipped: not JSON, or not shaped as an event. */
+  corrupt: number[];
 }
 
 /** Types whose lines are parsed as they are met; maker.vote lines are parsed only after the last snapshot. */
@@ -104,7 +106,7 @@ const FOLDED = new Set([
 ]);
 
 export function recoverMission(file: string, id: string): RecoveredMission {
-  const r: RecoveredMission = { id, file, stages: [], approvals: [], maker: new Map(), plans: new Map(), lines: 0 };
+  const r: RecoveredMission = { id, file, stages: [], approvals: [], maker: new Map(), plans: new Map(), lines: 0, corrupt: [] };
   // Only the votes after the last snapshot are parsed: the snapshot covers the rest.
   const lastSnapshotAt = lastOffsetOf(file, '"type":"maker.snapshot"');
   // agent.call lines and vote samples after the last usage record: spent, and not yet in one.
@@ -113,16 +115,23 @@ export function recoverMission(file: string, id: string): RecoveredMission {
   for (const { line, offset } of linesOf(file)) {
     r.lines++;
     const type = typeOf(line);
-    if (type === 'maker.vote') {
+    if (type === undefined) {
+      if (line.trim() !== '') r.corrupt.push(r.lines);
+    } else if (type === 'maker.vote') {
       if (offset < lastSnapshotAt) continue;
       const e = parseLine(line);
-      if (e && addVote(r, e)) voteSamples += e.samples as number;
+      if (!e) r.corrupt.push(r.lines);
+      else if (addVote(r, e)) voteSamples += e.samples as number;
     } else if (type === 'agent.call') {
       const e = parseLine(line);
       if (e) calls.push(e);
-    } else if (type !== undefined && FOLDED.has(type)) {
+      else r.corrupt.push(r.lines);
+    } else if (FOLDED.has(type)) {
       const e = parseLine(line);
-      if (!e) continue;
+      if (!e) {
+        r.corrupt.push(r.lines);
+        continue;
+      }
       fold(r, e);
       if (e.usage !== undefined && type !== 'mission.finished') {
         calls = [];
@@ -323,8 +332,9 @@ function typeOf(line: string): string | undefined {
 
 function parseLine(line: string): LoggedEvent | undefined {
   try {
-    return JSON.parse(line) as LoggedEvent;
+    const e = JSON.parse(line) as LoggedEvent | null;
+    return typeof e === 'object' && e !== null && typeof e.seq === 'number' ? e : undefined;
   } catch {
-    return undefined; // a mangled line (EventLog.read refuses one): skipped
+    return undefined; // a mangled line: skipped, and its number kept in `corrupt`
   }
 }

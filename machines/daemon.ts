@@ -93,6 +93,10 @@ export class Daemon implements DaemonApi {
       const file = EventLog.pathFor(o.stateDir, id);
       const started = Date.now();
       const recovered = recoverMission(file, id);
+      if (recovered.corrupt.length) {
+        const at = recovered.corrupt.slice(0, 10).map((n) => `${file}:${n}`);
+        o.logger.warn({ mission: id, file, lines: recovered.corrupt.length, at }, `daemon: ${recovered.corrupt.length} corrupt line(s) in a mission log skipped (${at.join(', ')})`);
+      }
       if (!recovered.submitted) {
         o.logger.warn({ mission: id, file }, 'daemon: a log with no mission.submitted is skipped (not a daemon mission, or torn at its first line)');
         continue;

@@ -33,6 +33,7 @@ export class DaemonMission {
   private readonly approvalsById = new Map<string, ApprovalRecord>();
   private readonly plans = new Map<string, PlanProgressView>();
   private readonly maker: MakerProgressFold;
+  private readonly corruptSeen = new Set<number>();
   /** Where a recovered mission goes on from: worked out once, from its log, and dropped once used. */
   private resumeFrom?: { plan: MissionResume; keySalt?: string; usedBefore?: BudgetUsage };
   private result?: string;
@@ -181,6 +182,13 @@ export class DaemonMission {
     };
   }
 
+  /** A corrupt line met while reading the log for a follower: skipped, said once per line. */
+  private corruptLine(line: number, reason: string): void {
+    if (this.corruptSeen.has(line)) return;
+    this.corruptSeen.add(line);
+    this.options.logger.warn({ mission: this.id, file: this.file, line, reason }, `daemon: ${this.file}:${line}: corrupt line skipped (${reason})`);
+  }
+
   approvals(): ApprovalRecord[] {
     return [...this.approvalsById.values()];
   }
@@ -189,7 +197,7 @@ export class DaemonMission {
   follow(after: number, listener: (e: LoggedEvent) => void, end?: () => void): () => void {
     const f: Follower = { listener, end, after };
     // Read and subscribe in one synchronous step: no event can fall between the two.
-    for (const e of existsSync(this.file) ? EventLog.read(this.file) : []) this.deliver(f, e);
+    for (const e of existsSync(this.file) ? EventLog.read(this.file, (line, reason) => this.corruptLine(line, reason)) : []) this.deliver(f, e);
     if (this.over && this.send === undefined) {
       end?.();
       return () => {};

@@ -24,12 +24,20 @@ describe('event log (JSONL)', () => {
     expect(EventLog.read(file).map((e) => e.seq)).toEqual([1, 2]);
   });
 
-  it('should skip a torn last line but refuse a corrupt line in the middle', () => {
+  // (Issue 12 changed this: a corrupt middle line used to make the whole log unreadable.)
+  it('should skip a torn last line silently, and a corrupt line in the middle with its line number', () => {
     const file = join(tempDir(), 'e.jsonl');
     writeFileSync(file, '{"seq":1,"type":"a"}\n{"seq":2,"ty');
-    expect(EventLog.read(file).map((e) => e.seq)).toEqual([1]);
-    appendFileSync(file, '\n{"seq":3,"type":"c"}\n');
-    expect(() => EventLog.read(file)).toThrow(`${file}:2: not a JSON event`);
+    const corrupt: [number, string][] = [];
+    expect(EventLog.read(file, (line, reason) => corrupt.push([line, reason])).map((e) => e.seq)).toEqual([1]);
+    expect(corrupt).toEqual([]);
+    appendFileSync(file, '\n{"seq":3,"type":"c"}\n[1,2]\n{"seq":"4","type":"d"}\n{"seq":5,"type":"e"}\n');
+    expect(EventLog.read(file, (line, reason) => corrupt.push([line, reason])).map((e) => e.seq)).toEqual([1, 3, 5]);
+    expect(corrupt).toEqual([
+      [2, 'not JSON'],
+      [4, 'not an event (no seq or type)'],
+      [5, 'not an event (no seq or type)'],
+    ]);
   });
 
   it('should mask a registered secret wherever it appears in an event', () => {

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EventLog } from '../../actors/eventLog.js';
@@ -240,7 +240,7 @@ describe('recoverMission: usage', () => {
       ]),
       'm',
     );
-    expect(r).toEqual({ id: 'm', file: r.file, stages: [], approvals: [], maker: new Map(), plans: new Map(), lines: 3 });
+    expect(r).toEqual({ id: 'm', file: r.file, stages: [], approvals: [], maker: new Map(), plans: new Map(), lines: 3, corrupt: [] });
   });
 
   it('should take the usage a suspension recorded over the records before it, and add the votes after it', () => {
@@ -288,5 +288,22 @@ describe('recoverMission: a torn snapshot', () => {
     const r = recoverMission(file, 'm');
     expect(r.maker.get('p')).toEqual({ snapshot: { step: 2, state: { s: 2 }, samples: 6, flagged: 0 }, tail: [expect.objectContaining({ step: 2, answer: 'x' }), expect.objectContaining({ step: 3, answer: 'y' })] });
     expect(r.lines).toBe(3);
+  });
+});
+
+describe('recoverMission: corrupt lines', () => {
+  it('should skip a corrupt middle line, keep its number, and fold the rest', () => {
+    const file = logOf([
+      { type: 'mission.submitted', config: {}, input: 'i' },
+      { type: 'stage.finished', stage: 'a', index: 0, attempt: 1, answers: 1, output: 'A' },
+      { type: 'stage.finished', stage: 'b', index: 1, attempt: 1, answers: 1, output: 'B' },
+    ]);
+    const lines = readFileSync(file, 'utf8').split('\n');
+    lines.splice(1, 0, 'garbage, not an event', '{"seq":9,"ts":"x","mission":"m","type":"stage.finished","out');
+    writeFileSync(file, lines.join('\n'));
+    const r = recoverMission(file, 'm');
+    expect(r.corrupt).toEqual([2, 3]);
+    expect(r.stages.map((s) => [s.name, s.finished.map((f) => f.output)])).toEqual([['a', ['A']], ['b', ['B']]]);
+    expect(r.lines).toBe(5);
   });
 });

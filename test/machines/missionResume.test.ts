@@ -302,7 +302,7 @@ describe('resuming a mission from its event log', () => {
 
 describe('planResume', () => {
   const config = threeStages(true);
-  const base = (): RecoveredMission => ({ id: 'm1', file: 'f', stages: [], approvals: [], maker: new Map(), plans: new Map(), lines: 0 });
+  const base = (): RecoveredMission => ({ id: 'm1', file: 'f', stages: [], approvals: [], maker: new Map(), plans: new Map(), lines: 0, corrupt: [] });
   const done = (index: number, name: string, ...finished: { attempt: number; output: string; answers?: number }[]) => ({
     index,
     name,
