@@ -6,9 +6,10 @@
  * `maestro status`, `approve`, `submit` and `stop` where the daemon is and its token.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoggedEvent } from '../actors/eventLog.js';
+import { ensureStateDir } from '../actors/stateDir.js';
 import { acquireStateLock } from '../actors/stateLock.js';
 import { registerSecret } from '../config/secrets.js';
 import { InspectorHub } from '../inspector/hub.js';
@@ -57,7 +58,7 @@ export async function daemonCommand(flags: DaemonFlags, io: Io, stopSignal?: Abo
   const { logger, say } = terminal;
   const nats = flags.nats?.length ? (await import('./natsConnect.js')).natsOptionsFromFlags(flags, 'maestro-daemon') : undefined;
   if (flags['nats-open-reads'] && !nats) throw new UsageError('maestro daemon: --nats-open-reads: needs --nats URL');
-  mkdirSync(stateDir, { recursive: true });
+  ensureStateDir(stateDir, 'create its lock, mission logs and keys');
   const lock = acquireStateLock(stateDir);
   const hub = new InspectorHub();
   hub.start();

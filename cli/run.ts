@@ -1,3 +1,4 @@
+import { ensureStateDir } from '../actors/stateDir.js';
 import { loadConfigFile } from '../config/loader.js';
 import { createLogger } from '../config/logger.js';
 import { missionSchema } from '../config/mission.js';
@@ -51,6 +52,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, env: Run
   }
   const logger = createLogger({ level, ...runLogging(io, flags) });
   const stateDir = flags['state-dir'] ?? process.env.MAESTRO_STATE_DIR ?? '.maestro';
+  ensureStateDir(stateDir, "write the mission's event log");
   const stop = new AbortController();
   let answers: RunApprovals | undefined;
   // An inspector client with the token answers a gate or stops the mission, like the daemon's page.
