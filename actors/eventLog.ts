@@ -8,8 +8,9 @@
  * Reopening a log goes on after its last complete line: a torn last line (the process died
  * mid-write) is cut off, and sequence numbers continue.
  */
-import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { isDiskFault, LogWriteError } from './logWriteError.js';
 import { redact } from '../config/secrets.js';
 import type { EventSink, MissionEvent } from '../supervisors/runtime.js';
 
@@ -29,8 +30,14 @@ export class EventLog implements EventSink {
   private seq = 0;
   private readonly listeners: ((e: LoggedEvent) => void)[] = [];
   private syncTimer: NodeJS.Timeout | undefined;
+  /** Bytes of whole lines in the file: where a failed write is cut back to. */
+  private size = 0;
+  private writeFault: LogWriteError | undefined;
+  private readonly faultListeners: ((fault: LogWriteError) => void)[] = [];
   /** Bytes of a torn last line cut off when the log was opened. */
   tornBytes = 0;
+  /** Events not written because the log had failed before them. */
+  dropped = 0;
 
   constructor(
     readonly file: string,
@@ -53,7 +60,42 @@ export class EventLog implements EventSink {
     mkdirSync(dirname(this.file), { recursive: true });
     this.fd = openSync(this.file, 'a+');
     this.recoverTail(this.fd);
+    this.size = fstatSync(this.fd).size;
     return this;
+  }
+
+  /**
+   * The disk fault that stopped this log, if one did. From the first failed write on, nothing
+   * more is written (the log stays a prefix of what happened, with no gap): appends are dropped
+   * and counted, and the owner is told once through `onFault`, to suspend the mission.
+   */
+  get fault(): LogWriteError | undefined {
+    return this.writeFault;
+  }
+
+  onFault(listener: (fault: LogWriteError) => void): void {
+    this.faultListeners.push(listener);
+  }
+
+  /** A write or sync that failed: a disk fault stops the log; anything else is ours, thrown. */
+  private failed(err: unknown, eventType: string | undefined): void {
+    if (!isDiskFault(err)) throw err;
+    if (this.fd !== undefined) {
+      try {
+        ftruncateSync(this.fd, this.size); // a partial line goes: the log ends on its last whole line
+      } catch {
+        // The next open cuts a torn last line anyway.
+      }
+    }
+    this.writeFault ??= new LogWriteError(this.file, (err as NodeJS.ErrnoException).code!, eventType, { cause: err });
+    for (const l of this.faultListeners) {
+      try {
+        l(this.writeFault);
+      } catch {
+        // A listener must never break the mission.
+      }
+    }
+    this.faultListeners.length = 0;
   }
 
   /** Cuts a torn last line off and reads the last sequence number, from the end of the file only. */
@@ -82,9 +124,21 @@ export class EventLog implements EventSink {
   }
 
   append(event: MissionEvent): void {
+    if (this.writeFault) {
+      this.dropped++;
+      return;
+    }
     const logged: LoggedEvent = { seq: ++this.seq, ts: new Date(this.now()).toISOString(), mission: this.missionId, ...redact(event) };
     if (this.fd !== undefined) {
-      writeSync(this.fd, `${JSON.stringify(logged)}\n`);
+      const line = Buffer.from(`${JSON.stringify(logged)}\n`);
+      try {
+        for (let at = 0; at < line.length; ) at += writeSync(this.fd, line, at, line.length - at);
+      } catch (err) {
+        this.seq--;
+        this.dropped++;
+        return this.failed(err, event.type);
+      }
+      this.size += line.length;
       if (this.options.syncEveryMs !== undefined && this.syncTimer === undefined) {
         this.syncTimer = setTimeout(() => this.sync(), this.options.syncEveryMs);
         this.syncTimer.unref();
@@ -117,22 +171,36 @@ export class EventLog implements EventSink {
     const last = lines.length - 1;
     const kept = lines.filter((l, i) => i === last || !markers.some((m) => l.includes(m)));
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, kept.map((l) => `${l}\n`).join(''));
-    if (this.options.syncEveryMs !== undefined) {
-      // The new log must be on disk before it replaces the old one.
-      const fd = openSync(tmp, 'r+');
-      fdatasyncSync(fd);
-      closeSync(fd);
+    try {
+      writeFileSync(tmp, kept.map((l) => `${l}\n`).join(''));
+      if (this.options.syncEveryMs !== undefined) {
+        // The new log must be on disk before it replaces the old one.
+        const fd = openSync(tmp, 'r+');
+        fdatasyncSync(fd);
+        closeSync(fd);
+      }
+      renameSync(tmp, this.file);
+    } catch (err) {
+      // No room for the compacted copy: the log stays whole and uncompacted (the next append
+      // on this disk will say what is wrong).
+      rmSync(tmp, { force: true });
+      if (!isDiskFault(err)) throw err;
+    } finally {
+      this.fd = openSync(this.file, 'a+');
+      this.size = fstatSync(this.fd).size;
     }
-    renameSync(tmp, this.file);
-    this.fd = openSync(this.file, 'a+');
   }
 
   /** Makes everything written so far durable now (a checkpoint). */
   sync(): void {
     if (this.syncTimer !== undefined) clearTimeout(this.syncTimer);
     this.syncTimer = undefined;
-    if (this.fd !== undefined) fdatasyncSync(this.fd);
+    if (this.fd === undefined || this.writeFault) return;
+    try {
+      fdatasyncSync(this.fd);
+    } catch (err) {
+      this.failed(err, undefined);
+    }
   }
 
   close(): void {

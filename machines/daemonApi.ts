@@ -10,7 +10,8 @@ import type { MakerProgressView } from './makerProgressFold.js';
 
 export type { MakerProgressView } from './makerProgressFold.js';
 
-export type MissionState = 'running' | 'awaiting_approval' | 'succeeded' | 'failed' | 'stopped';
+/** `suspended`: its log could not be written (a full disk); it resumes once the daemon can write. */
+export type MissionState = 'running' | 'awaiting_approval' | 'suspended' | 'succeeded' | 'failed' | 'stopped';
 
 export interface SubmitRequest {
   /** The mission file's text (YAML or JSON); or */
@@ -161,10 +162,22 @@ export class DaemonStoppingError extends UserError {
   }
 }
 
+/** The daemon cannot write its state directory (a full disk): it takes no mission until it can. */
+export class DaemonCannotWriteError extends UserError {
+  override name = 'DaemonCannotWriteError';
+  constructor(
+    readonly stateDir: string,
+    readonly code: string,
+  ) {
+    super(`the daemon cannot write its state directory '${stateDir}' (${code}) and accepts no new missions until it can; missions it could not write are suspended and resume then`);
+  }
+}
+
 /** The HTTP status a daemon failure gets, whatever carries it (HTTP, NATS): 500 for ours. */
 export function statusOf(err: unknown): number {
   if (err instanceof UnknownMissionError || err instanceof UnknownApprovalError) return 404;
   if (err instanceof MissionOverError || err instanceof MissionExistsError) return 409;
   if (err instanceof DaemonStoppingError) return 503;
+  if (err instanceof DaemonCannotWriteError) return 507;
   return err instanceof UserError ? 400 : 500;
 }

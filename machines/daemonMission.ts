@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { EventLog, type LoggedEvent } from '../actors/eventLog.js';
-import type { RecoveredApproval, RecoveredMission } from '../actors/missionRecovery.js';
+import { recoverMission, type RecoveredApproval, type RecoveredMission } from '../actors/missionRecovery.js';
 import { errorMessage, UserError } from '../config/errors.js';
 import type { MissionConfig } from '../config/mission.js';
 import type { BudgetUsage } from '../supervisors/index.js';
@@ -68,7 +68,7 @@ export class DaemonMission {
     const r = this.resumeFrom;
     this.resumeFrom = undefined; // a later run (none today) would start from its own log
     try {
-      const { output } = await runMission(this.config, {
+      const { output, writeFault } = await runMission(this.config, {
         stateDir: o.stateDir,
         logger: o.logger,
         missionId: this.id,
@@ -90,6 +90,12 @@ export class DaemonMission {
         onEvent: (e) => this.onEvent(e),
         onStart: (send) => (this.send = send),
       });
+      if (writeFault) {
+        // Suspended by its disk: not over, not failed; the daemon resumes it once it can write.
+        this.state = 'suspended';
+        this.error = { reason: writeFault.reason, message: `${writeFault.message}; suspended until the daemon can write again` };
+        o.onWriteFault?.(this.id, writeFault);
+      }
       return output;
     } catch (err) {
       if (this.startFailed && this.stopper.signal.aborted) return this.stoppedBeforeStart();
@@ -180,6 +186,24 @@ export class DaemonMission {
       approvals: this.approvals(),
       eventLog: this.file,
     };
+  }
+
+  /**
+   * The mission to run again after its disk fault, from what its log kept: resumed from it if
+   * the log holds its `mission.submitted` (with a `mission.write_fault` record of what
+   * happened), or submitted afresh under the same id if the fault came before that.
+   */
+  again(fault: { code: string; message: string; at: string }): DaemonMission {
+    const recovered = existsSync(this.file) ? recoverMission(this.file, this.id) : undefined;
+    if (!recovered?.submitted) return new DaemonMission(this.id, this.config, this.input, this.file, this.options);
+    const log = new EventLog(this.file, this.id, () => this.options.clock?.now() ?? Date.now()).open();
+    try {
+      log.append({ type: 'mission.write_fault', code: fault.code, message: fault.message, at: fault.at });
+    } finally {
+      log.close();
+    }
+    if (log.fault) throw log.fault;
+    return new DaemonMission(this.id, this.config, this.input, this.file, this.options, recoverMission(this.file, this.id));
   }
 
   /** A corrupt line met while reading the log for a follower: skipped, said once per line. */

@@ -6,6 +6,7 @@
 import { createActor, type Actor, type AnyActorRef, type InspectionEvent } from 'xstate';
 import type { Logger } from 'pino';
 import { EventLog, type LoggedEvent } from '../actors/eventLog.js';
+import type { LogWriteError } from '../actors/logWriteError.js';
 import { serveProviders } from '../actors/providerService.js';
 import { createProvider, type Provider } from '../actors/providers/index.js';
 import { systemClock, type Clock } from '../config/clock.js';
@@ -82,6 +83,11 @@ export interface MissionObserver {
 export interface RunResult {
   output: MissionOutput;
   eventLogFile: string;
+  /**
+   * The disk fault that stopped the log (full, failing): the mission was suspended at its last
+   * written event (`output.status` is `suspended`) and resumes from its log like after a crash.
+   */
+  writeFault?: LogWriteError;
 }
 
 export { newMissionId } from './missionIds.js';
@@ -163,12 +169,19 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
       });
       options.signal?.addEventListener('abort', () => actor!.send({ type: 'mission.stop', reason: reasonOf(options.signal!) }), { once: true });
       options.suspend?.addEventListener('abort', () => actor!.send({ type: 'mission.suspend' }), { once: true });
+      // A log that cannot be written suspends the mission: what it did after the fault is not
+      // in the log, so it is done again on resume, as after a crash (deferred: the fault is met
+      // inside one of the mission's own actions).
+      events.onFault((fault) => {
+        logger.error({ err: fault, file: eventLogFile }, 'event log: cannot write; suspending the mission');
+        queueMicrotask(() => actor!.send({ type: 'mission.suspend' }));
+      });
       actor.start();
       options.onStart?.((event) => actor!.send(event));
     });
     if (output.status === 'suspended') events.append({ type: 'mission.suspended', usage: output.usage });
     else events.append({ type: 'mission.finished', status: output.status, result: output.result, error: output.error, usage: output.usage });
-    return { output, eventLogFile };
+    return { output, eventLogFile, ...(events.fault && { writeFault: events.fault }) };
   } finally {
     actor?.stop();
     service.stop();
