@@ -129,6 +129,10 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, env: Run
       process.off('SIGINT', onSignal);
       await inspector.afterRun(flags['keep-open'] === true);
     }
+    if (run.writeFault) {
+      io.err(prefixed('maestro', `${run.writeFault.message}; the mission was suspended at its last written event (its log is kept in ${eventLogFile}); free some space and run it again`));
+      return 1;
+    }
     if (output.status === 'failed') {
       if (!failureShown) io.err(prefixed('maestro', 'mission failed', reasonText(output.error!)));
       return 1;
