@@ -53,6 +53,11 @@ export const stageSupervisionSchema = z.strictObject({
   intensity: z.int().nonnegative().default(1),
   /** @default 5000 */
   periodMs: z.int().positive().default(5000),
+  /**
+   * Restarts allowed over the stage's whole run, however far apart (intensity is per period: an
+   * agent failing less often than that is restarted forever without this). @default no bound
+   */
+  maxRestarts: z.int().nonnegative().optional(),
   /** transient: a crashed agent is restarted, a finished one is not; temporary: never restarted. @default 'transient' */
   restart: z.enum(['transient', 'temporary']).default('transient'),
   /** How long an agent may take to stop when asked before it is killed. @default 5000 */

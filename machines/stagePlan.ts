@@ -48,7 +48,7 @@ export function stageChildSpec(config: MissionConfig, stage: StageConfig, prompt
     : stage.plan
       ? planStageChildren(config, stage, prompt, transport, options)
       : (stage.agents ?? []).map((id) => agentChildSpec(config, id, prompt, sup, transport, options));
-  const flags = { strategy: sup.strategy, intensity: sup.intensity, periodMs: sup.periodMs };
+  const flags = { strategy: sup.strategy, intensity: sup.intensity, periodMs: sup.periodMs, ...(sup.maxRestarts !== undefined && { maxRestarts: sup.maxRestarts }) };
   return answeringSupervisorSpec(stageChildId(stage.name, options.attempt), 'transient', flags, children, stage.budget);
 }
 

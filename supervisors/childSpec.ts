@@ -30,6 +30,13 @@ export interface SupervisorFlags {
   periodMs?: number;
   /** @default 'never' */
   autoShutdown?: AutoShutdown;
+  /**
+   * Restarts allowed over the supervisor's whole life, however far apart (not OTP: its intensity
+   * is per period, so a child failing less often than that is restarted forever; this is the
+   * total bound, like Akka's maxNrOfRetries without a time range). One more and the supervisor
+   * gives up as at its intensity, with reason `reached_max_restarts`. @default Infinity
+   */
+  maxRestarts?: number;
 }
 
 /** What a child's input function is given when the supervisor starts (or restarts) it. */
@@ -86,6 +93,7 @@ export const flagDefaults: NormalizedFlags = {
   intensity: 1,
   periodMs: 5000,
   autoShutdown: 'never',
+  maxRestarts: Infinity,
 };
 
 const strategies: readonly Strategy[] = ['one_for_one', 'one_for_all', 'rest_for_one', 'simple_one_for_one'];
@@ -105,6 +113,9 @@ export function normalizeFlags(flags: SupervisorFlags = {}): NormalizedFlags {
   oneOf('autoShutdown', f.autoShutdown, autoShutdowns);
   if (!Number.isInteger(f.intensity) || f.intensity < 0) {
     throw new SupervisorSpecError('intensity', f.intensity, `must be a non-negative integer, got ${f.intensity}`);
+  }
+  if (f.maxRestarts !== Infinity && (!Number.isInteger(f.maxRestarts) || f.maxRestarts < 0)) {
+    throw new SupervisorSpecError('maxRestarts', f.maxRestarts, `must be a non-negative integer, got ${f.maxRestarts}`);
   }
   if (!Number.isFinite(f.periodMs) || f.periodMs <= 0) {
     throw new SupervisorSpecError('periodMs', f.periodMs, `must be a positive number, got ${f.periodMs}`);

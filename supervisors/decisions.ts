@@ -53,6 +53,20 @@ export function intensityExceeded(history: readonly number[], intensity: number)
 }
 
 /**
+ * Why this restart is one too many, if it is: within the period (OTP's intensity) first, then
+ * over the supervisor's life (`maxRestarts`, Maestro's total bound).
+ */
+export function restartLimitReached(
+  history: readonly number[],
+  totalRestarts: number,
+  flags: { intensity: number; maxRestarts: number },
+): 'reached_max_restart_intensity' | 'reached_max_restarts' | undefined {
+  if (intensityExceeded(history, flags.intensity)) return 'reached_max_restart_intensity';
+  if (totalRestarts > flags.maxRestarts) return 'reached_max_restarts';
+  return undefined;
+}
+
+/**
  * The children a strategy takes down with the offender, in start order (offender included).
  * The caller stops them in reverse order and starts the survivors in this order.
  */

@@ -23,6 +23,7 @@ export {
   endsSubtree,
   exitKindOf,
   intensityExceeded,
+  restartLimitReached,
   restartGroup,
   shouldRestart,
   type ExitKind,

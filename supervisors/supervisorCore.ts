@@ -26,7 +26,7 @@ import {
   endsSubtree,
   exitKindOf,
   exitReason,
-  intensityExceeded,
+  restartLimitReached,
   restartGroup,
   shouldRestart,
   type ExitKind,
@@ -64,6 +64,8 @@ export class SupervisorCore {
   private readonly children = new Map<string, ChildRecord>();
   private readonly byRef = new Map<string, string>();
   private history: number[] = [];
+  /** Restarts over the supervisor's life (for `maxRestarts`). */
+  private totalRestarts = 0;
   private ops: Op[] = [];
   private readonly stops = new ChildStops({
     children: this.children,
@@ -232,10 +234,11 @@ export class SupervisorCore {
     // A restart is new work: refused, like any start, when the budget is spent.
     const spent = this.budget.exceeded();
     if (spent) return this.giveUp('child_terminated', spent, rec);
-    if (this.countRestart()) {
+    const limit = this.countRestart();
+    if (limit) {
       // OTP reports the crash, then the shutdown it led to.
       this.report('child_terminated', exitReason(exit, payload), rec, 'shutdown', { exit });
-      return this.intensityReached(rec, payload);
+      return this.intensityReached(rec, payload, limit);
     }
     const now = this.runtime.clock.now();
     let delayMs = 0;
@@ -259,16 +262,17 @@ export class SupervisorCore {
     }
   }
 
-  /** OTP's add_restart: true when this restart is one too many within the period. */
-  private countRestart(): boolean {
+  /** OTP's add_restart, plus the total bound: the reason when this restart is one too many. */
+  private countRestart(): ReturnType<typeof restartLimitReached> {
     this.history = addRestart(this.history, this.runtime.clock.now(), this.flags.periodMs);
-    return intensityExceeded(this.history, this.flags.intensity);
+    this.totalRestarts++;
+    return restartLimitReached(this.history, this.totalRestarts, this.flags);
   }
 
   /** OTP exits with reason `shutdown` (reported as reached_max_restart_intensity); its parent decides by the restart type. */
-  private intensityReached(rec: ChildRecord, payload: unknown): void {
-    const err = new SupervisorShutdownError(this.name, 'reached_max_restart_intensity', rec.spec.id, payload, { exit: 'shutdown' });
-    this.giveUp('shutdown', err, rec, 'reached_max_restart_intensity');
+  private intensityReached(rec: ChildRecord, payload: unknown, reason: NonNullable<ReturnType<typeof restartLimitReached>> = 'reached_max_restart_intensity'): void {
+    const err = new SupervisorShutdownError(this.name, reason, rec.spec.id, payload, { exit: 'shutdown' });
+    this.giveUp('shutdown', err, rec, reason);
   }
 
   /** Stop the group's other running children (reverse order), then start the group in order. */
@@ -388,7 +392,8 @@ export class SupervisorCore {
       return;
     }
     this.report('start_error', errorMessage(err), rec, 'restart');
-    if (this.countRestart()) return this.intensityReached(rec, err);
+    const limit = this.countRestart();
+    if (limit) return this.intensityReached(rec, err, limit);
     this.restart(rec, restartGroup(this.flags.strategy, [...this.children.keys()], rec.spec.id), 0);
   }
 

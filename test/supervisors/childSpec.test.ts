@@ -28,8 +28,8 @@ function specError(fn: () => unknown): SupervisorSpecError {
 }
 
 describe('supervisor flags', () => {
-  it('should default to one_for_one, intensity 1 per 5000 ms, never auto shut down', () => {
-    expect(normalizeFlags()).toEqual({ strategy: 'one_for_one', intensity: 1, periodMs: 5000, autoShutdown: 'never' });
+  it('should default to one_for_one, intensity 1 per 5000 ms, never auto shut down, no total bound on restarts', () => {
+    expect(normalizeFlags()).toEqual({ strategy: 'one_for_one', intensity: 1, periodMs: 5000, autoShutdown: 'never', maxRestarts: Infinity });
     expect(normalizeFlags({})).toEqual(flagDefaults);
   });
 
@@ -39,6 +39,7 @@ describe('supervisor flags', () => {
       intensity: 1,
       periodMs: 1000,
       autoShutdown: 'never',
+      maxRestarts: Infinity,
     });
   });
 
