@@ -6,7 +6,7 @@
  * Each step leaves one compact `maker.vote` record in the event log; every `snapshotEvery` steps
  * a `maker.snapshot` is written and the log compacted, so a million steps keep the log bounded.
  */
-import { and, assign, sendTo, setup } from 'xstate';
+import { and, assign, fromPromise, sendTo, setup } from 'xstate';
 import { SystemError } from '../config/errors.js';
 import type { StepTask } from '../actors/tasks/stepTask.js';
 import type { EventSink } from '../supervisors/runtime.js';
@@ -72,7 +72,16 @@ export class MaxStepsError extends SystemError {
 
 interface Ctx extends MakerTaskInput {
   last?: VoteResult;
+  /** When the task last let the event loop run (performance.now(): the process's time, not the mission's clock). */
+  yieldedAt: number;
 }
+
+/**
+ * How long the step loop may hold the event loop. On a zero-latency model every step is
+ * microtasks only, so without a pause a 65,535-step task would keep the daemon's API, timers
+ * and I/O waiting until it ends; a `setImmediate` this often costs nothing measurable.
+ */
+export const YIELD_EVERY_MS = 10;
 
 export const makerTaskMachine = setup({
   types: {
@@ -81,7 +90,7 @@ export const makerTaskMachine = setup({
     events: {} as VoteResult | { type: 'maestro.shutdown' },
     output: {} as MakerTaskOutput,
   },
-  actors: { vote: makerVoteMachine },
+  actors: { vote: makerVoteMachine, pause: fromPromise(() => new Promise<void>((resolve) => setImmediate(resolve))) },
   guards: {
     isDone: ({ context: c }) => c.task.isDone(c.progress.state, c.progress.step),
     overMaxSteps: ({ context: c }) => c.maxSteps !== undefined && c.progress.step >= c.maxSteps,
@@ -89,6 +98,7 @@ export const makerTaskMachine = setup({
     /** The winner's next state ends the task (checked before the step is applied). */
     completesTask: ({ context: c, event }) => c.task.isDone((event as VoteResult).parse!.nextState, c.progress.step + 1),
     reachesMaxSteps: ({ context: c }) => c.maxSteps !== undefined && c.progress.step + 1 >= c.maxSteps,
+    heldTheLoop: ({ context: c }) => performance.now() - c.yieldedAt >= YIELD_EVERY_MS,
   },
   actions: {
     begin: sendTo('vote', ({ context: c }) => ({
@@ -125,7 +135,7 @@ export const makerTaskMachine = setup({
   },
 }).createMachine({
   id: 'makerTask',
-  context: ({ input }) => ({ ...input }),
+  context: ({ input }) => ({ ...input, yieldedAt: performance.now() }),
   invoke: { id: 'vote', src: 'vote', input: ({ context }) => context.vote },
   initial: 'next',
   on: { 'maestro.shutdown': '.stopped' },
@@ -144,10 +154,15 @@ export const makerTaskMachine = setup({
         'vote.decided': [
           { guard: and(['wasDecided', 'completesTask']), target: 'done', actions: 'apply' },
           { guard: and(['wasDecided', 'reachesMaxSteps']), target: 'tooLong', actions: 'apply' },
+          { guard: and(['wasDecided', 'heldTheLoop']), target: 'pausing', actions: 'apply' },
           { guard: 'wasDecided', target: 'voting', reenter: true, actions: 'apply' },
           { target: 'exhausted', actions: 'noteExhausted' },
         ],
       },
+    },
+    // Lets the event loop run (the API, timers, I/O) before the next step.
+    pausing: {
+      invoke: { src: 'pause', onDone: { target: 'voting', actions: assign({ yieldedAt: () => performance.now() }) } },
     },
     exhausted: {
       entry: ({ context: c }) => {
