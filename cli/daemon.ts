@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import type { LoggedEvent } from '../actors/eventLog.js';
 import { ensureStateDir } from '../actors/stateDir.js';
 import { acquireStateLock } from '../actors/stateLock.js';
+import { loadConfigFile } from '../config/loader.js';
 import { registerSecret } from '../config/secrets.js';
+import { daemonConfigSchema, parseAllowCli, type SubmitPolicy } from '../config/submitPolicy.js';
 import { InspectorHub } from '../inspector/hub.js';
 import { startInspectorServer } from '../inspector/server.js';
 import type { ClientMessage } from '../inspector/types.js';
@@ -32,6 +34,9 @@ export interface DaemonFlags extends NatsFlags {
   'auth-reads'?: boolean;
   'nats-open-reads'?: boolean;
   'log-level'?: string;
+  config?: string;
+  'allow-cli'?: string[];
+  'allow-env'?: string[];
   'shutdown-ms'?: string;
   'sync-ms'?: string;
   'wait-workers-ms'?: string;
@@ -54,6 +59,7 @@ export async function daemonCommand(flags: DaemonFlags, io: Io, stopSignal?: Abo
   registerSecret(token);
   const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
   if (flags['log-level'] !== undefined && !levels.includes(flags['log-level'])) throw new UsageError(`maestro daemon: --log-level: expected one of ${levels.join(', ')}, got '${flags['log-level']}'`);
+  const submitPolicy = await submitPolicyOf(flags);
   const terminal = daemonTerminal(flags, io);
   const { logger, say } = terminal;
   const nats = flags.nats?.length ? (await import('./natsConnect.js')).natsOptionsFromFlags(flags, 'maestro-daemon') : undefined;
@@ -87,7 +93,7 @@ export async function daemonCommand(flags: DaemonFlags, io: Io, stopSignal?: Abo
         return 1;
       }
     }
-    const daemon = new Daemon({ stateDir, logger, natsHub, observer: hub, shutdownMs, syncEveryMs, waitWorkersMs, mirror: onEvent });
+    const daemon = new Daemon({ stateDir, logger, natsHub, observer: hub, shutdownMs, syncEveryMs, waitWorkersMs, mirror: onEvent, submitPolicy });
     server = await startInspectorServer(hub, {
       host,
       port,
@@ -149,6 +155,20 @@ async function inspectorWrite(daemon: Daemon, msg: ClientMessage): Promise<void>
   if (msg.type === 'approve') await daemon.answer(msg.id, { decision: 'approve', by: 'inspector' });
   else if (msg.type === 'reject') await daemon.answer(msg.id, { decision: 'reject', feedback: msg.feedback, by: 'inspector' });
   else if (msg.type === 'stop') await daemon.stop(msg.path.replace(/^mission\//, '').split('/')[0]!, 'stopped from the inspector');
+}
+
+/** The daemon config file's `submissions`, plus `--allow-cli` and `--allow-env`. */
+async function submitPolicyOf(flags: DaemonFlags): Promise<SubmitPolicy> {
+  const base = flags.config === undefined ? { cli: [], env: [] } : (await loadConfigFile(flags.config, daemonConfigSchema)).submissions;
+  const cli = (flags['allow-cli'] ?? []).map((v) => {
+    try {
+      return parseAllowCli(v);
+    } catch (err) {
+      throw new UsageError(`--allow-cli: expected an absolute command and its args ('/usr/bin/codex exec {prompt}'), got '${v}'`, { cause: err });
+    }
+  });
+  for (const name of flags['allow-env'] ?? []) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`--allow-env: expected an environment variable name, got '${name}'`);
+  return { cli: [...base.cli, ...cli], env: [...new Set([...base.env, ...(flags['allow-env'] ?? [])])] };
 }
 
 export function parseListen(value: string): { host: string; port: number } {

@@ -49,6 +49,13 @@ Options:
   --auth-reads          HTTP reads need the token too (always so away from loopback)
   --nats-open-reads     with --nats: reads over NATS (maestro.daemon.<verb>) answer without the
                         token (by default every NATS request needs it)
+  --config FILE         the daemon's config (YAML or JSON): submissions.cli, the commands submitted
+                        missions' cli providers may run ([{command, args, env, cwd}]), and
+                        submissions.env, the variables they may read
+  --allow-cli 'CMD ARG...'  a submitted cli provider may run this absolute command with exactly
+                        these args ({prompt} where the prompt goes); repeat. Default: none
+  --allow-env NAME      a submitted mission may read this variable (\${NAME}, an openai
+                        apiKeyEnv); repeat. Default: none (the daemon's environment stays its own)
   --log-level LEVEL     log level (default info). The log goes to stderr, as every command's
                         diagnostics do (stdout is for results): on a terminal, each record and
                         each mission's events as lines in words; otherwise pino's JSON lines

@@ -1,3 +1,4 @@
+import { redact, redactText, registerSecretEnv } from '../config/secrets.js';
 import { ensureStateDir } from '../actors/stateDir.js';
 import { loadConfigFile } from '../config/loader.js';
 import { createLogger } from '../config/logger.js';
@@ -44,6 +45,9 @@ const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 export async function runCommand(file: string, flags: RunFlags, io: Io, env: RunEnv = {}): Promise<number> {
   const level = flags['log-level'] ?? 'error';
   if (!levels.includes(level)) throw new UsageError(`--log-level: expected one of ${levels.join(', ')}, got '${level}'`);
+  // A secret-looking variable the file interpolates (or a model echoes back) is masked in the
+  // log, the progress and the printed result alike, as under the daemon.
+  registerSecretEnv(Object.keys(process.env), process.env);
   const config = await loadConfigFile(file, missionSchema);
   const nats = flags.nats?.length ? (await import('./natsConnect.js')).natsOptionsFromFlags(flags, `maestro-run-${config.name}`) : undefined;
   const waitWorkersMs = flags['wait-workers-ms'] === undefined ? undefined : Number(flags['wait-workers-ms']);
@@ -122,8 +126,8 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, env: Run
     } else if (!flags.quiet) {
       io.err(`mission ${output.status}: ${plural(u.samples, 'call')}, ${u.tokens} tokens, $${u.costUsd.toFixed(4)}, ${formatMs(u.wallTimeMs)}; events in ${eventLogFile}`);
     }
-    if (flags.json) io.out(JSON.stringify({ ...output, eventLog: eventLogFile }, null, 2));
-    else if (output.status === 'succeeded') io.out(output.result ?? '');
+    if (flags.json) io.out(JSON.stringify(redact({ ...output, eventLog: eventLogFile }), null, 2));
+    else if (output.status === 'succeeded') io.out(redactText(output.result ?? ''));
     if (inspector) {
       // The mission is over: Ctrl-C now closes the inspector, it no longer stops a mission.
       process.off('SIGINT', onSignal);

@@ -31,21 +31,35 @@ export interface Interpolated {
 // malformed reference (`${}`, `${1X}`, an unclosed `${`) so it is reported, not kept by accident.
 const REFERENCE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\{[^}]*\}?/g;
 
+/**
+ * Which variables may be read at all (a daemon's submitted missions: only those its operator
+ * listed). A reference to another is a problem with `refusal(name)` as its message, even with a
+ * `:-default`: reading whether it is set already tells something about the environment.
+ */
+export interface EnvAllow {
+  has(name: string): boolean;
+  refusal(name: string): string;
+}
+
 /** Interpolates every string in `value`; collects every problem instead of stopping at one. */
-export function interpolateEnv(value: unknown, env: Env): Interpolated {
+export function interpolateEnv(value: unknown, env: Env, allow?: EnvAllow): Interpolated {
   const issues: PathIssue[] = [];
-  const result = walk(value, [], env, issues, new Set());
+  const result = walk(value, [], env, issues, new Set(), allow);
   return { value: result, issues };
 }
 
-/** Interpolates one string. `problems` lists the messages for unset or malformed references. */
-export function interpolateString(text: string, env: Env): { value: string; problems: string[] } {
+/** Interpolates one string. `problems` lists the messages for unset, refused or malformed references. */
+export function interpolateString(text: string, env: Env, allow?: EnvAllow): { value: string; problems: string[] } {
   const problems: string[] = [];
   const value = text.replace(REFERENCE, (match: string, name?: string, fallback?: string) => {
     if (match === '$${') return '${';
     if (name === undefined) {
       problems.push(`invalid environment variable reference '${match}' (write '$\${' for a literal '\${')`);
       return match;
+    }
+    if (allow && !allow.has(name)) {
+      problems.push(allow.refusal(name));
+      return '';
     }
     const set = env[name];
     if (fallback !== undefined) return set === undefined || set === '' ? fallback : set;
@@ -58,10 +72,10 @@ export function interpolateString(text: string, env: Env): { value: string; prob
   return { value, problems };
 }
 
-function walk(value: unknown, path: (string | number)[], env: Env, issues: PathIssue[], ancestors: Set<object>): unknown {
+function walk(value: unknown, path: (string | number)[], env: Env, issues: PathIssue[], ancestors: Set<object>, allow: EnvAllow | undefined): unknown {
   if (typeof value === 'string') {
     if (!value.includes('${')) return value;
-    const { value: out, problems } = interpolateString(value, env);
+    const { value: out, problems } = interpolateString(value, env, allow);
     for (const message of problems) issues.push({ path: [...path], message });
     return out;
   }
@@ -74,13 +88,13 @@ function walk(value: unknown, path: (string | number)[], env: Env, issues: PathI
   ancestors.add(value);
   let out: unknown;
   if (Array.isArray(value)) {
-    out = value.map((item, i) => walk(item, [...path, i], env, issues, ancestors));
+    out = value.map((item, i) => walk(item, [...path, i], env, issues, ancestors, allow));
   } else {
     const copy: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
       // defineProperty so a `__proto__` key stays an own key instead of setting the prototype
       Object.defineProperty(copy, key, {
-        value: walk(item, [...path, key], env, issues, ancestors),
+        value: walk(item, [...path, key], env, issues, ancestors, allow),
         enumerable: true,
         writable: true,
         configurable: true,

@@ -15,13 +15,17 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, typ
 import { z } from 'zod';
 import { scanConfigBounds, sizeViolation, type ConfigLimits } from './configBounds.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
-import { interpolateEnv, type Env, type PathIssue, type ValuePath } from './interpolate.js';
+import { interpolateEnv, type Env, type EnvAllow, type PathIssue, type ValuePath } from './interpolate.js';
 
 export interface LoadOptions {
   /** Variables for `${NAME}`. @default process.env */
   readonly env?: Env;
   /** Size, nesting and value-count bounds, checked before parsing. @default DEFAULT_CONFIG_LIMITS */
   readonly limits?: ConfigLimits;
+  /** Which variables `${NAME}` may read (a daemon's submitted missions). @default all of `env` */
+  readonly envAllow?: EnvAllow;
+  /** More rules over the validated value, reported as issues at their lines (a daemon's submission policy). */
+  readonly rules?: (value: never) => readonly PathIssue[];
 }
 
 /** What checking a config found: the value when nothing is wrong, every error, every warning. */
@@ -106,13 +110,14 @@ function check<S extends z.ZodType>(text: string, file: string, schema: S, optio
     return failed([line === undefined ? { path: '', message } : { path: '', message, line }], err);
   }
   const env = options?.env ?? process.env;
-  const { value, issues: envIssues } = interpolateEnv(withoutSchemaKey(raw), env);
+  const { value, issues: envIssues } = interpolateEnv(withoutSchemaKey(raw), env, options?.envAllow);
   const result = schema.safeParse(value, { error: zodMessage });
   const envPaths = new Set(envIssues.map((i) => formatPath(i.path)));
   // an unset variable became '' and may fail the schema too: report the cause, not the echo
   const schemaIssues = result.success ? [] : result.error.issues.flatMap(splitUnknownKeys).filter((i) => !envPaths.has(formatPath(i.path)));
   const located = (list: readonly PathIssue[]) => sortByLine(list.map((i) => toConfigIssue(i, doc, lineAt)));
-  const issues = located([...envIssues, ...schemaIssues]);
+  const ruled = result.success && envIssues.length === 0 ? (options?.rules?.(result.data as never) ?? []) : [];
+  const issues = located([...envIssues, ...schemaIssues, ...ruled]);
   const warnings = located(options?.warnings?.(value, env) ?? []);
   const report = issues.length > 0 ? { issues, warnings } : { value: result.data as z.output<S>, issues, warnings };
   return { report, ...(!result.success && { cause: result.error }) };

@@ -18,6 +18,7 @@ import { UserError, errorMessage } from '../config/errors.js';
 import { loadConfigFile, parseConfigText } from '../config/loader.js';
 import { idSchema, loggedMissionSchema, missionSchema, type MissionConfig } from '../config/mission.js';
 import { registerSecretEnv } from '../config/secrets.js';
+import { allowedEnv, CLOSED_POLICY, envAllowOf, submissionIssues, type SubmitPolicy } from '../config/submitPolicy.js';
 import { createRuntime, supervisorMachine } from '../supervisors/index.js';
 import type { NatsHub } from './natsRuntime.js';
 import {
@@ -53,6 +54,8 @@ export interface DaemonOptions {
   syncEveryMs?: number;
   /** How long a mission may take to suspend when the daemon stops, before it is killed. @default 30000 */
   shutdownMs?: number;
+  /** What submitted missions may run and read on this host. @default CLOSED_POLICY: no command, no variable */
+  submitPolicy?: SubmitPolicy;
   /** The random part of generated mission ids (tests force collisions with it). @default 64 random bits */
   idSuffix?: () => string;
   /** Gets every event of every mission after its log has it (JetStream under NATS). */
@@ -140,11 +143,14 @@ export class Daemon implements DaemonApi {
     if (this.stopping) throw new DaemonStoppingError();
     if (this.diskFault) throw new DaemonCannotWriteError(this.options.stateDir, this.diskFault.code);
     if ((request.source === undefined) === (request.path === undefined)) throw new UserError('submit: give exactly one of source (the file text) and path');
-    const env = this.options.env ?? process.env;
+    // Data, not code: only what the operator allowed (commands, variables) passes, checked with the file's lines.
+    const policy = this.options.submitPolicy ?? CLOSED_POLICY;
+    const env = allowedEnv(this.options.env ?? process.env, policy);
+    const load = { env, envAllow: envAllowOf(policy), rules: (c: MissionConfig) => submissionIssues(c, policy) };
     const config: MissionConfig =
       request.source !== undefined
-        ? parseConfigText(request.source, request.filename ?? 'submitted.yaml', missionSchema, { env })
-        : await loadConfigFile(request.path!, missionSchema, { env });
+        ? parseConfigText(request.source, request.filename ?? 'submitted.yaml', missionSchema, load)
+        : await loadConfigFile(request.path!, missionSchema, load);
     // In process, the providers read their keys from this daemon's environment: a missing one is
     // the submitter's mistake, refused now rather than a mission that fails with no log. Said to
     // be the daemon's: the submitter's own shell may well have it.

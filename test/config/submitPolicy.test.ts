@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { mission } from '../helpers/missions.js';
+import { allowedEnv, CLOSED_POLICY, envAllowOf, parseAllowCli, submissionIssues, submitPolicySchema } from '../../config/submitPolicy.js';
+
+const withCli = (p: Record<string, unknown>) =>
+  mission({ providers: { c: { kind: 'cli', command: '/usr/bin/tool', ...p } as never }, agents: [{ id: 'a', provider: 'c' }], stages: [{ name: 's', prompt: 'p', agents: ['a'] }] });
+
+describe('submission policy', () => {
+  it('should allow nothing by default: no command, no variable', () => {
+    expect(submitPolicySchema.parse({})).toEqual(CLOSED_POLICY);
+    expect(submissionIssues(withCli({}), CLOSED_POLICY).map((i) => i.path.join('.'))).toEqual(['providers.c.command']);
+    expect(envAllowOf(CLOSED_POLICY).has('HOME')).toBe(false);
+    expect(allowedEnv({ HOME: '/root', A: '1' }, { cli: [], env: ['A', 'UNSET'] })).toEqual({ A: '1' });
+  });
+
+  it('should match a command by its exact path and args, and hold its envAllowlist and cwd to the entry', () => {
+    const policy = submitPolicySchema.parse({ cli: [{ command: '/usr/bin/tool', args: ['{prompt}'], env: ['PATH'], cwd: '/srv/work' }] });
+    expect(submissionIssues(withCli({ args: ['{prompt}'], envAllowlist: ['PATH'] }), policy)).toEqual([]);
+    expect(submissionIssues(withCli({ args: ['{prompt}'], envAllowlist: ['PATH'], cwd: '/srv/work' }), policy)).toEqual([]);
+    expect(submissionIssues(withCli({ args: ['{prompt}'], envAllowlist: ['PATH', 'HOME'], cwd: '/' }), policy).map((i) => i.message)).toEqual([
+      "provider 'c': cli command '/usr/bin/tool' may not see 'HOME' (the daemon gives it 'PATH'; set envAllowlist to those, or allow more in submissions.cli[].env)",
+      "provider 'c': cwd '/' is not allowed for submitted missions (the daemon allows '/srv/work')",
+    ]);
+    expect(submissionIssues(withCli({ command: 'tool', args: ['{prompt}'] }), policy)[0]!.message).toContain("cli command 'tool' is not allowed");
+  });
+
+  it("should read --allow-cli as an absolute command and its exact args", () => {
+    expect(parseAllowCli('/usr/bin/codex exec {prompt}')).toEqual({ command: '/usr/bin/codex', args: ['exec', '{prompt}'], env: ['PATH', 'HOME', 'LANG'] });
+    expect(() => parseAllowCli('codex exec')).toThrow('expected an absolute path');
+  });
+});
