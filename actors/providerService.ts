@@ -13,7 +13,9 @@ import {
   describeParseError,
   PROTOCOL_VERSION,
   type AgentCallReply,
+  type AgentCallRequest,
 } from '../transport/protocol.js';
+import { DropLog } from '../transport/dropLog.js';
 import { PayloadTooLargeError } from '../transport/errors.js';
 import type { Json, Message, Subscription, Transport } from '../transport/transport.js';
 import { callSignal } from './callSignal.js';
@@ -22,7 +24,7 @@ import { ProviderError, serializeProviderError } from './providers/errors.js';
 import type { Provider } from './providers/provider.js';
 
 export interface ProviderService {
-  /** Requests dropped because they did not parse. */
+  /** Requests that did not parse (not JSON, or not an agent call): each answered with an error. */
   readonly malformed: number;
   /** Calls being worked on now. */
   readonly inFlight: number;
@@ -59,9 +61,19 @@ export async function executeAgentCall(
   const parsed = agentCallRequestSchema.safeParse(data);
   if (!parsed.success) {
     const reason = describeParseError(parsed.error);
-    return { ok: false, error: { name: 'ProtocolError', message: `malformed agent call: ${reason}` }, malformed: reason };
+    return { ...malformedCall(reason), malformed: reason };
   }
-  const wanted = parsed.data.definition;
+  return runAgentCall(provider, parsed.data, signal, guard);
+}
+
+/** The answer to a request that is not an agent call: not retryable, the same request is as bad each time. */
+function malformedCall(reason: string): ReplyBody {
+  return { ok: false, error: { name: 'ProtocolError', message: `malformed agent call: ${reason}`, kind: 'protocol', retryable: false } };
+}
+
+/** Runs a parsed agent call on `provider`; never throws: failures become error replies. */
+async function runAgentCall(provider: Provider, request: AgentCallRequest, signal: AbortSignal, guard?: DefinitionGuard): Promise<ReplyBody & { refused?: string }> {
+  const wanted = request.definition;
   const own = guard?.hashes[provider.id];
   if (wanted !== undefined && own !== undefined && wanted !== own) {
     // Retryable: another worker of the provider may run the mission's definition.
@@ -74,7 +86,7 @@ export async function executeAgentCall(
   // remove theirs (delay.ts), and a controller per call (~3 µs) would be a tenth of a MAKER step.
   const call = IN_PROCESS.has(provider.kind) ? undefined : callSignal(signal);
   try {
-    const result = await provider.complete({ ...parsed.data.request, idempotencyKey: parsed.data.id }, call?.signal ?? signal);
+    const result = await provider.complete({ ...request.request, idempotencyKey: request.id }, call?.signal ?? signal);
     return { ok: true, result };
   } catch (err) {
     const error =
@@ -109,15 +121,21 @@ export function serveProviders(transport: Transport, providers: Iterable<Provide
       logger.warn({ subject: msg.subject, err: errorMessage(err) }, 'agent call answer not sent');
     }
   };
+  const drops = new DropLog(logger, 'malformed agent calls answered with an error');
   const handle = async (provider: Provider, msg: Message) => {
+    // Parsed before it waits for a slot: garbage is answered at once and never queues in front
+    // of real calls (a flood of it used to starve a mission's calls until they timed out).
+    const parsed = agentCallRequestSchema.safeParse(msg.data);
+    if (!parsed.success) {
+      malformed++;
+      const reason = describeParseError(parsed.error);
+      drops.drop(msg.subject, reason);
+      return answer(msg, malformedCall(reason));
+    }
     if (inFlight >= limit) await new Promise<void>((r) => waiting.push(r));
     inFlight++;
     try {
-      const { malformed: bad, refused, ...body } = await executeAgentCall(provider, msg.data, stopping.signal, options.definitions);
-      if (bad !== undefined) {
-        malformed++;
-        logger.warn({ subject: msg.subject, reason: bad }, 'malformed agent call dropped');
-      }
+      const { refused, ...body } = await runAgentCall(provider, parsed.data, stopping.signal, options.definitions);
       if (refused !== undefined) logger.warn({ subject: msg.subject, provider: provider.id }, 'agent call for another provider definition refused');
       answer(msg, body as ReplyBody, provider);
     } finally {
@@ -127,7 +145,11 @@ export function serveProviders(transport: Transport, providers: Iterable<Provide
     }
   };
   for (const provider of providers) {
-    subs.push(transport.subscribe(agentCallSubject(provider.id), (msg) => handle(provider, msg), { queue: AGENT_CALL_QUEUE }));
+    const notJson = (reason: string): Json => {
+      malformed++;
+      return { v: PROTOCOL_VERSION, ...malformedCall(reason) } as unknown as Json;
+    };
+    subs.push(transport.subscribe(agentCallSubject(provider.id), (msg) => handle(provider, msg), { queue: AGENT_CALL_QUEUE, malformed: notJson }));
   }
   return {
     get malformed() {

@@ -43,7 +43,7 @@ export function serveDaemonOverNats(api: DaemonApi, transport: Transport, option
     transport.subscribe(`${DAEMON_SUBJECT_PREFIX}.${verb}`, async (msg) => {
       if (!msg.reply) return; // a request/reply API: a plain publish gets nothing
       transport.respond(msg, await handle(api, verb, msg, options));
-    }),
+    }, { malformed: (reason) => fail(400, `malformed request: ${reason}`) }),
   );
 }
 

@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import { errorMessage } from '../config/errors.js';
 import { abortReason, PayloadTooLargeError, RequestTimeoutError, TransportClosedError, TransportError } from './errors.js';
 import { closedError, isClosedConnection, NatsConnectError, requestError, withoutCredentials } from './natsErrors.js';
+import { DropLog } from './dropLog.js';
 import { NatsRequestMux } from './natsRequestMux.js';
 import { type NatsOptionsInput, toConnectionOptions } from './natsOptions.js';
 import { toJson, VALID_SUBJECT_CACHE } from './payload.js';
@@ -38,6 +39,8 @@ export interface NatsTransportCounters {
   malformed: number;
   /** Errors thrown or rejected by subscription handlers. */
   handlerErrors: number;
+  /** Requests that were not JSON and got the subscriber's error reply. */
+  malformedReplies: number;
 }
 
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
@@ -54,8 +57,10 @@ export class NatsTransport implements Transport {
   private readonly waiters = new Set<() => void>();
   private readonly validSubjects = new Set<string>();
   private mux: NatsRequestMux | undefined;
-  private readonly count: NatsTransportCounters = { malformed: 0, handlerErrors: 0 };
-  private readonly decoder = new TextDecoder();
+  private readonly count: NatsTransportCounters = { malformed: 0, handlerErrors: 0, malformedReplies: 0 };
+  // fatal: a payload that is not UTF-8 is malformed, not quietly mended with U+FFFD.
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  private readonly drops: DropLog;
   private readonly logger: Logger | undefined;
   private readonly strict: boolean;
   private readonly drainTimeoutMs: number;
@@ -71,6 +76,7 @@ export class NatsTransport implements Transport {
     options: NatsTransportOptions,
   ) {
     this.logger = options.logger;
+    this.drops = new DropLog(options.logger, 'dropped nats messages that are not JSON');
     this.strict = options.strictPayloads ?? true;
     this.drainTimeoutMs = options.drainTimeoutMs ?? 5000;
     this.onHandlerError = options.onHandlerError;
@@ -131,8 +137,8 @@ export class NatsTransport implements Transport {
       throw requestError(err, subject, timeoutMs, signal, this.closing !== undefined || this.connection.isClosed());
     }
     const json = this.decode(reply);
-    if (json === MALFORMED) throw new TransportError(`reply is not JSON: '${subject}'`);
-    return json;
+    if (typeof json === 'object' && json !== null && MALFORMED in json) throw new TransportError(`reply is not JSON: '${subject}'`);
+    return json as Json;
   }
 
   subscribe(subject: string, handler: Handler, options: SubscribeOptions = {}): Subscription {
@@ -147,7 +153,7 @@ export class NatsTransport implements Transport {
             this.logger?.warn({ subject, err }, 'nats subscription error');
             return;
           }
-          if (active) this.deliver(msg, handler);
+          if (active) this.deliver(msg, handler, options.malformed);
         },
       }),
     );
@@ -206,9 +212,15 @@ export class NatsTransport implements Transport {
     this.mux?.failAll((subject) => closedError(subject, new Error('connection closed')));
   }
 
-  private deliver(msg: Msg, handler: Handler): void {
+  private deliver(msg: Msg, handler: Handler, malformed?: (reason: string) => Json): void {
     const data = this.decode(msg);
-    if (data === MALFORMED) return;
+    if (typeof data === 'object' && data !== null && MALFORMED in data) {
+      if (msg.reply && malformed) {
+        this.count.malformedReplies++;
+        this.guard(msg.reply, () => this.connection.publish(msg.reply!, this.encode(msg.reply!, malformed(data[MALFORMED] as string), 'reply')));
+      }
+      return;
+    }
     const message: Message = msg.reply ? { subject: msg.subject, data, reply: msg.reply } : { subject: msg.subject, data };
     try {
       const result: unknown = handler(message);
@@ -221,14 +233,22 @@ export class NatsTransport implements Transport {
     }
   }
 
-  private decode(msg: Msg): Json | typeof MALFORMED {
-    try {
-      return JSON.parse(this.decoder.decode(msg.data)) as Json;
-    } catch (err) {
-      this.count.malformed++;
-      this.logger?.warn({ subject: msg.subject, bytes: msg.data.length, err }, 'dropped a nats message that is not JSON');
-      return MALFORMED;
+  /** The payload's JSON, or `{[MALFORMED]: reason}`: counted, and logged at most once a second. */
+  private decode(msg: Msg): Json | { [MALFORMED]: string } {
+    let reason: string;
+    if (msg.data.length === 0) reason = 'empty';
+    else {
+      let text: string | undefined;
+      try {
+        text = this.decoder.decode(msg.data);
+        return JSON.parse(text) as Json;
+      } catch {
+        reason = text === undefined ? 'not UTF-8' : 'not JSON';
+      }
     }
+    this.count.malformed++;
+    this.drops.drop(msg.subject, reason);
+    return { [MALFORMED]: reason };
   }
 
   private handlerFailed(err: unknown, message: Message): void {

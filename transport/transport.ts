@@ -21,6 +21,12 @@ export interface RequestOptions {
 export interface SubscribeOptions {
   /** Members of one queue group share the subject's messages: each message goes to one of them. */
   queue?: string;
+  /**
+   * The answer a request gets when its payload is not JSON (`reason` says how: empty, not UTF-8,
+   * not JSON), in the subject's own reply schema, so its sender hears at once rather than waiting
+   * out its timeout. Without it, such a request is dropped and counted, as a plain publish is.
+   */
+  malformed?: (reason: string) => Json;
 }
 
 export interface Subscription {
