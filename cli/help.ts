@@ -15,6 +15,7 @@ Commands:
   inspect URL     print a running mission's live tree as text (from its --inspect URL)
   replay MISSION  print a mission's history from its event log (what happened, when, who decided)
   worker          serve provider calls for a mission's agents over NATS (a remote worker)
+  nats-config     the NATS server's authorization block for a daemon, its workers and clients
   validate FILE   check a mission file and print what is wrong, with file:line and field
   schema          print the JSON Schema of mission files (for editors)
   maker kmin      the MAKER voting margin k a task needs, and its cost in samples
@@ -204,6 +205,21 @@ Options:
   --red-flag-rate R       fraction of samples red-flagged and redrawn, in [0, 1) (default 0)
   --json                  print one JSON object
   -h, --help              show this help`,
+  'nats-config': `Usage: maestro nats-config --daemon USER [--worker USER[:ID]:CAP[,CAP...]]... [--client USER]... [--out FILE]
+
+Prints the nats-server authorization block that makes the bus a trust boundary the server
+enforces: the daemon may do everything; a worker may only take calls for its own capabilities,
+answer the requests it received, write its own registry key and record durable results; a
+client may only call the daemon's API (maestro.daemon.<verb>). Each user gets its own reply
+inbox (_INBOX_<user>: connect with --nats-inbox-prefix) and a random password. Missions'
+events, approvals and submissions come only from the daemon.
+
+Options:
+  --daemon USER          the daemon's user (also for maestro run --nats)
+  --worker USER:CAP,...  a worker's user and the capabilities it serves (USER:ID:CAP,... when its
+                         --id is not USER); repeat
+  --client USER          a user for submit/status/approve over NATS; repeat
+  --out FILE             write the block there, mode 0600, instead of printing it`,
   help: `Usage: maestro help [COMMAND]`,
 };
 

@@ -67,6 +67,9 @@ const options = {
   'auth-reads': { type: 'boolean' },
   'nats-open-reads': { type: 'boolean' },
   'allow-cli': { type: 'string', multiple: true },
+  daemon: { type: 'string' },
+  worker: { type: 'string', multiple: true },
+  client: { type: 'string', multiple: true },
   'allow-env': { type: 'string', multiple: true },
   'shutdown-ms': { type: 'string' },
   'sync-ms': { type: 'string' },
@@ -87,6 +90,7 @@ const allowed: Record<string, string[]> = {
   validate: ['help', 'json'],
   schema: ['help', 'out'],
   maker: ['help', 'json', 'error-rate', 'steps', 'target', 'steps-per-agent', 'red-flag-rate'],
+  'nats-config': ['help', 'daemon', 'worker', 'client', 'out'],
   daemon: ['help', 'json', 'pretty', 'state-dir', 'listen', 'token', 'auth-reads', 'nats-open-reads', 'config', 'allow-cli', 'allow-env', 'shutdown-ms', 'sync-ms', 'wait-workers-ms', 'log-level', ...natsFlagNames],
   submit: ['help', 'json', 'pretty', 'input', 'mission-id', 'follow', 'url', 'token', 'state-dir'],
   status: ['help', 'json', 'url', 'token', 'state-dir'],
@@ -147,6 +151,11 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         return await (await import('./approve.js')).approveCommand(optionalOne(command, rest), values, io);
       case 'stop':
         return await (await import('./stopMission.js')).stopCommand(one(command, rest), values, io);
+      case 'nats-config': {
+        if (rest.length) throw new UsageError(`maestro nats-config: unexpected argument '${rest[0]}'`);
+        const { natsConfigCommand } = await import('./natsConfig.js');
+        return natsConfigCommand(values, io);
+      }
       case 'worker': {
         if (rest.length) throw new UsageError(`maestro worker: unexpected argument '${rest[0]}'`);
         // Loaded only here: the NATS client is not needed by the embedded commands.

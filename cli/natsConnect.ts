@@ -18,6 +18,7 @@ export function natsOptionsFromFlags(flags: NatsFlags, name: string, env: NodeJS
       token,
       credsFile: flags['nats-creds'],
       nkeySeedFile: flags['nats-nkey-seed-file'],
+      inboxPrefix: flags['nats-inbox-prefix'] ?? env.MAESTRO_NATS_INBOX_PREFIX,
       tls,
       name,
     }).filter(([, v]) => v !== undefined),

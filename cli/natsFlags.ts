@@ -11,6 +11,7 @@ export const natsFlagOptions = {
   'nats-token': { type: 'string' },
   'nats-creds': { type: 'string' },
   'nats-nkey-seed-file': { type: 'string' },
+  'nats-inbox-prefix': { type: 'string' },
   'nats-tls-ca': { type: 'string' },
   'nats-tls-cert': { type: 'string' },
   'nats-tls-key': { type: 'string' },
@@ -25,6 +26,7 @@ export interface NatsFlags {
   'nats-token'?: string;
   'nats-creds'?: string;
   'nats-nkey-seed-file'?: string;
+  'nats-inbox-prefix'?: string;
   'nats-tls-ca'?: string;
   'nats-tls-cert'?: string;
   'nats-tls-key'?: string;
@@ -36,4 +38,6 @@ export const natsFlagsHelp = `NATS connection:
   --nats-token TOKEN         or MAESTRO_NATS_TOKEN
   --nats-creds FILE          a .creds file (JWT and nkey seed)
   --nats-nkey-seed-file FILE an nkey user seed
+  --nats-inbox-prefix P      replies to this process go to P.> (default _INBOX; or
+                             MAESTRO_NATS_INBOX_PREFIX): what maestro nats-config gives each user
   --nats-tls-ca FILE, --nats-tls-cert FILE, --nats-tls-key FILE`;

@@ -49,6 +49,12 @@ export const natsOptionsSchema = z
     /** A `.creds` file: the user JWT and its nkey seed. */
     credsFile: z.string().min(1).optional(),
     tls: natsTlsSchema.optional(),
+    /**
+     * Where replies to this connection's requests go (NATS.js `inboxPrefix`). Under the
+     * authorization `maestro nats-config` writes, each user has its own (`_INBOX_<user>`), so
+     * no one can subscribe to another's answers. @default '_INBOX'
+     */
+    inboxPrefix: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'must be a literal subject prefix').optional(),
     /** The connection's name, shown by the server's monitoring. @default the process's name for itself */
     name: z.string().min(1).optional(),
     /** Reconnect attempts per server after a connection is lost; -1 retries forever. @default -1 */
@@ -127,6 +133,7 @@ export function toConnectionOptions(input: NatsOptionsInput): ConnectionOptions 
     timeout: o.connectTimeoutMs,
   };
   if (o.name !== undefined) out.name = o.name;
+  if (o.inboxPrefix !== undefined) out.inboxPrefix = o.inboxPrefix;
   const authenticator = authenticatorFor(o);
   if (authenticator) out.authenticator = authenticator;
   if (o.tls) {

@@ -25,6 +25,8 @@ export interface WorkerProcessOptions {
   env?: NodeJS.ProcessEnv;
   /** @default 20000 */
   readyTimeoutMs?: number;
+  /** More flags (`--nats-user`, ...). */
+  args?: string[];
 }
 
 export interface WorkerProcess {
@@ -55,6 +57,7 @@ export async function startWorker(options: WorkerProcessOptions): Promise<Worker
     ...(options.heartbeatMs === undefined ? [] : ['--heartbeat-ms', String(options.heartbeatMs)]),
     ...(options.ackWaitMs === undefined ? [] : ['--ack-wait-ms', String(options.ackWaitMs)]),
     ...['--log-level', options.logLevel ?? 'info'],
+    ...(options.args ?? []),
   ];
   const proc = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'ignore', 'pipe'] });
   trackChild(proc);
