@@ -39,7 +39,7 @@ describe('machine definitions for the inspector', () => {
     expect(vote).toMatchObject({ key: 'makerVote', initial: 'idle' });
     expect(keys(vote)).toEqual(['idle', 'sampling', 'failed']);
     expect(on(state(vote, 'sampling'), 'vote.sample')).toEqual(['idle']);
-    expect(keys(stateDefOf(makerTaskMachine))).toEqual(['next', 'voting', 'exhausted', 'tooLong', 'done', 'stopped']);
+    expect(keys(stateDefOf(makerTaskMachine))).toEqual(['next', 'voting', 'pausing', 'exhausted', 'tooLong', 'done', 'stopped']);
     expect(JSON.parse(JSON.stringify(vote))).toEqual(vote);
   });
 

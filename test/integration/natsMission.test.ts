@@ -227,8 +227,10 @@ describe('missions over NATS with maestro worker processes', () => {
     const [w] = await workers(server, file, ['poet', 'editing', 'critiquing'], ['garbage-a']);
     const nc = await rawClient(server);
     nc.publish('maestro.agent.call.poet', 'not json {');
-    // Not JSON: dropped without an answer.
-    await expect(nc.request('maestro.agent.call.poet', '\u0000\u0001', { timeout: 300 })).rejects.toThrow();
+    // Not JSON: answered at once with a protocol error (issue 12: it used to be dropped unanswered,
+    // leaving the requester to wait out its timeout).
+    const notJson = await nc.request('maestro.agent.call.poet', '\u0000\u0001', { timeout: 2000 });
+    expect(notJson.json()).toMatchObject({ v: 1, ok: false, error: { name: 'ProtocolError', message: 'malformed agent call: not JSON', retryable: false } });
     // JSON that is not an agent call: answered with a protocol error.
     const reply = await nc.request('maestro.agent.call.poet', JSON.stringify({ v: 1, id: 'x', hello: 'world' }), { timeout: 2000 });
     expect(reply.json()).toMatchObject({ v: 1, ok: false, error: { name: 'ProtocolError', message: expect.stringContaining('malformed agent call') } });
@@ -240,8 +242,8 @@ describe('missions over NATS with maestro worker processes', () => {
     expect(output.status).toBe('succeeded');
     expect(output.result).toContain('Children fall and rise');
     const log = w!.stderr();
-    expect(log).toContain('dropped a nats message that is not JSON');
-    expect(log).toContain('malformed agent call dropped');
+    expect(log).toContain('dropped nats messages that are not JSON');
+    expect(log).toContain('malformed agent calls answered with an error');
     await expect(Promise.race([w!.exited.then(() => 'exited'), sleep(50).then(() => 'running')])).resolves.toBe('running');
   });
 
