@@ -218,7 +218,7 @@ Options:
   --daemon USER          the daemon's user (also for maestro run --nats)
   --worker USER:CAP,...  a worker's user and the capabilities it serves (USER:ID:CAP,... when its
                          --id is not USER); repeat
-  --client USER          a user for submit/status/approve over NATS; repeat
+  --client USER          a user for a client of the daemon's NATS API (maestro.daemon.<verb>); repeat
   --out FILE             write the block there, mode 0600, instead of printing it`,
   help: `Usage: maestro help [COMMAND]`,
 };

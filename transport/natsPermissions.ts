@@ -8,7 +8,7 @@
  *   subjects and pull from their durable consumers), answer only the requests it received
  *   (`allow_responses`), write only its own registry key, and record durable results; it may
  *   not publish mission events, daemon API requests or JetStream advisories;
- * - a **client** (`submit`, `status`, `approve` over NATS) may only send requests to the
+ * - a **client** (a program using the daemon's NATS API) may only send requests to the
  *   daemon's API subjects.
  *
  * Every user's replies come to its own inbox prefix (`_INBOX_<user>`), so nobody can listen to
