@@ -3,7 +3,9 @@
  * are isolated: one failing never touches another). Every mission's events go to its own log in
  * the state directory, synced in batches; on start the daemon reads every log, keeps the
  * finished missions for status, and resumes the others from their last snapshot plus the tail.
- * Approvals are the missions' own events, so the daemon only routes answers to them.
+ * Approvals are the missions' own events, so the daemon only routes answers to them. A mission
+ * whose log the disk refuses is suspended; the daemon answers 507 to submissions until a probe
+ * write succeeds, then resumes it from its log. Submissions pass the operator's policy first.
  */
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
