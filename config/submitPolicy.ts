@@ -7,7 +7,8 @@
  * else is refused at submit (400), naming the provider or the variable and the setting.
  * `maestro run` has no policy: its user runs their own file.
  */
-import { isAbsolute } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import type { EnvAllow, PathIssue } from './interpolate.js';
 import type { MissionConfig } from './mission.js';
@@ -35,16 +36,43 @@ export const submitPolicySchema = z.strictObject({
   cli: z.array(allowedCommandSchema).default([]),
   /** Variables of the daemon's environment submitted missions may read. @default none */
   env: z.array(z.string().regex(ENV_NAME, 'expected an environment variable name')).default([]),
+  /** Directories a submission by `path` may name a file in (it makes the daemon read its own disk). @default none */
+  paths: z.array(z.string().refine(isAbsolute, 'expected an absolute path')).default([]),
 });
 export type SubmitPolicy = z.output<typeof submitPolicySchema>;
 
 /** The daemon's config file: `submissions` is the policy. */
 export const daemonConfigSchema = z.strictObject({
-  submissions: submitPolicySchema.default({ cli: [], env: [] }),
+  submissions: submitPolicySchema.default({ cli: [], env: [], paths: [] }),
 });
 export type DaemonConfig = z.output<typeof daemonConfigSchema>;
 
-export const CLOSED_POLICY: SubmitPolicy = { cli: [], env: [] };
+export const CLOSED_POLICY: SubmitPolicy = { cli: [], env: [], paths: [] };
+
+/**
+ * Why a submission by `path` may not be read, if it may not: the file (symlinks resolved) must
+ * lie in one of the policy's directories.
+ */
+export function pathRefusal(file: string, policy: SubmitPolicy): string | undefined {
+  let real: string;
+  try {
+    real = realpathSync(file);
+  } catch {
+    real = resolve(file);
+  }
+  const inside = policy.paths.some((dir) => {
+    let root: string;
+    try {
+      root = realpathSync(dir);
+    } catch {
+      root = resolve(dir);
+    }
+    const rel = relative(root, real);
+    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+  });
+  if (inside) return undefined;
+  return `path: a submission by path makes the daemon read a file of its host, and '${file}' is not in a directory it allows (${list(policy.paths)}); send the file's text as source, or allow a directory with submissions.paths in the daemon config`;
+}
 
 /** `${NAME}` of a submitted mission: only the listed variables. */
 export function envAllowOf(policy: SubmitPolicy): EnvAllow {

@@ -20,7 +20,7 @@ import { UserError, errorMessage } from '../config/errors.js';
 import { loadConfigFile, parseConfigText } from '../config/loader.js';
 import { idSchema, loggedMissionSchema, missionSchema, type MissionConfig } from '../config/mission.js';
 import { registerSecretEnv } from '../config/secrets.js';
-import { allowedEnv, CLOSED_POLICY, envAllowOf, submissionIssues, type SubmitPolicy } from '../config/submitPolicy.js';
+import { allowedEnv, CLOSED_POLICY, envAllowOf, pathRefusal, submissionIssues, type SubmitPolicy } from '../config/submitPolicy.js';
 import { createRuntime, supervisorMachine } from '../supervisors/index.js';
 import type { NatsHub } from './natsRuntime.js';
 import {
@@ -149,6 +149,8 @@ export class Daemon implements DaemonApi {
     const policy = this.options.submitPolicy ?? CLOSED_POLICY;
     const env = allowedEnv(this.options.env ?? process.env, policy);
     const load = { env, envAllow: envAllowOf(policy), rules: (c: MissionConfig) => submissionIssues(c, policy) };
+    const refused = request.path !== undefined ? pathRefusal(request.path, policy) : undefined;
+    if (refused) throw new UserError(refused);
     const config: MissionConfig =
       request.source !== undefined
         ? parseConfigText(request.source, request.filename ?? 'submitted.yaml', missionSchema, load)

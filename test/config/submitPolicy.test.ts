@@ -10,7 +10,7 @@ describe('submission policy', () => {
     expect(submitPolicySchema.parse({})).toEqual(CLOSED_POLICY);
     expect(submissionIssues(withCli({}), CLOSED_POLICY).map((i) => i.path.join('.'))).toEqual(['providers.c.command']);
     expect(envAllowOf(CLOSED_POLICY).has('HOME')).toBe(false);
-    expect(allowedEnv({ HOME: '/root', A: '1' }, { cli: [], env: ['A', 'UNSET'] })).toEqual({ A: '1' });
+    expect(allowedEnv({ HOME: '/root', A: '1' }, { cli: [], paths: [], env: ['A', 'UNSET'] })).toEqual({ A: '1' });
   });
 
   it('should match a command by its exact path and args, and hold its envAllowlist and cwd to the entry', () => {

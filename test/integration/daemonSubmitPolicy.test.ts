@@ -120,3 +120,25 @@ stages: [{ name: s, prompt: go, agents: [a] }]
     );
   });
 });
+
+describe('daemon: a submission by path', () => {
+  it("should refuse a path outside the directories the operator allowed (the daemon would read its host's files), and read one inside", async () => {
+    const allowed = tempDir();
+    const inside = join(allowed, 'hello.yaml');
+    writeFileSync(inside, readFileSync('examples/hello.yaml', 'utf8'));
+    const config = join(tempDir(), 'daemon.yaml');
+    writeFileSync(config, `submissions:\n  paths: [${allowed}]\n`);
+    const d = await startDaemon({ stateDir: tempDir(), args: ['--config', config] });
+    const send = (path: string) =>
+      fetch(new URL('/api/missions', d.url), { method: 'POST', headers: { authorization: `Bearer ${d.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ path }) }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, any> }));
+    const etc = await send('/etc/passwd');
+    expect(etc.status).toBe(400);
+    expect(etc.body.error).toBe(
+      `path: a submission by path makes the daemon read a file of its host, and '/etc/passwd' is not in a directory it allows ('${allowed}'); send the file's text as source, or allow a directory with submissions.paths in the daemon config`,
+    );
+    expect((await send(join(allowed, '..', '..', 'etc', 'passwd'))).status).toBe(400);
+    const ok = await send(inside);
+    expect(ok.status).toBe(201);
+    expect((await finished(d, ok.body.id as string)).state).toBe('succeeded');
+  });
+});

@@ -136,7 +136,7 @@ stages:
 
   // Bug: accepted with 201, then failed in memory with no log at all (gone after a restart).
   it('should refuse an openai provider whose key variable the daemon lacks with 400', async () => {
-    const d = await serve({ env: {}, submitPolicy: { cli: [], env: ['MAESTRO_TEST_NO_KEY'] } });
+    const d = await serve({ env: {}, submitPolicy: { cli: [], paths: [], env: ['MAESTRO_TEST_NO_KEY'] } });
     const source = 'name: nokey\nproviders:\n  gpt: { kind: openai, apiKeyEnv: MAESTRO_TEST_NO_KEY, model: m }\nagents: [{ id: a, provider: gpt }]\nstages: [{ name: s, prompt: go, agents: [a] }]\n';
     await refused(d, 'POST', '/api/missions', { body: { source } }, 400, {
       error: "providers.gpt.apiKeyEnv: environment variable 'MAESTRO_TEST_NO_KEY' is not set in the daemon's environment (set it where maestro daemon runs, then restart the daemon)",

@@ -54,7 +54,7 @@ describe('daemon (the real Daemon over HTTP): secrets', () => {
     const seen: string[] = [];
     const baseURL = await echoingUpstream(seen);
     const logs: string[] = [];
-    const d = await serve({ env: { MAESTRO_TEST_OPENAI_KEY: key }, logger: capturedLogger(logs), submitPolicy: { cli: [], env: ['MAESTRO_TEST_OPENAI_KEY'] } });
+    const d = await serve({ env: { MAESTRO_TEST_OPENAI_KEY: key }, logger: capturedLogger(logs), submitPolicy: { cli: [], paths: [], env: ['MAESTRO_TEST_OPENAI_KEY'] } });
     const source = `name: secret
 providers:
   gpt: { kind: openai, baseURL: '${baseURL}', apiKeyEnv: MAESTRO_TEST_OPENAI_KEY, model: gpt-test, maxRetries: 0, timeoutMs: 2000 }
@@ -77,7 +77,7 @@ stages: [{ name: ask, prompt: go, agents: [asker] }]
   // a variable no openai provider names: the value lands in the log, the status and the stream.
   it('should keep a secret of the daemon\'s environment out of the log and the API when a mission interpolates it', async () => {
     const password = 'hunter2-daemon-db-password';
-    const d = await serve({ env: { MAESTRO_TEST_DB_PASSWORD: password }, submitPolicy: { cli: [], env: ['MAESTRO_TEST_DB_PASSWORD'] } });
+    const d = await serve({ env: { MAESTRO_TEST_DB_PASSWORD: password }, submitPolicy: { cli: [], paths: [], env: ['MAESTRO_TEST_DB_PASSWORD'] } });
     const source = `name: nosy
 providers:
   p: { kind: scripted, responses: ['\${MAESTRO_TEST_DB_PASSWORD}'] }
