@@ -13,7 +13,7 @@ import { ensureStateDir } from '../actors/stateDir.js';
 import { acquireStateLock } from '../actors/stateLock.js';
 import { loadConfigFile } from '../config/loader.js';
 import { registerSecret } from '../config/secrets.js';
-import { daemonConfigSchema, parseAllowCli, type SubmitPolicy } from '../config/submitPolicy.js';
+import { CLOSED_POLICY, daemonConfigSchema, parseAllowCli, type SubmitPolicy } from '../config/submitPolicy.js';
 import { InspectorHub } from '../inspector/hub.js';
 import { startInspectorServer } from '../inspector/server.js';
 import type { ClientMessage } from '../inspector/types.js';
@@ -159,7 +159,7 @@ async function inspectorWrite(daemon: Daemon, msg: ClientMessage): Promise<void>
 
 /** The daemon config file's `submissions`, plus `--allow-cli` and `--allow-env`. */
 async function submitPolicyOf(flags: DaemonFlags): Promise<SubmitPolicy> {
-  const base = flags.config === undefined ? { cli: [], env: [], paths: [] } : (await loadConfigFile(flags.config, daemonConfigSchema)).submissions;
+  const base = flags.config === undefined ? CLOSED_POLICY : (await loadConfigFile(flags.config, daemonConfigSchema)).submissions;
   const cli = (flags['allow-cli'] ?? []).map((v) => {
     try {
       return parseAllowCli(v);
@@ -168,7 +168,7 @@ async function submitPolicyOf(flags: DaemonFlags): Promise<SubmitPolicy> {
     }
   });
   for (const name of flags['allow-env'] ?? []) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`--allow-env: expected an environment variable name, got '${name}'`);
-  return { cli: [...base.cli, ...cli], env: [...new Set([...base.env, ...(flags['allow-env'] ?? [])])], paths: base.paths };
+  return { ...base, cli: [...base.cli, ...cli], env: [...new Set([...base.env, ...(flags['allow-env'] ?? [])])] };
 }
 
 export function parseListen(value: string): { host: string; port: number } {

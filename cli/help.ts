@@ -52,8 +52,9 @@ Options:
                         token (by default every NATS request needs it)
   --config FILE         the daemon's config (YAML or JSON): submissions.cli, the commands submitted
                         missions' cli providers may run ([{command, args, env, cwd}]),
-                        submissions.env, the variables they may read, and submissions.paths,
-                        the directories a submission by path may name a file in
+                        submissions.env, the variables they may read, submissions.paths, the
+                        directories a submission by path may name a file in, and
+                        submissions.maxAnswerBytes / maxPromptBytes, ceilings on their caps
   --allow-cli 'CMD ARG...'  a submitted cli provider may run this absolute command with exactly
                         these args ({prompt} where the prompt goes); repeat. Default: none
   --allow-env NAME      a submitted mission may read this variable (\${NAME}, an openai

@@ -12,6 +12,7 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import type { EnvAllow, PathIssue } from './interpolate.js';
 import type { MissionConfig } from './mission.js';
+import { DEFAULT_MAX_ANSWER_BYTES, DEFAULT_MAX_PROMPT_BYTES } from './providers.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -36,18 +37,25 @@ export const submitPolicySchema = z.strictObject({
   cli: z.array(allowedCommandSchema).default([]),
   /** Variables of the daemon's environment submitted missions may read. @default none */
   env: z.array(z.string().regex(ENV_NAME, 'expected an environment variable name')).default([]),
+  /**
+   * The most a submitted mission's providers may set their own caps to: an answer (`maxAnswerBytes`,
+   * a cli provider's `maxOutputBytes`) and a prompt (`maxPromptBytes`). @default the providers' defaults
+   */
+  maxAnswerBytes: z.int().positive().default(DEFAULT_MAX_ANSWER_BYTES),
+  maxPromptBytes: z.int().positive().default(DEFAULT_MAX_PROMPT_BYTES),
   /** Directories a submission by `path` may name a file in (it makes the daemon read its own disk). @default none */
   paths: z.array(z.string().refine(isAbsolute, 'expected an absolute path')).default([]),
 });
 export type SubmitPolicy = z.output<typeof submitPolicySchema>;
+export type SubmitPolicyInput = z.input<typeof submitPolicySchema>;
 
 /** The daemon's config file: `submissions` is the policy. */
 export const daemonConfigSchema = z.strictObject({
-  submissions: submitPolicySchema.default({ cli: [], env: [], paths: [] }),
+  submissions: submitPolicySchema.default(() => submitPolicySchema.parse({})),
 });
 export type DaemonConfig = z.output<typeof daemonConfigSchema>;
 
-export const CLOSED_POLICY: SubmitPolicy = { cli: [], env: [], paths: [] };
+export const CLOSED_POLICY: SubmitPolicy = { cli: [], env: [], paths: [], maxAnswerBytes: DEFAULT_MAX_ANSWER_BYTES, maxPromptBytes: DEFAULT_MAX_PROMPT_BYTES };
 
 /**
  * Why a submission by `path` may not be read, if it may not: the file (symlinks resolved) must
@@ -98,6 +106,13 @@ export function submissionIssues(config: MissionConfig, policy: SubmitPolicy): P
         path: ['providers', id, 'apiKeyEnv'],
         message: `provider '${id}': the key variable '${p.apiKeyEnv}' is not allowed for submitted missions (add it with --allow-env ${p.apiKeyEnv} or submissions.env in the daemon config)`,
       });
+    }
+    const answerCap = p.kind === 'cli' ? (['maxOutputBytes', p.maxOutputBytes] as const) : (['maxAnswerBytes', p.maxAnswerBytes] as const);
+    if (answerCap[1] > policy.maxAnswerBytes) {
+      issues.push({ path: ['providers', id, answerCap[0]], message: `provider '${id}': ${answerCap[0]} ${answerCap[1]} is over the daemon's ceiling for submitted missions (${policy.maxAnswerBytes}; submissions.maxAnswerBytes in the daemon config)` });
+    }
+    if (p.maxPromptBytes > policy.maxPromptBytes) {
+      issues.push({ path: ['providers', id, 'maxPromptBytes'], message: `provider '${id}': maxPromptBytes ${p.maxPromptBytes} is over the daemon's ceiling for submitted missions (${policy.maxPromptBytes}; submissions.maxPromptBytes in the daemon config)` });
     }
     if (p.kind !== 'cli') continue;
     const entry = policy.cli.find((c) => c.command === p.command && sameArgs(c.args, p.args));

@@ -10,7 +10,7 @@ import { afterEach, expect } from 'vitest';
 import { createApiHandler } from '../../cli/daemonHttp.js';
 import { InspectorHub } from '../../inspector/hub.js';
 import { startInspectorServer, type InspectorServer } from '../../inspector/server.js';
-import type { SubmitPolicy } from '../../config/submitPolicy.js';
+import { submitPolicySchema, type SubmitPolicyInput } from '../../config/submitPolicy.js';
 import { Daemon } from '../../machines/daemon.js';
 import { eventually } from './eventually.js';
 import { tempDir } from './missions.js';
@@ -30,15 +30,15 @@ export interface ServeOptions {
   stateDir?: string;
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
-  /** What submitted missions may run and read. @default the daemon's default: nothing */
-  submitPolicy?: SubmitPolicy;
+  /** What submitted missions may run and read (defaults filled in). @default the daemon's default: nothing */
+  submitPolicy?: SubmitPolicyInput;
 }
 
 export async function serveDaemon({ stateDir = tempDir('maestro-daemon-'), env = {}, logger, submitPolicy }: ServeOptions = {}): Promise<ServedDaemon> {
   // Wired as `maestro daemon` wires them: the hub observes the missions and is served beside the API.
   const hub = new InspectorHub();
   hub.start();
-  const daemon = new Daemon({ stateDir, logger: logger ?? pino({ level: 'silent' }), env, observer: hub, syncEveryMs: 0, ...(submitPolicy && { submitPolicy }) });
+  const daemon = new Daemon({ stateDir, logger: logger ?? pino({ level: 'silent' }), env, observer: hub, syncEveryMs: 0, ...(submitPolicy && { submitPolicy: submitPolicySchema.parse(submitPolicy) }) });
   const server = await startInspectorServer(hub, { port: 0, api: createApiHandler(daemon, { token: daemonToken }) });
   const started = daemon.start();
   let closing: Promise<void> | undefined;
