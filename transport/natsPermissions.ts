@@ -6,7 +6,8 @@
  *   their events, their approvals and their results of record live;
  * - a **worker** may take calls only for its own capabilities (subscribe to their agent-call
  *   subjects and pull from their durable consumers), answer only the requests it received
- *   (`allow_responses`), write only its own registry key, and record durable results; it may
+ *   (`allow_responses`), write only its own registry key, and publish and record results only
+ *   of its own capabilities' jobs; it may
  *   not publish mission events, daemon API requests or JetStream advisories;
  * - a **client** (a program using the daemon's NATS API) may only send requests to the
  *   daemon's API subjects.
@@ -78,6 +79,9 @@ export function workerPermissions(w: NatsWorkerUser): NatsPermissions {
       `${js}.CONSUMER.INFO.${WORK_STREAM}.${consumer}`,
       `${js}.CONSUMER.MSG.NEXT.${WORK_STREAM}.${consumer}`,
       `$JS.ACK.${WORK_STREAM}.${consumer}.>`,
+      // Results of its own capabilities' jobs only: notices and results, and their record.
+      `maestro.result.${cap}.>`,
+      `$KV.${RESULTS_BUCKET}.${cap}.>`,
     ];
   });
   return {
@@ -89,8 +93,6 @@ export function workerPermissions(w: NatsWorkerUser): NatsPermissions {
         `${js}.STREAM.MSG.GET.KV_${RESULTS_BUCKET}`,
         `${js}.DIRECT.GET.KV_${RESULTS_BUCKET}.>`,
         `$KV.${WORKERS_BUCKET}.${w.id}`,
-        `$KV.${RESULTS_BUCKET}.>`,
-        'maestro.result.>',
         ...perCapability,
       ],
       deny: NOT_FROM_OTHERS,

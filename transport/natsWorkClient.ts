@@ -15,6 +15,7 @@ import {
   encodeJson,
   KEY_TOKEN_HEADER,
   keyToken,
+  resultKey,
   resultSubject,
   WorkEnqueueError,
   WorkFailedError,
@@ -79,7 +80,7 @@ export class WorkClient {
     let deliver!: (result: WorkResult) => void;
     const arrived = new Promise<WorkResult>((resolve) => (deliver = resolve));
     // Subscribe before looking in KV: a result recorded after the look-up is published after this.
-    const sub: Subscription = this.#nc.subscribe(resultSubject(token), {
+    const sub: Subscription = this.#nc.subscribe(resultSubject(capability, token), {
       callback: (err, msg) => {
         if (err) return;
         const decoded = decodeWith(workResultSchema, msg.data);
@@ -97,7 +98,7 @@ export class WorkClient {
     });
     const cleanup: (() => void)[] = [() => sub.unsubscribe()];
     try {
-      const stored = await readResult(kv, token);
+      const stored = await readResult(kv, resultKey(capability, token));
       if (stored) return settle(capability, stored);
       const h = headers();
       h.set(KEY_TOKEN_HEADER, token);
@@ -124,7 +125,7 @@ export class WorkClient {
       ]);
       if (outcome !== 'timeout') return settle(capability, outcome);
       // The result may have been recorded while its message was lost (a reconnect, a slow consumer).
-      const late = await readResult(kv, token);
+      const late = await readResult(kv, resultKey(capability, token));
       if (late) return settle(capability, late);
       throw new RequestTimeoutError(subject, options.timeoutMs);
     } finally {

@@ -19,6 +19,7 @@ import {
   errorResult,
   keyToken,
   maxDeliveriesAdvisorySchema,
+  resultKey,
   resultSubject,
   WORK_STREAM,
   workJobSchema,
@@ -112,8 +113,8 @@ async function moveDeadLetter(c: Clients, seq: number, deliveries: number, consu
     const token = keyToken(job.value.capability, job.value.key);
     const error = { name: 'DeadLetteredError', kind: 'dead_letter', message: `dead-lettered after ${deliveries} deliveries`, retryable: false, deliveries };
     // A worker that finished late may have recorded a result first: that one stands.
-    const standing = await recordResult(c.kv, token, errorResult(job.value.key, error));
-    c.nc.publish(resultSubject(token), encodeJson(standing));
+    const standing = await recordResult(c.kv, resultKey(job.value.capability, token), errorResult(job.value.key, error));
+    c.nc.publish(resultSubject(job.value.capability, token), encodeJson(standing));
     logger.warn({ capability, token, deliveries }, 'job dead-lettered');
   } else {
     logger.warn({ capability, seq, deliveries, reason: job.reason }, 'malformed job dead-lettered');

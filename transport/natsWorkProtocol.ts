@@ -22,8 +22,17 @@ export function workSubject(capability: string): string {
 export function deadLetterSubject(capability: string): string {
   return `maestro.dlq.${capability}`;
 }
-export function resultSubject(token: string): string {
-  return `maestro.result.${token}`;
+/**
+ * Where a job's start notices and result go: under its capability, so that NATS permissions can
+ * let a worker answer only the jobs of the capabilities it serves (maestro nats-config).
+ */
+export function resultSubject(capability: string, token: string): string {
+  return `maestro.result.${capability}.${token}`;
+}
+
+/** The job's key in the results bucket: under its capability too, for the same permissions. */
+export function resultKey(capability: string, token: string): string {
+  return `${capability}.${token}`;
 }
 export function consumerName(capability: string): string {
   return `maestro-${capability}`;

@@ -29,6 +29,7 @@ export {
   keyToken,
   KEY_TOKEN_HEADER,
   RESULTS_BUCKET,
+  resultKey,
   resultSubject,
   WORK_STREAM,
   WorkEnqueueError,

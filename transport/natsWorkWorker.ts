@@ -18,6 +18,7 @@ import {
   errorResult,
   keyToken,
   okResult,
+  resultKey,
   resultSubject,
   WORK_STREAM,
   workJobSchema,
@@ -175,14 +176,14 @@ export class WorkWorker {
     }, Math.max(1, Math.floor(options.ackWaitMs / 3)));
     try {
       const kv = await this.#kv!;
-      const stored = await readResult(kv, token);
+      const stored = await readResult(kv, resultKey(capability, token));
       if (stored) {
-        this.#answer(token, stored, msg);
+        this.#answer(capability, token, stored, msg);
         this.#stats.replayed++;
         return;
       }
       const deliveryCount = msg.info.deliveryCount;
-      this.#started(token, job.key, deliveryCount, options);
+      this.#started(capability, token, job.key, deliveryCount, options);
       let outcome: WorkResult | undefined;
       try {
         const value = await lane.handler(job.payload as Json, { key: job.key, deliveryCount, signal: stopped });
@@ -204,8 +205,8 @@ export class WorkWorker {
       }
       // A stopped worker is a dead one: whatever its handler returned late, it records nothing.
       if (stopped.aborted) return;
-      const standing = await recordResult(kv, token, outcome);
-      this.#answer(token, standing, msg);
+      const standing = await recordResult(kv, resultKey(capability, token), outcome);
+      this.#answer(capability, token, standing, msg);
       if (outcome.ok) this.#stats.completed++;
       else this.#stats.failed++;
     } catch (err) {
@@ -220,15 +221,15 @@ export class WorkWorker {
   }
 
   /** Tells whoever waits for the job that it runs here, and which delivery it is. */
-  #started(token: string, key: string, delivery: number, options: Required<WorkerStartOptions>): void {
+  #started(capability: string, token: string, key: string, delivery: number, options: Required<WorkerStartOptions>): void {
     if (this.#workerId === undefined) return;
     const notice: WorkStarted = { v: PROTOCOL_VERSION, key, started: { worker: this.#workerId, delivery, ackWaitMs: options.ackWaitMs, maxDeliver: options.maxDeliver } };
-    tryTo(() => this.#nc.publish(resultSubject(token), encodeJson(notice)));
+    tryTo(() => this.#nc.publish(resultSubject(capability, token), encodeJson(notice)));
   }
 
   /** Publishes the standing result for whoever waits, then acks: the job is done. */
-  #answer(token: string, result: WorkResult, msg: JsMsg): void {
-    this.#nc.publish(resultSubject(token), encodeJson(result));
+  #answer(capability: string, token: string, result: WorkResult, msg: JsMsg): void {
+    this.#nc.publish(resultSubject(capability, token), encodeJson(result));
     msg.ack();
   }
 }

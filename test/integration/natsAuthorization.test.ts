@@ -101,12 +101,23 @@ describe('NATS authorization from maestro nats-config', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(client.violations.join('\n')).toMatch(/Permissions Violation for Subscription to "maestro\.agent\.call\.sim"/);
     expect(client.violations.join('\n')).toMatch(/Permissions Violation for Publish to "maestro\.result\.sometoken"/);
-    // A worker may answer only its own capabilities.
+    // A worker may answer only its own capabilities: calls, durable results and their record.
     const w1 = await as(s, who('w1'));
-    w1.nc.subscribe('maestro.agent.call.other', { callback: (e) => void (e || seen.push('rogue answered')) });
+    w1.nc.subscribe('maestro.agent.call.poet', { callback: (e) => void (e || seen.push('rogue answered')) });
+    w1.nc.publish('maestro.result.poet.sometoken', JSON.stringify({ v: 1, key: 'k', ok: true, result: 'lie' }));
+    w1.nc.publish('$KV.MAESTRO_RESULTS.poet.sometoken', JSON.stringify({ v: 1, key: 'k', ok: true, result: 'planted' }));
     await w1.nc.flush();
     await new Promise((r) => setTimeout(r, 200));
-    expect(w1.violations.join('\n')).toMatch(/Permissions Violation for Subscription to "maestro\.agent\.call\.other"/);
+    const w1v = w1.violations.join('\n');
+    expect(w1v).toMatch(/Permissions Violation for Subscription to "maestro\.agent\.call\.poet"/);
+    expect(w1v).toMatch(/Permissions Violation for Publish to "maestro\.result\.poet\.sometoken"/);
+    expect(w1v).toMatch(/Permissions Violation for Publish to "\$KV\.MAESTRO_RESULTS\.poet\.sometoken"/);
+    // …while its own capability's result subject is open to it (the check can fail).
+    w1.nc.publish('maestro.result.sim.sometoken', '{}');
+    await w1.nc.flush();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seen).toEqual(['maestro.result.sim.sometoken']);
+    seen.length = 0;
     // Nothing forged arrived where the daemon listens; a request to the API from the client does.
     expect(seen).toEqual([]);
     await client.nc.request('maestro.daemon.list', JSON.stringify({ v: 1 }), { timeout: 500 }).catch(() => {});

@@ -14,6 +14,7 @@ import {
   KEY_TOKEN_HEADER,
   keyToken,
   RESULTS_BUCKET,
+  resultKey,
   resultSubject,
   startDeadLetterMover,
   WORK_STREAM,
@@ -112,9 +113,9 @@ describe('durable work queue (JetStream)', () => {
     const c = cap('replay');
     const token = keyToken(c, 'k');
     const kv = await new Kvm(nc).open(RESULTS_BUCKET);
-    await kv.create(token, JSON.stringify({ v: 1, key: 'k', ok: true, result: 'recorded' }));
+    await kv.create(resultKey(c, token), JSON.stringify({ v: 1, key: 'k', ok: true, result: 'recorded' }));
     const answers: unknown[] = [];
-    const sub = nc.subscribe(resultSubject(token), { callback: (_e, m) => void answers.push(m.json()) });
+    const sub = nc.subscribe(resultSubject(c, token), { callback: (_e, m) => void answers.push(m.json()) });
     cleanup.push(async () => sub.unsubscribe());
     let runs = 0;
     const w = await worker(c, async () => (runs++, 'ran again'));
