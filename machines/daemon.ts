@@ -7,12 +7,12 @@
  * whose log the disk refuses is suspended; the daemon answers 507 to submissions until a probe
  * write succeeds, then resumes it from its log. Submissions pass the operator's policy first.
  */
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createActor, type Actor } from 'xstate';
 import type { Logger } from 'pino';
 import { EventLog, type LoggedEvent } from '../actors/eventLog.js';
-import { isDiskFault, type LogWriteError } from '../actors/logWriteError.js';
+import type { LogWriteError } from '../actors/logWriteError.js';
 import { openaiApiKey } from '../actors/providers/index.js';
 import { recoverMission } from '../actors/missionRecovery.js';
 import { systemClock, type Clock } from '../config/clock.js';
@@ -24,7 +24,6 @@ import { allowedEnv, CLOSED_POLICY, envAllowOf, pathRefusal, submissionIssues, t
 import { createRuntime, supervisorMachine } from '../supervisors/index.js';
 import type { NatsHub } from './natsRuntime.js';
 import {
-  DaemonCannotWriteError,
   DaemonStoppingError,
   MissionExistsError,
   MissionOverError,
@@ -38,6 +37,7 @@ import {
   type MissionSummary,
   type SubmitRequest,
 } from './daemonApi.js';
+import { DiskFaultWatch } from './daemonDiskFault.js';
 import { DaemonMission } from './daemonMission.js';
 import { missionRunnerMachine } from './missionRunner.js';
 import { claimMissionLog, claimNewMissionId } from './missionIds.js';
@@ -68,25 +68,31 @@ export interface DaemonOptions {
   onWriteFault?: (mission: string, fault: LogWriteError) => void;
 }
 
-/** The state directory refused a write: the missions it suspended, and the probe that watches for writes. */
-interface DiskFault {
-  code: string;
-  suspended: Map<string, { code: string; message: string; at: string }>;
-  timer?: NodeJS.Timeout;
-}
-
 export class Daemon implements DaemonApi {
   private readonly missions = new Map<string, DaemonMission>();
   private readonly clock: Clock;
   private root: Actor<typeof supervisorMachine> | undefined;
   private stopping = false;
-  /** Set while the state directory takes no writes: missions suspended by it, and why. */
-  private diskFault: DiskFault | undefined;
+  /** Refuses submissions while the state directory takes no writes, and resumes what it suspended. */
+  private readonly disk: DiskFaultWatch;
   private readonly options: DaemonOptions;
 
   constructor(options: DaemonOptions) {
-    this.options = { ...options, onWriteFault: (id, fault) => this.writeFault(id, fault) };
+    this.options = { ...options, onWriteFault: (id, fault) => this.disk.missionFaulted(id, fault) };
     this.clock = options.clock ?? systemClock;
+    this.disk = new DiskFaultWatch({
+      stateDir: options.stateDir,
+      logger: options.logger,
+      now: () => this.clock.now(),
+      probeMs: options.writeProbeMs,
+      resume: (id, why) => {
+        const old = this.missions.get(id);
+        if (!old) return;
+        const m = old.again(why);
+        this.missions.set(id, m);
+        this.launch(m);
+      },
+    });
     // A submitted mission may interpolate the daemon's environment: mask what looks like a secret
     // before any mission's log or API answer can quote it.
     const env = options.env ?? process.env;
@@ -143,7 +149,7 @@ export class Daemon implements DaemonApi {
 
   async submit(request: SubmitRequest): Promise<MissionSummary> {
     if (this.stopping) throw new DaemonStoppingError();
-    if (this.diskFault) throw new DaemonCannotWriteError(this.options.stateDir, this.diskFault.code);
+    this.disk.assertWritable();
     if ((request.source === undefined) === (request.path === undefined)) throw new UserError('submit: give exactly one of source (the file text) and path');
     // Data, not code: only what the operator allowed (commands, variables) passes, checked with the file's lines.
     const policy = this.options.submitPolicy ?? CLOSED_POLICY;
@@ -175,7 +181,7 @@ export class Daemon implements DaemonApi {
     }
     // The log is claimed (created exclusively) before the mission exists: a generated id that
     // collides is drawn again, a given one another process took first is refused.
-    const id = this.claimLog(() => {
+    const id = this.disk.claim(() => {
       const given = request.id;
       if (given === undefined) return claimNewMissionId(this.options.stateDir, config.name, this.clock.now(), (x) => this.missions.has(x), this.options.idSuffix);
       if (!claimMissionLog(this.options.stateDir, given)) throw new MissionExistsError(given);
@@ -185,61 +191,6 @@ export class Daemon implements DaemonApi {
     this.missions.set(id, m);
     this.launch(m);
     return m.summary();
-  }
-
-  /** Runs a claim of a new log; a disk that refuses it is a 507, and the daemon watches for it to write again. */
-  private claimLog(claim: () => string): string {
-    try {
-      return claim();
-    } catch (err) {
-      if (!isDiskFault(err)) throw err;
-      const code = (err as NodeJS.ErrnoException).code!;
-      this.faulted(code);
-      throw new DaemonCannotWriteError(this.options.stateDir, code);
-    }
-  }
-
-  /** A mission's log could not be written: it is suspended; the daemon resumes it once it can write. */
-  private writeFault(id: string, fault: LogWriteError): void {
-    this.options.logger.error({ mission: id, file: fault.file, code: fault.code }, `daemon: ${fault.message}; the mission is suspended and new missions are refused (507) until the state directory takes writes again`);
-    this.faulted(fault.code).suspended.set(id, { code: fault.code, message: fault.message, at: new Date(this.clock.now()).toISOString() });
-  }
-
-  private faulted(code: string): DiskFault {
-    const f: DiskFault = (this.diskFault ??= { code, suspended: new Map() });
-    f.timer ??= setInterval(() => this.probeDisk(), this.options.writeProbeMs ?? 2000);
-    f.timer.unref();
-    return f;
-  }
-
-  /** Tries a write the size of a few events; once it works, the suspended missions go on from their logs. */
-  private probeDisk(): void {
-    const f = this.diskFault;
-    if (!f || this.stopping) return;
-    const probe = join(dirname(EventLog.pathFor(this.options.stateDir, 'x')), '.write-probe');
-    try {
-      writeFileSync(probe, Buffer.alloc(64 * 1024));
-      rmSync(probe, { force: true });
-    } catch (err) {
-      rmSync(probe, { force: true });
-      if (isDiskFault(err)) return;
-      throw err;
-    }
-    clearInterval(f.timer);
-    this.diskFault = undefined;
-    for (const [id, fault] of f.suspended) {
-      const old = this.missions.get(id);
-      if (!old) continue;
-      try {
-        const m = old.again(fault);
-        this.missions.set(id, m);
-        this.launch(m);
-        this.options.logger.info({ mission: id }, 'daemon: the state directory takes writes again; mission resumed');
-      } catch (err) {
-        if (!isDiskFault(err)) throw err;
-        this.faulted((err as NodeJS.ErrnoException).code ?? (err as LogWriteError).code).suspended.set(id, fault);
-      }
-    }
   }
 
   private launch(m: DaemonMission): void {
@@ -291,7 +242,7 @@ export class Daemon implements DaemonApi {
   /** Stops taking missions, suspends every running one (children stop in reverse order), syncs the logs. */
   async shutdown(): Promise<void> {
     this.stopping = true;
-    clearInterval(this.diskFault?.timer);
+    this.disk.stop();
     const root = this.root;
     if (!root) return;
     await new Promise<void>((resolve) => {
