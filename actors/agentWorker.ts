@@ -6,8 +6,8 @@
  * its supervisor to decide on. Asked to shut down, it aborts the call in flight and ends.
  */
 import { assign, fromPromise, setup } from 'xstate';
-import type { Clock } from '../config/clock.js';
-import { errorMessage } from '../config/errors.js';
+import type { Clock } from '../kernel/clock.js';
+import { errorMessage } from '../kernel/errors.js';
 import type { AgentConfig } from '../config/mission.js';
 import type { Prices } from '../config/providers.js';
 import { BudgetReservationError, type BudgetNode } from '../supervisors/budget.js';

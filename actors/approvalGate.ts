@@ -6,7 +6,7 @@
  * answer stands, so answering twice is harmless. A mission that ends while its gate waits
  * writes `approval.closed` (why), so nothing offers that gate afterwards.
  */
-import { errorMessage } from '../config/errors.js';
+import { errorMessage } from '../kernel/errors.js';
 
 export type ApprovalDecision = 'approve' | 'reject';
 

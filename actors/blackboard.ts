@@ -12,10 +12,10 @@
  * The head's `seq` is the last seq it covers: seqs start at 1 and only a prefix is ever replaced,
  * so the head's seq is also how many entries it stands for.
  */
-import { SystemError, errorMessage } from '../config/errors.js';
-import type { Clock } from '../config/clock.js';
+import { SystemError, errorMessage } from '../kernel/errors.js';
+import type { Clock } from '../kernel/clock.js';
 import type { EventSink } from '../supervisors/runtime.js';
-import type { LoggedEvent } from './eventLog.js';
+import type { LoggedEvent } from '../log/eventLog.js';
 
 export interface BlackboardEntry {
   seq: number;

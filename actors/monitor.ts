@@ -5,7 +5,7 @@
  * `formatTelemetry` to a reviewer agent, who says continue, revise or abort.
  */
 import { fromCallback, type EventObject } from 'xstate';
-import type { Clock } from '../config/clock.js';
+import type { Clock } from '../kernel/clock.js';
 import type { BudgetLimits, BudgetUsage } from '../supervisors/budget.js';
 
 export interface TaskCounts {

@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SystemError, UserError } from '../config/errors.js';
+import { SystemError, UserError } from '../kernel/errors.js';
 
 /** The folder of prompts that ships with Maestro. */
 export const BUNDLED_PROMPTS_DIR = fileURLToPath(new URL('./prompts/', import.meta.url));

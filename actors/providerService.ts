@@ -5,7 +5,7 @@
  * logged and counted. `executeAgentCall` is the same work for the durable (JetStream) path.
  */
 import type { Logger } from 'pino';
-import { errorMessage } from '../config/errors.js';
+import { errorMessage } from '../kernel/errors.js';
 import {
   AGENT_CALL_QUEUE,
   agentCallRequestSchema,

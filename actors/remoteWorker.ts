@@ -5,7 +5,7 @@
  * that exited abnormally and applies its rules; a worker that deregistered ends it normally.
  */
 import { setup } from 'xstate';
-import { SystemError } from '../config/errors.js';
+import { SystemError } from '../kernel/errors.js';
 
 export interface RemoteWorkerInput {
   id: string;

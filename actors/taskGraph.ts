@@ -4,9 +4,9 @@
  * that breaks a rule is the planner's mistake, not the user's: the errors are `SystemError`s
  * with `reason: 'bad_plan'`, so the orchestrator can send the plan back for revision.
  */
-import { SystemError } from '../config/errors.js';
+import { SystemError } from '../kernel/errors.js';
 import type { AgentConfig } from '../config/mission.js';
-import type { MasterPlan, PlanStep } from './masterPlan.js';
+import type { MasterPlan, PlanStep } from './planning/masterPlan.js';
 
 export interface GraphTask {
   id: string;

@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DaemonClient } from '../cli/daemonClient.js';
+import { DaemonClient } from '../daemon/daemonClient.js';
 
 const { values } = parseArgs({ options: { disks: { type: 'string' }, 'interval-ms': { type: 'string' }, json: { type: 'boolean' } } });
 const disks = Number(values.disks ?? 16);

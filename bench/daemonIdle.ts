@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DaemonClient } from '../cli/daemonClient.js';
+import { DaemonClient } from '../daemon/daemonClient.js';
 
 const { values } = parseArgs({ options: { missions: { type: 'string' }, json: { type: 'boolean' } } });
 const n = Number(values.missions ?? 100);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, headers } from '@nats-io/transport-node';
-import { EventLog } from '../actors/eventLog.js';
+import { EventLog } from '../log/eventLog.js';
 import { EventSigner, SIGNATURE_HEADER } from '../transport/eventSignature.js';
 import { eventsSubject, NatsEventStream, type StreamedEvent } from '../transport/natsEventStream.js';
 import { startNatsServer } from '../test/helpers/natsServer.js';

@@ -31,7 +31,7 @@ import { formatMove, hanoiSolution, hanoiTask, type HanoiState } from '../actors
 import { hanoiSimulatedAnswer, type HanoiErrorMode } from '../actors/tasks/hanoiSimulator.js';
 import { isParseFailure } from '../actors/tasks/stepTask.js';
 import { missionSchema } from '../config/mission.js';
-import { runMission } from '../machines/runMission.js';
+import { runMission } from '../runner/runMission.js';
 import { connect } from '@nats-io/transport-node';
 import { WebSocket } from 'ws';
 import { InspectorHub } from '../inspector/hub.js';

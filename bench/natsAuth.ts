@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { callAgent } from '../actors/agentCall.js';
 import { hanoiTask } from '../actors/tasks/index.js';
-import { systemClock } from '../config/clock.js';
+import { systemClock } from '../kernel/clock.js';
 import { BudgetNode } from '../supervisors/budget.js';
 import { authorizationBlock, authorizedUsers, type NatsAuthorizedUser } from '../transport/natsPermissions.js';
 import { parseNatsOptions } from '../transport/natsOptions.js';

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { connect, createInbox } from '@nats-io/transport-node';
 import { callAgent } from '../actors/agentCall.js';
 import { hanoiTask } from '../actors/tasks/index.js';
-import { systemClock } from '../config/clock.js';
+import { systemClock } from '../kernel/clock.js';
 import { BudgetNode } from '../supervisors/budget.js';
 import { parseNatsOptions } from '../transport/natsOptions.js';
 import { NatsTransport } from '../transport/natsTransport.js';

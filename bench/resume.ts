@@ -16,9 +16,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { applyMove, formatMove, hanoiInitialState, hanoiSolution, type HanoiState } from '../actors/tasks/index.js';
-import { EventLog } from '../actors/eventLog.js';
+import { EventLog } from '../log/eventLog.js';
 import { missionSchema } from '../config/mission.js';
-import { Daemon } from '../machines/daemon.js';
+import { Daemon } from '../daemon/daemon.js';
 
 const { values } = parseArgs({
   options: { steps: { type: 'string' }, 'snapshot-at': { type: 'string' }, json: { type: 'boolean' } },

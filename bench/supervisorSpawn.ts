@@ -6,7 +6,7 @@
  *   npx tsx bench/supervisorSpawn.ts [N=10000] [restarts=1000]
  */
 import { createActor, enqueueActions, setup, type AnyActorRef } from 'xstate';
-import { systemClock } from '../config/clock.js';
+import { systemClock } from '../kernel/clock.js';
 import { createRuntime, createSupervisor, SHUTDOWN_EVENT, type ChildSpec } from '../supervisors/index.js';
 
 const N = Number(process.argv[2] ?? 10_000);

@@ -5,10 +5,10 @@
  * `MISSION/STAGE`) when exactly one of its gates is pending. Answering an approval twice is
  * harmless: the second answer changes nothing.
  */
-import { UserError } from '../config/errors.js';
-import { DaemonClient, resolveDaemon, type DaemonFlags } from './daemonClient.js';
-import type { ApprovalRecord } from '../machines/daemonApi.js';
-import type { Io } from './main.js';
+import { UserError } from '../kernel/errors.js';
+import { DaemonClient, resolveDaemon, type DaemonFlags } from '../daemon/daemonClient.js';
+import type { ApprovalRecord } from '../daemon/daemonApi.js';
+import type { Io } from './io.js';
 import { table } from './status.js';
 
 export interface ApproveFlags extends DaemonFlags {

@@ -8,22 +8,22 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LoggedEvent } from '../actors/eventLog.js';
-import { ensureStateDir } from '../actors/stateDir.js';
-import { acquireStateLock } from '../actors/stateLock.js';
+import type { LoggedEvent } from '../log/eventLog.js';
+import { ensureStateDir } from '../log/stateDir.js';
+import { acquireStateLock } from '../log/stateLock.js';
 import { loadConfigFile } from '../config/loader.js';
-import { registerSecret } from '../config/secrets.js';
-import { CLOSED_POLICY, daemonConfigSchema, parseAllowCli, type SubmitPolicy } from '../config/submitPolicy.js';
+import { registerSecret } from '../kernel/secrets.js';
+import { CLOSED_POLICY, daemonConfigSchema, parseAllowCli, type SubmitPolicy } from '../daemon/submitPolicy.js';
 import { InspectorHub } from '../inspector/hub.js';
 import { startInspectorServer } from '../inspector/server.js';
 import type { ClientMessage } from '../inspector/types.js';
-import { Daemon } from '../machines/daemon.js';
-import { createApiHandler } from './daemonHttp.js';
-import type { Io } from './main.js';
-import { UsageError } from './main.js';
+import { Daemon } from '../daemon/daemon.js';
+import { createApiHandler } from '../daemon/daemonHttp.js';
+import type { Io } from './io.js';
+import { UsageError } from './io.js';
 import type { NatsFlags } from './natsFlags.js';
 import type { NatsEventStream } from '../transport/natsEventStream.js';
-import type { NatsHub } from '../machines/natsRuntime.js';
+import type { NatsHub } from '../runner/natsRuntime.js';
 import { daemonTerminal } from './render/daemonTerminal.js';
 import { prefixed } from './render/prefix.js';
 
@@ -85,7 +85,7 @@ export async function daemonCommand(flags: DaemonFlags, io: Io, stopSignal?: Abo
     if (nats) {
       // One connection for the API, the event stream and every mission's workers; made before
       // any mission resumes, so a daemon that cannot reach NATS starts nothing.
-      const { connectNatsHub } = await import('../machines/natsRuntime.js');
+      const { connectNatsHub } = await import('../runner/natsRuntime.js');
       try {
         natsHub = await connectNatsHub(nats, logger);
       } catch (err) {
@@ -105,12 +105,12 @@ export async function daemonCommand(flags: DaemonFlags, io: Io, stopSignal?: Abo
     });
     if (natsHub) {
       // The same API over NATS request/reply (maestro.daemon.<verb>).
-      const { serveDaemonOverNats } = await import('./daemonNats.js');
+      const { serveDaemonOverNats } = await import('../daemon/daemonNats.js');
       serveDaemonOverNats(daemon, natsHub.transport, { token, openReads: flags['nats-open-reads'] === true, logger });
       // Every mission's events also go to JetStream, signed; logs the disk lacks come back from
       // there, if they are this daemon's own.
       const [{ NatsEventStream: Stream }, { restoreLogs }, { loadEventKey }, { EventSigner }] = await Promise.all([
-        import('../transport/natsEventStream.js'), import('../machines/restoreLogs.js'), import('../actors/eventKey.js'), import('../transport/eventSignature.js'),
+        import('../transport/natsEventStream.js'), import('../log/restoreLogs.js'), import('../log/eventKey.js'), import('../transport/eventSignature.js'),
       ]);
       const signer = new EventSigner(loadEventKey(stateDir).key);
       stream = await Stream.open(natsHub.transport.connection, { logger, signer });

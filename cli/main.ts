@@ -5,35 +5,15 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { version } from './version.js';
 import { natsFlagNames, natsFlagOptions } from './natsFlags.js';
-import { UserError, errorMessage } from '../config/errors.js';
+import { UserError, errorMessage } from '../kernel/errors.js';
+import { stdio, UsageError, type Io } from './io.js';
 import { commandHelp, mainHelp, usageOf } from './help.js';
 import { prefixed } from './render/prefix.js';
 import { makerCommand } from './maker.js';
 import { runCommand } from './run.js';
 import { schemaCommand, validateCommand } from './validate.js';
 
-export interface Io {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  /** Which of the two is a terminal: words there, JSON lines elsewhere (render/outputMode.ts). */
-  tty?: { out?: boolean; err?: boolean };
-}
-
-const stdio: Io = {
-  out: (t) => process.stdout.write(`${t}\n`),
-  err: (t) => process.stderr.write(`${t}\n`),
-  tty: { out: Boolean(process.stdout.isTTY), err: Boolean(process.stderr.isTTY) },
-};
-
-export class UsageError extends UserError {
-  override name = 'UsageError';
-  /** The command whose usage is printed after the message (a bad flag). */
-  readonly command?: string;
-  constructor(message: string, options?: { cause?: unknown; command?: string }) {
-    super(message, options);
-    if (options?.command !== undefined) this.command = options.command;
-  }
-}
+export type { Io };
 
 const options = {
   help: { type: 'boolean', short: 'h' },

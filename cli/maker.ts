@@ -4,7 +4,7 @@
  */
 import { expectedSamplesPerStep, fullTaskSuccess, kMin, perStepSuccess } from '../actors/maker/calibrator.js';
 import { commandHelp } from './help.js';
-import { UsageError, type Io } from './main.js';
+import { UsageError, type Io } from './io.js';
 
 export interface MakerFlags {
   help?: boolean;

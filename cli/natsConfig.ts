@@ -5,8 +5,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { authorizationBlock, authorizedUsers, NatsRolesError, type NatsAuthorizedUser, type NatsWorkerUser } from '../transport/natsPermissions.js';
-import type { Io } from './main.js';
-import { UsageError } from './main.js';
+import type { Io } from './io.js';
+import { UsageError } from './io.js';
 
 export interface NatsConfigFlags {
   daemon?: string;

@@ -4,9 +4,9 @@
  * A supervisor's decision is both a log record and an event; with progress lines on, the event's
  * line says it, so the record is not written twice.
  */
-import type { LoggedEvent } from '../actors/eventLog.js';
-import type { LoggerOptions, LogRecord } from '../config/logger.js';
-import type { Io } from './main.js';
+import type { LoggedEvent } from '../log/eventLog.js';
+import type { LoggerOptions, LogRecord } from '../kernel/logger.js';
+import type { Io } from './io.js';
 import { eventRenderer } from './render/eventRenderer.js';
 import { logLine } from './render/logLine.js';
 import { outputMode } from './render/outputMode.js';

@@ -6,9 +6,9 @@
  * state directory) or the path of a log file.
  */
 import { existsSync } from 'node:fs';
-import { EventLog } from '../actors/eventLog.js';
-import type { Io } from './main.js';
-import { UsageError } from './main.js';
+import { EventLog } from '../log/eventLog.js';
+import type { Io } from './io.js';
+import { UsageError } from './io.js';
 import { eventRenderer } from './render/eventRenderer.js';
 import { formatMs } from './render/format.js';
 import { outputMode } from './render/outputMode.js';

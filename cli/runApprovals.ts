@@ -8,8 +8,8 @@
  */
 import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import type { LoggedEvent } from '../actors/eventLog.js';
-import { UserError } from '../config/errors.js';
+import type { LoggedEvent } from '../log/eventLog.js';
+import { UserError } from '../kernel/errors.js';
 import type { MissionEvent } from '../machines/mission.js';
 
 export type GateAnswer = { decision: 'approve' } | { decision: 'reject'; feedback?: string } | { decision: 'stop' };

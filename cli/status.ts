@@ -3,9 +3,9 @@
  * pending approvals, result or error, and usage. A failed mission's status is still exit 0: the
  * command worked; an unknown mission is the daemon's 404, printed as a user error.
  */
-import type { MissionStatus } from '../machines/daemonApi.js';
-import { DaemonClient, resolveDaemon, type DaemonFlags } from './daemonClient.js';
-import type { Io } from './main.js';
+import type { MissionStatus } from '../daemon/daemonApi.js';
+import { DaemonClient, resolveDaemon, type DaemonFlags } from '../daemon/daemonClient.js';
+import type { Io } from './io.js';
 import { makerProgressText } from './render/makerLine.js';
 import { reasonText } from './render/prefix.js';
 

@@ -2,8 +2,8 @@
  * `maestro stop MISSION [--reason TEXT]`: asks the daemon to stop a running mission. The daemon
  * accepts at once (202); the mission ends `stopped` once its supervisors have shut its tree down.
  */
-import { DaemonClient, resolveDaemon, type DaemonFlags } from './daemonClient.js';
-import type { Io } from './main.js';
+import { DaemonClient, resolveDaemon, type DaemonFlags } from '../daemon/daemonClient.js';
+import type { Io } from './io.js';
 
 export interface StopFlags extends DaemonFlags {
   json?: boolean;

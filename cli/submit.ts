@@ -7,10 +7,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { LoggedEvent } from '../actors/eventLog.js';
-import { UserError, errorMessage } from '../config/errors.js';
-import { DaemonClient, resolveDaemon, type DaemonFlags } from './daemonClient.js';
-import type { Io } from './main.js';
+import type { LoggedEvent } from '../log/eventLog.js';
+import { UserError, errorMessage } from '../kernel/errors.js';
+import { DaemonClient, resolveDaemon, type DaemonFlags } from '../daemon/daemonClient.js';
+import type { Io } from './io.js';
 import { progressPrinter } from './progress.js';
 import { outputMode } from './render/outputMode.js';
 import { prefixed, reasonText } from './render/prefix.js';

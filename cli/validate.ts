@@ -4,13 +4,13 @@
  * failing, about what may only go wrong where the mission runs (a key variable unset here).
  */
 import { writeFileSync } from 'node:fs';
-import { ConfigError, formatConfigIssue } from '../config/errors.js';
+import { ConfigError, formatConfigIssue } from '../kernel/errors.js';
 import type { Env } from '../config/interpolate.js';
 import { toJsonSchema } from '../config/jsonSchema.js';
 import { checkConfigFile } from '../config/loader.js';
 import { missionSchema } from '../config/mission.js';
 import { missionWarnings } from '../config/missionWarnings.js';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 
 export async function validateCommand(file: string, flags: { json?: boolean }, io: Io, env: Env = process.env): Promise<number> {
   const report = await checkConfigFile(file, missionSchema, { env, warnings: missionWarnings });

@@ -13,18 +13,18 @@ import { serializeProviderError } from '../actors/providers/errors.js';
 import type { Provider } from '../actors/providers/provider.js';
 import { loadConfigFile } from '../config/loader.js';
 import { providerIdentity } from '../config/providerIdentity.js';
-import { createLogger } from '../config/logger.js';
+import { createLogger } from '../kernel/logger.js';
 import { workerConfigSchema } from '../config/workerConfig.js';
-import { buildProviders } from '../machines/runMission.js';
+import { buildProviders } from '../runner/runMission.js';
 import { WorkerRegistration } from '../transport/natsRegistry.js';
 import { NatsTransport } from '../transport/natsTransport.js';
 import { ensureWorkStreams, WorkWorker } from '../transport/natsWorkQueue.js';
 import type { Json } from '../transport/transport.js';
-import type { Io } from './main.js';
-import { UsageError } from './main.js';
+import type { Io } from './io.js';
+import { UsageError } from './io.js';
 import { natsOptionsFromFlags } from './natsConnect.js';
 import type { NatsFlags } from './natsFlags.js';
-import { errorMessage } from '../config/errors.js';
+import { errorMessage } from '../kernel/errors.js';
 import { version } from './version.js';
 
 export interface WorkerFlags extends NatsFlags {

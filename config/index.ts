@@ -1,4 +1,4 @@
-export { ManualClock, systemClock, type Clock } from './clock.js';
+export { ManualClock, systemClock, type Clock } from '../kernel/clock.js';
 export {
   BudgetExceededError,
   ConfigError,
@@ -9,10 +9,10 @@ export {
   UserError,
   type BudgetKind,
   type ConfigIssue,
-} from './errors.js';
+} from '../kernel/errors.js';
 export { toJsonSchema } from './jsonSchema.js';
 export { checkConfigFile, checkConfigText, loadConfigFile, parseConfigText, type CheckOptions, type ConfigReport, type LoadOptions } from './loader.js';
-export { createLogger, type LoggerOptions } from './logger.js';
+export { createLogger, type LoggerOptions } from '../kernel/logger.js';
 export {
   agentSchema,
   budgetSchema,
@@ -28,4 +28,4 @@ export {
 export { missionRules, STAGE_PLACEHOLDERS, STEP_PLACEHOLDERS } from './missionRules.js';
 export { missionWarnings } from './missionWarnings.js';
 export { providerConfigSchema, type ProviderConfig } from './providers.js';
-export { redact, redactText, registerSecret } from './secrets.js';
+export { redact, redactText, registerSecret } from '../kernel/secrets.js';

@@ -14,7 +14,7 @@ import { getSystemErrorMap } from 'node:util';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { z } from 'zod';
 import { scanConfigBounds, sizeViolation, type ConfigLimits } from './configBounds.js';
-import { ConfigError, type ConfigIssue } from './errors.js';
+import { ConfigError, type ConfigIssue } from '../kernel/errors.js';
 import { interpolateEnv, type Env, type EnvAllow, type PathIssue, type ValuePath } from './interpolate.js';
 
 export interface LoadOptions {

@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ProviderConfig } from './providers.js';
-import { redactText } from './secrets.js';
+import { redactText } from '../kernel/secrets.js';
 
 export interface ProviderIdentity {
   /** SHA-256 (hex) of the canonical JSON of the whole definition. */

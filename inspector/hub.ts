@@ -6,9 +6,9 @@
  * which touches only what changed. `hubSessions.ts` maps sessions to paths, `hubGraph.ts` keeps
  * the nodes, `hubEvents.ts` reads mission events, `hubVotes.ts` keeps the latest vote per runner.
  */
-import { systemClock, type Clock } from '../config/clock.js';
-import { errorMessage } from '../config/errors.js';
-import { redact as redactSecrets } from '../config/secrets.js';
+import { systemClock, type Clock } from '../kernel/clock.js';
+import { errorMessage } from '../kernel/errors.js';
+import { redact as redactSecrets } from '../kernel/secrets.js';
 import { OnDemandInspection } from './onDemand.js';
 import type { InspectionEvent, AnyActorRef } from 'xstate';
 import { NodeGraph } from './hubGraph.js';

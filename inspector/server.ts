@@ -3,7 +3,7 @@
  * hub's snapshot followed by its deltas. Read-only unless a token is configured and presented;
  * a client that cannot keep up is cut off rather than allowed to grow the server's memory.
  */
-import { tokenMatches } from '../config/secrets.js';
+import { tokenMatches } from '../kernel/secrets.js';
 import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';

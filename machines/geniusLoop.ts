@@ -12,13 +12,13 @@
  * The chart never calls a model: every call goes through the injected `runPhase`.
  */
 import { assign, fromPromise, setup } from 'xstate';
-import type { Approach, Deconstruction, MasterPlan, StressTest } from '../actors/masterPlan.js';
-import type { PhaseOutputs, PhaseRunner } from '../actors/phaseCall.js';
+import type { Approach, Deconstruction, MasterPlan, StressTest } from '../actors/planning/masterPlan.js';
+import type { PhaseOutputs, PhaseRunner } from '../actors/planning/phaseCall.js';
 import type { PromptVars } from '../actors/promptLibrary.js';
 import type { ShutdownEvent } from '../supervisors/index.js';
 import { chainLine, phaseVars } from './geniusLoopText.js';
 
-export type { PhaseRunner } from '../actors/phaseCall.js';
+export type { PhaseRunner } from '../actors/planning/phaseCall.js';
 
 export interface GeniusLoopReplan {
   plan: MasterPlan;

@@ -2,7 +2,7 @@
  * The GeniusLoop's words: what each phase's prompt is given (its vars) and the line each phase
  * leaves in the plan's thought chain. Kept apart from the chart so the chart reads as structure.
  */
-import type { Approach, Deconstruction, MasterPlan, StressTest } from '../actors/masterPlan.js';
+import type { Approach, Deconstruction, MasterPlan, StressTest } from '../actors/planning/masterPlan.js';
 import type { PromptVars } from '../actors/promptLibrary.js';
 
 /** What the phases have found so far. */

@@ -7,7 +7,7 @@
  * a `maker.snapshot` is written and the log compacted, so a million steps keep the log bounded.
  */
 import { and, assign, fromPromise, sendTo, setup } from 'xstate';
-import { SystemError } from '../config/errors.js';
+import { SystemError } from '../kernel/errors.js';
 import type { StepTask } from '../actors/tasks/stepTask.js';
 import type { EventSink } from '../supervisors/runtime.js';
 import { makerVoteMachine, type MakerVoteInput, type VoteResult } from './makerVote.js';

@@ -12,7 +12,7 @@
  * than the vote itself. Samples are drawn by the invoked `sampler` actor, never by the chart.
  */
 import { fromCallback, sendParent, setup, type EventObject } from 'xstate';
-import { errorMessage } from '../config/errors.js';
+import { errorMessage } from '../kernel/errors.js';
 import type { Judged, RedFlagReason } from '../actors/maker/redFlag.js';
 import { VoteTally } from '../actors/maker/voteTally.js';
 import type { StepParse } from '../actors/tasks/stepTask.js';

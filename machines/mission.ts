@@ -12,13 +12,13 @@
  */
 import { and, assign, enqueueActions, not, raise, sendTo, setup } from 'xstate';
 import { approvalId, gateClosedReason, type GateAnsweredEvent } from '../actors/approvalGate.js';
-import type { RecoveredApproval, RecoveredMaker, RecoveredPlan } from '../actors/missionRecovery.js';
+import type { RecoveredApproval, RecoveredMaker, RecoveredPlan } from '../log/missionRecovery.js';
 import type { DurableDispatch } from '../actors/agentCall.js';
-import { errorMessage } from '../config/errors.js';
+import { errorMessage } from '../kernel/errors.js';
 import type { MissionConfig } from '../config/mission.js';
 import { supervisorMachine, type BudgetNode, type BudgetUsage, type ChildExitedEvent, type SupervisionRuntime } from '../supervisors/index.js';
 import type { Transport } from '../transport/transport.js';
-import { stageAnswers, stageChildId, stageChildSpec, stagePrompt, stageText, type StageAnswer } from './stagePlan.js';
+import { stageAnswers, stageChildId, stageChildSpec, stagePrompt, stageText, type StageAnswer } from './stageSpec.js';
 
 export interface MissionInput {
   missionId: string;

@@ -8,10 +8,10 @@
  */
 import { assign, fromCallback, fromPromise, sendTo, setup, type EventObject } from 'xstate';
 import type { Blackboard } from '../actors/blackboard.js';
-import type { Review } from '../actors/masterPlan.js';
+import type { Review } from '../actors/planning/masterPlan.js';
 import { monitorLogic } from '../actors/monitor.js';
 import { compileTaskGraph } from '../actors/taskGraph.js';
-import { errorMessage, SystemError } from '../config/errors.js';
+import { errorMessage, SystemError } from '../kernel/errors.js';
 import { geniusLoopMachine, type GeniusLoopOutput } from './geniusLoop.js';
 import {
   abortError,

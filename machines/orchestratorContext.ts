@@ -4,10 +4,10 @@
  * the statechart (machines/orchestrator.ts) so that each reads on its own.
  */
 import type { Blackboard } from '../actors/blackboard.js';
-import type { MasterPlan, Review } from '../actors/masterPlan.js';
+import type { MasterPlan, Review } from '../actors/planning/masterPlan.js';
 import { hardLimit, type HardLimit, type Telemetry } from '../actors/monitor.js';
 import type { GraphTask, TaskGraph } from '../actors/taskGraph.js';
-import { SystemError } from '../config/errors.js';
+import { SystemError } from '../kernel/errors.js';
 import type { AgentConfig } from '../config/mission.js';
 import type { PlanConfig } from '../config/plan.js';
 import type { BudgetNode, ChildSpec, SupervisionRuntime } from '../supervisors/index.js';

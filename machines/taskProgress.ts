@@ -3,9 +3,9 @@
  * blocked (a dependency failed or was blocked), how a child's exit is recorded. `advance` returns
  * the next progress, the events to log and the children to start; `taskDag.ts` applies them.
  */
-import { BudgetExceededError, errorMessage } from '../config/errors.js';
+import { BudgetExceededError, errorMessage } from '../kernel/errors.js';
 import { normalizeChildSpec, type ChildExitedEvent, type ChildSpec, type MissionEvent } from '../supervisors/index.js';
-import type { TaskDagEvent, TaskDagInput } from './taskDag.js';
+import type { TaskDagEvent, TaskDagInput } from './taskDagTypes.js';
 
 export type TaskStatus = 'pending' | 'running' | 'finished' | 'failed' | 'blocked';
 

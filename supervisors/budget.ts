@@ -12,8 +12,8 @@
  * Wall time is machine time: while the tree is `pause()`d (a mission waiting for a person at an
  * approval gate, which has its own timeout) its clock stands still for every node of the tree.
  */
-import { BudgetExceededError, type BudgetKind } from '../config/errors.js';
-import type { Clock } from '../config/clock.js';
+import { BudgetExceededError, type BudgetKind } from '../kernel/errors.js';
+import type { Clock } from '../kernel/clock.js';
 import type { Prices } from '../config/providers.js';
 
 export interface BudgetLimits {

@@ -4,7 +4,7 @@
  * `already_started`, `running`, `restarting`, `not_found`, `simple_one_for_one`). Each rule is
  * a pure function of the child's record; the core queues the work when a rule says yes.
  */
-import type { ChildRecord } from './supervisorCore.js';
+import type { ChildRecord } from './childRecord.js';
 
 export type Reply<T> = (result: T) => void;
 

@@ -1,5 +1,5 @@
 import type { AnyActorLogic } from 'xstate';
-import { UserError } from '../config/errors.js';
+import { UserError } from '../kernel/errors.js';
 import type { BudgetLimits, BudgetNode } from './budget.js';
 import type { SupervisionRuntime } from './runtime.js';
 

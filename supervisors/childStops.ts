@@ -7,7 +7,7 @@
  * quadratic (about 15 s).
  */
 import type { DecisionRecord, Effect, ErrorContext } from './effects.js';
-import type { ChildRecord } from './supervisorCore.js';
+import type { ChildRecord } from './childRecord.js';
 
 /** What the supervisor core lends the stopping of its children. */
 export interface StopHost {

@@ -2,7 +2,7 @@
  * The supervisor's decisions as pure functions of the spec, the history and the time. The
  * supervisor actor only applies what these return; the tables in test/supervisors test them.
  */
-import { BudgetExceededError, errorMessage } from '../config/errors.js';
+import { BudgetExceededError, errorMessage } from '../kernel/errors.js';
 import type { AutoShutdown, Backoff, RestartType, Strategy } from './childSpec.js';
 import { saysShutdown, shutdownReasonText } from './exits.js';
 

@@ -3,7 +3,7 @@
  * and how a supervisor ends (its output, or the error it fails with).
  */
 import type { AnyActorLogic } from 'xstate';
-import { SystemError, errorMessage } from '../config/errors.js';
+import { SystemError, errorMessage } from '../kernel/errors.js';
 import type { CallResult, Reply, StartResult } from './childCalls.js';
 import type { ExitKind } from './decisions.js';
 

@@ -5,7 +5,7 @@
  * a `ShutdownExit` (or any error whose `exit` is `'shutdown'`, as a supervisor that reached its
  * restart intensity does), or by finishing with `shutdownOutput(term)`.
  */
-import { MaestroError } from '../config/errors.js';
+import { MaestroError } from '../kernel/errors.js';
 
 export class ShutdownExit extends MaestroError {
   override name = 'ShutdownExit';

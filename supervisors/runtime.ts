@@ -3,7 +3,7 @@
  * a random source for backoff jitter. Passed down through child inputs.
  */
 import { pino, type Logger } from 'pino';
-import { systemClock, type Clock } from '../config/clock.js';
+import { systemClock, type Clock } from '../kernel/clock.js';
 
 /** A mission event: small, JSON-serializable, with a dotted type. */
 export interface MissionEvent {

@@ -14,7 +14,7 @@
  * restart group run in order, after its stops) hold only if every path that changes that state
  * is here; the rules it applies live in decisions.ts and childCalls.ts.
  */
-import { errorMessage } from '../config/errors.js';
+import { errorMessage } from '../kernel/errors.js';
 import type { BudgetNode } from './budget.js';
 import { addChildRules, deleteChildRules, restartChildRules, terminateChildRules, type CallResult, type Reply, type StartResult } from './childCalls.js';
 import { normalizeChildSpec, type ChildSpec, type NormalizedChildSpec, type NormalizedFlags, type StartContext } from './childSpec.js';
@@ -34,17 +34,8 @@ import {
 import { ChildStops } from './childStops.js';
 import { failureFields, SupervisorShutdownError, type DecisionRecord, type Effect, type ErrorContext, type Phase, type SupervisorOutput } from './effects.js';
 import type { SupervisionRuntime } from './runtime.js';
+import type { ChildRecord } from './childRecord.js';
 
-export interface ChildRecord {
-  spec: NormalizedChildSpec;
-  status: 'pending' | 'running' | 'stopping' | 'terminated';
-  refId?: string;
-  /** The ref of its latest incarnation, kept after it ended, so a report can name its session. */
-  lastRef?: string;
-  restarts: number;
-  startedAt: number;
-  backoffAttempt: number;
-}
 
 /**
  * Why a child is started: the supervisor's own start, a restart (retried when it fails),

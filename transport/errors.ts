@@ -2,7 +2,7 @@
  * One class per transport failure, after NATS.js: a `name`, the offending subject as a field, a
  * lowercase message that quotes it, and the underlying error as `cause`.
  */
-import { SystemError } from '../config/errors.js';
+import { SystemError } from '../kernel/errors.js';
 
 export class TransportError extends SystemError {
   override name = 'TransportError';

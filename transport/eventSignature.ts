@@ -9,7 +9,7 @@
  * disk without its key needs to hear.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { SystemError } from '../config/errors.js';
+import { SystemError } from '../kernel/errors.js';
 
 export const SIGNATURE_HEADER = 'Maestro-Sig';
 const VERSION = 'v1';

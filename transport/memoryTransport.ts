@@ -4,7 +4,7 @@
  * per subscription, a queue group gets each message once (round robin), and a request with no
  * subscriber fails at once with no responders. Timers go through the injected clock.
  */
-import { type Clock, systemClock } from '../config/clock.js';
+import { type Clock, systemClock } from '../kernel/clock.js';
 import {
   abortReason,
   NoRespondersError,

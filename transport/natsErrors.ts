@@ -4,7 +4,7 @@
  * NATS.js error as its `cause`.
  */
 import { ClosedConnectionError, DrainingConnectionError, RequestError, TimeoutError } from '@nats-io/transport-node';
-import { errorMessage } from '../config/errors.js';
+import { errorMessage } from '../kernel/errors.js';
 import { NoRespondersError, RequestTimeoutError, TransportClosedError, TransportError } from './errors.js';
 
 /** No connection could be opened to any of `servers`; the reason is the last NATS.js error. */

@@ -12,7 +12,7 @@
 import { DeliverPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { headers, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import { SystemError } from '../config/errors.js';
+import { SystemError } from '../kernel/errors.js';
 import { SIGNATURE_HEADER, type EventSigner } from './eventSignature.js';
 import { ensureStream } from './natsWorkStreams.js';
 

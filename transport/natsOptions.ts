@@ -14,9 +14,9 @@ import {
   usernamePasswordAuthenticator,
 } from '@nats-io/transport-node';
 import { z } from 'zod';
-import { ConfigError, UserError } from '../config/errors.js';
+import { ConfigError, UserError } from '../kernel/errors.js';
 import { formatPath } from '../config/loader.js';
-import { registerSecret } from '../config/secrets.js';
+import { registerSecret } from '../kernel/secrets.js';
 
 export const natsTlsSchema = z
   .strictObject({

@@ -7,8 +7,8 @@
 import type { KvWatchEntry } from '@nats-io/kv';
 import type { NatsConnection, Status } from '@nats-io/transport-node';
 import { pino, type Logger } from 'pino';
-import { systemClock, type Clock } from '../config/clock.js';
-import { errorMessage } from '../config/errors.js';
+import { systemClock, type Clock } from '../kernel/clock.js';
+import { errorMessage } from '../kernel/errors.js';
 import { describeParseError } from './protocol.js';
 import {
   findLost,

@@ -15,8 +15,8 @@ import { Kvm } from '@nats-io/kv';
 import type { NatsConnection, Status } from '@nats-io/transport-node';
 import { pino, type Logger } from 'pino';
 import { z } from 'zod';
-import { systemClock, type Clock } from '../config/clock.js';
-import { errorMessage, UserError } from '../config/errors.js';
+import { systemClock, type Clock } from '../kernel/clock.js';
+import { errorMessage, UserError } from '../kernel/errors.js';
 import { TransportError } from './errors.js';
 import { describeParseError, PROTOCOL_VERSION } from './protocol.js';
 

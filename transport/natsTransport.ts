@@ -12,7 +12,7 @@
  */
 import { connect, type Msg, type NatsConnection, type Status, type Subscription as NatsSubscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import { errorMessage } from '../config/errors.js';
+import { errorMessage } from '../kernel/errors.js';
 import { abortReason, PayloadTooLargeError, RequestTimeoutError, TransportClosedError, TransportError } from './errors.js';
 import { closedError, isClosedConnection, NatsConnectError, requestError, withoutCredentials } from './natsErrors.js';
 import { DropLog } from './dropLog.js';

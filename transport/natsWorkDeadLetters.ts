@@ -10,7 +10,7 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManage
 import type { KV } from '@nats-io/kv';
 import { headers, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { pino, type Logger } from 'pino';
-import { errorMessage } from '../config/errors.js';
+import { errorMessage } from '../kernel/errors.js';
 import {
   DEAD_LETTER_DELIVERIES_HEADER,
   deadLetterSubject,

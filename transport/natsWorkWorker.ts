@@ -9,7 +9,7 @@ import { jetstream, type Consumer, type JsMsg } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { pino, type Logger } from 'pino';
-import { errorMessage } from '../config/errors.js';
+import { errorMessage } from '../kernel/errors.js';
 import {
   assertCapability,
   consumerName,

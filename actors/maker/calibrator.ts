@@ -8,7 +8,7 @@
  * 1) is right, and voting is first-to-ahead-by-k. The worst case is assumed: every wrong sample
  * gives the same wrong answer, so a single rival competes with the right one.
  */
-import { UserError } from '../../config/errors.js';
+import { UserError } from '../../kernel/errors.js';
 
 export interface SuccessRate {
   /** The point estimate successes / trials. */

@@ -6,7 +6,7 @@
  * orphan.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { systemClock, type Clock } from '../../config/clock.js';
+import { systemClock, type Clock } from '../../kernel/clock.js';
 import type { CliProviderConfig } from '../../config/providers.js';
 import { throwIfAborted } from './delay.js';
 import {

@@ -1,5 +1,5 @@
 /** One provider from its config entry: the only place that knows every kind. */
-import type { Clock } from '../../config/clock.js';
+import type { Clock } from '../../kernel/clock.js';
 import type { ProviderConfig } from '../../config/providers.js';
 import { withCallCaps } from './callCaps.js';
 import { CliProvider } from './cli.js';

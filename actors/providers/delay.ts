@@ -1,5 +1,5 @@
 /** Waiting on the injected clock, cut short by an abort signal. */
-import type { Clock } from '../../config/clock.js';
+import type { Clock } from '../../kernel/clock.js';
 import { ProviderAbortedError } from './errors.js';
 
 /** Throws `ProviderAbortedError` for `provider` when the signal is already aborted. */

@@ -4,7 +4,7 @@
  * as JSON, so each one serializes to a plain object and deserializes back to its own class.
  */
 import { z } from 'zod';
-import { SystemError } from '../../config/errors.js';
+import { SystemError } from '../../kernel/errors.js';
 
 export const providerErrorKinds = [
   'timeout',

@@ -5,7 +5,7 @@
  * from the environment once, and redacted from every error message in case a server echoes it.
  */
 import OpenAI from 'openai';
-import { UserError } from '../../config/errors.js';
+import { UserError } from '../../kernel/errors.js';
 import type { OpenAIProviderConfig } from '../../config/providers.js';
 import { cappedFetch } from './cappedFetch.js';
 import {

@@ -3,7 +3,7 @@
  * consumed in order by every call, whoever makes it (one shared cursor), so a script reads as the
  * conversation the mission will have.
  */
-import { systemClock, type Clock } from '../../config/clock.js';
+import { systemClock, type Clock } from '../../kernel/clock.js';
 import type { ScriptedErrorKind, ScriptedProviderConfig, ScriptedResponse } from '../../config/providers.js';
 import { delay, throwIfAborted } from './delay.js';
 import {

@@ -3,8 +3,8 @@
  * demos and tests of the machinery that must survive unreliable models (retries, voting). With a
  * `task`, it answers that task's prompts instead, wrong at `errorRate` (see `hanoiSimulator.ts`).
  */
-import { systemClock, type Clock } from '../../config/clock.js';
-import { errorMessage } from '../../config/errors.js';
+import { systemClock, type Clock } from '../../kernel/clock.js';
+import { errorMessage } from '../../kernel/errors.js';
 import type { LatencyConfig, SimulatedProviderConfig } from '../../config/providers.js';
 import { hanoiSimulatedAnswer, type HanoiSimulatorOptions } from '../tasks/index.js';
 import { delay, throwIfAborted } from './delay.js';

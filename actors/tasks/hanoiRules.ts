@@ -3,7 +3,7 @@
  * and the true solution. Pegs are 0, 1 and 2, each listed bottom to top; disks are numbered 1
  * (smallest) to n. The tower starts on peg 0 and must end on peg 2.
  */
-import { SystemError, UserError } from '../../config/errors.js';
+import { SystemError, UserError } from '../../kernel/errors.js';
 
 export type Pegs = [number[], number[], number[]];
 

@@ -25,7 +25,7 @@
  * Every call draws exactly three numbers from `random`, whatever happens, so that a seeded
  * provider's call n depends only on the seed, n and its own prompt.
  */
-import { UserError } from '../../config/errors.js';
+import { UserError } from '../../kernel/errors.js';
 import type { Random } from '../providers/random.js';
 import { PREVIOUS_LABEL, STATE_LABEL } from './hanoiPrompt.js';
 import { applyLegalMove, diskOneMove, formatPegs, legalMoves, otherMove, type HanoiMove, type HanoiState, type Pegs } from './hanoiRules.js';

@@ -10,9 +10,9 @@
  * so `--log-level warn` still shows restarts), the event's line is left out.
  */
 import type { Logger } from 'pino';
-import type { LoggedEvent } from '../../actors/eventLog.js';
-import { createLogger } from '../../config/logger.js';
-import type { Io } from '../main.js';
+import type { LoggedEvent } from '../../log/eventLog.js';
+import { createLogger } from '../../kernel/logger.js';
+import type { Io } from '../io.js';
 import { eventRenderer } from './eventRenderer.js';
 import { clockTime } from './format.js';
 import { logLine } from './logLine.js';

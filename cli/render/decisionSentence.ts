@@ -3,7 +3,7 @@
  * offender, action). Known actions get their own verb; anything else (a new errorContext, an
  * action this version has no verb for) still reads as who decided what about whom, and why.
  */
-import type { LoggedEvent } from '../../actors/eventLog.js';
+import type { LoggedEvent } from '../../log/eventLog.js';
 import { formatMs, shortPath } from './format.js';
 
 type Decision = Pick<LoggedEvent, 'mission'> & Record<string, unknown>;

@@ -7,8 +7,8 @@
  * M, samples per step, red flags, speed, ETA) is a line at most every `makerEveryMs` on the
  * injected clock, and once more when the task is done; an exhausted vote always gets its line.
  */
-import type { LoggedEvent } from '../../actors/eventLog.js';
-import { MakerProgressFold, type MakerProgressView } from '../../machines/makerProgressFold.js';
+import type { LoggedEvent } from '../../log/eventLog.js';
+import { MakerProgressFold, type MakerProgressView } from '../../daemon/makerProgressFold.js';
 import { isRoutineDecision } from './decisionSentence.js';
 import { eventSentence } from './eventSentence.js';
 import { makerLine } from './makerLine.js';

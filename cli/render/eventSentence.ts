@@ -4,7 +4,7 @@
  * what happened and with what). `run`'s progress, `submit --follow`, `replay` and the daemon's
  * terminal log all say an event the same way, through here.
  */
-import type { LoggedEvent } from '../../actors/eventLog.js';
+import type { LoggedEvent } from '../../log/eventLog.js';
 import { decisionSentence } from './decisionSentence.js';
 import { count, fieldText, formatMs, list, plural } from './format.js';
 import { planSentence } from './planSentence.js';

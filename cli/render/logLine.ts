@@ -3,7 +3,7 @@
  * does in the progress lines; any other record as its message, then its fields (`name value`),
  * marked by level. The JSON form is pino's own: this is only the terminal's.
  */
-import type { LogRecord } from '../../config/logger.js';
+import type { LogRecord } from '../../kernel/logger.js';
 import { decisionSentence } from './decisionSentence.js';
 import { clockTime, fieldText } from './format.js';
 

@@ -2,7 +2,7 @@
  * A plan stage's events in words: the GeniusLoop's phases, the compiled task graph, the tasks,
  * replans, the monitor and the blackboard. Undefined for a type that is not a plan stage's.
  */
-import type { LoggedEvent } from '../../actors/eventLog.js';
+import type { LoggedEvent } from '../../log/eventLog.js';
 import { oneLine, plural } from './format.js';
 
 export function planSentence(e: LoggedEvent): string | undefined {

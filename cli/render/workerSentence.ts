@@ -3,7 +3,7 @@
  * provider definition, and what happens to the durable calls a lost worker held: which call,
  * delivered again by when, as which attempt. Undefined for a type that is not a worker's.
  */
-import type { LoggedEvent } from '../../actors/eventLog.js';
+import type { LoggedEvent } from '../../log/eventLog.js';
 import { clockTime, formatMs, list, plural, shortPath } from './format.js';
 
 export function workerSentence(e: LoggedEvent): string | undefined {

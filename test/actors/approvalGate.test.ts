@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { approvalId, gateClosedReason } from '../../actors/approvalGate.js';
-import { BudgetExceededError } from '../../config/errors.js';
+import { BudgetExceededError } from '../../kernel/errors.js';
 
 describe('approval gate records', () => {
   it('should name a gate mission/stage/attempt', () => {

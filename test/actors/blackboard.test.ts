@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Blackboard, BlackboardCompactionError, CUT_MARKER, type BlackboardOptions } from '../../actors/blackboard.js';
-import { EventLog, type LoggedEvent } from '../../actors/eventLog.js';
-import { ManualClock } from '../../config/clock.js';
+import { EventLog, type LoggedEvent } from '../../log/eventLog.js';
+import { ManualClock } from '../../kernel/clock.js';
 
 const T0 = Date.parse('2025-01-01T00:00:00.000Z');
 const PATH = 'stage1/blackboard';

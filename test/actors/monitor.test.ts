@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, setup } from 'xstate';
 import { formatTelemetry, hardLimit, monitorLogic, type Telemetry } from '../../actors/monitor.js';
-import { ManualClock, type Clock } from '../../config/clock.js';
+import { ManualClock, type Clock } from '../../kernel/clock.js';
 
 function telemetry(over: Partial<Telemetry> = {}): Telemetry {
   return {

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UserError, SystemError } from '../../config/errors.js';
+import { UserError, SystemError } from '../../kernel/errors.js';
 import {
   approachSchema,
   deconstructionSchema,
@@ -11,7 +11,7 @@ import {
   premortemSchema,
   reviewSchema,
   stressTestSchema,
-} from '../../actors/masterPlan.js';
+} from '../../actors/planning/masterPlan.js';
 import { loadPromptLibrary, PromptNotFoundError, PromptTemplateError } from '../../actors/promptLibrary.js';
 
 function library(files: Record<string, string>) {

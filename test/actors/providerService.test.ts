@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { executeAgentCall, serveProviders } from '../../actors/providerService.js';
 import type { CompletionResult, Provider } from '../../actors/providers/provider.js';
 import { SimulatedProvider } from '../../actors/providers/simulated.js';
-import { ManualClock } from '../../config/clock.js';
+import { ManualClock } from '../../kernel/clock.js';
 import { simulatedProviderSchema } from '../../config/providers.js';
 import { MemoryTransport } from '../../transport/index.js';
 import { PROTOCOL_VERSION } from '../../transport/protocol.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MasterPlan } from '../../actors/masterPlan.js';
+import type { MasterPlan } from '../../actors/planning/masterPlan.js';
 import {
   compileTaskGraph,
   DuplicateStepError,
@@ -10,7 +10,7 @@ import {
   UnknownDependencyError,
   type GraphAgent,
 } from '../../actors/taskGraph.js';
-import { SystemError } from '../../config/errors.js';
+import { SystemError } from '../../kernel/errors.js';
 
 type StepSketch = [id: string, dependsOn?: string[], capabilities?: string[]];
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { approveCommand, pendingGateOf } from '../../cli/approve.js';
 import type { InspectorServer } from '../../inspector/server.js';
-import type { ApprovalRecord } from '../../machines/daemonApi.js';
+import type { ApprovalRecord } from '../../daemon/daemonApi.js';
 import { terminalIo } from '../helpers/captureIo.js';
 import { FakeDaemon, serveFake, testToken } from '../helpers/fakeDaemon.js';
 

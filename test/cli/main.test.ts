@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
 import { usageOf } from '../../cli/help.js';
 import { captureIo, terminalIo } from '../helpers/captureIo.js';
-import { EventLog } from '../../actors/eventLog.js';
+import { EventLog } from '../../log/eventLog.js';
 import { tempDir } from '../helpers/missions.js';
 
 /** At a terminal: progress in words. */

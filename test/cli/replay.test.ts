@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
 import { captureIo, terminalIo } from '../helpers/captureIo.js';
-import { EventLog } from '../../actors/eventLog.js';
+import { EventLog } from '../../log/eventLog.js';
 import { tempDir } from '../helpers/missions.js';
 
 /** At a terminal: the history in words. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { EventLog, type LoggedEvent } from '../../actors/eventLog.js';
+import { EventLog, type LoggedEvent } from '../../log/eventLog.js';
 import { runCommand, type RunFlags } from '../../cli/run.js';
 import { parseGateAnswer } from '../../cli/runApprovals.js';
 import { tempDir } from '../helpers/missions.js';

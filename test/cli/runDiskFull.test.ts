@@ -2,7 +2,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EventLog } from '../../actors/eventLog.js';
+import { EventLog } from '../../log/eventLog.js';
 import { eventually } from '../helpers/eventually.js';
 import { tempDir } from '../helpers/missions.js';
 

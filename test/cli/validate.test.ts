@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main, type Io } from '../../cli/main.js';
 import { validateCommand } from '../../cli/validate.js';
-import { ConfigError } from '../../config/errors.js';
+import { ConfigError } from '../../kernel/errors.js';
 import { tempDir } from '../helpers/missions.js';
 
 function capture(): Io & { stdout: string[]; stderr: string[] } {

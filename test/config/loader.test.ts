@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError } from '../../config/errors.js';
+import { ConfigError } from '../../kernel/errors.js';
 import { checkConfigFile, checkConfigText, formatPath, loadConfigFile, parseConfigText } from '../../config/loader.js';
 
 const Agent = z.strictObject({

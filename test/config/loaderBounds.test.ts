@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { scanConfigBounds } from '../../config/configBounds.js';
-import { ConfigError } from '../../config/errors.js';
+import { ConfigError } from '../../kernel/errors.js';
 import { loadConfigFile, parseConfigText, type LoadOptions } from '../../config/loader.js';
 import { missionSchema } from '../../config/mission.js';
 import { tempDir } from '../helpers/missions.js';

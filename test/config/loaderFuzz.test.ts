@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { mulberry32, pick, type Random } from '../../actors/providers/random.js';
-import { ConfigError } from '../../config/errors.js';
+import { ConfigError } from '../../kernel/errors.js';
 import { parseConfigText } from '../../config/loader.js';
 import { missionSchema } from '../../config/mission.js';
 

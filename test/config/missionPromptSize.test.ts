@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../config/errors.js';
+import { ConfigError } from '../../kernel/errors.js';
 import { parseConfigText } from '../../config/loader.js';
 import { loggedMissionSchema, missionSchema } from '../../config/mission.js';
 

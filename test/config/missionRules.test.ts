@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createJsonTask } from '../../actors/tasks/jsonTask.js';
-import { ConfigError } from '../../config/errors.js';
+import { ConfigError } from '../../kernel/errors.js';
 import { parseConfigText } from '../../config/loader.js';
 import { missionSchema, type StageConfig } from '../../config/mission.js';
 import { missionRules, STAGE_PLACEHOLDERS, STEP_PLACEHOLDERS } from '../../config/missionRules.js';
-import { stagePrompt } from '../../machines/stagePlan.js';
+import { stagePrompt } from '../../machines/stageSpec.js';
 
 function messageOf(text: string): string {
   try {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, describeDifferences, providerIdentity } from '../../config/providerIdentity.js';
 import { providerConfigSchema, type ProviderConfigInput } from '../../config/providers.js';
-import { registerSecret } from '../../config/secrets.js';
+import { registerSecret } from '../../kernel/secrets.js';
 
 const parse = (p: ProviderConfigInput) => providerConfigSchema.parse(p);
 

@@ -12,7 +12,7 @@ import { InspectorHub } from '../../inspector/hub.js';
 import { startInspectorServer } from '../../inspector/server.js';
 import { loadConfigFile } from '../../config/loader.js';
 import { missionSchema } from '../../config/mission.js';
-import { runMission } from '../../machines/runMission.js';
+import { runMission } from '../../runner/runMission.js';
 import { tempDir } from '../helpers/missions.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { EventLog } from '../../actors/eventLog.js';
+import { EventLog } from '../../log/eventLog.js';
 import { runCommand } from '../../cli/run.js';
 import { captureIo } from '../helpers/captureIo.js';
 import { tempDir } from '../helpers/missions.js';

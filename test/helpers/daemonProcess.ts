@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
-import { DaemonClient } from '../../cli/daemonClient.js';
+import { DaemonClient } from '../../daemon/daemonClient.js';
 import { trackChild } from './childProcesses.js';
 
 export interface DaemonProcessOptions {

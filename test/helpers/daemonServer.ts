@@ -7,11 +7,11 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { afterEach, expect } from 'vitest';
-import { createApiHandler } from '../../cli/daemonHttp.js';
+import { createApiHandler } from '../../daemon/daemonHttp.js';
 import { InspectorHub } from '../../inspector/hub.js';
 import { startInspectorServer, type InspectorServer } from '../../inspector/server.js';
-import { submitPolicySchema, type SubmitPolicyInput } from '../../config/submitPolicy.js';
-import { Daemon } from '../../machines/daemon.js';
+import { submitPolicySchema, type SubmitPolicyInput } from '../../daemon/submitPolicy.js';
+import { Daemon } from '../../daemon/daemon.js';
 import { eventually } from './eventually.js';
 import { tempDir } from './missions.js';
 

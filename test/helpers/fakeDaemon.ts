@@ -3,14 +3,14 @@
  * events we push, and every call recorded. A source containing `bad:` fails validation like a
  * real mission file would.
  */
-import type { LoggedEvent } from '../../actors/eventLog.js';
-import { createApiHandler, type ApiHandlerOptions } from '../../cli/daemonHttp.js';
-import { ConfigError } from '../../config/errors.js';
+import type { LoggedEvent } from '../../log/eventLog.js';
+import { createApiHandler, type ApiHandlerOptions } from '../../daemon/daemonHttp.js';
+import { ConfigError } from '../../kernel/errors.js';
 import {
   DaemonStoppingError, MissionExistsError, MissionOverError, UnknownApprovalError, UnknownMissionError,
   type AnswerRequest, type AnswerResult, type ApprovalRecord, type DaemonApi, type MissionStatus, type MissionSummary,
   type SubmitRequest,
-} from '../../machines/daemonApi.js';
+} from '../../daemon/daemonApi.js';
 import { startInspectorServer, type HubLike, type InspectorServer, type InspectorServerOptions } from '../../inspector/server.js';
 import type { InspectorSnapshot } from '../../inspector/types.js';
 

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { missionSchema, type MissionConfig, type MissionConfigInput } from '../../config/mission.js';
-import type { LoggedEvent } from '../../actors/eventLog.js';
-import { EventLog } from '../../actors/eventLog.js';
-import { runMission, type RunOptions } from '../../machines/runMission.js';
+import type { LoggedEvent } from '../../log/eventLog.js';
+import { EventLog } from '../../log/eventLog.js';
+import { runMission, type RunOptions } from '../../runner/runMission.js';
 
 export function mission(partial: Partial<MissionConfigInput> & Pick<MissionConfigInput, 'providers' | 'agents' | 'stages'>): MissionConfig {
   return missionSchema.parse({ name: 'test', ...partial });

@@ -5,10 +5,10 @@
  */
 import { createActor } from 'xstate';
 import { Blackboard } from '../../actors/blackboard.js';
-import type { Approach, MasterPlan, Review, StressTest } from '../../actors/masterPlan.js';
-import type { Phase, PhaseCallOptions, PhaseRunner } from '../../actors/phaseCall.js';
+import type { Approach, MasterPlan, Review, StressTest } from '../../actors/planning/masterPlan.js';
+import type { Phase, PhaseCallOptions, PhaseRunner } from '../../actors/planning/phaseCall.js';
 import type { PromptVars } from '../../actors/promptLibrary.js';
-import { ManualClock } from '../../config/clock.js';
+import { ManualClock } from '../../kernel/clock.js';
 import { agentSchema } from '../../config/mission.js';
 import { planSchema, type PlanConfig } from '../../config/plan.js';
 import { orchestratorMachine, type OrchestratorInput, type OrchestratorOutput } from '../../machines/orchestrator.js';

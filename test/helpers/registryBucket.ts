@@ -1,7 +1,7 @@
 import type { KvPutOptions, KvWatchEntry } from '@nats-io/kv';
 import type { QueuedIterator, Status } from '@nats-io/transport-node';
 import { pino } from 'pino';
-import { ManualClock } from '../../config/clock.js';
+import { ManualClock } from '../../kernel/clock.js';
 import { WorkerReaper } from '../../transport/natsReaper.js';
 import { type RegistryBucket, type WorkerRecord, type WorkerRecordInput } from '../../transport/natsRegistry.js';
 

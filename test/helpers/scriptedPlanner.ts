@@ -3,11 +3,11 @@
  * MemoryTransport, the requests it got recorded, and a phase runner calling it.
  */
 import { pino } from 'pino';
-import { createPhaseRunner, type PhaseRunnerOptions } from '../../actors/phaseCall.js';
+import { createPhaseRunner, type PhaseRunnerOptions } from '../../actors/planning/phaseCall.js';
 import type { CompletionRequest, Provider } from '../../actors/providers/index.js';
 import { ScriptedProvider } from '../../actors/providers/index.js';
 import { serveProviders } from '../../actors/providerService.js';
-import { ManualClock } from '../../config/clock.js';
+import { ManualClock } from '../../kernel/clock.js';
 import { agentSchema } from '../../config/mission.js';
 import { scriptedProviderSchema, type ScriptedResponse } from '../../config/providers.js';
 import { BudgetNode, type MissionEvent } from '../../supervisors/index.js';

@@ -1,6 +1,6 @@
 /** Helpers to start a supervisor on a manual clock and reach its children by child id. */
 import type { AnyActorRef } from 'xstate';
-import { ManualClock } from '../../config/clock.js';
+import { ManualClock } from '../../kernel/clock.js';
 import {
   createRuntime,
   createSupervisor,

@@ -1,6 +1,6 @@
 import { createActor, createMachine, fromPromise, setup, spawnChild, type AnyActorRef } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../config/clock.js';
+import { ManualClock } from '../../kernel/clock.js';
 import { InspectorHub } from '../../inspector/hub.js';
 import type { InspectorDelta, InspectorNode } from '../../inspector/types.js';
 import { makerVoteMachine } from '../../machines/makerVote.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../config/clock.js';
-import { registerSecret } from '../../config/secrets.js';
+import { ManualClock } from '../../kernel/clock.js';
+import { registerSecret } from '../../kernel/secrets.js';
 import { InspectorHub } from '../../inspector/hub.js';
 import type { InspectorDelta } from '../../inspector/types.js';
 

@@ -1,6 +1,6 @@
 import { createActor, createMachine } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../config/clock.js';
+import { ManualClock } from '../../kernel/clock.js';
 import { InspectorHub } from '../../inspector/hub.js';
 import type { ChildStarted } from '../../inspector/types.js';
 

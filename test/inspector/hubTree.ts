@@ -4,7 +4,7 @@
  * emit (path = `<supervisor name>/<child id>`), as `test/helpers/tree.ts` does without a hub.
  */
 import type { AnyActorRef } from 'xstate';
-import { ManualClock } from '../../config/clock.js';
+import { ManualClock } from '../../kernel/clock.js';
 import { InspectorHub } from '../../inspector/hub.js';
 import { createRuntime, createSupervisor, type MissionEvent, type SupervisorInput } from '../../supervisors/index.js';
 

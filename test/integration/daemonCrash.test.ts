@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { EventLog, type LoggedEvent } from '../../actors/eventLog.js';
-import type { DaemonClient } from '../../cli/daemonClient.js';
-import type { MissionStatus } from '../../machines/daemonApi.js';
+import { EventLog, type LoggedEvent } from '../../log/eventLog.js';
+import type { DaemonClient } from '../../daemon/daemonClient.js';
+import type { MissionStatus } from '../../daemon/daemonApi.js';
 import { spawnDaemon, startDaemon } from '../helpers/daemonProcess.js';
 import { eventually } from '../helpers/eventually.js';
 

@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EventLog } from '../../actors/eventLog.js';
+import { EventLog } from '../../log/eventLog.js';
 import { eventually } from '../helpers/eventually.js';
 import { tempDir } from '../helpers/missions.js';
 import { startDaemon } from '../helpers/daemonProcess.js';

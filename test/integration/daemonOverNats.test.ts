@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DAEMON_SUBJECT_PREFIX } from '../../cli/daemonNats.js';
+import { DAEMON_SUBJECT_PREFIX } from '../../daemon/daemonNats.js';
 import { NatsTransport } from '../../transport/natsTransport.js';
 import { NatsEventStream } from '../../transport/natsEventStream.js';
 import { startDaemon } from '../helpers/daemonProcess.js';

@@ -6,7 +6,7 @@
 import { readdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EventLog } from '../../actors/eventLog.js';
+import { EventLog } from '../../log/eventLog.js';
 import { eventually } from '../helpers/eventually.js';
 import { tempDir } from '../helpers/missions.js';
 import { startDaemon, type DaemonProcess } from '../helpers/daemonProcess.js';

@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../config/loader.js';
 import { missionSchema } from '../../config/mission.js';
-import { runMission } from '../../machines/runMission.js';
+import { runMission } from '../../runner/runMission.js';
 import { authorizationBlock, authorizedUsers, type NatsAuthorizedUser } from '../../transport/natsPermissions.js';
 import { parseNatsOptions } from '../../transport/natsOptions.js';
 import { tempDir } from '../helpers/missions.js';

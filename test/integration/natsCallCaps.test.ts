@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callAgent } from '../../actors/agentCall.js';
 import { createProvider } from '../../actors/providers/createProvider.js';
 import { serveProviders, type ProviderService } from '../../actors/providerService.js';
-import { systemClock } from '../../config/clock.js';
+import { systemClock } from '../../kernel/clock.js';
 import { providerConfigSchema, type ProviderConfigInput } from '../../config/providers.js';
 import { NonRetryableError } from '../../supervisors/exits.js';
 import { BudgetNode } from '../../supervisors/budget.js';

@@ -8,10 +8,10 @@
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EventLog } from '../../actors/eventLog.js';
+import { EventLog } from '../../log/eventLog.js';
 import { loadConfigFile } from '../../config/loader.js';
 import { missionSchema } from '../../config/mission.js';
-import { runMission } from '../../machines/runMission.js';
+import { runMission } from '../../runner/runMission.js';
 import { parseNatsOptions } from '../../transport/natsOptions.js';
 import { tempDir } from '../helpers/missions.js';
 import { startNatsServer, type NatsServerHandle } from '../helpers/natsServer.js';

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { providerIdentity } from '../../config/providerIdentity.js';
 import { providerConfigSchema } from '../../config/providers.js';
-import { connectNatsHub, NoWorkersError, WaitStoppedError, type NatsHub, type ProviderIdentities } from '../../machines/natsRuntime.js';
+import { connectNatsHub, NoWorkersError, WaitStoppedError, type NatsHub, type ProviderIdentities } from '../../runner/natsRuntime.js';
 import { parseNatsOptions } from '../../transport/natsOptions.js';
 import { startNatsServer, type NatsServerHandle } from '../helpers/natsServer.js';
 

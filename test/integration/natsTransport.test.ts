@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { connect, type NatsConnection, nkeys } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, SystemError } from '../../config/errors.js';
-import { redactText } from '../../config/secrets.js';
+import { ConfigError, SystemError } from '../../kernel/errors.js';
+import { redactText } from '../../kernel/secrets.js';
 import {
   type Json,
   type Message,

@@ -1,7 +1,7 @@
 import { assign, createActor, setup } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import type { Approach, MasterPlan, StressTest } from '../../actors/masterPlan.js';
-import { PhaseAnswerError, type Phase, type PhaseCallOptions, type PhaseOutputs, type PhaseRunner } from '../../actors/phaseCall.js';
+import type { Approach, MasterPlan, StressTest } from '../../actors/planning/masterPlan.js';
+import { PhaseAnswerError, type Phase, type PhaseCallOptions, type PhaseOutputs, type PhaseRunner } from '../../actors/planning/phaseCall.js';
 import type { PromptVars } from '../../actors/promptLibrary.js';
 import { geniusLoopMachine, type GeniusLoopInput, type GeniusLoopOutput } from '../../machines/geniusLoop.js';
 import { scriptedPlanner } from '../helpers/scriptedPlanner.js';

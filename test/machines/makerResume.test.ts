@@ -2,13 +2,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { EventLog, type LoggedEvent } from '../../actors/eventLog.js';
-import { recoverMission, type MakerVoteRecord } from '../../actors/missionRecovery.js';
+import { EventLog, type LoggedEvent } from '../../log/eventLog.js';
+import { recoverMission, type MakerVoteRecord } from '../../log/missionRecovery.js';
 import { formatMove, hanoiSolution, hanoiTask, type HanoiState } from '../../actors/tasks/index.js';
 import { missionSchema, type MissionConfigInput } from '../../config/mission.js';
-import { resumeProgress } from '../../machines/makerPlan.js';
-import { planResume } from '../../machines/missionResume.js';
-import { runMission } from '../../machines/runMission.js';
+import { resumeProgress } from '../../machines/makerStageSpec.js';
+import { planResume } from '../../daemon/missionResume.js';
+import { runMission } from '../../runner/runMission.js';
 import { mission, runAndRead, tempDir } from '../helpers/missions.js';
 
 const PATH = 'mission/m1/stage/solve/maker/solver';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatMove, hanoiSolution } from '../../actors/tasks/index.js';
-import type { LoggedEvent } from '../../actors/eventLog.js';
+import type { LoggedEvent } from '../../log/eventLog.js';
 import type { MissionConfigInput } from '../../config/mission.js';
 import { mission, runAndRead } from '../helpers/missions.js';
 
@@ -120,7 +120,7 @@ describe('maker stage config', () => {
   });
 
   it('should take k from the calibrator with k: auto', async () => {
-    const { resolveK } = await import('../../machines/makerPlan.js');
+    const { resolveK } = await import('../../machines/makerStageSpec.js');
     const config = mission({ ...base, stages: [{ name: 's', maker: { task: { kind: 'hanoi', disks: 20 }, agent: 'solver', calibration: { errorRate: 0.0022, target: 0.95 } } }] } as never);
     expect(resolveK(config.stages[0]!.maker!, 2 ** 20 - 1)).toBe(3);
   });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { LoggedEvent } from '../../actors/eventLog.js';
-import { ManualClock } from '../../config/clock.js';
+import type { LoggedEvent } from '../../log/eventLog.js';
+import { ManualClock } from '../../kernel/clock.js';
 import { parseConfigText } from '../../config/loader.js';
 import { missionSchema, type ApprovalConfig } from '../../config/mission.js';
 import type { MissionEvent } from '../../machines/mission.js';
-import type { RunOptions } from '../../machines/runMission.js';
+import type { RunOptions } from '../../runner/runMission.js';
 import { mission, runAndRead } from '../helpers/missions.js';
 
 /** A provider that answers `<tag>: <prompt>`, so what a stage was asked shows in its output. */

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import type { LoggedEvent } from '../../actors/eventLog.js';
+import type { LoggedEvent } from '../../log/eventLog.js';
 import { mission, runAndRead } from '../helpers/missions.js';
 
 const MiB = 1024 * 1024;

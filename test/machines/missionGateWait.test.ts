@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { LoggedEvent } from '../../actors/eventLog.js';
-import { recoverMission } from '../../actors/missionRecovery.js';
-import { ManualClock } from '../../config/clock.js';
+import type { LoggedEvent } from '../../log/eventLog.js';
+import { recoverMission } from '../../log/missionRecovery.js';
+import { ManualClock } from '../../kernel/clock.js';
 import type { MissionEvent } from '../../machines/mission.js';
-import type { RunOptions } from '../../machines/runMission.js';
+import type { RunOptions } from '../../runner/runMission.js';
 import { mission, runAndRead } from '../helpers/missions.js';
 
 type Send = (event: MissionEvent) => void;

@@ -2,13 +2,13 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { EventLog, type LoggedEvent } from '../../actors/eventLog.js';
-import { recoverMission, type RecoveredApproval, type RecoveredMaker, type RecoveredMission } from '../../actors/missionRecovery.js';
-import { ManualClock } from '../../config/clock.js';
+import { EventLog, type LoggedEvent } from '../../log/eventLog.js';
+import { recoverMission, type RecoveredApproval, type RecoveredMaker, type RecoveredMission } from '../../log/missionRecovery.js';
+import { ManualClock } from '../../kernel/clock.js';
 import { missionSchema, type ApprovalConfig, type MissionConfig } from '../../config/mission.js';
 import type { MissionEvent } from '../../machines/mission.js';
-import { planResume } from '../../machines/missionResume.js';
-import { runMission, type RunOptions } from '../../machines/runMission.js';
+import { planResume } from '../../daemon/missionResume.js';
+import { runMission, type RunOptions } from '../../runner/runMission.js';
 import { mission, runAndRead, tempDir } from '../helpers/missions.js';
 
 const logger = pino({ level: 'silent' });

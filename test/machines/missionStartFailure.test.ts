@@ -9,13 +9,13 @@ import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { EventLog } from '../../actors/eventLog.js';
-import { Daemon } from '../../machines/daemon.js';
-import { NoWorkersError, WaitStoppedError, type NatsHub } from '../../machines/natsRuntime.js';
+import { EventLog } from '../../log/eventLog.js';
+import { Daemon } from '../../daemon/daemon.js';
+import { NoWorkersError, WaitStoppedError, type NatsHub } from '../../runner/natsRuntime.js';
 import type { NatsTransport } from '../../transport/natsTransport.js';
 import { eventually } from '../helpers/eventually.js';
 import { mission, tempDir } from '../helpers/missions.js';
-import { runMission } from '../../machines/runMission.js';
+import { runMission } from '../../runner/runMission.js';
 
 const helloYaml = readFileSync('examples/hello.yaml', 'utf8');
 const silent = pino({ level: 'silent' });

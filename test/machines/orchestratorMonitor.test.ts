@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Review } from '../../actors/masterPlan.js';
+import type { Review } from '../../actors/planning/masterPlan.js';
 import { orchestratorMachine, PlanAbortedError } from '../../machines/orchestrator.js';
 import { PATH, step, planOf, planner, FIRST_PLAN_CALLS, callNames, harness, flush, aPlan } from '../helpers/orchestratorHarness.js';
 

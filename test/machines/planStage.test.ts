@@ -1,14 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { EventLog, type LoggedEvent } from '../../actors/eventLog.js';
-import { recoverMission } from '../../actors/missionRecovery.js';
-import { ManualClock } from '../../config/clock.js';
+import { EventLog, type LoggedEvent } from '../../log/eventLog.js';
+import { recoverMission } from '../../log/missionRecovery.js';
+import { ManualClock } from '../../kernel/clock.js';
 import { loadConfigFile } from '../../config/loader.js';
 import { missionSchema, type MissionConfig } from '../../config/mission.js';
 import type { ScriptedProviderConfig } from '../../config/providers.js';
-import { planResume } from '../../machines/missionResume.js';
-import { runMission } from '../../machines/runMission.js';
+import { planResume } from '../../daemon/missionResume.js';
+import { runMission } from '../../runner/runMission.js';
 import { mission, runAndRead } from '../helpers/missions.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/plan.yaml', import.meta.url));

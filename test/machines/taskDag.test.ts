@@ -1,8 +1,8 @@
 import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import type { MasterPlan } from '../../actors/masterPlan.js';
+import type { MasterPlan } from '../../actors/planning/masterPlan.js';
 import { compileTaskGraph, type GraphTask, type TaskGraph } from '../../actors/taskGraph.js';
-import { ManualClock } from '../../config/clock.js';
+import { ManualClock } from '../../kernel/clock.js';
 import { taskDagMachine, type TaskDagInput, type TaskInput } from '../../machines/taskDag.js';
 import { taskOutputOf, taskSpecOf, type Behaviour } from '../helpers/taskWorker.js';
 import {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../config/clock.js';
-import { BudgetExceededError, SystemError } from '../../config/errors.js';
+import { ManualClock } from '../../kernel/clock.js';
+import { BudgetExceededError, SystemError } from '../../kernel/errors.js';
 import { BudgetNode } from '../../supervisors/index.js';
 
 function budgetError(fn: () => unknown): BudgetExceededError {

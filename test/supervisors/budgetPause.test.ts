@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../config/clock.js';
+import { ManualClock } from '../../kernel/clock.js';
 import { BudgetNode, PAUSED_RECHECK_MS } from '../../supervisors/budget.js';
 
 describe('budget wall time paused (a person answering an approval is not machine time)', () => {

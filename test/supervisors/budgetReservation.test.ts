@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../config/clock.js';
-import { BudgetExceededError } from '../../config/errors.js';
+import { ManualClock } from '../../kernel/clock.js';
+import { BudgetExceededError } from '../../kernel/errors.js';
 import { BudgetNode, BudgetReservationError, MESSAGE_OVERHEAD_TOKENS, worstCaseOfCall, type BudgetLimits, type Charge } from '../../supervisors/budget.js';
 
 const O = MESSAGE_OVERHEAD_TOKENS;

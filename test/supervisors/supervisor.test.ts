@@ -165,7 +165,7 @@ describe('supervisor actor', () => {
 describe('supervisor lifecycle facts (for the inspector)', () => {
   it('should report each child start with its stable path and a new session on restart', async () => {
     const { createRuntime, createSupervisor } = await import('../../supervisors/index.js');
-    const { ManualClock } = await import('../../config/clock.js');
+    const { ManualClock } = await import('../../kernel/clock.js');
     const facts: { path: string; sessionId: string; restarts: number }[] = [];
     const clock = new ManualClock();
     const runtime = createRuntime({ clock, observe: (f) => facts.push(f) });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../config/clock.js';
-import { SystemError } from '../../config/errors.js';
+import { ManualClock } from '../../kernel/clock.js';
+import { SystemError } from '../../kernel/errors.js';
 import {
   InvalidPayloadError,
   InvalidSubjectError,

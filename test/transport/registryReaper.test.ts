@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../config/clock.js';
+import { ManualClock } from '../../kernel/clock.js';
 import { WorkerReaper } from '../../transport/natsReaper.js';
 import { WorkerRegistration } from '../../transport/natsRegistry.js';
 import { capture, FakeBucket, flush, input, record, reaperHarness } from '../helpers/registryBucket.js';

@@ -1,7 +1,7 @@
 import type { Status } from '@nats-io/transport-node';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../config/clock.js';
-import { UserError } from '../../config/errors.js';
+import { ManualClock } from '../../kernel/clock.js';
+import { UserError } from '../../kernel/errors.js';
 import { WorkerReaper } from '../../transport/natsReaper.js';
 import { findLost, WorkerRegistration, WorkerRegistryError } from '../../transport/natsRegistry.js';
 import { capture, Channel, FakeBucket, flush, input, record } from '../helpers/registryBucket.js';

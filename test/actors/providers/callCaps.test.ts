@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../config/clock.js';
+import { ManualClock } from '../../../kernel/clock.js';
 import { providerConfigSchema, type ProviderConfigInput } from '../../../config/providers.js';
 import { createProvider } from '../../../actors/providers/createProvider.js';
 import {

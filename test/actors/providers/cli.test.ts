@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { ManualClock } from '../../../config/clock.js';
+import { ManualClock } from '../../../kernel/clock.js';
 import { cliProviderSchema, type ProviderConfigInput } from '../../../config/providers.js';
 import { CliProvider } from '../../../actors/providers/cli.js';
 import {

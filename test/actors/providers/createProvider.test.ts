@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../config/clock.js';
-import { UserError } from '../../../config/errors.js';
+import { ManualClock } from '../../../kernel/clock.js';
+import { UserError } from '../../../kernel/errors.js';
 import { providerConfigSchema } from '../../../config/providers.js';
 import {
   CliProvider,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SystemError } from '../../../config/errors.js';
+import { SystemError } from '../../../kernel/errors.js';
 import {
   CliExitError,
   CliOutputCapError,

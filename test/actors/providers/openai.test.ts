@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { UserError } from '../../../config/errors.js';
+import { UserError } from '../../../kernel/errors.js';
 import { openaiProviderSchema, type ProviderConfigInput } from '../../../config/providers.js';
 import {
   ProviderAbortedError,

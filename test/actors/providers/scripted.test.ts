@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../config/clock.js';
+import { ManualClock } from '../../../kernel/clock.js';
 import { scriptedProviderSchema, type ScriptedProviderConfig } from '../../../config/providers.js';
 import {
   ProviderAbortedError,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../config/clock.js';
+import { ManualClock } from '../../../kernel/clock.js';
 import { simulatedProviderSchema, type ProviderConfigInput } from '../../../config/providers.js';
 import { ProviderAbortedError, ProviderError } from '../../../actors/providers/errors.js';
 import { mulberry32 } from '../../../actors/providers/random.js';

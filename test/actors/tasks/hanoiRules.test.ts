@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../../config/errors.js';
+import { UserError } from '../../../kernel/errors.js';
 import {
   IllegalMoveError,
   applyMove,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../config/clock.js';
+import { ManualClock } from '../../../kernel/clock.js';
 import { simulatedProviderSchema, type ProviderConfigInput } from '../../../config/providers.js';
 import { ProviderError } from '../../../actors/providers/errors.js';
 import { SimulatedProvider } from '../../../actors/providers/simulated.js';

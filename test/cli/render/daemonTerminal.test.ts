@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LoggedEvent } from '../../../actors/eventLog.js';
+import type { LoggedEvent } from '../../../log/eventLog.js';
 import { daemonTerminal } from '../../../cli/render/daemonTerminal.js';
 import { captureIo, terminalIo } from '../../helpers/captureIo.js';
 

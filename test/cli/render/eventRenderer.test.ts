@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { LoggedEvent } from '../../../actors/eventLog.js';
+import type { LoggedEvent } from '../../../log/eventLog.js';
 import { progressPrinter } from '../../../cli/progress.js';
 import { eventRenderer } from '../../../cli/render/eventRenderer.js';
 import { outputMode } from '../../../cli/render/outputMode.js';
-import { ManualClock } from '../../../config/clock.js';
+import { ManualClock } from '../../../kernel/clock.js';
 import { captureIo, terminalIo } from '../../helpers/captureIo.js';
 
 const T0 = Date.parse('2026-01-01T10:00:00.000Z');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LoggedEvent } from '../../../actors/eventLog.js';
+import type { LoggedEvent } from '../../../log/eventLog.js';
 import { eventSentence, genericSentence } from '../../../cli/render/eventSentence.js';
 
 const ev = (type: string, fields: Record<string, unknown> = {}): LoggedEvent => ({ seq: 7, ts: '2026-01-01T10:00:00.000Z', mission: 'm1', type, ...fields });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { logLine } from '../../../cli/render/logLine.js';
-import type { LogRecord } from '../../../config/logger.js';
+import type { LogRecord } from '../../../kernel/logger.js';
 
 const at = new Date(2026, 0, 1, 14, 3, 7, 125).getTime(); // local time: the terminal's
 const record = (level: number, msg: string, fields: Record<string, unknown> = {}): LogRecord => ({ level, time: at, pid: 1, hostname: 'h', msg, ...fields });

@@ -5,7 +5,7 @@
  * answers, and the supervisor's fate.
  */
 import { setup, type AnyActorRef } from 'xstate';
-import { ManualClock } from '../../../config/clock.js';
+import { ManualClock } from '../../../kernel/clock.js';
 import {
   countChildren,
   createRuntime,

@@ -1,0 +1,238 @@
+/**
+ * The daemon: the root of Maestro's supervision tree, one temporary child per mission (missions
+ * are isolated: one failing never touches another). Every mission's events go to its own log in
+ * the state directory, synced in batches; on start the daemon reads every log, keeps the
+ * finished missions for status, and resumes the others from their last snapshot plus the tail.
+ * Approvals are the missions' own events, so the daemon only routes answers to them. A mission
+ * whose log the disk refuses is suspended; the daemon answers 507 to submissions until a probe
+ * write succeeds, then resumes it from its log. Submissions pass the operator's policy first.
+ */
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createActor, type Actor } from 'xstate';
+import type { Logger } from 'pino';
+import { EventLog, type LoggedEvent } from '../log/eventLog.js';
+import type { LogWriteError } from '../log/logWriteError.js';
+import { openaiApiKey } from '../actors/providers/index.js';
+import { recoverMission } from '../log/missionRecovery.js';
+import { systemClock, type Clock } from '../kernel/clock.js';
+import { UserError, errorMessage } from '../kernel/errors.js';
+import { loadConfigFile, parseConfigText } from '../config/loader.js';
+import { idSchema, loggedMissionSchema, missionSchema, type MissionConfig } from '../config/mission.js';
+import { registerSecretEnv } from '../kernel/secrets.js';
+import { allowedEnv, CLOSED_POLICY, envAllowOf, pathRefusal, submissionIssues, type SubmitPolicy } from './submitPolicy.js';
+import { createRuntime, supervisorMachine } from '../supervisors/index.js';
+import type { NatsHub } from '../runner/natsRuntime.js';
+import {
+  DaemonStoppingError,
+  MissionExistsError,
+  MissionOverError,
+  UnknownApprovalError,
+  UnknownMissionError,
+  type AnswerRequest,
+  type AnswerResult,
+  type ApprovalRecord,
+  type DaemonApi,
+  type MissionStatus,
+  type MissionSummary,
+  type SubmitRequest,
+} from './daemonApi.js';
+import { DiskFaultWatch } from './diskFaultWatch.js';
+import { DaemonMission } from './daemonMission.js';
+import { missionRunnerMachine } from './missionRunner.js';
+import { claimMissionLog, claimNewMissionId } from '../log/missionIds.js';
+import type { DaemonOptions } from './daemonOptions.js';
+
+export type { DaemonOptions };
+
+
+export class Daemon implements DaemonApi {
+  private readonly missions = new Map<string, DaemonMission>();
+  private readonly clock: Clock;
+  private root: Actor<typeof supervisorMachine> | undefined;
+  private stopping = false;
+  /** Refuses submissions while the state directory takes no writes, and resumes what it suspended. */
+  private readonly disk: DiskFaultWatch;
+  private readonly options: DaemonOptions;
+
+  constructor(options: DaemonOptions) {
+    this.options = { ...options, onWriteFault: (id, fault) => this.disk.missionFaulted(id, fault) };
+    this.clock = options.clock ?? systemClock;
+    this.disk = new DiskFaultWatch({
+      stateDir: options.stateDir,
+      logger: options.logger,
+      now: () => this.clock.now(),
+      probeMs: options.writeProbeMs,
+      resume: (id, why) => {
+        const old = this.missions.get(id);
+        if (!old) return;
+        const m = old.again(why);
+        this.missions.set(id, m);
+        this.launch(m);
+      },
+    });
+    // A submitted mission may interpolate the daemon's environment: mask what looks like a secret
+    // before any mission's log or API answer can quote it.
+    const env = options.env ?? process.env;
+    registerSecretEnv(Object.keys(env), env);
+  }
+
+  /** Starts the root supervisor, then finds the missions of the state directory and resumes those not over. */
+  start(): { resumed: string[]; finished: number } {
+    const o = this.options;
+    const events = new EventLog(`${o.stateDir}/daemon.jsonl`, 'daemon', () => this.clock.now()).open();
+    const runtime = createRuntime({ clock: this.clock, logger: o.logger, events });
+    this.root = createActor(supervisorMachine, {
+      input: { name: 'daemon', runtime, flags: { strategy: 'one_for_one', intensity: 1, periodMs: 5000 }, children: [] },
+      clock: this.clock,
+    });
+    this.root.start();
+    const dir = dirname(EventLog.pathFor(o.stateDir, 'x'));
+    const resumed: string[] = [];
+    let finished = 0;
+    const files = existsSync(dir) ? readdirSync(dir) : [];
+    // A compaction (or a restore) killed before its rename leaves its temporary file; the log
+    // itself is whole (the rename is what replaces it), so the leftover only goes.
+    for (const f of files.filter((n) => n.endsWith('.jsonl.tmp') || n.endsWith('.jsonl.restore'))) rmSync(join(dir, f), { force: true });
+    for (const f of files.filter((n) => n.endsWith('.jsonl')).sort()) {
+      const id = f.slice(0, -'.jsonl'.length);
+      const file = EventLog.pathFor(o.stateDir, id);
+      const started = Date.now();
+      const recovered = recoverMission(file, id);
+      if (recovered.corrupt.length) {
+        const at = recovered.corrupt.slice(0, 10).map((n) => `${file}:${n}`);
+        o.logger.warn({ mission: id, file, lines: recovered.corrupt.length, at }, `daemon: ${recovered.corrupt.length} corrupt line(s) in a mission log skipped (${at.join(', ')})`);
+      }
+      if (!recovered.submitted) {
+        o.logger.warn({ mission: id, file }, 'daemon: a log with no mission.submitted is skipped (not a daemon mission, or torn at its first line)');
+        continue;
+      }
+      const parsed = loggedMissionSchema.safeParse(recovered.submitted.config);
+      if (!parsed.success) {
+        o.logger.error({ mission: id, file, issue: parsed.error.issues[0]?.message }, 'daemon: the config in this log no longer validates; the mission is not resumed');
+        continue;
+      }
+      const m = new DaemonMission(id, parsed.data, recovered.submitted.input, file, this.options, recovered);
+      this.missions.set(id, m);
+      if (recovered.finished) {
+        finished++;
+        continue;
+      }
+      this.launch(m);
+      resumed.push(id);
+      o.logger.info({ mission: id, lines: recovered.lines, ms: Date.now() - started }, 'daemon: mission resumed');
+    }
+    return { resumed, finished };
+  }
+
+  async submit(request: SubmitRequest): Promise<MissionSummary> {
+    if (this.stopping) throw new DaemonStoppingError();
+    this.disk.assertWritable();
+    if ((request.source === undefined) === (request.path === undefined)) throw new UserError('submit: give exactly one of source (the file text) and path');
+    // Data, not code: only what the operator allowed (commands, variables) passes, checked with the file's lines.
+    const policy = this.options.submitPolicy ?? CLOSED_POLICY;
+    const env = allowedEnv(this.options.env ?? process.env, policy);
+    const load = { env, envAllow: envAllowOf(policy), rules: (c: MissionConfig) => submissionIssues(c, policy) };
+    const refused = request.path !== undefined ? pathRefusal(request.path, policy) : undefined;
+    if (refused) throw new UserError(refused);
+    const config: MissionConfig =
+      request.source !== undefined
+        ? parseConfigText(request.source, request.filename ?? 'submitted.yaml', missionSchema, load)
+        : await loadConfigFile(request.path!, missionSchema, load);
+    // In process, the providers read their keys from this daemon's environment: a missing one is
+    // the submitter's mistake, refused now rather than a mission that fails with no log. Said to
+    // be the daemon's: the submitter's own shell may well have it.
+    if (!this.options.natsHub) {
+      for (const [pid, pc] of Object.entries(config.providers)) {
+        if (pc.kind !== 'openai') continue;
+        try {
+          openaiApiKey(pid, pc, env);
+        } catch (err) {
+          throw new UserError(`${errorMessage(err)} in the daemon's environment (set it where maestro daemon runs, then restart the daemon)`, { cause: err });
+        }
+      }
+    }
+    if (request.id !== undefined) {
+      const ok = idSchema.safeParse(request.id);
+      if (!ok.success) throw new UserError(`id: ${ok.error.issues[0]?.message ?? 'invalid'}`);
+      if (this.missions.has(request.id) || existsSync(EventLog.pathFor(this.options.stateDir, request.id))) throw new MissionExistsError(request.id);
+    }
+    // The log is claimed (created exclusively) before the mission exists: a generated id that
+    // collides is drawn again, a given one another process took first is refused.
+    const id = this.disk.claim(() => {
+      const given = request.id;
+      if (given === undefined) return claimNewMissionId(this.options.stateDir, config.name, this.clock.now(), (x) => this.missions.has(x), this.options.idSuffix);
+      if (!claimMissionLog(this.options.stateDir, given)) throw new MissionExistsError(given);
+      return given;
+    });
+    const m = new DaemonMission(id, config, request.input, EventLog.pathFor(this.options.stateDir, id), this.options);
+    this.missions.set(id, m);
+    this.launch(m);
+    return m.summary();
+  }
+
+  private launch(m: DaemonMission): void {
+    this.root!.send({
+      type: 'supervisor.startChild',
+      spec: {
+        id: `mission/${m.id}`,
+        type: 'supervisor',
+        restart: 'temporary',
+        shutdown: this.options.shutdownMs ?? 30_000,
+        start: { logic: missionRunnerMachine, input: { run: (suspend: AbortSignal) => m.run(suspend) } },
+      },
+    });
+  }
+
+  list(): MissionSummary[] {
+    return [...this.missions.values()].map((m) => m.summary());
+  }
+
+  status(id: string): MissionStatus {
+    return this.get(id).status();
+  }
+
+  events(id: string, afterSeq: number, listener: (event: LoggedEvent) => void, end?: () => void): () => void {
+    return this.get(id).follow(afterSeq, listener, end);
+  }
+
+  async stop(id: string, reason?: string): Promise<MissionSummary> {
+    const m = this.get(id);
+    // One that could not start is failed but not over: stopping it means it is not tried again.
+    if (m.over && !m.waitingForRetry) throw new MissionOverError(id, m.summary().state);
+    m.stop(reason ?? 'stopped by request');
+    return m.summary();
+  }
+
+  approvals(): ApprovalRecord[] {
+    return [...this.missions.values()]
+      .filter((m) => !m.over)
+      .flatMap((m) => m.approvals().filter((a) => a.status === 'pending'))
+      .sort((a, b) => a.requestedAt.localeCompare(b.requestedAt));
+  }
+
+  async answer(id: string, answer: AnswerRequest): Promise<AnswerResult> {
+    const m = this.missions.get(id.split('/')[0]!);
+    if (!m) throw new UnknownApprovalError(id);
+    return m.answer(id, answer);
+  }
+
+  /** Stops taking missions, suspends every running one (children stop in reverse order), syncs the logs. */
+  async shutdown(): Promise<void> {
+    this.stopping = true;
+    this.disk.stop();
+    const root = this.root;
+    if (!root) return;
+    await new Promise<void>((resolve) => {
+      root.subscribe({ complete: () => resolve(), error: () => resolve() });
+      if (root.getSnapshot().status !== 'active') return resolve();
+      root.send({ type: 'maestro.shutdown' });
+    });
+  }
+
+  private get(id: string): DaemonMission {
+    const m = this.missions.get(id);
+    if (!m) throw new UnknownMissionError(id);
+    return m;
+  }
+}
