@@ -12,20 +12,48 @@ const below = {
   actors: ['kernel', 'config', 'transport', 'supervisors', 'log'],
   machines: ['kernel', 'config', 'transport', 'supervisors', 'log', 'actors'],
   inspector: ['kernel', 'config', 'transport', 'supervisors', 'log', 'actors', 'machines'],
-  runner: ['kernel', 'config', 'transport', 'supervisors', 'log', 'actors', 'machines', 'inspector'],
-  daemon: ['kernel', 'config', 'transport', 'supervisors', 'log', 'actors', 'machines', 'inspector', 'runner'],
+  runner: [
+    'kernel',
+    'config',
+    'transport',
+    'supervisors',
+    'log',
+    'actors',
+    'machines',
+    'inspector',
+  ],
+  daemon: [
+    'kernel',
+    'config',
+    'transport',
+    'supervisors',
+    'log',
+    'actors',
+    'machines',
+    'inspector',
+    'runner',
+  ],
 };
 const folders = Object.keys(below);
 
 module.exports = {
   forbidden: [
-    { name: 'no-circular', severity: 'error', comment: 'an import cycle', from: {}, to: { circular: true } },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'an import cycle',
+      from: {},
+      to: { circular: true },
+    },
     ...folders.map((folder) => ({
       name: `arrows-${folder}`,
       severity: 'error',
       comment: `${folder}/ may import only ${below[folder].join(', ') || 'nothing of ours'}`,
       from: { path: `^${folder}/` },
-      to: { path: `^(${[...folders, 'cli', 'index'].join('|')})(/|\\.ts$)`, pathNot: `^(${[folder, ...below[folder]].join('|')})/` },
+      to: {
+        path: `^(${[...folders, 'cli', 'index'].join('|')})(/|\\.ts$)`,
+        pathNot: `^(${[folder, ...below[folder]].join('|')})/`,
+      },
     })),
   ],
   options: {

@@ -10,7 +10,12 @@ import { agentTimeoutMs, type AgentConfig, type MissionConfig } from '../config/
 import type { Prices, ProviderConfig } from '../config/providers.js';
 import { worstCaseOfCall, type BudgetNode } from '../supervisors/budget.js';
 import { PayloadTooLargeError } from '../transport/errors.js';
-import { agentCallReplySchema, agentCallSubject, describeParseError, PROTOCOL_VERSION } from '../transport/protocol.js';
+import {
+  agentCallReplySchema,
+  agentCallSubject,
+  describeParseError,
+  PROTOCOL_VERSION,
+} from '../transport/protocol.js';
 import type { Json, Transport } from '../transport/transport.js';
 import { checkPromptSize } from './providers/callCaps.js';
 import { callFailure } from './providers/nonRetryable.js';
@@ -28,7 +33,12 @@ import type { CompletionResult } from './providers/provider.js';
  * death of the worker running it and is executed to completion once per key. Resolves with the
  * same reply a request/reply call gets.
  */
-export type DurableDispatch = (capability: string, key: string, payload: Json, options: { timeoutMs: number; signal?: AbortSignal }) => Promise<Json>;
+export type DurableDispatch = (
+  capability: string,
+  key: string,
+  payload: Json,
+  options: { timeoutMs: number; signal?: AbortSignal },
+) => Promise<Json>;
 
 export interface AgentCallOptions {
   transport: Transport;
@@ -60,7 +70,11 @@ export async function callAgent(o: AgentCallOptions): Promise<CompletionResult> 
   // and the transport would refuse it with an error that names neither the provider nor the cap.
   if (agent.maxPromptBytes !== undefined) {
     try {
-      checkPromptSize(agent.provider, { prompt: o.prompt, system: agent.role }, agent.maxPromptBytes);
+      checkPromptSize(
+        agent.provider,
+        { prompt: o.prompt, system: agent.role },
+        agent.maxPromptBytes,
+      );
     } catch (err) {
       throw callFailure(err as ProviderError);
     }
@@ -69,7 +83,14 @@ export async function callAgent(o: AgentCallOptions): Promise<CompletionResult> 
   // Held before calling, so calls running in parallel cannot together pass a limit; a call whose
   // worst case would pass one is refused here, before it is made, or waits while only what calls
   // in flight hold stands in its way.
-  const reservation = await budget.reserveWhenRoom(worstCaseOfCall({ messages: agent.role === undefined ? [o.prompt] : [agent.role, o.prompt], maxTokens: agent.maxTokens, prices: agent.prices }), o.signal);
+  const reservation = await budget.reserveWhenRoom(
+    worstCaseOfCall({
+      messages: agent.role === undefined ? [o.prompt] : [agent.role, o.prompt],
+      maxTokens: agent.maxTokens,
+      prices: agent.prices,
+    }),
+    o.signal,
+  );
   try {
     const r = await send(o);
     reservation.settle({ tokens: r.usage.totalTokens, costUsd: r.costUsd });
@@ -103,14 +124,22 @@ async function send(o: AgentCallOptions): Promise<CompletionResult> {
     ? await o.durable(agent.provider, key, payload, options).catch((err: unknown) => {
         throw remoteProviderError(err) ?? tooLarge(agent.provider, err) ?? err;
       })
-    : await o.transport.request(agentCallSubject(agent.provider), payload, options).catch((err: unknown) => {
-        throw tooLarge(agent.provider, err) ?? err;
-      });
+    : await o.transport
+        .request(agentCallSubject(agent.provider), payload, options)
+        .catch((err: unknown) => {
+          throw tooLarge(agent.provider, err) ?? err;
+        });
   const reply = agentCallReplySchema.safeParse(raw);
-  if (!reply.success) throw new ProviderResponseError(agent.provider, `malformed reply: ${describeParseError(reply.error)}`);
+  if (!reply.success)
+    throw new ProviderResponseError(
+      agent.provider,
+      `malformed reply: ${describeParseError(reply.error)}`,
+    );
   if (!reply.data.ok) {
     const e = serializedProviderErrorSchema.safeParse(reply.data.error);
-    throw e.success ? callFailure(deserializeProviderError(e.data)) : new Error(reply.data.error.message);
+    throw e.success
+      ? callFailure(deserializeProviderError(e.data))
+      : new Error(reply.data.error.message);
   }
   return reply.data.result;
 }
@@ -119,7 +148,12 @@ async function send(o: AgentCallOptions): Promise<CompletionResult> {
 export function callingAgent(config: MissionConfig, id: string): AgentCallOptions['agent'] {
   const agent = config.agents.find((a) => a.id === id)!;
   const provider = config.providers[agent.provider]!;
-  return { ...agent, timeoutMs: agentTimeoutMs(agent, provider), prices: callPrices(provider), maxPromptBytes: provider.maxPromptBytes };
+  return {
+    ...agent,
+    timeoutMs: agentTimeoutMs(agent, provider),
+    prices: callPrices(provider),
+    maxPromptBytes: provider.maxPromptBytes,
+  };
 }
 
 /** A provider's prices, for reserving its calls' cost (a cli provider has none). */
@@ -130,7 +164,9 @@ export function callPrices(provider: ProviderConfig | undefined): Prices | undef
 /** A call the transport could not send for its size: as big on a retry, so non-retryable. */
 function tooLarge(provider: string, err: unknown): Error | undefined {
   if (!(err instanceof PayloadTooLargeError)) return undefined;
-  return callFailure(new ProviderPromptCapError(provider, 'max_payload', err.limit, err.bytes, { cause: err }));
+  return callFailure(
+    new ProviderPromptCapError(provider, 'max_payload', err.limit, err.bytes, { cause: err }),
+  );
 }
 
 /** A durable job that failed remotely carries the provider's error as `remote`: rebuild its class. */

@@ -45,15 +45,44 @@ const call = fromPromise<AgentWorkerOutput, AgentWorkerInput>(async ({ input, si
   const { agent, clock, events, path } = input;
   input.budget.check(); // refused work is no call: the supervisor's decision records it
   const started = clock.now();
-  const base = { type: 'agent.call', path, agent: agent.id, provider: agent.provider, attempt: input.attempt };
+  const base = {
+    type: 'agent.call',
+    path,
+    agent: agent.id,
+    provider: agent.provider,
+    attempt: input.attempt,
+  };
   try {
-    const r = await callAgent({ transport: input.transport, agent, budget: input.budget, caller: `${path}#${input.attempt}`, prompt: input.prompt, signal, durable: input.durable, ...(input.keySalt !== undefined && { key: `${path}#${input.attempt}#${input.keySalt}` }) });
-    events.append({ ...base, ok: true, model: r.model, usage: r.usage, costUsd: r.costUsd, latencyMs: r.latencyMs, chars: r.text.length });
+    const r = await callAgent({
+      transport: input.transport,
+      agent,
+      budget: input.budget,
+      caller: `${path}#${input.attempt}`,
+      prompt: input.prompt,
+      signal,
+      durable: input.durable,
+      ...(input.keySalt !== undefined && { key: `${path}#${input.attempt}#${input.keySalt}` }),
+    });
+    events.append({
+      ...base,
+      ok: true,
+      model: r.model,
+      usage: r.usage,
+      costUsd: r.costUsd,
+      latencyMs: r.latencyMs,
+      chars: r.text.length,
+    });
     return { agent: agent.id, ...r };
   } catch (err) {
     // A call refused for its worst case was never made: like a refused check(), no agent.call.
     if (!signal.aborted && !(err instanceof BudgetReservationError)) {
-      events.append({ ...base, ok: false, error: errorMessage(err), errorName: (err as Error)?.name, latencyMs: clock.now() - started });
+      events.append({
+        ...base,
+        ok: false,
+        error: errorMessage(err),
+        errorName: (err as Error)?.name,
+        latencyMs: clock.now() - started,
+      });
     }
     throw err;
   }

@@ -31,12 +31,25 @@ export function approvalId(missionId: string, stage: string, attempt: number): s
  * failing. None for an answer, a wait started again (a long timeout) or a suspension (the
  * mission resumes at the gate).
  */
-export function gateClosedReason(event: { type: string; reason?: string; error?: unknown }): { reason: string; message: string } | undefined {
-  if (event.type === 'gate.answered' || event.type === 'mission.suspend' || event.type.startsWith('xstate.after.')) return undefined;
-  if (event.type === 'mission.stop') return { reason: 'stopped', message: event.reason ?? 'stopped by request' };
+export function gateClosedReason(event: {
+  type: string;
+  reason?: string;
+  error?: unknown;
+}): { reason: string; message: string } | undefined {
+  if (
+    event.type === 'gate.answered' ||
+    event.type === 'mission.suspend' ||
+    event.type.startsWith('xstate.after.')
+  )
+    return undefined;
+  if (event.type === 'mission.stop')
+    return { reason: 'stopped', message: event.reason ?? 'stopped by request' };
   if (event.type.startsWith('xstate.error.actor.')) {
     const reason = (event.error as { reason?: unknown } | null)?.reason;
-    return { reason: typeof reason === 'string' ? reason : 'error', message: errorMessage(event.error) };
+    return {
+      reason: typeof reason === 'string' ? reason : 'error',
+      message: errorMessage(event.error),
+    };
   }
   return { reason: 'shutdown', message: 'the mission supervisor stopped at the gate' };
 }

@@ -63,7 +63,10 @@ export class BlackboardCompactionError extends SystemError {
     readonly replaced: readonly number[],
     cause: unknown,
   ) {
-    super(`blackboard '${path}': summarizer failed on entries ${replaced[0]}-${replaced.at(-1)}: ${errorMessage(cause)}`, { cause });
+    super(
+      `blackboard '${path}': summarizer failed on entries ${replaced[0]}-${replaced.at(-1)}: ${errorMessage(cause)}`,
+      { cause },
+    );
   }
 }
 
@@ -109,10 +112,23 @@ export class Blackboard {
   }
 
   append(entry: { agent: string; kind: string; data: string }): BlackboardEntry {
-    const e: BlackboardEntry = { seq: this.nextSeq++, at: this.isoNow(), agent: entry.agent, kind: entry.kind, data: entry.data };
+    const e: BlackboardEntry = {
+      seq: this.nextSeq++,
+      at: this.isoNow(),
+      agent: entry.agent,
+      kind: entry.kind,
+      data: entry.data,
+    };
     this.list.push(e);
     // `entrySeq`, not `seq`: the event log's own `seq`, `ts` and `mission` would be overwritten.
-    this.options.events.append({ type: 'blackboard.entry', path: this.path, entrySeq: e.seq, agent: e.agent, kind: e.kind, data: e.data });
+    this.options.events.append({
+      type: 'blackboard.entry',
+      path: this.path,
+      entrySeq: e.seq,
+      agent: e.agent,
+      kind: e.kind,
+      data: e.data,
+    });
     return { ...e };
   }
 
@@ -130,7 +146,10 @@ export class Blackboard {
   }
 
   /** Asks for the global state, patterns and next steps over the board; the answer becomes a `synthesis` entry. */
-  async synthesize(ask: (boardText: string) => Promise<string>, agent = 'synthesizer'): Promise<BlackboardEntry> {
+  async synthesize(
+    ask: (boardText: string) => Promise<string>,
+    agent = 'synthesizer',
+  ): Promise<BlackboardEntry> {
     if (this.running) await this.running.catch(() => undefined);
     const answer = await ask(this.text());
     return this.append({ agent, kind: 'synthesis', data: answer });
@@ -143,13 +162,25 @@ export class Blackboard {
     for (const ev of events) {
       if (ev.path !== path) continue;
       if (ev.type === 'blackboard.entry') {
-        list.push({ seq: ev.entrySeq as number, at: ev.ts, agent: ev.agent as string, kind: ev.kind as string, data: ev.data as string });
+        list.push({
+          seq: ev.entrySeq as number,
+          at: ev.ts,
+          agent: ev.agent as string,
+          kind: ev.kind as string,
+          data: ev.data as string,
+        });
       } else if (ev.type === 'blackboard.compressed') {
         const replaced = ev.replaced as number[];
         const gone = new Set(replaced);
         list = list.filter((e) => !gone.has(e.seq));
         const kind = (ev.kind as BlackboardHeadKind | undefined) ?? 'summary';
-        head = { seq: replaced.reduce((max, s) => Math.max(max, s), 0), at: ev.ts, agent: BOARD_AGENT, kind, data: ev.summary as string };
+        head = {
+          seq: replaced.reduce((max, s) => Math.max(max, s), 0),
+          at: ev.ts,
+          agent: BOARD_AGENT,
+          kind,
+          data: ev.summary as string,
+        };
       }
     }
     return head ? [head, ...list] : list;
@@ -169,7 +200,8 @@ export class Blackboard {
     // The newest entry always stays; older ones while the kept total fits in half the budget.
     let firstKept = this.list.length - 1;
     let keptTokens = cost[firstKept] ?? 0;
-    while (firstKept > 0 && keptTokens + cost[firstKept - 1]! <= Math.floor(budget / 2)) keptTokens += cost[--firstKept]!;
+    while (firstKept > 0 && keptTokens + cost[firstKept - 1]! <= Math.floor(budget / 2))
+      keptTokens += cost[--firstKept]!;
     const replacedEntries = this.list.slice(0, Math.max(0, firstKept));
     // Nothing older than the newest entry: nothing left to compress.
     if (replacedEntries.length === 0) return;
@@ -178,7 +210,9 @@ export class Blackboard {
     let kind: BlackboardHeadKind;
     let data: string;
     if (this.options.summarize) {
-      const input = [...(this.head ? [this.head] : []), ...replacedEntries].map(formatEntry).join('\n');
+      const input = [...(this.head ? [this.head] : []), ...replacedEntries]
+        .map(formatEntry)
+        .join('\n');
       try {
         data = await this.options.summarize(input);
       } catch (err) {
@@ -192,7 +226,13 @@ export class Blackboard {
     data = cutToFit(kind, data, budget - keptTokens);
     this.head = { seq: through, at: this.isoNow(), agent: BOARD_AGENT, kind, data };
     this.list = this.list.filter((e) => e.seq > through);
-    this.options.events.append({ type: 'blackboard.compressed', path: this.path, replaced, summary: data, kind });
+    this.options.events.append({
+      type: 'blackboard.compressed',
+      path: this.path,
+      replaced,
+      summary: data,
+      kind,
+    });
   }
 }
 

@@ -54,13 +54,19 @@ function round(n: number): number {
  */
 export function hardLimit(t: Telemetry): HardLimit | undefined {
   if (t.slaMs !== undefined && t.elapsedMs >= t.slaMs) {
-    return { reason: 'sla_exceeded', message: `sla_exceeded: ran ${t.elapsedMs} ms, SLA ${t.slaMs} ms` };
+    return {
+      reason: 'sla_exceeded',
+      message: `sla_exceeded: ran ${t.elapsedMs} ms, SLA ${t.slaMs} ms`,
+    };
   }
   for (const kind of BUDGET_KINDS) {
     const limit = t.limits[kind];
     const used = t.usage[kind];
     if (limit !== undefined && used >= limit) {
-      return { reason: 'budget_exceeded', message: `budget_exceeded: ${kind} (used ${round(used)} of ${round(limit)})` };
+      return {
+        reason: 'budget_exceeded',
+        message: `budget_exceeded: ${kind} (used ${round(used)} of ${round(limit)})`,
+      };
     }
   }
   return undefined;
@@ -76,7 +82,9 @@ export function formatTelemetry(t: Telemetry): string {
   ];
   for (const kind of BUDGET_KINDS) {
     const limit = t.limits[kind];
-    lines.push(`${kind}: ${round(t.usage[kind])}${limit === undefined ? ' (no limit)' : ` of ${round(limit)}`}`);
+    lines.push(
+      `${kind}: ${round(t.usage[kind])}${limit === undefined ? ' (no limit)' : ` of ${round(limit)}`}`,
+    );
   }
   return lines.join('\n');
 }

@@ -84,22 +84,30 @@ function readPromptLibrary(dir: string): PromptLibrary {
   for (const file of readdirSync(dir).sort()) {
     if (!file.endsWith('.md')) continue;
     const m = FILE.exec(file);
-    if (!m) throw new PromptTemplateError(file, [file], `expected a file name like 'synthesize.v1.md'`);
+    if (!m)
+      throw new PromptTemplateError(file, [file], `expected a file name like 'synthesize.v1.md'`);
     const [, name, v] = m as unknown as [string, string, string];
     const text = readFileSync(join(dir, file), 'utf8').trimEnd();
     const versions = templates.get(name) ?? new Map<number, Template>();
     versions.set(Number(v), parseTemplate(`${name}@v${v}`, text));
     templates.set(name, versions);
   }
-  const available = () => [...templates.keys()].sort().flatMap((n) => versionsOf(n).map((v) => `${n}@v${v}`));
-  const versionsOf = (name: string) => [...(templates.get(name)?.keys() ?? [])].sort((a, b) => a - b);
+  const available = () =>
+    [...templates.keys()].sort().flatMap((n) => versionsOf(n).map((v) => `${n}@v${v}`));
+  const versionsOf = (name: string) =>
+    [...(templates.get(name)?.keys() ?? [])].sort((a, b) => a - b);
 
   const find = (name: string, version: number | undefined) => {
     const versions = templates.get(name);
     if (!versions) throw new PromptNotFoundError(name, version, available());
     const v = version ?? Math.max(...versions.keys());
     const template = versions.get(v);
-    if (!template) throw new PromptNotFoundError(name, version, versionsOf(name).map((n) => `${name}@v${n}`));
+    if (!template)
+      throw new PromptNotFoundError(
+        name,
+        version,
+        versionsOf(name).map((n) => `${name}@v${n}`),
+      );
     return { id: `${name}@v${v}`, template };
   };
 
@@ -109,9 +117,15 @@ function readPromptLibrary(dir: string): PromptLibrary {
     resolve: (name, version) => find(name, version).id,
     render(name, vars, version) {
       const { id, template } = find(name, version);
-      const missing = [...template.placeholders].filter((p) => !Object.hasOwn(vars, p) || typeof vars[p] !== 'string');
+      const missing = [...template.placeholders].filter(
+        (p) => !Object.hasOwn(vars, p) || typeof vars[p] !== 'string',
+      );
       if (missing.length > 0) {
-        throw new PromptTemplateError(id, missing, `missing ${missing.length === 1 ? 'var' : 'vars'} ${missing.map((p) => `'${p}'`).join(', ')}`);
+        throw new PromptTemplateError(
+          id,
+          missing,
+          `missing ${missing.length === 1 ? 'var' : 'vars'} ${missing.map((p) => `'${p}'`).join(', ')}`,
+        );
       }
       return { id, text: template.text.replace(PLACEHOLDER, (_, p: string) => vars[p]!) };
     },
@@ -123,6 +137,11 @@ function parseTemplate(id: string, text: string): Template {
   const placeholders = new Set<string>();
   for (const m of text.matchAll(PLACEHOLDER)) placeholders.add(m[1]!);
   const stray = text.replace(PLACEHOLDER, '').match(/\{\{[^}\n]{0,40}\}?\}?|\}\}/g);
-  if (stray) throw new PromptTemplateError(id, stray, `malformed placeholder ${stray.map((s) => `'${s}'`).join(', ')} (expected {{name}})`);
+  if (stray)
+    throw new PromptTemplateError(
+      id,
+      stray,
+      `malformed placeholder ${stray.map((s) => `'${s}'`).join(', ')} (expected {{name}})`,
+    );
   return { text, placeholders };
 }

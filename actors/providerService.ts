@@ -49,7 +49,11 @@ export interface DefinitionGuard {
 
 const IN_PROCESS: ReadonlySet<Provider['kind']> = new Set(['scripted', 'simulated']);
 
-type ReplyBody = AgentCallReply extends infer R ? (R extends unknown ? Omit<R, 'v'> : never) : never;
+type ReplyBody = AgentCallReply extends infer R
+  ? R extends unknown
+    ? Omit<R, 'v'>
+    : never
+  : never;
 
 /** Parses an agent call and runs it on `provider`; never throws: failures become error replies. */
 export async function executeAgentCall(
@@ -68,17 +72,34 @@ export async function executeAgentCall(
 
 /** The answer to a request that is not an agent call: not retryable, the same request is as bad each time. */
 function malformedCall(reason: string): ReplyBody {
-  return { ok: false, error: { name: 'ProtocolError', message: `malformed agent call: ${reason}`, kind: 'protocol', retryable: false } };
+  return {
+    ok: false,
+    error: {
+      name: 'ProtocolError',
+      message: `malformed agent call: ${reason}`,
+      kind: 'protocol',
+      retryable: false,
+    },
+  };
 }
 
 /** Runs a parsed agent call on `provider`; never throws: failures become error replies. */
-async function runAgentCall(provider: Provider, request: AgentCallRequest, signal: AbortSignal, guard?: DefinitionGuard): Promise<ReplyBody & { refused?: string }> {
+async function runAgentCall(
+  provider: Provider,
+  request: AgentCallRequest,
+  signal: AbortSignal,
+  guard?: DefinitionGuard,
+): Promise<ReplyBody & { refused?: string }> {
   const wanted = request.definition;
   const own = guard?.hashes[provider.id];
   if (wanted !== undefined && own !== undefined && wanted !== own) {
     // Retryable: another worker of the provider may run the mission's definition.
     const message = `provider '${provider.id}': worker ${guard!.worker} runs a different definition (sha256 ${own.slice(0, 12)}… here, ${wanted.slice(0, 12)}… in the mission); call refused`;
-    return { ok: false, error: { name: 'ProviderDefinitionError', message, retryable: true, provider: provider.id }, refused: message };
+    return {
+      ok: false,
+      error: { name: 'ProviderDefinitionError', message, retryable: true, provider: provider.id },
+      refused: message,
+    };
   }
   // A provider that does I/O gets a signal of its own for the call, unlinked when the call
   // settles: a client library may leave a listener per request on whatever signal it is given
@@ -86,20 +107,34 @@ async function runAgentCall(provider: Provider, request: AgentCallRequest, signa
   // remove theirs (delay.ts), and a controller per call (~3 µs) would be a tenth of a MAKER step.
   const call = IN_PROCESS.has(provider.kind) ? undefined : callSignal(signal);
   try {
-    const result = await provider.complete({ ...request.request, idempotencyKey: request.id }, call?.signal ?? signal);
+    const result = await provider.complete(
+      { ...request.request, idempotencyKey: request.id },
+      call?.signal ?? signal,
+    );
     return { ok: true, result };
   } catch (err) {
     const error =
       err instanceof ProviderError
         ? serializeProviderError(err)
-        : { name: 'ProviderError', kind: 'crash', message: errorMessage(err), retryable: true, provider: provider.id };
+        : {
+            name: 'ProviderError',
+            kind: 'crash',
+            message: errorMessage(err),
+            retryable: true,
+            provider: provider.id,
+          };
     return { ok: false, error };
   } finally {
     call?.release();
   }
 }
 
-export function serveProviders(transport: Transport, providers: Iterable<Provider>, logger: Logger, options: ServeOptions = {}): ProviderService {
+export function serveProviders(
+  transport: Transport,
+  providers: Iterable<Provider>,
+  logger: Logger,
+  options: ServeOptions = {},
+): ProviderService {
   let malformed = 0;
   let inFlight = 0;
   const waiting: (() => void)[] = [];
@@ -117,7 +152,11 @@ export function serveProviders(transport: Transport, providers: Iterable<Provide
       transport.respond(msg, { v: PROTOCOL_VERSION, ...body } as unknown as Json);
     } catch (err) {
       // An answer too big to send: a small error that says so, not a caller left to time out.
-      if (err instanceof PayloadTooLargeError && body.ok && provider) return answer(msg, { ok: false, error: serializeProviderError(replyTooLargeError(provider.id, err)) });
+      if (err instanceof PayloadTooLargeError && body.ok && provider)
+        return answer(msg, {
+          ok: false,
+          error: serializeProviderError(replyTooLargeError(provider.id, err)),
+        });
       logger.warn({ subject: msg.subject, err: errorMessage(err) }, 'agent call answer not sent');
     }
   };
@@ -135,13 +174,25 @@ export function serveProviders(transport: Transport, providers: Iterable<Provide
     if (inFlight >= limit) await new Promise<void>((r) => waiting.push(r));
     inFlight++;
     try {
-      const { refused, ...body } = await runAgentCall(provider, parsed.data, stopping.signal, options.definitions);
-      if (refused !== undefined) logger.warn({ subject: msg.subject, provider: provider.id }, 'agent call for another provider definition refused');
+      const { refused, ...body } = await runAgentCall(
+        provider,
+        parsed.data,
+        stopping.signal,
+        options.definitions,
+      );
+      if (refused !== undefined)
+        logger.warn(
+          { subject: msg.subject, provider: provider.id },
+          'agent call for another provider definition refused',
+        );
       answer(msg, body as ReplyBody, provider);
     } finally {
       inFlight--;
       waiting.shift()?.();
-      if (inFlight === 0) idle.splice(0).forEach((r) => r());
+      if (inFlight === 0)
+        idle.splice(0).forEach((r) => {
+          r();
+        });
     }
   };
   for (const provider of providers) {
@@ -149,7 +200,12 @@ export function serveProviders(transport: Transport, providers: Iterable<Provide
       malformed++;
       return { v: PROTOCOL_VERSION, ...malformedCall(reason) } as unknown as Json;
     };
-    subs.push(transport.subscribe(agentCallSubject(provider.id), (msg) => handle(provider, msg), { queue: AGENT_CALL_QUEUE, malformed: notJson }));
+    subs.push(
+      transport.subscribe(agentCallSubject(provider.id), (msg) => handle(provider, msg), {
+        queue: AGENT_CALL_QUEUE,
+        malformed: notJson,
+      }),
+    );
   }
   return {
     get malformed() {
@@ -160,11 +216,15 @@ export function serveProviders(transport: Transport, providers: Iterable<Provide
     },
     stop: () => {
       stopped = true;
-      subs.forEach((s) => s.unsubscribe());
+      subs.forEach((s) => {
+        s.unsubscribe();
+      });
       stopping.abort();
     },
     drain: async () => {
-      subs.forEach((s) => s.unsubscribe());
+      subs.forEach((s) => {
+        s.unsubscribe();
+      });
       if (inFlight > 0 || waiting.length > 0) await new Promise<void>((r) => idle.push(r));
     },
   };

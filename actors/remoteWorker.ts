@@ -14,7 +14,10 @@ export interface RemoteWorkerInput {
   pid: number;
 }
 
-export type RemoteWorkerEvent = { type: 'worker.lost'; reason: string } | { type: 'worker.left' } | { type: 'maestro.shutdown' };
+export type RemoteWorkerEvent =
+  | { type: 'worker.lost'; reason: string }
+  | { type: 'worker.left' }
+  | { type: 'maestro.shutdown' };
 
 export class WorkerLostError extends SystemError {
   override name = 'WorkerLostError';
@@ -27,7 +30,11 @@ export class WorkerLostError extends SystemError {
 }
 
 export const remoteWorkerLogic = setup({
-  types: { input: {} as RemoteWorkerInput, context: {} as RemoteWorkerInput & { reason?: string }, events: {} as RemoteWorkerEvent },
+  types: {
+    input: {} as RemoteWorkerInput,
+    context: {} as RemoteWorkerInput & { reason?: string },
+    events: {} as RemoteWorkerEvent,
+  },
 }).createMachine({
   id: 'remoteWorker',
   context: ({ input }) => ({ ...input }),
@@ -35,7 +42,10 @@ export const remoteWorkerLogic = setup({
   states: {
     connected: {
       on: {
-        'worker.lost': { target: 'lost', actions: ({ context, event }) => void (context.reason = event.reason) },
+        'worker.lost': {
+          target: 'lost',
+          actions: ({ context, event }) => void (context.reason = event.reason),
+        },
         'worker.left': 'left',
         'maestro.shutdown': 'left',
       },

@@ -48,7 +48,10 @@ export class DuplicateStepError extends PlanGraphError {
 
 export class UnknownDependencyError extends PlanGraphError {
   override name = 'UnknownDependencyError';
-  constructor(readonly step: string, readonly dependency: string) {
+  constructor(
+    readonly step: string,
+    readonly dependency: string,
+  ) {
     super(`step '${step}' depends on unknown step '${dependency}'`);
   }
 }
@@ -70,13 +73,25 @@ export class PlanCycleError extends PlanGraphError {
 
 export class NoCapableAgentError extends PlanGraphError {
   override name = 'NoCapableAgentError';
-  constructor(readonly step: string, readonly capabilities: readonly string[], readonly agents: readonly GraphAgent[]) {
-    const list = agents.length ? agents.map((a) => `${a.id} [${a.capabilities.join(', ')}]`).join(', ') : 'none';
-    super(`step '${step}' needs capabilities [${capabilities.join(', ')}]: no agent has them all (agents: ${list})`);
+  constructor(
+    readonly step: string,
+    readonly capabilities: readonly string[],
+    readonly agents: readonly GraphAgent[],
+  ) {
+    const list = agents.length
+      ? agents.map((a) => `${a.id} [${a.capabilities.join(', ')}]`).join(', ')
+      : 'none';
+    super(
+      `step '${step}' needs capabilities [${capabilities.join(', ')}]: no agent has them all (agents: ${list})`,
+    );
   }
 }
 
-export function compileTaskGraph(plan: MasterPlan, agents: readonly GraphAgent[], options: CompileOptions = {}): TaskGraph {
+export function compileTaskGraph(
+  plan: MasterPlan,
+  agents: readonly GraphAgent[],
+  options: CompileOptions = {},
+): TaskGraph {
   const finished = options.finished ?? new Set<string>();
   const seen = new Set<string>();
   for (const step of plan.steps) {
@@ -118,16 +133,23 @@ export function compileTaskGraph(plan: MasterPlan, agents: readonly GraphAgent[]
     for (const w of waiting.values()) w.delete(next.id);
     order.push(next);
   }
-  const tasks = order.map((s) => ({ id: s.id, title: s.title, prompt: s.prompt, dependsOn: [...s.dependsOn], agent: agentOf.get(s.id)! }));
+  const tasks = order.map((s) => ({
+    id: s.id,
+    title: s.title,
+    prompt: s.prompt,
+    dependsOn: [...s.dependsOn],
+    agent: agentOf.get(s.id)!,
+  }));
   return { tasks, levels };
 }
 
 /** The first agent in config order with every capability; a step needing none prefers an agent that has none. */
 function chooseAgent(step: PlanStep, agents: readonly GraphAgent[]): string {
   const needs = step.capabilities;
-  const found = needs.length === 0
-    ? (agents.find((a) => a.capabilities.length === 0) ?? agents[0])
-    : agents.find((a) => needs.every((c) => a.capabilities.includes(c)));
+  const found =
+    needs.length === 0
+      ? (agents.find((a) => a.capabilities.length === 0) ?? agents[0])
+      : agents.find((a) => needs.every((c) => a.capabilities.includes(c)));
   if (!found) throw new NoCapableAgentError(step.id, needs, agents);
   return found.id;
 }
@@ -136,7 +158,10 @@ function chooseAgent(step: PlanStep, agents: readonly GraphAgent[]): string {
  * Depth-first along dependencies, steps in plan order: the first back edge closes a cycle. It is
  * returned in run order, starting (and ending) at its step that comes first in the plan.
  */
-function findCycle(steps: readonly PlanStep[], todo: ReadonlyMap<string, { step: PlanStep; index: number }>): string[] | undefined {
+function findCycle(
+  steps: readonly PlanStep[],
+  todo: ReadonlyMap<string, { step: PlanStep; index: number }>,
+): string[] | undefined {
   const done = new Set<string>();
   const stack: string[] = [];
   const onStack = new Set<string>();
@@ -145,7 +170,9 @@ function findCycle(steps: readonly PlanStep[], todo: ReadonlyMap<string, { step:
     if (onStack.has(id)) {
       // stack[i..] walks from `id` along dependencies; run order is the reverse.
       const ring = stack.slice(stack.indexOf(id)).reverse();
-      const first = ring.reduce((best, s) => (todo.get(s)!.index < todo.get(best)!.index ? s : best));
+      const first = ring.reduce((best, s) =>
+        todo.get(s)!.index < todo.get(best)!.index ? s : best,
+      );
       const at = ring.indexOf(first);
       const rotated = [...ring.slice(at), ...ring.slice(0, at)];
       return [...rotated, first];

@@ -14,7 +14,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DaemonClient } from '../daemon/daemonClient.js';
 
-const { values } = parseArgs({ options: { disks: { type: 'string' }, 'interval-ms': { type: 'string' }, json: { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: {
+    disks: { type: 'string' },
+    'interval-ms': { type: 'string' },
+    json: { type: 'boolean' },
+  },
+});
 const disks = Number(values.disks ?? 16);
 const steps = 2 ** disks - 1;
 // A long interval measures the mission's own steps/s, without the cost of serving the requests.
@@ -31,10 +37,15 @@ stages:
 `;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] ?? NaN;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] ?? NaN;
 
 const dir = mkdtempSync(join(tmpdir(), 'maestro-latency-'));
-const child = spawn(process.execPath, ['cli/bin.js', 'daemon', '--state-dir', dir, '--listen', '0', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+const child = spawn(
+  process.execPath,
+  ['cli/bin.js', 'daemon', '--state-dir', dir, '--listen', '0', '--log-level', 'warn'],
+  { stdio: ['ignore', 'ignore', 'pipe'] },
+);
 let stderr = '';
 child.stderr.on('data', (d) => (stderr += d));
 try {
@@ -47,7 +58,9 @@ try {
   const client = new DaemonClient({ url, token });
   const get = async (): Promise<number> => {
     const t0 = performance.now();
-    const res = await fetch(new URL('/api/missions', url), { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(new URL('/api/missions', url), {
+      headers: { authorization: `Bearer ${token}` },
+    });
     await res.arrayBuffer();
     return performance.now() - t0;
   };
@@ -84,9 +97,15 @@ try {
   };
   if (values.json) console.log(JSON.stringify(figures));
   else {
-    console.log(`mission: ${steps} MAKER steps on a zero-latency model, ${figures.missionState} in ${figures.missionSeconds} s (${figures.stepsPerSecond} steps/s)`);
-    console.log(`GET /api/missions, idle daemon:  p50 ${figures.idleP50Ms} ms, p99 ${figures.idleP99Ms} ms (100 requests)`);
-    console.log(`GET /api/missions, mission busy: p50 ${figures.busyP50Ms} ms, p99 ${figures.busyP99Ms} ms, max ${figures.busyMaxMs} ms (${figures.requests} requests, one every ${intervalMs} ms)`);
+    console.log(
+      `mission: ${steps} MAKER steps on a zero-latency model, ${figures.missionState} in ${figures.missionSeconds} s (${figures.stepsPerSecond} steps/s)`,
+    );
+    console.log(
+      `GET /api/missions, idle daemon:  p50 ${figures.idleP50Ms} ms, p99 ${figures.idleP99Ms} ms (100 requests)`,
+    );
+    console.log(
+      `GET /api/missions, mission busy: p50 ${figures.busyP50Ms} ms, p99 ${figures.busyP99Ms} ms, max ${figures.busyMaxMs} ms (${figures.requests} requests, one every ${intervalMs} ms)`,
+    );
   }
 } finally {
   child.kill('SIGKILL');

@@ -77,7 +77,9 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
   const workers = options.workers ?? 2;
   const k = options.k ?? 3;
   const t0 = Date.now();
-  const log = options.log ? (line: string) => options.log!(`${((Date.now() - t0) / 1000).toFixed(1)}s ${line}`) : () => {};
+  const log = options.log
+    ? (line: string) => options.log!(`${((Date.now() - t0) / 1000).toFixed(1)}s ${line}`)
+    : () => {};
   const disks = Math.max(1, Math.ceil(Math.log2(steps + 1)));
   const total = 2 ** disks - 1;
   const dir = mkdtempSync(join(tmpdir(), 'maestro-chaos-'));
@@ -98,9 +100,19 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     stages: [
       {
         name: 'solve',
-        maker: { task: { kind: 'hanoi', disks }, agent: 'solver', k, maxSamples: 30, ...(steps < total && { maxSteps: steps }) },
+        maker: {
+          task: { kind: 'hanoi', disks },
+          agent: 'solver',
+          k,
+          maxSamples: 30,
+          ...(steps < total && { maxSteps: steps }),
+        },
         // Every lost sample is a restart: allow plenty, and back off while no worker answers at all.
-        supervision: { intensity: 100_000, periodMs: 60_000, backoff: { minMs: 50, maxMs: 1000, randomFactor: 0.2 } },
+        supervision: {
+          intensity: 100_000,
+          periodMs: 60_000,
+          backoff: { minMs: 50, maxMs: 1000, randomFactor: 0.2 },
+        },
       },
     ],
   };
@@ -122,7 +134,13 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     // A worker started while the server restarts cannot connect and exits: try again.
     while (!done) {
       try {
-        const w = await startWorker({ natsUrl: server.url, config: configFile, capabilities: ['sim'], id: `chaos-${++seq}`, heartbeatMs: options.heartbeatMs ?? 500 });
+        const w = await startWorker({
+          natsUrl: server.url,
+          config: configFile,
+          capabilities: ['sim'],
+          id: `chaos-${++seq}`,
+          heartbeatMs: options.heartbeatMs ?? 500,
+        });
         if (done) void w.kill();
         else pool.push(w);
         log(`${w.id} serving`);
@@ -135,7 +153,15 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
 
   const missionId = `chaos-${Date.now().toString(36)}`;
   const decidedAt = new Map<number, number>();
-  const counts = { wrong: 0, twice: 0, killed: 0, skipped: 0, reportedLost: 0, serverRestarts: 0, restarts: 0 };
+  const counts = {
+    wrong: 0,
+    twice: 0,
+    killed: 0,
+    skipped: 0,
+    reportedLost: 0,
+    serverRestarts: 0,
+    restarts: 0,
+  };
   let restart: Promise<void> | undefined;
   const onEvent = (e: LoggedEvent) => {
     if (e.type === 'maker.vote' && e.outcome === 'decided') {
@@ -147,15 +173,21 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
       if (!restart && decidedAt.size >= steps / 2) {
         log(`step ${step}: restarting nats-server`);
         counts.serverRestarts++;
-        restart = server.restart().catch((err: unknown) => log(`nats-server restart failed: ${String(err)}`));
+        restart = server
+          .restart()
+          .catch((err: unknown) => log(`nats-server restart failed: ${String(err)}`));
       }
-      if (step > 0 && step % 1000 === 0) log(`step ${step}: ${counts.killed} workers killed, ${counts.restarts} supervisor restarts`);
+      if (step > 0 && step % 1000 === 0)
+        log(
+          `step ${step}: ${counts.killed} workers killed, ${counts.restarts} supervisor restarts`,
+        );
     } else if (e.type === 'supervisor.decision') {
       if (e.action === 'restart' && String(e.supervisor).endsWith('/stage/solve')) {
         counts.restarts++;
         log(`restart at step ${decidedAt.size}: ${String(e.reason)}`);
       }
-      if (e.supervisor === `workers/${missionId}` && String(e.reason).includes('missed_heartbeats')) counts.reportedLost++;
+      if (e.supervisor === `workers/${missionId}` && String(e.reason).includes('missed_heartbeats'))
+        counts.reportedLost++;
     }
   };
 
@@ -209,7 +241,10 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
       supervisorRestarts: counts.restarts,
       samples: output.usage.samples,
       wallMs,
-      mission: { status: output.status, ...(output.error && { reason: output.error.reason, message: output.error.message }) },
+      mission: {
+        status: output.status,
+        ...(output.error && { reason: output.error.reason, message: output.error.message }),
+      },
     };
   } finally {
     done = true;
@@ -220,13 +255,19 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
   }
 }
 
-function printReport(r: ChaosReport, o: { killEveryMs: number; workers: number; timeoutMs: number }): void {
+function printReport(
+  r: ChaosReport,
+  o: { killEveryMs: number; workers: number; timeoutMs: number },
+): void {
   const rows: [string, string | number][] = [
     ['steps decided', `${r.decided} of ${r.steps} (${r.disks} disks, k ${r.k})`],
     ['wrong steps', r.wrong],
     ['lost steps', r.lost],
     ['steps decided twice', r.twice],
-    ['workers killed', `${r.workersKilled} of ${o.workers} serving, one every ${o.killEveryMs} ms unless it was the last one serving (${r.killsSkipped} ticks skipped); ${r.workersReportedLost} reported lost by the registry`],
+    [
+      'workers killed',
+      `${r.workersKilled} of ${o.workers} serving, one every ${o.killEveryMs} ms unless it was the last one serving (${r.killsSkipped} ticks skipped); ${r.workersReportedLost} reported lost by the registry`,
+    ],
     ['server restarts', r.serverRestarts],
     ['supervisor restarts', `${r.supervisorRestarts} (agent timeout ${o.timeoutMs} ms)`],
     ['samples', r.samples],
@@ -239,7 +280,8 @@ function printReport(r: ChaosReport, o: { killEveryMs: number; workers: number; 
 
 /** A run of fewer steps than the task has ends at maxSteps: that is the run asked for, not a failure. */
 function missionLine(r: ChaosReport): string {
-  if (r.mission.status === 'failed' && r.mission.message?.startsWith(`maxSteps ${r.steps} reached`)) return `stopped at maxSteps ${r.steps}, as asked`;
+  if (r.mission.status === 'failed' && r.mission.message?.startsWith(`maxSteps ${r.steps} reached`))
+    return `stopped at maxSteps ${r.steps}, as asked`;
   return r.mission.status + (r.mission.message ? `: ${r.mission.message}` : '');
 }
 
@@ -270,9 +312,13 @@ async function main(): Promise<number> {
     seed: Number(a.seed),
   };
   for (const [name, v] of Object.entries(o)) {
-    if (!Number.isFinite(v) || v < 0) throw new Error(`--${name}: expected a non-negative number, got ${String(v)}`);
+    if (!Number.isFinite(v) || v < 0)
+      throw new Error(`--${name}: expected a non-negative number, got ${String(v)}`);
   }
-  const report = await runChaos({ ...o, log: a.json ? undefined : (line) => console.error(`chaos: ${line}`) });
+  const report = await runChaos({
+    ...o,
+    log: a.json ? undefined : (line) => console.error(`chaos: ${line}`),
+  });
   if (a.json) console.log(JSON.stringify(report, null, 2));
   else printReport(report, o);
   return ok(report) ? 0 : 1;

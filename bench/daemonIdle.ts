@@ -13,7 +13,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DaemonClient } from '../daemon/daemonClient.js';
 
-const { values } = parseArgs({ options: { missions: { type: 'string' }, json: { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: { missions: { type: 'string' }, json: { type: 'boolean' } },
+});
 const n = Number(values.missions ?? 100);
 
 const mission = `
@@ -27,11 +29,16 @@ stages:
   - { name: build, prompt: "build {{previous}}", agents: [architect] }
 `;
 
-const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+const rssMb = (pid: number): number =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const dir = mkdtempSync(join(tmpdir(), 'maestro-idle-'));
-const child = spawn(process.execPath, ['cli/bin.js', 'daemon', '--state-dir', dir, '--listen', '0', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+const child = spawn(
+  process.execPath,
+  ['cli/bin.js', 'daemon', '--state-dir', dir, '--listen', '0', '--log-level', 'warn'],
+  { stdio: ['ignore', 'ignore', 'pipe'] },
+);
 let stderr = '';
 child.stderr.on('data', (d) => (stderr += d));
 const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
@@ -46,7 +53,13 @@ try {
   await sleep(1000);
   const empty = rssMb(child.pid!);
   const t0 = performance.now();
-  for (let i = 0; i < n; i++) await client.submit({ source: mission, filename: 'idle.yaml', id: `idle-${i}`, input: String(i) });
+  for (let i = 0; i < n; i++)
+    await client.submit({
+      source: mission,
+      filename: 'idle.yaml',
+      id: `idle-${i}`,
+      input: String(i),
+    });
   for (let i = 0; (await client.approvals()).length < n; i++) {
     if (i > 600) throw new Error('missions did not all reach their approval gate');
     await sleep(50);
@@ -59,13 +72,30 @@ try {
   child.kill('SIGTERM');
   const code = await exited;
   const stopMs = performance.now() - t1;
-  const suspended = Array.from({ length: n }, (_, i) => readFileSync(join(dir, 'missions', `idle-${i}.jsonl`), 'utf8').includes('"type":"mission.suspended"')).filter(Boolean).length;
-  const out = { missions: n, emptyRssMb: empty, rssMb: full, perMissionKb: ((full - empty) * 1024) / n, submitMs, stopMs, exitCode: code, suspended };
+  const suspended = Array.from({ length: n }, (_, i) =>
+    readFileSync(join(dir, 'missions', `idle-${i}.jsonl`), 'utf8').includes(
+      '"type":"mission.suspended"',
+    ),
+  ).filter(Boolean).length;
+  const out = {
+    missions: n,
+    emptyRssMb: empty,
+    rssMb: full,
+    perMissionKb: ((full - empty) * 1024) / n,
+    submitMs,
+    stopMs,
+    exitCode: code,
+    suspended,
+  };
   if (values.json) console.log(JSON.stringify(out));
   else {
     console.log(`daemon idle: ${n} missions waiting at an approval gate`);
-    console.log(`  RSS: ${empty.toFixed(1)} MB with none, ${full.toFixed(1)} MB with ${n} (${out.perMissionKb.toFixed(0)} KB per mission); target < 200 MB`);
-    console.log(`  submitted and at their gates in ${(submitMs / 1000).toFixed(1)} s; SIGTERM → exit ${code} in ${stopMs.toFixed(0)} ms, ${suspended}/${n} suspended`);
+    console.log(
+      `  RSS: ${empty.toFixed(1)} MB with none, ${full.toFixed(1)} MB with ${n} (${out.perMissionKb.toFixed(0)} KB per mission); target < 200 MB`,
+    );
+    console.log(
+      `  submitted and at their gates in ${(submitMs / 1000).toFixed(1)} s; SIGTERM → exit ${code} in ${stopMs.toFixed(0)} ms, ${suspended}/${n} suspended`,
+    );
   }
 } finally {
   if (child.exitCode === null) child.kill('SIGKILL');

@@ -15,17 +15,47 @@ import { jetstream } from '@nats-io/jetstream';
 import { connect, headers } from '@nats-io/transport-node';
 import { EventLog } from '../log/eventLog.js';
 import { EventSigner, SIGNATURE_HEADER } from '../transport/eventSignature.js';
-import { eventsSubject, NatsEventStream, type StreamedEvent } from '../transport/natsEventStream.js';
+import {
+  eventsSubject,
+  NatsEventStream,
+  type StreamedEvent,
+} from '../transport/natsEventStream.js';
 import { startNatsServer } from '../test/helpers/natsServer.js';
 
-const { values: a } = parseArgs({ options: { events: { type: 'string', default: '100000' }, 'stream-events': { type: 'string', default: '5000' }, rounds: { type: 'string', default: '3' }, nats: { type: 'string' } } });
+const { values: a } = parseArgs({
+  options: {
+    events: { type: 'string', default: '100000' },
+    'stream-events': { type: 'string', default: '5000' },
+    rounds: { type: 'string', default: '3' },
+    nats: { type: 'string' },
+  },
+});
 const N = Number(a.events);
 const S = Number(a['stream-events']);
 const ROUNDS = Number(a.rounds);
 const signer = new EventSigner(Buffer.alloc(32, 5));
 const shapes = {
-  vote: (seq: number, mission: string): StreamedEvent => ({ seq, ts: '2026-12-03T13:00:00.000Z', mission, type: 'maker.vote', stage: 'hanoi', step: seq, answer: `[${seq % 3},${(seq + 1) % 3}]`, votes: 3, samples: 4, redFlags: 0 }),
-  output: (seq: number, mission: string): StreamedEvent => ({ seq, ts: '2026-12-03T13:00:00.000Z', mission, type: 'stage.finished', stage: 'research', attempt: 1, output: 'x'.repeat(4096) }),
+  vote: (seq: number, mission: string): StreamedEvent => ({
+    seq,
+    ts: '2026-12-03T13:00:00.000Z',
+    mission,
+    type: 'maker.vote',
+    stage: 'hanoi',
+    step: seq,
+    answer: `[${seq % 3},${(seq + 1) % 3}]`,
+    votes: 3,
+    samples: 4,
+    redFlags: 0,
+  }),
+  output: (seq: number, mission: string): StreamedEvent => ({
+    seq,
+    ts: '2026-12-03T13:00:00.000Z',
+    mission,
+    type: 'stage.finished',
+    stage: 'research',
+    attempt: 1,
+    output: 'x'.repeat(4096),
+  }),
 };
 
 /** µs per call of `fn` over `n` calls. */
@@ -45,11 +75,27 @@ try {
     const sigs = bodies.map((b) => signer.sign(b));
     const log = new EventLog(join(dir, `${shape}.jsonl`), 'bench').open();
     const { seq: _s, ts: _t, mission: _m, ...event } = make(1, 'bench');
-    rows.push([shape, 'local log append (unsigned, today)', perCall(N, () => log.append(event as never))]);
+    rows.push([
+      shape,
+      'local log append (unsigned, today)',
+      perCall(N, () => log.append(event as never)),
+    ]);
     log.close();
-    rows.push([shape, 'JSON.stringify of the record', perCall(N, (i) => JSON.stringify(make(i, 'bench')))]);
-    rows.push([shape, 'sign (HMAC-SHA256 + header text)', perCall(N, (i) => signer.sign(bodies[i % 1000]!))]);
-    rows.push([shape, 'verify (parse header + HMAC + compare)', perCall(N, (i) => signer.verify(bodies[i % 1000]!, sigs[i % 1000]))]);
+    rows.push([
+      shape,
+      'JSON.stringify of the record',
+      perCall(N, (i) => JSON.stringify(make(i, 'bench'))),
+    ]);
+    rows.push([
+      shape,
+      'sign (HMAC-SHA256 + header text)',
+      perCall(N, (i) => signer.sign(bodies[i % 1000]!)),
+    ]);
+    rows.push([
+      shape,
+      'verify (parse header + HMAC + compare)',
+      perCall(N, (i) => signer.verify(bodies[i % 1000]!, sigs[i % 1000])),
+    ]);
 
     const stream = await NatsEventStream.open(nc, { signer });
     const js = jetstream(nc);
@@ -59,7 +105,12 @@ try {
       const m1 = `u${shape}${r}`;
       let t = process.hrtime.bigint();
       const acks: Promise<unknown>[] = [];
-      for (let i = 1; i <= S; i++) acks.push(js.publish(eventsSubject(m1, 'log'), JSON.stringify(make(i, m1)), { msgID: `${m1}:${i}` }));
+      for (let i = 1; i <= S; i++)
+        acks.push(
+          js.publish(eventsSubject(m1, 'log'), JSON.stringify(make(i, m1)), {
+            msgID: `${m1}:${i}`,
+          }),
+        );
       await Promise.all(acks);
       best.unsigned = Math.min(best.unsigned, Number(process.hrtime.bigint() - t) / 1000 / S);
       // The same publish with the signature header: signing's own cost, without the stream's bookkeeping.
@@ -89,5 +140,8 @@ try {
   await server?.stop();
   rmSync(dir, { recursive: true, force: true });
 }
-console.log(`µs per event (${N} events in memory, ${S} per stream round, best of ${ROUNDS} rounds; vote ≈ ${JSON.stringify(shapes.vote(1, 'bench')).length} B, output ≈ ${JSON.stringify(shapes.output(1, 'bench')).length} B)`);
-for (const [shape, what, us] of rows) console.log(`${shape.padEnd(7)} ${what.padEnd(52)} ${us.toFixed(2).padStart(8)} µs`);
+console.log(
+  `µs per event (${N} events in memory, ${S} per stream round, best of ${ROUNDS} rounds; vote ≈ ${JSON.stringify(shapes.vote(1, 'bench')).length} B, output ≈ ${JSON.stringify(shapes.output(1, 'bench')).length} B)`,
+);
+for (const [shape, what, us] of rows)
+  console.log(`${shape.padEnd(7)} ${what.padEnd(52)} ${us.toFixed(2).padStart(8)} µs`);

@@ -29,7 +29,6 @@ import { VoteTally } from '../actors/maker/voteTally.js';
 import { mulberry32 } from '../actors/providers/random.js';
 import { formatMove, hanoiSolution, hanoiTask, type HanoiState } from '../actors/tasks/index.js';
 import { hanoiSimulatedAnswer, type HanoiErrorMode } from '../actors/tasks/hanoiSimulator.js';
-import { isParseFailure } from '../actors/tasks/stepTask.js';
 import { missionSchema } from '../config/mission.js';
 import { runMission } from '../runner/runMission.js';
 import { connect } from '@nats-io/transport-node';
@@ -94,7 +93,8 @@ function checker() {
 }
 
 const useNats = a.transport === 'nats';
-if (a.transport !== 'memory' && !useNats) throw new Error(`--transport: expected memory or nats, got '${a.transport}'`);
+if (a.transport !== 'memory' && !useNats)
+  throw new Error(`--transport: expected memory or nats, got '${a.transport}'`);
 
 /** A nats-server of our own (unless --nats) and N `maestro worker` processes serving `sim`. */
 async function natsWorkers(providers: unknown) {
@@ -104,10 +104,33 @@ async function natsWorkers(providers: unknown) {
   const file = join(dir, 'providers.json');
   writeFileSync(file, JSON.stringify({ providers }));
   const children: ChildProcess[] = [];
-  process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+  process.on('exit', () =>
+    children.forEach((c) => {
+      c.kill('SIGKILL');
+    }),
+  );
   await Promise.all(
     Array.from({ length: Number(a.workers) }, (_, i) => {
-      const child = spawn(process.execPath, ['cli/bin.js', 'worker', '--nats', url, '--capability', 'sim', '--config', file, '--id', `bench-w${i + 1}`, '--concurrency', '32', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(
+        process.execPath,
+        [
+          'cli/bin.js',
+          'worker',
+          '--nats',
+          url,
+          '--capability',
+          'sim',
+          '--config',
+          file,
+          '--id',
+          `bench-w${i + 1}`,
+          '--concurrency',
+          '32',
+          '--log-level',
+          'warn',
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
       children.push(child);
       return new Promise<void>((resolve, reject) => {
         let err = '';
@@ -122,8 +145,12 @@ async function natsWorkers(providers: unknown) {
   return {
     url,
     async stop() {
-      children.forEach((c) => c.kill('SIGTERM'));
-      await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on('exit', r)))));
+      children.forEach((c) => {
+        c.kill('SIGTERM');
+      });
+      await Promise.all(
+        children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on('exit', r)))),
+      );
       await server?.stop();
     },
   };
@@ -135,7 +162,11 @@ async function inspectorFor(mode: string) {
   if (mode === 'noop') {
     // XState's own cost of inspection: every event built and handed to a callback that does nothing.
     const noop = () => {};
-    return { hub: { inspect: noop, childStarted: noop, observe: noop, setRootPath: noop }, received: 0, close: async () => {} };
+    return {
+      hub: { inspect: noop, childStarted: noop, observe: noop, setRootPath: noop },
+      received: 0,
+      close: async () => {},
+    };
   }
   const hub = new InspectorHub();
   hub.start();
@@ -170,7 +201,14 @@ async function runtimeRun(steps: number, natsUrl?: string, inspectorMode = 'off'
     stages: [
       {
         name: 'solve',
-        maker: { task: { kind: 'hanoi', disks }, agent: 'solver', k, maxSamples: 100, redFlag: { maxChars: Number(a['max-chars']) }, maxSteps: steps === totalSteps ? undefined : steps },
+        maker: {
+          task: { kind: 'hanoi', disks },
+          agent: 'solver',
+          k,
+          maxSamples: 100,
+          redFlag: { maxChars: Number(a['max-chars']) },
+          maxSteps: steps === totalSteps ? undefined : steps,
+        },
         supervision: { intensity: 3, periodMs: 60_000 },
       },
     ],
@@ -200,7 +238,10 @@ async function runtimeRun(steps: number, natsUrl?: string, inspectorMode = 'off'
       }
       check.check(e.answer as string);
       if (check.checked % 1000 === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
-      if (check.checked % quarter === 0) rssAt[`${Math.round((100 * check.checked) / steps)}%`] = Math.round(process.memoryUsage().rss / 2 ** 20);
+      if (check.checked % quarter === 0)
+        rssAt[`${Math.round((100 * check.checked) / steps)}%`] = Math.round(
+          process.memoryUsage().rss / 2 ** 20,
+        );
     },
   }).catch((err) => {
     throw err;
@@ -212,13 +253,28 @@ async function runtimeRun(steps: number, natsUrl?: string, inspectorMode = 'off'
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
   const logBytes = statSync(eventLogFile).size;
   rmSync(stateDir, { recursive: true, force: true });
-  return { status: output.status, error: output.error, steps: check.checked, wrong: check.wrong, seconds, cpuSeconds, samples, flagged, exhausted, peakRssMb: Math.round(peakRss / 2 ** 20), rssMbAt: rssAt, eventLogBytes: logBytes };
+  return {
+    status: output.status,
+    error: output.error,
+    steps: check.checked,
+    wrong: check.wrong,
+    seconds,
+    cpuSeconds,
+    samples,
+    flagged,
+    exhausted,
+    peakRssMb: Math.round(peakRss / 2 ** 20),
+    rssMbAt: rssAt,
+    eventLogBytes: logBytes,
+  };
 }
 
 /** The same votes with nothing around them: prompt, sample, red-flag, tally, apply. */
 function baselineRun() {
   const random = mulberry32(seed);
-  const judge = createRedFlagger<HanoiState>({ maxChars: Number(a['max-chars']) }, (text, state) => hanoiTask.parse(text, state));
+  const judge = createRedFlagger<HanoiState>({ maxChars: Number(a['max-chars']) }, (text, state) =>
+    hanoiTask.parse(text, state),
+  );
   const check = checker();
   let state = hanoiTask.initialState({ disks });
   let previous: string | undefined;
@@ -233,7 +289,10 @@ function baselineRun() {
     let drawn = 0;
     while (winner === undefined && drawn < 100) {
       drawn++;
-      const judged = judge(hanoiSimulatedAnswer(prompt, random, { errorRate, errorMode: mode, redFlagRate }), state);
+      const judged = judge(
+        hanoiSimulatedAnswer(prompt, random, { errorRate, errorMode: mode, redFlagRate }),
+        state,
+      );
       if (!judged.ok) flagged++;
       else {
         tally.add(judged.parse.answer, judged.parse);
@@ -256,10 +315,23 @@ function baselineRun() {
 
 /** The ceiling: raw nats.js requests (a Hanoi prompt out, a move back) to two bare responder processes. */
 async function rawRequestRate(url: string, n = 20_000, inFlight = 64): Promise<number> {
-  const responders = [0, 1].map(() => spawn(process.execPath, ['--import', 'tsx', 'bench/rawResponder.ts', url], { stdio: ['ignore', 'pipe', 'ignore'] }));
-  await Promise.all(responders.map((c) => new Promise((resolve) => c.stdout!.once('data', resolve))));
+  const responders = [0, 1].map(() =>
+    spawn(process.execPath, ['--import', 'tsx', 'bench/rawResponder.ts', url], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }),
+  );
+  await Promise.all(
+    responders.map((c) => new Promise((resolve) => c.stdout!.once('data', resolve))),
+  );
   const nc = await connect({ servers: url });
-  const payload = new TextEncoder().encode(JSON.stringify({ v: 1, id: 'x'.repeat(60), provider: 'sim', request: { prompt: hanoiTask.prompt(hanoiTask.initialState({ disks }), 0, undefined) } }));
+  const payload = new TextEncoder().encode(
+    JSON.stringify({
+      v: 1,
+      id: 'x'.repeat(60),
+      provider: 'sim',
+      request: { prompt: hanoiTask.prompt(hanoiTask.initialState({ disks }), 0, undefined) },
+    }),
+  );
   let next = 0;
   const t0 = process.hrtime.bigint();
   await Promise.all(
@@ -269,39 +341,65 @@ async function rawRequestRate(url: string, n = 20_000, inFlight = 64): Promise<n
   );
   const rate = n / (Number(process.hrtime.bigint() - t0) / 1e9);
   await nc.close();
-  responders.forEach((c) => c.kill('SIGTERM'));
+  responders.forEach((c) => {
+    c.kill('SIGTERM');
+  });
   return rate;
 }
 
 const providersConfig = {
-  sim: { kind: 'simulated', seed, errorRate, latencyMs: { distribution: 'fixed', ms: latencyMs }, task: { kind: 'hanoi', errorMode: mode, redFlagRate } },
+  sim: {
+    kind: 'simulated',
+    seed,
+    errorRate,
+    latencyMs: { distribution: 'fixed', ms: latencyMs },
+    task: { kind: 'hanoi', errorMode: mode, redFlagRate },
+  },
 };
 let r: Awaited<ReturnType<typeof runtimeRun>>;
 let memory: Awaited<ReturnType<typeof runtimeRun>> | undefined;
 let rawRate: number | undefined;
-const perStepUs = (x: { seconds: number; steps: number }) => (x.seconds * 1e6) / Math.max(1, x.steps);
+const perStepUs = (x: { seconds: number; steps: number }) =>
+  (x.seconds * 1e6) / Math.max(1, x.steps);
 if (a.inspector === 'compare') {
   // A warm-up run (the JIT), then the three modes alternated three times; the median of each.
   await runtimeRun(Math.ceil(maxSteps / 5), undefined, 'client');
   // Wall time swings ±20% between identical runs on these VMs; the process's CPU time per step
   // (user + system: this process does all the work of the in-memory runtime) is steadier.
-  const runs: Record<string, { wall: number; cpu: number }[]> = { off: [], noop: [], idle: [], client: [] };
+  const runs: Record<string, { wall: number; cpu: number }[]> = {
+    off: [],
+    noop: [],
+    idle: [],
+    client: [],
+  };
   for (let round = 0; round < 3; round++) {
     for (const mode of ['off', 'noop', 'idle', 'client']) {
       const run = await runtimeRun(maxSteps, undefined, mode);
       const wall = perStepUs(run);
       const cpu = (run.cpuSeconds * 1e6) / Math.max(1, run.steps);
       runs[mode]!.push({ wall, cpu });
-      log(`inspector ${mode.padEnd(6)} round ${round + 1}: ${run.steps} steps, ${wall.toFixed(1)} µs/step wall, ${cpu.toFixed(1)} µs/step CPU, wrong steps ${run.wrong}`);
+      log(
+        `inspector ${mode.padEnd(6)} round ${round + 1}: ${run.steps} steps, ${wall.toFixed(1)} µs/step wall, ${cpu.toFixed(1)} µs/step CPU, wrong steps ${run.wrong}`,
+      );
     }
   }
   const median = (xs: number[]) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-  const wall = Object.fromEntries(Object.entries(runs).map(([m, xs]) => [m, median(xs.map((x) => x.wall))]));
-  const cpu = Object.fromEntries(Object.entries(runs).map(([m, xs]) => [m, median(xs.map((x) => x.cpu))]));
+  const wall = Object.fromEntries(
+    Object.entries(runs).map(([m, xs]) => [m, median(xs.map((x) => x.wall))]),
+  );
+  const cpu = Object.fromEntries(
+    Object.entries(runs).map(([m, xs]) => [m, median(xs.map((x) => x.cpu))]),
+  );
   const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
-  log(`XState inspection alone (a no-op inspect callback): ${pct(cpu.noop! / cpu.off! - 1)} CPU per step, ${pct(wall.noop! / wall.off! - 1)} wall`);
-  log(`inspector on, no client: ${pct(cpu.idle! / cpu.off! - 1)} CPU per step, ${pct(wall.idle! / wall.off! - 1)} wall, against off (target < +10%)`);
-  log(`inspector on, one client: ${pct(cpu.client! / cpu.off! - 1)} CPU per step, ${pct(wall.client! / wall.off! - 1)} wall, against off (target < +25%)`);
+  log(
+    `XState inspection alone (a no-op inspect callback): ${pct(cpu.noop! / cpu.off! - 1)} CPU per step, ${pct(wall.noop! / wall.off! - 1)} wall`,
+  );
+  log(
+    `inspector on, no client: ${pct(cpu.idle! / cpu.off! - 1)} CPU per step, ${pct(wall.idle! / wall.off! - 1)} wall, against off (target < +10%)`,
+  );
+  log(
+    `inspector on, one client: ${pct(cpu.client! / cpu.off! - 1)} CPU per step, ${pct(wall.client! / wall.off! - 1)} wall, against off (target < +25%)`,
+  );
   process.exit(0);
 }
 if (useNats) {
@@ -313,34 +411,86 @@ if (useNats) {
 } else r = await runtimeRun(maxSteps, undefined, a.inspector);
 const b = a['no-baseline'] || latencyMs > 0 ? undefined : baselineRun();
 const result = {
-  disks, totalSteps, k, errorRate, target, latencyMs, mode, redFlagRate, seed, transport: a.transport, workers: useNats ? Number(a.workers) : 0,
+  disks,
+  totalSteps,
+  k,
+  errorRate,
+  target,
+  latencyMs,
+  mode,
+  redFlagRate,
+  seed,
+  transport: a.transport,
+  workers: useNats ? Number(a.workers) : 0,
   rawNatsRequestsPerSecond: rawRate,
-  memory: memory && { steps: memory.steps, seconds: memory.seconds, perStepUs: perStepUs(memory), samplesPerSecond: memory.samples / memory.seconds },
+  memory: memory && {
+    steps: memory.steps,
+    seconds: memory.seconds,
+    perStepUs: perStepUs(memory),
+    samplesPerSecond: memory.samples / memory.seconds,
+  },
   theorySamplesPerStep: theory,
-  runtime: { ...r, stepsPerSecond: r.steps / r.seconds, samplesPerStep: r.samples / Math.max(1, r.steps), perStepUs: perStepUs(r) },
-  baseline: b && { ...b, stepsPerSecond: b.steps / b.seconds, samplesPerStep: b.samples / Math.max(1, b.steps), perStepUs: perStepUs(b) },
+  runtime: {
+    ...r,
+    stepsPerSecond: r.steps / r.seconds,
+    samplesPerStep: r.samples / Math.max(1, r.steps),
+    perStepUs: perStepUs(r),
+  },
+  baseline: b && {
+    ...b,
+    stepsPerSecond: b.steps / b.seconds,
+    samplesPerStep: b.samples / Math.max(1, b.steps),
+    perStepUs: perStepUs(b),
+  },
   ratio: b && perStepUs(r) / perStepUs(b),
 };
 
 if (a.json) console.log(JSON.stringify(result, null, 2));
 else {
   const rt = result.runtime;
-  log(`hanoi ${disks} disks: ${totalSteps} steps, k=${k}${a.k === 'auto' ? ` (auto: error rate ${errorRate}, target ${target})` : ''}, mode ${mode}, red-flag rate ${redFlagRate}, latency ${latencyMs} ms`);
-  const stoppedAsAsked = maxSteps < totalSteps && r.steps === maxSteps && r.error?.message.includes(`maxSteps ${maxSteps}`);
-  const status = stoppedAsAsked ? `stopped at --max-steps ${maxSteps} as asked` : `status ${r.status}${r.error ? ` (${r.error.reason}: ${r.error.message})` : ''}`;
-  log(`runtime: ${rt.steps} steps in ${rt.seconds.toFixed(1)} s (${Math.round(rt.stepsPerSecond)} steps/s, ${rt.perStepUs.toFixed(1)} µs/step), ${status}`);
-  log(`wrong steps: ${rt.wrong}; samples/step ${rt.samplesPerStep.toFixed(4)} (theory ${theory.toFixed(4)}, ${(((rt.samplesPerStep - theory) / theory) * 100).toFixed(2)}%); red-flagged ${rt.flagged}; exhausted votes ${rt.exhausted}`);
-  log(`peak RSS ${rt.peakRssMb} MB; RSS by progress ${JSON.stringify(rt.rssMbAt)}; event log ${(rt.eventLogBytes / 1024).toFixed(0)} KiB on disk`);
+  log(
+    `hanoi ${disks} disks: ${totalSteps} steps, k=${k}${a.k === 'auto' ? ` (auto: error rate ${errorRate}, target ${target})` : ''}, mode ${mode}, red-flag rate ${redFlagRate}, latency ${latencyMs} ms`,
+  );
+  const stoppedAsAsked =
+    maxSteps < totalSteps &&
+    r.steps === maxSteps &&
+    r.error?.message.includes(`maxSteps ${maxSteps}`);
+  const status = stoppedAsAsked
+    ? `stopped at --max-steps ${maxSteps} as asked`
+    : `status ${r.status}${r.error ? ` (${r.error.reason}: ${r.error.message})` : ''}`;
+  log(
+    `runtime: ${rt.steps} steps in ${rt.seconds.toFixed(1)} s (${Math.round(rt.stepsPerSecond)} steps/s, ${rt.perStepUs.toFixed(1)} µs/step), ${status}`,
+  );
+  log(
+    `wrong steps: ${rt.wrong}; samples/step ${rt.samplesPerStep.toFixed(4)} (theory ${theory.toFixed(4)}, ${(((rt.samplesPerStep - theory) / theory) * 100).toFixed(2)}%); red-flagged ${rt.flagged}; exhausted votes ${rt.exhausted}`,
+  );
+  log(
+    `peak RSS ${rt.peakRssMb} MB; RSS by progress ${JSON.stringify(rt.rssMbAt)}; event log ${(rt.eventLogBytes / 1024).toFixed(0)} KiB on disk`,
+  );
   if (memory) {
     const added = rt.perStepUs - perStepUs(memory);
-    log(`over NATS with ${a.workers} worker processes: ${Math.round(r.samples / r.seconds)} samples/s; in-memory, same run, ${memory.steps} steps: ${perStepUs(memory).toFixed(1)} µs/step, ${Math.round(memory.samples / memory.seconds)} samples/s`);
-    log(`latency NATS adds: ${added.toFixed(1)} µs per step (the first k samples go out in parallel), ${(added / rt.samplesPerStep).toFixed(1)} µs per sample`);
-    if (rawRate) log(`raw nats.js request rate, same server, 64 in flight: ${Math.round(rawRate)} req/s (the ceiling; a vote's samples are at most k in flight, so the run is latency-bound)`);
+    log(
+      `over NATS with ${a.workers} worker processes: ${Math.round(r.samples / r.seconds)} samples/s; in-memory, same run, ${memory.steps} steps: ${perStepUs(memory).toFixed(1)} µs/step, ${Math.round(memory.samples / memory.seconds)} samples/s`,
+    );
+    log(
+      `latency NATS adds: ${added.toFixed(1)} µs per step (the first k samples go out in parallel), ${(added / rt.samplesPerStep).toFixed(1)} µs per sample`,
+    );
+    if (rawRate)
+      log(
+        `raw nats.js request rate, same server, 64 in flight: ${Math.round(rawRate)} req/s (the ceiling; a vote's samples are at most k in flight, so the run is latency-bound)`,
+      );
   }
-  if (latencyMs > 0) log(`wall time per step ${(rt.perStepUs / 1000).toFixed(1)} ms = ${(rt.perStepUs / 1000 / latencyMs).toFixed(3)} × latency`);
+  if (latencyMs > 0)
+    log(
+      `wall time per step ${(rt.perStepUs / 1000).toFixed(1)} ms = ${(rt.perStepUs / 1000 / latencyMs).toFixed(3)} × latency`,
+    );
   if (result.baseline) {
     const bl = result.baseline;
-    log(`baseline (plain loop, no actors): ${bl.steps} steps in ${bl.seconds.toFixed(1)} s (${Math.round(bl.stepsPerSecond)} steps/s, ${bl.perStepUs.toFixed(1)} µs/step), wrong steps ${bl.wrong}, samples/step ${bl.samplesPerStep.toFixed(4)}`);
-    log(`runtime/baseline per step: ${result.ratio!.toFixed(1)}x (${(rt.perStepUs - bl.perStepUs).toFixed(1)} µs of runtime per step)`);
+    log(
+      `baseline (plain loop, no actors): ${bl.steps} steps in ${bl.seconds.toFixed(1)} s (${Math.round(bl.stepsPerSecond)} steps/s, ${bl.perStepUs.toFixed(1)} µs/step), wrong steps ${bl.wrong}, samples/step ${bl.samplesPerStep.toFixed(4)}`,
+    );
+    log(
+      `runtime/baseline per step: ${result.ratio!.toFixed(1)}x (${(rt.perStepUs - bl.perStepUs).toFixed(1)} µs of runtime per step)`,
+    );
   }
 }

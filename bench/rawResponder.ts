@@ -7,7 +7,18 @@ import { connect } from '@nats-io/transport-node';
 
 const nc = await connect({ servers: process.argv[2] });
 const reply = new TextEncoder().encode(
-  JSON.stringify({ v: 1, ok: true, result: { text: 'move = [1,0,2]\nnext_state = [[2],[],[1]]', usage: { promptTokens: 170, completionTokens: 12, totalTokens: 182 }, costUsd: 0, latencyMs: 0, provider: 'sim', model: 'simulated' } }),
+  JSON.stringify({
+    v: 1,
+    ok: true,
+    result: {
+      text: 'move = [1,0,2]\nnext_state = [[2],[],[1]]',
+      usage: { promptTokens: 170, completionTokens: 12, totalTokens: 182 },
+      costUsd: 0,
+      latencyMs: 0,
+      provider: 'sim',
+      model: 'simulated',
+    },
+  }),
 );
 nc.subscribe('bench.raw', { queue: 'bench', callback: (_err, msg) => void msg.respond(reply) });
 await nc.flush();

@@ -15,13 +15,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { applyMove, formatMove, hanoiInitialState, hanoiSolution, type HanoiState } from '../actors/tasks/index.js';
+import {
+  applyMove,
+  formatMove,
+  hanoiInitialState,
+  hanoiSolution,
+  type HanoiState,
+} from '../actors/tasks/index.js';
 import { EventLog } from '../log/eventLog.js';
 import { missionSchema } from '../config/mission.js';
 import { Daemon } from '../daemon/daemon.js';
 
 const { values } = parseArgs({
-  options: { steps: { type: 'string' }, 'snapshot-at': { type: 'string' }, json: { type: 'boolean' } },
+  options: {
+    steps: { type: 'string' },
+    'snapshot-at': { type: 'string' },
+    json: { type: 'boolean' },
+  },
 });
 const steps = Number(values.steps ?? 1_000_000);
 const snapshotAt = Number(values['snapshot-at'] ?? 990_000);
@@ -31,7 +41,17 @@ const config = missionSchema.parse({
   name: 'resume-bench',
   providers: { model: { kind: 'simulated', seed: 1, errorRate: 0.001, task: { kind: 'hanoi' } } },
   agents: [{ id: 'solver', provider: 'model' }],
-  stages: [{ name: 'solve', maker: { task: { kind: 'hanoi', disks: DISKS }, agent: 'solver', k: 2, snapshotEvery: 10_000_000 } }],
+  stages: [
+    {
+      name: 'solve',
+      maker: {
+        task: { kind: 'hanoi', disks: DISKS },
+        agent: 'solver',
+        k: 2,
+        snapshotEvery: 10_000_000,
+      },
+    },
+  ],
 });
 
 /** Writes the log a daemon would have left after `steps` decided steps, then a crash. */
@@ -40,7 +60,14 @@ function writeLog(dir: string, id: string, withSnapshot: boolean): { bytes: numb
   const log = new EventLog(file, id).open();
   log.append({ type: 'mission.submitted', name: config.name, config, keySalt: 'bench' });
   log.append({ type: 'mission.started', name: config.name, stages: ['solve'] });
-  log.append({ type: 'stage.entered', stage: 'solve', index: 0, attempt: 1, agents: ['solver'], maker: 'hanoi' });
+  log.append({
+    type: 'stage.entered',
+    stage: 'solve',
+    index: 0,
+    attempt: 1,
+    agents: ['solver'],
+    maker: 'hanoi',
+  });
   log.close();
   const path = `mission/${id}/stage/solve/maker/solver`;
   const fd = openSync(file, 'a');
@@ -70,7 +97,9 @@ function writeLog(dir: string, id: string, withSnapshot: boolean): { bytes: numb
   return { bytes: statSync(file).size };
 }
 
-async function measure(withSnapshot: boolean): Promise<{ ms: number; bytes: number; resumedAt: number }> {
+async function measure(
+  withSnapshot: boolean,
+): Promise<{ ms: number; bytes: number; resumedAt: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'maestro-resume-'));
   try {
     const id = withSnapshot ? 'with-snapshot' : 'no-snapshot';
@@ -114,5 +143,14 @@ const lines = [
   `  no snapshot, all ${steps} votes replayed (${mb(full.bytes)} MiB): first new vote at step ${full.resumedAt} after ${full.ms.toFixed(0)} ms`,
   `  target: < 5000 ms`,
 ];
-if (values.json) console.log(JSON.stringify({ steps, snapshotAt, withSnapshotMs: snap.ms, noSnapshotMs: full.ms, bytes: snap.bytes }));
+if (values.json)
+  console.log(
+    JSON.stringify({
+      steps,
+      snapshotAt,
+      withSnapshotMs: snap.ms,
+      noSnapshotMs: full.ms,
+      bytes: snap.bytes,
+    }),
+  );
 else for (const l of lines) console.log(l);

@@ -13,7 +13,12 @@ import { ensureStateDir } from '../log/stateDir.js';
 import { acquireStateLock } from '../log/stateLock.js';
 import { loadConfigFile } from '../config/loader.js';
 import { registerSecret } from '../kernel/secrets.js';
-import { CLOSED_POLICY, daemonConfigSchema, parseAllowCli, type SubmitPolicy } from '../daemon/submitPolicy.js';
+import {
+  CLOSED_POLICY,
+  daemonConfigSchema,
+  parseAllowCli,
+  type SubmitPolicy,
+} from '../daemon/submitPolicy.js';
 import { InspectorHub } from '../inspector/hub.js';
 import { startInspectorServer } from '../inspector/server.js';
 import type { ClientMessage } from '../inspector/types.js';
@@ -48,7 +53,11 @@ export const DEFAULT_LISTEN = '127.0.0.1:7433';
 /** Finished missions the inspector keeps showing; older ones leave its graph (not their logs). */
 const INSPECTOR_KEEPS_ENDED = 20;
 
-export async function daemonCommand(flags: DaemonFlags, io: Io, stopSignal?: AbortSignal): Promise<number> {
+export async function daemonCommand(
+  flags: DaemonFlags,
+  io: Io,
+  stopSignal?: AbortSignal,
+): Promise<number> {
   const stateDir = flags['state-dir'] ?? process.env.MAESTRO_STATE_DIR ?? '.maestro';
   const { host, port } = parseListen(flags.listen ?? process.env.MAESTRO_LISTEN ?? DEFAULT_LISTEN);
   const shutdownMs = wholeMs(flags['shutdown-ms'], '--shutdown-ms');
@@ -58,12 +67,18 @@ export async function daemonCommand(flags: DaemonFlags, io: Io, stopSignal?: Abo
   const token = flags.token ?? process.env.MAESTRO_TOKEN ?? randomBytes(24).toString('base64url');
   registerSecret(token);
   const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
-  if (flags['log-level'] !== undefined && !levels.includes(flags['log-level'])) throw new UsageError(`maestro daemon: --log-level: expected one of ${levels.join(', ')}, got '${flags['log-level']}'`);
+  if (flags['log-level'] !== undefined && !levels.includes(flags['log-level']))
+    throw new UsageError(
+      `maestro daemon: --log-level: expected one of ${levels.join(', ')}, got '${flags['log-level']}'`,
+    );
   const submitPolicy = await submitPolicyOf(flags);
   const terminal = daemonTerminal(flags, io);
   const { logger, say } = terminal;
-  const nats = flags.nats?.length ? (await import('./natsConnect.js')).natsOptionsFromFlags(flags, 'maestro-daemon') : undefined;
-  if (flags['nats-open-reads'] && !nats) throw new UsageError('maestro daemon: --nats-open-reads: needs --nats URL');
+  const nats = flags.nats?.length
+    ? (await import('./natsConnect.js')).natsOptionsFromFlags(flags, 'maestro-daemon')
+    : undefined;
+  if (flags['nats-open-reads'] && !nats)
+    throw new UsageError('maestro daemon: --nats-open-reads: needs --nats URL');
   ensureStateDir(stateDir, 'create its lock, mission logs and keys');
   const lock = acquireStateLock(stateDir);
   const hub = new InspectorHub();
@@ -93,34 +108,68 @@ export async function daemonCommand(flags: DaemonFlags, io: Io, stopSignal?: Abo
         return 1;
       }
     }
-    const daemon = new Daemon({ stateDir, logger, natsHub, observer: hub, shutdownMs, syncEveryMs, waitWorkersMs, mirror: onEvent, submitPolicy });
+    const daemon = new Daemon({
+      stateDir,
+      logger,
+      natsHub,
+      observer: hub,
+      shutdownMs,
+      syncEveryMs,
+      waitWorkersMs,
+      mirror: onEvent,
+      submitPolicy,
+    });
     server = await startInspectorServer(hub, {
       host,
       port,
       token,
       logger,
       // Away from loopback, reading missions needs the token too.
-      api: createApiHandler(daemon, { token, authReads: flags['auth-reads'] === true || !loopback, logger }),
+      api: createApiHandler(daemon, {
+        token,
+        authReads: flags['auth-reads'] === true || !loopback,
+        logger,
+      }),
       onWrite: (msg) => inspectorWrite(daemon, msg),
     });
     if (natsHub) {
       // The same API over NATS request/reply (maestro.daemon.<verb>).
       const { serveDaemonOverNats } = await import('../daemon/daemonNats.js');
-      serveDaemonOverNats(daemon, natsHub.transport, { token, openReads: flags['nats-open-reads'] === true, logger });
+      serveDaemonOverNats(daemon, natsHub.transport, {
+        token,
+        openReads: flags['nats-open-reads'] === true,
+        logger,
+      });
       // Every mission's events also go to JetStream, signed; logs the disk lacks come back from
       // there, if they are this daemon's own.
-      const [{ NatsEventStream: Stream }, { restoreLogs }, { loadEventKey }, { EventSigner }] = await Promise.all([
-        import('../transport/natsEventStream.js'), import('../log/restoreLogs.js'), import('../log/eventKey.js'), import('../transport/eventSignature.js'),
-      ]);
+      const [{ NatsEventStream: Stream }, { restoreLogs }, { loadEventKey }, { EventSigner }] =
+        await Promise.all([
+          import('../transport/natsEventStream.js'),
+          import('../log/restoreLogs.js'),
+          import('../log/eventKey.js'),
+          import('../transport/eventSignature.js'),
+        ]);
       const signer = new EventSigner(loadEventKey(stateDir).key);
       stream = await Stream.open(natsHub.transport.connection, { logger, signer });
       const { restored, refused } = await restoreLogs(stateDir, stream, signer, logger);
-      if (restored.length) say(`maestro daemon: restored ${restored.length} mission log(s) from JetStream`, { restored });
-      if (refused.length) say(`maestro daemon: refused ${refused.length} mission log(s) from JetStream, not signed by this daemon's event key (see the warnings); their local logs, if any, are used as they are`, { refused: refused.map((r) => r.mission) });
+      if (restored.length)
+        say(`maestro daemon: restored ${restored.length} mission log(s) from JetStream`, {
+          restored,
+        });
+      if (refused.length)
+        say(
+          `maestro daemon: refused ${refused.length} mission log(s) from JetStream, not signed by this daemon's event key (see the warnings); their local logs, if any, are used as they are`,
+          { refused: refused.map((r) => r.mission) },
+        );
     }
     const { resumed, finished } = daemon.start();
-    writeFileSync(infoFile, JSON.stringify({ url: server.url, token, pid: process.pid }), { mode: 0o600 });
-    say(`maestro daemon: ${server.url} (api under /api, inspector at /); state in ${stateDir}; ${resumed.length} mission(s) resumed, ${finished} finished`, { url: server.url, stateDir, resumed: resumed.length, finished });
+    writeFileSync(infoFile, JSON.stringify({ url: server.url, token, pid: process.pid }), {
+      mode: 0o600,
+    });
+    say(
+      `maestro daemon: ${server.url} (api under /api, inspector at /); state in ${stateDir}; ${resumed.length} mission(s) resumed, ${finished} finished`,
+      { url: server.url, stateDir, resumed: resumed.length, finished },
+    );
     await new Promise<void>((resolve) => {
       let stopping = false;
       const onSignal = (sig: string) => {
@@ -129,7 +178,9 @@ export async function daemonCommand(flags: DaemonFlags, io: Io, stopSignal?: Abo
           process.exit(130);
         }
         stopping = true;
-        say(`maestro daemon: ${sig}: suspending running missions (again to quit at once)`, { signal: sig });
+        say(`maestro daemon: ${sig}: suspending running missions (again to quit at once)`, {
+          signal: sig,
+        });
         resolve();
       };
       process.on('SIGTERM', onSignal);
@@ -153,34 +204,53 @@ export async function daemonCommand(flags: DaemonFlags, io: Io, stopSignal?: Abo
 /** Approve, reject and stop from an inspector client that presented the token. */
 async function inspectorWrite(daemon: Daemon, msg: ClientMessage): Promise<void> {
   if (msg.type === 'approve') await daemon.answer(msg.id, { decision: 'approve', by: 'inspector' });
-  else if (msg.type === 'reject') await daemon.answer(msg.id, { decision: 'reject', feedback: msg.feedback, by: 'inspector' });
-  else if (msg.type === 'stop') await daemon.stop(msg.path.replace(/^mission\//, '').split('/')[0]!, 'stopped from the inspector');
+  else if (msg.type === 'reject')
+    await daemon.answer(msg.id, { decision: 'reject', feedback: msg.feedback, by: 'inspector' });
+  else if (msg.type === 'stop')
+    await daemon.stop(
+      msg.path.replace(/^mission\//, '').split('/')[0]!,
+      'stopped from the inspector',
+    );
 }
 
 /** The daemon config file's `submissions`, plus `--allow-cli` and `--allow-env`. */
 async function submitPolicyOf(flags: DaemonFlags): Promise<SubmitPolicy> {
-  const base = flags.config === undefined ? CLOSED_POLICY : (await loadConfigFile(flags.config, daemonConfigSchema)).submissions;
+  const base =
+    flags.config === undefined
+      ? CLOSED_POLICY
+      : (await loadConfigFile(flags.config, daemonConfigSchema)).submissions;
   const cli = (flags['allow-cli'] ?? []).map((v) => {
     try {
       return parseAllowCli(v);
     } catch (err) {
-      throw new UsageError(`--allow-cli: expected an absolute command and its args ('/usr/bin/codex exec {prompt}'), got '${v}'`, { cause: err });
+      throw new UsageError(
+        `--allow-cli: expected an absolute command and its args ('/usr/bin/codex exec {prompt}'), got '${v}'`,
+        { cause: err },
+      );
     }
   });
-  for (const name of flags['allow-env'] ?? []) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`--allow-env: expected an environment variable name, got '${name}'`);
-  return { ...base, cli: [...base.cli, ...cli], env: [...new Set([...base.env, ...(flags['allow-env'] ?? [])])] };
+  for (const name of flags['allow-env'] ?? [])
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      throw new UsageError(`--allow-env: expected an environment variable name, got '${name}'`);
+  return {
+    ...base,
+    cli: [...base.cli, ...cli],
+    env: [...new Set([...base.env, ...(flags['allow-env'] ?? [])])],
+  };
 }
 
 export function parseListen(value: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(value) ?? /^()()(\d+)$/.exec(value);
   const port = Number(m?.[3]);
-  if (!m || !Number.isInteger(port) || port > 65535) throw new UsageError(`--listen: expected HOST:PORT or PORT, got '${value}'`);
+  if (!m || !Number.isInteger(port) || port > 65535)
+    throw new UsageError(`--listen: expected HOST:PORT or PORT, got '${value}'`);
   return { host: m[1] || m[2] || '127.0.0.1', port };
 }
 
 function wholeMs(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag}: expected a whole number of ms, got '${value}'`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new UsageError(`${flag}: expected a whole number of ms, got '${value}'`);
   return n;
 }

@@ -233,6 +233,8 @@ export function usageOf(command: string): string {
   const help = commandHelp[command];
   if (help === undefined) return mainHelp;
   const paragraphs = help.split('\n\n');
-  const kept = paragraphs.filter((p, i) => i === 0 || /^\S[^\n]*options:/i.test(p) || /^ {2}-/m.test(p));
+  const kept = paragraphs.filter(
+    (p, i) => i === 0 || /^\S[^\n]*options:/i.test(p) || /^ {2}-/m.test(p),
+  );
   return [...kept, `(maestro ${command} --help for more)`].join('\n\n');
 }

@@ -36,7 +36,9 @@ export async function inspectCommand(
   try {
     target = toWsUrl(url);
   } catch {
-    io.err(`maestro inspect: invalid URL '${url}' (expected http://HOST:PORT/ or ws://HOST:PORT/ws)`);
+    io.err(
+      `maestro inspect: invalid URL '${url}' (expected http://HOST:PORT/ or ws://HOST:PORT/ws)`,
+    );
     return 2;
   }
   const tty = env.tty ?? Boolean(process.stdout.isTTY);
@@ -90,7 +92,11 @@ export async function inspectCommand(
       finish(1);
     });
     socket.on('close', () => {
-      io.err(opened ? `maestro inspect: connection to ${url} closed` : `maestro inspect: cannot reach ${url}: connection closed`);
+      io.err(
+        opened
+          ? `maestro inspect: connection to ${url} closed`
+          : `maestro inspect: cannot reach ${url}: connection closed`,
+      );
       finish(1);
     });
     socket.on('message', (raw) => {
@@ -101,7 +107,9 @@ export async function inspectCommand(
         return;
       }
       if (msg.type === 'snapshot') {
-        const { writable: _writable, ...snapshot } = msg as InspectorSnapshot & { writable?: boolean };
+        const { writable: _writable, ...snapshot } = msg as InspectorSnapshot & {
+          writable?: boolean;
+        };
         state = snapshot;
         if (flags.json) {
           io.out(JSON.stringify(state));
@@ -135,8 +143,10 @@ export async function inspectCommand(
 /** `http://h:p/` → `ws://h:p/ws`; `https:` → `wss:`; a ws URL without a path gets `/ws`. Query kept. */
 export function toWsUrl(input: string): string {
   const u = new URL(input);
-  if (u.protocol === 'http:' || u.protocol === 'https:') u.protocol = u.protocol === 'http:' ? 'ws:' : 'wss:';
-  else if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new Error(`unsupported protocol ${u.protocol}`);
+  if (u.protocol === 'http:' || u.protocol === 'https:')
+    u.protocol = u.protocol === 'http:' ? 'ws:' : 'wss:';
+  else if (u.protocol !== 'ws:' && u.protocol !== 'wss:')
+    throw new Error(`unsupported protocol ${u.protocol}`);
   if (u.pathname === '/' || u.pathname === '') u.pathname = '/ws';
   u.hash = '';
   return u.toString();

@@ -63,15 +63,57 @@ const options = {
 } satisfies ParseArgsConfig['options'];
 
 const allowed: Record<string, string[]> = {
-  run: ['help', 'json', 'pretty', 'quiet', 'input', 'state-dir', 'mission-id', 'log-level', 'wait-workers-ms', 'inspect', 'keep-open', 'inspect-token', 'approve-all', ...natsFlagNames],
+  run: [
+    'help',
+    'json',
+    'pretty',
+    'quiet',
+    'input',
+    'state-dir',
+    'mission-id',
+    'log-level',
+    'wait-workers-ms',
+    'inspect',
+    'keep-open',
+    'inspect-token',
+    'approve-all',
+    ...natsFlagNames,
+  ],
   inspect: ['help', 'once', 'json'],
   replay: ['help', 'json', 'pretty', 'state-dir'],
-  worker: ['help', 'capability', 'config', 'concurrency', 'id', 'heartbeat-ms', 'ack-wait-ms', 'log-level', ...natsFlagNames],
+  worker: [
+    'help',
+    'capability',
+    'config',
+    'concurrency',
+    'id',
+    'heartbeat-ms',
+    'ack-wait-ms',
+    'log-level',
+    ...natsFlagNames,
+  ],
   validate: ['help', 'json'],
   schema: ['help', 'out'],
   maker: ['help', 'json', 'error-rate', 'steps', 'target', 'steps-per-agent', 'red-flag-rate'],
   'nats-config': ['help', 'daemon', 'worker', 'client', 'out'],
-  daemon: ['help', 'json', 'pretty', 'state-dir', 'listen', 'token', 'auth-reads', 'nats-open-reads', 'config', 'allow-cli', 'allow-env', 'shutdown-ms', 'sync-ms', 'wait-workers-ms', 'log-level', ...natsFlagNames],
+  daemon: [
+    'help',
+    'json',
+    'pretty',
+    'state-dir',
+    'listen',
+    'token',
+    'auth-reads',
+    'nats-open-reads',
+    'config',
+    'allow-cli',
+    'allow-env',
+    'shutdown-ms',
+    'sync-ms',
+    'wait-workers-ms',
+    'log-level',
+    ...natsFlagNames,
+  ],
   submit: ['help', 'json', 'pretty', 'input', 'mission-id', 'follow', 'url', 'token', 'state-dir'],
   status: ['help', 'json', 'url', 'token', 'state-dir'],
   approve: ['help', 'json', 'reject', 'feedback', 'url', 'token', 'state-dir'],
@@ -92,10 +134,13 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       return values.help ? 0 : 2;
     }
     if (command === 'help') {
-      io.out(commandHelp[rest.join(' ')] || (rest[0] !== undefined && commandHelp[rest[0]]) || mainHelp);
+      io.out(
+        commandHelp[rest.join(' ')] || (rest[0] !== undefined && commandHelp[rest[0]]) || mainHelp,
+      );
       return 0;
     }
-    if (!(command in allowed)) throw new UsageError(`unknown command '${command}' (try: maestro --help)`);
+    if (!(command in allowed))
+      throw new UsageError(`unknown command '${command}' (try: maestro --help)`);
     if (values.help && command !== 'maker') {
       io.out(commandHelp[command]!);
       return 0;
@@ -126,13 +171,22 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       case 'submit':
         return await (await import('./submit.js')).submitCommand(one(command, rest), values, io);
       case 'status':
-        return await (await import('./status.js')).statusCommand(optionalOne(command, rest), values, io);
+        return await (await import('./status.js')).statusCommand(
+          optionalOne(command, rest),
+          values,
+          io,
+        );
       case 'approve':
-        return await (await import('./approve.js')).approveCommand(optionalOne(command, rest), values, io);
+        return await (await import('./approve.js')).approveCommand(
+          optionalOne(command, rest),
+          values,
+          io,
+        );
       case 'stop':
         return await (await import('./stopMission.js')).stopCommand(one(command, rest), values, io);
       case 'nats-config': {
-        if (rest.length) throw new UsageError(`maestro nats-config: unexpected argument '${rest[0]}'`);
+        if (rest.length)
+          throw new UsageError(`maestro nats-config: unexpected argument '${rest[0]}'`);
         const { natsConfigCommand } = await import('./natsConfig.js');
         return natsConfigCommand(values, io);
       }
@@ -150,13 +204,21 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       if (err instanceof UsageError && err.command !== undefined) io.err(usageOf(err.command));
       return 2;
     }
-    io.err(prefixed('maestro', 'internal error', err instanceof Error ? (err.stack ?? err.message) : String(err)));
+    io.err(
+      prefixed(
+        'maestro',
+        'internal error',
+        err instanceof Error ? (err.stack ?? err.message) : String(err),
+      ),
+    );
     return 1;
   }
 }
 
 /** The values as strict parsing would type them: every check strict parsing makes is made here. */
-type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true; strict: true }>>['values'];
+type Values = ReturnType<
+  typeof parseArgs<{ options: typeof options; allowPositionals: true; strict: true }>
+>['values'];
 
 /**
  * The command line read by Node's parseArgs, leniently, then checked here against the command's
@@ -166,37 +228,59 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositi
 function parseCommandLine(argv: string[]): { values: Values; positionals: string[] } {
   // `--inspect` takes an optional value (`--inspect=PORT`); bare, it means a free port.
   const args = argv.map((a) => (a === '--inspect' ? '--inspect=0' : a));
-  const { values, positionals, tokens } = parseArgs({ args, options, allowPositionals: true, strict: false, tokens: true });
+  const { values, positionals, tokens } = parseArgs({
+    args,
+    options,
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  });
   const command = positionals[0];
   const known = command !== undefined && command in allowed ? command : undefined;
   // `maestro maker kmin --bad`: the subcommand's usage, when it has one.
-  const sub = known && positionals[1] !== undefined && `${known} ${positionals[1]}` in commandHelp ? `${known} ${positionals[1]}` : known;
+  const sub =
+    known && positionals[1] !== undefined && `${known} ${positionals[1]}` in commandHelp
+      ? `${known} ${positionals[1]}`
+      : known;
   const fail = (message: string): never => {
-    throw new UsageError(prefixed(sub ? `maestro ${sub}` : 'maestro', message), sub ? { command: sub } : {});
+    throw new UsageError(
+      prefixed(sub ? `maestro ${sub}` : 'maestro', message),
+      sub ? { command: sub } : {},
+    );
   };
   for (const t of tokens) {
     if (t.kind !== 'option') continue;
     const spec = (options as Record<string, { type: 'string' | 'boolean' } | undefined>)[t.name];
     const flag = t.rawName;
     if (!spec || (known && !allowed[known]!.includes(t.name))) fail(`unknown flag ${flag}`);
-    if (spec!.type === 'boolean' && t.value !== undefined) fail(`${flag} takes no value (got '${t.value}')`);
+    if (spec!.type === 'boolean' && t.value !== undefined)
+      fail(`${flag} takes no value (got '${t.value}')`);
     if (spec!.type === 'string') {
       if (t.value === undefined) fail(`${flag} needs a value`);
       // `--input --json`: the next flag is not meant as the value.
-      if (!t.inlineValue && /^-./.test(t.value!)) fail(`${flag} needs a value (got the flag ${t.value}; write ${flag}=${t.value} if that is the value)`);
+      if (!t.inlineValue && /^-./.test(t.value!))
+        fail(
+          `${flag} needs a value (got the flag ${t.value}; write ${flag}=${t.value} if that is the value)`,
+        );
     }
   }
   return { values: values as Values, positionals };
 }
 
 function one(command: string, rest: string[]): string {
-  const what = command === 'replay' || command === 'stop' ? 'MISSION' : command === 'inspect' ? 'URL' : 'FILE';
-  if (rest.length !== 1) throw new UsageError(`maestro ${command}: expected one ${what}, got ${rest.length} (try: maestro ${command} --help)`);
+  const what =
+    command === 'replay' || command === 'stop' ? 'MISSION' : command === 'inspect' ? 'URL' : 'FILE';
+  if (rest.length !== 1)
+    throw new UsageError(
+      `maestro ${command}: expected one ${what}, got ${rest.length} (try: maestro ${command} --help)`,
+    );
   return rest[0]!;
 }
 
-
 function optionalOne(command: string, rest: string[]): string | undefined {
-  if (rest.length > 1) throw new UsageError(`maestro ${command}: expected at most one id, got ${rest.length} (try: maestro ${command} --help)`);
+  if (rest.length > 1)
+    throw new UsageError(
+      `maestro ${command}: expected at most one id, got ${rest.length} (try: maestro ${command} --help)`,
+    );
   return rest[0];
 }

@@ -2,7 +2,12 @@
  * `maestro maker kmin`: the MAKER voting margin k a task needs, from the model's error rate, the
  * number of steps and the wanted end-to-end success (see actors/maker/calibrator.ts).
  */
-import { expectedSamplesPerStep, fullTaskSuccess, kMin, perStepSuccess } from '../actors/maker/calibrator.js';
+import {
+  expectedSamplesPerStep,
+  fullTaskSuccess,
+  kMin,
+  perStepSuccess,
+} from '../actors/maker/calibrator.js';
 import { commandHelp } from './help.js';
 import { UsageError, type Io } from './io.js';
 
@@ -22,7 +27,8 @@ export function makerCommand(args: string[], flags: MakerFlags, io: Io): number 
     io.out(commandHelp.maker!);
     return flags.help ? 0 : 2;
   }
-  if (sub !== 'kmin') throw new UsageError(`maestro maker: unknown subcommand '${sub}' (try: maestro maker --help)`);
+  if (sub !== 'kmin')
+    throw new UsageError(`maestro maker: unknown subcommand '${sub}' (try: maestro maker --help)`);
   if (flags.help) {
     io.out(commandHelp['maker kmin']!);
     return 0;
@@ -32,17 +38,45 @@ export function makerCommand(args: string[], flags: MakerFlags, io: Io): number 
 }
 
 function kminCommand(flags: MakerFlags, io: Io): number {
-  const missing = (['error-rate', 'steps', 'target'] as const).filter((f) => flags[f] === undefined);
+  const missing = (['error-rate', 'steps', 'target'] as const).filter(
+    (f) => flags[f] === undefined,
+  );
   if (missing.length) {
     const names = missing.map((f) => `--${f}`).join(', ');
-    throw new UsageError(`maestro maker kmin: missing required flag${missing.length > 1 ? 's' : ''} ${names} (try: maestro maker kmin --help)`);
+    throw new UsageError(
+      `maestro maker kmin: missing required flag${missing.length > 1 ? 's' : ''} ${names} (try: maestro maker kmin --help)`,
+    );
   }
-  const errorRate = number('error-rate', flags['error-rate']!, (x) => x >= 0 && x < 1, 'a number in [0, 1)');
+  const errorRate = number(
+    'error-rate',
+    flags['error-rate']!,
+    (x) => x >= 0 && x < 1,
+    'a number in [0, 1)',
+  );
   const steps = number('steps', flags.steps!, isPositiveInteger, 'a positive integer');
   const target = number('target', flags.target!, (x) => x > 0 && x < 1, 'a number in (0, 1)');
-  const stepsPerAgent = flags['steps-per-agent'] === undefined ? 1 : number('steps-per-agent', flags['steps-per-agent'], isPositiveInteger, 'a positive integer');
-  if (stepsPerAgent > steps) throw new UsageError(`--steps-per-agent: expected at most --steps (${steps}), got ${stepsPerAgent}`);
-  const redFlagRate = flags['red-flag-rate'] === undefined ? 0 : number('red-flag-rate', flags['red-flag-rate'], (x) => x >= 0 && x < 1, 'a number in [0, 1)');
+  const stepsPerAgent =
+    flags['steps-per-agent'] === undefined
+      ? 1
+      : number(
+          'steps-per-agent',
+          flags['steps-per-agent'],
+          isPositiveInteger,
+          'a positive integer',
+        );
+  if (stepsPerAgent > steps)
+    throw new UsageError(
+      `--steps-per-agent: expected at most --steps (${steps}), got ${stepsPerAgent}`,
+    );
+  const redFlagRate =
+    flags['red-flag-rate'] === undefined
+      ? 0
+      : number(
+          'red-flag-rate',
+          flags['red-flag-rate'],
+          (x) => x >= 0 && x < 1,
+          'a number in [0, 1)',
+        );
 
   const p = 1 - errorRate;
   const k = kMin(p, steps, target, stepsPerAgent);
@@ -50,9 +84,29 @@ function kminCommand(flags: MakerFlags, io: Io): number {
   const pFull = fullTaskSuccess(p, k, steps, stepsPerAgent);
   const samples = expectedSamplesPerStep(p, k, redFlagRate);
   if (flags.json) {
-    io.out(JSON.stringify({ errorRate, p, steps, target, stepsPerAgent, redFlagRate, k, pSub, pFull, expectedSamplesPerStep: samples }));
+    io.out(
+      JSON.stringify({
+        errorRate,
+        p,
+        steps,
+        target,
+        stepsPerAgent,
+        redFlagRate,
+        k,
+        pSub,
+        pFull,
+        expectedSamplesPerStep: samples,
+      }),
+    );
   } else {
-    io.out([`k_min: ${k}`, `p_sub: ${probability(pSub)}`, `p_full: ${probability(pFull)}`, `expected samples per step: ${fixed(samples, 4)}`].join('\n'));
+    io.out(
+      [
+        `k_min: ${k}`,
+        `p_sub: ${probability(pSub)}`,
+        `p_full: ${probability(pFull)}`,
+        `expected samples per step: ${fixed(samples, 4)}`,
+      ].join('\n'),
+    );
   }
   return 0;
 }
@@ -61,7 +115,8 @@ const decimal = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 function number(flag: string, text: string, ok: (x: number) => boolean, expected: string): number {
   const x = Number(text);
-  if (!decimal.test(text.trim()) || !ok(x)) throw new UsageError(`--${flag}: expected ${expected}, got '${text}'`);
+  if (!decimal.test(text.trim()) || !ok(x))
+    throw new UsageError(`--${flag}: expected ${expected}, got '${text}'`);
   return x;
 }
 

@@ -20,7 +20,11 @@ export interface ProgressFlags {
 /** Mission and stage lines at the margin, the rest under them. */
 const TOP = /^(mission|stage)\./;
 
-export function progressPrinter(io: Io, flags: ProgressFlags = {}, now?: () => number): (e: LoggedEvent) => void {
+export function progressPrinter(
+  io: Io,
+  flags: ProgressFlags = {},
+  now?: () => number,
+): (e: LoggedEvent) => void {
   const mode = outputMode(flags, io.tty?.err);
   return eventRenderer({
     mode,
@@ -32,7 +36,10 @@ export function progressPrinter(io: Io, flags: ProgressFlags = {}, now?: () => n
 }
 
 /** The logger's options for `run`: its records on `io.err`, in the progress lines' words or as JSON. */
-export function runLogging(io: Io, flags: ProgressFlags = {}): Pick<LoggerOptions, 'pretty' | 'line' | 'keep' | 'destination'> {
+export function runLogging(
+  io: Io,
+  flags: ProgressFlags = {},
+): Pick<LoggerOptions, 'pretty' | 'line' | 'keep' | 'destination'> {
   const pretty = outputMode(flags, io.tty?.err) === 'pretty';
   return {
     pretty,

@@ -22,8 +22,11 @@ export interface ReplayFlags {
 export function replayCommand(mission: string, flags: ReplayFlags, io: Io): number {
   const stateDir = flags['state-dir'] ?? process.env.MAESTRO_STATE_DIR ?? '.maestro';
   const file = mission.endsWith('.jsonl') ? mission : EventLog.pathFor(stateDir, mission);
-  if (!existsSync(file)) throw new UsageError(`maestro replay: no event log for '${mission}' (looked for ${file})`);
-  const events = EventLog.read(file, (line, reason) => io.err(`maestro replay: ${file}:${line}: corrupt line skipped (${reason})`));
+  if (!existsSync(file))
+    throw new UsageError(`maestro replay: no event log for '${mission}' (looked for ${file})`);
+  const events = EventLog.read(file, (line, reason) =>
+    io.err(`maestro replay: ${file}:${line}: corrupt line skipped (${reason})`),
+  );
   if (outputMode(flags, io.tty?.out) === 'json') {
     for (const e of events) io.out(JSON.stringify(e));
     return 0;

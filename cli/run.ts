@@ -42,17 +42,28 @@ export interface RunEnv {
 
 const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
-export async function runCommand(file: string, flags: RunFlags, io: Io, env: RunEnv = {}): Promise<number> {
+export async function runCommand(
+  file: string,
+  flags: RunFlags,
+  io: Io,
+  env: RunEnv = {},
+): Promise<number> {
   const level = flags['log-level'] ?? 'error';
-  if (!levels.includes(level)) throw new UsageError(`--log-level: expected one of ${levels.join(', ')}, got '${level}'`);
+  if (!levels.includes(level))
+    throw new UsageError(`--log-level: expected one of ${levels.join(', ')}, got '${level}'`);
   // A secret-looking variable the file interpolates (or a model echoes back) is masked in the
   // log, the progress and the printed result alike, as under the daemon.
   registerSecretEnv(Object.keys(process.env), process.env);
   const config = await loadConfigFile(file, missionSchema);
-  const nats = flags.nats?.length ? (await import('./natsConnect.js')).natsOptionsFromFlags(flags, `maestro-run-${config.name}`) : undefined;
-  const waitWorkersMs = flags['wait-workers-ms'] === undefined ? undefined : Number(flags['wait-workers-ms']);
+  const nats = flags.nats?.length
+    ? (await import('./natsConnect.js')).natsOptionsFromFlags(flags, `maestro-run-${config.name}`)
+    : undefined;
+  const waitWorkersMs =
+    flags['wait-workers-ms'] === undefined ? undefined : Number(flags['wait-workers-ms']);
   if (waitWorkersMs !== undefined && !(Number.isInteger(waitWorkersMs) && waitWorkersMs >= 0)) {
-    throw new UsageError(`--wait-workers-ms: expected a whole number of ms, got '${flags['wait-workers-ms']}'`);
+    throw new UsageError(
+      `--wait-workers-ms: expected a whole number of ms, got '${flags['wait-workers-ms']}'`,
+    );
   }
   const logger = createLogger({ level, ...runLogging(io, flags) });
   const stateDir = flags['state-dir'] ?? process.env.MAESTRO_STATE_DIR ?? '.maestro';
@@ -63,10 +74,17 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, env: Run
   const inspectorWrite = (msg: ClientMessage): void => {
     if (msg.type === 'stop') return stop.abort('stopped from the inspector');
     if (msg.type !== 'approve' && msg.type !== 'reject') return;
-    if (!answers) throw new UserError(`unknown approval '${msg.id}': this mission has no approval gates`);
-    answers.inspectorAnswer(msg.id, msg.type === 'approve' ? { decision: 'approve' } : { decision: 'reject', ...(msg.feedback !== undefined && { feedback: msg.feedback }) });
+    if (!answers)
+      throw new UserError(`unknown approval '${msg.id}': this mission has no approval gates`);
+    answers.inspectorAnswer(
+      msg.id,
+      msg.type === 'approve'
+        ? { decision: 'approve' }
+        : { decision: 'reject', ...(msg.feedback !== undefined && { feedback: msg.feedback }) },
+    );
   };
-  const inspector = flags.inspect === undefined ? undefined : await openInspector(flags, io, inspectorWrite);
+  const inspector =
+    flags.inspect === undefined ? undefined : await openInspector(flags, io, inspectorWrite);
   const onSignal = () => {
     if (stop.signal.aborted) process.exit(130);
     io.err('maestro: stopping the mission (press Ctrl-C again to quit at once)');
@@ -102,7 +120,12 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, env: Run
       ...(inspector && { observer: inspector.hub }),
       onEvent: (e) => {
         progress?.(e);
-        if (progress && (e.type === 'mission.start_failed' || (e.type === 'mission.finished' && e.status === 'failed'))) failureShown = true;
+        if (
+          progress &&
+          (e.type === 'mission.start_failed' ||
+            (e.type === 'mission.finished' && e.status === 'failed'))
+        )
+          failureShown = true;
         answers?.onEvent(e);
       },
       onStart: (send) => answers?.attach(send),
@@ -110,7 +133,8 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, env: Run
       // Not reaching NATS, no worker for a provider, or Ctrl-C while waiting for one: the mission
       // cannot start. Say why, exit 1.
       const name = (err as Error | null)?.name;
-      if (name === 'NatsConnectError' || name === 'NoWorkersError' || name === 'WaitStoppedError') return err as Error;
+      if (name === 'NatsConnectError' || name === 'NoWorkersError' || name === 'WaitStoppedError')
+        return err as Error;
       throw err;
     });
     if (run instanceof Error) {
@@ -122,9 +146,22 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, env: Run
     // Progress as JSON lines (a pipe, --json) stays JSON to its end: the summary is one more object.
     const jsonProgress = !flags.quiet && outputMode(flags, io.tty?.err) === 'json';
     if (jsonProgress) {
-      io.err(JSON.stringify({ type: 'run.summary', mission: output.missionId, status: output.status, calls: u.samples, tokens: u.tokens, costUsd: u.costUsd, wallTimeMs: u.wallTimeMs, eventLog: eventLogFile }));
+      io.err(
+        JSON.stringify({
+          type: 'run.summary',
+          mission: output.missionId,
+          status: output.status,
+          calls: u.samples,
+          tokens: u.tokens,
+          costUsd: u.costUsd,
+          wallTimeMs: u.wallTimeMs,
+          eventLog: eventLogFile,
+        }),
+      );
     } else if (!flags.quiet) {
-      io.err(`mission ${output.status}: ${plural(u.samples, 'call')}, ${u.tokens} tokens, $${u.costUsd.toFixed(4)}, ${formatMs(u.wallTimeMs)}; events in ${eventLogFile}`);
+      io.err(
+        `mission ${output.status}: ${plural(u.samples, 'call')}, ${u.tokens} tokens, $${u.costUsd.toFixed(4)}, ${formatMs(u.wallTimeMs)}; events in ${eventLogFile}`,
+      );
     }
     if (flags.json) io.out(JSON.stringify(redact({ ...output, eventLog: eventLogFile }), null, 2));
     else if (output.status === 'succeeded') io.out(redactText(output.result ?? ''));
@@ -134,7 +171,12 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, env: Run
       await inspector.afterRun(flags['keep-open'] === true);
     }
     if (run.writeFault) {
-      io.err(prefixed('maestro', `${run.writeFault.message}; the mission was suspended at its last written event (its log is kept in ${eventLogFile}); free some space and run it again`));
+      io.err(
+        prefixed(
+          'maestro',
+          `${run.writeFault.message}; the mission was suspended at its last written event (its log is kept in ${eventLogFile}); free some space and run it again`,
+        ),
+      );
       return 1;
     }
     if (output.status === 'failed') {
@@ -157,13 +199,19 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, env: Run
  */
 async function openInspector(flags: RunFlags, io: Io, onWrite: (msg: ClientMessage) => void) {
   const port = Number(flags.inspect);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--inspect: expected a port number, got '${flags.inspect}'`);
-  const [{ InspectorHub }, { startInspectorServer }] = await Promise.all([import('../inspector/hub.js'), import('../inspector/server.js')]);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--inspect: expected a port number, got '${flags.inspect}'`);
+  const [{ InspectorHub }, { startInspectorServer }] = await Promise.all([
+    import('../inspector/hub.js'),
+    import('../inspector/server.js'),
+  ]);
   const token = flags['inspect-token'] ?? process.env.MAESTRO_INSPECT_TOKEN;
   const hub = new InspectorHub();
   hub.start();
   const server = await startInspectorServer(hub, { port, ...(token && { token, onWrite }) });
-  io.err(`inspector: ${server.url}${token ? ' (open it with #token=... to answer approvals and stop)' : ' (read-only; --inspect-token lets the page answer approvals)'}`);
+  io.err(
+    `inspector: ${server.url}${token ? ' (open it with #token=... to answer approvals and stop)' : ' (read-only; --inspect-token lets the page answer approvals)'}`,
+  );
   let closed = false;
   return {
     hub,
@@ -177,7 +225,9 @@ async function openInspector(flags: RunFlags, io: Io, onWrite: (msg: ClientMessa
       hub.flush();
       const watched = server.stats().clients > 0;
       if (!keepOpen && !watched) return;
-      io.err(`inspector: still serving ${server.url}${keepOpen ? '' : ' while a page is open'}; Ctrl-C to quit`);
+      io.err(
+        `inspector: still serving ${server.url}${keepOpen ? '' : ' while a page is open'}; Ctrl-C to quit`,
+      );
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
         if (!keepOpen) void server.clientsGone().then(resolve);

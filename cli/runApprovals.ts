@@ -12,7 +12,10 @@ import type { LoggedEvent } from '../log/eventLog.js';
 import { UserError } from '../kernel/errors.js';
 import type { MissionEvent } from '../machines/mission.js';
 
-export type GateAnswer = { decision: 'approve' } | { decision: 'reject'; feedback?: string } | { decision: 'stop' };
+export type GateAnswer =
+  | { decision: 'approve' }
+  | { decision: 'reject'; feedback?: string }
+  | { decision: 'stop' };
 
 const GRAMMAR = 'approve, reject [FEEDBACK] or stop';
 
@@ -22,8 +25,10 @@ export function parseGateAnswer(line: string): GateAnswer | undefined {
   if (!m) return undefined;
   const word = m[1]!.toLowerCase();
   const rest = m[2]!;
-  if (['approve', 'approved', 'a', 'y', 'yes'].includes(word) && rest === '') return { decision: 'approve' };
-  if (['reject', 'r', 'n', 'no'].includes(word)) return rest === '' ? { decision: 'reject' } : { decision: 'reject', feedback: rest };
+  if (['approve', 'approved', 'a', 'y', 'yes'].includes(word) && rest === '')
+    return { decision: 'approve' };
+  if (['reject', 'r', 'n', 'no'].includes(word))
+    return rest === '' ? { decision: 'reject' } : { decision: 'reject', feedback: rest };
   if (['stop', 's', 'q', 'quit'].includes(word) && rest === '') return { decision: 'stop' };
   return undefined;
 }
@@ -92,7 +97,14 @@ export class RunApprovals {
   onEvent(e: LoggedEvent): void {
     if (this.closed) return;
     if (e.type === 'approval.requested') {
-      const gate: OpenGate = { id: String(e.id), stage: String(e.stage), attempt: Number(e.attempt), output: String(e.output ?? ''), timeoutAt: e.timeoutAt as string | undefined, onTimeout: e.onTimeout as string | undefined };
+      const gate: OpenGate = {
+        id: String(e.id),
+        stage: String(e.stage),
+        attempt: Number(e.attempt),
+        output: String(e.output ?? ''),
+        timeoutAt: e.timeoutAt as string | undefined,
+        onTimeout: e.onTimeout as string | undefined,
+      };
       this.open.set(gate.id, gate);
       // After the event's own transition: the mission is at the gate by then.
       queueMicrotask(() => this.ask(gate));
@@ -111,7 +123,10 @@ export class RunApprovals {
   /** An inspector client's answer (it presented the token). Throws for a gate this run does not have. */
   inspectorAnswer(id: string, answer: GateAnswer): void {
     if (this.settled.has(id)) return; // answering twice is harmless
-    if (!this.open.has(id)) throw new UserError(`unknown approval '${id}' (pending here: ${[...this.open.keys()].join(', ') || 'none'})`);
+    if (!this.open.has(id))
+      throw new UserError(
+        `unknown approval '${id}' (pending here: ${[...this.open.keys()].join(', ') || 'none'})`,
+      );
     this.answer(id, answer, 'inspector');
   }
 
@@ -127,14 +142,19 @@ export class RunApprovals {
     if (!this.open.has(gate.id) || this.closed) return;
     const err = (line: string) => this.say(line.trim(), gate.id);
     if (!this.o.json) {
-      this.o.err(`approval ${gate.id}: stage '${gate.stage}'${gate.attempt > 1 ? ` (attempt ${gate.attempt})` : ''} waits for approval of:`);
+      this.o.err(
+        `approval ${gate.id}: stage '${gate.stage}'${gate.attempt > 1 ? ` (attempt ${gate.attempt})` : ''} waits for approval of:`,
+      );
       for (const line of gate.output.split('\n')) this.o.err(`  │ ${line}`);
     }
     if (this.o.approveAll) {
       err('  approved by --approve-all');
       return this.answer(gate.id, { decision: 'approve' }, 'approve-all');
     }
-    const ways = [this.o.stdin.isTTY || this.stdinEnded ? undefined : `answer on stdin (${GRAMMAR})`, this.o.inspector && `answer on the inspector page (${this.o.inspector.url}#token=…)`].filter(Boolean);
+    const ways = [
+      this.o.stdin.isTTY || this.stdinEnded ? undefined : `answer on stdin (${GRAMMAR})`,
+      this.o.inspector && `answer on the inspector page (${this.o.inspector.url}#token=…)`,
+    ].filter(Boolean);
     if (ways.length) err(`  ${ways.join(', or ')}`);
     if (this.o.stdin.isTTY) return this.stdinEnded ? this.nobodyLeft(gate) : this.prompt(gate);
     this.useLines();
@@ -154,7 +174,10 @@ export class RunApprovals {
       if (line.text.trim() === '') continue;
       const answer = parseGateAnswer(line.text);
       if (!answer) {
-        this.say(`maestro run: stdin line ${line.n}: expected ${GRAMMAR}, got '${line.text.trim()}'`, gate.id);
+        this.say(
+          `maestro run: stdin line ${line.n}: expected ${GRAMMAR}, got '${line.text.trim()}'`,
+          gate.id,
+        );
         continue;
       }
       this.answer(gate.id, answer, 'stdin');
@@ -169,11 +192,12 @@ export class RunApprovals {
       this.endPrompt();
       this.o.interrupt();
     });
-    const question = (q: string) => new Promise<string | undefined>((resolve) => {
-      rl.question(q, { signal: abort.signal }, resolve);
-      abort.signal.addEventListener('abort', () => resolve(undefined), { once: true });
-      rl.once('close', () => resolve(undefined));
-    });
+    const question = (q: string) =>
+      new Promise<string | undefined>((resolve) => {
+        rl.question(q, { signal: abort.signal }, resolve);
+        abort.signal.addEventListener('abort', () => resolve(undefined), { once: true });
+        rl.once('close', () => resolve(undefined));
+      });
     void (async () => {
       for (;;) {
         const line = await question(`${GRAMMAR}? `);
@@ -218,7 +242,14 @@ export class RunApprovals {
     }
     this.open.delete(id);
     this.settled.add(id);
-    this.send?.({ type: 'gate.answered', id, decision: answer.decision, ...(answer.decision === 'reject' && answer.feedback !== undefined && { feedback: answer.feedback }), by });
+    this.send?.({
+      type: 'gate.answered',
+      id,
+      decision: answer.decision,
+      ...(answer.decision === 'reject' &&
+        answer.feedback !== undefined && { feedback: answer.feedback }),
+      by,
+    });
   }
 
   /** A line under the gate's block, or a JSON line naming the gate. */
@@ -230,10 +261,23 @@ export class RunApprovals {
   /** Stdin is gone: the inspector or the gate's timeout may still answer; else nobody can, so say how and stop. */
   private nobodyLeft(gate: OpenGate): void {
     if (!this.open.has(gate.id) || this.closed) return;
-    if (this.o.inspector) return this.say(`stdin is closed: waiting for an answer on the inspector page (${this.o.inspector.url}#token=…)`, gate.id);
-    if (gate.timeoutAt) return this.say(`nobody can answer here: waiting for its timeout at ${gate.timeoutAt} (then: ${gate.onTimeout ?? 'reject'})`, gate.id);
-    this.say(`maestro run: stage '${gate.stage}' waits for approval and nobody can answer it: run with --approve-all, answer on stdin (${GRAMMAR}), or open the inspector with --inspect --inspect-token TOKEN`, gate.id);
+    if (this.o.inspector)
+      return this.say(
+        `stdin is closed: waiting for an answer on the inspector page (${this.o.inspector.url}#token=…)`,
+        gate.id,
+      );
+    if (gate.timeoutAt)
+      return this.say(
+        `nobody can answer here: waiting for its timeout at ${gate.timeoutAt} (then: ${gate.onTimeout ?? 'reject'})`,
+        gate.id,
+      );
+    this.say(
+      `maestro run: stage '${gate.stage}' waits for approval and nobody can answer it: run with --approve-all, answer on stdin (${GRAMMAR}), or open the inspector with --inspect --inspect-token TOKEN`,
+      gate.id,
+    );
     this.open.delete(gate.id);
-    this.o.stop(`nobody can answer approval ${gate.id} (stdin is closed, no --approve-all, no inspector token)`);
+    this.o.stop(
+      `nobody can answer approval ${gate.id} (stdin is closed, no --approve-all, no inspector token)`,
+    );
   }
 }

@@ -28,7 +28,10 @@ export async function submitCommand(file: string, flags: SubmitFlags, io: Io): P
   try {
     source = await readFile(file, 'utf8');
   } catch (err) {
-    throw new UserError(`cannot read mission file '${file}': ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`, { cause: err });
+    throw new UserError(
+      `cannot read mission file '${file}': ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`,
+      { cause: err },
+    );
   }
   const client = new DaemonClient(resolveDaemon(flags));
   const summary = await client.submit({
@@ -47,17 +50,25 @@ export async function submitCommand(file: string, flags: SubmitFlags, io: Io): P
       last = e;
       print(e);
       // Under the daemon, a gate is answered with `maestro approve`: say so where it opens.
-      if (words && e.type === 'approval.requested') io.err(`    answer it: maestro approve ${String(e.id)} (or --reject --feedback TEXT)`);
+      if (words && e.type === 'approval.requested')
+        io.err(`    answer it: maestro approve ${String(e.id)} (or --reject --feedback TEXT)`);
     });
   } catch (err) {
     if (last?.type !== 'mission.suspended') throw err;
-    io.err(`mission ${summary.id} suspended: the daemon stopped; it resumes where it was when the daemon starts again`);
+    io.err(
+      `mission ${summary.id} suspended: the daemon stopped; it resumes where it was when the daemon starts again`,
+    );
     return 1;
   }
   const end = await client.status(summary.id);
   // The renderer said how it ended, unless the stream stopped short of `mission.finished`.
   // As JSON lines the stream is all there is: the last event (a start failure) already says it.
-  if (words && end.state !== 'succeeded' && last?.type !== 'mission.finished' && last?.type !== 'mission.start_failed') {
+  if (
+    words &&
+    end.state !== 'succeeded' &&
+    last?.type !== 'mission.finished' &&
+    last?.type !== 'mission.start_failed'
+  ) {
     io.err(prefixed(`mission ${end.id} ${end.state}`, end.error ? reasonText(end.error) : ''));
   }
   return end.state === 'succeeded' ? 0 : 1;

@@ -12,21 +12,41 @@ import { missionSchema } from '../config/mission.js';
 import { missionWarnings } from '../config/missionWarnings.js';
 import type { Io } from './io.js';
 
-export async function validateCommand(file: string, flags: { json?: boolean }, io: Io, env: Env = process.env): Promise<number> {
+export async function validateCommand(
+  file: string,
+  flags: { json?: boolean },
+  io: Io,
+  env: Env = process.env,
+): Promise<number> {
   const report = await checkConfigFile(file, missionSchema, { env, warnings: missionWarnings });
   const mission = report.value;
   if (flags.json) {
-    io.out(JSON.stringify(mission ? { ok: true, file, name: mission.name, warnings: report.warnings } : { ok: false, file, issues: report.issues, warnings: report.warnings }));
+    io.out(
+      JSON.stringify(
+        mission
+          ? { ok: true, file, name: mission.name, warnings: report.warnings }
+          : { ok: false, file, issues: report.issues, warnings: report.warnings },
+      ),
+    );
     return mission ? 0 : 2;
   }
   for (const w of report.warnings) io.err(`warning: ${formatConfigIssue(file, w)}`);
   if (!mission) throw new ConfigError(file, report.issues);
-  io.out(`ok: ${file} (mission '${mission.name}': ${mission.agents.length} agents, ${mission.stages.length} stages)`);
+  io.out(
+    `ok: ${file} (mission '${mission.name}': ${mission.agents.length} agents, ${mission.stages.length} stages)`,
+  );
   return 0;
 }
 
 export function schemaCommand(flags: { out?: string }, io: Io): number {
-  const schema = JSON.stringify(toJsonSchema(missionSchema, { title: 'Maestro mission', id: 'https://maestro.dev/schema/mission.json' }), null, 2);
+  const schema = JSON.stringify(
+    toJsonSchema(missionSchema, {
+      title: 'Maestro mission',
+      id: 'https://maestro.dev/schema/mission.json',
+    }),
+    null,
+    2,
+  );
   if (flags.out) writeFileSync(flags.out, `${schema}\n`);
   else io.out(schema);
   return 0;

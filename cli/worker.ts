@@ -7,7 +7,11 @@
  */
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { executeAgentCall, serveProviders, type DefinitionGuard } from '../actors/providerService.js';
+import {
+  executeAgentCall,
+  serveProviders,
+  type DefinitionGuard,
+} from '../actors/providerService.js';
 import { oversizedReply } from '../actors/providers/callCaps.js';
 import { serializeProviderError } from '../actors/providers/errors.js';
 import type { Provider } from '../actors/providers/provider.js';
@@ -40,15 +44,30 @@ export interface WorkerFlags extends NatsFlags {
 function positiveInt(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${flag}: expected a positive integer, got '${value}'`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new UsageError(`--${flag}: expected a positive integer, got '${value}'`);
   return n;
 }
 
-export async function workerCommand(flags: WorkerFlags, io: Io, signals: NodeJS.EventEmitter = process): Promise<number> {
-  const capabilities = (flags.capability ?? []).flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean);
-  if (!flags.nats?.length) throw new UsageError('maestro worker: --nats URL is required (try: maestro worker --help)');
-  if (capabilities.length === 0) throw new UsageError('maestro worker: at least one --capability NAME is required (try: maestro worker --help)');
-  if (!flags.config) throw new UsageError('maestro worker: --config FILE is required: the file whose providers it serves (a mission file will do)');
+export async function workerCommand(
+  flags: WorkerFlags,
+  io: Io,
+  signals: NodeJS.EventEmitter = process,
+): Promise<number> {
+  const capabilities = (flags.capability ?? [])
+    .flatMap((c) => c.split(','))
+    .map((c) => c.trim())
+    .filter(Boolean);
+  if (!flags.nats?.length)
+    throw new UsageError('maestro worker: --nats URL is required (try: maestro worker --help)');
+  if (capabilities.length === 0)
+    throw new UsageError(
+      'maestro worker: at least one --capability NAME is required (try: maestro worker --help)',
+    );
+  if (!flags.config)
+    throw new UsageError(
+      'maestro worker: --config FILE is required: the file whose providers it serves (a mission file will do)',
+    );
   const concurrency = positiveInt('concurrency', flags.concurrency, 4);
   const heartbeatMs = positiveInt('heartbeat-ms', flags['heartbeat-ms'], 2000);
   // How long a durable job held by a worker that died waits before another worker gets it.
@@ -56,16 +75,26 @@ export async function workerCommand(flags: WorkerFlags, io: Io, signals: NodeJS.
   const config = await loadConfigFile(flags.config, workerConfigSchema);
   for (const c of capabilities) {
     if (!(c in config.providers)) {
-      throw new UsageError(`--capability '${c}': no provider '${c}' in ${flags.config} (known: ${Object.keys(config.providers).join(', ')})`);
+      throw new UsageError(
+        `--capability '${c}': no provider '${c}' in ${flags.config} (known: ${Object.keys(config.providers).join(', ')})`,
+      );
     }
   }
   const id = flags.id ?? `${hostname()}-${process.pid}`;
   const logger = createLogger({ level: flags['log-level'] ?? 'info' }).child({ worker: id });
-  const providers = buildProviders(Object.fromEntries(capabilities.map((c) => [c, config.providers[c]!])), process.env);
+  const providers = buildProviders(
+    Object.fromEntries(capabilities.map((c) => [c, config.providers[c]!])),
+    process.env,
+  );
   // Advertised in the registry and checked on every call: a mission that names another
   // definition of a provider is refused, never served by this one.
-  const definitions = Object.fromEntries(capabilities.map((c) => [c, providerIdentity(config.providers[c]!)]));
-  const guard: DefinitionGuard = { worker: id, hashes: Object.fromEntries(Object.entries(definitions).map(([c, d]) => [c, d.hash])) };
+  const definitions = Object.fromEntries(
+    capabilities.map((c) => [c, providerIdentity(config.providers[c]!)]),
+  );
+  const guard: DefinitionGuard = {
+    worker: id,
+    hashes: Object.fromEntries(Object.entries(definitions).map(([c, d]) => [c, d.hash])),
+  };
   const natsOptions = natsOptionsFromFlags(flags, `maestro-worker-${id}`)!;
   let transport: NatsTransport;
   try {
@@ -80,22 +109,53 @@ export async function workerCommand(flags: WorkerFlags, io: Io, signals: NodeJS.
   await ensureWorkStreams(nc);
   const work = new WorkWorker(nc, { logger, workerId: id });
   const maxPayload = () => nc.info?.max_payload ?? 1024 * 1024;
-  for (const p of providers) await work.start(p.id, durableHandler(p, guard, logger, maxPayload), { concurrency, ackWaitMs });
+  for (const p of providers)
+    await work.start(p.id, durableHandler(p, guard, logger, maxPayload), {
+      concurrency,
+      ackWaitMs,
+    });
   const registration = await WorkerRegistration.start(
     nc,
-    { id, capabilities, host: hostname(), pid: process.pid, version: version(), load: { inFlight: 0, concurrency }, startedAt: Date.now(), heartbeatMs, definitions },
+    {
+      id,
+      capabilities,
+      host: hostname(),
+      pid: process.pid,
+      version: version(),
+      load: { inFlight: 0, concurrency },
+      startedAt: Date.now(),
+      heartbeatMs,
+      definitions,
+    },
     { heartbeatMs, logger },
   );
   // What a mission's refusal is compared with: the hash and the secret-free fields of each definition.
-  logger.info({ definitions: Object.fromEntries(Object.entries(definitions).map(([c, d]) => [c, { hash: d.hash.slice(0, 12), ...d.fields }])) }, 'provider definitions');
-  const loadTimer = setInterval(() => registration.setLoad(service.inFlight + work.stats.inFlight), Math.max(100, heartbeatMs / 2));
-  io.err(`maestro worker ${id}: serving ${capabilities.join(', ')} on ${[natsOptions.servers].flat().join(', ')} (concurrency ${concurrency}); SIGTERM drains and exits`);
+  logger.info(
+    {
+      definitions: Object.fromEntries(
+        Object.entries(definitions).map(([c, d]) => [
+          c,
+          { hash: d.hash.slice(0, 12), ...d.fields },
+        ]),
+      ),
+    },
+    'provider definitions',
+  );
+  const loadTimer = setInterval(
+    () => registration.setLoad(service.inFlight + work.stats.inFlight),
+    Math.max(100, heartbeatMs / 2),
+  );
+  io.err(
+    `maestro worker ${id}: serving ${capabilities.join(', ')} on ${[natsOptions.servers].flat().join(', ')} (concurrency ${concurrency}); SIGTERM drains and exits`,
+  );
   await new Promise<void>((resolve) => {
     const onSignal = () => resolve();
     signals.once('SIGTERM', onSignal);
     signals.once('SIGINT', onSignal);
   });
-  io.err(`maestro worker ${id}: draining (finishing ${service.inFlight + work.stats.inFlight} calls, taking no new ones)`);
+  io.err(
+    `maestro worker ${id}: draining (finishing ${service.inFlight + work.stats.inFlight} calls, taking no new ones)`,
+  );
   clearInterval(loadTimer);
   await drainAll(service, work, registration, transport, logger);
   io.err(`maestro worker ${id}: drained, deregistered, exiting`);
@@ -109,15 +169,30 @@ export async function workerCommand(flags: WorkerFlags, io: Io, signals: NodeJS.
  * running it again would fail the same way, and the caller must get the provider's own error,
  * with `nonRetryable`, to end the mission rather than restart the agent.
  */
-function durableHandler(provider: Provider, guard: DefinitionGuard, logger: Logger, maxPayload: () => number) {
+function durableHandler(
+  provider: Provider,
+  guard: DefinitionGuard,
+  logger: Logger,
+  maxPayload: () => number,
+) {
   return async (payload: Json, ctx: { signal: AbortSignal }): Promise<Json> => {
-    const { malformed: _m, refused, ...reply } = await executeAgentCall(provider, payload, ctx.signal, guard);
-    if (refused !== undefined) logger.warn({ provider: provider.id }, 'durable call for another provider definition refused, handed back');
+    const {
+      malformed: _m,
+      refused,
+      ...reply
+    } = await executeAgentCall(provider, payload, ctx.signal, guard);
+    if (refused !== undefined)
+      logger.warn(
+        { provider: provider.id },
+        'durable call for another provider definition refused, handed back',
+      );
     // `wire`: after the last delivery, the caller gets the provider's error, not a plain one.
-    if (!reply.ok && reply.error.retryable === true && reply.error.nonRetryable !== true) throw Object.assign(new Error(reply.error.message), { retryable: true, wire: reply.error });
+    if (!reply.ok && reply.error.retryable === true && reply.error.nonRetryable !== true)
+      throw Object.assign(new Error(reply.error.message), { retryable: true, wire: reply.error });
     // Too big to record or publish, it would be handed back and redelivered until dead-lettered.
     const tooBig = reply.ok ? oversizedReply(provider.id, reply, maxPayload()) : undefined;
-    if (tooBig) return { v: 1, ok: false, error: serializeProviderError(tooBig) } as unknown as Json;
+    if (tooBig)
+      return { v: 1, ok: false, error: serializeProviderError(tooBig) } as unknown as Json;
     return { v: 1, ...reply } as unknown as Json;
   };
 }
@@ -136,8 +211,10 @@ async function drainAll(
       logger.warn({ err: errorMessage(err) }, `drain: ${what} failed`);
     }
   };
-  await Promise.all([step('provider service', () => service.drain()), step('work queue', () => work.drain())]);
+  await Promise.all([
+    step('provider service', () => service.drain()),
+    step('work queue', () => work.drain()),
+  ]);
   await step('deregister', () => registration.deregister());
   await step('close', () => transport.close());
 }
-

@@ -16,7 +16,11 @@ export interface ConfigLimits {
   readonly maxNodes?: number;
 }
 
-export const DEFAULT_CONFIG_LIMITS: Required<ConfigLimits> = { maxBytes: 1024 * 1024, maxDepth: 64, maxNodes: 100_000 };
+export const DEFAULT_CONFIG_LIMITS: Required<ConfigLimits> = {
+  maxBytes: 1024 * 1024,
+  maxDepth: 64,
+  maxNodes: 100_000,
+};
 
 /** A limit a document crossed: what to say, and the line (1-based) where it was crossed. */
 export interface BoundsViolation {
@@ -25,9 +29,14 @@ export interface BoundsViolation {
 }
 
 /** The size check alone, for a file not read yet: `size` in bytes. */
-export function sizeViolation(size: number, limits: ConfigLimits = {}): BoundsViolation | undefined {
+export function sizeViolation(
+  size: number,
+  limits: ConfigLimits = {},
+): BoundsViolation | undefined {
   const max = limits.maxBytes ?? DEFAULT_CONFIG_LIMITS.maxBytes;
-  return size > max ? { message: `file too large: ${size} bytes (the limit is ${max})` } : undefined;
+  return size > max
+    ? { message: `file too large: ${size} bytes (the limit is ${max})` }
+    : undefined;
 }
 
 // The lexer's zero-width markers: they stand for no source text.
@@ -40,7 +49,10 @@ interface Level {
 }
 
 /** The first limit `text` crosses, or undefined when it keeps them all. */
-export function scanConfigBounds(text: string, limits: ConfigLimits = {}): BoundsViolation | undefined {
+export function scanConfigBounds(
+  text: string,
+  limits: ConfigLimits = {},
+): BoundsViolation | undefined {
   const sized = sizeViolation(Buffer.byteLength(text, 'utf8'), limits);
   if (sized) return sized;
   const maxDepth = limits.maxDepth ?? DEFAULT_CONFIG_LIMITS.maxDepth;
@@ -67,8 +79,14 @@ export function scanConfigBounds(text: string, limits: ConfigLimits = {}): Bound
     nodes++;
     return true;
   };
-  const tooDeep = (): BoundsViolation => ({ message: `nesting too deep: more than ${maxDepth} levels of mappings and sequences`, line });
-  const tooMany = (): BoundsViolation => ({ message: `too many values: more than ${maxNodes} values and collections`, line });
+  const tooDeep = (): BoundsViolation => ({
+    message: `nesting too deep: more than ${maxDepth} levels of mappings and sequences`,
+    line,
+  });
+  const tooMany = (): BoundsViolation => ({
+    message: `too many values: more than ${maxNodes} values and collections`,
+    line,
+  });
 
   for (const token of new Lexer().lex(text)) {
     if (ZERO_WIDTH.has(token)) {
@@ -101,7 +119,11 @@ export function scanConfigBounds(text: string, limits: ConfigLimits = {}): Bound
       case ':':
         if (flow > 0) break;
         // `-` opens a sequence where it stands, `? key` a mapping; `key:` one where the key began
-        if (open(token === ':' ? entryCol : c, token === '-' ? 'seq' : 'map') && block.length > maxDepth) return tooDeep();
+        if (
+          open(token === ':' ? entryCol : c, token === '-' ? 'seq' : 'map') &&
+          block.length > maxDepth
+        )
+          return tooDeep();
         atEntry = true;
         break;
       case '---':
@@ -112,7 +134,13 @@ export function scanConfigBounds(text: string, limits: ConfigLimits = {}): Bound
       default:
         if (token === '\n' || token === '\r\n') {
           atEntry = true;
-        } else if (flow === 0 && atEntry && token[0] !== ' ' && token[0] !== '\t' && token[0] !== '#') {
+        } else if (
+          flow === 0 &&
+          atEntry &&
+          token[0] !== ' ' &&
+          token[0] !== '\t' &&
+          token[0] !== '#'
+        ) {
           // an anchor, tag or alias starts the entry's content as a scalar would
           [entryCol, atEntry] = [c, false];
         }

@@ -11,7 +11,15 @@ export {
   type ConfigIssue,
 } from '../kernel/errors.js';
 export { toJsonSchema } from './jsonSchema.js';
-export { checkConfigFile, checkConfigText, loadConfigFile, parseConfigText, type CheckOptions, type ConfigReport, type LoadOptions } from './loader.js';
+export {
+  checkConfigFile,
+  checkConfigText,
+  loadConfigFile,
+  parseConfigText,
+  type CheckOptions,
+  type ConfigReport,
+  type LoadOptions,
+} from './loader.js';
 export { createLogger, type LoggerOptions } from '../kernel/logger.js';
 export {
   agentSchema,

@@ -49,12 +49,18 @@ export function interpolateEnv(value: unknown, env: Env, allow?: EnvAllow): Inte
 }
 
 /** Interpolates one string. `problems` lists the messages for unset, refused or malformed references. */
-export function interpolateString(text: string, env: Env, allow?: EnvAllow): { value: string; problems: string[] } {
+export function interpolateString(
+  text: string,
+  env: Env,
+  allow?: EnvAllow,
+): { value: string; problems: string[] } {
   const problems: string[] = [];
   const value = text.replace(REFERENCE, (match: string, name?: string, fallback?: string) => {
     if (match === '$${') return '${';
     if (name === undefined) {
-      problems.push(`invalid environment variable reference '${match}' (write '$\${' for a literal '\${')`);
+      problems.push(
+        `invalid environment variable reference '${match}' (write '$\${' for a literal '\${')`,
+      );
       return match;
     }
     if (allow && !allow.has(name)) {
@@ -72,7 +78,14 @@ export function interpolateString(text: string, env: Env, allow?: EnvAllow): { v
   return { value, problems };
 }
 
-function walk(value: unknown, path: (string | number)[], env: Env, issues: PathIssue[], ancestors: Set<object>, allow: EnvAllow | undefined): unknown {
+function walk(
+  value: unknown,
+  path: (string | number)[],
+  env: Env,
+  issues: PathIssue[],
+  ancestors: Set<object>,
+  allow: EnvAllow | undefined,
+): unknown {
   if (typeof value === 'string') {
     if (!value.includes('${')) return value;
     const { value: out, problems } = interpolateString(value, env, allow);

@@ -17,7 +17,11 @@ export type JsonSchema = Record<string, unknown>;
 
 /** The JSON Schema of `schema`'s input. Never throws on defaults, unions, refinements or transforms. */
 export function toJsonSchema(schema: z.ZodType, options: JsonSchemaOptions = {}): JsonSchema {
-  const generated = z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }) as JsonSchema;
+  const generated = z.toJSONSchema(schema, {
+    io: 'input',
+    target: 'draft-2020-12',
+    unrepresentable: 'any',
+  }) as JsonSchema;
   const { $schema, ...body } = generated;
   // the loader ignores a top-level `$schema` key (editors use it to find this schema), so a
   // strict top-level object must accept it too

@@ -11,11 +11,27 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { getSystemErrorMap } from 'node:util';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
-import { z } from 'zod';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Document,
+  type Node,
+} from 'yaml';
+import type { z } from 'zod';
 import { scanConfigBounds, sizeViolation, type ConfigLimits } from './configBounds.js';
 import { ConfigError, type ConfigIssue } from '../kernel/errors.js';
-import { interpolateEnv, type Env, type EnvAllow, type PathIssue, type ValuePath } from './interpolate.js';
+import {
+  interpolateEnv,
+  type Env,
+  type EnvAllow,
+  type PathIssue,
+  type ValuePath,
+} from './interpolate.js';
 
 export interface LoadOptions {
   /** Variables for `${NAME}`. @default process.env */
@@ -44,22 +60,40 @@ export interface CheckOptions extends LoadOptions {
 }
 
 /** Reads `file` and parses it with `parseConfigText`. Throws `ConfigError`, also when unreadable. */
-export async function loadConfigFile<S extends z.ZodType>(file: string, schema: S, options?: LoadOptions): Promise<z.output<S>> {
-  return valueOf(file, await checkFile(file, schema, options));
+export async function loadConfigFile<S extends z.ZodType>(
+  file: string,
+  schema: S,
+  options?: LoadOptions,
+): Promise<z.output<S>> {
+  return checkedValue(file, await checkFile(file, schema, options));
 }
 
 /** Parses YAML or JSON `text` (named `file` in messages) and validates it. Throws `ConfigError`. */
-export function parseConfigText<S extends z.ZodType>(text: string, file: string, schema: S, options?: LoadOptions): z.output<S> {
-  return valueOf(file, check(text, file, schema, options));
+export function parseConfigText<S extends z.ZodType>(
+  text: string,
+  file: string,
+  schema: S,
+  options?: LoadOptions,
+): z.output<S> {
+  return checkedValue(file, check(text, file, schema, options));
 }
 
 /** `loadConfigFile` that reports instead of throwing, with warnings: what `maestro validate` prints. */
-export async function checkConfigFile<S extends z.ZodType>(file: string, schema: S, options?: CheckOptions): Promise<ConfigReport<z.output<S>>> {
+export async function checkConfigFile<S extends z.ZodType>(
+  file: string,
+  schema: S,
+  options?: CheckOptions,
+): Promise<ConfigReport<z.output<S>>> {
   return (await checkFile(file, schema, options)).report;
 }
 
 /** `parseConfigText` that reports instead of throwing, with warnings. */
-export function checkConfigText<S extends z.ZodType>(text: string, file: string, schema: S, options?: CheckOptions): ConfigReport<z.output<S>> {
+export function checkConfigText<S extends z.ZodType>(
+  text: string,
+  file: string,
+  schema: S,
+  options?: CheckOptions,
+): ConfigReport<z.output<S>> {
   return check(text, file, schema, options).report;
 }
 
@@ -69,14 +103,22 @@ interface Checked<T> {
   cause?: unknown;
 }
 
-function valueOf<T>(file: string, { report, cause }: Checked<T>): T {
-  if (report.issues.length > 0) throw new ConfigError(file, report.issues, cause === undefined ? undefined : { cause });
+function checkedValue<T>(file: string, { report, cause }: Checked<T>): T {
+  if (report.issues.length > 0)
+    throw new ConfigError(file, report.issues, cause === undefined ? undefined : { cause });
   return report.value as T;
 }
 
-const failed = <T>(issues: ConfigIssue[], cause?: unknown): Checked<T> => ({ report: { issues, warnings: [] }, ...(cause !== undefined && { cause }) });
+const failed = <T>(issues: ConfigIssue[], cause?: unknown): Checked<T> => ({
+  report: { issues, warnings: [] },
+  ...(cause !== undefined && { cause }),
+});
 
-async function checkFile<S extends z.ZodType>(file: string, schema: S, options?: CheckOptions): Promise<Checked<z.output<S>>> {
+async function checkFile<S extends z.ZodType>(
+  file: string,
+  schema: S,
+  options?: CheckOptions,
+): Promise<Checked<z.output<S>>> {
   let text: string;
   try {
     // A huge file is refused before it is read into memory.
@@ -89,7 +131,12 @@ async function checkFile<S extends z.ZodType>(file: string, schema: S, options?:
   return check(text, file, schema, options);
 }
 
-function check<S extends z.ZodType>(text: string, file: string, schema: S, options?: CheckOptions): Checked<z.output<S>> {
+function check<S extends z.ZodType>(
+  text: string,
+  _file: string,
+  schema: S,
+  options?: CheckOptions,
+): Checked<z.output<S>> {
   const outOfBounds = scanConfigBounds(text, options?.limits);
   if (outOfBounds) return failed([{ path: '', ...outOfBounds }]);
   if (text.trim() === '') return failed([{ path: '', message: 'file is empty' }]);
@@ -97,10 +144,19 @@ function check<S extends z.ZodType>(text: string, file: string, schema: S, optio
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const lineAt = (offset: number): number => lineCounter.linePos(offset).line;
   if (doc.errors.length > 0) {
-    return failed(doc.errors.map((e) => ({ path: '', message: `not valid YAML: ${e.message.split('\n')[0]}`, line: lineAt(e.pos[0]) })));
+    return failed(
+      doc.errors.map((e) => ({
+        path: '',
+        message: `not valid YAML: ${e.message.split('\n')[0]}`,
+        line: lineAt(e.pos[0]),
+      })),
+    );
   }
   if (doc.contents === null) return failed([{ path: '', message: 'file is empty' }]);
-  if (!isMap(doc.contents)) return failed([{ path: '', message: 'expected a mapping at the top level', line: lineOf(doc, [], lineAt) }]);
+  if (!isMap(doc.contents))
+    return failed([
+      { path: '', message: 'expected a mapping at the top level', line: lineOf(doc, [], lineAt) },
+    ]);
   let raw: unknown;
   try {
     raw = doc.toJS();
@@ -110,16 +166,29 @@ function check<S extends z.ZodType>(text: string, file: string, schema: S, optio
     return failed([line === undefined ? { path: '', message } : { path: '', message, line }], err);
   }
   const env = options?.env ?? process.env;
-  const { value, issues: envIssues } = interpolateEnv(withoutSchemaKey(raw), env, options?.envAllow);
+  const { value, issues: envIssues } = interpolateEnv(
+    withoutSchemaKey(raw),
+    env,
+    options?.envAllow,
+  );
   const result = schema.safeParse(value, { error: zodMessage });
   const envPaths = new Set(envIssues.map((i) => formatPath(i.path)));
   // an unset variable became '' and may fail the schema too: report the cause, not the echo
-  const schemaIssues = result.success ? [] : result.error.issues.flatMap(splitUnknownKeys).filter((i) => !envPaths.has(formatPath(i.path)));
-  const located = (list: readonly PathIssue[]) => sortByLine(list.map((i) => toConfigIssue(i, doc, lineAt)));
-  const ruled = result.success && envIssues.length === 0 ? (options?.rules?.(result.data as never) ?? []) : [];
+  const schemaIssues = result.success
+    ? []
+    : result.error.issues
+        .flatMap(splitUnknownKeys)
+        .filter((i) => !envPaths.has(formatPath(i.path)));
+  const located = (list: readonly PathIssue[]) =>
+    sortByLine(list.map((i) => toConfigIssue(i, doc, lineAt)));
+  const ruled =
+    result.success && envIssues.length === 0 ? (options?.rules?.(result.data as never) ?? []) : [];
   const issues = located([...envIssues, ...schemaIssues, ...ruled]);
   const warnings = located(options?.warnings?.(value, env) ?? []);
-  const report = issues.length > 0 ? { issues, warnings } : { value: result.data as z.output<S>, issues, warnings };
+  const report =
+    issues.length > 0
+      ? { issues, warnings }
+      : { value: result.data as z.output<S>, issues, warnings };
   return { report, ...(!result.success && { cause: result.error }) };
 }
 
@@ -128,15 +197,22 @@ export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const seg of path) {
     if (typeof seg === 'number') out += `[${seg}]`;
-    else if (/^[A-Za-z_$][\w$-]*$/.test(String(seg))) out += out === '' ? String(seg) : `.${String(seg)}`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(String(seg)))
+      out += out === '' ? String(seg) : `.${String(seg)}`;
     else out += `[${JSON.stringify(String(seg))}]`;
   }
   return out;
 }
 
-function toConfigIssue(issue: PathIssue, doc: Document, lineAt: (offset: number) => number): ConfigIssue {
+function toConfigIssue(
+  issue: PathIssue,
+  doc: Document,
+  lineAt: (offset: number) => number,
+): ConfigIssue {
   const line = lineOf(doc, issue.path, lineAt);
-  return line === undefined ? { path: formatPath(issue.path), message: issue.message } : { path: formatPath(issue.path), message: issue.message, line };
+  return line === undefined
+    ? { path: formatPath(issue.path), message: issue.message }
+    : { path: formatPath(issue.path), message: issue.message, line };
 }
 
 /**
@@ -144,13 +220,19 @@ function toConfigIssue(issue: PathIssue, doc: Document, lineAt: (offset: number)
  * first item under it), a sequence item's own line; a path that does not exist (a missing
  * field) falls back to its nearest existing ancestor.
  */
-function lineOf(doc: Document, path: ValuePath, lineAt: (offset: number) => number): number | undefined {
+function lineOf(
+  doc: Document,
+  path: ValuePath,
+  lineAt: (offset: number) => number,
+): number | undefined {
   let node: unknown = doc.contents;
   let offset = (node as Node | null)?.range?.[0];
   for (const seg of path) {
     if (isAlias(node)) node = node.resolve(doc);
     if (isMap(node)) {
-      const pair = node.items.find((p) => String(isScalar(p.key) ? p.key.value : p.key) === String(seg));
+      const pair = node.items.find(
+        (p) => String(isScalar(p.key) ? p.key.value : p.key) === String(seg),
+      );
       if (pair === undefined) break;
       node = pair.value;
       offset = (pair.key as Node | null)?.range?.[0] ?? offset;
@@ -193,9 +275,14 @@ function splitUnknownKeys(issue: z.core.$ZodIssue): PathIssue[] {
   const path = issue.path.filter((seg): seg is string | number => typeof seg !== 'symbol');
   if (issue.code === 'invalid_union' && issue.inclusive !== false) {
     // A branch refused the value itself when it has a type or literal issue at the value's own path.
-    const refusedOuter = (i: z.core.$ZodIssue) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value' || i.code === 'invalid_union');
+    const refusedOuter = (i: z.core.$ZodIssue) =>
+      i.path.length === 0 &&
+      (i.code === 'invalid_type' || i.code === 'invalid_value' || i.code === 'invalid_union');
     const inside = issue.errors.filter((branch) => branch.length > 0 && !branch.some(refusedOuter));
-    if (inside.length === 1) return inside[0]!.flatMap((i) => splitUnknownKeys({ ...i, path: [...path, ...i.path] } as z.core.$ZodIssue));
+    if (inside.length === 1)
+      return inside[0]!.flatMap((i) =>
+        splitUnknownKeys({ ...i, path: [...path, ...i.path] } as z.core.$ZodIssue),
+      );
   }
   if (issue.code !== 'unrecognized_keys') return [{ path, message: issue.message }];
   return issue.keys.map((key) => ({ path: [...path, key], message: 'unknown key' }));
@@ -229,12 +316,17 @@ function zodMessage(issue: z.core.$ZodRawIssue): string {
   switch (issue.code) {
     case 'invalid_type':
       if (issue.input === undefined) return 'required';
-      if (typeof issue.input === 'number' && (issue.expected === 'int' || !Number.isFinite(issue.input))) {
+      if (
+        typeof issue.input === 'number' &&
+        (issue.expected === 'int' || !Number.isFinite(issue.input))
+      ) {
         return `expected ${typeName(issue.expected)}, received ${issue.input}`;
       }
       return `expected ${typeName(issue.expected)}, received ${received(issue.input)}`;
     case 'invalid_value':
-      return issue.values.length === 1 ? `expected ${quote(issue.values[0])}` : `expected one of ${issue.values.map(quote).join(' | ')}`;
+      return issue.values.length === 1
+        ? `expected ${quote(issue.values[0])}`
+        : `expected one of ${issue.values.map(quote).join(' | ')}`;
     case 'too_small':
       return `expected ${issue.exact ? 'exactly' : issue.inclusive ? 'at least' : 'more than'} ${sized(issue.origin, issue.minimum)}`;
     case 'too_big':
@@ -268,23 +360,36 @@ function unionMessage(issue: z.core.$ZodRawIssue<z.core.$ZodIssueInvalidUnion>):
     if (only?.code === 'invalid_value') return only.values.map(quote).join(' | ');
     return undefined;
   });
-  if (alternatives.length === 0 || alternatives.includes(undefined)) return 'does not match any allowed form';
+  if (alternatives.length === 0 || alternatives.includes(undefined))
+    return 'does not match any allowed form';
   return `expected ${alternatives.join(' | ')}, received ${received(issue.input)}`;
 }
 
 function formatMessage(issue: z.core.$ZodRawIssue<z.core.$ZodIssueInvalidStringFormat>): string {
   const extra = issue as Record<string, unknown>;
   switch (issue.format) {
-    case 'regex': return `expected a string matching ${issue.pattern ?? 'the pattern'}`;
-    case 'starts_with': return `expected a string starting with ${quote(extra['prefix'])}`;
-    case 'ends_with': return `expected a string ending with ${quote(extra['suffix'])}`;
-    case 'includes': return `expected a string including ${quote(extra['includes'])}`;
-    default: return `expected a valid ${issue.format}`;
+    case 'regex':
+      return `expected a string matching ${issue.pattern ?? 'the pattern'}`;
+    case 'starts_with':
+      return `expected a string starting with ${quote(extra['prefix'])}`;
+    case 'ends_with':
+      return `expected a string ending with ${quote(extra['suffix'])}`;
+    case 'includes':
+      return `expected a string including ${quote(extra['includes'])}`;
+    default:
+      return `expected a valid ${issue.format}`;
   }
 }
 
 function sized(origin: string, n: number | bigint): string {
-  const unit = origin === 'string' ? 'character' : origin === 'array' || origin === 'set' ? 'item' : origin === 'map' ? 'entry' : '';
+  const unit =
+    origin === 'string'
+      ? 'character'
+      : origin === 'array' || origin === 'set'
+        ? 'item'
+        : origin === 'map'
+          ? 'entry'
+          : '';
   if (unit === '') return String(n);
   const plural = n === 1 || n === 1n ? unit : unit === 'entry' ? 'entries' : `${unit}s`;
   return `${String(n)} ${plural}`;

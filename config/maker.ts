@@ -35,9 +35,12 @@ export const calibrationSchema = z
     /** Probability that the whole task ends with no wrong step. @default 0.95 */
     target: z.number().gt(0).lt(1).default(0.95),
   })
-  .refine((c) => (c.errorRate !== undefined) !== (c.successes !== undefined && c.trials !== undefined), {
-    message: 'give either errorRate, or successes and trials',
-  });
+  .refine(
+    (c) => (c.errorRate !== undefined) !== (c.successes !== undefined && c.trials !== undefined),
+    {
+      message: 'give either errorRate, or successes and trials',
+    },
+  );
 
 export const redFlagSchema = z.strictObject({
   /** Longest response accepted, in characters. */
@@ -63,7 +66,12 @@ export const makerSchema = z
     /** A vote with no winner after this many samples is `exhausted`. @default 50 */
     maxSamples: z.int().positive().default(50),
     /** The paper's: 0 for a vote's first sample, 0.1 for the others. */
-    temperatures: z.strictObject({ first: z.number().min(0).max(2).default(0), rest: z.number().min(0).max(2).default(0.1) }).default({ first: 0, rest: 0.1 }),
+    temperatures: z
+      .strictObject({
+        first: z.number().min(0).max(2).default(0),
+        rest: z.number().min(0).max(2).default(0.1),
+      })
+      .default({ first: 0, rest: 0.1 }),
     /** @default { patterns: [] } */
     redFlag: redFlagSchema.default({ patterns: [] }),
     /** Refuse to go past this many steps. */
@@ -73,6 +81,6 @@ export const makerSchema = z
   })
   .refine((m) => m.k !== 'auto' || m.calibration !== undefined, {
     path: ['calibration'],
-    message: "k: auto needs a calibration (errorRate, or successes and trials)",
+    message: 'k: auto needs a calibration (errorRate, or successes and trials)',
   });
 export type MakerConfig = z.output<typeof makerSchema>;

@@ -18,7 +18,10 @@ export { providerBoundMs };
  * is a rule of missionRules.ts (not of this schema), so that a log written before it still resumes.
  */
 // (maxLength as metadata: editors see the limit in the JSON Schema; the rule enforces it.)
-const idChars = z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, _ or - only').meta({ maxLength: ID_MAX_LENGTH });
+const idChars = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, _ or - only')
+  .meta({ maxLength: ID_MAX_LENGTH });
 /** An id given on its own (a submission's mission id): the characters and the length. */
 export const idSchema = idChars.max(ID_MAX_LENGTH, `expected at most ${ID_MAX_LENGTH} characters`);
 
@@ -122,7 +125,9 @@ export const stageSchema = z.strictObject({
   supervision: stageSupervisionSchema.default(() => stageSupervisionSchema.parse({})),
   budget: budgetSchema.optional(),
   /** Wait for a person to approve the stage's output before the mission goes on (`true` for the defaults). */
-  approval: z.union([z.literal(true).transform(() => approvalSchema.parse({})), approvalSchema]).optional(),
+  approval: z
+    .union([z.literal(true).transform(() => approvalSchema.parse({})), approvalSchema])
+    .optional(),
 });
 export type StageConfig = z.output<typeof stageSchema>;
 
@@ -131,7 +136,9 @@ const missionFields = z.strictObject({
   description: z.string().optional(),
   /** Text for `{{input}}` in stage prompts; `maestro run --input` overrides it. */
   input: z.string().optional(),
-  providers: z.record(idChars, providerConfigSchema).refine((p) => Object.keys(p).length > 0, 'expected at least 1 provider'),
+  providers: z
+    .record(idChars, providerConfigSchema)
+    .refine((p) => Object.keys(p).length > 0, 'expected at least 1 provider'),
   agents: z.array(agentSchema).min(1, 'expected at least 1 agent'),
   stages: z.array(stageSchema).min(1, 'expected at least 1 stage'),
   /** @default intensity 1 in 5000 ms */
@@ -143,7 +150,8 @@ const missionFields = z.strictObject({
 const withRules = (options: RuleOptions) =>
   missionFields.superRefine(
     (m, ctx) => {
-      for (const issue of missionRules(m, options)) ctx.addIssue({ code: 'custom', path: [...issue.path], message: issue.message });
+      for (const issue of missionRules(m, options))
+        ctx.addIssue({ code: 'custom', path: [...issue.path], message: issue.message });
     },
     { when: () => true },
   );

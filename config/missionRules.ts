@@ -11,7 +11,11 @@
  * are written, even in an agent or provider that has errors of its own: one mistake, one message.
  */
 import type { PathIssue } from './interpolate.js';
-import { DEFAULT_MAX_PROMPT_BYTES, providerConfigSchema, type ProviderConfig } from './providers.js';
+import {
+  DEFAULT_MAX_PROMPT_BYTES,
+  providerConfigSchema,
+  type ProviderConfig,
+} from './providers.js';
 
 /** `{{name}}` in a stage prompt or a plan goal, filled by `stagePrompt` (machines/stagePlan.ts). */
 export const STAGE_PLACEHOLDERS = ['input', 'previous'] as const;
@@ -41,14 +45,20 @@ export function missionRules(value: unknown, options: RuleOptions = {}): PathIss
   if (!m) return [];
   const providers = fields(m['providers']) ?? {};
   const agents = items(m['agents']);
-  const agentIds = new Set(agents.map((a) => text(fields(a)?.['id'])).filter((id) => id !== undefined));
+  const agentIds = new Set(
+    agents.map((a) => text(fields(a)?.['id'])).filter((id) => id !== undefined),
+  );
   return [
     ...duplicateAgentIds(agents),
     ...agents.flatMap((a, i) => agentProvider(fields(a), i, providers)),
     ...duplicateStageNames(items(m['stages'])),
     ...items(m['stages']).flatMap((s, i) => stageShape(fields(s), i, agentIds)),
-    ...(options.placeholders === false ? [] : items(m['stages']).flatMap((s, i) => stagePlaceholders(fields(s), i))),
-    ...(options.placeholders === false ? [] : items(m['stages']).flatMap((s, i) => stagePromptSize(fields(s), i, agents, providers))),
+    ...(options.placeholders === false
+      ? []
+      : items(m['stages']).flatMap((s, i) => stagePlaceholders(fields(s), i))),
+    ...(options.placeholders === false
+      ? []
+      : items(m['stages']).flatMap((s, i) => stagePromptSize(fields(s), i, agents, providers))),
     ...(options.placeholders === false ? [] : idLengths(m, agents, providers)),
   ];
 }
@@ -61,10 +71,18 @@ function idLengths(m: Fields, agents: unknown[], providers: Fields): PathIssue[]
   const ids: [unknown, (string | number)[]][] = [
     [m['name'], ['name']],
     ...Object.keys(providers).map((k): [unknown, (string | number)[]] => [k, ['providers', k]]),
-    ...agents.map((a, i): [unknown, (string | number)[]] => [fields(a)?.['id'], ['agents', i, 'id']]),
-    ...items(m['stages']).map((s, i): [unknown, (string | number)[]] => [fields(s)?.['name'], ['stages', i, 'name']]),
+    ...agents.map((a, i): [unknown, (string | number)[]] => [
+      fields(a)?.['id'],
+      ['agents', i, 'id'],
+    ]),
+    ...items(m['stages']).map((s, i): [unknown, (string | number)[]] => [
+      fields(s)?.['name'],
+      ['stages', i, 'name'],
+    ]),
   ];
-  return ids.filter(([id]) => typeof id === 'string' && id.length > ID_MAX_LENGTH).map(([, path]) => ({ path, message: `expected at most ${ID_MAX_LENGTH} characters` }));
+  return ids
+    .filter(([id]) => typeof id === 'string' && id.length > ID_MAX_LENGTH)
+    .map(([, path]) => ({ path, message: `expected at most ${ID_MAX_LENGTH} characters` }));
 }
 
 function duplicateAgentIds(agents: unknown[]): PathIssue[] {
@@ -83,7 +101,12 @@ function agentProvider(agent: Fields | undefined, i: number, providers: Fields):
   const id = text(agent?.['provider']);
   if (id === undefined) return [];
   if (!Object.hasOwn(providers, id)) {
-    return [{ path: ['agents', i, 'provider'], message: `unknown provider '${id}' (known: ${known(Object.keys(providers))})` }];
+    return [
+      {
+        path: ['agents', i, 'provider'],
+        message: `unknown provider '${id}' (known: ${known(Object.keys(providers))})`,
+      },
+    ];
   }
   const timeoutMs = agent?.['timeoutMs'];
   const provider = providerConfigSchema.safeParse(providers[id]);
@@ -102,26 +125,39 @@ function duplicateStageNames(stages: unknown[]): PathIssue[] {
   return stages.flatMap((s, i) => {
     const name = text(fields(s)?.['name']);
     if (name === undefined) return [];
-    if (seen.has(name)) return [{ path: ['stages', i, 'name'], message: `duplicate stage name '${name}'` }];
+    if (seen.has(name))
+      return [{ path: ['stages', i, 'name'], message: `duplicate stage name '${name}'` }];
     seen.add(name);
     return [];
   });
 }
 
 /** A stage is a plan, a maker task, or a prompt with agents; and every agent it names exists. */
-function stageShape(stage: Fields | undefined, i: number, agentIds: ReadonlySet<string>): PathIssue[] {
+function stageShape(
+  stage: Fields | undefined,
+  i: number,
+  agentIds: ReadonlySet<string>,
+): PathIssue[] {
   if (!stage) return [];
   const at = (...rest: (string | number)[]) => ['stages', i, ...rest];
   const unknownAgent = (id: unknown, path: (string | number)[]): PathIssue[] => {
     const name = text(id);
-    return name === undefined || agentIds.has(name) ? [] : [{ path, message: `unknown agent '${name}' (known: ${known([...agentIds])})` }];
+    return name === undefined || agentIds.has(name)
+      ? []
+      : [{ path, message: `unknown agent '${name}' (known: ${known([...agentIds])})` }];
   };
   const has = (key: string) => stage[key] !== undefined;
   const plan = fields(stage['plan']);
   if (has('plan')) {
     const issues: PathIssue[] =
       has('prompt') || has('agents') || has('maker')
-        ? [{ path: at('plan'), message: 'a plan stage takes no prompt, agents or maker (its planner makes the tasks)' }]
+        ? [
+            {
+              path: at('plan'),
+              message:
+                'a plan stage takes no prompt, agents or maker (its planner makes the tasks)',
+            },
+          ]
         : [];
     const roles: [string[], unknown][] = [
       [['planner'], plan?.['planner']],
@@ -133,16 +169,27 @@ function stageShape(stage: Fields | undefined, i: number, agentIds: ReadonlySet<
   }
   if (has('maker')) {
     const issues: PathIssue[] =
-      has('prompt') || has('agents') ? [{ path: at('maker'), message: 'a maker stage takes no prompt or agents (its task makes the prompts, its agent votes)' }] : [];
+      has('prompt') || has('agents')
+        ? [
+            {
+              path: at('maker'),
+              message:
+                'a maker stage takes no prompt or agents (its task makes the prompts, its agent votes)',
+            },
+          ]
+        : [];
     return [...issues, ...unknownAgent(fields(stage['maker'])?.['agent'], at('maker', 'agent'))];
   }
   const issues: PathIssue[] = [];
   if (!has('prompt')) issues.push({ path: at('prompt'), message: 'required (or a maker task)' });
   if (!has('agents')) issues.push({ path: at('agents'), message: 'required (or a maker task)' });
   const agents = items(stage['agents']);
-  agents.forEach((id, j) => issues.push(...unknownAgent(id, at('agents', j))));
+  agents.forEach((id, j) => {
+    issues.push(...unknownAgent(id, at('agents', j)));
+  });
   const named = agents.filter((id) => typeof id === 'string');
-  if (new Set(named).size !== named.length) issues.push({ path: at('agents'), message: 'an agent is listed twice' });
+  if (new Set(named).size !== named.length)
+    issues.push({ path: at('agents'), message: 'an agent is listed twice' });
   return issues;
 }
 
@@ -152,12 +199,22 @@ function stagePlaceholders(stage: Fields | undefined, i: number): PathIssue[] {
   const task = fields(maker?.['task']);
   return [
     ...placeholders(stage?.['prompt'], ['stages', i, 'prompt'], STAGE_PLACEHOLDERS),
-    ...placeholders(fields(stage?.['plan'])?.['goal'], ['stages', i, 'plan', 'goal'], STAGE_PLACEHOLDERS),
-    ...(task?.['kind'] === 'json' ? placeholders(task['prompt'], ['stages', i, 'maker', 'task', 'prompt'], STEP_PLACEHOLDERS) : []),
+    ...placeholders(
+      fields(stage?.['plan'])?.['goal'],
+      ['stages', i, 'plan', 'goal'],
+      STAGE_PLACEHOLDERS,
+    ),
+    ...(task?.['kind'] === 'json'
+      ? placeholders(task['prompt'], ['stages', i, 'maker', 'task', 'prompt'], STEP_PLACEHOLDERS)
+      : []),
   ];
 }
 
-function placeholders(template: unknown, path: (string | number)[], names: readonly string[]): PathIssue[] {
+function placeholders(
+  template: unknown,
+  path: (string | number)[],
+  names: readonly string[],
+): PathIssue[] {
   if (typeof template !== 'string') return [];
   const wrong = new Set<string>();
   for (const m of template.matchAll(PLACEHOLDER)) {
@@ -174,16 +231,41 @@ function placeholders(template: unknown, path: (string | number)[], names: reado
  * What `{{input}}`, `{{previous}}` or `{{state}}` add is checked at the call
  * (actors/providers/callCaps.ts). One message a prompt: the first agent over.
  */
-function stagePromptSize(stage: Fields | undefined, i: number, agents: unknown[], providers: Fields): PathIssue[] {
+function stagePromptSize(
+  stage: Fields | undefined,
+  i: number,
+  agents: unknown[],
+  providers: Fields,
+): PathIssue[] {
   const maker = fields(stage?.['maker']);
   const task = fields(maker?.['task']);
   return [
-    ...promptSize(stage?.['prompt'], ['stages', i, 'prompt'], items(stage?.['agents']), agents, providers),
-    ...(task?.['kind'] === 'json' ? promptSize(task['prompt'], ['stages', i, 'maker', 'task', 'prompt'], [maker?.['agent']], agents, providers) : []),
+    ...promptSize(
+      stage?.['prompt'],
+      ['stages', i, 'prompt'],
+      items(stage?.['agents']),
+      agents,
+      providers,
+    ),
+    ...(task?.['kind'] === 'json'
+      ? promptSize(
+          task['prompt'],
+          ['stages', i, 'maker', 'task', 'prompt'],
+          [maker?.['agent']],
+          agents,
+          providers,
+        )
+      : []),
   ];
 }
 
-function promptSize(prompt: unknown, path: (string | number)[], answering: unknown[], agents: unknown[], providers: Fields): PathIssue[] {
+function promptSize(
+  prompt: unknown,
+  path: (string | number)[],
+  answering: unknown[],
+  agents: unknown[],
+  providers: Fields,
+): PathIssue[] {
   if (typeof prompt !== 'string') return [];
   const own = Buffer.byteLength(prompt, 'utf8');
   for (const id of answering) {
@@ -196,7 +278,12 @@ function promptSize(prompt: unknown, path: (string | number)[], answering: unkno
     const bytes = own + (role === undefined ? 0 : Buffer.byteLength(role, 'utf8'));
     if (bytes <= cap) continue;
     const withRole = role === undefined ? '' : ` (with the role of agent '${String(id)}')`;
-    return [{ path, message: `prompt of ${bytes} bytes${withRole} is over provider '${providerId}' maxPromptBytes (${cap})` }];
+    return [
+      {
+        path,
+        message: `prompt of ${bytes} bytes${withRole} is over provider '${providerId}' maxPromptBytes (${cap})`,
+      },
+    ];
   }
   return [];
 }
@@ -216,7 +303,9 @@ function known(ids: string[]): string {
 }
 
 function fields(value: unknown): Fields | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Fields) : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Fields)
+    : undefined;
 }
 
 function items(value: unknown): unknown[] {

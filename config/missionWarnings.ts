@@ -20,10 +20,17 @@ export function missionWarnings(value: unknown, env: Env): PathIssue[] {
     const name = provider['apiKeyEnv'] === undefined ? DEFAULT_KEY_ENV : provider['apiKeyEnv'];
     if (typeof name !== 'string' || name === '' || env[name]) return [];
     const state = env[name] === undefined ? 'is not set' : 'is empty';
-    return [{ path: ['providers', id, 'apiKeyEnv'], message: `${name} ${state} in this environment (it may be set where the mission runs)` }];
+    return [
+      {
+        path: ['providers', id, 'apiKeyEnv'],
+        message: `${name} ${state} in this environment (it may be set where the mission runs)`,
+      },
+    ];
   });
 }
 
 function fields(value: unknown): Readonly<Record<string, unknown>> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }

@@ -32,13 +32,18 @@ export const planSchema = z.strictObject({
   /** The agent that thinks: every GeniusLoop phase and every replan. */
   planner: idSchema,
   /** The approaches simulated in parallel. @default brute_force, elegant, resilient, cheap, fast */
-  approaches: z.array(idSchema).min(1).default([...DEFAULT_APPROACHES]),
+  approaches: z
+    .array(idSchema)
+    .min(1)
+    .default([...DEFAULT_APPROACHES]),
   /** Premortem → revise rounds while fatal flaws remain, then the plan goes as it is. @default 2 */
   maxRevisions: z.int().nonnegative().default(2),
   /** An answer that fails its phase's schema is red-flagged and drawn again, at most this many times. @default 2 */
   resamples: z.int().nonnegative().default(2),
   /** Decide each phase's answer by MAKER voting (first-to-ahead-by-k over the parsed answer). */
-  vote: z.strictObject({ k: z.int().min(1), maxSamples: z.int().positive().default(10) }).optional(),
+  vote: z
+    .strictObject({ k: z.int().min(1), maxSamples: z.int().positive().default(10) })
+    .optional(),
   /** Prompt versions to use instead of the newest, by phase (`{ synthesize: 1 }`). */
   promptVersions: z.record(z.string(), z.int().positive()).optional(),
   /** Tasks running at once, at most. @default 4 */

@@ -36,7 +36,9 @@ export function canonicalJson(value: unknown): string {
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    const entries = Object.entries(value as Record<string, unknown>).filter(
+      ([, v]) => v !== undefined,
+    );
     entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return Object.fromEntries(entries.map(([k, v]) => [k, sortKeys(v)]));
   }
@@ -52,7 +54,8 @@ export function providerIdentity(config: ProviderConfig): ProviderIdentity {
   const fields: Record<string, string> = {};
   for (const [key, value] of Object.entries(sortKeys(config) as Record<string, unknown>)) {
     const json = JSON.stringify(value);
-    const secret = HIDDEN_FIELDS.has(key) || redactText(json) !== json || URL_CREDENTIALS.test(json);
+    const secret =
+      HIDDEN_FIELDS.has(key) || redactText(json) !== json || URL_CREDENTIALS.test(json);
     fields[key] = secret || json.length > SHOWN_CHARS ? digest(json) : json;
   }
   return { hash: createHash('sha256').update(canonical).digest('hex'), fields };
@@ -68,7 +71,8 @@ export function describeDifferences(worker: ProviderIdentity, mission: ProviderI
   for (const k of keys) {
     let [w, m] = [worker.fields[k], mission.fields[k]];
     // Each side hides what it knows to be secret: compare a shown value with a hidden one by digest.
-    if (w !== undefined && m !== undefined && isDigest(w) !== isDigest(m)) [w, m] = [asDigest(w), asDigest(m)];
+    if (w !== undefined && m !== undefined && isDigest(w) !== isDigest(m))
+      [w, m] = [asDigest(w), asDigest(m)];
     if (w !== m) out.push(`${k} ${show(w)} (worker) ≠ ${show(m)} (mission)`);
   }
   return out;

@@ -20,16 +20,30 @@ const defaultPrices = { inputPerMTok: 0, outputPerMTok: 0 };
  * Error types no retry can fix: a wrong key, no permission, a malformed request, a missing model, a CLI that is not there,
  * an answer over its cap (the same call answers as long again, and holding it is what the cap prevents).
  */
-export const defaultNonRetryable = ['http_400', 'http_401', 'http_403', 'http_404', 'http_422', 'spawn', 'output_cap'];
+export const defaultNonRetryable = [
+  'http_400',
+  'http_401',
+  'http_403',
+  'http_404',
+  'http_422',
+  'spawn',
+  'output_cap',
+];
 
-const errorTypePattern = /^(http_[1-5]\d\d|timeout|rate_limit|server|malformed|crash|exit|output_cap|spawn)$/;
+const errorTypePattern =
+  /^(http_[1-5]\d\d|timeout|rate_limit|server|malformed|crash|exit|output_cap|spawn)$/;
 
 /**
  * Failures that end the mission at once instead of being restarted at any level (Temporal's
  * nonRetryableErrorTypes): `http_<status>` or a provider error kind. @default ['http_400', 'http_401', 'http_403', 'http_404', 'http_422', 'spawn', 'output_cap']
  */
 const nonRetryableSchema = z
-  .array(z.string().regex(errorTypePattern, { error: (i) => `expected 'http_<status>' or one of timeout, rate_limit, server, malformed, crash, exit, output_cap, spawn, got '${String(i.input)}'` }))
+  .array(
+    z.string().regex(errorTypePattern, {
+      error: (i) =>
+        `expected 'http_<status>' or one of timeout, rate_limit, server, malformed, crash, exit, output_cap, spawn, got '${String(i.input)}'`,
+    }),
+  )
   .default(defaultNonRetryable);
 
 /** 4 MiB: far above any model's answer, far below what hurts a process to hold. */
@@ -91,7 +105,13 @@ export const cliProviderSchema = z.strictObject({
 });
 export type CliProviderConfig = z.output<typeof cliProviderSchema>;
 
-export const scriptedErrorKindSchema = z.enum(['timeout', 'rate_limit', 'server', 'malformed', 'crash']);
+export const scriptedErrorKindSchema = z.enum([
+  'timeout',
+  'rate_limit',
+  'server',
+  'malformed',
+  'crash',
+]);
 export type ScriptedErrorKind = z.output<typeof scriptedErrorKindSchema>;
 
 export const scriptedResponseSchema = z.union([
@@ -167,35 +187,37 @@ export const simulatedTaskSchema = z.strictObject({
 export type SimulatedTaskConfig = z.output<typeof simulatedTaskSchema>;
 
 /** A model with a set error rate and latency, deterministic for a seed: benchmarks and demos. */
-export const simulatedProviderSchema = z.strictObject({
-  kind: z.literal('simulated'),
-  /**
-   * Without `task`: probability that a call fails with a retryable crash. With `task`: probability
-   * that an answer that is not red-flagged is wrong (well-formed, so only a vote catches it). @default 0
-   */
-  errorRate: z.number().min(0).max(1).default(0),
-  /** Probability that a call fails with a retryable crash, on top of `errorRate` without `task`. @default 0 (when absent) */
-  crashRate: z.number().min(0).max(1).optional(),
-  /** Answer a step task's prompts instead of echoing them. */
-  task: simulatedTaskSchema.optional(),
-  /** @default 1 */
-  seed: z.int().default(1),
-  /** @default { distribution: 'fixed', ms: 0 } */
-  latencyMs: latencySchema.default({ distribution: 'fixed', ms: 0 }),
-  /** Answers picked at random (seeded); without them the answer is derived from the prompt. */
-  answers: z.array(z.string()).min(1).optional(),
-  /** @default 'simulated' */
-  model: z.string().min(1).default('simulated'),
-  /** @default { inputPerMTok: 0, outputPerMTok: 0 } */
-  prices: pricesSchema.default(defaultPrices),
-  /** @default 4194304 */
-  maxAnswerBytes: maxAnswerBytesSchema,
-  ...callCaps,
-  nonRetryable: nonRetryableSchema,
-}).refine((c) => c.task === undefined || c.answers === undefined, {
-  path: ['answers'],
-  message: 'cannot be combined with task: the task decides the answers',
-});
+export const simulatedProviderSchema = z
+  .strictObject({
+    kind: z.literal('simulated'),
+    /**
+     * Without `task`: probability that a call fails with a retryable crash. With `task`: probability
+     * that an answer that is not red-flagged is wrong (well-formed, so only a vote catches it). @default 0
+     */
+    errorRate: z.number().min(0).max(1).default(0),
+    /** Probability that a call fails with a retryable crash, on top of `errorRate` without `task`. @default 0 (when absent) */
+    crashRate: z.number().min(0).max(1).optional(),
+    /** Answer a step task's prompts instead of echoing them. */
+    task: simulatedTaskSchema.optional(),
+    /** @default 1 */
+    seed: z.int().default(1),
+    /** @default { distribution: 'fixed', ms: 0 } */
+    latencyMs: latencySchema.default({ distribution: 'fixed', ms: 0 }),
+    /** Answers picked at random (seeded); without them the answer is derived from the prompt. */
+    answers: z.array(z.string()).min(1).optional(),
+    /** @default 'simulated' */
+    model: z.string().min(1).default('simulated'),
+    /** @default { inputPerMTok: 0, outputPerMTok: 0 } */
+    prices: pricesSchema.default(defaultPrices),
+    /** @default 4194304 */
+    maxAnswerBytes: maxAnswerBytesSchema,
+    ...callCaps,
+    nonRetryable: nonRetryableSchema,
+  })
+  .refine((c) => c.task === undefined || c.answers === undefined, {
+    path: ['answers'],
+    message: 'cannot be combined with task: the task decides the answers',
+  });
 export type SimulatedProviderConfig = z.output<typeof simulatedProviderSchema>;
 
 export const providerConfigSchema = z.discriminatedUnion('kind', [

@@ -7,6 +7,8 @@ import { idSchema } from './mission.js';
 import { providerConfigSchema } from './providers.js';
 
 export const workerConfigSchema = z.looseObject({
-  providers: z.record(idSchema, providerConfigSchema).refine((p) => Object.keys(p).length > 0, 'expected at least 1 provider'),
+  providers: z
+    .record(idSchema, providerConfigSchema)
+    .refine((p) => Object.keys(p).length > 0, 'expected at least 1 provider'),
 });
 export type WorkerConfig = z.output<typeof workerConfigSchema>;

@@ -10,19 +10,27 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createActor, type Actor } from 'xstate';
-import type { Logger } from 'pino';
 import { EventLog, type LoggedEvent } from '../log/eventLog.js';
-import type { LogWriteError } from '../log/logWriteError.js';
 import { openaiApiKey } from '../actors/providers/index.js';
 import { recoverMission } from '../log/missionRecovery.js';
 import { systemClock, type Clock } from '../kernel/clock.js';
 import { UserError, errorMessage } from '../kernel/errors.js';
 import { loadConfigFile, parseConfigText } from '../config/loader.js';
-import { idSchema, loggedMissionSchema, missionSchema, type MissionConfig } from '../config/mission.js';
+import {
+  idSchema,
+  loggedMissionSchema,
+  missionSchema,
+  type MissionConfig,
+} from '../config/mission.js';
 import { registerSecretEnv } from '../kernel/secrets.js';
-import { allowedEnv, CLOSED_POLICY, envAllowOf, pathRefusal, submissionIssues, type SubmitPolicy } from './submitPolicy.js';
+import {
+  allowedEnv,
+  CLOSED_POLICY,
+  envAllowOf,
+  pathRefusal,
+  submissionIssues,
+} from './submitPolicy.js';
 import { createRuntime, supervisorMachine } from '../supervisors/index.js';
-import type { NatsHub } from '../runner/natsRuntime.js';
 import {
   DaemonStoppingError,
   MissionExistsError,
@@ -44,7 +52,6 @@ import { claimMissionLog, claimNewMissionId } from '../log/missionIds.js';
 import type { DaemonOptions } from './daemonOptions.js';
 
 export type { DaemonOptions };
-
 
 export class Daemon implements DaemonApi {
   private readonly missions = new Map<string, DaemonMission>();
@@ -80,10 +87,17 @@ export class Daemon implements DaemonApi {
   /** Starts the root supervisor, then finds the missions of the state directory and resumes those not over. */
   start(): { resumed: string[]; finished: number } {
     const o = this.options;
-    const events = new EventLog(`${o.stateDir}/daemon.jsonl`, 'daemon', () => this.clock.now()).open();
+    const events = new EventLog(`${o.stateDir}/daemon.jsonl`, 'daemon', () =>
+      this.clock.now(),
+    ).open();
     const runtime = createRuntime({ clock: this.clock, logger: o.logger, events });
     this.root = createActor(supervisorMachine, {
-      input: { name: 'daemon', runtime, flags: { strategy: 'one_for_one', intensity: 1, periodMs: 5000 }, children: [] },
+      input: {
+        name: 'daemon',
+        runtime,
+        flags: { strategy: 'one_for_one', intensity: 1, periodMs: 5000 },
+        children: [],
+      },
       clock: this.clock,
     });
     this.root.start();
@@ -93,7 +107,8 @@ export class Daemon implements DaemonApi {
     const files = existsSync(dir) ? readdirSync(dir) : [];
     // A compaction (or a restore) killed before its rename leaves its temporary file; the log
     // itself is whole (the rename is what replaces it), so the leftover only goes.
-    for (const f of files.filter((n) => n.endsWith('.jsonl.tmp') || n.endsWith('.jsonl.restore'))) rmSync(join(dir, f), { force: true });
+    for (const f of files.filter((n) => n.endsWith('.jsonl.tmp') || n.endsWith('.jsonl.restore')))
+      rmSync(join(dir, f), { force: true });
     for (const f of files.filter((n) => n.endsWith('.jsonl')).sort()) {
       const id = f.slice(0, -'.jsonl'.length);
       const file = EventLog.pathFor(o.stateDir, id);
@@ -101,18 +116,34 @@ export class Daemon implements DaemonApi {
       const recovered = recoverMission(file, id);
       if (recovered.corrupt.length) {
         const at = recovered.corrupt.slice(0, 10).map((n) => `${file}:${n}`);
-        o.logger.warn({ mission: id, file, lines: recovered.corrupt.length, at }, `daemon: ${recovered.corrupt.length} corrupt line(s) in a mission log skipped (${at.join(', ')})`);
+        o.logger.warn(
+          { mission: id, file, lines: recovered.corrupt.length, at },
+          `daemon: ${recovered.corrupt.length} corrupt line(s) in a mission log skipped (${at.join(', ')})`,
+        );
       }
       if (!recovered.submitted) {
-        o.logger.warn({ mission: id, file }, 'daemon: a log with no mission.submitted is skipped (not a daemon mission, or torn at its first line)');
+        o.logger.warn(
+          { mission: id, file },
+          'daemon: a log with no mission.submitted is skipped (not a daemon mission, or torn at its first line)',
+        );
         continue;
       }
       const parsed = loggedMissionSchema.safeParse(recovered.submitted.config);
       if (!parsed.success) {
-        o.logger.error({ mission: id, file, issue: parsed.error.issues[0]?.message }, 'daemon: the config in this log no longer validates; the mission is not resumed');
+        o.logger.error(
+          { mission: id, file, issue: parsed.error.issues[0]?.message },
+          'daemon: the config in this log no longer validates; the mission is not resumed',
+        );
         continue;
       }
-      const m = new DaemonMission(id, parsed.data, recovered.submitted.input, file, this.options, recovered);
+      const m = new DaemonMission(
+        id,
+        parsed.data,
+        recovered.submitted.input,
+        file,
+        this.options,
+        recovered,
+      );
       this.missions.set(id, m);
       if (recovered.finished) {
         finished++;
@@ -120,7 +151,10 @@ export class Daemon implements DaemonApi {
       }
       this.launch(m);
       resumed.push(id);
-      o.logger.info({ mission: id, lines: recovered.lines, ms: Date.now() - started }, 'daemon: mission resumed');
+      o.logger.info(
+        { mission: id, lines: recovered.lines, ms: Date.now() - started },
+        'daemon: mission resumed',
+      );
     }
     return { resumed, finished };
   }
@@ -128,11 +162,16 @@ export class Daemon implements DaemonApi {
   async submit(request: SubmitRequest): Promise<MissionSummary> {
     if (this.stopping) throw new DaemonStoppingError();
     this.disk.assertWritable();
-    if ((request.source === undefined) === (request.path === undefined)) throw new UserError('submit: give exactly one of source (the file text) and path');
+    if ((request.source === undefined) === (request.path === undefined))
+      throw new UserError('submit: give exactly one of source (the file text) and path');
     // Data, not code: only what the operator allowed (commands, variables) passes, checked with the file's lines.
     const policy = this.options.submitPolicy ?? CLOSED_POLICY;
     const env = allowedEnv(this.options.env ?? process.env, policy);
-    const load = { env, envAllow: envAllowOf(policy), rules: (c: MissionConfig) => submissionIssues(c, policy) };
+    const load = {
+      env,
+      envAllow: envAllowOf(policy),
+      rules: (c: MissionConfig) => submissionIssues(c, policy),
+    };
     const refused = request.path !== undefined ? pathRefusal(request.path, policy) : undefined;
     if (refused) throw new UserError(refused);
     const config: MissionConfig =
@@ -148,24 +187,44 @@ export class Daemon implements DaemonApi {
         try {
           openaiApiKey(pid, pc, env);
         } catch (err) {
-          throw new UserError(`${errorMessage(err)} in the daemon's environment (set it where maestro daemon runs, then restart the daemon)`, { cause: err });
+          throw new UserError(
+            `${errorMessage(err)} in the daemon's environment (set it where maestro daemon runs, then restart the daemon)`,
+            { cause: err },
+          );
         }
       }
     }
     if (request.id !== undefined) {
       const ok = idSchema.safeParse(request.id);
       if (!ok.success) throw new UserError(`id: ${ok.error.issues[0]?.message ?? 'invalid'}`);
-      if (this.missions.has(request.id) || existsSync(EventLog.pathFor(this.options.stateDir, request.id))) throw new MissionExistsError(request.id);
+      if (
+        this.missions.has(request.id) ||
+        existsSync(EventLog.pathFor(this.options.stateDir, request.id))
+      )
+        throw new MissionExistsError(request.id);
     }
     // The log is claimed (created exclusively) before the mission exists: a generated id that
     // collides is drawn again, a given one another process took first is refused.
     const id = this.disk.claim(() => {
       const given = request.id;
-      if (given === undefined) return claimNewMissionId(this.options.stateDir, config.name, this.clock.now(), (x) => this.missions.has(x), this.options.idSuffix);
+      if (given === undefined)
+        return claimNewMissionId(
+          this.options.stateDir,
+          config.name,
+          this.clock.now(),
+          (x) => this.missions.has(x),
+          this.options.idSuffix,
+        );
       if (!claimMissionLog(this.options.stateDir, given)) throw new MissionExistsError(given);
       return given;
     });
-    const m = new DaemonMission(id, config, request.input, EventLog.pathFor(this.options.stateDir, id), this.options);
+    const m = new DaemonMission(
+      id,
+      config,
+      request.input,
+      EventLog.pathFor(this.options.stateDir, id),
+      this.options,
+    );
     this.missions.set(id, m);
     this.launch(m);
     return m.summary();
@@ -179,7 +238,10 @@ export class Daemon implements DaemonApi {
         type: 'supervisor',
         restart: 'temporary',
         shutdown: this.options.shutdownMs ?? 30_000,
-        start: { logic: missionRunnerMachine, input: { run: (suspend: AbortSignal) => m.run(suspend) } },
+        start: {
+          logic: missionRunnerMachine,
+          input: { run: (suspend: AbortSignal) => m.run(suspend) },
+        },
       },
     });
   }
@@ -192,7 +254,12 @@ export class Daemon implements DaemonApi {
     return this.get(id).status();
   }
 
-  events(id: string, afterSeq: number, listener: (event: LoggedEvent) => void, end?: () => void): () => void {
+  events(
+    id: string,
+    afterSeq: number,
+    listener: (event: LoggedEvent) => void,
+    end?: () => void,
+  ): () => void {
     return this.get(id).follow(afterSeq, listener, end);
   }
 

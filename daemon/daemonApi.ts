@@ -11,7 +11,13 @@ import type { MakerProgressView } from './makerProgressFold.js';
 export type { MakerProgressView } from './makerProgressFold.js';
 
 /** `suspended`: its log could not be written (a full disk); it resumes once the daemon can write. */
-export type MissionState = 'running' | 'awaiting_approval' | 'suspended' | 'succeeded' | 'failed' | 'stopped';
+export type MissionState =
+  | 'running'
+  | 'awaiting_approval'
+  | 'suspended'
+  | 'succeeded'
+  | 'failed'
+  | 'stopped';
 
 export interface SubmitRequest {
   /** The mission file's text (YAML or JSON); or */
@@ -112,7 +118,12 @@ export interface DaemonApi {
    * suspension: the mission is not over, it goes on under the next daemon). Returns the
    * unsubscribe function. Throws `UnknownMissionError`.
    */
-  events(id: string, afterSeq: number, listener: (event: LoggedEvent) => void, end?: () => void): () => void;
+  events(
+    id: string,
+    afterSeq: number,
+    listener: (event: LoggedEvent) => void,
+    end?: () => void,
+  ): () => void;
   /** Asks a running mission to stop (it ends `stopped`). Throws `UnknownMissionError`, `MissionOverError`. */
   stop(id: string, reason?: string): Promise<MissionSummary>;
   /** Approvals waiting for an answer, oldest first. */
@@ -169,7 +180,9 @@ export class DaemonCannotWriteError extends UserError {
     readonly stateDir: string,
     readonly code: string,
   ) {
-    super(`the daemon cannot write its state directory '${stateDir}' (${code}) and accepts no new missions until it can; missions it could not write are suspended and resume then`);
+    super(
+      `the daemon cannot write its state directory '${stateDir}' (${code}) and accepts no new missions until it can; missions it could not write are suspended and resume then`,
+    );
   }
 }
 

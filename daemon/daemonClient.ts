@@ -9,7 +9,12 @@ import { join } from 'node:path';
 import type { LoggedEvent } from '../log/eventLog.js';
 import { UserError, errorMessage, type ConfigIssue } from '../kernel/errors.js';
 import type {
-  AnswerResult, ApprovalDecision, ApprovalRecord, MissionStatus, MissionSummary, SubmitRequest,
+  AnswerResult,
+  ApprovalDecision,
+  ApprovalRecord,
+  MissionStatus,
+  MissionSummary,
+  SubmitRequest,
 } from './daemonApi.js';
 
 /** The daemon refused a request: `status` is the HTTP status, the message is the daemon's. */
@@ -35,7 +40,10 @@ export interface DaemonFlags {
  * token from `--token`, MAESTRO_TOKEN, or daemon.json (only for the daemon daemon.json names:
  * the local token must not go to another server).
  */
-export function resolveDaemon(flags: DaemonFlags, env: NodeJS.ProcessEnv = process.env): { url: string; token?: string } {
+export function resolveDaemon(
+  flags: DaemonFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): { url: string; token?: string } {
   const stateDir = flags['state-dir'] ?? env.MAESTRO_STATE_DIR ?? '.maestro';
   const url = flags.url ?? env.MAESTRO_URL;
   const token = flags.token ?? env.MAESTRO_TOKEN;
@@ -45,14 +53,18 @@ export function resolveDaemon(flags: DaemonFlags, env: NodeJS.ProcessEnv = proce
     try {
       found = JSON.parse(readFileSync(file, 'utf8')) as typeof found;
     } catch (err) {
-      if (url === undefined) throw new UserError(`cannot read ${file}: ${errorMessage(err)}`, { cause: err });
+      if (url === undefined)
+        throw new UserError(`cannot read ${file}: ${errorMessage(err)}`, { cause: err });
     }
   }
   const resolved = url ?? (typeof found.url === 'string' ? found.url : undefined);
   if (resolved === undefined) {
-    throw new UserError(`no maestro daemon found in '${stateDir}' (no daemon.json with a url): start one with 'maestro daemon', or pass --url`);
+    throw new UserError(
+      `no maestro daemon found in '${stateDir}' (no daemon.json with a url): start one with 'maestro daemon', or pass --url`,
+    );
   }
-  const fileToken = typeof found.token === 'string' && sameOrigin(resolved, found.url) ? found.token : undefined;
+  const fileToken =
+    typeof found.token === 'string' && sameOrigin(resolved, found.url) ? found.token : undefined;
   const chosen = token ?? fileToken;
   return chosen === undefined ? { url: resolved } : { url: resolved, token: chosen };
 }
@@ -70,7 +82,8 @@ export class DaemonClient {
   private readonly token: string | undefined;
 
   constructor({ url, token }: { url: string; token?: string }) {
-    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new UserError(`invalid daemon url '${url}': expected http://HOST:PORT/`);
+    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
+      throw new UserError(`invalid daemon url '${url}': expected http://HOST:PORT/`);
     this.url = url.endsWith('/') ? url : `${url}/`;
     this.token = token;
   }
@@ -88,21 +101,42 @@ export class DaemonClient {
   }
 
   stop(id: string, reason?: string): Promise<MissionSummary> {
-    return this.json('POST', `api/missions/${encodeURIComponent(id)}/stop`, reason === undefined ? {} : { reason });
+    return this.json(
+      'POST',
+      `api/missions/${encodeURIComponent(id)}/stop`,
+      reason === undefined ? {} : { reason },
+    );
   }
 
   async approvals(): Promise<ApprovalRecord[]> {
     return (await this.json<{ approvals: ApprovalRecord[] }>('GET', 'api/approvals')).approvals;
   }
 
-  answer(id: string, answer: { decision: ApprovalDecision; feedback?: string }): Promise<AnswerResult> {
+  answer(
+    id: string,
+    answer: { decision: ApprovalDecision; feedback?: string },
+  ): Promise<AnswerResult> {
     return this.json('POST', `api/approvals/${encodeURIComponent(id)}`, answer);
   }
 
   /** Calls `onEvent` with each event after `after`, live, until the mission's end. */
-  async events(id: string, after: number, onEvent: (e: LoggedEvent) => void, signal?: AbortSignal): Promise<void> {
-    const res = await this.fetch('GET', `api/missions/${encodeURIComponent(id)}/events?after=${after}`, undefined, signal);
-    if (!res.body) throw new DaemonRequestError(res.status, `the daemon sent no event stream for mission '${id}'`);
+  async events(
+    id: string,
+    after: number,
+    onEvent: (e: LoggedEvent) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const res = await this.fetch(
+      'GET',
+      `api/missions/${encodeURIComponent(id)}/events?after=${after}`,
+      undefined,
+      signal,
+    );
+    if (!res.body)
+      throw new DaemonRequestError(
+        res.status,
+        `the daemon sent no event stream for mission '${id}'`,
+      );
     const reader = res.body.getReader();
     const decoder = new TextDecoder();
     let buffer = '';
@@ -126,7 +160,9 @@ export class DaemonClient {
         onEvent(e);
       }
     }
-    throw new UserError(`the daemon closed the event stream of mission '${id}' before its end (the last event was ${last})`);
+    throw new UserError(
+      `the daemon closed the event stream of mission '${id}' before its end (the last event was ${last})`,
+    );
   }
 
   private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -134,18 +170,31 @@ export class DaemonClient {
   }
 
   /** The response when its status is a success; a `DaemonRequestError` with the daemon's message otherwise. */
-  private async fetch(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+  private async fetch(
+    method: string,
+    path: string,
+    body?: unknown,
+    signal?: AbortSignal,
+  ): Promise<Response> {
     const headers: Record<string, string> = {};
     if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {
-      res = await fetch(new URL(path, this.url), { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+      res = await fetch(new URL(path, this.url), {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
+      });
     } catch (err) {
       if (signal?.aborted) throw err;
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       const why = cause?.code ?? cause?.message ?? errorMessage(err);
-      throw new UserError(`cannot reach the maestro daemon at ${this.url}: ${why} (is 'maestro daemon' running?)`, { cause: err });
+      throw new UserError(
+        `cannot reach the maestro daemon at ${this.url}: ${why} (is 'maestro daemon' running?)`,
+        { cause: err },
+      );
     }
     if (res.ok) return res;
     const text = await res.text();
@@ -155,7 +204,10 @@ export class DaemonClient {
     } catch {
       // Not the API (a proxy, the inspector's own refusal): its text says what happened.
     }
-    const message = typeof answer.error === 'string' ? answer.error : `the daemon answered ${res.status}: ${text.trim().split('\n')[0] || res.statusText}`;
+    const message =
+      typeof answer.error === 'string'
+        ? answer.error
+        : `the daemon answered ${res.status}: ${text.trim().split('\n')[0] || res.statusText}`;
     throw new DaemonRequestError(res.status, message, answer.issues);
   }
 }

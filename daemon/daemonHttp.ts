@@ -48,13 +48,20 @@ const submitSchema = z
     input: z.string().optional(),
     id: z.string().min(1).max(128, 'expected at most 128 characters').optional(),
   })
-  .refine((b) => (b.source === undefined) !== (b.path === undefined), { error: 'expected exactly one of source or path' });
+  .refine((b) => (b.source === undefined) !== (b.path === undefined), {
+    error: 'expected exactly one of source or path',
+  });
 const stopSchema = z.strictObject({ reason: z.string().optional() });
 const answerSchema = z.strictObject({
   decision: z.enum(['approve', 'reject'], { error: "expected 'approve' or 'reject'" }),
   feedback: z.string().optional(),
 });
-const rawMissionTypes = new Set(['application/yaml', 'text/yaml', 'application/x-yaml', 'text/plain']);
+const rawMissionTypes = new Set([
+  'application/yaml',
+  'text/yaml',
+  'application/x-yaml',
+  'text/plain',
+]);
 const noop = (): void => {};
 
 export function createApiHandler(api: DaemonApi, options: ApiHandlerOptions): ApiHandler {
@@ -63,20 +70,44 @@ export function createApiHandler(api: DaemonApi, options: ApiHandlerOptions): Ap
   const heartbeatMs = options.sseHeartbeatMs ?? 15_000;
 
   const routes: [RegExp, Route][] = [
-    [/^\/api\/missions$/, {
-      GET: () => ({ status: 200, body: { missions: api.list() } }),
-      POST: async ({ req, url }) => ({ status: 201, body: await api.submit(await submitRequest(req, url, maxBody)) }),
-    }],
+    [
+      /^\/api\/missions$/,
+      {
+        GET: () => ({ status: 200, body: { missions: api.list() } }),
+        POST: async ({ req, url }) => ({
+          status: 201,
+          body: await api.submit(await submitRequest(req, url, maxBody)),
+        }),
+      },
+    ],
     [/^\/api\/missions\/([^/]+)$/, { GET: ({ id }) => ({ status: 200, body: api.status(id) }) }],
-    [/^\/api\/missions\/([^/]+)\/events$/, { GET: (call) => void streamEvents(api, call, { heartbeatMs, logger: log }) }],
-    [/^\/api\/missions\/([^/]+)\/stop$/, {
-      POST: async ({ req, id }) => ({ status: 202, body: await api.stop(id, parse(stopSchema, await readJson(req, maxBody)).reason) }),
-    }],
+    [
+      /^\/api\/missions\/([^/]+)\/events$/,
+      { GET: (call) => void streamEvents(api, call, { heartbeatMs, logger: log }) },
+    ],
+    [
+      /^\/api\/missions\/([^/]+)\/stop$/,
+      {
+        POST: async ({ req, id }) => ({
+          status: 202,
+          body: await api.stop(id, parse(stopSchema, await readJson(req, maxBody)).reason),
+        }),
+      },
+    ],
     [/^\/api\/approvals$/, { GET: () => ({ status: 200, body: { approvals: api.approvals() } }) }],
     // An approval id holds `/` (`mission/stage/attempt`): it may come encoded or raw.
-    [/^\/api\/approvals\/(.+)$/, {
-      POST: async ({ req, id }) => ({ status: 200, body: await api.answer(id, { ...parse(answerSchema, await readJson(req, maxBody)), by: 'api' }) }),
-    }],
+    [
+      /^\/api\/approvals\/(.+)$/,
+      {
+        POST: async ({ req, id }) => ({
+          status: 200,
+          body: await api.answer(id, {
+            ...parse(answerSchema, await readJson(req, maxBody)),
+            by: 'api',
+          }),
+        }),
+      },
+    ],
   ];
 
   function route(method: string, pathname: string): [Route, string] {
@@ -95,7 +126,8 @@ export function createApiHandler(api: DaemonApi, options: ApiHandlerOptions): Ap
   function authorize(req: IncomingMessage): void {
     const given = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
     const challenge = { 'www-authenticate': 'Bearer' };
-    if (given === undefined) throw new HttpError(401, "missing token: send 'authorization: Bearer <token>'", challenge);
+    if (given === undefined)
+      throw new HttpError(401, "missing token: send 'authorization: Bearer <token>'", challenge);
     if (!tokenMatches(given, options.token)) throw new HttpError(401, 'wrong token', challenge);
   }
 
@@ -108,16 +140,23 @@ export function createApiHandler(api: DaemonApi, options: ApiHandlerOptions): Ap
       const run = found[method as keyof Route];
       if (!run) {
         const allow = Object.keys(found).join(', ');
-        throw new HttpError(405, `method ${method} not allowed on ${url.pathname} (allowed: ${allow})`, { allow });
+        throw new HttpError(
+          405,
+          `method ${method} not allowed on ${url.pathname} (allowed: ${allow})`,
+          { allow },
+        );
       }
       if (method !== 'GET' || options.authReads) authorize(req);
       const reply = await run({ req, res, url, id });
       if (reply) sendJson(res, reply.status, reply.body);
-      if (method !== 'GET') log.info({ method, path: url.pathname, status: reply?.status }, 'daemon api: write');
+      if (method !== 'GET')
+        log.info({ method, path: url.pathname, status: reply?.status }, 'daemon api: write');
     } catch (err) {
       const { status, body, headers } = errorReply(err);
-      if (status === 401) log.warn({ method, path: url.pathname, reason: body.error }, 'daemon api: refused');
-      if (status === 500) log.warn({ err, method, path: url.pathname }, 'daemon api: request failed');
+      if (status === 401)
+        log.warn({ method, path: url.pathname, reason: body.error }, 'daemon api: refused');
+      if (status === 500)
+        log.warn({ err, method, path: url.pathname }, 'daemon api: request failed');
       if (res.headersSent) res.destroy();
       else sendJson(res, status, body, headers);
     }
@@ -125,11 +164,19 @@ export function createApiHandler(api: DaemonApi, options: ApiHandlerOptions): Ap
   };
 }
 
-async function submitRequest(req: IncomingMessage, url: URL, maxBody: number): Promise<SubmitRequest> {
+async function submitRequest(
+  req: IncomingMessage,
+  url: URL,
+  maxBody: number,
+): Promise<SubmitRequest> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type === '' || type === 'application/json') return parse(submitSchema, await readJson(req, maxBody));
+  if (type === '' || type === 'application/json')
+    return parse(submitSchema, await readJson(req, maxBody));
   if (!rawMissionTypes.has(type)) {
-    throw new HttpError(415, `unsupported content-type '${type}': send application/json, or the mission file as application/yaml`);
+    throw new HttpError(
+      415,
+      `unsupported content-type '${type}': send application/json, or the mission file as application/yaml`,
+    );
   }
   const request: SubmitRequest = { source: await readBody(req, maxBody) };
   for (const key of ['input', 'id', 'filename'] as const) {
@@ -145,14 +192,22 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const where = issue.path.length ? issue.path.join('.') : 'request body';
-  const what = issue.code === 'unrecognized_keys'
-    ? `unknown field ${issue.keys.map((k) => `'${k}'`).join(', ')}`
-    : issue.code === 'invalid_type' ? `expected ${issue.expected === 'object' ? 'a JSON object' : issue.expected}` : issue.message;
+  const what =
+    issue.code === 'unrecognized_keys'
+      ? `unknown field ${issue.keys.map((k) => `'${k}'`).join(', ')}`
+      : issue.code === 'invalid_type'
+        ? `expected ${issue.expected === 'object' ? 'a JSON object' : issue.expected}`
+        : issue.message;
   throw new HttpError(400, `${where}: ${what}`);
 }
 
-function errorReply(err: unknown): { status: number; body: { error: string; [k: string]: unknown }; headers?: Record<string, string> } {
-  if (err instanceof HttpError) return { status: err.status, body: { error: err.message }, headers: err.headers };
+function errorReply(err: unknown): {
+  status: number;
+  body: { error: string; [k: string]: unknown };
+  headers?: Record<string, string>;
+} {
+  if (err instanceof HttpError)
+    return { status: err.status, body: { error: err.message }, headers: err.headers };
   if (err instanceof ConfigError) {
     const issues = err.issues.map(({ path, message, line }) => ({ path, message, line }));
     return { status: 400, body: { error: err.message, file: err.file, issues } };

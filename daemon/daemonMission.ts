@@ -6,11 +6,25 @@
  */
 import { existsSync } from 'node:fs';
 import { EventLog, type LoggedEvent } from '../log/eventLog.js';
-import { recoverMission, type RecoveredApproval, type RecoveredMission } from '../log/missionRecovery.js';
+import {
+  recoverMission,
+  type RecoveredApproval,
+  type RecoveredMission,
+} from '../log/missionRecovery.js';
 import { errorMessage, UserError } from '../kernel/errors.js';
 import type { MissionConfig } from '../config/mission.js';
 import type { BudgetUsage } from '../supervisors/index.js';
-import { MissionOverError, UnknownApprovalError, type PlanProgressView, type AnswerRequest, type AnswerResult, type ApprovalRecord, type MissionState, type MissionStatus, type MissionSummary } from './daemonApi.js';
+import {
+  MissionOverError,
+  UnknownApprovalError,
+  type PlanProgressView,
+  type AnswerRequest,
+  type AnswerResult,
+  type ApprovalRecord,
+  type MissionState,
+  type MissionStatus,
+  type MissionSummary,
+} from './daemonApi.js';
 import type { DaemonOptions } from './daemonOptions.js';
 import type { MissionEvent, MissionOutput, MissionResume } from '../machines/mission.js';
 import { MakerProgressFold } from './makerProgressFold.js';
@@ -53,7 +67,8 @@ export class DaemonMission {
     private readonly options: DaemonOptions,
     recovered?: RecoveredMission,
   ) {
-    this.submittedAt = recovered?.submitted?.at ?? new Date((options.clock?.now() ?? Date.now())).toISOString();
+    this.submittedAt =
+      recovered?.submitted?.at ?? new Date(options.clock?.now() ?? Date.now()).toISOString();
     this.maker = new MakerProgressFold(config.stages);
     if (recovered) this.fromRecovered(recovered);
   }
@@ -93,7 +108,10 @@ export class DaemonMission {
       if (writeFault) {
         // Suspended by its disk: not over, not failed; the daemon resumes it once it can write.
         this.state = 'suspended';
-        this.error = { reason: writeFault.reason, message: `${writeFault.message}; suspended until the daemon can write again` };
+        this.error = {
+          reason: writeFault.reason,
+          message: `${writeFault.message}; suspended until the daemon can write again`,
+        };
         o.onWriteFault?.(this.id, writeFault);
       }
       return output;
@@ -102,7 +120,11 @@ export class DaemonMission {
       // A start failure (no NATS worker for a provider, a worker running another definition) is
       // in the log as `mission.start_failed` and in `status` as failed with reason start_failed:
       // the log has no end, so a restarted daemon tries it again. Anything else is Maestro's own.
-      if (this.startFailed) o.logger.warn({ mission: this.id, err: errorMessage(err) }, 'daemon: mission could not start; tried again at the next start');
+      if (this.startFailed)
+        o.logger.warn(
+          { mission: this.id, err: errorMessage(err) },
+          'daemon: mission could not start; tried again at the next start',
+        );
       else {
         this.finish('failed', { reason: 'error', message: errorMessage(err) });
         o.logger.error({ mission: this.id, err }, 'daemon: mission could not run');
@@ -124,9 +146,19 @@ export class DaemonMission {
     const signal = this.stopper.signal;
     const reason = typeof signal.reason === 'string' ? signal.reason : 'interrupted';
     this.giveUp(reason);
-    this.options.logger.info({ mission: this.id, reason }, 'daemon: mission stopped before it could start; given up');
+    this.options.logger.info(
+      { mission: this.id, reason },
+      'daemon: mission stopped before it could start; given up',
+    );
     const usage: BudgetUsage = { tokens: 0, costUsd: 0, samples: 0, wallTimeMs: 0 };
-    return { missionId: this.id, name: this.config.name, status: 'failed', stages: [], error: { reason: 'stopped', message: reason }, usage };
+    return {
+      missionId: this.id,
+      name: this.config.name,
+      status: 'failed',
+      stages: [],
+      error: { reason: 'stopped', message: reason },
+      usage,
+    };
   }
 
   stop(reason: string): void {
@@ -141,10 +173,18 @@ export class DaemonMission {
 
   /** A mission that could not start, stopped: its log gets its end, so no later start tries it again. */
   private giveUp(reason: string): void {
-    const log = new EventLog(this.file, this.id, () => this.options.clock?.now() ?? Date.now()).open();
+    const log = new EventLog(
+      this.file,
+      this.id,
+      () => this.options.clock?.now() ?? Date.now(),
+    ).open();
     log.onEvent((e) => this.onEvent(e));
     try {
-      log.append({ type: 'mission.finished', status: 'failed', error: { reason: 'stopped', message: reason } });
+      log.append({
+        type: 'mission.finished',
+        status: 'failed',
+        error: { reason: 'stopped', message: reason },
+      });
     } finally {
       log.close();
     }
@@ -157,8 +197,17 @@ export class DaemonMission {
     if (record.status !== 'pending') return { approval: record, alreadyAnswered: true };
     if (this.over) throw new MissionOverError(this.id, this.state);
     // The mission writes the answer to its log, then acts on it, in this call.
-    this.send?.({ type: 'gate.answered', id, decision: a.decision, ...(a.feedback !== undefined && { feedback: a.feedback }), by: a.by ?? 'api' });
-    if (record.status === 'pending') throw new UserError(`approval '${id}' cannot be answered now: mission '${this.id}' is not waiting for it (it may be starting); try again`);
+    this.send?.({
+      type: 'gate.answered',
+      id,
+      decision: a.decision,
+      ...(a.feedback !== undefined && { feedback: a.feedback }),
+      by: a.by ?? 'api',
+    });
+    if (record.status === 'pending')
+      throw new UserError(
+        `approval '${id}' cannot be answered now: mission '${this.id}' is not waiting for it (it may be starting); try again`,
+      );
     return { approval: record, alreadyAnswered: false };
   }
 
@@ -195,22 +244,42 @@ export class DaemonMission {
    */
   again(fault: { code: string; message: string; at: string }): DaemonMission {
     const recovered = existsSync(this.file) ? recoverMission(this.file, this.id) : undefined;
-    if (!recovered?.submitted) return new DaemonMission(this.id, this.config, this.input, this.file, this.options);
-    const log = new EventLog(this.file, this.id, () => this.options.clock?.now() ?? Date.now()).open();
+    if (!recovered?.submitted)
+      return new DaemonMission(this.id, this.config, this.input, this.file, this.options);
+    const log = new EventLog(
+      this.file,
+      this.id,
+      () => this.options.clock?.now() ?? Date.now(),
+    ).open();
     try {
-      log.append({ type: 'mission.write_fault', code: fault.code, message: fault.message, at: fault.at });
+      log.append({
+        type: 'mission.write_fault',
+        code: fault.code,
+        message: fault.message,
+        at: fault.at,
+      });
     } finally {
       log.close();
     }
     if (log.fault) throw log.fault;
-    return new DaemonMission(this.id, this.config, this.input, this.file, this.options, recoverMission(this.file, this.id));
+    return new DaemonMission(
+      this.id,
+      this.config,
+      this.input,
+      this.file,
+      this.options,
+      recoverMission(this.file, this.id),
+    );
   }
 
   /** A corrupt line met while reading the log for a follower: skipped, said once per line. */
   private corruptLine(line: number, reason: string): void {
     if (this.corruptSeen.has(line)) return;
     this.corruptSeen.add(line);
-    this.options.logger.warn({ mission: this.id, file: this.file, line, reason }, `daemon: ${this.file}:${line}: corrupt line skipped (${reason})`);
+    this.options.logger.warn(
+      { mission: this.id, file: this.file, line, reason },
+      `daemon: ${this.file}:${line}: corrupt line skipped (${reason})`,
+    );
   }
 
   approvals(): ApprovalRecord[] {
@@ -221,7 +290,10 @@ export class DaemonMission {
   follow(after: number, listener: (e: LoggedEvent) => void, end?: () => void): () => void {
     const f: Follower = { listener, end, after };
     // Read and subscribe in one synchronous step: no event can fall between the two.
-    for (const e of existsSync(this.file) ? EventLog.read(this.file, (line, reason) => this.corruptLine(line, reason)) : []) this.deliver(f, e);
+    for (const e of existsSync(this.file)
+      ? EventLog.read(this.file, (line, reason) => this.corruptLine(line, reason))
+      : [])
+      this.deliver(f, e);
     if (this.over && this.send === undefined) {
       end?.();
       return () => {};
@@ -265,17 +337,24 @@ export class DaemonMission {
         break;
       }
       case 'approval.requested':
-        this.approvalsById.set(e.id as string, toRecord(this.id, { ...(e as unknown as RecoveredApproval), requestedAt: e.ts }));
+        this.approvalsById.set(
+          e.id as string,
+          toRecord(this.id, { ...(e as unknown as RecoveredApproval), requestedAt: e.ts }),
+        );
         this.state = 'awaiting_approval';
         break;
       case 'approval.closed': {
         const rec = this.approvalsById.get(e.id as string);
-        if (rec?.status === 'pending') Object.assign(rec, { status: 'closed', closed: { reason: String(e.reason), message: String(e.message), at: e.ts } });
+        if (rec?.status === 'pending')
+          Object.assign(rec, {
+            status: 'closed',
+            closed: { reason: String(e.reason), message: String(e.message), at: e.ts },
+          });
         break;
       }
       case 'approval.answered': {
         const rec = this.approvalsById.get(e.id as string);
-        if (!rec || rec.status !== 'pending') break;
+        if (rec?.status !== 'pending') break;
         rec.status = e.decision === 'approve' ? 'approved' : 'rejected';
         rec.answeredAt = e.ts;
         rec.by = e.by as string | undefined;
@@ -292,14 +371,29 @@ export class DaemonMission {
         break;
       case 'mission.start_failed':
         this.startFailed = true;
-        this.finish('failed', { reason: 'start_failed', message: `${String(e.message)}; tried again at the next daemon start (maestro stop ${this.id} gives it up)` }, e.ts);
+        this.finish(
+          'failed',
+          {
+            reason: 'start_failed',
+            message: `${String(e.message)}; tried again at the next daemon start (maestro stop ${this.id} gives it up)`,
+          },
+          e.ts,
+        );
         break;
       case 'mission.finished': {
         this.startFailed = false;
         const error = e.error as { reason: string; message: string } | undefined;
         this.result = e.result as string | undefined;
         this.usage = e.usage as BudgetUsage | undefined;
-        this.finish(e.status === 'succeeded' ? 'succeeded' : error?.reason === 'stopped' ? 'stopped' : 'failed', error, e.ts);
+        this.finish(
+          e.status === 'succeeded'
+            ? 'succeeded'
+            : error?.reason === 'stopped'
+              ? 'stopped'
+              : 'failed',
+          error,
+          e.ts,
+        );
         break;
       }
     }
@@ -311,13 +405,18 @@ export class DaemonMission {
     const stage = path.split('/stage/')[1]?.split('/')[0] ?? path;
     let p = this.plans.get(path);
     if (!p) this.plans.set(path, (p = { stage, tasks: [], finished: [], failed: [], replans: 0 }));
-    if (e.type === 'plan.compiled') for (const t of e.tasks as { id: string }[]) if (!p.tasks.includes(t.id)) p.tasks.push(t.id);
+    if (e.type === 'plan.compiled')
+      for (const t of e.tasks as { id: string }[]) if (!p.tasks.includes(t.id)) p.tasks.push(t.id);
     if (e.type === 'task.finished') p.finished.push(String(e.task));
     if (e.type === 'task.failed') p.failed.push(String(e.task));
     if (e.type === 'plan.revised') p.replans = e.replan as number;
   }
 
-  private finish(state: MissionState, error?: { reason: string; message: string }, at?: string): void {
+  private finish(
+    state: MissionState,
+    error?: { reason: string; message: string },
+    at?: string,
+  ): void {
     this.state = state;
     if (error) this.error = error;
     this.finishedAt = at ?? new Date().toISOString();
@@ -325,11 +424,19 @@ export class DaemonMission {
 
   private fromRecovered(r: RecoveredMission): void {
     for (const [path, rp] of r.plans) {
-      const steps = ((rp.plan as { steps?: { id: string }[] } | undefined)?.steps ?? []).map((st) => st.id);
+      const steps = ((rp.plan as { steps?: { id: string }[] } | undefined)?.steps ?? []).map(
+        (st) => st.id,
+      );
       const finished = Object.keys(rp.finished);
       const stage = path.split('/stage/')[1]?.split('/')[0] ?? path;
       // The log keeps the last plan and what finished; failures of earlier runs are not folded.
-      this.plans.set(path, { stage, tasks: [...new Set([...finished, ...steps])], finished, failed: [], replans: rp.replans });
+      this.plans.set(path, {
+        stage,
+        tasks: [...new Set([...finished, ...steps])],
+        finished,
+        failed: [],
+        replans: rp.replans,
+      });
     }
     for (const [path, m] of r.maker) this.maker.restore(path, m);
     for (const a of r.approvals) this.approvalsById.set(a.id, toRecord(this.id, a));
@@ -339,17 +446,30 @@ export class DaemonMission {
       this.result = r.finished.result;
       this.usage = r.finished.usage;
       const reason = r.finished.error?.reason;
-      this.finish(r.finished.status === 'succeeded' ? 'succeeded' : reason === 'stopped' ? 'stopped' : 'failed', r.finished.error, r.finished.at);
+      this.finish(
+        r.finished.status === 'succeeded'
+          ? 'succeeded'
+          : reason === 'stopped'
+            ? 'stopped'
+            : 'failed',
+        r.finished.error,
+        r.finished.at,
+      );
       return;
     }
     this.resumeFrom = { plan, keySalt: r.submitted?.keySalt, usedBefore: r.usage };
-    if ([...this.approvalsById.values()].some((a) => a.status === 'pending')) this.state = 'awaiting_approval';
+    if ([...this.approvalsById.values()].some((a) => a.status === 'pending'))
+      this.state = 'awaiting_approval';
   }
 }
 
 /** The daemon's hub, its wait for workers ended by the mission's stop. */
 function stoppable(hub: NatsHub, stop: AbortSignal): NatsHub {
-  return { transport: hub.transport, attach: (providers, waitWorkersMs) => hub.attach(providers, waitWorkersMs, stop), close: () => hub.close() };
+  return {
+    transport: hub.transport,
+    attach: (providers, waitWorkersMs) => hub.attach(providers, waitWorkersMs, stop),
+    close: () => hub.close(),
+  };
 }
 
 function toRecord(mission: string, a: RecoveredApproval): ApprovalRecord {
@@ -362,7 +482,13 @@ function toRecord(mission: string, a: RecoveredApproval): ApprovalRecord {
     requestedAt: a.requestedAt,
     ...(a.timeoutAt !== undefined && { timeoutAt: a.timeoutAt }),
     ...(a.onTimeout !== undefined && { onTimeout: a.onTimeout }),
-    status: a.answer ? (a.answer.decision === 'approve' ? 'approved' : 'rejected') : a.closed ? 'closed' : 'pending',
+    status: a.answer
+      ? a.answer.decision === 'approve'
+        ? 'approved'
+        : 'rejected'
+      : a.closed
+        ? 'closed'
+        : 'pending',
     ...(!a.answer && a.closed && { closed: a.closed }),
     ...(a.answer?.feedback !== undefined && { feedback: a.answer.feedback }),
     ...(a.answer && { answeredAt: a.answer.at, by: a.answer.by }),

@@ -19,13 +19,30 @@ export const DAEMON_SUBJECT_PREFIX = 'maestro.daemon';
 
 const base = { v: z.literal(PROTOCOL_VERSION), token: z.string().optional() };
 const requestSchemas = {
-  submit: z.strictObject({ ...base, source: z.string().optional(), path: z.string().optional(), filename: z.string().optional(), input: z.string().optional(), id: z.string().optional() }),
+  submit: z.strictObject({
+    ...base,
+    source: z.string().optional(),
+    path: z.string().optional(),
+    filename: z.string().optional(),
+    input: z.string().optional(),
+    id: z.string().optional(),
+  }),
   list: z.strictObject(base),
   status: z.strictObject({ ...base, id: z.string() }),
-  events: z.strictObject({ ...base, id: z.string(), after: z.int().nonnegative().default(0), limit: z.int().positive().max(10_000).default(1000) }),
+  events: z.strictObject({
+    ...base,
+    id: z.string(),
+    after: z.int().nonnegative().default(0),
+    limit: z.int().positive().max(10_000).default(1000),
+  }),
   stop: z.strictObject({ ...base, id: z.string(), reason: z.string().optional() }),
   approvals: z.strictObject(base),
-  answer: z.strictObject({ ...base, id: z.string(), decision: z.enum(['approve', 'reject']), feedback: z.string().optional() }),
+  answer: z.strictObject({
+    ...base,
+    id: z.string(),
+    decision: z.enum(['approve', 'reject']),
+    feedback: z.string().optional(),
+  }),
 };
 type Verb = keyof typeof requestSchemas;
 const WRITES: ReadonlySet<Verb> = new Set(['submit', 'stop', 'answer']);
@@ -38,19 +55,35 @@ export interface DaemonNatsOptions {
 }
 
 /** Serves every verb on `maestro.daemon.<verb>`; returns the subscriptions. */
-export function serveDaemonOverNats(api: DaemonApi, transport: Transport, options: DaemonNatsOptions): Subscription[] {
+export function serveDaemonOverNats(
+  api: DaemonApi,
+  transport: Transport,
+  options: DaemonNatsOptions,
+): Subscription[] {
   return (Object.keys(requestSchemas) as Verb[]).map((verb) =>
-    transport.subscribe(`${DAEMON_SUBJECT_PREFIX}.${verb}`, async (msg) => {
-      if (!msg.reply) return; // a request/reply API: a plain publish gets nothing
-      transport.respond(msg, await handle(api, verb, msg, options));
-    }, { malformed: (reason) => fail(400, `malformed request: ${reason}`) }),
+    transport.subscribe(
+      `${DAEMON_SUBJECT_PREFIX}.${verb}`,
+      async (msg) => {
+        if (!msg.reply) return; // a request/reply API: a plain publish gets nothing
+        transport.respond(msg, await handle(api, verb, msg, options));
+      },
+      { malformed: (reason) => fail(400, `malformed request: ${reason}`) },
+    ),
   );
 }
 
-async function handle(api: DaemonApi, verb: Verb, msg: Message, o: DaemonNatsOptions): Promise<Json> {
+async function handle(
+  api: DaemonApi,
+  verb: Verb,
+  msg: Message,
+  o: DaemonNatsOptions,
+): Promise<Json> {
   const parsed = requestSchemas[verb].safeParse(msg.data);
   if (!parsed.success) {
-    o.logger?.warn({ subject: msg.subject, issue: describeParseError(parsed.error) }, 'daemon nats: malformed request');
+    o.logger?.warn(
+      { subject: msg.subject, issue: describeParseError(parsed.error) },
+      'daemon nats: malformed request',
+    );
     return fail(400, `malformed request: ${describeParseError(parsed.error)}`);
   }
   const req = parsed.data as z.output<(typeof requestSchemas)['answer']> & Record<string, unknown>;
@@ -61,7 +94,11 @@ async function handle(api: DaemonApi, verb: Verb, msg: Message, o: DaemonNatsOpt
   try {
     const result = await run(api, verb, req);
     if (WRITES.has(verb)) o.logger?.info({ verb, id: req.id }, 'daemon nats: write');
-    return { v: PROTOCOL_VERSION, ok: true, result: JSON.parse(JSON.stringify(result ?? null)) as Json };
+    return {
+      v: PROTOCOL_VERSION,
+      ok: true,
+      result: JSON.parse(JSON.stringify(result ?? null)) as Json,
+    };
   } catch (err) {
     const status = statusOf(err);
     if (status === 500) {
@@ -87,7 +124,11 @@ async function run(api: DaemonApi, verb: Verb, r: Record<string, unknown>): Prom
     case 'events': {
       const events: unknown[] = [];
       const limit = r.limit as number;
-      const stop = api.events(id, r.after as number, (e) => void (events.length < limit && events.push(e)));
+      const stop = api.events(
+        id,
+        r.after as number,
+        (e) => void (events.length < limit && events.push(e)),
+      );
       stop();
       return { events, more: events.length === limit };
     }
@@ -96,10 +137,17 @@ async function run(api: DaemonApi, verb: Verb, r: Record<string, unknown>): Prom
     case 'approvals':
       return { approvals: api.approvals() };
     case 'answer':
-      return api.answer(id, { decision: r.decision as 'approve' | 'reject', feedback: r.feedback as string | undefined, by: 'nats' });
+      return api.answer(id, {
+        decision: r.decision as 'approve' | 'reject',
+        feedback: r.feedback as string | undefined,
+        by: 'nats',
+      });
   }
 }
 
-function fail(status: number, error: string): { v: number; ok: false; status: number; error: string } {
+function fail(
+  status: number,
+  error: string,
+): { v: number; ok: false; status: number; error: string } {
   return { v: PROTOCOL_VERSION, ok: false, status, error };
 }

@@ -28,7 +28,11 @@ export interface EventStreamRequest {
  * Streams mission `id`'s events to `res`. Refusals (a bad resume point, an unknown mission) are
  * thrown before any header is written, so the caller can still answer them as JSON.
  */
-export function streamEvents(api: DaemonApi, { req, res, url, id }: EventStreamRequest, options: EventStreamOptions): void {
+export function streamEvents(
+  api: DaemonApi,
+  { req, res, url, id }: EventStreamRequest,
+  options: EventStreamOptions,
+): void {
   const after = afterSeq(req.headers['last-event-id'] ?? url.searchParams.get('after') ?? '0');
   const maxBacklog = options.maxBacklogBytes ?? 8 * 1024 * 1024;
   const pending: string[] = [];
@@ -41,7 +45,10 @@ export function streamEvents(api: DaemonApi, { req, res, url, id }: EventStreamR
     if (!open) return void pending.push(chunk);
     res.write(chunk);
     if (res.writableLength > maxBacklog) {
-      options.logger.warn({ mission: id, backlogBytes: res.writableLength }, 'daemon api: slow event stream cut');
+      options.logger.warn(
+        { mission: id, backlogBytes: res.writableLength },
+        'daemon api: slow event stream cut',
+      );
       res.destroy();
     }
   };
@@ -67,7 +74,12 @@ export function streamEvents(api: DaemonApi, { req, res, url, id }: EventStreamR
       finish();
     },
   );
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-content-type-options': 'nosniff' });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-content-type-options': 'nosniff',
+  });
   res.flushHeaders();
   open = true;
   res.on('close', close);

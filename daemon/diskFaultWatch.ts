@@ -29,7 +29,9 @@ export interface DiskFaultWatchOptions {
 }
 
 export class DiskFaultWatch {
-  private fault: { code: string; suspended: Map<string, SuspendedByDisk>; timer: NodeJS.Timeout } | undefined;
+  private fault:
+    | { code: string; suspended: Map<string, SuspendedByDisk>; timer: NodeJS.Timeout }
+    | undefined;
   private stopped = false;
 
   constructor(private readonly o: DiskFaultWatchOptions) {}
@@ -53,8 +55,15 @@ export class DiskFaultWatch {
 
   /** A mission's log could not be written: it waits until the directory takes writes again. */
   missionFaulted(mission: string, fault: LogWriteError): void {
-    this.o.logger.error({ mission, file: fault.file, code: fault.code }, `daemon: ${fault.message}; the mission is suspended and new missions are refused (507) until the state directory takes writes again`);
-    this.start(fault.code).suspended.set(mission, { code: fault.code, message: fault.message, at: new Date(this.o.now()).toISOString() });
+    this.o.logger.error(
+      { mission, file: fault.file, code: fault.code },
+      `daemon: ${fault.message}; the mission is suspended and new missions are refused (507) until the state directory takes writes again`,
+    );
+    this.start(fault.code).suspended.set(mission, {
+      code: fault.code,
+      message: fault.message,
+      at: new Date(this.o.now()).toISOString(),
+    });
   }
 
   stop(): void {
@@ -88,7 +97,10 @@ export class DiskFaultWatch {
     for (const [mission, why] of f.suspended) {
       try {
         this.o.resume(mission, why);
-        this.o.logger.info({ mission }, 'daemon: the state directory takes writes again; mission resumed');
+        this.o.logger.info(
+          { mission },
+          'daemon: the state directory takes writes again; mission resumed',
+        );
       } catch (err) {
         if (!isDiskFault(err)) throw err;
         this.start((err as NodeJS.ErrnoException).code!).suspended.set(mission, why);

@@ -18,7 +18,10 @@ export class HttpError extends Error {
 
 /** The body as text; 413 past `max` bytes (the rest is drained, not kept). */
 export function readBody(req: IncomingMessage, max: number): Promise<string> {
-  const tooLarge = (): HttpError => new HttpError(413, `request body too large: the limit is ${max} bytes`, { connection: 'close' });
+  const tooLarge = (): HttpError =>
+    new HttpError(413, `request body too large: the limit is ${max} bytes`, {
+      connection: 'close',
+    });
   if (Number(req.headers['content-length']) > max) return Promise.reject(tooLarge());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -47,7 +50,12 @@ export async function readJson(req: IncomingMessage, max: number): Promise<unkno
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',

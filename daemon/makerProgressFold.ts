@@ -73,11 +73,13 @@ export class MakerProgressFold {
     switch (e.type) {
       case 'mission.submitted': {
         const stages = (e.config as { stages?: unknown } | undefined)?.stages;
-        if (Array.isArray(stages)) this.learnStages(stages as { name: string; maker?: MakerStage }[]);
+        if (Array.isArray(stages))
+          this.learnStages(stages as { name: string; maker?: MakerStage }[]);
         return undefined;
       }
       case 'stage.entered':
-        if (e.maker !== undefined && !this.lengths.has(String(e.stage))) this.lengths.set(String(e.stage), lengthOf({ task: e.maker as StepTaskConfig }));
+        if (e.maker !== undefined && !this.lengths.has(String(e.stage)))
+          this.lengths.set(String(e.stage), lengthOf({ task: e.maker as StepTaskConfig }));
         return undefined;
       case 'maker.snapshot': {
         const t = this.track(String(e.path));
@@ -107,7 +109,13 @@ export class MakerProgressFold {
   restore(path: string, recovered: RecoveredMaker): void {
     const t = this.track(path);
     const s = recovered.snapshot;
-    if (s) Object.assign(t, { step: s.step, samples: s.samples, flagged: s.flagged, exhausted: s.exhausted ?? 0 });
+    if (s)
+      Object.assign(t, {
+        step: s.step,
+        samples: s.samples,
+        flagged: s.flagged,
+        exhausted: s.exhausted ?? 0,
+      });
     for (const v of recovered.tail) {
       if (v.step !== t.step) continue; // covered by the snapshot or an earlier record
       t.samples += v.samples;
@@ -144,7 +152,19 @@ export class MakerProgressFold {
 
   private track(path: string): Track {
     let t = this.tracks.get(path);
-    if (!t) this.tracks.set(path, (t = { stage: stageOf(path), path, step: 0, samples: 0, flagged: 0, exhausted: 0, done: false }));
+    if (!t)
+      this.tracks.set(
+        path,
+        (t = {
+          stage: stageOf(path),
+          path,
+          step: 0,
+          samples: 0,
+          flagged: 0,
+          exhausted: 0,
+          done: false,
+        }),
+      );
     return t;
   }
 
@@ -166,7 +186,9 @@ export class MakerProgressFold {
       samplesPerStep: t.step > 0 ? t.samples / t.step : 0,
       redFlagRate: t.samples > 0 ? t.flagged / t.samples : 0,
       ...(rate !== undefined && rate > 0 && { stepsPerSecond: rate }),
-      ...(rate !== undefined && rate > 0 && steps !== undefined && { etaMs: done ? 0 : (Math.max(0, steps - t.step) / rate) * 1000 }),
+      ...(rate !== undefined &&
+        rate > 0 &&
+        steps !== undefined && { etaMs: done ? 0 : (Math.max(0, steps - t.step) / rate) * 1000 }),
       done,
     };
   }
@@ -184,7 +206,9 @@ function lengthOf(m: MakerStage): number | undefined {
   } catch {
     own = undefined; // a task config this version does not know: no length, still progress
   }
-  const known = [own, m.maxSteps].filter((n): n is number => typeof n === 'number' && Number.isFinite(n));
+  const known = [own, m.maxSteps].filter(
+    (n): n is number => typeof n === 'number' && Number.isFinite(n),
+  );
   return known.length ? Math.min(...known) : undefined;
 }
 

@@ -17,9 +17,17 @@ export function planResume(r: RecoveredMission, config: MissionConfig): MissionR
     if (!last) return { stages, attempt: 1, maker: r.maker, plans: r.plans };
     // Run the stage again as the attempt it was, with the feedback that attempt was given.
     const rerun = (): MissionResume => {
-      const before = r.approvals.find((x) => x.index === i && x.attempt === last.attempt - 1)?.answer;
+      const before = r.approvals.find(
+        (x) => x.index === i && x.attempt === last.attempt - 1,
+      )?.answer;
       const feedback = before?.decision === 'reject' ? (before.feedback ?? NO_FEEDBACK) : undefined;
-      return { stages, attempt: last.attempt, ...(feedback !== undefined && { feedback }), maker: r.maker, plans: r.plans };
+      return {
+        stages,
+        attempt: last.attempt,
+        ...(feedback !== undefined && { feedback }),
+        maker: r.maker,
+        plans: r.plans,
+      };
     };
     // Finished with no answer: the mission was failing (no_answer) when it stopped; try it again.
     if (last.answers === 0) return rerun();
@@ -28,7 +36,14 @@ export function planResume(r: RecoveredMission, config: MissionConfig): MissionR
       // Finished, and the approval not asked yet (the crash came between the two writes): ask it
       // now, for the output the log has.
       if (!a) return { ...rerun(), unasked: { output: last.output } };
-      if (a.answer?.decision !== 'approve') return { stages, attempt: last.attempt, pending: { approval: a, answers: last.answers }, maker: r.maker, plans: r.plans };
+      if (a.answer?.decision !== 'approve')
+        return {
+          stages,
+          attempt: last.attempt,
+          pending: { approval: a, answers: last.answers },
+          maker: r.maker,
+          plans: r.plans,
+        };
     }
     stages.push({ name: sc.name, output: last.output, answers: [] });
   }

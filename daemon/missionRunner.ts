@@ -49,7 +49,12 @@ export const missionRunnerMachine = setup({
     running: {
       // Deferred: the mission is another actor system, and driving it from inside this action
       // would run its transitions within ours.
-      on: { [SHUTDOWN_EVENT]: { target: 'suspending', actions: ({ context }) => queueMicrotask(() => context.suspend.abort()) } },
+      on: {
+        [SHUTDOWN_EVENT]: {
+          target: 'suspending',
+          actions: ({ context }) => queueMicrotask(() => context.suspend.abort()),
+        },
+      },
     },
     suspending: {},
     done: { type: 'final' },

@@ -26,7 +26,9 @@ export const allowedCommandSchema = z.strictObject({
    * Variables of the daemon's environment the command may see: the provider's `envAllowlist`
    * must be among them. @default ['PATH', 'HOME', 'LANG'] (a cli provider's own default)
    */
-  env: z.array(z.string().regex(ENV_NAME, 'expected an environment variable name')).default(['PATH', 'HOME', 'LANG']),
+  env: z
+    .array(z.string().regex(ENV_NAME, 'expected an environment variable name'))
+    .default(['PATH', 'HOME', 'LANG']),
   /** The only `cwd` the provider may give. @default none: the provider may not set one */
   cwd: z.string().refine(isAbsolute, 'expected an absolute path').optional(),
 });
@@ -55,7 +57,13 @@ export const daemonConfigSchema = z.strictObject({
 });
 export type DaemonConfig = z.output<typeof daemonConfigSchema>;
 
-export const CLOSED_POLICY: SubmitPolicy = { cli: [], env: [], paths: [], maxAnswerBytes: DEFAULT_MAX_ANSWER_BYTES, maxPromptBytes: DEFAULT_MAX_PROMPT_BYTES };
+export const CLOSED_POLICY: SubmitPolicy = {
+  cli: [],
+  env: [],
+  paths: [],
+  maxAnswerBytes: DEFAULT_MAX_ANSWER_BYTES,
+  maxPromptBytes: DEFAULT_MAX_PROMPT_BYTES,
+};
 
 /**
  * Why a submission by `path` may not be read, if it may not: the file (symlinks resolved) must
@@ -87,7 +95,8 @@ export function envAllowOf(policy: SubmitPolicy): EnvAllow {
   const allowed = new Set(policy.env);
   return {
     has: (name) => allowed.has(name),
-    refusal: (name) => `environment variable '${name}' is not allowed for submitted missions (the daemon allows ${list(policy.env)}; add it with --allow-env ${name} or submissions.env in the daemon config)`,
+    refusal: (name) =>
+      `environment variable '${name}' is not allowed for submitted missions (the daemon allows ${list(policy.env)}; add it with --allow-env ${name} or submissions.env in the daemon config)`,
   };
 }
 
@@ -107,12 +116,21 @@ export function submissionIssues(config: MissionConfig, policy: SubmitPolicy): P
         message: `provider '${id}': the key variable '${p.apiKeyEnv}' is not allowed for submitted missions (add it with --allow-env ${p.apiKeyEnv} or submissions.env in the daemon config)`,
       });
     }
-    const answerCap = p.kind === 'cli' ? (['maxOutputBytes', p.maxOutputBytes] as const) : (['maxAnswerBytes', p.maxAnswerBytes] as const);
+    const answerCap =
+      p.kind === 'cli'
+        ? (['maxOutputBytes', p.maxOutputBytes] as const)
+        : (['maxAnswerBytes', p.maxAnswerBytes] as const);
     if (answerCap[1] > policy.maxAnswerBytes) {
-      issues.push({ path: ['providers', id, answerCap[0]], message: `provider '${id}': ${answerCap[0]} ${answerCap[1]} is over the daemon's ceiling for submitted missions (${policy.maxAnswerBytes}; submissions.maxAnswerBytes in the daemon config)` });
+      issues.push({
+        path: ['providers', id, answerCap[0]],
+        message: `provider '${id}': ${answerCap[0]} ${answerCap[1]} is over the daemon's ceiling for submitted missions (${policy.maxAnswerBytes}; submissions.maxAnswerBytes in the daemon config)`,
+      });
     }
     if (p.maxPromptBytes > policy.maxPromptBytes) {
-      issues.push({ path: ['providers', id, 'maxPromptBytes'], message: `provider '${id}': maxPromptBytes ${p.maxPromptBytes} is over the daemon's ceiling for submitted missions (${policy.maxPromptBytes}; submissions.maxPromptBytes in the daemon config)` });
+      issues.push({
+        path: ['providers', id, 'maxPromptBytes'],
+        message: `provider '${id}': maxPromptBytes ${p.maxPromptBytes} is over the daemon's ceiling for submitted missions (${policy.maxPromptBytes}; submissions.maxPromptBytes in the daemon config)`,
+      });
     }
     if (p.kind !== 'cli') continue;
     const entry = policy.cli.find((c) => c.command === p.command && sameArgs(c.args, p.args));
@@ -135,7 +153,10 @@ export function submissionIssues(config: MissionConfig, policy: SubmitPolicy): P
       });
     }
     if (p.cwd !== undefined && p.cwd !== entry.cwd) {
-      issues.push({ path: ['providers', id, 'cwd'], message: `provider '${id}': cwd '${p.cwd}' is not allowed for submitted missions (the daemon allows ${entry.cwd ? `'${entry.cwd}'` : 'none'})` });
+      issues.push({
+        path: ['providers', id, 'cwd'],
+        message: `provider '${id}': cwd '${p.cwd}' is not allowed for submitted missions (the daemon allows ${entry.cwd ? `'${entry.cwd}'` : 'none'})`,
+      });
     }
   }
   return issues;

@@ -19,7 +19,11 @@ export interface ConnectionCap {
  * Counts sockets per `remoteAddress`; one over `max` gets a 503 and is closed before the HTTP
  * parser answers anything on it. `onRefused` is told each time (for a log record).
  */
-export function capConnectionsPerAddress(server: Server, max: number, onRefused: (address: string, max: number) => void): ConnectionCap {
+export function capConnectionsPerAddress(
+  server: Server,
+  max: number,
+  onRefused: (address: string, max: number) => void,
+): ConnectionCap {
   const counts = new Map<string, number>();
   let refused = 0;
   let open = 0;
@@ -32,7 +36,9 @@ export function capConnectionsPerAddress(server: Server, max: number, onRefused:
       refused++;
       onRefused(address, max);
       const body = `too many connections from ${address}: the limit is ${max}\n`;
-      socket.end(`HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
       socket.once('finish', () => socket.destroy());
       return;
     }

@@ -37,7 +37,12 @@ const UNKNOWN: LogicInfo = { name: 'actor', kind: 'worker' };
 export function isStateMachine(logic: unknown): logic is MachineLike {
   if (!logic || typeof logic !== 'object') return false;
   const m = logic as Partial<MachineLike>;
-  return typeof m.id === 'string' && !!m.root && typeof m.root === 'object' && m.root.transitions instanceof Map;
+  return (
+    typeof m.id === 'string' &&
+    !!m.root &&
+    typeof m.root === 'object' &&
+    m.root.transitions instanceof Map
+  );
 }
 
 export function logicInfo(logic: unknown): LogicInfo {
@@ -52,7 +57,8 @@ export function logicInfo(logic: unknown): LogicInfo {
 
 function classify(logic: object): LogicInfo {
   if (isStateMachine(logic)) {
-    const kind = logic.id === 'mission' ? 'mission' : logic.id === 'supervisor' ? 'supervisor' : 'machine';
+    const kind =
+      logic.id === 'mission' ? 'mission' : logic.id === 'supervisor' ? 'supervisor' : 'machine';
     return { name: logic.id, kind, machine: logic };
   }
   const keys = Object.keys(logic);
@@ -84,7 +90,8 @@ function convert(node: StateNodeLike): StateDef {
   const children = Object.values(node.states ?? {});
   if (children.length > 0) def.states = children.map(convert);
   const on: NonNullable<StateDef['on']> = [];
-  for (const [event, transitions] of node.transitions) on.push({ event, targets: targetsOf(transitions) });
+  for (const [event, transitions] of node.transitions)
+    on.push({ event, targets: targetsOf(transitions) });
   if (node.always?.length) on.push({ event: 'always', targets: targetsOf(node.always) });
   if (on.length > 0) def.on = on;
   return def;
@@ -93,7 +100,8 @@ function convert(node: StateNodeLike): StateDef {
 /** Targets as paths from the root (`running`, `stage.sub`); a transition without one stays in place. */
 function targetsOf(transitions: readonly { target?: readonly StateNodeLike[] }[]): string[] {
   const out = new Set<string>();
-  for (const t of transitions) for (const s of t.target ?? []) out.add(s.path.length > 0 ? s.path.join('.') : s.key);
+  for (const t of transitions)
+    for (const s of t.target ?? []) out.add(s.path.length > 0 ? s.path.join('.') : s.key);
   return [...out];
 }
 

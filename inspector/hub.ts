@@ -16,7 +16,13 @@ import { atOf, dataOf, isShown, pathOf, type ObservedEvent, type Redact } from '
 import { DeltaHistory, Ring } from './hubRing.js';
 import { SessionTable } from './hubSessions.js';
 import { VoteBoard } from './hubVotes.js';
-import type { ApprovalView, ChildStarted, InspectorDelta, InspectorEvent, InspectorSnapshot } from './types.js';
+import type {
+  ApprovalView,
+  ChildStarted,
+  InspectorDelta,
+  InspectorEvent,
+  InspectorSnapshot,
+} from './types.js';
 
 export interface InspectorHubOptions {
   /** @default systemClock */
@@ -100,8 +106,10 @@ export class InspectorHub {
       else if (type === '@xstate.event') {
         // A crashed machine sends no snapshot; its parent gets `xstate.error.actor.<id>` from it.
         const t: unknown = e.event.type;
-        if (typeof t === 'string' && t.startsWith(ERROR_EVENT) && e.sourceRef) this.sessions.crashed(e.sourceRef.sessionId, (e.event as { error?: unknown }).error);
-      } else if (type === '@xstate.actor') this.sessions.register(e.actorRef as Parameters<SessionTable['register']>[0]);
+        if (typeof t === 'string' && t.startsWith(ERROR_EVENT) && e.sourceRef)
+          this.sessions.crashed(e.sourceRef.sessionId, (e.event as { error?: unknown }).error);
+      } else if (type === '@xstate.actor')
+        this.sessions.register(e.actorRef as Parameters<SessionTable['register']>[0]);
     } catch {
       this.internalErrors++;
     }
@@ -116,11 +124,24 @@ export class InspectorHub {
       this.rename(sid, path, parent);
       const now = this.clock.now();
       const restarts = typeof fact.restarts === 'number' ? fact.restarts : 0;
-      const restarted = this.graph.incarnation(path, sid, fact.kind === 'supervisor' ? 'supervisor' : 'worker', parent, restarts, now);
+      const restarted = this.graph.incarnation(
+        path,
+        sid,
+        fact.kind === 'supervisor' ? 'supervisor' : 'worker',
+        parent,
+        restarts,
+        now,
+      );
       if (restarted) {
         const previous = this.sessions.live.get(restarted.previous);
-        if (previous?.errored) this.graph.failed(path, { at: now, message: this.message(previous.error) }, now);
-        this.event('child.restarted', path, { restarts: restarted.restarts, sessionId: sid, previous: restarted.previous }, now);
+        if (previous?.errored)
+          this.graph.failed(path, { at: now, message: this.message(previous.error) }, now);
+        this.event(
+          'child.restarted',
+          path,
+          { restarts: restarted.restarts, sessionId: sid, previous: restarted.previous },
+          now,
+        );
       }
     } catch {
       this.internalErrors++;
@@ -142,7 +163,12 @@ export class InspectorHub {
       const type = e?.type;
       if (typeof type !== 'string') return;
       if (type === 'maker.vote') return this.votes.vote(e);
-      if (type === 'approval.requested' || type === 'approval.answered' || type === 'approval.closed') this.approval(e);
+      if (
+        type === 'approval.requested' ||
+        type === 'approval.answered' ||
+        type === 'approval.closed'
+      )
+        this.approval(e);
       if (!isShown(type)) return;
       const now = this.clock.now();
       const at = atOf(e, now);
@@ -152,7 +178,13 @@ export class InspectorHub {
       else if (type === 'stage.entered') this.votes.stageEntered(e);
       // Checked before the redaction: a dropped event costs nothing.
       if (this.pending.length >= this.maxEventsPerFlush) this.dropped++;
-      else this.event(type, path === undefined ? undefined : this.redact(path), dataOf(e, this.redact), at);
+      else
+        this.event(
+          type,
+          path === undefined ? undefined : this.redact(path),
+          dataOf(e, this.redact),
+          at,
+        );
     } catch {
       this.internalErrors++;
     }
@@ -170,7 +202,8 @@ export class InspectorHub {
       this.graph.removeSubtree(`workers/${missionId}`);
       this.votes.forget(root, missionId);
       for (const id of [...this.approvals.keys()]) {
-        if (id.startsWith(`${missionId}/`)) this.approvalsChanged = this.approvals.delete(id) || this.approvalsChanged;
+        if (id.startsWith(`${missionId}/`))
+          this.approvalsChanged = this.approvals.delete(id) || this.approvalsChanged;
       }
     } catch {
       this.internalErrors++;
@@ -185,7 +218,11 @@ export class InspectorHub {
       this.approvalsChanged = this.approvals.delete(id) || this.approvalsChanged;
       return;
     }
-    const { mission, stage, output } = e as { mission?: unknown; stage?: unknown; output?: unknown };
+    const { mission, stage, output } = e as {
+      mission?: unknown;
+      stage?: unknown;
+      output?: unknown;
+    };
     const text = typeof output === 'string' ? output : '';
     this.approvals.set(id, {
       id,
@@ -205,16 +242,31 @@ export class InspectorHub {
           if (!this.graph.apply(s, this.sessions, now, (err) => this.message(err))) continue;
           // An anonymous actor (its id is its session id) has no stable path to keep: once it
           // ends normally its node goes, or a long run would keep one node per actor it ever ran.
-          if (s.xid === s.sid && !s.errored && !s.kids?.size && !this.sessions.isNamed(s.sid)) this.graph.removeOwned(s.path!, s.sid);
+          if (s.xid === s.sid && !s.errored && !s.kids?.size && !this.sessions.isNamed(s.sid))
+            this.graph.removeOwned(s.path!, s.sid);
           this.sessions.forget(s);
         } catch {
           this.internalErrors++;
         }
       }
-      if (!this.graph.pending && this.pending.length === 0 && !this.votes.pending && !this.approvalsChanged) return undefined;
+      if (
+        !this.graph.pending &&
+        this.pending.length === 0 &&
+        !this.votes.pending &&
+        !this.approvalsChanged
+      )
+        return undefined;
       const votes = this.votes.take();
       const { upserts, removes, definitions } = this.graph.takeChanges();
-      const delta: InspectorDelta = { type: 'delta', seq: ++this.seq, upserts, removes, events: this.pending, votes, dropped: this.dropped };
+      const delta: InspectorDelta = {
+        type: 'delta',
+        seq: ++this.seq,
+        upserts,
+        removes,
+        events: this.pending,
+        votes,
+        dropped: this.dropped,
+      };
       if (definitions) delta.definitions = definitions;
       if (this.approvalsChanged) delta.approvals = [...this.approvals.values()];
       this.approvalsChanged = false;
@@ -288,16 +340,29 @@ export class InspectorHub {
 
   /** A fact or a root name moved sessions whose nodes were already under other paths. */
   private rename(sid: string, path: string, parent?: string): void {
-    for (const moved of this.sessions.name(sid, path, parent)) this.graph.removeOwned(moved.path, moved.sid);
+    for (const moved of this.sessions.name(sid, path, parent))
+      this.graph.removeOwned(moved.path, moved.sid);
   }
 
   private decision(e: ObservedEvent, at: number, now: number): void {
     const offender = e.offender as { path?: unknown; type?: unknown } | undefined;
     // A child that ended (and is not restarted), or a supervisor that gave up: its node ends too.
-    if (typeof offender?.path === 'string' && (e.action === 'no_restart' || e.action === 'remove')) {
-      this.graph.ended(offender.path, e.reason === 'normal' || e.reason === 'shutdown' ? 'done' : 'error', undefined, now);
+    if (
+      typeof offender?.path === 'string' &&
+      (e.action === 'no_restart' || e.action === 'remove')
+    ) {
+      this.graph.ended(
+        offender.path,
+        e.reason === 'normal' || e.reason === 'shutdown' ? 'done' : 'error',
+        undefined,
+        now,
+      );
     }
-    if (e.action === 'shutdown' && e.errorContext !== 'auto_shutdown' && typeof e.supervisor === 'string') {
+    if (
+      e.action === 'shutdown' &&
+      e.errorContext !== 'auto_shutdown' &&
+      typeof e.supervisor === 'string'
+    ) {
       this.graph.ended(e.supervisor, 'error', undefined, now);
     }
     if ((e.action !== 'restart' && e.action !== 'kill') || e.reason === 'normal') return;
@@ -313,7 +378,12 @@ export class InspectorHub {
     this.graph.remote(this.redact(path), this.redact(parent), e.type === 'worker.joined', now);
   }
 
-  private event(type: string, path: string | undefined, data: Record<string, unknown>, at: number): void {
+  private event(
+    type: string,
+    path: string | undefined,
+    data: Record<string, unknown>,
+    at: number,
+  ): void {
     if (this.pending.length >= this.maxEventsPerFlush) {
       this.dropped++;
       return;

@@ -39,8 +39,10 @@ export function isShown(type: string): boolean {
 export const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 export const missionPath = (mission: string) => `mission/${mission}`;
-export const workerPath = (mission: string | undefined, worker: string) => (mission === undefined ? `workers/${worker}` : `workers/${mission}/${worker}`);
-export const stagePath = (mission: string, stage: string) => `${missionPath(mission)}/stage/${stage}`;
+export const workerPath = (mission: string | undefined, worker: string) =>
+  mission === undefined ? `workers/${worker}` : `workers/${mission}/${worker}`;
+export const stagePath = (mission: string, stage: string) =>
+  `${missionPath(mission)}/stage/${stage}`;
 
 /** The node an event concerns, when it names one. */
 export function pathOf(e: ObservedEvent): string | undefined {
@@ -50,7 +52,9 @@ export function pathOf(e: ObservedEvent): string | undefined {
       return str((e.offender as { path?: unknown } | undefined)?.path) ?? str(e.supervisor);
     case 'stage.entered':
     case 'stage.finished':
-      return mission !== undefined && str(e.stage) !== undefined ? stagePath(mission, str(e.stage)!) : undefined;
+      return mission !== undefined && str(e.stage) !== undefined
+        ? stagePath(mission, str(e.stage)!)
+        : undefined;
     case 'agent.call':
       return str(e.path);
     case 'worker.joined':
@@ -81,7 +85,8 @@ const MAX_DEPTH = 6;
 
 /** A JSON-safe copy with strings, arrays, objects and depth bounded. */
 export function bound(v: unknown, depth: number): unknown {
-  if (typeof v === 'string') return v.length > MAX_STRING ? `${v.slice(0, MAX_STRING)}… (${v.length} chars)` : v;
+  if (typeof v === 'string')
+    return v.length > MAX_STRING ? `${v.slice(0, MAX_STRING)}… (${v.length} chars)` : v;
   if (v === null || typeof v === 'number' || typeof v === 'boolean') return v;
   if (typeof v === 'bigint') return String(v);
   if (typeof v !== 'object') return undefined; // undefined, functions, symbols: not JSON

@@ -50,10 +50,21 @@ export class NodeGraph {
   }
 
   /** The node at `path`, created with `init` when new. */
-  node(path: string, init: Pick<InspectorNode, 'kind' | 'logic' | 'parent'>, now: number): InspectorNode {
+  node(
+    path: string,
+    init: Pick<InspectorNode, 'kind' | 'logic' | 'parent'>,
+    now: number,
+  ): InspectorNode {
     let entry = this.nodes.get(path);
     if (!entry) {
-      const node: InspectorNode = { id: path, kind: init.kind, logic: init.logic, status: 'active', restarts: 0, updatedAt: now };
+      const node: InspectorNode = {
+        id: path,
+        kind: init.kind,
+        logic: init.logic,
+        status: 'active',
+        restarts: 0,
+        updatedAt: now,
+      };
       if (init.parent !== undefined) node.parent = init.parent;
       entry = { node };
       this.nodes.set(path, entry);
@@ -78,7 +89,14 @@ export class NodeGraph {
    * new count when this is a new incarnation; it counts even when the supervisor restarted it
    * for a sibling's crash (rest_for_one), which the supervisor's own count does not.
    */
-  incarnation(path: string, sid: string, kind: 'supervisor' | 'worker', parent: string | undefined, restarts: number, now: number): { previous: string; restarts: number } | undefined {
+  incarnation(
+    path: string,
+    sid: string,
+    kind: 'supervisor' | 'worker',
+    parent: string | undefined,
+    restarts: number,
+    now: number,
+  ): { previous: string; restarts: number } | undefined {
     const node = this.node(path, { kind, logic: kind, parent }, now);
     const previous = node.sessionId;
     const restarted = previous !== undefined && previous !== sid;
@@ -101,10 +119,16 @@ export class NodeGraph {
    * How the node's current incarnation ended, known from a supervisor's decision: what the hub
    * has when XState inspection was not attached (no client watched) when the actor ended.
    */
-  ended(path: string, status: 'done' | 'error' | 'stopped', sessionId: string | undefined, now: number): void {
+  ended(
+    path: string,
+    status: 'done' | 'error' | 'stopped',
+    sessionId: string | undefined,
+    now: number,
+  ): void {
     const node = this.get(path);
-    if (!node || node.status !== 'active') return;
-    if (sessionId !== undefined && node.sessionId !== undefined && node.sessionId !== sessionId) return;
+    if (node?.status !== 'active') return;
+    if (sessionId !== undefined && node.sessionId !== undefined && node.sessionId !== sessionId)
+      return;
     node.status = status;
     this.touch(path, now);
   }
@@ -128,7 +152,8 @@ export class NodeGraph {
     this.nodes.delete(path);
     this.changed.delete(path);
     if (entry.sent) this.removed.add(path);
-    if (entry.poolKey !== undefined) this.poolSizes.set(entry.poolKey, (this.poolSizes.get(entry.poolKey) ?? 1) - 1);
+    if (entry.poolKey !== undefined)
+      this.poolSizes.set(entry.poolKey, (this.poolSizes.get(entry.poolKey) ?? 1) - 1);
   }
 
   /** Remove the node at `path` and every node under it (a finished mission the hub lets go). Returns how many went. */
@@ -139,19 +164,29 @@ export class NodeGraph {
       this.nodes.delete(p);
       this.changed.delete(p);
       if (entry.sent) this.removed.add(p);
-      if (entry.poolKey !== undefined) this.poolSizes.set(entry.poolKey, (this.poolSizes.get(entry.poolKey) ?? 1) - 1);
+      if (entry.poolKey !== undefined)
+        this.poolSizes.set(entry.poolKey, (this.poolSizes.get(entry.poolKey) ?? 1) - 1);
       n++;
     }
     return n;
   }
 
   /** A session changed: bring its node up to date. Returns whether the session has ended. */
-  apply(s: Session, sessions: SessionTable, now: number, message: (err: unknown) => string): boolean {
+  apply(
+    s: Session,
+    sessions: SessionTable,
+    now: number,
+    message: (err: unknown) => string,
+  ): boolean {
     const info = logicInfo(s.logic);
     const path = sessions.resolve(s);
     const parent = sessions.parentPathOf(s);
     const snap = s.snapshot as { status?: unknown; value?: unknown } | undefined;
-    const status: InspectorNode['status'] = s.errored ? 'error' : snap && STATUSES.has(snap.status as string) ? (snap.status as InspectorNode['status']) : 'active';
+    const status: InspectorNode['status'] = s.errored
+      ? 'error'
+      : snap && STATUSES.has(snap.status as string)
+        ? (snap.status as InspectorNode['status'])
+        : 'active';
     const node = this.node(path, { kind: info.kind, logic: info.name, parent }, now);
     if (sessions.isSuperseded(s, node.sessionId)) {
       // An older incarnation ending after the new one started: only its crash is news.
@@ -161,7 +196,11 @@ export class NodeGraph {
       }
       return status !== 'active';
     }
-    let changed = node.sessionId !== s.sid || node.status !== status || node.kind !== info.kind || node.logic !== info.name;
+    let changed =
+      node.sessionId !== s.sid ||
+      node.status !== status ||
+      node.kind !== info.kind ||
+      node.logic !== info.name;
     node.sessionId = s.sid;
     node.status = status;
     node.kind = info.kind;
@@ -185,7 +224,8 @@ export class NodeGraph {
       changed = true;
     }
     const entry = this.nodes.get(path)!;
-    if (entry.poolKey === undefined && node.parent !== undefined) this.countPool(entry, node.parent, info.name);
+    if (entry.poolKey === undefined && node.parent !== undefined)
+      this.countPool(entry, node.parent, info.name);
     if (changed) this.touch(path, now);
     return status !== 'active';
   }

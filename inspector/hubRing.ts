@@ -27,7 +27,8 @@ export class Ring<T> {
   /** Items from the i-th oldest to the newest. */
   from(i: number): T[] {
     const out: T[] = [];
-    for (let j = Math.max(0, i); j < this.buf.length; j++) out.push(this.buf[(this.start + j) % this.buf.length]!);
+    for (let j = Math.max(0, i); j < this.buf.length; j++)
+      out.push(this.buf[(this.start + j) % this.buf.length]!);
     return out;
   }
 }

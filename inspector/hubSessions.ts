@@ -46,7 +46,12 @@ export class SessionTable {
   private registered = 0;
 
   /** `@xstate.actor`: the actor exists (its snapshot does not yet). */
-  register(ref: { sessionId?: unknown; id?: unknown; _parent?: { sessionId?: unknown }; logic?: unknown }): void {
+  register(ref: {
+    sessionId?: unknown;
+    id?: unknown;
+    _parent?: { sessionId?: unknown };
+    logic?: unknown;
+  }): void {
     const sid = ref.sessionId;
     if (typeof sid !== 'string') return;
     const parentSid = ref._parent?.sessionId;

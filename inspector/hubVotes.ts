@@ -65,7 +65,13 @@ export function makerRunnerPath(stageEntered: ObservedEvent): string | undefined
   const mission = str(stageEntered.mission);
   const stage = str(stageEntered.stage);
   const agent = Array.isArray(stageEntered.agents) ? str(stageEntered.agents[0]) : undefined;
-  if (mission === undefined || stage === undefined || agent === undefined || stageEntered.maker === undefined) return undefined;
+  if (
+    mission === undefined ||
+    stage === undefined ||
+    agent === undefined ||
+    stageEntered.maker === undefined
+  )
+    return undefined;
   return `${stagePath(mission, stage)}/maker/${agent}`;
 }
 
@@ -73,14 +79,21 @@ export function makerRunnerPath(stageEntered: ObservedEvent): string | undefined
 export function voteViewOf(path: string, e: ObservedEvent, redact: Redact): VoteView {
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
   let flagged = 0;
-  if (e.flagged && typeof e.flagged === 'object') for (const n of Object.values(e.flagged)) flagged += num(n);
+  if (e.flagged && typeof e.flagged === 'object')
+    for (const n of Object.values(e.flagged)) flagged += num(n);
   else flagged = num(e.flagged);
   const samples = num(e.samples);
   const answer = str(e.answer);
   // Tallies are recorded only when the samples disagreed; otherwise every counted sample agreed.
-  const raw = e.tallies && typeof e.tallies === 'object' ? Object.entries(e.tallies) : answer !== undefined ? [[answer, samples - flagged]] : [];
+  const raw =
+    e.tallies && typeof e.tallies === 'object'
+      ? Object.entries(e.tallies)
+      : answer !== undefined
+        ? [[answer, samples - flagged]]
+        : [];
   const tallies: Record<string, number> = {};
-  for (const [answerText, count] of redact(raw.slice(0, MAX_ITEMS) as [string, unknown][])) tallies[bound(answerText, 0) as string] = num(count);
+  for (const [answerText, count] of redact(raw.slice(0, MAX_ITEMS) as [string, unknown][]))
+    tallies[bound(answerText, 0) as string] = num(count);
   const view: VoteView = { path, step: num(e.step), k: num(e.k), samples, tallies, flagged };
   if (e.outcome === 'decided' || e.outcome === 'exhausted') view.outcome = e.outcome;
   if (answer !== undefined) view.winner = bound(redact(answer), 0) as string;

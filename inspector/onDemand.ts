@@ -54,7 +54,14 @@ export class OnDemandInspection {
   private walk(ref: AnyActorRef, rootId: string): void {
     const snapshot = ref.getSnapshot() as { children?: Record<string, AnyActorRef> } | undefined;
     this.inspect({ type: '@xstate.actor', actorRef: ref, rootId } as InspectionEvent);
-    this.inspect({ type: '@xstate.snapshot', actorRef: ref, rootId, snapshot, event: { type: 'xstate.init' } } as unknown as InspectionEvent);
-    for (const child of Object.values(snapshot?.children ?? {})) if (child) this.walk(child, rootId);
+    this.inspect({
+      type: '@xstate.snapshot',
+      actorRef: ref,
+      rootId,
+      snapshot,
+      event: { type: 'xstate.init' },
+    } as unknown as InspectionEvent);
+    for (const child of Object.values(snapshot?.children ?? {}))
+      if (child) this.walk(child, rootId);
   }
 }

@@ -88,7 +88,12 @@ const clientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('resync'), from: z.number().int().min(0) }),
   z.object({ type: z.literal('snapshot') }),
   z.object({ type: z.literal('approve'), id: z.string().min(1), token: z.string().optional() }),
-  z.object({ type: z.literal('reject'), id: z.string().min(1), feedback: z.string().optional(), token: z.string().optional() }),
+  z.object({
+    type: z.literal('reject'),
+    id: z.string().min(1),
+    feedback: z.string().optional(),
+    token: z.string().optional(),
+  }),
   z.object({ type: z.literal('stop'), path: z.string().min(1), token: z.string().optional() }),
 ]);
 
@@ -104,16 +109,24 @@ const contentTypes: Record<string, string> = {
 const securityHeaders = {
   'cache-control': 'no-cache',
   'x-content-type-options': 'nosniff',
-  'content-security-policy': "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; frame-ancestors 'none'",
 };
 const noop = (): void => {};
 
-export async function startInspectorServer(hub: HubLike, options: InspectorServerOptions = {}): Promise<InspectorServer> {
+export async function startInspectorServer(
+  hub: HubLike,
+  options: InspectorServerOptions = {},
+): Promise<InspectorServer> {
   const host = options.host ?? '127.0.0.1';
   const maxBuffered = options.maxBufferedBytes ?? 4 * 1024 * 1024;
   const log = options.logger ?? { info: noop, warn: noop };
   // Only the files that are in the page folder at start can be served: no path ever reaches the fs.
-  const files = new Map(readdirSync(pageDir).filter((f) => /^[\w.-]+\.(\w+)$/.test(f) && contentTypes[ext(f)]).map((f) => [f, pageDir + f]));
+  const files = new Map(
+    readdirSync(pageDir)
+      .filter((f) => /^[\w.-]+\.(\w+)$/.test(f) && contentTypes[ext(f)])
+      .map((f) => [f, pageDir + f]),
+  );
   const loopback = isLoopback(host);
   let droppedClients = 0;
 
@@ -121,14 +134,30 @@ export async function startInspectorServer(hub: HubLike, options: InspectorServe
   const headersTimeout = Math.min(options.headersTimeoutMs ?? 20_000, requestTimeout);
   // Node looks for expired requests only this often (30 s by default): a quarter of the timeout
   // cuts a slow request within 1.25 times its limit.
-  const connectionsCheckingInterval = Math.max(50, Math.min(30_000, Math.floor(headersTimeout / 4)));
-  const http = createServer({ requestTimeout, headersTimeout, connectionsCheckingInterval }, (req, res) => void serveHttp(req, res));
+  const connectionsCheckingInterval = Math.max(
+    50,
+    Math.min(30_000, Math.floor(headersTimeout / 4)),
+  );
+  const http = createServer(
+    { requestTimeout, headersTimeout, connectionsCheckingInterval },
+    (req, res) => void serveHttp(req, res),
+  );
   const maxPerAddress = options.maxConnectionsPerAddress ?? 256;
-  const cap = maxPerAddress > 0
-    ? capConnectionsPerAddress(http, maxPerAddress, (address, max) => log.warn({ address, maxConnectionsPerAddress: max }, 'inspector: connection refused: too many from one address'))
-    : undefined;
+  const cap =
+    maxPerAddress > 0
+      ? capConnectionsPerAddress(http, maxPerAddress, (address, max) =>
+          log.warn(
+            { address, maxConnectionsPerAddress: max },
+            'inspector: connection refused: too many from one address',
+          ),
+        )
+      : undefined;
   const maxPayload = options.maxMessageBytes ?? 64 * 1024;
-  const wss = new WebSocketServer({ noServer: true, maxPayload, WebSocket: withPayloadReason(maxPayload) });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload,
+    WebSocket: withPayloadReason(maxPayload),
+  });
   const alive = new WeakMap<WebSocket, boolean>();
   /** Clients that have had their snapshot and so take deltas. */
   const ready = new WeakSet<WebSocket>();
@@ -142,11 +171,14 @@ export async function startInspectorServer(hub: HubLike, options: InspectorServe
 
   async function serveHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      if (!hostAllowed(req, loopback)) return reply(res, 403, 'text/plain; charset=utf-8', 'forbidden host\n');
+      if (!hostAllowed(req, loopback))
+        return reply(res, 403, 'text/plain; charset=utf-8', 'forbidden host\n');
       if (options.api && (await options.api(req, res))) return;
-      if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return reply(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
       const path = (req.url ?? '/').split('?')[0]!;
-      if (path === '/snapshot.json') return reply(res, 200, contentTypes.json!, JSON.stringify(hub.snapshot()), req.method);
+      if (path === '/snapshot.json')
+        return reply(res, 200, contentTypes.json!, JSON.stringify(hub.snapshot()), req.method);
       const file = files.get(path === '/' ? 'index.html' : path.slice(1));
       if (!file) return reply(res, 404, 'text/plain; charset=utf-8', 'not found\n');
       reply(res, 200, contentTypes[ext(file)]!, await readFile(file), req.method);
@@ -165,14 +197,19 @@ export async function startInspectorServer(hub: HubLike, options: InspectorServe
     if (url.pathname !== '/ws') return refuse(404, 'Not Found');
     // A page on another site must not read the tree: browsers send Origin, the CLI does not.
     if (!hostAllowed(req, loopback) || !originAllowed(req)) return refuse(403, 'Forbidden');
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, url.searchParams.get('token') ?? undefined));
+    wss.handleUpgrade(req, socket, head, (ws) =>
+      onConnection(ws, url.searchParams.get('token') ?? undefined),
+    );
   });
 
   function send(ws: WebSocket, data: string): void {
     if (ws.readyState !== WebSocket.OPEN) return;
     if (ws.bufferedAmount > maxBuffered) {
       droppedClients++;
-      log.warn({ bufferedBytes: ws.bufferedAmount, maxBufferedBytes: maxBuffered, droppedClients }, 'inspector: slow client terminated');
+      log.warn(
+        { bufferedBytes: ws.bufferedAmount, maxBufferedBytes: maxBuffered, droppedClients },
+        'inspector: slow client terminated',
+      );
       ws.terminate();
       return;
     }
@@ -182,11 +219,18 @@ export async function startInspectorServer(hub: HubLike, options: InspectorServe
   }
 
   function onConnection(ws: WebSocket, connToken: string | undefined): void {
-    const writable = options.onWrite !== undefined && options.token !== undefined && connToken !== undefined && tokenMatches(connToken, options.token);
+    const writable =
+      options.onWrite !== undefined &&
+      options.token !== undefined &&
+      connToken !== undefined &&
+      tokenMatches(connToken, options.token);
     alive.set(ws, true);
     ws.on('pong', () => alive.set(ws, true));
     ws.on('error', (err) => log.warn({ err }, 'inspector: client error'));
-    ws.on('message', (raw, isBinary) => void onMessage(ws, isBinary ? '' : raw.toString(), connToken, writable));
+    ws.on(
+      'message',
+      (raw, isBinary) => void onMessage(ws, isBinary ? '' : raw.toString(), connToken, writable),
+    );
     const unwatch = hub.watch?.();
     ws.on('close', () => {
       unwatch?.();
@@ -197,14 +241,22 @@ export async function startInspectorServer(hub: HubLike, options: InspectorServe
     ready.add(ws);
   }
 
-  async function onMessage(ws: WebSocket, raw: string, connToken: string | undefined, writable: boolean): Promise<void> {
+  async function onMessage(
+    ws: WebSocket,
+    raw: string,
+    connToken: string | undefined,
+    writable: boolean,
+  ): Promise<void> {
     let msg: ClientMessage;
     try {
       const parsed = clientMessageSchema.safeParse(JSON.parse(raw));
       if (!parsed.success) throw new Error(parsed.error.issues[0]?.message ?? 'invalid');
       msg = parsed.data;
     } catch (err) {
-      return send(ws, JSON.stringify({ type: 'error', message: `bad message: ${(err as Error).message}` }));
+      return send(
+        ws,
+        JSON.stringify({ type: 'error', message: `bad message: ${(err as Error).message}` }),
+      );
     }
     try {
       if (msg.type === 'snapshot') return send(ws, JSON.stringify({ ...hub.snapshot(), writable }));
@@ -215,12 +267,23 @@ export async function startInspectorServer(hub: HubLike, options: InspectorServe
         return;
       }
       const presented = msg.token ?? connToken;
-      if (presented === undefined) return send(ws, JSON.stringify({ type: 'error', message: 'write refused: a token is required' }));
+      if (presented === undefined)
+        return send(
+          ws,
+          JSON.stringify({ type: 'error', message: 'write refused: a token is required' }),
+        );
       if (options.token === undefined || !tokenMatches(presented, options.token)) {
         log.warn({ action: msg.type }, 'inspector: write refused: invalid token');
         return send(ws, JSON.stringify({ type: 'error', message: 'write refused: invalid token' }));
       }
-      if (!options.onWrite) return send(ws, JSON.stringify({ type: 'error', message: 'write refused: this inspector takes no writes' }));
+      if (!options.onWrite)
+        return send(
+          ws,
+          JSON.stringify({
+            type: 'error',
+            message: 'write refused: this inspector takes no writes',
+          }),
+        );
       const { token: _token, ...request } = msg;
       await options.onWrite(request);
       const { type, ...fields } = request;
@@ -228,7 +291,10 @@ export async function startInspectorServer(hub: HubLike, options: InspectorServe
       send(ws, JSON.stringify({ type: 'ack', action: type, ...fields }));
     } catch (err) {
       log.warn({ err, type: msg.type }, 'inspector: client request failed');
-      send(ws, JSON.stringify({ type: 'error', message: `${msg.type} failed: ${(err as Error).message}` }));
+      send(
+        ws,
+        JSON.stringify({ type: 'error', message: `${msg.type} failed: ${(err as Error).message}` }),
+      );
     }
   }
 
@@ -243,18 +309,19 @@ export async function startInspectorServer(hub: HubLike, options: InspectorServe
   });
 
   const pingMs = options.pingIntervalMs ?? 30_000;
-  const pinger = pingMs > 0
-    ? setInterval(() => {
-      for (const ws of wss.clients) {
-        if (!alive.get(ws)) {
-          ws.terminate();
-          continue;
-        }
-        alive.set(ws, false);
-        ws.ping();
-      }
-    }, pingMs)
-    : undefined;
+  const pinger =
+    pingMs > 0
+      ? setInterval(() => {
+          for (const ws of wss.clients) {
+            if (!alive.get(ws)) {
+              ws.terminate();
+              continue;
+            }
+            alive.set(ws, false);
+            ws.ping();
+          }
+        }, pingMs)
+      : undefined;
   pinger?.unref();
 
   await new Promise<void>((resolve, reject) => {
@@ -275,18 +342,20 @@ export async function startInspectorServer(hub: HubLike, options: InspectorServe
     port,
     stats: () => ({ clients: wss.clients.size, droppedClients }),
     connections: () => ({ open: cap?.open() ?? 0, refused: cap?.refused() ?? 0 }),
-    clientsGone: () => new Promise<void>((resolve) => {
-      whenGone.push(resolve);
-      checkGone();
-    }),
-    close: () => (closing ??= new Promise<void>((resolve) => {
-      unsubscribe();
-      if (pinger) clearInterval(pinger);
-      for (const ws of wss.clients) ws.terminate();
-      wss.close();
-      http.close(() => resolve());
-      http.closeAllConnections();
-    })),
+    clientsGone: () =>
+      new Promise<void>((resolve) => {
+        whenGone.push(resolve);
+        checkGone();
+      }),
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        unsubscribe();
+        if (pinger) clearInterval(pinger);
+        for (const ws of wss.clients) ws.terminate();
+        wss.close();
+        http.close(() => resolve());
+        http.closeAllConnections();
+      })),
   };
 }
 
@@ -297,13 +366,28 @@ export async function startInspectorServer(hub: HubLike, options: InspectorServe
 function withPayloadReason(maxPayload: number): typeof WebSocket {
   return class extends WebSocket {
     override close(code?: number, data?: string | Buffer): void {
-      super.close(code, code === 1009 && data === undefined ? `message too large: the limit is ${maxPayload} bytes` : data);
+      super.close(
+        code,
+        code === 1009 && data === undefined
+          ? `message too large: the limit is ${maxPayload} bytes`
+          : data,
+      );
     }
   };
 }
 
-function reply(res: ServerResponse, status: number, type: string, body: string | Buffer, method?: string): void {
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...securityHeaders });
+function reply(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string | Buffer,
+  method?: string,
+): void {
+  res.writeHead(status, {
+    'content-type': type,
+    'content-length': Buffer.byteLength(body),
+    ...securityHeaders,
+  });
   res.end(method === 'HEAD' ? undefined : body);
 }
 

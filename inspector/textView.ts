@@ -31,12 +31,16 @@ export function renderTree(snapshot: InspectorSnapshot, opts: RenderTreeOptions 
     } else roots.push(n);
   }
 
-  const lines = [`seq ${snapshot.seq} · ${num(snapshot.nodes.length)} nodes · ${num(snapshot.dropped)} dropped`];
+  const lines = [
+    `seq ${snapshot.seq} · ${num(snapshot.nodes.length)} nodes · ${num(snapshot.dropped)} dropped`,
+  ];
   const seen = new Set<string>();
   const walk = (node: InspectorNode, prefix: string, branch: string): void => {
     seen.add(node.id);
     lines.push(prefix + branch + nodeLine(node));
-    const entries = fold(children.get(node.id) ?? [], maxChildren).filter((e) => !('node' in e) || !seen.has(e.node.id));
+    const entries = fold(children.get(node.id) ?? [], maxChildren).filter(
+      (e) => !('node' in e) || !seen.has(e.node.id),
+    );
     const inner = prefix + (branch === '' ? '' : branch === '└─ ' ? '   ' : '│  ');
     entries.forEach((e, i) => {
       const b = i === entries.length - 1 ? '└─ ' : '├─ ';
@@ -65,7 +69,13 @@ export function renderTree(snapshot: InspectorSnapshot, opts: RenderTreeOptions 
     for (const e of last) lines.push(`  ${eventLine(e)}`);
   }
   const width = opts.width;
-  return lines.map((l) => (width !== undefined && [...l].length > width ? [...l].slice(0, Math.max(1, width - 1)).join('') + '…' : l)).join('\n');
+  return lines
+    .map((l) =>
+      width !== undefined && [...l].length > width
+        ? `${[...l].slice(0, Math.max(1, width - 1)).join('')}…`
+        : l,
+    )
+    .join('\n');
 }
 
 /** A state value in one word where it can be: `running`, `sampling.drawing`, `(a.x, b.y)`. */
@@ -98,8 +108,13 @@ function fold(kids: InspectorNode[], max: number): Entry[] {
   for (const list of hidden.values()) {
     const kinds = new Set(list.map((k) => k.kind));
     const noun = kinds.size === 1 ? `${list[0]!.kind}s` : 'children';
-    const counts = statuses.map((s) => [s, list.filter((k) => k.status === s).length] as const).filter(([, c]) => c > 0);
-    out.push({ more: `… ${num(list.length)} more ${noun}: ${counts.map(([s, c]) => `${num(c)} ${s}`).join(', ')}`, hidden: list });
+    const counts = statuses
+      .map((s) => [s, list.filter((k) => k.status === s).length] as const)
+      .filter(([, c]) => c > 0);
+    out.push({
+      more: `… ${num(list.length)} more ${noun}: ${counts.map(([s, c]) => `${num(c)} ${s}`).join(', ')}`,
+      hidden: list,
+    });
   }
   return out;
 }
@@ -125,8 +140,13 @@ function tail(n: InspectorNode): string {
 }
 
 function voteLine(v: VoteView): string {
-  const tallies = Object.entries(v.tallies).sort((a, b) => b[1] - a[1]).map(([answer, c]) => `${JSON.stringify(cut(answer, 24))} ${c}`);
-  const outcome = v.outcome === 'decided' ? `decided ${JSON.stringify(cut(v.winner ?? '', 24))}` : (v.outcome ?? 'voting');
+  const tallies = Object.entries(v.tallies)
+    .sort((a, b) => b[1] - a[1])
+    .map(([answer, c]) => `${JSON.stringify(cut(answer, 24))} ${c}`);
+  const outcome =
+    v.outcome === 'decided'
+      ? `decided ${JSON.stringify(cut(v.winner ?? '', 24))}`
+      : (v.outcome ?? 'voting');
   return `${v.path}  step ${v.step}  k=${v.k}: ${tallies.join(', ') || 'no votes'} · ${v.samples} samples, ${v.flagged} flagged · ${outcome}`;
 }
 

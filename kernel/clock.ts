@@ -67,7 +67,8 @@ export class ManualClock implements Clock {
   private nextDue(until: number): Timer | undefined {
     let best: Timer | undefined;
     for (const t of this.timers) {
-      if (t.at <= until && (!best || t.at < best.at || (t.at === best.at && t.id < best.id))) best = t;
+      if (t.at <= until && (!best || t.at < best.at || (t.at === best.at && t.id < best.id)))
+        best = t;
     }
     return best;
   }

@@ -40,7 +40,9 @@ export interface ConfigIssue {
 
 export function formatConfigIssue(file: string, issue: ConfigIssue): string {
   const where = issue.line === undefined ? file : `${file}:${issue.line}`;
-  return issue.path === '' ? `${where}: ${issue.message}` : `${where} ${issue.path}: ${issue.message}`;
+  return issue.path === ''
+    ? `${where}: ${issue.message}`
+    : `${where} ${issue.path}: ${issue.message}`;
 }
 
 /** Work refused or stopped because a budget is spent. `budget` names which one. */

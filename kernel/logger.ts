@@ -28,7 +28,10 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions = {}): Logger {
   const pretty = options.pretty ?? Boolean(process.stderr.isTTY);
   const sink = options.destination ?? pino.destination(2);
-  const stream = pretty || options.keep ? reading(sink, pretty ? (options.line ?? recordLine) : undefined, options.keep) : sink;
+  const stream =
+    pretty || options.keep
+      ? reading(sink, pretty ? (options.line ?? recordLine) : undefined, options.keep)
+      : sink;
   return pino(
     {
       level: options.level ?? 'info',
@@ -37,7 +40,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       // The message string too, and any string argument interpolated into it.
       hooks: {
         logMethod(args, method) {
-          method.apply(this, args.map((a) => (typeof a === 'string' ? redactText(a) : a)) as Parameters<typeof method>);
+          method.apply(
+            this,
+            args.map((a) => (typeof a === 'string' ? redactText(a) : a)) as Parameters<
+              typeof method
+            >,
+          );
         },
       },
     },
@@ -45,7 +53,14 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   );
 }
 
-const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+const LEVELS: Record<number, string> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
+};
 
 /** `warn worker lost (worker w1, silentForMs 6000)`: the level (info left out), the message, the fields. */
 export function recordLine(r: LogRecord): string {
@@ -58,12 +73,21 @@ export function recordLine(r: LogRecord): string {
 function fieldText(v: unknown): string {
   if (typeof v === 'string') return v;
   // pino's serialized Error: its message says it, the stack is for JSON logs.
-  if (v !== null && typeof v === 'object' && typeof (v as { message?: unknown }).message === 'string') return (v as { message: string }).message;
+  if (
+    v !== null &&
+    typeof v === 'object' &&
+    typeof (v as { message?: unknown }).message === 'string'
+  )
+    return (v as { message: string }).message;
   return JSON.stringify(v) ?? String(v);
 }
 
 /** A destination that reads pino's JSON lines back, filters them, and writes them (in words when `line` is given). */
-function reading(sink: DestinationStream, line: LoggerOptions['line'], keep: LoggerOptions['keep']): DestinationStream {
+function reading(
+  sink: DestinationStream,
+  line: LoggerOptions['line'],
+  keep: LoggerOptions['keep'],
+): DestinationStream {
   return {
     write(chunk: string) {
       for (const json of chunk.split('\n')) {

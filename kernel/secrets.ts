@@ -27,7 +27,8 @@ export function redact<T>(value: T): T {
 function walk(v: unknown): unknown {
   if (typeof v === 'string') return redactText(v);
   // An Error becomes the shape pino's err serializer gives it, with its texts masked.
-  if (v instanceof Error) return { type: v.name, message: redactText(v.message), stack: v.stack && redactText(v.stack) };
+  if (v instanceof Error)
+    return { type: v.name, message: redactText(v.message), stack: v.stack && redactText(v.stack) };
   if (Array.isArray(v)) return v.map(walk);
   if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
@@ -44,7 +45,16 @@ export function registerSecretEnv(names: Iterable<string>, env: NodeJS.ProcessEn
 }
 
 /** Field names whose values are always masked in logs, whatever they hold (pino `redact` paths). */
-export const redactPaths = ['apiKey', '*.apiKey', 'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization', 'token', '*.token'];
+export const redactPaths = [
+  'apiKey',
+  '*.apiKey',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'token',
+  '*.token',
+];
 
 /** Whether a presented token is the expected one, in constant time whatever the lengths (compares digests). */
 export function tokenMatches(given: string, expected: string): boolean {

@@ -41,7 +41,8 @@ export function loadEventKey(stateDir: string): EventKey {
     registerSecret(text);
     return { key: Buffer.from(text, 'base64url'), file, created: true };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new EventKeyError(file, `cannot create it: ${(err as Error).message}`);
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+      throw new EventKeyError(file, `cannot create it: ${(err as Error).message}`);
   }
   return { key: readKey(file), file, created: false };
 }
@@ -49,12 +50,16 @@ export function loadEventKey(stateDir: string): EventKey {
 function readKey(file: string): Buffer {
   const mode = statSync(file).mode & 0o777;
   // As ssh does with a private key: one that others can read may already be theirs.
-  if (mode & 0o077) throw new EventKeyError(file, `readable by others (mode 0${mode.toString(8)}): chmod 600 it`);
+  if (mode & 0o077)
+    throw new EventKeyError(file, `readable by others (mode 0${mode.toString(8)}): chmod 600 it`);
   const text = readFileSync(file, 'utf8').trim();
   registerSecret(text);
   const key = Buffer.from(text, 'base64url');
   if (!/^[A-Za-z0-9_-]+$/.test(text) || key.length < MIN_KEY_BYTES) {
-    throw new EventKeyError(file, `expected at least ${MIN_KEY_BYTES} bytes in base64url, got ${key.length} byte(s)`);
+    throw new EventKeyError(
+      file,
+      `expected at least ${MIN_KEY_BYTES} bytes in base64url, got ${key.length} byte(s)`,
+    );
   }
   return key;
 }

@@ -8,7 +8,20 @@
  * Reopening a log goes on after its last complete line: a torn last line (the process died
  * mid-write) is cut off, and sequence numbers continue.
  */
-import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fdatasyncSync,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isDiskFault, LogWriteError } from './logWriteError.js';
 import { redact } from '../kernel/secrets.js';
@@ -87,7 +100,12 @@ export class EventLog implements EventSink {
         // The next open cuts a torn last line anyway.
       }
     }
-    this.writeFault ??= new LogWriteError(this.file, (err as NodeJS.ErrnoException).code!, eventType, { cause: err });
+    this.writeFault ??= new LogWriteError(
+      this.file,
+      (err as NodeJS.ErrnoException).code!,
+      eventType,
+      { cause: err },
+    );
     for (const l of this.faultListeners) {
       try {
         l(this.writeFault);
@@ -128,7 +146,12 @@ export class EventLog implements EventSink {
       this.dropped++;
       return;
     }
-    const logged: LoggedEvent = { seq: ++this.seq, ts: new Date(this.now()).toISOString(), mission: this.missionId, ...redact(event) };
+    const logged: LoggedEvent = {
+      seq: ++this.seq,
+      ts: new Date(this.now()).toISOString(),
+      mission: this.missionId,
+      ...redact(event),
+    };
     if (this.fd !== undefined) {
       const line = Buffer.from(`${JSON.stringify(logged)}\n`);
       try {
@@ -167,7 +190,9 @@ export class EventLog implements EventSink {
     if (this.fd === undefined) return;
     closeSync(this.fd);
     const markers = dropTypes.map((t) => `"type":${JSON.stringify(t)}`);
-    const lines = readFileSync(this.file, 'utf8').split('\n').filter((l) => l !== '');
+    const lines = readFileSync(this.file, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     const last = lines.length - 1;
     const kept = lines.filter((l, i) => i === last || !markers.some((m) => l.includes(m)));
     const tmp = `${this.file}.tmp`;
@@ -238,6 +263,13 @@ function parseEvent(line: string): LoggedEvent | string {
     return 'not JSON';
   }
   const e = value as Partial<LoggedEvent> | null;
-  if (typeof e !== 'object' || e === null || Array.isArray(e) || typeof e.seq !== 'number' || typeof e.type !== 'string') return 'not an event (no seq or type)';
+  if (
+    typeof e !== 'object' ||
+    e === null ||
+    Array.isArray(e) ||
+    typeof e.seq !== 'number' ||
+    typeof e.type !== 'string'
+  )
+    return 'not an event (no seq or type)';
   return e as LoggedEvent;
 }

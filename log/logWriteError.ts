@@ -7,7 +7,13 @@
 import { SystemError } from '../kernel/errors.js';
 
 /** The errno codes that are the disk's fault, not Maestro's. */
-export const DISK_FAULTS: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EFBIG']);
+export const DISK_FAULTS: ReadonlySet<string> = new Set([
+  'ENOSPC',
+  'EDQUOT',
+  'EIO',
+  'EROFS',
+  'EFBIG',
+]);
 
 export function isDiskFault(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
@@ -23,7 +29,10 @@ export class LogWriteError extends SystemError {
     readonly eventType: string | undefined,
     options?: ErrorOptions,
   ) {
-    super(`cannot write the event log '${file}' (${code}${code === 'ENOSPC' ? ': no space left on the device' : ''})${eventType ? ` at a '${eventType}' event` : ''}`, options);
+    super(
+      `cannot write the event log '${file}' (${code}${code === 'ENOSPC' ? ': no space left on the device' : ''})${eventType ? ` at a '${eventType}' event` : ''}`,
+      options,
+    );
   }
 
   /** The reason a suspended mission's status gives. */

@@ -12,11 +12,20 @@ import { EventLog } from './eventLog.js';
 
 /** 64 random bits, as 13 base-36 characters. */
 export function randomIdSuffix(): string {
-  return BigInt(`0x${randomBytes(8).toString('hex')}`).toString(36).padStart(13, '0');
+  return BigInt(`0x${randomBytes(8).toString('hex')}`)
+    .toString(36)
+    .padStart(13, '0');
 }
 
-export function newMissionId(name: string, now = Date.now(), suffix: () => string = randomIdSuffix): string {
-  const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+export function newMissionId(
+  name: string,
+  now = Date.now(),
+  suffix: () => string = randomIdSuffix,
+): string {
+  const stamp = new Date(now)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${name}-${stamp}-${suffix()}`;
 }
 
@@ -40,10 +49,18 @@ export function claimMissionLog(stateDir: string, id: string): boolean {
 export const ID_ATTEMPTS = 5;
 
 /** A generated id whose log this call created; throws when `ID_ATTEMPTS` draws all collide. */
-export function claimNewMissionId(stateDir: string, name: string, now: number, taken: (id: string) => boolean, suffix?: () => string): string {
+export function claimNewMissionId(
+  stateDir: string,
+  name: string,
+  now: number,
+  taken: (id: string) => boolean,
+  suffix?: () => string,
+): string {
   for (let i = 0; i < ID_ATTEMPTS; i++) {
     const id = newMissionId(name, now, suffix);
     if (!taken(id) && claimMissionLog(stateDir, id)) return id;
   }
-  throw new Error(`no free mission id for '${name}' after ${ID_ATTEMPTS} draws: the random source repeats itself`);
+  throw new Error(
+    `no free mission id for '${name}' after ${ID_ATTEMPTS} draws: the random source repeats itself`,
+  );
 }

@@ -69,7 +69,13 @@ export interface RecoveredMission {
   id: string;
   file: string;
   submitted?: { name: string; config: unknown; input?: string; keySalt?: string; at: string };
-  finished?: { status: string; result?: string; error?: { reason: string; message: string }; usage?: BudgetUsage; at: string };
+  finished?: {
+    status: string;
+    result?: string;
+    error?: { reason: string; message: string };
+    usage?: BudgetUsage;
+    at: string;
+  };
   stages: RecoveredStage[];
   approvals: RecoveredApproval[];
   maker: Map<string, RecoveredMaker>;
@@ -106,7 +112,16 @@ const FOLDED = new Set([
 ]);
 
 export function recoverMission(file: string, id: string): RecoveredMission {
-  const r: RecoveredMission = { id, file, stages: [], approvals: [], maker: new Map(), plans: new Map(), lines: 0, corrupt: [] };
+  const r: RecoveredMission = {
+    id,
+    file,
+    stages: [],
+    approvals: [],
+    maker: new Map(),
+    plans: new Map(),
+    lines: 0,
+    corrupt: [],
+  };
   // Only the votes after the last snapshot are parsed: the snapshot covers the rest.
   const lastSnapshotAt = lastOffsetOf(file, '"type":"maker.snapshot"');
   // agent.call lines and vote samples after the last usage record: spent, and not yet in one.
@@ -143,9 +158,17 @@ export function recoverMission(file: string, id: string): RecoveredMission {
   // Each call reserved a sample before it went out; one that answered also spent its tokens and cost.
   const u = r.usage ?? { tokens: 0, costUsd: 0, samples: 0, wallTimeMs: 0 };
   if (calls.length > 0 || voteSamples > 0) {
-    const tokens = calls.reduce((n, c) => n + ((c.usage as { totalTokens?: number } | undefined)?.totalTokens ?? 0), 0);
+    const tokens = calls.reduce(
+      (n, c) => n + ((c.usage as { totalTokens?: number } | undefined)?.totalTokens ?? 0),
+      0,
+    );
     const cost = calls.reduce((n, c) => n + ((c.costUsd as number | undefined) ?? 0), 0);
-    r.usage = { ...u, samples: u.samples + calls.length + voteSamples, tokens: u.tokens + tokens, costUsd: u.costUsd + cost };
+    r.usage = {
+      ...u,
+      samples: u.samples + calls.length + voteSamples,
+      tokens: u.tokens + tokens,
+      costUsd: u.costUsd + cost,
+    };
   }
   return r;
 }
@@ -158,14 +181,22 @@ export function recoverMission(file: string, id: string): RecoveredMission {
 function closeGates(r: RecoveredMission): void {
   const open = r.approvals.filter((a) => !a.answer && !a.closed);
   if (r.finished) {
-    const error = r.finished.error ?? { reason: r.finished.status, message: `the mission ${r.finished.status}` };
+    const error = r.finished.error ?? {
+      reason: r.finished.status,
+      message: `the mission ${r.finished.status}`,
+    };
     for (const a of open) a.closed = { ...error, at: r.finished.at };
     return;
   }
   const closed = r.approvals.find((a) => !a.answer && a.closed);
   if (closed?.closed) {
     const { reason, message, at } = closed.closed;
-    r.finished = { status: 'failed', error: { reason, message }, at, ...(r.usage && { usage: r.usage }) };
+    r.finished = {
+      status: 'failed',
+      error: { reason, message },
+      at,
+      ...(r.usage && { usage: r.usage }),
+    };
   }
 }
 
@@ -175,8 +206,19 @@ function addVote(r: RecoveredMission, e: LoggedEvent): boolean {
   const step = e.step as number;
   const after = m.tail.at(-1)?.step ?? m.snapshot?.step ?? -1;
   if (m.snapshot && step < m.snapshot.step) return false;
-  if (e.outcome === 'decided' && step <= after && m.tail.some((v) => v.step === step && v.outcome === 'decided')) return false;
-  m.tail.push({ step, outcome: e.outcome as 'decided' | 'exhausted', samples: e.samples as number, answer: e.answer as string | undefined, flagged: e.flagged as Record<string, number> | undefined });
+  if (
+    e.outcome === 'decided' &&
+    step <= after &&
+    m.tail.some((v) => v.step === step && v.outcome === 'decided')
+  )
+    return false;
+  m.tail.push({
+    step,
+    outcome: e.outcome as 'decided' | 'exhausted',
+    samples: e.samples as number,
+    answer: e.answer as string | undefined,
+    flagged: e.flagged as Record<string, number> | undefined,
+  });
   return true;
 }
 
@@ -193,8 +235,13 @@ function* linesOf(file: string): Generator<{ line: string; offset: number }> {
     const chunk = Buffer.alloc(CHUNK);
     let carry = Buffer.alloc(0);
     let offset = 0;
-    for (let n = readSync(fd, chunk, 0, CHUNK, null); n > 0; n = readSync(fd, chunk, 0, CHUNK, null)) {
-      const buf = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
+    for (
+      let n = readSync(fd, chunk, 0, CHUNK, null);
+      n > 0;
+      n = readSync(fd, chunk, 0, CHUNK, null)
+    ) {
+      const buf =
+        carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
       let start = 0;
       for (let nl = buf.indexOf(0x0a, start); nl !== -1; nl = buf.indexOf(0x0a, start)) {
         yield { line: buf.toString('utf8', start, nl), offset: offset + start };
@@ -244,10 +291,22 @@ function lastOffsetOf(file: string, marker: string): number {
 function fold(r: RecoveredMission, e: LoggedEvent): void {
   switch (e.type) {
     case 'mission.submitted':
-      r.submitted = { name: e.name as string, config: e.config, input: e.input as string | undefined, keySalt: e.keySalt as string | undefined, at: e.ts };
+      r.submitted = {
+        name: e.name as string,
+        config: e.config,
+        input: e.input as string | undefined,
+        keySalt: e.keySalt as string | undefined,
+        at: e.ts,
+      };
       break;
     case 'mission.finished':
-      r.finished = { status: e.status as string, result: e.result as string | undefined, error: e.error as { reason: string; message: string } | undefined, usage: e.usage as BudgetUsage | undefined, at: e.ts };
+      r.finished = {
+        status: e.status as string,
+        result: e.result as string | undefined,
+        error: e.error as { reason: string; message: string } | undefined,
+        usage: e.usage as BudgetUsage | undefined,
+        at: e.ts,
+      };
       break;
     case 'mission.suspended':
       // Everything the mission had spent when it stopped, in-flight calls included.
@@ -257,7 +316,11 @@ function fold(r: RecoveredMission, e: LoggedEvent): void {
       const index = e.index as number;
       let s = r.stages.find((x) => x.index === index);
       if (!s) r.stages.push((s = { index, name: e.stage as string, finished: [] }));
-      s.finished.push({ attempt: (e.attempt as number | undefined) ?? 1, output: (e.output as string | undefined) ?? '', answers: (e.answers as number | undefined) ?? 0 });
+      s.finished.push({
+        attempt: (e.attempt as number | undefined) ?? 1,
+        output: (e.output as string | undefined) ?? '',
+        answers: (e.answers as number | undefined) ?? 0,
+      });
       if (e.usage) r.usage = e.usage as BudgetUsage;
       break;
     }
@@ -277,12 +340,19 @@ function fold(r: RecoveredMission, e: LoggedEvent): void {
     case 'approval.answered': {
       const a = r.approvals.find((x) => x.id === e.id);
       // The first answer stands: a second one is harmless.
-      if (a && !a.answer) a.answer = { decision: e.decision as 'approve' | 'reject', feedback: e.feedback as string | undefined, by: e.by as string | undefined, at: e.ts };
+      if (a && !a.answer)
+        a.answer = {
+          decision: e.decision as 'approve' | 'reject',
+          feedback: e.feedback as string | undefined,
+          by: e.by as string | undefined,
+          at: e.ts,
+        };
       break;
     }
     case 'approval.closed': {
       const a = r.approvals.find((x) => x.id === e.id);
-      if (a && !a.answer && !a.closed) a.closed = { reason: String(e.reason), message: String(e.message), at: e.ts };
+      if (a && !a.answer && !a.closed)
+        a.closed = { reason: String(e.reason), message: String(e.message), at: e.ts };
       break;
     }
     case 'plan.compiled':
@@ -302,7 +372,14 @@ function fold(r: RecoveredMission, e: LoggedEvent): void {
     }
     case 'maker.snapshot': {
       const m = makerOf(r, e.path as string);
-      m.snapshot = { step: e.step as number, state: e.state, previous: e.previous as string | undefined, samples: e.samples as number, flagged: e.flagged as number, exhausted: e.exhausted as number | undefined };
+      m.snapshot = {
+        step: e.step as number,
+        state: e.state,
+        previous: e.previous as string | undefined,
+        samples: e.samples as number,
+        flagged: e.flagged as number,
+        exhausted: e.exhausted as number | undefined,
+      };
       m.tail = [];
       if (e.usage) r.usage = e.usage as BudgetUsage;
       break;

@@ -39,9 +39,16 @@ export interface RestoreResult {
   refused: RefusedCopy[];
 }
 
-type Checked = { ok: true; seq: number; streamSeq: number; data: string } | { ok: false; seq?: number; streamSeq: number; reason: string };
+type Checked =
+  | { ok: true; seq: number; streamSeq: number; data: string }
+  | { ok: false; seq?: number; streamSeq: number; reason: string };
 
-export async function restoreLogs(stateDir: string, source: EventSource, signer: EventSigner, logger: Logger): Promise<RestoreResult> {
+export async function restoreLogs(
+  stateDir: string,
+  source: EventSource,
+  signer: EventSigner,
+  logger: Logger,
+): Promise<RestoreResult> {
   const out: RestoreResult = { restored: [], refused: [] };
   for (const id of await source.missions()) {
     const file = EventLog.pathFor(stateDir, id);
@@ -55,8 +62,17 @@ export async function restoreLogs(stateDir: string, source: EventSource, signer:
     if (claimed <= localSeq) continue;
     if (bad.length) {
       const first = bad[0]!;
-      const refusal = { mission: id, ...(first.seq !== undefined && { seq: first.seq }), streamSeq: first.streamSeq, reason: first.reason, records: bad.length };
-      logger.warn({ ...refusal, localSeq, hint: hintFor(first.reason) }, 'daemon: mission log not restored from the event stream: a record in it is not this daemon’s');
+      const refusal = {
+        mission: id,
+        ...(first.seq !== undefined && { seq: first.seq }),
+        streamSeq: first.streamSeq,
+        reason: first.reason,
+        records: bad.length,
+      };
+      logger.warn(
+        { ...refusal, localSeq, hint: hintFor(first.reason) },
+        'daemon: mission log not restored from the event stream: a record in it is not this daemon’s',
+      );
       out.refused.push(refusal);
       continue;
     }
@@ -64,7 +80,10 @@ export async function restoreLogs(stateDir: string, source: EventSource, signer:
     const tmp = `${file}.restore`;
     writeFileSync(tmp, good.map((e) => `${e.data}\n`).join(''));
     renameSync(tmp, file);
-    logger.warn({ mission: id, localSeq, remoteSeq: claimed, events: good.length }, 'daemon: mission log restored from the event stream');
+    logger.warn(
+      { mission: id, localSeq, remoteSeq: claimed, events: good.length },
+      'daemon: mission log restored from the event stream',
+    );
     out.restored.push(id);
   }
   return out;
@@ -72,7 +91,12 @@ export async function restoreLogs(stateDir: string, source: EventSource, signer:
 
 function check(r: StreamRecord, mission: string, signer: EventSigner): Checked {
   const seq = seqOf(r.data);
-  const refuse = (reason: string): Checked => ({ ok: false, ...(seq !== undefined && { seq }), streamSeq: r.streamSeq, reason });
+  const refuse = (reason: string): Checked => ({
+    ok: false,
+    ...(seq !== undefined && { seq }),
+    streamSeq: r.streamSeq,
+    reason,
+  });
   const signature = signer.verify(r.data, r.signature);
   if (!signature.ok) return refuse(signature.reason);
   let event: { seq?: unknown; mission?: unknown };
@@ -117,7 +141,12 @@ function dedupe(checked: Checked[]): Checked[] {
       bySeq.set(c.seq, c);
       out.push(c);
     } else if (seen.data !== c.data) {
-      out.push({ ok: false, seq: c.seq, streamSeq: c.streamSeq, reason: `two different records for seq ${c.seq}` });
+      out.push({
+        ok: false,
+        seq: c.seq,
+        streamSeq: c.streamSeq,
+        reason: `two different records for seq ${c.seq}`,
+      });
     }
   }
   return out;

@@ -10,7 +10,18 @@ import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../kernel/errors.js';
 
 /** Error codes a user can fix by choosing or repairing the directory. */
-const USER_FIXABLE = new Set(['EROFS', 'EACCES', 'EPERM', 'ENOTDIR', 'EEXIST', 'ENOSPC', 'EDQUOT', 'ENOENT', 'ELOOP', 'ENAMETOOLONG']);
+const USER_FIXABLE = new Set([
+  'EROFS',
+  'EACCES',
+  'EPERM',
+  'ENOTDIR',
+  'EEXIST',
+  'ENOSPC',
+  'EDQUOT',
+  'ENOENT',
+  'ELOOP',
+  'ENAMETOOLONG',
+]);
 
 /** What each code means, in words. */
 const WORDS: Record<string, string> = {
@@ -32,7 +43,10 @@ export class StateDirError extends UserError {
     readonly needed: string,
     options?: ErrorOptions,
   ) {
-    super(`cannot write the state directory '${stateDir}' (${code}: ${WORDS[code] ?? 'error'}): maestro needs to ${needed} there; choose another with --state-dir`, options);
+    super(
+      `cannot write the state directory '${stateDir}' (${code}: ${WORDS[code] ?? 'error'}): maestro needs to ${needed} there; choose another with --state-dir`,
+      options,
+    );
   }
 }
 
@@ -49,7 +63,8 @@ export function ensureStateDir(stateDir: string, needed: string): void {
     rmSync(probe, { force: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code !== undefined && USER_FIXABLE.has(code)) throw new StateDirError(abs, code, needed, { cause: err });
+    if (code !== undefined && USER_FIXABLE.has(code))
+      throw new StateDirError(abs, code, needed, { cause: err });
     throw err;
   }
 }

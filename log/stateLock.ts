@@ -3,7 +3,15 @@
  * owner's pid and host. A lock whose process is gone (a crashed daemon) is taken over, so a crash
  * never leaves the directory stuck; a live owner makes the second one refuse, saying who holds it.
  */
-import { mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, closeSync } from 'node:fs';
+import {
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+  closeSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../kernel/errors.js';
@@ -20,7 +28,9 @@ export class StateDirLockedError extends UserError {
     readonly stateDir: string,
     readonly owner: LockOwner,
   ) {
-    super(`state directory '${stateDir}' is in use by maestro pid ${owner.pid} on ${owner.host} (since ${owner.startedAt}); stop it first, or use another --state-dir`);
+    super(
+      `state directory '${stateDir}' is in use by maestro pid ${owner.pid} on ${owner.host} (since ${owner.startedAt}); stop it first, or use another --state-dir`,
+    );
   }
 }
 
@@ -39,7 +49,10 @@ function alive(pid: number): boolean {
   }
 }
 
-export function acquireStateLock(stateDir: string, isAlive: (pid: number) => boolean = alive): StateLock {
+export function acquireStateLock(
+  stateDir: string,
+  isAlive: (pid: number) => boolean = alive,
+): StateLock {
   mkdirSync(stateDir, { recursive: true });
   const file = join(stateDir, 'daemon.lock');
   const me: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
@@ -68,7 +81,8 @@ export function acquireStateLock(stateDir: string, isAlive: (pid: number) => boo
     } catch {
       owner = undefined; // torn or empty: its writer died mid-write
     }
-    if (owner && (owner.host !== me.host || isAlive(owner.pid))) throw new StateDirLockedError(stateDir, owner);
+    if (owner && (owner.host !== me.host || isAlive(owner.pid)))
+      throw new StateDirLockedError(stateDir, owner);
     // Stale: move it aside (atomic; of two takers only one rename finds it), then try again.
     try {
       renameSync(file, `${file}.stale-${process.pid}`);

@@ -7,10 +7,25 @@
 import { callingAgent, type DurableDispatch } from '../actors/agentCall.js';
 import { agentWorkerLogic, type AgentWorkerInput } from '../actors/agentWorker.js';
 import type { MissionConfig, StageConfig } from '../config/mission.js';
-import { supervisorMachine, type BudgetLimits, type ChildSpec, type RestartType, type StartContext, type SupervisorFlags, type SupervisorInput } from '../supervisors/index.js';
+import {
+  supervisorMachine,
+  type BudgetLimits,
+  type ChildSpec,
+  type RestartType,
+  type StartContext,
+  type SupervisorFlags,
+  type SupervisorInput,
+} from '../supervisors/index.js';
 import type { Transport } from '../transport/transport.js';
 
-export function agentChildSpec(config: MissionConfig, agentId: string, prompt: string, sup: StageConfig['supervision'], transport: Transport, options: { durable?: DurableDispatch; keySalt?: string } = {}): ChildSpec {
+export function agentChildSpec(
+  config: MissionConfig,
+  agentId: string,
+  prompt: string,
+  sup: StageConfig['supervision'],
+  transport: Transport,
+  options: { durable?: DurableDispatch; keySalt?: string } = {},
+): ChildSpec {
   const agent = callingAgent(config, agentId);
   return {
     id: `agent/${agentId}`,

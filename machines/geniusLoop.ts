@@ -12,7 +12,12 @@
  * The chart never calls a model: every call goes through the injected `runPhase`.
  */
 import { assign, fromPromise, setup } from 'xstate';
-import type { Approach, Deconstruction, MasterPlan, StressTest } from '../actors/planning/masterPlan.js';
+import type {
+  Approach,
+  Deconstruction,
+  MasterPlan,
+  StressTest,
+} from '../actors/planning/masterPlan.js';
 import type { PhaseOutputs, PhaseRunner } from '../actors/planning/phaseCall.js';
 import type { PromptVars } from '../actors/promptLibrary.js';
 import type { ShutdownEvent } from '../supervisors/index.js';
@@ -75,16 +80,24 @@ interface PhaseInput {
 
 const phase = <P extends 'deconstruct' | 'synthesize' | 'premortem' | 'revise'>(name: P) =>
   fromPromise<PhaseOutputs[P], PhaseInput>(({ input, signal }) =>
-    input.runPhase(name, input.vars, { signal, ...(input.label !== undefined && { label: input.label }) }),
+    input.runPhase(name, input.vars, {
+      signal,
+      ...(input.label !== undefined && { label: input.label }),
+    }),
   );
 
 /** One call per approach, all at once; the first failure aborts the others and fails the phase. */
 const perApproach = <P extends 'simulate' | 'stressTest'>(name: P) =>
-  fromPromise<PhaseOutputs[P][], { runPhase: PhaseRunner; calls: { label: string; vars: PromptVars }[] }>(async ({ input, signal }) => {
+  fromPromise<
+    PhaseOutputs[P][],
+    { runPhase: PhaseRunner; calls: { label: string; vars: PromptVars }[] }
+  >(async ({ input, signal }) => {
     const abort = new AbortController();
     const any = AbortSignal.any([signal, abort.signal]);
     try {
-      return await Promise.all(input.calls.map((c) => input.runPhase(name, c.vars, { label: c.label, signal: any })));
+      return await Promise.all(
+        input.calls.map((c) => input.runPhase(name, c.vars, { label: c.label, signal: any })),
+      );
     } catch (err) {
       abort.abort();
       throw err;
@@ -94,7 +107,12 @@ const perApproach = <P extends 'simulate' | 'stressTest'>(name: P) =>
 const willRevise = (c: Ctx) => c.flaws.length > 0 && c.revisions < c.maxRevisions;
 
 export const geniusLoopMachine = setup({
-  types: { input: {} as GeniusLoopInput, context: {} as Ctx, events: {} as GeniusLoopEvent, output: {} as GeniusLoopOutput | null },
+  types: {
+    input: {} as GeniusLoopInput,
+    context: {} as Ctx,
+    events: {} as GeniusLoopEvent,
+    output: {} as GeniusLoopOutput | null,
+  },
   actors: {
     deconstruct: phase('deconstruct'),
     simulate: perApproach('simulate'),
@@ -114,7 +132,10 @@ export const geniusLoopMachine = setup({
     keepError: assign({ error: ({ event }) => (event as { error?: unknown }).error }),
     countRevision: assign({ revisions: ({ context }) => context.revisions + 1 }),
     notePremortem: assign({
-      chain: ({ context: c }) => [...c.chain, chainLine.premortem(c.flaws, c.revisions, c.maxRevisions, willRevise(c))],
+      chain: ({ context: c }) => [
+        ...c.chain,
+        chainLine.premortem(c.flaws, c.revisions, c.maxRevisions, willRevise(c)),
+      ],
     }),
   },
 }).createMachine({
@@ -132,7 +153,10 @@ export const geniusLoopMachine = setup({
   on: { 'maestro.shutdown': '.stopped' },
   states: {
     starting: {
-      always: [{ guard: 'isReplan', target: 'revising', actions: 'noteReplan' }, { target: 'deconstructing' }],
+      always: [
+        { guard: 'isReplan', target: 'revising', actions: 'noteReplan' },
+        { target: 'deconstructing' },
+      ],
     },
     deconstructing: {
       invoke: {
@@ -141,7 +165,10 @@ export const geniusLoopMachine = setup({
         input: ({ context: c }) => ({ runPhase: c.runPhase, vars: phaseVars.deconstruct(c) }),
         onDone: {
           target: 'simulating',
-          actions: assign(({ context: c, event }) => ({ deconstruction: event.output, chain: [...c.chain, chainLine.deconstruct(event.output)] })),
+          actions: assign(({ context: c, event }) => ({
+            deconstruction: event.output,
+            chain: [...c.chain, chainLine.deconstruct(event.output)],
+          })),
         },
         onError: { target: 'failed', actions: 'keepError' },
       },
@@ -150,10 +177,16 @@ export const geniusLoopMachine = setup({
       invoke: {
         id: 'simulate',
         src: 'simulate',
-        input: ({ context: c }) => ({ runPhase: c.runPhase, calls: c.approaches.map((a) => ({ label: a, vars: phaseVars.simulate(c, a) })) }),
+        input: ({ context: c }) => ({
+          runPhase: c.runPhase,
+          calls: c.approaches.map((a) => ({ label: a, vars: phaseVars.simulate(c, a) })),
+        }),
         onDone: {
           target: 'stressTesting',
-          actions: assign(({ context: c, event }) => ({ simulated: event.output, chain: [...c.chain, chainLine.simulate(event.output)] })),
+          actions: assign(({ context: c, event }) => ({
+            simulated: event.output,
+            chain: [...c.chain, chainLine.simulate(event.output)],
+          })),
         },
         onError: { target: 'failed', actions: 'keepError' },
       },
@@ -162,10 +195,16 @@ export const geniusLoopMachine = setup({
       invoke: {
         id: 'stressTest',
         src: 'stressTest',
-        input: ({ context: c }) => ({ runPhase: c.runPhase, calls: c.approaches.map((a, i) => ({ label: a, vars: phaseVars.stressTest(c, a, i) })) }),
+        input: ({ context: c }) => ({
+          runPhase: c.runPhase,
+          calls: c.approaches.map((a, i) => ({ label: a, vars: phaseVars.stressTest(c, a, i) })),
+        }),
         onDone: {
           target: 'synthesizing',
-          actions: assign(({ context: c, event }) => ({ stressTests: event.output, chain: [...c.chain, chainLine.stressTest(event.output, c.approaches)] })),
+          actions: assign(({ context: c, event }) => ({
+            stressTests: event.output,
+            chain: [...c.chain, chainLine.stressTest(event.output, c.approaches)],
+          })),
         },
         onError: { target: 'failed', actions: 'keepError' },
       },
@@ -177,7 +216,10 @@ export const geniusLoopMachine = setup({
         input: ({ context: c }) => ({ runPhase: c.runPhase, vars: phaseVars.synthesize(c) }),
         onDone: {
           target: 'premortem',
-          actions: assign(({ context: c, event }) => ({ plan: event.output, chain: [...c.chain, chainLine.synthesize(event.output)] })),
+          actions: assign(({ context: c, event }) => ({
+            plan: event.output,
+            chain: [...c.chain, chainLine.synthesize(event.output)],
+          })),
         },
         onError: { target: 'failed', actions: 'keepError' },
       },
@@ -187,14 +229,21 @@ export const geniusLoopMachine = setup({
         id: 'premortem',
         src: 'premortem',
         input: ({ context: c }) => ({ runPhase: c.runPhase, vars: phaseVars.premortem(c) }),
-        onDone: { target: 'judging', actions: assign({ flaws: ({ event }) => event.output.fatalFlaws }) },
+        onDone: {
+          target: 'judging',
+          actions: assign({ flaws: ({ event }) => event.output.fatalFlaws }),
+        },
         onError: { target: 'failed', actions: 'keepError' },
       },
     },
     /** Revise while fatal flaws remain and revisions are left; otherwise the plan goes as it is. */
     judging: {
       always: [
-        { guard: 'hasFlawsToRevise', target: 'revising', actions: ['notePremortem', 'countRevision'] },
+        {
+          guard: 'hasFlawsToRevise',
+          target: 'revising',
+          actions: ['notePremortem', 'countRevision'],
+        },
         { target: 'done', actions: 'notePremortem' },
       ],
     },
@@ -202,10 +251,17 @@ export const geniusLoopMachine = setup({
       invoke: {
         id: 'revise',
         src: 'revise',
-        input: ({ context: c }) => ({ runPhase: c.runPhase, vars: phaseVars.revise(c), ...(c.revisions === 0 && { label: 'replan' }) }),
+        input: ({ context: c }) => ({
+          runPhase: c.runPhase,
+          vars: phaseVars.revise(c),
+          ...(c.revisions === 0 && { label: 'replan' }),
+        }),
         onDone: {
           target: 'premortem',
-          actions: assign(({ context: c, event }) => ({ plan: event.output, chain: [...c.chain, chainLine.revise(event.output, c.revisions)] })),
+          actions: assign(({ context: c, event }) => ({
+            plan: event.output,
+            chain: [...c.chain, chainLine.revise(event.output, c.revisions)],
+          })),
         },
         onError: { target: 'failed', actions: 'keepError' },
       },
@@ -223,5 +279,10 @@ export const geniusLoopMachine = setup({
   output: ({ context: c }) =>
     c.stopped || !c.plan
       ? null
-      : { plan: { ...c.plan, thoughtChain: [...c.chain, ...c.plan.thoughtChain] }, revisions: c.revisions, flaws: c.flaws, thoughtChain: c.chain },
+      : {
+          plan: { ...c.plan, thoughtChain: [...c.chain, ...c.plan.thoughtChain] },
+          revisions: c.revisions,
+          flaws: c.flaws,
+          thoughtChain: c.chain,
+        },
 });

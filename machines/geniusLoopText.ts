@@ -2,7 +2,12 @@
  * The GeniusLoop's words: what each phase's prompt is given (its vars) and the line each phase
  * leaves in the plan's thought chain. Kept apart from the chart so the chart reads as structure.
  */
-import type { Approach, Deconstruction, MasterPlan, StressTest } from '../actors/planning/masterPlan.js';
+import type {
+  Approach,
+  Deconstruction,
+  MasterPlan,
+  StressTest,
+} from '../actors/planning/masterPlan.js';
 import type { PromptVars } from '../actors/promptLibrary.js';
 
 /** What the phases have found so far. */
@@ -25,7 +30,11 @@ const base = (f: LoopFindings) => ({ goal: f.goal, context: f.context?.trim() ||
 
 export const phaseVars = {
   deconstruct: (f: LoopFindings): PromptVars => base(f),
-  simulate: (f: LoopFindings, approach: string): PromptVars => ({ ...base(f), deconstruction: json(f.deconstruction), approach }),
+  simulate: (f: LoopFindings, approach: string): PromptVars => ({
+    ...base(f),
+    deconstruction: json(f.deconstruction),
+    approach,
+  }),
   stressTest: (f: LoopFindings, approach: string, i: number): PromptVars => ({
     goal: f.goal,
     deconstruction: json(f.deconstruction),
@@ -49,16 +58,21 @@ export const phaseVars = {
 };
 
 /** The best approach not found fatal (all fatal: the best of them); ties go to the first. */
-export function bestApproach(tests: StressTest[], names: string[]): { name: string; score: number } {
+export function bestApproach(
+  tests: StressTest[],
+  names: string[],
+): { name: string; score: number } {
   const ranked = tests.map((t, i) => ({ name: names[i]!, score: t.score, fatal: t.fatal }));
   const pool = ranked.some((r) => !r.fatal) ? ranked.filter((r) => !r.fatal) : ranked;
   return pool.reduce((best, r) => (r.score > best.score ? r : best));
 }
 
 export const chainLine = {
-  replan: (r: NonNullable<LoopFindings['replan']>) => `replan: ${r.finished.length} finished, ${r.failed.length} failed`,
+  replan: (r: NonNullable<LoopFindings['replan']>) =>
+    `replan: ${r.finished.length} finished, ${r.failed.length} failed`,
   deconstruct: (d: Deconstruction) => `deconstruct: ${d.problem}`,
-  simulate: (approaches: Approach[]) => `simulate: ${plural(approaches.length, 'approach', 'approaches')}`,
+  simulate: (approaches: Approach[]) =>
+    `simulate: ${plural(approaches.length, 'approach', 'approaches')}`,
   stressTest: (tests: StressTest[], names: string[]) => {
     const best = bestApproach(tests, names);
     const fatal = names.filter((_, i) => tests[i]!.fatal);
@@ -66,7 +80,8 @@ export const chainLine = {
   },
   synthesize: (plan: MasterPlan) => `synthesize: ${planSummary(plan)}`,
   /** `revision` 0 is a replan's revise. */
-  revise: (plan: MasterPlan, revision: number) => `${revision === 0 ? 'revise (replan)' : `revise ${revision}`}: ${planSummary(plan)}`,
+  revise: (plan: MasterPlan, revision: number) =>
+    `${revision === 0 ? 'revise (replan)' : `revise ${revision}`}: ${planSummary(plan)}`,
   premortem: (flaws: string[], revisions: number, maxRevisions: number, revising: boolean) =>
     flaws.length === 0
       ? 'premortem: no fatal flaws'
@@ -75,4 +90,5 @@ export const chainLine = {
         : `premortem: ${plural(flaws.length, 'fatal flaw')} left after ${plural(revisions, 'revision')} (maxRevisions ${maxRevisions})`,
 };
 
-const planSummary = (plan: MasterPlan) => `${plural(plan.steps.length, 'step')}, confidence ${plan.confidence}`;
+const planSummary = (plan: MasterPlan) =>
+  `${plural(plan.steps.length, 'step')}, confidence ${plan.confidence}`;

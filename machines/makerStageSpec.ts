@@ -14,7 +14,12 @@ import type { BudgetNode, ChildSpec, StartContext } from '../supervisors/index.j
 import type { Transport } from '../transport/transport.js';
 import type { RecoveredMaker } from '../log/missionRecovery.js';
 import type { StepTask } from '../actors/tasks/stepTask.js';
-import { makerTaskMachine, type CompactingSink, type MakerProgress, type MakerTaskInput } from './makerTask.js';
+import {
+  makerTaskMachine,
+  type CompactingSink,
+  type MakerProgress,
+  type MakerTaskInput,
+} from './makerTask.js';
 import type { VoteSettings } from './makerVote.js';
 
 export const makerChildId = (agent: string) => `maker/${agent}`;
@@ -24,17 +29,30 @@ export function resolveK(m: MakerConfig, totalSteps: number | undefined): number
   if (m.k !== 'auto') return m.k;
   const c = m.calibration!;
   return calibrate({
-    ...(c.errorRate !== undefined ? { errorRate: c.errorRate } : { successes: c.successes!, trials: c.trials! }),
+    ...(c.errorRate !== undefined
+      ? { errorRate: c.errorRate }
+      : { successes: c.successes!, trials: c.trials! }),
     steps: totalSteps ?? 1,
     target: c.target,
   }).k;
 }
 
 export function voteSettings(m: MakerConfig, k: number): VoteSettings {
-  return { k, firstBatch: m.firstBatch ?? k, batch: m.batch, maxSamples: m.maxSamples, temperatures: m.temperatures };
+  return {
+    k,
+    firstBatch: m.firstBatch ?? k,
+    batch: m.batch,
+    maxSamples: m.maxSamples,
+    temperatures: m.temperatures,
+  };
 }
 
-export function makerStageChildren(config: MissionConfig, stage: StageConfig, transport: Transport, resume?: ReadonlyMap<string, RecoveredMaker>): ChildSpec[] {
+export function makerStageChildren(
+  config: MissionConfig,
+  stage: StageConfig,
+  transport: Transport,
+  resume?: ReadonlyMap<string, RecoveredMaker>,
+): ChildSpec[] {
   const m = stage.maker!;
   const task = stepTaskFor(m.task);
   const k = resolveK(m, task.totalSteps?.(m.task));
@@ -55,7 +73,11 @@ export function makerStageChildren(config: MissionConfig, stage: StageConfig, tr
         input: (ctx: StartContext): MakerTaskInput => ({
           path: ctx.path,
           task,
-          progress: (progress ??= resumeProgress(task, task.initialState(m.task), resume?.get(ctx.path))),
+          progress: (progress ??= resumeProgress(
+            task,
+            task.initialState(m.task),
+            resume?.get(ctx.path),
+          )),
           events: withSnapshotUsage(ctx.runtime.events, ctx.budget),
           maxSteps: m.maxSteps,
           snapshotEvery: m.snapshotEvery,
@@ -90,8 +112,11 @@ function withSnapshotUsage(events: CompactingSink, budget: BudgetNode): Compacti
   let mission = budget;
   while (mission.parent) mission = mission.parent;
   return {
-    append: (e) => events.append(e.type === 'maker.snapshot' ? { ...e, usage: mission.usage() } : e),
-    ...(events.compact && { compact: (dropTypes: readonly string[]) => events.compact!(dropTypes) }),
+    append: (e) =>
+      events.append(e.type === 'maker.snapshot' ? { ...e, usage: mission.usage() } : e),
+    ...(events.compact && {
+      compact: (dropTypes: readonly string[]) => events.compact!(dropTypes),
+    }),
   };
 }
 
@@ -99,10 +124,21 @@ function withSnapshotUsage(events: CompactingSink, budget: BudgetNode): Compacti
  * A task's progress from the log of a resumed mission: its last snapshot, then each vote after
  * it replayed in order, so no decided step is voted again.
  */
-export function resumeProgress<S>(task: StepTask<S>, initial: S, recovered: RecoveredMaker | undefined): MakerProgress<S> {
+export function resumeProgress<S>(
+  task: StepTask<S>,
+  initial: S,
+  recovered: RecoveredMaker | undefined,
+): MakerProgress<S> {
   const snap = recovered?.snapshot;
   const p: MakerProgress<S> = snap
-    ? { step: snap.step, state: snap.state as S, previous: snap.previous, samples: snap.samples, flagged: snap.flagged, exhausted: snap.exhausted ?? 0 }
+    ? {
+        step: snap.step,
+        state: snap.state as S,
+        previous: snap.previous,
+        samples: snap.samples,
+        flagged: snap.flagged,
+        exhausted: snap.exhausted ?? 0,
+      }
     : { step: 0, state: initial, samples: 0, flagged: 0, exhausted: 0 };
   for (const v of recovered?.tail ?? []) {
     if (v.step !== p.step) continue; // a record the snapshot or an earlier vote already covers

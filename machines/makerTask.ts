@@ -57,7 +57,9 @@ export class VoteExhaustedError extends SystemError {
     readonly step: number,
     readonly samples: number,
   ) {
-    super(`vote exhausted at step ${step} of '${path}': no answer led by k within ${samples} samples`);
+    super(
+      `vote exhausted at step ${step} of '${path}': no answer led by k within ${samples} samples`,
+    );
   }
 }
 
@@ -65,7 +67,10 @@ export class VoteExhaustedError extends SystemError {
 export class MaxStepsError extends SystemError {
   override name = 'MaxStepsError';
   readonly reason = 'budget_exceeded';
-  constructor(readonly path: string, readonly maxSteps: number) {
+  constructor(
+    readonly path: string,
+    readonly maxSteps: number,
+  ) {
     super(`maxSteps ${maxSteps} reached at '${path}' before the task was done`);
   }
 }
@@ -90,14 +95,19 @@ export const makerTaskMachine = setup({
     events: {} as VoteResult | { type: 'maestro.shutdown' },
     output: {} as MakerTaskOutput,
   },
-  actors: { vote: makerVoteMachine, pause: fromPromise(() => new Promise<void>((resolve) => setImmediate(resolve))) },
+  actors: {
+    vote: makerVoteMachine,
+    pause: fromPromise(() => new Promise<void>((resolve) => setImmediate(resolve))),
+  },
   guards: {
     isDone: ({ context: c }) => c.task.isDone(c.progress.state, c.progress.step),
     overMaxSteps: ({ context: c }) => c.maxSteps !== undefined && c.progress.step >= c.maxSteps,
     wasDecided: ({ event }) => (event as VoteResult).outcome === 'decided',
     /** The winner's next state ends the task (checked before the step is applied). */
-    completesTask: ({ context: c, event }) => c.task.isDone((event as VoteResult).parse!.nextState, c.progress.step + 1),
-    reachesMaxSteps: ({ context: c }) => c.maxSteps !== undefined && c.progress.step + 1 >= c.maxSteps,
+    completesTask: ({ context: c, event }) =>
+      c.task.isDone((event as VoteResult).parse!.nextState, c.progress.step + 1),
+    reachesMaxSteps: ({ context: c }) =>
+      c.maxSteps !== undefined && c.progress.step + 1 >= c.maxSteps,
     heldTheLoop: ({ context: c }) => performance.now() - c.yieldedAt >= YIELD_EVERY_MS,
   },
   actions: {
@@ -119,7 +129,16 @@ export const makerTaskMachine = setup({
       c.onStep?.(p, v);
       const every = c.snapshotEvery ?? 10_000;
       if (c.events.compact && p.step % every === 0) {
-        c.events.append({ type: 'maker.snapshot', path: c.path, step: p.step, state: p.state, previous: p.previous, samples: p.samples, flagged: p.flagged, exhausted: p.exhausted });
+        c.events.append({
+          type: 'maker.snapshot',
+          path: c.path,
+          step: p.step,
+          state: p.state,
+          previous: p.previous,
+          samples: p.samples,
+          flagged: p.flagged,
+          exhausted: p.exhausted,
+        });
         c.events.compact(['maker.vote', 'maker.snapshot']);
       }
     },
@@ -162,7 +181,10 @@ export const makerTaskMachine = setup({
     },
     // Lets the event loop run (the API, timers, I/O) before the next step.
     pausing: {
-      invoke: { src: 'pause', onDone: { target: 'voting', actions: assign({ yieldedAt: () => performance.now() }) } },
+      invoke: {
+        src: 'pause',
+        onDone: { target: 'voting', actions: assign({ yieldedAt: () => performance.now() }) },
+      },
     },
     exhausted: {
       entry: ({ context: c }) => {

@@ -69,7 +69,14 @@ export interface VoteResult<S = unknown> {
 export type MakerVoteEvent =
   | { type: 'vote.begin'; step: number; prompt: string; state: unknown }
   /** A judged sample: its answer and parse, or the red flag that discarded it. */
-  | { type: 'vote.sample'; step: number; index: number; answer?: string; parse?: StepParse<unknown>; flag?: RedFlagReason }
+  | {
+      type: 'vote.sample';
+      step: number;
+      index: number;
+      answer?: string;
+      parse?: StepParse<unknown>;
+      flag?: RedFlagReason;
+    }
   | { type: 'vote.sample.failed'; step: number; index: number; error: unknown };
 
 /** The running vote. */
@@ -93,56 +100,71 @@ interface VoteContext extends MakerVoteInput {
 }
 
 /** The sampler draws samples and judges each (red flags, oracle) before the chart tallies it. */
-const sampler = fromCallback<EventObject, Pick<MakerVoteInput, 'draw' | 'judge' | 'oracle'>>(({ input, receive, sendBack }) => {
-  // A controller per vote, not one for the sampler's life: a vote can be decided with samples
-  // still in flight (a first batch larger than k, batches of more than one), and one of those
-  // failing later (a lost sample timing out) must not abort the next vote's samples, which would
-  // then end unheard and leave that vote waiting forever. A new vote aborts what the last one
-  // left in flight: it is decided, those samples are of no use now.
-  let vote: { step: number; abort: AbortController } | undefined;
-  // The first failure fails the vote; its other samples in flight are of no use now.
-  const fail = (req: SampleRequest, abort: AbortController, error: unknown) => {
-    if (abort.signal.aborted) return;
-    abort.abort();
-    sendBack({ type: 'vote.sample.failed', step: req.step, index: req.index, error });
-  };
-  receive((e) => {
-    const req = e as unknown as SampleRequest & { type: 'sampler.draw'; state: unknown };
-    if (vote?.step !== req.step) {
-      vote?.abort.abort();
-      vote = { step: req.step, abort: new AbortController() };
-    }
-    const { abort } = vote;
-    input.draw(req, abort.signal).then(
-      (s) => {
-        // Stopped (the vote ended, failed or was stopped): nobody is there to hear the answer.
-        if (abort.signal.aborted) return;
-        let event: MakerVoteEvent;
-        try {
-          event = judgedSample(input, req, s);
-        } catch (error) {
-          // A judge or oracle that throws is a bug in a task's parser, not a vote either.
-          fail(req, abort, error);
-          return;
-        }
-        sendBack(event);
-      },
-      (error: unknown) => fail(req, abort, error),
-    );
-  });
-  return () => vote?.abort.abort();
-});
+const sampler = fromCallback<EventObject, Pick<MakerVoteInput, 'draw' | 'judge' | 'oracle'>>(
+  ({ input, receive, sendBack }) => {
+    // A controller per vote, not one for the sampler's life: a vote can be decided with samples
+    // still in flight (a first batch larger than k, batches of more than one), and one of those
+    // failing later (a lost sample timing out) must not abort the next vote's samples, which would
+    // then end unheard and leave that vote waiting forever. A new vote aborts what the last one
+    // left in flight: it is decided, those samples are of no use now.
+    let vote: { step: number; abort: AbortController } | undefined;
+    // The first failure fails the vote; its other samples in flight are of no use now.
+    const fail = (req: SampleRequest, abort: AbortController, error: unknown) => {
+      if (abort.signal.aborted) return;
+      abort.abort();
+      sendBack({ type: 'vote.sample.failed', step: req.step, index: req.index, error });
+    };
+    receive((e) => {
+      const req = e as unknown as SampleRequest & { type: 'sampler.draw'; state: unknown };
+      if (vote?.step !== req.step) {
+        vote?.abort.abort();
+        vote = { step: req.step, abort: new AbortController() };
+      }
+      const { abort } = vote;
+      input.draw(req, abort.signal).then(
+        (s) => {
+          // Stopped (the vote ended, failed or was stopped): nobody is there to hear the answer.
+          if (abort.signal.aborted) return;
+          let event: MakerVoteEvent;
+          try {
+            event = judgedSample(input, req, s);
+          } catch (error) {
+            // A judge or oracle that throws is a bug in a task's parser, not a vote either.
+            fail(req, abort, error);
+            return;
+          }
+          sendBack(event);
+        },
+        (error: unknown) => fail(req, abort, error),
+      );
+    });
+    return () => vote?.abort.abort();
+  },
+);
 
-function judgedSample(input: Pick<MakerVoteInput, 'judge' | 'oracle'>, req: SampleRequest & { state: unknown }, s: Sample): MakerVoteEvent {
+function judgedSample(
+  input: Pick<MakerVoteInput, 'judge' | 'oracle'>,
+  req: SampleRequest & { state: unknown },
+  s: Sample,
+): MakerVoteEvent {
   const judged = input.judge(s.text, req.state, s.completionTokens);
   let flag: RedFlagReason | undefined = judged.ok ? undefined : judged.reason;
   if (judged.ok && input.oracle && !input.oracle(judged.parse, req.state)) flag = 'oracle';
   return flag || !judged.ok
     ? { type: 'vote.sample', step: req.step, index: req.index, flag }
-    : { type: 'vote.sample', step: req.step, index: req.index, answer: judged.parse.answer, parse: judged.parse };
+    : {
+        type: 'vote.sample',
+        step: req.step,
+        index: req.index,
+        answer: judged.parse.answer,
+        parse: judged.parse,
+      };
 }
 
-function requests(ctx: VoteContext, count: number): (SampleRequest & { type: 'sampler.draw'; state: unknown })[] {
+function requests(
+  ctx: VoteContext,
+  count: number,
+): (SampleRequest & { type: 'sampler.draw'; state: unknown })[] {
   const run = ctx.run!;
   const t = ctx.settings.temperatures;
   const out = [];
@@ -150,7 +172,14 @@ function requests(ctx: VoteContext, count: number): (SampleRequest & { type: 'sa
     const index = run.drawn++;
     run.inFlight++;
     const temperature = index === 0 ? t?.first : t?.rest;
-    out.push({ type: 'sampler.draw' as const, step: run.step, index, prompt: run.prompt, state: run.state, ...(temperature !== undefined && { temperature }) });
+    out.push({
+      type: 'sampler.draw' as const,
+      step: run.step,
+      index,
+      prompt: run.prompt,
+      state: run.state,
+      ...(temperature !== undefined && { temperature }),
+    });
   }
   return out;
 }
@@ -181,7 +210,8 @@ export const makerVoteMachine = setup({
       return e.answer !== undefined && context.run!.tally.wouldWin(e.answer, context.settings.k);
     },
     /** This was the last sample in flight, the limit is reached, and it does not decide. */
-    exhausts: ({ context }) => context.run!.inFlight === 1 && context.run!.drawn >= context.settings.maxSamples,
+    exhausts: ({ context }) =>
+      context.run!.inFlight === 1 && context.run!.drawn >= context.settings.maxSamples,
   },
   actions: {
     begin: ({ context, event }) => {
@@ -206,7 +236,8 @@ export const makerVoteMachine = setup({
       }
       // Then one batch at a time, once the samples in flight are in.
       if (run.winner === undefined && run.inFlight === 0) {
-        for (const r of requests(context, context.settings.batch ?? 1)) self.getSnapshot().children.sampler?.send(r);
+        for (const r of requests(context, context.settings.batch ?? 1))
+          self.getSnapshot().children.sampler?.send(r);
       }
     },
     report: sendParent(({ context }) => voteResult(context)),
@@ -217,7 +248,11 @@ export const makerVoteMachine = setup({
 }).createMachine({
   id: 'makerVote',
   context: ({ input }) => ({ ...input, run: undefined }),
-  invoke: { id: 'sampler', src: 'sampler', input: ({ context }) => ({ draw: context.draw, judge: context.judge, oracle: context.oracle }) },
+  invoke: {
+    id: 'sampler',
+    src: 'sampler',
+    input: ({ context }) => ({ draw: context.draw, judge: context.judge, oracle: context.oracle }),
+  },
   initial: 'idle',
   states: {
     idle: {
@@ -236,7 +271,9 @@ export const makerVoteMachine = setup({
     },
     failed: {
       entry: ({ context }) => {
-        throw context.failure instanceof Error ? context.failure : new Error(errorMessage(context.failure));
+        throw context.failure instanceof Error
+          ? context.failure
+          : new Error(errorMessage(context.failure));
       },
     },
   },

@@ -16,9 +16,22 @@ import type { RecoveredApproval, RecoveredMaker, RecoveredPlan } from '../log/mi
 import type { DurableDispatch } from '../actors/agentCall.js';
 import { errorMessage } from '../kernel/errors.js';
 import type { MissionConfig } from '../config/mission.js';
-import { supervisorMachine, type BudgetNode, type BudgetUsage, type ChildExitedEvent, type SupervisionRuntime } from '../supervisors/index.js';
+import {
+  supervisorMachine,
+  type BudgetNode,
+  type BudgetUsage,
+  type ChildExitedEvent,
+  type SupervisionRuntime,
+} from '../supervisors/index.js';
 import type { Transport } from '../transport/transport.js';
-import { stageAnswers, stageChildId, stageChildSpec, stagePrompt, stageText, type StageAnswer } from './stageSpec.js';
+import {
+  stageAnswers,
+  stageChildId,
+  stageChildSpec,
+  stagePrompt,
+  stageText,
+  type StageAnswer,
+} from './stageSpec.js';
 
 export interface MissionInput {
   missionId: string;
@@ -74,7 +87,11 @@ export interface MissionOutput {
   usage: BudgetUsage;
 }
 
-export type MissionEvent = ChildExitedEvent | GateAnsweredEvent | { type: 'mission.stop'; reason?: string } | { type: 'mission.suspend' };
+export type MissionEvent =
+  | ChildExitedEvent
+  | GateAnsweredEvent
+  | { type: 'mission.stop'; reason?: string }
+  | { type: 'mission.suspend' };
 
 interface MissionContext extends MissionInput {
   stage: number;
@@ -100,7 +117,11 @@ const current = (c: MissionContext) => c.config.stages[c.stage]!;
 /** Why a stage ended without its answers: `stage 'x' gave up: <reason>; last crash: <child>: <error>`. */
 export function stageFailure(stage: string, e: ChildExitedEvent): MissionFailure {
   const reason = e.reason ?? e.exit;
-  if (e.offender !== undefined) return { reason, message: `stage '${stage}' gave up: ${reason}; last crash: ${e.offender}: ${e.lastCrash ?? 'unknown'}` };
+  if (e.offender !== undefined)
+    return {
+      reason,
+      message: `stage '${stage}' gave up: ${reason}; last crash: ${e.offender}: ${e.lastCrash ?? 'unknown'}`,
+    };
   return { reason, message: `stage '${stage}' failed: ${e.error ?? reason}` };
 }
 
@@ -121,7 +142,9 @@ export const missionMachine = setup({
   delays: {
     approvalTimeout: ({ context }) => {
       const at = context.approval?.timeoutAt;
-      return at === undefined ? MAX_DELAY_MS : Math.min(MAX_DELAY_MS, Math.max(0, Date.parse(at) - context.runtime.clock.now()));
+      return at === undefined
+        ? MAX_DELAY_MS
+        : Math.min(MAX_DELAY_MS, Math.max(0, Date.parse(at) - context.runtime.clock.now()));
     },
   },
   guards: {
@@ -129,9 +152,13 @@ export const missionMachine = setup({
     // stage that crashed is the supervisor's to restart, and what the mission supervisor passes up
     // itself (budget, abort, non-retryable) comes as its error.
     isCurrentStageFailed: ({ context, event }) =>
-      event.type === 'supervisor.child.exited' && event.childId === stageChildId(current(context).name, context.attempt) && (event.exit === 'shutdown' || event.startFailed === true),
+      event.type === 'supervisor.child.exited' &&
+      event.childId === stageChildId(current(context).name, context.attempt) &&
+      (event.exit === 'shutdown' || event.startFailed === true),
     isCurrentStageDone: ({ context, event }) =>
-      event.type === 'supervisor.child.exited' && event.childId === stageChildId(current(context).name, context.attempt) && event.exit === 'normal',
+      event.type === 'supervisor.child.exited' &&
+      event.childId === stageChildId(current(context).name, context.attempt) &&
+      event.exit === 'normal',
     runHasNoAnswer: ({ context }) => context.run?.answers.length === 0,
     needsApproval: ({ context }) => current(context).approval !== undefined,
     allStagesDone: ({ context }) => context.stages.length === context.config.stages.length,
@@ -142,7 +169,8 @@ export const missionMachine = setup({
       const at = context.approval?.timeoutAt;
       return at !== undefined && context.runtime.clock.now() >= Date.parse(at);
     },
-    isThisGate: ({ context, event }) => event.type === 'gate.answered' && event.id === context.approval?.id,
+    isThisGate: ({ context, event }) =>
+      event.type === 'gate.answered' && event.id === context.approval?.id,
     isApproved: ({ event }) => (event as GateAnsweredEvent).decision === 'approve',
     isTimeout: ({ event }) => (event as GateAnsweredEvent).by === 'timeout',
     revisionsLeft: ({ context }) => context.attempt <= current(context).approval!.maxRevisions,
@@ -150,7 +178,11 @@ export const missionMachine = setup({
   actions: {
     announceStage: ({ context }) => {
       const stage = current(context);
-      const agents = stage.maker ? [stage.maker.agent] : stage.plan ? [stage.plan.planner] : (stage.agents ?? []);
+      const agents = stage.maker
+        ? [stage.maker.agent]
+        : stage.plan
+          ? [stage.plan.planner]
+          : (stage.agents ?? []);
       context.runtime.events.append({
         type: 'stage.entered',
         stage: stage.name,
@@ -163,8 +195,13 @@ export const missionMachine = setup({
     startStage: sendTo('supervisor', ({ context }) => {
       const stage = current(context);
       const previous = context.stages.at(-1);
-      let prompt = stagePrompt(stage, context.input ?? context.config.input, previous && { name: previous.name, text: previous.output });
-      if (context.feedback !== undefined) prompt += `\n\n---\nA reviewer rejected the previous answer to this stage, with this feedback:\n${context.feedback}`;
+      let prompt = stagePrompt(
+        stage,
+        context.input ?? context.config.input,
+        previous && { name: previous.name, text: previous.output },
+      );
+      if (context.feedback !== undefined)
+        prompt += `\n\n---\nA reviewer rejected the previous answer to this stage, with this feedback:\n${context.feedback}`;
       const spec = stageChildSpec(context.config, stage, prompt, context.transport, {
         durable: context.durable,
         attempt: context.attempt,
@@ -177,7 +214,9 @@ export const missionMachine = setup({
     recordRun: assign({
       run: ({ context, event }) => {
         const stage = current(context);
-        const results = ((event as ChildExitedEvent).output as { results?: Record<string, unknown> } | undefined)?.results ?? {};
+        const results =
+          ((event as ChildExitedEvent).output as { results?: Record<string, unknown> } | undefined)
+            ?.results ?? {};
         const answers = stageAnswers(stage, results);
         const output = stageText(stage, answers);
         // The output is what a resumed mission needs so as not to run the stage again.
@@ -208,8 +247,18 @@ export const missionMachine = setup({
         const id = approvalId(context.missionId, stage.name, context.attempt);
         const now = context.runtime.clock.now();
         const requestedAt = new Date(now).toISOString();
-        const timeoutAt = gate.timeoutMs === undefined ? undefined : new Date(now + gate.timeoutMs).toISOString();
-        const record = { id, stage: stage.name, index: context.stage, attempt: context.attempt, output: context.run!.output, requestedAt, ...(timeoutAt && { timeoutAt }), onTimeout: gate.onTimeout };
+        const timeoutAt =
+          gate.timeoutMs === undefined ? undefined : new Date(now + gate.timeoutMs).toISOString();
+        const record = {
+          id,
+          stage: stage.name,
+          index: context.stage,
+          attempt: context.attempt,
+          output: context.run!.output,
+          requestedAt,
+          ...(timeoutAt && { timeoutAt }),
+          onTimeout: gate.onTimeout,
+        };
         context.runtime.events.append({ type: 'approval.requested', ...record });
         return record;
       },
@@ -218,14 +267,33 @@ export const missionMachine = setup({
       const a = context.approval!;
       const decision = a.onTimeout ?? 'reject';
       const feedback = `no answer within the approval timeout (${a.timeoutAt})`;
-      context.runtime.events.append({ type: 'approval.answered', id: a.id, decision, feedback, by: 'timeout' });
-      return { type: 'gate.answered' as const, id: a.id, decision, feedback, by: 'timeout', recorded: true };
+      context.runtime.events.append({
+        type: 'approval.answered',
+        id: a.id,
+        decision,
+        feedback,
+        by: 'timeout',
+      });
+      return {
+        type: 'gate.answered' as const,
+        id: a.id,
+        decision,
+        feedback,
+        by: 'timeout',
+        recorded: true,
+      };
     }),
     /** The answer is durable before the mission acts on it: whoever answers sees it in the log. */
     recordAnswer: ({ context, event }) => {
       const e = event as GateAnsweredEvent;
       if (e.recorded) return;
-      context.runtime.events.append({ type: 'approval.answered', id: e.id, decision: e.decision, ...(e.feedback !== undefined && { feedback: e.feedback }), by: e.by ?? 'api' });
+      context.runtime.events.append({
+        type: 'approval.answered',
+        id: e.id,
+        decision: e.decision,
+        ...(e.feedback !== undefined && { feedback: e.feedback }),
+        by: e.by ?? 'api',
+      });
     },
     revise: assign({
       attempt: ({ context }) => context.attempt + 1,
@@ -237,7 +305,10 @@ export const missionMachine = setup({
       error: ({ context, event }) => {
         const fb = (event as GateAnsweredEvent).feedback;
         const by = (event as GateAnsweredEvent).by === 'timeout' ? ' (timed out)' : '';
-        return { reason: 'rejected', message: `stage '${current(context).name}' rejected${by} after ${context.attempt} attempt(s)${fb ? `: ${fb}` : ''}` };
+        return {
+          reason: 'rejected',
+          message: `stage '${current(context).name}' rejected${by} after ${context.attempt} attempt(s)${fb ? `: ${fb}` : ''}`,
+        };
       },
     }),
     shutdownSupervisor: sendTo('supervisor', { type: 'maestro.shutdown' }),
@@ -252,7 +323,8 @@ export const missionMachine = setup({
     closeOpenGate: ({ context, event }) => {
       const reason = gateClosedReason(event);
       const a = context.approval;
-      if (a && reason) context.runtime.events.append({ type: 'approval.closed', id: a.id, ...reason });
+      if (a && reason)
+        context.runtime.events.append({ type: 'approval.closed', id: a.id, ...reason });
     },
   },
 }).createMachine({
@@ -261,13 +333,34 @@ export const missionMachine = setup({
     const r = input.resume;
     const stages = r?.stages ?? [];
     const name = input.config.stages[stages.length]?.name ?? '';
-    const run = r?.pending ? { name, output: r.pending.approval.output, answers: [] } : r?.unasked ? { name, output: r.unasked.output, answers: [] } : undefined;
-    return { ...input, stage: stages.length, stages, attempt: r?.attempt ?? 1, feedback: r?.feedback, ...(run && { run }), ...(r?.pending && { approval: r.pending.approval }) };
+    const run = r?.pending
+      ? { name, output: r.pending.approval.output, answers: [] }
+      : r?.unasked
+        ? { name, output: r.unasked.output, answers: [] }
+        : undefined;
+    return {
+      ...input,
+      stage: stages.length,
+      stages,
+      attempt: r?.attempt ?? 1,
+      feedback: r?.feedback,
+      ...(run && { run }),
+      ...(r?.pending && { approval: r.pending.approval }),
+    };
   },
   entry: ({ context }) =>
     context.resume
-      ? context.runtime.events.append({ type: 'mission.resumed', stage: context.stage, attempt: context.attempt, done: context.stages.map((s) => s.name) })
-      : context.runtime.events.append({ type: 'mission.started', name: context.config.name, stages: context.config.stages.map((s) => s.name) }),
+      ? context.runtime.events.append({
+          type: 'mission.resumed',
+          stage: context.stage,
+          attempt: context.attempt,
+          done: context.stages.map((s) => s.name),
+        })
+      : context.runtime.events.append({
+          type: 'mission.started',
+          name: context.config.name,
+          stages: context.config.stages.map((s) => s.name),
+        }),
   invoke: {
     id: 'supervisor',
     src: 'supervisor',
@@ -275,7 +368,11 @@ export const missionMachine = setup({
       name: `mission/${context.missionId}`,
       runtime: context.runtime,
       budget: context.budget,
-      flags: { strategy: 'rest_for_one', intensity: context.config.supervision.intensity, periodMs: context.config.supervision.periodMs },
+      flags: {
+        strategy: 'rest_for_one',
+        intensity: context.config.supervision.intensity,
+        periodMs: context.config.supervision.periodMs,
+      },
       children: [],
       notifyParent: true,
     }),
@@ -285,17 +382,29 @@ export const missionMachine = setup({
       {
         target: '.failed',
         actions: assign({
-          error: ({ context }) => context.error ?? { reason: 'shutdown', message: 'the mission supervisor stopped before the last stage' },
+          error: ({ context }) =>
+            context.error ?? {
+              reason: 'shutdown',
+              message: 'the mission supervisor stopped before the last stage',
+            },
         }),
       },
     ],
-    onError: { target: '.failed', actions: assign({ error: ({ event }) => failureOf(event.error) }) },
+    onError: {
+      target: '.failed',
+      actions: assign({ error: ({ event }) => failureOf(event.error) }),
+    },
   },
   initial: 'boot',
   on: {
     'mission.stop': {
       target: '.aborting',
-      actions: assign({ error: ({ event }) => ({ reason: 'stopped', message: event.reason ?? 'stopped by request' }) }),
+      actions: assign({
+        error: ({ event }) => ({
+          reason: 'stopped',
+          message: event.reason ?? 'stopped by request',
+        }),
+      }),
     },
     'mission.suspend': { target: '.aborting', actions: assign({ suspending: true }) },
   },
@@ -313,7 +422,14 @@ export const missionMachine = setup({
       on: {
         'supervisor.child.exited': [
           { guard: 'isCurrentStageDone', target: 'stageDone', actions: 'recordRun' },
-          { guard: 'isCurrentStageFailed', target: 'aborting', actions: assign({ error: ({ context, event }) => stageFailure(current(context).name, event as ChildExitedEvent) }) },
+          {
+            guard: 'isCurrentStageFailed',
+            target: 'aborting',
+            actions: assign({
+              error: ({ context, event }) =>
+                stageFailure(current(context).name, event as ChildExitedEvent),
+            }),
+          },
         ],
       },
     },
@@ -322,7 +438,12 @@ export const missionMachine = setup({
         {
           guard: 'runHasNoAnswer',
           target: 'aborting',
-          actions: assign({ error: ({ context }) => ({ reason: 'no_answer', message: `stage '${context.run!.name}' produced no answer` }) }),
+          actions: assign({
+            error: ({ context }) => ({
+              reason: 'no_answer',
+              message: `stage '${context.run!.name}' produced no answer`,
+            }),
+          }),
         },
         { guard: 'needsApproval', target: 'approval', actions: 'requestApproval' },
         { target: 'accepted', actions: 'accept' },
@@ -334,7 +455,15 @@ export const missionMachine = setup({
         // Resumed with its answer already in the log: act on it at once.
         enqueueActions(({ context, enqueue }) => {
           const a = context.approval;
-          if (a?.answer) enqueue.raise({ type: 'gate.answered', id: a.id, decision: a.answer.decision, feedback: a.answer.feedback, by: a.answer.by, recorded: true });
+          if (a?.answer)
+            enqueue.raise({
+              type: 'gate.answered',
+              id: a.id,
+              decision: a.answer.decision,
+              feedback: a.answer.feedback,
+              by: a.answer.by,
+              recorded: true,
+            });
         }),
       ],
       exit: ['resumeWallTime', 'closeOpenGate'],
@@ -347,9 +476,17 @@ export const missionMachine = setup({
       },
       on: {
         'gate.answered': [
-          { guard: and(['isThisGate', 'isApproved']), target: 'accepted', actions: ['recordAnswer', 'accept'] },
+          {
+            guard: and(['isThisGate', 'isApproved']),
+            target: 'accepted',
+            actions: ['recordAnswer', 'accept'],
+          },
           // A rejection by timeout ends it: nobody watched, and there is no feedback to revise with.
-          { guard: and(['isThisGate', not('isTimeout'), 'revisionsLeft']), target: 'stage', actions: ['recordAnswer', 'revise'] },
+          {
+            guard: and(['isThisGate', not('isTimeout'), 'revisionsLeft']),
+            target: 'stage',
+            actions: ['recordAnswer', 'revise'],
+          },
           { guard: 'isThisGate', target: 'aborting', actions: ['recordAnswer', 'failRejected'] },
         ],
       },
@@ -373,7 +510,8 @@ export const missionMachine = setup({
       stages: context.stages,
       usage: context.budget.usage(),
     };
-    if (out.status === 'failed') out.error = context.error ?? { reason: 'error', message: 'failed' };
+    if (out.status === 'failed')
+      out.error = context.error ?? { reason: 'error', message: 'failed' };
     if (out.status === 'succeeded') out.result = context.stages.at(-1)?.output;
     return out;
   },

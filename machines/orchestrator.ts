@@ -29,7 +29,12 @@ import {
 import { planProgress } from './planProgress.js';
 import { taskDagMachine, type TaskDagOutput } from './taskDag.js';
 
-export { PlanAbortedError, type OrchestratorInput, type OrchestratorOutput, type PlanCarry } from './orchestratorContext.js';
+export {
+  PlanAbortedError,
+  type OrchestratorInput,
+  type OrchestratorOutput,
+  type PlanCarry,
+} from './orchestratorContext.js';
 
 const replansLeft = (c: Ctx) => c.replans < c.plan.maxReplans;
 
@@ -44,11 +49,22 @@ export const orchestratorMachine = setup({
     genius: geniusLoopMachine,
     dag: taskDagMachine,
     monitor: monitorLogic,
-    review: fromPromise<Review, { review: NonNullable<OrchestratorInput['review']>; vars: Record<string, string> }>(({ input }) => input.review(input.vars)),
-    synthesis: fromPromise<string, { synthesize: OrchestratorInput['synthesize']; vars: Record<string, string> }>(({ input }) => input.synthesize(input.vars)),
-    reflection: fromPromise<unknown, { blackboard: Blackboard; reflect: NonNullable<OrchestratorInput['reflect']>; planner: string }>(({ input }) =>
-      input.blackboard.synthesize((board) => input.reflect(board), input.planner),
-    ),
+    review: fromPromise<
+      Review,
+      { review: NonNullable<OrchestratorInput['review']>; vars: Record<string, string> }
+    >(({ input }) => input.review(input.vars)),
+    synthesis: fromPromise<
+      string,
+      { synthesize: OrchestratorInput['synthesize']; vars: Record<string, string> }
+    >(({ input }) => input.synthesize(input.vars)),
+    reflection: fromPromise<
+      unknown,
+      {
+        blackboard: Blackboard;
+        reflect: NonNullable<OrchestratorInput['reflect']>;
+        planner: string;
+      }
+    >(({ input }) => input.blackboard.synthesize((board) => input.reflect(board), input.planner)),
     /**
      * Fails with its input as it starts. The orchestrator fails through it, in a step of its own:
      * an action that throws makes XState drop the stops of the transition it is in (they are
@@ -68,7 +84,9 @@ export const orchestratorMachine = setup({
   actions: {
     compile: assign(({ context }) => {
       try {
-        const graph = compileTaskGraph(context.plan0!, context.agents, { finished: new Set(Object.keys(context.finished)) });
+        const graph = compileTaskGraph(context.plan0!, context.agents, {
+          finished: new Set(Object.keys(context.finished)),
+        });
         context.runtime.events.append({
           type: 'plan.compiled',
           path: context.path,
@@ -80,7 +98,11 @@ export const orchestratorMachine = setup({
         if (context.carry) context.carry.plan = context.plan0;
         return { graph, compileError: undefined };
       } catch (err) {
-        context.runtime.events.append({ type: 'plan.rejected', path: context.path, error: errorMessage(err) });
+        context.runtime.events.append({
+          type: 'plan.rejected',
+          path: context.path,
+          error: errorMessage(err),
+        });
         return { graph: undefined, compileError: errorMessage(err) };
       }
     }),
@@ -89,11 +111,20 @@ export const orchestratorMachine = setup({
       if (context.stopFor?.kind === 'abort') return {};
       const hit = limitReached(context);
       if (!hit) return {};
-      context.runtime.events.append({ type: 'monitor.abort', path: context.path, reason: hit.reason, message: hit.message, by: 'limit' });
+      context.runtime.events.append({
+        type: 'monitor.abort',
+        path: context.path,
+        reason: hit.reason,
+        message: hit.message,
+        by: 'limit',
+      });
       return { stopFor: { kind: 'abort' as const, reason: hit.reason, message: hit.message } };
     }),
     keepError: assign({ error: ({ event }) => (event as { error?: unknown }).error }),
-    stopDag: sendTo('dag', ({ context }) => ({ type: 'dag.stop' as const, reason: context.stopFor?.kind === 'abort' ? context.stopFor.reason : 'revise' })),
+    stopDag: sendTo('dag', ({ context }) => ({
+      type: 'dag.stop' as const,
+      reason: context.stopFor?.kind === 'abort' ? context.stopFor.reason : 'revise',
+    })),
   },
 }).createMachine({
   id: 'orchestrator',
@@ -111,13 +142,27 @@ export const orchestratorMachine = setup({
   on: { 'maestro.shutdown': '.stopped' },
   states: {
     // Resumed with a compiled plan: its finished tasks are not run again, nor is the plan made again.
-    boot: { always: [{ guard: ({ context }) => context.plan0 !== undefined, target: 'compiling' }, { target: 'planning' }] },
+    boot: {
+      always: [
+        { guard: ({ context }) => context.plan0 !== undefined, target: 'compiling' },
+        { target: 'planning' },
+      ],
+    },
     planning: {
       invoke: {
         id: 'genius',
         src: 'genius',
-        input: ({ context }) => ({ goal: context.goal, context: context.blackboard.text(), approaches: context.plan.approaches, maxRevisions: context.plan.maxRevisions, runPhase: context.runPhase }),
-        onDone: { target: 'compiling', actions: assign({ plan0: ({ event }) => (event.output as GeniusLoopOutput).plan }) },
+        input: ({ context }) => ({
+          goal: context.goal,
+          context: context.blackboard.text(),
+          approaches: context.plan.approaches,
+          maxRevisions: context.plan.maxRevisions,
+          runPhase: context.runPhase,
+        }),
+        onDone: {
+          target: 'compiling',
+          actions: assign({ plan0: ({ event }) => (event.output as GeniusLoopOutput).plan }),
+        },
         onError: { target: '#orchestrator.failing', actions: 'keepError' },
       },
     },
@@ -127,11 +172,22 @@ export const orchestratorMachine = setup({
         { guard: 'compiled', target: 'running' },
         // A plan that does not compile (a cycle, an unknown step) goes back for revision.
         { guard: 'canReplan', target: 'adapting' },
-        { target: 'failing', actions: assign({ error: ({ context }) => new SystemError(`the plan does not compile and no replan is left: ${context.compileError}`) }) },
+        {
+          target: 'failing',
+          actions: assign({
+            error: ({ context }) =>
+              new SystemError(
+                `the plan does not compile and no replan is left: ${context.compileError}`,
+              ),
+          }),
+        },
       ],
     },
     running: {
-      entry: assign({ stopFor: undefined, progress: ({ context }) => planProgress(context.graph!, context.finished) }),
+      entry: assign({
+        stopFor: undefined,
+        progress: ({ context }) => planProgress(context.graph!, context.finished),
+      }),
       invoke: [
         {
           id: 'dag',
@@ -141,15 +197,30 @@ export const orchestratorMachine = setup({
             graph: context.graph!,
             finished: context.finished,
             maxParallel: context.plan.maxParallel,
-            runtime: { ...context.runtime, events: context.progress.sink(context.runtime.events, context.blackboard) },
+            runtime: {
+              ...context.runtime,
+              events: context.progress.sink(context.runtime.events, context.blackboard),
+            },
             budget: context.budget,
             taskSpec: context.taskSpec,
             outputOf: context.outputOf,
           }),
-          onDone: { target: 'ran', actions: assign(({ event, context }) => recordRun(context, event.output as TaskDagOutput)) },
+          onDone: {
+            target: 'ran',
+            actions: assign(({ event, context }) =>
+              recordRun(context, event.output as TaskDagOutput),
+            ),
+          },
           onError: { target: '#orchestrator.failing', actions: 'keepError' },
         },
-        { id: 'monitor', src: 'monitor', input: ({ context }) => ({ clock: context.runtime.clock, intervalMs: context.plan.monitor.intervalMs }) },
+        {
+          id: 'monitor',
+          src: 'monitor',
+          input: ({ context }) => ({
+            clock: context.runtime.clock,
+            intervalMs: context.plan.monitor.intervalMs,
+          }),
+        },
       ],
       initial: 'watching',
       states: {
@@ -167,20 +238,40 @@ export const orchestratorMachine = setup({
             src: 'review',
             input: ({ context }) => ({ review: context.review!, vars: reviewVars(context) }),
             onDone: [
-              { guard: ({ event }) => (event.output as Review).decision === 'continue', target: 'watching' },
-              { target: 'stopping', actions: assign(({ context, event }) => ({ stopFor: stopForReview(context, event.output as Review) })) },
+              {
+                guard: ({ event }) => (event.output as Review).decision === 'continue',
+                target: 'watching',
+              },
+              {
+                target: 'stopping',
+                actions: assign(({ context, event }) => ({
+                  stopFor: stopForReview(context, event.output as Review),
+                })),
+              },
             ],
             // A reviewer that cannot answer does not stop the work: the hard limits still hold.
-            onError: { target: 'watching', actions: ({ context, event }) => context.runtime.events.append({ type: 'monitor.review_failed', path: context.path, error: errorMessage(event.error) }) },
+            onError: {
+              target: 'watching',
+              actions: ({ context, event }) =>
+                context.runtime.events.append({
+                  type: 'monitor.review_failed',
+                  path: context.path,
+                  error: errorMessage(event.error),
+                }),
+            },
           },
-          on: { 'monitor.tick': { guard: 'limitReached', target: 'stopping', actions: 'checkLimits' } },
+          on: {
+            'monitor.tick': { guard: 'limitReached', target: 'stopping', actions: 'checkLimits' },
+          },
         },
         stopping: { entry: 'stopDag' },
         // Asked to stop: the graph's supervisor stops the tasks in reverse start order, each within
         // its shutdown timeout, and the orchestrator ends once the graph has.
         shuttingDown: { entry: sendTo('dag', { type: 'dag.stop' as const, reason: 'shutdown' }) },
       },
-      on: { 'maestro.shutdown': { target: '.shuttingDown', actions: assign({ shuttingDown: true }) } },
+      on: {
+        'maestro.shutdown': { target: '.shuttingDown', actions: assign({ shuttingDown: true }) },
+      },
     },
     ran: {
       // Every way on from here calls a model: a limit reached since the last tick (the graph may
@@ -188,8 +279,16 @@ export const orchestratorMachine = setup({
       entry: 'checkLimits',
       always: [
         { guard: ({ context }) => context.shuttingDown === true, target: 'stopped' },
-        { guard: 'aborting', target: 'failing', actions: assign({ error: ({ context }) => abortError(context) }) },
-        { guard: ({ context }) => context.stopFor === undefined && Object.keys(context.failed).length === 0, target: 'synthesizing' },
+        {
+          guard: 'aborting',
+          target: 'failing',
+          actions: assign({ error: ({ context }) => abortError(context) }),
+        },
+        {
+          guard: ({ context }) =>
+            context.stopFor === undefined && Object.keys(context.failed).length === 0,
+          target: 'synthesizing',
+        },
         { guard: 'canReplan', target: 'adapting' },
         { target: 'synthesizing' },
       ],
@@ -204,9 +303,21 @@ export const orchestratorMachine = setup({
           invoke: {
             id: 'reflection',
             src: 'reflection',
-            input: ({ context }) => ({ blackboard: context.blackboard, reflect: context.reflect!, planner: context.plan.planner }),
+            input: ({ context }) => ({
+              blackboard: context.blackboard,
+              reflect: context.reflect!,
+              planner: context.plan.planner,
+            }),
             onDone: 'replanning',
-            onError: { target: 'replanning', actions: ({ context, event }) => context.runtime.events.append({ type: 'blackboard.synthesis_failed', path: context.path, error: errorMessage(event.error) }) },
+            onError: {
+              target: 'replanning',
+              actions: ({ context, event }) =>
+                context.runtime.events.append({
+                  type: 'blackboard.synthesis_failed',
+                  path: context.path,
+                  error: errorMessage(event.error),
+                }),
+            },
           },
         },
         replanning: {
@@ -219,14 +330,30 @@ export const orchestratorMachine = setup({
               approaches: context.plan.approaches,
               maxRevisions: context.plan.maxRevisions,
               runPhase: context.runPhase,
-              replan: { plan: context.plan0!, finished: Object.entries(context.finished).map(([id, output]) => ({ id, output })), failed: failures(context) },
+              replan: {
+                plan: context.plan0!,
+                finished: Object.entries(context.finished).map(([id, output]) => ({ id, output })),
+                failed: failures(context),
+              },
             }),
             onDone: {
               target: '#orchestrator.compiling',
               actions: assign(({ context, event }) => {
-                context.runtime.events.append({ type: 'plan.revised', path: context.path, replan: context.replans + 1, failed: Object.keys(context.failed) });
+                context.runtime.events.append({
+                  type: 'plan.revised',
+                  path: context.path,
+                  replan: context.replans + 1,
+                  failed: Object.keys(context.failed),
+                });
                 if (context.carry) context.carry.replans = context.replans + 1;
-                return { plan0: (event.output as GeniusLoopOutput).plan, replans: context.replans + 1, failed: {}, blocked: [], compileError: undefined, stopFor: undefined };
+                return {
+                  plan0: (event.output as GeniusLoopOutput).plan,
+                  replans: context.replans + 1,
+                  failed: {},
+                  blocked: [],
+                  compileError: undefined,
+                  stopFor: undefined,
+                };
               }),
             },
             onError: { target: '#orchestrator.failing', actions: 'keepError' },
@@ -239,12 +366,20 @@ export const orchestratorMachine = setup({
         id: 'synthesis',
         src: 'synthesis',
         input: ({ context }) => ({ synthesize: context.synthesize, vars: synthesisVars(context) }),
-        onDone: { target: 'done', actions: assign({ result: ({ event }) => event.output as string }) },
+        onDone: {
+          target: 'done',
+          actions: assign({ result: ({ event }) => event.output as string }),
+        },
         onError: { target: '#orchestrator.failing', actions: 'keepError' },
       },
     },
     failing: {
-      invoke: { id: 'fail', src: 'fail', input: ({ context }) => ({ error: context.error }), onError: { actions: ({ event }) => rethrow(event.error) } },
+      invoke: {
+        id: 'fail',
+        src: 'fail',
+        input: ({ context }) => ({ error: context.error }),
+        onError: { actions: ({ event }) => rethrow(event.error) },
+      },
     },
     done: { type: 'final' },
     stopped: { type: 'final' },
@@ -259,4 +394,3 @@ export const orchestratorMachine = setup({
     replans: context.replans,
   }),
 });
-

@@ -88,7 +88,9 @@ export interface Ctx extends OrchestratorInput {
   /** What the orchestrator fails with, once it is `failing`. */
   error?: unknown;
   /** Set when the run must end: the monitor's abort, or a revise the reviewer asked for. */
-  stopFor?: { kind: 'abort'; reason: PlanAbortedError['reason']; message: string } | { kind: 'revise'; reason: string };
+  stopFor?:
+    | { kind: 'abort'; reason: PlanAbortedError['reason']; message: string }
+    | { kind: 'revise'; reason: string };
 }
 
 export function rethrow(err: unknown): never {
@@ -131,7 +133,14 @@ export function recordRun(c: Ctx, out: TaskDagOutput): Partial<Ctx> {
   if (c.carry) c.carry.finished = finished;
   // A task failed in a way no replan cures (its provider's non-retryable error): the plan ends with it.
   const fatal = out.stopped === 'non_retryable' ? Object.values(out.failed)[0] : undefined;
-  return { finished, failed: out.failed, blocked: out.blocked, ...(fatal !== undefined && { stopFor: { kind: 'abort' as const, reason: 'non_retryable' as const, message: fatal } }) };
+  return {
+    finished,
+    failed: out.failed,
+    blocked: out.blocked,
+    ...(fatal !== undefined && {
+      stopFor: { kind: 'abort' as const, reason: 'non_retryable' as const, message: fatal },
+    }),
+  };
 }
 
 export function failures(c: Ctx): { id: string; error: string }[] {
@@ -143,8 +152,16 @@ export function failures(c: Ctx): { id: string; error: string }[] {
 }
 
 export function stopForReview(c: Ctx, r: Review): Ctx['stopFor'] {
-  c.runtime.events.append({ type: r.decision === 'abort' ? 'monitor.abort' : 'monitor.revise', path: c.path, reason: r.decision === 'abort' ? 'aborted' : 'revise', message: r.reason, by: 'reviewer' });
-  return r.decision === 'abort' ? { kind: 'abort', reason: 'aborted', message: `aborted by the reviewer: ${r.reason}` } : { kind: 'revise', reason: r.reason };
+  c.runtime.events.append({
+    type: r.decision === 'abort' ? 'monitor.abort' : 'monitor.revise',
+    path: c.path,
+    reason: r.decision === 'abort' ? 'aborted' : 'revise',
+    message: r.reason,
+    by: 'reviewer',
+  });
+  return r.decision === 'abort'
+    ? { kind: 'abort', reason: 'aborted', message: `aborted by the reviewer: ${r.reason}` }
+    : { kind: 'revise', reason: r.reason };
 }
 
 export function abortError(c: Ctx): Error {
@@ -153,14 +170,31 @@ export function abortError(c: Ctx): Error {
 }
 
 export function planJson(c: Ctx): string {
-  return JSON.stringify(c.plan0?.steps.map((s) => ({ id: s.id, title: s.title, dependsOn: s.dependsOn })) ?? []);
+  return JSON.stringify(
+    c.plan0?.steps.map((s) => ({ id: s.id, title: s.title, dependsOn: s.dependsOn })) ?? [],
+  );
 }
 
 export function reviewVars(c: Ctx): Record<string, string> {
-  return { goal: c.goal, plan: planJson(c), telemetry: JSON.stringify(telemetry(c)), context: c.blackboard.text() };
+  return {
+    goal: c.goal,
+    plan: planJson(c),
+    telemetry: JSON.stringify(telemetry(c)),
+    context: c.blackboard.text(),
+  };
 }
 
 export function synthesisVars(c: Ctx): Record<string, string> {
-  const finished = Object.entries(c.finished).map(([id, output]) => ({ id, title: c.plan0?.steps.find((s) => s.id === id)?.title, output }));
-  return { goal: c.goal, plan: planJson(c), finished: JSON.stringify(finished), failed: JSON.stringify(failures(c)), context: c.blackboard.text() };
+  const finished = Object.entries(c.finished).map(([id, output]) => ({
+    id,
+    title: c.plan0?.steps.find((s) => s.id === id)?.title,
+    output,
+  }));
+  return {
+    goal: c.goal,
+    plan: planJson(c),
+    finished: JSON.stringify(finished),
+    failed: JSON.stringify(failures(c)),
+    context: c.blackboard.text(),
+  };
 }

@@ -14,7 +14,10 @@ export interface PlanProgress {
   sink(inner: EventSink, blackboard: Blackboard): EventSink;
 }
 
-export function planProgress(graph?: TaskGraph, finishedBefore: Record<string, string> = {}): PlanProgress {
+export function planProgress(
+  graph?: TaskGraph,
+  finishedBefore: Record<string, string> = {},
+): PlanProgress {
   const before = Object.keys(finishedBefore).length;
   const total = (graph?.tasks.length ?? 0) + before;
   let finished = before;
@@ -44,12 +47,20 @@ export function planProgress(graph?: TaskGraph, finishedBefore: Record<string, s
           case 'task.finished':
             finished++;
             // What a task learned is everyone's: the next tasks see it in their context.
-            blackboard.append({ agent: agentOf(String(e.task)), kind: 'result', data: `${String(e.task)}: ${String(e.output)}` });
+            blackboard.append({
+              agent: agentOf(String(e.task)),
+              kind: 'result',
+              data: `${String(e.task)}: ${String(e.output)}`,
+            });
             compact(inner, blackboard);
             break;
           case 'task.failed':
             failed++;
-            blackboard.append({ agent: agentOf(String(e.task)), kind: 'failure', data: `${String(e.task)}: ${String(e.error)}` });
+            blackboard.append({
+              agent: agentOf(String(e.task)),
+              kind: 'failure',
+              data: `${String(e.task)}: ${String(e.error)}`,
+            });
             compact(inner, blackboard);
             break;
           case 'task.blocked':
@@ -66,5 +77,11 @@ export function planProgress(graph?: TaskGraph, finishedBefore: Record<string, s
 
 /** Keeps the board within its budget; a summarizer that fails leaves it as it is, to try again later. */
 function compact(events: EventSink, blackboard: Blackboard): void {
-  blackboard.compact().catch((err: unknown) => events.append({ type: 'blackboard.compaction_failed', path: blackboard.path, error: (err as Error).message }));
+  blackboard.compact().catch((err: unknown) =>
+    events.append({
+      type: 'blackboard.compaction_failed',
+      path: blackboard.path,
+      error: (err as Error).message,
+    }),
+  );
 }

@@ -26,7 +26,13 @@ interface PlanSpecOptions {
   planResume?: ReadonlyMap<string, RecoveredPlan>;
 }
 
-export function planStageChildren(config: MissionConfig, stage: StageConfig, goal: string, transport: Transport, options: PlanSpecOptions = {}): ChildSpec[] {
+export function planStageChildren(
+  config: MissionConfig,
+  stage: StageConfig,
+  goal: string,
+  transport: Transport,
+  options: PlanSpecOptions = {},
+): ChildSpec[] {
   const plan = stage.plan!;
   const sup = stage.supervision;
   const library = loadPromptLibrary();
@@ -57,25 +63,41 @@ export function planStageChildren(config: MissionConfig, stage: StageConfig, goa
               ...(plan.promptVersions && { promptVersions: plan.promptVersions }),
             });
           const planner = runner(plan.planner, 'genius');
-          const reviewer = plan.monitor.reviewer === undefined ? undefined : runner(plan.monitor.reviewer, 'monitor');
+          const reviewer =
+            plan.monitor.reviewer === undefined
+              ? undefined
+              : runner(plan.monitor.reviewer, 'monitor');
           const synthesizer = runner(plan.synthesizer ?? plan.planner, 'synthesis');
-          const summarizer = plan.blackboard.summarizer === undefined ? undefined : runner(plan.blackboard.summarizer, 'blackboard');
+          const summarizer =
+            plan.blackboard.summarizer === undefined
+              ? undefined
+              : runner(plan.blackboard.summarizer, 'blackboard');
           const recovered = options.planResume?.get(ctx.path);
           // The board as it was: kept in memory across restarts, else from a resumed mission's log.
           const boardPath = `${ctx.path}/blackboard`;
-          const restore = board?.entries.length || board?.summary ? [...(board.summary ? [board.summary] : []), ...board.entries] : Blackboard.fromEvents(recovered?.board ?? [], boardPath);
+          const restore =
+            board?.entries.length || board?.summary
+              ? [...(board.summary ? [board.summary] : []), ...board.entries]
+              : Blackboard.fromEvents(recovered?.board ?? [], boardPath);
           board = new Blackboard({
             path: boardPath,
             events: ctx.runtime.events,
             clock: ctx.runtime.clock,
             tokenBudget: plan.blackboard.tokenBudget,
             ...(restore.length > 0 && { restore }),
-            ...(summarizer && { summarize: (entries: string) => summarizer.runText('summarize', { entries }) }),
+            ...(summarizer && {
+              summarize: (entries: string) => summarizer.runText('summarize', { entries }),
+            }),
           });
           const blackboard = board;
           // What a restarted orchestrator goes on from: this stage's progress so far, else the log's.
           const resume = carry.plan ? carry : recovered && resumeOf(recovered);
-          if (resume) Object.assign(carry, { plan: resume.plan, finished: { ...resume.finished }, replans: resume.replans });
+          if (resume)
+            Object.assign(carry, {
+              plan: resume.plan,
+              finished: { ...resume.finished },
+              replans: resume.replans,
+            });
           return {
             path: ctx.path,
             goal,
@@ -85,11 +107,21 @@ export function planStageChildren(config: MissionConfig, stage: StageConfig, goa
             ...(reviewer && { review: (vars: Record<string, string>) => reviewer('review', vars) }),
             synthesize: (vars) => synthesizer.runText('finalSynthesis', vars),
             blackboard,
-            taskSpec: (task, inputs) => taskSpec(config, plan, stage, task, taskPrompt(library, plan, task, inputs, blackboard), transport, options),
+            taskSpec: (task, inputs) =>
+              taskSpec(
+                config,
+                plan,
+                stage,
+                task,
+                taskPrompt(library, plan, task, inputs, blackboard),
+                transport,
+                options,
+              ),
             outputOf: textOf,
             ...(resume && { resume }),
             carry,
-            reflect: (boardText: string) => planner.runText('boardSynthesis', { goal, board: boardText }),
+            reflect: (boardText: string) =>
+              planner.runText('boardSynthesis', { goal, board: boardText }),
             runtime: ctx.runtime,
             budget: ctx.budget,
           };
@@ -100,13 +132,32 @@ export function planStageChildren(config: MissionConfig, stage: StageConfig, goa
 }
 
 /** A task: a supervisor that ends once its one agent has answered, restarting it within the plan's task intensity. */
-function taskSpec(config: MissionConfig, plan: PlanConfig, stage: StageConfig, task: GraphTask, prompt: string, transport: Transport, options: PlanSpecOptions): ChildSpec {
+function taskSpec(
+  config: MissionConfig,
+  plan: PlanConfig,
+  stage: StageConfig,
+  task: GraphTask,
+  prompt: string,
+  transport: Transport,
+  options: PlanSpecOptions,
+): ChildSpec {
   const agent = agentChildSpec(config, task.agent, prompt, stage.supervision, transport, options);
-  return answeringSupervisorSpec(`task/${task.id}`, 'temporary', { strategy: 'one_for_one', intensity: plan.taskIntensity, periodMs: plan.taskPeriodMs }, [agent]);
+  return answeringSupervisorSpec(
+    `task/${task.id}`,
+    'temporary',
+    { strategy: 'one_for_one', intensity: plan.taskIntensity, periodMs: plan.taskPeriodMs },
+    [agent],
+  );
 }
 
 /** Rendered when the task becomes ready: its inputs are its dependencies' outputs, its context the board as it is then. */
-function taskPrompt(library: PromptLibrary, plan: PlanConfig, task: GraphTask, inputs: { id: string; output: string }[], blackboard: Blackboard): string {
+function taskPrompt(
+  library: PromptLibrary,
+  plan: PlanConfig,
+  task: GraphTask,
+  inputs: { id: string; output: string }[],
+  blackboard: Blackboard,
+): string {
   const vars = {
     title: task.title,
     prompt: task.prompt,
@@ -118,7 +169,9 @@ function taskPrompt(library: PromptLibrary, plan: PlanConfig, task: GraphTask, i
 
 /** A task supervisor's output: the text of the agent that answered. */
 function textOf(childOutput: unknown): string {
-  const results = (childOutput as { results?: Record<string, { text?: unknown } | null> } | undefined)?.results ?? {};
+  const results =
+    (childOutput as { results?: Record<string, { text?: unknown } | null> } | undefined)?.results ??
+    {};
   const text = Object.values(results).find((r) => typeof r?.text === 'string')?.text;
   return typeof text === 'string' ? text : '';
 }
@@ -135,6 +188,13 @@ function resumeOf(r: RecoveredPlan): PlanCarry {
  * rather than to the planner, unless a role is the only agent that fits.
  */
 function taskAgents(config: MissionConfig, plan: PlanConfig): MissionConfig['agents'] {
-  const roles = new Set([plan.planner, plan.synthesizer, plan.monitor.reviewer, plan.blackboard.summarizer].filter((r) => r !== undefined));
-  return [...config.agents.filter((a) => !roles.has(a.id)), ...config.agents.filter((a) => roles.has(a.id))];
+  const roles = new Set(
+    [plan.planner, plan.synthesizer, plan.monitor.reviewer, plan.blackboard.summarizer].filter(
+      (r) => r !== undefined,
+    ),
+  );
+  return [
+    ...config.agents.filter((a) => !roles.has(a.id)),
+    ...config.agents.filter((a) => roles.has(a.id)),
+  ];
 }

@@ -13,13 +13,19 @@ import type { Transport } from '../transport/transport.js';
 import { makerChildId, makerStageChildren } from './makerStageSpec.js';
 import { planChildId, planStageChildren } from './planStageSpec.js';
 
-export function stagePrompt(stage: StageConfig, input: string | undefined, previous: { name: string; text: string } | undefined): string {
+export function stagePrompt(
+  stage: StageConfig,
+  input: string | undefined,
+  previous: { name: string; text: string } | undefined,
+): string {
   // A plan stage's goal is its prompt: what its planner is asked to plan for.
   const template = stage.prompt ?? stage.plan?.goal;
   if (template === undefined) return '';
   let prompt = template.replaceAll('{{input}}', input ?? '');
-  if (prompt.includes('{{previous}}')) return prompt.replaceAll('{{previous}}', previous?.text ?? '');
-  if (previous) prompt += `\n\n---\nOutput of the previous stage '${previous.name}':\n${previous.text}`;
+  if (prompt.includes('{{previous}}'))
+    return prompt.replaceAll('{{previous}}', previous?.text ?? '');
+  if (previous)
+    prompt += `\n\n---\nOutput of the previous stage '${previous.name}':\n${previous.text}`;
   return prompt;
 }
 
@@ -41,19 +47,38 @@ export function stageChildId(name: string, attempt = 1): string {
   return attempt > 1 ? `stage/${name}@${attempt}` : `stage/${name}`;
 }
 
-export function stageChildSpec(config: MissionConfig, stage: StageConfig, prompt: string, transport: Transport, options: StageSpecOptions = {}): ChildSpec {
+export function stageChildSpec(
+  config: MissionConfig,
+  stage: StageConfig,
+  prompt: string,
+  transport: Transport,
+  options: StageSpecOptions = {},
+): ChildSpec {
   const sup = stage.supervision;
   const children = stage.maker
     ? makerStageChildren(config, stage, transport, options.makerResume)
     : stage.plan
       ? planStageChildren(config, stage, prompt, transport, options)
-      : (stage.agents ?? []).map((id) => agentChildSpec(config, id, prompt, sup, transport, options));
-  const flags = { strategy: sup.strategy, intensity: sup.intensity, periodMs: sup.periodMs, ...(sup.maxRestarts !== undefined && { maxRestarts: sup.maxRestarts }) };
-  return answeringSupervisorSpec(stageChildId(stage.name, options.attempt), 'transient', flags, children, stage.budget);
+      : (stage.agents ?? []).map((id) =>
+          agentChildSpec(config, id, prompt, sup, transport, options),
+        );
+  const flags = {
+    strategy: sup.strategy,
+    intensity: sup.intensity,
+    periodMs: sup.periodMs,
+    ...(sup.maxRestarts !== undefined && { maxRestarts: sup.maxRestarts }),
+  };
+  return answeringSupervisorSpec(
+    stageChildId(stage.name, options.attempt),
+    'transient',
+    flags,
+    children,
+    stage.budget,
+  );
 }
 
 /** A stage's answers in the stage's agent order; one answer is the text itself. */
-export function stageText(stage: StageConfig, answers: StageAnswer[]): string {
+export function stageText(_stage: StageConfig, answers: StageAnswer[]): string {
   if (answers.length === 1) return answers[0]!.text;
   return answers.map((a) => `### ${a.agent}\n${a.text}`).join('\n\n');
 }
@@ -63,6 +88,12 @@ export type StageAnswer = Pick<AgentWorkerOutput, 'agent' | 'text'> & Partial<Ag
 
 /** The answers in a finished stage supervisor's results, in the stage's child order. */
 export function stageAnswers(stage: StageConfig, results: Record<string, unknown>): StageAnswer[] {
-  const ids = stage.maker ? [makerChildId(stage.maker.agent)] : stage.plan ? [planChildId(stage.plan.planner)] : (stage.agents ?? []).map((id) => `agent/${id}`);
-  return ids.map((id) => results[id] as StageAnswer | null | undefined).filter((a): a is StageAnswer => a != null);
+  const ids = stage.maker
+    ? [makerChildId(stage.maker.agent)]
+    : stage.plan
+      ? [planChildId(stage.plan.planner)]
+      : (stage.agents ?? []).map((id) => `agent/${id}`);
+  return ids
+    .map((id) => results[id] as StageAnswer | null | undefined)
+    .filter((a): a is StageAnswer => a != null);
 }

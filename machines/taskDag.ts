@@ -8,25 +8,16 @@
  * shuts its supervisor down (stopping what runs) before it ends.
  */
 import { assign, enqueueActions, sendTo, setup } from 'xstate';
-import type { GraphTask, TaskGraph } from '../actors/taskGraph.js';
 import { errorMessage } from '../kernel/errors.js';
-import {
-  supervisorMachine,
-  type BudgetNode,
-  type ChildExitedEvent,
-  type ChildSpec,
-  type SupervisionRuntime,
-  type SupervisorInput,
-} from '../supervisors/index.js';
+import { supervisorMachine, type SupervisorInput } from '../supervisors/index.js';
 import { advance, type TaskProgress, type TaskStatus } from './taskProgress.js';
-import type { TaskDagEvent, TaskDagInput, TaskDagOutput, TaskInput } from './taskDagTypes.js';
+import type { TaskDagEvent, TaskDagInput, TaskDagOutput } from './taskDagTypes.js';
 
 export { taskChildId, type TaskProgress, type TaskStatus } from './taskProgress.js';
 
 export type { TaskDagEvent, TaskDagInput, TaskDagOutput, TaskInput } from './taskDagTypes.js';
 
 type TaskDagContext = TaskDagInput & TaskProgress;
-
 
 export const taskDagMachine = setup({
   types: {
@@ -37,14 +28,20 @@ export const taskDagMachine = setup({
   },
   actors: { supervisor: supervisorMachine },
   guards: {
-    isOver: ({ context }) => context.stopped !== undefined || !Object.values(context.status).includes('running'),
+    isOver: ({ context }) =>
+      context.stopped !== undefined || !Object.values(context.status).includes('running'),
   },
   actions: {
     advance: enqueueActions(({ context, event, enqueue }, params: { start: boolean }) => {
       const { progress, events, starts } = advance(context, event, params.start);
       enqueue.assign(progress);
-      enqueue(() => events.forEach((e) => context.runtime.events.append(e)));
-      for (const spec of starts) enqueue.sendTo('supervisor', { type: 'supervisor.startChild', spec });
+      enqueue(() =>
+        events.forEach((e) => {
+          context.runtime.events.append(e);
+        }),
+      );
+      for (const spec of starts)
+        enqueue.sendTo('supervisor', { type: 'supervisor.startChild', spec });
     }),
     shutdownSupervisor: sendTo('supervisor', { type: 'maestro.shutdown' }),
   },
@@ -53,7 +50,12 @@ export const taskDagMachine = setup({
   context: ({ input }) => ({
     ...input,
     finished: { ...input.finished },
-    status: Object.fromEntries(input.graph.tasks.map((t): [string, TaskStatus] => [t.id, Object.hasOwn(input.finished, t.id) ? 'finished' : 'pending'])),
+    status: Object.fromEntries(
+      input.graph.tasks.map((t): [string, TaskStatus] => [
+        t.id,
+        Object.hasOwn(input.finished, t.id) ? 'finished' : 'pending',
+      ]),
+    ),
     failed: {},
     blocked: [],
   }),
@@ -75,7 +77,9 @@ export const taskDagMachine = setup({
       actions: assign({
         stopped: ({ context, event }) => {
           const reason = (event.error as { reason?: unknown } | null)?.reason;
-          return context.stopped ?? (typeof reason === 'string' ? reason : errorMessage(event.error));
+          return (
+            context.stopped ?? (typeof reason === 'string' ? reason : errorMessage(event.error))
+          );
         },
       }),
     },
@@ -88,7 +92,10 @@ export const taskDagMachine = setup({
       always: { guard: 'isOver', target: 'stopping' },
       on: {
         'supervisor.child.exited': { actions: { type: 'advance', params: { start: true } } },
-        'dag.stop': { target: 'stopping', actions: assign({ stopped: ({ event }) => event.reason ?? 'stopped' }) },
+        'dag.stop': {
+          target: 'stopping',
+          actions: assign({ stopped: ({ event }) => event.reason ?? 'stopped' }),
+        },
       },
     },
     stopping: { entry: 'shutdownSupervisor' },

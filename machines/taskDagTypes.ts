@@ -1,6 +1,11 @@
 /** The task-DAG statechart's input, output and events (taskDag.ts), shared with its rules (taskProgress.ts). */
 import type { GraphTask, TaskGraph } from '../actors/taskGraph.js';
-import type { BudgetNode, ChildExitedEvent, ChildSpec, SupervisionRuntime } from '../supervisors/index.js';
+import type {
+  BudgetNode,
+  ChildExitedEvent,
+  ChildSpec,
+  SupervisionRuntime,
+} from '../supervisors/index.js';
 
 export interface TaskInput {
   id: string;

@@ -4,7 +4,12 @@
  * the next progress, the events to log and the children to start; `taskDag.ts` applies them.
  */
 import { BudgetExceededError, errorMessage } from '../kernel/errors.js';
-import { normalizeChildSpec, type ChildExitedEvent, type ChildSpec, type MissionEvent } from '../supervisors/index.js';
+import {
+  normalizeChildSpec,
+  type ChildExitedEvent,
+  type ChildSpec,
+  type MissionEvent,
+} from '../supervisors/index.js';
 import type { TaskDagEvent, TaskDagInput } from './taskDagTypes.js';
 
 export type TaskStatus = 'pending' | 'running' | 'finished' | 'failed' | 'blocked';
@@ -26,7 +31,10 @@ export const taskChildId = (id: string) => `${CHILD_PREFIX}${id}`;
 
 /** Blocks every pending task with a dependency that failed, was blocked or cannot come. */
 function propagateBlocks(c: TaskDagContext, p: TaskProgress, events: MissionEvent[]): void {
-  const dead = (d: string) => p.status[d] === 'failed' || p.status[d] === 'blocked' || (p.status[d] === undefined && !Object.hasOwn(p.finished, d));
+  const dead = (d: string) =>
+    p.status[d] === 'failed' ||
+    p.status[d] === 'blocked' ||
+    (p.status[d] === undefined && !Object.hasOwn(p.finished, d));
   for (let changed = true; changed; ) {
     changed = false;
     for (const t of c.graph.tasks) {
@@ -40,19 +48,31 @@ function propagateBlocks(c: TaskDagContext, p: TaskProgress, events: MissionEven
   }
 }
 
-function fail(c: TaskDagContext, p: TaskProgress, id: string, error: string, events: MissionEvent[]): void {
+function fail(
+  c: TaskDagContext,
+  p: TaskProgress,
+  id: string,
+  error: string,
+  events: MissionEvent[],
+): void {
   p.status[id] = 'failed';
   p.failed[id] = error;
   events.push({ type: 'task.failed', path: c.path, task: id, error });
 }
 
 /** Starts what is ready, in graph order, while slots are free and the budget allows. */
-function startReady(c: TaskDagContext, p: TaskProgress, events: MissionEvent[], starts: ChildSpec[]): void {
+function startReady(
+  c: TaskDagContext,
+  p: TaskProgress,
+  events: MissionEvent[],
+  starts: ChildSpec[],
+): void {
   propagateBlocks(c, p, events);
   let running = Object.values(p.status).filter((s) => s === 'running').length;
   for (const t of c.graph.tasks) {
     if (p.stopped !== undefined || running >= Math.max(1, c.maxParallel)) return;
-    if (p.status[t.id] !== 'pending' || !t.dependsOn.every((d) => Object.hasOwn(p.finished, d))) continue;
+    if (p.status[t.id] !== 'pending' || !t.dependsOn.every((d) => Object.hasOwn(p.finished, d)))
+      continue;
     try {
       c.budget.check();
     } catch (err) {
@@ -63,7 +83,10 @@ function startReady(c: TaskDagContext, p: TaskProgress, events: MissionEvent[], 
     let spec: ChildSpec;
     try {
       const inputs = t.dependsOn.map((d) => ({ id: d, output: p.finished[d]! }));
-      spec = normalizeChildSpec({ ...c.taskSpec(t, inputs), id: taskChildId(t.id), restart: 'temporary' }, `task '${t.id}'`);
+      spec = normalizeChildSpec(
+        { ...c.taskSpec(t, inputs), id: taskChildId(t.id), restart: 'temporary' },
+        `task '${t.id}'`,
+      );
     } catch (err) {
       // Never handed to the supervisor (it would refuse it and say nothing): the task fails here.
       fail(c, p, t.id, errorMessage(err), events);
@@ -78,7 +101,12 @@ function startReady(c: TaskDagContext, p: TaskProgress, events: MissionEvent[], 
 }
 
 /** Records a task child's end: finished with its output, or failed with its error. */
-function recordExit(c: TaskDagContext, p: TaskProgress, e: ChildExitedEvent, events: MissionEvent[]): void {
+function recordExit(
+  c: TaskDagContext,
+  p: TaskProgress,
+  e: ChildExitedEvent,
+  events: MissionEvent[],
+): void {
   const id = e.childId.startsWith(CHILD_PREFIX) ? e.childId.slice(CHILD_PREFIX.length) : undefined;
   if (id === undefined || p.status[id] !== 'running') return;
   if (e.exit !== 'normal') {

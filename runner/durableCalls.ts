@@ -31,7 +31,7 @@ export type CallRedeliveryEvent = {
   ackWaitMs: number;
   /** The lost delivery was the last one: the call goes to the dead-letter stream and fails instead. */
   deadLetter: boolean;
-}
+};
 
 /** A call a lost worker held was delivered again, to this worker. */
 export type CallRedeliveredEvent = {
@@ -43,7 +43,7 @@ export type CallRedeliveredEvent = {
   maxDeliveries: number;
   /** The lost worker it came back from. */
   from: string;
-}
+};
 
 interface HeldCall {
   provider: string;
@@ -84,7 +84,15 @@ export class DurableCalls {
         call.runs = Math.max(call.runs + 1, notice.delivery);
         call.lostFrom = undefined;
         if (from === undefined) return undefined;
-        return { type: 'call.redelivered', provider, ...(call.caller !== undefined && { caller: call.caller }), worker: notice.worker, attempt: call.runs, maxDeliveries: notice.maxDeliver, from };
+        return {
+          type: 'call.redelivered',
+          provider,
+          ...(call.caller !== undefined && { caller: call.caller }),
+          worker: notice.worker,
+          attempt: call.runs,
+          maxDeliveries: notice.maxDeliver,
+          from,
+        };
       },
       done: () => void this.calls.delete(call),
     };

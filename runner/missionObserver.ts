@@ -1,4 +1,7 @@
-/** What watches a run from outside: the inspector's hub, a CLI's progress line, the daemon's stream. */import type { AnyActorRef, InspectionEvent } from 'xstate';
+/** What watches a run from outside: the inspector's hub, a CLI's progress line, the daemon's stream. */ import type {
+  AnyActorRef,
+  InspectionEvent,
+} from 'xstate';
 import type { LoggedEvent } from '../log/eventLog.js';
 import type { ChildStartedFact } from '../supervisors/index.js';
 

@@ -42,7 +42,11 @@ export interface NatsRuntime {
   transport: Transport;
   durable: DurableDispatch;
   /** Starts watching workers: joins, departures and losses become supervised children. */
-  superviseWorkers(runtime: SupervisionRuntime, name: string, observer?: Pick<MissionObserver, 'inspect' | 'setRootPath' | 'addRoot'>): void;
+  superviseWorkers(
+    runtime: SupervisionRuntime,
+    name: string,
+    observer?: Pick<MissionObserver, 'inspect' | 'setRootPath' | 'addRoot'>,
+  ): void;
   /** Stops this mission's watching; closes the connection only when the runtime owns it. */
   close(): Promise<void>;
 }
@@ -55,7 +59,11 @@ export interface NatsHub {
    * run another definition of one (ProviderMismatchError), then gives the mission its runtime.
    * `signal` aborted (the mission stopped) ends the wait at once with WaitStoppedError.
    */
-  attach(providers: ProviderIdentities, waitWorkersMs: number, signal?: AbortSignal): Promise<NatsRuntime>;
+  attach(
+    providers: ProviderIdentities,
+    waitWorkersMs: number,
+    signal?: AbortSignal,
+  ): Promise<NatsRuntime>;
   close(): Promise<void>;
 }
 
@@ -123,16 +131,20 @@ export async function connectNatsHub(options: NatsOptions, logger: Logger): Prom
           const stamped = withDefinition(payload, hashes[capability]);
           const call = calls.track(capability, stamped);
           try {
-            return await client.submit(capability, { key, payload: stamped }, {
-              ...o,
-              onStarted: (notice) => {
-                const again = call.started(notice);
-                if (!again || !mission) return;
-                const { type: _t, ...fields } = again;
-                mission.logger.info(fields, 'call redelivered');
-                mission.events.append(again);
+            return await client.submit(
+              capability,
+              { key, payload: stamped },
+              {
+                ...o,
+                onStarted: (notice) => {
+                  const again = call.started(notice);
+                  if (!again || !mission) return;
+                  const { type: _t, ...fields } = again;
+                  mission.logger.info(fields, 'call redelivered');
+                  mission.events.append(again);
+                },
               },
-            });
+            );
           } finally {
             call.done();
           }
@@ -143,15 +155,33 @@ export async function connectNatsHub(options: NatsOptions, logger: Logger): Prom
           const children = new Map<string, AnyActorRef>();
           const sup = workers;
           const add = (r: WorkerRecord) => {
-            sup.send({ type: 'supervisor.startChild', input: { id: r.id, capabilities: r.capabilities, host: r.host, pid: r.pid } });
+            sup.send({
+              type: 'supervisor.startChild',
+              input: { id: r.id, capabilities: r.capabilities, host: r.host, pid: r.pid },
+            });
             const kids = sup.getSnapshot().children as Record<string, AnyActorRef>;
             const ref = Object.values(kids).at(-1);
             if (ref) children.set(r.id, ref);
-            runtime.events.append({ type: 'worker.joined', worker: r.id, capabilities: r.capabilities, host: r.host, pid: r.pid });
+            runtime.events.append({
+              type: 'worker.joined',
+              worker: r.id,
+              capabilities: r.capabilities,
+              host: r.host,
+              pid: r.pid,
+            });
             // Joined after the start check: its calls of another definition are refused by the worker itself.
             for (const m of matchWorkers([r], providers).mismatched) {
-              runtime.logger.warn({ worker: m.worker, provider: m.provider, differences: m.differences }, 'worker runs another provider definition: it refuses this mission\'s calls');
-              runtime.events.append({ type: 'worker.mismatch', worker: m.worker, provider: m.provider, ...(m.differences && { differences: m.differences }), message: describeMismatch(m) });
+              runtime.logger.warn(
+                { worker: m.worker, provider: m.provider, differences: m.differences },
+                "worker runs another provider definition: it refuses this mission's calls",
+              );
+              runtime.events.append({
+                type: 'worker.mismatch',
+                worker: m.worker,
+                provider: m.provider,
+                ...(m.differences && { differences: m.differences }),
+                message: describeMismatch(m),
+              });
             }
           };
           for (const r of reaper.workers()) add(r);
@@ -170,7 +200,12 @@ export async function connectNatsHub(options: NatsOptions, logger: Logger): Prom
               });
               for (const e of redeliveries) {
                 const { type: _t, ...fields } = e;
-                runtime.logger.warn(fields, e.deadLetter ? 'call held by a lost worker will be dead-lettered' : 'call held by a lost worker will be redelivered');
+                runtime.logger.warn(
+                  fields,
+                  e.deadLetter
+                    ? 'call held by a lost worker will be dead-lettered'
+                    : 'call held by a lost worker will be redelivered',
+                );
                 runtime.events.append(e);
               }
               children.get(r.id)?.send({ type: 'worker.lost', reason });
@@ -201,7 +236,13 @@ export async function connectNatsHub(options: NatsOptions, logger: Logger): Prom
 }
 
 /** `maestro run --nats`: a connection of the mission's own, closed with it. */
-export async function connectNats(options: NatsOptions, logger: Logger, providers: ProviderIdentities, waitWorkersMs: number, signal?: AbortSignal): Promise<NatsRuntime> {
+export async function connectNats(
+  options: NatsOptions,
+  logger: Logger,
+  providers: ProviderIdentities,
+  waitWorkersMs: number,
+  signal?: AbortSignal,
+): Promise<NatsRuntime> {
   const hub = await connectNatsHub(options, logger);
   try {
     const runtime = await hub.attach(providers, waitWorkersMs, signal);
@@ -218,13 +259,24 @@ export async function connectNats(options: NatsOptions, logger: Logger, provider
   }
 }
 
-function superviseWorkers(runtime: SupervisionRuntime, name: string, observer?: Pick<MissionObserver, 'inspect' | 'setRootPath' | 'addRoot'>): AnyActorRef {
+function superviseWorkers(
+  runtime: SupervisionRuntime,
+  name: string,
+  observer?: Pick<MissionObserver, 'inspect' | 'setRootPath' | 'addRoot'>,
+): AnyActorRef {
   const sup = createSupervisor(
     {
       name,
       runtime,
       flags: { strategy: 'simple_one_for_one', intensity: 1_000_000 },
-      children: [{ id: 'worker', restart: 'temporary', shutdown: 'brutal_kill', start: { logic: remoteWorkerLogic } }],
+      children: [
+        {
+          id: 'worker',
+          restart: 'temporary',
+          shutdown: 'brutal_kill',
+          start: { logic: remoteWorkerLogic },
+        },
+      ],
     },
     observer && !observer.addRoot ? { inspect: observer.inspect } : {},
   );
@@ -239,10 +291,17 @@ function superviseWorkers(runtime: SupervisionRuntime, name: string, observer?: 
  * fails at once: calls would go to that worker too, and waiting does not change what it runs. A
  * stop (`signal`) fails it at once too, even with every worker there: the mission must not start.
  */
-async function waitForWorkers(reaper: WorkerReaper, providers: ProviderIdentities, waitMs: number, servers: string, signal?: AbortSignal): Promise<void> {
+async function waitForWorkers(
+  reaper: WorkerReaper,
+  providers: ProviderIdentities,
+  waitMs: number,
+  servers: string,
+  signal?: AbortSignal,
+): Promise<void> {
   const deadline = Date.now() + waitMs;
   for (;;) {
-    if (signal?.aborted) throw new WaitStoppedError(typeof signal.reason === 'string' ? signal.reason : 'interrupted');
+    if (signal?.aborted)
+      throw new WaitStoppedError(typeof signal.reason === 'string' ? signal.reason : 'interrupted');
     const { missing, mismatched } = matchWorkers(reaper.workers(), providers);
     if (mismatched.length > 0) throw new ProviderMismatchError(mismatched);
     if (missing.length === 0) return;
@@ -271,15 +330,30 @@ function pause(ms: number, signal?: AbortSignal): Promise<void> {
 
 /** An agent call's payload with the hash of the definition the mission names, for the worker to check. */
 function withDefinition(payload: Json, hash: string | undefined): Json {
-  if (hash === undefined || payload === null || typeof payload !== 'object' || Array.isArray(payload)) return payload;
+  if (
+    hash === undefined ||
+    payload === null ||
+    typeof payload !== 'object' ||
+    Array.isArray(payload)
+  )
+    return payload;
   return { ...payload, definition: hash };
 }
 
 /** The transport, with request/reply agent calls stamped by `withDefinition`. */
-function stampDefinitions(transport: Transport, hashes: Readonly<Record<string, string>>): Transport {
+function stampDefinitions(
+  transport: Transport,
+  hashes: Readonly<Record<string, string>>,
+): Transport {
   return {
     request: (subject, data, o) =>
-      transport.request(subject, subject.startsWith(AGENT_CALL_SUBJECT_PREFIX) ? withDefinition(data, hashes[subject.slice(AGENT_CALL_SUBJECT_PREFIX.length)]) : data, o),
+      transport.request(
+        subject,
+        subject.startsWith(AGENT_CALL_SUBJECT_PREFIX)
+          ? withDefinition(data, hashes[subject.slice(AGENT_CALL_SUBJECT_PREFIX.length)])
+          : data,
+        o,
+      ),
     publish: (subject, data) => transport.publish(subject, data),
     respond: (message, data) => transport.respond(message, data),
     subscribe: (subject, handler, o) => transport.subscribe(subject, handler, o),

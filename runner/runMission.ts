@@ -3,7 +3,7 @@
  * the state directory, the mission statechart under a supervision tree. Resolves with the
  * mission's output when it ends, succeeded or failed; rejects only on Maestro's own failure.
  */
-import { createActor, type Actor, type AnyActorRef, type InspectionEvent } from 'xstate';
+import { createActor, type Actor } from 'xstate';
 import type { Logger } from 'pino';
 import { EventLog, type LoggedEvent } from '../log/eventLog.js';
 import type { LogWriteError } from '../log/logWriteError.js';
@@ -15,7 +15,7 @@ import type { ProviderConfig } from '../config/providers.js';
 import { errorMessage } from '../kernel/errors.js';
 import { providerIdentity } from '../config/providerIdentity.js';
 import { registerSecret, registerSecretEnv } from '../kernel/secrets.js';
-import { BudgetNode, createRuntime, type BudgetUsage, type ChildStartedFact } from '../supervisors/index.js';
+import { BudgetNode, createRuntime, type BudgetUsage } from '../supervisors/index.js';
 import { MemoryTransport } from '../transport/memoryTransport.js';
 import type { NatsOptions } from '../transport/natsOptions.js';
 import { claimNewMissionId } from '../log/missionIds.js';
@@ -25,7 +25,12 @@ import type { MissionObserver } from './missionObserver.js';
 export type { MissionObserver };
 import type { Transport } from '../transport/transport.js';
 import { randomUUID } from 'node:crypto';
-import { missionMachine, type MissionEvent, type MissionOutput, type MissionResume } from '../machines/mission.js';
+import {
+  missionMachine,
+  type MissionEvent,
+  type MissionOutput,
+  type MissionResume,
+} from '../machines/mission.js';
 
 export interface RunOptions {
   stateDir: string;
@@ -84,7 +89,11 @@ export interface RunResult {
 export { newMissionId } from '../log/missionIds.js';
 
 /** Builds the mission's providers; throws a UserError for one that cannot work (an unset API key). */
-export function buildProviders(providers: Record<string, ProviderConfig>, env: NodeJS.ProcessEnv, clock?: Clock): Provider[] {
+export function buildProviders(
+  providers: Record<string, ProviderConfig>,
+  env: NodeJS.ProcessEnv,
+  clock?: Clock,
+): Provider[] {
   return Object.entries(providers).map(([id, pc]) => {
     if (pc.kind === 'openai') registerSecret(env[pc.apiKeyEnv]);
     if (pc.kind === 'cli') registerSecretEnv(pc.envAllowlist, env);
@@ -95,11 +104,18 @@ export function buildProviders(providers: Record<string, ProviderConfig>, env: N
 export async function runMission(config: MissionConfig, options: RunOptions): Promise<RunResult> {
   const clock = options.clock ?? systemClock;
   const env = options.env ?? process.env;
-  const missionId = options.missionId ?? claimNewMissionId(options.stateDir, config.name, clock.now(), () => false);
+  const missionId =
+    options.missionId ?? claimNewMissionId(options.stateDir, config.name, clock.now(), () => false);
   const logger = options.logger.child({ mission: missionId });
   const eventLogFile = EventLog.pathFor(options.stateDir, missionId);
-  const events = new EventLog(eventLogFile, missionId, () => clock.now(), { syncEveryMs: options.syncEveryMs }).open();
-  if (events.tornBytes > 0) logger.warn({ file: eventLogFile, tornBytes: events.tornBytes }, 'event log: torn last line dropped');
+  const events = new EventLog(eventLogFile, missionId, () => clock.now(), {
+    syncEveryMs: options.syncEveryMs,
+  }).open();
+  if (events.tornBytes > 0)
+    logger.warn(
+      { file: eventLogFile, tornBytes: events.tornBytes },
+      'event log: torn last line dropped',
+    );
   if (options.onEvent) events.onEvent(options.onEvent);
   const observer = options.observer;
   if (observer) events.onEvent(observer.observe);
@@ -107,7 +123,13 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
   if (!options.resume) {
     // Everything a daemon needs to resume the mission: the config as validated, the input, the salt.
     // Written before anything that can fail, so a mission that cannot start still has its log.
-    events.append({ type: 'mission.submitted', name: config.name, config, input: options.input, keySalt });
+    events.append({
+      type: 'mission.submitted',
+      name: config.name,
+      config,
+      input: options.input,
+      keySalt,
+    });
   }
   // Embedded: providers served in process. Under NATS: by `maestro worker` processes.
   const underNats = options.nats !== undefined || options.natsHub !== undefined;
@@ -120,15 +142,36 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
     nats = options.natsHub
       ? await options.natsHub.attach(identities, waitWorkersMs, options.signal)
       : options.nats
-        ? await (await import('./natsRuntime.js')).connectNats(options.nats, logger, identities, waitWorkersMs, options.signal)
+        ? await (await import('./natsRuntime.js')).connectNats(
+            options.nats,
+            logger,
+            identities,
+            waitWorkersMs,
+            options.signal,
+          )
         : undefined;
   } catch (err) {
     // No worker, a worker running another definition, NATS unreachable, a missing key: the log says so.
     const message = errorMessage(err);
-    events.append({ type: 'mission.start_failed', error: (err as Error | null)?.name ?? 'Error', message });
+    events.append({
+      type: 'mission.start_failed',
+      error: (err as Error | null)?.name ?? 'Error',
+      message,
+    });
     if ((options.onStartFailure ?? 'finish') === 'finish') {
-      const usage: BudgetUsage = { tokens: 0, costUsd: 0, samples: 0, wallTimeMs: 0, ...options.usedBefore };
-      events.append({ type: 'mission.finished', status: 'failed', error: { reason: 'start_failed', message }, usage });
+      const usage: BudgetUsage = {
+        tokens: 0,
+        costUsd: 0,
+        samples: 0,
+        wallTimeMs: 0,
+        ...options.usedBefore,
+      };
+      events.append({
+        type: 'mission.finished',
+        status: 'failed',
+        error: { reason: 'start_failed', message },
+        usage,
+      });
     }
     await Promise.all(providers.map((p) => p.close?.()));
     events.close();
@@ -138,17 +181,41 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
   // transport's strict JSON check, which costs a tenth of a MAKER step.
   const transport: Transport =
     nats?.transport ??
-    new MemoryTransport({ clock, strictPayloads: false, onHandlerError: (err) => logger.error({ err }, 'provider service handler failed') });
+    new MemoryTransport({
+      clock,
+      strictPayloads: false,
+      onHandlerError: (err) => logger.error({ err }, 'provider service handler failed'),
+    });
   const service = serveProviders(transport, providers, logger);
-  const runtime = createRuntime({ clock, logger, events, ...(observer && { observe: observer.childStarted }) });
+  const runtime = createRuntime({
+    clock,
+    logger,
+    events,
+    ...(observer && { observe: observer.childStarted }),
+  });
   nats?.superviseWorkers(runtime, `workers/${missionId}`, observer);
-  const budget = BudgetNode.root(`mission/${missionId}`, config.budget ?? {}, clock, options.usedBefore?.wallTimeMs ?? 0);
+  const budget = BudgetNode.root(
+    `mission/${missionId}`,
+    config.budget ?? {},
+    clock,
+    options.usedBefore?.wallTimeMs ?? 0,
+  );
   if (options.usedBefore) budget.charge(options.usedBefore);
   let actor: Actor<typeof missionMachine> | undefined;
   try {
     const output = await new Promise<MissionOutput>((resolve, reject) => {
       actor = createActor(missionMachine, {
-        input: { missionId, config, input: options.input, transport, runtime, budget, durable: nats?.durable, keySalt, resume: options.resume },
+        input: {
+          missionId,
+          config,
+          input: options.input,
+          transport,
+          runtime,
+          budget,
+          durable: nats?.durable,
+          keySalt,
+          resume: options.resume,
+        },
         clock,
         ...(observer && !observer.addRoot && { inspect: observer.inspect }),
       });
@@ -158,20 +225,37 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
         complete: () => resolve(actor!.getSnapshot().output!),
         error: reject,
       });
-      options.signal?.addEventListener('abort', () => actor!.send({ type: 'mission.stop', reason: reasonOf(options.signal!) }), { once: true });
-      options.suspend?.addEventListener('abort', () => actor!.send({ type: 'mission.suspend' }), { once: true });
+      options.signal?.addEventListener(
+        'abort',
+        () => actor!.send({ type: 'mission.stop', reason: reasonOf(options.signal!) }),
+        { once: true },
+      );
+      options.suspend?.addEventListener('abort', () => actor!.send({ type: 'mission.suspend' }), {
+        once: true,
+      });
       // A log that cannot be written suspends the mission: what it did after the fault is not
       // in the log, so it is done again on resume, as after a crash (deferred: the fault is met
       // inside one of the mission's own actions).
       events.onFault((fault) => {
-        logger.error({ err: fault, file: eventLogFile }, 'event log: cannot write; suspending the mission');
+        logger.error(
+          { err: fault, file: eventLogFile },
+          'event log: cannot write; suspending the mission',
+        );
         queueMicrotask(() => actor!.send({ type: 'mission.suspend' }));
       });
       actor.start();
       options.onStart?.((event) => actor!.send(event));
     });
-    if (output.status === 'suspended') events.append({ type: 'mission.suspended', usage: output.usage });
-    else events.append({ type: 'mission.finished', status: output.status, result: output.result, error: output.error, usage: output.usage });
+    if (output.status === 'suspended')
+      events.append({ type: 'mission.suspended', usage: output.usage });
+    else
+      events.append({
+        type: 'mission.finished',
+        status: output.status,
+        result: output.result,
+        error: output.error,
+        usage: output.usage,
+      });
     return { output, eventLogFile, ...(events.fault && { writeFault: events.fault }) };
   } finally {
     actor?.stop();
@@ -189,13 +273,17 @@ function reasonOf(signal: AbortSignal): string {
 
 /** The identity of each provider the mission uses: what its workers must run, exactly. */
 export function providerIdentities(config: MissionConfig): ProviderIdentities {
-  return Object.fromEntries(providersUsed(config).map((id) => [id, providerIdentity(config.providers[id]!)]));
+  return Object.fromEntries(
+    providersUsed(config).map((id) => [id, providerIdentity(config.providers[id]!)]),
+  );
 }
 
 /** The providers a mission's stages call: the capabilities its workers must serve. */
 export function providersUsed(config: MissionConfig): string[] {
   // A plan stage may give a task to any agent with the right capabilities: all of them count.
   if (config.stages.some((s) => s.plan)) return [...new Set(config.agents.map((a) => a.provider))];
-  const agents = new Set(config.stages.flatMap((s) => (s.maker ? [s.maker.agent] : (s.agents ?? []))));
+  const agents = new Set(
+    config.stages.flatMap((s) => (s.maker ? [s.maker.agent] : (s.agents ?? []))),
+  );
   return [...new Set(config.agents.filter((a) => agents.has(a.id)).map((a) => a.provider))];
 }

@@ -23,7 +23,10 @@ export interface WorkerMatch {
   mismatched: WorkerMismatch[];
 }
 
-export function matchWorkers(workers: readonly WorkerRecord[], expected: Readonly<Record<string, ProviderIdentity>>): WorkerMatch {
+export function matchWorkers(
+  workers: readonly WorkerRecord[],
+  expected: Readonly<Record<string, ProviderIdentity>>,
+): WorkerMatch {
   const missing: string[] = [];
   const mismatched: WorkerMismatch[] = [];
   for (const [provider, identity] of Object.entries(expected)) {
@@ -32,7 +35,12 @@ export function matchWorkers(workers: readonly WorkerRecord[], expected: Readonl
     for (const w of serving) {
       const theirs = w.definitions?.[provider];
       if (!theirs) mismatched.push({ provider, worker: w.id });
-      else if (theirs.hash !== identity.hash) mismatched.push({ provider, worker: w.id, differences: describeDifferences(theirs, identity) });
+      else if (theirs.hash !== identity.hash)
+        mismatched.push({
+          provider,
+          worker: w.id,
+          differences: describeDifferences(theirs, identity),
+        });
     }
   }
   return { missing, mismatched };
@@ -44,14 +52,18 @@ export class ProviderMismatchError extends UserError {
   readonly provider: string;
   readonly worker: string;
   constructor(readonly mismatches: readonly WorkerMismatch[]) {
-    super(mismatches.map(describeMismatch).join('; ') + '; start workers with the mission\'s own providers: maestro worker --config MISSION_FILE');
+    super(
+      mismatches.map(describeMismatch).join('; ') +
+        "; start workers with the mission's own providers: maestro worker --config MISSION_FILE",
+    );
     this.provider = mismatches[0]?.provider ?? '';
     this.worker = mismatches[0]?.worker ?? '';
   }
 }
 
 export function describeMismatch(m: WorkerMismatch): string {
-  if (!m.differences) return `provider '${m.provider}': worker ${m.worker} does not say which definition it runs (an older maestro worker)`;
+  if (!m.differences)
+    return `provider '${m.provider}': worker ${m.worker} does not say which definition it runs (an older maestro worker)`;
   const what = m.differences.length > 0 ? ` (${m.differences.join(', ')})` : '';
   return `provider '${m.provider}': worker ${m.worker} runs a different definition${what}`;
 }

@@ -75,11 +75,22 @@ export const MESSAGE_OVERHEAD_TOKENS = 8;
  * yields more tokens than bytes), plus the framing, plus `maxTokens` of answer, priced at the
  * provider's prices. With no `maxTokens` the answer has no bound: only the prompt is reserved.
  */
-export function worstCaseOfCall(call: { messages: readonly string[]; maxTokens?: number; prices?: Prices }): Required<Charge> {
-  const prompt = call.messages.reduce((n, m) => n + Buffer.byteLength(m, 'utf8') + MESSAGE_OVERHEAD_TOKENS, 0);
+export function worstCaseOfCall(call: {
+  messages: readonly string[];
+  maxTokens?: number;
+  prices?: Prices;
+}): Required<Charge> {
+  const prompt = call.messages.reduce(
+    (n, m) => n + Buffer.byteLength(m, 'utf8') + MESSAGE_OVERHEAD_TOKENS,
+    0,
+  );
   const answer = call.maxTokens ?? 0;
   const p = call.prices ?? { inputPerMTok: 0, outputPerMTok: 0 };
-  return { samples: 1, tokens: prompt + answer, costUsd: (prompt / 1e6) * p.inputPerMTok + (answer / 1e6) * p.outputPerMTok };
+  return {
+    samples: 1,
+    tokens: prompt + answer,
+    costUsd: (prompt / 1e6) * p.inputPerMTok + (answer / 1e6) * p.outputPerMTok,
+  };
 }
 
 /** While a wall-time recheck waits on a paused tree, it waits at least this long (it cannot run out meanwhile). */
@@ -177,14 +188,25 @@ export class BudgetNode {
    * The sample is spent at once (a call made is a sample, whatever it returns).
    */
   reserve(worst: Charge): Reservation {
-    const want: Amounts = { tokens: worst.tokens ?? 0, costUsd: worst.costUsd ?? 0, samples: worst.samples ?? 0 };
+    const want: Amounts = {
+      tokens: worst.tokens ?? 0,
+      costUsd: worst.costUsd ?? 0,
+      samples: worst.samples ?? 0,
+    };
     for (let n: BudgetNode | undefined = this; n; n = n.parent) {
       if (!n.limited) continue;
       for (const kind of KINDS) {
         const limit = n.limits[kind];
         if (limit === undefined || want[kind] === 0) continue;
         if (n.used[kind] + n.held[kind] + want[kind] > limit * (1 + 1e-12)) {
-          throw new BudgetReservationError(n.path, kind, limit, n.used[kind], n.held[kind], want[kind]);
+          throw new BudgetReservationError(
+            n.path,
+            kind,
+            limit,
+            n.used[kind],
+            n.held[kind],
+            want[kind],
+          );
         }
       }
     }
@@ -313,7 +335,8 @@ export class BudgetNode {
       ['wallTimeMs', this.limits.wallTimeMs, u.wallTimeMs],
     ];
     for (const [kind, limit, used] of checks) {
-      if (limit !== undefined && used >= limit) return new BudgetExceededError(this.path, kind, limit, used);
+      if (limit !== undefined && used >= limit)
+        return new BudgetExceededError(this.path, kind, limit, used);
     }
     return undefined;
   }

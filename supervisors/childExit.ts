@@ -13,9 +13,15 @@ export interface ChildExitEvent {
   payload: unknown;
 }
 
-export function parseChildExit(event: { type: string; output?: unknown; error?: unknown }): ChildExitEvent | undefined {
-  if (event.type.startsWith(DONE)) return { refId: event.type.slice(DONE.length), done: true, payload: event.output };
-  if (event.type.startsWith(ERROR)) return { refId: event.type.slice(ERROR.length), done: false, payload: event.error };
+export function parseChildExit(event: {
+  type: string;
+  output?: unknown;
+  error?: unknown;
+}): ChildExitEvent | undefined {
+  if (event.type.startsWith(DONE))
+    return { refId: event.type.slice(DONE.length), done: true, payload: event.output };
+  if (event.type.startsWith(ERROR))
+    return { refId: event.type.slice(ERROR.length), done: false, payload: event.error };
   return undefined;
 }
 

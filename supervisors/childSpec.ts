@@ -96,14 +96,23 @@ export const flagDefaults: NormalizedFlags = {
   maxRestarts: Infinity,
 };
 
-const strategies: readonly Strategy[] = ['one_for_one', 'one_for_all', 'rest_for_one', 'simple_one_for_one'];
+const strategies: readonly Strategy[] = [
+  'one_for_one',
+  'one_for_all',
+  'rest_for_one',
+  'simple_one_for_one',
+];
 const autoShutdowns: readonly AutoShutdown[] = ['never', 'any_significant', 'all_significant'];
 const restarts: readonly RestartType[] = ['permanent', 'transient', 'temporary'];
 const childTypes = ['worker', 'supervisor'] as const;
 
 function oneOf<T>(field: string, value: T, allowed: readonly T[]): void {
   if (!allowed.includes(value)) {
-    throw new SupervisorSpecError(field, value, `expected one of ${allowed.map((a) => `'${String(a)}'`).join(' | ')}, got '${String(value)}'`);
+    throw new SupervisorSpecError(
+      field,
+      value,
+      `expected one of ${allowed.map((a) => `'${String(a)}'`).join(' | ')}, got '${String(value)}'`,
+    );
   }
 }
 
@@ -112,13 +121,25 @@ export function normalizeFlags(flags: SupervisorFlags = {}): NormalizedFlags {
   oneOf('strategy', f.strategy, strategies);
   oneOf('autoShutdown', f.autoShutdown, autoShutdowns);
   if (!Number.isInteger(f.intensity) || f.intensity < 0) {
-    throw new SupervisorSpecError('intensity', f.intensity, `must be a non-negative integer, got ${f.intensity}`);
+    throw new SupervisorSpecError(
+      'intensity',
+      f.intensity,
+      `must be a non-negative integer, got ${f.intensity}`,
+    );
   }
   if (f.maxRestarts !== Infinity && (!Number.isInteger(f.maxRestarts) || f.maxRestarts < 0)) {
-    throw new SupervisorSpecError('maxRestarts', f.maxRestarts, `must be a non-negative integer, got ${f.maxRestarts}`);
+    throw new SupervisorSpecError(
+      'maxRestarts',
+      f.maxRestarts,
+      `must be a non-negative integer, got ${f.maxRestarts}`,
+    );
   }
   if (!Number.isFinite(f.periodMs) || f.periodMs <= 0) {
-    throw new SupervisorSpecError('periodMs', f.periodMs, `must be a positive number, got ${f.periodMs}`);
+    throw new SupervisorSpecError(
+      'periodMs',
+      f.periodMs,
+      `must be a positive number, got ${f.periodMs}`,
+    );
   }
   return f;
 }
@@ -138,35 +159,63 @@ export function normalizeChildSpec(spec: ChildSpec, field = 'child'): Normalized
     throw new SupervisorSpecError(`${field}.id`, s.id, 'must be a non-empty string');
   }
   const shutdown: unknown = s.shutdown;
-  if (shutdown !== 'brutal_kill' && shutdown !== 'infinity' && !(typeof shutdown === 'number' && Number.isFinite(shutdown) && shutdown >= 0)) {
+  if (
+    shutdown !== 'brutal_kill' &&
+    shutdown !== 'infinity' &&
+    !(typeof shutdown === 'number' && Number.isFinite(shutdown) && shutdown >= 0)
+  ) {
     const got = typeof shutdown === 'string' ? `'${shutdown}'` : String(shutdown);
-    throw new SupervisorSpecError(`${field}.shutdown`, shutdown, `must be 'brutal_kill', 'infinity' or a timeout in ms >= 0, got ${got}`);
+    throw new SupervisorSpecError(
+      `${field}.shutdown`,
+      shutdown,
+      `must be 'brutal_kill', 'infinity' or a timeout in ms >= 0, got ${got}`,
+    );
   }
   // OTP's bad_combination: a permanent child is always restarted, so it can never end the supervisor.
   if (s.significant && s.restart === 'permanent') {
-    throw new SupervisorSpecError(`${field}.significant`, true, `bad_combination: a permanent child cannot be significant`);
+    throw new SupervisorSpecError(
+      `${field}.significant`,
+      true,
+      `bad_combination: a permanent child cannot be significant`,
+    );
   }
   if (s.backoff) {
     const { minMs, maxMs, randomFactor = 0 } = s.backoff;
     if (!(minMs >= 0) || !(maxMs >= minMs)) {
-      throw new SupervisorSpecError(`${field}.backoff`, s.backoff, `needs 0 <= minMs <= maxMs, got minMs ${minMs}, maxMs ${maxMs}`);
+      throw new SupervisorSpecError(
+        `${field}.backoff`,
+        s.backoff,
+        `needs 0 <= minMs <= maxMs, got minMs ${minMs}, maxMs ${maxMs}`,
+      );
     }
     if (!(randomFactor >= 0)) {
-      throw new SupervisorSpecError(`${field}.backoff.randomFactor`, randomFactor, `must be >= 0, got ${randomFactor}`);
+      throw new SupervisorSpecError(
+        `${field}.backoff.randomFactor`,
+        randomFactor,
+        `must be >= 0, got ${randomFactor}`,
+      );
     }
   }
   return s;
 }
 
 /** Children ids must be unique; simple_one_for_one takes exactly one template spec. */
-export function validateChildren(flags: NormalizedFlags, specs: readonly NormalizedChildSpec[]): void {
+export function validateChildren(
+  flags: NormalizedFlags,
+  specs: readonly NormalizedChildSpec[],
+): void {
   const seen = new Set<string>();
   specs.forEach((s, i) => {
-    if (seen.has(s.id)) throw new SupervisorSpecError(`children[${i}].id`, s.id, `duplicate child id '${s.id}'`);
+    if (seen.has(s.id))
+      throw new SupervisorSpecError(`children[${i}].id`, s.id, `duplicate child id '${s.id}'`);
     seen.add(s.id);
   });
   if (flags.strategy === 'simple_one_for_one' && specs.length !== 1) {
-    throw new SupervisorSpecError('children', specs.length, `bad_start_spec: simple_one_for_one takes exactly one child spec, got ${specs.length}`);
+    throw new SupervisorSpecError(
+      'children',
+      specs.length,
+      `bad_start_spec: simple_one_for_one takes exactly one child spec, got ${specs.length}`,
+    );
   }
 }
 

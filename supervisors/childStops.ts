@@ -15,7 +15,12 @@ export interface StopHost {
   emit(e: Effect): void;
   /** The child's actor is gone: forget its ref, mark it terminated. */
   untrack(rec: ChildRecord): void;
-  report(errorContext: ErrorContext, reason: string, rec: ChildRecord, action: DecisionRecord['action']): void;
+  report(
+    errorContext: ErrorContext,
+    reason: string,
+    rec: ChildRecord,
+    action: DecisionRecord['action'],
+  ): void;
   timerKey(prefix: string): string;
 }
 
@@ -34,7 +39,7 @@ export class ChildStops {
     const byTimeout = new Map<number, string[]>();
     for (const id of ids) {
       const rec = this.host.children.get(id);
-      if (!rec || rec.status !== 'running' || rec.refId === undefined) continue;
+      if (rec?.status !== 'running' || rec.refId === undefined) continue;
       if (rec.spec.shutdown === 'brutal_kill') {
         this.host.emit({ type: 'kill', refId: rec.refId });
         this.host.untrack(rec);

@@ -14,7 +14,14 @@ import { saysShutdown, shutdownReasonText } from './exits.js';
  * to stop its work for a reason no restart cures: a monitor's abort, an SLA passed; its error's
  * `reason` says which) and `non_retryable` (a failure no retry can fix: a 401, a missing model).
  */
-export type ExitKind = 'normal' | 'shutdown' | 'error' | 'killed' | 'budget_exceeded' | 'aborted' | 'non_retryable';
+export type ExitKind =
+  | 'normal'
+  | 'shutdown'
+  | 'error'
+  | 'killed'
+  | 'budget_exceeded'
+  | 'aborted'
+  | 'non_retryable';
 
 /** Error reasons that end a subtree rather than restart it (besides `budget_exceeded`). */
 export const ABORT_REASONS: ReadonlySet<string> = new Set(['aborted', 'sla_exceeded']);
@@ -70,7 +77,11 @@ export function restartLimitReached(
  * The children a strategy takes down with the offender, in start order (offender included).
  * The caller stops them in reverse order and starts the survivors in this order.
  */
-export function restartGroup(strategy: Strategy, order: readonly string[], offender: string): string[] {
+export function restartGroup(
+  strategy: Strategy,
+  order: readonly string[],
+  offender: string,
+): string[] {
   switch (strategy) {
     case 'one_for_one':
     case 'simple_one_for_one':
@@ -89,14 +100,22 @@ export function restartGroup(strategy: Strategy, order: readonly string[], offen
  * top (as Akka's BackoffSupervisor does, so that capped restarts still spread out).
  * `attempt` is 0 for the first restart; `random` returns [0, 1).
  */
-export function backoffDelay(backoff: Backoff, attempt: number, random: () => number = Math.random): number {
+export function backoffDelay(
+  backoff: Backoff,
+  attempt: number,
+  random: () => number = Math.random,
+): number {
   const base = Math.min(backoff.maxMs, backoff.minMs * 2 ** Math.max(0, attempt));
   const factor = backoff.randomFactor ?? 0;
   return factor > 0 ? Math.round(base * (1 + random() * factor)) : base;
 }
 
 /** A child that ran quietly for resetAfterMs (default maxMs) starts its backoff from the bottom again. */
-export function backoffAttempt(backoff: Backoff, previousAttempt: number, ranForMs: number): number {
+export function backoffAttempt(
+  backoff: Backoff,
+  previousAttempt: number,
+  ranForMs: number,
+): number {
   return ranForMs >= (backoff.resetAfterMs ?? backoff.maxMs) ? 0 : previousAttempt + 1;
 }
 
@@ -117,7 +136,8 @@ export function autoShutdownDue(
 export function exitKindOf(done: boolean, payload: unknown): ExitKind {
   if (done) return saysShutdown(payload) ? 'shutdown' : 'normal';
   const reason = (payload as { reason?: unknown } | null)?.reason;
-  if (payload instanceof BudgetExceededError || reason === 'budget_exceeded') return 'budget_exceeded';
+  if (payload instanceof BudgetExceededError || reason === 'budget_exceeded')
+    return 'budget_exceeded';
   if (reason === 'non_retryable') return 'non_retryable';
   if (saysShutdown(payload)) return 'shutdown';
   return typeof reason === 'string' && ABORT_REASONS.has(reason) ? 'aborted' : 'error';
@@ -129,6 +149,7 @@ export function exitKindOf(done: boolean, payload: unknown): ExitKind {
  */
 export function exitReason(exit: ExitKind, payload: unknown): string {
   if (exit === 'normal' || exit === 'killed') return exit;
-  if (exit === 'shutdown' && !(payload instanceof Error)) return shutdownReasonText((payload as { term?: unknown } | null)?.term);
+  if (exit === 'shutdown' && !(payload instanceof Error))
+    return shutdownReasonText((payload as { term?: unknown } | null)?.term);
   return errorMessage(payload);
 }

@@ -9,7 +9,12 @@ import type { ExitKind } from './decisions.js';
 
 export type Phase = 'starting' | 'running' | 'restarting' | 'shuttingDown' | 'stopped' | 'failed';
 
-export type ErrorContext = 'child_terminated' | 'shutdown' | 'shutdown_error' | 'start_error' | 'auto_shutdown';
+export type ErrorContext =
+  | 'child_terminated'
+  | 'shutdown'
+  | 'shutdown_error'
+  | 'start_error'
+  | 'auto_shutdown';
 
 /** The child a report is about, with OTP's offender keys (pid is the XState session id). */
 export interface Offender {
@@ -48,14 +53,38 @@ export interface SupervisorOutput {
 }
 
 export type Effect =
-  | { type: 'spawn'; refId: string; childId: string; path: string; logic: AnyActorLogic; input: unknown; kind: 'worker' | 'supervisor'; restarts: number }
+  | {
+      type: 'spawn';
+      refId: string;
+      childId: string;
+      path: string;
+      logic: AnyActorLogic;
+      input: unknown;
+      kind: 'worker' | 'supervisor';
+      restarts: number;
+    }
   | { type: 'kill'; refId: string }
   | { type: 'askShutdown'; refId: string }
   | { type: 'timer'; key: string; delayMs: number }
   | { type: 'cancel'; key: string }
   | { type: 'report'; record: DecisionRecord; refId?: string }
-  | { type: 'childExited'; childId: string; exit: ExitKind; output?: unknown; error?: string; reason?: string; offender?: string; lastCrash?: string; startFailed?: true }
-  | { type: 'reply'; reply: Reply<CallResult> | Reply<StartResult>; result: CallResult | StartResult; refId?: string }
+  | {
+      type: 'childExited';
+      childId: string;
+      exit: ExitKind;
+      output?: unknown;
+      error?: string;
+      reason?: string;
+      offender?: string;
+      lastCrash?: string;
+      startFailed?: true;
+    }
+  | {
+      type: 'reply';
+      reply: Reply<CallResult> | Reply<StartResult>;
+      result: CallResult | StartResult;
+      refId?: string;
+    }
   | { type: 'phase'; phase: Phase }
   | { type: 'finish'; output: SupervisorOutput }
   | { type: 'fail'; error: Error };
@@ -84,9 +113,19 @@ export class SupervisorShutdownError extends SystemError {
 }
 
 /** What a parent needs to say why a child supervisor gave up: its reason, and the last crash. */
-export function failureFields(payload: unknown): { reason?: string; offender?: string; lastCrash?: string } {
+export function failureFields(payload: unknown): {
+  reason?: string;
+  offender?: string;
+  lastCrash?: string;
+} {
   if (payload instanceof SupervisorShutdownError) {
-    return { reason: payload.reason, ...(payload.offender !== undefined && { offender: payload.offender, lastCrash: errorMessage(payload.cause) }) };
+    return {
+      reason: payload.reason,
+      ...(payload.offender !== undefined && {
+        offender: payload.offender,
+        lastCrash: errorMessage(payload.cause),
+      }),
+    };
   }
   const reason = (payload as { reason?: unknown } | null)?.reason;
   return typeof reason === 'string' ? { reason } : {};

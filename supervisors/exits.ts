@@ -33,7 +33,11 @@ export function shutdownOutput(term?: unknown): ShutdownOutput {
 
 /** Whether an output or an error says `shutdown`. */
 export function saysShutdown(payload: unknown): boolean {
-  return typeof payload === 'object' && payload !== null && (payload as { exit?: unknown }).exit === 'shutdown';
+  return (
+    typeof payload === 'object' &&
+    payload !== null &&
+    (payload as { exit?: unknown }).exit === 'shutdown'
+  );
 }
 
 /**
@@ -49,6 +53,9 @@ export class NonRetryableError extends MaestroError {
     readonly errorType: string,
     cause: unknown,
   ) {
-    super(`${cause instanceof Error ? cause.message : String(cause)} (non-retryable: ${errorType})`, { cause });
+    super(
+      `${cause instanceof Error ? cause.message : String(cause)} (non-retryable: ${errorType})`,
+      { cause },
+    );
   }
 }

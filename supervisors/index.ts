@@ -1,4 +1,12 @@
-export { BudgetNode, BudgetReservationError, worstCaseOfCall, type BudgetLimits, type BudgetUsage, type Charge, type Reservation } from './budget.js';
+export {
+  BudgetNode,
+  BudgetReservationError,
+  worstCaseOfCall,
+  type BudgetLimits,
+  type BudgetUsage,
+  type Charge,
+  type Reservation,
+} from './budget.js';
 export {
   flagDefaults,
   normalizeChildSpec,
@@ -28,7 +36,14 @@ export {
   shouldRestart,
   type ExitKind,
 } from './decisions.js';
-export { createRuntime, nullSink, type ChildStartedFact, type EventSink, type MissionEvent, type SupervisionRuntime } from './runtime.js';
+export {
+  createRuntime,
+  nullSink,
+  type ChildStartedFact,
+  type EventSink,
+  type MissionEvent,
+  type SupervisionRuntime,
+} from './runtime.js';
 export {
   createSupervisor,
   supervisorMachine,
@@ -36,10 +51,23 @@ export {
   type SupervisorEvent,
   type SupervisorInput,
 } from './supervisor.js';
-export { SupervisorShutdownError, type DecisionRecord, type Effect, type Offender, type Phase, type SupervisorOutput } from './effects.js';
+export {
+  SupervisorShutdownError,
+  type DecisionRecord,
+  type Effect,
+  type Offender,
+  type Phase,
+  type SupervisorOutput,
+} from './effects.js';
 export { SupervisorCore } from './supervisorCore.js';
-export { type CallResult, type StartResult } from './childCalls.js';
-export { NonRetryableError, saysShutdown, ShutdownExit, shutdownOutput, type ShutdownOutput } from './exits.js';
+export type { CallResult, StartResult } from './childCalls.js';
+export {
+  NonRetryableError,
+  saysShutdown,
+  ShutdownExit,
+  shutdownOutput,
+  type ShutdownOutput,
+} from './exits.js';
 export {
   countChildren,
   deleteChild,

@@ -5,11 +5,25 @@
  * On giving up it stops its children and then fails, so its parent sees
  * `xstate.error.actor.<id>` and decides in turn.
  */
-import { createActor, enqueueActions, setup, type AnyActorLogic,
-  type AnyActorRef, type EventObject, type InspectionEvent, type Observer } from 'xstate';
+import {
+  createActor,
+  enqueueActions,
+  setup,
+  type AnyActorLogic,
+  type AnyActorRef,
+  type EventObject,
+  type InspectionEvent,
+  type Observer,
+} from 'xstate';
 import { BudgetNode } from './budget.js';
 import type { CallResult, Reply, StartResult } from './childCalls.js';
-import { normalizeChildSpec, normalizeFlags, validateChildren, type ChildSpec, type SupervisorFlags } from './childSpec.js';
+import {
+  normalizeChildSpec,
+  normalizeFlags,
+  validateChildren,
+  type ChildSpec,
+  type SupervisorFlags,
+} from './childSpec.js';
 import { parseChildExit, SHUTDOWN_EVENT, stopOrphans } from './childExit.js';
 import type { ExitKind } from './decisions.js';
 import { reportDecision } from './reportDecision.js';
@@ -90,7 +104,15 @@ function apply(effects: Effect[], ctx: SupervisorContext, anyEnqueue: unknown) {
           enqueue(() =>
             queueMicrotask(() => {
               const sessionId = ctx.self.getSnapshot().children[e.refId]?.sessionId;
-              if (sessionId) observe({ type: 'child.started', path: e.path, parent: ctx.input.name, sessionId, kind: e.kind, restarts: e.restarts });
+              if (sessionId)
+                observe({
+                  type: 'child.started',
+                  path: e.path,
+                  parent: ctx.input.name,
+                  sessionId,
+                  kind: e.kind,
+                  restarts: e.restarts,
+                });
             }),
           );
         }
@@ -104,15 +126,22 @@ function apply(effects: Effect[], ctx: SupervisorContext, anyEnqueue: unknown) {
         enqueue.sendTo(e.refId, { type: SHUTDOWN_EVENT });
         break;
       case 'timer':
-        enqueue.raise({ type: 'supervisor.timer', key: e.key }, { delay: e.delayMs, id: `${ctx.input.name}#${e.key}` });
+        enqueue.raise(
+          { type: 'supervisor.timer', key: e.key },
+          { delay: e.delayMs, id: `${ctx.input.name}#${e.key}` },
+        );
         break;
       case 'cancel':
         enqueue.cancel(`${ctx.input.name}#${e.key}`);
         break;
       case 'report': {
         // Read now: the child is still among ours until the stop enqueued before this runs.
-        const pid = e.refId === undefined ? undefined : ctx.self.getSnapshot().children[e.refId]?.sessionId;
-        const record = pid && e.record.offender ? { ...e.record, offender: { ...e.record.offender, pid } } : e.record;
+        const pid =
+          e.refId === undefined ? undefined : ctx.self.getSnapshot().children[e.refId]?.sessionId;
+        const record =
+          pid && e.record.offender
+            ? { ...e.record, offender: { ...e.record.offender, pid } }
+            : e.record;
         enqueue(() => reportDecision(ctx.input.runtime, record));
         break;
       }
@@ -121,7 +150,8 @@ function apply(effects: Effect[], ctx: SupervisorContext, anyEnqueue: unknown) {
         // A started child is in the snapshot once this macrostep is committed: answer after it.
         enqueue(() =>
           queueMicrotask(() => {
-            const pid = refId === undefined ? undefined : ctx.self.getSnapshot().children[refId]?.sessionId;
+            const pid =
+              refId === undefined ? undefined : ctx.self.getSnapshot().children[refId]?.sessionId;
             (reply as Reply<CallResult | StartResult>)(pid ? { ...result, pid } : result);
           }),
         );
@@ -130,7 +160,11 @@ function apply(effects: Effect[], ctx: SupervisorContext, anyEnqueue: unknown) {
       case 'childExited':
         if (ctx.input.notifyParent) {
           const { type: _t, ...rest } = e;
-          enqueue.sendParent({ type: 'supervisor.child.exited', supervisor: ctx.input.name, ...rest } satisfies ChildExitedEvent as EventObject);
+          enqueue.sendParent({
+            type: 'supervisor.child.exited',
+            supervisor: ctx.input.name,
+            ...rest,
+          } satisfies ChildExitedEvent as EventObject);
         }
         break;
       case 'phase':
@@ -146,7 +180,10 @@ function apply(effects: Effect[], ctx: SupervisorContext, anyEnqueue: unknown) {
   }
 }
 
-const isPhase = (phase: Phase) => ({ event }: { event: { type: string; phase?: Phase } }) => event.phase === phase;
+const isPhase =
+  (phase: Phase) =>
+  ({ event }: { event: { type: string; phase?: Phase } }) =>
+    event.phase === phase;
 
 export const supervisorMachine = setup({
   types: {
@@ -170,21 +207,35 @@ export const supervisorMachine = setup({
   }),
   initial: 'starting',
   on: {
-    [SHUTDOWN_EVENT]: { actions: enqueueActions(({ context, enqueue }) => apply(context.core.shutdown(), context, enqueue)) },
+    [SHUTDOWN_EVENT]: {
+      actions: enqueueActions(({ context, enqueue }) =>
+        apply(context.core.shutdown(), context, enqueue),
+      ),
+    },
     'supervisor.startChild': {
-      actions: enqueueActions(({ context, event, enqueue }) => apply(context.core.startChild(event.spec, event.input, event.reply), context, enqueue)),
+      actions: enqueueActions(({ context, event, enqueue }) =>
+        apply(context.core.startChild(event.spec, event.input, event.reply), context, enqueue),
+      ),
     },
     'supervisor.terminateChild': {
-      actions: enqueueActions(({ context, event, enqueue }) => apply(context.core.terminateChild(event.id, event.reply), context, enqueue)),
+      actions: enqueueActions(({ context, event, enqueue }) =>
+        apply(context.core.terminateChild(event.id, event.reply), context, enqueue),
+      ),
     },
     'supervisor.restartChild': {
-      actions: enqueueActions(({ context, event, enqueue }) => apply(context.core.restartChild(event.id, event.reply), context, enqueue)),
+      actions: enqueueActions(({ context, event, enqueue }) =>
+        apply(context.core.restartChild(event.id, event.reply), context, enqueue),
+      ),
     },
     'supervisor.deleteChild': {
-      actions: enqueueActions(({ context, event, enqueue }) => apply(context.core.deleteChild(event.id, event.reply), context, enqueue)),
+      actions: enqueueActions(({ context, event, enqueue }) =>
+        apply(context.core.deleteChild(event.id, event.reply), context, enqueue),
+      ),
     },
     'supervisor.timer': {
-      actions: enqueueActions(({ context, event, enqueue }) => apply(context.core.timer(event.key), context, enqueue)),
+      actions: enqueueActions(({ context, event, enqueue }) =>
+        apply(context.core.timer(event.key), context, enqueue),
+      ),
     },
     'supervisor.phase': [
       { guard: isPhase('running'), target: '.running' },
@@ -196,7 +247,8 @@ export const supervisorMachine = setup({
     '*': {
       actions: enqueueActions(({ context, event, enqueue }) => {
         const exit = parseChildExit(event as { type: string });
-        if (exit) apply(context.core.childExited(exit.refId, exit.done, exit.payload), context, enqueue);
+        if (exit)
+          apply(context.core.childExited(exit.refId, exit.done, exit.payload), context, enqueue);
       }),
     },
   },
@@ -221,5 +273,9 @@ export interface StartOptions {
 
 /** Create (not start) a root supervisor whose timers follow the runtime's clock. */
 export function createSupervisor(input: SupervisorInput, options: StartOptions = {}) {
-  return createActor(supervisorMachine, { input, clock: input.runtime.clock, inspect: options.inspect });
+  return createActor(supervisorMachine, {
+    input,
+    clock: input.runtime.clock,
+    inspect: options.inspect,
+  });
 }

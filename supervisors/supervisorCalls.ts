@@ -21,7 +21,10 @@ export interface ChildInfo {
 const noproc = { ok: false, error: 'noproc' } as const;
 
 /** Answers `noproc` too if the supervisor ends (killed, stopped by its parent) before it answers. */
-function call<T>(sup: SupervisorRef, send: (reply: (r: T) => void) => void): Promise<T | typeof noproc> {
+function call<T>(
+  sup: SupervisorRef,
+  send: (reply: (r: T) => void) => void,
+): Promise<T | typeof noproc> {
   if (sup.getSnapshot().status !== 'active') return Promise.resolve(noproc);
   return new Promise((resolve) => {
     const gone = () => resolve(noproc);
@@ -34,18 +37,29 @@ function call<T>(sup: SupervisorRef, send: (reply: (r: T) => void) => void): Pro
 }
 
 /** start_child: a full spec, or the input of a simple_one_for_one template's new instance. */
-export function startChild(sup: SupervisorRef, spec: ChildSpec | { input: unknown }): Promise<StartResult> {
+export function startChild(
+  sup: SupervisorRef,
+  spec: ChildSpec | { input: unknown },
+): Promise<StartResult> {
   return call<StartResult>(sup, (reply) =>
-    sup.send('start' in spec ? { type: 'supervisor.startChild', spec, reply } : { type: 'supervisor.startChild', input: spec.input, reply }),
+    sup.send(
+      'start' in spec
+        ? { type: 'supervisor.startChild', spec, reply }
+        : { type: 'supervisor.startChild', input: spec.input, reply },
+    ),
   );
 }
 
 export function terminateChild(sup: SupervisorRef, id: string): Promise<CallResult> {
-  return call<CallResult>(sup, (reply) => sup.send({ type: 'supervisor.terminateChild', id, reply }));
+  return call<CallResult>(sup, (reply) =>
+    sup.send({ type: 'supervisor.terminateChild', id, reply }),
+  );
 }
 
 export function restartChild(sup: SupervisorRef, id: string): Promise<StartResult> {
-  return call<StartResult>(sup, (reply) => sup.send({ type: 'supervisor.restartChild', id, reply }));
+  return call<StartResult>(sup, (reply) =>
+    sup.send({ type: 'supervisor.restartChild', id, reply }),
+  );
 }
 
 export function deleteChild(sup: SupervisorRef, id: string): Promise<CallResult> {
@@ -63,7 +77,12 @@ export function whichChildren(sup: SupervisorRef): ChildInfo[] {
 }
 
 /** As OTP: specs and the child types count the specs kept, alive or not; simple_one_for_one has one spec. */
-export function countChildren(sup: SupervisorRef): { specs: number; active: number; supervisors: number; workers: number } {
+export function countChildren(sup: SupervisorRef): {
+  specs: number;
+  active: number;
+  supervisors: number;
+  workers: number;
+} {
   const core = sup.getSnapshot().context.core;
   const children = core.snapshotChildren();
   if (core.template) {
@@ -79,7 +98,13 @@ export function countChildren(sup: SupervisorRef): { specs: number; active: numb
   };
 }
 
-export function getChildSpec(sup: SupervisorRef, id: string): { ok: true; spec: NormalizedChildSpec } | { ok: false; error: 'not_found' } {
-  const c = sup.getSnapshot().context.core.snapshotChildren().find((x) => x.id === id);
+export function getChildSpec(
+  sup: SupervisorRef,
+  id: string,
+): { ok: true; spec: NormalizedChildSpec } | { ok: false; error: 'not_found' } {
+  const c = sup
+    .getSnapshot()
+    .context.core.snapshotChildren()
+    .find((x) => x.id === id);
   return c ? { ok: true, spec: c.spec } : { ok: false, error: 'not_found' };
 }

@@ -16,8 +16,22 @@
  */
 import { errorMessage } from '../kernel/errors.js';
 import type { BudgetNode } from './budget.js';
-import { addChildRules, deleteChildRules, restartChildRules, terminateChildRules, type CallResult, type Reply, type StartResult } from './childCalls.js';
-import { normalizeChildSpec, type ChildSpec, type NormalizedChildSpec, type NormalizedFlags, type StartContext } from './childSpec.js';
+import {
+  addChildRules,
+  deleteChildRules,
+  restartChildRules,
+  terminateChildRules,
+  type CallResult,
+  type Reply,
+  type StartResult,
+} from './childCalls.js';
+import {
+  normalizeChildSpec,
+  type ChildSpec,
+  type NormalizedChildSpec,
+  type NormalizedFlags,
+  type StartContext,
+} from './childSpec.js';
 import {
   addRestart,
   autoShutdownDue,
@@ -32,10 +46,17 @@ import {
   type ExitKind,
 } from './decisions.js';
 import { ChildStops } from './childStops.js';
-import { failureFields, SupervisorShutdownError, type DecisionRecord, type Effect, type ErrorContext, type Phase, type SupervisorOutput } from './effects.js';
+import {
+  failureFields,
+  SupervisorShutdownError,
+  type DecisionRecord,
+  type Effect,
+  type ErrorContext,
+  type Phase,
+  type SupervisorOutput,
+} from './effects.js';
 import type { SupervisionRuntime } from './runtime.js';
 import type { ChildRecord } from './childRecord.js';
-
 
 /**
  * Why a child is started: the supervisor's own start, a restart (retried when it fails),
@@ -91,7 +112,8 @@ export class SupervisorCore {
     if (this.flags.strategy === 'simple_one_for_one') this.template = specs[0];
     else for (const spec of specs) this.add(spec, 'init');
     const wall = this.budget.wallTimeRemainingMs();
-    if (wall !== undefined) this.emit({ type: 'timer', key: 'walltime', delayMs: Math.max(0, wall) });
+    if (wall !== undefined)
+      this.emit({ type: 'timer', key: 'walltime', delayMs: Math.max(0, wall) });
     return this.pump();
   }
 
@@ -107,11 +129,20 @@ export class SupervisorCore {
     }
     if (this.template) {
       const id = String(this.nextDynamic++);
-      this.add({ ...this.template, id, start: { ...this.template.start, input: input ?? this.template.start.input } }, 'add', reply);
+      this.add(
+        {
+          ...this.template,
+          id,
+          start: { ...this.template.start, input: input ?? this.template.start.input },
+        },
+        'add',
+        reply,
+      );
       return this.pump();
     }
     if (!spec) {
-      reply && this.emit({ type: 'reply', reply, result: { ok: false, error: 'no child spec given' } });
+      reply &&
+        this.emit({ type: 'reply', reply, result: { ok: false, error: 'no child spec given' } });
       return this.pump();
     }
     let s: NormalizedChildSpec;
@@ -133,14 +164,20 @@ export class SupervisorCore {
     if (refusal) return this.answer(reply, refusal);
     this.cancelStarts(new Set([id]));
     this.ops.push({ kind: 'stop', ids: [id] });
-    if (rec!.spec.restart === 'temporary' || this.template) this.ops.push({ kind: 'forget', ids: [id] });
+    if (rec!.spec.restart === 'temporary' || this.template)
+      this.ops.push({ kind: 'forget', ids: [id] });
     if (reply) this.ops.push({ kind: 'reply', reply, result: { ok: true } });
     return this.pump();
   }
 
   /** OTP's restart_child: start a stopped child again from its kept spec. */
   restartChild(id: string, reply?: Reply<StartResult>): Effect[] {
-    const refusal = restartChildRules(this.children.get(id), this.isRestarting(id), this.template !== undefined, this.ending);
+    const refusal = restartChildRules(
+      this.children.get(id),
+      this.isRestarting(id),
+      this.template !== undefined,
+      this.ending,
+    );
     if (refusal) return this.answer(reply, refusal);
     this.ops.push({ kind: 'start', id, how: 'call', reply });
     return this.pump();
@@ -148,7 +185,11 @@ export class SupervisorCore {
 
   /** OTP's delete_child: forget the spec of a stopped child. */
   deleteChild(id: string, reply?: Reply<CallResult>): Effect[] {
-    const refusal = deleteChildRules(this.children.get(id), this.isRestarting(id), this.template !== undefined);
+    const refusal = deleteChildRules(
+      this.children.get(id),
+      this.isRestarting(id),
+      this.template !== undefined,
+    );
     if (refusal) return this.answer(reply, refusal);
     this.forget(id);
     return this.answer(reply, { ok: true });
@@ -166,14 +207,22 @@ export class SupervisorCore {
     if (rec.status === 'stopping') {
       rec.status = 'terminated';
       // Asked to stop, it crashed instead: OTP's shutdown_error.
-      if (!done && exit !== 'shutdown') this.report('shutdown_error', exitReason(exit, payload), rec, 'none', { exit });
+      if (!done && exit !== 'shutdown')
+        this.report('shutdown_error', exitReason(exit, payload), rec, 'none', { exit });
       this.stops.stopped(id);
       return this.pump();
     }
     rec.status = 'terminated';
     if (done) this.results[id] = payload;
     if (this.ending || this.stopQueued(id)) return this.pump();
-    this.emit({ type: 'childExited', childId: id, exit, output: done ? payload : undefined, error: done ? undefined : errorMessage(payload), ...failureFields(payload) });
+    this.emit({
+      type: 'childExited',
+      childId: id,
+      exit,
+      output: done ? payload : undefined,
+      error: done ? undefined : errorMessage(payload),
+      ...failureFields(payload),
+    });
     this.decide(rec, exit, payload);
     return this.pump();
   }
@@ -196,7 +245,14 @@ export class SupervisorCore {
   }
 
   /** Children in start order, for which_children, count_children, inspection and tests. */
-  snapshotChildren(): { id: string; status: ChildRecord['status']; restarts: number; refId?: string; restarting: boolean; spec: NormalizedChildSpec }[] {
+  snapshotChildren(): {
+    id: string;
+    status: ChildRecord['status'];
+    restarts: number;
+    refId?: string;
+    restarting: boolean;
+    spec: NormalizedChildSpec;
+  }[] {
     return [...this.children.values()].map((c) => ({
       id: c.spec.id,
       status: c.status,
@@ -208,7 +264,13 @@ export class SupervisorCore {
   }
 
   private add(spec: NormalizedChildSpec, how: StartHow, reply?: Reply<StartResult>): void {
-    this.children.set(spec.id, { spec, status: 'pending', restarts: 0, startedAt: 0, backoffAttempt: -1 });
+    this.children.set(spec.id, {
+      spec,
+      status: 'pending',
+      restarts: 0,
+      startedAt: 0,
+      backoffAttempt: -1,
+    });
     this.ops.push({ kind: 'start', id: spec.id, how, reply });
   }
 
@@ -220,7 +282,8 @@ export class SupervisorCore {
     // decides (a plan's task graph stops on a non-retryable task).
     const ours = exit === 'budget_exceeded' ? this.budget.exceeded() : undefined;
     if (ours) return this.giveUp('child_terminated', ours, rec, undefined, exit);
-    if (endsSubtree(exit) && rec.spec.restart !== 'temporary') return this.giveUp('child_terminated', payload as Error, rec, undefined, exit);
+    if (endsSubtree(exit) && rec.spec.restart !== 'temporary')
+      return this.giveUp('child_terminated', payload as Error, rec, undefined, exit);
     if (!shouldRestart(rec.spec.restart, exit)) return this.noRestart(rec, exit, payload);
     // A restart is new work: refused, like any start, when the budget is spent.
     const spent = this.budget.exceeded();
@@ -234,17 +297,31 @@ export class SupervisorCore {
     const now = this.runtime.clock.now();
     let delayMs = 0;
     if (rec.spec.backoff) {
-      rec.backoffAttempt = backoffAttempt(rec.spec.backoff, rec.backoffAttempt, now - rec.startedAt);
+      rec.backoffAttempt = backoffAttempt(
+        rec.spec.backoff,
+        rec.backoffAttempt,
+        now - rec.startedAt,
+      );
       delayMs = backoffDelay(rec.spec.backoff, rec.backoffAttempt, this.runtime.random);
     }
     const group = restartGroup(this.flags.strategy, [...this.children.keys()], rec.spec.id);
-    this.report('child_terminated', exitReason(exit, payload), rec, 'restart', { exit, group, delayMs });
+    this.report('child_terminated', exitReason(exit, payload), rec, 'restart', {
+      exit,
+      group,
+      delayMs,
+    });
     this.restart(rec, group, delayMs);
   }
 
   private noRestart(rec: ChildRecord, exit: ExitKind, payload: unknown): void {
     const remove = rec.spec.restart === 'temporary' || this.template !== undefined;
-    this.report('child_terminated', exitReason(exit, payload), rec, remove ? 'remove' : 'no_restart', { exit });
+    this.report(
+      'child_terminated',
+      exitReason(exit, payload),
+      rec,
+      remove ? 'remove' : 'no_restart',
+      { exit },
+    );
     if (remove) this.forget(rec.spec.id);
     const alive = this.countSignificantAlive();
     if (autoShutdownDue(this.flags.autoShutdown, rec.spec.significant, alive)) {
@@ -261,8 +338,14 @@ export class SupervisorCore {
   }
 
   /** OTP exits with reason `shutdown` (reported as reached_max_restart_intensity); its parent decides by the restart type. */
-  private intensityReached(rec: ChildRecord, payload: unknown, reason: NonNullable<ReturnType<typeof restartLimitReached>> = 'reached_max_restart_intensity'): void {
-    const err = new SupervisorShutdownError(this.name, reason, rec.spec.id, payload, { exit: 'shutdown' });
+  private intensityReached(
+    rec: ChildRecord,
+    payload: unknown,
+    reason: NonNullable<ReturnType<typeof restartLimitReached>> = 'reached_max_restart_intensity',
+  ): void {
+    const err = new SupervisorShutdownError(this.name, reason, rec.spec.id, payload, {
+      exit: 'shutdown',
+    });
     this.giveUp('shutdown', err, rec, reason);
   }
 
@@ -271,11 +354,16 @@ export class SupervisorCore {
     // Starts still queued (or parked) for this group from an earlier restart would run out of
     // order, before the children they depend on: this restart supersedes them.
     this.cancelStarts(new Set(group));
-    for (const id of [...group].reverse()) if (id !== rec.spec.id) this.ops.push({ kind: 'stop', ids: [id] });
-    const temporary = group.filter((id) => this.children.get(id)?.spec.restart === 'temporary' && id !== rec.spec.id);
+    for (const id of [...group].reverse())
+      if (id !== rec.spec.id) this.ops.push({ kind: 'stop', ids: [id] });
+    const temporary = group.filter(
+      (id) => this.children.get(id)?.spec.restart === 'temporary' && id !== rec.spec.id,
+    );
     if (temporary.length) this.ops.push({ kind: 'forget', ids: temporary });
     rec.restarts++;
-    const starts: Op[] = group.filter((id) => !temporary.includes(id)).map((id) => ({ kind: 'start', id, how: 'restart' }));
+    const starts: Op[] = group
+      .filter((id) => !temporary.includes(id))
+      .map((id) => ({ kind: 'start', id, how: 'restart' }));
     if (delayMs > 0) {
       const key = `backoff:${this.nextTimer++}`;
       this.parked.set(key, starts);
@@ -288,11 +376,21 @@ export class SupervisorCore {
   private cancelStarts(ids: ReadonlySet<string>): void {
     const superseded = (op: Op) => op.kind === 'start' && ids.has(op.id);
     this.ops = this.ops.filter((op) => !superseded(op));
-    for (const [key, starts] of this.parked) this.parked.set(key, starts.filter((op) => !superseded(op)));
+    for (const [key, starts] of this.parked)
+      this.parked.set(
+        key,
+        starts.filter((op) => !superseded(op)),
+      );
   }
 
   /** Stop everything and fail with `error`, reported with OTP's keys. */
-  private giveUp(ctx: ErrorContext, error: Error, rec: ChildRecord | undefined, reason = errorMessage(error), exit?: ExitKind): void {
+  private giveUp(
+    ctx: ErrorContext,
+    error: Error,
+    rec: ChildRecord | undefined,
+    reason = errorMessage(error),
+    exit?: ExitKind,
+  ): void {
     this.report(ctx, reason, rec, 'shutdown', exit && { exit });
     this.end({ kind: 'end', reason: 'shutdown', error });
   }
@@ -301,12 +399,21 @@ export class SupervisorCore {
     if (this.ending) return;
     this.ending = true;
     // Calls still queued are answered: the supervisor is going away.
-    for (const o of this.ops) if (o.kind === 'reply' || (o.kind === 'start' && o.reply)) this.emit({ type: 'reply', reply: o.reply!, result: { ok: false, error: 'shutting_down' } });
+    for (const o of this.ops)
+      if (o.kind === 'reply' || (o.kind === 'start' && o.reply))
+        this.emit({
+          type: 'reply',
+          reply: o.reply!,
+          result: { ok: false, error: 'shutting_down' },
+        });
     this.ops = [];
     for (const key of this.parked.keys()) this.emit({ type: 'cancel', key });
     this.parked.clear();
     this.emit({ type: 'cancel', key: 'walltime' });
-    const alive = [...this.children.values()].filter((c) => c.status === 'running').map((c) => c.spec.id).reverse();
+    const alive = [...this.children.values()]
+      .filter((c) => c.status === 'running')
+      .map((c) => c.spec.id)
+      .reverse();
     if (this.template) this.ops.push({ kind: 'stop', ids: alive });
     else for (const id of alive) this.ops.push({ kind: 'stop', ids: [id] });
     this.ops.push(op);
@@ -317,12 +424,20 @@ export class SupervisorCore {
     while (!this.stops.busy && this.ops.length > 0) {
       const op = this.ops.shift()!;
       if (op.kind === 'stop') this.stops.run(op.ids);
-      else if (op.kind === 'forget') op.ids.forEach((id) => this.forget(id));
+      else if (op.kind === 'forget')
+        op.ids.forEach((id) => {
+          this.forget(id);
+        });
       else if (op.kind === 'start') this.runStart(op);
-      else if (op.kind === 'reply') this.emit({ type: 'reply', reply: op.reply, result: op.result });
+      else if (op.kind === 'reply')
+        this.emit({ type: 'reply', reply: op.reply, result: op.result });
       else {
         this.setPhase(op.error ? 'failed' : 'stopped');
-        this.emit(op.error ? { type: 'fail', error: op.error } : { type: 'finish', output: { reason: op.reason, results: this.results } });
+        this.emit(
+          op.error
+            ? { type: 'fail', error: op.error }
+            : { type: 'finish', output: { reason: op.reason, results: this.results } },
+        );
       }
     }
     const idle = !this.stops.busy && this.ops.length === 0 && this.parked.size === 0;
@@ -341,7 +456,12 @@ export class SupervisorCore {
     const budget = this.budget.child(rec.spec.id, rec.spec.budget);
     const spent = budget.exceeded();
     if (spent) {
-      if (op.reply) this.emit({ type: 'reply', reply: op.reply, result: { ok: false, error: errorMessage(spent) } });
+      if (op.reply)
+        this.emit({
+          type: 'reply',
+          reply: op.reply,
+          result: { ok: false, error: errorMessage(spent) },
+        });
       return this.giveUp('start_error', spent, rec);
     }
     const path = `${this.name}/${rec.spec.id}`;
@@ -359,8 +479,18 @@ export class SupervisorCore {
     rec.lastRef = refId;
     rec.startedAt = this.runtime.clock.now();
     this.byRef.set(refId, rec.spec.id);
-    this.emit({ type: 'spawn', refId, childId: rec.spec.id, path, logic: rec.spec.start.logic, input, kind: rec.spec.type, restarts: rec.restarts });
-    if (op.reply) this.emit({ type: 'reply', reply: op.reply, refId, result: { ok: true, id: rec.spec.id } });
+    this.emit({
+      type: 'spawn',
+      refId,
+      childId: rec.spec.id,
+      path,
+      logic: rec.spec.start.logic,
+      input,
+      kind: rec.spec.type,
+      restarts: rec.restarts,
+    });
+    if (op.reply)
+      this.emit({ type: 'reply', reply: op.reply, refId, result: { ok: true, id: rec.spec.id } });
   }
 
   /**
@@ -371,13 +501,30 @@ export class SupervisorCore {
   private startFailed(rec: ChildRecord, op: Extract<Op, { kind: 'start' }>, err: unknown): void {
     rec.status = 'terminated';
     if (op.how === 'init') {
-      return this.giveUp('start_error', new SupervisorShutdownError(this.name, 'failed_to_start_child', rec.spec.id, err), rec);
+      return this.giveUp(
+        'start_error',
+        new SupervisorShutdownError(this.name, 'failed_to_start_child', rec.spec.id, err),
+        rec,
+      );
     }
     if (op.how === 'add' || op.how === 'call') {
       this.report('start_error', errorMessage(err), rec, 'reject');
-      if (op.reply) this.emit({ type: 'reply', reply: op.reply, result: { ok: false, error: errorMessage(err) } });
+      if (op.reply)
+        this.emit({
+          type: 'reply',
+          reply: op.reply,
+          result: { ok: false, error: errorMessage(err) },
+        });
       // Told nothing else, a parent that asked for this child by event would wait for it forever.
-      else this.emit({ type: 'childExited', childId: rec.spec.id, exit: 'error', error: errorMessage(err), ...failureFields(err), startFailed: true });
+      else
+        this.emit({
+          type: 'childExited',
+          childId: rec.spec.id,
+          exit: 'error',
+          error: errorMessage(err),
+          ...failureFields(err),
+          startFailed: true,
+        });
       // start_child keeps no child that did not start; restart_child keeps the spec it had.
       if (op.how === 'add') this.forget(rec.spec.id);
       return;
@@ -393,7 +540,8 @@ export class SupervisorCore {
     const e = this.budget.exceeded();
     if (e) return this.giveUp('child_terminated', e, undefined);
     const left = this.budget.wallTimeRemainingMs();
-    if (left !== undefined) this.emit({ type: 'timer', key: 'walltime', delayMs: Math.max(1, left) });
+    if (left !== undefined)
+      this.emit({ type: 'timer', key: 'walltime', delayMs: Math.max(1, left) });
   }
 
   private stopQueued(id: string): boolean {
@@ -401,7 +549,8 @@ export class SupervisorCore {
   }
 
   private isRestarting(id: string): boolean {
-    const starts = (ops: Op[]) => ops.some((op) => op.kind === 'start' && op.id === id && op.how === 'restart');
+    const starts = (ops: Op[]) =>
+      ops.some((op) => op.kind === 'start' && op.id === id && op.how === 'restart');
     return starts(this.ops) || [...this.parked.values()].some(starts);
   }
 
@@ -413,23 +562,38 @@ export class SupervisorCore {
   /** Significant children running, stopping, or about to be (re)started (queued or waiting out a backoff). */
   private countSignificantAlive(): number {
     const starting = new Set<string>();
-    for (const op of [...this.ops, ...[...this.parked.values()].flat()]) if (op.kind === 'start') starting.add(op.id);
+    for (const op of [...this.ops, ...[...this.parked.values()].flat()])
+      if (op.kind === 'start') starting.add(op.id);
     let n = 0;
-    for (const c of this.children.values()) if (c.spec.significant && (c.status !== 'terminated' || starting.has(c.spec.id))) n++;
+    for (const c of this.children.values())
+      if (c.spec.significant && (c.status !== 'terminated' || starting.has(c.spec.id))) n++;
     return n;
   }
 
-  private refuse(detail: string, reply: Reply<StartResult> | undefined, result: StartResult = { ok: false, error: detail }): Effect[] {
+  private refuse(
+    detail: string,
+    reply: Reply<StartResult> | undefined,
+    result: StartResult = { ok: false, error: detail },
+  ): Effect[] {
     this.report('start_error', detail, undefined, 'reject');
     return this.answer(reply, result);
   }
 
-  private answer(reply: Reply<CallResult> | Reply<StartResult> | undefined, result: CallResult): Effect[] {
+  private answer(
+    reply: Reply<CallResult> | Reply<StartResult> | undefined,
+    result: CallResult,
+  ): Effect[] {
     if (reply) this.emit({ type: 'reply', reply: reply as Reply<CallResult>, result });
     return this.pump();
   }
 
-  private report(errorContext: ErrorContext, reason: string, rec: ChildRecord | undefined, action: DecisionRecord['action'], extra: Partial<DecisionRecord> = {}): void {
+  private report(
+    errorContext: ErrorContext,
+    reason: string,
+    rec: ChildRecord | undefined,
+    action: DecisionRecord['action'],
+    extra: Partial<DecisionRecord> = {},
+  ): void {
     const offender = rec && {
       id: rec.spec.id,
       path: `${this.name}/${rec.spec.id}`,
@@ -439,7 +603,11 @@ export class SupervisorCore {
       type: rec.spec.type,
       restarts: rec.restarts,
     };
-    this.emit({ type: 'report', refId: rec?.refId ?? rec?.lastRef, record: { supervisor: this.name, errorContext, reason, offender, action, ...extra } });
+    this.emit({
+      type: 'report',
+      refId: rec?.refId ?? rec?.lastRef,
+      record: { supervisor: this.name, errorContext, reason, offender, action, ...extra },
+    });
   }
 
   private setPhase(phase: Phase): void {

@@ -26,7 +26,8 @@ export class DropLog {
     const t = this.now();
     if (t - this.lastAt < this.everyMs) return;
     this.lastAt = t;
-    for (const [s, { count, reason: r }] of this.pending) this.logger?.warn({ subject: s, dropped: count, reason: r, total: this.total }, this.message);
+    for (const [s, { count, reason: r }] of this.pending)
+      this.logger?.warn({ subject: s, dropped: count, reason: r, total: this.total }, this.message);
     this.pending.clear();
   }
 }

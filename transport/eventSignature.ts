@@ -44,10 +44,16 @@ export class EventSigner {
 
   /** Whether `header` is this key's signature of `body`; when not, why, in words. */
   verify(body: string | Uint8Array, header: string | undefined): SignatureCheck {
-    if (header === undefined || header === '') return { ok: false, reason: `unsigned (no ${SIGNATURE_HEADER} header)` };
+    if (header === undefined || header === '')
+      return { ok: false, reason: `unsigned (no ${SIGNATURE_HEADER} header)` };
     const [version, keyId, mac, ...rest] = header.split('.');
-    if (version !== VERSION || keyId === undefined || mac === undefined || rest.length) return { ok: false, reason: `malformed ${SIGNATURE_HEADER} header '${header.slice(0, 40)}'` };
-    if (keyId !== this.keyId) return { ok: false, reason: `signed with another key (id '${keyId.slice(0, 16)}', this daemon's is '${this.keyId}')` };
+    if (version !== VERSION || keyId === undefined || mac === undefined || rest.length)
+      return { ok: false, reason: `malformed ${SIGNATURE_HEADER} header '${header.slice(0, 40)}'` };
+    if (keyId !== this.keyId)
+      return {
+        ok: false,
+        reason: `signed with another key (id '${keyId.slice(0, 16)}', this daemon's is '${this.keyId}')`,
+      };
     const given = Buffer.from(mac, 'base64url');
     const ok = given.length === MAC_BYTES && timingSafeEqual(given, this.mac(body));
     return ok ? { ok: true } : { ok: false, reason: 'signature does not match the record' };

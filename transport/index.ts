@@ -17,7 +17,12 @@ export {
   TransportClosedError,
   TransportError,
 } from './errors.js';
-export { hasWildcards, subjectMatches, validateSubject, type ValidateSubjectOptions } from './subjects.js';
+export {
+  hasWildcards,
+  subjectMatches,
+  validateSubject,
+  type ValidateSubjectOptions,
+} from './subjects.js';
 export {
   NatsConnectError,
   NatsTransport,

@@ -11,11 +11,18 @@ import {
   PayloadTooLargeError,
   RequestTimeoutError,
   TransportClosedError,
-  TransportError,
 } from './errors.js';
 import { toJson, VALID_SUBJECT_CACHE } from './payload.js';
 import { hasWildcards, subjectMatches, validateSubject } from './subjects.js';
-import type { Json, Message, RequestOptions, SubscribeOptions, Subscription, Transport, TransportStatus } from './transport.js';
+import type {
+  Json,
+  Message,
+  RequestOptions,
+  SubscribeOptions,
+  Subscription,
+  Transport,
+  TransportStatus,
+} from './transport.js';
 
 export interface MemoryTransportOptions {
   /** Measures request timeouts. @default systemClock */
@@ -31,7 +38,6 @@ export interface MemoryTransportOptions {
    */
   strictPayloads?: boolean;
 }
-
 
 type Handler = (message: Message) => void | Promise<void>;
 
@@ -103,7 +109,10 @@ export class MemoryTransport implements Transport {
         queueMicrotask(() => fail(new NoRespondersError(subject)));
         return;
       }
-      timer = this.clock.setTimeout(() => fail(new RequestTimeoutError(subject, timeoutMs)), timeoutMs);
+      timer = this.clock.setTimeout(
+        () => fail(new RequestTimeoutError(subject, timeoutMs)),
+        timeoutMs,
+      );
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
@@ -158,7 +167,8 @@ export class MemoryTransport implements Transport {
     // Every UTF-16 unit is at most 3 UTF-8 bytes: count exactly only near the limit.
     if (json.length * 3 > this.maxPayloadBytes) {
       const bytes = Buffer.byteLength(json, 'utf8');
-      if (bytes > this.maxPayloadBytes) throw new PayloadTooLargeError(subject, bytes, this.maxPayloadBytes);
+      if (bytes > this.maxPayloadBytes)
+        throw new PayloadTooLargeError(subject, bytes, this.maxPayloadBytes);
     }
     return json;
   }
@@ -204,7 +214,8 @@ export class MemoryTransport implements Transport {
       const message: Message = reply === undefined ? { subject, data } : { subject, data, reply };
       try {
         const result: unknown = entry.handler(message);
-        if (result instanceof Promise) result.catch((err: unknown) => this.handlerFailed(err, message));
+        if (result instanceof Promise)
+          result.catch((err: unknown) => this.handlerFailed(err, message));
       } catch (err) {
         this.handlerFailed(err, message);
       }
@@ -224,7 +235,6 @@ export class MemoryTransport implements Transport {
     if (set?.delete(entry) && set.size === 0) this.exact.delete(entry.subject);
   }
 }
-
 
 function ignoreErrors(fn: () => void): void {
   try {

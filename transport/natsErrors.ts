@@ -3,9 +3,19 @@
  * a request can meet (no responders, a timeout, a closed or draining connection). Each keeps the
  * NATS.js error as its `cause`.
  */
-import { ClosedConnectionError, DrainingConnectionError, RequestError, TimeoutError } from '@nats-io/transport-node';
+import {
+  ClosedConnectionError,
+  DrainingConnectionError,
+  RequestError,
+  TimeoutError,
+} from '@nats-io/transport-node';
 import { errorMessage } from '../kernel/errors.js';
-import { NoRespondersError, RequestTimeoutError, TransportClosedError, TransportError } from './errors.js';
+import {
+  NoRespondersError,
+  RequestTimeoutError,
+  TransportClosedError,
+  TransportError,
+} from './errors.js';
 
 /** No connection could be opened to any of `servers`; the reason is the last NATS.js error. */
 export class NatsConnectError extends TransportError {
@@ -25,13 +35,22 @@ export class NatsConnectError extends TransportError {
  * What a failed request rejects with. `closing`: the connection is closing or closed (ours or
  * NATS.js's close), so a request it leaves pending failed because of that.
  */
-export function requestError(err: unknown, subject: string, timeoutMs: number, signal: AbortSignal | undefined, closing: boolean): unknown {
+export function requestError(
+  err: unknown,
+  subject: string,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  closing: boolean,
+): unknown {
   if (signal?.aborted && err === signal.reason) return err;
   if (err instanceof TransportError) return err;
-  if (err instanceof TimeoutError) return withCause(new RequestTimeoutError(subject, timeoutMs), err);
-  if (err instanceof RequestError && err.isNoResponders()) return withCause(new NoRespondersError(subject), err);
+  if (err instanceof TimeoutError)
+    return withCause(new RequestTimeoutError(subject, timeoutMs), err);
+  if (err instanceof RequestError && err.isNoResponders())
+    return withCause(new NoRespondersError(subject), err);
   if (isClosedConnection(err)) return closedError(subject, err);
-  if (err instanceof RequestError && (err.message === 'connection closed' || closing)) return closedError(subject, err);
+  if (err instanceof RequestError && (err.message === 'connection closed' || closing))
+    return closedError(subject, err);
   return new TransportError(`request failed: '${subject}': ${errorMessage(err)}`, { cause: err });
 }
 

@@ -9,7 +9,15 @@
  * (eventSignature.ts), so a restore can tell the daemon's own records from anyone's who can
  * publish to the stream; `records` hands them over with it, unchecked.
  */
-import { DeliverPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import {
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
 import { headers, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { SystemError } from '../kernel/errors.js';
@@ -19,7 +27,8 @@ import { ensureStream } from './natsWorkStreams.js';
 export const EVENTS_STREAM = 'MAESTRO_EVENTS';
 const STEP_TYPES = new Set(['maker.vote', 'maker.snapshot']);
 
-export const eventsSubject = (mission: string, part: 'log' | 'steps' | '>') => `maestro.events.${mission}.${part}`;
+export const eventsSubject = (mission: string, part: 'log' | 'steps' | '>') =>
+  `maestro.events.${mission}.${part}`;
 
 /** An event as the log writes it: `seq` orders it, `mission` names whose it is. */
 export interface StreamedEvent {
@@ -42,7 +51,9 @@ export interface StreamRecord {
 export class UnsignedAppendError extends SystemError {
   override name = 'UnsignedAppendError';
   constructor(readonly mission: string) {
-    super(`event stream: cannot append to mission '${mission}' without a signer (opened read-only)`);
+    super(
+      `event stream: cannot append to mission '${mission}' without a signer (opened read-only)`,
+    );
   }
 }
 
@@ -65,7 +76,10 @@ export class NatsEventStream {
     private readonly signer: EventSigner | undefined,
   ) {}
 
-  static async open(nc: NatsConnection, options: NatsEventStreamOptions = {}): Promise<NatsEventStream> {
+  static async open(
+    nc: NatsConnection,
+    options: NatsEventStreamOptions = {},
+  ): Promise<NatsEventStream> {
     const jsm = await jetstreamManager(nc);
     await ensureStream(jsm, {
       name: EVENTS_STREAM,
@@ -91,11 +105,15 @@ export class NatsEventStream {
         // A snapshot is always followed by the local log's compaction (see makerTask): the
         // steps before it go from the stream too. By stream sequence, so steps published after
         // the snapshot (while this ran) stay.
-        if (event.type === 'maker.snapshot') await this.jsm.streams.purge(EVENTS_STREAM, { filter: subject, seq: ack.seq });
+        if (event.type === 'maker.snapshot')
+          await this.jsm.streams.purge(EVENTS_STREAM, { filter: subject, seq: ack.seq });
       })
       .catch((err: unknown) => {
         this.failures++;
-        this.logger?.warn({ err, mission: event.mission, seq: event.seq, type: event.type }, 'event stream: publish or purge failed');
+        this.logger?.warn(
+          { err, mission: event.mission, seq: event.seq, type: event.type },
+          'event stream: publish or purge failed',
+        );
       });
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));
@@ -108,7 +126,9 @@ export class NatsEventStream {
 
   /** The missions the stream holds events of. */
   async missions(): Promise<string[]> {
-    const info = await this.jsm.streams.info(EVENTS_STREAM, { subjects_filter: 'maestro.events.>' });
+    const info = await this.jsm.streams.info(EVENTS_STREAM, {
+      subjects_filter: 'maestro.events.>',
+    });
     const ids = Object.keys(info.state.subjects ?? {}).map((s) => s.split('.')[2]!);
     return [...new Set(ids)].sort();
   }
@@ -116,23 +136,38 @@ export class NatsEventStream {
   /** A mission's events in the order they were written, parsed, signatures unchecked. */
   async read(mission: string): Promise<StreamedEvent[]> {
     // Two subjects interleave in stream order, which is the order they were published in.
-    return (await this.records(mission)).map((r) => JSON.parse(r.data) as StreamedEvent).sort((a, b) => a.seq - b.seq);
+    return (await this.records(mission))
+      .map((r) => JSON.parse(r.data) as StreamedEvent)
+      .sort((a, b) => a.seq - b.seq);
   }
 
   /** A mission's records in stream order, as stored: whoever published them, however malformed. */
   async records(mission: string): Promise<StreamRecord[]> {
-    const info = await this.jsm.streams.info(EVENTS_STREAM, { subjects_filter: eventsSubject(mission, '>') });
+    const info = await this.jsm.streams.info(EVENTS_STREAM, {
+      subjects_filter: eventsSubject(mission, '>'),
+    });
     const total = Object.values(info.state.subjects ?? {}).reduce((a, n) => a + n, 0);
     const out: StreamRecord[] = [];
     if (total === 0) return out;
-    const consumer = await this.js.consumers.get(EVENTS_STREAM, { filter_subjects: eventsSubject(mission, '>'), deliver_policy: DeliverPolicy.All });
+    const consumer = await this.js.consumers.get(EVENTS_STREAM, {
+      filter_subjects: eventsSubject(mission, '>'),
+      deliver_policy: DeliverPolicy.All,
+    });
     while (out.length < total) {
-      const batch = await consumer.fetch({ max_messages: Math.min(10_000, total - out.length), expires: 5000 });
+      const batch = await consumer.fetch({
+        max_messages: Math.min(10_000, total - out.length),
+        expires: 5000,
+      });
       let got = 0;
       for await (const m of batch) {
         got++;
         const signature = m.headers?.get(SIGNATURE_HEADER);
-        out.push({ streamSeq: m.seq, subject: m.subject, data: m.string(), ...(signature && { signature }) });
+        out.push({
+          streamSeq: m.seq,
+          subject: m.subject,
+          data: m.string(),
+          ...(signature && { signature }),
+        });
         if (m.info.pending === 0) break;
       }
       if (got === 0) break;

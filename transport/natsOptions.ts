@@ -29,7 +29,11 @@ export const natsTlsSchema = z
   .superRefine((tls, ctx) => {
     if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) {
       const missing = tls.certFile === undefined ? 'certFile' : 'keyFile';
-      ctx.addIssue({ code: 'custom', path: [missing], message: 'certFile and keyFile go together' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: 'certFile and keyFile go together',
+      });
     }
   });
 
@@ -44,7 +48,10 @@ export const natsOptionsSchema = z
     password: z.string().min(1).optional(),
     token: z.string().min(1).optional(),
     /** An nkey user seed (`SU...`); or `nkeySeedFile`, a file holding it. */
-    nkeySeed: z.string().regex(/^S[A-Z2-7]+$/, 'must be an nkey seed (S followed by base32)').optional(),
+    nkeySeed: z
+      .string()
+      .regex(/^S[A-Z2-7]+$/, 'must be an nkey seed (S followed by base32)')
+      .optional(),
     nkeySeedFile: z.string().min(1).optional(),
     /** A `.creds` file: the user JWT and its nkey seed. */
     credsFile: z.string().min(1).optional(),
@@ -54,7 +61,10 @@ export const natsOptionsSchema = z
      * authorization `maestro nats-config` writes, each user has its own (`_INBOX_<user>`), so
      * no one can subscribe to another's answers. @default '_INBOX'
      */
-    inboxPrefix: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'must be a literal subject prefix').optional(),
+    inboxPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'must be a literal subject prefix')
+      .optional(),
     /** The connection's name, shown by the server's monitoring. @default the process's name for itself */
     name: z.string().min(1).optional(),
     /** Reconnect attempts per server after a connection is lost; -1 retries forever. @default -1 */
@@ -72,13 +82,21 @@ export const natsOptionsSchema = z
       o.credsFile !== undefined ? 'credsFile' : undefined,
     ].filter((m) => m !== undefined);
     if (methods.length > 1) {
-      ctx.addIssue({ code: 'custom', path: [], message: `choose one way to authenticate, not ${methods.join(' and ')}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: `choose one way to authenticate, not ${methods.join(' and ')}`,
+      });
     }
     if (o.password !== undefined && o.user === undefined) {
       ctx.addIssue({ code: 'custom', path: ['user'], message: 'required with password' });
     }
     if (o.nkeySeed !== undefined && o.nkeySeedFile !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['nkeySeedFile'], message: 'give nkeySeed or nkeySeedFile, not both' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['nkeySeedFile'],
+        message: 'give nkeySeed or nkeySeedFile, not both',
+      });
     }
   });
 
@@ -151,14 +169,16 @@ function authenticatorFor(o: NatsOptions): Authenticator | undefined {
   if (o.nkeySeed !== undefined) return nkeyAuthenticator(new TextEncoder().encode(o.nkeySeed));
   if (o.nkeySeedFile !== undefined) {
     const seed = readSecretFile('nkeySeedFile', o.nkeySeedFile).trim();
-    if (!/^S[A-Z2-7]+$/.test(seed)) throw new NatsOptionsError('nkeySeedFile', o.nkeySeedFile, 'holds no nkey seed');
+    if (!/^S[A-Z2-7]+$/.test(seed))
+      throw new NatsOptionsError('nkeySeedFile', o.nkeySeedFile, 'holds no nkey seed');
     registerSecret(seed);
     return nkeyAuthenticator(new TextEncoder().encode(seed));
   }
   if (o.credsFile !== undefined) {
     const creds = readSecretFile('credsFile', o.credsFile);
     const secrets = creds.match(CREDS_SECRET) ?? [];
-    if (secrets.length === 0) throw new NatsOptionsError('credsFile', o.credsFile, 'holds no JWT or nkey seed');
+    if (secrets.length === 0)
+      throw new NatsOptionsError('credsFile', o.credsFile, 'holds no JWT or nkey seed');
     for (const s of secrets) registerSecret(s.trim());
     return credsAuthenticator(new TextEncoder().encode(creds));
   }

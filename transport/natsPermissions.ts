@@ -89,7 +89,9 @@ export function workerPermissions(w: NatsWorkerUser): NatsPermissions {
       allow: [
         `${js}.INFO`,
         `${js}.STREAM.INFO.*`,
-        ...[WORK_STREAM, DLQ_STREAM, `KV_${RESULTS_BUCKET}`, `KV_${WORKERS_BUCKET}`].map((s) => `${js}.STREAM.CREATE.${s}`),
+        ...[WORK_STREAM, DLQ_STREAM, `KV_${RESULTS_BUCKET}`, `KV_${WORKERS_BUCKET}`].map(
+          (s) => `${js}.STREAM.CREATE.${s}`,
+        ),
         `${js}.STREAM.MSG.GET.KV_${RESULTS_BUCKET}`,
         `${js}.DIRECT.GET.KV_${RESULTS_BUCKET}.>`,
         `$KV.${WORKERS_BUCKET}.${w.id}`,
@@ -98,7 +100,10 @@ export function workerPermissions(w: NatsWorkerUser): NatsPermissions {
       deny: NOT_FROM_OTHERS,
     },
     subscribe: {
-      allow: [`${inboxPrefixOf(w.user)}.>`, ...w.capabilities.map((c) => `${AGENT_CALL_SUBJECT_PREFIX}${c}`)],
+      allow: [
+        `${inboxPrefixOf(w.user)}.>`,
+        ...w.capabilities.map((c) => `${AGENT_CALL_SUBJECT_PREFIX}${c}`),
+      ],
     },
     allow_responses: true,
   };
@@ -112,19 +117,30 @@ export function clientPermissions(c: NatsRoleUser): NatsPermissions {
 }
 
 /** Every user with its role, password (made when not given) and permissions. */
-export function authorizedUsers(roles: NatsRoles, password: () => string = () => randomBytes(18).toString('base64url')): NatsAuthorizedUser[] {
+export function authorizedUsers(
+  roles: NatsRoles,
+  password: () => string = () => randomBytes(18).toString('base64url'),
+): NatsAuthorizedUser[] {
   const all: NatsRoleUser[] = [roles.daemon, ...roles.workers, ...roles.clients];
   const seen = new Set<string>();
   for (const u of all) {
-    if (!USER.test(u.user)) throw new NatsRolesError(`user '${u.user}': expected letters, digits, _ or - (at most 64)`);
+    if (!USER.test(u.user))
+      throw new NatsRolesError(`user '${u.user}': expected letters, digits, _ or - (at most 64)`);
     if (seen.has(u.user)) throw new NatsRolesError(`user '${u.user}' is named twice`);
     seen.add(u.user);
   }
   for (const w of roles.workers) {
-    if (w.capabilities.length === 0) throw new NatsRolesError(`worker '${w.user}': expected at least one capability`);
-    for (const c of w.capabilities) if (!USER.test(c)) throw new NatsRolesError(`worker '${w.user}': capability '${c}' is not a subject token`);
+    if (w.capabilities.length === 0)
+      throw new NatsRolesError(`worker '${w.user}': expected at least one capability`);
+    for (const c of w.capabilities)
+      if (!USER.test(c))
+        throw new NatsRolesError(`worker '${w.user}': capability '${c}' is not a subject token`);
   }
-  const make = (u: NatsRoleUser, role: NatsAuthorizedUser['role'], permissions: NatsPermissions): NatsAuthorizedUser => ({
+  const make = (
+    u: NatsRoleUser,
+    role: NatsAuthorizedUser['role'],
+    permissions: NatsPermissions,
+  ): NatsAuthorizedUser => ({
     user: u.user,
     password: u.password ?? password(),
     role,
@@ -142,7 +158,8 @@ export function authorizedUsers(roles: NatsRoles, password: () => string = () =>
 export function authorizationBlock(users: readonly NatsAuthorizedUser[]): string {
   const q = (s: string) => JSON.stringify(s);
   const list = (xs: readonly string[]) => `[${xs.map(q).join(', ')}]`;
-  const rule = (r: { allow: string[]; deny?: string[] }) => `{ allow: ${list(r.allow)}${r.deny ? `, deny: ${list(r.deny)}` : ''} }`;
+  const rule = (r: { allow: string[]; deny?: string[] }) =>
+    `{ allow: ${list(r.allow)}${r.deny ? `, deny: ${list(r.deny)}` : ''} }`;
   const lines = users.map((u) => {
     const p = u.permissions;
     const perms = `publish: ${rule(p.publish)}, subscribe: ${rule(p.subscribe)}${p.allow_responses ? ', allow_responses: true' : ''}`;

@@ -85,15 +85,28 @@ export class WorkerReaper {
 
   static async start(nc: NatsConnection, options: WorkerReaperOptions = {}): Promise<WorkerReaper> {
     checkReaperOptions(options);
-    const kv = await openWorkersBucket(nc, positive('WorkerReaper.bucketTtlMs', options.bucketTtlMs ?? 60_000));
+    const kv = await openWorkersBucket(
+      nc,
+      positive('WorkerReaper.bucketTtlMs', options.bucketTtlMs ?? 60_000),
+    );
     return WorkerReaper.startOnBucket(kv, { ...options, status: options.status ?? nc.status() });
   }
 
   /** As `start`, on a bucket already open. */
-  static async startOnBucket(kv: RegistryBucket, options: WorkerReaperOptions = {}): Promise<WorkerReaper> {
+  static async startOnBucket(
+    kv: RegistryBucket,
+    options: WorkerReaperOptions = {},
+  ): Promise<WorkerReaper> {
     const { scanMs, missAfterMs } = checkReaperOptions(options);
     const logger = options.logger ?? pino({ level: 'silent' });
-    const reaper = new WorkerReaper(kv, scanMs, missAfterMs, options.clock ?? systemClock, logger, options);
+    const reaper = new WorkerReaper(
+      kv,
+      scanMs,
+      missAfterMs,
+      options.clock ?? systemClock,
+      logger,
+      options,
+    );
     let watch: Awaited<ReturnType<RegistryBucket['watch']>>;
     try {
       watch = await kv.watch();
@@ -104,14 +117,17 @@ export class WorkerReaper {
     reaper.watcher = watch;
     const stopped = () => reaper.stopped;
     void follow(watch, (e) => reaper.onEntry(e), stopped, logger, 'registry watch');
-    if (options.status) void follow(options.status, (st) => reaper.onStatus(st), stopped, logger, 'status');
+    if (options.status)
+      void follow(options.status, (st) => reaper.onStatus(st), stopped, logger, 'status');
     reaper.timer = reaper.clock.setTimeout(() => reaper.scan(), scanMs);
     return reaper;
   }
 
   /** The workers believed alive, by id. */
   workers(): WorkerRecord[] {
-    return [...this.known.values()].map((k) => k.record).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return [...this.known.values()]
+      .map((k) => k.record)
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   get stats(): Readonly<WorkerReaperStats> {
@@ -164,12 +180,17 @@ export class WorkerReaper {
     try {
       const parsed = workerRecordSchema.safeParse(JSON.parse(e.string()));
       if (parsed.success && parsed.data.id === e.key) return parsed.data;
-      reason = parsed.success ? `id: expected the key '${e.key}', got '${parsed.data.id}'` : describeParseError(parsed.error);
+      reason = parsed.success
+        ? `id: expected the key '${e.key}', got '${parsed.data.id}'`
+        : describeParseError(parsed.error);
     } catch (err) {
       reason = `not JSON: ${errorMessage(err)}`;
     }
     this.counts.malformed++;
-    this.logger.warn({ key: e.key, revision: e.revision, reason }, 'malformed worker record skipped');
+    this.logger.warn(
+      { key: e.key, revision: e.revision, reason },
+      'malformed worker record skipped',
+    );
     return undefined;
   }
 
@@ -186,7 +207,12 @@ export class WorkerReaper {
       // Only if no heartbeat landed since: a worker that was merely late then stays registered.
       const purge = this.kv
         .purge(record.id, { previousSeq: revision })
-        .catch((err: unknown) => this.logger.debug({ worker: record.id, err: errorMessage(err) }, 'lost worker key not purged'))
+        .catch((err: unknown) =>
+          this.logger.debug(
+            { worker: record.id, err: errorMessage(err) },
+            'lost worker key not purged',
+          ),
+        )
         .finally(() => this.pending.delete(purge));
       this.pending.add(purge);
     }
@@ -194,7 +220,8 @@ export class WorkerReaper {
 
   /** A worker's miss window: the one given to the reaper, else 3 beats of the worker's own interval. */
   private windowOf(record: WorkerRecord): number {
-    if (this.options.missAfterMs === undefined && record.heartbeatMs !== undefined) return MISSED_BEATS * record.heartbeatMs;
+    if (this.options.missAfterMs === undefined && record.heartbeatMs !== undefined)
+      return MISSED_BEATS * record.heartbeatMs;
     return this.missAfterMs;
   }
 
@@ -206,7 +233,10 @@ export class WorkerReaper {
 
   private reportLost(record: WorkerRecord, reason: WorkerLostReason, silentForMs?: number): void {
     this.counts.lost++;
-    this.logger.warn({ worker: record.id, reason, heartbeatAt: record.heartbeatAt, silentForMs }, 'worker lost');
+    this.logger.warn(
+      { worker: record.id, reason, heartbeatAt: record.heartbeatAt, silentForMs },
+      'worker lost',
+    );
     this.notify('onLost', () => this.options.onLost?.(record, reason));
   }
 
@@ -225,4 +255,3 @@ function checkReaperOptions(options: WorkerReaperOptions): { scanMs: number; mis
     missAfterMs: positive('WorkerReaper.missAfterMs', options.missAfterMs ?? 6000),
   };
 }
-

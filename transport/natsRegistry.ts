@@ -23,7 +23,9 @@ import { describeParseError, PROTOCOL_VERSION } from './protocol.js';
 export const WORKERS_BUCKET = 'MAESTRO_WORKERS';
 
 // A worker id is its KV key: subject tokens of letters, digits and `-/_=`, separated by dots.
-const workerIdSchema = z.string().regex(/^[-/=\w]+(\.[-/=\w]+)*$/, 'expected a KV key: letters, digits, -/_= and dots');
+const workerIdSchema = z
+  .string()
+  .regex(/^[-/=\w]+(\.[-/=\w]+)*$/, 'expected a KV key: letters, digits, -/_= and dots');
 const msEpoch = z.int().nonnegative();
 
 // Not strict: reapers of older versions ignore fields added later; a breaking change bumps `v`.
@@ -44,7 +46,9 @@ export const workerRecordSchema = z.object({
    * (config/providerIdentity.ts), so an orchestrator can refuse a worker that would run another
    * provider than its mission names. Absent: a worker of an older version.
    */
-  definitions: z.record(z.string(), z.object({ hash: z.string(), fields: z.record(z.string(), z.string()) })).optional(),
+  definitions: z
+    .record(z.string(), z.object({ hash: z.string(), fields: z.record(z.string(), z.string()) }))
+    .optional(),
 });
 export type WorkerRecord = z.output<typeof workerRecordSchema>;
 export type WorkerRecordInput = Omit<WorkerRecord, 'v' | 'heartbeatAt'>;
@@ -123,22 +127,47 @@ export class WorkerRegistration {
     this.last = { ...base, v: PROTOCOL_VERSION, load: this.load, heartbeatAt: epochMs(clock) };
   }
 
-  static async start(nc: NatsConnection, record: WorkerRecordInput, options: WorkerRegistrationOptions = {}): Promise<WorkerRegistration> {
+  static async start(
+    nc: NatsConnection,
+    record: WorkerRecordInput,
+    options: WorkerRegistrationOptions = {},
+  ): Promise<WorkerRegistration> {
     const heartbeatMs = positive('WorkerRegistration.heartbeatMs', options.heartbeatMs ?? 2000);
-    const ttl = positive('WorkerRegistration.bucketTtlMs', options.bucketTtlMs ?? Math.max(60_000, 10 * heartbeatMs));
+    const ttl = positive(
+      'WorkerRegistration.bucketTtlMs',
+      options.bucketTtlMs ?? Math.max(60_000, 10 * heartbeatMs),
+    );
     checkRecord(record, options.clock ?? systemClock);
     const kv = await openWorkersBucket(nc, ttl);
-    return WorkerRegistration.startOnBucket(kv, record, { ...options, status: options.status ?? nc.status() });
+    return WorkerRegistration.startOnBucket(kv, record, {
+      ...options,
+      status: options.status ?? nc.status(),
+    });
   }
 
   /** As `start`, on a bucket already open. */
-  static async startOnBucket(kv: RegistryBucket, record: WorkerRecordInput, options: WorkerRegistrationOptions = {}): Promise<WorkerRegistration> {
+  static async startOnBucket(
+    kv: RegistryBucket,
+    record: WorkerRecordInput,
+    options: WorkerRegistrationOptions = {},
+  ): Promise<WorkerRegistration> {
     const heartbeatMs = positive('WorkerRegistration.heartbeatMs', options.heartbeatMs ?? 2000);
-    const putTimeoutMs = positive('WorkerRegistration.putTimeoutMs', options.putTimeoutMs ?? Math.max(1000, heartbeatMs));
+    const putTimeoutMs = positive(
+      'WorkerRegistration.putTimeoutMs',
+      options.putTimeoutMs ?? Math.max(1000, heartbeatMs),
+    );
     const clock = options.clock ?? systemClock;
     checkRecord(record, clock);
     const logger = (options.logger ?? pino({ level: 'silent' })).child({ worker: record.id });
-    const reg = new WorkerRegistration(kv, record, heartbeatMs, putTimeoutMs, clock, logger, options.status);
+    const reg = new WorkerRegistration(
+      kv,
+      record,
+      heartbeatMs,
+      putTimeoutMs,
+      clock,
+      logger,
+      options.status,
+    );
     try {
       await reg.heartbeat();
     } catch (err) {
@@ -146,7 +175,14 @@ export class WorkerRegistration {
       throw new WorkerRegistryError('register', record.id, { cause: err });
     }
     reg.schedule();
-    if (options.status) void follow(options.status, (st) => reg.onStatus(st), () => reg.stopped, logger, 'status');
+    if (options.status)
+      void follow(
+        options.status,
+        (st) => reg.onStatus(st),
+        () => reg.stopped,
+        logger,
+        'status',
+      );
     return reg;
   }
 
@@ -163,8 +199,15 @@ export class WorkerRegistration {
   /** Puts the record now with a fresh `heartbeatAt`; rejects when the put fails. Does nothing once deregistered. */
   async heartbeat(): Promise<void> {
     if (this.deregistered) return;
-    this.last = { ...this.base, v: PROTOCOL_VERSION, load: this.load, heartbeatAt: epochMs(this.clock) };
-    const put = this.kv.put(this.base.id, JSON.stringify(this.last), { timeout: this.putTimeoutMs });
+    this.last = {
+      ...this.base,
+      v: PROTOCOL_VERSION,
+      load: this.load,
+      heartbeatAt: epochMs(this.clock),
+    };
+    const put = this.kv.put(this.base.id, JSON.stringify(this.last), {
+      timeout: this.putTimeoutMs,
+    });
     this.inFlight = put;
     try {
       await put;
@@ -236,7 +279,13 @@ export class WorkerRegistration {
 }
 
 /** Feeds `source` to `handle` until it ends or `stopped()`; an error ends it, logged. */
-export async function follow<T>(source: AsyncIterable<T>, handle: (item: T) => void, stopped: () => boolean, logger: Logger, what: string): Promise<void> {
+export async function follow<T>(
+  source: AsyncIterable<T>,
+  handle: (item: T) => void,
+  stopped: () => boolean,
+  logger: Logger,
+  what: string,
+): Promise<void> {
   try {
     for await (const item of source) {
       if (stopped()) break;
@@ -253,12 +302,17 @@ export function stopIterable(source: AsyncIterable<unknown> | undefined): void {
 }
 
 export function positive(name: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0) throw new UserError(`${name} must be a positive number, got ${String(value)}`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new UserError(`${name} must be a positive number, got ${String(value)}`);
   return value;
 }
 
 function checkRecord(record: WorkerRecordInput, clock: Clock): void {
-  const parsed = workerRecordSchema.safeParse({ ...record, v: PROTOCOL_VERSION, heartbeatAt: epochMs(clock) });
+  const parsed = workerRecordSchema.safeParse({
+    ...record,
+    v: PROTOCOL_VERSION,
+    heartbeatAt: epochMs(clock),
+  });
   if (!parsed.success) throw new UserError(`worker record ${describeParseError(parsed.error)}`);
 }
 

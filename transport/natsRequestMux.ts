@@ -23,14 +23,21 @@ export class NatsRequestMux {
         if (err) return;
         const p = this.pending.get(msg.subject.slice(this.prefix.length + 1));
         if (!p) return;
-        if (msg.data.length === 0 && msg.headers?.code === 503) p.settle(new NoRespondersError(p.subject));
+        if (msg.data.length === 0 && msg.headers?.code === 503)
+          p.settle(new NoRespondersError(p.subject));
         else p.settle(undefined, msg);
       },
     });
   }
 
   /** Sends `payload` and resolves with the reply; rejects after `waitMs` (reported as `timeoutMs`), on abort, or with `failAll`. */
-  request(subject: string, payload: Uint8Array, waitMs: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<Msg> {
+  request(
+    subject: string,
+    payload: Uint8Array,
+    waitMs: number,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Msg> {
     const token = String(++this.nextToken);
     return new Promise<Msg>((resolve, reject) => {
       const settle = (err: unknown, msg?: Msg): void => {

@@ -10,17 +10,43 @@
  * finish and answer, then the connection closes. NATS.js errors are mapped in natsErrors.ts;
  * requests share one reply subscription (natsRequestMux.ts).
  */
-import { connect, type Msg, type NatsConnection, type Status, type Subscription as NatsSubscription } from '@nats-io/transport-node';
+import {
+  connect,
+  type Msg,
+  type NatsConnection,
+  type Status,
+  type Subscription as NatsSubscription,
+} from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { errorMessage } from '../kernel/errors.js';
-import { abortReason, PayloadTooLargeError, RequestTimeoutError, TransportClosedError, TransportError } from './errors.js';
-import { closedError, isClosedConnection, NatsConnectError, requestError, withoutCredentials } from './natsErrors.js';
+import {
+  abortReason,
+  PayloadTooLargeError,
+  RequestTimeoutError,
+  TransportClosedError,
+  TransportError,
+} from './errors.js';
+import {
+  closedError,
+  isClosedConnection,
+  NatsConnectError,
+  requestError,
+  withoutCredentials,
+} from './natsErrors.js';
 import { DropLog } from './dropLog.js';
 import { NatsRequestMux } from './natsRequestMux.js';
 import { type NatsOptionsInput, toConnectionOptions } from './natsOptions.js';
 import { toJson, VALID_SUBJECT_CACHE } from './payload.js';
 import { validateSubject } from './subjects.js';
-import type { Json, Message, RequestOptions, SubscribeOptions, Subscription, Transport, TransportStatus } from './transport.js';
+import type {
+  Json,
+  Message,
+  RequestOptions,
+  SubscribeOptions,
+  Subscription,
+  Transport,
+  TransportStatus,
+} from './transport.js';
 
 export interface NatsTransportOptions {
   logger?: Logger;
@@ -57,7 +83,11 @@ export class NatsTransport implements Transport {
   private readonly waiters = new Set<() => void>();
   private readonly validSubjects = new Set<string>();
   private mux: NatsRequestMux | undefined;
-  private readonly count: NatsTransportCounters = { malformed: 0, handlerErrors: 0, malformedReplies: 0 };
+  private readonly count: NatsTransportCounters = {
+    malformed: 0,
+    handlerErrors: 0,
+    malformedReplies: 0,
+  };
   // fatal: a payload that is not UTF-8 is malformed, not quietly mended with U+FFFD.
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
   private readonly drops: DropLog;
@@ -87,7 +117,10 @@ export class NatsTransport implements Transport {
   }
 
   /** Opens the connection; fails with `NatsConnectError` when no server can be reached. */
-  static async connect(options: NatsOptionsInput, transportOptions: NatsTransportOptions = {}): Promise<NatsTransport> {
+  static async connect(
+    options: NatsOptionsInput,
+    transportOptions: NatsTransportOptions = {},
+  ): Promise<NatsTransport> {
     const connectionOptions = toConnectionOptions(options);
     if (transportOptions.name !== undefined) connectionOptions.name = transportOptions.name;
     const servers = [connectionOptions.servers ?? []].flat().map(withoutCredentials);
@@ -97,7 +130,10 @@ export class NatsTransport implements Transport {
     } catch (err) {
       throw new NatsConnectError(servers, errorMessage(err), { cause: err });
     }
-    transportOptions.logger?.debug({ server: nc.getServer(), version: nc.info?.version }, 'nats connected');
+    transportOptions.logger?.debug(
+      { server: nc.getServer(), version: nc.info?.version },
+      'nats connected',
+    );
     return new NatsTransport(nc, transportOptions);
   }
 
@@ -132,12 +168,25 @@ export class NatsTransport implements Transport {
       if (this.current.type !== 'connected') await this.untilConnected(subject, timeoutMs, signal);
       this.assertOpen(subject);
       const remaining = Math.max(1, timeoutMs - (Date.now() - started));
-      reply = await (this.mux ??= new NatsRequestMux(this.connection)).request(subject, payload, remaining, timeoutMs, signal);
+      reply = await (this.mux ??= new NatsRequestMux(this.connection)).request(
+        subject,
+        payload,
+        remaining,
+        timeoutMs,
+        signal,
+      );
     } catch (err) {
-      throw requestError(err, subject, timeoutMs, signal, this.closing !== undefined || this.connection.isClosed());
+      throw requestError(
+        err,
+        subject,
+        timeoutMs,
+        signal,
+        this.closing !== undefined || this.connection.isClosed(),
+      );
     }
     const json = this.decode(reply);
-    if (typeof json === 'object' && json !== null && MALFORMED in json) throw new TransportError(`reply is not JSON: '${subject}'`);
+    if (typeof json === 'object' && json !== null && MALFORMED in json)
+      throw new TransportError(`reply is not JSON: '${subject}'`);
     return json as Json;
   }
 
@@ -195,7 +244,9 @@ export class NatsTransport implements Transport {
     const nc = this.connection;
     if (!nc.isClosed() && !nc.isDraining()) {
       let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.drainTimeoutMs)));
+      const timedOut = new Promise<'timeout'>(
+        (resolve) => (timer = setTimeout(() => resolve('timeout'), this.drainTimeoutMs)),
+      );
       const warn = (err: unknown): void => this.logger?.warn({ err }, 'nats drain failed');
       const steps = async (): Promise<void> => {
         await Promise.all([...this.subs].map((sub) => sub.drain().catch(warn)));
@@ -203,7 +254,10 @@ export class NatsTransport implements Transport {
         await nc.drain().catch(warn);
       };
       if ((await Promise.race([steps(), timedOut])) === 'timeout') {
-        this.logger?.warn({ drainTimeoutMs: this.drainTimeoutMs, inFlight: this.inFlight.size }, 'nats drain timed out; closing');
+        this.logger?.warn(
+          { drainTimeoutMs: this.drainTimeoutMs, inFlight: this.inFlight.size },
+          'nats drain timed out; closing',
+        );
       }
       clearTimeout(timer);
     }
@@ -217,15 +271,24 @@ export class NatsTransport implements Transport {
     if (typeof data === 'object' && data !== null && MALFORMED in data) {
       if (msg.reply && malformed) {
         this.count.malformedReplies++;
-        this.guard(msg.reply, () => this.connection.publish(msg.reply!, this.encode(msg.reply!, malformed(data[MALFORMED] as string), 'reply')));
+        this.guard(msg.reply, () =>
+          this.connection.publish(
+            msg.reply!,
+            this.encode(msg.reply!, malformed(data[MALFORMED] as string), 'reply'),
+          ),
+        );
       }
       return;
     }
-    const message: Message = msg.reply ? { subject: msg.subject, data, reply: msg.reply } : { subject: msg.subject, data };
+    const message: Message = msg.reply
+      ? { subject: msg.subject, data, reply: msg.reply }
+      : { subject: msg.subject, data };
     try {
       const result: unknown = handler(message);
       if (result instanceof Promise) {
-        const done = result.catch((err: unknown) => this.handlerFailed(err, message)).finally(() => this.inFlight.delete(done));
+        const done = result
+          .catch((err: unknown) => this.handlerFailed(err, message))
+          .finally(() => this.inFlight.delete(done));
         this.inFlight.add(done);
       }
     } catch (err) {
@@ -255,7 +318,8 @@ export class NatsTransport implements Transport {
     this.count.handlerErrors++;
     try {
       if (this.onHandlerError) this.onHandlerError(err, message);
-      else this.logger?.error({ subject: message.subject, err }, 'nats subscription handler failed');
+      else
+        this.logger?.error({ subject: message.subject, err }, 'nats subscription handler failed');
     } catch {
       // Reporting is best effort; it never breaks delivery.
     }
@@ -278,7 +342,8 @@ export class NatsTransport implements Transport {
   }
 
   private assertOpen(subject: string): void {
-    if (this.closing || this.connection.isClosed() || this.connection.isDraining()) throw new TransportClosedError(subject);
+    if (this.closing || this.connection.isClosed() || this.connection.isDraining())
+      throw new TransportClosedError(subject);
   }
 
   /** Runs a NATS.js call, turning its closed-connection errors into ours. */
@@ -292,7 +357,11 @@ export class NatsTransport implements Transport {
   }
 
   /** Resolves on the next connected (or closed) status; rejects on timeout or abort. */
-  private untilConnected(subject: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+  private untilConnected(
+    subject: string,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const done = (err?: unknown): void => {
         clearTimeout(timer);
@@ -339,7 +408,10 @@ export class NatsTransport implements Transport {
         this.logger?.info({ server: s.server }, 'nats server entering lame duck mode');
         return;
       case 'slowConsumer':
-        this.logger?.warn({ subject: s.sub.getSubject(), pending: s.pending }, 'nats slow consumer');
+        this.logger?.warn(
+          { subject: s.sub.getSubject(), pending: s.pending },
+          'nats slow consumer',
+        );
         return;
       case 'staleConnection':
         this.logger?.warn('nats connection stale');
@@ -349,6 +421,7 @@ export class NatsTransport implements Transport {
     }
   }
 
+  // biome-ignore lint/suspicious/noConfusingVoidType: NATS.js types closed() as Promise<void | Error>
   private closed(err: void | Error): void {
     this.setStatus(err ? { type: 'closed', error: errorMessage(err) } : { type: 'closed' });
     this.listeners.clear();

@@ -70,8 +70,14 @@ export class WorkClient {
   async submit(capability: string, job: WorkJobInput, options: SubmitOptions): Promise<Json> {
     assertCapability(capability);
     const subject = workSubject(capability);
-    if (typeof job.key !== 'string' || job.key === '') throw new TransportError(`job key must be a non-empty string: '${subject}'`);
-    const envelope = workJobSchema.safeParse({ v: PROTOCOL_VERSION, key: job.key, capability, payload: job.payload });
+    if (typeof job.key !== 'string' || job.key === '')
+      throw new TransportError(`job key must be a non-empty string: '${subject}'`);
+    const envelope = workJobSchema.safeParse({
+      v: PROTOCOL_VERSION,
+      key: job.key,
+      capability,
+      payload: job.payload,
+    });
     if (!envelope.success) throw new InvalidPayloadError(subject, { cause: envelope.error });
     options.signal?.throwIfAborted();
     const token = keyToken(capability, job.key);
@@ -86,11 +92,15 @@ export class WorkClient {
         const decoded = decodeWith(workResultSchema, msg.data);
         if (!decoded.ok) {
           const started = decodeWith(workStartedSchema, msg.data);
-          if (started.ok && started.value.key === job.key) return options.onStarted?.(started.value.started);
+          if (started.ok && started.value.key === job.key)
+            return options.onStarted?.(started.value.started);
         }
         if (!decoded.ok || decoded.value.key !== job.key) {
           this.#malformedResults++;
-          this.#logger.warn({ capability, token, reason: decoded.ok ? 'key mismatch' : decoded.reason }, 'malformed work result dropped');
+          this.#logger.warn(
+            { capability, token, reason: decoded.ok ? 'key mismatch' : decoded.reason },
+            'malformed work result dropped',
+          );
           return;
         }
         deliver(decoded.value);
@@ -103,8 +113,14 @@ export class WorkClient {
       const h = headers();
       h.set(KEY_TOKEN_HEADER, token);
       try {
-        const ack = await this.#js.publish(subject, encodeJson(envelope.data), { msgID: token, headers: h });
-        this.#logger.debug({ capability, token, seq: ack.seq, duplicate: ack.duplicate }, 'work submitted');
+        const ack = await this.#js.publish(subject, encodeJson(envelope.data), {
+          msgID: token,
+          headers: h,
+        });
+        this.#logger.debug(
+          { capability, token, seq: ack.seq, duplicate: ack.duplicate },
+          'work submitted',
+        );
       } catch (err) {
         throw new WorkEnqueueError(subject, { cause: err });
       }

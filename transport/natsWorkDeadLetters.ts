@@ -6,7 +6,12 @@
  * the key gets the same answer, then deletes the job from the work queue. Movers share a queue
  * group, so each advisory is handled once. An advisory sent while no mover runs is lost.
  */
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import {
+  jetstream,
+  jetstreamManager,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { headers, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { pino, type Logger } from 'pino';
@@ -39,7 +44,10 @@ export interface DeadLetterMover {
   stop(): Promise<void>;
 }
 
-export async function startDeadLetterMover(nc: NatsConnection, options: { logger?: Logger } = {}): Promise<DeadLetterMover> {
+export async function startDeadLetterMover(
+  nc: NatsConnection,
+  options: { logger?: Logger } = {},
+): Promise<DeadLetterMover> {
   const logger = options.logger ?? pino({ level: 'silent' });
   const jsm = await jetstreamManager(nc);
   const js = jetstream(nc);
@@ -93,10 +101,18 @@ interface Clients {
 }
 
 /** Moves job `seq` of the work stream; false when it is already gone (moved by another, or deleted). */
-async function moveDeadLetter(c: Clients, seq: number, deliveries: number, consumer: string, logger: Logger): Promise<boolean> {
+async function moveDeadLetter(
+  c: Clients,
+  seq: number,
+  deliveries: number,
+  consumer: string,
+  logger: Logger,
+): Promise<boolean> {
   const stored = await c.jsm.streams.getMessage(WORK_STREAM, { seq });
   if (!stored) return false;
-  const capability = stored.subject.startsWith(WORK_PREFIX) ? stored.subject.slice(WORK_PREFIX.length) : 'unknown';
+  const capability = stored.subject.startsWith(WORK_PREFIX)
+    ? stored.subject.slice(WORK_PREFIX.length)
+    : 'unknown';
   const h = headers();
   for (const [name, values] of stored.header ?? []) {
     // The job's own message id would de-duplicate against nothing useful here.
@@ -107,13 +123,26 @@ async function moveDeadLetter(c: Clients, seq: number, deliveries: number, consu
   h.set('Maestro-Dead-Letter-Consumer', consumer);
   h.set('Maestro-Dead-Letter-Stream-Seq', String(seq));
   // The work sequence as message id: a second mover of the same job within the window is a no-op.
-  await c.js.publish(deadLetterSubject(capability), stored.data, { headers: h, msgID: `${WORK_STREAM}-${seq}` });
+  await c.js.publish(deadLetterSubject(capability), stored.data, {
+    headers: h,
+    msgID: `${WORK_STREAM}-${seq}`,
+  });
   const job = decodeWith(workJobSchema, stored.data);
   if (job.ok) {
     const token = keyToken(job.value.capability, job.value.key);
-    const error = { name: 'DeadLetteredError', kind: 'dead_letter', message: `dead-lettered after ${deliveries} deliveries`, retryable: false, deliveries };
+    const error = {
+      name: 'DeadLetteredError',
+      kind: 'dead_letter',
+      message: `dead-lettered after ${deliveries} deliveries`,
+      retryable: false,
+      deliveries,
+    };
     // A worker that finished late may have recorded a result first: that one stands.
-    const standing = await recordResult(c.kv, resultKey(job.value.capability, token), errorResult(job.value.key, error));
+    const standing = await recordResult(
+      c.kv,
+      resultKey(job.value.capability, token),
+      errorResult(job.value.key, error),
+    );
     c.nc.publish(resultSubject(job.value.capability, token), encodeJson(standing));
     logger.warn({ capability, token, deliveries }, 'job dead-lettered');
   } else {

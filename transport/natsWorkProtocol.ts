@@ -42,7 +42,8 @@ const CAPABILITY = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** A capability is one subject token, also valid in a consumer name. */
 export function assertCapability(capability: string): void {
-  if (typeof capability !== 'string' || !CAPABILITY.test(capability)) throw new InvalidSubjectError(workSubject(String(capability)));
+  if (typeof capability !== 'string' || !CAPABILITY.test(capability))
+    throw new InvalidSubjectError(workSubject(String(capability)));
 }
 
 /** The subject-, KV- and header-safe token of a job: the same key for another capability is another job. */
@@ -59,8 +60,18 @@ export const workJobSchema = z.strictObject({
 export type WorkJob = z.output<typeof workJobSchema>;
 
 export const workResultSchema = z.discriminatedUnion('ok', [
-  z.strictObject({ v: z.literal(PROTOCOL_VERSION), key: z.string().min(1), ok: z.literal(true), result: z.json() }),
-  z.strictObject({ v: z.literal(PROTOCOL_VERSION), key: z.string().min(1), ok: z.literal(false), error: wireErrorSchema }),
+  z.strictObject({
+    v: z.literal(PROTOCOL_VERSION),
+    key: z.string().min(1),
+    ok: z.literal(true),
+    result: z.json(),
+  }),
+  z.strictObject({
+    v: z.literal(PROTOCOL_VERSION),
+    key: z.string().min(1),
+    ok: z.literal(false),
+    error: wireErrorSchema,
+  }),
 ]);
 export type WorkResult = z.output<typeof workResultSchema>;
 
@@ -100,7 +111,10 @@ export function encodeJson(value: unknown): Uint8Array {
 }
 
 /** Parses bytes as JSON then with `schema`; returns the first problem instead of throwing. */
-export function decodeWith<T>(schema: z.ZodType<T>, data: Uint8Array): { ok: true; value: T } | { ok: false; reason: string } {
+export function decodeWith<T>(
+  schema: z.ZodType<T>,
+  data: Uint8Array,
+): { ok: true; value: T } | { ok: false; reason: string } {
   let raw: unknown;
   try {
     raw = JSON.parse(decoder.decode(data));

@@ -13,7 +13,12 @@
  * was recorded leaves the job to run again); results are exactly once: the first recorded wins.
  */
 export { ensureWorkStreams, type WorkStreamsOptions } from './natsWorkStreams.js';
-export { WorkClient, type SubmitOptions, type WorkClientOptions, type WorkJobInput } from './natsWorkClient.js';
+export {
+  WorkClient,
+  type SubmitOptions,
+  type WorkClientOptions,
+  type WorkJobInput,
+} from './natsWorkClient.js';
 export {
   WorkWorker,
   type WorkerStartOptions,
@@ -21,7 +26,11 @@ export {
   type WorkHandlerContext,
   type WorkWorkerStats,
 } from './natsWorkWorker.js';
-export { MAX_DELIVERIES_ADVISORY, startDeadLetterMover, type DeadLetterMover } from './natsWorkDeadLetters.js';
+export {
+  MAX_DELIVERIES_ADVISORY,
+  startDeadLetterMover,
+  type DeadLetterMover,
+} from './natsWorkDeadLetters.js';
 export {
   consumerName,
   deadLetterSubject,

@@ -40,14 +40,19 @@ export interface WorkStreamsOptions {
   storage?: 'file' | 'memory';
 }
 
-export async function ensureWorkStreams(nc: NatsConnection, options: WorkStreamsOptions = {}): Promise<void> {
+export async function ensureWorkStreams(
+  nc: NatsConnection,
+  options: WorkStreamsOptions = {},
+): Promise<void> {
   const duplicateWindowMs = options.duplicateWindowMs ?? 120_000;
   const resultTtlMs = options.resultTtlMs ?? 3_600_000;
   const deadLetterMaxAgeMs = options.deadLetterMaxAgeMs ?? 604_800_000;
   const storage = options.storage === 'memory' ? StorageType.Memory : StorageType.File;
   // A resubmit inside the window is swallowed by de-duplication: only the stored result answers it.
   if (!(resultTtlMs > duplicateWindowMs)) {
-    throw new TransportError(`resultTtlMs (${resultTtlMs}) must exceed duplicateWindowMs (${duplicateWindowMs})`);
+    throw new TransportError(
+      `resultTtlMs (${resultTtlMs}) must exceed duplicateWindowMs (${duplicateWindowMs})`,
+    );
   }
   const jsm = await jetstreamManager(nc);
   await ensureStream(jsm, {
@@ -69,7 +74,10 @@ export async function ensureWorkStreams(nc: NatsConnection, options: WorkStreams
 }
 
 /** Creates the stream unless it exists (also when another process races us); refuses one with another retention. */
-export async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string; retention: RetentionPolicy }): Promise<void> {
+export async function ensureStream(
+  jsm: JetStreamManager,
+  config: Partial<StreamConfig> & { name: string; retention: RetentionPolicy },
+): Promise<void> {
   const existing = await streamInfo(jsm, config.name);
   if (!existing) {
     try {
@@ -82,7 +90,9 @@ export async function ensureStream(jsm: JetStreamManager, config: Partial<Stream
     }
   }
   if (existing.retention !== config.retention) {
-    throw new TransportError(`stream ${config.name} exists with retention '${existing.retention}', expected '${config.retention}'`);
+    throw new TransportError(
+      `stream ${config.name} exists with retention '${existing.retention}', expected '${config.retention}'`,
+    );
   }
 }
 
@@ -90,7 +100,8 @@ async function streamInfo(jsm: JetStreamManager, name: string): Promise<StreamCo
   try {
     return (await jsm.streams.info(name)).config;
   } catch (err) {
-    if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) return undefined;
+    if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound)
+      return undefined;
     throw err;
   }
 }
@@ -102,7 +113,7 @@ export function openResults(nc: NatsConnection): Promise<KV> {
 
 export async function readResult(kv: KV, token: string): Promise<WorkResult | undefined> {
   const entry = await kv.get(token);
-  if (!entry || entry.operation !== 'PUT') return undefined;
+  if (entry?.operation !== 'PUT') return undefined;
   const decoded = decodeWith(workResultSchema, entry.value);
   return decoded.ok ? decoded.value : undefined;
 }
@@ -132,13 +143,20 @@ export interface WorkConsumerConfig {
  * Retry delays are not the server's `backoff`: on 2.9 a consumer backoff replaces `ack_wait` by its
  * first step, so the worker applies them itself with `nak(delay)`.
  */
-export async function ensureWorkConsumer(nc: NatsConnection, capability: string, config: WorkConsumerConfig): Promise<void> {
+export async function ensureWorkConsumer(
+  nc: NatsConnection,
+  capability: string,
+  config: WorkConsumerConfig,
+): Promise<void> {
   const jsm = await jetstreamManager(nc);
   const name = consumerName(capability);
   const wanted = { ack_wait: nanos(config.ackWaitMs), max_deliver: config.maxDeliver };
   const existing = await consumerInfo(jsm, name);
   if (existing) {
-    if (existing.config.ack_wait !== wanted.ack_wait || existing.config.max_deliver !== wanted.max_deliver) {
+    if (
+      existing.config.ack_wait !== wanted.ack_wait ||
+      existing.config.max_deliver !== wanted.max_deliver
+    ) {
       await jsm.consumers.update(WORK_STREAM, name, wanted);
     }
     return;
@@ -157,11 +175,15 @@ export async function ensureWorkConsumer(nc: NatsConnection, capability: string,
   }
 }
 
-async function consumerInfo(jsm: JetStreamManager, name: string): Promise<ConsumerInfo | undefined> {
+async function consumerInfo(
+  jsm: JetStreamManager,
+  name: string,
+): Promise<ConsumerInfo | undefined> {
   try {
     return await jsm.consumers.info(WORK_STREAM, name);
   } catch (err) {
-    if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound) return undefined;
+    if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound)
+      return undefined;
     throw err;
   }
 }

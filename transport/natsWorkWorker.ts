@@ -90,7 +90,14 @@ export class WorkWorker {
   readonly #workerId: string | undefined;
   #draining = false;
   #kv: Promise<KV> | undefined;
-  readonly #stats: WorkWorkerStats = { completed: 0, replayed: 0, failed: 0, retried: 0, malformed: 0, inFlight: 0 };
+  readonly #stats: WorkWorkerStats = {
+    completed: 0,
+    replayed: 0,
+    failed: 0,
+    retried: 0,
+    malformed: 0,
+    inFlight: 0,
+  };
 
   /** `workerId`: named to the caller when a job starts here (a `started` notice on its result subject). */
   constructor(nc: NatsConnection, options: { logger?: Logger; workerId?: string } = {}) {
@@ -104,7 +111,11 @@ export class WorkWorker {
   }
 
   /** Creates or updates the capability's consumer and starts taking its jobs. */
-  async start(capability: string, handler: WorkHandler, options: WorkerStartOptions = {}): Promise<void> {
+  async start(
+    capability: string,
+    handler: WorkHandler,
+    options: WorkerStartOptions = {},
+  ): Promise<void> {
     assertCapability(capability);
     if (this.#draining || this.#stopping.signal.aborted) throw new Error('work worker is stopping');
     const opts: Required<WorkerStartOptions> = {
@@ -145,7 +156,10 @@ export class WorkWorker {
         msg = await lane.consumer.next({ expires: lane.options.pullExpiresMs });
       } catch (err) {
         if (this.#draining || stopped.aborted) return;
-        this.#logger.warn({ capability: lane.capability, err: errorMessage(err) }, 'work pull failed');
+        this.#logger.warn(
+          { capability: lane.capability, err: errorMessage(err) },
+          'work pull failed',
+        );
         await sleep(1000);
         continue;
       }
@@ -161,7 +175,10 @@ export class WorkWorker {
     const decoded = decodeWith(workJobSchema, msg.data);
     if (!decoded.ok || decoded.value.capability !== capability) {
       this.#stats.malformed++;
-      this.#logger.warn({ capability, seq: msg.seq, reason: decoded.ok ? 'capability mismatch' : decoded.reason }, 'malformed job terminated');
+      this.#logger.warn(
+        { capability, seq: msg.seq, reason: decoded.ok ? 'capability mismatch' : decoded.reason },
+        'malformed job terminated',
+      );
       return tryTo(() => msg.term());
     }
     const job = decoded.value;
@@ -169,11 +186,14 @@ export class WorkWorker {
     const stopped = this.#stopping.signal;
     this.#stats.inFlight++;
     // Heartbeats for the whole job, the result's recording included.
-    const heartbeat = setInterval(() => {
-      // A stopped worker is a dead one even if its handler ignores the abort: its job must time out.
-      if (stopped.aborted) clearInterval(heartbeat);
-      else tryTo(() => msg.working());
-    }, Math.max(1, Math.floor(options.ackWaitMs / 3)));
+    const heartbeat = setInterval(
+      () => {
+        // A stopped worker is a dead one even if its handler ignores the abort: its job must time out.
+        if (stopped.aborted) clearInterval(heartbeat);
+        else tryTo(() => msg.working());
+      },
+      Math.max(1, Math.floor(options.ackWaitMs / 3)),
+    );
     try {
       const kv = await this.#kv!;
       const stored = await readResult(kv, resultKey(capability, token));
@@ -186,19 +206,31 @@ export class WorkWorker {
       this.#started(capability, token, job.key, deliveryCount, options);
       let outcome: WorkResult | undefined;
       try {
-        const value = await lane.handler(job.payload as Json, { key: job.key, deliveryCount, signal: stopped });
+        const value = await lane.handler(job.payload as Json, {
+          key: job.key,
+          deliveryCount,
+          signal: stopped,
+        });
         outcome = okResult(job.key, value);
         if (!workResultSchema.safeParse(outcome).success) {
-          outcome = errorResult(job.key, { name: 'InvalidResultError', message: 'handler result is not JSON', retryable: false });
+          outcome = errorResult(job.key, {
+            name: 'InvalidResultError',
+            message: 'handler result is not JSON',
+            retryable: false,
+          });
         }
       } catch (err) {
         if (stopped.aborted) return;
         const retryable = options.isRetryable(err);
         if (retryable && deliveryCount < options.maxDeliver) {
           const delays = options.backoffMs;
-          const delay = delays.length === 0 ? 0 : delays[Math.min(deliveryCount - 1, delays.length - 1)]!;
+          const delay =
+            delays.length === 0 ? 0 : delays[Math.min(deliveryCount - 1, delays.length - 1)]!;
           this.#stats.retried++;
-          this.#logger.info({ capability, token, deliveryCount, delayMs: delay, err: errorMessage(err) }, 'work failed, will retry');
+          this.#logger.info(
+            { capability, token, deliveryCount, delayMs: delay, err: errorMessage(err) },
+            'work failed, will retry',
+          );
           return tryTo(() => msg.nak(delay));
         }
         outcome = errorResult(job.key, { ...wireError(err), retryable, deliveries: deliveryCount });
@@ -212,7 +244,10 @@ export class WorkWorker {
     } catch (err) {
       // The result could not be read or recorded: hand the job back rather than lose it.
       if (stopped.aborted) return;
-      this.#logger.warn({ capability, token, err: errorMessage(err) }, 'work result not recorded, job handed back');
+      this.#logger.warn(
+        { capability, token, err: errorMessage(err) },
+        'work result not recorded, job handed back',
+      );
       tryTo(() => msg.nak(options.backoffMs[0] ?? 0));
     } finally {
       clearInterval(heartbeat);
@@ -221,9 +256,24 @@ export class WorkWorker {
   }
 
   /** Tells whoever waits for the job that it runs here, and which delivery it is. */
-  #started(capability: string, token: string, key: string, delivery: number, options: Required<WorkerStartOptions>): void {
+  #started(
+    capability: string,
+    token: string,
+    key: string,
+    delivery: number,
+    options: Required<WorkerStartOptions>,
+  ): void {
     if (this.#workerId === undefined) return;
-    const notice: WorkStarted = { v: PROTOCOL_VERSION, key, started: { worker: this.#workerId, delivery, ackWaitMs: options.ackWaitMs, maxDeliver: options.maxDeliver } };
+    const notice: WorkStarted = {
+      v: PROTOCOL_VERSION,
+      key,
+      started: {
+        worker: this.#workerId,
+        delivery,
+        ackWaitMs: options.ackWaitMs,
+        maxDeliver: options.maxDeliver,
+      },
+    };
     tryTo(() => this.#nc.publish(resultSubject(capability, token), encodeJson(notice)));
   }
 
@@ -235,15 +285,27 @@ export class WorkWorker {
 }
 
 function defaultIsRetryable(err: unknown): boolean {
-  return !(typeof err === 'object' && err !== null && (err as { retryable?: unknown }).retryable === false);
+  return !(
+    typeof err === 'object' &&
+    err !== null &&
+    (err as { retryable?: unknown }).retryable === false
+  );
 }
 
 function wireError(err: unknown): WireError {
-  const e = (typeof err === 'object' && err !== null ? err : {}) as { name?: unknown; kind?: unknown; wire?: unknown };
+  const e = (typeof err === 'object' && err !== null ? err : {}) as {
+    name?: unknown;
+    kind?: unknown;
+    wire?: unknown;
+  };
   const own = wireErrorSchema.safeParse(e.wire);
   if (own.success) return own.data;
   const kind = typeof e.kind === 'string' ? { kind: e.kind } : {};
-  return { name: typeof e.name === 'string' ? e.name : 'Error', message: errorMessage(err), ...kind };
+  return {
+    name: typeof e.name === 'string' ? e.name : 'Error',
+    message: errorMessage(err),
+    ...kind,
+  };
 }
 
 function tryTo(f: () => void): void {

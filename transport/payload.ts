@@ -21,7 +21,9 @@ export function toJson(subject: string, data: Json, strict: boolean): string {
 }
 
 function strictJson(_key: string, value: unknown): unknown {
-  if (typeof value === 'function' || typeof value === 'symbol') throw new TypeError(`a ${typeof value} is not JSON`);
-  if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError(`${value} is not JSON`);
+  if (typeof value === 'function' || typeof value === 'symbol')
+    throw new TypeError(`a ${typeof value} is not JSON`);
+  if (typeof value === 'number' && !Number.isFinite(value))
+    throw new TypeError(`${value} is not JSON`);
   return value;
 }

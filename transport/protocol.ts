@@ -74,6 +74,9 @@ export type AgentCallReply = z.output<typeof agentCallReplySchema>;
 export function describeParseError(error: z.ZodError): string {
   const i = error.issues[0];
   if (!i) return 'invalid message';
-  const path = i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  const path = i.path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '');
   return path ? `${path}: ${i.message}` : i.message;
 }

@@ -45,7 +45,11 @@ export interface Transport {
   publish(subject: string, data: Json): void;
   /** Answer a message received with a `reply` subject. */
   respond(message: Message, data: Json): void;
-  subscribe(subject: string, handler: (message: Message) => void | Promise<void>, options?: SubscribeOptions): Subscription;
+  subscribe(
+    subject: string,
+    handler: (message: Message) => void | Promise<void>,
+    options?: SubscribeOptions,
+  ): Subscription;
   /** Status changes, current one first. Returns a function that stops listening. */
   onStatus(listener: (status: TransportStatus) => void): () => void;
   close(): Promise<void>;

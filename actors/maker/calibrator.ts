@@ -23,10 +23,17 @@ export interface SuccessRate {
  * The success rate measured from `successes` of `trials`, with its two-sided Wilson score interval
  * at `confidence` (which behaves well near 0 and 1, where the normal approximation does not).
  */
-export function estimateSuccessRate(successes: number, trials: number, confidence = 0.95): SuccessRate {
-  if (!Number.isInteger(trials) || trials < 1) throw new UserError(`trials: expected a positive integer, got ${trials}`);
+export function estimateSuccessRate(
+  successes: number,
+  trials: number,
+  confidence = 0.95,
+): SuccessRate {
+  if (!Number.isInteger(trials) || trials < 1)
+    throw new UserError(`trials: expected a positive integer, got ${trials}`);
   if (!Number.isInteger(successes) || successes < 0 || successes > trials) {
-    throw new UserError(`successes: expected an integer in [0, trials = ${trials}], got ${successes}`);
+    throw new UserError(
+      `successes: expected an integer in [0, trials = ${trials}], got ${successes}`,
+    );
   }
   openUnit('confidence', confidence);
   const z = normalQuantile(1 - (1 - confidence) / 2);
@@ -44,9 +51,18 @@ export function estimateSuccessRate(successes: number, trials: number, confidenc
  */
 export function normalQuantile(u: number): number {
   openUnit('u', u);
-  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
-  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
-  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const a = [
+    -3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2,
+    -3.066479806614716e1, 2.506628277459239,
+  ];
+  const b = [
+    -5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1,
+    -1.328068155288572e1,
+  ];
+  const c = [
+    -7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734,
+    4.374664141464968, 2.938163982698783,
+  ];
   const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
   const poly = (coef: number[], x: number) => coef.reduce((acc, k) => acc * x + k, 0);
   const tail = (v: number) => {
@@ -87,7 +103,9 @@ export function kMin(p: number, s: number, t: number, m = 1): number {
   openUnit('t', t);
   stepsAndAgents(s, m);
   if (p <= 0.5) {
-    throw new UserError(`error rate ${fmt(1 - p)} leaves per-step success p = ${fmt(p)} <= 0.5: voting cannot converge`);
+    throw new UserError(
+      `error rate ${fmt(1 - p)} leaves per-step success p = ${fmt(p)} <= 0.5: voting cannot converge`,
+    );
   }
   if (p === 1) return 1;
   // t^(-m/s) - 1 is about 5e-8 for s = 1e6: expm1 keeps its digits, the subtraction would not.
@@ -182,16 +200,22 @@ export function calibrate(input: CalibrateInput): Calibration {
   positiveInteger('steps', steps);
   openUnit('target', target);
   positiveInteger('stepsPerAgent', stepsPerAgent);
-  if (stepsPerAgent > steps) throw new UserError(`stepsPerAgent: expected at most steps = ${steps}, got ${stepsPerAgent}`);
+  if (stepsPerAgent > steps)
+    throw new UserError(`stepsPerAgent: expected at most steps = ${steps}, got ${stepsPerAgent}`);
   const measured = successes !== undefined || trials !== undefined;
-  if (errorRate !== undefined && measured) throw new UserError('errorRate: give either errorRate or successes and trials, not both');
+  if (errorRate !== undefined && measured)
+    throw new UserError('errorRate: give either errorRate or successes and trials, not both');
   let p: number;
   let interval: SuccessRate | undefined;
   if (errorRate !== undefined) {
     rate('errorRate', errorRate);
     p = 1 - errorRate;
   } else if (successes === undefined) {
-    throw new UserError(trials === undefined ? 'errorRate: required, or successes and trials' : 'successes: required with trials');
+    throw new UserError(
+      trials === undefined
+        ? 'errorRate: required, or successes and trials'
+        : 'successes: required with trials',
+    );
   } else if (trials === undefined) {
     throw new UserError('trials: required with successes');
   } else {
@@ -223,7 +247,8 @@ function openUnit(name: string, x: number): void {
 }
 
 function positiveInteger(name: string, x: number): void {
-  if (!Number.isInteger(x) || x < 1) throw new UserError(`${name}: expected a positive integer, got ${x}`);
+  if (!Number.isInteger(x) || x < 1)
+    throw new UserError(`${name}: expected a positive integer, got ${x}`);
 }
 
 function stepsAndAgents(s: number, m: number): void {

@@ -16,7 +16,9 @@ export interface RedFlagConfig {
 
 export type RedFlagReason = 'too_long' | 'parse' | 'pattern' | 'oracle';
 
-export type Judged<S> = { ok: true; parse: StepParse<S> } | { ok: false; reason: RedFlagReason; detail: string };
+export type Judged<S> =
+  | { ok: true; parse: StepParse<S> }
+  | { ok: false; reason: RedFlagReason; detail: string };
 
 export type RedFlagger<S> = (text: string, state: S, completionTokens?: number) => Judged<S>;
 
@@ -31,9 +33,11 @@ export function createRedFlagger<S>(
     }
     if (config.maxTokens !== undefined) {
       const tokens = completionTokens ?? Math.ceil(text.length / 4);
-      if (tokens > config.maxTokens) return { ok: false, reason: 'too_long', detail: `${tokens} tokens > ${config.maxTokens}` };
+      if (tokens > config.maxTokens)
+        return { ok: false, reason: 'too_long', detail: `${tokens} tokens > ${config.maxTokens}` };
     }
-    for (const p of patterns) if (p.test(text)) return { ok: false, reason: 'pattern', detail: `matches /${p.source}/` };
+    for (const p of patterns)
+      if (p.test(text)) return { ok: false, reason: 'pattern', detail: `matches /${p.source}/` };
     const parsed = parse(text, state);
     if (isParseFailure(parsed)) return { ok: false, reason: 'parse', detail: parsed.error };
     return { ok: true, parse: parsed };

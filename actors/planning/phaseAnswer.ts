@@ -17,10 +17,12 @@ export function parsePhaseAnswer<T>(text: string, schema: z.ZodType<T>): ParsedA
   if (body === '') return { ok: false, reason: 'empty answer' };
   if (body.startsWith('```')) {
     const m = FENCED.exec(body);
-    if (!m || m[1]!.includes('```')) return { ok: false, reason: 'expected a single ```json block and nothing around it' };
+    if (!m || m[1]!.includes('```'))
+      return { ok: false, reason: 'expected a single ```json block and nothing around it' };
     body = m[1]!.trim();
   }
-  if (!body.startsWith('{') || !body.endsWith('}')) return { ok: false, reason: 'expected one JSON object and no prose around it' };
+  if (!body.startsWith('{') || !body.endsWith('}'))
+    return { ok: false, reason: 'expected one JSON object and no prose around it' };
   let json: unknown;
   try {
     json = JSON.parse(body);
@@ -28,7 +30,9 @@ export function parsePhaseAnswer<T>(text: string, schema: z.ZodType<T>): ParsedA
     return { ok: false, reason: `invalid JSON: ${(err as Error).message}` };
   }
   const parsed = schema.safeParse(json);
-  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, reason: `schema: ${describeParseError(parsed.error)}` };
+  return parsed.success
+    ? { ok: true, value: parsed.data }
+    : { ok: false, reason: `schema: ${describeParseError(parsed.error)}` };
 }
 
 /** A phase that got no usable answer: every draw red-flagged, or a vote exhausted. */
@@ -42,6 +46,8 @@ export class PhaseAnswerError extends SystemError {
     readonly reason: string,
     readonly samples: number,
   ) {
-    super(`phase '${phase}' at '${path}' failed after ${samples} ${samples === 1 ? 'sample' : 'samples'}: ${reason}`);
+    super(
+      `phase '${phase}' at '${path}' failed after ${samples} ${samples === 1 ? 'sample' : 'samples'}: ${reason}`,
+    );
   }
 }

@@ -34,7 +34,13 @@ import { loadPromptLibrary, type PromptLibrary, type PromptVars } from '../promp
 export { parsePhaseAnswer, PhaseAnswerError, type ParsedAnswer } from './phaseAnswer.js';
 export { canonicalJson } from './phaseDraws.js';
 
-export type GeniusPhase = 'deconstruct' | 'simulate' | 'stressTest' | 'synthesize' | 'premortem' | 'revise';
+export type GeniusPhase =
+  | 'deconstruct'
+  | 'simulate'
+  | 'stressTest'
+  | 'synthesize'
+  | 'premortem'
+  | 'revise';
 export type Phase = GeniusPhase | 'review';
 
 export interface PhaseOutputs {
@@ -64,13 +70,21 @@ export interface PhaseCallOptions {
 }
 
 /** Runs one phase and resolves with its parsed answer: what the GeniusLoop and the monitor's reviewer call. */
-export type PhaseRunner = <P extends Phase>(phase: P, vars: PromptVars, options?: PhaseCallOptions) => Promise<PhaseOutputs[P]>;
+export type PhaseRunner = <P extends Phase>(
+  phase: P,
+  vars: PromptVars,
+  options?: PhaseCallOptions,
+) => Promise<PhaseOutputs[P]>;
 
 /**
  * Runs a plain-text prompt (task, summarize, finalSynthesis) and resolves with the trimmed text.
  * An empty answer is a red flag, drawn again like a phase's; text is never voted.
  */
-export type TextRunner = (name: string, vars: PromptVars, options?: PhaseCallOptions) => Promise<string>;
+export type TextRunner = (
+  name: string,
+  vars: PromptVars,
+  options?: PhaseCallOptions,
+) => Promise<string>;
 
 export interface PhaseRunnerOptions {
   transport: Transport;
@@ -107,7 +121,13 @@ export function phaseVoteKey(phase: Phase, value: unknown): string {
       return `${String(v.fatal)}:${String(v.score)}`;
     case 'synthesize':
     case 'revise':
-      return canonicalJson((v.steps as { id: string; dependsOn: string[]; capabilities: string[] }[]).map((s) => ({ id: s.id, dependsOn: [...s.dependsOn].sort(), capabilities: [...s.capabilities].sort() })));
+      return canonicalJson(
+        (v.steps as { id: string; dependsOn: string[]; capabilities: string[] }[]).map((s) => ({
+          id: s.id,
+          dependsOn: [...s.dependsOn].sort(),
+          capabilities: [...s.capabilities].sort(),
+        })),
+      );
     default:
       return canonicalJson(value);
   }
@@ -121,7 +141,8 @@ export function createPhaseRunner(o: PhaseRunnerOptions): PhaseRunner & { runTex
   const library = o.library ?? loadPromptLibrary();
   const resamples = o.resamples ?? 2;
   // A pinned version that does not exist is the config's mistake: say so now, not mid-plan.
-  for (const [name, version] of Object.entries(o.promptVersions ?? {})) library.resolve(name, version);
+  for (const [name, version] of Object.entries(o.promptVersions ?? {}))
+    library.resolve(name, version);
 
   const prepare = (name: string, vars: PromptVars, options: PhaseCallOptions) => {
     const prompt = library.render(name, vars, o.promptVersions?.[name]);
@@ -140,33 +161,76 @@ export function createPhaseRunner(o: PhaseRunnerOptions): PhaseRunner & { runTex
       });
       return r.text;
     };
-    const base = { path: o.path, phase: name, ...(options.label !== undefined && { label: options.label }), prompt: prompt.id };
+    const base = {
+      path: o.path,
+      phase: name,
+      ...(options.label !== undefined && { label: options.label }),
+      prompt: prompt.id,
+    };
     return { draw, base };
   };
 
-  const runPhase = async <P extends Phase>(phase: P, vars: PromptVars, options: PhaseCallOptions = {}): Promise<PhaseOutputs[P]> => {
+  const runPhase = async <P extends Phase>(
+    phase: P,
+    vars: PromptVars,
+    options: PhaseCallOptions = {},
+  ): Promise<PhaseOutputs[P]> => {
     const { draw, base } = prepare(phase, vars, options);
     const judge = (text: string) => parsePhaseAnswer(text, phaseSchemas[phase]);
     try {
-      const r = o.vote ? await voteOn(phase, o.path, draw, judge, o.vote, (v) => phaseVoteKey(phase, v)) : await resample(phase, o.path, draw, judge, resamples);
-      o.events.append({ type: 'genius.phase', ...base, samples: r.samples, flagged: r.flagged, ...(r.vote && { vote: r.vote }), output: r.value });
+      const r = o.vote
+        ? await voteOn(phase, o.path, draw, judge, o.vote, (v) => phaseVoteKey(phase, v))
+        : await resample(phase, o.path, draw, judge, resamples);
+      o.events.append({
+        type: 'genius.phase',
+        ...base,
+        samples: r.samples,
+        flagged: r.flagged,
+        ...(r.vote && { vote: r.vote }),
+        output: r.value,
+      });
       return r.value;
     } catch (err) {
-      if (err instanceof PhaseAnswerError) o.events.append({ type: 'genius.phase.failed', ...base, samples: err.samples, reason: err.reason });
+      if (err instanceof PhaseAnswerError)
+        o.events.append({
+          type: 'genius.phase.failed',
+          ...base,
+          samples: err.samples,
+          reason: err.reason,
+        });
       throw err;
     }
   };
 
-  const runText = async (name: string, vars: PromptVars, options: PhaseCallOptions = {}): Promise<string> => {
+  const runText = async (
+    name: string,
+    vars: PromptVars,
+    options: PhaseCallOptions = {},
+  ): Promise<string> => {
     const { draw, base } = prepare(name, vars, options);
-    const judge = (text: string) => (text.trim() === '' ? { ok: false as const, reason: 'empty answer' } : { ok: true as const, value: text.trim() });
+    const judge = (text: string) =>
+      text.trim() === ''
+        ? { ok: false as const, reason: 'empty answer' }
+        : { ok: true as const, value: text.trim() };
     try {
       const r = await resample(name, o.path, draw, judge, resamples);
       // The text itself is the caller's to record (a task's output, the stage's result): only its size here.
-      o.events.append({ type: 'genius.text', ...base, samples: r.samples, flagged: r.flagged, chars: r.value.length });
+      o.events.append({
+        type: 'genius.text',
+        ...base,
+        samples: r.samples,
+        flagged: r.flagged,
+        chars: r.value.length,
+      });
       return r.value;
     } catch (err) {
-      if (err instanceof PhaseAnswerError) o.events.append({ type: 'genius.phase.failed', ...base, samples: err.samples, reason: err.reason });
+      if (err instanceof PhaseAnswerError)
+        o.events.append({
+          type: 'genius.phase.failed',
+          ...base,
+          samples: err.samples,
+          reason: err.reason,
+        });
       throw err;
     }
   };

@@ -18,7 +18,13 @@ export interface Draws<T> {
 export type Judge<T> = (text: string) => { ok: true; value: T } | { ok: false; reason: string };
 
 /** Draws one at a time until an answer passes, at most `resamples` extra draws. */
-export async function resample<T>(phase: string, path: string, draw: (i: number) => Promise<string>, judge: Judge<T>, resamples: number): Promise<Draws<T>> {
+export async function resample<T>(
+  phase: string,
+  path: string,
+  draw: (i: number) => Promise<string>,
+  judge: Judge<T>,
+  resamples: number,
+): Promise<Draws<T>> {
   let reason = '';
   for (let i = 0; i <= resamples; i++) {
     const judged = judge(await draw(i));
@@ -59,9 +65,18 @@ export async function voteOn<T>(
   }
   const winner = tally.winner(settings.k);
   if (winner === undefined) {
-    throw new PhaseAnswerError(phase, path, `vote exhausted: no answer led by ${settings.k} within ${settings.maxSamples} samples`, drawn);
+    throw new PhaseAnswerError(
+      phase,
+      path,
+      `vote exhausted: no answer led by ${settings.k} within ${settings.maxSamples} samples`,
+      drawn,
+    );
   }
-  const vote = { k: settings.k, margin: tally.margin, distinct: Object.keys(tally.tallies()).length };
+  const vote = {
+    k: settings.k,
+    margin: tally.margin,
+    distinct: Object.keys(tally.tallies()).length,
+  };
   return { value: tally.parseOf(winner)!, samples: drawn, flagged, vote };
 }
 
@@ -69,7 +84,11 @@ export async function voteOn<T>(
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_, v: unknown) =>
     v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) =>
+            a < b ? -1 : a > b ? 1 : 0,
+          ),
+        )
       : v,
   );
 }

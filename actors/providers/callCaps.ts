@@ -13,11 +13,18 @@ import type { CompletionRequest, CompletionResult, Provider } from './provider.j
 
 /** UTF-8 bytes of what the model is sent: the prompt and the role (system prompt). */
 export function promptBytes(request: Pick<CompletionRequest, 'prompt' | 'system'>): number {
-  return Buffer.byteLength(request.prompt, 'utf8') + (request.system ? Buffer.byteLength(request.system, 'utf8') : 0);
+  return (
+    Buffer.byteLength(request.prompt, 'utf8') +
+    (request.system ? Buffer.byteLength(request.system, 'utf8') : 0)
+  );
 }
 
 /** Throws the non-retryable ProviderPromptCapError when the prompt and role pass `limit` bytes. */
-export function checkPromptSize(provider: string, request: Pick<CompletionRequest, 'prompt' | 'system'>, limit: number): void {
+export function checkPromptSize(
+  provider: string,
+  request: Pick<CompletionRequest, 'prompt' | 'system'>,
+  limit: number,
+): void {
   // A UTF-16 unit is at most 3 UTF-8 bytes: count exactly only when it could be over.
   if ((request.prompt.length + (request.system?.length ?? 0)) * 3 <= limit) return;
   const bytes = promptBytes(request);
@@ -25,16 +32,26 @@ export function checkPromptSize(provider: string, request: Pick<CompletionReques
 }
 
 /** Throws ProviderAnswerCapError for an answer over the provider's caps or, when reported, the call's maxTokens. */
-export function checkAnswer(provider: string, config: ProviderConfig, request: CompletionRequest, result: CompletionResult): void {
+export function checkAnswer(
+  provider: string,
+  config: ProviderConfig,
+  request: CompletionRequest,
+  result: CompletionResult,
+): void {
   const tokens = result.usage.completionTokens;
   const { maxAnswerTokens } = config;
-  if (maxAnswerTokens !== undefined && tokens > maxAnswerTokens) throw new ProviderAnswerCapError(provider, 'maxAnswerTokens', maxAnswerTokens, tokens);
+  if (maxAnswerTokens !== undefined && tokens > maxAnswerTokens)
+    throw new ProviderAnswerCapError(provider, 'maxAnswerTokens', maxAnswerTokens, tokens);
   // An estimate is not the model's count: only a server's own report says it ignored max_tokens.
   if (!result.usage.estimated && request.maxTokens !== undefined && tokens > request.maxTokens) {
     throw new ProviderAnswerCapError(provider, 'maxTokens', request.maxTokens, tokens);
   }
   const limit = config.kind === 'cli' ? undefined : config.maxAnswerBytes;
-  if (limit !== undefined && result.text.length * 3 > limit && Buffer.byteLength(result.text, 'utf8') > limit) {
+  if (
+    limit !== undefined &&
+    result.text.length * 3 > limit &&
+    Buffer.byteLength(result.text, 'utf8') > limit
+  ) {
     throw new ProviderAnswerCapError(provider, 'maxAnswerBytes', limit);
   }
 }
@@ -55,7 +72,10 @@ export function withCallCaps(provider: Provider, config: ProviderConfig): Provid
  * What a provider service answers instead of a reply the transport refused for its size. The same
  * call answers as long again, so it is non-retryable, whatever the provider's own set says.
  */
-export function replyTooLargeError(provider: string, size: Pick<PayloadTooLargeError, 'bytes' | 'limit'>): ProviderAnswerCapError {
+export function replyTooLargeError(
+  provider: string,
+  size: Pick<PayloadTooLargeError, 'bytes' | 'limit'>,
+): ProviderAnswerCapError {
   const error = new ProviderAnswerCapError(provider, 'max_payload', size.limit, size.bytes);
   error.nonRetryable = true;
   return error;
@@ -69,7 +89,13 @@ export const REPLY_ENVELOPE_BYTES = 4096;
  * by the work queue): the error to answer instead when the reply, wrapped, would not fit
  * `maxPayload`, or undefined when it fits.
  */
-export function oversizedReply(provider: string, reply: unknown, maxPayload: number): ProviderAnswerCapError | undefined {
+export function oversizedReply(
+  provider: string,
+  reply: unknown,
+  maxPayload: number,
+): ProviderAnswerCapError | undefined {
   const bytes = Buffer.byteLength(JSON.stringify(reply), 'utf8');
-  return bytes + REPLY_ENVELOPE_BYTES > maxPayload ? replyTooLargeError(provider, { bytes, limit: maxPayload }) : undefined;
+  return bytes + REPLY_ENVELOPE_BYTES > maxPayload
+    ? replyTooLargeError(provider, { bytes, limit: maxPayload })
+    : undefined;
 }

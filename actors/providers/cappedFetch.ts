@@ -28,15 +28,26 @@ export function cappedFetch(o: CappedFetchOptions): Fetch {
     if (response.body === null) return response;
     const length = Number(response.headers.get('content-length') ?? Number.NaN);
     const over = () => new ProviderAnswerCapError(o.provider, 'maxAnswerBytes', o.maxBytes);
-    const late = () => new ProviderTimeoutError(o.provider, o.timeoutMs, { detail: 'the body was still arriving' });
+    const late = () =>
+      new ProviderTimeoutError(o.provider, o.timeoutMs, { detail: 'the body was still arriving' });
     const timeLeft = Math.max(0, o.timeoutMs - (performance.now() - started));
-    const body = length > o.maxBytes ? failedBody(response.body, over()) : cappedBody(response.body, o.maxBytes, over, timeLeft, late);
-    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    const body =
+      length > o.maxBytes
+        ? failedBody(response.body, over())
+        : cappedBody(response.body, o.maxBytes, over, timeLeft, late);
+    return new Response(body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
   };
 }
 
 /** A body that fails on its first read, the original one cancelled unread. */
-function failedBody(original: ReadableStream<Uint8Array>, error: Error): ReadableStream<Uint8Array> {
+function failedBody(
+  original: ReadableStream<Uint8Array>,
+  error: Error,
+): ReadableStream<Uint8Array> {
   void original.cancel(error).catch(() => {});
   return new ReadableStream({ start: (controller) => controller.error(error) });
 }

@@ -83,7 +83,9 @@ export class CliProvider implements Provider {
       });
     } catch (err) {
       // Thrown synchronously for arguments spawn refuses outright (a NUL byte, a bad cwd type).
-      return Promise.reject(new CliSpawnError(id, command, { detail: (err as Error).message, cause: err }));
+      return Promise.reject(
+        new CliSpawnError(id, command, { detail: (err as Error).message, cause: err }),
+      );
     }
 
     let failure: Failure | undefined;
@@ -105,8 +107,12 @@ export class CliProvider implements Provider {
       let stderrTail = Buffer.alloc(0);
       let settled = false;
 
-      const timer = clock.setTimeout(() => stop((detail) => new ProviderTimeoutError(id, timeoutMs, { detail })), timeoutMs);
-      const onAbort = (): void => stop((detail) => new ProviderAbortedError(id, { detail, cause: signal?.reason }));
+      const timer = clock.setTimeout(
+        () => stop((detail) => new ProviderTimeoutError(id, timeoutMs, { detail })),
+        timeoutMs,
+      );
+      const onAbort = (): void =>
+        stop((detail) => new ProviderAbortedError(id, { detail, cause: signal?.reason }));
       signal?.addEventListener('abort', onAbort, { once: true });
 
       const settle = (outcome: () => void): void => {
@@ -122,7 +128,8 @@ export class CliProvider implements Provider {
       child.stdout?.on('data', (chunk: Buffer) => {
         if (failure) return;
         stdoutBytes += chunk.length;
-        if (stdoutBytes > maxOutputBytes) stop((detail) => new CliOutputCapError(id, maxOutputBytes, { detail }));
+        if (stdoutBytes > maxOutputBytes)
+          stop((detail) => new CliOutputCapError(id, maxOutputBytes, { detail }));
         else stdout.push(chunk);
       });
       child.stderr?.on('data', (chunk: Buffer) => {
@@ -134,12 +141,18 @@ export class CliProvider implements Provider {
 
       child.on('error', (err: NodeJS.ErrnoException) => {
         if (child.pid !== undefined) return; // a failed kill of a live process; 'close' still comes
-        settle(() => reject(new CliSpawnError(id, command, { detail: err.code ?? err.message, cause: err })));
+        settle(() =>
+          reject(new CliSpawnError(id, command, { detail: err.code ?? err.message, cause: err })),
+        );
       });
       child.on('close', (code, sig) => {
         settle(() => {
-          if (failure) reject(failure(hardKilled ? `killed with SIGKILL after ${KILL_GRACE_MS} ms` : undefined));
-          else if (code !== 0) reject(new CliExitError(id, command, code, sig, stderrTail.toString('utf8')));
+          if (failure)
+            reject(
+              failure(hardKilled ? `killed with SIGKILL after ${KILL_GRACE_MS} ms` : undefined),
+            );
+          else if (code !== 0)
+            reject(new CliExitError(id, command, code, sig, stderrTail.toString('utf8')));
           else resolve(Buffer.concat(stdout).toString('utf8').trim());
         });
       });
@@ -151,7 +164,10 @@ export class CliProvider implements Provider {
 }
 
 /** Only the allowlisted variables that are set: a CLI never sees keys it was not meant to. */
-export function allowedEnv(env: NodeJS.ProcessEnv, allowlist: readonly string[]): NodeJS.ProcessEnv {
+export function allowedEnv(
+  env: NodeJS.ProcessEnv,
+  allowlist: readonly string[],
+): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
   for (const name of allowlist) {
     const value = env[name];

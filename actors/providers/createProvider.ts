@@ -20,9 +20,16 @@ export interface ProviderDeps {
  * Builds the provider `id` of a mission from its parsed config (defaults applied). Throws a
  * `UserError` for a config that parses but cannot work, such as an API key variable that is unset.
  */
-export function createProvider(id: string, config: ProviderConfig, deps: ProviderDeps = {}): Provider {
+export function createProvider(
+  id: string,
+  config: ProviderConfig,
+  deps: ProviderDeps = {},
+): Provider {
   // Caps inside: an answer over a cap is an `output_cap` failure that `nonRetryable` may name.
-  return withNonRetryable(withCallCaps(providerOfKind(id, config, deps), config), config.nonRetryable ?? []);
+  return withNonRetryable(
+    withCallCaps(providerOfKind(id, config, deps), config),
+    config.nonRetryable ?? [],
+  );
 }
 
 function providerOfKind(id: string, config: ProviderConfig, deps: ProviderDeps): Provider {

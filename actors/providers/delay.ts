@@ -11,7 +11,12 @@ export function throwIfAborted(provider: string, signal: AbortSignal | undefined
  * Resolves after `ms` on `clock`; rejects with `ProviderAbortedError` as soon as `signal` aborts.
  * A zero wait sets no timer, so a `ManualClock` test needs no `advance` for it.
  */
-export function delay(provider: string, clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+export function delay(
+  provider: string,
+  clock: Clock,
+  ms: number,
+  signal?: AbortSignal,
+): Promise<void> {
   throwIfAborted(provider, signal);
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {

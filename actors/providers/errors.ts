@@ -77,8 +77,17 @@ export class ProviderError extends SystemError {
 
 export class ProviderTimeoutError extends ProviderError {
   override name = 'ProviderTimeoutError';
-  constructor(provider: string, readonly timeoutMs?: number, options?: ProviderErrorOptions) {
-    super(provider, 'timeout', timeoutMs === undefined ? 'timed out' : `timed out after ${timeoutMs} ms`, options);
+  constructor(
+    provider: string,
+    readonly timeoutMs?: number,
+    options?: ProviderErrorOptions,
+  ) {
+    super(
+      provider,
+      'timeout',
+      timeoutMs === undefined ? 'timed out' : `timed out after ${timeoutMs} ms`,
+      options,
+    );
   }
 }
 
@@ -97,7 +106,11 @@ export class ProviderRateLimitError extends ProviderError {
 /** The server answered with an error status. Retryable for 5xx (and 408), not for other 4xx. */
 export class ProviderHttpError extends ProviderError {
   override name = 'ProviderHttpError';
-  constructor(provider: string, readonly status: number, options: ProviderErrorOptions = {}) {
+  constructor(
+    provider: string,
+    readonly status: number,
+    options: ProviderErrorOptions = {},
+  ) {
     super(provider, 'server', `http ${status}`, {
       ...options,
       retryable: options.retryable ?? (status >= 500 || status === 408),
@@ -115,10 +128,15 @@ export class ProviderResponseError extends ProviderError {
   readonly excerpt: string;
   constructor(provider: string, excerpt: string, options: ProviderErrorOptions = {}) {
     const short = excerptOf(excerpt);
-    super(provider, 'malformed', `malformed response${options.detail ? `: ${options.detail}` : ''}: '${short}'`, {
-      ...options,
-      detail: undefined,
-    });
+    super(
+      provider,
+      'malformed',
+      `malformed response${options.detail ? `: ${options.detail}` : ''}: '${short}'`,
+      {
+        ...options,
+        detail: undefined,
+      },
+    );
     this.excerpt = short;
   }
 }
@@ -140,22 +158,34 @@ export class CliExitError extends ProviderError {
     readonly stderrTail: string,
     options: ProviderErrorOptions = {},
   ) {
-    const how = exitCode === null ? `was killed by ${signal ?? 'a signal'}` : `exited with code ${exitCode}`;
+    const how =
+      exitCode === null ? `was killed by ${signal ?? 'a signal'}` : `exited with code ${exitCode}`;
     const lastLine = stderrTail.trim().split('\n').pop();
-    super(provider, 'exit', `'${command}' ${how}`, { detail: lastLine ? excerptOf(lastLine) : undefined, ...options });
+    super(provider, 'exit', `'${command}' ${how}`, {
+      detail: lastLine ? excerptOf(lastLine) : undefined,
+      ...options,
+    });
   }
 }
 
 export class CliOutputCapError extends ProviderError {
   override name = 'CliOutputCapError';
-  constructor(provider: string, readonly limit: number, options?: ProviderErrorOptions) {
+  constructor(
+    provider: string,
+    readonly limit: number,
+    options?: ProviderErrorOptions,
+  ) {
     super(provider, 'output_cap', `output exceeded ${limit} bytes`, options);
   }
 }
 
 export class CliSpawnError extends ProviderError {
   override name = 'CliSpawnError';
-  constructor(provider: string, readonly command: string, options?: ProviderErrorOptions) {
+  constructor(
+    provider: string,
+    readonly command: string,
+    options?: ProviderErrorOptions,
+  ) {
     super(provider, 'spawn', `cannot spawn '${command}'`, options);
   }
 }
@@ -178,7 +208,12 @@ export class ProviderAnswerCapError extends ProviderError {
   }
 }
 
-function answerCapText(provider: string, setting: AnswerCap, limit: number, actual: number | undefined): string {
+function answerCapText(
+  provider: string,
+  setting: AnswerCap,
+  limit: number,
+  actual: number | undefined,
+): string {
   const raise = `raise providers.${provider}.${setting} if it is expected`;
   switch (setting) {
     case 'maxAnswerBytes':
@@ -246,15 +281,25 @@ export function serializeProviderError(err: ProviderError): SerializedProviderEr
   };
   if (err.nonRetryable) out.nonRetryable = true;
   if (err instanceof ProviderHttpError) out.status = err.status;
-  if (err instanceof ProviderTimeoutError && err.timeoutMs !== undefined) out.timeoutMs = err.timeoutMs;
+  if (err instanceof ProviderTimeoutError && err.timeoutMs !== undefined)
+    out.timeoutMs = err.timeoutMs;
   if (err instanceof ProviderResponseError) out.excerpt = err.excerpt;
   if (err instanceof CliExitError) {
-    Object.assign(out, { command: err.command, exitCode: err.exitCode, signal: err.signal, stderrTail: err.stderrTail });
+    Object.assign(out, {
+      command: err.command,
+      exitCode: err.exitCode,
+      signal: err.signal,
+      stderrTail: err.stderrTail,
+    });
   }
   if (err instanceof CliOutputCapError) out.limit = err.limit;
   if (err instanceof CliSpawnError) out.command = err.command;
   if (err instanceof ProviderAnswerCapError || err instanceof ProviderPromptCapError) {
-    Object.assign(out, { setting: err.setting, limit: err.limit, ...(err.actual !== undefined && { actual: err.actual }) });
+    Object.assign(out, {
+      setting: err.setting,
+      limit: err.limit,
+      ...(err.actual !== undefined && { actual: err.actual }),
+    });
   }
   return out;
 }
@@ -265,21 +310,57 @@ export function deserializeProviderError(obj: SerializedProviderError): Provider
   const opts = { retryable: obj.retryable };
   let err: ProviderError;
   switch (obj.name) {
-    case 'ProviderTimeoutError': err = new ProviderTimeoutError(p, obj.timeoutMs, opts); break;
-    case 'ProviderRateLimitError': err = new ProviderRateLimitError(p, opts); break;
-    case 'ProviderHttpError': err = new ProviderHttpError(p, obj.status ?? 0, opts); break;
-    case 'ProviderResponseError': err = new ProviderResponseError(p, obj.excerpt ?? '', opts); break;
-    case 'ProviderAbortedError': err = new ProviderAbortedError(p, opts); break;
+    case 'ProviderTimeoutError':
+      err = new ProviderTimeoutError(p, obj.timeoutMs, opts);
+      break;
+    case 'ProviderRateLimitError':
+      err = new ProviderRateLimitError(p, opts);
+      break;
+    case 'ProviderHttpError':
+      err = new ProviderHttpError(p, obj.status ?? 0, opts);
+      break;
+    case 'ProviderResponseError':
+      err = new ProviderResponseError(p, obj.excerpt ?? '', opts);
+      break;
+    case 'ProviderAbortedError':
+      err = new ProviderAbortedError(p, opts);
+      break;
     case 'CliExitError':
-      err = new CliExitError(p, obj.command ?? '', obj.exitCode ?? null, obj.signal ?? null, obj.stderrTail ?? '', opts);
+      err = new CliExitError(
+        p,
+        obj.command ?? '',
+        obj.exitCode ?? null,
+        obj.signal ?? null,
+        obj.stderrTail ?? '',
+        opts,
+      );
       break;
-    case 'CliOutputCapError': err = new CliOutputCapError(p, obj.limit ?? 0, opts); break;
-    case 'CliSpawnError': err = new CliSpawnError(p, obj.command ?? '', opts); break;
-    case 'ProviderAnswerCapError': err = new ProviderAnswerCapError(p, (obj.setting ?? 'maxAnswerBytes') as AnswerCap, obj.limit ?? 0, obj.actual, opts); break;
+    case 'CliOutputCapError':
+      err = new CliOutputCapError(p, obj.limit ?? 0, opts);
+      break;
+    case 'CliSpawnError':
+      err = new CliSpawnError(p, obj.command ?? '', opts);
+      break;
+    case 'ProviderAnswerCapError':
+      err = new ProviderAnswerCapError(
+        p,
+        (obj.setting ?? 'maxAnswerBytes') as AnswerCap,
+        obj.limit ?? 0,
+        obj.actual,
+        opts,
+      );
+      break;
     case 'ProviderPromptCapError':
-      err = new ProviderPromptCapError(p, obj.setting === 'max_payload' ? 'max_payload' : 'maxPromptBytes', obj.limit ?? 0, obj.actual ?? 0, opts);
+      err = new ProviderPromptCapError(
+        p,
+        obj.setting === 'max_payload' ? 'max_payload' : 'maxPromptBytes',
+        obj.limit ?? 0,
+        obj.actual ?? 0,
+        opts,
+      );
       break;
-    default: err = new ProviderError(p, obj.kind, '', opts);
+    default:
+      err = new ProviderError(p, obj.kind, '', opts);
   }
   err.message = obj.message;
   err.nonRetryable = obj.nonRetryable === true;

@@ -1,6 +1,14 @@
 export type { CompletionRequest, CompletionResult, Provider, Usage } from './provider.js';
 export { createProvider, type ProviderDeps } from './createProvider.js';
-export { checkAnswer, checkPromptSize, oversizedReply, promptBytes, replyTooLargeError, withCallCaps, REPLY_ENVELOPE_BYTES } from './callCaps.js';
+export {
+  checkAnswer,
+  checkPromptSize,
+  oversizedReply,
+  promptBytes,
+  replyTooLargeError,
+  withCallCaps,
+  REPLY_ENVELOPE_BYTES,
+} from './callCaps.js';
 export { cappedFetch, type CappedFetchOptions } from './cappedFetch.js';
 export { OpenAIProvider, openaiApiKey } from './openai.js';
 export { CliProvider, KILL_GRACE_MS, STDERR_TAIL_BYTES, allowedEnv } from './cli.js';

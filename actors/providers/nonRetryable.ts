@@ -14,7 +14,8 @@ export function withNonRetryable(provider: Provider, types: readonly string[]): 
   // The same instance, so what holds it still sees its class and its own fields.
   provider.complete = (request, signal) =>
     complete(request, signal).catch((err: unknown) => {
-      if (err instanceof ProviderError && (set.has(err.errorType) || set.has(err.kind))) err.nonRetryable = true;
+      if (err instanceof ProviderError && (set.has(err.errorType) || set.has(err.kind)))
+        err.nonRetryable = true;
       throw err;
     });
   return provider;

@@ -20,9 +20,16 @@ import type { CompletionRequest, CompletionResult, Provider, Usage } from './pro
 import { costOf, estimateUsage, promptText } from './usage.js';
 
 /** The provider's API key from `env`; a UserError naming the variable when it is not set. */
-export function openaiApiKey(id: string, config: Pick<OpenAIProviderConfig, 'apiKeyEnv'>, env: NodeJS.ProcessEnv): string {
+export function openaiApiKey(
+  id: string,
+  config: Pick<OpenAIProviderConfig, 'apiKeyEnv'>,
+  env: NodeJS.ProcessEnv,
+): string {
   const apiKey = env[config.apiKeyEnv];
-  if (!apiKey) throw new UserError(`providers.${id}.apiKeyEnv: environment variable '${config.apiKeyEnv}' is not set`);
+  if (!apiKey)
+    throw new UserError(
+      `providers.${id}.apiKeyEnv: environment variable '${config.apiKeyEnv}' is not set`,
+    );
   return apiKey;
 }
 
@@ -45,7 +52,11 @@ export class OpenAIProvider implements Provider {
       maxRetries: config.maxRetries,
       defaultHeaders: config.headers,
       // Bounds each response's body by maxAnswerBytes as it arrives, and by the timeout to its last byte.
-      fetch: cappedFetch({ provider: id, maxBytes: config.maxAnswerBytes, timeoutMs: config.timeoutMs }),
+      fetch: cappedFetch({
+        provider: id,
+        maxBytes: config.maxAnswerBytes,
+        timeoutMs: config.timeoutMs,
+      }),
       // Only the config and `env` speak for this provider, not the SDK's own environment lookups.
       organization: null,
       project: null,
@@ -64,7 +75,10 @@ export class OpenAIProvider implements Provider {
     try {
       // The raw response, parsed here: a body that is not JSON is then ours to quote in the error.
       const response = await this.client.chat.completions
-        .create({ model, messages, temperature: request.temperature, max_tokens: maxTokens }, { signal })
+        .create(
+          { model, messages, temperature: request.temperature, max_tokens: maxTokens },
+          { signal },
+        )
         .asResponse();
       raw = await response.text();
     } catch (err) {
@@ -78,7 +92,14 @@ export class OpenAIProvider implements Provider {
       throw new ProviderResponseError(this.id, this.redact(raw), { detail });
     }
     const usage = usageOf(body) ?? estimateUsage(promptText(request), text);
-    return { text, usage, costUsd: costOf(usage, this.config.prices), latencyMs, provider: this.id, model };
+    return {
+      text,
+      usage,
+      costUsd: costOf(usage, this.config.prices),
+      latencyMs,
+      provider: this.id,
+      model,
+    };
   }
 
   private mapError(err: unknown, signal: AbortSignal | undefined): ProviderError {
@@ -93,21 +114,29 @@ export class OpenAIProvider implements Provider {
     }
     if (err instanceof OpenAI.APIConnectionError) {
       const detail = this.redact(detailOf(err));
-      return new ProviderError(id, 'server', 'connection failed', { detail, cause: this.safeCause(err) });
+      return new ProviderError(id, 'server', 'connection failed', {
+        detail,
+        cause: this.safeCause(err),
+      });
     }
     if (err instanceof OpenAI.APIError && typeof err.status === 'number') {
       const detail = this.redact(detailOf(err));
       const cause = this.safeCause(err);
-      if (err instanceof OpenAI.RateLimitError) return new ProviderRateLimitError(id, { detail, cause });
+      if (err instanceof OpenAI.RateLimitError)
+        return new ProviderRateLimitError(id, { detail, cause });
       return new ProviderHttpError(id, err.status, { detail, cause });
     }
     const message = err instanceof Error ? err.message : String(err);
-    return new ProviderError(id, 'crash', 'unexpected failure', { detail: this.redact(message), cause: err });
+    return new ProviderError(id, 'crash', 'unexpected failure', {
+      detail: this.redact(message),
+      cause: err,
+    });
   }
 
   /** The SDK's error as a cause, unless the server echoed the key into it (logs print causes). */
   private safeCause(err: InstanceType<typeof OpenAI.APIError>): unknown {
-    const echoed = err.message.includes(this.apiKey) || String(JSON.stringify(err.error)).includes(this.apiKey);
+    const echoed =
+      err.message.includes(this.apiKey) || String(JSON.stringify(err.error)).includes(this.apiKey);
     return echoed ? undefined : err;
   }
 
@@ -149,7 +178,9 @@ function contentOf(body: unknown): string | undefined {
 
 /** The usage the server reported, or undefined when it reported none (some local servers). */
 function usageOf(body: unknown): Usage | undefined {
-  const usage = (body as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } | null }).usage;
+  const usage = (
+    body as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } | null }
+  ).usage;
   const promptTokens = usage?.prompt_tokens;
   const completionTokens = usage?.completion_tokens;
   if (typeof promptTokens !== 'number' || typeof completionTokens !== 'number') return undefined;

@@ -4,7 +4,11 @@
  * conversation the mission will have.
  */
 import { systemClock, type Clock } from '../../kernel/clock.js';
-import type { ScriptedErrorKind, ScriptedProviderConfig, ScriptedResponse } from '../../config/providers.js';
+import type {
+  ScriptedErrorKind,
+  ScriptedProviderConfig,
+  ScriptedResponse,
+} from '../../config/providers.js';
 import { delay, throwIfAborted } from './delay.js';
 import {
   ProviderError,
@@ -39,7 +43,8 @@ export class ScriptedProvider implements Provider {
     const entry = this.next();
     const response = typeof entry === 'string' ? { text: entry } : entry;
     await delay(this.id, this.clock, response.delayMs ?? 0, signal);
-    if ('error' in response) throw scriptedError(this.id, response.errorKind, response.error, response.status);
+    if ('error' in response)
+      throw scriptedError(this.id, response.errorKind, response.error, response.status);
     return {
       text: response.text,
       usage: estimateUsage(promptText(request), response.text),
@@ -54,20 +59,31 @@ export class ScriptedProvider implements Provider {
     const { responses, onExhausted } = this.config;
     if (this.cursor >= responses.length) {
       if (onExhausted === 'error') {
-        throw new ProviderError(this.id, 'crash', `script exhausted after ${responses.length} responses`, {
-          retryable: false,
-        });
+        throw new ProviderError(
+          this.id,
+          'crash',
+          `script exhausted after ${responses.length} responses`,
+          {
+            retryable: false,
+          },
+        );
       }
       this.cursor = onExhausted === 'cycle' ? 0 : responses.length - 1;
     }
     const entry = responses[this.cursor++];
-    if (entry === undefined) throw new Error('unreachable: the schema requires at least one response');
+    if (entry === undefined)
+      throw new Error('unreachable: the schema requires at least one response');
     return entry;
   }
 }
 
 /** The typed error a scripted error entry stands for; its text becomes the message's detail. */
-export function scriptedError(provider: string, kind: ScriptedErrorKind, text: string, status = 500): ProviderError {
+export function scriptedError(
+  provider: string,
+  kind: ScriptedErrorKind,
+  text: string,
+  status = 500,
+): ProviderError {
   const options = { detail: text };
   switch (kind) {
     case 'timeout':

@@ -50,10 +50,15 @@ export class SimulatedProvider implements Provider {
     } else {
       fails = this.random() < (crashRate === 0 ? errorRate : 1 - (1 - errorRate) * (1 - crashRate));
       const answers = this.config.answers;
-      text = answers?.[pick(this.random, answers.length)] ?? `simulated answer #${n}: ${request.prompt.slice(0, 40)}`;
+      text =
+        answers?.[pick(this.random, answers.length)] ??
+        `simulated answer #${n}: ${request.prompt.slice(0, 40)}`;
     }
     await delay(this.id, this.clock, latencyMs, signal);
-    if (fails) throw new ProviderError(this.id, 'crash', `simulated crash on call #${n}`, { retryable: true });
+    if (fails)
+      throw new ProviderError(this.id, 'crash', `simulated crash on call #${n}`, {
+        retryable: true,
+      });
     const usage = estimateUsage(promptText(request), text);
     return {
       text,
@@ -69,7 +74,11 @@ export class SimulatedProvider implements Provider {
     try {
       return hanoiSimulatedAnswer(prompt, this.random, options);
     } catch (err) {
-      throw new ProviderError(this.id, 'crash', 'simulated task model', { retryable: false, cause: err, detail: errorMessage(err) });
+      throw new ProviderError(this.id, 'crash', 'simulated task model', {
+        retryable: false,
+        cause: err,
+        detail: errorMessage(err),
+      });
     }
   }
 }

@@ -6,12 +6,20 @@ import type { Usage } from './provider.js';
 export function estimateUsage(promptText: string, completionText: string): Usage {
   const promptTokens = Math.ceil(promptText.length / 4);
   const completionTokens = Math.ceil(completionText.length / 4);
-  return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens, estimated: true };
+  return {
+    promptTokens,
+    completionTokens,
+    totalTokens: promptTokens + completionTokens,
+    estimated: true,
+  };
 }
 
 /** US dollars for a call, from prices per million tokens. */
 export function costOf(usage: Usage, prices: Prices): number {
-  return (usage.promptTokens / 1e6) * prices.inputPerMTok + (usage.completionTokens / 1e6) * prices.outputPerMTok;
+  return (
+    (usage.promptTokens / 1e6) * prices.inputPerMTok +
+    (usage.completionTokens / 1e6) * prices.outputPerMTok
+  );
 }
 
 /** The text a prompt-only provider sees: the system prompt, if any, then the prompt. */

@@ -8,7 +8,14 @@
  * move is what the next prompt shows as the previous move.
  */
 import type { StepTask } from './stepTask.js';
-import { applyMove, checkDisks, hanoiInitialState, isSolved, type HanoiMove, type HanoiState } from './hanoiRules.js';
+import {
+  applyMove,
+  checkDisks,
+  hanoiInitialState,
+  isSolved,
+  type HanoiMove,
+  type HanoiState,
+} from './hanoiRules.js';
 import { parseHanoiAnswer } from './hanoiParse.js';
 import { hanoiPrompt } from './hanoiPrompt.js';
 

@@ -85,14 +85,19 @@ function isSpace(c: number): boolean {
   return c === SPACE || c === TAB || c === LF || c === CR;
 }
 
-export function parseHanoiAnswer(text: string, state: HanoiState): StepParse<HanoiState> | StepParseFailure {
+export function parseHanoiAnswer(
+  text: string,
+  state: HanoiState,
+): StepParse<HanoiState> | StepParseFailure {
   let i = 0;
   let end = text.length;
   while (i < end && isSpace(text.charCodeAt(i))) i++;
   while (end > i && isSpace(text.charCodeAt(end - 1))) end--;
 
   if (!text.startsWith('move', i)) {
-    return { error: text.indexOf('move', i) >= 0 ? "extra text before 'move'" : "no 'move = [...]' line" };
+    return {
+      error: text.indexOf('move', i) >= 0 ? "extra text before 'move'" : "no 'move = [...]' line",
+    };
   }
   i = label(text, i, end, 'move');
   if (i < 0) return { error: 'malformed move' };
@@ -109,7 +114,12 @@ export function parseHanoiAnswer(text: string, state: HanoiState): StepParse<Han
   if (text.charCodeAt(i) !== LF) return { error: 'extra text after the move' };
   i = blanks(text, i + 1, end);
   if (!text.startsWith('next_state', i)) {
-    return { error: text.indexOf('next_state', i) >= 0 ? 'extra text after the move' : "no 'next_state = [...]' line" };
+    return {
+      error:
+        text.indexOf('next_state', i) >= 0
+          ? 'extra text after the move'
+          : "no 'next_state = [...]' line",
+    };
   }
   i = label(text, i, end, 'next_state');
   if (i < 0) return { error: 'malformed next_state' };
@@ -124,7 +134,8 @@ export function parseHanoiAnswer(text: string, state: HanoiState): StepParse<Han
     if (p > 0) {
       i = blanks(text, i, end);
       const c = at(text, i, end);
-      if (c !== COMMA) return { error: c === CLOSE ? 'next_state needs 3 pegs' : 'malformed next_state' };
+      if (c !== COMMA)
+        return { error: c === CLOSE ? 'next_state needs 3 pegs' : 'malformed next_state' };
       i++;
     }
     i = list(text, i, end, total);
@@ -135,7 +146,8 @@ export function parseHanoiAnswer(text: string, state: HanoiState): StepParse<Han
   }
   i = blanks(text, i, end);
   const c = at(text, i, end);
-  if (c !== CLOSE) return { error: c === COMMA ? 'next_state needs 3 pegs' : 'malformed next_state' };
+  if (c !== CLOSE)
+    return { error: c === COMMA ? 'next_state needs 3 pegs' : 'malformed next_state' };
   if (i + 1 !== end) return { error: 'extra text after next_state' };
 
   const illegal = moveIllegality(state.pegs, disk, from, to);
@@ -145,7 +157,8 @@ export function parseHanoiAnswer(text: string, state: HanoiState): StepParse<Han
   if (p0.length !== a || p1.length !== b || p2.length !== total - a - b || total > scratch.length) {
     return { error: 'next_state does not follow from the move' };
   }
-  if (!matches(p0, 0) || !matches(p1, a) || !matches(p2, a + b)) return { error: 'next_state does not follow from the move' };
+  if (!matches(p0, 0) || !matches(p1, a) || !matches(p2, a + b))
+    return { error: 'next_state does not follow from the move' };
   return { answer: formatMove([disk, from, to]), nextState };
 }
 

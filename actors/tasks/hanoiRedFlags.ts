@@ -17,7 +17,8 @@ function buildRamble(): string {
     'Actually, let me reconsider the whole position from the beginning.',
   ];
   let text = '';
-  for (let i = 0; text.length < RAMBLING_MIN_CHARS; i++) text += `${sentences[i % sentences.length]} `;
+  for (let i = 0; text.length < RAMBLING_MIN_CHARS; i++)
+    text += `${sentences[i % sentences.length]} `;
   return `${text}\n`;
 }
 

@@ -56,7 +56,12 @@ function top(peg: number[]): number | undefined {
 }
 
 /** Why a move is illegal in `pegs`, or undefined when it is legal. */
-export function moveIllegality(pegs: Pegs, disk: number, from: number, to: number): string | undefined {
+export function moveIllegality(
+  pegs: Pegs,
+  disk: number,
+  from: number,
+  to: number,
+): string | undefined {
   if (!isPeg(from)) return `peg out of range in move: ${from}`;
   if (!isPeg(to)) return `peg out of range in move: ${to}`;
   if (from === to) return 'illegal move: from and to are the same peg';
@@ -64,7 +69,8 @@ export function moveIllegality(pegs: Pegs, disk: number, from: number, to: numbe
   if (moved === undefined) return `illegal move: peg ${from} is empty`;
   if (moved !== disk) return `illegal move: disk ${disk} is not on top of peg ${from}`;
   const under = top(pegs[to]!);
-  if (under !== undefined && under < disk) return `illegal move: disk ${disk} onto smaller disk ${under}`;
+  if (under !== undefined && under < disk)
+    return `illegal move: disk ${disk} onto smaller disk ${under}`;
   return undefined;
 }
 

@@ -28,7 +28,16 @@
 import { UserError } from '../../kernel/errors.js';
 import type { Random } from '../providers/random.js';
 import { PREVIOUS_LABEL, STATE_LABEL } from './hanoiPrompt.js';
-import { applyLegalMove, diskOneMove, formatPegs, legalMoves, otherMove, type HanoiMove, type HanoiState, type Pegs } from './hanoiRules.js';
+import {
+  applyLegalMove,
+  diskOneMove,
+  formatPegs,
+  legalMoves,
+  otherMove,
+  type HanoiMove,
+  type HanoiState,
+  type Pegs,
+} from './hanoiRules.js';
 import { malformedAnswer, ramblingAnswer } from './hanoiRedFlags.js';
 
 export type HanoiErrorMode = 'dominant' | 'varied' | 'correlated';
@@ -55,7 +64,11 @@ export class HanoiPromptError extends UserError {
   }
 }
 
-export function hanoiSimulatedAnswer(prompt: string, random: Random, options: HanoiSimulatorOptions): string {
+export function hanoiSimulatedAnswer(
+  prompt: string,
+  random: Random,
+  options: HanoiSimulatorOptions,
+): string {
   const flag = random();
   const error = random();
   const variant = random();
@@ -63,14 +76,21 @@ export function hanoiSimulatedAnswer(prompt: string, random: Random, options: Ha
   const right = strategyMove(state.pegs, previousDisk);
   const redFlagRate = options.redFlagRate ?? 0;
   if (flag < redFlagRate) {
-    return flag < redFlagRate / 2 ? malformedAnswer(state, right, variant) : ramblingAnswer(answerText(state, right));
+    return flag < redFlagRate / 2
+      ? malformedAnswer(state, right, variant)
+      : ramblingAnswer(answerText(state, right));
   }
   const mode = options.errorMode ?? 'dominant';
   const rate =
-    mode === 'correlated' ? stepErrorRate(options.errorRate, options.correlation ?? 0.5, stepUniform(prompt, from, to)) : options.errorRate;
+    mode === 'correlated'
+      ? stepErrorRate(options.errorRate, options.correlation ?? 0.5, stepUniform(prompt, from, to))
+      : options.errorRate;
   if (error >= rate) return answerText(state, right);
-  const wrong = legalMoves(state).filter((m) => m[0] !== right[0] || m[1] !== right[1] || m[2] !== right[2]);
-  const index = mode === 'varied' ? Math.min(wrong.length - 1, Math.floor(variant * wrong.length)) : 0;
+  const wrong = legalMoves(state).filter(
+    (m) => m[0] !== right[0] || m[1] !== right[1] || m[2] !== right[2],
+  );
+  const index =
+    mode === 'varied' ? Math.min(wrong.length - 1, Math.floor(variant * wrong.length)) : 0;
   return answerText(state, wrong[index]!);
 }
 
@@ -148,8 +168,10 @@ function readPrompt(prompt: string): ReadPrompt {
       break;
     }
   }
-  if (depth !== 0 || peg !== 2) throw new HanoiPromptError('readable current state', prompt.slice(at + 1, at + 61));
-  if (pegs[0].length + pegs[1].length + pegs[2].length === 0) throw new HanoiPromptError('disk', prompt.slice(at + 1, at + 61));
+  if (depth !== 0 || peg !== 2)
+    throw new HanoiPromptError('readable current state', prompt.slice(at + 1, at + 61));
+  if (pegs[0].length + pegs[1].length + pegs[2].length === 0)
+    throw new HanoiPromptError('disk', prompt.slice(at + 1, at + 61));
   return { state: { pegs }, previousDisk, from, to: i };
 }
 

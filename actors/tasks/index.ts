@@ -1,4 +1,9 @@
-export { isParseFailure, type StepParse, type StepParseFailure, type StepTask } from './stepTask.js';
+export {
+  isParseFailure,
+  type StepParse,
+  type StepParseFailure,
+  type StepTask,
+} from './stepTask.js';
 export { hanoiTask, type HanoiParams } from './hanoi.js';
 export {
   IllegalMoveError,

@@ -63,14 +63,19 @@ export function parseJsonAnswer(text: string): StepParse<JsonTaskState> | StepPa
   } catch {
     return { error: 'not a JSON object' };
   }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return { error: 'not a JSON object' };
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    return { error: 'not a JSON object' };
   const o = v as Record<string, unknown>;
   const keys = Object.keys(o);
   const extra = keys.find((k) => k !== 'answer' && k !== 'next_state' && k !== 'done');
   if (extra !== undefined) return { error: `unexpected key '${extra}'` };
   if (!('answer' in o)) return { error: "no 'answer'" };
   if (!('next_state' in o)) return { error: "no 'next_state'" };
-  if (o.done !== undefined && typeof o.done !== 'boolean') return { error: "'done' must be true or false" };
+  if (o.done !== undefined && typeof o.done !== 'boolean')
+    return { error: "'done' must be true or false" };
   const done = o.done === true;
-  return { answer: canonicalJson({ answer: o.answer, next_state: o.next_state, done }), nextState: { value: o.next_state, done } };
+  return {
+    answer: canonicalJson({ answer: o.answer, next_state: o.next_state, done }),
+    nextState: { value: o.next_state, done },
+  };
 }

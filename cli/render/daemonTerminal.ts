@@ -26,11 +26,24 @@ export interface DaemonTerminal {
   onEvent(e: LoggedEvent): void;
 }
 
-export function daemonTerminal(flags: { json?: boolean; pretty?: boolean; 'log-level'?: string }, io: Io): DaemonTerminal {
+export function daemonTerminal(
+  flags: { json?: boolean; pretty?: boolean; 'log-level'?: string },
+  io: Io,
+): DaemonTerminal {
   const pretty = outputMode(flags, io.tty?.err) === 'pretty';
   const destination = { write: (chunk: string) => io.err(chunk.replace(/\n$/, '')) };
-  const logger = createLogger({ level: flags['log-level'] ?? 'info', pretty, line: (r) => logLine(r, { time: true }), destination });
-  const announcer = createLogger({ level: 'info', pretty, line: (r) => String(r.msg ?? ''), destination });
+  const logger = createLogger({
+    level: flags['log-level'] ?? 'info',
+    pretty,
+    line: (r) => logLine(r, { time: true }),
+    destination,
+  });
+  const announcer = createLogger({
+    level: 'info',
+    pretty,
+    line: (r) => String(r.msg ?? ''),
+    destination,
+  });
   const renderers = new Map<string, (e: LoggedEvent) => void>();
   const showEvents = logger.isLevelEnabled('info');
   return {
@@ -41,8 +54,19 @@ export function daemonTerminal(flags: { json?: boolean; pretty?: boolean; 'log-l
       let render = renderers.get(e.mission);
       if (!render) {
         render = pretty
-          ? eventRenderer({ mode: 'pretty', write: (line, ev) => io.err(`${clockTime(Date.parse(ev.ts))} [${ev.mission}] ${line}`) })
-          : eventRenderer({ mode: 'json', write: (line, ev) => logger.info({ mission: ev.mission, event: JSON.parse(line) as unknown }, 'mission event') });
+          ? eventRenderer({
+              mode: 'pretty',
+              write: (line, ev) =>
+                io.err(`${clockTime(Date.parse(ev.ts))} [${ev.mission}] ${line}`),
+            })
+          : eventRenderer({
+              mode: 'json',
+              write: (line, ev) =>
+                logger.info(
+                  { mission: ev.mission, event: JSON.parse(line) as unknown },
+                  'mission event',
+                ),
+            });
         renderers.set(e.mission, render);
       }
       render(e);

@@ -32,7 +32,13 @@ export interface EventRendererOptions {
 }
 
 /** Events a person watching progress does not need a line for (replay shows them). */
-const QUIET = new Set(['mission.submitted', 'task.started', 'task.finished', 'blackboard.entry', 'genius.text']);
+const QUIET = new Set([
+  'mission.submitted',
+  'task.started',
+  'task.finished',
+  'blackboard.entry',
+  'genius.text',
+]);
 
 /** Whether a progress view gives `e` a line: not the config, routine supervisor ends, task starts or board entries. */
 function worthAProgressLine(e: LoggedEvent): boolean {
@@ -51,13 +57,18 @@ export function eventRenderer(options: EventRendererOptions): (e: LoggedEvent) =
   let startFailureSaid = false;
 
   const makerProgress = (v: MakerProgressView, e: LoggedEvent): void => {
-    if (mode === 'json') write(JSON.stringify({ seq: e.seq, ts: e.ts, mission: e.mission, type: 'maker.progress', ...v }), e);
+    if (mode === 'json')
+      write(
+        JSON.stringify({ seq: e.seq, ts: e.ts, mission: e.mission, type: 'maker.progress', ...v }),
+        e,
+      );
     else write(makerLine(v), e);
   };
 
   return (e) => {
     if (e.type === 'mission.started') stages = (e.stages as unknown[] | undefined)?.length;
-    if (e.type === 'mission.submitted') stages = (e.config as { stages?: unknown[] } | undefined)?.stages?.length;
+    if (e.type === 'mission.submitted')
+      stages = (e.config as { stages?: unknown[] } | undefined)?.stages?.length;
     const moved = maker.apply(e);
     if (e.type === 'maker.vote' && e.outcome !== 'exhausted') {
       if (!moved) return;

@@ -40,7 +40,8 @@ function missionSentence(e: LoggedEvent, ctx: SentenceContext): string | undefin
       return `mission ${e.mission} suspended (the daemon stopped); it resumes where it was`;
     case 'mission.finished': {
       const error = e.error as { reason?: string; message?: string } | undefined;
-      if (error?.reason === 'start_failed' && ctx.startFailureSaid) return `mission ${e.status}: start_failed`;
+      if (error?.reason === 'start_failed' && ctx.startFailureSaid)
+        return `mission ${e.status}: start_failed`;
       return `mission ${e.status}${error ? `: ${reasonText(error)}` : ''}`;
     }
     case 'stage.entered': {
@@ -62,7 +63,9 @@ function missionSentence(e: LoggedEvent, ctx: SentenceContext): string | undefin
     case 'supervisor.decision':
       return decisionSentence(e);
     case 'approval.requested': {
-      const timeout = e.timeoutAt ? `; at ${e.timeoutAt} it is ${e.onTimeout === 'approve' ? 'approved' : 'rejected'}` : '';
+      const timeout = e.timeoutAt
+        ? `; at ${e.timeoutAt} it is ${e.onTimeout === 'approve' ? 'approved' : 'rejected'}`
+        : '';
       // How to answer depends on who runs the mission (run's prompt, the daemon's API): theirs to say.
       return `⏸ approval ${e.id} waits for a person${timeout}`;
     }

@@ -17,7 +17,9 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 
 /** A whole number with thousands separators (`1,048,575`), whatever the machine's locale. */
 export function count(n: number): string {
-  return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return Math.round(n)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 /** `0.4%`; one decimal, `0%` for none. */
@@ -64,8 +66,13 @@ export function oneLine(value: unknown, max = 80): string {
 /** A field's value in a generic line: `…Ms` as a duration, the mission's paths short, errors by their text, the rest capped. */
 export function fieldText(key: string, value: unknown, mission: unknown): string {
   if (typeof value === 'number' && /Ms$/.test(key)) return formatMs(value);
-  if (typeof value === 'string' && value.startsWith(`mission/${String(mission)}/`)) return shortPath(value, mission);
-  if (value !== null && typeof value === 'object' && typeof (value as { message?: unknown }).message === 'string') {
+  if (typeof value === 'string' && value.startsWith(`mission/${String(mission)}/`))
+    return shortPath(value, mission);
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as { message?: unknown }).message === 'string'
+  ) {
     return oneLine(reasonText(value as { reason?: string; message?: string }), 200);
   }
   return oneLine(value);

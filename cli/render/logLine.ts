@@ -7,7 +7,14 @@ import type { LogRecord } from '../../kernel/logger.js';
 import { decisionSentence } from './decisionSentence.js';
 import { clockTime, fieldText } from './format.js';
 
-const MARKS: Record<number, string> = { 10: '  trace', 20: '  debug', 30: '·', 40: '⚠', 50: '✗', 60: '✗ fatal:' };
+const MARKS: Record<number, string> = {
+  10: '  trace',
+  20: '  debug',
+  30: '·',
+  40: '⚠',
+  50: '✗',
+  60: '✗ fatal:',
+};
 
 export interface LogLineOptions {
   /** Start with the record's time, `HH:MM:SS.mmm` (the daemon's terminal). */
@@ -19,7 +26,8 @@ export interface LogLineOptions {
 export function logLine(r: LogRecord, options: LogLineOptions = {}): string {
   const { level, time, pid: _pid, hostname: _host, msg, mission, ...fields } = r;
   const head = `${options.time ? `${clockTime(time)} ` : ''}${mission === undefined || options.mission === false ? '' : `[${String(mission)}] `}`;
-  if (msg === 'supervisor decision') return `${head}${decisionSentence({ ...fields, mission: String(mission ?? '') })}`;
+  if (msg === 'supervisor decision')
+    return `${head}${decisionSentence({ ...fields, mission: String(mission ?? '') })}`;
   const parts = Object.entries(fields)
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${k} ${fieldText(k, v, mission)}`);

@@ -5,7 +5,10 @@
  */
 export type OutputMode = 'pretty' | 'json';
 
-export function outputMode(flags: { json?: boolean; pretty?: boolean }, tty: boolean | undefined): OutputMode {
+export function outputMode(
+  flags: { json?: boolean; pretty?: boolean },
+  tty: boolean | undefined,
+): OutputMode {
   if (flags.pretty) return 'pretty';
   if (flags.json) return 'json';
   return tty ? 'pretty' : 'json';

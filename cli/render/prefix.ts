@@ -39,7 +39,8 @@ export function reasonText(error: { reason?: string; message?: string }): string
 /** `a: b: b: c` → `a: b: c`: a `segment: ` said twice in a row, said once. */
 export function once(text: string): string {
   const repeat = /(^|: )([^:\n]{1,80}): \2(?=: |$)/;
-  for (let m = repeat.exec(text); m; m = repeat.exec(text)) text = text.slice(0, m.index) + m[1] + m[2] + text.slice(m.index + m[0].length);
+  for (let m = repeat.exec(text); m; m = repeat.exec(text))
+    text = text.slice(0, m.index) + m[1] + m[2] + text.slice(m.index + m[0].length);
   return text;
 }
 

@@ -13,17 +13,26 @@ export function workerSentence(e: LoggedEvent): string | undefined {
     case 'worker.left':
       return `− worker ${e.worker} left`;
     case 'worker.lost': {
-      const silent = typeof e.silentForMs === 'number' ? `, silent for ${formatMs(e.silentForMs)}` : '';
-      const calls = typeof e.calls === 'number' ? (e.calls > 0 ? `; ${plural(e.calls, 'call')} it held will be delivered again` : '; it held no durable call') : '';
+      const silent =
+        typeof e.silentForMs === 'number' ? `, silent for ${formatMs(e.silentForMs)}` : '';
+      const calls =
+        typeof e.calls === 'number'
+          ? e.calls > 0
+            ? `; ${plural(e.calls, 'call')} it held will be delivered again`
+            : '; it held no durable call'
+          : '';
       return `✗ worker ${e.worker} lost (${e.reason ?? 'no heartbeat'}${silent})${calls}`;
     }
     case 'worker.mismatch':
       return `⚠ worker ${e.worker} runs another definition of provider '${e.provider}': ${e.message}; it refuses this mission's calls`;
     case 'call.redelivery': {
       const call = callName(e);
-      if (e.deadLetter) return `✗ ${call}, held by lost worker ${e.worker}, was on its last delivery (${e.maxDeliveries}): it goes to the dead letters and fails`;
+      if (e.deadLetter)
+        return `✗ ${call}, held by lost worker ${e.worker}, was on its last delivery (${e.maxDeliveries}): it goes to the dead letters and fails`;
       const by = Date.parse(String(e.redeliverBy));
-      const when = Number.isFinite(by) ? ` by ${clockTime(by)} (in ${formatMs(Math.max(0, by - Date.parse(e.ts)))})` : '';
+      const when = Number.isFinite(by)
+        ? ` by ${clockTime(by)} (in ${formatMs(Math.max(0, by - Date.parse(e.ts)))})`
+        : '';
       return `↻ ${call}, held by lost worker ${e.worker}, is delivered again${when} as attempt ${e.attempt} of ${e.maxDeliveries}`;
     }
     case 'call.redelivered':
@@ -35,5 +44,7 @@ export function workerSentence(e: LoggedEvent): string | undefined {
 
 /** `the call of stage/a/agent/b (provider p)`, or `a call to provider p` when it names no caller. */
 function callName(e: LoggedEvent): string {
-  return e.caller === undefined ? `a call to provider '${e.provider}'` : `the call of ${shortPath(e.caller, e.mission)} (provider '${e.provider}')`;
+  return e.caller === undefined
+    ? `a call to provider '${e.provider}'`
+    : `the call of ${shortPath(e.caller, e.mission)} (provider '${e.provider}')`;
 }

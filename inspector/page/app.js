@@ -7,10 +7,22 @@ import { renderChart } from './chart.js';
 const KEEP_EVENTS = 5000;
 const EVENT_ROW = 22;
 const $ = (id) => document.getElementById(id);
-const token = new URLSearchParams(location.search).get('token') || new URLSearchParams(location.hash.slice(1)).get('token');
+const token =
+  new URLSearchParams(location.search).get('token') ||
+  new URLSearchParams(location.hash.slice(1)).get('token');
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws${token ? `?token=${encodeURIComponent(token)}` : ''}`;
 
-const S = { seq: -1, nodes: new Map(), events: [], votes: new Map(), approvals: [], defs: {}, dropped: 0, writable: false, selected: null };
+const S = {
+  seq: -1,
+  nodes: new Map(),
+  events: [],
+  votes: new Map(),
+  approvals: [],
+  defs: {},
+  dropped: 0,
+  writable: false,
+  selected: null,
+};
 const dirty = { tree: true, events: true, detail: true, approvals: true, votes: true };
 let ws = null;
 let backoff = 500;
@@ -26,16 +38,29 @@ tree.onToggle = () => {
   dirty.tree = true;
   schedule();
 };
-$('ev-type').addEventListener('change', () => { dirty.events = true; schedule(); });
-$('ev-text').addEventListener('input', () => { dirty.events = true; schedule(); });
+$('ev-type').addEventListener('change', () => {
+  dirty.events = true;
+  schedule();
+});
+$('ev-text').addEventListener('input', () => {
+  dirty.events = true;
+  schedule();
+});
 
 function connect() {
   setConn('connecting', 'connecting');
   ws = new WebSocket(wsUrl);
-  ws.onopen = () => { backoff = 500; setConn('live', 'live'); };
+  ws.onopen = () => {
+    backoff = 500;
+    setConn('live', 'live');
+  };
   ws.onmessage = (e) => {
     let msg;
-    try { msg = JSON.parse(e.data); } catch { return; }
+    try {
+      msg = JSON.parse(e.data);
+    } catch {
+      return;
+    }
     onMessage(msg);
   };
   ws.onclose = () => {
@@ -46,7 +71,8 @@ function connect() {
 }
 
 function send(msg) {
-  if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(token ? { ...msg, token } : msg));
+  if (ws && ws.readyState === WebSocket.OPEN)
+    ws.send(JSON.stringify(token ? { ...msg, token } : msg));
 }
 
 function onMessage(msg) {
@@ -80,10 +106,20 @@ function onMessage(msg) {
       if (S.events.length > KEEP_EVENTS) S.events.splice(0, S.events.length - KEEP_EVENTS);
       dirty.events = true;
     }
-    for (const v of msg.votes) { S.votes.delete(v.path); S.votes.set(v.path, v); }
+    for (const v of msg.votes) {
+      S.votes.delete(v.path);
+      S.votes.set(v.path, v);
+    }
     if (msg.votes.length) dirty.votes = true;
-    if (msg.approvals) { S.approvals = msg.approvals; dirty.approvals = true; }
-    if (msg.definitions) { Object.assign(S.defs, msg.definitions); defsVersion++; dirty.detail = true; }
+    if (msg.approvals) {
+      S.approvals = msg.approvals;
+      dirty.approvals = true;
+    }
+    if (msg.definitions) {
+      Object.assign(S.defs, msg.definitions);
+      defsVersion++;
+      dirty.detail = true;
+    }
     S.dropped = msg.dropped;
   } else if (msg.type === 'ack') {
     toast(`${msg.action} sent${msg.id ? ` (${msg.id})` : msg.path ? ` (${msg.path})` : ''}`, false);
@@ -122,7 +158,9 @@ function toast(text, bad) {
   $('toast').textContent = text;
   $('toast').className = bad ? 'bad' : 'good';
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => { $('toast').textContent = ''; }, 5000);
+  toastTimer = setTimeout(() => {
+    $('toast').textContent = '';
+  }, 5000);
 }
 
 function shownNode() {
@@ -141,47 +179,110 @@ function renderDetail() {
   if (sig === detailSig && sig) return;
   detailSig = sig;
   $('detail-title').textContent = n ? `Statechart: ${tail(n)}` : 'Statechart';
-  $('detail').replaceChildren(...(n ? [
-    h('div', { class: 'path' }, n.id),
-    h('div', { class: 'facts' },
-      h('span', { class: `chip st-${n.status}` }, n.status), ` ${n.kind} · ${n.logic}`,
-      n.restarts ? ` · ↻ ${n.restarts}` : '',
-      n.budget ? ` · ${fmt(n.budget.tokens)} tokens · $${n.budget.costUsd.toFixed(4)} · ${fmt(n.budget.samples)} samples` : ''),
-    n.lastError ? h('div', { class: 'error' }, `✗ ${clock(n.lastError.at)} ${n.lastError.message}`) : '',
-    S.writable && n.status === 'active' ? h('button', { class: 'stop', onclick: () => send({ type: 'stop', path: n.id }) }, 'Stop') : '',
-  ] : [h('p', { class: 'muted' }, 'no actors yet')]));
-  renderChart($('statechart'), n && n.definition ? S.defs[n.definition] : undefined, n && n.value);
+  $('detail').replaceChildren(
+    ...(n
+      ? [
+          h('div', { class: 'path' }, n.id),
+          h(
+            'div',
+            { class: 'facts' },
+            h('span', { class: `chip st-${n.status}` }, n.status),
+            ` ${n.kind} · ${n.logic}`,
+            n.restarts ? ` · ↻ ${n.restarts}` : '',
+            n.budget
+              ? ` · ${fmt(n.budget.tokens)} tokens · $${n.budget.costUsd.toFixed(4)} · ${fmt(n.budget.samples)} samples`
+              : '',
+          ),
+          n.lastError
+            ? h('div', { class: 'error' }, `✗ ${clock(n.lastError.at)} ${n.lastError.message}`)
+            : '',
+          S.writable && n.status === 'active'
+            ? h(
+                'button',
+                { class: 'stop', onclick: () => send({ type: 'stop', path: n.id }) },
+                'Stop',
+              )
+            : '',
+        ]
+      : [h('p', { class: 'muted' }, 'no actors yet')]),
+  );
+  renderChart($('statechart'), n?.definition ? S.defs[n.definition] : undefined, n?.value);
 }
 
 function renderApprovals() {
-  if (!S.approvals.length) return $('approvals').replaceChildren(h('p', { class: 'muted' }, 'none pending'));
-  $('approvals').replaceChildren(...S.approvals.map((a) => {
-    const feedback = h('input', { type: 'text', placeholder: 'feedback (for reject)' });
-    return h('div', { class: 'approval', 'data-testid': 'approval', 'data-id': a.id },
-      h('div', { class: 'question' }, a.question),
-      h('div', { class: 'muted' }, `${a.path} · waiting since ${clock(a.since)}`),
-      S.writable ? h('div', { class: 'actions' },
-        h('button', { class: 'approve', 'data-testid': 'approve', onclick: () => send({ type: 'approve', id: a.id }) }, 'Approve'),
-        feedback,
-        h('button', { class: 'reject', 'data-testid': 'reject', onclick: () => send({ type: 'reject', id: a.id, feedback: feedback.value || undefined }) }, 'Reject'))
-        : h('div', { class: 'muted' }, 'read-only: open with #token=… to answer'));
-  }));
+  if (!S.approvals.length)
+    return $('approvals').replaceChildren(h('p', { class: 'muted' }, 'none pending'));
+  $('approvals').replaceChildren(
+    ...S.approvals.map((a) => {
+      const feedback = h('input', { type: 'text', placeholder: 'feedback (for reject)' });
+      return h(
+        'div',
+        { class: 'approval', 'data-testid': 'approval', 'data-id': a.id },
+        h('div', { class: 'question' }, a.question),
+        h('div', { class: 'muted' }, `${a.path} · waiting since ${clock(a.since)}`),
+        S.writable
+          ? h(
+              'div',
+              { class: 'actions' },
+              h(
+                'button',
+                {
+                  class: 'approve',
+                  'data-testid': 'approve',
+                  onclick: () => send({ type: 'approve', id: a.id }),
+                },
+                'Approve',
+              ),
+              feedback,
+              h(
+                'button',
+                {
+                  class: 'reject',
+                  'data-testid': 'reject',
+                  onclick: () =>
+                    send({ type: 'reject', id: a.id, feedback: feedback.value || undefined }),
+                },
+                'Reject',
+              ),
+            )
+          : h('div', { class: 'muted' }, 'read-only: open with #token=… to answer'),
+      );
+    }),
+  );
 }
 
 function renderVotes() {
   const votes = [...S.votes.values()].slice(-20).reverse();
   if (!votes.length) return $('votes').replaceChildren(h('p', { class: 'muted' }, 'no votes'));
-  $('votes').replaceChildren(...votes.map((v) => {
-    const tallies = Object.entries(v.tallies).sort((a, b) => b[1] - a[1]);
-    const max = Math.max(1, ...tallies.map(([, c]) => c));
-    return h('table', { class: 'vote', 'data-testid': 'vote', 'data-path': v.path },
-      h('caption', {}, `${v.path} · step ${fmt(v.step)} · k=${v.k} · ${v.samples} samples · ${v.flagged} flagged · `,
-        h('b', { class: v.outcome || 'voting' }, v.outcome ? `${v.outcome}${v.winner !== undefined ? `: ${v.winner}` : ''}` : 'voting')),
-      ...tallies.map(([answer, c]) => h('tr', { class: answer === v.winner ? 'winner' : '' },
-        h('td', { class: 'answer', title: answer }, answer),
-        h('td', { class: 'bar' }, h('div', { style: `width:${(c / max) * 100}%` })),
-        h('td', { class: 'count' }, String(c)))));
-  }));
+  $('votes').replaceChildren(
+    ...votes.map((v) => {
+      const tallies = Object.entries(v.tallies).sort((a, b) => b[1] - a[1]);
+      const max = Math.max(1, ...tallies.map(([, c]) => c));
+      return h(
+        'table',
+        { class: 'vote', 'data-testid': 'vote', 'data-path': v.path },
+        h(
+          'caption',
+          {},
+          `${v.path} · step ${fmt(v.step)} · k=${v.k} · ${v.samples} samples · ${v.flagged} flagged · `,
+          h(
+            'b',
+            { class: v.outcome || 'voting' },
+            v.outcome ? `${v.outcome}${v.winner !== undefined ? `: ${v.winner}` : ''}` : 'voting',
+          ),
+        ),
+        ...tallies.map(([answer, c]) =>
+          h(
+            'tr',
+            { class: answer === v.winner ? 'winner' : '' },
+            h('td', { class: 'answer', title: answer }, answer),
+            h('td', { class: 'bar' }, h('div', { style: `width:${(c / max) * 100}%` })),
+            h('td', { class: 'count' }, String(c)),
+          ),
+        ),
+      );
+    }),
+  );
 }
 
 const knownTypes = new Set();
@@ -198,16 +299,24 @@ function renderEvents() {
   for (let i = S.events.length - 1; i >= 0; i--) {
     const e = S.events[i];
     if (type && e.type !== type) continue;
-    if (text && !`${e.type} ${e.path || ''} ${JSON.stringify(e.data)}`.toLowerCase().includes(text)) continue;
+    if (text && !`${e.type} ${e.path || ''} ${JSON.stringify(e.data)}`.toLowerCase().includes(text))
+      continue;
     list.push(e);
   }
   $('ev-count').textContent = `${fmt(list.length)} of ${fmt(S.events.length)}`;
   virtualList($('events'), list.length, EVENT_ROW, (i) => {
     const e = list[i];
-    return eventRows.get(e.seq, '', (el) => fill(el, { class: 'event', 'data-testid': 'event', 'data-type': e.type },
-      h('span', { class: 'seq' }, `#${e.seq}`), h('span', { class: 'at' }, clock(e.at)),
-      h('span', { class: 'type' }, e.type), h('span', { class: 'epath', title: e.path || '' }, e.path || ''),
-      h('span', { class: 'data', title: JSON.stringify(e.data) }, JSON.stringify(e.data))));
+    return eventRows.get(e.seq, '', (el) =>
+      fill(
+        el,
+        { class: 'event', 'data-testid': 'event', 'data-type': e.type },
+        h('span', { class: 'seq' }, `#${e.seq}`),
+        h('span', { class: 'at' }, clock(e.at)),
+        h('span', { class: 'type' }, e.type),
+        h('span', { class: 'epath', title: e.path || '' }, e.path || ''),
+        h('span', { class: 'data', title: JSON.stringify(e.data) }, JSON.stringify(e.data)),
+      ),
+    );
   });
   eventRows.sweep();
 }

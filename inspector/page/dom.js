@@ -33,7 +33,8 @@ export class RowCache {
 
   /** The row for `key`; `draw(el)` fills it when it is new or `sig` changed. */
   get(key, sig, draw) {
-    const row = this.rows.get(key) || this.used.get(key) || { sig: undefined, el: document.createElement('div') };
+    const row = this.rows.get(key) ||
+      this.used.get(key) || { sig: undefined, el: document.createElement('div') };
     if (row.sig !== sig) {
       draw(row.el);
       row.sig = sig;
@@ -62,7 +63,7 @@ export function setChildren(parent, els) {
  */
 export function virtualList(box, count, rowHeight, renderRow) {
   let spacer = box.firstElementChild;
-  if (!spacer || !spacer.classList.contains('vspacer')) {
+  if (!spacer?.classList.contains('vspacer')) {
     spacer = h('div', { class: 'vspacer' });
     box.replaceChildren(spacer);
   }
@@ -75,7 +76,12 @@ export function virtualList(box, count, rowHeight, renderRow) {
     const rows = [];
     for (let i = first; i < last; i++) {
       const row = renderRow(i);
-      Object.assign(row.style, { position: 'absolute', left: '0', right: '0', top: `${i * rowHeight}px` });
+      Object.assign(row.style, {
+        position: 'absolute',
+        left: '0',
+        right: '0',
+        top: `${i * rowHeight}px`,
+      });
       rows.push(row);
     }
     setChildren(spacer, rows);

@@ -19,22 +19,38 @@ export function tail(node) {
 export function compactValue(v) {
   if (v === undefined || v === null) return '';
   if (typeof v !== 'object') return String(v);
-  const parts = Object.entries(v).map(([k, x]) => (compactValue(x) ? `${k}.${compactValue(x)}` : k));
+  const parts = Object.entries(v).map(([k, x]) =>
+    compactValue(x) ? `${k}.${compactValue(x)}` : k,
+  );
   return parts.length === 1 ? parts[0] : parts.length ? `(${parts.join(', ')})` : '';
 }
 
 function nodeRow(el, n, depth, selected) {
-  return fill(el, {
-    class: `node st-${n.status}${n.id === selected ? ' selected' : ''}`,
-    'data-testid': 'node', 'data-path': n.id, role: 'treeitem', style: `--depth:${depth}`,
-  },
-  h('span', { class: 'dot', title: n.status }),
-  h('span', { class: 'tail' }, tail(n)),
-  h('span', { class: 'kind' }, n.kind),
-  n.logic !== n.kind ? h('span', { class: 'logic' }, n.logic) : '',
-  n.value !== undefined ? h('span', { class: 'val' }, compactValue(n.value)) : '',
-  n.restarts > 0 ? h('span', { class: 'badge restarts', 'data-testid': 'restarts', title: `${n.restarts} restarts` }, `↻ ${n.restarts}`) : '',
-  n.lastError ? h('span', { class: 'crash', 'data-testid': 'crash', title: n.lastError.message }, '✗') : '');
+  return fill(
+    el,
+    {
+      class: `node st-${n.status}${n.id === selected ? ' selected' : ''}`,
+      'data-testid': 'node',
+      'data-path': n.id,
+      role: 'treeitem',
+      style: `--depth:${depth}`,
+    },
+    h('span', { class: 'dot', title: n.status }),
+    h('span', { class: 'tail' }, tail(n)),
+    h('span', { class: 'kind' }, n.kind),
+    n.logic !== n.kind ? h('span', { class: 'logic' }, n.logic) : '',
+    n.value !== undefined ? h('span', { class: 'val' }, compactValue(n.value)) : '',
+    n.restarts > 0
+      ? h(
+          'span',
+          { class: 'badge restarts', 'data-testid': 'restarts', title: `${n.restarts} restarts` },
+          `↻ ${n.restarts}`,
+        )
+      : '',
+    n.lastError
+      ? h('span', { class: 'crash', 'data-testid': 'crash', title: n.lastError.message }, '✗')
+      : '',
+  );
 }
 
 /** Draws the tree into `el`, keeping rows, open pools and their scroll positions across redraws. */
@@ -93,7 +109,8 @@ export class TreeView {
     };
     for (const r of roots) walk(r, 0);
     setChildren(this.el, out);
-    for (const [box, group] of pools) virtualList(box, group.length, ROW, (i) => this.row(group[i], 0, selected));
+    for (const [box, group] of pools)
+      virtualList(box, group.length, ROW, (i) => this.row(group[i], 0, selected));
     this.cache.sweep();
   }
 
@@ -108,18 +125,42 @@ export class TreeView {
       if (n.lastError) crashed++;
     }
     const isOpen = this.open.has(key);
-    const chips = STATUSES.filter((s) => counts.get(s)).map((s) => `${s}:${counts.get(s)}`).join(',');
-    out.push(this.cache.get(`pool:${key}`, `${depth}|${isOpen}|${group.length}|${chips}|${restarts}|${crashed}`, (el) =>
-      fill(el, { class: 'pool', 'data-testid': 'pool', 'data-pool': key, style: `--depth:${depth}`, title: 'click to expand' },
-        h('span', { class: 'caret' }, isOpen ? '▾' : '▸'),
-        h('span', { class: 'tail' }, `${logic} × ${fmt(group.length)}`),
-        ...STATUSES.filter((s) => counts.get(s)).map((s) => h('span', { class: `chip st-${s}` }, `${fmt(counts.get(s))} ${s}`)),
-        restarts ? h('span', { class: 'badge restarts' }, `↻ ${fmt(restarts)}`) : '',
-        crashed ? h('span', { class: 'crash' }, `✗ ${fmt(crashed)}`) : '')));
+    const chips = STATUSES.filter((s) => counts.get(s))
+      .map((s) => `${s}:${counts.get(s)}`)
+      .join(',');
+    out.push(
+      this.cache.get(
+        `pool:${key}`,
+        `${depth}|${isOpen}|${group.length}|${chips}|${restarts}|${crashed}`,
+        (el) =>
+          fill(
+            el,
+            {
+              class: 'pool',
+              'data-testid': 'pool',
+              'data-pool': key,
+              style: `--depth:${depth}`,
+              title: 'click to expand',
+            },
+            h('span', { class: 'caret' }, isOpen ? '▾' : '▸'),
+            h('span', { class: 'tail' }, `${logic} × ${fmt(group.length)}`),
+            ...STATUSES.filter((s) => counts.get(s)).map((s) =>
+              h('span', { class: `chip st-${s}` }, `${fmt(counts.get(s))} ${s}`),
+            ),
+            restarts ? h('span', { class: 'badge restarts' }, `↻ ${fmt(restarts)}`) : '',
+            crashed ? h('span', { class: 'crash' }, `✗ ${fmt(crashed)}`) : '',
+          ),
+      ),
+    );
     if (isOpen) {
       const height = Math.min(group.length * ROW, 360);
       const box = this.cache.get(`list:${key}`, `${depth}|${height}`, (el) =>
-        fill(el, { class: 'vlist pool-list', 'data-testid': 'pool-list', style: `--depth:${depth};height:${height}px` }));
+        fill(el, {
+          class: 'vlist pool-list',
+          'data-testid': 'pool-list',
+          style: `--depth:${depth};height:${height}px`,
+        }),
+      );
       out.push(box);
       pools.push([box, group]);
     }

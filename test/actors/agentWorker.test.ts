@@ -14,13 +14,20 @@ import { pino } from 'pino';
 function setup(responses: unknown[], limits = {}) {
   const clock = new ManualClock();
   const transport = new MemoryTransport({ clock });
-  const provider = new ScriptedProvider('p', scriptedProviderSchema.parse({ kind: 'scripted', responses }), clock);
+  const provider = new ScriptedProvider(
+    'p',
+    scriptedProviderSchema.parse({ kind: 'scripted', responses }),
+    clock,
+  );
   const service = serveProviders(transport, [provider], pino({ level: 'silent' }));
   const events: MissionEvent[] = [];
   const budget = BudgetNode.root('m', limits, clock).child('agent');
   const input: AgentWorkerInput = {
     path: 'm/stage/s/agent/a',
-    agent: { ...agentSchema.parse({ id: 'a', provider: 'p', role: 'be brief', maxTokens: 50 }), timeoutMs: 5000 },
+    agent: {
+      ...agentSchema.parse({ id: 'a', provider: 'p', role: 'be brief', maxTokens: 50 }),
+      timeoutMs: 5000,
+    },
     prompt: 'hello there',
     transport,
     events: { append: (e) => events.push(e) },
@@ -34,7 +41,10 @@ function setup(responses: unknown[], limits = {}) {
 function run(input: AgentWorkerInput) {
   const actor = createActor(agentWorkerLogic, { input });
   return new Promise<{ output?: unknown; error?: unknown; actor: typeof actor }>((resolve) => {
-    actor.subscribe({ complete: () => resolve({ output: actor.getSnapshot().output, actor }), error: (error) => resolve({ error, actor }) });
+    actor.subscribe({
+      complete: () => resolve({ output: actor.getSnapshot().output, actor }),
+      error: (error) => resolve({ error, actor }),
+    });
     actor.start();
   });
 }
@@ -43,13 +53,25 @@ describe('agent worker', () => {
   it('should answer over the transport, charge its budget up the tree and record the call', async () => {
     const s = setup(['twelve chars']);
     const { output } = await run(s.input);
-    expect(output).toMatchObject({ agent: 'a', text: 'twelve chars', provider: 'p', model: 'scripted' });
+    expect(output).toMatchObject({
+      agent: 'a',
+      text: 'twelve chars',
+      provider: 'p',
+      model: 'scripted',
+    });
     const usage = s.budget.usage();
     expect(usage.samples).toBe(1);
     expect(usage.tokens).toBeGreaterThan(0);
     expect(s.budget.parent!.usage().tokens).toBe(usage.tokens);
     expect(s.events).toEqual([
-      expect.objectContaining({ type: 'agent.call', ok: true, agent: 'a', provider: 'p', path: 'm/stage/s/agent/a', attempt: 0 }),
+      expect.objectContaining({
+        type: 'agent.call',
+        ok: true,
+        agent: 'a',
+        provider: 'p',
+        path: 'm/stage/s/agent/a',
+        attempt: 0,
+      }),
     ]);
   });
 
@@ -58,7 +80,11 @@ describe('agent worker', () => {
     const { error } = await run(s.input);
     expect(error).toBeInstanceOf(ProviderHttpError);
     expect((error as ProviderHttpError).message).toBe("provider 'p': http 500: bad gateway");
-    expect(s.events[0]).toMatchObject({ type: 'agent.call', ok: false, error: "provider 'p': http 500: bad gateway" });
+    expect(s.events[0]).toMatchObject({
+      type: 'agent.call',
+      ok: false,
+      error: "provider 'p': http 500: bad gateway",
+    });
   });
 
   it('should refuse to call when its budget is spent', async () => {
@@ -87,8 +113,10 @@ describe('agent worker', () => {
   it('should fail when the reply does not parse, instead of trusting it', async () => {
     const s = setup(['x']);
     s.service.stop();
-    s.transport.subscribe('maestro.agent.call.p', (m) => s.transport.respond(m, { v: 1, ok: true, result: { text: 3 } }));
+    s.transport.subscribe('maestro.agent.call.p', (m) =>
+      s.transport.respond(m, { v: 1, ok: true, result: { text: 3 } }),
+    );
     const { error } = await run(s.input);
-    expect((error as Error).message).toContain("malformed reply: result.text");
+    expect((error as Error).message).toContain('malformed reply: result.text');
   });
 });

@@ -19,13 +19,44 @@ describe('monitor: hard limits', () => {
   it.each([
     ['nothing reached', {}, undefined],
     ['no SLA and no limits', { slaMs: undefined, limits: {} }, undefined],
-    ['the SLA', { elapsedMs: 60_000 }, { reason: 'sla_exceeded', message: 'sla_exceeded: ran 60000 ms, SLA 60000 ms' }],
-    ['the SLA before a budget', { elapsedMs: 61_000, limits: { tokens: 1000 } }, { reason: 'sla_exceeded', message: 'sla_exceeded: ran 61000 ms, SLA 60000 ms' }],
-    ['tokens', { limits: { tokens: 1200 } }, { reason: 'budget_exceeded', message: 'budget_exceeded: tokens (used 1200 of 1200)' }],
-    ['costUsd', { limits: { costUsd: 0.3 } }, { reason: 'budget_exceeded', message: 'budget_exceeded: costUsd (used 0.3 of 0.3)' }],
-    ['samples', { limits: { samples: 10 } }, { reason: 'budget_exceeded', message: 'budget_exceeded: samples (used 14 of 10)' }],
-    ['wallTimeMs', { limits: { wallTimeMs: 12_000 } }, { reason: 'budget_exceeded', message: 'budget_exceeded: wallTimeMs (used 12500 of 12000)' }],
-    ['one short of each', { elapsedMs: 59_999, limits: { tokens: 1201, costUsd: 0.31, samples: 15, wallTimeMs: 12_501 } }, undefined],
+    [
+      'the SLA',
+      { elapsedMs: 60_000 },
+      { reason: 'sla_exceeded', message: 'sla_exceeded: ran 60000 ms, SLA 60000 ms' },
+    ],
+    [
+      'the SLA before a budget',
+      { elapsedMs: 61_000, limits: { tokens: 1000 } },
+      { reason: 'sla_exceeded', message: 'sla_exceeded: ran 61000 ms, SLA 60000 ms' },
+    ],
+    [
+      'tokens',
+      { limits: { tokens: 1200 } },
+      { reason: 'budget_exceeded', message: 'budget_exceeded: tokens (used 1200 of 1200)' },
+    ],
+    [
+      'costUsd',
+      { limits: { costUsd: 0.3 } },
+      { reason: 'budget_exceeded', message: 'budget_exceeded: costUsd (used 0.3 of 0.3)' },
+    ],
+    [
+      'samples',
+      { limits: { samples: 10 } },
+      { reason: 'budget_exceeded', message: 'budget_exceeded: samples (used 14 of 10)' },
+    ],
+    [
+      'wallTimeMs',
+      { limits: { wallTimeMs: 12_000 } },
+      { reason: 'budget_exceeded', message: 'budget_exceeded: wallTimeMs (used 12500 of 12000)' },
+    ],
+    [
+      'one short of each',
+      {
+        elapsedMs: 59_999,
+        limits: { tokens: 1201, costUsd: 0.31, samples: 15, wallTimeMs: 12_501 },
+      },
+      undefined,
+    ],
   ] as const)('should report %s', (_name, over, expected) => {
     expect(hardLimit(telemetry(over as Partial<Telemetry>))).toEqual(expected);
   });
@@ -44,7 +75,9 @@ describe('monitor: telemetry text', () => {
         'wallTimeMs: 12500 of 600000',
       ].join('\n'),
     );
-    expect(formatTelemetry(telemetry({ slaMs: undefined })).split('\n')[0]).toBe('elapsed: 12500 ms (no SLA)');
+    expect(formatTelemetry(telemetry({ slaMs: undefined })).split('\n')[0]).toBe(
+      'elapsed: 12500 ms (no SLA)',
+    );
   });
 });
 
@@ -93,7 +126,11 @@ describe('monitor: ticks (fromCallback)', () => {
   it('should skip the ticks a late timer missed rather than send them in a burst', () => {
     let now = 0;
     const timers: { fn: () => void; ms: number }[] = [];
-    const clock: Clock = { now: () => now, setTimeout: (fn, ms) => timers.push({ fn, ms }), clearTimeout: () => {} };
+    const clock: Clock = {
+      now: () => now,
+      setTimeout: (fn, ms) => timers.push({ fn, ms }),
+      clearTimeout: () => {},
+    };
     const ticks: number[] = [];
     const actor = createActor(watcher(clock, ticks)).start();
     expect(timers.map((t) => t.ms)).toEqual([1000]);

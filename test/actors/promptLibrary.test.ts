@@ -12,7 +12,11 @@ import {
   reviewSchema,
   stressTestSchema,
 } from '../../actors/planning/masterPlan.js';
-import { loadPromptLibrary, PromptNotFoundError, PromptTemplateError } from '../../actors/promptLibrary.js';
+import {
+  loadPromptLibrary,
+  PromptNotFoundError,
+  PromptTemplateError,
+} from '../../actors/promptLibrary.js';
 
 function library(files: Record<string, string>) {
   const dir = mkdtempSync(join(tmpdir(), 'maestro-prompts-'));
@@ -30,7 +34,10 @@ describe('prompt library', () => {
 
   it('should render the newest version unless one is pinned, and name it', () => {
     const lib = loadPromptLibrary(dir);
-    expect(lib.render('greet', { name: 'Ada', topic: 'engines' })).toEqual({ text: 'Hi Ada, about engines: Ada!', id: 'greet@v2' });
+    expect(lib.render('greet', { name: 'Ada', topic: 'engines' })).toEqual({
+      text: 'Hi Ada, about engines: Ada!',
+      id: 'greet@v2',
+    });
     expect(lib.render('greet', { name: 'Ada' }, 1)).toEqual({ text: 'Hello Ada.', id: 'greet@v1' });
     expect(lib.render('plain', {})).toEqual({ text: 'No placeholders.', id: 'plain@v1' });
     expect(lib.names()).toEqual(['greet', 'plain']);
@@ -42,13 +49,19 @@ describe('prompt library', () => {
 
   it('should leave placeholders inside values alone (one pass)', () => {
     const lib = loadPromptLibrary(dir);
-    expect(lib.render('greet', { name: '{{topic}}', topic: '{{name}}' }).text).toBe('Hi {{topic}}, about {{name}}: {{topic}}!');
+    expect(lib.render('greet', { name: '{{topic}}', topic: '{{name}}' }).text).toBe(
+      'Hi {{topic}}, about {{name}}: {{topic}}!',
+    );
   });
 
   it('should refuse a missing var, naming each one', () => {
     const lib = loadPromptLibrary(dir);
-    expect(() => lib.render('greet', { name: 'Ada' })).toThrow(new PromptTemplateError('greet@v2', ['topic'], "missing var 'topic'"));
-    expect(() => lib.render('greet', { name: 'Ada' })).toThrow("prompt 'greet@v2': missing var 'topic'");
+    expect(() => lib.render('greet', { name: 'Ada' })).toThrow(
+      new PromptTemplateError('greet@v2', ['topic'], "missing var 'topic'"),
+    );
+    expect(() => lib.render('greet', { name: 'Ada' })).toThrow(
+      "prompt 'greet@v2': missing var 'topic'",
+    );
     try {
       lib.render('greet', {});
       expect.unreachable();
@@ -61,24 +74,38 @@ describe('prompt library', () => {
 
   it('should refuse an unknown prompt or version, listing what exists', () => {
     const lib = loadPromptLibrary(dir);
-    expect(() => lib.render('farewell', {})).toThrow("unknown prompt 'farewell' (known: greet@v1, greet@v2, plain@v1)");
-    expect(() => lib.render('greet', { name: 'x' }, 3)).toThrow("unknown version 3 of prompt 'greet' (known: greet@v1, greet@v2)");
-    expect(() => lib.resolve('greet', 3)).toThrow("unknown version 3 of prompt 'greet' (known: greet@v1, greet@v2)");
+    expect(() => lib.render('farewell', {})).toThrow(
+      "unknown prompt 'farewell' (known: greet@v1, greet@v2, plain@v1)",
+    );
+    expect(() => lib.render('greet', { name: 'x' }, 3)).toThrow(
+      "unknown version 3 of prompt 'greet' (known: greet@v1, greet@v2)",
+    );
+    expect(() => lib.resolve('greet', 3)).toThrow(
+      "unknown version 3 of prompt 'greet' (known: greet@v1, greet@v2)",
+    );
     try {
       lib.render('greet', {}, 3);
     } catch (err) {
       expect(err).toBeInstanceOf(PromptNotFoundError);
       expect(err).toBeInstanceOf(UserError);
-      expect(err).toMatchObject({ prompt: 'greet', version: 3, available: ['greet@v1', 'greet@v2'] });
+      expect(err).toMatchObject({
+        prompt: 'greet',
+        version: 3,
+        available: ['greet@v1', 'greet@v2'],
+      });
     }
   });
 
   it('should refuse a malformed placeholder or a misnamed prompt file when loading', () => {
-    expect(() => loadPromptLibrary(library({ 'bad.v1.md': 'Hello {{ name }} and {{x-y}}.' }))).toThrow(
-      "prompt 'bad@v1': malformed placeholder '{{ name }}', '{{x-y}}' (expected {{name}})",
+    expect(() =>
+      loadPromptLibrary(library({ 'bad.v1.md': 'Hello {{ name }} and {{x-y}}.' })),
+    ).toThrow("prompt 'bad@v1': malformed placeholder '{{ name }}', '{{x-y}}' (expected {{name}})");
+    expect(() => loadPromptLibrary(library({ 'bad.v1.md': 'JSON like {"a": {"b": 1}}' }))).toThrow(
+      "prompt 'bad@v1': malformed placeholder '}}'",
     );
-    expect(() => loadPromptLibrary(library({ 'bad.v1.md': 'JSON like {"a": {"b": 1}}' }))).toThrow("prompt 'bad@v1': malformed placeholder '}}'");
-    expect(() => loadPromptLibrary(library({ 'synthesize.md': 'x' }))).toThrow("prompt 'synthesize.md': expected a file name like 'synthesize.v1.md'");
+    expect(() => loadPromptLibrary(library({ 'synthesize.md': 'x' }))).toThrow(
+      "prompt 'synthesize.md': expected a file name like 'synthesize.v1.md'",
+    );
   });
 });
 
@@ -96,7 +123,19 @@ describe('the bundled prompts', () => {
   };
 
   it('should have one prompt per phase and use', () => {
-    expect(lib.names()).toEqual(['boardSynthesis', 'deconstruct', 'finalSynthesis', 'premortem', 'review', 'revise', 'simulate', 'stressTest', 'summarize', 'synthesize', 'task']);
+    expect(lib.names()).toEqual([
+      'boardSynthesis',
+      'deconstruct',
+      'finalSynthesis',
+      'premortem',
+      'review',
+      'revise',
+      'simulate',
+      'stressTest',
+      'summarize',
+      'synthesize',
+      'task',
+    ]);
     for (const name of lib.names()) expect(lib.versions(name)).toEqual([1]);
   });
 
@@ -129,12 +168,15 @@ describe('the bundled prompts', () => {
     };
     for (const [name, schema] of Object.entries(schemas)) {
       const { text } = lib.render(name, fill(name));
-      for (const key of keysOf(schema)) expect(text, `${name} names "${key}"`).toContain(`"${key}":`);
+      for (const key of keysOf(schema))
+        expect(text, `${name} names "${key}"`).toContain(`"${key}":`);
       expect(text, name).toContain('Answer with one JSON object and nothing else');
     }
     for (const name of ['synthesize', 'revise']) {
-      for (const key of keysOf(planStepSchema)) expect(lib.render(name, fill(name)).text).toContain(`"${key}":`);
+      for (const key of keysOf(planStepSchema))
+        expect(lib.render(name, fill(name)).text).toContain(`"${key}":`);
     }
-    for (const name of ['task', 'summarize', 'finalSynthesis']) expect(lib.render(name, fill(name)).text).toMatch(/plain text/);
+    for (const name of ['task', 'summarize', 'finalSynthesis'])
+      expect(lib.render(name, fill(name)).text).toMatch(/plain text/);
   });
 });

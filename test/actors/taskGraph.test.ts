@@ -16,7 +16,13 @@ type StepSketch = [id: string, dependsOn?: string[], capabilities?: string[]];
 
 function plan(...steps: StepSketch[]): MasterPlan {
   return {
-    steps: steps.map(([id, dependsOn = [], capabilities = []]) => ({ id, title: `T ${id}`, prompt: `P ${id}`, dependsOn, capabilities })),
+    steps: steps.map(([id, dependsOn = [], capabilities = []]) => ({
+      id,
+      title: `T ${id}`,
+      prompt: `P ${id}`,
+      dependsOn,
+      capabilities,
+    })),
     confidence: 0.8,
     thoughtChain: [],
   };
@@ -42,33 +48,59 @@ describe('compileTaskGraph', () => {
     const g = compileTaskGraph(plan(['d', ['b', 'c']], ['c', ['a']], ['b', ['a']], ['a']), agents);
     expect(g.tasks.map((t) => t.id)).toEqual(['a', 'c', 'b', 'd']);
     expect(g.levels).toEqual([['a'], ['c', 'b'], ['d']]);
-    expect(g.tasks[3]).toEqual({ id: 'd', title: 'T d', prompt: 'P d', dependsOn: ['b', 'c'], agent: 'plain' });
+    expect(g.tasks[3]).toEqual({
+      id: 'd',
+      title: 'T d',
+      prompt: 'P d',
+      dependsOn: ['b', 'c'],
+      agent: 'plain',
+    });
   });
 
   it('should keep plan order when it is already topological, taking the first ready step each time', () => {
     const g = compileTaskGraph(plan(['a'], ['b', ['a']], ['c'], ['d', ['c']]), agents);
     expect(g.tasks.map((t) => t.id)).toEqual(['a', 'b', 'c', 'd']);
-    expect(g.levels).toEqual([['a', 'c'], ['b', 'd']]);
+    expect(g.levels).toEqual([
+      ['a', 'c'],
+      ['b', 'd'],
+    ]);
   });
 
   it('should choose the first agent in config order with every needed capability', () => {
-    const g = compileTaskGraph(plan(['a', [], ['code']], ['b', [], ['web', 'code']], ['c']), agents);
-    expect(g.tasks.map((t) => [t.id, t.agent])).toEqual([['a', 'coder'], ['b', 'full'], ['c', 'plain']]);
+    const g = compileTaskGraph(
+      plan(['a', [], ['code']], ['b', [], ['web', 'code']], ['c']),
+      agents,
+    );
+    expect(g.tasks.map((t) => [t.id, t.agent])).toEqual([
+      ['a', 'coder'],
+      ['b', 'full'],
+      ['c', 'plain'],
+    ]);
   });
 
   it('should give a step without capabilities to the first agent when every agent has some', () => {
-    const g = compileTaskGraph(plan(['a']), [{ id: 'x', capabilities: ['web'] }, { id: 'y', capabilities: ['code'] }]);
+    const g = compileTaskGraph(plan(['a']), [
+      { id: 'x', capabilities: ['web'] },
+      { id: 'y', capabilities: ['code'] },
+    ]);
     expect(g.tasks[0]!.agent).toBe('x');
   });
 
   it('should leave finished steps out and count dependencies on them as satisfied', () => {
-    const g = compileTaskGraph(plan(['a'], ['b', ['a']], ['c', ['b', 'old']]), agents, { finished: new Set(['a', 'old']) });
-    expect(g.tasks.map((t) => [t.id, t.dependsOn])).toEqual([['b', ['a']], ['c', ['b', 'old']]]);
+    const g = compileTaskGraph(plan(['a'], ['b', ['a']], ['c', ['b', 'old']]), agents, {
+      finished: new Set(['a', 'old']),
+    });
+    expect(g.tasks.map((t) => [t.id, t.dependsOn])).toEqual([
+      ['b', ['a']],
+      ['c', ['b', 'old']],
+    ]);
     expect(g.levels).toEqual([['b'], ['c']]);
   });
 
   it('should not check a finished step (its dependencies and capabilities no longer matter)', () => {
-    const g = compileTaskGraph(plan(['a', ['gone'], ['telepathy']], ['b', ['a']]), agents, { finished: new Set(['a']) });
+    const g = compileTaskGraph(plan(['a', ['gone'], ['telepathy']], ['b', ['a']]), agents, {
+      finished: new Set(['a']),
+    });
     expect(g.tasks.map((t) => t.id)).toEqual(['b']);
   });
 
@@ -81,7 +113,11 @@ describe('compileTaskGraph', () => {
   it('should refuse a dependency on an unknown step', () => {
     const err = thrown(() => compileTaskGraph(plan(['a'], ['b', ['a', 'x']]), agents));
     expect(err).toBeInstanceOf(UnknownDependencyError);
-    expect(err).toMatchObject({ message: "step 'b' depends on unknown step 'x'", step: 'b', dependency: 'x' });
+    expect(err).toMatchObject({
+      message: "step 'b' depends on unknown step 'x'",
+      step: 'b',
+      dependency: 'x',
+    });
   });
 
   it('should refuse a step that depends on itself', () => {
@@ -92,15 +128,28 @@ describe('compileTaskGraph', () => {
 
   it('should name a 3-cycle in run order, from its first step in the plan', () => {
     // b needs a, c needs b, a needs c.
-    const err = thrown(() => compileTaskGraph(plan(['a', ['c']], ['b', ['a']], ['c', ['b']]), agents));
+    const err = thrown(() =>
+      compileTaskGraph(plan(['a', ['c']], ['b', ['a']], ['c', ['b']]), agents),
+    );
     expect(err).toBeInstanceOf(PlanCycleError);
-    expect(err).toMatchObject({ message: 'plan has a cycle: a → b → c → a', cycle: ['a', 'b', 'c', 'a'] });
+    expect(err).toMatchObject({
+      message: 'plan has a cycle: a → b → c → a',
+      cycle: ['a', 'b', 'c', 'a'],
+    });
   });
 
   it('should name a cycle that does not involve the first step, and only its steps', () => {
     // start and q are outside the cycle; q depends on it.
-    const err = thrown(() => compileTaskGraph(plan(['start'], ['q', ['y']], ['x', ['start', 'z']], ['y', ['x']], ['z', ['y']]), agents));
-    expect(err).toMatchObject({ message: 'plan has a cycle: x → y → z → x', cycle: ['x', 'y', 'z', 'x'] });
+    const err = thrown(() =>
+      compileTaskGraph(
+        plan(['start'], ['q', ['y']], ['x', ['start', 'z']], ['y', ['x']], ['z', ['y']]),
+        agents,
+      ),
+    );
+    expect(err).toMatchObject({
+      message: 'plan has a cycle: x → y → z → x',
+      cycle: ['x', 'y', 'z', 'x'],
+    });
   });
 
   it('should name a 2-cycle', () => {
@@ -109,10 +158,16 @@ describe('compileTaskGraph', () => {
   });
 
   it('should refuse a step no agent can run, listing every agent with its capabilities', () => {
-    const err = thrown(() => compileTaskGraph(plan(['s', [], ['code', 'web']]), [{ id: 'x', capabilities: ['code'] }, { id: 'y', capabilities: [] }]));
+    const err = thrown(() =>
+      compileTaskGraph(plan(['s', [], ['code', 'web']]), [
+        { id: 'x', capabilities: ['code'] },
+        { id: 'y', capabilities: [] },
+      ]),
+    );
     expect(err).toBeInstanceOf(NoCapableAgentError);
     expect(err).toMatchObject({
-      message: "step 's' needs capabilities [code, web]: no agent has them all (agents: x [code], y [])",
+      message:
+        "step 's' needs capabilities [code, web]: no agent has them all (agents: x [code], y [])",
       step: 's',
       capabilities: ['code', 'web'],
     });

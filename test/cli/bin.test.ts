@@ -7,17 +7,27 @@ const run = promisify(execFile);
 
 describe('maestro bin (a real process)', () => {
   it('should run the README first command, `npm start`, offline and print the result', async () => {
-    const { stdout, stderr } = await run('npm', ['start', '--silent'], { env: { ...process.env, MAESTRO_STATE_DIR: tempDir() } });
+    const { stdout, stderr } = await run('npm', ['start', '--silent'], {
+      env: { ...process.env, MAESTRO_STATE_DIR: tempDir() },
+    });
     expect(stdout).toContain('### critic\nChildren fall and rise');
     // stderr is a pipe: progress in JSON lines, to the last one (the summary).
-    const lines = stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.at(-1)).toMatchObject({ type: 'run.summary', status: 'succeeded', calls: 3 });
     expect(lines.find((l) => l.type === 'mission.finished')).toMatchObject({ status: 'succeeded' });
   });
 
   it('should exit 2 without a stack trace on a missing file', async () => {
-    const err = await run(process.execPath, ['cli/bin.js', 'run', 'missing.yaml']).catch((e: { code: number; stderr: string }) => e);
-    expect(err).toMatchObject({ code: 2, stderr: 'maestro: missing.yaml: cannot read file: no such file or directory\n' });
+    const err = await run(process.execPath, ['cli/bin.js', 'run', 'missing.yaml']).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(err).toMatchObject({
+      code: 2,
+      stderr: 'maestro: missing.yaml: cannot read file: no such file or directory\n',
+    });
   });
 });
 
@@ -28,9 +38,19 @@ describe('maestro run and Ctrl-C', () => {
     const { join } = await import('node:path');
     const dir = tempDir();
     const file = join(dir, 'slow.yaml');
-    writeFileSync(file, 'name: slow\nproviders:\n  p: { kind: scripted, responses: [{ text: late, delayMs: 60000 }] }\nagents: [{ id: a, provider: p }]\nstages: [{ name: s, prompt: go, agents: [a] }]\n');
+    writeFileSync(
+      file,
+      'name: slow\nproviders:\n  p: { kind: scripted, responses: [{ text: late, delayMs: 60000 }] }\nagents: [{ id: a, provider: p }]\nstages: [{ name: s, prompt: go, agents: [a] }]\n',
+    );
     // stderr is a pipe here: --pretty for the progress in words a person at a terminal sees.
-    const child = spawn(process.execPath, ['cli/bin.js', 'run', file, '--state-dir', dir, '--pretty']);
+    const child = spawn(process.execPath, [
+      'cli/bin.js',
+      'run',
+      file,
+      '--state-dir',
+      dir,
+      '--pretty',
+    ]);
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     await vi.waitFor(() => expect(stderr).toContain('▶ stage 1/1 s'), { timeout: 10_000 });

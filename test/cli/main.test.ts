@@ -14,7 +14,10 @@ describe('maestro cli', () => {
   it('should run the hello example and print the result on stdout, progress on stderr, exit 0', async () => {
     const io = capture();
     const dir = tempDir();
-    const code = await main(['run', 'examples/hello.yaml', '--state-dir', dir, '--mission-id', 'h1'], io);
+    const code = await main(
+      ['run', 'examples/hello.yaml', '--state-dir', dir, '--mission-id', 'h1'],
+      io,
+    );
     expect(code).toBe(0);
     expect(io.stdout.join('\n')).toContain('### editor\nWorkers fall, then rise');
     expect(io.stderr.join('\n')).toContain('▶ stage 2/2 polish: editor, critic');
@@ -25,26 +28,38 @@ describe('maestro cli', () => {
   it('should show the crash example restarting its worker in the output and the event log', async () => {
     const io = capture();
     const dir = tempDir();
-    const code = await main(['run', 'examples/crash.yaml', '--state-dir', dir, '--mission-id', 'c1'], io);
+    const code = await main(
+      ['run', 'examples/crash.yaml', '--state-dir', dir, '--mission-id', 'c1'],
+      io,
+    );
     expect(code).toBe(0);
     expect(io.stderr.join('\n')).toContain(
       "↻ supervisor stage/research restarts stage/research/agent/researcher after 200 ms (provider 'flaky': http 500: connection reset by peer)",
     );
     const events = EventLog.read(join(dir, 'missions', 'c1.jsonl'));
-    expect(events.some((e) => e.type === 'supervisor.decision' && e.action === 'restart')).toBe(true);
+    expect(events.some((e) => e.type === 'supervisor.decision' && e.action === 'restart')).toBe(
+      true,
+    );
   });
 
   it("should keep run's stderr in one dialect: the logger's records in the progress words at a terminal, JSON lines otherwise", async () => {
     const io = capture();
     // The plan example's deploy task gives up: a supervisor decision logged at error level.
-    expect(await main(['run', 'examples/plan.yaml', '--state-dir', tempDir(), '--mission-id', 'pl'], io)).toBe(0);
+    expect(
+      await main(['run', 'examples/plan.yaml', '--state-dir', tempDir(), '--mission-id', 'pl'], io),
+    ).toBe(0);
     expect(io.stderr.filter((l) => l.trimStart().startsWith('{'))).toEqual([]);
     // Said once, as the progress line (the log record of the same decision is not repeated).
     expect(io.stderr.filter((l) => l.includes('gives up: reached_max_restart_intensity'))).toEqual([
       '  ■ supervisor stage/deliver/plan/planner/tasks/task/deploy gives up: reached_max_restart_intensity (last: stage/deliver/plan/planner/tasks/task/deploy/agent/operator)',
     ]);
     const piped = captureIo();
-    expect(await main(['run', 'examples/plan.yaml', '--state-dir', tempDir(), '--mission-id', 'pl'], piped)).toBe(0);
+    expect(
+      await main(
+        ['run', 'examples/plan.yaml', '--state-dir', tempDir(), '--mission-id', 'pl'],
+        piped,
+      ),
+    ).toBe(0);
     const lines = piped.stderr.slice(0, -1); // the last is run's summary
     expect(lines.length).toBeGreaterThan(20);
     for (const l of lines) expect(() => JSON.parse(l), l).not.toThrow();
@@ -53,7 +68,10 @@ describe('maestro cli', () => {
 
   it('should print a machine-readable result with --json', async () => {
     const io = capture();
-    const code = await main(['run', 'examples/hello.yaml', '--json', '--quiet', '--state-dir', tempDir()], io);
+    const code = await main(
+      ['run', 'examples/hello.yaml', '--json', '--quiet', '--state-dir', tempDir()],
+      io,
+    );
     expect(code).toBe(0);
     expect(io.stderr).toEqual([]);
     const out = JSON.parse(io.stdout.join('\n'));
@@ -67,7 +85,9 @@ describe('maestro cli', () => {
     const file = join(dir, 'm.yaml');
     writeFileSync(
       file,
-      'name: b\nproviders:\n  p: { kind: scripted, responses: ["' + 'y'.repeat(200) + '"] }\nagents: [{ id: a, provider: p }]\n' +
+      'name: b\nproviders:\n  p: { kind: scripted, responses: ["' +
+        'y'.repeat(200) +
+        '"] }\nagents: [{ id: a, provider: p }]\n' +
         'stages:\n  - { name: one, prompt: go, agents: [a] }\n  - { name: two, prompt: go, agents: [a] }\nbudget: { samples: 1 }\n',
     );
     const io = capture();
@@ -76,12 +96,20 @@ describe('maestro cli', () => {
     // Said once, by the progress, then the summary: no `maestro: mission failed: …` to repeat it.
     expect(io.stderr.slice(-2)).toEqual([
       "mission failed: budget_exceeded: samples at 'mission/b1' (used 1 of 1)",
-      expect.stringMatching(/^mission failed: 1 call, \d+ tokens, \$0\.0000, \d+ ms; events in .*b1\.jsonl$/),
+      expect.stringMatching(
+        /^mission failed: 1 call, \d+ tokens, \$0\.0000, \d+ ms; events in .*b1\.jsonl$/,
+      ),
     ]);
-    expect(io.stderr.filter((l) => l.startsWith('mission failed: budget_exceeded') || l.startsWith('maestro:'))).toHaveLength(1);
+    expect(
+      io.stderr.filter(
+        (l) => l.startsWith('mission failed: budget_exceeded') || l.startsWith('maestro:'),
+      ),
+    ).toHaveLength(1);
     // With --quiet there is no progress (only the error-level log records): run's own line says how it ended.
     const quiet = capture();
-    expect(await main(['run', file, '--state-dir', dir, '--mission-id', 'b2', '--quiet'], quiet)).toBe(1);
+    expect(
+      await main(['run', file, '--state-dir', dir, '--mission-id', 'b2', '--quiet'], quiet),
+    ).toBe(1);
     expect(quiet.stderr).toEqual([
       "■ supervisor mission/b2 gives up: start_error: budget_exceeded: samples at 'mission/b2' (used 1 of 1) (last: stage/two)",
       "maestro: mission failed: budget_exceeded: samples at 'mission/b2' (used 1 of 1)",
@@ -103,30 +131,44 @@ describe('maestro cli', () => {
     const why = "cannot connect to nats 'nats://127.0.0.1:1': connection refused";
     const io = capture();
     expect(await main([...args, '--mission-id', 's1'], io)).toBe(1);
-    expect(io.stderr).toEqual([`✗ mission s1 could not start: ${why}`, 'mission failed: start_failed']);
+    expect(io.stderr).toEqual([
+      `✗ mission s1 could not start: ${why}`,
+      'mission failed: start_failed',
+    ]);
     const quiet = capture();
     expect(await main([...args, '--mission-id', 's2', '--quiet'], quiet)).toBe(1);
     expect(quiet.stderr).toEqual([`maestro: ${why}`]);
     const piped = captureIo();
     expect(await main([...args, '--mission-id', 's3'], piped)).toBe(1);
-    expect(piped.stderr.map((l) => (JSON.parse(l) as { type: string }).type)).toEqual(['mission.submitted', 'mission.start_failed', 'mission.finished']);
+    expect(piped.stderr.map((l) => (JSON.parse(l) as { type: string }).type)).toEqual([
+      'mission.submitted',
+      'mission.start_failed',
+      'mission.finished',
+    ]);
   });
 
   it('should exit 2 with file:line path: message for a bad mission file and write nothing', async () => {
     const dir = tempDir();
     const file = join(dir, 'bad.yaml');
-    writeFileSync(file, 'name: x\nproviders:\n  p: { kind: scripted, responses: [hi] }\nagents:\n  - id: a\n    provider: q\nstages:\n  - name: s\n    prompt: hi\n    agents: [a]\n    colour: red\n');
+    writeFileSync(
+      file,
+      'name: x\nproviders:\n  p: { kind: scripted, responses: [hi] }\nagents:\n  - id: a\n    provider: q\nstages:\n  - name: s\n    prompt: hi\n    agents: [a]\n    colour: red\n',
+    );
     const io = capture();
     const code = await main(['run', file, '--state-dir', join(dir, 'state')], io);
     expect(code).toBe(2);
-    expect(io.stderr).toEqual([`maestro: ${file}:6 agents[0].provider: unknown provider 'q' (known: p)\n${file}:11 stages[0].colour: unknown key`]);
+    expect(io.stderr).toEqual([
+      `maestro: ${file}:6 agents[0].provider: unknown provider 'q' (known: p)\n${file}:11 stages[0].colour: unknown key`,
+    ]);
     expect(existsSync(join(dir, 'state'))).toBe(false);
   });
 
   it('should exit 2 for a missing file, an unknown command and an unknown option', async () => {
     let io = capture();
     expect(await main(['run', 'no/such.yaml'], io)).toBe(2);
-    expect(io.stderr).toEqual(['maestro: no/such.yaml: cannot read file: no such file or directory']);
+    expect(io.stderr).toEqual([
+      'maestro: no/such.yaml: cannot read file: no such file or directory',
+    ]);
     io = capture();
     expect(await main(['launch'], io)).toBe(2);
     expect(io.stderr).toEqual(["maestro: unknown command 'launch' (try: maestro --help)"]);
@@ -144,7 +186,9 @@ describe('maestro cli', () => {
     expect(io.stderr).toHaveLength(2);
     expect(io.stderr[0]).toBe('maestro run: unknown flag --foo');
     // The usage and the flags, not the prose of --help.
-    expect(io.stderr[1]).toMatch(/^Usage: maestro run FILE \[options\]\n\nOptions:\n {2}--json {15}print a machine-readable result/);
+    expect(io.stderr[1]).toMatch(
+      /^Usage: maestro run FILE \[options\]\n\nOptions:\n {2}--json {15}print a machine-readable result/,
+    );
     expect(io.stderr[1]).toContain('\nNATS connection:\n');
     expect(io.stderr[1]).not.toContain('Runs a mission through its supervision tree');
     expect(io.stderr[1]!.endsWith('\n\n(maestro run --help for more)')).toBe(true);
@@ -152,11 +196,16 @@ describe('maestro cli', () => {
     io = capture();
     expect(await main(['submit', 'm.yaml', '--follw'], io)).toBe(2);
     expect(io.stderr[0]).toBe('maestro submit: unknown flag --follw');
-    expect(io.stderr[1]).toMatch(/^Usage: maestro submit FILE .*\n\nOptions:\n {2}--input TEXT .*\n[\s\S]*\n\nDaemon options:\n {2}--url URL /);
+    expect(io.stderr[1]).toMatch(
+      /^Usage: maestro submit FILE .*\n\nOptions:\n {2}--input TEXT .*\n[\s\S]*\n\nDaemon options:\n {2}--url URL /,
+    );
 
     const refusals: [string[], string][] = [
       [['run', 'examples/hello.yaml', '--input'], 'maestro run: --input needs a value'],
-      [['run', '--input', '--json', 'examples/hello.yaml'], 'maestro run: --input needs a value (got the flag --json; write --input=--json if that is the value)'],
+      [
+        ['run', '--input', '--json', 'examples/hello.yaml'],
+        'maestro run: --input needs a value (got the flag --json; write --input=--json if that is the value)',
+      ],
       [['submit', 'm.yaml', '--follow=yes'], "maestro submit: --follow takes no value (got 'yes')"],
       [['status', '--follow'], 'maestro status: unknown flag --follow'],
       [['run', 'examples/hello.yaml', '-z'], 'maestro run: unknown flag -z'],
@@ -173,16 +222,23 @@ describe('maestro cli', () => {
     // `--input=--json` is a value, given so.
     io = capture();
     expect(await main(['run', 'no/such.yaml', '--input=--json'], io)).toBe(2);
-    expect(io.stderr).toEqual(['maestro: no/such.yaml: cannot read file: no such file or directory']);
+    expect(io.stderr).toEqual([
+      'maestro: no/such.yaml: cannot read file: no such file or directory',
+    ]);
   });
 
   it('should validate a good file, and report every problem of a bad one as JSON with --json', async () => {
     let io = capture();
     expect(await main(['validate', 'examples/crash.yaml'], io)).toBe(0);
-    expect(io.stdout).toEqual(["ok: examples/crash.yaml (mission 'crash-and-restart': 2 agents, 2 stages)"]);
+    expect(io.stdout).toEqual([
+      "ok: examples/crash.yaml (mission 'crash-and-restart': 2 agents, 2 stages)",
+    ]);
     const dir = tempDir();
     const file = join(dir, 'bad.json');
-    writeFileSync(file, '{\n  "name": "x",\n  "providers": {},\n  "agents": [],\n  "stages": []\n}\n');
+    writeFileSync(
+      file,
+      '{\n  "name": "x",\n  "providers": {},\n  "agents": [],\n  "stages": []\n}\n',
+    );
     io = capture();
     expect(await main(['validate', file, '--json'], io)).toBe(2);
     expect(JSON.parse(io.stdout[0]!).issues).toEqual([
@@ -207,7 +263,9 @@ describe('maestro cli', () => {
     expect(await main(['schema'], io)).toBe(0);
     const schema = JSON.parse(io.stdout[0]!);
     expect(schema.title).toBe('Maestro mission');
-    expect(schema.required).toEqual(expect.arrayContaining(['name', 'providers', 'agents', 'stages']));
+    expect(schema.required).toEqual(
+      expect.arrayContaining(['name', 'providers', 'agents', 'stages']),
+    );
     expect(schema.additionalProperties).toBe(false);
     const out = join(tempDir(), 's.json');
     expect(await main(['schema', '--out', out], capture())).toBe(0);
@@ -219,7 +277,9 @@ describe('mission.schema.json', () => {
   it('should be the schema `maestro schema` prints (regenerate: node cli/bin.js schema --out mission.schema.json)', async () => {
     const io = capture();
     await main(['schema'], io);
-    expect(JSON.parse(readFileSync('mission.schema.json', 'utf8'))).toEqual(JSON.parse(io.stdout[0]!));
+    expect(JSON.parse(readFileSync('mission.schema.json', 'utf8'))).toEqual(
+      JSON.parse(io.stdout[0]!),
+    );
   });
 });
 
@@ -237,10 +297,26 @@ describe('examples/', () => {
   it('should finish the simulated pool with every agent answered, its crashes restarted (same seed, same run)', async () => {
     const io = capture();
     const dir = tempDir();
-    expect(await main(['run', 'examples/simulated.yaml', '--json', '--quiet', '--state-dir', dir, '--mission-id', 's1'], io)).toBe(0);
+    expect(
+      await main(
+        [
+          'run',
+          'examples/simulated.yaml',
+          '--json',
+          '--quiet',
+          '--state-dir',
+          dir,
+          '--mission-id',
+          's1',
+        ],
+        io,
+      ),
+    ).toBe(0);
     const out = JSON.parse(io.stdout.join('\n'));
     expect(out.stages[0].answers).toHaveLength(5);
-    const restarts = EventLog.read(join(dir, 'missions', 's1.jsonl')).filter((e) => e.type === 'supervisor.decision' && e.action === 'restart');
+    const restarts = EventLog.read(join(dir, 'missions', 's1.jsonl')).filter(
+      (e) => e.type === 'supervisor.decision' && e.action === 'restart',
+    );
     expect(restarts.length).toBe(out.usage.samples - 5);
   });
 });

@@ -12,21 +12,38 @@ const capture = terminalIo;
 describe('maestro replay', () => {
   it("should print a mission's history from its event log, with the supervisor's decisions", async () => {
     const dir = tempDir();
-    expect(await main(['run', 'examples/crash.yaml', '--state-dir', dir, '--mission-id', 'rp', '--quiet'], capture())).toBe(0);
+    expect(
+      await main(
+        ['run', 'examples/crash.yaml', '--state-dir', dir, '--mission-id', 'rp', '--quiet'],
+        capture(),
+      ),
+    ).toBe(0);
     const io = capture();
     expect(await main(['replay', 'rp', '--state-dir', dir], io)).toBe(0);
     const lines = io.stdout.map((l) => l.replace(/^\s*\+[\d.]+ m?s\s+/, ''));
-    expect(lines.slice(0, 3)).toEqual(['mission rp submitted: crash-and-restart, 2 stages', 'mission rp started: stages research, summarize', '▶ stage 1/2 research: researcher']);
-    expect(lines).toContain("✗ researcher via flaky: provider 'flaky': http 500: connection reset by peer");
+    expect(lines.slice(0, 3)).toEqual([
+      'mission rp submitted: crash-and-restart, 2 stages',
+      'mission rp started: stages research, summarize',
+      '▶ stage 1/2 research: researcher',
+    ]);
+    expect(lines).toContain(
+      "✗ researcher via flaky: provider 'flaky': http 500: connection reset by peer",
+    );
     expect(lines).toContain(
       "↻ supervisor stage/research restarts stage/research/agent/researcher after 200 ms (provider 'flaky': http 500: connection reset by peer)",
     );
     // The first call is attempt 1 (said by none), the call after the restart attempt 2.
-    expect(lines.filter((l) => l.startsWith('✓ researcher via flaky'))).toEqual([expect.stringMatching(/^✓ researcher via flaky \(scripted\): 64 tokens, \d+ ms, attempt 2$/)]);
+    expect(lines.filter((l) => l.startsWith('✓ researcher via flaky'))).toEqual([
+      expect.stringMatching(/^✓ researcher via flaky \(scripted\): 64 tokens, \d+ ms, attempt 2$/),
+    ]);
     expect(lines.at(-1)).toBe('mission succeeded');
     const json = capture();
     expect(await main(['replay', join(dir, 'missions', 'rp.jsonl'), '--json'], json)).toBe(0);
-    expect(JSON.parse(json.stdout[0]!)).toMatchObject({ seq: 1, type: 'mission.submitted', name: 'crash-and-restart' });
+    expect(JSON.parse(json.stdout[0]!)).toMatchObject({
+      seq: 1,
+      type: 'mission.submitted',
+      name: 'crash-and-restart',
+    });
   });
 
   it("should tell a MAKER stage's votes as its progress, and print the stored events when stdout is not a terminal", async () => {
@@ -37,20 +54,32 @@ describe('maestro replay', () => {
       'name: mk\nproviders:\n  sim: { kind: simulated, seed: 1, errorRate: 0.05, task: { kind: hanoi, errorMode: dominant, redFlagRate: 0.1 } }\n' +
         'agents: [{ id: solver, provider: sim }]\nstages:\n  - name: solve\n    maker: { task: { kind: hanoi, disks: 4 }, agent: solver, k: 2, redFlag: { maxChars: 1500 } }\n',
     );
-    expect(await main(['run', file, '--state-dir', dir, '--mission-id', 'mk', '--quiet'], capture())).toBe(0);
-    const votes = EventLog.read(join(dir, 'missions', 'mk.jsonl')).filter((e) => e.type === 'maker.vote');
+    expect(
+      await main(['run', file, '--state-dir', dir, '--mission-id', 'mk', '--quiet'], capture()),
+    ).toBe(0);
+    const votes = EventLog.read(join(dir, 'missions', 'mk.jsonl')).filter(
+      (e) => e.type === 'maker.vote',
+    );
     const samples = votes.reduce((n, e) => n + (e.samples as number), 0);
     const io = capture();
     expect(await main(['replay', 'mk', '--state-dir', dir], io)).toBe(0);
     const lines = io.stdout.map((l) => l.replace(/^\s*\+[\d.]+ m?s\s+/, ''));
     // No line a vote: the stage's progress, said when it is done (the run took under a second).
     expect(lines.filter((l) => l.includes('MAKER solve'))).toEqual([
-      expect.stringMatching(new RegExp(`^✓ MAKER solve: step 15 of 15 \\(100%\\), ${(samples / 15).toFixed(2)} samples/step, [\\d.]+% red-flagged(, \\d+ exhausted)?(, [\\d.,]+ steps/s)?$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^✓ MAKER solve: step 15 of 15 \\(100%\\), ${(samples / 15).toFixed(2)} samples/step, [\\d.]+% red-flagged(, \\d+ exhausted)?(, [\\d.,]+ steps/s)?$`,
+        ),
+      ),
     ]);
-    expect(lines.indexOf('✓ stage solve: 1 answer')).toBeGreaterThan(lines.findIndex((l) => l.includes('MAKER solve')));
+    expect(lines.indexOf('✓ stage solve: 1 answer')).toBeGreaterThan(
+      lines.findIndex((l) => l.includes('MAKER solve')),
+    );
     const piped = captureIo();
     expect(await main(['replay', 'mk', '--state-dir', dir], piped)).toBe(0);
-    expect(piped.stdout.map((l) => JSON.parse(l))).toEqual(EventLog.read(join(dir, 'missions', 'mk.jsonl')));
+    expect(piped.stdout.map((l) => JSON.parse(l))).toEqual(
+      EventLog.read(join(dir, 'missions', 'mk.jsonl')),
+    );
   });
 
   it('should replay logs as they were written: one from before the renderer, and a compacted MAKER log (a snapshot and the votes after it)', async () => {
@@ -84,6 +113,8 @@ describe('maestro replay', () => {
   it('should say where it looked when there is no log', async () => {
     const io = capture();
     expect(await main(['replay', 'nope', '--state-dir', '/tmp/none'], io)).toBe(2);
-    expect(io.stderr).toEqual(["maestro replay: no event log for 'nope' (looked for /tmp/none/missions/nope.jsonl)"]);
+    expect(io.stderr).toEqual([
+      "maestro replay: no event log for 'nope' (looked for /tmp/none/missions/nope.jsonl)",
+    ]);
   });
 });

@@ -16,13 +16,22 @@ async function run(flags: RunFlags, stdin: PassThrough, file = 'examples/approva
   const stateDir = tempDir();
   const out: string[] = [];
   const err: string[] = [];
-  const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t), tty: { err: true } };
-  const code = runCommand(file, { 'state-dir': stateDir, 'mission-id': 'm1', ...flags }, io, { stdin });
+  const io = {
+    out: (t: string) => out.push(t),
+    err: (t: string) => err.push(t),
+    tty: { err: true },
+  };
+  const code = runCommand(file, { 'state-dir': stateDir, 'mission-id': 'm1', ...flags }, io, {
+    stdin,
+  });
   const events = (): LoggedEvent[] => EventLog.read(join(stateDir, 'missions', 'm1.jsonl'));
   return { code, out, err, events, stateDir };
 }
 
-const answers = (events: LoggedEvent[]) => events.filter((e) => e.type === 'approval.answered').map((e) => [e.id, e.decision, e.feedback, e.by]);
+const answers = (events: LoggedEvent[]) =>
+  events
+    .filter((e) => e.type === 'approval.answered')
+    .map((e) => [e.id, e.decision, e.feedback, e.by]);
 
 describe('parseGateAnswer', () => {
   it.each([
@@ -61,7 +70,9 @@ describe('maestro run: approval gates answered on piped stdin', () => {
   it('should wait for a line written while the gate is open', async () => {
     const stdin = new PassThrough();
     const r = await run({}, stdin);
-    await vi.waitFor(() => expect(r.err).toContain('  answer on stdin (approve, reject [FEEDBACK] or stop)'));
+    await vi.waitFor(() =>
+      expect(r.err).toContain('  answer on stdin (approve, reject [FEEDBACK] or stop)'),
+    );
     stdin.write('approve\n');
     expect(await r.code).toBe(0);
     expect(answers(r.events())).toEqual([['m1/plan/1', 'approve', undefined, 'stdin']]);
@@ -73,7 +84,9 @@ describe('maestro run: approval gates answered on piped stdin', () => {
     stdin.end('aprove\n\napprove\n');
     const r = await run({}, stdin);
     expect(await r.code).toBe(0);
-    expect(r.err).toContain("maestro run: stdin line 1: expected approve, reject [FEEDBACK] or stop, got 'aprove'");
+    expect(r.err).toContain(
+      "maestro run: stdin line 1: expected approve, reject [FEEDBACK] or stop, got 'aprove'",
+    );
     expect(answers(r.events())).toEqual([['m1/plan/1', 'approve', undefined, 'stdin']]);
   });
 
@@ -83,9 +96,16 @@ describe('maestro run: approval gates answered on piped stdin', () => {
     const r = await run({}, stdin);
     expect(await r.code).toBe(1);
     // Said once, by the progress line of the mission's end, then the summary.
-    expect(r.err.filter((l) => /^(maestro: )?mission failed: stopped/.test(l))).toEqual(['mission failed: stopped at approval m1/plan/1 (by stdin)']);
+    expect(r.err.filter((l) => /^(maestro: )?mission failed: stopped/.test(l))).toEqual([
+      'mission failed: stopped at approval m1/plan/1 (by stdin)',
+    ]);
     expect(r.err.at(-1)).toMatch(/^mission failed: 1 call, /);
-    expect(r.events().filter((e) => e.type === 'approval.closed').map((e) => [e.id, e.reason])).toEqual([['m1/plan/1', 'stopped']]);
+    expect(
+      r
+        .events()
+        .filter((e) => e.type === 'approval.closed')
+        .map((e) => [e.id, e.reason]),
+    ).toEqual([['m1/plan/1', 'stopped']]);
   });
 });
 
@@ -119,8 +139,19 @@ describe('maestro run: approval gates nobody can answer', () => {
     stdin.end();
     const r = await run({}, stdin, file);
     expect(await r.code).toBe(0);
-    expect(r.err.some((l) => /^ {2}nobody can answer here: waiting for its timeout at \S+ \(then: approve\)$/.test(l))).toBe(true);
-    expect(answers(r.events())).toEqual([['m1/plan/1', 'approve', expect.stringContaining('no answer within the approval timeout'), 'timeout']]);
+    expect(
+      r.err.some((l) =>
+        /^ {2}nobody can answer here: waiting for its timeout at \S+ \(then: approve\)$/.test(l),
+      ),
+    ).toBe(true);
+    expect(answers(r.events())).toEqual([
+      [
+        'm1/plan/1',
+        'approve',
+        expect.stringContaining('no answer within the approval timeout'),
+        'timeout',
+      ],
+    ]);
   });
 });
 
@@ -143,10 +174,14 @@ function client(url: string) {
   const waiters: (() => void)[] = [];
   ws.on('message', (raw) => {
     queue.push(JSON.parse(raw.toString()) as Record<string, unknown>);
-    waiters.splice(0).forEach((w) => w());
+    waiters.splice(0).forEach((w) => {
+      w();
+    });
   });
   /** The next message that passes `test`, skipping the others. */
-  const next = async (test: (m: Record<string, unknown>) => boolean = () => true): Promise<Record<string, unknown>> => {
+  const next = async (
+    test: (m: Record<string, unknown>) => boolean = () => true,
+  ): Promise<Record<string, unknown>> => {
     for (;;) {
       const i = queue.findIndex(test);
       if (i !== -1) return queue.splice(0, i + 1).at(-1)!;
@@ -156,15 +191,20 @@ function client(url: string) {
   return { ws, next, send: (m: object) => ws.send(JSON.stringify(m)) };
 }
 
-const hasApproval = (m: Record<string, unknown>) => Array.isArray(m.approvals) && (m.approvals as { id: string }[]).some((a) => a.id === 'm1/plan/1');
+const hasApproval = (m: Record<string, unknown>) =>
+  Array.isArray(m.approvals) && (m.approvals as { id: string }[]).some((a) => a.id === 'm1/plan/1');
 
 describe('maestro run --inspect --inspect-token: the page answers', () => {
   it('should make the page writable with the token and take its approval; without the token it is read-only', async () => {
     const stdin = new PassThrough(); // open, never written: only the page answers
     const r = await run({ inspect: '0', 'inspect-token': 'tok-123456' }, stdin);
-    await vi.waitFor(() => expect(r.err.some((l) => l.startsWith('inspector: http://127.0.0.1:'))).toBe(true));
+    await vi.waitFor(() =>
+      expect(r.err.some((l) => l.startsWith('inspector: http://127.0.0.1:'))).toBe(true),
+    );
     const url = /inspector: (http:\S+)/.exec(r.err.find((l) => l.startsWith('inspector: '))!)![1]!;
-    expect(r.err.find((l) => l.startsWith('inspector: '))).toBe(`inspector: ${url} (open it with #token=... to answer approvals and stop)`);
+    expect(r.err.find((l) => l.startsWith('inspector: '))).toBe(
+      `inspector: ${url} (open it with #token=... to answer approvals and stop)`,
+    );
     const ws = url.replace('http', 'ws');
 
     const anon = client(`${ws}ws`);
@@ -173,14 +213,28 @@ describe('maestro run --inspect --inspect-token: the page answers', () => {
     const snapshot = await admin.next();
     expect(snapshot).toMatchObject({ type: 'snapshot', writable: true });
     if (!hasApproval(snapshot)) await admin.next(hasApproval);
-    await vi.waitFor(() => expect(r.err).toContain(`  answer on stdin (approve, reject [FEEDBACK] or stop), or answer on the inspector page (${url}#token=…)`));
+    await vi.waitFor(() =>
+      expect(r.err).toContain(
+        `  answer on stdin (approve, reject [FEEDBACK] or stop), or answer on the inspector page (${url}#token=…)`,
+      ),
+    );
 
     anon.send({ type: 'approve', id: 'm1/plan/1' });
-    expect(await anon.next((m) => m.type === 'error')).toEqual({ type: 'error', message: 'write refused: a token is required' });
+    expect(await anon.next((m) => m.type === 'error')).toEqual({
+      type: 'error',
+      message: 'write refused: a token is required',
+    });
     admin.send({ type: 'approve', id: 'm1/nope/1' });
-    expect(await admin.next((m) => m.type === 'error')).toEqual({ type: 'error', message: "approve failed: unknown approval 'm1/nope/1' (pending here: m1/plan/1)" });
+    expect(await admin.next((m) => m.type === 'error')).toEqual({
+      type: 'error',
+      message: "approve failed: unknown approval 'm1/nope/1' (pending here: m1/plan/1)",
+    });
     admin.send({ type: 'approve', id: 'm1/plan/1' });
-    expect(await admin.next((m) => m.type === 'ack')).toEqual({ type: 'ack', action: 'approve', id: 'm1/plan/1' });
+    expect(await admin.next((m) => m.type === 'ack')).toEqual({
+      type: 'ack',
+      action: 'approve',
+      id: 'm1/plan/1',
+    });
     // The page no longer offers it.
     await admin.next((m) => Array.isArray(m.approvals) && (m.approvals as unknown[]).length === 0);
 
@@ -199,13 +253,21 @@ describe('maestro run --inspect --inspect-token: the page answers', () => {
     const stdin = new PassThrough();
     const r = await run({ inspect: '0', 'approve-all': true }, stdin);
     expect(await r.code).toBe(0);
-    expect(r.err.find((l) => l.startsWith('inspector: '))).toMatch(/^inspector: http:\S+ \(read-only; --inspect-token lets the page answer approvals\)$/);
+    expect(r.err.find((l) => l.startsWith('inspector: '))).toMatch(
+      /^inspector: http:\S+ \(read-only; --inspect-token lets the page answer approvals\)$/,
+    );
     expect(r.err.filter((l) => l.includes('still serving'))).toEqual([]);
   });
 });
 
 /** The real `maestro` process; resolves with its exit code and output. */
-function bin(args: string[], options: { command?: string[]; write?: (child: ReturnType<typeof spawn>, stderr: () => string) => void } = {}) {
+function bin(
+  args: string[],
+  options: {
+    command?: string[];
+    write?: (child: ReturnType<typeof spawn>, stderr: () => string) => void;
+  } = {},
+) {
   const [cmd, ...rest] = options.command ?? [process.execPath, 'cli/bin.js', ...args];
   const child = spawn(cmd!, rest, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
@@ -213,13 +275,17 @@ function bin(args: string[], options: { command?: string[]; write?: (child: Retu
   child.stdout!.on('data', (d) => (stdout += d));
   child.stderr!.on('data', (d) => (stderr += d));
   options.write?.(child, () => stderr + stdout);
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('exit', (code) => resolve({ code, stdout, stderr })),
+  );
 }
 
 describe('maestro run (a real process): approval gates', () => {
   it('should take its answer from piped stdin', async () => {
     const dir = tempDir();
-    const r = await bin(['run', 'examples/approval.yaml', '--state-dir', dir, '--pretty'], { write: (c) => c.stdin!.end('approve\n') });
+    const r = await bin(['run', 'examples/approval.yaml', '--state-dir', dir, '--pretty'], {
+      write: (c) => c.stdin!.end('approve\n'),
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${RESULT}\n`);
     expect(r.stderr).toContain('approved by stdin');
@@ -227,38 +293,45 @@ describe('maestro run (a real process): approval gates', () => {
 
   it('should fail at once, saying how to answer, with stdin closed', async () => {
     const started = Date.now();
-    const r = await bin(['run', 'examples/approval.yaml', '--state-dir', tempDir(), '--pretty'], { write: (c) => c.stdin!.end() });
+    const r = await bin(['run', 'examples/approval.yaml', '--state-dir', tempDir(), '--pretty'], {
+      write: (c) => c.stdin!.end(),
+    });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("stage 'plan' waits for approval and nobody can answer it: run with --approve-all");
+    expect(r.stderr).toContain(
+      "stage 'plan' waits for approval and nobody can answer it: run with --approve-all",
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
-  it.skipIf(!hasScript())('should ask at a terminal prompt (a pseudo-terminal, through script(1)) and take the answer typed there', async () => {
-    const dir = tempDir();
-    const command = `${process.execPath} cli/bin.js run examples/approval.yaml --state-dir ${dir}`;
-    const r = await bin([], {
-      command: ['script', '-q', '-e', '-c', command, '/dev/null'],
-      write: (c, seen) => {
-        const timer = setInterval(() => {
-          if (!seen().includes('approve, reject [FEEDBACK] or stop? ')) return;
-          clearInterval(timer);
-          c.stdin!.write('reject shorter\r');
-          const second = setInterval(() => {
-            if (!seen().includes('(attempt 2) waits for approval')) return;
-            clearInterval(second);
-            c.stdin!.write('a\r');
+  it.skipIf(!hasScript())(
+    'should ask at a terminal prompt (a pseudo-terminal, through script(1)) and take the answer typed there',
+    async () => {
+      const dir = tempDir();
+      const command = `${process.execPath} cli/bin.js run examples/approval.yaml --state-dir ${dir}`;
+      const r = await bin([], {
+        command: ['script', '-q', '-e', '-c', command, '/dev/null'],
+        write: (c, seen) => {
+          const timer = setInterval(() => {
+            if (!seen().includes('approve, reject [FEEDBACK] or stop? ')) return;
+            clearInterval(timer);
+            c.stdin!.write('reject shorter\r');
+            const second = setInterval(() => {
+              if (!seen().includes('(attempt 2) waits for approval')) return;
+              clearInterval(second);
+              c.stdin!.write('a\r');
+            }, 50);
           }, 50);
-        }, 50);
-      },
-    });
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain(RESULT);
-    const [log] = readdirSync(join(dir, 'missions'));
-    expect(answers(EventLog.read(join(dir, 'missions', log!))).map((a) => a.slice(1))).toEqual([
-      ['reject', 'shorter', 'terminal'],
-      ['approve', undefined, 'terminal'],
-    ]);
-  });
+        },
+      });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(RESULT);
+      const [log] = readdirSync(join(dir, 'missions'));
+      expect(answers(EventLog.read(join(dir, 'missions', log!))).map((a) => a.slice(1))).toEqual([
+        ['reject', 'shorter', 'terminal'],
+        ['approve', undefined, 'terminal'],
+      ]);
+    },
+  );
 });
 
 function hasScript(): boolean {

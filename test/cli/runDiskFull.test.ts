@@ -17,18 +17,27 @@ describe('maestro run on a disk that fills up', () => {
     try {
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', disk], { stdio: 'pipe' });
     } catch (err) {
-      throw new Error(`this test needs to mount a small tmpfs (as root): ${String((err as { stderr?: Buffer }).stderr ?? err)}`);
+      throw new Error(
+        `this test needs to mount a small tmpfs (as root): ${String((err as { stderr?: Buffer }).stderr ?? err)}`,
+      );
     }
     mounts.push(disk);
     const state = join(disk, 'state');
     const mission = join(tempDir(), 'hanoi.yaml');
-    writeFileSync(mission, `name: hanoi
+    writeFileSync(
+      mission,
+      `name: hanoi
 providers:
   model: { kind: simulated, seed: 5, errorRate: 0, latencyMs: { distribution: fixed, ms: 15 }, task: { kind: hanoi } }
 agents: [{ id: solver, provider: model }]
 stages: [{ name: solve, maker: { task: { kind: hanoi, disks: 8 }, agent: solver, k: 1 } }]
-`);
-    const proc = spawn(process.execPath, ['cli/bin.js', 'run', mission, '--quiet', '--state-dir', state], { stdio: ['ignore', 'pipe', 'pipe'] });
+`,
+    );
+    const proc = spawn(
+      process.execPath,
+      ['cli/bin.js', 'run', mission, '--quiet', '--state-dir', state],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stderr = '';
     proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<number | null>((resolve) => proc.on('close', resolve));
@@ -48,8 +57,12 @@ stages: [{ name: solve, maker: { task: { kind: hanoi, disks: 8 }, agent: solver,
       closeSync(fd);
     }
     expect(await exited).toBe(1);
-    expect(stderr).toContain(`maestro: cannot write the event log '${log}' (ENOSPC: no space left on the device)`);
-    expect(stderr).toContain(`the mission was suspended at its last written event (its log is kept in ${log}); free some space and run it again`);
+    expect(stderr).toContain(
+      `maestro: cannot write the event log '${log}' (ENOSPC: no space left on the device)`,
+    );
+    expect(stderr).toContain(
+      `the mission was suspended at its last written event (its log is kept in ${log}); free some space and run it again`,
+    );
     expect(stderr).not.toMatch(/\n\s+at /);
   }, 60_000);
 });

@@ -9,14 +9,29 @@ describe('maestro run: a secret the model echoes back', () => {
     const key = 'sk-live-run-0123456789abcdef';
     const file = join(tempDir(), 'echo.yaml');
     // A cli "model" that answers with its prompt: the key the prompt interpolates comes back.
-    writeFileSync(file, `name: echo
+    writeFileSync(
+      file,
+      `name: echo
 providers:
   say: { kind: cli, command: /bin/echo, args: ["{prompt}"] }
 agents: [{ id: a, provider: say }]
 stages: [{ name: s, prompt: "my key is \${MY_API_KEY}", agents: [a] }]
-`);
+`,
+    );
     const run = (json: boolean) =>
-      spawnSync(process.execPath, ['cli/bin.js', 'run', file, '--quiet', '--state-dir', tempDir(), ...(json ? ['--json'] : [])], { encoding: 'utf8', env: { ...process.env, MY_API_KEY: key } });
+      spawnSync(
+        process.execPath,
+        [
+          'cli/bin.js',
+          'run',
+          file,
+          '--quiet',
+          '--state-dir',
+          tempDir(),
+          ...(json ? ['--json'] : []),
+        ],
+        { encoding: 'utf8', env: { ...process.env, MY_API_KEY: key } },
+      );
     const text = run(false);
     expect(text.status).toBe(0);
     expect(text.stdout).toBe('my key is [REDACTED]\n');

@@ -15,14 +15,19 @@ function readOnlyDir(): string {
   try {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', dir], { stdio: 'pipe' });
   } catch (err) {
-    throw new Error(`this test needs to mount a read-only tmpfs (as root): ${String((err as { stderr?: Buffer }).stderr ?? err)}`);
+    throw new Error(
+      `this test needs to mount a read-only tmpfs (as root): ${String((err as { stderr?: Buffer }).stderr ?? err)}`,
+    );
   }
   mounts.push(dir);
   return dir;
 }
 
 function maestro(args: string[]): { status: number | null; stderr: string; stdout: string } {
-  const r = spawnSync(process.execPath, ['cli/bin.js', ...args], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(process.execPath, ['cli/bin.js', ...args], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   return { status: r.status, stderr: r.stderr, stdout: r.stdout };
 }
 
@@ -30,11 +35,15 @@ describe('a state directory maestro cannot write', () => {
   it('should make maestro run and maestro daemon exit 2 naming a read-only directory, with no stack trace', () => {
     const state = join(readOnlyDir(), 'state');
     const run = maestro(['run', 'examples/hello.yaml', '--state-dir', state]);
-    expect(run.stderr).toBe(`maestro: cannot write the state directory '${state}' (EROFS: read-only file system): maestro needs to write the mission's event log there; choose another with --state-dir\n`);
+    expect(run.stderr).toBe(
+      `maestro: cannot write the state directory '${state}' (EROFS: read-only file system): maestro needs to write the mission's event log there; choose another with --state-dir\n`,
+    );
     expect(run.status).toBe(2);
     expect(run.stdout).toBe('');
     const daemon = maestro(['daemon', '--state-dir', state, '--listen', '127.0.0.1:0']);
-    expect(daemon.stderr).toContain(`maestro: cannot write the state directory '${state}' (EROFS: read-only file system): maestro needs to create its lock, mission logs and keys there; choose another with --state-dir`);
+    expect(daemon.stderr).toContain(
+      `maestro: cannot write the state directory '${state}' (EROFS: read-only file system): maestro needs to create its lock, mission logs and keys there; choose another with --state-dir`,
+    );
     expect(daemon.stderr).not.toMatch(/\n\s+at /);
     expect(daemon.status).toBe(2);
   });
@@ -43,7 +52,9 @@ describe('a state directory maestro cannot write', () => {
     const file = join(tempDir(), 'not-a-dir');
     writeFileSync(file, 'x');
     const run = maestro(['run', 'examples/hello.yaml', '--state-dir', join(file, 'state')]);
-    expect(run.stderr).toMatch(/^maestro: cannot write the state directory '.*not-a-dir\/state' \((ENOTDIR|EEXIST): a file is in the way\)/);
+    expect(run.stderr).toMatch(
+      /^maestro: cannot write the state directory '.*not-a-dir\/state' \((ENOTDIR|EEXIST): a file is in the way\)/,
+    );
     expect(run.status).toBe(2);
   });
 

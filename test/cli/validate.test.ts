@@ -79,14 +79,23 @@ describe('maestro validate', () => {
     const bad = missionFile(threeProblems);
     let io = capture();
     expect(await validateCommand(bad, { json: true }, io, {})).toBe(2);
-    const warning = { path: 'providers.gpt.apiKeyEnv', message: 'OPENROUTER_API_KEY is not set in this environment (it may be set where the mission runs)', line: 3 };
+    const warning = {
+      path: 'providers.gpt.apiKeyEnv',
+      message:
+        'OPENROUTER_API_KEY is not set in this environment (it may be set where the mission runs)',
+      line: 3,
+    };
     expect(JSON.parse(io.stdout[0]!)).toEqual({
       ok: false,
       file: bad,
       issues: [
         { path: 'agents[0].provider', message: "unknown provider 'claude' (known: gpt)", line: 6 },
         { path: 'agents[0].temperature', message: 'expected at most 2', line: 7 },
-        { path: 'stages[0].prompt', message: "unknown placeholder '{{inptu}}' (known: {{input}}, {{previous}})", line: 10 },
+        {
+          path: 'stages[0].prompt',
+          message: "unknown placeholder '{{inptu}}' (known: {{input}}, {{previous}})",
+          line: 10,
+        },
       ],
       warnings: [warning],
     });
@@ -94,11 +103,18 @@ describe('maestro validate', () => {
     const good = missionFile(keyed);
     io = capture();
     expect(await validateCommand(good, { json: true }, io, {})).toBe(0);
-    expect(JSON.parse(io.stdout[0]!)).toEqual({ ok: true, file: good, name: 'keyed', warnings: [warning] });
+    expect(JSON.parse(io.stdout[0]!)).toEqual({
+      ok: true,
+      file: good,
+      name: 'keyed',
+      warnings: [warning],
+    });
   });
 
   it('should exit 2 through the command line with every problem after the prefix', async () => {
-    const file = missionFile(threeProblems.replace('apiKeyEnv: OPENROUTER_API_KEY', 'apiKeyEnv: PATH'));
+    const file = missionFile(
+      threeProblems.replace('apiKeyEnv: OPENROUTER_API_KEY', 'apiKeyEnv: PATH'),
+    );
     const io = capture();
     expect(await main(['validate', file], io)).toBe(2);
     expect(io.stderr).toEqual([

@@ -78,6 +78,9 @@ describe('interpolateEnv', () => {
 
   it('should copy a shared, non-circular value to each place', () => {
     const shared = { x: '${X}' };
-    expect(interpolateEnv({ a: shared, b: shared }, { X: '1' }).value).toEqual({ a: { x: '1' }, b: { x: '1' } });
+    expect(interpolateEnv({ a: shared, b: shared }, { X: '1' }).value).toEqual({
+      a: { x: '1' },
+      b: { x: '1' },
+    });
   });
 });

@@ -11,8 +11,14 @@ const Schema = z
       z.strictObject({ kind: z.literal('openai'), baseUrl: z.string() }),
       z.strictObject({ kind: z.literal('cli'), command: z.string() }),
     ]),
-    ratio: z.number().refine((n) => n > 0, 'must be positive').optional(),
-    length: z.string().transform((s) => s.length).optional(),
+    ratio: z
+      .number()
+      .refine((n) => n > 0, 'must be positive')
+      .optional(),
+    length: z
+      .string()
+      .transform((s) => s.length)
+      .optional(),
     when: z.date().optional(),
   })
   .refine((c) => c.name !== '', 'name must not be empty');
@@ -27,13 +33,25 @@ describe('toJsonSchema', () => {
       additionalProperties: false,
     });
     expect(Object.keys(json['properties'] as object)).toEqual([
-      '$schema', 'name', 'retries', 'tags', 'provider', 'ratio', 'length', 'when',
+      '$schema',
+      'name',
+      'retries',
+      'tags',
+      'provider',
+      'ratio',
+      'length',
+      'when',
     ]);
   });
 
   it('should show defaults, unions, refined and unrepresentable types', () => {
     const properties = toJsonSchema(Schema)['properties'] as Record<string, unknown>;
-    expect(properties['retries']).toEqual({ type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 3 });
+    expect(properties['retries']).toEqual({
+      type: 'integer',
+      minimum: 0,
+      maximum: Number.MAX_SAFE_INTEGER,
+      default: 3,
+    });
     expect(properties['tags']).toEqual({ type: 'array', items: { type: 'string' }, default: [] });
     expect(properties['provider']).toEqual({
       oneOf: [
@@ -57,11 +75,16 @@ describe('toJsonSchema', () => {
   });
 
   it('should accept the $schema key that editors use', () => {
-    expect((toJsonSchema(Schema)['properties'] as Record<string, unknown>)['$schema']).toEqual({ type: 'string' });
+    expect((toJsonSchema(Schema)['properties'] as Record<string, unknown>)['$schema']).toEqual({
+      type: 'string',
+    });
   });
 
   it('should add $id and title when given, overriding metadata', () => {
-    const json = toJsonSchema(Schema.meta({ title: 'old' }), { id: 'https://maestro.dev/schema/test.json', title: 'Test' });
+    const json = toJsonSchema(Schema.meta({ title: 'old' }), {
+      id: 'https://maestro.dev/schema/test.json',
+      title: 'Test',
+    });
     expect(Object.keys(json).slice(0, 3)).toEqual(['$schema', '$id', 'title']);
     expect(json).toMatchObject({ $id: 'https://maestro.dev/schema/test.json', title: 'Test' });
     expect(toJsonSchema(Schema)).not.toHaveProperty('$id');

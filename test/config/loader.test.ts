@@ -2,7 +2,13 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError } from '../../kernel/errors.js';
-import { checkConfigFile, checkConfigText, formatPath, loadConfigFile, parseConfigText } from '../../config/loader.js';
+import {
+  checkConfigFile,
+  checkConfigText,
+  formatPath,
+  loadConfigFile,
+  parseConfigText,
+} from '../../config/loader.js';
 
 const Agent = z.strictObject({
   id: z.string(),
@@ -11,21 +17,31 @@ const Agent = z.strictObject({
 });
 const Provider = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('openai'), baseUrl: z.string(), apiKey: z.string().optional() }),
-  z.strictObject({ kind: z.literal('cli'), command: z.string(), args: z.array(z.string()).default([]) }),
+  z.strictObject({
+    kind: z.literal('cli'),
+    command: z.string(),
+    args: z.array(z.string()).default([]),
+  }),
 ]);
 const Mission = z
   .strictObject({
     name: z.string(),
     mode: z.enum(['sequential', 'parallel']).default('sequential'),
     provider: Provider,
-    stages: z.array(z.strictObject({ id: z.string(), agents: z.array(Agent).min(1, 'expected at least 1 agent') })),
+    stages: z.array(
+      z.strictObject({
+        id: z.string(),
+        agents: z.array(Agent).min(1, 'expected at least 1 agent'),
+      }),
+    ),
   })
   .refine((m) => new Set(m.stages.map((s) => s.id)).size === m.stages.length, {
     message: 'stage ids must be unique',
     path: ['stages'],
   });
 
-const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/config/${name}`, import.meta.url));
+const fixture = (name: string): string =>
+  fileURLToPath(new URL(`../fixtures/config/${name}`, import.meta.url));
 
 function errorOf(fn: () => unknown): ConfigError {
   try {
@@ -46,8 +62,10 @@ async function loadError(file: string): Promise<ConfigError> {
   throw err;
 }
 
-const parse = (text: string, env: Record<string, string> = {}) => parseConfigText(text, 'm.yaml', Mission, { env });
-const messageOf = (text: string, env: Record<string, string> = {}): string => errorOf(() => parse(text, env)).message;
+const parse = (text: string, env: Record<string, string> = {}) =>
+  parseConfigText(text, 'm.yaml', Mission, { env });
+const messageOf = (text: string, env: Record<string, string> = {}): string =>
+  errorOf(() => parse(text, env)).message;
 
 describe('loadConfigFile', () => {
   it('should load YAML, interpolate and apply defaults', async () => {
@@ -71,14 +89,17 @@ describe('loadConfigFile', () => {
   it('should load valid JSON, ignoring a top-level $schema', async () => {
     const mission = await loadConfigFile(fixture('mission.json'), Mission, { env: {} });
     expect(mission.provider).toEqual({ kind: 'cli', command: 'codex', args: [] });
-    expect(mission.stages[0]?.agents).toEqual([{ id: 'planner', model: 'gpt-4o', temperature: 0.2 }]);
+    expect(mission.stages[0]?.agents).toEqual([
+      { id: 'planner', model: 'gpt-4o', temperature: 0.2 },
+    ]);
   });
 
   it('should report invalid JSON with lines', async () => {
     const file = fixture('invalid.json');
     const err = await loadError(file);
     expect(err.message).toBe(
-      `${file}:8 stages[0].agents[0].model: expected string, received number\n` + `${file}:12 colour: unknown key`,
+      `${file}:8 stages[0].agents[0].model: expected string, received number\n` +
+        `${file}:12 colour: unknown key`,
     );
     expect(err.file).toBe(file);
     expect(err.issues).toEqual([
@@ -91,12 +112,16 @@ describe('loadConfigFile', () => {
     const file = fixture('missing.yaml');
     const err = await loadError(file);
     expect(err.message).toBe(`${file}: cannot read file: no such file or directory`);
-    expect(err.issues).toEqual([{ path: '', message: 'cannot read file: no such file or directory' }]);
+    expect(err.issues).toEqual([
+      { path: '', message: 'cannot read file: no such file or directory' },
+    ]);
   });
 
   it('should report an unreadable path with its errno message', async () => {
     const dir = fixture('');
-    expect((await loadError(dir)).message).toBe(`${dir}: cannot read file: illegal operation on a directory`);
+    expect((await loadError(dir)).message).toBe(
+      `${dir}: cannot read file: illegal operation on a directory`,
+    );
   });
 
   it('should report an empty file', async () => {
@@ -113,12 +138,15 @@ describe('loadConfigFile', () => {
 
   it('should report a duplicate key at the second occurrence', async () => {
     const file = fixture('duplicate.yaml');
-    expect((await loadError(file)).message).toBe(`${file}:5: not valid YAML: Map keys must be unique`);
+    expect((await loadError(file)).message).toBe(
+      `${file}:5: not valid YAML: Map keys must be unique`,
+    );
   });
 });
 
 describe('parseConfigText', () => {
-  const valid = 'name: x\nprovider:\n  kind: cli\n  command: codex\nstages:\n  - id: a\n    agents:\n      - id: q\n        model: m\n';
+  const valid =
+    'name: x\nprovider:\n  kind: cli\n  command: codex\nstages:\n  - id: a\n    agents:\n      - id: q\n        model: m\n';
 
   it('should return the parsed output', () => {
     expect(parse(valid).stages[0]?.agents[0]?.temperature).toBe(0.2);
@@ -133,7 +161,9 @@ describe('parseConfigText', () => {
   });
 
   it('should report JSON syntax errors with their line', () => {
-    const err = errorOf(() => parseConfigText('{\n  "name": "x"\n  "stages": []\n}\n', 'm.json', Mission));
+    const err = errorOf(() =>
+      parseConfigText('{\n  "name": "x"\n  "stages": []\n}\n', 'm.json', Mission),
+    );
     expect(err.message).toBe('m.json:3: not valid YAML: Missing , between flow map items');
   });
 
@@ -144,12 +174,18 @@ describe('parseConfigText', () => {
   });
 
   it('should report each unknown key of one object separately', () => {
-    expect(messageOf(`${valid}extra: 1\nmore: 2\n`)).toBe('m.yaml:10 extra: unknown key\nm.yaml:11 more: unknown key');
+    expect(messageOf(`${valid}extra: 1\nmore: 2\n`)).toBe(
+      'm.yaml:10 extra: unknown key\nm.yaml:11 more: unknown key',
+    );
   });
 
   it('should report a missing required field at the line of its parent', () => {
-    expect(messageOf(valid.replace('        model: m\n', ''))).toBe('m.yaml:8 stages[0].agents[0].model: required');
-    expect(messageOf(valid.replace('  command: codex\n', ''))).toBe('m.yaml:2 provider.command: required');
+    expect(messageOf(valid.replace('        model: m\n', ''))).toBe(
+      'm.yaml:8 stages[0].agents[0].model: required',
+    );
+    expect(messageOf(valid.replace('  command: codex\n', ''))).toBe(
+      'm.yaml:2 provider.command: required',
+    );
   });
 
   it('should report a wrong type with the expected and received types', () => {
@@ -159,7 +195,9 @@ describe('parseConfigText', () => {
   });
 
   it('should list the options of an enum', () => {
-    expect(messageOf(`${valid}mode: fast\n`)).toBe("m.yaml:10 mode: expected one of 'sequential' | 'parallel'");
+    expect(messageOf(`${valid}mode: fast\n`)).toBe(
+      "m.yaml:10 mode: expected one of 'sequential' | 'parallel'",
+    );
   });
 
   it('should name the discriminator of a union', () => {
@@ -174,19 +212,34 @@ describe('parseConfigText', () => {
     );
   });
 
-  it("should report the issues inside the one alternative of a plain union the value fits, at their fields", () => {
-    const Gate = z.object({ gate: z.union([z.literal(true), z.strictObject({ timeoutMs: z.int().positive(), onTimeout: z.enum(['approve', 'reject']) })]) });
+  it('should report the issues inside the one alternative of a plain union the value fits, at their fields', () => {
+    const Gate = z.object({
+      gate: z.union([
+        z.literal(true),
+        z.strictObject({ timeoutMs: z.int().positive(), onTimeout: z.enum(['approve', 'reject']) }),
+      ]),
+    });
     const errorFor = (text: string) => errorOf(() => parseConfigText(text, 'g.yaml', Gate)).message;
     expect(errorFor('gate:\n  timeoutMs: 0\n  onTimeout: maybe\n  extra: 1\n')).toBe(
-      ["g.yaml:2 gate.timeoutMs: expected more than 0", "g.yaml:3 gate.onTimeout: expected one of 'approve' | 'reject'", 'g.yaml:4 gate.extra: unknown key'].join('\n'),
+      [
+        'g.yaml:2 gate.timeoutMs: expected more than 0',
+        "g.yaml:3 gate.onTimeout: expected one of 'approve' | 'reject'",
+        'g.yaml:4 gate.extra: unknown key',
+      ].join('\n'),
     );
     // A value that fits no alternative's type still gets the alternatives named.
-    expect(errorFor('gate: false\n')).toBe('g.yaml:1 gate: expected true | object, received boolean');
+    expect(errorFor('gate: false\n')).toBe(
+      'g.yaml:1 gate: expected true | object, received boolean',
+    );
   });
 
   it('should pass custom messages through unchanged', () => {
-    expect(messageOf(valid.replace(/agents:[^]*$/, 'agents: []\n'))).toBe('m.yaml:7 stages[0].agents: expected at least 1 agent');
-    expect(messageOf(`${valid}  - id: a\n    agents: [{ id: r, model: m }]\n`)).toBe('m.yaml:5 stages: stage ids must be unique');
+    expect(messageOf(valid.replace(/agents:[\s\S]*$/, 'agents: []\n'))).toBe(
+      'm.yaml:7 stages[0].agents: expected at least 1 agent',
+    );
+    expect(messageOf(`${valid}  - id: a\n    agents: [{ id: r, model: m }]\n`)).toBe(
+      'm.yaml:5 stages: stage ids must be unique',
+    );
   });
 
   it('should report every problem in one error, in line order', () => {
@@ -215,7 +268,8 @@ describe('parseConfigText', () => {
   });
 
   describe('environment interpolation', () => {
-    const text = 'name: ${NAME}\nprovider:\n  kind: openai\n  baseUrl: ${URL:-http://localhost/v1}\n  apiKey: $${KEY}\nstages: []\n';
+    const text =
+      'name: ${NAME}\nprovider:\n  kind: openai\n  baseUrl: ${URL:-http://localhost/v1}\n  apiKey: $${KEY}\nstages: []\n';
 
     it('should substitute set variables, defaults and escapes', () => {
       expect(parse(text, { NAME: 'demo' })).toEqual({
@@ -224,7 +278,9 @@ describe('parseConfigText', () => {
         provider: { kind: 'openai', baseUrl: 'http://localhost/v1', apiKey: '${KEY}' },
         stages: [],
       });
-      expect(parse(text, { NAME: 'demo', URL: 'https://api.example' }).provider).toMatchObject({ baseUrl: 'https://api.example' });
+      expect(parse(text, { NAME: 'demo', URL: 'https://api.example' }).provider).toMatchObject({
+        baseUrl: 'https://api.example',
+      });
     });
 
     it('should report every unset variable at its path and line', () => {
@@ -251,7 +307,7 @@ describe('parseConfigText', () => {
   it('should report a circular alias instead of overflowing the stack', () => {
     expect(messageOf(`${valid}mode: &m [*m]\n`)).toBe(
       'm.yaml:10 mode[0]: circular reference: an alias inside its own anchor\n' +
-        'm.yaml:10 mode: expected one of \'sequential\' | \'parallel\'',
+        "m.yaml:10 mode: expected one of 'sequential' | 'parallel'",
     );
   });
 });
@@ -265,10 +321,14 @@ describe('formatPath', () => {
 });
 
 describe('checkConfigText and checkConfigFile (report, with warnings, instead of throwing)', () => {
-  const valid = 'name: x\nprovider:\n  kind: cli\n  command: codex\nstages:\n  - id: a\n    agents:\n      - id: q\n        model: m\n';
+  const valid =
+    'name: x\nprovider:\n  kind: cli\n  command: codex\nstages:\n  - id: a\n    agents:\n      - id: q\n        model: m\n';
   // a warning about each stage id, to see where warnings are placed
   const warnings = (value: unknown) =>
-    ((value as { stages?: { id?: string }[] }).stages ?? []).map((s, i) => ({ path: ['stages', i, 'id'], message: `about '${String(s.id)}'` }));
+    ((value as { stages?: { id?: string }[] }).stages ?? []).map((s, i) => ({
+      path: ['stages', i, 'id'],
+      message: `about '${String(s.id)}'`,
+    }));
 
   it('should return the value, no issues, and the warnings at their lines', () => {
     const report = checkConfigText(valid, 'm.yaml', Mission, { env: {}, warnings });
@@ -278,7 +338,10 @@ describe('checkConfigText and checkConfigFile (report, with warnings, instead of
   });
 
   it('should give the warnings with the issues when the file is invalid, and no value', () => {
-    const report = checkConfigText(`${valid}colour: red\n`, 'm.yaml', Mission, { env: {}, warnings });
+    const report = checkConfigText(`${valid}colour: red\n`, 'm.yaml', Mission, {
+      env: {},
+      warnings,
+    });
     expect(report.value).toBeUndefined();
     expect(report.issues).toEqual([{ path: 'colour', message: 'unknown key', line: 10 }]);
     expect(report.warnings).toEqual([{ path: 'stages[0].id', message: "about 'a'", line: 6 }]);

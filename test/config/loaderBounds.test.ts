@@ -23,7 +23,8 @@ function refusal(text: string, options: LoadOptions = {}): { message: string; ms
   throw new Error('expected a ConfigError');
 }
 
-const tooDeep = (file: string, line: number): string => `${file}:${line}: nesting too deep: more than 64 levels of mappings and sequences`;
+const tooDeep = (file: string, line: number): string =>
+  `${file}:${line}: nesting too deep: more than 64 levels of mappings and sequences`;
 const flowNest = (depth: number): string => `${'['.repeat(depth)}1${']'.repeat(depth)}`;
 const million = `[${Array(1_000_000).fill('1').join(',')}]`;
 
@@ -36,7 +37,9 @@ describe('config loader bounds: nesting', () => {
 
   it('should refuse 5,000 levels of compact block sequences and of flow mappings, in YAML and JSON', () => {
     expect(refusal(`name: a\nx:\n  ${'- '.repeat(5000)}1\n`).message).toBe(tooDeep('m.yaml', 3));
-    expect(refusal(`name: a\nx: ${'{a: '.repeat(5000)}1${'}'.repeat(5000)}\n`).message).toBe(tooDeep('m.yaml', 2));
+    expect(refusal(`name: a\nx: ${'{a: '.repeat(5000)}1${'}'.repeat(5000)}\n`).message).toBe(
+      tooDeep('m.yaml', 2),
+    );
     const json = `{\n  "name": "a",\n  "x": ${'{"a": '.repeat(5000)}1${'}'.repeat(5000)}\n}`;
     expect(() => parseConfigText(json, 'm.json', Loose)).toThrow(tooDeep('m.json', 3));
   });
@@ -52,7 +55,9 @@ describe('config loader bounds: nesting', () => {
     // name's mapping is level 1; x: [[...]] adds 63 levels
     expect(parseConfigText(`name: a\nx: ${flowNest(63)}\n`, 'm.yaml', Loose).name).toBe('a');
     expect(refusal(`name: a\nx: ${flowNest(64)}\n`).message).toBe(tooDeep('m.yaml', 2));
-    expect(refusal('name: a\nx:\n  y: [[1]]\n', { limits: { maxDepth: 3 } }).message).toBe('m.yaml:3: nesting too deep: more than 3 levels of mappings and sequences');
+    expect(refusal('name: a\nx:\n  y: [[1]]\n', { limits: { maxDepth: 3 } }).message).toBe(
+      'm.yaml:3: nesting too deep: more than 3 levels of mappings and sequences',
+    );
   });
 
   it('should not count brackets in quoted strings, comments or block scalars', () => {
@@ -63,7 +68,10 @@ describe('config loader bounds: nesting', () => {
   it('should keep every example mission within the default limits', () => {
     const dir = fileURLToPath(new URL('../../examples/', import.meta.url));
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
-      expect([file, scanConfigBounds(readFileSync(join(dir, file), 'utf8'))]).toEqual([file, undefined]);
+      expect([file, scanConfigBounds(readFileSync(join(dir, file), 'utf8'))]).toEqual([
+        file,
+        undefined,
+      ]);
     }
   });
 });
@@ -81,17 +89,23 @@ describe('config loader bounds: size', () => {
     expect(ms).toBeLessThan(3000);
     const block = `name: a\nx:\n${'  - 1\n'.repeat(1_000_000)}`;
     // the mapping, name, a, x and the sequence come first: the 100,001st node is item 99,996, on line 99,998
-    expect(refusal(block, { limits: { maxBytes: 10e6 } }).message).toBe('m.yaml:99998: too many values: more than 100000 values and collections');
+    expect(refusal(block, { limits: { maxBytes: 10e6 } }).message).toBe(
+      'm.yaml:99998: too many values: more than 100000 values and collections',
+    );
   });
 
   it('should refuse a huge file before reading it', async () => {
     const file = join(tempDir(), 'big.yaml');
     writeFileSync(file, `name: a\nx: ${million}\n`);
-    await expect(loadConfigFile(file, missionSchema, { env: {}, limits: { maxBytes: 1000 } })).rejects.toThrow(`${file}: file too large: 2000013 bytes (the limit is 1000)`);
+    await expect(
+      loadConfigFile(file, missionSchema, { env: {}, limits: { maxBytes: 1000 } }),
+    ).rejects.toThrow(`${file}: file too large: 2000013 bytes (the limit is 1000)`);
   });
 
   it('should accept a 10,000-agent mission', () => {
-    const agents = Array.from({ length: 10_000 }, (_, i) => `  - {id: a${i}, provider: p}`).join('\n');
+    const agents = Array.from({ length: 10_000 }, (_, i) => `  - {id: a${i}, provider: p}`).join(
+      '\n',
+    );
     const text = `name: big\nproviders:\n  p: {kind: scripted, responses: [x]}\nagents:\n${agents}\nstages:\n  - {name: s, prompt: hi, agents: [a0, a9999]}\n`;
     expect(parseConfigText(text, 'm.yaml', missionSchema, { env: {} }).agents).toHaveLength(10_000);
   });
@@ -99,6 +113,8 @@ describe('config loader bounds: size', () => {
 
 describe('config loader: every refusal has its line', () => {
   it('should name the line of an alias used before its anchor', () => {
-    expect(refusal('name: a\nx: 1\ny: *nowhere\n').message).toBe('m.yaml:3: not valid YAML: Unresolved alias (the anchor must be set before the alias): nowhere');
+    expect(refusal('name: a\nx: 1\ny: *nowhere\n').message).toBe(
+      'm.yaml:3: not valid YAML: Unresolved alias (the anchor must be set before the alias): nowhere',
+    );
   });
 });

@@ -8,7 +8,9 @@ import { parseConfigText } from '../../config/loader.js';
 import { missionSchema } from '../../config/mission.js';
 
 const examplesDir = fileURLToPath(new URL('../../examples/', import.meta.url));
-const examples = readdirSync(examplesDir).filter((f) => f.endsWith('.yaml')).sort();
+const examples = readdirSync(examplesDir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
 type Mutation = (lines: string[], random: Random) => string[];
 
@@ -24,7 +26,10 @@ const mutations: Record<string, Mutation> = {
     const shift = pick(r, 9) - 4;
     const line = lines[i]!;
     const out = [...lines];
-    out[i] = shift >= 0 ? ' '.repeat(shift) + line : line.slice(Math.min(-shift, line.length - line.trimStart().length));
+    out[i] =
+      shift >= 0
+        ? ' '.repeat(shift) + line
+        : line.slice(Math.min(-shift, line.length - line.trimStart().length));
     return out;
   },
   swapScalars: (lines, r) => {
@@ -58,7 +63,12 @@ const mutations: Record<string, Mutation> = {
     const depth = 50 + pick(r, 3000);
     return [...lines, 'nested:', `  ${'- '.repeat(depth)}x`];
   },
-  hugeArray: (lines, r) => [...lines, `items: [${Array(100_000 + pick(r, 400_000)).fill('1').join(',')}]`],
+  hugeArray: (lines, r) => [
+    ...lines,
+    `items: [${Array(100_000 + pick(r, 400_000))
+      .fill('1')
+      .join(',')}]`,
+  ],
   truncate: (lines, r) => lines.slice(0, pick(r, lines.length)),
   alias: (lines, r) => {
     const i = pick(r, lines.length);
@@ -106,18 +116,24 @@ function mutants(perFile: number, json: boolean): Outcome[] {
 const NO_LINE = ['file is empty'];
 
 function check(outcomes: Outcome[]): void {
-  const crashes = outcomes.filter((o) => o.error !== undefined && !(o.error instanceof ConfigError));
+  const crashes = outcomes.filter(
+    (o) => o.error !== undefined && !(o.error instanceof ConfigError),
+  );
   expect(crashes.map((o) => `${o.file} ${o.mutation}: ${String(o.error)}`)).toEqual([]);
   const slow = outcomes.filter((o) => o.ms > 1000);
   expect(slow.map((o) => `${o.file} ${o.mutation}: ${Math.round(o.ms)} ms`)).toEqual([]);
   const unlocated = outcomes.flatMap((o) => {
     if (!(o.error instanceof ConfigError)) return [];
     const prefix = new RegExp(`^${o.file.replace('.', '\\.')}:\\d+[ :]`);
-    return o.error.message.split('\n').filter((line) => !prefix.test(line) && !NO_LINE.some((m) => line === `${o.file}: ${m}`));
+    return o.error.message
+      .split('\n')
+      .filter((line) => !prefix.test(line) && !NO_LINE.some((m) => line === `${o.file}: ${m}`));
   });
   expect(unlocated).toEqual([]);
   // The fuzzer must have refused something: a run where every mutant passed tested nothing.
-  expect(outcomes.filter((o) => o.error instanceof ConfigError).length).toBeGreaterThan(outcomes.length / 3);
+  expect(outcomes.filter((o) => o.error instanceof ConfigError).length).toBeGreaterThan(
+    outcomes.length / 3,
+  );
 }
 
 describe('config loader under fuzzing', () => {

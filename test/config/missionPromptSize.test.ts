@@ -27,14 +27,26 @@ function configError(text: string): ConfigError {
 }
 
 describe("a stage prompt's static size (missionRules)", () => {
-  it('should refuse a prompt over its provider\'s maxPromptBytes at load, with FILE:LINE and the path', () => {
-    const err = configError(file('  p: { kind: scripted, responses: [ok], maxPromptBytes: 1000 }', 'x'.repeat(1001)));
-    expect(err.message).toBe("m.yaml:11 stages[0].prompt: prompt of 1001 bytes is over provider 'p' maxPromptBytes (1000)");
+  it("should refuse a prompt over its provider's maxPromptBytes at load, with FILE:LINE and the path", () => {
+    const err = configError(
+      file('  p: { kind: scripted, responses: [ok], maxPromptBytes: 1000 }', 'x'.repeat(1001)),
+    );
+    expect(err.message).toBe(
+      "m.yaml:11 stages[0].prompt: prompt of 1001 bytes is over provider 'p' maxPromptBytes (1000)",
+    );
   });
 
   it('should count the role of the agent that answers, and UTF-8 bytes, not characters', () => {
-    const err = configError(file('  p: { kind: simulated, maxPromptBytes: 100 }', 'é'.repeat(40), '    role: "' + 'r'.repeat(21) + '"'));
-    expect(err.message).toBe("m.yaml:11 stages[0].prompt: prompt of 101 bytes (with the role of agent 'a') is over provider 'p' maxPromptBytes (100)");
+    const err = configError(
+      file(
+        '  p: { kind: simulated, maxPromptBytes: 100 }',
+        'é'.repeat(40),
+        `    role: "${'r'.repeat(21)}"`,
+      ),
+    );
+    expect(err.message).toBe(
+      "m.yaml:11 stages[0].prompt: prompt of 101 bytes (with the role of agent 'a') is over provider 'p' maxPromptBytes (100)",
+    );
   });
 
   it('should hold a prompt to the 1 MiB default when the provider sets none (a config built in code: a file that big is refused first)', () => {
@@ -45,12 +57,24 @@ describe("a stage prompt's static size (missionRules)", () => {
       stages: [{ name: 's', agents: ['a'], prompt: 'x'.repeat(1024 * 1024 + 1) }],
     });
     expect(r.error?.issues).toEqual([
-      { code: 'custom', path: ['stages', 0, 'prompt'], message: "prompt of 1048577 bytes is over provider 'p' maxPromptBytes (1048576)" },
+      {
+        code: 'custom',
+        path: ['stages', 0, 'prompt'],
+        message: "prompt of 1048577 bytes is over provider 'p' maxPromptBytes (1048576)",
+      },
     ]);
   });
 
   it('should accept a prompt at the cap, and leave what {{input}} adds to the call', () => {
-    const ok = parseConfigText(file('  p: { kind: scripted, responses: [ok], maxPromptBytes: 1000 }', 'x'.repeat(991) + '{{input}}'), 'm.yaml', missionSchema, { env: {} });
+    const ok = parseConfigText(
+      file(
+        '  p: { kind: scripted, responses: [ok], maxPromptBytes: 1000 }',
+        `${'x'.repeat(991)}{{input}}`,
+      ),
+      'm.yaml',
+      missionSchema,
+      { env: {} },
+    );
     expect(ok.stages[0]).toMatchObject({ name: 's' });
   });
 
@@ -61,7 +85,9 @@ describe("a stage prompt's static size (missionRules)", () => {
       agents: [{ id: 'a', provider: 'p' }],
       stages: [{ name: 's', agents: ['a'], prompt: 'x'.repeat(11) }],
     };
-    expect(missionSchema.safeParse(value).error?.issues).toMatchObject([{ path: ['stages', 0, 'prompt'] }]);
+    expect(missionSchema.safeParse(value).error?.issues).toMatchObject([
+      { path: ['stages', 0, 'prompt'] },
+    ]);
     expect(loggedMissionSchema.safeParse(value).success).toBe(true);
   });
 
@@ -70,10 +96,28 @@ describe("a stage prompt's static size (missionRules)", () => {
       name: 'm',
       providers: { p: { kind: 'simulated', maxPromptBytes: 50 } },
       agents: [{ id: 'a', provider: 'p' }],
-      stages: [{ name: 's', maker: { agent: 'a', k: 2, task: { kind: 'json', initialState: {}, prompt: `{{state}}${'x'.repeat(50)}`, goal: { done: true } } } }],
+      stages: [
+        {
+          name: 's',
+          maker: {
+            agent: 'a',
+            k: 2,
+            task: {
+              kind: 'json',
+              initialState: {},
+              prompt: `{{state}}${'x'.repeat(50)}`,
+              goal: { done: true },
+            },
+          },
+        },
+      ],
     });
     expect(r.error?.issues).toEqual([
-      { code: 'custom', path: ['stages', 0, 'maker', 'task', 'prompt'], message: "prompt of 59 bytes is over provider 'p' maxPromptBytes (50)" },
+      {
+        code: 'custom',
+        path: ['stages', 0, 'maker', 'task', 'prompt'],
+        message: "prompt of 59 bytes is over provider 'p' maxPromptBytes (50)",
+      },
     ]);
   });
 });

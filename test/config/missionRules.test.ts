@@ -39,7 +39,9 @@ describe('mission cross-field rules, in one pass with the schema', () => {
   });
 
   it('should check stages even when the agents list has a type error, and count a broken agent as known', () => {
-    const text = head + 'agents:\n  - { id: a, provider: p, maxTokens: -1 }\nstages:\n  - { name: s, prompt: go, agents: [a, b] }\n  - { name: s, prompt: go, agents: [a], colour: red }\n';
+    const text =
+      head +
+      'agents:\n  - { id: a, provider: p, maxTokens: -1 }\nstages:\n  - { name: s, prompt: go, agents: [a, b] }\n  - { name: s, prompt: go, agents: [a], colour: red }\n';
     expect(messageOf(text)).toBe(
       'm.yaml:5 agents[0].maxTokens: expected more than 0\n' +
         "m.yaml:7 stages[0].agents[1]: unknown agent 'b' (known: a)\n" +
@@ -49,7 +51,8 @@ describe('mission cross-field rules, in one pass with the schema', () => {
   });
 
   it('should count a provider with errors of its own as known (one mistake, one message)', () => {
-    const text = 'name: m\nproviders:\n  p: { kind: scripted }\nagents: [{ id: a, provider: p }]\nstages: [{ name: s, prompt: go, agents: [a] }]\n';
+    const text =
+      'name: m\nproviders:\n  p: { kind: scripted }\nagents: [{ id: a, provider: p }]\nstages: [{ name: s, prompt: go, agents: [a] }]\n';
     expect(messageOf(text)).toBe('m.yaml:3 providers.p.responses: required');
   });
 
@@ -71,11 +74,22 @@ describe('mission cross-field rules, in one pass with the schema', () => {
 });
 
 describe('placeholders in the fields Maestro fills', () => {
-  const withPrompt = (prompt: string) => head + `agents: [{ id: a, provider: p }]\nstages:\n  - name: s\n    prompt: ${JSON.stringify(prompt)}\n    agents: [a]\n`;
+  const withPrompt = (prompt: string) =>
+    head +
+    `agents: [{ id: a, provider: p }]\nstages:\n  - name: s\n    prompt: ${JSON.stringify(prompt)}\n    agents: [a]\n`;
 
   it('should accept the known placeholders and braces that are not placeholders', () => {
-    for (const prompt of ['{{input}} then {{previous}}', 'Reply as {"a": {"b": 1}}', 'JSON like {{"a": 1}} is text', 'a {{#each}} section', 'one { brace }']) {
-      expect(() => parseConfigText(withPrompt(prompt), 'm.yaml', missionSchema, { env: {} }), prompt).not.toThrow();
+    for (const prompt of [
+      '{{input}} then {{previous}}',
+      'Reply as {"a": {"b": 1}}',
+      'JSON like {{"a": 1}} is text',
+      'a {{#each}} section',
+      'one { brace }',
+    ]) {
+      expect(
+        () => parseConfigText(withPrompt(prompt), 'm.yaml', missionSchema, { env: {} }),
+        prompt,
+      ).not.toThrow();
     }
   });
 
@@ -103,18 +117,39 @@ describe('placeholders in the fields Maestro fills', () => {
   });
 
   it('should know exactly the placeholders that stagePrompt and the json task fill', () => {
-    const stage = { name: 's', prompt: STAGE_PLACEHOLDERS.map((p) => `{{${p}}}`).join(' ') } as StageConfig;
+    const stage = {
+      name: 's',
+      prompt: STAGE_PLACEHOLDERS.map((p) => `{{${p}}}`).join(' '),
+    } as StageConfig;
     expect(stagePrompt(stage, 'IN', { name: 'prev', text: 'PREV' })).toBe('IN PREV');
-    const task = createJsonTask({ initialState: 7, prompt: STEP_PLACEHOLDERS.map((p) => `{{${p}}}`).join(' ') });
-    expect(task.prompt(task.initialState({ initialState: 7, prompt: '' }), 3, 'last').split('\n')[0]).toBe('7 last 3');
+    const task = createJsonTask({
+      initialState: 7,
+      prompt: STEP_PLACEHOLDERS.map((p) => `{{${p}}}`).join(' '),
+    });
+    expect(
+      task.prompt(task.initialState({ initialState: 7, prompt: '' }), 3, 'last').split('\n')[0],
+    ).toBe('7 last 3');
   });
 });
 
 describe('missionRules over values the schema refused', () => {
   it('should say nothing about fields of the wrong type (the schema does) and never throw', () => {
-    for (const value of [null, 5, 'x', [], { providers: 3, agents: 'a', stages: {} }, { agents: [null, 7, { id: 3, provider: [] }], stages: [null, { agents: 'a', prompt: 4 }] }]) {
+    for (const value of [
+      null,
+      5,
+      'x',
+      [],
+      { providers: 3, agents: 'a', stages: {} },
+      { agents: [null, 7, { id: 3, provider: [] }], stages: [null, { agents: 'a', prompt: 4 }] },
+    ]) {
       expect(() => missionRules(value)).not.toThrow();
     }
-    expect(missionRules({ providers: {}, agents: [{ id: 3, provider: [] }], stages: [{ name: 's', prompt: 4, agents: [1, 1] }] })).toEqual([]);
+    expect(
+      missionRules({
+        providers: {},
+        agents: [{ id: 3, provider: [] }],
+        stages: [{ name: 's', prompt: 4, agents: [1, 1] }],
+      }),
+    ).toEqual([]);
   });
 });

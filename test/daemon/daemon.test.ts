@@ -5,13 +5,23 @@ import { EventLog, type LoggedEvent } from '../../log/eventLog.js';
 import { main } from '../../cli/main.js';
 import { eventually } from '../helpers/eventually.js';
 import {
-  call, daemonsPerTest, missionFiles, openStream, readStream, sseBlocks, submit, until, type ServedDaemon,
+  call,
+  daemonsPerTest,
+  missionFiles,
+  openStream,
+  readStream,
+  sseBlocks,
+  submit,
+  until,
+  type ServedDaemon,
 } from '../helpers/daemonServer.js';
 import { tempDir } from '../helpers/missions.js';
 
 const helloYaml = readFileSync('examples/hello.yaml', 'utf8');
 const approvalYaml = readFileSync('examples/approval.yaml', 'utf8');
-const approvalScript = parseYaml(approvalYaml) as { providers: Record<string, { responses: string[] }> };
+const approvalScript = parseYaml(approvalYaml) as {
+  providers: Record<string, { responses: string[] }>;
+};
 
 /** One stage whose only call answers after `delayMs` of real time. */
 const slowYaml = (delayMs: number): string => `name: slow
@@ -31,31 +41,55 @@ async function pendingApprovals(d: ServedDaemon): Promise<Record<string, any>[]>
   return res.json.approvals as Record<string, any>[];
 }
 
-const logOf = (d: ServedDaemon, id: string): LoggedEvent[] => EventLog.read(EventLog.pathFor(d.stateDir, id));
+const logOf = (d: ServedDaemon, id: string): LoggedEvent[] =>
+  EventLog.read(EventLog.pathFor(d.stateDir, id));
 
 describe('daemon (the real Daemon over HTTP): missions', () => {
   it('should run a submitted hello.yaml to the same result as maestro run, and list it', async () => {
     const d = await serve();
-    const res = await call(d, 'POST', '/api/missions', { body: { source: helloYaml, filename: 'hello.yaml' } });
+    const res = await call(d, 'POST', '/api/missions', {
+      body: { source: helloYaml, filename: 'hello.yaml' },
+    });
     expect(res.status).toBe(201);
-    expect(res.json).toMatchObject({ name: 'hello', state: 'running', stages: ['draft', 'polish'] });
+    expect(res.json).toMatchObject({
+      name: 'hello',
+      state: 'running',
+      stages: ['draft', 'polish'],
+    });
     const id = res.json.id as string;
     expect(id).toMatch(/^hello-\d{8}T\d{6}Z-[a-z0-9]{13}$/);
 
     const status = await until(d, id, 'succeeded');
     const out: string[] = [];
-    expect(await main(['run', 'examples/hello.yaml', '--quiet', '--state-dir', tempDir()], { out: (t) => out.push(t), err: () => {} })).toBe(0);
+    expect(
+      await main(['run', 'examples/hello.yaml', '--quiet', '--state-dir', tempDir()], {
+        out: (t) => out.push(t),
+        err: () => {},
+      }),
+    ).toBe(0);
     expect(status.result).toBe(out.join('\n'));
     // …which is what the file scripts: the two reviewers' answers, under their agents' names.
-    const [first, second] = (parseYaml(helloYaml) as typeof approvalScript).providers.reviewers!.responses;
+    const [first, second] = (parseYaml(helloYaml) as typeof approvalScript).providers.reviewers!
+      .responses;
     expect(status.result).toBe(`### editor\n${first}\n\n### critic\n${second}`);
-    expect(status).toMatchObject({ done: [{ name: 'draft' }, { name: 'polish', output: status.result }], approvals: [], usage: { samples: 3 } });
+    expect(status).toMatchObject({
+      done: [{ name: 'draft' }, { name: 'polish', output: status.result }],
+      approvals: [],
+      usage: { samples: 3 },
+    });
     expect(status.eventLog).toBe(EventLog.pathFor(d.stateDir, id));
 
     const list = await call(d, 'GET', '/api/missions', { token: null });
     expect(list.status).toBe(200);
     expect(list.json.missions).toEqual([
-      { id, name: 'hello', state: 'succeeded', submittedAt: res.json.submittedAt, finishedAt: status.finishedAt, stages: ['draft', 'polish'] },
+      {
+        id,
+        name: 'hello',
+        state: 'succeeded',
+        submittedAt: res.json.submittedAt,
+        finishedAt: status.finishedAt,
+        stages: ['draft', 'polish'],
+      },
     ]);
   });
 
@@ -65,22 +99,45 @@ describe('daemon (the real Daemon over HTTP): missions', () => {
     const source = readFileSync('examples/plan.yaml', 'utf8');
     const id = await submit(d, source, { id: 'p1' });
     const status = await until(d, id, 'succeeded');
-    const expected = [{ stage: 'deliver', tasks: ['research', 'design', 'backend', 'flag', 'tests', 'deploy', 'runbook'], finished: ['research', 'design', 'backend', 'flag', 'tests', 'runbook'], failed: ['deploy'], replans: 1 }];
+    const expected = [
+      {
+        stage: 'deliver',
+        tasks: ['research', 'design', 'backend', 'flag', 'tests', 'deploy', 'runbook'],
+        finished: ['research', 'design', 'backend', 'flag', 'tests', 'runbook'],
+        failed: ['deploy'],
+        replans: 1,
+      },
+    ];
     expect(status.plans).toEqual(expected);
     await d.close();
     // From the log, a new daemon knows the last plan, what finished and the replans (not past failures).
     const again = await serve({ stateDir: dir });
     const after = (await call(again, 'GET', '/api/missions/p1')).json;
-    expect(after.plans).toEqual([{ stage: 'deliver', tasks: ['research', 'design', 'backend', 'flag', 'tests', 'runbook'], finished: ['research', 'design', 'backend', 'flag', 'tests', 'runbook'], failed: [], replans: 1 }]);
+    expect(after.plans).toEqual([
+      {
+        stage: 'deliver',
+        tasks: ['research', 'design', 'backend', 'flag', 'tests', 'runbook'],
+        finished: ['research', 'design', 'backend', 'flag', 'tests', 'runbook'],
+        failed: [],
+        replans: 1,
+      },
+    ]);
   });
 
   it('should take the raw YAML file, with its id and input from the query', async () => {
     const d = await serve();
-    const res = await call(d, 'POST', '/api/missions?id=raw-1&input=rivers', { body: helloYaml, type: 'application/yaml' });
+    const res = await call(d, 'POST', '/api/missions?id=raw-1&input=rivers', {
+      body: helloYaml,
+      type: 'application/yaml',
+    });
     expect(res.status).toBe(201);
     expect(res.json.id).toBe('raw-1');
     await until(d, 'raw-1', 'succeeded');
-    expect(logOf(d, 'raw-1')[0]).toMatchObject({ seq: 1, type: 'mission.submitted', input: 'rivers' });
+    expect(logOf(d, 'raw-1')[0]).toMatchObject({
+      seq: 1,
+      type: 'mission.submitted',
+      input: 'rivers',
+    });
   });
 });
 
@@ -95,7 +152,14 @@ stages:
 `;
 
   /** Sends the request, asserts its status and body, and that no mission file appeared. */
-  async function refused(d: ServedDaemon, method: string, path: string, options: Parameters<typeof call>[3], status: number, body: Record<string, unknown>) {
+  async function refused(
+    d: ServedDaemon,
+    method: string,
+    path: string,
+    options: Parameters<typeof call>[3],
+    status: number,
+    body: Record<string, unknown>,
+  ) {
     const before = missionFiles(d.stateDir);
     const res = await call(d, method, path, options);
     expect(res.status).toBe(status);
@@ -106,17 +170,27 @@ stages:
 
   it('should refuse an agent naming an unknown provider with 400 and the field path', async () => {
     const d = await serve();
-    await refused(d, 'POST', '/api/missions', { body: { source: unknownProvider, filename: 'bad.yaml' } }, 400, {
-      error: "bad.yaml:5 agents[0].provider: unknown provider 'nope' (known: p)",
-      file: 'bad.yaml',
-      issues: [{ path: 'agents[0].provider', message: "unknown provider 'nope' (known: p)", line: 5 }],
-    });
+    await refused(
+      d,
+      'POST',
+      '/api/missions',
+      { body: { source: unknownProvider, filename: 'bad.yaml' } },
+      400,
+      {
+        error: "bad.yaml:5 agents[0].provider: unknown provider 'nope' (known: p)",
+        file: 'bad.yaml',
+        issues: [
+          { path: 'agents[0].provider', message: "unknown provider 'nope' (known: p)", line: 5 },
+        ],
+      },
+    );
     expect(missionFiles(d.stateDir)).toEqual([]);
   });
 
   it('should refuse a stage with no agents with 400 naming stages[0].agents', async () => {
     const d = await serve();
-    const source = 'name: bad\nproviders:\n  p: { kind: scripted, responses: [a] }\nagents: [{ id: a, provider: p }]\nstages:\n  - name: s\n    prompt: go\n    agents: []\n';
+    const source =
+      'name: bad\nproviders:\n  p: { kind: scripted, responses: [a] }\nagents: [{ id: a, provider: p }]\nstages:\n  - name: s\n    prompt: go\n    agents: []\n';
     await refused(d, 'POST', '/api/missions', { body: { source } }, 400, {
       error: 'submitted.yaml:8 stages[0].agents: expected at least 1 agent',
       file: 'submitted.yaml',
@@ -126,26 +200,46 @@ stages:
 
   it('should refuse invalid YAML with 400 and its line', async () => {
     const d = await serve();
-    const message = 'not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]';
-    await refused(d, 'POST', '/api/missions', { body: 'name: x\nproviders: [\n  bad', type: 'application/yaml' }, 400, {
-      error: `submitted.yaml:3: ${message}`,
-      file: 'submitted.yaml',
-      issues: [{ path: '', message, line: 3 }],
-    });
+    const message =
+      'not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]';
+    await refused(
+      d,
+      'POST',
+      '/api/missions',
+      { body: 'name: x\nproviders: [\n  bad', type: 'application/yaml' },
+      400,
+      {
+        error: `submitted.yaml:3: ${message}`,
+        file: 'submitted.yaml',
+        issues: [{ path: '', message, line: 3 }],
+      },
+    );
   });
 
   // Bug: accepted with 201, then failed in memory with no log at all (gone after a restart).
   it('should refuse an openai provider whose key variable the daemon lacks with 400', async () => {
-    const d = await serve({ env: {}, submitPolicy: { cli: [], paths: [], env: ['MAESTRO_TEST_NO_KEY'] } });
-    const source = 'name: nokey\nproviders:\n  gpt: { kind: openai, apiKeyEnv: MAESTRO_TEST_NO_KEY, model: m }\nagents: [{ id: a, provider: gpt }]\nstages: [{ name: s, prompt: go, agents: [a] }]\n';
+    const d = await serve({
+      env: {},
+      submitPolicy: { cli: [], paths: [], env: ['MAESTRO_TEST_NO_KEY'] },
+    });
+    const source =
+      'name: nokey\nproviders:\n  gpt: { kind: openai, apiKeyEnv: MAESTRO_TEST_NO_KEY, model: m }\nagents: [{ id: a, provider: gpt }]\nstages: [{ name: s, prompt: go, agents: [a] }]\n';
     await refused(d, 'POST', '/api/missions', { body: { source } }, 400, {
-      error: "providers.gpt.apiKeyEnv: environment variable 'MAESTRO_TEST_NO_KEY' is not set in the daemon's environment (set it where maestro daemon runs, then restart the daemon)",
+      error:
+        "providers.gpt.apiKeyEnv: environment variable 'MAESTRO_TEST_NO_KEY' is not set in the daemon's environment (set it where maestro daemon runs, then restart the daemon)",
     });
   });
 
   it('should refuse a write with a wrong token or none with 401, before reading the mission', async () => {
     const d = await serve();
-    await refused(d, 'POST', '/api/missions', { body: { source: helloYaml }, token: 'not-the-token' }, 401, { error: 'wrong token' });
+    await refused(
+      d,
+      'POST',
+      '/api/missions',
+      { body: { source: helloYaml }, token: 'not-the-token' },
+      401,
+      { error: 'wrong token' },
+    );
     await refused(d, 'POST', '/api/missions', { body: { source: helloYaml }, token: null }, 401, {
       error: "missing token: send 'authorization: Bearer <token>'",
     });
@@ -160,10 +254,19 @@ stages:
 
   it('should answer 404 to an unknown approval, of an unknown mission or of a known one', async () => {
     const d = await serve();
-    await refused(d, 'POST', '/api/approvals/x%2Fplan%2F1', { body: { decision: 'approve' } }, 404, { error: "unknown approval 'x/plan/1'" });
+    await refused(
+      d,
+      'POST',
+      '/api/approvals/x%2Fplan%2F1',
+      { body: { decision: 'approve' } },
+      404,
+      { error: "unknown approval 'x/plan/1'" },
+    );
     const id = await submit(d, helloYaml, { id: 'h1' });
     await until(d, id, 'succeeded');
-    await refused(d, 'POST', '/api/approvals/h1/draft/1', { body: { decision: 'approve' } }, 404, { error: "unknown approval 'h1/draft/1'" });
+    await refused(d, 'POST', '/api/approvals/h1/draft/1', { body: { decision: 'approve' } }, 404, {
+      error: "unknown approval 'h1/draft/1'",
+    });
   });
 
   it('should answer 409 to a stop of a finished mission and to a duplicate id', async () => {
@@ -171,15 +274,21 @@ stages:
     await submit(d, helloYaml, { id: 'h1' });
     await until(d, 'h1', 'succeeded');
     const log = readFileSync(EventLog.pathFor(d.stateDir, 'h1'), 'utf8');
-    await refused(d, 'POST', '/api/missions/h1/stop', {}, 409, { error: "mission 'h1' is already succeeded" });
-    await refused(d, 'POST', '/api/missions', { body: { source: helloYaml, id: 'h1' } }, 409, { error: "mission 'h1' already exists" });
+    await refused(d, 'POST', '/api/missions/h1/stop', {}, 409, {
+      error: "mission 'h1' is already succeeded",
+    });
+    await refused(d, 'POST', '/api/missions', { body: { source: helloYaml, id: 'h1' } }, 409, {
+      error: "mission 'h1' already exists",
+    });
     expect(readFileSync(EventLog.pathFor(d.stateDir, 'h1'), 'utf8')).toBe(log);
   });
 
   it('should refuse an invalid id with 400, a path out of the state directory included', async () => {
     const d = await serve();
     for (const id of ['../escape', 'a b', 'a/b']) {
-      await refused(d, 'POST', '/api/missions', { body: { source: helloYaml, id } }, 400, { error: 'id: expected letters, digits, _ or - only' });
+      await refused(d, 'POST', '/api/missions', { body: { source: helloYaml, id } }, 400, {
+        error: 'id: expected letters, digits, _ or - only',
+      });
     }
     expect(missionFiles(d.stateDir)).toEqual([]);
   });
@@ -190,32 +299,72 @@ describe('daemon (the real Daemon over HTTP): approvals', () => {
     const d = await serve();
     const [plan, revised] = approvalScript.providers.planner!.responses;
     const id = await submit(d, approvalYaml, { id: 'ap1' });
-    await eventually(async () => expect((await pendingApprovals(d)).map((a) => a.id)).toEqual(['ap1/plan/1']));
-    expect((await pendingApprovals(d))[0]).toMatchObject({ mission: id, stage: 'plan', attempt: 1, output: plan, status: 'pending' });
-    expect((await call(d, 'GET', `/api/missions/${id}`)).json).toMatchObject({ state: 'awaiting_approval', stage: 'plan' });
+    await eventually(async () =>
+      expect((await pendingApprovals(d)).map((a) => a.id)).toEqual(['ap1/plan/1']),
+    );
+    expect((await pendingApprovals(d))[0]).toMatchObject({
+      mission: id,
+      stage: 'plan',
+      attempt: 1,
+      output: plan,
+      status: 'pending',
+    });
+    expect((await call(d, 'GET', `/api/missions/${id}`)).json).toMatchObject({
+      state: 'awaiting_approval',
+      stage: 'plan',
+    });
 
-    const rejected = await call(d, 'POST', `/api/approvals/${encodeURIComponent('ap1/plan/1')}`, { body: { decision: 'reject', feedback: 'shorter' } });
+    const rejected = await call(d, 'POST', `/api/approvals/${encodeURIComponent('ap1/plan/1')}`, {
+      body: { decision: 'reject', feedback: 'shorter' },
+    });
     expect(rejected.status).toBe(200);
-    expect(rejected.json).toMatchObject({ alreadyAnswered: false, approval: { id: 'ap1/plan/1', status: 'rejected', feedback: 'shorter', by: 'api' } });
-    await eventually(async () => expect((await pendingApprovals(d)).map((a) => a.id)).toEqual(['ap1/plan/2']));
+    expect(rejected.json).toMatchObject({
+      alreadyAnswered: false,
+      approval: { id: 'ap1/plan/1', status: 'rejected', feedback: 'shorter', by: 'api' },
+    });
+    await eventually(async () =>
+      expect((await pendingApprovals(d)).map((a) => a.id)).toEqual(['ap1/plan/2']),
+    );
     expect((await pendingApprovals(d))[0]).toMatchObject({ attempt: 2, output: revised });
 
     // Raw, unencoded slashes in the id are taken too.
-    const approved = await call(d, 'POST', '/api/approvals/ap1/plan/2', { body: { decision: 'approve' } });
+    const approved = await call(d, 'POST', '/api/approvals/ap1/plan/2', {
+      body: { decision: 'approve' },
+    });
     expect(approved.status).toBe(200);
-    expect(approved.json).toMatchObject({ alreadyAnswered: false, approval: { id: 'ap1/plan/2', status: 'approved' } });
+    expect(approved.json).toMatchObject({
+      alreadyAnswered: false,
+      approval: { id: 'ap1/plan/2', status: 'approved' },
+    });
     const status = await until(d, id, 'succeeded');
     expect(status.result).toBe(approvalScript.providers.builder!.responses[0]);
-    expect(status.done).toEqual([{ name: 'plan', output: revised }, { name: 'build', output: status.result }]);
-    expect(status.approvals.map((a: Record<string, unknown>) => [a.id, a.status])).toEqual([['ap1/plan/1', 'rejected'], ['ap1/plan/2', 'approved']]);
+    expect(status.done).toEqual([
+      { name: 'plan', output: revised },
+      { name: 'build', output: status.result },
+    ]);
+    expect(status.approvals.map((a: Record<string, unknown>) => [a.id, a.status])).toEqual([
+      ['ap1/plan/1', 'rejected'],
+      ['ap1/plan/2', 'approved'],
+    ]);
 
-    for (const [approval, decision] of [['ap1/plan/2', 'reject'], ['ap1/plan/1', 'approve']] as const) {
+    for (const [approval, decision] of [
+      ['ap1/plan/2', 'reject'],
+      ['ap1/plan/1', 'approve'],
+    ] as const) {
       const again = await call(d, 'POST', `/api/approvals/${approval}`, { body: { decision } });
       expect(again.status).toBe(200);
-      expect(again.json).toMatchObject({ alreadyAnswered: true, approval: { id: approval, status: approval.endsWith('1') ? 'rejected' : 'approved' } });
+      expect(again.json).toMatchObject({
+        alreadyAnswered: true,
+        approval: { id: approval, status: approval.endsWith('1') ? 'rejected' : 'approved' },
+      });
     }
-    const answered = logOf(d, id).filter((e) => e.type === 'approval.answered').map((e) => [e.id, e.decision]);
-    expect(answered).toEqual([['ap1/plan/1', 'reject'], ['ap1/plan/2', 'approve']]);
+    const answered = logOf(d, id)
+      .filter((e) => e.type === 'approval.answered')
+      .map((e) => [e.id, e.decision]);
+    expect(answered).toEqual([
+      ['ap1/plan/1', 'reject'],
+      ['ap1/plan/2', 'approve'],
+    ]);
     expect(await pendingApprovals(d)).toEqual([]);
   });
 
@@ -224,7 +373,10 @@ describe('daemon (the real Daemon over HTTP): approvals', () => {
     await submit(d, approvalYaml, { id: 'ap2' });
     await eventually(async () => expect(await pendingApprovals(d)).toHaveLength(1));
     const res = await call(d, 'POST', '/api/approvals/ap2/plan/1', { body: { decision: 'maybe' } });
-    expect(res).toMatchObject({ status: 400, json: { error: "decision: expected 'approve' or 'reject'" } });
+    expect(res).toMatchObject({
+      status: 400,
+      json: { error: "decision: expected 'approve' or 'reject'" },
+    });
     expect(logOf(d, 'ap2').filter((e) => e.type === 'approval.answered')).toEqual([]);
   });
 
@@ -237,7 +389,9 @@ describe('daemon (the real Daemon over HTTP): approvals', () => {
     expect((await call(d, 'POST', '/api/missions/ap4/stop')).status).toBe(202);
     await until(d, 'ap4', 'stopped');
     expect(await pendingApprovals(d)).toEqual([]);
-    const res = await call(d, 'POST', '/api/approvals/ap4/plan/1', { body: { decision: 'approve' } });
+    const res = await call(d, 'POST', '/api/approvals/ap4/plan/1', {
+      body: { decision: 'approve' },
+    });
     expect(res).toMatchObject({ status: 409, json: { error: "mission 'ap4' is already stopped" } });
   });
 });
@@ -275,7 +429,10 @@ describe('daemon (the real Daemon over HTTP): event stream', () => {
     await stream.readUntil((t) => t.includes('event: approval.requested\n'));
     expect(stream.text()).not.toContain('event: end');
     // The history is in; the answer's events arrive live.
-    expect((await call(d, 'POST', '/api/approvals/ap3/plan/1', { body: { decision: 'approve' } })).status).toBe(200);
+    expect(
+      (await call(d, 'POST', '/api/approvals/ap3/plan/1', { body: { decision: 'approve' } }))
+        .status,
+    ).toBe(200);
     await stream.readUntil((t) => t.includes('event: end\n'));
     const blocks = sseBlocks(stream.text());
     const logged = logOf(d, id);
@@ -291,7 +448,9 @@ describe('daemon (the real Daemon over HTTP): stop', () => {
     const id = await submit(d, slowYaml(2000), { id: 'slow1' });
     await eventually(() => expect(logOf(d, id).some((e) => e.type === 'stage.entered')).toBe(true));
     const asked = Date.now();
-    const res = await call(d, 'POST', `/api/missions/${id}/stop`, { body: { reason: 'enough waiting' } });
+    const res = await call(d, 'POST', `/api/missions/${id}/stop`, {
+      body: { reason: 'enough waiting' },
+    });
     expect(res.status).toBe(202);
     expect(res.json).toMatchObject({ id, name: 'slow' });
     const status = await until(d, id, 'stopped', 5000);
@@ -299,8 +458,14 @@ describe('daemon (the real Daemon over HTTP): stop', () => {
     expect(status.error).toEqual({ reason: 'stopped', message: 'enough waiting' });
     expect(status.result).toBeUndefined();
     expect(status.done).toEqual([]);
-    expect(logOf(d, id).at(-1)).toMatchObject({ type: 'mission.finished', status: 'failed', error: { reason: 'stopped' } });
-    expect((await call(d, 'POST', `/api/missions/${id}/stop`)).json).toEqual({ error: "mission 'slow1' is already stopped" });
+    expect(logOf(d, id).at(-1)).toMatchObject({
+      type: 'mission.finished',
+      status: 'failed',
+      error: { reason: 'stopped' },
+    });
+    expect((await call(d, 'POST', `/api/missions/${id}/stop`)).json).toEqual({
+      error: "mission 'slow1' is already stopped",
+    });
   });
 });
 
@@ -314,10 +479,19 @@ describe('daemon (the real Daemon over HTTP): shutdown and resume', () => {
 
     const second = await serve({ stateDir: first.stateDir });
     expect(second.started).toEqual({ resumed: ['sd1'], finished: 0 });
-    expect((await pendingApprovals(second)).map((a) => [a.id, a.output])).toEqual([['sd1/plan/1', approvalScript.providers.planner!.responses[0]]]);
-    expect((await call(second, 'GET', '/api/missions/sd1')).json).toMatchObject({ state: 'awaiting_approval' });
-    const answered = await call(second, 'POST', '/api/approvals/sd1/plan/1', { body: { decision: 'approve' } });
-    expect(answered.json).toMatchObject({ alreadyAnswered: false, approval: { status: 'approved' } });
+    expect((await pendingApprovals(second)).map((a) => [a.id, a.output])).toEqual([
+      ['sd1/plan/1', approvalScript.providers.planner!.responses[0]],
+    ]);
+    expect((await call(second, 'GET', '/api/missions/sd1')).json).toMatchObject({
+      state: 'awaiting_approval',
+    });
+    const answered = await call(second, 'POST', '/api/approvals/sd1/plan/1', {
+      body: { decision: 'approve' },
+    });
+    expect(answered.json).toMatchObject({
+      alreadyAnswered: false,
+      approval: { status: 'approved' },
+    });
     const status = await until(second, 'sd1', 'succeeded');
     expect(status.result).toBe(approvalScript.providers.builder!.responses[0]);
     expect(logOf(second, 'sd1').filter((e) => e.type === 'approval.answered')).toHaveLength(1);

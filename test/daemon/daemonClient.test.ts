@@ -40,19 +40,44 @@ async function closedPort(): Promise<number> {
 describe('resolveDaemon', () => {
   it('should read url and token from daemon.json in the state directory', () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'daemon.json'), JSON.stringify({ url: 'http://127.0.0.1:4555/', token: 'file-token', pid: 1 }));
-    expect(resolveDaemon({ 'state-dir': dir }, {})).toEqual({ url: 'http://127.0.0.1:4555/', token: 'file-token' });
-    expect(resolveDaemon({}, { MAESTRO_STATE_DIR: dir })).toEqual({ url: 'http://127.0.0.1:4555/', token: 'file-token' });
-    expect(resolveDaemon({ 'state-dir': dir, token: 'flag' }, { MAESTRO_TOKEN: 'env' })).toEqual({ url: 'http://127.0.0.1:4555/', token: 'flag' });
-    expect(resolveDaemon({ 'state-dir': dir }, { MAESTRO_TOKEN: 'env' })).toEqual({ url: 'http://127.0.0.1:4555/', token: 'env' });
+    writeFileSync(
+      join(dir, 'daemon.json'),
+      JSON.stringify({ url: 'http://127.0.0.1:4555/', token: 'file-token', pid: 1 }),
+    );
+    expect(resolveDaemon({ 'state-dir': dir }, {})).toEqual({
+      url: 'http://127.0.0.1:4555/',
+      token: 'file-token',
+    });
+    expect(resolveDaemon({}, { MAESTRO_STATE_DIR: dir })).toEqual({
+      url: 'http://127.0.0.1:4555/',
+      token: 'file-token',
+    });
+    expect(resolveDaemon({ 'state-dir': dir, token: 'flag' }, { MAESTRO_TOKEN: 'env' })).toEqual({
+      url: 'http://127.0.0.1:4555/',
+      token: 'flag',
+    });
+    expect(resolveDaemon({ 'state-dir': dir }, { MAESTRO_TOKEN: 'env' })).toEqual({
+      url: 'http://127.0.0.1:4555/',
+      token: 'env',
+    });
   });
 
   it("should prefer --url and MAESTRO_URL, and send daemon.json's token only to its own daemon", () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'daemon.json'), JSON.stringify({ url: 'http://127.0.0.1:4555/', token: 'file-token' }));
-    expect(resolveDaemon({ 'state-dir': dir, url: 'http://127.0.0.1:4555' }, {})).toEqual({ url: 'http://127.0.0.1:4555', token: 'file-token' });
-    expect(resolveDaemon({ 'state-dir': dir, url: 'http://elsewhere:1/' }, {})).toEqual({ url: 'http://elsewhere:1/' });
-    expect(resolveDaemon({ 'state-dir': dir }, { MAESTRO_URL: 'http://env:2/', MAESTRO_TOKEN: 't' })).toEqual({ url: 'http://env:2/', token: 't' });
+    writeFileSync(
+      join(dir, 'daemon.json'),
+      JSON.stringify({ url: 'http://127.0.0.1:4555/', token: 'file-token' }),
+    );
+    expect(resolveDaemon({ 'state-dir': dir, url: 'http://127.0.0.1:4555' }, {})).toEqual({
+      url: 'http://127.0.0.1:4555',
+      token: 'file-token',
+    });
+    expect(resolveDaemon({ 'state-dir': dir, url: 'http://elsewhere:1/' }, {})).toEqual({
+      url: 'http://elsewhere:1/',
+    });
+    expect(
+      resolveDaemon({ 'state-dir': dir }, { MAESTRO_URL: 'http://env:2/', MAESTRO_TOKEN: 't' }),
+    ).toEqual({ url: 'http://env:2/', token: 't' });
   });
 
   it('should say where it looked when no daemon is found', () => {
@@ -61,15 +86,21 @@ describe('resolveDaemon', () => {
       `no maestro daemon found in '${dir}' (no daemon.json with a url): start one with 'maestro daemon', or pass --url`,
     );
     writeFileSync(join(dir, 'daemon.json'), '{not json');
-    expect(() => resolveDaemon({ 'state-dir': dir }, {})).toThrow(new RegExp(`^cannot read ${join(dir, 'daemon.json')}: `));
+    expect(() => resolveDaemon({ 'state-dir': dir }, {})).toThrow(
+      new RegExp(`^cannot read ${join(dir, 'daemon.json')}: `),
+    );
   });
 });
 
 describe('DaemonClient', () => {
   it('should say the daemon cannot be reached, and where', async () => {
     const url = `http://127.0.0.1:${await closedPort()}/`;
-    await expect(new DaemonClient({ url }).list()).rejects.toThrow(`cannot reach the maestro daemon at ${url}: ECONNREFUSED (is 'maestro daemon' running?)`);
-    expect(() => new DaemonClient({ url: 'localhost:3' })).toThrow("invalid daemon url 'localhost:3': expected http://HOST:PORT/");
+    await expect(new DaemonClient({ url }).list()).rejects.toThrow(
+      `cannot reach the maestro daemon at ${url}: ECONNREFUSED (is 'maestro daemon' running?)`,
+    );
+    expect(() => new DaemonClient({ url: 'localhost:3' })).toThrow(
+      "invalid daemon url 'localhost:3': expected http://HOST:PORT/",
+    );
   });
 
   it("should turn the daemon's refusals into DaemonRequestErrors with its status and message", async () => {
@@ -78,22 +109,36 @@ describe('DaemonClient', () => {
     const unknown = await client.status('nope').catch((e: unknown) => e);
     expect(unknown).toBeInstanceOf(DaemonRequestError);
     expect(unknown).toMatchObject({ status: 404, message: "unknown mission 'nope'" });
-    const bad = await client.submit({ source: 'bad: 1', filename: 'x.yaml' }).catch((e: unknown) => e);
-    expect(bad).toMatchObject({ status: 400, message: 'x.yaml:2 stages: expected at least 1 stage\nx.yaml: unknown key bad', issues: [{ path: 'stages', line: 2 }, { path: '' }] });
+    const bad = await client
+      .submit({ source: 'bad: 1', filename: 'x.yaml' })
+      .catch((e: unknown) => e);
+    expect(bad).toMatchObject({
+      status: 400,
+      message: 'x.yaml:2 stages: expected at least 1 stage\nx.yaml: unknown key bad',
+      issues: [{ path: 'stages', line: 2 }, { path: '' }],
+    });
     const anonymous = new DaemonClient({ url: flags.url });
-    await expect(anonymous.stop('x')).rejects.toThrow("missing token: send 'authorization: Bearer <token>'");
+    await expect(anonymous.stop('x')).rejects.toThrow(
+      "missing token: send 'authorization: Bearer <token>'",
+    );
   });
 
   it('should call every route', async () => {
     const { daemon, flags } = await start();
     const client = new DaemonClient(flags);
-    expect(await client.submit({ source: 'x', id: 'm' })).toMatchObject({ id: 'm', state: 'running' });
+    expect(await client.submit({ source: 'x', id: 'm' })).toMatchObject({
+      id: 'm',
+      state: 'running',
+    });
     expect((await client.list()).map((m) => m.id)).toEqual(['m']);
     expect(await client.status('m')).toMatchObject({ id: 'm', done: [] });
     expect(await client.stop('m', 'why')).toMatchObject({ id: 'm' });
     daemon.request('m', 'plan', 'p');
     expect((await client.approvals()).map((a) => a.id)).toEqual(['m/plan/1']);
-    expect(await client.answer('m/plan/1', { decision: 'reject', feedback: 'f' })).toMatchObject({ alreadyAnswered: false, approval: { status: 'rejected', by: 'api' } });
+    expect(await client.answer('m/plan/1', { decision: 'reject', feedback: 'f' })).toMatchObject({
+      alreadyAnswered: false,
+      approval: { status: 'rejected', by: 'api' },
+    });
     expect(daemon.stopped).toEqual([{ id: 'm', reason: 'why' }]);
   });
 
@@ -108,7 +153,10 @@ describe('DaemonClient', () => {
     daemon.emit('m', 'c');
     daemon.finish('m', 'succeeded');
     await done;
-    expect(seen.map((e) => [e.seq, e.type])).toEqual([[2, 'b'], [3, 'c']]);
+    expect(seen.map((e) => [e.seq, e.type])).toEqual([
+      [2, 'b'],
+      [3, 'c'],
+    ]);
     expect(seen[0]!.text).toBe('line one\nline two');
   });
 });
@@ -119,8 +167,19 @@ describe('maestro status, approve, stop, submit against a daemon', () => {
     const io = capture();
     expect(await statusCommand(undefined, flags, io)).toBe(0);
     expect(io.stdout).toEqual(['no missions']);
-    daemon.add({ id: 'first', state: 'awaiting_approval', stage: 'plan', stages: ['plan', 'code'] });
-    daemon.add({ id: 'm2', state: 'failed', finishedAt: '2025-01-01T00:02:00.000Z', error: { reason: 'budget_exceeded', message: 'tokens' }, done: [{ name: 'plan', output: 'p' }] });
+    daemon.add({
+      id: 'first',
+      state: 'awaiting_approval',
+      stage: 'plan',
+      stages: ['plan', 'code'],
+    });
+    daemon.add({
+      id: 'm2',
+      state: 'failed',
+      finishedAt: '2025-01-01T00:02:00.000Z',
+      error: { reason: 'budget_exceeded', message: 'tokens' },
+      done: [{ name: 'plan', output: 'p' }],
+    });
     daemon.request('first', 'plan', 'the plan');
     const table = capture();
     await statusCommand(undefined, flags, table);
@@ -148,14 +207,26 @@ describe('maestro status, approve, stop, submit against a daemon', () => {
       '  finished:  2025-01-01T00:02:00.000Z',
       '  error:     budget_exceeded: tokens',
     ]);
-    daemon.add({ id: 'ok', state: 'succeeded', result: 'all\ngood', usage: { tokens: 12, costUsd: 0.5, samples: 3, wallTimeMs: 1500 } });
+    daemon.add({
+      id: 'ok',
+      state: 'succeeded',
+      result: 'all\ngood',
+      usage: { tokens: 12, costUsd: 0.5, samples: 3, wallTimeMs: 1500 },
+    });
     const ok = capture();
     await statusCommand('ok', flags, ok);
-    expect(ok.stdout.slice(-4)).toEqual(['  usage:     12 tokens, $0.5000, 3 samples, 1.5 s', '  result:', '    all', '    good']);
+    expect(ok.stdout.slice(-4)).toEqual([
+      '  usage:     12 tokens, $0.5000, 3 samples, 1.5 s',
+      '  result:',
+      '    all',
+      '    good',
+    ]);
     const json = capture();
     await statusCommand('ok', { ...flags, json: true }, json);
     expect(JSON.parse(json.stdout[0]!)).toMatchObject({ id: 'ok', result: 'all\ngood' });
-    await expect(statusCommand('nope', flags, capture())).rejects.toThrow(new DaemonRequestError(404, "unknown mission 'nope'"));
+    await expect(statusCommand('nope', flags, capture())).rejects.toThrow(
+      new DaemonRequestError(404, "unknown mission 'nope'"),
+    );
   });
 
   it('should list, approve and reject approvals', async () => {
@@ -178,12 +249,19 @@ describe('maestro status, approve, stop, submit against a daemon', () => {
     const no = capture();
     await approveCommand('m/code/1', { ...flags, reject: true, feedback: 'shorter' }, no);
     expect(no.stdout).toEqual(['rejected m/code/1']);
-    expect(daemon.answers.map((a) => a.answer)).toEqual([{ decision: 'approve', by: 'api' }, { decision: 'reject', feedback: 'shorter', by: 'api' }]);
+    expect(daemon.answers.map((a) => a.answer)).toEqual([
+      { decision: 'approve', by: 'api' },
+      { decision: 'reject', feedback: 'shorter', by: 'api' },
+    ]);
     const again = capture();
     await approveCommand('m/plan/1', { ...flags, reject: true }, again);
     expect(again.stdout).toEqual(['m/plan/1 was already approved; nothing changed']);
-    await expect(approveCommand('m/plan/1', { ...flags, feedback: 'f' }, capture())).rejects.toThrow('maestro approve: --feedback goes with --reject');
-    await expect(approveCommand('nope/x/1', flags, capture())).rejects.toThrow("unknown approval 'nope/x/1'");
+    await expect(
+      approveCommand('m/plan/1', { ...flags, feedback: 'f' }, capture()),
+    ).rejects.toThrow('maestro approve: --feedback goes with --reject');
+    await expect(approveCommand('nope/x/1', flags, capture())).rejects.toThrow(
+      "unknown approval 'nope/x/1'",
+    );
   });
 
   it('should stop a mission', async () => {
@@ -202,15 +280,26 @@ describe('maestro status, approve, stop, submit against a daemon', () => {
     const io = capture();
     expect(await submitCommand(file, { ...flags, input: 'hi', 'mission-id': 'h1' }, io)).toBe(0);
     expect(io.stdout).toEqual(['h1']);
-    expect(daemon.submitted).toEqual([{ source: 'name: hello\n', filename: 'hello.yaml', input: 'hi', id: 'h1' }]);
+    expect(daemon.submitted).toEqual([
+      { source: 'name: hello\n', filename: 'hello.yaml', input: 'hi', id: 'h1' },
+    ]);
 
     const follow = capture();
     const running = submitCommand(file, { ...flags, follow: true }, follow);
     await eventually(() => expect(daemon.liveSubscribers('m1')).toBe(1));
     daemon.emit('m1', 'mission.started', { stages: ['research'] });
     daemon.emit('m1', 'stage.entered', { stage: 'research', index: 0, agents: ['a', 'b'] });
-    daemon.emit('m1', 'approval.requested', { id: 'm1/research/1', stage: 'research', index: 0, attempt: 1, output: 'o' });
-    daemon.emit('m1', 'mission.finished', { status: 'failed', error: { reason: 'shutdown', message: 'stopped by api' } });
+    daemon.emit('m1', 'approval.requested', {
+      id: 'm1/research/1',
+      stage: 'research',
+      index: 0,
+      attempt: 1,
+      output: 'o',
+    });
+    daemon.emit('m1', 'mission.finished', {
+      status: 'failed',
+      error: { reason: 'shutdown', message: 'stopped by api' },
+    });
     daemon.finish('m1', 'failed', { error: { reason: 'shutdown', message: 'stopped by api' } });
     expect(await running).toBe(1);
     expect(follow.stdout).toEqual(['m1']);
@@ -235,6 +324,8 @@ describe('maestro status, approve, stop, submit against a daemon', () => {
       { seq: 1, mission: 'm2', type: 'stage.entered', stage: 'research', agents: ['a'] },
       { seq: 2, mission: 'm2', type: 'mission.finished', status: 'succeeded' },
     ]);
-    await expect(submitCommand(join(tempDir(), 'none.yaml'), flags, capture())).rejects.toThrow(/^cannot read mission file '.*none\.yaml': ENOENT$/);
+    await expect(submitCommand(join(tempDir(), 'none.yaml'), flags, capture())).rejects.toThrow(
+      /^cannot read mission file '.*none\.yaml': ENOENT$/,
+    );
   });
 });

@@ -14,7 +14,8 @@ function warnings(): { logger: pino.Logger; records: Record<string, any>[] } {
   const records: Record<string, any>[] = [];
   const stream = new Writable({
     write(chunk, _enc, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) records.push(JSON.parse(line) as Record<string, any>);
+      for (const line of String(chunk).split('\n').filter(Boolean))
+        records.push(JSON.parse(line) as Record<string, any>);
       done();
     },
   });
@@ -47,7 +48,10 @@ describe('daemon: a corrupt line in the middle of a mission log', () => {
     expect(seqs).not.toContain(3);
     expect(events.blocks.at(-1)?.event).toBe('end');
     expect(records.map((r) => r.msg)).toEqual(
-      expect.arrayContaining([`daemon: 1 corrupt line(s) in a mission log skipped (${file}:3)`, `daemon: ${file}:3: corrupt line skipped (not JSON)`]),
+      expect.arrayContaining([
+        `daemon: 1 corrupt line(s) in a mission log skipped (${file}:3)`,
+        `daemon: ${file}:3: corrupt line skipped (not JSON)`,
+      ]),
     );
   });
 });

@@ -23,16 +23,21 @@ describe('a mission config read back from its log (rules added since do not stop
     ]);
     expect(loggedMissionSchema.parse(config).stages[0]!.prompt).toBe('Fill in {{name}} for me.');
     // every other rule still holds for a logged config
-    expect(loggedMissionSchema.safeParse({ ...config, agents: [{ id: 'a', provider: 'q' }] }).error?.issues.map((i) => i.message)).toEqual([
-      "unknown provider 'q' (known: p)",
-    ]);
+    expect(
+      loggedMissionSchema
+        .safeParse({ ...config, agents: [{ id: 'a', provider: 'q' }] })
+        .error?.issues.map((i) => i.message),
+    ).toEqual(["unknown provider 'q' (known: p)"]);
   });
 
   it('should resume, in a new daemon, a mission the previous code accepted with a literal {{name}}', async () => {
     const stateDir = tempDir('maestro-daemon-');
     mkdirSync(join(stateDir, 'missions'));
     // written by the code before placeholders were checked (01fedfe): submitted, then the daemon stopped
-    copyFileSync('test/fixtures/logs/literal-placeholder.jsonl', EventLog.pathFor(stateDir, 'old1'));
+    copyFileSync(
+      'test/fixtures/logs/literal-placeholder.jsonl',
+      EventLog.pathFor(stateDir, 'old1'),
+    );
     const d = await serve({ stateDir });
     expect(d.started).toEqual({ resumed: ['old1'], finished: 0 });
     expect((await until(d, 'old1', 'succeeded')).result).toBe('done');

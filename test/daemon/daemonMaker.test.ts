@@ -41,33 +41,77 @@ describe('daemon status of a MAKER stage', () => {
     });
     expect(live.maker).toHaveLength(1);
     // Seen a few steps in, 60 steps before its end: a rate, and an ETA for what is left.
-    expect(live.maker[0]).toMatchObject({ stage: 'solve', path: 'mission/mk1/stage/solve/maker/solver', steps: 63, k: 2, done: false });
+    expect(live.maker[0]).toMatchObject({
+      stage: 'solve',
+      path: 'mission/mk1/stage/solve/maker/solver',
+      steps: 63,
+      k: 2,
+      done: false,
+    });
     expect(live.maker[0].stepsPerSecond).toBeGreaterThan(0);
-    expect(live.maker[0].etaMs).toBeCloseTo(((63 - live.maker[0].step) / live.maker[0].stepsPerSecond) * 1000, 6);
+    expect(live.maker[0].etaMs).toBeCloseTo(
+      ((63 - live.maker[0].step) / live.maker[0].stepsPerSecond) * 1000,
+      6,
+    );
     expect(live.maker[0].samplesPerStep).toBeGreaterThanOrEqual(2); // k = 2: two samples at least
 
     const end = await until(d, id, 'succeeded', 20_000);
     // Counted from the votes as they were written: the log (compacted) still sums to the same.
     const events = EventLog.read(EventLog.pathFor(dir, id));
     const snap = events.filter((e) => e.type === 'maker.snapshot').at(-1)!;
-    const tail = events.filter((e) => e.type === 'maker.vote' && (e.step as number) >= (snap.step as number));
+    const tail = events.filter(
+      (e) => e.type === 'maker.vote' && (e.step as number) >= (snap.step as number),
+    );
     const samples = (snap.samples as number) + tail.reduce((n, e) => n + (e.samples as number), 0);
-    const flagged = (snap.flagged as number) + tail.reduce((n, e) => n + Object.values((e.flagged ?? {}) as Record<string, number>).reduce((a, b) => a + b, 0), 0);
+    const flagged =
+      (snap.flagged as number) +
+      tail.reduce(
+        (n, e) =>
+          n + Object.values((e.flagged ?? {}) as Record<string, number>).reduce((a, b) => a + b, 0),
+        0,
+      );
     expect(snap.step).toBe(60);
     expect(flagged).toBeGreaterThan(0);
     expect(end.maker).toEqual([
-      expect.objectContaining({ stage: 'solve', step: 63, steps: 63, samples, flagged, samplesPerStep: samples / 63, redFlagRate: flagged / samples, etaMs: 0, done: true }),
+      expect.objectContaining({
+        stage: 'solve',
+        step: 63,
+        steps: 63,
+        samples,
+        flagged,
+        samplesPerStep: samples / 63,
+        redFlagRate: flagged / samples,
+        etaMs: 0,
+        done: true,
+      }),
     ]);
 
     const io = terminalIo();
     expect(await main(['status', id, '--url', d.server.url, '--token', daemonToken], io)).toBe(0);
     const line = io.stdout.find((l) => l.startsWith('  maker:'));
-    expect(line).toMatch(new RegExp(`^  maker: {5}solve: step 63 of 63 \\(100%\\), ${(samples / 63).toFixed(2)} samples/step, [\\d.]+% red-flagged, [\\d.,]+ steps/s, done$`));
+    expect(line).toMatch(
+      new RegExp(
+        `^  maker: {5}solve: step 63 of 63 \\(100%\\), ${(samples / 63).toFixed(2)} samples/step, [\\d.]+% red-flagged, [\\d.,]+ steps/s, done$`,
+      ),
+    );
 
     await d.close();
     const again = await serve({ stateDir: dir });
     const after = (await call(again, 'GET', `/api/missions/${id}`)).json;
     // The rate is of what a daemon saw: a new one saw no step decided.
-    expect(after.maker).toEqual([{ stage: 'solve', path: 'mission/mk1/stage/solve/maker/solver', step: 63, steps: 63, samples, flagged, exhausted: 0, samplesPerStep: samples / 63, redFlagRate: flagged / samples, done: true }]);
+    expect(after.maker).toEqual([
+      {
+        stage: 'solve',
+        path: 'mission/mk1/stage/solve/maker/solver',
+        step: 63,
+        steps: 63,
+        samples,
+        flagged,
+        exhausted: 0,
+        samplesPerStep: samples / 63,
+        redFlagRate: flagged / samples,
+        done: true,
+      },
+    ]);
   });
 });

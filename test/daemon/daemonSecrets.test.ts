@@ -10,7 +10,14 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventLog } from '../../log/eventLog.js';
 import { createLogger } from '../../kernel/logger.js';
-import { call, daemonsPerTest, readStream, submit, until, type ServedDaemon } from '../helpers/daemonServer.js';
+import {
+  call,
+  daemonsPerTest,
+  readStream,
+  submit,
+  until,
+  type ServedDaemon,
+} from '../helpers/daemonServer.js';
 
 const serve = daemonsPerTest();
 
@@ -29,7 +36,11 @@ describe('daemon (the real Daemon over HTTP): secrets', () => {
       seen.push(auth);
       req.resume();
       res.writeHead(401, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { message: `invalid api key: '${auth}'`, type: 'invalid_request_error' } }));
+      res.end(
+        JSON.stringify({
+          error: { message: `invalid api key: '${auth}'`, type: 'invalid_request_error' },
+        }),
+      );
     });
     await new Promise<void>((r) => upstream!.listen(0, '127.0.0.1', r));
     return `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`;
@@ -43,18 +54,31 @@ describe('daemon (the real Daemon over HTTP): secrets', () => {
       call(d, 'GET', '/api/approvals'),
       call(d, 'POST', `/api/missions/${id}/stop`),
     ]);
-    return JSON.stringify(replies.map((r) => r.json)) + (await readStream(d, `/api/missions/${id}/events`)).text;
+    return (
+      JSON.stringify(replies.map((r) => r.json)) +
+      (await readStream(d, `/api/missions/${id}/events`)).text
+    );
   }
 
   function capturedLogger(lines: string[]) {
-    return createLogger({ level: 'debug', pretty: false, destination: new Writable({ write: (chunk, _enc, done) => done(void lines.push(String(chunk))) }) });
+    return createLogger({
+      level: 'debug',
+      pretty: false,
+      destination: new Writable({
+        write: (chunk, _enc, done) => done(void lines.push(String(chunk))),
+      }),
+    });
   }
 
   it("should keep an openai provider's key out of the mission's log, the API and the daemon's own log", async () => {
     const seen: string[] = [];
     const baseURL = await echoingUpstream(seen);
     const logs: string[] = [];
-    const d = await serve({ env: { MAESTRO_TEST_OPENAI_KEY: key }, logger: capturedLogger(logs), submitPolicy: { cli: [], paths: [], env: ['MAESTRO_TEST_OPENAI_KEY'] } });
+    const d = await serve({
+      env: { MAESTRO_TEST_OPENAI_KEY: key },
+      logger: capturedLogger(logs),
+      submitPolicy: { cli: [], paths: [], env: ['MAESTRO_TEST_OPENAI_KEY'] },
+    });
     const source = `name: secret
 providers:
   gpt: { kind: openai, baseURL: '${baseURL}', apiKeyEnv: MAESTRO_TEST_OPENAI_KEY, model: gpt-test, maxRetries: 0, timeoutMs: 2000 }
@@ -65,7 +89,9 @@ stages: [{ name: ask, prompt: go, agents: [asker] }]
     const status = await until(d, id, 'failed');
     expect(seen[0]).toBe(`Bearer ${key}`);
     // The server's words come through, the key it quoted masked.
-    expect(status.error.message).toContain("provider 'gpt': http 401: invalid api key: 'Bearer [redacted]'");
+    expect(status.error.message).toContain(
+      "provider 'gpt': http 401: invalid api key: 'Bearer [redacted]'",
+    );
     const file = readFileSync(EventLog.pathFor(d.stateDir, id), 'utf8');
     expect(file).toContain('invalid api key');
     expect(file).not.toContain(key);
@@ -75,9 +101,12 @@ stages: [{ name: ask, prompt: go, agents: [asker] }]
 
   // Bug: a submitted mission interpolates `${VAR}` from the daemon's environment, and nothing masks
   // a variable no openai provider names: the value lands in the log, the status and the stream.
-  it('should keep a secret of the daemon\'s environment out of the log and the API when a mission interpolates it', async () => {
+  it("should keep a secret of the daemon's environment out of the log and the API when a mission interpolates it", async () => {
     const password = 'hunter2-daemon-db-password';
-    const d = await serve({ env: { MAESTRO_TEST_DB_PASSWORD: password }, submitPolicy: { cli: [], paths: [], env: ['MAESTRO_TEST_DB_PASSWORD'] } });
+    const d = await serve({
+      env: { MAESTRO_TEST_DB_PASSWORD: password },
+      submitPolicy: { cli: [], paths: [], env: ['MAESTRO_TEST_DB_PASSWORD'] },
+    });
     const source = `name: nosy
 providers:
   p: { kind: scripted, responses: ['\${MAESTRO_TEST_DB_PASSWORD}'] }

@@ -16,7 +16,10 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function start(options: InspectorServerOptions, api: Parameters<typeof serveFake>[1] = {}): Promise<FakeDaemon> {
+async function start(
+  options: InspectorServerOptions,
+  api: Parameters<typeof serveFake>[1] = {},
+): Promise<FakeDaemon> {
   const daemon = new FakeDaemon();
   server = await serveFake(daemon, api, options);
   return daemon;
@@ -44,9 +47,13 @@ function raw(): Promise<Raw> {
       waiting?.(text);
       waiting = undefined;
     });
-    const closed = new Promise<{ text: string; afterMs: number }>((done) => socket.on('close', () => done({ text, afterMs: Date.now() - at })));
+    const closed = new Promise<{ text: string; afterMs: number }>((done) =>
+      socket.on('close', () => done({ text, afterMs: Date.now() - at })),
+    );
     socket.once('error', reject);
-    socket.once('connect', () => resolve({ socket, text: () => text, closed, next: () => new Promise((r) => (waiting = r)) }));
+    socket.once('connect', () =>
+      resolve({ socket, text: () => text, closed, next: () => new Promise((r) => (waiting = r)) }),
+    );
   });
 }
 
@@ -60,13 +67,16 @@ function trickle(socket: Socket, text: string, everyMs: number): void {
   socket.once('close', () => clearInterval(timer));
 }
 
-const getRequest = 'GET /api/missions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer x\r\n\r\n';
+const getRequest =
+  'GET /api/missions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer x\r\n\r\n';
 
 describe('HTTP limits: slow clients', () => {
   it('should cut a body trickled a byte at a time with 408 within the request timeout', async () => {
     const daemon = await start({ requestTimeoutMs: 600 });
     const client = await raw();
-    client.socket.write(`POST /api/missions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${testToken}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`);
+    client.socket.write(
+      `POST /api/missions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${testToken}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`,
+    );
     trickle(client.socket, '{"source":"name: x"', 100);
     const { text, afterMs } = await client.closed;
     expect(text).toBe('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n');
@@ -111,7 +121,7 @@ describe('HTTP limits: slow clients', () => {
     daemon.emit('m1', 'mission.finished', { status: 'succeeded' });
     daemon.finish('m1', 'succeeded');
     await done;
-    expect(text).toMatch(/event: mission\.finished\n[^]*event: end\ndata: \{\}\n\n$/);
+    expect(text).toMatch(/event: mission\.finished\n[\s\S]*event: end\ndata: \{\}\n\n$/);
   });
 
   it('should not cut a ws connection that outlives the request timeout', async () => {
@@ -169,9 +179,14 @@ describe('HTTP limits: ws messages', () => {
     const small = await client();
     small.ws.send('x'.repeat(64 * 1024));
     await eventually(() => expect(small.messages).toHaveLength(2));
-    expect(JSON.parse(small.messages[1]!)).toEqual({ type: 'error', message: expect.stringMatching(/^bad message: /) });
+    expect(JSON.parse(small.messages[1]!)).toEqual({
+      type: 'error',
+      message: expect.stringMatching(/^bad message: /),
+    });
     const big = await client();
-    const closed = new Promise<[number, string]>((resolve) => big.ws.on('close', (code, reason) => resolve([code, reason.toString()])));
+    const closed = new Promise<[number, string]>((resolve) =>
+      big.ws.on('close', (code, reason) => resolve([code, reason.toString()])),
+    );
     big.ws.send('x'.repeat(200 * 1024));
     expect(await closed).toEqual([1009, 'message too large: the limit is 65536 bytes']);
     expect(small.ws.readyState).toBe(WebSocket.OPEN);
@@ -181,7 +196,9 @@ describe('HTTP limits: ws messages', () => {
   it('should take its cap from maxMessageBytes', async () => {
     await start({ maxMessageBytes: 1000 });
     const { ws } = await client();
-    const closed = new Promise<[number, string]>((resolve) => ws.on('close', (code, reason) => resolve([code, reason.toString()])));
+    const closed = new Promise<[number, string]>((resolve) =>
+      ws.on('close', (code, reason) => resolve([code, reason.toString()])),
+    );
     ws.send('x'.repeat(1001));
     expect(await closed).toEqual([1009, 'message too large: the limit is 1000 bytes']);
   });
@@ -194,15 +211,23 @@ describe('HTTP limits: ids and names (the real daemon)', () => {
 
   it('should refuse a 300-character mission id with 400 and the limit, as JSON or as a raw file', async () => {
     const d = await serve();
-    expect(await call(d, 'POST', '/api/missions', { body: { source: hello, id: long } })).toMatchObject({ status: 400, json: { error: 'id: expected at most 128 characters' } });
-    expect(await call(d, 'POST', `/api/missions?id=${long}`, { body: hello, type: 'application/yaml' })).toMatchObject({ status: 400, json: { error: 'id: expected at most 128 characters' } });
-    const ok = await call(d, 'POST', '/api/missions', { body: { source: hello, id: 'a'.repeat(128) } });
+    expect(
+      await call(d, 'POST', '/api/missions', { body: { source: hello, id: long } }),
+    ).toMatchObject({ status: 400, json: { error: 'id: expected at most 128 characters' } });
+    expect(
+      await call(d, 'POST', `/api/missions?id=${long}`, { body: hello, type: 'application/yaml' }),
+    ).toMatchObject({ status: 400, json: { error: 'id: expected at most 128 characters' } });
+    const ok = await call(d, 'POST', '/api/missions', {
+      body: { source: hello, id: 'a'.repeat(128) },
+    });
     expect([ok.status, ok.json.id]).toEqual([201, 'a'.repeat(128)]);
   });
 
   it('should refuse a 300-character mission name with 400, its line and the limit', async () => {
     const d = await serve();
-    const res = await call(d, 'POST', '/api/missions', { body: { source: hello.replace('name: hello', `name: ${long}`), filename: 'long.yaml' } });
+    const res = await call(d, 'POST', '/api/missions', {
+      body: { source: hello.replace('name: hello', `name: ${long}`), filename: 'long.yaml' },
+    });
     expect(res.status).toBe(400);
     expect(res.json).toEqual({
       error: 'long.yaml:4 name: expected at most 128 characters',

@@ -23,26 +23,45 @@ afterAll(async () => browser?.close());
 
 describe('inspector page in headless Chromium', () => {
   it('should draw the crash example: the tree, the restarted worker, an active statechart state', async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: .ci/run installs Debian's chromium (apt-get install -y chromium)`);
+    if (!existsSync(CHROMIUM))
+      throw new Error(
+        `no Chromium at ${CHROMIUM}: .ci/run installs Debian's chromium (apt-get install -y chromium)`,
+      );
     const hub = new InspectorHub();
     hub.start();
     const server = await startInspectorServer(hub, {});
     try {
       const config = await loadConfigFile('examples/crash.yaml', missionSchema);
-      const { output } = await runMission(config, { stateDir: tempDir(), logger: pino({ level: 'silent' }), missionId: 'e2e', observer: hub });
+      const { output } = await runMission(config, {
+        stateDir: tempDir(),
+        logger: pino({ level: 'silent' }),
+        missionId: 'e2e',
+        observer: hub,
+      });
       expect(output.status).toBe('succeeded');
       hub.flush();
 
       browser = await chromium.launch({
         executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--no-first-run',
+        ],
       });
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       await page.goto(server.url);
       await page.getByTestId('tree').waitFor();
-      const worker = page.locator('[data-testid="node"][data-path="mission/e2e/stage/research/agent/researcher"]');
+      const worker = page.locator(
+        '[data-testid="node"][data-path="mission/e2e/stage/research/agent/researcher"]',
+      );
       await worker.waitFor();
-      await expect.poll(async () => (await worker.getByTestId('restarts').textContent()) ?? '').toContain('1');
+      await expect
+        .poll(async () => (await worker.getByTestId('restarts').textContent()) ?? '')
+        .toContain('1');
       // The mission's statechart is shown; its active state is highlighted.
       await page.locator('[data-testid="node"][data-path="mission/e2e"]').click();
       const active = page.getByTestId('statechart').getByTestId('state-active');

@@ -21,34 +21,65 @@ afterAll(async () => browser?.close());
 
 describe('inspector page in headless Chromium: approvals under maestro run', () => {
   it('should reject with feedback and then approve from the page opened with the token', async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: .ci/run installs Debian's chromium (apt-get install -y chromium)`);
+    if (!existsSync(CHROMIUM))
+      throw new Error(
+        `no Chromium at ${CHROMIUM}: .ci/run installs Debian's chromium (apt-get install -y chromium)`,
+      );
     const stateDir = tempDir();
     const io = captureIo({ err: true });
     const stdin = new PassThrough(); // open and silent: only the page answers
-    const code = runCommand('examples/approval.yaml', { inspect: '0', 'inspect-token': 'page-token-42', 'state-dir': stateDir, 'mission-id': 'e2e' }, io, { stdin });
-    await vi.waitFor(() => expect(io.stderr.some((l) => l.startsWith('inspector: http'))).toBe(true));
-    const url = /inspector: (http\S+)/.exec(io.stderr.find((l) => l.startsWith('inspector: '))!)![1]!;
+    const code = runCommand(
+      'examples/approval.yaml',
+      {
+        inspect: '0',
+        'inspect-token': 'page-token-42',
+        'state-dir': stateDir,
+        'mission-id': 'e2e',
+      },
+      io,
+      { stdin },
+    );
+    await vi.waitFor(() =>
+      expect(io.stderr.some((l) => l.startsWith('inspector: http'))).toBe(true),
+    );
+    const url = /inspector: (http\S+)/.exec(
+      io.stderr.find((l) => l.startsWith('inspector: '))!,
+    )![1]!;
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
     });
     const page = await browser.newPage();
     await page.goto(`${url}#token=page-token-42`);
     const first = page.locator('[data-testid="approval"][data-id="e2e/plan/1"]');
     await first.waitFor();
-    expect(await first.locator('.question').textContent()).toBe('Plan: add GET /health returning 200 and the version; one test.');
+    expect(await first.locator('.question').textContent()).toBe(
+      'Plan: add GET /health returning 200 and the version; one test.',
+    );
     await first.locator('input').fill('shorter, no version');
     await first.getByTestId('reject').click();
     const second = page.locator('[data-testid="approval"][data-id="e2e/plan/2"]');
     await second.waitFor();
     await second.getByTestId('approve').click();
-    await vi.waitFor(() => expect(io.stderr.some((l) => l.startsWith('mission succeeded'))).toBe(true), { timeout: 10_000 });
+    await vi.waitFor(
+      () => expect(io.stderr.some((l) => l.startsWith('mission succeeded'))).toBe(true),
+      { timeout: 10_000 },
+    );
     await page.getByText('none pending').waitFor();
     await page.close();
     expect(await code).toBe(0);
     expect(io.stdout).toEqual(['Done: /health added, test passing.']);
-    const answered = EventLog.read(join(stateDir, 'missions', 'e2e.jsonl')).filter((e) => e.type === 'approval.answered');
+    const answered = EventLog.read(join(stateDir, 'missions', 'e2e.jsonl')).filter(
+      (e) => e.type === 'approval.answered',
+    );
     expect(answered.map((e) => [e.id, e.decision, e.feedback, e.by])).toEqual([
       ['e2e/plan/1', 'reject', 'shorter, no version', 'inspector'],
       ['e2e/plan/2', 'approve', undefined, 'inspector'],

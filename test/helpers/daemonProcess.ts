@@ -60,11 +60,22 @@ export function spawnDaemon(options: DaemonProcessOptions): DaemonChild {
   const args = [
     BIN,
     'daemon',
-    ...['--state-dir', options.stateDir, '--listen', '0', '--log-level', options.logLevel ?? 'warn'],
+    ...[
+      '--state-dir',
+      options.stateDir,
+      '--listen',
+      '0',
+      '--log-level',
+      options.logLevel ?? 'warn',
+    ],
     ...(options.token === undefined ? [] : ['--token', options.token]),
     ...(options.args ?? []),
   ];
-  const proc = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   trackChild(proc);
   let stderr = '';
   proc.stderr!.setEncoding('utf8');
@@ -72,7 +83,8 @@ export function spawnDaemon(options: DaemonProcessOptions): DaemonChild {
     stderr = (stderr + chunk).slice(-STDERR_KEEP);
   });
   const exited = new Promise<DaemonExit>((resolve) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) resolve({ code: proc.exitCode, signal: proc.signalCode });
+    if (proc.exitCode !== null || proc.signalCode !== null)
+      resolve({ code: proc.exitCode, signal: proc.signalCode });
     // 'close', not 'exit': stderr is read to its end by then.
     else proc.once('close', (code, signal) => resolve({ code, signal }));
   });
@@ -106,14 +118,23 @@ export async function startDaemon(options: DaemonProcessOptions): Promise<Daemon
   for (;;) {
     const info = readInfo(infoFile);
     if (info?.pid === child.pid) {
-      return { ...child, url: info.url, token: info.token, client: new DaemonClient({ url: info.url, token: info.token }) };
+      return {
+        ...child,
+        url: info.url,
+        token: info.token,
+        client: new DaemonClient({ url: info.url, token: info.token }),
+      };
     }
     if (exit) {
-      throw new Error(`maestro daemon on ${options.stateDir} exited (${exit.code ?? exit.signal}) before serving:\n${child.stderr().trim()}`);
+      throw new Error(
+        `maestro daemon on ${options.stateDir} exited (${exit.code ?? exit.signal}) before serving:\n${child.stderr().trim()}`,
+      );
     }
     if (Date.now() > deadline) {
       await child.kill('SIGKILL');
-      throw new Error(`maestro daemon on ${options.stateDir} not serving after ${timeoutMs} ms (no daemon.json with its pid):\n${child.stderr().trim()}`);
+      throw new Error(
+        `maestro daemon on ${options.stateDir} not serving after ${timeoutMs} ms (no daemon.json with its pid):\n${child.stderr().trim()}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -34,15 +34,34 @@ export interface ServeOptions {
   submitPolicy?: SubmitPolicyInput;
 }
 
-export async function serveDaemon({ stateDir = tempDir('maestro-daemon-'), env = {}, logger, submitPolicy }: ServeOptions = {}): Promise<ServedDaemon> {
+export async function serveDaemon({
+  stateDir = tempDir('maestro-daemon-'),
+  env = {},
+  logger,
+  submitPolicy,
+}: ServeOptions = {}): Promise<ServedDaemon> {
   // Wired as `maestro daemon` wires them: the hub observes the missions and is served beside the API.
   const hub = new InspectorHub();
   hub.start();
-  const daemon = new Daemon({ stateDir, logger: logger ?? pino({ level: 'silent' }), env, observer: hub, syncEveryMs: 0, ...(submitPolicy && { submitPolicy: submitPolicySchema.parse(submitPolicy) }) });
-  const server = await startInspectorServer(hub, { port: 0, api: createApiHandler(daemon, { token: daemonToken }) });
+  const daemon = new Daemon({
+    stateDir,
+    logger: logger ?? pino({ level: 'silent' }),
+    env,
+    observer: hub,
+    syncEveryMs: 0,
+    ...(submitPolicy && { submitPolicy: submitPolicySchema.parse(submitPolicy) }),
+  });
+  const server = await startInspectorServer(hub, {
+    port: 0,
+    api: createApiHandler(daemon, { token: daemonToken }),
+  });
   const started = daemon.start();
   let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => (closing ??= daemon.shutdown().then(() => server.close()).finally(() => hub.stop()));
+  const close = (): Promise<void> =>
+    (closing ??= daemon
+      .shutdown()
+      .then(() => server.close())
+      .finally(() => hub.stop()));
   return { daemon, server, stateDir, started, close };
 }
 
@@ -70,26 +89,47 @@ export async function call(
   base: ServedDaemon | string,
   method: string,
   path: string,
-  { body, type, token = daemonToken }: { body?: unknown; type?: string; token?: string | null } = {},
+  {
+    body,
+    type,
+    token = daemonToken,
+  }: { body?: unknown; type?: string; token?: string | null } = {},
 ): Promise<Reply> {
   const headers: Record<string, string> = {};
   if (token !== null) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = type ?? 'application/json';
   const url = new URL(path, typeof base === 'string' ? base : base.server.url);
-  const res = await fetch(url, { method, headers, body: typeof body === 'string' || body === undefined ? body : JSON.stringify(body) });
+  const res = await fetch(url, {
+    method,
+    headers,
+    body: typeof body === 'string' || body === undefined ? body : JSON.stringify(body),
+  });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, json: text ? (JSON.parse(text) as Record<string, any>) : {} };
+  return {
+    status: res.status,
+    headers: res.headers,
+    json: text ? (JSON.parse(text) as Record<string, any>) : {},
+  };
 }
 
 /** Submits `source` as JSON (with `extra` fields: id, input, filename); the new mission's id. */
-export async function submit(d: ServedDaemon, source: string, extra: Record<string, unknown> = {}): Promise<string> {
+export async function submit(
+  d: ServedDaemon,
+  source: string,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
   const res = await call(d, 'POST', '/api/missions', { body: { source, ...extra } });
   expect(res.status, JSON.stringify(res.json)).toBe(201);
   return res.json.id as string;
 }
 
 /** Polls the mission's status over HTTP until it is in `state`; returns that status. */
-export async function until(d: ServedDaemon, id: string, state: string, timeoutMs = 10_000): Promise<Record<string, any>> {
+export async function until(
+  d: ServedDaemon,
+  id: string,
+  state: string,
+  timeoutMs = 10_000,
+): Promise<Record<string, any>> {
   let status: Record<string, any> = {};
   await eventually(async () => {
     status = (await call(d, 'GET', `/api/missions/${id}`)).json;
@@ -105,14 +145,22 @@ export interface SseBlock {
 }
 
 /** GETs an event stream and reads it until the server ends it; the raw text and its blocks. */
-export async function readStream(d: ServedDaemon, path: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string; blocks: SseBlock[] }> {
+export async function readStream(
+  d: ServedDaemon,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string; blocks: SseBlock[] }> {
   const res = await fetch(new URL(path, d.server.url), { headers });
   const text = await res.text();
   return { status: res.status, text, blocks: sseBlocks(text) };
 }
 
 /** An event stream read as it arrives: `readUntil` reads on until the text so far passes `done`. */
-export async function openStream(d: ServedDaemon, path: string, headers: Record<string, string> = {}) {
+export async function openStream(
+  d: ServedDaemon,
+  path: string,
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(new URL(path, d.server.url), { headers });
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
@@ -139,7 +187,8 @@ export function sseBlocks(text: string): SseBlock[] {
       for (const line of b.split('\n')) {
         const colon = line.indexOf(':');
         const field = line.slice(0, colon);
-        if (field === 'id' || field === 'event' || field === 'data') block[field] = line.slice(colon + 2);
+        if (field === 'id' || field === 'event' || field === 'data')
+          block[field] = line.slice(colon + 2);
       }
       return block;
     });

@@ -1,5 +1,8 @@
 /** Resolves once `check` passes, polling; fails with its last error after `timeoutMs`. */
-export async function eventually(check: () => void | Promise<void>, timeoutMs = 5000): Promise<void> {
+export async function eventually(
+  check: () => void | Promise<void>,
+  timeoutMs = 5000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

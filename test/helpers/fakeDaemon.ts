@@ -7,11 +7,25 @@ import type { LoggedEvent } from '../../log/eventLog.js';
 import { createApiHandler, type ApiHandlerOptions } from '../../daemon/daemonHttp.js';
 import { ConfigError } from '../../kernel/errors.js';
 import {
-  DaemonStoppingError, MissionExistsError, MissionOverError, UnknownApprovalError, UnknownMissionError,
-  type AnswerRequest, type AnswerResult, type ApprovalRecord, type DaemonApi, type MissionStatus, type MissionSummary,
+  DaemonStoppingError,
+  MissionExistsError,
+  MissionOverError,
+  UnknownApprovalError,
+  UnknownMissionError,
+  type AnswerRequest,
+  type AnswerResult,
+  type ApprovalRecord,
+  type DaemonApi,
+  type MissionStatus,
+  type MissionSummary,
   type SubmitRequest,
 } from '../../daemon/daemonApi.js';
-import { startInspectorServer, type HubLike, type InspectorServer, type InspectorServerOptions } from '../../inspector/server.js';
+import {
+  startInspectorServer,
+  type HubLike,
+  type InspectorServer,
+  type InspectorServerOptions,
+} from '../../inspector/server.js';
 import type { InspectorSnapshot } from '../../inspector/types.js';
 
 interface Subscriber {
@@ -36,7 +50,10 @@ export class FakeDaemon implements DaemonApi {
     this.submitted.push(request);
     if (this.stopping) throw new DaemonStoppingError();
     if (request.source?.includes('bad:')) {
-      throw new ConfigError(request.filename ?? 'submitted.yaml', [{ path: 'stages', message: 'expected at least 1 stage', line: 2 }, { path: '', message: 'unknown key bad' }]);
+      throw new ConfigError(request.filename ?? 'submitted.yaml', [
+        { path: 'stages', message: 'expected at least 1 stage', line: 2 },
+        { path: '', message: 'unknown key bad' },
+      ]);
     }
     const id = request.id ?? `m${this.next++}`;
     if (this.missions.has(id)) throw new MissionExistsError(id);
@@ -47,8 +64,14 @@ export class FakeDaemon implements DaemonApi {
   /** A mission in the given state, with no events yet. */
   add(fields: Partial<MissionStatus> & { id: string }): MissionStatus {
     const status: MissionStatus = {
-      name: 'hello', state: 'running', submittedAt: '2025-01-01T00:00:00.000Z', stages: ['research'], done: [], approvals: [],
-      eventLog: `/state/missions/${fields.id}.jsonl`, ...fields,
+      name: 'hello',
+      state: 'running',
+      submittedAt: '2025-01-01T00:00:00.000Z',
+      stages: ['research'],
+      done: [],
+      approvals: [],
+      eventLog: `/state/missions/${fields.id}.jsonl`,
+      ...fields,
     };
     this.missions.set(status.id, status);
     this.logs.set(status.id, []);
@@ -57,7 +80,17 @@ export class FakeDaemon implements DaemonApi {
 
   list(): MissionSummary[] {
     if (this.failList) throw this.failList;
-    return [...this.missions.values()].map(({ id, name, state, submittedAt, finishedAt, stage, stages }) => ({ id, name, state, submittedAt, finishedAt, stage, stages }));
+    return [...this.missions.values()].map(
+      ({ id, name, state, submittedAt, finishedAt, stage, stages }) => ({
+        id,
+        name,
+        state,
+        submittedAt,
+        finishedAt,
+        stage,
+        stages,
+      }),
+    );
   }
 
   status(id: string): MissionStatus {
@@ -69,7 +102,13 @@ export class FakeDaemon implements DaemonApi {
   /** Appends an event and hands it to the live subscribers. */
   emit(id: string, type: string, fields: Record<string, unknown> = {}): LoggedEvent {
     const log = this.logs.get(id)!;
-    const e: LoggedEvent = { seq: log.length + 1, ts: '2025-01-01T00:00:01.000Z', mission: id, type, ...fields };
+    const e: LoggedEvent = {
+      seq: log.length + 1,
+      ts: '2025-01-01T00:00:01.000Z',
+      mission: id,
+      type,
+      ...fields,
+    };
     log.push(e);
     for (const s of this.subscribers.get(id) ?? []) s.listener(e);
     return e;
@@ -77,7 +116,12 @@ export class FakeDaemon implements DaemonApi {
 
   /** The mission is over: sets its state and ends every stream. */
   finish(id: string, state: MissionStatus['state'], extra: Partial<MissionStatus> = {}): void {
-    Object.assign(this.missions.get(id)!, { state, stage: undefined, finishedAt: '2025-01-01T00:01:00.000Z', ...extra });
+    Object.assign(this.missions.get(id)!, {
+      state,
+      stage: undefined,
+      finishedAt: '2025-01-01T00:01:00.000Z',
+      ...extra,
+    });
     for (const s of this.subscribers.get(id) ?? []) s.end?.();
     this.subscribers.delete(id);
   }
@@ -86,7 +130,12 @@ export class FakeDaemon implements DaemonApi {
     return this.subscribers.get(id)?.size ?? 0;
   }
 
-  events(id: string, afterSeq: number, listener: (e: LoggedEvent) => void, end?: () => void): () => void {
+  events(
+    id: string,
+    afterSeq: number,
+    listener: (e: LoggedEvent) => void,
+    end?: () => void,
+  ): () => void {
     const m = this.missions.get(id);
     if (!m) throw new UnknownMissionError(id);
     for (const e of this.logs.get(id)!) if (e.seq > afterSeq) listener(e);
@@ -102,7 +151,8 @@ export class FakeDaemon implements DaemonApi {
 
   async stop(id: string, reason?: string): Promise<MissionSummary> {
     const m = this.status(id);
-    if (m.state === 'succeeded' || m.state === 'failed' || m.state === 'stopped') throw new MissionOverError(id, m.state);
+    if (m.state === 'succeeded' || m.state === 'failed' || m.state === 'stopped')
+      throw new MissionOverError(id, m.state);
     this.stopped.push(reason === undefined ? { id } : { id, reason });
     return this.list().find((s) => s.id === id)!;
   }
@@ -113,7 +163,15 @@ export class FakeDaemon implements DaemonApi {
 
   /** A pending approval for `mission`'s `stage`, attempt 1. */
   request(mission: string, stage: string, output: string): ApprovalRecord {
-    const a: ApprovalRecord = { id: `${mission}/${stage}/1`, mission, stage, attempt: 1, output, requestedAt: '2025-01-01T00:00:30.000Z', status: 'pending' };
+    const a: ApprovalRecord = {
+      id: `${mission}/${stage}/1`,
+      mission,
+      stage,
+      attempt: 1,
+      output,
+      requestedAt: '2025-01-01T00:00:30.000Z',
+      status: 'pending',
+    };
     this.approvalRecords.set(a.id, a);
     return a;
   }
@@ -123,7 +181,12 @@ export class FakeDaemon implements DaemonApi {
     const a = this.approvalRecords.get(id);
     if (!a) throw new UnknownApprovalError(id);
     if (a.status !== 'pending') return { approval: a, alreadyAnswered: true };
-    Object.assign(a, { status: answer.decision === 'approve' ? 'approved' : 'rejected', feedback: answer.feedback, by: answer.by, answeredAt: '2025-01-01T00:00:40.000Z' });
+    Object.assign(a, {
+      status: answer.decision === 'approve' ? 'approved' : 'rejected',
+      feedback: answer.feedback,
+      by: answer.by,
+      answeredAt: '2025-01-01T00:00:40.000Z',
+    });
     return { approval: a, alreadyAnswered: false };
   }
 }
@@ -131,8 +194,24 @@ export class FakeDaemon implements DaemonApi {
 export const testToken = 'sekrit-token';
 
 /** A real inspector server with no hub to speak of, serving `daemon` on `/api/` with `testToken`. */
-export async function serveFake(daemon: DaemonApi, options: Partial<ApiHandlerOptions> = {}, server: InspectorServerOptions = {}): Promise<InspectorServer> {
-  const snapshot: InspectorSnapshot = { type: 'snapshot', seq: 0, nodes: [], events: [], votes: [], approvals: [], definitions: {}, dropped: 0 };
+export async function serveFake(
+  daemon: DaemonApi,
+  options: Partial<ApiHandlerOptions> = {},
+  server: InspectorServerOptions = {},
+): Promise<InspectorServer> {
+  const snapshot: InspectorSnapshot = {
+    type: 'snapshot',
+    seq: 0,
+    nodes: [],
+    events: [],
+    votes: [],
+    approvals: [],
+    definitions: {},
+    dropped: 0,
+  };
   const hub: HubLike = { snapshot: () => snapshot, since: () => [], subscribe: () => () => {} };
-  return startInspectorServer(hub, { ...server, api: createApiHandler(daemon, { token: testToken, ...options }) });
+  return startInspectorServer(hub, {
+    ...server,
+    api: createApiHandler(daemon, { token: testToken, ...options }),
+  });
 }

@@ -52,7 +52,6 @@ const POLL_MS = 20;
 const STOP_TIMEOUT_MS = 10_000;
 const STDERR_KEEP = 16_384;
 
-
 /** Starts one server on random loopback ports and resolves once it is listening. */
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServerHandle> {
   return startServer(options, {});
@@ -62,7 +61,10 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
  * Starts `size` servers routed to each other as cluster `maestro` (JetStream servers `n1`..`nN`),
  * and resolves once every route is up and every server reports healthy.
  */
-export async function startNatsCluster(size = 3, options: Omit<NatsServerOptions, 'port'> = {}): Promise<NatsClusterHandle> {
+export async function startNatsCluster(
+  size = 3,
+  options: Omit<NatsServerOptions, 'port'> = {},
+): Promise<NatsClusterHandle> {
   const clusterPorts: number[] = [];
   for (let i = 0; i < size; i++) clusterPorts.push(await freePort());
   const routes = clusterPorts.map((p) => `nats://127.0.0.1:${p}`).join(',');
@@ -71,7 +73,10 @@ export async function startNatsCluster(size = 3, options: Omit<NatsServerOptions
   try {
     const started = await Promise.allSettled(
       clusterPorts.map((clusterPort, i) =>
-        startServer(options, { serverName: `n${i + 1}`, cluster: { port: clusterPort, routes, name: 'maestro' } }),
+        startServer(options, {
+          serverName: `n${i + 1}`,
+          cluster: { port: clusterPort, routes, name: 'maestro' },
+        }),
       ),
     );
     for (const r of started) if (r.status === 'fulfilled') servers.push(r.value);
@@ -79,9 +84,13 @@ export async function startNatsCluster(size = 3, options: Omit<NatsServerOptions
     if (failed) throw failed.reason;
     await waitFor(READY_TIMEOUT_MS, 'the cluster routes and health', async () => {
       for (const s of servers) {
-        const routez = (await fetchJson(`${s.monitorUrl}/routez`)) as { num_routes?: number } | undefined;
+        const routez = (await fetchJson(`${s.monitorUrl}/routez`)) as
+          | { num_routes?: number }
+          | undefined;
         if ((routez?.num_routes ?? 0) < size - 1) return false;
-        const health = (await fetchJson(`${s.monitorUrl}/healthz`)) as { status?: string } | undefined;
+        const health = (await fetchJson(`${s.monitorUrl}/healthz`)) as
+          | { status?: string }
+          | undefined;
         if (health?.status !== 'ok') return false;
       }
       return true;
@@ -98,7 +107,10 @@ interface ClusterArgs {
   cluster?: { port: number; routes: string; name: string };
 }
 
-async function startServer(options: NatsServerOptions, extra: ClusterArgs): Promise<NatsServerHandle> {
+async function startServer(
+  options: NatsServerOptions,
+  extra: ClusterArgs,
+): Promise<NatsServerHandle> {
   const bin = findNatsServer();
   const dir = await mkdtemp(join(tmpdir(), 'maestro-nats-'));
   const storeDir = join(dir, 'store');
@@ -117,7 +129,14 @@ async function startServer(options: NatsServerOptions, extra: ClusterArgs): Prom
     ...((options.jetstream ?? true) ? ['-js', '-sd', storeDir] : []),
     ...(extra.serverName ? ['--server_name', extra.serverName] : []),
     ...(extra.cluster
-      ? ['--cluster_name', extra.cluster.name, '--cluster', `nats://127.0.0.1:${extra.cluster.port}`, '--routes', extra.cluster.routes]
+      ? [
+          '--cluster_name',
+          extra.cluster.name,
+          '--cluster',
+          `nats://127.0.0.1:${extra.cluster.port}`,
+          '--routes',
+          extra.cluster.routes,
+        ]
       : []),
     ...['--ports_file_dir', dir],
     ...(options.args ?? []),
@@ -136,7 +155,9 @@ async function startServer(options: NatsServerOptions, extra: ClusterArgs): Prom
     try {
       const ports = await Promise.race([
         waitForPortsFile(proc, dir, () => stderr),
-        spawnError.then((err) => Promise.reject(new Error(`cannot start nats-server: ${err.message}`, { cause: err }))),
+        spawnError.then((err) =>
+          Promise.reject(new Error(`cannot start nats-server: ${err.message}`, { cause: err })),
+        ),
       ]);
       port = portOf(ports.nats?.[0], 'client');
       monitorPort = portOf(ports.monitoring?.[0], 'monitoring');
@@ -190,12 +211,18 @@ interface PortsFile {
   cluster?: string[];
 }
 
-async function waitForPortsFile(proc: ChildProcess, dir: string, stderr: () => string): Promise<PortsFile> {
+async function waitForPortsFile(
+  proc: ChildProcess,
+  dir: string,
+  stderr: () => string,
+): Promise<PortsFile> {
   const file = join(dir, `nats-server_${proc.pid}.ports`);
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (proc.exitCode !== null || proc.signalCode !== null) {
-      throw new Error(`nats-server exited (${proc.exitCode ?? proc.signalCode}) before it was ready:\n${stderr().trim()}`);
+      throw new Error(
+        `nats-server exited (${proc.exitCode ?? proc.signalCode}) before it was ready:\n${stderr().trim()}`,
+      );
     }
     try {
       // The file may be caught half-written: a parse failure is just "not yet".
@@ -204,7 +231,9 @@ async function waitForPortsFile(proc: ChildProcess, dir: string, stderr: () => s
       // not there yet
     }
     if (Date.now() > deadline) {
-      throw new Error(`nats-server wrote no ports file within ${READY_TIMEOUT_MS} ms:\n${stderr().trim()}`);
+      throw new Error(
+        `nats-server wrote no ports file within ${READY_TIMEOUT_MS} ms:\n${stderr().trim()}`,
+      );
     }
     await sleep(POLL_MS);
   }
@@ -212,7 +241,8 @@ async function waitForPortsFile(proc: ChildProcess, dir: string, stderr: () => s
 
 function portOf(url: string | undefined, what: string): number {
   const port = url === undefined ? NaN : Number(new URL(url).port);
-  if (!Number.isInteger(port) || port <= 0) throw new Error(`nats-server's ports file has no ${what} port`);
+  if (!Number.isInteger(port) || port <= 0)
+    throw new Error(`nats-server's ports file has no ${what} port`);
   return port;
 }
 
@@ -230,10 +260,13 @@ async function terminate(proc: ChildProcess, signal: NodeJS.Signals): Promise<vo
   liveChildren.delete(proc);
 }
 
-
 /** `nats-server` from PATH, or Debian's /usr/sbin, which a non-root PATH often lacks. */
 function findNatsServer(): string {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/sbin', '/usr/local/sbin'];
+  const dirs = [
+    ...(process.env.PATH ?? '').split(delimiter).filter(Boolean),
+    '/usr/sbin',
+    '/usr/local/sbin',
+  ];
   for (const d of dirs) {
     const candidate = join(d, 'nats-server');
     try {
@@ -270,10 +303,15 @@ async function fetchJson(url: string): Promise<unknown> {
   }
 }
 
-async function waitFor(timeoutMs: number, what: string, ready: () => Promise<boolean>): Promise<void> {
+async function waitFor(
+  timeoutMs: number,
+  what: string,
+  ready: () => Promise<boolean>,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await ready())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(POLL_MS * 5);
   }
 }

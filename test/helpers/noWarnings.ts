@@ -22,5 +22,6 @@ console.warn = (...args: unknown[]) => {
 afterAll(async () => {
   // Node emits a process warning on a later tick.
   await new Promise((r) => setImmediate(r));
-  if (seen.length > 0) throw new Error(`this test file printed ${seen.length} leak warning(s):\n${seen.join('\n')}`);
+  if (seen.length > 0)
+    throw new Error(`this test file printed ${seen.length} leak warning(s):\n${seen.join('\n')}`);
 });

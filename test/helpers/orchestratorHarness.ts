@@ -11,17 +11,51 @@ import type { PromptVars } from '../../actors/promptLibrary.js';
 import { ManualClock } from '../../kernel/clock.js';
 import { agentSchema } from '../../config/mission.js';
 import { planSchema, type PlanConfig } from '../../config/plan.js';
-import { orchestratorMachine, type OrchestratorInput, type OrchestratorOutput } from '../../machines/orchestrator.js';
+import {
+  orchestratorMachine,
+  type OrchestratorInput,
+  type OrchestratorOutput,
+} from '../../machines/orchestrator.js';
 import { taskOutputOf, taskSpecOf, type Behaviour } from './taskWorker.js';
-import { BudgetNode, createRuntime, type BudgetLimits, type MissionEvent } from '../../supervisors/index.js';
+import {
+  BudgetNode,
+  createRuntime,
+  type BudgetLimits,
+  type MissionEvent,
+} from '../../supervisors/index.js';
 
 export const PATH = 'stage/s/plan/planner';
 export const APPROACHES = ['elegant', 'fast'];
-export const decon = { problem: 'ship a report', constraints: ['today'], assumptions: ['data is clean'], minimalSolution: 'a script' };
-export const approachOf = (a: string): Approach => ({ approach: a, summary: `${a} way`, steps: [`do it ${a}`], risks: [] });
-export const testOf = (a: string): StressTest => ({ approach: a, weaknesses: [], score: a === 'elegant' ? 8 : 4, fatal: false });
-export const step = (id: string, dependsOn: string[] = []) => ({ id, title: `title ${id}`, prompt: `do ${id}`, dependsOn, capabilities: [] });
-export const planOf = (...steps: ReturnType<typeof step>[]): MasterPlan => ({ steps, confidence: 0.8, thoughtChain: ['because'] });
+export const decon = {
+  problem: 'ship a report',
+  constraints: ['today'],
+  assumptions: ['data is clean'],
+  minimalSolution: 'a script',
+};
+export const approachOf = (a: string): Approach => ({
+  approach: a,
+  summary: `${a} way`,
+  steps: [`do it ${a}`],
+  risks: [],
+});
+export const testOf = (a: string): StressTest => ({
+  approach: a,
+  weaknesses: [],
+  score: a === 'elegant' ? 8 : 4,
+  fatal: false,
+});
+export const step = (id: string, dependsOn: string[] = []) => ({
+  id,
+  title: `title ${id}`,
+  prompt: `do ${id}`,
+  dependsOn,
+  capabilities: [],
+});
+export const planOf = (...steps: ReturnType<typeof step>[]): MasterPlan => ({
+  steps,
+  confidence: 0.8,
+  thoughtChain: ['because'],
+});
 export const clean = () => ({ fatalFlaws: [], risks: [] });
 
 export interface Call {
@@ -49,7 +83,10 @@ export function fakeRunner(answers: Partial<Record<Phase, Answer[]>>) {
 }
 
 /** Phase answers for a first plan `plan` (and replans from `revise`). */
-export const planner = (plan: MasterPlan, revise: MasterPlan[] = []): Partial<Record<Phase, Answer[]>> => ({
+export const planner = (
+  plan: MasterPlan,
+  revise: MasterPlan[] = [],
+): Partial<Record<Phase, Answer[]>> => ({
   deconstruct: [() => decon],
   simulate: [(c) => approachOf(String(c.vars.approach))],
   stressTest: [(c) => testOf(String(c.vars.approach))],
@@ -58,8 +95,17 @@ export const planner = (plan: MasterPlan, revise: MasterPlan[] = []): Partial<Re
   revise: revise.map((p) => () => p),
 });
 
-export const FIRST_PLAN_CALLS = ['deconstruct', 'simulate/elegant', 'simulate/fast', 'stressTest/elegant', 'stressTest/fast', 'synthesize', 'premortem'];
-export const callNames = (calls: Call[]) => calls.map((c) => (c.label === undefined ? c.phase : `${c.phase}/${c.label}`));
+export const FIRST_PLAN_CALLS = [
+  'deconstruct',
+  'simulate/elegant',
+  'simulate/fast',
+  'stressTest/elegant',
+  'stressTest/fast',
+  'synthesize',
+  'premortem',
+];
+export const callNames = (calls: Call[]) =>
+  calls.map((c) => (c.label === undefined ? c.phase : `${c.phase}/${c.label}`));
 
 export interface HarnessOptions {
   plan?: Partial<Omit<PlanConfig, 'monitor'>> & { monitor?: Partial<PlanConfig['monitor']> };
@@ -75,16 +121,30 @@ export interface HarnessOptions {
 export function harness(o: HarnessOptions) {
   const clock = new ManualClock();
   const events: MissionEvent[] = [];
-  const runtime = createRuntime({ clock, events: { append: (e) => events.push(e) }, random: () => 0.5 });
+  const runtime = createRuntime({
+    clock,
+    events: { append: (e) => events.push(e) },
+    random: () => 0.5,
+  });
   const stageBudget = BudgetNode.root('stage', o.limits ?? {}, clock);
   const budget = stageBudget.child('plan');
-  const blackboard = new Blackboard({ path: `${PATH}/blackboard`, events: runtime.events, clock, tokenBudget: 4000 });
+  const blackboard = new Blackboard({
+    path: `${PATH}/blackboard`,
+    events: runtime.events,
+    clock,
+    tokenBudget: 4000,
+  });
   const planner = fakeRunner(o.answers);
   const log: string[] = [];
   const reviewCalls: Record<string, string>[] = [];
   const synthesisCalls: Record<string, string>[] = [];
   const taskSpec = taskSpecOf(log, o.behaviour);
-  const plan = planSchema.parse({ goal: 'ship the report', planner: 'planner', approaches: APPROACHES, ...o.plan });
+  const plan = planSchema.parse({
+    goal: 'ship the report',
+    planner: 'planner',
+    approaches: APPROACHES,
+    ...o.plan,
+  });
   const input: OrchestratorInput = {
     path: PATH,
     goal: 'ship the report',
@@ -113,17 +173,37 @@ export function harness(o: HarnessOptions) {
   const states: string[] = [];
   const note = () => {
     const v = actor.getSnapshot().value;
-    const name = typeof v === 'string' ? v : Object.entries(v).map(([k, s]) => `${k}.${String(s)}`)[0]!;
+    const name =
+      typeof v === 'string' ? v : Object.entries(v).map(([k, s]) => `${k}.${String(s)}`)[0]!;
     if (states.at(-1) !== name) states.push(name);
   };
   const ended = new Promise<{ output?: OrchestratorOutput; error?: unknown }>((resolve) => {
-    actor.subscribe({ next: note, complete: () => resolve({ output: actor.getSnapshot().output! }), error: (error) => resolve({ error }) });
+    actor.subscribe({
+      next: note,
+      complete: () => resolve({ output: actor.getSnapshot().output! }),
+      error: (error) => resolve({ error }),
+    });
   });
   actor.start();
   note();
   const of = (type: string) => events.filter((e) => e.type === type);
   const started = () => of('task.started').map((e) => e.task);
-  return { actor, clock, events, of, started, log, states, ended, budget, stageBudget, calls: planner.calls, reviewCalls, synthesisCalls, blackboard };
+  return {
+    actor,
+    clock,
+    events,
+    of,
+    started,
+    log,
+    states,
+    ended,
+    budget,
+    stageBudget,
+    calls: planner.calls,
+    reviewCalls,
+    synthesisCalls,
+    blackboard,
+  };
 }
 
 /** Lets the fakes' promises settle: the clock does not move. */
@@ -132,4 +212,3 @@ export const flush = async () => {
 };
 
 export const aPlan = () => planOf(step('a'), step('b', ['a']), step('c'));
-

@@ -1,9 +1,13 @@
 import type { KvPutOptions, KvWatchEntry } from '@nats-io/kv';
 import type { QueuedIterator, Status } from '@nats-io/transport-node';
 import { pino } from 'pino';
-import { ManualClock } from '../../kernel/clock.js';
+import type { ManualClock } from '../../kernel/clock.js';
 import { WorkerReaper } from '../../transport/natsReaper.js';
-import { type RegistryBucket, type WorkerRecord, type WorkerRecordInput } from '../../transport/natsRegistry.js';
+import type {
+  RegistryBucket,
+  WorkerRecord,
+  WorkerRecordInput,
+} from '../../transport/natsRegistry.js';
 
 /** An async queue: what the watch and the status stream look like to the reaper. */
 export class Channel<T> implements AsyncIterable<T> {
@@ -22,7 +26,8 @@ export class Channel<T> implements AsyncIterable<T> {
   [Symbol.asyncIterator](): AsyncIterator<T, undefined> {
     return {
       next: () => {
-        if (this.items.length > 0) return Promise.resolve({ value: this.items.shift()!, done: false });
+        if (this.items.length > 0)
+          return Promise.resolve({ value: this.items.shift()!, done: false });
         if (this.done) return Promise.resolve({ value: undefined, done: true });
         return new Promise((resolve) => this.waiters.push(resolve));
       },
@@ -43,7 +48,11 @@ export class FakeBucket implements RegistryBucket {
   /** Runs just before a purge is applied: lets a test slip a heartbeat in between. */
   beforePurge: (() => void) | undefined;
 
-  async put(key: string, data: string | Uint8Array, _opts?: Partial<KvPutOptions>): Promise<number> {
+  async put(
+    key: string,
+    data: string | Uint8Array,
+    _opts?: Partial<KvPutOptions>,
+  ): Promise<number> {
     const value = typeof data === 'string' ? data : new TextDecoder().decode(data);
     this.calls.push({ op: 'PUT', key, value });
     if (this.putMode === 'fail') throw new Error('disconnected');
@@ -59,7 +68,8 @@ export class FakeBucket implements RegistryBucket {
   async purge(key: string, opts?: { previousSeq?: number }): Promise<void> {
     this.calls.push({ op: 'PURGE', key, previousSeq: opts?.previousSeq });
     this.beforePurge?.();
-    if (opts?.previousSeq && this.last.get(key)?.revision !== opts.previousSeq) throw new Error('wrong last sequence');
+    if (opts?.previousSeq && this.last.get(key)?.revision !== opts.previousSeq)
+      throw new Error('wrong last sequence');
     this.apply('PURGE', key, '');
   }
 
@@ -109,7 +119,16 @@ export function entry(key: string, operation: Op, value: string, revision: numbe
 export const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function input(id: string, over: Partial<WorkerRecordInput> = {}): WorkerRecordInput {
-  return { id, capabilities: ['llm'], host: 'h1', pid: 42, version: '0.1.0', load: { inFlight: 0, concurrency: 4 }, startedAt: 0, ...over };
+  return {
+    id,
+    capabilities: ['llm'],
+    host: 'h1',
+    pid: 42,
+    version: '0.1.0',
+    load: { inFlight: 0, concurrency: 4 },
+    startedAt: 0,
+    ...over,
+  };
 }
 
 export function record(id: string, heartbeatAt: number): WorkerRecord {
@@ -118,7 +137,10 @@ export function record(id: string, heartbeatAt: number): WorkerRecord {
 
 export function capture() {
   const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+  const logger = pino(
+    { level: 'debug' },
+    { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) },
+  );
   return { lines, logger };
 }
 
@@ -139,4 +161,3 @@ export function reaperHarness(clock: ManualClock, bucket = new FakeBucket()) {
     });
   return { bucket, events, status, lines, start };
 }
-

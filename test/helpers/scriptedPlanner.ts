@@ -25,7 +25,15 @@ function entry(e: ScriptEntry): ScriptedResponse {
 export function scriptedPlanner(script: ScriptEntry[], options: Partial<PhaseRunnerOptions> = {}) {
   const clock = new ManualClock();
   const transport = new MemoryTransport({ clock });
-  const scripted = new ScriptedProvider('p', scriptedProviderSchema.parse({ kind: 'scripted', responses: script.map(entry), onExhausted: 'error' }), clock);
+  const scripted = new ScriptedProvider(
+    'p',
+    scriptedProviderSchema.parse({
+      kind: 'scripted',
+      responses: script.map(entry),
+      onExhausted: 'error',
+    }),
+    clock,
+  );
   const requests: CompletionRequest[] = [];
   const provider: Provider = {
     id: 'p',

@@ -6,7 +6,14 @@
 import { fromCallback, setup } from 'xstate';
 import type { GraphTask } from '../../actors/taskGraph.js';
 import type { TaskInput } from '../../machines/taskDag.js';
-import { supervisorMachine, type BudgetNode, type ChildSpec, type StartContext, type SupervisorInput, type SupervisorOutput } from '../../supervisors/index.js';
+import {
+  supervisorMachine,
+  type BudgetNode,
+  type ChildSpec,
+  type StartContext,
+  type SupervisorInput,
+  type SupervisorOutput,
+} from '../../supervisors/index.js';
 
 /** How a test task behaves: how long it works (ms on the manual clock), and whether it fails or spends. */
 export interface Behaviour {
@@ -75,7 +82,16 @@ export function taskSpecOf(log: string[], behaviour: Record<string, Behaviour>) 
             id: 'agent',
             restart: 'transient',
             significant: true,
-            start: { logic: taskWork, input: (c: StartContext) => ({ name: task.id, log, inputs, budget: c.budget, ...behaviour[task.id]! }) },
+            start: {
+              logic: taskWork,
+              input: (c: StartContext) => ({
+                name: task.id,
+                log,
+                inputs,
+                budget: c.budget,
+                ...behaviour[task.id]!,
+              }),
+            },
           },
         ],
       }),

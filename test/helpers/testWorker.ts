@@ -30,7 +30,11 @@ const lifetime = fromCallback<{ type: string }, { name: string; log: string[] }>
 });
 
 export const testWorker = setup({
-  types: { input: {} as TestWorkerInput, context: {} as TestWorkerInput, events: {} as TestWorkerEvent },
+  types: {
+    input: {} as TestWorkerInput,
+    context: {} as TestWorkerInput,
+    events: {} as TestWorkerEvent,
+  },
   actors: { lifetime },
 }).createMachine({
   context: ({ input }) => input,
@@ -56,9 +60,13 @@ export const testWorker = setup({
           {
             guard: ({ context }) => !context.ignoreShutdown,
             target: 'done',
-            actions: ({ context }) => context.logShutdownRequests && context.log.push(`asked:${context.name}`),
+            actions: ({ context }) =>
+              context.logShutdownRequests && context.log.push(`asked:${context.name}`),
           },
-          { actions: ({ context }) => context.logShutdownRequests && context.log.push(`asked:${context.name}`) },
+          {
+            actions: ({ context }) =>
+              context.logShutdownRequests && context.log.push(`asked:${context.name}`),
+          },
         ],
       },
     },

@@ -1,6 +1,10 @@
 /** Runs votes of the MAKER vote statechart under a tiny parent that collects `vote.decided`. */
 import { createActor, setup, type AnyActorRef } from 'xstate';
-import { makerVoteMachine, type MakerVoteInput, type VoteResult } from '../../machines/makerVote.js';
+import {
+  makerVoteMachine,
+  type MakerVoteInput,
+  type VoteResult,
+} from '../../machines/makerVote.js';
 
 export function voteHarness(input: MakerVoteInput<unknown>) {
   const results: VoteResult[] = [];
@@ -23,7 +27,12 @@ export function voteHarness(input: MakerVoteInput<unknown>) {
   const run = (step: number, prompt = 'p', state: unknown = null) =>
     new Promise<VoteResult>((resolve, reject) => {
       pending = { resolve, reject };
-      (actor.getSnapshot().children.vote as AnyActorRef).send({ type: 'vote.begin', step, prompt, state });
+      (actor.getSnapshot().children.vote as AnyActorRef).send({
+        type: 'vote.begin',
+        step,
+        prompt,
+        state,
+      });
     });
   return { actor, results, run };
 }

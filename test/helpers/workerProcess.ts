@@ -5,7 +5,7 @@
  * No vitest import here: bench/chaos.ts uses it too.
  */
 import { liveChildren, trackChild } from './childProcesses.js';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export interface WorkerProcessOptions {
@@ -45,7 +45,6 @@ const BIN = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
 const SERVING = /: serving .*SIGTERM drains/;
 const STDERR_KEEP = 1 << 20;
 
-
 /** Spawns a worker and resolves once it serves; rejects (and kills it) if it exits or times out first. */
 export async function startWorker(options: WorkerProcessOptions): Promise<WorkerProcess> {
   const args = [
@@ -59,7 +58,11 @@ export async function startWorker(options: WorkerProcessOptions): Promise<Worker
     ...['--log-level', options.logLevel ?? 'info'],
     ...(options.args ?? []),
   ];
-  const proc = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   trackChild(proc);
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => {
@@ -70,7 +73,9 @@ export async function startWorker(options: WorkerProcessOptions): Promise<Worker
     const timeoutMs = options.readyTimeoutMs ?? 20_000;
     const timer = setTimeout(() => {
       proc.kill('SIGKILL');
-      reject(new Error(`worker '${options.id}' not serving after ${timeoutMs} ms:\n${stderr.trim()}`));
+      reject(
+        new Error(`worker '${options.id}' not serving after ${timeoutMs} ms:\n${stderr.trim()}`),
+      );
     }, timeoutMs);
     proc.stderr!.setEncoding('utf8');
     proc.stderr!.on('data', (chunk: string) => {
@@ -86,7 +91,11 @@ export async function startWorker(options: WorkerProcessOptions): Promise<Worker
     });
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`worker '${options.id}' exited (${code ?? proc.signalCode}) before serving:\n${stderr.trim()}`));
+      reject(
+        new Error(
+          `worker '${options.id}' exited (${code ?? proc.signalCode}) before serving:\n${stderr.trim()}`,
+        ),
+      );
     });
   });
   await ready;
@@ -116,4 +125,3 @@ export async function stopAllWorkers(): Promise<void> {
     ),
   );
 }
-

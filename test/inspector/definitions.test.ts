@@ -1,4 +1,11 @@
-import { createMachine, fromCallback, fromEventObservable, fromObservable, fromPromise, fromTransition } from 'xstate';
+import {
+  createMachine,
+  fromCallback,
+  fromEventObservable,
+  fromObservable,
+  fromPromise,
+  fromTransition,
+} from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { DefinitionRegistry, logicInfo, stateDefOf } from '../../inspector/definitions.js';
 import type { StateDef } from '../../inspector/types.js';
@@ -15,7 +22,18 @@ describe('machine definitions for the inspector', () => {
   it('should outline the mission statechart: its states, initial state, events and targets', () => {
     const d = stateDefOf(missionMachine);
     expect(d).toMatchObject({ key: 'mission', type: 'compound', initial: 'boot' });
-    expect(keys(d)).toEqual(['boot', 'stage', 'stageDone', 'approval', 'accepted', 'finishing', 'aborting', 'succeeded', 'failed', 'suspended']);
+    expect(keys(d)).toEqual([
+      'boot',
+      'stage',
+      'stageDone',
+      'approval',
+      'accepted',
+      'finishing',
+      'aborting',
+      'succeeded',
+      'failed',
+      'suspended',
+    ]);
     expect(on(state(d, 'boot'), 'always')).toEqual(['approval', 'finishing', 'stage']);
     // Answered, the stage is done; given up (or not started), the mission aborts.
     expect(on(state(d, 'stage'), 'supervisor.child.exited')).toEqual(['stageDone', 'aborting']);
@@ -32,19 +50,47 @@ describe('machine definitions for the inspector', () => {
 
   it('should outline the supervisor and the MAKER statecharts', () => {
     const sup = stateDefOf(supervisorMachine);
-    expect(keys(sup)).toEqual(['starting', 'running', 'restarting', 'shuttingDown', 'stopped', 'failed']);
-    expect(on(sup, 'supervisor.phase')).toEqual(['running', 'restarting', 'shuttingDown', 'stopped', 'failed']);
+    expect(keys(sup)).toEqual([
+      'starting',
+      'running',
+      'restarting',
+      'shuttingDown',
+      'stopped',
+      'failed',
+    ]);
+    expect(on(sup, 'supervisor.phase')).toEqual([
+      'running',
+      'restarting',
+      'shuttingDown',
+      'stopped',
+      'failed',
+    ]);
     expect(on(sup, 'maestro.shutdown')).toEqual([]);
     const vote = stateDefOf(makerVoteMachine);
     expect(vote).toMatchObject({ key: 'makerVote', initial: 'idle' });
     expect(keys(vote)).toEqual(['idle', 'sampling', 'failed']);
     expect(on(state(vote, 'sampling'), 'vote.sample')).toEqual(['idle']);
-    expect(keys(stateDefOf(makerTaskMachine))).toEqual(['next', 'voting', 'pausing', 'exhausted', 'tooLong', 'done', 'stopped']);
+    expect(keys(stateDefOf(makerTaskMachine))).toEqual([
+      'next',
+      'voting',
+      'pausing',
+      'exhausted',
+      'tooLong',
+      'done',
+      'stopped',
+    ]);
     expect(JSON.parse(JSON.stringify(vote))).toEqual(vote);
   });
 
   it('should give nested targets as paths from the root', () => {
-    const m = createMachine({ id: 'n', initial: 'a', states: { a: { initial: 'x', states: { x: { on: { go: '#n.b.y' } }, y: {} } }, b: { type: 'parallel', states: { y: {}, z: {} } } } });
+    const m = createMachine({
+      id: 'n',
+      initial: 'a',
+      states: {
+        a: { initial: 'x', states: { x: { on: { go: '#n.b.y' } }, y: {} } },
+        b: { type: 'parallel', states: { y: {}, z: {} } },
+      },
+    });
     const d = stateDefOf(m);
     expect(on(state(state(d, 'a'), 'x'), 'go')).toEqual(['b.y']);
     expect(state(d, 'b')).toMatchObject({ type: 'parallel' });
@@ -57,8 +103,13 @@ describe('machine definitions for the inspector', () => {
     expect(logicInfo(makerVoteMachine)).toMatchObject({ name: 'makerVote', kind: 'machine' });
     expect(logicInfo(fromPromise(async () => 1))).toEqual({ name: 'promise', kind: 'worker' });
     expect(logicInfo(fromCallback(() => {}))).toEqual({ name: 'callback', kind: 'worker' });
-    expect(logicInfo(fromObservable(() => ({ subscribe: () => ({ unsubscribe() {} }) })))).toEqual({ name: 'observable', kind: 'worker' });
-    expect(logicInfo(fromEventObservable(() => ({ subscribe: () => ({ unsubscribe() {} }) })))).toEqual({ name: 'observable', kind: 'worker' });
+    expect(logicInfo(fromObservable(() => ({ subscribe: () => ({ unsubscribe() {} }) })))).toEqual({
+      name: 'observable',
+      kind: 'worker',
+    });
+    expect(
+      logicInfo(fromEventObservable(() => ({ subscribe: () => ({ unsubscribe() {} }) }))),
+    ).toEqual({ name: 'observable', kind: 'worker' });
     expect(logicInfo(fromTransition((s) => s, 0))).toEqual({ name: 'transition', kind: 'worker' });
     expect(logicInfo({ transition: () => 0 })).toEqual({ name: 'actor', kind: 'worker' });
   });

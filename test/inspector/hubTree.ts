@@ -6,9 +6,18 @@
 import type { AnyActorRef } from 'xstate';
 import { ManualClock } from '../../kernel/clock.js';
 import { InspectorHub } from '../../inspector/hub.js';
-import { createRuntime, createSupervisor, type MissionEvent, type SupervisorInput } from '../../supervisors/index.js';
+import {
+  createRuntime,
+  createSupervisor,
+  type MissionEvent,
+  type SupervisorInput,
+} from '../../supervisors/index.js';
 
-export function inspectedTree(input: Omit<SupervisorInput, 'runtime'>, hub?: InspectorHub, clock = new ManualClock(1000)) {
+export function inspectedTree(
+  input: Omit<SupervisorInput, 'runtime'>,
+  hub?: InspectorHub,
+  clock = new ManualClock(1000),
+) {
   const h = hub ?? new InspectorHub({ clock });
   const events: MissionEvent[] = [];
   const runtime = createRuntime({
@@ -29,7 +38,9 @@ export function inspectedTree(input: Omit<SupervisorInput, 'runtime'>, hub?: Ins
   const children = () => actor.getSnapshot().context.core.snapshotChildren();
   const child = (id: string): AnyActorRef | undefined => {
     const c = children().find((x) => x.id === id);
-    return c?.refId === undefined ? undefined : (actor.getSnapshot().children as Record<string, AnyActorRef>)[c.refId];
+    return c?.refId === undefined
+      ? undefined
+      : (actor.getSnapshot().children as Record<string, AnyActorRef>)[c.refId];
   };
   /** Feed the hub a `child.started` fact for each running child not yet reported. */
   const reported = new Set<string>();
@@ -38,7 +49,14 @@ export function inspectedTree(input: Omit<SupervisorInput, 'runtime'>, hub?: Ins
       const ref = child(c.id);
       if (!ref || reported.has(ref.sessionId)) continue;
       reported.add(ref.sessionId);
-      h.childStarted({ type: 'child.started', path: `${input.name}/${c.id}`, parent: input.name, sessionId: ref.sessionId, kind, restarts: c.restarts });
+      h.childStarted({
+        type: 'child.started',
+        path: `${input.name}/${c.id}`,
+        parent: input.name,
+        sessionId: ref.sessionId,
+        kind,
+        restarts: c.restarts,
+      });
     }
   };
   return { hub: h, actor, clock, events, errors, children, child, started };

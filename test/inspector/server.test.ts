@@ -3,8 +3,18 @@ import { networkInterfaces } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { applyDelta, inspectCommand, toWsUrl } from '../../cli/inspect.js';
-import { startInspectorServer, type HubLike, type InspectorServer, type InspectorServerOptions } from '../../inspector/server.js';
-import type { ClientMessage, InspectorDelta, InspectorNode, InspectorSnapshot } from '../../inspector/types.js';
+import {
+  startInspectorServer,
+  type HubLike,
+  type InspectorServer,
+  type InspectorServerOptions,
+} from '../../inspector/server.js';
+import type {
+  ClientMessage,
+  InspectorDelta,
+  InspectorNode,
+  InspectorSnapshot,
+} from '../../inspector/types.js';
 
 /** An in-memory hub: a snapshot we control, deltas we push, the last `keep` deltas for resync. */
 class FakeHub implements HubLike {
@@ -15,7 +25,16 @@ class FakeHub implements HubLike {
   constructor(private keep = 100) {}
 
   snapshot(): InspectorSnapshot {
-    return { type: 'snapshot', seq: this.seq, nodes: [...this.nodes.values()], events: [], votes: [], approvals: [], definitions: {}, dropped: 0 };
+    return {
+      type: 'snapshot',
+      seq: this.seq,
+      nodes: [...this.nodes.values()],
+      events: [],
+      votes: [],
+      approvals: [],
+      definitions: {},
+      dropped: 0,
+    };
   }
 
   since(seq: number): InspectorDelta[] | undefined {
@@ -32,7 +51,15 @@ class FakeHub implements HubLike {
 
   push(upserts: InspectorNode[] = []): InspectorDelta {
     for (const n of upserts) this.nodes.set(n.id, n);
-    const d: InspectorDelta = { type: 'delta', seq: ++this.seq, upserts, removes: [], events: [], votes: [], dropped: 0 };
+    const d: InspectorDelta = {
+      type: 'delta',
+      seq: ++this.seq,
+      upserts,
+      removes: [],
+      events: [],
+      votes: [],
+      dropped: 0,
+    };
     this.log.push(d);
     if (this.log.length > this.keep) this.log.shift();
     for (const l of this.listeners) l(d);
@@ -41,7 +68,15 @@ class FakeHub implements HubLike {
 }
 
 function node(id: string, extra: Partial<InspectorNode> = {}): InspectorNode {
-  return { id, kind: 'worker', logic: 'agentWorker', status: 'active', restarts: 0, updatedAt: 0, ...extra };
+  return {
+    id,
+    kind: 'worker',
+    logic: 'agentWorker',
+    status: 'active',
+    restarts: 0,
+    updatedAt: 0,
+    ...extra,
+  };
 }
 
 type Msg = { type: string; seq?: number; [k: string]: unknown };
@@ -91,13 +126,19 @@ function connect(server: InspectorServer, query = ''): Client {
   return c;
 }
 
-function get(server: InspectorServer, path: string, method = 'GET'): Promise<{ status: number; type: string; body: string }> {
+function get(
+  server: InspectorServer,
+  path: string,
+  method = 'GET',
+): Promise<{ status: number; type: string; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: server.port, path, method }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -112,12 +153,21 @@ describe('inspector server', () => {
     expect(server.url).toBe(`http://127.0.0.1:${server.port}/`);
     const c = connect(server);
     const snap = await c.next();
-    expect(snap).toMatchObject({ type: 'snapshot', seq: 0, writable: false, nodes: [{ id: 'mission/m1' }] });
+    expect(snap).toMatchObject({
+      type: 'snapshot',
+      seq: 0,
+      writable: false,
+      nodes: [{ id: 'mission/m1' }],
+    });
     hub.push([node('mission/m1/a1')]);
     hub.push([node('mission/m1/a2')]);
     hub.push();
     expect((await c.next()).seq).toBe(1);
-    expect(await c.next()).toMatchObject({ type: 'delta', seq: 2, upserts: [{ id: 'mission/m1/a2' }] });
+    expect(await c.next()).toMatchObject({
+      type: 'delta',
+      seq: 2,
+      upserts: [{ id: 'mission/m1/a2' }],
+    });
     expect((await c.next()).seq).toBe(3);
   });
 
@@ -152,7 +202,16 @@ describe('inspector server', () => {
     expect((await c.next()).seq).toBe(5);
     c.send({ type: 'resync', from: 1 });
     expect(await c.next()).toMatchObject({ type: 'snapshot', seq: 5, writable: false });
-    expect(((await (async () => { c.send({ type: 'snapshot' }); return c.next(); })()).nodes as unknown[]).length).toBe(5);
+    expect(
+      (
+        (
+          await (async () => {
+            c.send({ type: 'snapshot' });
+            return c.next();
+          })()
+        ).nodes as unknown[]
+      ).length,
+    ).toBe(5);
   });
 
   it('should refuse a malformed message with an error and keep the connection', async () => {
@@ -163,18 +222,27 @@ describe('inspector server', () => {
     c.ws.send('not json');
     expect((await c.next()).type).toBe('error');
     c.send({ type: 'resync', from: -1 });
-    expect(await c.next()).toMatchObject({ type: 'error', message: expect.stringMatching(/^bad message: /) });
+    expect(await c.next()).toMatchObject({
+      type: 'error',
+      message: expect.stringMatching(/^bad message: /),
+    });
     hub.push();
     expect((await c.next()).seq).toBe(1);
   });
 
   it('should refuse writes without the token and pass them on with it', async () => {
     const writes: ClientMessage[] = [];
-    const server = await start(new FakeHub(), { token: 's3cret', onWrite: (m) => void writes.push(m) });
+    const server = await start(new FakeHub(), {
+      token: 's3cret',
+      onWrite: (m) => void writes.push(m),
+    });
     const anon = connect(server);
     expect(await anon.next()).toMatchObject({ type: 'snapshot', writable: false });
     anon.send({ type: 'approve', id: 'gate-1' });
-    expect(await anon.next()).toEqual({ type: 'error', message: 'write refused: a token is required' });
+    expect(await anon.next()).toEqual({
+      type: 'error',
+      message: 'write refused: a token is required',
+    });
     anon.send({ type: 'stop', path: 'mission/m1', token: 'guess' });
     expect(await anon.next()).toEqual({ type: 'error', message: 'write refused: invalid token' });
     expect(writes).toEqual([]);
@@ -187,8 +255,16 @@ describe('inspector server', () => {
     admin.send({ type: 'approve', id: 'gate-1' });
     expect(await admin.next()).toEqual({ type: 'ack', action: 'approve', id: 'gate-1' });
     admin.send({ type: 'reject', id: 'gate-2', feedback: 'too risky', token: 's3cret' });
-    expect(await admin.next()).toEqual({ type: 'ack', action: 'reject', id: 'gate-2', feedback: 'too risky' });
-    expect(writes).toEqual([{ type: 'approve', id: 'gate-1' }, { type: 'reject', id: 'gate-2', feedback: 'too risky' }]);
+    expect(await admin.next()).toEqual({
+      type: 'ack',
+      action: 'reject',
+      id: 'gate-2',
+      feedback: 'too risky',
+    });
+    expect(writes).toEqual([
+      { type: 'approve', id: 'gate-1' },
+      { type: 'reject', id: 'gate-2', feedback: 'too risky' },
+    ]);
   });
 
   it('should refuse every write when no token is configured, and report a failing write', async () => {
@@ -202,9 +278,15 @@ describe('inspector server', () => {
     const e = connect(noWrites, '?token=t');
     expect(await e.next()).toMatchObject({ writable: false });
     e.send({ type: 'stop', path: 'p' });
-    expect(await e.next()).toEqual({ type: 'error', message: 'write refused: this inspector takes no writes' });
+    expect(await e.next()).toEqual({
+      type: 'error',
+      message: 'write refused: this inspector takes no writes',
+    });
 
-    const failing = await start(new FakeHub(), { token: 't', onWrite: () => Promise.reject(new Error("no approval 'g'")) });
+    const failing = await start(new FakeHub(), {
+      token: 't',
+      onWrite: () => Promise.reject(new Error("no approval 'g'")),
+    });
     const d = connect(failing, '?token=t');
     await d.next();
     d.send({ type: 'approve', id: 'g' });
@@ -219,12 +301,25 @@ describe('inspector server', () => {
     expect(index.status).toBe(200);
     expect(index.type).toBe('text/html; charset=utf-8');
     expect(index.body).toContain('data-testid="tree"');
-    expect(await get(server, '/app.js')).toMatchObject({ status: 200, type: 'text/javascript; charset=utf-8' });
-    expect(await get(server, '/style.css')).toMatchObject({ status: 200, type: 'text/css; charset=utf-8' });
+    expect(await get(server, '/app.js')).toMatchObject({
+      status: 200,
+      type: 'text/javascript; charset=utf-8',
+    });
+    expect(await get(server, '/style.css')).toMatchObject({
+      status: 200,
+      type: 'text/css; charset=utf-8',
+    });
     const snap = await get(server, '/snapshot.json');
     expect(snap.type).toBe('application/json; charset=utf-8');
     expect(JSON.parse(snap.body)).toEqual(hub.snapshot());
-    for (const path of ['/../package.json', '/%2e%2e/package.json', '/..%2fpackage.json', '/page/app.js', '/server.ts', '/nope']) {
+    for (const path of [
+      '/../package.json',
+      '/%2e%2e/package.json',
+      '/..%2fpackage.json',
+      '/page/app.js',
+      '/server.ts',
+      '/nope',
+    ]) {
       expect((await get(server, path)).status, path).toBe(404);
     }
     expect((await get(server, '/', 'POST')).status).toBe(405);
@@ -232,19 +327,26 @@ describe('inspector server', () => {
 
   it('should refuse a ws connection from another site', async () => {
     const server = await start(new FakeHub());
-    const ws = new WebSocket(`${server.url.replace('http', 'ws')}ws`, { origin: 'http://evil.example' });
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}ws`, {
+      origin: 'http://evil.example',
+    });
     ws.on('error', () => {});
-    const status = await new Promise<number>((resolve) => ws.on('unexpected-response', (req, res) => {
-      resolve(res.statusCode ?? 0);
-      req.destroy();
-    }));
+    const status = await new Promise<number>((resolve) =>
+      ws.on('unexpected-response', (req, res) => {
+        resolve(res.statusCode ?? 0);
+        req.destroy();
+      }),
+    );
     expect(status).toBe(403);
   });
 
   it('should terminate a client that does not read, and keep serving the others', async () => {
     const hub = new FakeHub(1);
     const logs: object[] = [];
-    const server = await start(hub, { maxBufferedBytes: 64 * 1024, logger: { info: () => {}, warn: (o) => void logs.push(o) } });
+    const server = await start(hub, {
+      maxBufferedBytes: 64 * 1024,
+      logger: { info: () => {}, warn: (o) => void logs.push(o) },
+    });
     const slow = connect(server);
     const fast = connect(server);
     await slow.next();
@@ -257,7 +359,9 @@ describe('inspector server', () => {
       expect((await fast.next()).seq).toBe(d.seq);
     }
     expect(server.stats()).toEqual({ clients: 1, droppedClients: 1 });
-    expect(logs).toContainEqual(expect.objectContaining({ maxBufferedBytes: 64 * 1024, droppedClients: 1 }));
+    expect(logs).toContainEqual(
+      expect.objectContaining({ maxBufferedBytes: 64 * 1024, droppedClients: 1 }),
+    );
     const d = hub.push();
     expect((await fast.next()).seq).toBe(d.seq);
   });
@@ -265,10 +369,14 @@ describe('inspector server', () => {
   it('should listen on 127.0.0.1 only', async () => {
     const server = await start(new FakeHub());
     expect(new URL(server.url).hostname).toBe('127.0.0.1');
-    const external = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal);
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i && i.family === 'IPv4' && !i.internal);
     if (!external) return;
     const err = await new Promise<Error>((resolve) => {
-      const req = request({ host: external.address, port: server.port, path: '/' }, () => resolve(new Error('connected')));
+      const req = request({ host: external.address, port: server.port, path: '/' }, () =>
+        resolve(new Error('connected')),
+      );
       req.on('error', resolve);
       req.end();
     });
@@ -280,7 +388,11 @@ describe('maestro inspect', () => {
   const capture = () => {
     const out: string[] = [];
     const err: string[] = [];
-    return { out, err, io: { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t) } };
+    return {
+      out,
+      err,
+      io: { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t) },
+    };
   };
 
   it('should turn http and ws URLs into the ws endpoint', () => {
@@ -292,7 +404,10 @@ describe('maestro inspect', () => {
 
   it('should print the tree once, or the snapshot as JSON', async () => {
     const hub = new FakeHub();
-    hub.nodes.set('mission/m1', node('mission/m1', { kind: 'mission', logic: 'mission', value: 'running' }));
+    hub.nodes.set(
+      'mission/m1',
+      node('mission/m1', { kind: 'mission', logic: 'mission', value: 'running' }),
+    );
     const server = await start(hub);
     const a = capture();
     expect(await inspectCommand(server.url, { once: true }, a.io)).toBe(0);
@@ -308,7 +423,11 @@ describe('maestro inspect', () => {
     const { out, io } = capture();
     const stop = new AbortController();
     let t = 0;
-    const done = inspectCommand(server.url, {}, io, { tty: false, signal: stop.signal, now: () => (t += 1000) });
+    const done = inspectCommand(server.url, {}, io, {
+      tty: false,
+      signal: stop.signal,
+      now: () => (t += 1000),
+    });
     while (out.length < 1) await new Promise((r) => setImmediate(r));
     hub.push([node('w1')]);
     while (out.length < 2) await new Promise((r) => setTimeout(r, 5));
@@ -323,16 +442,38 @@ describe('maestro inspect', () => {
     await server.close();
     const { err, io } = capture();
     expect(await inspectCommand(url, { once: true }, io)).toBe(1);
-    expect(err).toEqual([`maestro inspect: cannot reach ${url}: connect ECONNREFUSED 127.0.0.1:${new URL(url).port}`]);
+    expect(err).toEqual([
+      `maestro inspect: cannot reach ${url}: connect ECONNREFUSED 127.0.0.1:${new URL(url).port}`,
+    ]);
   });
 
   it('should apply a delta: upserts, removes, votes by path, approvals replaced', () => {
-    const s: InspectorSnapshot = { type: 'snapshot', seq: 1, nodes: [node('a'), node('b')], events: [], votes: [], approvals: [], definitions: {}, dropped: 0 };
+    const s: InspectorSnapshot = {
+      type: 'snapshot',
+      seq: 1,
+      nodes: [node('a'), node('b')],
+      events: [],
+      votes: [],
+      approvals: [],
+      definitions: {},
+      dropped: 0,
+    };
     const next = applyDelta(s, {
-      type: 'delta', seq: 2, upserts: [node('b', { status: 'done' }), node('c')], removes: ['a'], events: [],
-      votes: [{ path: 'v', step: 1, k: 2, samples: 2, tallies: { x: 2 }, flagged: 0 }], approvals: [{ id: 'g', path: 'a', question: 'ok?', since: 0 }], dropped: 3,
+      type: 'delta',
+      seq: 2,
+      upserts: [node('b', { status: 'done' }), node('c')],
+      removes: ['a'],
+      events: [],
+      votes: [{ path: 'v', step: 1, k: 2, samples: 2, tallies: { x: 2 }, flagged: 0 }],
+      approvals: [{ id: 'g', path: 'a', question: 'ok?', since: 0 }],
+      dropped: 3,
     });
     expect(next.nodes.map((n) => `${n.id}:${n.status}`)).toEqual(['b:done', 'c:active']);
-    expect(next).toMatchObject({ seq: 2, dropped: 3, votes: [{ path: 'v' }], approvals: [{ id: 'g' }] });
+    expect(next).toMatchObject({
+      seq: 2,
+      dropped: 3,
+      votes: [{ path: 'v' }],
+      approvals: [{ id: 'g' }],
+    });
   });
 });

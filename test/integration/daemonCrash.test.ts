@@ -5,7 +5,14 @@
  * on its own temporary state directory, and judges by the mission's event log and the API.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +30,8 @@ const STAGES = 'test/fixtures/missions/daemon-stages.yaml';
 const HANOI = 'test/fixtures/missions/daemon-hanoi.yaml';
 const APPROVAL = 'examples/approval.yaml';
 /** The third stage's answer in daemon-stages.yaml: the mission's result. */
-const STAGES_RESULT = 'Final: after a crash the mission resumes at the stage it was in; no stage runs twice.';
+const STAGES_RESULT =
+  'Final: after a crash the mission resumes at the stage it was in; no stage runs twice.';
 /** How long anything may take on a slow, shared machine. */
 const PATIENCE = 20_000;
 
@@ -50,7 +58,12 @@ function cliEnv(): NodeJS.ProcessEnv {
 
 const ofType = (events: LoggedEvent[], type: string) => events.filter((e) => e.type === type);
 
-async function waitForLog(dir: string, id: string, found: (events: LoggedEvent[]) => boolean, what: string): Promise<void> {
+async function waitForLog(
+  dir: string,
+  id: string,
+  found: (events: LoggedEvent[]) => boolean,
+  what: string,
+): Promise<void> {
   await eventually(() => {
     if (!found(readLog(dir, id))) throw new Error(`mission '${id}': no ${what} in its log yet`);
   }, PATIENCE);
@@ -70,15 +83,21 @@ function decidedSteps(events: LoggedEvent[]): number {
   let steps = 0;
   for (const e of events) {
     if (e.type === 'maker.snapshot') steps = Math.max(steps, e.step as number);
-    if (e.type === 'maker.vote' && e.outcome === 'decided') steps = Math.max(steps, (e.step as number) + 1);
+    if (e.type === 'maker.vote' && e.outcome === 'decided')
+      steps = Math.max(steps, (e.step as number) + 1);
   }
   return steps;
 }
 
 const decidedVoteSteps = (events: LoggedEvent[]) =>
-  ofType(events, 'maker.vote').filter((e) => e.outcome === 'decided').map((e) => e.step as number);
+  ofType(events, 'maker.vote')
+    .filter((e) => e.outcome === 'decided')
+    .map((e) => e.step as number);
 
-const stageIndexes = (events: LoggedEvent[]) => ofType(events, 'stage.finished').map((e) => e.index as number).sort();
+const stageIndexes = (events: LoggedEvent[]) =>
+  ofType(events, 'stage.finished')
+    .map((e) => e.index as number)
+    .sort();
 
 describe('maestro daemon after a crash', () => {
   it('resumes a multi-stage mission killed after its first stage, and no stage runs twice', async () => {
@@ -89,7 +108,12 @@ describe('maestro daemon after a crash', () => {
     expect(reference.state).toBe('succeeded');
 
     await submit(d1.client, STAGES, 'killed');
-    await waitForLog(dir, 'killed', (es) => ofType(es, 'stage.finished').length > 0, 'stage.finished');
+    await waitForLog(
+      dir,
+      'killed',
+      (es) => ofType(es, 'stage.finished').length > 0,
+      'stage.finished',
+    );
     expect(await d1.kill('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
     const atKill = readLog(dir, 'killed');
     expect(stageIndexes(atKill)).toEqual([0]); // killed in the middle, not after the end
@@ -105,7 +129,9 @@ describe('maestro daemon after a crash', () => {
     const events = readLog(dir, 'killed');
     expect(stageIndexes(events)).toEqual([0, 1, 2]);
     expect(ofType(events, 'mission.resumed')).toHaveLength(1);
-    const outlinerCalls = ofType(events, 'agent.call').filter((e) => e.agent === 'outliner' && e.ok === true);
+    const outlinerCalls = ofType(events, 'agent.call').filter(
+      (e) => e.agent === 'outliner' && e.ok === true,
+    );
     expect(outlinerCalls).toHaveLength(1);
     expect(ofType(events, 'mission.finished').map((e) => e.status)).toEqual(['succeeded']);
   }, 60_000);
@@ -127,18 +153,24 @@ describe('maestro daemon after a crash', () => {
     const d2 = await startDaemon({ stateDir: dir });
     const after: LoggedEvent[] = [];
     await d2.client.events('hanoi', lastSeq, (e) => after.push(e));
-    expect(after.map((e) => e.seq), 'the stream after the restart has a gap: a compaction came before it was read').toEqual(
-      after.map((_, i) => lastSeq + 1 + i),
-    );
+    expect(
+      after.map((e) => e.seq),
+      'the stream after the restart has a gap: a compaction came before it was read',
+    ).toEqual(after.map((_, i) => lastSeq + 1 + i));
     expect(after[0]!.type).toBe('mission.resumed');
 
     // The restarted run decides the steps from the one the log had reached, each once.
     const stepsAfter = decidedVoteSteps(after);
-    expect(stepsAfter).toEqual(Array.from({ length: 255 - stepsAtKill }, (_, i) => stepsAtKill + i));
+    expect(stepsAfter).toEqual(
+      Array.from({ length: 255 - stepsAtKill }, (_, i) => stepsAtKill + i),
+    );
 
     const status = await d2.client.status('hanoi');
     expect(status.state).toBe('succeeded');
-    expect(JSON.parse(status.result!)).toEqual({ steps: 255, state: { pegs: [[], [], [8, 7, 6, 5, 4, 3, 2, 1]] } });
+    expect(JSON.parse(status.result!)).toEqual({
+      steps: 255,
+      state: { pegs: [[], [], [8, 7, 6, 5, 4, 3, 2, 1]] },
+    });
     const events = readLog(dir, 'hanoi');
     const decided = decidedVoteSteps(events);
     expect(new Set(decided).size).toBe(decided.length);
@@ -149,29 +181,46 @@ describe('maestro daemon after a crash', () => {
     const dir = stateDir();
     const d1 = await startDaemon({ stateDir: dir });
     await submit(d1.client, APPROVAL, 'gated');
-    await eventually(async () => expect((await d1.client.approvals()).map((a) => a.id)).toEqual(['gated/plan/1']), PATIENCE);
+    await eventually(
+      async () => expect((await d1.client.approvals()).map((a) => a.id)).toEqual(['gated/plan/1']),
+      PATIENCE,
+    );
     await d1.kill('SIGKILL');
 
     const d2 = await startDaemon({ stateDir: dir });
     const [waiting] = await d2.client.approvals();
-    expect(waiting).toMatchObject({ id: 'gated/plan/1', mission: 'gated', stage: 'plan', status: 'pending' });
+    expect(waiting).toMatchObject({
+      id: 'gated/plan/1',
+      mission: 'gated',
+      stage: 'plan',
+      status: 'pending',
+    });
     expect((await d2.client.status('gated')).state).toBe('awaiting_approval');
 
-    const cli = await promisify(execFile)(process.execPath, ['cli/bin.js', 'approve', 'gated/plan/1', '--state-dir', dir], { cwd: ROOT, env: cliEnv() });
+    const cli = await promisify(execFile)(
+      process.execPath,
+      ['cli/bin.js', 'approve', 'gated/plan/1', '--state-dir', dir],
+      { cwd: ROOT, env: cliEnv() },
+    );
     expect(cli.stdout.trim()).toBe('approved gated/plan/1');
 
     const done = await waitUntilOver(d2.client, 'gated');
     expect(done.state).toBe('succeeded');
     expect(done.result).toBe('Done: /health added, test passing.');
 
-    const again = await d2.client.answer('gated/plan/1', { decision: 'reject', feedback: 'too late' });
+    const again = await d2.client.answer('gated/plan/1', {
+      decision: 'reject',
+      feedback: 'too late',
+    });
     expect(again.alreadyAnswered).toBe(true);
     expect(again.approval).toMatchObject({ status: 'approved', by: 'api' });
     expect(again.approval.feedback).toBeUndefined();
     expect(await d2.client.approvals()).toEqual([]);
     const events = readLog(dir, 'gated');
     expect(ofType(events, 'approval.requested')).toHaveLength(1);
-    expect(ofType(events, 'approval.answered')).toMatchObject([{ id: 'gated/plan/1', decision: 'approve' }]);
+    expect(ofType(events, 'approval.answered')).toMatchObject([
+      { id: 'gated/plan/1', decision: 'approve' },
+    ]);
     expect(stageIndexes(events)).toEqual([0, 1]);
   }, 60_000);
 
@@ -179,7 +228,12 @@ describe('maestro daemon after a crash', () => {
     const dir = stateDir();
     const d1 = await startDaemon({ stateDir: dir });
     await submit(d1.client, STAGES, 'paused');
-    await waitForLog(dir, 'paused', (es) => ofType(es, 'stage.finished').length > 0, 'stage.finished');
+    await waitForLog(
+      dir,
+      'paused',
+      (es) => ofType(es, 'stage.finished').length > 0,
+      'stage.finished',
+    );
     const sent = Date.now();
     expect(await d1.kill('SIGTERM')).toEqual({ code: 0, signal: null });
     expect(Date.now() - sent).toBeLessThan(10_000);
@@ -200,15 +254,23 @@ describe('maestro daemon after a crash', () => {
     const d1 = await startDaemon({ stateDir: dir });
     const second = spawnDaemon({ stateDir: dir });
     expect(await second.exited).toEqual({ code: 2, signal: null });
-    expect(second.stderr()).toContain(`maestro: state directory '${dir}' is in use by maestro pid ${d1.pid} on ${hostname()}`);
+    expect(second.stderr()).toContain(
+      `maestro: state directory '${dir}' is in use by maestro pid ${d1.pid} on ${hostname()}`,
+    );
     expect(JSON.parse(readFileSync(join(dir, 'daemon.json'), 'utf8')).pid).toBe(d1.pid);
     expect(await d1.client.list()).toEqual([]); // the first one serves on
     expect(await d1.kill('SIGTERM')).toMatchObject({ code: 0 });
 
     const dead = spawnSync(process.execPath, ['-e', '']).pid!;
-    writeFileSync(join(dir, 'daemon.lock'), JSON.stringify({ pid: dead, host: hostname(), startedAt: new Date(0).toISOString() }));
+    writeFileSync(
+      join(dir, 'daemon.lock'),
+      JSON.stringify({ pid: dead, host: hostname(), startedAt: new Date(0).toISOString() }),
+    );
     const d3 = await startDaemon({ stateDir: dir });
-    expect(JSON.parse(readFileSync(join(dir, 'daemon.lock'), 'utf8'))).toMatchObject({ pid: d3.pid, host: hostname() });
+    expect(JSON.parse(readFileSync(join(dir, 'daemon.lock'), 'utf8'))).toMatchObject({
+      pid: d3.pid,
+      host: hostname(),
+    });
     expect(await d3.client.list()).toEqual([]);
   }, 60_000);
 
@@ -216,11 +278,19 @@ describe('maestro daemon after a crash', () => {
     const dir = stateDir();
     const d1 = await startDaemon({ stateDir: dir });
     await submit(d1.client, STAGES, 'torn');
-    await waitForLog(dir, 'torn', (es) => ofType(es, 'stage.finished').length > 0, 'stage.finished');
+    await waitForLog(
+      dir,
+      'torn',
+      (es) => ofType(es, 'stage.finished').length > 0,
+      'stage.finished',
+    );
     expect(await d1.kill('SIGTERM')).toMatchObject({ code: 0 });
     const file = EventLog.pathFor(dir, 'torn');
     const lastSeq = readLog(dir, 'torn').at(-1)!.seq;
-    appendFileSync(file, `{"seq":${lastSeq + 1},"ts":"2026-01-01T00:00:00.000Z","mission":"torn","type":"stage.ent`);
+    appendFileSync(
+      file,
+      `{"seq":${lastSeq + 1},"ts":"2026-01-01T00:00:00.000Z","mission":"torn","type":"stage.ent`,
+    );
 
     const d2 = await startDaemon({ stateDir: dir });
     const done = await waitUntilOver(d2.client, 'torn');

@@ -23,7 +23,9 @@ function smallDisk(size: string): string {
   try {
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'pipe' });
   } catch (err) {
-    throw new Error(`this test needs to mount a small tmpfs (as root): ${String((err as { stderr?: Buffer }).stderr ?? err)}`);
+    throw new Error(
+      `this test needs to mount a small tmpfs (as root): ${String((err as { stderr?: Buffer }).stderr ?? err)}`,
+    );
   }
   mounts.push(dir);
   return dir;
@@ -68,7 +70,13 @@ describe('daemon: a full disk', () => {
     const id = submitted.id;
     const log = EventLog.pathFor(stateDir, id);
     // Some steps decided and written, then the disk fills.
-    await eventually(() => expect(EventLog.read(log).filter((e) => e.type === 'maker.vote').length).toBeGreaterThan(20), 20_000);
+    await eventually(
+      () =>
+        expect(EventLog.read(log).filter((e) => e.type === 'maker.vote').length).toBeGreaterThan(
+          20,
+        ),
+      20_000,
+    );
     const filler = join(disk, 'filler');
     expect(fill(filler)).toBeGreaterThan(0);
 
@@ -77,29 +85,39 @@ describe('daemon: a full disk', () => {
       expect(s.state).toBe('suspended');
       expect(s.error?.reason).toBe('disk_full');
     }, 20_000);
-    const refused = await fetch(new URL("/api/missions", d.url), {
+    const refused = await fetch(new URL('/api/missions', d.url), {
       method: 'POST',
       headers: { authorization: `Bearer ${d.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ source: hanoi('second') }),
     });
     expect(refused.status).toBe(507);
-    expect(((await refused.json()) as { error: string }).error).toContain(`the daemon cannot write its state directory '${stateDir}' (ENOSPC)`);
+    expect(((await refused.json()) as { error: string }).error).toContain(
+      `the daemon cannot write its state directory '${stateDir}' (ENOSPC)`,
+    );
     expect(d.stderr()).toContain('the mission is suspended and new missions are refused (507)');
     const whileFull = readFileSync(log, 'utf8');
     expect(whileFull.endsWith('\n')).toBe(true); // no partial line was left behind
 
     rmSync(filler);
-    await eventually(async () => expect((await d.client.status(id)).state).toBe('succeeded'), 60_000);
+    await eventually(
+      async () => expect((await d.client.status(id)).state).toBe('succeeded'),
+      60_000,
+    );
     const events = EventLog.read(log);
     const steps = events.filter((e) => e.type === 'maker.vote').map((e) => e.step as number);
     expect(steps).toHaveLength(STEPS);
     expect(new Set(steps).size).toBe(STEPS);
     expect(events.filter((e) => e.type === 'mission.submitted')).toHaveLength(1);
-    expect(events.filter((e) => e.type === 'mission.write_fault').map((e) => e.code)).toEqual(['ENOSPC']);
+    expect(events.filter((e) => e.type === 'mission.write_fault').map((e) => e.code)).toEqual([
+      'ENOSPC',
+    ]);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     // And the daemon takes missions again.
     const again = await d.client.submit({ source: hanoi('after'), filename: 'after.yaml' });
-    await eventually(async () => expect((await d.client.status(again.id)).state).toBe('succeeded'), 60_000);
+    await eventually(
+      async () => expect((await d.client.status(again.id)).state).toBe('succeeded'),
+      60_000,
+    );
     expect(existsSync(join(stateDir, 'missions', '.write-probe'))).toBe(false);
     expect((await d.kill('SIGTERM')).code).toBe(0);
   }, 120_000);

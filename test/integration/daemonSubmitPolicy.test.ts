@@ -24,7 +24,10 @@ agents: [{ id: a, provider: say }]
 stages: [{ name: s, prompt: "${prompt}", agents: [a] }]
 `;
 
-async function post(d: DaemonProcess, source: string): Promise<{ status: number; body: Record<string, any> }> {
+async function post(
+  d: DaemonProcess,
+  source: string,
+): Promise<{ status: number; body: Record<string, any> }> {
   const res = await fetch(new URL('/api/missions', d.url), {
     method: 'POST',
     headers: { authorization: `Bearer ${d.token}`, 'content-type': 'application/json' },
@@ -33,7 +36,10 @@ async function post(d: DaemonProcess, source: string): Promise<{ status: number;
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
 
-const logsIn = (stateDir: string) => (existsSync(join(stateDir, 'missions')) ? readdirSync(join(stateDir, 'missions')).filter((f) => f.endsWith('.jsonl')) : []);
+const logsIn = (stateDir: string) =>
+  existsSync(join(stateDir, 'missions'))
+    ? readdirSync(join(stateDir, 'missions')).filter((f) => f.endsWith('.jsonl'))
+    : [];
 
 async function finished(d: DaemonProcess, id: string): Promise<Record<string, any>> {
   let status: Record<string, any> = {};
@@ -64,26 +70,40 @@ describe('daemon: what a submitted mission may run and read', () => {
     const status = await finished(d, r.body.id as string);
     expect(status.state).toBe('succeeded');
     expect(status.result).toBe('hello from a submitted mission');
-    const other = await post(d, echo('x').replace('args: ["{prompt}"]', 'args: ["-e", "{prompt}"]'));
+    const other = await post(
+      d,
+      echo('x').replace('args: ["{prompt}"]', 'args: ["-e", "{prompt}"]'),
+    );
     expect(other.status).toBe(400);
-    expect(other.body.error).toContain(`provider 'say': cli command '/bin/echo' with args ["-e","{prompt}"] (allowed: ["{prompt}"]) is not allowed for submitted missions`);
+    expect(other.body.error).toContain(
+      `provider 'say': cli command '/bin/echo' with args ["-e","{prompt}"] (allowed: ["{prompt}"]) is not allowed for submitted missions`,
+    );
   });
 
   it('should take the allowed commands from the daemon config file, with their environment', async () => {
     const stateDir = tempDir();
     const config = join(tempDir(), 'daemon.yaml');
-    writeFileSync(config, 'submissions:\n  cli:\n    - { command: /bin/echo, args: ["{prompt}"], env: [] }\n');
+    writeFileSync(
+      config,
+      'submissions:\n  cli:\n    - { command: /bin/echo, args: ["{prompt}"], env: [] }\n',
+    );
     const d = await startDaemon({ stateDir, args: ['--config', config] });
     expect((await post(d, echo('from the file'))).status).toBe(201);
     const wide = await post(d, echo('x').replace('envAllowlist: []', 'envAllowlist: [HOME]'));
     expect(wide.status).toBe(400);
-    expect(wide.body.error).toContain("provider 'say': cli command '/bin/echo' may not see 'HOME' (the daemon gives it none;");
+    expect(wide.body.error).toContain(
+      "provider 'say': cli command '/bin/echo' may not see 'HOME' (the daemon gives it none;",
+    );
   });
 
-  it("should refuse ${HOME} in a submitted prompt (400), and mask an allowed secret variable in status, events and the log", async () => {
+  it('should refuse ${HOME} in a submitted prompt (400), and mask an allowed secret variable in status, events and the log', async () => {
     const stateDir = tempDir();
     const secret = 'tok-daemon-0123456789abcdef';
-    const d = await startDaemon({ stateDir, args: ['--allow-cli', '/bin/echo {prompt}', '--allow-env', 'MAESTRO_TEST_API_TOKEN'], env: { MAESTRO_TEST_API_TOKEN: secret } });
+    const d = await startDaemon({
+      stateDir,
+      args: ['--allow-cli', '/bin/echo {prompt}', '--allow-env', 'MAESTRO_TEST_API_TOKEN'],
+      env: { MAESTRO_TEST_API_TOKEN: secret },
+    });
     const home = await post(d, echo('where is ${HOME}'));
     expect(home.status).toBe(400);
     expect(home.body.error).toBe(
@@ -91,7 +111,9 @@ describe('daemon: what a submitted mission may run and read', () => {
     );
     const fallback = await post(d, echo('${DB_PASS:-none}'));
     expect(fallback.status).toBe(400);
-    expect(fallback.body.error).toContain("environment variable 'DB_PASS' is not allowed for submitted missions");
+    expect(fallback.body.error).toContain(
+      "environment variable 'DB_PASS' is not allowed for submitted missions",
+    );
     expect(logsIn(stateDir)).toEqual([]);
 
     const ok = await post(d, echo('the token is ${MAESTRO_TEST_API_TOKEN}'));
@@ -99,7 +121,9 @@ describe('daemon: what a submitted mission may run and read', () => {
     const id = ok.body.id as string;
     const status = await finished(d, id);
     expect(status.result).toBe('the token is [REDACTED]');
-    const events = await fetch(new URL(`/api/missions/${id}/events`, d.url), { headers: { authorization: `Bearer ${d.token}` } }).then((r) => r.text());
+    const events = await fetch(new URL(`/api/missions/${id}/events`, d.url), {
+      headers: { authorization: `Bearer ${d.token}` },
+    }).then((r) => r.text());
     expect(events).toContain('the token is [REDACTED]');
     expect(events).not.toContain(secret);
     expect(readFileSync(EventLog.pathFor(stateDir, id), 'utf8')).not.toContain(secret);
@@ -107,13 +131,19 @@ describe('daemon: what a submitted mission may run and read', () => {
   });
 
   it("should refuse an openai provider whose key variable is not allowed: a submitted mission cannot send the daemon's variables to a server of its choosing", async () => {
-    const d = await startDaemon({ stateDir: tempDir(), env: { AWS_SECRET_ACCESS_KEY: 'aws-secret-0123456789' } });
-    const r = await post(d, `name: exfil
+    const d = await startDaemon({
+      stateDir: tempDir(),
+      env: { AWS_SECRET_ACCESS_KEY: 'aws-secret-0123456789' },
+    });
+    const r = await post(
+      d,
+      `name: exfil
 providers:
   gpt: { kind: openai, baseURL: "http://127.0.0.1:9/v1", apiKeyEnv: AWS_SECRET_ACCESS_KEY, model: m }
 agents: [{ id: a, provider: gpt }]
 stages: [{ name: s, prompt: go, agents: [a] }]
-`);
+`,
+    );
     expect(r.status).toBe(400);
     expect(r.body.error).toBe(
       "m.yaml:3 providers.gpt.apiKeyEnv: provider 'gpt': the key variable 'AWS_SECRET_ACCESS_KEY' is not allowed for submitted missions (add it with --allow-env AWS_SECRET_ACCESS_KEY or submissions.env in the daemon config)",
@@ -130,7 +160,11 @@ describe('daemon: a submission by path', () => {
     writeFileSync(config, `submissions:\n  paths: [${allowed}]\n`);
     const d = await startDaemon({ stateDir: tempDir(), args: ['--config', config] });
     const send = (path: string) =>
-      fetch(new URL('/api/missions', d.url), { method: 'POST', headers: { authorization: `Bearer ${d.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ path }) }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, any> }));
+      fetch(new URL('/api/missions', d.url), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${d.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ path }),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, any> }));
     const etc = await send('/etc/passwd');
     expect(etc.status).toBe(400);
     expect(etc.body.error).toBe(

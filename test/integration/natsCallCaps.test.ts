@@ -33,7 +33,9 @@ describe('call caps over NATS (real nats-server, max_payload 64 KiB)', () => {
     server = await startNatsServer({ jetstream: false, config: `max_payload: ${MAX_PAYLOAD}\n` });
     worker = await NatsTransport.connect({ servers: server.url });
     caller = await NatsTransport.connect({ servers: server.url });
-    const built = Object.entries(providers).map(([id, input]) => createProvider(id, providerConfigSchema.parse(input)));
+    const built = Object.entries(providers).map(([id, input]) =>
+      createProvider(id, providerConfigSchema.parse(input)),
+    );
     service = serveProviders(worker, built, pino({ level: 'silent' }));
     await worker.connection.flush();
   });
@@ -53,7 +55,7 @@ describe('call caps over NATS (real nats-server, max_payload 64 KiB)', () => {
       prompt,
     });
 
-  it("should answer a reply too big for max_payload with a non-retryable error naming the provider, at once", async () => {
+  it('should answer a reply too big for max_payload with a non-retryable error naming the provider, at once', async () => {
     const started = performance.now();
     const err = await call('big').catch((e: unknown) => e);
     expect(performance.now() - started).toBeLessThan(2_000);
@@ -66,7 +68,11 @@ describe('call caps over NATS (real nats-server, max_payload 64 KiB)', () => {
   it("should apply the answer cap on the worker, and carry its error's class back", async () => {
     const err = await call('capped').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NonRetryableError);
-    expect((err as NonRetryableError).cause).toMatchObject({ name: 'ProviderAnswerCapError', setting: 'maxAnswerBytes', limit: 5_000 });
+    expect((err as NonRetryableError).cause).toMatchObject({
+      name: 'ProviderAnswerCapError',
+      setting: 'maxAnswerBytes',
+      limit: 5_000,
+    });
     expect((err as Error).message).toBe(
       "provider 'capped': answer of more than 5000 bytes (maxAnswerBytes); raise providers.capped.maxAnswerBytes if it is expected (non-retryable: output_cap)",
     );

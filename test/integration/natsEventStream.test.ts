@@ -12,7 +12,12 @@ import { EventSigner } from '../../transport/eventSignature.js';
 import { NatsEventStream, type StreamedEvent } from '../../transport/natsEventStream.js';
 import { startNatsServer, type NatsServerHandle } from '../helpers/natsServer.js';
 
-const ev = (mission: string, seq: number, type: string, extra: Record<string, unknown> = {}): StreamedEvent => ({ seq, ts: '2026-01-01T00:00:00.000Z', mission, type, ...extra });
+const ev = (
+  mission: string,
+  seq: number,
+  type: string,
+  extra: Record<string, unknown> = {},
+): StreamedEvent => ({ seq, ts: '2026-01-01T00:00:00.000Z', mission, type, ...extra });
 
 describe('mission events in JetStream (NatsEventStream)', () => {
   let server: NatsServerHandle;
@@ -36,7 +41,8 @@ describe('mission events in JetStream (NatsEventStream)', () => {
     const m = 'es-1';
     stream.append(ev(m, 1, 'mission.submitted', { name: 'x' }));
     stream.append(ev(m, 2, 'stage.entered', { stage: 's' }));
-    for (let step = 0; step < 5; step++) stream.append(ev(m, 3 + step, 'maker.vote', { step, answer: `[${step}]` }));
+    for (let step = 0; step < 5; step++)
+      stream.append(ev(m, 3 + step, 'maker.vote', { step, answer: `[${step}]` }));
     stream.append(ev(m, 8, 'maker.snapshot', { step: 5 }));
     stream.append(ev(m, 9, 'maker.vote', { step: 5 }));
     stream.append(ev(m, 9, 'maker.vote', { step: 5 })); // a retry of the same event: stored once
@@ -55,16 +61,21 @@ describe('mission events in JetStream (NatsEventStream)', () => {
   it('should restore a log the state directory lacks or holds shorter, and leave a complete one alone', async () => {
     const stream = await NatsEventStream.open(nc, { logger, signer });
     for (const m of ['es-a', 'es-b', 'es-c']) {
-      for (let seq = 1; seq <= 4; seq++) stream.append(ev(m, seq, seq === 1 ? 'mission.submitted' : 'stage.entered', { n: seq }));
+      for (let seq = 1; seq <= 4; seq++)
+        stream.append(ev(m, seq, seq === 1 ? 'mission.submitted' : 'stage.entered', { n: seq }));
     }
     await stream.flush();
     const dir = mkdtempSync(join(tmpdir(), 'maestro-restore-'));
     dirs.push(dir);
     mkdirSync(join(dir, 'missions'));
     // es-b: an older copy (2 events); es-c: complete, with a local-only detail that must stay.
-    const line = (m: string, seq: number, extra = {}) => `${JSON.stringify({ ...ev(m, seq, seq === 1 ? 'mission.submitted' : 'stage.entered', { n: seq }), ...extra })}\n`;
+    const line = (m: string, seq: number, extra = {}) =>
+      `${JSON.stringify({ ...ev(m, seq, seq === 1 ? 'mission.submitted' : 'stage.entered', { n: seq }), ...extra })}\n`;
     writeFileSync(EventLog.pathFor(dir, 'es-b'), line('es-b', 1) + line('es-b', 2));
-    writeFileSync(EventLog.pathFor(dir, 'es-c'), line('es-c', 1) + line('es-c', 2) + line('es-c', 3) + line('es-c', 4, { local: true }));
+    writeFileSync(
+      EventLog.pathFor(dir, 'es-c'),
+      line('es-c', 1) + line('es-c', 2) + line('es-c', 3) + line('es-c', 4, { local: true }),
+    );
     const { restored, refused } = await restoreLogs(dir, stream, signer, logger);
     expect(restored.filter((m) => m.startsWith('es-')).sort()).toEqual(['es-1', 'es-a', 'es-b']);
     expect(refused).toEqual([]);
@@ -87,8 +98,13 @@ describe('mission events in JetStream (NatsEventStream)', () => {
     expect((await restoreLogs(second, stream, signer, logger)).restored).toContain('mirrored');
     const b = new Daemon({ stateDir: second, logger });
     expect(b.start().finished).toBeGreaterThanOrEqual(1);
-    expect(b.status('mirrored')).toMatchObject({ state: 'succeeded', result: a.status('mirrored').result });
-    expect(readFileSync(EventLog.pathFor(second, 'mirrored'), 'utf8')).toBe(readFileSync(EventLog.pathFor(first, 'mirrored'), 'utf8'));
+    expect(b.status('mirrored')).toMatchObject({
+      state: 'succeeded',
+      result: a.status('mirrored').result,
+    });
+    expect(readFileSync(EventLog.pathFor(second, 'mirrored'), 'utf8')).toBe(
+      readFileSync(EventLog.pathFor(first, 'mirrored'), 'utf8'),
+    );
     await b.shutdown();
   });
 });

@@ -46,28 +46,51 @@ const GARBAGE: [string, Uint8Array, string][] = [
   ['invalid UTF-8', Uint8Array.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), 'not UTF-8'],
   ['a JSON string', enc.encode('"hello"'), 'expected object'],
   ['an array', enc.encode('[1,2]'), 'expected object'],
-  ['another version', enc.encode('{"v":2,"id":"x","provider":"p","request":{"prompt":"hi"}}'), 'v: '],
+  [
+    'another version',
+    enc.encode('{"v":2,"id":"x","provider":"p","request":{"prompt":"hi"}}'),
+    'v: ',
+  ],
   ['no request', enc.encode('{"v":1,"id":"x","provider":"p"}'), 'request: '],
-  ['unknown field', enc.encode('{"v":1,"id":"x","provider":"p","request":{"prompt":"hi"},"evil":1}'), 'evil'],
+  [
+    'unknown field',
+    enc.encode('{"v":1,"id":"x","provider":"p","request":{"prompt":"hi"},"evil":1}'),
+    'evil',
+  ],
 ];
 
 describe('malformed requests on the bus', () => {
-  it.each(GARBAGE)('should answer an agent call that is %s with an error reply at once', async (_kind, payload, says) => {
-    const s = await server();
-    const t = await NatsTransport.connect(parseNatsOptions({ servers: s.url }), { logger: silent });
-    cleanups.unshift(() => t.close());
-    const service = serveProviders(t, [createProvider('p', { kind: 'scripted', responses: ['ok'] } as never)], silent);
-    await t.connection.flush();
-    const nc = await raw(s);
-    const started = Date.now();
-    const reply = (await nc.request('maestro.agent.call.p', payload, { timeout: 2000 })).json<Record<string, any>>();
-    expect(Date.now() - started).toBeLessThan(1000);
-    expect(reply).toMatchObject({ v: 1, ok: false, error: { name: 'ProtocolError', kind: 'protocol', retryable: false } });
-    expect(reply.error.message).toMatch(/^malformed agent call: /);
-    expect(reply.error.message).toContain(says);
-    expect(service.malformed).toBe(1);
-    service.stop();
-  });
+  it.each(GARBAGE)(
+    'should answer an agent call that is %s with an error reply at once',
+    async (_kind, payload, says) => {
+      const s = await server();
+      const t = await NatsTransport.connect(parseNatsOptions({ servers: s.url }), {
+        logger: silent,
+      });
+      cleanups.unshift(() => t.close());
+      const service = serveProviders(
+        t,
+        [createProvider('p', { kind: 'scripted', responses: ['ok'] } as never)],
+        silent,
+      );
+      await t.connection.flush();
+      const nc = await raw(s);
+      const started = Date.now();
+      const reply = (await nc.request('maestro.agent.call.p', payload, { timeout: 2000 })).json<
+        Record<string, any>
+      >();
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(reply).toMatchObject({
+        v: 1,
+        ok: false,
+        error: { name: 'ProtocolError', kind: 'protocol', retryable: false },
+      });
+      expect(reply.error.message).toMatch(/^malformed agent call: /);
+      expect(reply.error.message).toContain(says);
+      expect(service.malformed).toBe(1);
+      service.stop();
+    },
+  );
 
   it("should answer garbage sent to the daemon's NATS API with 400, for every kind", async () => {
     const s = await server();
@@ -78,7 +101,9 @@ describe('malformed requests on the bus', () => {
     await t.connection.flush();
     const nc = await raw(s);
     for (const [, payload] of GARBAGE) {
-      const reply = (await nc.request('maestro.daemon.list', payload, { timeout: 2000 })).json<Record<string, any>>();
+      const reply = (await nc.request('maestro.daemon.list', payload, { timeout: 2000 })).json<
+        Record<string, any>
+      >();
       expect(reply).toMatchObject({ v: 1, ok: false, status: 400 });
       expect(reply.error).toMatch(/^malformed request: /);
     }
@@ -98,7 +123,10 @@ describe('malformed requests on the bus', () => {
       const kinds = GARBAGE.map(([, p]) => p);
       while (flooding) {
         // About 20,000 a second, beside the mission and its worker on two cores.
-        for (let i = 0; i < 400; i++) nc.publish('maestro.agent.call.sim', kinds[sent % kinds.length]!, { reply: `flood.replies.${sent++}` });
+        for (let i = 0; i < 400; i++)
+          nc.publish('maestro.agent.call.sim', kinds[sent % kinds.length]!, {
+            reply: `flood.replies.${sent++}`,
+          });
         await nc.flush();
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -111,7 +139,8 @@ describe('malformed requests on the bus', () => {
       missionId: `flood-${Date.now().toString(36)}`,
       nats: parseNatsOptions({ servers: s.url }),
       waitWorkersMs: 15_000,
-      onEvent: (e) => void (e.type === 'maker.vote' && e.outcome === 'decided' && steps.push(e.step as number)),
+      onEvent: (e) =>
+        void (e.type === 'maker.vote' && e.outcome === 'decided' && steps.push(e.step as number)),
     });
     flooding = false;
     await flood;

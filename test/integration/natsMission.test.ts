@@ -23,9 +23,14 @@ import { parseNatsOptions } from '../../transport/natsOptions.js';
 import { RESULTS_BUCKET } from '../../transport/natsWorkQueue.js';
 import { tempDir } from '../helpers/missions.js';
 import { type NatsServerHandle, startNatsServer } from '../helpers/natsServer.js';
-import { startWorker, stopAllWorkers, type WorkerProcessOptions } from '../helpers/workerProcess.js';
+import {
+  startWorker,
+  stopAllWorkers,
+  type WorkerProcessOptions,
+} from '../helpers/workerProcess.js';
 
-const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/missions/${name}`, import.meta.url));
+const fixture = (name: string) =>
+  fileURLToPath(new URL(`../fixtures/missions/${name}`, import.meta.url));
 const silent = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let seq = 0;
@@ -46,11 +51,23 @@ async function rawClient(server: NatsServerHandle): Promise<NatsConnection> {
 }
 
 /** Starts workers in parallel, all on `server`. */
-function workers(server: NatsServerHandle, config: string, capabilities: string[], ids: string[], over: Partial<WorkerProcessOptions> = {}) {
-  return Promise.all(ids.map((id) => startWorker({ natsUrl: server.url, config, capabilities, id, ...over })));
+function workers(
+  server: NatsServerHandle,
+  config: string,
+  capabilities: string[],
+  ids: string[],
+  over: Partial<WorkerProcessOptions> = {},
+) {
+  return Promise.all(
+    ids.map((id) => startWorker({ natsUrl: server.url, config, capabilities, id, ...over })),
+  );
 }
 
-async function runOverNats(config: MissionConfig, server: NatsServerHandle, options: Partial<RunOptions> = {}) {
+async function runOverNats(
+  config: MissionConfig,
+  server: NatsServerHandle,
+  options: Partial<RunOptions> = {},
+) {
   const missionId = options.missionId ?? uniqueId(config.name);
   const { output, eventLogFile } = await runMission(config, {
     stateDir: tempDir('maestro-nats-mission-'),
@@ -67,7 +84,10 @@ async function runOverNats(config: MissionConfig, server: NatsServerHandle, opti
 async function hanoiMission(disks: number): Promise<MissionConfig> {
   const config = await loadConfigFile(fixture('nats-hanoi.yaml'), missionSchema);
   const stage = config.stages[0]!;
-  return missionSchema.parse({ ...config, stages: [{ ...stage, maker: { ...stage.maker!, task: { kind: 'hanoi', disks } } }] });
+  return missionSchema.parse({
+    ...config,
+    stages: [{ ...stage, maker: { ...stage.maker!, task: { kind: 'hanoi', disks } } }],
+  });
 }
 
 /** Counts each decided step and checks its move against the true solution. */
@@ -84,17 +104,27 @@ function solutionChecker(disks: number) {
   return {
     onEvent,
     get summary() {
-      return { steps: decided.size, wrong, twice: [...decided.values()].filter((n) => n > 1).length, all: truth.every((_, i) => decided.has(i)) };
+      return {
+        steps: decided.size,
+        wrong,
+        twice: [...decided.values()].filter((n) => n > 1).length,
+        all: truth.every((_, i) => decided.has(i)),
+      };
     },
   };
 }
 
-async function eventually<T>(check: () => T | undefined | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+async function eventually<T>(
+  check: () => T | undefined | false,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = check();
     if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(20);
   }
 }
@@ -103,17 +133,26 @@ async function eventually<T>(check: () => T | undefined | false, timeoutMs = 10_
  * What each worker's queue subscription to the provider's subject got, as the server counts it
  * (monitoring's `/connz?subs=detail`); workers name their connections `maestro-worker-<id>`.
  */
-async function servedSamples(server: NatsServerHandle, provider: string): Promise<(id: string) => number | undefined> {
+async function servedSamples(
+  server: NatsServerHandle,
+  provider: string,
+): Promise<(id: string) => number | undefined> {
   const connz = (await (await fetch(`${server.monitorUrl}/connz?subs=detail`)).json()) as {
-    connections: { name?: string; subscriptions_list_detail?: { subject: string; qgroup?: string; msgs: number }[] }[];
+    connections: {
+      name?: string;
+      subscriptions_list_detail?: { subject: string; qgroup?: string; msgs: number }[];
+    }[];
   };
   return (id) =>
     connz.connections
       .find((c) => c.name === `maestro-worker-${id}`)
-      ?.subscriptions_list_detail?.find((s) => s.subject === `maestro.agent.call.${provider}` && s.qgroup === 'maestro.providers')?.msgs;
+      ?.subscriptions_list_detail?.find(
+        (s) => s.subject === `maestro.agent.call.${provider}` && s.qgroup === 'maestro.providers',
+      )?.msgs;
 }
 
-const decisions = (events: LoggedEvent[], supervisor: string) => events.filter((e) => e.type === 'supervisor.decision' && e.supervisor === supervisor);
+const decisions = (events: LoggedEvent[], supervisor: string) =>
+  events.filter((e) => e.type === 'supervisor.decision' && e.supervisor === supervisor);
 
 afterEach(async () => {
   await stopAllWorkers();
@@ -124,7 +163,11 @@ describe('missions over NATS with maestro worker processes', () => {
   it('runs a prompt-stage mission on two workers with the same result as embedded, and logs both joining', async () => {
     const file = fixture('nats-hello.yaml');
     const config = await loadConfigFile(file, missionSchema);
-    const embedded = await runMission(config, { stateDir: tempDir(), logger: silent, missionId: uniqueId('embedded') });
+    const embedded = await runMission(config, {
+      stateDir: tempDir(),
+      logger: silent,
+      missionId: uniqueId('embedded'),
+    });
     expect(embedded.output.status).toBe('succeeded');
 
     const server = await natsServer();
@@ -132,9 +175,18 @@ describe('missions over NATS with maestro worker processes', () => {
     const { output, events } = await runOverNats(config, server);
     expect(output.status).toBe('succeeded');
     expect(output.result).toBe(embedded.output.result);
-    expect(events.filter((e) => e.type === 'worker.joined').map((e) => e.worker).sort()).toEqual(['hello-a', 'hello-b']);
+    expect(
+      events
+        .filter((e) => e.type === 'worker.joined')
+        .map((e) => e.worker)
+        .sort(),
+    ).toEqual(['hello-a', 'hello-b']);
     expect(events.filter((e) => e.type === 'agent.call').map((e) => [e.agent, e.ok])).toEqual(
-      expect.arrayContaining([['drafter', true], ['editor', true], ['critic', true]]),
+      expect.arrayContaining([
+        ['drafter', true],
+        ['editor', true],
+        ['critic', true],
+      ]),
     );
   });
 
@@ -165,13 +217,22 @@ describe('missions over NATS with maestro worker processes', () => {
     const [a] = await workers(server, file, ['slowcli'], ['durable-a'], opts);
     const seen: LoggedEvent[] = [];
     const running = runOverNats(config, server, { onEvent: (e) => void seen.push(e) });
-    const begun = () => (existsSync(calls) ? readFileSync(calls, 'utf8').split('\n').filter((l) => l.startsWith('begin')) : []);
+    const begun = () =>
+      existsSync(calls)
+        ? readFileSync(calls, 'utf8')
+            .split('\n')
+            .filter((l) => l.startsWith('begin'))
+        : [];
     await eventually(() => begun().length === 1, 10_000, 'the call to begin on worker A');
     const killedAt = Date.now();
     await a!.kill('SIGKILL');
     // The mission says at once which call comes back, when and as which attempt; B starts after
     // that, so the redelivery can only go to B.
-    await eventually(() => seen.some((e) => e.type === 'call.redelivery'), 10_000, 'the call.redelivery event');
+    await eventually(
+      () => seen.some((e) => e.type === 'call.redelivery'),
+      10_000,
+      'the call.redelivery event',
+    );
     await workers(server, file, ['slowcli'], ['durable-b'], opts);
     const { output, events, missionId } = await running;
 
@@ -180,23 +241,50 @@ describe('missions over NATS with maestro worker processes', () => {
     expect(begun()).toHaveLength(2);
     const agentCalls = events.filter((e) => e.type === 'agent.call');
     expect(agentCalls.map((e) => [e.agent, e.attempt, e.ok])).toEqual([['checker', 0, true]]);
-    expect(decisions(events, `mission/${missionId}/stage/check`).filter((e) => e.action === 'restart')).toEqual([]);
+    expect(
+      decisions(events, `mission/${missionId}/stage/check`).filter((e) => e.action === 'restart'),
+    ).toEqual([]);
     const caller = `mission/${missionId}/stage/check/agent/checker#0`;
-    expect(events.find((e) => e.type === 'worker.lost')).toMatchObject({ worker: 'durable-a', capabilities: ['slowcli'], reason: 'missed_heartbeats', calls: 1 });
+    expect(events.find((e) => e.type === 'worker.lost')).toMatchObject({
+      worker: 'durable-a',
+      capabilities: ['slowcli'],
+      reason: 'missed_heartbeats',
+      calls: 1,
+    });
     const redelivery = events.find((e) => e.type === 'call.redelivery')!;
-    expect(redelivery).toMatchObject({ provider: 'slowcli', caller, worker: 'durable-a', attempt: 2, maxDeliveries: 5, ackWaitMs: 1500, deadLetter: false });
+    expect(redelivery).toMatchObject({
+      provider: 'slowcli',
+      caller,
+      worker: 'durable-a',
+      attempt: 2,
+      maxDeliveries: 5,
+      ackWaitMs: 1500,
+      deadLetter: false,
+    });
     // Due by the last heartbeat + one beat + the ack wait: about 1.5 s to 1.7 s after the kill. (nats-server 2.9 may hand
     // the job on sooner, numbered 1 again, when the holder's connection dies: the attempt is counted by the mission.)
     const due = Date.parse(redelivery.redeliverBy as string) - killedAt;
     expect(due).toBeGreaterThan(1000);
     expect(due).toBeLessThan(2200);
-    expect(events.filter((e) => e.type === 'call.redelivered')).toMatchObject([{ provider: 'slowcli', caller, worker: 'durable-b', attempt: 2, maxDeliveries: 5, from: 'durable-a' }]);
+    expect(events.filter((e) => e.type === 'call.redelivered')).toMatchObject([
+      {
+        provider: 'slowcli',
+        caller,
+        worker: 'durable-b',
+        attempt: 2,
+        maxDeliveries: 5,
+        from: 'durable-a',
+      },
+    ]);
     // One result recorded for the one key.
     const kv = await new Kvm(await rawClient(server)).open(RESULTS_BUCKET);
     const keys: string[] = [];
     for await (const k of await kv.keys()) keys.push(k);
     expect(keys).toHaveLength(1);
-    expect((await kv.get(keys[0]!))?.json()).toMatchObject({ ok: true, result: { ok: true, result: { text: 'checked once' } } });
+    expect((await kv.get(keys[0]!))?.json()).toMatchObject({
+      ok: true,
+      result: { ok: true, result: { text: 'checked once' } },
+    });
   });
 
   it('survives a nats-server restart in the middle of a 10-disk MAKER mission: no wrong step, every step decided once', async () => {
@@ -207,7 +295,8 @@ describe('missions over NATS with maestro worker processes', () => {
     const { output } = await runOverNats(await hanoiMission(10), server, {
       onEvent: (e) => {
         check.onEvent(e);
-        if (!restarted && e.type === 'maker.vote' && (e.step as number) >= 300) restarted = server.restart();
+        if (!restarted && e.type === 'maker.vote' && (e.step as number) >= 300)
+          restarted = server.restart();
       },
     });
     await restarted;
@@ -230,13 +319,29 @@ describe('missions over NATS with maestro worker processes', () => {
     // Not JSON: answered at once with a protocol error (issue 12: it used to be dropped unanswered,
     // leaving the requester to wait out its timeout).
     const notJson = await nc.request('maestro.agent.call.poet', '\u0000\u0001', { timeout: 2000 });
-    expect(notJson.json()).toMatchObject({ v: 1, ok: false, error: { name: 'ProtocolError', message: 'malformed agent call: not JSON', retryable: false } });
+    expect(notJson.json()).toMatchObject({
+      v: 1,
+      ok: false,
+      error: { name: 'ProtocolError', message: 'malformed agent call: not JSON', retryable: false },
+    });
     // JSON that is not an agent call: answered with a protocol error.
-    const reply = await nc.request('maestro.agent.call.poet', JSON.stringify({ v: 1, id: 'x', hello: 'world' }), { timeout: 2000 });
-    expect(reply.json()).toMatchObject({ v: 1, ok: false, error: { name: 'ProtocolError', message: expect.stringContaining('malformed agent call') } });
+    const reply = await nc.request(
+      'maestro.agent.call.poet',
+      JSON.stringify({ v: 1, id: 'x', hello: 'world' }),
+      { timeout: 2000 },
+    );
+    expect(reply.json()).toMatchObject({
+      v: 1,
+      ok: false,
+      error: { name: 'ProtocolError', message: expect.stringContaining('malformed agent call') },
+    });
     // And on the durable path: a job that is not a job is terminated.
     await jetstream(nc).publish('maestro.work.poet', 'garbage');
-    await eventually(() => w!.stderr().includes('malformed job terminated'), 5000, 'the worker to terminate the garbage job');
+    await eventually(
+      () => w!.stderr().includes('malformed job terminated'),
+      5000,
+      'the worker to terminate the garbage job',
+    );
 
     const { output } = await runOverNats(await loadConfigFile(file, missionSchema), server);
     expect(output.status).toBe('succeeded');
@@ -244,20 +349,34 @@ describe('missions over NATS with maestro worker processes', () => {
     const log = w!.stderr();
     expect(log).toContain('dropped nats messages that are not JSON');
     expect(log).toContain('malformed agent calls answered with an error');
-    await expect(Promise.race([w!.exited.then(() => 'exited'), sleep(50).then(() => 'running')])).resolves.toBe('running');
+    await expect(
+      Promise.race([w!.exited.then(() => 'exited'), sleep(50).then(() => 'running')]),
+    ).resolves.toBe('running');
   });
 
   it('times out a call a worker never answers; the stage restarts its agent, then gives up at its intensity', async () => {
     const file = fixture('nats-stuck.yaml');
     const server = await natsServer();
     await workers(server, file, ['stuck'], ['stuck-a']);
-    const { output, events, missionId } = await runOverNats(await loadConfigFile(file, missionSchema), server);
+    const { output, events, missionId } = await runOverNats(
+      await loadConfigFile(file, missionSchema),
+      server,
+    );
     expect(output.status).toBe('failed');
     const timeout = "request timed out after 500 ms: 'maestro.work.stuck'";
     const stage = decisions(events, `mission/${missionId}/stage/wait`);
-    expect(stage.filter((e) => e.action === 'restart').map((e) => e.reason)).toEqual([timeout, timeout]);
-    expect(stage.at(-1)).toMatchObject({ errorContext: 'shutdown', reason: 'reached_max_restart_intensity', action: 'shutdown' });
-    expect(events.filter((e) => e.type === 'agent.call').map((e) => [e.attempt, e.ok, e.error])).toEqual([
+    expect(stage.filter((e) => e.action === 'restart').map((e) => e.reason)).toEqual([
+      timeout,
+      timeout,
+    ]);
+    expect(stage.at(-1)).toMatchObject({
+      errorContext: 'shutdown',
+      reason: 'reached_max_restart_intensity',
+      action: 'shutdown',
+    });
+    expect(
+      events.filter((e) => e.type === 'agent.call').map((e) => [e.attempt, e.ok, e.error]),
+    ).toEqual([
       [0, false, timeout],
       [1, false, timeout],
       [2, false, timeout],
@@ -279,12 +398,24 @@ describe('missions over NATS with maestro worker processes', () => {
     });
     cleanups.unshift(async () => sub.unsubscribe());
     await workers(server, file, ['down'], ['down-a']);
-    const { output, events, missionId } = await runOverNats(await loadConfigFile(file, missionSchema), server);
+    const { output, events, missionId } = await runOverNats(
+      await loadConfigFile(file, missionSchema),
+      server,
+    );
     expect(output.status).toBe('failed');
-    expect(output.error).toEqual({ reason: 'non_retryable', message: "provider 'down': http 500: down (non-retryable: http_500)" });
-    expect(events.filter((e) => e.type === 'agent.call').map((e) => [e.attempt, e.ok])).toEqual([[0, false]]);
-    expect(events.filter((e) => e.type === 'supervisor.decision' && e.action === 'restart')).toEqual([]);
-    expect(decisions(events, `mission/${missionId}/stage/ask`).map((e) => e.action)).not.toContain('restart');
+    expect(output.error).toEqual({
+      reason: 'non_retryable',
+      message: "provider 'down': http 500: down (non-retryable: http_500)",
+    });
+    expect(events.filter((e) => e.type === 'agent.call').map((e) => [e.attempt, e.ok])).toEqual([
+      [0, false],
+    ]);
+    expect(
+      events.filter((e) => e.type === 'supervisor.decision' && e.action === 'restart'),
+    ).toEqual([]);
+    expect(decisions(events, `mission/${missionId}/stage/ask`).map((e) => e.action)).not.toContain(
+      'restart',
+    );
     // Past the first redelivery's backoff (1 s): the call was run once, and its result is final.
     await sleep(1500);
     expect(deliveries).toEqual([1]);
@@ -292,7 +423,10 @@ describe('missions over NATS with maestro worker processes', () => {
     const keys: string[] = [];
     for await (const k of await kv.keys()) keys.push(k);
     expect(keys).toHaveLength(1);
-    expect((await kv.get(keys[0]!))?.json()).toMatchObject({ ok: true, result: { ok: false, error: { name: 'ProviderHttpError', status: 500, nonRetryable: true } } });
+    expect((await kv.get(keys[0]!))?.json()).toMatchObject({
+      ok: true,
+      result: { ok: false, error: { name: 'ProviderHttpError', status: 500, nonRetryable: true } },
+    });
   });
 
   it('refuses to start a mission whose provider a worker runs with another definition, naming provider, worker and fields; the log says so', async () => {
@@ -300,7 +434,13 @@ describe('missions over NATS with maestro worker processes', () => {
     const config = await loadConfigFile(file, missionSchema);
     // The worker's file names the same providers, but `poet` with another model and a latency.
     const other = join(tempDir(), 'worker.yaml');
-    writeFileSync(other, readFileSync(file, 'utf8').replace('  poet:\n    kind: scripted\n', '  poet:\n    kind: scripted\n    model: haiku-2\n'));
+    writeFileSync(
+      other,
+      readFileSync(file, 'utf8').replace(
+        '  poet:\n    kind: scripted\n',
+        '  poet:\n    kind: scripted\n    model: haiku-2\n',
+      ),
+    );
     const server = await natsServer();
     await workers(server, other, ['poet', 'editing', 'critiquing'], ['mismatch-a']);
     const missionId = uniqueId('mismatch');
@@ -312,14 +452,41 @@ describe('missions over NATS with maestro worker processes', () => {
     await expect(run).rejects.toThrow(message);
     // The mission has its log: submitted, why it did not start, and its end (run tries nothing again); nothing ran.
     const events = EventLog.read(EventLog.pathFor(stateDir, missionId));
-    expect(events.map((e) => e.type)).toEqual(['mission.submitted', 'mission.start_failed', 'mission.finished']);
+    expect(events.map((e) => e.type)).toEqual([
+      'mission.submitted',
+      'mission.start_failed',
+      'mission.finished',
+    ]);
     expect(events[1]).toMatchObject({ error: 'ProviderMismatchError', message });
-    expect(events[2]).toMatchObject({ status: 'failed', error: { reason: 'start_failed', message } });
+    expect(events[2]).toMatchObject({
+      status: 'failed',
+      error: { reason: 'start_failed', message },
+    });
 
     // A call that names another definition, sent anyway, is refused by the worker and not run.
     const nc = await rawClient(server);
-    const reply = await nc.request('maestro.agent.call.poet', JSON.stringify({ v: 1, id: 'x', provider: 'poet', definition: 'f'.repeat(64), request: { prompt: 'hi' } }), { timeout: 2000 });
-    expect(reply.json()).toMatchObject({ v: 1, ok: false, error: { name: 'ProviderDefinitionError', provider: 'poet', message: expect.stringMatching(/^provider 'poet': worker mismatch-a runs a different definition \(sha256 [0-9a-f]{12}… here, f{12}… in the mission\); call refused$/) } });
+    const reply = await nc.request(
+      'maestro.agent.call.poet',
+      JSON.stringify({
+        v: 1,
+        id: 'x',
+        provider: 'poet',
+        definition: 'f'.repeat(64),
+        request: { prompt: 'hi' },
+      }),
+      { timeout: 2000 },
+    );
+    expect(reply.json()).toMatchObject({
+      v: 1,
+      ok: false,
+      error: {
+        name: 'ProviderDefinitionError',
+        provider: 'poet',
+        message: expect.stringMatching(
+          /^provider 'poet': worker mismatch-a runs a different definition \(sha256 [0-9a-f]{12}… here, f{12}… in the mission\); call refused$/,
+        ),
+      },
+    });
   });
 
   it('names a worker that joins mid-mission with another definition of a provider it uses (worker.mismatch), and still succeeds', async () => {
@@ -327,13 +494,28 @@ describe('missions over NATS with maestro worker processes', () => {
     const other = join(tempDir(), 'worker.yaml');
     writeFileSync(other, readFileSync(file, 'utf8').replace('delayMs: 4000', 'delayMs: 10'));
     const server = await natsServer();
-    await startWorker({ natsUrl: server.url, config: file, capabilities: ['slow'], id: 'join-right' });
-    let late: Promise<unknown> | undefined;
-    const { output, events } = await runOverNats(await loadConfigFile(file, missionSchema), server, {
-      onEvent: (e) => {
-        if (e.type === 'mission.started') late ??= startWorker({ natsUrl: server.url, config: other, capabilities: ['slow'], id: 'join-other' });
-      },
+    await startWorker({
+      natsUrl: server.url,
+      config: file,
+      capabilities: ['slow'],
+      id: 'join-right',
     });
+    let late: Promise<unknown> | undefined;
+    const { output, events } = await runOverNats(
+      await loadConfigFile(file, missionSchema),
+      server,
+      {
+        onEvent: (e) => {
+          if (e.type === 'mission.started')
+            late ??= startWorker({
+              natsUrl: server.url,
+              config: other,
+              capabilities: ['slow'],
+              id: 'join-other',
+            });
+        },
+      },
+    );
     await late;
     expect(output.status).toBe('succeeded');
     expect(output.result).toBe('done after a while');
@@ -342,7 +524,9 @@ describe('missions over NATS with maestro worker processes', () => {
     expect(mismatch[0]).toMatchObject({
       worker: 'join-other',
       provider: 'slow',
-      differences: ['responses [{"delayMs":10,"text":"done after a while"}] (worker) ≠ [{"delayMs":4000,"text":"done after a while"}] (mission)'],
+      differences: [
+        'responses [{"delayMs":10,"text":"done after a while"}] (worker) ≠ [{"delayMs":4000,"text":"done after a while"}] (mission)',
+      ],
     });
     expect(mismatch[0]!.message).toBe(
       'provider \'slow\': worker join-other runs a different definition (responses [{"delayMs":10,"text":"done after a while"}] (worker) ≠ [{"delayMs":4000,"text":"done after a while"}] (mission))',
@@ -353,27 +537,68 @@ describe('missions over NATS with maestro worker processes', () => {
     const file = fixture('nats-lost.yaml');
     const server = await natsServer();
     const [idle] = await Promise.all([
-      startWorker({ natsUrl: server.url, config: file, capabilities: ['idle'], id: 'lost-idle', heartbeatMs: 200 }),
-      startWorker({ natsUrl: server.url, config: file, capabilities: ['slow'], id: 'lost-keep', heartbeatMs: 200 }),
+      startWorker({
+        natsUrl: server.url,
+        config: file,
+        capabilities: ['idle'],
+        id: 'lost-idle',
+        heartbeatMs: 200,
+      }),
+      startWorker({
+        natsUrl: server.url,
+        config: file,
+        capabilities: ['slow'],
+        id: 'lost-keep',
+        heartbeatMs: 200,
+      }),
     ]);
     const missionId = uniqueId('lost');
-    const { output, events } = await runOverNats(await loadConfigFile(file, missionSchema), server, {
-      missionId,
-      onEvent: (e) => {
-        if (e.type === 'mission.started') void idle.kill('SIGKILL');
+    const { output, events } = await runOverNats(
+      await loadConfigFile(file, missionSchema),
+      server,
+      {
+        missionId,
+        onEvent: (e) => {
+          if (e.type === 'mission.started') void idle.kill('SIGKILL');
+        },
       },
-    });
+    );
     expect(output.status).toBe('succeeded');
-    expect(events.filter((e) => e.type === 'worker.joined').map((e) => e.worker).sort()).toEqual(['lost-idle', 'lost-keep']);
-    const lost = decisions(events, `workers/${missionId}`).filter((e) => String(e.reason).includes('lost-idle'));
+    expect(
+      events
+        .filter((e) => e.type === 'worker.joined')
+        .map((e) => e.worker)
+        .sort(),
+    ).toEqual(['lost-idle', 'lost-keep']);
+    const lost = decisions(events, `workers/${missionId}`).filter((e) =>
+      String(e.reason).includes('lost-idle'),
+    );
     expect(lost).toHaveLength(1);
-    expect(lost[0]).toMatchObject({ reason: "remote worker 'lost-idle' lost: missed_heartbeats", errorContext: 'child_terminated' });
-    expect(decisions(events, `workers/${missionId}`).filter((e) => String(e.reason).includes('lost-keep'))).toEqual([]);
+    expect(lost[0]).toMatchObject({
+      reason: "remote worker 'lost-idle' lost: missed_heartbeats",
+      errorContext: 'child_terminated',
+    });
+    expect(
+      decisions(events, `workers/${missionId}`).filter((e) =>
+        String(e.reason).includes('lost-keep'),
+      ),
+    ).toEqual([]);
   });
 
   it('decides every step once and none wrong while workers are SIGKILLed and the server restarts (chaos, short)', async () => {
-    const r = await runChaos({ steps: 300, killEveryMs: 700, workers: 2, timeoutMs: 500, latencyMs: 3 });
-    expect({ wrong: r.wrong, lost: r.lost, twice: r.twice, serverRestarts: r.serverRestarts }).toEqual({ wrong: 0, lost: 0, twice: 0, serverRestarts: 1 });
+    const r = await runChaos({
+      steps: 300,
+      killEveryMs: 700,
+      workers: 2,
+      timeoutMs: 500,
+      latencyMs: 3,
+    });
+    expect({
+      wrong: r.wrong,
+      lost: r.lost,
+      twice: r.twice,
+      serverRestarts: r.serverRestarts,
+    }).toEqual({ wrong: 0, lost: 0, twice: 0, serverRestarts: 1 });
     expect(r.decided).toBe(300);
     expect(r.workersKilled).toBeGreaterThan(0);
   }, 60_000);

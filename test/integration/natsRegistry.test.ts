@@ -8,8 +8,17 @@ import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { WorkerReaper, type WorkerLostReason, type WorkerReaperOptions } from '../../transport/natsReaper.js';
-import { WORKERS_BUCKET, WorkerRegistration, type WorkerRecord, type WorkerRecordInput } from '../../transport/natsRegistry.js';
+import {
+  WorkerReaper,
+  type WorkerLostReason,
+  type WorkerReaperOptions,
+} from '../../transport/natsReaper.js';
+import {
+  WORKERS_BUCKET,
+  WorkerRegistration,
+  type WorkerRecord,
+  type WorkerRecordInput,
+} from '../../transport/natsRegistry.js';
 import { type NatsServerHandle, startNatsServer } from '../helpers/natsServer.js';
 
 const HEARTBEAT_MS = 200;
@@ -40,7 +49,10 @@ async function client(url: string): Promise<NatsConnection> {
 async function reaper(nc: NatsConnection, options: WorkerReaperOptions = {}) {
   const events: Event[] = [];
   const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+  const logger = pino(
+    { level: 'debug' },
+    { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) },
+  );
   const push = (type: Event['type'], record: WorkerRecord, reason?: WorkerLostReason) =>
     events.push({ type, id: record.id, at: Date.now(), record, reason });
   const r = await WorkerReaper.start(nc, {
@@ -53,7 +65,8 @@ async function reaper(nc: NatsConnection, options: WorkerReaperOptions = {}) {
     ...options,
   });
   cleanups.push(() => r.stop());
-  const of = (id: string) => events.filter((e) => e.id === id).map((e) => (e.reason ? `${e.type} ${e.reason}` : e.type));
+  const of = (id: string) =>
+    events.filter((e) => e.id === id).map((e) => (e.reason ? `${e.type} ${e.reason}` : e.type));
   const waitFor = (id: string, type: Event['type'], nth = 1, timeout = 5_000) =>
     vi.waitFor(
       () => {
@@ -67,10 +80,22 @@ async function reaper(nc: NatsConnection, options: WorkerReaperOptions = {}) {
 }
 
 function worker(id: string, over: Partial<WorkerRecordInput> = {}): WorkerRecordInput {
-  return { id, capabilities: ['llm'], host: 'test-host', pid: process.pid, version: '0.1.0', load: { inFlight: 0, concurrency: 2 }, startedAt: Date.now(), ...over };
+  return {
+    id,
+    capabilities: ['llm'],
+    host: 'test-host',
+    pid: process.pid,
+    version: '0.1.0',
+    load: { inFlight: 0, concurrency: 2 },
+    startedAt: Date.now(),
+    ...over,
+  };
 }
 
-async function register(nc: NatsConnection, record: WorkerRecordInput): Promise<WorkerRegistration> {
+async function register(
+  nc: NatsConnection,
+  record: WorkerRecordInput,
+): Promise<WorkerRegistration> {
   const reg = await WorkerRegistration.start(nc, record, { heartbeatMs: HEARTBEAT_MS });
   cleanups.push(() => reg.stopHeartbeats());
   return reg;
@@ -90,16 +115,26 @@ describe('worker registry on nats-server', () => {
   it('a registered worker is seen joining, with its capabilities, and its heartbeats refresh the record', async () => {
     const nc = await client(server.url);
     const r = await reaper(nc);
-    const reg = await register(await client(server.url), worker('join-1', { capabilities: ['llm', 'codex'] }));
+    const reg = await register(
+      await client(server.url),
+      worker('join-1', { capabilities: ['llm', 'codex'] }),
+    );
     const joined = await r.waitFor('join-1', 'joined');
-    expect(joined.record).toMatchObject({ v: 1, id: 'join-1', capabilities: ['llm', 'codex'], host: 'test-host', pid: process.pid });
+    expect(joined.record).toMatchObject({
+      v: 1,
+      id: 'join-1',
+      capabilities: ['llm', 'codex'],
+      host: 'test-host',
+      pid: process.pid,
+    });
     const first = joined.record.heartbeatAt;
 
     reg.setLoad(3);
     const seen = await vi.waitFor(
       () => {
         const w = r.reaper.workers().find((x) => x.id === 'join-1');
-        if (!w || w.heartbeatAt <= first || w.load.inFlight !== 3) throw new Error('no fresh heartbeat yet');
+        if (!w || w.heartbeatAt <= first || w.load.inFlight !== 3)
+          throw new Error('no fresh heartbeat yet');
         return w;
       },
       { timeout: 2_000, interval: 10 },
@@ -140,7 +175,10 @@ describe('worker registry on nats-server', () => {
 
     // Its key is purged, and that purge is not reported again.
     const kv = await new Kvm(nc).open(WORKERS_BUCKET);
-    await vi.waitFor(async () => expect((await kv.get('silent-1'))?.operation).toBe('PURGE'), { timeout: 2_000, interval: 20 });
+    await vi.waitFor(async () => expect((await kv.get('silent-1'))?.operation).toBe('PURGE'), {
+      timeout: 2_000,
+      interval: 20,
+    });
     await sleep(2 * SCAN_MS);
     expect(r.of('silent-1')).toEqual(['joined', 'lost missed_heartbeats']);
 
@@ -155,7 +193,14 @@ describe('worker registry on nats-server', () => {
     const r = await reaper(await client(server.url));
     const child: ChildProcess = spawn(
       process.execPath,
-      ['--import', 'tsx', 'test/fixtures/nats-registry-worker.ts', server.url, 'killed-1', String(HEARTBEAT_MS)],
+      [
+        '--import',
+        'tsx',
+        'test/fixtures/nats-registry-worker.ts',
+        server.url,
+        'killed-1',
+        String(HEARTBEAT_MS),
+      ],
       { stdio: ['pipe', 'pipe', 'inherit'] },
     );
     cleanups.push(() => {
@@ -182,9 +227,15 @@ describe('worker registry on nats-server', () => {
     const kv = await new Kvm(nc).create(WORKERS_BUCKET);
     await kv.put('garbage-1', 'not json {');
     const r = await reaper(nc);
-    await vi.waitFor(() => expect(r.reaper.stats.malformed).toBe(1), { timeout: 2_000, interval: 10 });
+    await vi.waitFor(() => expect(r.reaper.stats.malformed).toBe(1), {
+      timeout: 2_000,
+      interval: 10,
+    });
     await kv.put('garbage-2', JSON.stringify({ v: 1, id: 'garbage-2', capabilities: 'llm' }));
-    await vi.waitFor(() => expect(r.reaper.stats.malformed).toBe(2), { timeout: 2_000, interval: 10 });
+    await vi.waitFor(() => expect(r.reaper.stats.malformed).toBe(2), {
+      timeout: 2_000,
+      interval: 10,
+    });
     const skipped = r.lines.filter((l) => l.msg === 'malformed worker record skipped');
     expect(skipped.map((l) => [l.key, l.reason])).toEqual([
       ['garbage-1', expect.stringMatching(/^not JSON: /)],
@@ -206,8 +257,14 @@ describe('worker registry across a server outage', () => {
     cleanups.push(() => server.stop());
     const r = await reaper(await client(server.url));
     const lines: Record<string, unknown>[] = [];
-    const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
-    const reg = await WorkerRegistration.start(await client(server.url), worker('outage-1'), { heartbeatMs: HEARTBEAT_MS, logger });
+    const logger = pino(
+      { level: 'debug' },
+      { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) },
+    );
+    const reg = await WorkerRegistration.start(await client(server.url), worker('outage-1'), {
+      heartbeatMs: HEARTBEAT_MS,
+      logger,
+    });
     cleanups.push(() => reg.stopHeartbeats());
     await r.waitFor('outage-1', 'joined');
 
@@ -226,10 +283,16 @@ describe('worker registry across a server outage', () => {
     );
     await sleep(MISS_AFTER_MS + 2 * SCAN_MS);
     expect(r.of('outage-1')).toEqual(['joined']);
-    expect(r.reaper.workers().find((x) => x.id === 'outage-1')!.heartbeatAt).toBeGreaterThan(after.heartbeatAt);
-    expect(r.lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['registry disconnected: scans paused', 'registry reconnected']));
+    expect(r.reaper.workers().find((x) => x.id === 'outage-1')!.heartbeatAt).toBeGreaterThan(
+      after.heartbeatAt,
+    );
+    expect(r.lines.map((l) => l.msg)).toEqual(
+      expect.arrayContaining(['registry disconnected: scans paused', 'registry reconnected']),
+    );
     expect(lines.map((l) => l.msg)).toContain('registry disconnected: heartbeats paused');
-    console.info(`server down ${upAt - downAt} ms; heartbeats seen again ${after.heartbeatAt - upAt} ms after it came back`);
+    console.info(
+      `server down ${upAt - downAt} ms; heartbeats seen again ${after.heartbeatAt - upAt} ms after it came back`,
+    );
     await reg.deregister();
     await r.waitFor('outage-1', 'left');
   });

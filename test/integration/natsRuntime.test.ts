@@ -6,11 +6,18 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { providerIdentity } from '../../config/providerIdentity.js';
 import { providerConfigSchema } from '../../config/providers.js';
-import { connectNatsHub, NoWorkersError, WaitStoppedError, type NatsHub, type ProviderIdentities } from '../../runner/natsRuntime.js';
+import {
+  connectNatsHub,
+  NoWorkersError,
+  WaitStoppedError,
+  type NatsHub,
+  type ProviderIdentities,
+} from '../../runner/natsRuntime.js';
 import { parseNatsOptions } from '../../transport/natsOptions.js';
 import { startNatsServer, type NatsServerHandle } from '../helpers/natsServer.js';
 
-const scripted = (text: string) => providerIdentity(providerConfigSchema.parse({ kind: 'scripted', responses: [text] }));
+const scripted = (text: string) =>
+  providerIdentity(providerConfigSchema.parse({ kind: 'scripted', responses: [text] }));
 const providers: ProviderIdentities = { poet: scripted('a poem'), reviewers: scripted('a review') };
 
 describe('natsRuntime: waiting for workers (connectNatsHub().attach)', () => {
@@ -18,7 +25,10 @@ describe('natsRuntime: waiting for workers (connectNatsHub().attach)', () => {
   let hub: NatsHub;
   beforeAll(async () => {
     server = await startNatsServer();
-    hub = await connectNatsHub(parseNatsOptions({ servers: server.url }), pino({ level: 'silent' }));
+    hub = await connectNatsHub(
+      parseNatsOptions({ servers: server.url }),
+      pino({ level: 'silent' }),
+    );
   });
   afterAll(async () => {
     await hub?.close();
@@ -39,7 +49,10 @@ describe('natsRuntime: waiting for workers (connectNatsHub().attach)', () => {
     const attach = hub.attach(providers, 60_000, stop.signal);
     setTimeout(() => stop.abort('not needed'), 150);
     await expect(attach).rejects.toThrow(WaitStoppedError);
-    await expect(attach).rejects.toMatchObject({ message: 'stopped while waiting for workers: not needed', reason: 'not needed' });
+    await expect(attach).rejects.toMatchObject({
+      message: 'stopped while waiting for workers: not needed',
+      reason: 'not needed',
+    });
     expect(Date.now() - started).toBeLessThan(5000);
   });
 });
@@ -50,7 +63,18 @@ describe('maestro run --nats, Ctrl-C while it waits for workers (a real process)
     const { tempDir } = await import('../helpers/missions.js');
     const server = await startNatsServer();
     try {
-      const child = spawn(process.execPath, ['cli/bin.js', 'run', 'examples/hello.yaml', '--nats', server.url, '--wait-workers-ms', '60000', '--state-dir', tempDir(), '--pretty']);
+      const child = spawn(process.execPath, [
+        'cli/bin.js',
+        'run',
+        'examples/hello.yaml',
+        '--nats',
+        server.url,
+        '--wait-workers-ms',
+        '60000',
+        '--state-dir',
+        tempDir(),
+        '--pretty',
+      ]);
       let stderr = '';
       child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
       await new Promise((r) => setTimeout(r, 1500));

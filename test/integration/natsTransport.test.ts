@@ -21,14 +21,22 @@ import {
   TransportError,
   type TransportStatus,
 } from '../../transport/index.js';
-import { freePort, type NatsServerHandle, startNatsCluster, startNatsServer } from '../helpers/natsServer.js';
+import {
+  freePort,
+  type NatsServerHandle,
+  startNatsCluster,
+  startNatsServer,
+} from '../helpers/natsServer.js';
 import { eventually } from '../helpers/eventually.js';
 
 describe('NatsTransport', () => {
   let server: NatsServerHandle;
   const open: { close(): Promise<void> }[] = [];
 
-  async function transport(options: NatsOptionsInput = {}, extra: NatsTransportOptions = {}): Promise<NatsTransport> {
+  async function transport(
+    options: NatsOptionsInput = {},
+    extra: NatsTransportOptions = {},
+  ): Promise<NatsTransport> {
     const t = await NatsTransport.connect({ servers: server.url, ...options }, extra);
     open.push(t);
     return t;
@@ -53,23 +61,37 @@ describe('NatsTransport', () => {
   it('should answer a request through a subscriber on another connection', async () => {
     const responder = await transport();
     const requester = await transport();
-    responder.subscribe('math.double', (m) => responder.respond(m, { doubled: ((m.data as { n: number }).n) * 2 }));
+    responder.subscribe('math.double', (m) =>
+      responder.respond(m, { doubled: (m.data as { n: number }).n * 2 }),
+    );
     await responder.connection.flush();
-    await expect(requester.request('math.double', { n: 21 }, { timeoutMs: 1000 })).resolves.toEqual({ doubled: 42 });
+    await expect(requester.request('math.double', { n: 21 }, { timeoutMs: 1000 })).resolves.toEqual(
+      { doubled: 42 },
+    );
     const seen: Message[] = [];
     requester.subscribe('events.>', (m) => void seen.push(m));
     await requester.connection.flush();
     responder.publish('events.mission.1', ['a', 1, null, { ok: true }]);
-    await eventually(() => expect(seen).toEqual([{ subject: 'events.mission.1', data: ['a', 1, null, { ok: true }] }]));
+    await eventually(() =>
+      expect(seen).toEqual([{ subject: 'events.mission.1', data: ['a', 1, null, { ok: true }] }]),
+    );
   });
 
   it('should share a queue group between two subscribers, each message to one of them', async () => {
     const [a, b, requester] = await Promise.all([transport(), transport(), transport()]);
     const counts = { a: 0, b: 0 };
-    a.subscribe('maestro.work.llm', (m) => void (counts.a++, a.respond(m, 'a')), { queue: 'workers' });
-    b.subscribe('maestro.work.llm', (m) => void (counts.b++, b.respond(m, 'b')), { queue: 'workers' });
+    a.subscribe('maestro.work.llm', (m) => void (counts.a++, a.respond(m, 'a')), {
+      queue: 'workers',
+    });
+    b.subscribe('maestro.work.llm', (m) => void (counts.b++, b.respond(m, 'b')), {
+      queue: 'workers',
+    });
     await Promise.all([a.connection.flush(), b.connection.flush()]);
-    const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => requester.request('maestro.work.llm', i, { timeoutMs: 2000 })));
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        requester.request('maestro.work.llm', i, { timeoutMs: 2000 }),
+      ),
+    );
     expect(counts.a + counts.b).toBe(100);
     expect(counts.a).toBeGreaterThan(0);
     expect(counts.b).toBeGreaterThan(0);
@@ -79,7 +101,9 @@ describe('NatsTransport', () => {
   it('should reject with NoRespondersError when no one listens', async () => {
     const t = await transport();
     const started = Date.now();
-    const err = await t.request('maestro.work.none', null, { timeoutMs: 5000 }).catch((e: unknown) => e);
+    const err = await t
+      .request('maestro.work.none', null, { timeoutMs: 5000 })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NoRespondersError);
     expect(err).toBeInstanceOf(SystemError);
     expect((err as NoRespondersError).message).toBe("no responders: 'maestro.work.none'");
@@ -104,7 +128,9 @@ describe('NatsTransport', () => {
     const req = t.request('slow.y', 1, { timeoutMs: 5000, signal: controller.signal });
     setTimeout(() => controller.abort(new Error('stop')), 20);
     await expect(req).rejects.toThrow('stop');
-    await expect(t.request('slow.y', 1, { timeoutMs: 5000, signal: controller.signal })).rejects.toThrow('stop');
+    await expect(
+      t.request('slow.y', 1, { timeoutMs: 5000, signal: controller.signal }),
+    ).rejects.toThrow('stop');
   });
 
   it("should refuse a payload over the server's max_payload before sending it", async () => {
@@ -116,7 +142,9 @@ describe('NatsTransport', () => {
       const seen: Json[] = [];
       t.subscribe('big', (m) => void seen.push(m.data));
       expect(() => t.publish('big', 'x'.repeat(1100))).toThrow(PayloadTooLargeError);
-      expect(() => t.publish('big', 'x'.repeat(1100))).toThrow("payload of 1102 bytes exceeds the limit of 1024: 'big'");
+      expect(() => t.publish('big', 'x'.repeat(1100))).toThrow(
+        "payload of 1102 bytes exceeds the limit of 1024: 'big'",
+      );
       await expect(t.request('big', 'é'.repeat(600), { timeoutMs: 100 })).rejects.toThrow(
         "payload of 1202 bytes exceeds the limit of 1024: 'big'",
       );
@@ -130,7 +158,12 @@ describe('NatsTransport', () => {
 
   it('should drop and count a message that is not JSON, and keep delivering', async () => {
     const logged: unknown[] = [];
-    const t = await transport({}, { logger: { warn: (o: unknown) => void logged.push(o), debug: () => {} } as unknown as Logger });
+    const t = await transport(
+      {},
+      {
+        logger: { warn: (o: unknown) => void logged.push(o), debug: () => {} } as unknown as Logger,
+      },
+    );
     const seen: Json[] = [];
     t.subscribe('mixed', (m) => void seen.push(m.data));
     await t.connection.flush();
@@ -146,13 +179,18 @@ describe('NatsTransport', () => {
 
     plain.subscribe('bad.reply', { callback: (_err, m) => void m.respond('<html>') });
     await plain.flush();
-    await expect(t.request('bad.reply', 1, { timeoutMs: 1000 })).rejects.toThrow("reply is not JSON: 'bad.reply'");
+    await expect(t.request('bad.reply', 1, { timeoutMs: 1000 })).rejects.toThrow(
+      "reply is not JSON: 'bad.reply'",
+    );
     expect(t.counters.malformed).toBe(3);
   });
 
   it('should count handler errors and keep the subscription', async () => {
     const reported: string[] = [];
-    const t = await transport({}, { onHandlerError: (err: unknown) => void reported.push((err as Error).message) });
+    const t = await transport(
+      {},
+      { onHandlerError: (err: unknown) => void reported.push((err as Error).message) },
+    );
     const seen: Json[] = [];
     t.subscribe('e', (m) => {
       seen.push(m.data);
@@ -178,7 +216,9 @@ describe('NatsTransport', () => {
       open.push(responder, requester);
       responder.subscribe('svc.echo', (m) => responder.respond(m, m.data), { queue: 'svc' });
       await responder.connection.flush();
-      await expect(requester.request('svc.echo', 'before', { timeoutMs: 1000 })).resolves.toBe('before');
+      await expect(requester.request('svc.echo', 'before', { timeoutMs: 1000 })).resolves.toBe(
+        'before',
+      );
 
       const statuses: TransportStatus[] = [];
       responder.onStatus((s) => void statuses.push(s));
@@ -195,7 +235,9 @@ describe('NatsTransport', () => {
         { type: 'reconnecting' },
         { type: 'connected', server: `127.0.0.1:${own.port}` },
       ]);
-      await expect(requester.request('svc.echo', 'after', { timeoutMs: 2000 })).resolves.toBe('after');
+      await expect(requester.request('svc.echo', 'after', { timeoutMs: 2000 })).resolves.toBe(
+        'after',
+      );
     } finally {
       await Promise.all(open.splice(0).map((c) => c.close()));
       await own.stop();
@@ -212,7 +254,9 @@ describe('NatsTransport', () => {
       await own.kill();
       await eventually(() => expect(statuses).toContain('reconnecting'));
       const started = Date.now();
-      await expect(t.request('svc.down', 1, { timeoutMs: 150 })).rejects.toThrow("request timed out after 150 ms: 'svc.down'");
+      await expect(t.request('svc.down', 1, { timeoutMs: 150 })).rejects.toThrow(
+        "request timed out after 150 ms: 'svc.down'",
+      );
       expect(Date.now() - started).toBeLessThan(1000);
       const controller = new AbortController();
       const aborted = t.request('svc.down', 1, { timeoutMs: 5000, signal: controller.signal });
@@ -259,19 +303,25 @@ describe('NatsTransport', () => {
     await expect(answer).resolves.toEqual({ done: 1 });
     await closing;
     expect(responder.connection.isClosed()).toBe(true);
-    await expect(requester.request('slow.work', 2, { timeoutMs: 500 })).rejects.toThrow(NoRespondersError);
+    await expect(requester.request('slow.work', 2, { timeoutMs: 500 })).rejects.toThrow(
+      NoRespondersError,
+    );
     expect(started).toBe(1);
   });
 
   it('should fail to connect to a closed port with NatsConnectError, quickly', async () => {
     const port = await freePort();
     const started = Date.now();
-    const err = await NatsTransport.connect({ servers: `nats://127.0.0.1:${port}`, maxReconnectAttempts: 0, connectTimeoutMs: 2000 }).catch(
-      (e: unknown) => e,
-    );
+    const err = await NatsTransport.connect({
+      servers: `nats://127.0.0.1:${port}`,
+      maxReconnectAttempts: 0,
+      connectTimeoutMs: 2000,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NatsConnectError);
     expect(err).toBeInstanceOf(TransportError);
-    expect((err as NatsConnectError).message).toBe(`cannot connect to nats 'nats://127.0.0.1:${port}': connection refused`);
+    expect((err as NatsConnectError).message).toBe(
+      `cannot connect to nats 'nats://127.0.0.1:${port}': connection refused`,
+    );
     expect((err as NatsConnectError).servers).toEqual([`nats://127.0.0.1:${port}`]);
     expect((err as Error).stack).toBe(`NatsConnectError: ${(err as Error).message}`);
     expect(Date.now() - started).toBeLessThan(2000);
@@ -279,16 +329,30 @@ describe('NatsTransport', () => {
 
   it('should authenticate with user and password, and keep the password out of errors', async () => {
     const password = 'maestro-s3cret-pass';
-    const guarded = await startNatsServer({ jetstream: false, args: ['--user', 'maestro', '--pass', password] });
+    const guarded = await startNatsServer({
+      jetstream: false,
+      args: ['--user', 'maestro', '--pass', password],
+    });
     try {
       const t = await NatsTransport.connect({ servers: guarded.url, user: 'maestro', password });
       await t.close();
-      const err = await NatsTransport.connect({ servers: guarded.url, user: 'maestro', password: 'wrong-password' }).catch((e: unknown) => e);
+      const err = await NatsTransport.connect({
+        servers: guarded.url,
+        user: 'maestro',
+        password: 'wrong-password',
+      }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(NatsConnectError);
-      expect((err as Error).message).toMatch(/^cannot connect to nats 'nats:\/\/127\.0\.0\.1:\d+': .*authorization violation/i);
+      expect((err as Error).message).toMatch(
+        /^cannot connect to nats 'nats:\/\/127\.0\.0\.1:\d+': .*authorization violation/i,
+      );
       const withUrl = `nats://maestro:${password}@127.0.0.1:1`;
-      const urlErr = await NatsTransport.connect({ servers: withUrl, maxReconnectAttempts: 0 }).catch((e: unknown) => e);
-      expect((urlErr as Error).message).toBe("cannot connect to nats 'nats://127.0.0.1:1': connection refused");
+      const urlErr = await NatsTransport.connect({
+        servers: withUrl,
+        maxReconnectAttempts: 0,
+      }).catch((e: unknown) => e);
+      expect((urlErr as Error).message).toBe(
+        "cannot connect to nats 'nats://127.0.0.1:1': connection refused",
+      );
       expect(redactText(`pw=${password}`)).toBe('pw=[REDACTED]');
     } finally {
       await guarded.stop();
@@ -313,7 +377,9 @@ describe('NatsTransport', () => {
       }
       expect(redactText(seed)).toBe('[REDACTED]');
       const other = new TextDecoder().decode(nkeys.createUser().getSeed());
-      await expect(NatsTransport.connect({ servers: guarded.url, nkeySeed: other })).rejects.toThrow(/authorization violation/i);
+      await expect(
+        NatsTransport.connect({ servers: guarded.url, nkeySeed: other }),
+      ).rejects.toThrow(/authorization violation/i);
     } finally {
       await guarded.stop();
     }
@@ -329,11 +395,16 @@ describe('NatsTransport', () => {
       expect(a.connection.info?.server_name).toBe('n1');
       expect(b.connection.info?.server_name).toBe('n2');
       expect(a.connection.info?.cluster).toBe('maestro');
-      a.subscribe('cluster.echo', (m) => a.respond(m, { from: a.connection.info?.server_name ?? null, got: m.data }));
+      a.subscribe('cluster.echo', (m) =>
+        a.respond(m, { from: a.connection.info?.server_name ?? null, got: m.data }),
+      );
       await a.connection.flush();
       // Interest crosses the route asynchronously: until it has, n2 knows no responder.
       await eventually(async () => {
-        await expect(b.request('cluster.echo', 7, { timeoutMs: 1000 })).resolves.toEqual({ from: 'n1', got: 7 });
+        await expect(b.request('cluster.echo', 7, { timeoutMs: 1000 })).resolves.toEqual({
+          from: 'n1',
+          got: 7,
+        });
       });
     } finally {
       await Promise.all(open.splice(0).map((c) => c.close()));
@@ -350,8 +421,17 @@ describe('NATS options', () => {
       reconnectTimeWaitMs: 1000,
       connectTimeoutMs: 20_000,
     });
-    const mapped = toConnectionOptions({ servers: ['nats://a:4222', 'nats://b:4222'], token: 'a-long-token-value', name: 'w1' });
-    expect(mapped).toMatchObject({ servers: ['nats://a:4222', 'nats://b:4222'], maxReconnectAttempts: -1, reconnectTimeWait: 1000, name: 'w1' });
+    const mapped = toConnectionOptions({
+      servers: ['nats://a:4222', 'nats://b:4222'],
+      token: 'a-long-token-value',
+      name: 'w1',
+    });
+    expect(mapped).toMatchObject({
+      servers: ['nats://a:4222', 'nats://b:4222'],
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 1000,
+      name: 'w1',
+    });
     expect(typeof mapped.authenticator).toBe('function');
     expect(redactText('a-long-token-value')).toBe('[REDACTED]');
   });
@@ -367,10 +447,16 @@ describe('NATS options', () => {
       }
     };
     expect(parse({ password: 'p' })).toBe('nats user: required with password');
-    expect(parse({ token: 'abcdefgh', credsFile: '/x.creds' })).toBe('nats: choose one way to authenticate, not token and credsFile');
-    expect(parse({ tls: { certFile: '/c.pem' } })).toBe('nats tls.keyFile: certFile and keyFile go together');
+    expect(parse({ token: 'abcdefgh', credsFile: '/x.creds' })).toBe(
+      'nats: choose one way to authenticate, not token and credsFile',
+    );
+    expect(parse({ tls: { certFile: '/c.pem' } })).toBe(
+      'nats tls.keyFile: certFile and keyFile go together',
+    );
     expect(parse({ maxReconnectAttempts: -2 })).toMatch(/^nats maxReconnectAttempts: /);
-    expect(parse({ nkeySeed: 'not-a-seed' })).toBe('nats nkeySeed: must be an nkey seed (S followed by base32)');
+    expect(parse({ nkeySeed: 'not-a-seed' })).toBe(
+      'nats nkeySeed: must be an nkey seed (S followed by base32)',
+    );
     expect(() => toConnectionOptions({ credsFile: '/nonexistent/user.creds' })).toThrow(
       "nats.credsFile: cannot read the file (ENOENT): '/nonexistent/user.creds'",
     );

@@ -31,7 +31,8 @@ import { eventually } from '../helpers/eventually.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A handler that ends only when its worker is stopped. */
-const hang: WorkHandler = (_p, { signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+const hang: WorkHandler = (_p, { signal }) =>
+  new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
 const FAST: WorkerStartOptions = { ackWaitMs: 1000, pullExpiresMs: 1000, backoffMs: [50] };
 
 describe('durable work queue (JetStream)', () => {
@@ -43,7 +44,12 @@ describe('durable work queue (JetStream)', () => {
   let n = 0;
   const cap = (name: string) => `${name}${++n}`;
 
-  async function worker(capability: string, handler: WorkHandler, options: WorkerStartOptions = {}, workerId?: string): Promise<WorkWorker> {
+  async function worker(
+    capability: string,
+    handler: WorkHandler,
+    options: WorkerStartOptions = {},
+    workerId?: string,
+  ): Promise<WorkWorker> {
     const conn = await connect({ servers: server.url });
     const w = new WorkWorker(conn, { workerId });
     cleanup.push(async () => {
@@ -74,11 +80,17 @@ describe('durable work queue (JetStream)', () => {
     const c = cap('echo');
     const runs: Json[] = [];
     await worker(c, async (payload) => (runs.push(payload), { echoed: payload }));
-    await expect(client.submit(c, { key: 'job-1', payload: { prompt: 'hi' } }, { timeoutMs: 5000 })).resolves.toEqual({
+    await expect(
+      client.submit(c, { key: 'job-1', payload: { prompt: 'hi' } }, { timeoutMs: 5000 }),
+    ).resolves.toEqual({
       echoed: { prompt: 'hi' },
     });
     expect(runs).toEqual([{ prompt: 'hi' }]);
-    await eventually(async () => expect(await jsm.streams.getMessage(WORK_STREAM, { last_by_subj: workSubject(c) })).toBeNull());
+    await eventually(async () =>
+      expect(
+        await jsm.streams.getMessage(WORK_STREAM, { last_by_subj: workSubject(c) }),
+      ).toBeNull(),
+    );
   });
 
   it('two workers share a capability’s jobs', async () => {
@@ -86,7 +98,11 @@ describe('durable work queue (JetStream)', () => {
     const slow: WorkHandler = async (p) => (await sleep(150), p);
     const a = await worker(c, slow);
     const b = await worker(c, slow);
-    const results = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => client.submit(c, { key: `k${i}`, payload: i }, { timeoutMs: 5000 })));
+    const results = await Promise.all(
+      [1, 2, 3, 4, 5, 6].map((i) =>
+        client.submit(c, { key: `k${i}`, payload: i }, { timeoutMs: 5000 }),
+      ),
+    );
     expect(results).toEqual([1, 2, 3, 4, 5, 6]);
     expect(a.stats.completed + b.stats.completed).toBe(6);
     expect(a.stats.completed).toBeGreaterThan(0);
@@ -103,7 +119,9 @@ describe('durable work queue (JetStream)', () => {
     ]);
     expect([r1, r2]).toEqual([{ run: 1 }, { run: 1 }]);
     // Long after: answered from the record, the handler is not run again.
-    await expect(client.submit(c, { key: 'same', payload: 'a' }, { timeoutMs: 5000 })).resolves.toEqual({ run: 1 });
+    await expect(
+      client.submit(c, { key: 'same', payload: 'a' }, { timeoutMs: 5000 }),
+    ).resolves.toEqual({ run: 1 });
     expect(runs).toBe(1);
     expect(w.stats.completed).toBe(1);
   });
@@ -113,17 +131,31 @@ describe('durable work queue (JetStream)', () => {
     const c = cap('replay');
     const token = keyToken(c, 'k');
     const kv = await new Kvm(nc).open(RESULTS_BUCKET);
-    await kv.create(resultKey(c, token), JSON.stringify({ v: 1, key: 'k', ok: true, result: 'recorded' }));
+    await kv.create(
+      resultKey(c, token),
+      JSON.stringify({ v: 1, key: 'k', ok: true, result: 'recorded' }),
+    );
     const answers: unknown[] = [];
-    const sub = nc.subscribe(resultSubject(c, token), { callback: (_e, m) => void answers.push(m.json()) });
+    const sub = nc.subscribe(resultSubject(c, token), {
+      callback: (_e, m) => void answers.push(m.json()),
+    });
     cleanup.push(async () => sub.unsubscribe());
     let runs = 0;
     const w = await worker(c, async () => (runs++, 'ran again'));
-    await jetstream(nc).publish(workSubject(c), JSON.stringify({ v: 1, key: 'k', capability: c, payload: 1 }));
-    await eventually(() => expect(answers).toEqual([{ v: 1, key: 'k', ok: true, result: 'recorded' }]));
+    await jetstream(nc).publish(
+      workSubject(c),
+      JSON.stringify({ v: 1, key: 'k', capability: c, payload: 1 }),
+    );
+    await eventually(() =>
+      expect(answers).toEqual([{ v: 1, key: 'k', ok: true, result: 'recorded' }]),
+    );
     expect(runs).toBe(0);
     expect(w.stats.replayed).toBe(1);
-    await eventually(async () => expect(await jsm.streams.getMessage(WORK_STREAM, { last_by_subj: workSubject(c) })).toBeNull());
+    await eventually(async () =>
+      expect(
+        await jsm.streams.getMessage(WORK_STREAM, { last_by_subj: workSubject(c) }),
+      ).toBeNull(),
+    );
   });
 
   it('a worker that dies mid-job: the job is redelivered after the ack wait and completes once', async () => {
@@ -135,7 +167,10 @@ describe('durable work queue (JetStream)', () => {
     await eventually(() => expect(log).toEqual(['A started']));
     await a.stop();
     const started = Date.now();
-    const b = await worker(c, async (_p, { deliveryCount }) => (log.push(`B done (delivery ${deliveryCount})`), 'from B'));
+    const b = await worker(
+      c,
+      async (_p, { deliveryCount }) => (log.push(`B done (delivery ${deliveryCount})`), 'from B'),
+    );
     await expect(pending).resolves.toBe('from B');
     expect(Date.now() - started).toBeGreaterThanOrEqual(500); // the redelivery waited for the ack wait
     expect(log).toEqual(['A started', 'B done (delivery 2)']);
@@ -148,8 +183,14 @@ describe('durable work queue (JetStream)', () => {
     const a = await worker(c, () => new Promise<Json>(() => {}), {}, 'wa');
     const notices: unknown[] = [];
     const malformedBefore = client.malformedResults;
-    const pending = client.submit(c, { key: 'k', payload: 1 }, { timeoutMs: 8000, onStarted: (s) => void notices.push(s) });
-    await eventually(() => expect(notices).toEqual([{ worker: 'wa', delivery: 1, ackWaitMs: 1000, maxDeliver: 5 }]));
+    const pending = client.submit(
+      c,
+      { key: 'k', payload: 1 },
+      { timeoutMs: 8000, onStarted: (s) => void notices.push(s) },
+    );
+    await eventually(() =>
+      expect(notices).toEqual([{ worker: 'wa', delivery: 1, ackWaitMs: 1000, maxDeliver: 5 }]),
+    );
     await a.stop();
     await worker(c, async () => 'from B', {}, 'wb');
     await expect(pending).resolves.toBe('from B');
@@ -164,10 +205,14 @@ describe('durable work queue (JetStream)', () => {
   it('heartbeats keep a job that takes 3 × ackWait from being redelivered', async () => {
     const c = cap('slow');
     const deliveries: number[] = [];
-    const handler: WorkHandler = async (_p, { deliveryCount }) => (deliveries.push(deliveryCount), await sleep(3000), 'slow done');
+    const handler: WorkHandler = async (_p, { deliveryCount }) => (
+      deliveries.push(deliveryCount), await sleep(3000), 'slow done'
+    );
     await worker(c, handler, { ackWaitMs: 1000 });
     await worker(c, handler, { ackWaitMs: 1000 }); // would take a redelivery if there were one
-    await expect(client.submit(c, { key: 'k', payload: null }, { timeoutMs: 8000 })).resolves.toBe('slow done');
+    await expect(client.submit(c, { key: 'k', payload: null }, { timeoutMs: 8000 })).resolves.toBe(
+      'slow done',
+    );
     expect(deliveries).toEqual([1]);
   });
 
@@ -178,13 +223,16 @@ describe('durable work queue (JetStream)', () => {
       c,
       async (_p, { deliveryCount }) => {
         deliveries.push(deliveryCount);
-        if (deliveryCount === 1) throw Object.assign(new Error('rate limited'), { retryable: true });
+        if (deliveryCount === 1)
+          throw Object.assign(new Error('rate limited'), { retryable: true });
         return 'second time';
       },
       { backoffMs: [200] },
     );
     const started = Date.now();
-    await expect(client.submit(c, { key: 'k', payload: 1 }, { timeoutMs: 5000 })).resolves.toBe('second time');
+    await expect(client.submit(c, { key: 'k', payload: 1 }, { timeoutMs: 5000 })).resolves.toBe(
+      'second time',
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
     expect(deliveries).toEqual([1, 2]);
     expect(w.stats).toMatchObject({ retried: 1, completed: 1, failed: 0 });
@@ -195,14 +243,27 @@ describe('durable work queue (JetStream)', () => {
     let runs = 0;
     await worker(c, async () => {
       runs++;
-      throw Object.assign(new Error('bad request'), { name: 'ProviderError', kind: 'bad_request', retryable: false });
+      throw Object.assign(new Error('bad request'), {
+        name: 'ProviderError',
+        kind: 'bad_request',
+        retryable: false,
+      });
     });
-    const err = await client.submit(c, { key: 'k', payload: 1 }, { timeoutMs: 5000 }).catch((e: unknown) => e);
+    const err = await client
+      .submit(c, { key: 'k', payload: 1 }, { timeoutMs: 5000 })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkFailedError);
     expect((err as WorkFailedError).message).toBe(`work failed: bad request: 'maestro.work.${c}'`);
-    expect((err as WorkFailedError).remote).toMatchObject({ name: 'ProviderError', kind: 'bad_request', retryable: false, deliveries: 1 });
+    expect((err as WorkFailedError).remote).toMatchObject({
+      name: 'ProviderError',
+      kind: 'bad_request',
+      retryable: false,
+      deliveries: 1,
+    });
     expect((err as WorkFailedError).deadLettered).toBe(false);
-    await expect(client.submit(c, { key: 'k', payload: 1 }, { timeoutMs: 5000 })).rejects.toThrow('work failed: bad request');
+    await expect(client.submit(c, { key: 'k', payload: 1 }, { timeoutMs: 5000 })).rejects.toThrow(
+      'work failed: bad request',
+    );
     expect(runs).toBe(1);
   });
 
@@ -217,18 +278,33 @@ describe('durable work queue (JetStream)', () => {
       },
       { maxDeliver: 3, backoffMs: [10] },
     );
-    const err = (await client.submit(c, { key: 'k', payload: 1 }, { timeoutMs: 5000 }).catch((e: unknown) => e)) as WorkFailedError;
+    const err = (await client
+      .submit(c, { key: 'k', payload: 1 }, { timeoutMs: 5000 })
+      .catch((e: unknown) => e)) as WorkFailedError;
     expect(err.remote).toMatchObject({ message: 'flaky', retryable: true, deliveries: 3 });
     expect(deliveries).toEqual([1, 2, 3]);
   });
 
   it('a failure that ends the job is recorded as the handler’s own wire form when it gives one (a provider’s serialized error)', async () => {
     const c = cap('wire');
-    const provider = { name: 'ProviderHttpError', kind: 'server', message: "provider 'p': http 500: down", retryable: true, provider: 'p', status: 500 };
-    await worker(c, async () => {
-      throw Object.assign(new Error(provider.message), { retryable: true, wire: provider });
-    }, { maxDeliver: 2, backoffMs: [10] });
-    const err = (await client.submit(c, { key: 'k', payload: 1 }, { timeoutMs: 5000 }).catch((e: unknown) => e)) as WorkFailedError;
+    const provider = {
+      name: 'ProviderHttpError',
+      kind: 'server',
+      message: "provider 'p': http 500: down",
+      retryable: true,
+      provider: 'p',
+      status: 500,
+    };
+    await worker(
+      c,
+      async () => {
+        throw Object.assign(new Error(provider.message), { retryable: true, wire: provider });
+      },
+      { maxDeliver: 2, backoffMs: [10] },
+    );
+    const err = (await client
+      .submit(c, { key: 'k', payload: 1 }, { timeoutMs: 5000 })
+      .catch((e: unknown) => e)) as WorkFailedError;
     expect(err).toBeInstanceOf(WorkFailedError);
     expect(err.remote).toEqual({ ...provider, deliveries: 2 });
   });
@@ -238,11 +314,17 @@ describe('durable work queue (JetStream)', () => {
     const mover = await startDeadLetterMover(nc);
     cleanup.push(() => mover.stop());
     const opts = { maxDeliver: 2 };
-    const pending = client.submit(c, { key: 'poison', payload: { prompt: 'secret' } }, { timeoutMs: 10_000 }).catch((e: unknown) => e);
+    const pending = client
+      .submit(c, { key: 'poison', payload: { prompt: 'secret' } }, { timeoutMs: 10_000 })
+      .catch((e: unknown) => e);
     const started: string[] = [];
     // Two workers die holding it, each after taking one delivery.
     for (const name of ['A', 'B']) {
-      const w = await worker(c, (p, ctx) => (started.push(`${name}${ctx.deliveryCount}`), hang(p, ctx)), opts);
+      const w = await worker(
+        c,
+        (p, ctx) => (started.push(`${name}${ctx.deliveryCount}`), hang(p, ctx)),
+        opts,
+      );
       await eventually(() => expect(started).toHaveLength(name === 'A' ? 1 : 2));
       await w.stop();
     }
@@ -256,12 +338,19 @@ describe('durable work queue (JetStream)', () => {
     expect(healthyRuns).toBe(0);
     await eventually(() => expect(mover.moved).toBe(1));
     const dead = await jsm.streams.getMessage(DLQ_STREAM, { last_by_subj: `maestro.dlq.${c}` });
-    expect(dead?.json()).toEqual({ v: 1, key: 'poison', capability: c, payload: { prompt: 'secret' } });
+    expect(dead?.json()).toEqual({
+      v: 1,
+      key: 'poison',
+      capability: c,
+      payload: { prompt: 'secret' },
+    });
     expect(dead?.header.get(KEY_TOKEN_HEADER)).toBe(keyToken(c, 'poison'));
     expect(dead?.header.get('Maestro-Dead-Letter-Deliveries')).toBe('2');
     expect(await jsm.streams.getMessage(WORK_STREAM, { last_by_subj: workSubject(c) })).toBeNull();
     // The key's answer is final: a resubmit fails the same way at once.
-    await expect(client.submit(c, { key: 'poison', payload: null }, { timeoutMs: 1000 })).rejects.toThrow('dead-lettered after 2 deliveries');
+    await expect(
+      client.submit(c, { key: 'poison', payload: null }, { timeoutMs: 1000 }),
+    ).rejects.toThrow('dead-lettered after 2 deliveries');
   });
 
   it('a malformed job is terminated and counted; the worker keeps working', async () => {
@@ -272,15 +361,25 @@ describe('durable work queue (JetStream)', () => {
     await js.publish(workSubject(c), JSON.stringify({ v: 1, key: 'k', capability: c })); // no payload
     await js.publish(workSubject(c), JSON.stringify({ v: 2, key: 'k', capability: c, payload: 1 }));
     await eventually(() => expect(w.stats.malformed).toBe(3));
-    await expect(client.submit(c, { key: 'fine', payload: 'ok' }, { timeoutMs: 5000 })).resolves.toBe('ok');
-    await eventually(async () => expect(await jsm.streams.getMessage(WORK_STREAM, { last_by_subj: workSubject(c) })).toBeNull());
+    await expect(
+      client.submit(c, { key: 'fine', payload: 'ok' }, { timeoutMs: 5000 }),
+    ).resolves.toBe('ok');
+    await eventually(async () =>
+      expect(
+        await jsm.streams.getMessage(WORK_STREAM, { last_by_subj: workSubject(c) }),
+      ).toBeNull(),
+    );
   });
 
   it('drain: jobs in flight finish and are acked, no new ones are taken', async () => {
     const c = cap('drain');
     const started: Json[] = [];
-    const w = await worker(c, async (p) => (started.push(p), await sleep(400), p), { concurrency: 2 });
-    const first = [1, 2].map((i) => client.submit(c, { key: `k${i}`, payload: i }, { timeoutMs: 5000 }));
+    const w = await worker(c, async (p) => (started.push(p), await sleep(400), p), {
+      concurrency: 2,
+    });
+    const first = [1, 2].map((i) =>
+      client.submit(c, { key: `k${i}`, payload: i }, { timeoutMs: 5000 }),
+    );
     await eventually(() => expect(started).toHaveLength(2));
     const drained = w.drain();
     const late = client.submit(c, { key: 'late', payload: 3 }, { timeoutMs: 5000 });
@@ -297,7 +396,9 @@ describe('durable work queue (JetStream)', () => {
 
   it('a submit times out with RequestTimeoutError when no worker answers', async () => {
     const c = cap('nobody');
-    const err = await client.submit(c, { key: 'k', payload: 1 }, { timeoutMs: 300 }).catch((e: unknown) => e);
+    const err = await client
+      .submit(c, { key: 'k', payload: 1 }, { timeoutMs: 300 })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RequestTimeoutError);
     expect((err as Error).message).toBe(`request timed out after 300 ms: 'maestro.work.${c}'`);
   });
@@ -313,34 +414,59 @@ describe('durable work queue (JetStream)', () => {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    function startWorkerProcess(capability: string, logFile: string, holdMs: number): Promise<ChildProcess> {
-      const proc = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../fixtures/nats-work-worker.ts')], {
-        env: { ...process.env, NATS_URL: server.url, CAPABILITY: capability, LOG_FILE: logFile, HOLD_MS: String(holdMs) },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
+    function startWorkerProcess(
+      capability: string,
+      logFile: string,
+      holdMs: number,
+    ): Promise<ChildProcess> {
+      const proc = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(import.meta.dirname, '../fixtures/nats-work-worker.ts')],
+        {
+          env: {
+            ...process.env,
+            NATS_URL: server.url,
+            CAPABILITY: capability,
+            LOG_FILE: logFile,
+            HOLD_MS: String(holdMs),
+          },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
       procs.push(proc);
       return new Promise((resolve, reject) => {
-        proc.once('exit', (code) => reject(new Error(`worker process exited (${code}) before it was ready`)));
+        proc.once('exit', (code) =>
+          reject(new Error(`worker process exited (${code}) before it was ready`)),
+        );
         proc.stdout!.on('data', (chunk: Buffer) => {
           if (chunk.toString().includes('ready')) resolve(proc);
         });
       });
     }
 
-    const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : []);
+    const lines = (file: string) =>
+      existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : [];
 
     it('a worker process SIGKILLed mid-call: the call is redelivered to another process and completes once', async () => {
       const c = cap('proc');
       const logFile = join(dir, `${c}.log`);
       const first = await startWorkerProcess(c, logFile, 60_000);
-      const pending = client.submit(c, { key: 'call-1', payload: { prompt: 'p' } }, { timeoutMs: 10_000 });
+      const pending = client.submit(
+        c,
+        { key: 'call-1', payload: { prompt: 'p' } },
+        { timeoutMs: 10_000 },
+      );
       await eventually(() => expect(lines(logFile)).toEqual([`start ${first.pid} 1`]));
       const exited = new Promise((r) => first.once('exit', r));
       first.kill('SIGKILL');
       await exited;
       const second = await startWorkerProcess(c, logFile, 0);
       await expect(pending).resolves.toEqual({ pid: second.pid, echo: { prompt: 'p' } });
-      expect(lines(logFile)).toEqual([`start ${first.pid} 1`, `start ${second.pid} 2`, `done ${second.pid}`]);
+      expect(lines(logFile)).toEqual([
+        `start ${first.pid} 1`,
+        `start ${second.pid} 2`,
+        `done ${second.pid}`,
+      ]);
       const exit = new Promise((r) => second.once('exit', r));
       second.kill('SIGTERM');
       await expect(exit).resolves.toBe(0);

@@ -34,20 +34,28 @@ describe('the event key in the state directory (loadEventKey)', () => {
     const { file } = loadEventKey(d);
     chmodSync(file, 0o644);
     expect(() => loadEventKey(d)).toThrow(EventKeyError);
-    expect(() => loadEventKey(d)).toThrow(`event key '${file}': readable by others (mode 0644): chmod 600 it`);
+    expect(() => loadEventKey(d)).toThrow(
+      `event key '${file}': readable by others (mode 0644): chmod 600 it`,
+    );
   });
 
   it('should refuse a key file too short or not base64url', () => {
     const d = dir();
     const file = join(d, 'event-key');
     writeFileSync(file, 'c2hvcnQ\n', { mode: 0o600 });
-    expect(() => loadEventKey(d)).toThrow(`event key '${file}': expected at least 32 bytes in base64url, got 5 byte(s)`);
+    expect(() => loadEventKey(d)).toThrow(
+      `event key '${file}': expected at least 32 bytes in base64url, got 5 byte(s)`,
+    );
     writeFileSync(file, `${'a'.repeat(60)}!!\n`, { mode: 0o600 });
-    expect(() => loadEventKey(d)).toThrow(/^event key '.*': expected at least 32 bytes in base64url, got \d+ byte\(s\)$/);
+    expect(() => loadEventKey(d)).toThrow(
+      /^event key '.*': expected at least 32 bytes in base64url, got \d+ byte\(s\)$/,
+    );
   });
 
   it('should say which directory it could not create the key in', () => {
     const missing = join(dir(), 'no', 'such');
-    expect(() => loadEventKey(missing)).toThrow(`event key '${join(missing, 'event-key')}': cannot create it: ENOENT: no such file or directory, open '${join(missing, 'event-key')}'`);
+    expect(() => loadEventKey(missing)).toThrow(
+      `event key '${join(missing, 'event-key')}': cannot create it: ENOENT: no such file or directory, open '${join(missing, 'event-key')}'`,
+    );
   });
 });

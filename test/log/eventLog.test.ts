@@ -29,10 +29,17 @@ describe('event log (JSONL)', () => {
     const file = join(tempDir(), 'e.jsonl');
     writeFileSync(file, '{"seq":1,"type":"a"}\n{"seq":2,"ty');
     const corrupt: [number, string][] = [];
-    expect(EventLog.read(file, (line, reason) => corrupt.push([line, reason])).map((e) => e.seq)).toEqual([1]);
+    expect(
+      EventLog.read(file, (line, reason) => corrupt.push([line, reason])).map((e) => e.seq),
+    ).toEqual([1]);
     expect(corrupt).toEqual([]);
-    appendFileSync(file, '\n{"seq":3,"type":"c"}\n[1,2]\n{"seq":"4","type":"d"}\n{"seq":5,"type":"e"}\n');
-    expect(EventLog.read(file, (line, reason) => corrupt.push([line, reason])).map((e) => e.seq)).toEqual([1, 3, 5]);
+    appendFileSync(
+      file,
+      '\n{"seq":3,"type":"c"}\n[1,2]\n{"seq":"4","type":"d"}\n{"seq":5,"type":"e"}\n',
+    );
+    expect(
+      EventLog.read(file, (line, reason) => corrupt.push([line, reason])).map((e) => e.seq),
+    ).toEqual([1, 3, 5]);
     expect(corrupt).toEqual([
       [2, 'not JSON'],
       [4, 'not an event (no seq or type)'],
@@ -49,7 +56,10 @@ describe('event log (JSONL)', () => {
     log.close();
     const text = readFileSync(file, 'utf8');
     expect(text).not.toContain(secret);
-    expect(EventLog.read(file)[0]).toMatchObject({ error: '401 for key [REDACTED]', nested: { list: ['[REDACTED]'] } });
+    expect(EventLog.read(file)[0]).toMatchObject({
+      error: '401 for key [REDACTED]',
+      nested: { list: ['[REDACTED]'] },
+    });
   });
 });
 

@@ -45,7 +45,14 @@ describe('event log: reopening', () => {
 
   it('should cut a torn last line off even when what was written of it parses (its newline is missing)', () => {
     const { file, text } = cleanLog(2);
-    const whole = JSON.stringify({ seq: 3, ts: '1970-01-01T00:00:00.000Z', mission: 'm', type: 'approval.answered', id: 'a', decision: 'approve' });
+    const whole = JSON.stringify({
+      seq: 3,
+      ts: '1970-01-01T00:00:00.000Z',
+      mission: 'm',
+      type: 'approval.answered',
+      id: 'a',
+      decision: 'approve',
+    });
     appendFileSync(file, whole);
     const log = new EventLog(file, 'm', () => 0).open();
     expect(log.tornBytes).toBe(whole.length);
@@ -90,7 +97,14 @@ describe('event log: reopening', () => {
 
   it('should read the last sequence number of a log with large numbers, without reading the whole file', () => {
     const file = join(tempDir(), 'm.jsonl');
-    writeFileSync(file, Array.from({ length: 5 }, (_, i) => `{"seq":${123_456_780 + i},"ts":"1970-01-01T00:00:00.000Z","mission":"m","type":"x"}\n`).join(''));
+    writeFileSync(
+      file,
+      Array.from(
+        { length: 5 },
+        (_, i) =>
+          `{"seq":${123_456_780 + i},"ts":"1970-01-01T00:00:00.000Z","mission":"m","type":"x"}\n`,
+      ).join(''),
+    );
     const log = new EventLog(file, 'm', () => 0).open();
     expect(log.lastSeq).toBe(123_456_784);
     log.append({ type: 'y' });
@@ -107,7 +121,9 @@ describe('event log: reopening', () => {
     ['a torn line of exactly the first chunk', 5000, 4096],
     ['a torn line of exactly the first chunk plus one byte', 5000, 4097],
   ])('should find the last complete line past %s', (_name, lastLength, tornLength) => {
-    const { file, text } = cleanLog(3, (i) => (i === 2 ? { output: 'y'.repeat(lastLength) } : { i }));
+    const { file, text } = cleanLog(3, (i) =>
+      i === 2 ? { output: 'y'.repeat(lastLength) } : { i },
+    );
     if (tornLength > 0) appendFileSync(file, torn(4, tornLength));
     const log = new EventLog(file, 'm', () => 0).open();
     expect([log.tornBytes, log.lastSeq]).toEqual([tornLength, 3]);

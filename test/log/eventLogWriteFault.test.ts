@@ -12,7 +12,9 @@ describe('event log on a disk that refuses writes', () => {
     log.append({ type: 'mission.finished' } as never);
     expect(faults).toHaveLength(1);
     expect(faults[0]).toBeInstanceOf(LogWriteError);
-    expect(faults[0]!.message).toBe("cannot write the event log '/dev/full' (ENOSPC: no space left on the device) at a 'mission.started' event");
+    expect(faults[0]!.message).toBe(
+      "cannot write the event log '/dev/full' (ENOSPC: no space left on the device) at a 'mission.started' event",
+    );
     expect(faults[0]!.reason).toBe('disk_full');
     expect(log.fault).toBe(faults[0]);
     expect(log.lastSeq).toBe(0);

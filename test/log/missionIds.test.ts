@@ -15,17 +15,43 @@ describe('mission ids', () => {
     const seen = new Set(Array.from({ length: 10_000 }, randomIdSuffix));
     expect(seen.size).toBe(10_000);
     for (const s of [...seen].slice(0, 50)) expect(s).toMatch(/^[0-9a-z]{13}$/);
-    expect(newMissionId('hello', Date.UTC(2026, 11, 3, 12, 0, 5), () => 'x')).toBe('hello-20261203T120005Z-x');
+    expect(newMissionId('hello', Date.UTC(2026, 11, 3, 12, 0, 5), () => 'x')).toBe(
+      'hello-20261203T120005Z-x',
+    );
   });
 
   it('should draw again when the log of a generated id exists, and give up after 5 draws of one value', () => {
     const dir = tempDir();
     const now = Date.UTC(2026, 0, 1);
     const draws = ['same', 'same', 'other'];
-    expect(claimNewMissionId(dir, 'm', now, () => false, () => draws.shift()!)).toBe('m-20260101T000000Z-same');
+    expect(
+      claimNewMissionId(
+        dir,
+        'm',
+        now,
+        () => false,
+        () => draws.shift()!,
+      ),
+    ).toBe('m-20260101T000000Z-same');
     const again = ['same', 'other'];
-    expect(claimNewMissionId(dir, 'm', now, () => false, () => again.shift()!)).toBe('m-20260101T000000Z-other');
-    expect(() => claimNewMissionId(dir, 'm', now, () => false, () => 'same')).toThrow("no free mission id for 'm' after 5 draws: the random source repeats itself");
+    expect(
+      claimNewMissionId(
+        dir,
+        'm',
+        now,
+        () => false,
+        () => again.shift()!,
+      ),
+    ).toBe('m-20260101T000000Z-other');
+    expect(() =>
+      claimNewMissionId(
+        dir,
+        'm',
+        now,
+        () => false,
+        () => 'same',
+      ),
+    ).toThrow("no free mission id for 'm' after 5 draws: the random source repeats itself");
   });
 });
 
@@ -34,17 +60,28 @@ describe('daemon: two submissions that draw the same generated id', () => {
     const stateDir = tempDir();
     // The first two submissions draw 'dup'; the second's claim fails, and it draws again.
     const draws = ['dup', 'dup', 'fresh'];
-    const daemon = new Daemon({ stateDir, logger: pino({ level: 'silent' }), env: {}, syncEveryMs: 0, idSuffix: () => draws.shift() ?? randomIdSuffix() });
+    const daemon = new Daemon({
+      stateDir,
+      logger: pino({ level: 'silent' }),
+      env: {},
+      syncEveryMs: 0,
+      idSuffix: () => draws.shift() ?? randomIdSuffix(),
+    });
     daemon.start();
     try {
-      const [a, b] = await Promise.all([daemon.submit({ source: helloYaml }), daemon.submit({ source: helloYaml })]);
+      const [a, b] = await Promise.all([
+        daemon.submit({ source: helloYaml }),
+        daemon.submit({ source: helloYaml }),
+      ]);
       expect(a.id).toMatch(/-dup$/);
       expect(b.id).toMatch(/-fresh$/);
       await eventually(() => {
         expect(daemon.status(a.id).state).toBe('succeeded');
         expect(daemon.status(b.id).state).toBe('succeeded');
       }, 10_000);
-      const logs = readdirSync(join(stateDir, 'missions')).filter((f) => f.endsWith('.jsonl')).sort();
+      const logs = readdirSync(join(stateDir, 'missions'))
+        .filter((f) => f.endsWith('.jsonl'))
+        .sort();
       expect(logs).toEqual([`${a.id}.jsonl`, `${b.id}.jsonl`].sort());
       for (const id of [a.id, b.id]) {
         const events = EventLog.read(EventLog.pathFor(stateDir, id));
@@ -55,5 +92,4 @@ describe('daemon: two submissions that draw the same generated id', () => {
       await daemon.shutdown();
     }
   });
-
 });

@@ -12,17 +12,25 @@ const TS = '2026-01-01T00:00:00.000Z';
 
 /** Writes `events` as a log, numbered from 1, the way EventLog writes them. */
 function logOf(events: Record<string, unknown>[], file = join(tempDir(), 'm.jsonl')): string {
-  writeFileSync(file, events.map((e, i) => `${JSON.stringify({ seq: i + 1, ts: TS, mission: 'm', ...e })}\n`).join(''));
+  writeFileSync(
+    file,
+    events
+      .map((e, i) => `${JSON.stringify({ seq: i + 1, ts: TS, mission: 'm', ...e })}\n`)
+      .join(''),
+  );
   return file;
 }
 
 const line = (e: Record<string, unknown>) => `${JSON.stringify({ ts: TS, mission: 'm', ...e })}\n`;
 
 describe('recoverMission', () => {
-  it('should fold a gated mission\'s log: submitted, each attempt of each stage, approvals with their first answer, the end', async () => {
+  it("should fold a gated mission's log: submitted, each attempt of each stage, approvals with their first answer, the end", async () => {
     let send: ((e: MissionEvent) => void) | undefined;
     const config = mission({
-      providers: { a: { kind: 'scripted', responses: ['draft v1', 'draft v2'] }, b: { kind: 'scripted', responses: ['done'] } },
+      providers: {
+        a: { kind: 'scripted', responses: ['draft v1', 'draft v2'] },
+        b: { kind: 'scripted', responses: ['done'] },
+      },
       agents: [
         { id: 'w', provider: 'a' },
         { id: 'p', provider: 'b' },
@@ -39,16 +47,41 @@ describe('recoverMission', () => {
       onEvent: (e) =>
         e.type === 'approval.requested' &&
         queueMicrotask(() =>
-          send!(e.attempt === 1 ? { type: 'gate.answered', id: e.id as string, decision: 'reject', feedback: 'more', by: 'ann' } : { type: 'gate.answered', id: e.id as string, decision: 'approve', by: 'ann' }),
+          send!(
+            e.attempt === 1
+              ? {
+                  type: 'gate.answered',
+                  id: e.id as string,
+                  decision: 'reject',
+                  feedback: 'more',
+                  by: 'ann',
+                }
+              : { type: 'gate.answered', id: e.id as string, decision: 'approve', by: 'ann' },
+          ),
         ),
     });
     // A second answer, written later by someone else, changes nothing.
-    appendFileSync(eventLogFile, line({ seq: events.length + 1, type: 'approval.answered', id: 'm1/draft/1', decision: 'approve', by: 'late' }));
+    appendFileSync(
+      eventLogFile,
+      line({
+        seq: events.length + 1,
+        type: 'approval.answered',
+        id: 'm1/draft/1',
+        decision: 'approve',
+        by: 'late',
+      }),
+    );
     const r = recoverMission(eventLogFile, 'm1');
     expect(r.id).toBe('m1');
     expect(r.file).toBe(eventLogFile);
     expect(r.lines).toBe(events.length + 1);
-    expect(r.submitted).toEqual({ name: 'test', config: JSON.parse(JSON.stringify(config)), input: undefined, keySalt: 'salt-1', at: events[0]!.ts });
+    expect(r.submitted).toEqual({
+      name: 'test',
+      config: JSON.parse(JSON.stringify(config)),
+      input: undefined,
+      keySalt: 'salt-1',
+      at: events[0]!.ts,
+    });
     expect(r.stages).toEqual([
       {
         index: 0,
@@ -72,11 +105,20 @@ describe('recoverMission', () => {
         requestedAt: requested[i]!.ts,
         timeoutAt: requested[i]!.timeoutAt,
         onTimeout: 'reject',
-        answer: i === 0 ? { decision: 'reject', feedback: 'more', by: 'ann', at: answered[0]!.ts } : { decision: 'approve', feedback: undefined, by: 'ann', at: answered[1]!.ts },
+        answer:
+          i === 0
+            ? { decision: 'reject', feedback: 'more', by: 'ann', at: answered[0]!.ts }
+            : { decision: 'approve', feedback: undefined, by: 'ann', at: answered[1]!.ts },
       })),
     );
     const finished = events.find((e) => e.type === 'mission.finished')!;
-    expect(r.finished).toEqual({ status: 'succeeded', result: 'done', error: undefined, usage: finished.usage, at: finished.ts });
+    expect(r.finished).toEqual({
+      status: 'succeeded',
+      result: 'done',
+      error: undefined,
+      usage: finished.usage,
+      at: finished.ts,
+    });
     expect(r.usage).toEqual(events.filter((e) => e.type === 'stage.finished').at(-1)!.usage);
     expect(r.maker).toEqual(new Map());
   });
@@ -86,18 +128,42 @@ describe('recoverMission', () => {
       { type: 'mission.submitted', name: 'n', config: {}, keySalt: 's' },
       { type: 'stage.finished', stage: 'a', index: 0, attempt: 1, answers: 1, output: 'A' },
     ]);
-    appendFileSync(file, '{"seq":3,"ts":"2026-01-01T00:00:00.000Z","mission":"m","type":"stage.finished","stage":"b","ind');
+    appendFileSync(
+      file,
+      '{"seq":3,"ts":"2026-01-01T00:00:00.000Z","mission":"m","type":"stage.finished","stage":"b","ind',
+    );
     const r = recoverMission(file, 'm');
     expect(r.lines).toBe(2);
-    expect(r.stages).toEqual([{ index: 0, name: 'a', finished: [{ attempt: 1, output: 'A', answers: 1 }] }]);
+    expect(r.stages).toEqual([
+      { index: 0, name: 'a', finished: [{ attempt: 1, output: 'A', answers: 1 }] },
+    ]);
   });
 
   it('should not take a last line without its newline as written, even when it parses, as EventLog.open cuts it off', () => {
     const file = logOf([
       { type: 'mission.submitted', name: 'n', config: {} },
-      { type: 'approval.requested', id: 'm/s/1', stage: 's', index: 0, attempt: 1, output: 'o', onTimeout: 'reject' },
+      {
+        type: 'approval.requested',
+        id: 'm/s/1',
+        stage: 's',
+        index: 0,
+        attempt: 1,
+        output: 'o',
+        onTimeout: 'reject',
+      },
     ]);
-    appendFileSync(file, JSON.stringify({ seq: 3, ts: TS, mission: 'm', type: 'approval.answered', id: 'm/s/1', decision: 'approve', by: 'x' }));
+    appendFileSync(
+      file,
+      JSON.stringify({
+        seq: 3,
+        ts: TS,
+        mission: 'm',
+        type: 'approval.answered',
+        id: 'm/s/1',
+        decision: 'approve',
+        by: 'x',
+      }),
+    );
     const before = recoverMission(file, 'm');
     expect(before.lines).toBe(2);
     expect(before.approvals[0]!.answer).toBeUndefined();
@@ -108,8 +174,24 @@ describe('recoverMission', () => {
 
   it('should keep the first request and the first answer of an approval, and ignore an answer to an unknown one', () => {
     const file = logOf([
-      { type: 'approval.requested', id: 'm/s/1', stage: 's', index: 0, attempt: 1, output: 'first', onTimeout: 'approve', timeoutAt: '2026-01-01T01:00:00.000Z' },
-      { type: 'approval.requested', id: 'm/s/1', stage: 's', index: 0, attempt: 1, output: 'again' },
+      {
+        type: 'approval.requested',
+        id: 'm/s/1',
+        stage: 's',
+        index: 0,
+        attempt: 1,
+        output: 'first',
+        onTimeout: 'approve',
+        timeoutAt: '2026-01-01T01:00:00.000Z',
+      },
+      {
+        type: 'approval.requested',
+        id: 'm/s/1',
+        stage: 's',
+        index: 0,
+        attempt: 1,
+        output: 'again',
+      },
       { type: 'approval.answered', id: 'm/nope/1', decision: 'approve' },
       { type: 'approval.answered', id: 'm/s/1', decision: 'reject', feedback: 'no', by: 'timeout' },
       { type: 'approval.answered', id: 'm/s/1', decision: 'approve', by: 'api' },
@@ -129,22 +211,47 @@ describe('recoverMission', () => {
     ]);
   });
 
-  it('should take each MAKER path\'s last snapshot and only the votes after it, without repeats', () => {
+  it("should take each MAKER path's last snapshot and only the votes after it, without repeats", () => {
     const P = 'mission/m/stage/s/maker/a';
     const Q = 'mission/m/stage/t/maker/b';
-    const vote = (path: string, step: number, outcome = 'decided', samples = 2) => ({ type: 'maker.vote', path, step, outcome, samples, ...(outcome === 'decided' && { answer: `a${step}` }) });
+    const vote = (path: string, step: number, outcome = 'decided', samples = 2) => ({
+      type: 'maker.vote',
+      path,
+      step,
+      outcome,
+      samples,
+      ...(outcome === 'decided' && { answer: `a${step}` }),
+    });
     const usage = { tokens: 10, costUsd: 0, samples: 7, wallTimeMs: 5 };
     const file = logOf([
       vote(P, 0),
       vote(P, 1),
-      { type: 'maker.snapshot', path: P, step: 2, state: { n: 2 }, previous: 'a1', samples: 4, flagged: 0, exhausted: 0 },
+      {
+        type: 'maker.snapshot',
+        path: P,
+        step: 2,
+        state: { n: 2 },
+        previous: 'a1',
+        samples: 4,
+        flagged: 0,
+        exhausted: 0,
+      },
       vote(P, 1), // older than the snapshot: skipped
       vote(P, 2),
       vote(P, 3, 'exhausted', 5),
       vote(P, 3),
       vote(P, 3), // the same step decided twice: the second is skipped
       vote(Q, 0),
-      { type: 'maker.snapshot', path: Q, step: 1, state: { m: 1 }, previous: 'a0', samples: 3, flagged: 1, usage },
+      {
+        type: 'maker.snapshot',
+        path: Q,
+        step: 1,
+        state: { m: 1 },
+        previous: 'a0',
+        samples: 3,
+        flagged: 1,
+        usage,
+      },
       vote(Q, 1),
       vote(P, 4),
     ]);
@@ -155,7 +262,14 @@ describe('recoverMission', () => {
       tail: [{ step: 4, outcome: 'decided', samples: 2, answer: 'a4', flagged: undefined }],
     });
     expect(r.maker.get(Q)).toEqual({
-      snapshot: { step: 1, state: { m: 1 }, previous: 'a0', samples: 3, flagged: 1, exhausted: undefined },
+      snapshot: {
+        step: 1,
+        state: { m: 1 },
+        previous: 'a0',
+        samples: 3,
+        flagged: 1,
+        exhausted: undefined,
+      },
       tail: [{ step: 1, outcome: 'decided', samples: 2, answer: 'a1', flagged: undefined }],
     });
     // The budget goes on from the snapshot's usage plus the samples voted after it.
@@ -167,7 +281,14 @@ describe('recoverMission', () => {
     const file = logOf([
       { type: 'maker.snapshot', path: P, step: 10, state: {}, samples: 30, flagged: 0 },
       { type: 'maker.vote', path: P, step: 9, outcome: 'decided', samples: 2, answer: 'old' },
-      { type: 'maker.vote', path: P, step: 10, outcome: 'exhausted', samples: 5, flagged: { too_long: 2 } },
+      {
+        type: 'maker.vote',
+        path: P,
+        step: 10,
+        outcome: 'exhausted',
+        samples: 5,
+        flagged: { too_long: 2 },
+      },
       { type: 'maker.vote', path: P, step: 10, outcome: 'decided', samples: 3, answer: 'x' },
       { type: 'maker.vote', path: P, step: 10, outcome: 'decided', samples: 3, answer: 'x' },
       { type: 'maker.vote', path: P, step: 11, outcome: 'decided', samples: 2, answer: 'y' },
@@ -200,12 +321,25 @@ describe('recoverMission', () => {
     const parts = [
       line({ seq: 1, type: 'mission.submitted', name: 'hanoi', config: {}, keySalt: 'k' }),
       line({ seq: 2, type: 'stage.entered', stage: 'solve', index: 0, attempt: 1 }),
-      line({ seq: 1002, type: 'maker.snapshot', path, step: 1000, state, previous, samples: 3000, flagged: 12, exhausted: 1, usage }),
+      line({
+        seq: 1002,
+        type: 'maker.snapshot',
+        path,
+        step: 1000,
+        state,
+        previous,
+        samples: 3000,
+        flagged: 12,
+        exhausted: 1,
+        usage,
+      }),
     ];
     let last = '';
     for (let step = 1000; step < 101_000; step++) {
       last = formatMove(moves.next().value!);
-      parts.push(`{"seq":${step + 3},"ts":"${TS}","mission":"m","type":"maker.vote","path":"${path}","k":3,"step":${step},"outcome":"decided","samples":3,"margin":3,"answer":"${last}"}\n`);
+      parts.push(
+        `{"seq":${step + 3},"ts":"${TS}","mission":"m","type":"maker.vote","path":"${path}","k":3,"step":${step},"outcome":"decided","samples":3,"margin":3,"answer":"${last}"}\n`,
+      );
     }
     writeFileSync(file, parts.join(''));
     const started = performance.now();
@@ -213,7 +347,13 @@ describe('recoverMission', () => {
     const ms = performance.now() - started;
     expect(r.lines).toBe(100_003);
     const m = r.maker.get(path)!;
-    expect(m.snapshot).toMatchObject({ step: 1000, previous, samples: 3000, flagged: 12, exhausted: 1 });
+    expect(m.snapshot).toMatchObject({
+      step: 1000,
+      previous,
+      samples: 3000,
+      flagged: 12,
+      exhausted: 1,
+    });
     expect(m.tail).toHaveLength(100_000);
     expect(m.tail.every((v, i) => v.step === 1000 + i && v.outcome === 'decided')).toBe(true);
     expect(r.usage).toEqual({ ...usage, samples: 3000 + 300_000 });
@@ -224,7 +364,14 @@ describe('recoverMission', () => {
       if (n++ === 101_000) break;
       expected = hanoiTask.replay(expected, formatMove(mv));
     }
-    expect(p).toEqual({ step: 101_000, state: expected, previous: last, samples: 303_000, flagged: 12, exhausted: 1 });
+    expect(p).toEqual({
+      step: 101_000,
+      state: expected,
+      previous: last,
+      samples: 303_000,
+      flagged: 12,
+      exhausted: 1,
+    });
     // Generous for a shared machine; the fold is one pass and parses only what it needs.
     expect(ms).toBeLessThan(5000);
   });
@@ -240,15 +387,40 @@ describe('recoverMission: usage', () => {
       ]),
       'm',
     );
-    expect(r).toEqual({ id: 'm', file: r.file, stages: [], approvals: [], maker: new Map(), plans: new Map(), lines: 3, corrupt: [] });
+    expect(r).toEqual({
+      id: 'm',
+      file: r.file,
+      stages: [],
+      approvals: [],
+      maker: new Map(),
+      plans: new Map(),
+      lines: 3,
+      corrupt: [],
+    });
   });
 
   it('should take the usage a suspension recorded over the records before it, and add the votes after it', () => {
     const at = (samples: number) => ({ tokens: samples * 10, costUsd: 0, samples, wallTimeMs: 1 });
     const r = recoverMission(
       logOf([
-        { type: 'stage.finished', stage: 's', index: 0, attempt: 1, answers: 1, output: 'o', usage: at(1) },
-        { type: 'maker.snapshot', path: 'p', step: 5, state: {}, samples: 10, flagged: 0, usage: at(11) },
+        {
+          type: 'stage.finished',
+          stage: 's',
+          index: 0,
+          attempt: 1,
+          answers: 1,
+          output: 'o',
+          usage: at(1),
+        },
+        {
+          type: 'maker.snapshot',
+          path: 'p',
+          step: 5,
+          state: {},
+          samples: 10,
+          flagged: 0,
+          usage: at(11),
+        },
         { type: 'maker.vote', path: 'p', step: 5, outcome: 'decided', samples: 2, answer: 'a' },
         { type: 'mission.suspended', usage: at(16) },
         { type: 'mission.resumed', stage: 1, attempt: 1, done: ['s'] },
@@ -265,15 +437,29 @@ describe('recoverMission: usage after the last usage record', () => {
   it('should count the agent calls logged after the last usage record: a sample each, and the tokens and cost of those that answered', () => {
     const dir = tempDir();
     const file = join(dir, 'u.jsonl');
-    const line = (seq: number, e: Record<string, unknown>) => `${JSON.stringify({ seq, ts: '2026-01-01T00:00:00.000Z', mission: 'u', ...e })}\n`;
+    const line = (seq: number, e: Record<string, unknown>) =>
+      `${JSON.stringify({ seq, ts: '2026-01-01T00:00:00.000Z', mission: 'u', ...e })}\n`;
     writeFileSync(
       file,
       line(1, { type: 'agent.call', ok: true, usage: { totalTokens: 999 }, costUsd: 9 }) +
-        line(2, { type: 'stage.finished', stage: 'a', index: 0, attempt: 1, answers: 1, output: 'x', usage: { tokens: 100, costUsd: 0.5, samples: 2, wallTimeMs: 10 } }) +
+        line(2, {
+          type: 'stage.finished',
+          stage: 'a',
+          index: 0,
+          attempt: 1,
+          answers: 1,
+          output: 'x',
+          usage: { tokens: 100, costUsd: 0.5, samples: 2, wallTimeMs: 10 },
+        }) +
         line(3, { type: 'agent.call', ok: true, usage: { totalTokens: 40 }, costUsd: 0.25 }) +
         line(4, { type: 'agent.call', ok: false, error: 'boom' }),
     );
-    expect(recoverMission(file, 'u').usage).toEqual({ tokens: 140, costUsd: 0.75, samples: 4, wallTimeMs: 10 });
+    expect(recoverMission(file, 'u').usage).toEqual({
+      tokens: 140,
+      costUsd: 0.75,
+      samples: 4,
+      wallTimeMs: 10,
+    });
   });
 });
 
@@ -284,9 +470,25 @@ describe('recoverMission: a torn snapshot', () => {
       { type: 'maker.vote', path: 'p', step: 2, outcome: 'decided', samples: 3, answer: 'x' },
       { type: 'maker.vote', path: 'p', step: 3, outcome: 'decided', samples: 3, answer: 'y' },
     ]);
-    appendFileSync(file, line({ seq: 4, type: 'maker.snapshot', path: 'p', step: 4, state: { s: 4 }, samples: 12 }).slice(0, -1));
+    appendFileSync(
+      file,
+      line({
+        seq: 4,
+        type: 'maker.snapshot',
+        path: 'p',
+        step: 4,
+        state: { s: 4 },
+        samples: 12,
+      }).slice(0, -1),
+    );
     const r = recoverMission(file, 'm');
-    expect(r.maker.get('p')).toEqual({ snapshot: { step: 2, state: { s: 2 }, samples: 6, flagged: 0 }, tail: [expect.objectContaining({ step: 2, answer: 'x' }), expect.objectContaining({ step: 3, answer: 'y' })] });
+    expect(r.maker.get('p')).toEqual({
+      snapshot: { step: 2, state: { s: 2 }, samples: 6, flagged: 0 },
+      tail: [
+        expect.objectContaining({ step: 2, answer: 'x' }),
+        expect.objectContaining({ step: 3, answer: 'y' }),
+      ],
+    });
     expect(r.lines).toBe(3);
   });
 });
@@ -299,11 +501,19 @@ describe('recoverMission: corrupt lines', () => {
       { type: 'stage.finished', stage: 'b', index: 1, attempt: 1, answers: 1, output: 'B' },
     ]);
     const lines = readFileSync(file, 'utf8').split('\n');
-    lines.splice(1, 0, 'garbage, not an event', '{"seq":9,"ts":"x","mission":"m","type":"stage.finished","out');
+    lines.splice(
+      1,
+      0,
+      'garbage, not an event',
+      '{"seq":9,"ts":"x","mission":"m","type":"stage.finished","out',
+    );
     writeFileSync(file, lines.join('\n'));
     const r = recoverMission(file, 'm');
     expect(r.corrupt).toEqual([2, 3]);
-    expect(r.stages.map((s) => [s.name, s.finished.map((f) => f.output)])).toEqual([['a', ['A']], ['b', ['B']]]);
+    expect(r.stages.map((s) => [s.name, s.finished.map((f) => f.output)])).toEqual([
+      ['a', ['A']],
+      ['b', ['B']],
+    ]);
     expect(r.lines).toBe(5);
   });
 });

@@ -12,7 +12,11 @@ const CLOSED_NO_END = 'test/fixtures/logs/gate-closed-no-end.jsonl';
 describe('recoverMission: gates closed by their mission’s end', () => {
   it('should fold a log written before approval.closed, closing the gate its mission.finished left open', () => {
     const r = recoverMission(OLD_LOG, 'gated-1');
-    expect(r.finished).toMatchObject({ status: 'failed', error: { reason: 'stopped', message: 'stopped by request' }, at: '2026-11-01T10:00:01.000Z' });
+    expect(r.finished).toMatchObject({
+      status: 'failed',
+      error: { reason: 'stopped', message: 'stopped by request' },
+      at: '2026-11-01T10:00:01.000Z',
+    });
     expect(r.approvals).toEqual([
       {
         id: 'gated-1/plan/1',
@@ -22,15 +26,28 @@ describe('recoverMission: gates closed by their mission’s end', () => {
         output: 'the plan',
         requestedAt: '2026-11-01T10:00:00.000Z',
         onTimeout: 'reject',
-        closed: { reason: 'stopped', message: 'stopped by request', at: '2026-11-01T10:00:01.000Z' },
+        closed: {
+          reason: 'stopped',
+          message: 'stopped by request',
+          at: '2026-11-01T10:00:01.000Z',
+        },
       },
     ]);
   });
 
   it('should end a mission whose gate closed with no mission.finished after it, for the reason the gate says', () => {
     const r = recoverMission(CLOSED_NO_END, 'gated-1');
-    expect(r.finished).toEqual({ status: 'failed', error: { reason: 'stopped', message: 'stopped by request' }, at: '2026-11-01T10:00:01.000Z', usage: expect.objectContaining({ samples: 1 }) });
-    expect(r.approvals[0]!.closed).toEqual({ reason: 'stopped', message: 'stopped by request', at: '2026-11-01T10:00:01.000Z' });
+    expect(r.finished).toEqual({
+      status: 'failed',
+      error: { reason: 'stopped', message: 'stopped by request' },
+      at: '2026-11-01T10:00:01.000Z',
+      usage: expect.objectContaining({ samples: 1 }),
+    });
+    expect(r.approvals[0]!.closed).toEqual({
+      reason: 'stopped',
+      message: 'stopped by request',
+      at: '2026-11-01T10:00:01.000Z',
+    });
   });
 
   it('should leave a gate open, and the mission to resume, when the log ends at the request', () => {
@@ -39,7 +56,9 @@ describe('recoverMission: gates closed by their mission’s end', () => {
     writeFileSync(file, `${lines.slice(0, -1).join('\n')}\n`);
     const r = recoverMission(file, 'gated-1');
     expect(r.finished).toBeUndefined();
-    expect(r.approvals.map((a) => [a.id, a.answer, a.closed])).toEqual([['gated-1/plan/1', undefined, undefined]]);
+    expect(r.approvals.map((a) => [a.id, a.answer, a.closed])).toEqual([
+      ['gated-1/plan/1', undefined, undefined],
+    ]);
   });
 
   it('should keep an answer that came before a (harmless) later close', () => {
@@ -47,8 +66,25 @@ describe('recoverMission: gates closed by their mission’s end', () => {
     copyFileSync(OLD_LOG, file);
     const lines = readFileSync(file, 'utf8').trim().split('\n');
     const at = lines.findIndex((l) => l.includes('"approval.requested"'));
-    const answered = JSON.stringify({ seq: 100, ts: '2026-11-01T10:00:00.500Z', mission: 'gated-1', type: 'approval.answered', id: 'gated-1/plan/1', decision: 'reject', feedback: 'no', by: 'api' });
-    const closed = JSON.stringify({ seq: 101, ts: '2026-11-01T10:00:00.600Z', mission: 'gated-1', type: 'approval.closed', id: 'gated-1/plan/1', reason: 'stopped', message: 'x' });
+    const answered = JSON.stringify({
+      seq: 100,
+      ts: '2026-11-01T10:00:00.500Z',
+      mission: 'gated-1',
+      type: 'approval.answered',
+      id: 'gated-1/plan/1',
+      decision: 'reject',
+      feedback: 'no',
+      by: 'api',
+    });
+    const closed = JSON.stringify({
+      seq: 101,
+      ts: '2026-11-01T10:00:00.600Z',
+      mission: 'gated-1',
+      type: 'approval.closed',
+      id: 'gated-1/plan/1',
+      reason: 'stopped',
+      message: 'x',
+    });
     lines.splice(at + 1, 0, answered, closed);
     writeFileSync(file, `${lines.join('\n')}\n`);
     const [a] = recoverMission(file, 'gated-1').approvals;

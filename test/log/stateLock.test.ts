@@ -9,7 +9,10 @@ describe('state directory lock', () => {
   it('should refuse a second owner while the first lives, saying who holds it', () => {
     const dir = tempDir();
     const lock = acquireStateLock(dir);
-    expect(JSON.parse(readFileSync(lock.file, 'utf8'))).toMatchObject({ pid: process.pid, host: hostname() });
+    expect(JSON.parse(readFileSync(lock.file, 'utf8'))).toMatchObject({
+      pid: process.pid,
+      host: hostname(),
+    });
     let err: unknown;
     try {
       acquireStateLock(dir);
@@ -17,7 +20,11 @@ describe('state directory lock', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(StateDirLockedError);
-    expect((err as Error).message).toMatch(new RegExp(`^state directory '${dir}' is in use by maestro pid ${process.pid} on ${hostname()} \\(since .+\\); stop it first, or use another --state-dir$`));
+    expect((err as Error).message).toMatch(
+      new RegExp(
+        `^state directory '${dir}' is in use by maestro pid ${process.pid} on ${hostname()} \\(since .+\\); stop it first, or use another --state-dir$`,
+      ),
+    );
     lock.release();
     expect(existsSync(lock.file)).toBe(false);
     acquireStateLock(dir).release();
@@ -25,7 +32,10 @@ describe('state directory lock', () => {
 
   it('should take over the lock of a dead process (a crashed daemon), and a torn lock file', () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'daemon.lock'), JSON.stringify({ pid: 999_999, host: hostname(), startedAt: 'then' }));
+    writeFileSync(
+      join(dir, 'daemon.lock'),
+      JSON.stringify({ pid: 999_999, host: hostname(), startedAt: 'then' }),
+    );
     const lock = acquireStateLock(dir, (pid) => pid !== 999_999);
     expect(JSON.parse(readFileSync(lock.file, 'utf8')).pid).toBe(process.pid);
     lock.release();

@@ -1,19 +1,63 @@
 import { assign, createActor, setup } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import type { Approach, MasterPlan, StressTest } from '../../actors/planning/masterPlan.js';
-import { PhaseAnswerError, type Phase, type PhaseCallOptions, type PhaseOutputs, type PhaseRunner } from '../../actors/planning/phaseCall.js';
+import {
+  PhaseAnswerError,
+  type Phase,
+  type PhaseCallOptions,
+  type PhaseRunner,
+} from '../../actors/planning/phaseCall.js';
 import type { PromptVars } from '../../actors/promptLibrary.js';
-import { geniusLoopMachine, type GeniusLoopInput, type GeniusLoopOutput } from '../../machines/geniusLoop.js';
+import {
+  geniusLoopMachine,
+  type GeniusLoopInput,
+  type GeniusLoopOutput,
+} from '../../machines/geniusLoop.js';
 import { scriptedPlanner } from '../helpers/scriptedPlanner.js';
 
 const APPROACHES = ['brute_force', 'elegant', 'resilient', 'cheap', 'fast'];
-const decon = { problem: 'the release is manual', constraints: ['one day'], assumptions: ['CI works'], minimalSolution: 'a release script' };
-const approachOf = (a: string): Approach => ({ approach: a, summary: `${a} way`, steps: [`do it ${a}`], risks: [] });
-const SCORES: Record<string, number> = { brute_force: 5, elegant: 8, resilient: 7, cheap: 9, fast: 3 };
-const testOf = (a: string): StressTest => ({ approach: a, weaknesses: [`${a} weakness`], score: SCORES[a] ?? 5, fatal: a === 'cheap' });
-const step = (id: string, dependsOn: string[] = []) => ({ id, title: id, prompt: `do ${id}`, dependsOn, capabilities: [] });
-const plan1: MasterPlan = { steps: [step('build'), step('ship', ['build'])], confidence: 0.7, thoughtChain: ['elegant spine'] };
-const plan2: MasterPlan = { steps: [step('build'), step('test', ['build']), step('ship', ['test'])], confidence: 0.9, thoughtChain: ['added tests'] };
+const decon = {
+  problem: 'the release is manual',
+  constraints: ['one day'],
+  assumptions: ['CI works'],
+  minimalSolution: 'a release script',
+};
+const approachOf = (a: string): Approach => ({
+  approach: a,
+  summary: `${a} way`,
+  steps: [`do it ${a}`],
+  risks: [],
+});
+const SCORES: Record<string, number> = {
+  brute_force: 5,
+  elegant: 8,
+  resilient: 7,
+  cheap: 9,
+  fast: 3,
+};
+const testOf = (a: string): StressTest => ({
+  approach: a,
+  weaknesses: [`${a} weakness`],
+  score: SCORES[a] ?? 5,
+  fatal: a === 'cheap',
+});
+const step = (id: string, dependsOn: string[] = []) => ({
+  id,
+  title: id,
+  prompt: `do ${id}`,
+  dependsOn,
+  capabilities: [],
+});
+const plan1: MasterPlan = {
+  steps: [step('build'), step('ship', ['build'])],
+  confidence: 0.7,
+  thoughtChain: ['elegant spine'],
+};
+const plan2: MasterPlan = {
+  steps: [step('build'), step('test', ['build']), step('ship', ['test'])],
+  confidence: 0.9,
+  thoughtChain: ['added tests'],
+};
 
 interface Call {
   phase: Phase;
@@ -29,7 +73,12 @@ function fakeRunner(answers: Partial<Record<Phase, Answer[]>>) {
   const calls: Call[] = [];
   const used: Partial<Record<Phase, number>> = {};
   const runPhase = (async (phase: Phase, vars: PromptVars, options: PhaseCallOptions = {}) => {
-    const call: Call = { phase, vars, ...(options.label !== undefined && { label: options.label }), ...(options.signal && { signal: options.signal }) };
+    const call: Call = {
+      phase,
+      vars,
+      ...(options.label !== undefined && { label: options.label }),
+      ...(options.signal && { signal: options.signal }),
+    };
     calls.push(call);
     const queue = answers[phase] ?? [];
     const i = used[phase] ?? 0;
@@ -57,8 +106,12 @@ function deferred<T>() {
   return { promise, resolve, reject };
 }
 
-function run(input: Omit<GeniusLoopInput, 'goal' | 'approaches' | 'maxRevisions'> & Partial<GeniusLoopInput>) {
-  const actor = createActor(geniusLoopMachine, { input: { goal: 'automate the release', approaches: APPROACHES, maxRevisions: 2, ...input } });
+function run(
+  input: Omit<GeniusLoopInput, 'goal' | 'approaches' | 'maxRevisions'> & Partial<GeniusLoopInput>,
+) {
+  const actor = createActor(geniusLoopMachine, {
+    input: { goal: 'automate the release', approaches: APPROACHES, maxRevisions: 2, ...input },
+  });
   const states: string[] = [];
   const note = () => {
     const v = String(actor.getSnapshot().value);
@@ -85,7 +138,14 @@ describe('GeniusLoop statechart', () => {
     const f = fakeRunner(standard());
     const { states, ended } = run({ runPhase: f.runPhase, context: 'blackboard says hi' });
     const { output } = await ended;
-    expect(states).toEqual(['deconstructing', 'simulating', 'stressTesting', 'synthesizing', 'premortem', 'done']);
+    expect(states).toEqual([
+      'deconstructing',
+      'simulating',
+      'stressTesting',
+      'synthesizing',
+      'premortem',
+      'done',
+    ]);
     expect(phasesOf(f.calls)).toEqual([
       'deconstruct',
       ...APPROACHES.map((a) => `simulate/${a}`),
@@ -100,7 +160,12 @@ describe('GeniusLoop statechart', () => {
       'synthesize: 2 steps, confidence 0.7',
       'premortem: no fatal flaws',
     ];
-    expect(output).toEqual({ plan: { ...plan1, thoughtChain: [...chain, 'elegant spine'] }, revisions: 0, flaws: [], thoughtChain: chain });
+    expect(output).toEqual({
+      plan: { ...plan1, thoughtChain: [...chain, 'elegant spine'] },
+      revisions: 0,
+      flaws: [],
+      thoughtChain: chain,
+    });
   });
 
   it('should give each phase what the phases before it found', async () => {
@@ -109,8 +174,18 @@ describe('GeniusLoop statechart', () => {
     const json = (v: unknown) => JSON.stringify(v, null, 2);
     const byPhase = (p: string) => f.calls.filter((c) => c.phase === p).map((c) => c.vars);
     expect(byPhase('deconstruct')).toEqual([{ goal: 'automate the release', context: '(none)' }]);
-    expect(byPhase('simulate')[1]).toEqual({ goal: 'automate the release', context: '(none)', deconstruction: json(decon), approach: 'elegant' });
-    expect(byPhase('stressTest')[3]).toEqual({ goal: 'automate the release', deconstruction: json(decon), approach: 'cheap', proposal: json(approachOf('cheap')) });
+    expect(byPhase('simulate')[1]).toEqual({
+      goal: 'automate the release',
+      context: '(none)',
+      deconstruction: json(decon),
+      approach: 'elegant',
+    });
+    expect(byPhase('stressTest')[3]).toEqual({
+      goal: 'automate the release',
+      deconstruction: json(decon),
+      approach: 'cheap',
+      proposal: json(approachOf('cheap')),
+    });
     expect(byPhase('synthesize')).toEqual([
       {
         goal: 'automate the release',
@@ -135,19 +210,34 @@ describe('GeniusLoop statechart', () => {
     await new Promise((r) => setImmediate(r));
     expect(actor.getSnapshot().value).toBe('stressTesting');
     expect(phasesOf(f.calls).filter((p) => p.startsWith('stressTest/'))).toHaveLength(5);
-    expect(f.calls.filter((c) => c.phase === 'stressTest').map((c) => JSON.parse(c.vars.proposal!).approach)).toEqual(APPROACHES);
+    expect(
+      f.calls
+        .filter((c) => c.phase === 'stressTest')
+        .map((c) => JSON.parse(c.vars.proposal!).approach),
+    ).toEqual(APPROACHES);
     pending['stressTest/fast']!.resolve(testOf('fast'));
     pending['stressTest/elegant']!.resolve(testOf('elegant'));
     await new Promise((r) => setImmediate(r));
     expect(actor.getSnapshot().value).toBe('stressTesting');
-    for (const a of ['cheap', 'brute_force', 'resilient']) pending[`stressTest/${a}`]!.resolve(testOf(a));
+    for (const a of ['cheap', 'brute_force', 'resilient'])
+      pending[`stressTest/${a}`]!.resolve(testOf(a));
     const { output } = await ended;
     expect(output!.thoughtChain[2]).toBe('stress-test: best elegant (8/10), fatal: cheap');
-    expect(f.calls.find((c) => c.phase === 'synthesize')!.vars.stressTests).toBe(JSON.stringify(APPROACHES.map(testOf), null, 2));
+    expect(f.calls.find((c) => c.phase === 'synthesize')!.vars.stressTests).toBe(
+      JSON.stringify(APPROACHES.map(testOf), null, 2),
+    );
   });
 
   it('should revise while the premortem finds fatal flaws, then premortem again', async () => {
-    const f = fakeRunner(standard({ premortem: [() => ({ fatalFlaws: ['no tests', 'no rollback'], risks: [] }), () => ({ fatalFlaws: [], risks: ['slow'] })], revise: [() => plan2] }));
+    const f = fakeRunner(
+      standard({
+        premortem: [
+          () => ({ fatalFlaws: ['no tests', 'no rollback'], risks: [] }),
+          () => ({ fatalFlaws: [], risks: ['slow'] }),
+        ],
+        revise: [() => plan2],
+      }),
+    );
     const { states, ended } = run({ runPhase: f.runPhase });
     const { output } = await ended;
     expect(states.slice(4)).toEqual(['premortem', 'revising', 'premortem', 'done']);
@@ -175,23 +265,46 @@ describe('GeniusLoop statechart', () => {
   });
 
   it('should stop revising at maxRevisions and hand over the plan with the flaws left', async () => {
-    const f = fakeRunner(standard({ premortem: [() => ({ fatalFlaws: ['no rollback'] })], revise: [() => plan2] }));
+    const f = fakeRunner(
+      standard({ premortem: [() => ({ fatalFlaws: ['no rollback'] })], revise: [() => plan2] }),
+    );
     const { output } = await run({ runPhase: f.runPhase, maxRevisions: 1 }).ended;
     expect(phasesOf(f.calls).slice(-3)).toEqual(['premortem', 'revise', 'premortem']);
     expect(output).toMatchObject({ revisions: 1, flaws: ['no rollback'] });
-    expect(output!.thoughtChain.slice(-3)).toEqual(['premortem: 1 fatal flaw → revise', 'revise 1: 3 steps, confidence 0.9', 'premortem: 1 fatal flaw left after 1 revision (maxRevisions 1)']);
+    expect(output!.thoughtChain.slice(-3)).toEqual([
+      'premortem: 1 fatal flaw → revise',
+      'revise 1: 3 steps, confidence 0.9',
+      'premortem: 1 fatal flaw left after 1 revision (maxRevisions 1)',
+    ]);
 
     const none = fakeRunner(standard({ premortem: [() => ({ fatalFlaws: ['a', 'b'] })] }));
     const r0 = await run({ runPhase: none.runPhase, maxRevisions: 0 }).ended;
     expect(phasesOf(none.calls).at(-1)).toBe('premortem');
-    expect(r0.output).toMatchObject({ plan: { steps: plan1.steps }, revisions: 0, flaws: ['a', 'b'] });
-    expect(r0.output!.thoughtChain.at(-1)).toBe('premortem: 2 fatal flaws left after 0 revisions (maxRevisions 0)');
+    expect(r0.output).toMatchObject({
+      plan: { steps: plan1.steps },
+      revisions: 0,
+      flaws: ['a', 'b'],
+    });
+    expect(r0.output!.thoughtChain.at(-1)).toBe(
+      'premortem: 2 fatal flaws left after 0 revisions (maxRevisions 0)',
+    );
   });
 
   it('should start a replan at revising with the old plan, what finished and what failed', async () => {
-    const f = fakeRunner({ revise: [() => plan2], premortem: [() => ({ fatalFlaws: ['ship before test'] }), () => ({ fatalFlaws: [] })] });
-    const replan = { plan: plan1, finished: [{ id: 'build', output: 'built ok' }], failed: [{ id: 'ship', error: 'no credentials' }] };
-    const { states, ended } = run({ runPhase: f.runPhase, replan, context: 'creds are in the vault' });
+    const f = fakeRunner({
+      revise: [() => plan2],
+      premortem: [() => ({ fatalFlaws: ['ship before test'] }), () => ({ fatalFlaws: [] })],
+    });
+    const replan = {
+      plan: plan1,
+      finished: [{ id: 'build', output: 'built ok' }],
+      failed: [{ id: 'ship', error: 'no credentials' }],
+    };
+    const { states, ended } = run({
+      runPhase: f.runPhase,
+      replan,
+      context: 'creds are in the vault',
+    });
     const { output } = await ended;
     expect(states).toEqual(['revising', 'premortem', 'revising', 'premortem', 'done']);
     expect(phasesOf(f.calls)).toEqual(['revise/replan', 'premortem', 'revise', 'premortem']);
@@ -204,7 +317,10 @@ describe('GeniusLoop statechart', () => {
       failed: JSON.stringify(replan.failed, null, 2),
     });
     // A later revision still keeps what finished.
-    expect(f.calls[2]!.vars).toMatchObject({ flaws: '- ship before test', finished: JSON.stringify(replan.finished, null, 2) });
+    expect(f.calls[2]!.vars).toMatchObject({
+      flaws: '- ship before test',
+      finished: JSON.stringify(replan.finished, null, 2),
+    });
     expect(output).toMatchObject({ revisions: 1, flaws: [] });
     expect(output!.thoughtChain).toEqual([
       'replan: 1 finished, 1 failed',
@@ -216,7 +332,12 @@ describe('GeniusLoop statechart', () => {
   });
 
   it('should fail with the phase error, aborting the calls of the phase still in flight', async () => {
-    const err = new PhaseAnswerError('stressTest', 'm/plan', 'expected one JSON object and no prose around it', 3);
+    const err = new PhaseAnswerError(
+      'stressTest',
+      'm/plan',
+      'expected one JSON object and no prose around it',
+      3,
+    );
     const held: Call[] = [];
     const f = fakeRunner(
       standard({
@@ -234,7 +355,11 @@ describe('GeniusLoop statechart', () => {
     expect(output).toBeUndefined();
     expect(error).toBe(err);
     // The throw in `failed`'s entry stops the transition: the snapshot keeps the phase that failed.
-    expect(actor.getSnapshot()).toMatchObject({ status: 'error', value: 'stressTesting', error: err });
+    expect(actor.getSnapshot()).toMatchObject({
+      status: 'error',
+      value: 'stressTesting',
+      error: err,
+    });
     expect(states).toEqual(['deconstructing', 'simulating', 'stressTesting']);
     expect(held).toHaveLength(4);
     expect(held.every((c) => c.signal!.aborted)).toBe(true);
@@ -250,9 +375,17 @@ describe('GeniusLoop statechart', () => {
   });
 
   it("should hand the phase's error to the parent's onError as it was thrown", async () => {
-    const err = new PhaseAnswerError('synthesize', 'm/plan', 'vote exhausted: no answer led by 2 within 6 samples', 6);
+    const err = new PhaseAnswerError(
+      'synthesize',
+      'm/plan',
+      'vote exhausted: no answer led by 2 within 6 samples',
+      6,
+    );
     const f = fakeRunner(standard({ synthesize: [() => Promise.reject(err)] }));
-    const parent = setup({ types: { context: {} as { error?: unknown } }, actors: { genius: geniusLoopMachine } }).createMachine({
+    const parent = setup({
+      types: { context: {} as { error?: unknown } },
+      actors: { genius: geniusLoopMachine },
+    }).createMachine({
       context: {},
       initial: 'planning',
       states: {
@@ -284,12 +417,16 @@ describe('GeniusLoop statechart', () => {
 describe('GeniusLoop over a real phase runner', () => {
   it('should render every prompt, parse every answer and record every phase, end to end', async () => {
     const planA = { steps: [step('build'), step('ship', ['build'])], confidence: 0.6 };
-    const planB = { steps: [step('build'), step('test', ['build']), step('ship', ['test'])], confidence: 0.85, thoughtChain: ['tests before shipping'] };
+    const planB = {
+      steps: [step('build'), step('test', ['build']), step('ship', ['test'])],
+      confidence: 0.85,
+      thoughtChain: ['tests before shipping'],
+    };
     const s = scriptedPlanner([
       'The actual problem is that releases are manual.', // red-flagged: prose
       decon,
       approachOf('elegant'),
-      '```json\n' + JSON.stringify(approachOf('cheap')) + '\n```',
+      `\`\`\`json\n${JSON.stringify(approachOf('cheap'))}\n\`\`\``,
       testOf('elegant'),
       testOf('cheap'),
       planA,
@@ -297,8 +434,17 @@ describe('GeniusLoop over a real phase runner', () => {
       planB,
       { fatalFlaws: [] },
     ]);
-    const actor = createActor(geniusLoopMachine, { input: { goal: 'automate the release', approaches: ['elegant', 'cheap'], maxRevisions: 2, runPhase: s.runner } });
-    const done = new Promise<unknown>((resolve, reject) => actor.subscribe({ complete: () => resolve(actor.getSnapshot().output), error: reject }));
+    const actor = createActor(geniusLoopMachine, {
+      input: {
+        goal: 'automate the release',
+        approaches: ['elegant', 'cheap'],
+        maxRevisions: 2,
+        runPhase: s.runner,
+      },
+    });
+    const done = new Promise<unknown>((resolve, reject) =>
+      actor.subscribe({ complete: () => resolve(actor.getSnapshot().output), error: reject }),
+    );
     actor.start();
     const output = (await done) as GeniusLoopOutput;
     expect(output.plan.steps.map((x) => x.id)).toEqual(['build', 'test', 'ship']);
@@ -312,7 +458,12 @@ describe('GeniusLoop over a real phase runner', () => {
       'premortem: no fatal flaws',
     ]);
     expect(output.plan.thoughtChain).toEqual([...output.thoughtChain, 'tests before shipping']);
-    expect(s.events.map((e) => `${e.type} ${e.prompt as string}${e.label ? ` ${e.label as string}` : ''} ${e.samples as number}`)).toEqual([
+    expect(
+      s.events.map(
+        (e) =>
+          `${e.type} ${e.prompt as string}${e.label ? ` ${e.label as string}` : ''} ${e.samples as number}`,
+      ),
+    ).toEqual([
       'genius.phase deconstruct@v1 2',
       'genius.phase simulate@v1 elegant 1',
       'genius.phase simulate@v1 cheap 1',

@@ -4,7 +4,14 @@ import type { LoggedEvent } from '../../log/eventLog.js';
 import type { MissionConfigInput } from '../../config/mission.js';
 import { mission, runAndRead } from '../helpers/missions.js';
 
-function hanoiMission(opts: { disks: number; errorRate: number; crashRate?: number; redFlagRate?: number; maker?: Record<string, unknown>; intensity?: number }) {
+function hanoiMission(opts: {
+  disks: number;
+  errorRate: number;
+  crashRate?: number;
+  redFlagRate?: number;
+  maker?: Record<string, unknown>;
+  intensity?: number;
+}) {
   return mission({
     providers: {
       sim: {
@@ -19,7 +26,14 @@ function hanoiMission(opts: { disks: number; errorRate: number; crashRate?: numb
     stages: [
       {
         name: 'solve',
-        maker: { task: { kind: 'hanoi', disks: opts.disks }, agent: 'solver', k: 3, maxSamples: 40, redFlag: { maxChars: 1500 }, ...opts.maker },
+        maker: {
+          task: { kind: 'hanoi', disks: opts.disks },
+          agent: 'solver',
+          k: 3,
+          maxSamples: 40,
+          redFlag: { maxChars: 1500 },
+          ...opts.maker,
+        },
         supervision: { intensity: opts.intensity ?? 1, periodMs: 60_000 },
       },
     ],
@@ -42,12 +56,22 @@ function solutionChecker(disks: number) {
 describe('MAKER task statechart (Hanoi through the runtime)', () => {
   it('should solve 10 disks with zero wrong steps despite wrong and red-flagged samples', async () => {
     const check = solutionChecker(10);
-    const { output, events } = await runAndRead(hanoiMission({ disks: 10, errorRate: 0.05, redFlagRate: 0.05 }), { onEvent: check.onEvent });
+    const { output, events } = await runAndRead(
+      hanoiMission({ disks: 10, errorRate: 0.05, redFlagRate: 0.05 }),
+      { onEvent: check.onEvent },
+    );
     expect(output.status).toBe('succeeded');
     expect(check.seen).toEqual({ steps: 1023, wrong: 0 });
-    expect(JSON.parse(output.result!)).toEqual({ steps: 1023, state: { pegs: [[], [], [10, 9, 8, 7, 6, 5, 4, 3, 2, 1]] } });
+    expect(JSON.parse(output.result!)).toEqual({
+      steps: 1023,
+      state: { pegs: [[], [], [10, 9, 8, 7, 6, 5, 4, 3, 2, 1]] },
+    });
     const votes = events.filter((e) => e.type === 'maker.vote');
-    const flagged = votes.reduce((n, v) => n + Object.values((v.flagged as Record<string, number>) ?? {}).reduce((a, b) => a + b, 0), 0);
+    const flagged = votes.reduce(
+      (n, v) =>
+        n + Object.values((v.flagged as Record<string, number>) ?? {}).reduce((a, b) => a + b, 0),
+      0,
+    );
     expect(flagged).toBeGreaterThan(0);
     expect(votes.some((v) => v.tallies !== undefined)).toBe(true);
     expect(output.usage.samples).toBe(votes.reduce((n, v) => n + (v.samples as number), 0));
@@ -55,29 +79,47 @@ describe('MAKER task statechart (Hanoi through the runtime)', () => {
 
   it('should restart the runner when a sample call fails and go on from the same step, never voting the failure', async () => {
     const check = solutionChecker(8);
-    const { output, events } = await runAndRead(hanoiMission({ disks: 8, errorRate: 0.02, crashRate: 0.01, intensity: 100 }), { onEvent: check.onEvent });
+    const { output, events } = await runAndRead(
+      hanoiMission({ disks: 8, errorRate: 0.02, crashRate: 0.01, intensity: 100 }),
+      { onEvent: check.onEvent },
+    );
     expect(output.status).toBe('succeeded');
     expect(check.seen).toEqual({ steps: 255, wrong: 0 });
-    const restarts = events.filter((e) => e.type === 'supervisor.decision' && e.action === 'restart');
+    const restarts = events.filter(
+      (e) => e.type === 'supervisor.decision' && e.action === 'restart',
+    );
     expect(restarts.length).toBeGreaterThan(0);
-    expect(restarts[0]).toMatchObject({ supervisor: 'mission/m1/stage/solve', offender: { id: 'maker/solver' } });
+    expect(restarts[0]).toMatchObject({
+      supervisor: 'mission/m1/stage/solve',
+      offender: { id: 'maker/solver' },
+    });
     expect(String(restarts[0]!.reason)).toContain('simulated crash');
     // Every step was decided once: no step was voted twice across restarts.
-    const steps = events.filter((e) => e.type === 'maker.vote' && e.outcome === 'decided').map((e) => e.step);
+    const steps = events
+      .filter((e) => e.type === 'maker.vote' && e.outcome === 'decided')
+      .map((e) => e.step);
     expect(steps).toEqual([...Array(255).keys()]);
   });
 
   it('should stop at maxSteps with budget_exceeded and not restart', async () => {
-    const { output, events } = await runAndRead(hanoiMission({ disks: 6, errorRate: 0, maker: { maxSteps: 10 }, intensity: 5 }));
+    const { output, events } = await runAndRead(
+      hanoiMission({ disks: 6, errorRate: 0, maker: { maxSteps: 10 }, intensity: 5 }),
+    );
     expect(output.status).toBe('failed');
-    expect(output.error?.message).toContain("maxSteps 10 reached at 'mission/m1/stage/solve/maker/solver'");
+    expect(output.error?.message).toContain(
+      "maxSteps 10 reached at 'mission/m1/stage/solve/maker/solver'",
+    );
     expect(events.filter((e) => e.type === 'maker.vote')).toHaveLength(10);
-    expect(events.filter((e) => e.type === 'supervisor.decision' && e.action === 'restart')).toHaveLength(0);
+    expect(
+      events.filter((e) => e.type === 'supervisor.decision' && e.action === 'restart'),
+    ).toHaveLength(0);
   });
 
   it('should end a vote exhausted after maxSamples, record it without an answer, and let the supervisor retry the step', async () => {
     // k = 3 within 3 samples needs three agreeing samples; at a 40% error rate that often fails.
-    const { events } = await runAndRead(hanoiMission({ disks: 4, errorRate: 0.4, maker: { maxSamples: 3 }, intensity: 1000 }));
+    const { events } = await runAndRead(
+      hanoiMission({ disks: 4, errorRate: 0.4, maker: { maxSamples: 3 }, intensity: 1000 }),
+    );
     const votes = events.filter((e) => e.type === 'maker.vote');
     const i = votes.findIndex((e) => e.outcome === 'exhausted');
     expect(i).toBeGreaterThanOrEqual(0);
@@ -85,11 +127,15 @@ describe('MAKER task statechart (Hanoi through the runtime)', () => {
     expect(votes[i]!.samples).toBe(3);
     expect(votes[i + 1]!.step).toBe(votes[i]!.step);
     const retry = events.find((e) => e.type === 'supervisor.decision' && e.action === 'restart');
-    expect(String(retry!.reason)).toBe(`vote exhausted at step ${votes[i]!.step} of 'mission/m1/stage/solve/maker/solver': no answer led by k within 3 samples`);
+    expect(String(retry!.reason)).toBe(
+      `vote exhausted at step ${votes[i]!.step} of 'mission/m1/stage/solve/maker/solver': no answer led by k within 3 samples`,
+    );
   });
 
   it('should keep the event log bounded with snapshots and compaction', async () => {
-    const { events } = await runAndRead(hanoiMission({ disks: 9, errorRate: 0.01, maker: { snapshotEvery: 100 } }));
+    const { events } = await runAndRead(
+      hanoiMission({ disks: 9, errorRate: 0.01, maker: { snapshotEvery: 100 } }),
+    );
     const votes = events.filter((e) => e.type === 'maker.vote');
     expect(votes.length).toBeLessThanOrEqual(100);
     expect(votes[0]!.step).toBe(500);
@@ -107,21 +153,52 @@ describe('maker stage config', () => {
     agents: [{ id: 'solver', provider: 'sim' }],
   } as const;
   it('should refuse k: auto without a calibration, a stage with both prompt and maker, and an unknown agent', () => {
-    expect(() => mission({ ...base, stages: [{ name: 's', maker: { task: { kind: 'hanoi', disks: 3 }, agent: 'solver' } }] } as never)).toThrow(
-      'k: auto needs a calibration (errorRate, or successes and trials)',
-    );
     expect(() =>
-      mission({ ...base, stages: [{ name: 's', prompt: 'p', maker: { task: { kind: 'hanoi', disks: 3 }, agent: 'solver', k: 2 } }] } as never),
+      mission({
+        ...base,
+        stages: [{ name: 's', maker: { task: { kind: 'hanoi', disks: 3 }, agent: 'solver' } }],
+      } as never),
+    ).toThrow('k: auto needs a calibration (errorRate, or successes and trials)');
+    expect(() =>
+      mission({
+        ...base,
+        stages: [
+          {
+            name: 's',
+            prompt: 'p',
+            maker: { task: { kind: 'hanoi', disks: 3 }, agent: 'solver', k: 2 },
+          },
+        ],
+      } as never),
     ).toThrow('a maker stage takes no prompt or agents');
-    expect(() => mission({ ...base, stages: [{ name: 's', maker: { task: { kind: 'hanoi', disks: 3 }, agent: 'nobody', k: 2 } }] } as never)).toThrow(
-      "unknown agent 'nobody' (known: solver)",
+    expect(() =>
+      mission({
+        ...base,
+        stages: [
+          { name: 's', maker: { task: { kind: 'hanoi', disks: 3 }, agent: 'nobody', k: 2 } },
+        ],
+      } as never),
+    ).toThrow("unknown agent 'nobody' (known: solver)");
+    expect(() => mission({ ...base, stages: [{ name: 's' }] } as never)).toThrow(
+      'required (or a maker task)',
     );
-    expect(() => mission({ ...base, stages: [{ name: 's' }] } as never)).toThrow('required (or a maker task)');
   });
 
   it('should take k from the calibrator with k: auto', async () => {
     const { resolveK } = await import('../../machines/makerStageSpec.js');
-    const config = mission({ ...base, stages: [{ name: 's', maker: { task: { kind: 'hanoi', disks: 20 }, agent: 'solver', calibration: { errorRate: 0.0022, target: 0.95 } } }] } as never);
+    const config = mission({
+      ...base,
+      stages: [
+        {
+          name: 's',
+          maker: {
+            task: { kind: 'hanoi', disks: 20 },
+            agent: 'solver',
+            calibration: { errorRate: 0.0022, target: 0.95 },
+          },
+        },
+      ],
+    } as never);
     expect(resolveK(config.stages[0]!.maker!, 2 ** 20 - 1)).toBe(3);
   });
 });

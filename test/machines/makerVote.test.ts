@@ -6,7 +6,9 @@ import type { DrawSample } from '../../machines/makerVote.js';
 import { voteHarness } from '../helpers/voteHarness.js';
 
 /** A judge for tests: the text is the answer; FLAG is malformed; anything over 20 chars is too long. */
-const judge = createRedFlagger<unknown>({ maxChars: 20 }, (text) => (text === 'FLAG' ? { error: 'not an answer' } : { answer: text, nextState: null }));
+const judge = createRedFlagger<unknown>({ maxChars: 20 }, (text) =>
+  text === 'FLAG' ? { error: 'not an answer' } : { answer: text, nextState: null },
+);
 
 /** A model that is right with probability p, else gives the one dominant wrong answer (the worst case). */
 function model(p: number, seed: number, flagRate = 0): DrawSample {
@@ -24,22 +26,29 @@ describe('MAKER vote statechart (first-to-ahead-by-k)', () => {
     [0.8, 3, 0],
     [0.7, 4, 0],
     [0.85, 3, 0.2],
-  ])('should match the closed forms for p=%s, k=%s, red-flag rate %s (per-step success and samples per step, 4,000 seeded votes)', async (p, k, flagRate) => {
-    const h = voteHarness({ settings: { k, maxSamples: 1000 }, draw: model(p, 42, flagRate), judge });
-    const n = 4000;
-    let right = 0;
-    let samples = 0;
-    for (let i = 0; i < n; i++) {
-      const r = await h.run(i);
-      if (r.answer === 'right') right++;
-      samples += r.samples;
-    }
-    const pSub = perStepSuccess(p, k);
-    const se = Math.sqrt((pSub * (1 - pSub)) / n);
-    expect(Math.abs(right / n - pSub)).toBeLessThan(4 * se + 1e-3);
-    const expected = expectedSamplesExact(p, k, flagRate);
-    expect(Math.abs(samples / n - expected) / expected).toBeLessThan(0.05);
-  });
+  ])(
+    'should match the closed forms for p=%s, k=%s, red-flag rate %s (per-step success and samples per step, 4,000 seeded votes)',
+    async (p, k, flagRate) => {
+      const h = voteHarness({
+        settings: { k, maxSamples: 1000 },
+        draw: model(p, 42, flagRate),
+        judge,
+      });
+      const n = 4000;
+      let right = 0;
+      let samples = 0;
+      for (let i = 0; i < n; i++) {
+        const r = await h.run(i);
+        if (r.answer === 'right') right++;
+        samples += r.samples;
+      }
+      const pSub = perStepSuccess(p, k);
+      const se = Math.sqrt((pSub * (1 - pSub)) / n);
+      expect(Math.abs(right / n - pSub)).toBeLessThan(4 * se + 1e-3);
+      const expected = expectedSamplesExact(p, k, flagRate);
+      expect(Math.abs(samples / n - expected) / expected).toBeLessThan(0.05);
+    },
+  );
 
   it('should draw the first k samples in parallel and decide on them when they agree', async () => {
     const started: number[] = [];
@@ -56,7 +65,13 @@ describe('MAKER vote statechart (first-to-ahead-by-k)', () => {
     expect(started).toEqual([0, 1, 2]);
     release();
     const r = await pending;
-    expect(r).toMatchObject({ outcome: 'decided', answer: 'same', margin: 3, samples: 3, tallies: { same: 3 } });
+    expect(r).toMatchObject({
+      outcome: 'decided',
+      answer: 'same',
+      margin: 3,
+      samples: 3,
+      tallies: { same: 3 },
+    });
   });
 
   it('should discard red-flagged samples, count them by reason, and never vote them', async () => {
@@ -64,7 +79,13 @@ describe('MAKER vote statechart (first-to-ahead-by-k)', () => {
     const draw: DrawSample = async (req) => ({ text: texts[req.index]! });
     const h = voteHarness({ settings: { k: 2, firstBatch: 1, maxSamples: 10 }, draw, judge });
     const r = await h.run(0);
-    expect(r).toMatchObject({ outcome: 'decided', answer: 'a', samples: 5, flagged: { parse: 2, too_long: 1 }, tallies: { a: 2 } });
+    expect(r).toMatchObject({
+      outcome: 'decided',
+      answer: 'a',
+      samples: 5,
+      flagged: { parse: 2, too_long: 1 },
+      tallies: { a: 2 },
+    });
   });
 
   it('should end exhausted with no answer when no answer gets k ahead within maxSamples, even with a plurality', async () => {
@@ -83,13 +104,24 @@ describe('MAKER vote statechart (first-to-ahead-by-k)', () => {
     const draw: DrawSample = async (req) => ({ text: texts[req.index]! });
     const h = voteHarness({ settings: { k: 2, maxSamples: 10 }, draw, judge });
     const r = await h.run(0);
-    expect(r).toMatchObject({ outcome: 'decided', answer: 'b', samples: 6, margin: 2, tallies: { b: 4, a: 2 } });
+    expect(r).toMatchObject({
+      outcome: 'decided',
+      answer: 'b',
+      samples: 6,
+      margin: 2,
+      tallies: { b: 4, a: 2 },
+    });
   });
 
   it('should discard a sample the oracle rejects', async () => {
     const texts = ['bad', 'good', 'good'];
     const draw: DrawSample = async (req) => ({ text: texts[req.index]! });
-    const h = voteHarness({ settings: { k: 2, firstBatch: 1, maxSamples: 10 }, draw, judge, oracle: (p) => p.answer !== 'bad' });
+    const h = voteHarness({
+      settings: { k: 2, firstBatch: 1, maxSamples: 10 },
+      draw,
+      judge,
+      oracle: (p) => p.answer !== 'bad',
+    });
     const r = await h.run(0);
     expect(r).toMatchObject({ answer: 'good', samples: 3, flagged: { oracle: 1 } });
   });
@@ -100,7 +132,11 @@ describe('MAKER vote statechart (first-to-ahead-by-k)', () => {
       temps.push(req.temperature);
       return { text: req.index === 1 ? 'b' : 'a' };
     };
-    const h = voteHarness({ settings: { k: 2, maxSamples: 10, temperatures: { first: 0, rest: 0.1 } }, draw, judge });
+    const h = voteHarness({
+      settings: { k: 2, maxSamples: 10, temperatures: { first: 0, rest: 0.1 } },
+      draw,
+      judge,
+    });
     await h.run(0);
     expect(temps).toEqual([0, 0.1, 0.1, 0.1]);
   });
@@ -118,33 +154,36 @@ describe('MAKER vote statechart (first-to-ahead-by-k)', () => {
   it.each([
     ['a first batch larger than k', { k: 2, firstBatch: 4, maxSamples: 10 }],
     ['batches of more than one', { k: 2, firstBatch: 1, batch: 3, maxSamples: 10 }],
-  ])('should decide the next vote when a sample of a decided vote fails late (%s)', async (_, settings) => {
-    // A vote decided with samples still in flight; one of them then fails (a lost sample timing
-    // out over NATS). It is no vote of the next one, and must not silence the next one's samples.
-    let failLate: (err: Error) => void = () => {};
-    const late = new Promise<never>((_, reject) => (failLate = reject));
-    let release: () => void = () => {};
-    const gate = new Promise<void>((r) => (release = r));
-    const signals: AbortSignal[] = [];
-    const draw: DrawSample = async (req, signal) => {
-      if (req.step === 0 && req.index >= 2) return late;
-      if (req.step === 1) {
-        signals.push(signal);
-        await gate;
-      }
-      return { text: 'a' };
-    };
-    const h = voteHarness({ settings, draw, judge });
-    expect(await h.run(0)).toMatchObject({ step: 0, outcome: 'decided', answer: 'a' });
-    const next = h.run(1);
-    await Promise.resolve();
-    failLate(new Error('agent call timed out'));
-    await new Promise((r) => setImmediate(r));
-    expect(signals.length).toBeGreaterThan(0);
-    expect(signals.map((s) => s.aborted)).toEqual(signals.map(() => false));
-    release();
-    await expect(next).resolves.toMatchObject({ step: 1, outcome: 'decided', answer: 'a' });
-  });
+  ])(
+    'should decide the next vote when a sample of a decided vote fails late (%s)',
+    async (_, settings) => {
+      // A vote decided with samples still in flight; one of them then fails (a lost sample timing
+      // out over NATS). It is no vote of the next one, and must not silence the next one's samples.
+      let failLate: (err: Error) => void = () => {};
+      const late = new Promise<never>((_, reject) => (failLate = reject));
+      let release: () => void = () => {};
+      const gate = new Promise<void>((r) => (release = r));
+      const signals: AbortSignal[] = [];
+      const draw: DrawSample = async (req, signal) => {
+        if (req.step === 0 && req.index >= 2) return late;
+        if (req.step === 1) {
+          signals.push(signal);
+          await gate;
+        }
+        return { text: 'a' };
+      };
+      const h = voteHarness({ settings, draw, judge });
+      expect(await h.run(0)).toMatchObject({ step: 0, outcome: 'decided', answer: 'a' });
+      const next = h.run(1);
+      await Promise.resolve();
+      failLate(new Error('agent call timed out'));
+      await new Promise((r) => setImmediate(r));
+      expect(signals.length).toBeGreaterThan(0);
+      expect(signals.map((s) => s.aborted)).toEqual(signals.map(() => false));
+      release();
+      await expect(next).resolves.toMatchObject({ step: 1, outcome: 'decided', answer: 'a' });
+    },
+  );
 
   describe('after the vote stops', () => {
     afterEach(() => vi.restoreAllMocks());
@@ -160,7 +199,9 @@ describe('MAKER vote statechart (first-to-ahead-by-k)', () => {
     }
 
     const stoppedActorWarnings = (warn: ReturnType<typeof vi.spyOn>) =>
-      warn.mock.calls.filter((args: unknown[]) => String(args[0]).includes('was sent to stopped actor'));
+      warn.mock.calls.filter((args: unknown[]) =>
+        String(args[0]).includes('was sent to stopped actor'),
+      );
 
     it('should abort the samples in flight and send nothing when the vote is stopped mid-sample', async () => {
       const warn = vi.spyOn(console, 'warn');

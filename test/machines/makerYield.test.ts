@@ -6,7 +6,12 @@ describe('MAKER task on a zero-latency model', () => {
     const config = mission({
       providers: { model: { kind: 'simulated', seed: 1, errorRate: 0, task: { kind: 'hanoi' } } },
       agents: [{ id: 'solver', provider: 'model' }],
-      stages: [{ name: 'solve', maker: { task: { kind: 'hanoi', disks: 11 }, agent: 'solver', k: 1, maxSamples: 3 } }],
+      stages: [
+        {
+          name: 'solve',
+          maker: { task: { kind: 'hanoi', disks: 11 }, agent: 'solver', k: 1, maxSamples: 3 },
+        },
+      ],
     });
     let ticks = 0;
     let stepsAtFirstTick: number | undefined;
@@ -16,7 +21,9 @@ describe('MAKER task on a zero-latency model', () => {
       stepsAtFirstTick ??= steps;
     }, 1);
     try {
-      const { output } = await runAndRead(config, { onEvent: (e) => void (e.type === 'maker.vote' && steps++) });
+      const { output } = await runAndRead(config, {
+        onEvent: (e) => void (e.type === 'maker.vote' && steps++),
+      });
       expect(output.status).toBe('succeeded');
     } finally {
       clearInterval(timer);

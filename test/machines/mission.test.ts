@@ -7,7 +7,11 @@ describe('mission statechart (runMission)', () => {
       providers: {
         a: { kind: 'scripted', responses: ['draft text'] },
         // The echo shows what prompt the second stage received.
-        b: { kind: 'cli', command: process.execPath, args: ['-e', 'process.stdout.write("got: " + process.argv[1])', '{prompt}'] },
+        b: {
+          kind: 'cli',
+          command: process.execPath,
+          args: ['-e', 'process.stdout.write("got: " + process.argv[1])', '{prompt}'],
+        },
       },
       agents: [
         { id: 'writer', provider: 'a' },
@@ -36,8 +40,15 @@ describe('mission statechart (runMission)', () => {
     ]);
     expect(events.every((e, i) => e.seq === i + 1 && e.mission === 'm1')).toBe(true);
     expect(output.usage.samples).toBe(2);
-    expect(events.find((e) => e.type === 'stage.finished')).toMatchObject({ stage: 'one', output: 'draft text' });
-    expect(events.at(-1)).toMatchObject({ type: 'mission.finished', status: 'succeeded', result: 'got: Review: draft text' });
+    expect(events.find((e) => e.type === 'stage.finished')).toMatchObject({
+      stage: 'one',
+      output: 'draft text',
+    });
+    expect(events.at(-1)).toMatchObject({
+      type: 'mission.finished',
+      status: 'succeeded',
+      result: 'got: Review: draft text',
+    });
   });
 
   it('should run the agents of one stage in parallel as workers and join their answers in agent order', async () => {
@@ -60,9 +71,13 @@ describe('mission statechart (runMission)', () => {
 
   it('should restart a crashed agent and record the decision in the event log', async () => {
     const config = mission({
-      providers: { flaky: { kind: 'scripted', responses: [{ error: 'boom', errorKind: 'server' }, 'fine'] } },
+      providers: {
+        flaky: { kind: 'scripted', responses: [{ error: 'boom', errorKind: 'server' }, 'fine'] },
+      },
       agents: [{ id: 'x', provider: 'flaky' }],
-      stages: [{ name: 's', prompt: 'p', agents: ['x'], supervision: { intensity: 2, periodMs: 10_000 } }],
+      stages: [
+        { name: 's', prompt: 'p', agents: ['x'], supervision: { intensity: 2, periodMs: 10_000 } },
+      ],
     });
     const { output, events } = await runAndRead(config);
     expect(output.status).toBe('succeeded');
@@ -83,20 +98,27 @@ describe('mission statechart (runMission)', () => {
 
   it('should fail with reached_max_restart_intensity and the last crash when a stage gives up, without restarting the stage (OTP: a transient child that exits shutdown stays down)', async () => {
     const config = mission({
-      providers: { broken: { kind: 'scripted', responses: [{ error: 'down', errorKind: 'server' }] } },
+      providers: {
+        broken: { kind: 'scripted', responses: [{ error: 'down', errorKind: 'server' }] },
+      },
       agents: [{ id: 'x', provider: 'broken' }],
-      stages: [{ name: 's', prompt: 'p', agents: ['x'], supervision: { intensity: 1, periodMs: 10_000 } }],
+      stages: [
+        { name: 's', prompt: 'p', agents: ['x'], supervision: { intensity: 1, periodMs: 10_000 } },
+      ],
       supervision: { intensity: 1, periodMs: 10_000 },
     });
     const { output, events } = await runAndRead(config);
     expect(output.status).toBe('failed');
     expect(output.error).toEqual({
       reason: 'reached_max_restart_intensity',
-      message: "stage 's' gave up: reached_max_restart_intensity; last crash: agent/x: provider 'broken': http 500: down",
+      message:
+        "stage 's' gave up: reached_max_restart_intensity; last crash: agent/x: provider 'broken': http 500: down",
     });
     // The stage's intensity alone bounds the attempts: 1 + 1. The mission does not run the stage again.
     expect(events.filter((e) => e.type === 'agent.call')).toHaveLength(2);
-    const gaveUp = events.filter((e) => e.type === 'supervisor.decision' && e.action === 'shutdown').map((e) => [e.supervisor, e.errorContext]);
+    const gaveUp = events
+      .filter((e) => e.type === 'supervisor.decision' && e.action === 'shutdown')
+      .map((e) => [e.supervisor, e.errorContext]);
     expect(gaveUp).toEqual([
       ['mission/m1/stage/s', 'child_terminated'],
       ['mission/m1/stage/s', 'shutdown'],
@@ -105,19 +127,35 @@ describe('mission statechart (runMission)', () => {
 
   it.each([
     ['a prompt stage', { name: 's', prompt: 'p', agents: ['x'] }],
-    ['a MAKER stage', { name: 's', maker: { task: { kind: 'hanoi', disks: 3 }, agent: 'x', k: 2, maxSamples: 10 } }],
-  ] as const)('should end the mission at once on a non-retryable failure in %s (a scripted 401)', async (_kind, stage) => {
-    const config = mission({
-      providers: { broken: { kind: 'scripted', responses: [{ error: 'bad key', errorKind: 'server', status: 401 }] } },
-      agents: [{ id: 'x', provider: 'broken' }],
-      stages: [{ ...stage, supervision: { intensity: 5, periodMs: 10_000 } }],
-      supervision: { intensity: 5, periodMs: 10_000 },
-    } as Parameters<typeof mission>[0]);
-    const { output, events } = await runAndRead(config);
-    expect(output.status).toBe('failed');
-    expect(output.error).toEqual({ reason: 'non_retryable', message: "provider 'broken': http 401: bad key (non-retryable: http_401)" });
-    expect(events.filter((e) => e.type === 'supervisor.decision' && e.action === 'restart')).toEqual([]);
-  });
+    [
+      'a MAKER stage',
+      { name: 's', maker: { task: { kind: 'hanoi', disks: 3 }, agent: 'x', k: 2, maxSamples: 10 } },
+    ],
+  ] as const)(
+    'should end the mission at once on a non-retryable failure in %s (a scripted 401)',
+    async (_kind, stage) => {
+      const config = mission({
+        providers: {
+          broken: {
+            kind: 'scripted',
+            responses: [{ error: 'bad key', errorKind: 'server', status: 401 }],
+          },
+        },
+        agents: [{ id: 'x', provider: 'broken' }],
+        stages: [{ ...stage, supervision: { intensity: 5, periodMs: 10_000 } }],
+        supervision: { intensity: 5, periodMs: 10_000 },
+      } as Parameters<typeof mission>[0]);
+      const { output, events } = await runAndRead(config);
+      expect(output.status).toBe('failed');
+      expect(output.error).toEqual({
+        reason: 'non_retryable',
+        message: "provider 'broken': http 401: bad key (non-retryable: http_401)",
+      });
+      expect(
+        events.filter((e) => e.type === 'supervisor.decision' && e.action === 'restart'),
+      ).toEqual([]);
+    },
+  );
 
   it('should stop with budget_exceeded and name the budget when tokens run out, without starting more work', async () => {
     const config = mission({
@@ -152,7 +190,10 @@ describe('mission statechart (runMission)', () => {
 
   it('should fail with no_answer when a middle stage produced nothing, without running the next stage', async () => {
     const config = mission({
-      providers: { broken: { kind: 'scripted', responses: [{ error: 'nope' }] }, ok: { kind: 'scripted', responses: ['fine'] } },
+      providers: {
+        broken: { kind: 'scripted', responses: [{ error: 'nope' }] },
+        ok: { kind: 'scripted', responses: ['fine'] },
+      },
       agents: [
         { id: 'x', provider: 'broken' },
         { id: 'y', provider: 'ok' },
@@ -163,7 +204,10 @@ describe('mission statechart (runMission)', () => {
       ],
     });
     const { output, events } = await runAndRead(config);
-    expect(output.error).toEqual({ reason: 'no_answer', message: "stage 'first' produced no answer" });
+    expect(output.error).toEqual({
+      reason: 'no_answer',
+      message: "stage 'first' produced no answer",
+    });
     expect(events.filter((e) => e.type === 'stage.entered').map((e) => e.stage)).toEqual(['first']);
   });
 
@@ -175,7 +219,8 @@ describe('mission statechart (runMission)', () => {
     });
     const stop = new AbortController();
     // Stop as soon as the stage has started its agent, whose call would take a minute.
-    const onEvent = (e: { type: string }) => e.type === 'stage.entered' && queueMicrotask(() => stop.abort());
+    const onEvent = (e: { type: string }) =>
+      e.type === 'stage.entered' && queueMicrotask(() => stop.abort());
     const { output, events } = await runAndRead(config, { signal: stop.signal, onEvent });
     expect(output.status).toBe('failed');
     expect(output.error).toEqual({ reason: 'stopped', message: 'interrupted' });
@@ -187,7 +232,10 @@ describe('agent call timeouts', () => {
   it('should default to the provider bound plus a margin, and refuse one shorter than the provider may take', async () => {
     const { agentTimeoutMs, providerBoundMs } = await import('../../config/mission.js');
     const config = mission({
-      providers: { o: { kind: 'openai', model: 'm', timeoutMs: 10_000, maxRetries: 2 }, s: { kind: 'scripted', responses: ['x'] } },
+      providers: {
+        o: { kind: 'openai', model: 'm', timeoutMs: 10_000, maxRetries: 2 },
+        s: { kind: 'scripted', responses: ['x'] },
+      },
       agents: [
         { id: 'a', provider: 'o' },
         { id: 'b', provider: 's' },
@@ -203,7 +251,9 @@ describe('agent call timeouts', () => {
         agents: [{ id: 'a', provider: 'o', timeoutMs: 15_000 }],
         stages: [{ name: 's', prompt: 'p', agents: ['a'] }],
       }),
-    ).toThrow("15000 ms is shorter than provider 'o' may take (32000 ms with its timeout and retries); raise it or lower the provider's");
+    ).toThrow(
+      "15000 ms is shorter than provider 'o' may take (32000 ms with its timeout and retries); raise it or lower the provider's",
+    );
   });
 });
 
@@ -226,8 +276,19 @@ describe('budgets under parallel agents', () => {
   // whose worst case is its prompt bytes plus framing plus maxTokens: 2 + 8 + 50 = 60 tokens.
   const parallel = (budget: { tokens?: number; costUsd?: number }) =>
     mission({
-      providers: { p: { kind: 'simulated', answers: ['x'.repeat(200)], latencyMs: { distribution: 'fixed', ms: 20 }, prices: { inputPerMTok: 1000, outputPerMTok: 4000 } } },
-      agents: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((id) => ({ id, provider: 'p', maxTokens: 50 })),
+      providers: {
+        p: {
+          kind: 'simulated',
+          answers: ['x'.repeat(200)],
+          latencyMs: { distribution: 'fixed', ms: 20 },
+          prices: { inputPerMTok: 1000, outputPerMTok: 4000 },
+        },
+      },
+      agents: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((id) => ({
+        id,
+        provider: 'p',
+        maxTokens: 50,
+      })),
       stages: [{ name: 's', prompt: 'go', agents: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'] }],
       budget,
     });
@@ -237,10 +298,16 @@ describe('budgets under parallel agents', () => {
     // once (5 × 60 held), the others wait; once the five used 255, a worst case of 60 cannot fit.
     const { output, events } = await runAndRead(parallel({ tokens: 300 }));
     expect(output.status).toBe('failed');
-    expect(output.error).toEqual({ reason: 'budget_exceeded', message: "budget_exceeded: tokens at 'mission/m1' (used 255, 0 held by calls in flight, this call may take 60: more than 300)" });
+    expect(output.error).toEqual({
+      reason: 'budget_exceeded',
+      message:
+        "budget_exceeded: tokens at 'mission/m1' (used 255, 0 held by calls in flight, this call may take 60: more than 300)",
+    });
     expect(output.usage.tokens).toBeLessThanOrEqual(300);
     // A refused call was never made: it is no agent.call and no sample.
-    expect(events.filter((e) => e.type === 'agent.call' && String(e.error).includes('budget_exceeded'))).toEqual([]);
+    expect(
+      events.filter((e) => e.type === 'agent.call' && String(e.error).includes('budget_exceeded')),
+    ).toEqual([]);
     expect(output.usage.samples).toBe(5);
   });
 
@@ -248,14 +315,18 @@ describe('budgets under parallel agents', () => {
     // 5 × 60 held at first (a sixth would pass 330); 5 × 51 = 255 used leaves 75: a sixth worst case of 60 fits then, a seventh does not.
     const { output } = await runAndRead(parallel({ tokens: 330 }));
     expect(output.usage).toMatchObject({ tokens: 6 * 51, samples: 6 });
-    expect(output.error?.message).toBe("budget_exceeded: tokens at 'mission/m1' (used 306, 0 held by calls in flight, this call may take 60: more than 330)");
+    expect(output.error?.message).toBe(
+      "budget_exceeded: tokens at 'mission/m1' (used 306, 0 held by calls in flight, this call may take 60: more than 330)",
+    );
   });
 
-  it('should never pass a costUsd limit under parallel agents, priced at the provider\'s prices', async () => {
+  it("should never pass a costUsd limit under parallel agents, priced at the provider's prices", async () => {
     // Worst case per call: 10 prompt tokens at $1000/M + 50 at $4000/M = $0.21; real: $0.201.
     const { output } = await runAndRead(parallel({ costUsd: 0.5 }));
     expect(output.status).toBe('failed');
-    expect(output.error?.message).toBe("budget_exceeded: costUsd at 'mission/m1' (used 0.402, 0 held by calls in flight, this call may take 0.21: more than 0.5)");
+    expect(output.error?.message).toBe(
+      "budget_exceeded: costUsd at 'mission/m1' (used 0.402, 0 held by calls in flight, this call may take 0.21: more than 0.5)",
+    );
     expect(output.usage.costUsd).toBeLessThanOrEqual(0.5);
   });
 
@@ -274,14 +345,19 @@ describe('secrets', () => {
         tool: {
           kind: 'cli',
           command: process.execPath,
-          args: ['-e', 'process.stderr.write("auth failed for key " + process.env.ANTHROPIC_API_KEY); process.exit(3)'],
+          args: [
+            '-e',
+            'process.stderr.write("auth failed for key " + process.env.ANTHROPIC_API_KEY); process.exit(3)',
+          ],
           envAllowlist: ['PATH', 'ANTHROPIC_API_KEY'],
         },
       },
       agents: [{ id: 'a', provider: 'tool' }],
       stages: [{ name: 's', prompt: 'p', agents: ['a'], supervision: { restart: 'temporary' } }],
     });
-    const { output, eventLogFile } = await runAndRead(config, { env: { PATH: process.env.PATH, ANTHROPIC_API_KEY: secret } });
+    const { output, eventLogFile } = await runAndRead(config, {
+      env: { PATH: process.env.PATH, ANTHROPIC_API_KEY: secret },
+    });
     expect(output.status).toBe('failed');
     const { readFileSync } = await import('node:fs');
     const log = readFileSync(eventLogFile, 'utf8');

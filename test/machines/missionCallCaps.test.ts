@@ -8,7 +8,8 @@ const MiB = 1024 * 1024;
 // Room for restarts at both levels: a failure that were restarted would show as more calls.
 const roomy = { intensity: 5, periodMs: 60_000 };
 
-const restarts = (events: LoggedEvent[]) => events.filter((e) => e.type === 'supervisor.decision' && e.action === 'restart');
+const restarts = (events: LoggedEvent[]) =>
+  events.filter((e) => e.type === 'supervisor.decision' && e.action === 'restart');
 const calls = (events: LoggedEvent[]) => events.filter((e) => e.type === 'agent.call');
 
 describe('a mission whose call is over a cap', () => {
@@ -24,16 +25,19 @@ describe('a mission whose call is over a cap', () => {
     expect(output.status).toBe('failed');
     expect(output.error).toEqual({
       reason: 'non_retryable',
-      message: "provider 'x': prompt of 10485760 bytes is over maxPromptBytes (1048576); shorten it or raise providers.x.maxPromptBytes (non-retryable: prompt_cap)",
+      message:
+        "provider 'x': prompt of 10485760 bytes is over maxPromptBytes (1048576); shorten it or raise providers.x.maxPromptBytes (non-retryable: prompt_cap)",
     });
     expect(restarts(events)).toEqual([]);
     // The one attempt, refused before the transport: nothing was sent.
-    expect(calls(events)).toMatchObject([{ attempt: 0, ok: false, errorName: 'NonRetryableError' }]);
+    expect(calls(events)).toMatchObject([
+      { attempt: 0, ok: false, errorName: 'NonRetryableError' },
+    ]);
     expect(calls(events)).toHaveLength(1);
     expect(performance.now() - started).toBeLessThan(5_000);
   });
 
-  it('should count the role with the prompt, against the provider\'s own maxPromptBytes', async () => {
+  it("should count the role with the prompt, against the provider's own maxPromptBytes", async () => {
     const config = mission({
       providers: { x: { kind: 'scripted', responses: ['ok'], maxPromptBytes: 100 } },
       agents: [{ id: 'a', provider: 'x', role: 'r'.repeat(60) }],
@@ -43,7 +47,8 @@ describe('a mission whose call is over a cap', () => {
     const { output, events } = await runAndRead(config, { input: 'p'.repeat(41) });
     expect(output.error).toEqual({
       reason: 'non_retryable',
-      message: "provider 'x': prompt of 101 bytes is over maxPromptBytes (100); shorten it or raise providers.x.maxPromptBytes (non-retryable: prompt_cap)",
+      message:
+        "provider 'x': prompt of 101 bytes is over maxPromptBytes (100); shorten it or raise providers.x.maxPromptBytes (non-retryable: prompt_cap)",
     });
     expect(restarts(events)).toEqual([]);
   });
@@ -58,16 +63,26 @@ describe('a mission whose call is over a cap', () => {
     const { output, events } = await runAndRead(config);
     expect(output.error).toEqual({
       reason: 'non_retryable',
-      message: "provider 'p': answer of more than 1000 bytes (maxAnswerBytes); raise providers.p.maxAnswerBytes if it is expected (non-retryable: output_cap)",
+      message:
+        "provider 'p': answer of more than 1000 bytes (maxAnswerBytes); raise providers.p.maxAnswerBytes if it is expected (non-retryable: output_cap)",
     });
     expect(restarts(events)).toEqual([]);
   });
 
   it('should restart an answer over the cap when nonRetryable leaves output_cap out', async () => {
     const config = mission({
-      providers: { p: { kind: 'simulated', answers: ['w'.repeat(2_000)], maxAnswerTokens: 100, nonRetryable: [] } },
+      providers: {
+        p: {
+          kind: 'simulated',
+          answers: ['w'.repeat(2_000)],
+          maxAnswerTokens: 100,
+          nonRetryable: [],
+        },
+      },
       agents: [{ id: 'a', provider: 'p' }],
-      stages: [{ name: 's', prompt: 'go', agents: ['a'], supervision: { intensity: 1, periodMs: 60_000 } }],
+      stages: [
+        { name: 's', prompt: 'go', agents: ['a'], supervision: { intensity: 1, periodMs: 60_000 } },
+      ],
       supervision: { intensity: 1, periodMs: 60_000 },
     });
     const { output, events } = await runAndRead(config);
@@ -117,16 +132,21 @@ describe('a mission whose call is over a cap', () => {
     try {
       const baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
       const config = mission({
-        providers: { big: { kind: 'openai', baseURL, apiKeyEnv: 'TEST_BIG_KEY', model: 'm', maxRetries: 2 } },
+        providers: {
+          big: { kind: 'openai', baseURL, apiKeyEnv: 'TEST_BIG_KEY', model: 'm', maxRetries: 2 },
+        },
         agents: [{ id: 'a', provider: 'big' }],
         stages: [{ name: 's', prompt: 'go', agents: ['a'], supervision: roomy }],
         supervision: roomy,
       });
       const started = performance.now();
-      const { output, events } = await runAndRead(config, { env: { TEST_BIG_KEY: 'sk-big-0123456789' } });
+      const { output, events } = await runAndRead(config, {
+        env: { TEST_BIG_KEY: 'sk-big-0123456789' },
+      });
       expect(output.error).toEqual({
         reason: 'non_retryable',
-        message: "provider 'big': answer of more than 4194304 bytes (maxAnswerBytes); raise providers.big.maxAnswerBytes if it is expected (non-retryable: output_cap)",
+        message:
+          "provider 'big': answer of more than 4194304 bytes (maxAnswerBytes); raise providers.big.maxAnswerBytes if it is expected (non-retryable: output_cap)",
       });
       expect(performance.now() - started).toBeLessThan(5_000);
       expect(requests).toBe(1);

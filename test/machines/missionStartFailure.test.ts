@@ -19,7 +19,8 @@ import { runMission } from '../../runner/runMission.js';
 
 const helloYaml = readFileSync('examples/hello.yaml', 'utf8');
 const silent = pino({ level: 'silent' });
-const NO_WORKERS = "no worker serves 'poet' on nats://127.0.0.1:1 after 0 ms; start one: maestro worker --nats URL --capability poet --config MISSION_FILE";
+const NO_WORKERS =
+  "no worker serves 'poet' on nats://127.0.0.1:1 after 0 ms; start one: maestro worker --nats URL --capability poet --config MISSION_FILE";
 
 /** A hub whose workers never come: every mission's attach fails as a real one does. */
 function hubWithoutWorkers(): NatsHub & { attaches: string[][] } {
@@ -66,9 +67,17 @@ describe('daemon: a mission that failed to start', () => {
     const hub = hubWithoutWorkers();
     const first = new Daemon({ stateDir, logger: silent, natsHub: hub });
     first.start();
-    expect(await first.submit({ source: helloYaml, id: 'h1' })).toMatchObject({ id: 'h1', state: 'running' });
-    const reason = { reason: 'start_failed', message: `${NO_WORKERS}; tried again at the next daemon start (maestro stop h1 gives it up)` };
-    await eventually(() => expect(first.status('h1')).toMatchObject({ state: 'failed', error: reason }));
+    expect(await first.submit({ source: helloYaml, id: 'h1' })).toMatchObject({
+      id: 'h1',
+      state: 'running',
+    });
+    const reason = {
+      reason: 'start_failed',
+      message: `${NO_WORKERS}; tried again at the next daemon start (maestro stop h1 gives it up)`,
+    };
+    await eventually(() =>
+      expect(first.status('h1')).toMatchObject({ state: 'failed', error: reason }),
+    );
     // The identities of the providers the mission uses went to the hub.
     expect(hub.attaches).toEqual([['poet', 'reviewers']]);
     const log = EventLog.read(EventLog.pathFor(stateDir, 'h1'));
@@ -80,9 +89,15 @@ describe('daemon: a mission that failed to start', () => {
     const second = new Daemon({ stateDir, logger: silent, natsHub: hubWithoutWorkers() });
     expect(second.start()).toEqual({ resumed: ['h1'], finished: 0 });
     expect(second.list().map((m) => m.id)).toEqual(['h1']);
-    await eventually(() => expect(second.status('h1')).toMatchObject({ state: 'failed', error: reason }));
+    await eventually(() =>
+      expect(second.status('h1')).toMatchObject({ state: 'failed', error: reason }),
+    );
     await second.shutdown();
-    expect(EventLog.read(EventLog.pathFor(stateDir, 'h1')).map((e) => e.type)).toEqual(['mission.submitted', 'mission.start_failed', 'mission.start_failed']);
+    expect(EventLog.read(EventLog.pathFor(stateDir, 'h1')).map((e) => e.type)).toEqual([
+      'mission.submitted',
+      'mission.start_failed',
+      'mission.start_failed',
+    ]);
 
     // Restarted where it can run (in process here): it runs to its end.
     const third = new Daemon({ stateDir, logger: silent });
@@ -105,7 +120,10 @@ describe('daemon: a mission that failed to start', () => {
 
     const second = new Daemon({ stateDir, logger: silent });
     expect(second.start()).toEqual({ resumed: [], finished: 1 });
-    expect(second.status('h2')).toMatchObject({ state: 'stopped', error: { reason: 'stopped', message: 'not needed' } });
+    expect(second.status('h2')).toMatchObject({
+      state: 'stopped',
+      error: { reason: 'stopped', message: 'not needed' },
+    });
   });
 });
 
@@ -118,14 +136,27 @@ describe('daemon: following a mission that fails to start, or is stopped before 
     await eventually(() => expect(hub.waiting).toBe(1));
     const seen: string[] = [];
     let ended = 0;
-    daemon.events('f1', 0, (e) => seen.push(e.type), () => ended++);
+    daemon.events(
+      'f1',
+      0,
+      (e) => seen.push(e.type),
+      () => ended++,
+    );
     hub.timeUp();
     await eventually(() => expect(ended).toBe(1));
     expect(seen).toEqual(['mission.submitted', 'mission.start_failed']);
-    expect(daemon.status('f1')).toMatchObject({ state: 'failed', error: { reason: 'start_failed' } });
+    expect(daemon.status('f1')).toMatchObject({
+      state: 'failed',
+      error: { reason: 'start_failed' },
+    });
     // One who follows it later gets the same history and its end at once.
     const later: string[] = [];
-    daemon.events('f1', 0, (e) => later.push(e.type), () => ended++);
+    daemon.events(
+      'f1',
+      0,
+      (e) => later.push(e.type),
+      () => ended++,
+    );
     expect([later, ended]).toEqual([['mission.submitted', 'mission.start_failed'], 2]);
     await daemon.shutdown();
   });
@@ -138,20 +169,43 @@ describe('daemon: following a mission that fails to start, or is stopped before 
     await first.submit({ source: helloYaml, id: 'f2' });
     await eventually(() => expect(hub.waiting).toBe(1));
     let ended = false;
-    first.events('f2', 0, () => {}, () => (ended = true));
+    first.events(
+      'f2',
+      0,
+      () => {},
+      () => (ended = true),
+    );
     expect(await first.stop('f2', 'not needed')).toMatchObject({ id: 'f2' });
-    await eventually(() => expect(first.status('f2')).toMatchObject({ state: 'stopped', error: { reason: 'stopped', message: 'not needed' } }));
+    await eventually(() =>
+      expect(first.status('f2')).toMatchObject({
+        state: 'stopped',
+        error: { reason: 'stopped', message: 'not needed' },
+      }),
+    );
     expect(ended).toBe(true);
     const log = EventLog.read(EventLog.pathFor(stateDir, 'f2'));
-    expect(log.map((e) => e.type)).toEqual(['mission.submitted', 'mission.start_failed', 'mission.finished']);
-    expect(log[1]).toMatchObject({ error: 'WaitStoppedError', message: 'stopped while waiting for workers: not needed' });
-    expect(log[2]).toMatchObject({ status: 'failed', error: { reason: 'stopped', message: 'not needed' } });
+    expect(log.map((e) => e.type)).toEqual([
+      'mission.submitted',
+      'mission.start_failed',
+      'mission.finished',
+    ]);
+    expect(log[1]).toMatchObject({
+      error: 'WaitStoppedError',
+      message: 'stopped while waiting for workers: not needed',
+    });
+    expect(log[2]).toMatchObject({
+      status: 'failed',
+      error: { reason: 'stopped', message: 'not needed' },
+    });
     await expect(first.stop('f2')).rejects.toThrow("mission 'f2' is already stopped");
     await first.shutdown();
 
     const second = new Daemon({ stateDir, logger: silent, natsHub: hubWithoutWorkers() });
     expect(second.start()).toEqual({ resumed: [], finished: 1 });
-    expect(second.status('f2')).toMatchObject({ state: 'stopped', error: { reason: 'stopped', message: 'not needed' } });
+    expect(second.status('f2')).toMatchObject({
+      state: 'stopped',
+      error: { reason: 'stopped', message: 'not needed' },
+    });
     await second.shutdown();
   });
 });
@@ -160,10 +214,18 @@ describe('daemon: a state dir with a log of a mission that failed to start (the 
   it('should list it and try it again at start; run in process, it runs to its end', async () => {
     const stateDir = tempDir();
     mkdirSync(join(stateDir, 'missions'));
-    copyFileSync('test/fixtures/logs/start-failed.jsonl', EventLog.pathFor(stateDir, 'hello-start-failed'));
+    copyFileSync(
+      'test/fixtures/logs/start-failed.jsonl',
+      EventLog.pathFor(stateDir, 'hello-start-failed'),
+    );
     const daemon = new Daemon({ stateDir, logger: silent });
     expect(daemon.start()).toEqual({ resumed: ['hello-start-failed'], finished: 0 });
-    await eventually(() => expect(daemon.status('hello-start-failed')).toMatchObject({ state: 'succeeded', done: [{ name: 'draft' }, { name: 'polish' }] }));
+    await eventually(() =>
+      expect(daemon.status('hello-start-failed')).toMatchObject({
+        state: 'succeeded',
+        done: [{ name: 'draft' }, { name: 'polish' }],
+      }),
+    );
     await daemon.shutdown();
   });
 });
@@ -179,9 +241,17 @@ describe('runMission: a mission that cannot start', () => {
     const run = runMission(config, { stateDir, logger: silent, missionId: 'k1', env: {} });
     await expect(run).rejects.toThrow('MAESTRO_TEST_UNSET_KEY');
     const log = EventLog.read(EventLog.pathFor(stateDir, 'k1'));
-    expect(log.map((e) => e.type)).toEqual(['mission.submitted', 'mission.start_failed', 'mission.finished']);
-    const message = (log[1]!.message as string);
+    expect(log.map((e) => e.type)).toEqual([
+      'mission.submitted',
+      'mission.start_failed',
+      'mission.finished',
+    ]);
+    const message = log[1]!.message as string;
     expect(message).toContain('MAESTRO_TEST_UNSET_KEY');
-    expect(log[2]).toMatchObject({ status: 'failed', error: { reason: 'start_failed', message }, usage: { tokens: 0, costUsd: 0, samples: 0, wallTimeMs: 0 } });
+    expect(log[2]).toMatchObject({
+      status: 'failed',
+      error: { reason: 'start_failed', message },
+      usage: { tokens: 0, costUsd: 0, samples: 0, wallTimeMs: 0 },
+    });
   });
 });

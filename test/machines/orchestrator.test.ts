@@ -1,10 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { orchestratorMachine } from '../../machines/orchestrator.js';
-import { PATH, step, planOf, planner, FIRST_PLAN_CALLS, callNames, harness, flush, aPlan } from '../helpers/orchestratorHarness.js';
+import {
+  PATH,
+  step,
+  planOf,
+  planner,
+  FIRST_PLAN_CALLS,
+  callNames,
+  harness,
+  flush,
+  aPlan,
+} from '../helpers/orchestratorHarness.js';
 
 describe('orchestrator (orchestratorMachine)', () => {
   it('should plan, compile, run the tasks in dependency order and synthesize', async () => {
-    const t = harness({ answers: planner(aPlan()), behaviour: { a: { ms: 10 }, b: { ms: 10 }, c: { ms: 10 } } });
+    const t = harness({
+      answers: planner(aPlan()),
+      behaviour: { a: { ms: 10 }, b: { ms: 10 }, c: { ms: 10 } },
+    });
     await flush();
     expect(callNames(t.calls)).toEqual(FIRST_PLAN_CALLS);
     expect(t.states).toEqual(['planning', 'running.watching']);
@@ -58,7 +70,9 @@ describe('orchestrator (orchestratorMachine)', () => {
       { id: 'b', title: 'title b', output: 'b(a())' },
     ]);
     expect(JSON.parse(vars.failed!)).toEqual([]);
-    expect(vars.context).toBe('[result] ann: a: a()\n[result] ann: c: c()\n[result] ann: b: b(a())');
+    expect(vars.context).toBe(
+      '[result] ann: a: a()\n[result] ann: c: c()\n[result] ann: b: b(a())',
+    );
     expect(t.of('plan.revised')).toEqual([]);
     expect(t.clock.pending).toBe(0);
   });
@@ -66,29 +80,57 @@ describe('orchestrator (orchestratorMachine)', () => {
   it('should send a plan that does not compile back for revision, then run the fixed plan', async () => {
     const cyclic = planOf(step('x', ['y']), step('y', ['x']));
     const fixed = planOf(step('x'), step('y', ['x']));
-    const t = harness({ answers: planner(cyclic, [fixed]), behaviour: { x: { ms: 10 }, y: { ms: 10 } } });
+    const t = harness({
+      answers: planner(cyclic, [fixed]),
+      behaviour: { x: { ms: 10 }, y: { ms: 10 } },
+    });
     await flush();
-    expect(t.of('plan.rejected')).toEqual([{ type: 'plan.rejected', path: PATH, error: 'plan has a cycle: x → y → x' }]);
+    expect(t.of('plan.rejected')).toEqual([
+      { type: 'plan.rejected', path: PATH, error: 'plan has a cycle: x → y → x' },
+    ]);
     expect(callNames(t.calls)).toEqual([...FIRST_PLAN_CALLS, 'revise/replan', 'premortem']);
     const revise = t.calls.find((c) => c.phase === 'revise')!;
     expect(JSON.parse(revise.vars.plan!).steps).toEqual(cyclic.steps);
-    expect(JSON.parse(revise.vars.failed!)).toEqual([{ id: '(plan)', error: 'plan has a cycle: x → y → x' }]);
+    expect(JSON.parse(revise.vars.failed!)).toEqual([
+      { id: '(plan)', error: 'plan has a cycle: x → y → x' },
+    ]);
     expect(revise.vars.finished).toBe('(none)');
-    expect(t.of('plan.revised')).toEqual([{ type: 'plan.revised', path: PATH, replan: 1, failed: [] }]);
-    expect(t.of('plan.compiled').map((e) => (e.tasks as { id: string }[]).map((x) => x.id))).toEqual([['x', 'y']]);
+    expect(t.of('plan.revised')).toEqual([
+      { type: 'plan.revised', path: PATH, replan: 1, failed: [] },
+    ]);
+    expect(
+      t.of('plan.compiled').map((e) => (e.tasks as { id: string }[]).map((x) => x.id)),
+    ).toEqual([['x', 'y']]);
     t.clock.advance(20);
     await flush();
     const { output } = await t.ended;
-    expect(t.states).toEqual(['planning', 'adapting.replanning', 'running.watching', 'synthesizing', 'done']);
-    expect(output).toMatchObject({ finished: { x: 'x()', y: 'y(x())' }, failed: {}, replans: 1, text: 'the report is out' });
+    expect(t.states).toEqual([
+      'planning',
+      'adapting.replanning',
+      'running.watching',
+      'synthesizing',
+      'done',
+    ]);
+    expect(output).toMatchObject({
+      finished: { x: 'x()', y: 'y(x())' },
+      failed: {},
+      replans: 1,
+      text: 'the report is out',
+    });
   });
 
   it('should fail when a plan does not compile and no replan is left', async () => {
-    const t = harness({ plan: { maxReplans: 0 }, answers: planner(planOf(step('x', ['x']))), behaviour: {} });
+    const t = harness({
+      plan: { maxReplans: 0 },
+      answers: planner(planOf(step('x', ['x']))),
+      behaviour: {},
+    });
     await flush();
     const { error } = await t.ended;
     expect(error).toBeInstanceOf(Error);
-    expect((error as Error).message).toBe("the plan does not compile and no replan is left: step 'x' depends on itself");
+    expect((error as Error).message).toBe(
+      "the plan does not compile and no replan is left: step 'x' depends on itself",
+    );
     expect(t.of('plan.rejected')).toHaveLength(1);
     expect(t.synthesisCalls).toEqual([]);
   });
@@ -98,15 +140,25 @@ describe('orchestrator (orchestratorMachine)', () => {
     const revised = planOf(step('a'), step('b2', ['a']), step('c', ['b2']), step('d'));
     const t = harness({
       answers: planner(first, [revised]),
-      behaviour: { a: { ms: 10 }, b: { ms: 10, fail: 'b broke' }, c: { ms: 10 }, d: { ms: 10 }, b2: { ms: 10 } },
+      behaviour: {
+        a: { ms: 10 },
+        b: { ms: 10, fail: 'b broke' },
+        c: { ms: 10 },
+        d: { ms: 10 },
+        b2: { ms: 10 },
+      },
     });
     await flush();
     t.clock.advance(10);
     expect(t.started()).toEqual(['a', 'd', 'b']);
     t.clock.advance(10);
     const bError = `supervisor '${PATH}/tasks/task/b' shut down: reached_max_restart_intensity (child 'agent': b broke)`;
-    expect(t.of('task.failed')).toEqual([{ type: 'task.failed', path: PATH, task: 'b', error: bError }]);
-    expect(t.of('task.blocked')).toEqual([{ type: 'task.blocked', path: PATH, task: 'c', dependency: 'b' }]);
+    expect(t.of('task.failed')).toEqual([
+      { type: 'task.failed', path: PATH, task: 'b', error: bError },
+    ]);
+    expect(t.of('task.blocked')).toEqual([
+      { type: 'task.blocked', path: PATH, task: 'c', dependency: 'b' },
+    ]);
     await flush();
     // The replan is given the old plan, what finished and what failed (the blocked task too).
     const revise = t.calls.find((c) => c.phase === 'revise')!;
@@ -120,9 +172,13 @@ describe('orchestrator (orchestratorMachine)', () => {
       { id: 'b', error: bError },
       { id: 'c', error: 'not run: a task it depends on failed' },
     ]);
-    expect(t.of('plan.revised')).toEqual([{ type: 'plan.revised', path: PATH, replan: 1, failed: ['b'] }]);
+    expect(t.of('plan.revised')).toEqual([
+      { type: 'plan.revised', path: PATH, replan: 1, failed: ['b'] },
+    ]);
     // The finished steps are not in the new graph: only b2 and c run.
-    expect(t.of('plan.compiled').map((e) => (e.tasks as { id: string }[]).map((x) => x.id))).toEqual([
+    expect(
+      t.of('plan.compiled').map((e) => (e.tasks as { id: string }[]).map((x) => x.id)),
+    ).toEqual([
       ['a', 'b', 'c', 'd'],
       ['b2', 'c'],
     ]);
@@ -131,7 +187,14 @@ describe('orchestrator (orchestratorMachine)', () => {
     const { output } = await t.ended;
     expect(t.started()).toEqual(['a', 'd', 'b', 'b2', 'c']);
     expect(t.of('task.finished').map((e) => e.task)).toEqual(['a', 'd', 'b2', 'c']);
-    expect(t.states).toEqual(['planning', 'running.watching', 'adapting.replanning', 'running.watching', 'synthesizing', 'done']);
+    expect(t.states).toEqual([
+      'planning',
+      'running.watching',
+      'adapting.replanning',
+      'running.watching',
+      'synthesizing',
+      'done',
+    ]);
     expect(output).toMatchObject({
       finished: { a: 'a()', d: 'd()', b2: 'b2(a())', c: 'c(b2(a()))' },
       failed: {},
@@ -158,14 +221,29 @@ describe('orchestrator (orchestratorMachine)', () => {
     const { output } = await t.ended;
     expect(t.started()).toEqual(['a', 'b', 'b']);
     expect(callNames(t.calls)).toEqual([...FIRST_PLAN_CALLS, 'revise/replan', 'premortem']);
-    expect(t.states).toEqual(['planning', 'running.watching', 'adapting.replanning', 'running.watching', 'synthesizing', 'done']);
+    expect(t.states).toEqual([
+      'planning',
+      'running.watching',
+      'adapting.replanning',
+      'running.watching',
+      'synthesizing',
+      'done',
+    ]);
     const bError = `supervisor '${PATH}/tasks/task/b' shut down: reached_max_restart_intensity (child 'agent': b broke)`;
     expect(JSON.parse(t.synthesisCalls[0]!.failed!)).toEqual([
       { id: 'b', error: bError },
       { id: 'c', error: 'not run: a task it depends on failed' },
     ]);
-    expect(JSON.parse(t.synthesisCalls[0]!.finished!)).toEqual([{ id: 'a', title: 'title a', output: 'a()' }]);
-    expect(output).toMatchObject({ text: 'the report is out', finished: { a: 'a()' }, failed: { b: bError }, blocked: ['c'], replans: 1 });
+    expect(JSON.parse(t.synthesisCalls[0]!.finished!)).toEqual([
+      { id: 'a', title: 'title a', output: 'a()' },
+    ]);
+    expect(output).toMatchObject({
+      text: 'the report is out',
+      finished: { a: 'a()' },
+      failed: { b: bError },
+      blocked: ['c'],
+      replans: 1,
+    });
   });
 
   it('should go on from a resumed plan without planning, running only the unfinished tasks', async () => {
@@ -175,7 +253,9 @@ describe('orchestrator (orchestratorMachine)', () => {
       behaviour: { b: { ms: 10 }, c: { ms: 10 } },
       resume: { plan, finished: { a: 'A!' }, replans: 1 },
     });
-    expect(t.of('plan.compiled').map((e) => (e.tasks as { id: string }[]).map((x) => x.id))).toEqual([['b', 'c']]);
+    expect(
+      t.of('plan.compiled').map((e) => (e.tasks as { id: string }[]).map((x) => x.id)),
+    ).toEqual([['b', 'c']]);
     expect(t.started()).toEqual(['b', 'c']);
     t.clock.advance(10);
     await flush();
@@ -186,7 +266,10 @@ describe('orchestrator (orchestratorMachine)', () => {
   });
 
   it('should stop the tasks and end without output text on maestro.shutdown', async () => {
-    const t = harness({ answers: planner(aPlan()), behaviour: { a: { ms: 1000 }, b: { ms: 10 }, c: { ms: 1000 } } });
+    const t = harness({
+      answers: planner(aPlan()),
+      behaviour: { a: { ms: 1000 }, b: { ms: 10 }, c: { ms: 1000 } },
+    });
     await flush();
     t.actor.send({ type: 'maestro.shutdown' });
     await flush();
@@ -220,12 +303,23 @@ describe('orchestrator (orchestratorMachine)', () => {
       t.clock.advance(10);
       await flush();
       await t.ended;
-      expect(t.states).toEqual(['planning', 'running.watching', 'adapting.reflecting', 'adapting.replanning', 'running.watching', 'synthesizing', 'done']);
+      expect(t.states).toEqual([
+        'planning',
+        'running.watching',
+        'adapting.reflecting',
+        'adapting.replanning',
+        'running.watching',
+        'synthesizing',
+        'done',
+      ]);
       // It read the board as it was: a's result and b's failure.
       expect(boards).toHaveLength(1);
       expect(boards[0]).toContain('[result] ');
       expect(boards[0]).toContain('[failure] ');
-      expect(t.blackboard.entries.find((e) => e.kind === 'synthesis')).toMatchObject({ agent: 'planner', data: 'state: a done, b broke; pattern: none; next: replace b' });
+      expect(t.blackboard.entries.find((e) => e.kind === 'synthesis')).toMatchObject({
+        agent: 'planner',
+        data: 'state: a done, b broke; pattern: none; next: replace b',
+      });
       expect(t.calls.find((c) => c.phase === 'revise')!.vars.context).toContain('next: replace b');
     });
 
@@ -245,7 +339,9 @@ describe('orchestrator (orchestratorMachine)', () => {
       await flush();
       const { output } = await t.ended;
       expect(output).toMatchObject({ finished: { a: 'a()', b2: 'b2(a())' }, replans: 1 });
-      expect(t.of('blackboard.synthesis_failed')).toEqual([{ type: 'blackboard.synthesis_failed', path: PATH, error: 'planner unreachable' }]);
+      expect(t.of('blackboard.synthesis_failed')).toEqual([
+        { type: 'blackboard.synthesis_failed', path: PATH, error: 'planner unreachable' },
+      ]);
     });
   });
 });

@@ -1,14 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import type { Review } from '../../actors/planning/masterPlan.js';
-import { orchestratorMachine, PlanAbortedError } from '../../machines/orchestrator.js';
-import { PATH, step, planOf, planner, FIRST_PLAN_CALLS, callNames, harness, flush, aPlan } from '../helpers/orchestratorHarness.js';
+import { PlanAbortedError } from '../../machines/orchestrator.js';
+import {
+  PATH,
+  step,
+  planOf,
+  planner,
+  FIRST_PLAN_CALLS,
+  callNames,
+  harness,
+  flush,
+  aPlan,
+} from '../helpers/orchestratorHarness.js';
 
 describe('orchestrator (orchestratorMachine): the monitor', () => {
   const long = { a: { ms: 1000 }, b: { ms: 1000 }, c: { ms: 1000 } };
 
   it('should abort with sla_exceeded once the SLA has passed, without asking the reviewer', async () => {
     const review = async (): Promise<Review> => ({ decision: 'continue', reason: 'fine' });
-    const t = harness({ plan: { monitor: { intervalMs: 50, slaMs: 100 } }, answers: planner(aPlan()), behaviour: long, reviews: [review] });
+    const t = harness({
+      plan: { monitor: { intervalMs: 50, slaMs: 100 } },
+      answers: planner(aPlan()),
+      behaviour: long,
+      reviews: [review],
+    });
     await flush();
     t.clock.advance(50);
     await flush();
@@ -16,12 +31,30 @@ describe('orchestrator (orchestratorMachine): the monitor', () => {
     t.clock.advance(50);
     const { error } = await t.ended;
     expect(error).toBeInstanceOf(PlanAbortedError);
-    expect(error).toMatchObject({ reason: 'sla_exceeded', message: 'sla_exceeded: ran 100 ms, SLA 100 ms' });
+    expect(error).toMatchObject({
+      reason: 'sla_exceeded',
+      message: 'sla_exceeded: ran 100 ms, SLA 100 ms',
+    });
     // The reviewer was asked on the first tick only: a hard limit asks no one.
     expect(t.reviewCalls).toHaveLength(1);
-    expect(t.of('monitor.abort')).toEqual([{ type: 'monitor.abort', path: PATH, reason: 'sla_exceeded', message: 'sla_exceeded: ran 100 ms, SLA 100 ms', by: 'limit' }]);
+    expect(t.of('monitor.abort')).toEqual([
+      {
+        type: 'monitor.abort',
+        path: PATH,
+        reason: 'sla_exceeded',
+        message: 'sla_exceeded: ran 100 ms, SLA 100 ms',
+        by: 'limit',
+      },
+    ]);
     expect(t.log).toEqual(['start:a', 'start:c', 'stop:c', 'stop:a']);
-    expect(t.states).toEqual(['planning', 'running.watching', 'running.reviewing', 'running.watching', 'running.stopping', 'failing']);
+    expect(t.states).toEqual([
+      'planning',
+      'running.watching',
+      'running.reviewing',
+      'running.watching',
+      'running.stopping',
+      'failing',
+    ]);
     expect(callNames(t.calls)).toEqual(FIRST_PLAN_CALLS);
     expect(t.synthesisCalls).toEqual([]);
     expect(t.clock.pending).toBe(0);
@@ -29,16 +62,31 @@ describe('orchestrator (orchestratorMachine): the monitor', () => {
 
   it('should abort with budget_exceeded on a tick once the stage budget is spent, without a model call', async () => {
     const review = async (): Promise<Review> => ({ decision: 'continue', reason: 'fine' });
-    const t = harness({ plan: { monitor: { intervalMs: 50 } }, limits: { tokens: 100 }, answers: planner(aPlan()), behaviour: long, reviews: [review] });
+    const t = harness({
+      plan: { monitor: { intervalMs: 50 } },
+      limits: { tokens: 100 },
+      answers: planner(aPlan()),
+      behaviour: long,
+      reviews: [review],
+    });
     await flush();
     // What the running tasks spent: counted at the orchestrator's node and the stage's above it.
     t.budget.charge({ tokens: 100 });
     t.clock.advance(50);
     const { error } = await t.ended;
     expect(error).toBeInstanceOf(PlanAbortedError);
-    expect(error).toMatchObject({ reason: 'budget_exceeded', message: 'budget_exceeded: tokens (used 100 of 100)' });
+    expect(error).toMatchObject({
+      reason: 'budget_exceeded',
+      message: 'budget_exceeded: tokens (used 100 of 100)',
+    });
     expect(t.of('monitor.abort')).toEqual([
-      { type: 'monitor.abort', path: PATH, reason: 'budget_exceeded', message: 'budget_exceeded: tokens (used 100 of 100)', by: 'limit' },
+      {
+        type: 'monitor.abort',
+        path: PATH,
+        reason: 'budget_exceeded',
+        message: 'budget_exceeded: tokens (used 100 of 100)',
+        by: 'limit',
+      },
     ]);
     expect(t.reviewCalls).toEqual([]);
     expect(callNames(t.calls)).toEqual(FIRST_PLAN_CALLS);
@@ -47,16 +95,30 @@ describe('orchestrator (orchestratorMachine): the monitor', () => {
   });
 
   it('should abort with budget_exceeded when the task graph stops on a spent budget before any tick', async () => {
-    const t = harness({ plan: { monitor: { intervalMs: 1000 } }, limits: { tokens: 100 }, answers: planner(aPlan()), behaviour: { a: { ms: 10 }, b: { ms: 10 }, c: { ms: 20 } } });
+    const t = harness({
+      plan: { monitor: { intervalMs: 1000 } },
+      limits: { tokens: 100 },
+      answers: planner(aPlan()),
+      behaviour: { a: { ms: 10 }, b: { ms: 10 }, c: { ms: 20 } },
+    });
     await flush();
     t.budget.charge({ tokens: 100 });
     // a ends; the budget refuses to start b, so the graph stops (c with it).
     t.clock.advance(10);
     const { error } = await t.ended;
     expect(error).toBeInstanceOf(PlanAbortedError);
-    expect(error).toMatchObject({ reason: 'budget_exceeded', message: 'budget_exceeded: tokens (used 100 of 100)' });
+    expect(error).toMatchObject({
+      reason: 'budget_exceeded',
+      message: 'budget_exceeded: tokens (used 100 of 100)',
+    });
     expect(t.of('monitor.abort')).toEqual([
-      { type: 'monitor.abort', path: PATH, reason: 'budget_exceeded', message: 'budget_exceeded: tokens (used 100 of 100)', by: 'limit' },
+      {
+        type: 'monitor.abort',
+        path: PATH,
+        reason: 'budget_exceeded',
+        message: 'budget_exceeded: tokens (used 100 of 100)',
+        by: 'limit',
+      },
     ]);
     expect(t.started()).toEqual(['a', 'c']);
     expect(t.log).toEqual(['start:a', 'start:c', 'stop:a', 'stop:c']);
@@ -64,7 +126,7 @@ describe('orchestrator (orchestratorMachine): the monitor', () => {
     expect(t.synthesisCalls).toEqual([]);
   });
 
-  it('should abort with reason aborted and the reviewer\'s message when the reviewer says abort', async () => {
+  it("should abort with reason aborted and the reviewer's message when the reviewer says abort", async () => {
     const t = harness({
       plan: { monitor: { intervalMs: 50 } },
       answers: planner(aPlan()),
@@ -76,12 +138,29 @@ describe('orchestrator (orchestratorMachine): the monitor', () => {
     await flush();
     const { error } = await t.ended;
     expect(error).toBeInstanceOf(PlanAbortedError);
-    expect(error).toMatchObject({ reason: 'aborted', message: 'aborted by the reviewer: the data source is gone' });
-    expect(t.of('monitor.abort')).toEqual([{ type: 'monitor.abort', path: PATH, reason: 'aborted', message: 'the data source is gone', by: 'reviewer' }]);
+    expect(error).toMatchObject({
+      reason: 'aborted',
+      message: 'aborted by the reviewer: the data source is gone',
+    });
+    expect(t.of('monitor.abort')).toEqual([
+      {
+        type: 'monitor.abort',
+        path: PATH,
+        reason: 'aborted',
+        message: 'the data source is gone',
+        by: 'reviewer',
+      },
+    ]);
     // The reviewer saw the plan and the telemetry.
     const vars = t.reviewCalls[0]!;
-    expect(JSON.parse(vars.plan!)).toEqual(aPlan().steps.map((s) => ({ id: s.id, title: s.title, dependsOn: s.dependsOn })));
-    expect(JSON.parse(vars.telemetry!)).toMatchObject({ elapsedMs: 50, tasks: { total: 3, finished: 0, failed: 0, running: 2, blocked: 0 }, restarts: 0 });
+    expect(JSON.parse(vars.plan!)).toEqual(
+      aPlan().steps.map((s) => ({ id: s.id, title: s.title, dependsOn: s.dependsOn })),
+    );
+    expect(JSON.parse(vars.telemetry!)).toMatchObject({
+      elapsedMs: 50,
+      tasks: { total: 3, finished: 0, failed: 0, running: 2, blocked: 0 },
+      restarts: 0,
+    });
     expect(t.log).toEqual(['start:a', 'start:c', 'stop:c', 'stop:a']);
     expect(t.synthesisCalls).toEqual([]);
     expect(callNames(t.calls)).toEqual(FIRST_PLAN_CALLS);
@@ -95,26 +174,46 @@ describe('orchestrator (orchestratorMachine): the monitor', () => {
       plan: { monitor: { intervalMs: 50 } },
       answers: planner(planOf(step('a'), step('b', ['a'])), [revised]),
       behaviour: { a: { ms: 10 }, b: { ms: 1000 }, b1: { ms: 10 }, b2: { ms: 10 } },
-      reviews: [async () => ({ decision: 'revise', reason: 'split b' }), async () => ({ decision: 'continue', reason: 'fine' })],
+      reviews: [
+        async () => ({ decision: 'revise', reason: 'split b' }),
+        async () => ({ decision: 'continue', reason: 'fine' }),
+      ],
     });
     await flush();
     t.clock.advance(50);
     expect(t.log).toEqual(['start:a', 'stop:a', 'start:b']);
     await flush();
-    expect(t.of('monitor.revise')).toEqual([{ type: 'monitor.revise', path: PATH, reason: 'revise', message: 'split b', by: 'reviewer' }]);
+    expect(t.of('monitor.revise')).toEqual([
+      { type: 'monitor.revise', path: PATH, reason: 'revise', message: 'split b', by: 'reviewer' },
+    ]);
     expect(t.log).toEqual(['start:a', 'stop:a', 'start:b', 'stop:b', 'start:b1']);
     const revise = t.calls.find((c) => c.phase === 'revise')!;
     expect(JSON.parse(revise.vars.finished!)).toEqual([{ id: 'a', output: 'a()' }]);
     expect(JSON.parse(revise.vars.failed!)).toEqual([{ id: '(reviewer)', error: 'split b' }]);
-    expect(t.of('plan.revised')).toEqual([{ type: 'plan.revised', path: PATH, replan: 1, failed: [] }]);
+    expect(t.of('plan.revised')).toEqual([
+      { type: 'plan.revised', path: PATH, replan: 1, failed: [] },
+    ]);
     t.clock.advance(20);
     await flush();
     const { output } = await t.ended;
-    expect(t.states).toEqual(['planning', 'running.watching', 'running.reviewing', 'running.stopping', 'adapting.replanning', 'running.watching', 'synthesizing', 'done']);
+    expect(t.states).toEqual([
+      'planning',
+      'running.watching',
+      'running.reviewing',
+      'running.stopping',
+      'adapting.replanning',
+      'running.watching',
+      'synthesizing',
+      'done',
+    ]);
     // b was stopped, not failed; it is not run again.
     expect(t.of('task.failed')).toEqual([]);
     expect(t.started()).toEqual(['a', 'b', 'b1', 'b2']);
-    expect(output).toMatchObject({ finished: { a: 'a()', b1: 'b1(a())', b2: 'b2(b1(a()))' }, failed: {}, replans: 1 });
+    expect(output).toMatchObject({
+      finished: { a: 'a()', b1: 'b1(a())', b2: 'b2(b1(a()))' },
+      failed: {},
+      replans: 1,
+    });
   });
 
   it('should keep watching when the reviewer fails, and ask again on the next tick', async () => {
@@ -122,12 +221,17 @@ describe('orchestrator (orchestratorMachine): the monitor', () => {
       plan: { monitor: { intervalMs: 50 } },
       answers: planner(planOf(step('a'))),
       behaviour: { a: { ms: 120 } },
-      reviews: [async () => Promise.reject(new Error('reviewer offline')), async () => ({ decision: 'continue', reason: 'fine' })],
+      reviews: [
+        async () => Promise.reject(new Error('reviewer offline')),
+        async () => ({ decision: 'continue', reason: 'fine' }),
+      ],
     });
     await flush();
     t.clock.advance(50);
     await flush();
-    expect(t.of('monitor.review_failed')).toEqual([{ type: 'monitor.review_failed', path: PATH, error: 'reviewer offline' }]);
+    expect(t.of('monitor.review_failed')).toEqual([
+      { type: 'monitor.review_failed', path: PATH, error: 'reviewer offline' },
+    ]);
     expect(t.actor.getSnapshot().value).toEqual({ running: 'watching' });
     t.clock.advance(50);
     await flush();

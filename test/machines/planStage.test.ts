@@ -20,13 +20,20 @@ const example = (): Promise<MissionConfig> => loadConfigFile(EXAMPLE, missionSch
 /** The example's path for the orchestrator of mission m1. */
 const ORCH = 'mission/m1/stage/deliver/plan/planner';
 
-const phases = (events: LoggedEvent[]) => events.filter((e) => e.type === 'genius.phase').map((e) => (e.label === undefined ? e.phase : `${e.phase}/${e.label}`));
+const phases = (events: LoggedEvent[]) =>
+  events
+    .filter((e) => e.type === 'genius.phase')
+    .map((e) => (e.label === undefined ? e.phase : `${e.phase}/${e.label}`));
 const finishedCount = (events: LoggedEvent[]) => {
   const n: Record<string, number> = {};
-  for (const e of events) if (e.type === 'task.finished') n[e.task as string] = (n[e.task as string] ?? 0) + 1;
+  for (const e of events)
+    if (e.type === 'task.finished') n[e.task as string] = (n[e.task as string] ?? 0) + 1;
   return n;
 };
-const compiledTasks = (events: LoggedEvent[]) => events.filter((e) => e.type === 'plan.compiled').map((e) => (e.tasks as { id: string }[]).map((t) => t.id));
+const compiledTasks = (events: LoggedEvent[]) =>
+  events
+    .filter((e) => e.type === 'plan.compiled')
+    .map((e) => (e.tasks as { id: string }[]).map((t) => t.id));
 
 const json = (v: unknown) => JSON.stringify(v);
 /** A planner that plans one task, `work` (capability work), through the GeniusLoop with one approach. */
@@ -36,7 +43,10 @@ const oneTaskPlanner = {
     json({ problem: 'p', constraints: [], assumptions: [], minimalSolution: 'm' }),
     json({ approach: 'only', summary: 's', steps: ['one'], risks: [] }),
     json({ approach: 'only', weaknesses: [], score: 7, fatal: false }),
-    json({ confidence: 0.9, steps: [{ id: 'work', title: 'Work', prompt: 'Do the work.', capabilities: ['work'] }] }),
+    json({
+      confidence: 0.9,
+      steps: [{ id: 'work', title: 'Work', prompt: 'Do the work.', capabilities: ['work'] }],
+    }),
     json({ fatalFlaws: [] }),
   ],
   onExhausted: 'error' as const,
@@ -46,11 +56,17 @@ const oneTaskPlanner = {
 const still = () => ({ clock: new ManualClock(0) });
 
 describe('a plan stage (planStageChildren) in a mission', () => {
-  it('should plan, run the tasks, replan around the failed deploy and end with the editor\'s synthesis', async () => {
+  it("should plan, run the tasks, replan around the failed deploy and end with the editor's synthesis", async () => {
     const { output, events } = await runAndRead(await example(), still());
     expect(output.status).toBe('succeeded');
     expect(output.result).toBe(SYNTHESIS);
-    expect(output.stages).toEqual([{ name: 'deliver', output: SYNTHESIS, answers: [expect.objectContaining({ agent: 'planner', text: SYNTHESIS })] }]);
+    expect(output.stages).toEqual([
+      {
+        name: 'deliver',
+        output: SYNTHESIS,
+        answers: [expect.objectContaining({ agent: 'planner', text: SYNTHESIS })],
+      },
+    ]);
 
     // Every GeniusLoop phase left its event, one per approach where it runs per approach.
     expect(phases(events)).toEqual([
@@ -62,9 +78,14 @@ describe('a plan stage (planStageChildren) in a mission', () => {
       'revise/replan',
       'premortem',
     ]);
-    expect(events.filter((e) => e.type === 'genius.phase').every((e) => e.path === `${ORCH}/genius`)).toBe(true);
+    expect(
+      events.filter((e) => e.type === 'genius.phase').every((e) => e.path === `${ORCH}/genius`),
+    ).toBe(true);
 
-    expect(compiledTasks(events)).toEqual([['research', 'design', 'backend', 'flag', 'tests', 'deploy'], ['runbook']]);
+    expect(compiledTasks(events)).toEqual([
+      ['research', 'design', 'backend', 'flag', 'tests', 'deploy'],
+      ['runbook'],
+    ]);
     expect(events.find((e) => e.type === 'plan.compiled')).toMatchObject({
       path: ORCH,
       tasks: [
@@ -80,14 +101,31 @@ describe('a plan stage (planStageChildren) in a mission', () => {
     const failed = events.filter((e) => e.type === 'task.failed');
     expect(failed.map((e) => e.task)).toEqual(['deploy']);
     expect(failed[0]!.error).toContain('no credentials for the production cluster');
-    expect(events.filter((e) => e.type === 'plan.revised')).toEqual([expect.objectContaining({ path: ORCH, replan: 1, failed: ['deploy'] })]);
+    expect(events.filter((e) => e.type === 'plan.revised')).toEqual([
+      expect.objectContaining({ path: ORCH, replan: 1, failed: ['deploy'] }),
+    ]);
     // The revision comes after the failure and before the second plan.
     const at = (type: string, n = 0) => events.indexOf(events.filter((e) => e.type === type)[n]!);
     expect(at('task.failed')).toBeLessThan(at('plan.revised'));
     expect(at('plan.revised')).toBeLessThan(at('plan.compiled', 1));
 
-    expect(finishedCount(events)).toEqual({ research: 1, design: 1, backend: 1, flag: 1, tests: 1, runbook: 1 });
-    expect(events.filter((e) => e.type === 'task.started').map((e) => e.task)).toEqual(['research', 'design', 'backend', 'flag', 'tests', 'deploy', 'runbook']);
+    expect(finishedCount(events)).toEqual({
+      research: 1,
+      design: 1,
+      backend: 1,
+      flag: 1,
+      tests: 1,
+      runbook: 1,
+    });
+    expect(events.filter((e) => e.type === 'task.started').map((e) => e.task)).toEqual([
+      'research',
+      'design',
+      'backend',
+      'flag',
+      'tests',
+      'deploy',
+      'runbook',
+    ]);
 
     // Each task's result went on the blackboard, by the agent that ran it; the failure too.
     const board = events.filter((e) => e.type === 'blackboard.entry');
@@ -103,13 +141,21 @@ describe('a plan stage (planStageChildren) in a mission', () => {
       [7, 'synthesis', 'planner', 'State'],
       [8, 'result', 'writer', 'runbook'],
     ]);
-    expect(board[0]!.data).toBe('research: The service boots the db pool, then the queue consumer; ready once both are up.');
+    expect(board[0]!.data).toBe(
+      'research: The service boots the db pool, then the queue consumer; ready once both are up.',
+    );
     // The synthesis is a text call of the editor; the mission ends with it.
     expect(events.filter((e) => e.type === 'genius.text')).toEqual([
       expect.objectContaining({ path: `${ORCH}/genius`, phase: 'boardSynthesis' }),
-      expect.objectContaining({ path: `${ORCH}/synthesis`, phase: 'finalSynthesis', chars: SYNTHESIS.length }),
+      expect.objectContaining({
+        path: `${ORCH}/synthesis`,
+        phase: 'finalSynthesis',
+        chars: SYNTHESIS.length,
+      }),
     ]);
-    expect(events.filter((e) => e.type === 'monitor.abort' || e.type === 'plan.rejected')).toEqual([]);
+    expect(events.filter((e) => e.type === 'monitor.abort' || e.type === 'plan.rejected')).toEqual(
+      [],
+    );
   });
 
   it('should fail the mission with reason aborted, without a restart, when the reviewer aborts', async () => {
@@ -119,14 +165,27 @@ describe('a plan stage (planStageChildren) in a mission', () => {
         thinker: oneTaskPlanner,
         // Answers only after a minute on the clock: still working when the reviewer is asked.
         slow: { kind: 'scripted', responses: [{ text: 'worked', delayMs: 60_000 }] },
-        reviewing: { kind: 'scripted', responses: [json({ decision: 'abort', reason: 'the goal is unsafe' })] },
+        reviewing: {
+          kind: 'scripted',
+          responses: [json({ decision: 'abort', reason: 'the goal is unsafe' })],
+        },
       },
       agents: [
         { id: 'planner', provider: 'thinker' },
         { id: 'worker', provider: 'slow', capabilities: ['work'] },
         { id: 'reviewer', provider: 'reviewing' },
       ],
-      stages: [{ name: 'deliver', plan: { goal: 'do it', planner: 'planner', approaches: ['only'], monitor: { reviewer: 'reviewer', intervalMs: 50 } } }],
+      stages: [
+        {
+          name: 'deliver',
+          plan: {
+            goal: 'do it',
+            planner: 'planner',
+            approaches: ['only'],
+            monitor: { reviewer: 'reviewer', intervalMs: 50 },
+          },
+        },
+      ],
     });
     const { output, events } = await runAndRead(config, {
       clock,
@@ -134,39 +193,73 @@ describe('a plan stage (planStageChildren) in a mission', () => {
       onEvent: (e) => e.type === 'task.started' && setImmediate(() => clock.advance(50)),
     });
     expect(output.status).toBe('failed');
-    expect(output.error).toEqual({ reason: 'aborted', message: 'aborted by the reviewer: the goal is unsafe' });
+    expect(output.error).toEqual({
+      reason: 'aborted',
+      message: 'aborted by the reviewer: the goal is unsafe',
+    });
     expect(events.filter((e) => e.type === 'monitor.abort')).toEqual([
-      expect.objectContaining({ path: 'mission/m1/stage/deliver/plan/planner', reason: 'aborted', message: 'the goal is unsafe', by: 'reviewer' }),
+      expect.objectContaining({
+        path: 'mission/m1/stage/deliver/plan/planner',
+        reason: 'aborted',
+        message: 'the goal is unsafe',
+        by: 'reviewer',
+      }),
     ]);
     // Planned once: neither the stage supervisor nor the mission ran it again.
     expect(phases(events).filter((p) => p === 'deconstruct')).toHaveLength(1);
     // The stage supervisor and the mission's pass the abort up as it is: no restart, at either level.
-    expect(events.filter((e) => e.type === 'supervisor.decision').map((e) => [e.supervisor, e.errorContext, e.action, e.reason])).toEqual([
-      ['mission/m1/stage/deliver', 'child_terminated', 'shutdown', 'aborted by the reviewer: the goal is unsafe'],
+    expect(
+      events
+        .filter((e) => e.type === 'supervisor.decision')
+        .map((e) => [e.supervisor, e.errorContext, e.action, e.reason]),
+    ).toEqual([
+      [
+        'mission/m1/stage/deliver',
+        'child_terminated',
+        'shutdown',
+        'aborted by the reviewer: the goal is unsafe',
+      ],
       ['mission/m1', 'child_terminated', 'shutdown', 'aborted by the reviewer: the goal is unsafe'],
     ]);
     expect(events.filter((e) => e.type === 'task.finished')).toEqual([]);
-    expect(events.at(-1)).toMatchObject({ type: 'mission.finished', status: 'failed', error: { reason: 'aborted' } });
+    expect(events.at(-1)).toMatchObject({
+      type: 'mission.finished',
+      status: 'failed',
+      error: { reason: 'aborted' },
+    });
   });
 
-  it('should fail the mission at once with the provider\'s message when a task\'s provider gives a non-retryable error: no replan, no restart', async () => {
+  it("should fail the mission at once with the provider's message when a task's provider gives a non-retryable error: no replan, no restart", async () => {
     const config = mission({
       providers: {
         thinker: oneTaskPlanner,
-        denied: { kind: 'scripted', responses: [{ error: 'bad key', errorKind: 'server', status: 401 }] },
+        denied: {
+          kind: 'scripted',
+          responses: [{ error: 'bad key', errorKind: 'server', status: 401 }],
+        },
       },
       agents: [
         { id: 'planner', provider: 'thinker' },
         { id: 'worker', provider: 'denied', capabilities: ['work'] },
       ],
-      stages: [{ name: 'deliver', plan: { goal: 'do it', planner: 'planner', approaches: ['only'], maxReplans: 2 } }],
+      stages: [
+        {
+          name: 'deliver',
+          plan: { goal: 'do it', planner: 'planner', approaches: ['only'], maxReplans: 2 },
+        },
+      ],
     });
     const { output, events } = await runAndRead(config, still());
     expect(output.status).toBe('failed');
-    expect(output.error).toEqual({ reason: 'non_retryable', message: "provider 'denied': http 401: bad key (non-retryable: http_401)" });
+    expect(output.error).toEqual({
+      reason: 'non_retryable',
+      message: "provider 'denied': http 401: bad key (non-retryable: http_401)",
+    });
     expect(events.filter((e) => e.type === 'agent.call' && e.agent === 'worker')).toHaveLength(1);
     expect(phases(events).filter((p) => p === 'deconstruct')).toHaveLength(1);
-    expect(events.filter((e) => e.type === 'supervisor.decision' && e.action === 'restart')).toEqual([]);
+    expect(
+      events.filter((e) => e.type === 'supervisor.decision' && e.action === 'restart'),
+    ).toEqual([]);
   });
 
   it('should resume after a suspension without planning again or running finished tasks again', async () => {
@@ -176,14 +269,19 @@ describe('a plan stage (planStageChildren) in a mission', () => {
     const first = await runAndRead(await example(), {
       ...still(),
       suspend: suspend.signal,
-      onEvent: (e) => e.type === 'task.finished' && e.task === 'design' && queueMicrotask(() => suspend.abort()),
+      onEvent: (e) =>
+        e.type === 'task.finished' && e.task === 'design' && queueMicrotask(() => suspend.abort()),
     });
     expect(first.output.status).toBe('suspended');
     expect(finishedCount(first.events)).toEqual({ research: 1, design: 1 });
 
     const file = EventLog.pathFor(first.stateDir, 'm1');
     const recovered = recoverMission(file, 'm1');
-    expect(recovered.plans.get(ORCH)).toMatchObject({ finished: { research: expect.any(String), design: expect.any(String) }, replans: 0, plan: { steps: expect.any(Array) } });
+    expect(recovered.plans.get(ORCH)).toMatchObject({
+      finished: { research: expect.any(String), design: expect.any(String) },
+      replans: 0,
+      plan: { steps: expect.any(Array) },
+    });
     const config = missionSchema.parse(recovered.submitted!.config);
     // A scripted provider starts its script over in a new run: the planner is given the part a
     // resumed run still asks for (the board synthesis, the replan and its premortem), as a real
@@ -214,9 +312,22 @@ describe('a plan stage (planStageChildren) in a mission', () => {
     // No planning after the resume: only the replan around the deploy.
     expect(phases(after)).toEqual(['revise/replan', 'premortem']);
     expect(compiledTasks(after)).toEqual([['backend', 'flag', 'tests', 'deploy'], ['runbook']]);
-    expect(after.filter((e) => e.type === 'task.started').map((e) => e.task)).toEqual(['backend', 'flag', 'tests', 'deploy', 'runbook']);
+    expect(after.filter((e) => e.type === 'task.started').map((e) => e.task)).toEqual([
+      'backend',
+      'flag',
+      'tests',
+      'deploy',
+      'runbook',
+    ]);
     // Over the whole log, every task that finished did so once.
-    expect(finishedCount(events)).toEqual({ research: 1, design: 1, backend: 1, flag: 1, tests: 1, runbook: 1 });
+    expect(finishedCount(events)).toEqual({
+      research: 1,
+      design: 1,
+      backend: 1,
+      flag: 1,
+      tests: 1,
+      runbook: 1,
+    });
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
   });
 
@@ -229,30 +340,59 @@ describe('a plan stage (planStageChildren) in a mission', () => {
             json({ problem: 'p', constraints: [], assumptions: [], minimalSolution: 'm' }),
             json({ approach: 'only', summary: 's', steps: ['one'], risks: [] }),
             json({ approach: 'only', weaknesses: [], score: 7, fatal: false }),
-            json({ confidence: 0.9, steps: [{ id: 'a', title: 'A', prompt: 'Do a.' }, { id: 'b', title: 'B', prompt: 'Do b.', dependsOn: ['a'] }] }),
+            json({
+              confidence: 0.9,
+              steps: [
+                { id: 'a', title: 'A', prompt: 'Do a.' },
+                { id: 'b', title: 'B', prompt: 'Do b.', dependsOn: ['a'] },
+              ],
+            }),
             json({ fatalFlaws: [] }),
           ],
           onExhausted: 'error',
         },
         hands: { kind: 'scripted', responses: ['a done', 'b done'], onExhausted: 'error' },
         // The synthesizer crashes once: the orchestrator fails, and its stage supervisor restarts it.
-        editorial: { kind: 'scripted', responses: [{ error: 'editor crashed', errorKind: 'crash' }, 'all done'], onExhausted: 'error' },
+        editorial: {
+          kind: 'scripted',
+          responses: [{ error: 'editor crashed', errorKind: 'crash' }, 'all done'],
+          onExhausted: 'error',
+        },
       },
       agents: [
         { id: 'planner', provider: 'thinker' },
         { id: 'worker', provider: 'hands' },
         { id: 'editor', provider: 'editorial' },
       ],
-      stages: [{ name: 'deliver', plan: { goal: 'do it', planner: 'planner', synthesizer: 'editor', approaches: ['only'], resamples: 0 }, supervision: { intensity: 1 } }],
+      stages: [
+        {
+          name: 'deliver',
+          plan: {
+            goal: 'do it',
+            planner: 'planner',
+            synthesizer: 'editor',
+            approaches: ['only'],
+            resamples: 0,
+          },
+          supervision: { intensity: 1 },
+        },
+      ],
     });
     const { output, events } = await runAndRead(config, still());
     expect(output).toMatchObject({ status: 'succeeded', result: 'all done' });
-    expect(events.filter((e) => e.type === 'supervisor.decision' && e.action === 'restart').map((e) => (e.offender as { id: string }).id)).toEqual(['plan/planner']);
+    expect(
+      events
+        .filter((e) => e.type === 'supervisor.decision' && e.action === 'restart')
+        .map((e) => (e.offender as { id: string }).id),
+    ).toEqual(['plan/planner']);
     expect(phases(events).filter((p) => p === 'deconstruct')).toHaveLength(1);
     expect(finishedCount(events)).toEqual({ a: 1, b: 1 });
     // The restarted orchestrator compiled the plan it had, with nothing left to run.
     expect(compiledTasks(events)).toEqual([['a', 'b'], []]);
     // Tasks naming no capability went to the worker, not to the planner listed first.
-    expect(events.filter((e) => e.type === 'task.started').map((e) => e.agent)).toEqual(['worker', 'worker']);
+    expect(events.filter((e) => e.type === 'task.started').map((e) => e.agent)).toEqual([
+      'worker',
+      'worker',
+    ]);
   });
 });

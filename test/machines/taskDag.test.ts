@@ -15,7 +15,17 @@ import {
 const outputOf = taskOutputOf;
 
 function plan(...steps: [id: string, dependsOn?: string[]][]): MasterPlan {
-  return { steps: steps.map(([id, dependsOn = []]) => ({ id, title: id, prompt: id, dependsOn, capabilities: [] })), confidence: 1, thoughtChain: [] };
+  return {
+    steps: steps.map(([id, dependsOn = []]) => ({
+      id,
+      title: id,
+      prompt: id,
+      dependsOn,
+      capabilities: [],
+    })),
+    confidence: 1,
+    thoughtChain: [],
+  };
 }
 
 const agents = [{ id: 'ann', capabilities: [] }];
@@ -31,7 +41,11 @@ function runDag(graph: TaskGraph, behaviour: Record<string, Behaviour>, options:
   const clock = new ManualClock();
   const log: string[] = [];
   const events: MissionEvent[] = [];
-  const runtime = createRuntime({ clock, events: { append: (e) => events.push(e) }, random: () => 0.5 });
+  const runtime = createRuntime({
+    clock,
+    events: { append: (e) => events.push(e) },
+    random: () => 0.5,
+  });
   const budget = BudgetNode.root('m', options.limits ?? {}, clock);
   const actor = createActor(taskDagMachine, {
     clock,
@@ -51,10 +65,21 @@ function runDag(graph: TaskGraph, behaviour: Record<string, Behaviour>, options:
   actor.start();
   const taskEvents = () => events.filter((e) => e.type.startsWith('task.'));
   const status = () => actor.getSnapshot().status;
-  return { actor, clock, log, events, taskEvents, budget, errors, status, output: () => actor.getSnapshot().output };
+  return {
+    actor,
+    clock,
+    log,
+    events,
+    taskEvents,
+    budget,
+    errors,
+    status,
+    output: () => actor.getSnapshot().output,
+  };
 }
 
-const diamond = () => compileTaskGraph(plan(['a'], ['b', ['a']], ['c', ['a']], ['d', ['b', 'c']]), agents);
+const diamond = () =>
+  compileTaskGraph(plan(['a'], ['b', ['a']], ['c', ['a']], ['d', ['b', 'c']]), agents);
 
 describe('task DAG (taskDagMachine)', () => {
   it('should run b and c together after a, and d only after both', () => {
@@ -79,11 +104,24 @@ describe('task DAG (taskDagMachine)', () => {
   });
 
   it('should serialize everything with maxParallel 1, in graph order', () => {
-    const t = runDag(diamond(), { a: { ms: 10 }, b: { ms: 10 }, c: { ms: 10 }, d: { ms: 10 } }, { maxParallel: 1 });
+    const t = runDag(
+      diamond(),
+      { a: { ms: 10 }, b: { ms: 10 }, c: { ms: 10 }, d: { ms: 10 } },
+      { maxParallel: 1 },
+    );
     for (let i = 0; i < 3; i++) t.clock.advance(10);
     expect(t.status()).toBe('active');
     t.clock.advance(10);
-    expect(t.log).toEqual(['start:a', 'stop:a', 'start:b', 'stop:b', 'start:c', 'stop:c', 'start:d', 'stop:d']);
+    expect(t.log).toEqual([
+      'start:a',
+      'stop:a',
+      'start:b',
+      'stop:b',
+      'start:c',
+      'stop:c',
+      'start:d',
+      'stop:d',
+    ]);
     expect(t.status()).toBe('done');
   });
 
@@ -98,8 +136,17 @@ describe('task DAG (taskDagMachine)', () => {
   });
 
   it('should fail a failing task, block its dependents once each, and still run independent tasks', () => {
-    const graph = compileTaskGraph(plan(['a'], ['b', ['a']], ['c', ['b']], ['d', ['c', 'a']], ['e']), agents);
-    const t = runDag(graph, { a: { ms: 10 }, b: { ms: 10, fail: 'b broke' }, c: { ms: 10 }, d: { ms: 10 }, e: { ms: 50 } });
+    const graph = compileTaskGraph(
+      plan(['a'], ['b', ['a']], ['c', ['b']], ['d', ['c', 'a']], ['e']),
+      agents,
+    );
+    const t = runDag(graph, {
+      a: { ms: 10 },
+      b: { ms: 10, fail: 'b broke' },
+      c: { ms: 10 },
+      d: { ms: 10 },
+      e: { ms: 50 },
+    });
     t.clock.advance(20);
     expect(t.log).toEqual(['start:a', 'start:e', 'stop:a', 'start:b', 'stop:b']);
     expect(t.status()).toBe('active');
@@ -107,7 +154,9 @@ describe('task DAG (taskDagMachine)', () => {
     expect(t.status()).toBe('done');
     expect(t.output()).toEqual({
       finished: { a: 'a()', e: 'e()' },
-      failed: { b: "supervisor 'dag/tasks/task/b' shut down: reached_max_restart_intensity (child 'agent': b broke)" },
+      failed: {
+        b: "supervisor 'dag/tasks/task/b' shut down: reached_max_restart_intensity (child 'agent': b broke)",
+      },
       blocked: ['c', 'd'],
     });
     expect(t.taskEvents().filter((e) => e.type === 'task.blocked')).toEqual([
@@ -117,12 +166,20 @@ describe('task DAG (taskDagMachine)', () => {
   });
 
   it('should not start tasks finished before, and feed their outputs to dependents', () => {
-    const t = runDag(diamond(), { b: { ms: 10 }, c: { ms: 10 }, d: { ms: 10 } }, { finished: { a: 'A!', c: 'C!' } });
+    const t = runDag(
+      diamond(),
+      { b: { ms: 10 }, c: { ms: 10 }, d: { ms: 10 } },
+      { finished: { a: 'A!', c: 'C!' } },
+    );
     expect(t.log).toEqual(['start:b']);
     t.clock.advance(10);
     t.clock.advance(10);
     expect(t.log).toEqual(['start:b', 'stop:b', 'start:d', 'stop:d']);
-    expect(t.output()).toEqual({ finished: { a: 'A!', c: 'C!', b: 'b(A!)', d: 'd(b(A!),C!)' }, failed: {}, blocked: [] });
+    expect(t.output()).toEqual({
+      finished: { a: 'A!', c: 'C!', b: 'b(A!)', d: 'd(b(A!),C!)' },
+      failed: {},
+      blocked: [],
+    });
     expect(t.taskEvents().map((e) => [e.type, e.task])).toEqual([
       ['task.started', 'b'],
       ['task.finished', 'b'],
@@ -132,7 +189,9 @@ describe('task DAG (taskDagMachine)', () => {
   });
 
   it('should take outputs of steps outside the graph (an earlier plan) as inputs', () => {
-    const graph = compileTaskGraph(plan(['old'], ['b', ['old']]), agents, { finished: new Set(['old']) });
+    const graph = compileTaskGraph(plan(['old'], ['b', ['old']]), agents, {
+      finished: new Set(['old']),
+    });
     const t = runDag(graph, { b: { ms: 10 } }, { finished: { old: 'O' } });
     t.clock.advance(10);
     expect(t.output()).toEqual({ finished: { old: 'O', b: 'b(O)' }, failed: {}, blocked: [] });
@@ -144,23 +203,46 @@ describe('task DAG (taskDagMachine)', () => {
     t.actor.send({ type: 'dag.stop', reason: 'replan' });
     expect(t.log).toEqual(['start:a', 'stop:a', 'start:b', 'start:c', 'stop:c', 'stop:b']);
     expect(t.status()).toBe('done');
-    expect(t.output()).toEqual({ finished: { a: 'a()' }, failed: {}, blocked: [], stopped: 'replan' });
+    expect(t.output()).toEqual({
+      finished: { a: 'a()' },
+      failed: {},
+      blocked: [],
+      stopped: 'replan',
+    });
     t.clock.advance(1000);
     expect(t.log).toHaveLength(6);
-    expect(t.taskEvents().map((e) => e.type)).toEqual(['task.started', 'task.finished', 'task.started', 'task.started']);
+    expect(t.taskEvents().map((e) => e.type)).toEqual([
+      'task.started',
+      'task.finished',
+      'task.started',
+      'task.started',
+    ]);
   });
 
   it('should end with stopped budget_exceeded, starting nothing, when the budget is spent before a start', () => {
-    const t = runDag(diamond(), { a: { ms: 10 }, b: { ms: 10 }, c: { ms: 10 }, d: { ms: 10 } }, { limits: { tokens: 100 } });
+    const t = runDag(
+      diamond(),
+      { a: { ms: 10 }, b: { ms: 10 }, c: { ms: 10 }, d: { ms: 10 } },
+      { limits: { tokens: 100 } },
+    );
     t.budget.charge({ tokens: 100 });
     t.clock.advance(10);
     expect(t.log).toEqual(['start:a', 'stop:a']);
-    expect(t.output()).toEqual({ finished: { a: 'a()' }, failed: {}, blocked: [], stopped: 'budget_exceeded' });
+    expect(t.output()).toEqual({
+      finished: { a: 'a()' },
+      failed: {},
+      blocked: [],
+      stopped: 'budget_exceeded',
+    });
   });
 
   it('should end with stopped budget_exceeded when a task spends the budget (its supervisors give up)', () => {
     const graph = compileTaskGraph(plan(['a'], ['b']), agents);
-    const t = runDag(graph, { a: { ms: 10, spend: 100 }, b: { ms: 50 } }, { limits: { tokens: 100 } });
+    const t = runDag(
+      graph,
+      { a: { ms: 10, spend: 100 }, b: { ms: 50 } },
+      { limits: { tokens: 100 } },
+    );
     t.clock.advance(10);
     expect(t.log).toEqual(['start:a', 'start:b', 'stop:a', 'stop:b']);
     expect(t.status()).toBe('done');
@@ -185,7 +267,10 @@ describe('task DAG (taskDagMachine)', () => {
     expect(log).toEqual(['start:a', 'stop:a']);
     expect(t.output()).toEqual({
       finished: { a: 'a()' },
-      failed: { b: 'no prompt for b', c: "task 'c'.shutdown: must be 'brutal_kill', 'infinity' or a timeout in ms >= 0, got -1" },
+      failed: {
+        b: 'no prompt for b',
+        c: "task 'c'.shutdown: must be 'brutal_kill', 'infinity' or a timeout in ms >= 0, got -1",
+      },
       blocked: ['d'],
     });
   });
@@ -198,18 +283,33 @@ describe('task DAG (taskDagMachine)', () => {
       { type: 'task.started', path: 'dag', task: 'a', agent: 'ann' },
       { type: 'task.finished', path: 'dag', task: 'a', output: 'a()' },
       { type: 'task.started', path: 'dag', task: 'b', agent: 'ann' },
-      { type: 'task.failed', path: 'dag', task: 'b', error: "supervisor 'dag/tasks/task/b' shut down: reached_max_restart_intensity (child 'agent': nope)" },
+      {
+        type: 'task.failed',
+        path: 'dag',
+        task: 'b',
+        error:
+          "supervisor 'dag/tasks/task/b' shut down: reached_max_restart_intensity (child 'agent': nope)",
+      },
       { type: 'task.blocked', path: 'dag', task: 'c', dependency: 'b' },
     ]);
-    expect(t.output()).toEqual({ finished: { a: 'a()' }, failed: { b: expect.any(String) }, blocked: ['c'] });
+    expect(t.output()).toEqual({
+      finished: { a: 'a()' },
+      failed: { b: expect.any(String) },
+      blocked: ['c'],
+    });
   });
 
   it('should block a task whose dependency is neither in the graph nor finished before', () => {
-    const graph: TaskGraph = { tasks: [{ id: 'b', title: 'b', prompt: 'b', dependsOn: ['ghost'], agent: 'ann' }], levels: [['b']] };
+    const graph: TaskGraph = {
+      tasks: [{ id: 'b', title: 'b', prompt: 'b', dependsOn: ['ghost'], agent: 'ann' }],
+      levels: [['b']],
+    };
     const t = runDag(graph, { b: { ms: 10 } });
     expect(t.log).toEqual([]);
     expect(t.output()).toEqual({ finished: {}, failed: {}, blocked: ['b'] });
-    expect(t.taskEvents()).toEqual([{ type: 'task.blocked', path: 'dag', task: 'b', dependency: 'ghost' }]);
+    expect(t.taskEvents()).toEqual([
+      { type: 'task.blocked', path: 'dag', task: 'b', dependency: 'ghost' },
+    ]);
   });
 
   it('should end at once with an empty graph', () => {

@@ -16,14 +16,22 @@ describe('auto_shutdown', () => {
     const t = startTree({
       name: 'sup',
       flags: { autoShutdown: 'any_significant' },
-      children: [worker('A', log), worker('S', log, significant), worker('C', log), worker('D', log)],
+      children: [
+        worker('A', log),
+        worker('S', log, significant),
+        worker('C', log),
+        worker('D', log),
+      ],
     });
     log.length = 0;
     t.child('S')!.send({ type: 'finish' });
     expect(log).toEqual(['stop:S', 'stop:D', 'stop:C', 'stop:A']);
     expect(t.actor.getSnapshot().status).toBe('done');
     expect(t.actor.getSnapshot().value).toBe('stopped');
-    expect(t.actor.getSnapshot().output).toEqual({ reason: 'auto_shutdown', results: { S: 'S done' } });
+    expect(t.actor.getSnapshot().output).toEqual({
+      reason: 'auto_shutdown',
+      results: { S: 'S done' },
+    });
     expect(t.errors).toEqual([]);
     expect(t.decisions().map((d) => [d.errorContext, d.reason, d.action, d.offender?.id])).toEqual([
       ['child_terminated', 'normal', 'no_restart', 'S'],
@@ -76,7 +84,10 @@ describe('auto_shutdown', () => {
     t.child('S2')!.send({ type: 'finish' });
     expect(log).toEqual(['stop:S1', 'stop:S2', 'stop:C', 'stop:A']);
     expect(t.actor.getSnapshot().status).toBe('done');
-    expect(t.actor.getSnapshot().output).toEqual({ reason: 'auto_shutdown', results: { S1: 'S1 done', S2: 'S2 done' } });
+    expect(t.actor.getSnapshot().output).toEqual({
+      reason: 'auto_shutdown',
+      results: { S1: 'S1 done', S2: 'S2 done' },
+    });
     expect(t.decisions().map((d) => [d.errorContext, d.action, d.offender?.id])).toEqual([
       ['child_terminated', 'no_restart', 'S1'],
       ['child_terminated', 'remove', 'S2'],

@@ -15,7 +15,10 @@ describe('restart backoff', () => {
     const t = startTree({
       name: 'sup',
       flags: { intensity: 100, periodMs: 1000 },
-      children: [worker('B', log), worker('A', log, { backoff: { minMs: 3000, maxMs: 30000, randomFactor: 0 } })],
+      children: [
+        worker('B', log),
+        worker('A', log, { backoff: { minMs: 3000, maxMs: 30000, randomFactor: 0 } }),
+      ],
     });
     const b = t.child('B');
     const waited: number[] = [];
@@ -113,7 +116,11 @@ describe('restart backoff', () => {
 
   it('should drop a restart still waiting out its backoff when the supervisor shuts down', () => {
     const log: string[] = [];
-    const t = startTree({ name: 'sup', flags: { intensity: 10 }, children: [worker('A', log, { backoff: { minMs: 5000, maxMs: 5000 } })] });
+    const t = startTree({
+      name: 'sup',
+      flags: { intensity: 10 },
+      children: [worker('A', log, { backoff: { minMs: 5000, maxMs: 5000 } })],
+    });
     t.child('A')!.send({ type: 'crash' });
     t.actor.send({ type: 'maestro.shutdown' });
     expect(t.actor.getSnapshot().status).toBe('done');
@@ -128,7 +135,11 @@ describe('restart backoff', () => {
       name: 'sup',
       flags: { intensity: 10, autoShutdown: 'all_significant' },
       children: [
-        worker('A', log, { restart: 'transient', significant: true, backoff: { minMs: 1000, maxMs: 1000 } }),
+        worker('A', log, {
+          restart: 'transient',
+          significant: true,
+          backoff: { minMs: 1000, maxMs: 1000 },
+        }),
         worker('B', log, { restart: 'transient', significant: true }),
       ],
     });
@@ -138,6 +149,9 @@ describe('restart backoff', () => {
     t.clock.advance(1000);
     expect(log).toEqual(['start:A', 'start:B', 'stop:A', 'stop:B', 'start:A']);
     t.child('A')!.send({ type: 'finish' });
-    expect(t.actor.getSnapshot().output).toMatchObject({ reason: 'auto_shutdown', results: { A: 'A done', B: 'B done' } });
+    expect(t.actor.getSnapshot().output).toMatchObject({
+      reason: 'auto_shutdown',
+      results: { A: 'A done', B: 'B done' },
+    });
   });
 });

@@ -40,14 +40,22 @@ describe('budget nodes', () => {
     expect(e).toBeInstanceOf(SystemError);
     expect(e.name).toBe('BudgetExceededError');
     expect(e.message).toBe("budget_exceeded: tokens at 'mission/agent' (used 120 of 100)");
-    expect(e).toMatchObject({ node: 'mission/agent', budget: 'tokens', limit: 100, used: 120, reason: 'budget_exceeded' });
+    expect(e).toMatchObject({
+      node: 'mission/agent',
+      budget: 'tokens',
+      limit: 100,
+      used: 120,
+      reason: 'budget_exceeded',
+    });
     expect(() => root.check()).not.toThrow();
   });
 
   it('should refuse work once the usage reaches the limit exactly', () => {
     const node = BudgetNode.root('n', { samples: 3 }, new ManualClock());
     node.charge({ samples: 3 });
-    expect(budgetError(() => node.check()).message).toBe("budget_exceeded: samples at 'n' (used 3 of 3)");
+    expect(budgetError(() => node.check()).message).toBe(
+      "budget_exceeded: samples at 'n' (used 3 of 3)",
+    );
   });
 
   it("should refuse a child's work when an ancestor is spent, naming the ancestor", () => {
@@ -86,7 +94,9 @@ describe('budget nodes', () => {
     expect(node.usage().wallTimeMs).toBe(999);
     expect(node.exceeded()).toBeUndefined();
     clock.advance(1);
-    expect(budgetError(() => node.check()).message).toBe("budget_exceeded: wallTimeMs at 'mission/stage' (used 1000 of 1000)");
+    expect(budgetError(() => node.check()).message).toBe(
+      "budget_exceeded: wallTimeMs at 'mission/stage' (used 1000 of 1000)",
+    );
     expect(root.usage().wallTimeMs).toBe(1500);
   });
 
@@ -139,6 +149,8 @@ describe('budget nodes', () => {
     clock.advance(2_999);
     expect(root.exceeded()).toBeUndefined();
     clock.advance(1);
-    expect(root.exceeded()?.message).toBe("budget_exceeded: wallTimeMs at 'mission/m' (used 10000 of 10000)");
+    expect(root.exceeded()?.message).toBe(
+      "budget_exceeded: wallTimeMs at 'mission/m' (used 10000 of 10000)",
+    );
   });
 });

@@ -19,7 +19,9 @@ describe('budget wall time paused (a person answering an approval is not machine
     clock.advance(499);
     expect(stage.exceeded()).toBeUndefined();
     clock.advance(1);
-    expect(stage.exceeded()?.message).toBe("budget_exceeded: wallTimeMs at 'mission/stage' (used 2000 of 2000)");
+    expect(stage.exceeded()?.message).toBe(
+      "budget_exceeded: wallTimeMs at 'mission/stage' (used 2000 of 2000)",
+    );
     expect(root.usage().wallTimeMs).toBe(2000);
   });
 
@@ -52,7 +54,7 @@ describe('budget wall time paused (a person answering an approval is not machine
     expect(child.exceeded()?.budget).toBe('wallTimeMs');
   });
 
-  it('should go on from a resumed mission\'s wall time, pauses excluded', () => {
+  it("should go on from a resumed mission's wall time, pauses excluded", () => {
     const clock = new ManualClock(5000);
     const root = BudgetNode.root('m', { wallTimeMs: 10_000 }, clock, 7000);
     root.pause();

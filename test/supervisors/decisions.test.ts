@@ -49,9 +49,21 @@ describe('addRestart and intensityExceeded', () => {
   const addTable: [string, number[], number, number, number[]][] = [
     ['keep nothing on the first restart', [], 1000, 5000, [1000]],
     ['keep a restart well inside the period', [1000], 3000, 5000, [3000, 1000]],
-    ['keep a restart exactly one period old (now - t <= period, as OTP)', [1000], 6000, 5000, [6000, 1000]],
+    [
+      'keep a restart exactly one period old (now - t <= period, as OTP)',
+      [1000],
+      6000,
+      5000,
+      [6000, 1000],
+    ],
     ['drop a restart one ms older than the period', [1000], 6001, 5000, [6001]],
-    ['drop only the restarts that fell out of the period', [7000, 4000, 1000], 9000, 5000, [9000, 7000, 4000]],
+    [
+      'drop only the restarts that fell out of the period',
+      [7000, 4000, 1000],
+      9000,
+      5000,
+      [9000, 7000, 4000],
+    ],
   ];
 
   it.each(addTable)('should %s', (_name, history, now, period, expected) => {
@@ -73,9 +85,12 @@ describe('addRestart and intensityExceeded', () => {
     [[3, 2, 1], 2, true],
   ];
 
-  it.each(intensityTable)('should, for history %j and intensity %i, return %s', (history, intensity, expected) => {
-    expect(intensityExceeded(history, intensity)).toBe(expected);
-  });
+  it.each(intensityTable)(
+    'should, for history %j and intensity %i, return %s',
+    (history, intensity, expected) => {
+      expect(intensityExceeded(history, intensity)).toBe(expected);
+    },
+  );
 
   it('should give up on a second restart exactly one period after the first, and not one ms later', () => {
     const at5000 = addRestart(addRestart([], 0, 5000), 5000, 5000);
@@ -134,9 +149,12 @@ describe('backoffDelay', () => {
     [3, 30000],
     [4, 37500],
     [5, 37500],
-  ])('should, with randomFactor 0.5 and random() 0.5, wait base * 1.25 for attempt %i (%i ms)', (attempt, expected) => {
-    expect(backoffDelay({ ...backoff, randomFactor: 0.5 }, attempt, () => 0.5)).toBe(expected);
-  });
+  ])(
+    'should, with randomFactor 0.5 and random() 0.5, wait base * 1.25 for attempt %i (%i ms)',
+    (attempt, expected) => {
+      expect(backoffDelay({ ...backoff, randomFactor: 0.5 }, attempt, () => 0.5)).toBe(expected);
+    },
+  );
 
   it('should treat a negative attempt as the first', () => {
     expect(backoffDelay(backoff, -1)).toBe(3000);
@@ -147,13 +165,34 @@ describe('backoffAttempt', () => {
   it.each([
     ['count up after a short run', { minMs: 3000, maxMs: 30000 }, 2, 100, 3],
     ['count the first restart as attempt 0', { minMs: 3000, maxMs: 30000 }, -1, 0, 0],
-    ['reset after running quietly for maxMs (the default resetAfterMs)', { minMs: 3000, maxMs: 30000 }, 4, 30000, 0],
+    [
+      'reset after running quietly for maxMs (the default resetAfterMs)',
+      { minMs: 3000, maxMs: 30000 },
+      4,
+      30000,
+      0,
+    ],
     ['not reset one ms before maxMs', { minMs: 3000, maxMs: 30000 }, 4, 29999, 5],
-    ['reset after resetAfterMs when given', { minMs: 3000, maxMs: 30000, resetAfterMs: 10000 }, 4, 10000, 0],
-    ['not reset one ms before resetAfterMs', { minMs: 3000, maxMs: 30000, resetAfterMs: 10000 }, 4, 9999, 5],
-  ] as [string, Backoff, number, number, number][])('should %s', (_name, b, previous, ranForMs, expected) => {
-    expect(backoffAttempt(b, previous, ranForMs)).toBe(expected);
-  });
+    [
+      'reset after resetAfterMs when given',
+      { minMs: 3000, maxMs: 30000, resetAfterMs: 10000 },
+      4,
+      10000,
+      0,
+    ],
+    [
+      'not reset one ms before resetAfterMs',
+      { minMs: 3000, maxMs: 30000, resetAfterMs: 10000 },
+      4,
+      9999,
+      5,
+    ],
+  ] as [string, Backoff, number, number, number][])(
+    'should %s',
+    (_name, b, previous, ranForMs, expected) => {
+      expect(backoffAttempt(b, previous, ranForMs)).toBe(expected);
+    },
+  );
 });
 
 describe('autoShutdownDue', () => {
@@ -169,7 +208,10 @@ describe('autoShutdownDue', () => {
     ['all_significant', false, 0, false],
   ];
 
-  it.each(table)('should, under %s with a significant exit %s and %i significant alive, return %s', (mode, significant, alive, expected) => {
-    expect(autoShutdownDue(mode, significant, alive)).toBe(expected);
-  });
+  it.each(table)(
+    'should, under %s with a significant exit %s and %i significant alive, return %s',
+    (mode, significant, alive, expected) => {
+      expect(autoShutdownDue(mode, significant, alive)).toBe(expected);
+    },
+  );
 });

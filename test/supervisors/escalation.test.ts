@@ -11,15 +11,28 @@ import {
 import { testWorker } from '../helpers/testWorker.js';
 import { startTree } from '../helpers/tree.js';
 
-const worker = (name: string, log: string[]): ChildSpec => ({ id: name, start: { logic: testWorker, input: { name, log } } });
+const worker = (name: string, log: string[]): ChildSpec => ({
+  id: name,
+  start: { logic: testWorker, input: { name, log } },
+});
 
 /** A child supervisor whose input is built from its start context, fresh on every (re)start. */
-const childSupervisor = (id: string, flags: SupervisorFlags, children: (ctx: StartContext) => ChildSpec[]): ChildSpec => ({
+const childSupervisor = (
+  id: string,
+  flags: SupervisorFlags,
+  children: (ctx: StartContext) => ChildSpec[],
+): ChildSpec => ({
   id,
   type: 'supervisor',
   start: {
     logic: supervisorMachine,
-    input: (ctx: StartContext): SupervisorInput => ({ name: ctx.path, runtime: ctx.runtime, budget: ctx.budget, flags, children: children(ctx) }),
+    input: (ctx: StartContext): SupervisorInput => ({
+      name: ctx.path,
+      runtime: ctx.runtime,
+      budget: ctx.budget,
+      flags,
+      children: children(ctx),
+    }),
   },
 });
 
@@ -40,7 +53,10 @@ describe('escalation', () => {
     });
     expect(log).toEqual(['start:A', 'start:W']);
     const sup = () => t.child('S')!;
-    const w = () => (sup().getSnapshot().children as Record<string, AnyActorRef>)[sup().getSnapshot().context.core.snapshotChildren()[0]!.refId!]!;
+    const w = () =>
+      (sup().getSnapshot().children as Record<string, AnyActorRef>)[
+        sup().getSnapshot().context.core.snapshotChildren()[0]!.refId!
+      ]!;
 
     // 1st crash: S restarts W.
     log.length = 0;
@@ -55,7 +71,9 @@ describe('escalation', () => {
     w().send({ type: 'crash' });
     expect(log).toEqual(['stop:W', 'start:W']);
     expect(sup()).not.toBe(s1);
-    expect(sup().getSnapshot().context.core.snapshotChildren()).toEqual([expect.objectContaining({ id: 'W', restarts: 0 })]);
+    expect(sup().getSnapshot().context.core.snapshotChildren()).toEqual([
+      expect.objectContaining({ id: 'W', restarts: 0 }),
+    ]);
     expect(starts).toEqual([0, 1]);
     expect(t.actor.getSnapshot().value).toBe('running');
 
@@ -79,15 +97,40 @@ describe('escalation', () => {
     );
     expect(e.cause).toBeInstanceOf(SupervisorShutdownError);
 
-    expect(t.decisions().map((d) => [d.supervisor, d.errorContext, d.reason, d.action, d.offender?.path, d.offender?.restarts])).toEqual([
+    expect(
+      t
+        .decisions()
+        .map((d) => [
+          d.supervisor,
+          d.errorContext,
+          d.reason,
+          d.action,
+          d.offender?.path,
+          d.offender?.restarts,
+        ]),
+    ).toEqual([
       ['root/S', 'child_terminated', 'W crashed', 'restart', 'root/S/W', 0],
       ['root/S', 'child_terminated', 'W crashed', 'shutdown', 'root/S/W', 1],
       ['root/S', 'shutdown', 'reached_max_restart_intensity', 'shutdown', 'root/S/W', 1],
-      ['root', 'child_terminated', "supervisor 'root/S' shut down: reached_max_restart_intensity (child 'W': W crashed)", 'restart', 'root/S', 0],
+      [
+        'root',
+        'child_terminated',
+        "supervisor 'root/S' shut down: reached_max_restart_intensity (child 'W': W crashed)",
+        'restart',
+        'root/S',
+        0,
+      ],
       ['root/S', 'child_terminated', 'W crashed', 'restart', 'root/S/W', 0],
       ['root/S', 'child_terminated', 'W crashed', 'shutdown', 'root/S/W', 1],
       ['root/S', 'shutdown', 'reached_max_restart_intensity', 'shutdown', 'root/S/W', 1],
-      ['root', 'child_terminated', "supervisor 'root/S' shut down: reached_max_restart_intensity (child 'W': W crashed)", 'shutdown', 'root/S', 1],
+      [
+        'root',
+        'child_terminated',
+        "supervisor 'root/S' shut down: reached_max_restart_intensity (child 'W': W crashed)",
+        'shutdown',
+        'root/S',
+        1,
+      ],
       ['root', 'shutdown', 'reached_max_restart_intensity', 'shutdown', 'root/S', 1],
     ]);
   });
@@ -96,7 +139,11 @@ describe('escalation', () => {
     const log: string[] = [];
     const t = startTree({
       name: 'root',
-      children: [worker('A', log), childSupervisor('S', {}, () => [worker('W1', log), worker('W2', log)]), worker('B', log)],
+      children: [
+        worker('A', log),
+        childSupervisor('S', {}, () => [worker('W1', log), worker('W2', log)]),
+        worker('B', log),
+      ],
     });
     expect(log).toEqual(['start:A', 'start:W1', 'start:W2', 'start:B']);
     log.length = 0;

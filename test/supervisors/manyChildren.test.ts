@@ -19,8 +19,13 @@ function tally(log: string[]) {
 describe('10,000 children under one supervisor', () => {
   it('should start 10,000 children with startChild (simple_one_for_one) and stop them all on shutdown', () => {
     const log: string[] = [];
-    const t = startTree({ name: 'pool', flags: { strategy: 'simple_one_for_one' }, children: [{ id: 'w', start: { logic: testWorker } }] });
-    for (let i = 0; i < N; i++) t.actor.send({ type: 'supervisor.startChild', input: { name: String(i), log } });
+    const t = startTree({
+      name: 'pool',
+      flags: { strategy: 'simple_one_for_one' },
+      children: [{ id: 'w', start: { logic: testWorker } }],
+    });
+    for (let i = 0; i < N; i++)
+      t.actor.send({ type: 'supervisor.startChild', input: { name: String(i), log } });
     expect(tally(log)).toEqual({ started: N, stopped: 0, lines: N });
     expect(Object.keys(t.actor.getSnapshot().children)).toHaveLength(N);
     expect(t.running()[N - 1]).toBe(String(N - 1));
@@ -36,7 +41,10 @@ describe('10,000 children under one supervisor', () => {
 
   it('should start a static list of 10,000 specs with numeric-string ids in order and stop them in reverse', () => {
     const log: string[] = [];
-    const children: ChildSpec[] = Array.from({ length: N }, (_, i) => ({ id: String(i), start: { logic: testWorker, input: { name: String(i), log } } }));
+    const children: ChildSpec[] = Array.from({ length: N }, (_, i) => ({
+      id: String(i),
+      start: { logic: testWorker, input: { name: String(i), log } },
+    }));
     const t = startTree({ name: 'sup', children });
     expect(tally(log)).toEqual({ started: N, stopped: 0, lines: N });
     expect(log[0]).toBe('start:0');

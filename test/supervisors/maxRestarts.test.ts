@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeFlags, restartLimitReached, SupervisorShutdownError, type ChildSpec } from '../../supervisors/index.js';
+import {
+  normalizeFlags,
+  restartLimitReached,
+  SupervisorShutdownError,
+  type ChildSpec,
+} from '../../supervisors/index.js';
 import { testWorker } from '../helpers/testWorker.js';
 import { startTree } from '../helpers/tree.js';
 
@@ -13,22 +18,37 @@ describe('restart limits (pure)', () => {
     [[9], 4, 1, 3, 'reached_max_restarts'],
     [[8, 9], 4, 1, 3, 'reached_max_restart_intensity'],
     [[1], 1, 5, 0, 'reached_max_restarts'],
-  ] as const)('history %j, total %i, intensity %i, maxRestarts %s: %s', (history, total, intensity, maxRestarts, reached) => {
-    expect(restartLimitReached(history, total, { intensity, maxRestarts })).toBe(reached);
-  });
+  ] as const)(
+    'history %j, total %i, intensity %i, maxRestarts %s: %s',
+    (history, total, intensity, maxRestarts, reached) => {
+      expect(restartLimitReached(history, total, { intensity, maxRestarts })).toBe(reached);
+    },
+  );
 
   it('should refuse a maxRestarts that is not a non-negative integer, and default to no bound', () => {
     expect(normalizeFlags({}).maxRestarts).toBe(Infinity);
-    expect(() => normalizeFlags({ maxRestarts: -1 })).toThrow('maxRestarts: must be a non-negative integer, got -1');
-    expect(() => normalizeFlags({ maxRestarts: 1.5 })).toThrow('maxRestarts: must be a non-negative integer, got 1.5');
+    expect(() => normalizeFlags({ maxRestarts: -1 })).toThrow(
+      'maxRestarts: must be a non-negative integer, got -1',
+    );
+    expect(() => normalizeFlags({ maxRestarts: 1.5 })).toThrow(
+      'maxRestarts: must be a non-negative integer, got 1.5',
+    );
   });
 });
 
 /** A worker that crashes every 6 s: each crash is past the default 5 s period from the last. */
 function crashEverySixSeconds(maxRestarts: number | undefined, crashes: number) {
   const log: string[] = [];
-  const spec: ChildSpec = { id: 'W', restart: 'permanent', start: { logic: testWorker, input: { name: 'W', log } } };
-  const t = startTree({ name: 'stage', flags: { intensity: 1, periodMs: 5000, ...(maxRestarts !== undefined && { maxRestarts }) }, children: [spec] });
+  const spec: ChildSpec = {
+    id: 'W',
+    restart: 'permanent',
+    start: { logic: testWorker, input: { name: 'W', log } },
+  };
+  const t = startTree({
+    name: 'stage',
+    flags: { intensity: 1, periodMs: 5000, ...(maxRestarts !== undefined && { maxRestarts }) },
+    children: [spec],
+  });
   for (let i = 0; i < crashes && t.child('W'); i++) {
     t.clock.advance(6000);
     t.child('W')!.send({ type: 'crash' });
@@ -53,7 +73,12 @@ describe('maxRestarts: a total bound on restarts, whatever their spacing', () =>
     expect(err).toBeInstanceOf(SupervisorShutdownError);
     expect(err.reason).toBe('reached_max_restarts');
     expect(err.exit).toBe('shutdown');
-    expect(t.decisions().map((d) => [d.errorContext, d.reason]).slice(-2)).toEqual([
+    expect(
+      t
+        .decisions()
+        .map((d) => [d.errorContext, d.reason])
+        .slice(-2),
+    ).toEqual([
       ['child_terminated', expect.any(String)],
       ['shutdown', 'reached_max_restarts'],
     ]);
@@ -64,14 +89,24 @@ describe('maxRestarts in a mission file (stages[].supervision.maxRestarts)', () 
   it('should end the stage after that many restarts even when the intensity would allow more', async () => {
     const { mission, runAndRead } = await import('../helpers/missions.js');
     const config = mission({
-      providers: { broken: { kind: 'scripted', responses: [{ error: 'down', errorKind: 'server' }] } },
+      providers: {
+        broken: { kind: 'scripted', responses: [{ error: 'down', errorKind: 'server' }] },
+      },
       agents: [{ id: 'x', provider: 'broken' }],
-      stages: [{ name: 's', prompt: 'p', agents: ['x'], supervision: { intensity: 100, periodMs: 10_000, maxRestarts: 2 } }],
+      stages: [
+        {
+          name: 's',
+          prompt: 'p',
+          agents: ['x'],
+          supervision: { intensity: 100, periodMs: 10_000, maxRestarts: 2 },
+        },
+      ],
     });
     const { output, events } = await runAndRead(config);
     expect(output.error).toEqual({
       reason: 'reached_max_restarts',
-      message: "stage 's' gave up: reached_max_restarts; last crash: agent/x: provider 'broken': http 500: down",
+      message:
+        "stage 's' gave up: reached_max_restarts; last crash: agent/x: provider 'broken': http 500: down",
     });
     expect(events.filter((e) => e.type === 'agent.call')).toHaveLength(3);
   });

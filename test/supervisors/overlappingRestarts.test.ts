@@ -3,7 +3,12 @@ import type { ChildSpec } from '../../supervisors/index.js';
 import { testWorker, type TestWorkerInput } from '../helpers/testWorker.js';
 import { startTree } from '../helpers/tree.js';
 
-const worker = (name: string, log: string[], extra: Partial<ChildSpec> = {}, input: Partial<TestWorkerInput> = {}): ChildSpec => ({
+const worker = (
+  name: string,
+  log: string[],
+  extra: Partial<ChildSpec> = {},
+  input: Partial<TestWorkerInput> = {},
+): ChildSpec => ({
   id: name,
   start: { logic: testWorker, input: { name, log, logShutdownRequests: true, ...input } },
   ...extra,
@@ -15,7 +20,11 @@ describe('a restart decided while another is still under way', () => {
     const t = startTree({
       name: 'sup',
       flags: { strategy: 'rest_for_one', intensity: 5 },
-      children: [worker('a', log), worker('b', log), worker('c', log, { shutdown: 1000 }, { ignoreShutdown: true })],
+      children: [
+        worker('a', log),
+        worker('b', log),
+        worker('c', log, { shutdown: 1000 }, { ignoreShutdown: true }),
+      ],
     });
     log.length = 0;
     t.child('b')!.send({ type: 'crash' }); // stops c (which ignores it), then would start b, c
@@ -23,7 +32,11 @@ describe('a restart decided while another is still under way', () => {
     expect(log).toEqual(['stop:b', 'asked:c', 'stop:a']);
     t.clock.advance(1000);
     expect(log).toEqual(['stop:b', 'asked:c', 'stop:a', 'stop:c', 'start:a', 'start:b', 'start:c']);
-    expect(t.decisions().map((d) => `${d.action} ${d.offender?.id}`)).toEqual(['restart b', 'restart a', 'kill c']);
+    expect(t.decisions().map((d) => `${d.action} ${d.offender?.id}`)).toEqual([
+      'restart b',
+      'restart a',
+      'kill c',
+    ]);
     expect(t.actor.getSnapshot().value).toBe('running');
   });
 });

@@ -12,12 +12,18 @@ const worker = (name: string, log: string[], extra: Partial<ChildSpec> = {}): Ch
 describe('restart types', () => {
   it('should not restart a transient child that finishes normally, and keep it as terminated', () => {
     const log: string[] = [];
-    const t = startTree({ name: 'sup', children: [worker('A', log), worker('T', log, { restart: 'transient' })] });
+    const t = startTree({
+      name: 'sup',
+      children: [worker('A', log), worker('T', log, { restart: 'transient' })],
+    });
     log.length = 0;
     t.child('T')!.send({ type: 'finish' });
     expect(log).toEqual(['stop:T']);
     expect(t.child('T')).toBeUndefined();
-    expect(t.children().map((c) => [c.id, c.status])).toEqual([['A', 'running'], ['T', 'terminated']]);
+    expect(t.children().map((c) => [c.id, c.status])).toEqual([
+      ['A', 'running'],
+      ['T', 'terminated'],
+    ]);
     expect(t.decisions()).toEqual([
       expect.objectContaining({
         supervisor: 'sup',
@@ -34,12 +40,17 @@ describe('restart types', () => {
 
   it('should restart a transient child that crashes', () => {
     const log: string[] = [];
-    const t = startTree({ name: 'sup', children: [worker('A', log), worker('T', log, { restart: 'transient' })] });
+    const t = startTree({
+      name: 'sup',
+      children: [worker('A', log), worker('T', log, { restart: 'transient' })],
+    });
     log.length = 0;
     t.child('T')!.send({ type: 'crash' });
     expect(log).toEqual(['stop:T', 'start:T']);
     expect(t.running()).toEqual(['A', 'T']);
-    expect(t.decisions()).toEqual([expect.objectContaining({ reason: 'T crashed', action: 'restart', group: ['T'] })]);
+    expect(t.decisions()).toEqual([
+      expect.objectContaining({ reason: 'T crashed', action: 'restart', group: ['T'] }),
+    ]);
   });
 
   it('should restart a permanent child that finishes normally', () => {
@@ -51,7 +62,11 @@ describe('restart types', () => {
     expect(log).toEqual(['stop:P', 'start:P']);
     expect(t.child('P')).not.toBe(p);
     expect(t.decisions()).toEqual([
-      expect.objectContaining({ reason: 'normal', action: 'restart', offender: expect.objectContaining({ id: 'P', restart: 'permanent' }) }),
+      expect.objectContaining({
+        reason: 'normal',
+        action: 'restart',
+        offender: expect.objectContaining({ id: 'P', restart: 'permanent' }),
+      }),
     ]);
     // A normal exit that leads to a restart still counts towards the intensity.
     t.child('P')!.send({ type: 'finish' });
@@ -62,7 +77,11 @@ describe('restart types', () => {
     const log: string[] = [];
     const t = startTree({
       name: 'sup',
-      children: [worker('A', log), worker('X', log, { restart: 'temporary' }), worker('Y', log, { restart: 'temporary' })],
+      children: [
+        worker('A', log),
+        worker('X', log, { restart: 'temporary' }),
+        worker('Y', log, { restart: 'temporary' }),
+      ],
     });
     log.length = 0;
     t.child('X')!.send({ type: 'crash' });
@@ -78,15 +97,27 @@ describe('restart types', () => {
 
   it('should, with intensity 0, give up on the first restart', () => {
     const log: string[] = [];
-    const t = startTree({ name: 'sup', flags: { intensity: 0 }, children: [worker('A', log), worker('B', log)] });
+    const t = startTree({
+      name: 'sup',
+      flags: { intensity: 0 },
+      children: [worker('A', log), worker('B', log)],
+    });
     log.length = 0;
     t.child('A')!.send({ type: 'crash' });
     expect(log).toEqual(['stop:A', 'stop:B']);
     expect(t.actor.getSnapshot().status).toBe('error');
     // As OTP: the crash is reported (child_terminated), then the shutdown it led to.
     expect(t.decisions()).toEqual([
-      expect.objectContaining({ errorContext: 'child_terminated', reason: 'A crashed', action: 'shutdown' }),
-      expect.objectContaining({ errorContext: 'shutdown', reason: 'reached_max_restart_intensity', action: 'shutdown' }),
+      expect.objectContaining({
+        errorContext: 'child_terminated',
+        reason: 'A crashed',
+        action: 'shutdown',
+      }),
+      expect.objectContaining({
+        errorContext: 'shutdown',
+        reason: 'reached_max_restart_intensity',
+        action: 'shutdown',
+      }),
     ]);
   });
 });

@@ -3,7 +3,12 @@ import type { ChildSpec } from '../../supervisors/index.js';
 import { testWorker } from '../helpers/testWorker.js';
 import { startTree } from '../helpers/tree.js';
 
-const worker = (name: string, log: string[], extra: Partial<ChildSpec> = {}, input: object = {}): ChildSpec => ({
+const worker = (
+  name: string,
+  log: string[],
+  extra: Partial<ChildSpec> = {},
+  input: object = {},
+): ChildSpec => ({
   id: name,
   start: { logic: testWorker, input: { name, log, logShutdownRequests: true, ...input } },
   ...extra,
@@ -39,7 +44,16 @@ describe('child shutdown', () => {
         supervisor: 'sup',
         errorContext: 'shutdown_error',
         reason: 'killed',
-        offender: { id: 'S', path: 'sup/S', pid: s, restart: 'permanent', shutdown: 1000, significant: false, type: 'worker', restarts: 0 },
+        offender: {
+          id: 'S',
+          path: 'sup/S',
+          pid: s,
+          restart: 'permanent',
+          shutdown: 1000,
+          significant: false,
+          type: 'worker',
+          restarts: 0,
+        },
         action: 'kill',
       },
     ]);
@@ -62,7 +76,10 @@ describe('child shutdown', () => {
     const log: string[] = [];
     const t = startTree({
       name: 'sup',
-      children: [worker('A', log), worker('K', log, { shutdown: 'brutal_kill' }, { ignoreShutdown: true })],
+      children: [
+        worker('A', log),
+        worker('K', log, { shutdown: 'brutal_kill' }, { ignoreShutdown: true }),
+      ],
     });
     log.length = 0;
     t.actor.send({ type: 'maestro.shutdown' });
@@ -75,7 +92,10 @@ describe('child shutdown', () => {
     const log: string[] = [];
     const t = startTree({
       name: 'sup',
-      children: [worker('A', log), worker('I', log, { shutdown: 'infinity' }, { ignoreShutdown: true })],
+      children: [
+        worker('A', log),
+        worker('I', log, { shutdown: 'infinity' }, { ignoreShutdown: true }),
+      ],
     });
     log.length = 0;
     t.actor.send({ type: 'maestro.shutdown' });

@@ -3,23 +3,40 @@ import type { ChildSpec } from '../../supervisors/index.js';
 import { testWorker, type TestWorkerInput } from '../helpers/testWorker.js';
 import { startTree } from '../helpers/tree.js';
 
-const template = (extra: Partial<ChildSpec> = {}): ChildSpec => ({ id: 'worker', start: { logic: testWorker }, ...extra });
+const template = (extra: Partial<ChildSpec> = {}): ChildSpec => ({
+  id: 'worker',
+  start: { logic: testWorker },
+  ...extra,
+});
 
 describe('simple_one_for_one', () => {
   it('should start no child at first and give children started with startChild numeric ids', () => {
     const log: string[] = [];
-    const t = startTree({ name: 'pool', flags: { strategy: 'simple_one_for_one' }, children: [template()] });
+    const t = startTree({
+      name: 'pool',
+      flags: { strategy: 'simple_one_for_one' },
+      children: [template()],
+    });
     expect(t.children()).toEqual([]);
     expect(t.actor.getSnapshot().value).toBe('running');
-    for (const name of ['x', 'y', 'z']) t.actor.send({ type: 'supervisor.startChild', input: { name, log } satisfies TestWorkerInput });
+    for (const name of ['x', 'y', 'z'])
+      t.actor.send({
+        type: 'supervisor.startChild',
+        input: { name, log } satisfies TestWorkerInput,
+      });
     expect(log).toEqual(['start:x', 'start:y', 'start:z']);
     expect(t.running()).toEqual(['0', '1', '2']);
   });
 
   it('should restart a crashed child with the same input and id, leaving the others alone', () => {
     const log: string[] = [];
-    const t = startTree({ name: 'pool', flags: { strategy: 'simple_one_for_one' }, children: [template()] });
-    for (const name of ['x', 'y']) t.actor.send({ type: 'supervisor.startChild', input: { name, log } });
+    const t = startTree({
+      name: 'pool',
+      flags: { strategy: 'simple_one_for_one' },
+      children: [template()],
+    });
+    for (const name of ['x', 'y'])
+      t.actor.send({ type: 'supervisor.startChild', input: { name, log } });
     const y = t.child('1');
     log.length = 0;
     t.child('0')!.send({ type: 'crash' });
@@ -39,8 +56,13 @@ describe('simple_one_for_one', () => {
 
   it('should remove a temporary child that ends, and not reuse its id', () => {
     const log: string[] = [];
-    const t = startTree({ name: 'pool', flags: { strategy: 'simple_one_for_one' }, children: [template({ restart: 'temporary' })] });
-    for (const name of ['x', 'y']) t.actor.send({ type: 'supervisor.startChild', input: { name, log } });
+    const t = startTree({
+      name: 'pool',
+      flags: { strategy: 'simple_one_for_one' },
+      children: [template({ restart: 'temporary' })],
+    });
+    for (const name of ['x', 'y'])
+      t.actor.send({ type: 'supervisor.startChild', input: { name, log } });
     log.length = 0;
     t.child('0')!.send({ type: 'crash' });
     expect(log).toEqual(['stop:x']);
@@ -52,7 +74,11 @@ describe('simple_one_for_one', () => {
 
   it('should remove a transient child that finishes normally', () => {
     const log: string[] = [];
-    const t = startTree({ name: 'pool', flags: { strategy: 'simple_one_for_one' }, children: [template({ restart: 'transient' })] });
+    const t = startTree({
+      name: 'pool',
+      flags: { strategy: 'simple_one_for_one' },
+      children: [template({ restart: 'transient' })],
+    });
     t.actor.send({ type: 'supervisor.startChild', input: { name: 'x', log } });
     t.child('0')!.send({ type: 'finish' });
     expect(t.children()).toEqual([]);
@@ -72,8 +98,16 @@ describe('simple_one_for_one', () => {
 
   it('should stop all children on shutdown in reverse start order', () => {
     const log: string[] = [];
-    const t = startTree({ name: 'pool', flags: { strategy: 'simple_one_for_one' }, children: [template()] });
-    for (const name of ['x', 'y', 'z']) t.actor.send({ type: 'supervisor.startChild', input: { name, log, logShutdownRequests: true } });
+    const t = startTree({
+      name: 'pool',
+      flags: { strategy: 'simple_one_for_one' },
+      children: [template()],
+    });
+    for (const name of ['x', 'y', 'z'])
+      t.actor.send({
+        type: 'supervisor.startChild',
+        input: { name, log, logShutdownRequests: true },
+      });
     log.length = 0;
     t.actor.send({ type: 'maestro.shutdown' });
     expect(log).toEqual(['asked:z', 'stop:z', 'asked:y', 'stop:y', 'asked:x', 'stop:x']);
@@ -82,9 +116,16 @@ describe('simple_one_for_one', () => {
 
   it('should ask all children to stop at once and kill those that ignore it after the timeout', () => {
     const log: string[] = [];
-    const t = startTree({ name: 'pool', flags: { strategy: 'simple_one_for_one' }, children: [template({ shutdown: 1000 })] });
+    const t = startTree({
+      name: 'pool',
+      flags: { strategy: 'simple_one_for_one' },
+      children: [template({ shutdown: 1000 })],
+    });
     for (const name of ['x', 'y', 'z']) {
-      t.actor.send({ type: 'supervisor.startChild', input: { name, log, logShutdownRequests: true, ignoreShutdown: name !== 'y' } });
+      t.actor.send({
+        type: 'supervisor.startChild',
+        input: { name, log, logShutdownRequests: true, ignoreShutdown: name !== 'y' },
+      });
     }
     log.length = 0;
     t.actor.send({ type: 'maestro.shutdown' });

@@ -12,7 +12,11 @@ const worker = (name: string, log: string[], extra: Partial<ChildSpec> = {}): Ch
 describe('restart strategies', () => {
   it('should, under one_for_one, restart only the crashed child', () => {
     const log: string[] = [];
-    const t = startTree({ name: 'sup', flags: { strategy: 'one_for_one' }, children: ['A', 'B', 'C'].map((n) => worker(n, log)) });
+    const t = startTree({
+      name: 'sup',
+      flags: { strategy: 'one_for_one' },
+      children: ['A', 'B', 'C'].map((n) => worker(n, log)),
+    });
     const [a, b, c] = ['A', 'B', 'C'].map(t.child);
     log.length = 0;
     t.child('B')!.send({ type: 'crash' });
@@ -22,25 +26,60 @@ describe('restart strategies', () => {
     expect(t.child('B')).not.toBe(b);
     expect(t.child('B')!.getSnapshot().status).toBe('active');
     expect(t.decisions()).toEqual([
-      expect.objectContaining({ supervisor: 'sup', errorContext: 'child_terminated', reason: 'B crashed', action: 'restart', group: ['B'] }),
+      expect.objectContaining({
+        supervisor: 'sup',
+        errorContext: 'child_terminated',
+        reason: 'B crashed',
+        action: 'restart',
+        group: ['B'],
+      }),
     ]);
-    expect(t.children().map((c) => [c.id, c.restarts])).toEqual([['A', 0], ['B', 1], ['C', 0]]);
+    expect(t.children().map((c) => [c.id, c.restarts])).toEqual([
+      ['A', 0],
+      ['B', 1],
+      ['C', 0],
+    ]);
     expect(t.actor.getSnapshot().value).toBe('running');
   });
 
   it('should, under one_for_all, stop the others in reverse order and start all in order', () => {
     const log: string[] = [];
-    const t = startTree({ name: 'sup', flags: { strategy: 'one_for_all' }, children: ['A', 'B', 'C', 'D'].map((n) => worker(n, log)) });
+    const t = startTree({
+      name: 'sup',
+      flags: { strategy: 'one_for_all' },
+      children: ['A', 'B', 'C', 'D'].map((n) => worker(n, log)),
+    });
     const before = ['A', 'B', 'C', 'D'].map(t.child);
     log.length = 0;
     t.child('B')!.send({ type: 'crash' });
-    expect(log).toEqual(['stop:B', 'stop:D', 'stop:C', 'stop:A', 'start:A', 'start:B', 'start:C', 'start:D']);
-    ['A', 'B', 'C', 'D'].forEach((id, i) => expect(t.child(id)).not.toBe(before[i]));
+    expect(log).toEqual([
+      'stop:B',
+      'stop:D',
+      'stop:C',
+      'stop:A',
+      'start:A',
+      'start:B',
+      'start:C',
+      'start:D',
+    ]);
+    ['A', 'B', 'C', 'D'].forEach((id, i) => {
+      expect(t.child(id)).not.toBe(before[i]);
+    });
     expect(t.decisions()).toEqual([
-      expect.objectContaining({ errorContext: 'child_terminated', reason: 'B crashed', action: 'restart', group: ['A', 'B', 'C', 'D'] }),
+      expect.objectContaining({
+        errorContext: 'child_terminated',
+        reason: 'B crashed',
+        action: 'restart',
+        group: ['A', 'B', 'C', 'D'],
+      }),
     ]);
     // Only the offender's restart count goes up: the siblings were stopped, not crashed.
-    expect(t.children().map((c) => [c.id, c.restarts])).toEqual([['A', 0], ['B', 1], ['C', 0], ['D', 0]]);
+    expect(t.children().map((c) => [c.id, c.restarts])).toEqual([
+      ['A', 0],
+      ['B', 1],
+      ['C', 0],
+      ['D', 0],
+    ]);
     expect(t.actor.getSnapshot().value).toBe('running');
   });
 

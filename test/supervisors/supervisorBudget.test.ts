@@ -20,7 +20,8 @@ const worker = (name: string, log: string[], extra: Partial<ChildSpec> = {}): Ch
   ...extra,
 });
 
-const rootBudget = (clock: ManualClock, limits: BudgetLimits = {}) => BudgetNode.root('sup', limits, clock);
+const rootBudget = (clock: ManualClock, limits: BudgetLimits = {}) =>
+  BudgetNode.root('sup', limits, clock);
 
 describe('supervisor budgets', () => {
   it("should not start a child whose own budget is already spent, and fail with the child's BudgetExceededError", () => {
@@ -28,7 +29,18 @@ describe('supervisor budgets', () => {
     const clock = new ManualClock();
     const budget = rootBudget(clock);
     budget.child('B', { tokens: 100 }).charge({ tokens: 100 });
-    const t = startTree({ name: 'sup', budget, children: [worker('A', log), worker('B', log, { budget: { tokens: 100 } }), worker('C', log)] }, clock);
+    const t = startTree(
+      {
+        name: 'sup',
+        budget,
+        children: [
+          worker('A', log),
+          worker('B', log, { budget: { tokens: 100 } }),
+          worker('C', log),
+        ],
+      },
+      clock,
+    );
     expect(log).toEqual(['start:A', 'stop:A']);
     expect(t.actor.getSnapshot().status).toBe('error');
     const e = t.errors[0] as BudgetExceededError;
@@ -61,7 +73,12 @@ describe('supervisor budgets', () => {
     const log: string[] = [];
     const clock = new ManualClock();
     const t = startTree(
-      { name: 'sup', flags: { intensity: 10 }, budget: rootBudget(clock), children: [worker('A', log), worker('B', log, { budget: { tokens: 50 } })] },
+      {
+        name: 'sup',
+        flags: { intensity: 10 },
+        budget: rootBudget(clock),
+        children: [worker('A', log), worker('B', log, { budget: { tokens: 50 } })],
+      },
       clock,
     );
     // B spends 30 (under its 50) and crashes: restarted, with its old node.
@@ -78,7 +95,9 @@ describe('supervisor budgets', () => {
     expect(log).toEqual(['stop:B', 'stop:A']);
     expect(t.actor.getSnapshot().status).toBe('error');
     expect((t.errors[0] as BudgetExceededError).reason).toBe('budget_exceeded');
-    expect((t.errors[0] as Error).message).toBe("budget_exceeded: tokens at 'sup/B' (used 60 of 50)");
+    expect((t.errors[0] as Error).message).toBe(
+      "budget_exceeded: tokens at 'sup/B' (used 60 of 50)",
+    );
     expect(t.decisions().map((d) => [d.errorContext, d.reason, d.action])).toEqual([
       ['child_terminated', 'B crashed', 'restart'],
       ['child_terminated', 'B crashed', 'restart'],
@@ -89,7 +108,14 @@ describe('supervisor budgets', () => {
   it('should stop a supervisor whose node has a wall-time budget after exactly that time', () => {
     const log: string[] = [];
     const clock = new ManualClock();
-    const t = startTree({ name: 'sup', budget: rootBudget(clock, { wallTimeMs: 10_000 }), children: [worker('A', log), worker('B', log)] }, clock);
+    const t = startTree(
+      {
+        name: 'sup',
+        budget: rootBudget(clock, { wallTimeMs: 10_000 }),
+        children: [worker('A', log), worker('B', log)],
+      },
+      clock,
+    );
     log.length = 0;
     clock.advance(9999);
     expect(t.actor.getSnapshot().value).toBe('running');
@@ -100,7 +126,13 @@ describe('supervisor budgets', () => {
     expect(e).toBeInstanceOf(BudgetExceededError);
     expect(e.message).toBe("budget_exceeded: wallTimeMs at 'sup' (used 10000 of 10000)");
     expect(t.decisions()).toEqual([
-      expect.objectContaining({ supervisor: 'sup', errorContext: 'child_terminated', reason: e.message, action: 'shutdown', at: 10_000 }),
+      expect.objectContaining({
+        supervisor: 'sup',
+        errorContext: 'child_terminated',
+        reason: e.message,
+        action: 'shutdown',
+        at: 10_000,
+      }),
     ]);
     expect(t.decisions()[0]!.offender).toBeUndefined();
   });
@@ -109,7 +141,16 @@ describe('supervisor budgets', () => {
     const log: string[] = [];
     const clock = new ManualClock();
     const t = startTree(
-      { name: 'sup', flags: { intensity: 10 }, budget: rootBudget(clock), children: [worker('A', log), worker('B', log, { budget: { tokens: 100 } }), worker('C', log)] },
+      {
+        name: 'sup',
+        flags: { intensity: 10 },
+        budget: rootBudget(clock),
+        children: [
+          worker('A', log),
+          worker('B', log, { budget: { tokens: 100 } }),
+          worker('C', log),
+        ],
+      },
       clock,
     );
     log.length = 0;
@@ -120,7 +161,13 @@ describe('supervisor budgets', () => {
     expect(t.actor.getSnapshot().status).toBe('error');
     const e = t.errors[0] as BudgetExceededError;
     expect(e).toBeInstanceOf(BudgetExceededError);
-    expect(e).toMatchObject({ reason: 'budget_exceeded', node: 'sup/B', budget: 'tokens', limit: 100, used: 120 });
+    expect(e).toMatchObject({
+      reason: 'budget_exceeded',
+      node: 'sup/B',
+      budget: 'tokens',
+      limit: 100,
+      used: 120,
+    });
     expect(t.decisions()).toEqual([
       expect.objectContaining({
         errorContext: 'child_terminated',
@@ -135,22 +182,46 @@ describe('supervisor budgets', () => {
     for (const reason of ['aborted', 'sla_exceeded']) {
       const log: string[] = [];
       const clock = new ManualClock();
-      const t = startTree({ name: 'sup', flags: { intensity: 10 }, budget: rootBudget(clock), children: [worker('A', log), worker('B', log, { restart: 'transient' })] }, clock);
+      const t = startTree(
+        {
+          name: 'sup',
+          flags: { intensity: 10 },
+          budget: rootBudget(clock),
+          children: [worker('A', log), worker('B', log, { restart: 'transient' })],
+        },
+        clock,
+      );
       log.length = 0;
       const abort = Object.assign(new Error(`${reason}: the reviewer said stop`), { reason });
       t.child('B')!.send({ type: 'crash', error: abort });
       expect(log).toEqual(['stop:B', 'stop:A']);
       expect(t.actor.getSnapshot().status).toBe('error');
       expect(t.errors[0]).toBe(abort);
-      expect(t.decisions()).toEqual([expect.objectContaining({ errorContext: 'child_terminated', reason: `${reason}: the reviewer said stop`, action: 'shutdown' })]);
+      expect(t.decisions()).toEqual([
+        expect.objectContaining({
+          errorContext: 'child_terminated',
+          reason: `${reason}: the reviewer said stop`,
+          action: 'shutdown',
+        }),
+      ]);
     }
   });
 
   it('should remove a temporary child that aborts and run on', () => {
     const log: string[] = [];
     const clock = new ManualClock();
-    const t = startTree({ name: 'sup', budget: rootBudget(clock), children: [worker('A', log), worker('T', log, { restart: 'temporary' })] }, clock);
-    t.child('T')!.send({ type: 'crash', error: Object.assign(new Error('aborted: enough'), { reason: 'aborted' }) });
+    const t = startTree(
+      {
+        name: 'sup',
+        budget: rootBudget(clock),
+        children: [worker('A', log), worker('T', log, { restart: 'temporary' })],
+      },
+      clock,
+    );
+    t.child('T')!.send({
+      type: 'crash',
+      error: Object.assign(new Error('aborted: enough'), { reason: 'aborted' }),
+    });
     expect(t.actor.getSnapshot().value).toBe('running');
     expect(t.children().map((c) => c.id)).toEqual(['A']);
   });
@@ -159,7 +230,14 @@ describe('supervisor budgets', () => {
     const log: string[] = [];
     const clock = new ManualClock();
     const t = startTree(
-      { name: 'sup', budget: rootBudget(clock), children: [worker('A', log), worker('T', log, { restart: 'temporary', budget: { tokens: 10 } })] },
+      {
+        name: 'sup',
+        budget: rootBudget(clock),
+        children: [
+          worker('A', log),
+          worker('T', log, { restart: 'temporary', budget: { tokens: 10 } }),
+        ],
+      },
       clock,
     );
     t.child('T')!.send({ type: 'spend', tokens: 10 });
@@ -185,14 +263,24 @@ describe('supervisor budgets', () => {
         }),
       },
     };
-    const t = startTree({ name: 'sup', flags: { intensity: 10 }, budget: rootBudget(clock), children: [worker('A', log), sub] }, clock);
+    const t = startTree(
+      {
+        name: 'sup',
+        flags: { intensity: 10 },
+        budget: rootBudget(clock),
+        children: [worker('A', log), sub],
+      },
+      clock,
+    );
     const s = t.child('S')!;
     const w = Object.values(s.getSnapshot().children)[0] as { send(e: unknown): void };
     log.length = 0;
     w.send({ type: 'spend', tokens: 100 });
     expect(log).toEqual(['stop:W', 'stop:A']);
     expect(t.actor.getSnapshot().status).toBe('error');
-    expect((t.errors[0] as Error).message).toBe("budget_exceeded: tokens at 'sup/S' (used 100 of 100)");
+    expect((t.errors[0] as Error).message).toBe(
+      "budget_exceeded: tokens at 'sup/S' (used 100 of 100)",
+    );
     expect(t.errors[0]).not.toBeInstanceOf(SupervisorShutdownError);
   });
 
@@ -202,9 +290,19 @@ describe('supervisor budgets', () => {
     const spender = (name: string, restart: ChildSpec['restart']): ChildSpec => ({
       id: name,
       restart,
-      start: { logic: testWorker, input: (ctx: StartContext) => ({ name, log, budget: ctx.budget }) },
+      start: {
+        logic: testWorker,
+        input: (ctx: StartContext) => ({ name, log, budget: ctx.budget }),
+      },
     });
-    const t = startTree({ name: 'sup', budget: rootBudget(clock, { tokens: 10 }), children: [spender('a', 'temporary'), spender('b', 'permanent')] }, clock);
+    const t = startTree(
+      {
+        name: 'sup',
+        budget: rootBudget(clock, { tokens: 10 }),
+        children: [spender('a', 'temporary'), spender('b', 'permanent')],
+      },
+      clock,
+    );
     t.child('a')!.send({ type: 'spend', tokens: 20 });
     expect(t.actor.getSnapshot().status).toBe('error');
     expect((t.errors[0] as Error).message).toBe("budget_exceeded: tokens at 'sup' (used 20 of 10)");
@@ -217,13 +315,21 @@ describe('supervisor budgets', () => {
       {
         name: 'sup',
         budget: rootBudget(clock, { wallTimeMs: 1000 }),
-        children: [{ id: 'a', shutdown: 5000, start: { logic: testWorker, input: { name: 'a', log: [], ignoreShutdown: true } } }],
+        children: [
+          {
+            id: 'a',
+            shutdown: 5000,
+            start: { logic: testWorker, input: { name: 'a', log: [], ignoreShutdown: true } },
+          },
+        ],
       },
       clock,
     );
     t.actor.send({ type: 'maestro.shutdown' });
     clock.advance(6000);
     expect(t.actor.getSnapshot().output).toEqual({ reason: 'shutdown', results: {} });
-    expect(t.decisions().map((d) => [d.errorContext, d.action])).toEqual([['shutdown_error', 'kill']]);
+    expect(t.decisions().map((d) => [d.errorContext, d.action])).toEqual([
+      ['shutdown_error', 'kill'],
+    ]);
   });
 });

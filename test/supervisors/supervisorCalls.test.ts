@@ -18,7 +18,11 @@ import {
 import { testWorker } from '../helpers/testWorker.js';
 import { startTree } from '../helpers/tree.js';
 
-const worker = (name: string, log: string[], extra: Partial<ChildSpec> = {}): ChildSpec => ({ id: name, start: { logic: testWorker, input: { name, log } }, ...extra });
+const worker = (name: string, log: string[], extra: Partial<ChildSpec> = {}): ChildSpec => ({
+  id: name,
+  start: { logic: testWorker, input: { name, log } },
+  ...extra,
+});
 
 describe("OTP's supervisor calls as functions", () => {
   it('should answer start_child with the new child and its session id, and which_children with every child', async () => {
@@ -32,7 +36,10 @@ describe("OTP's supervisor calls as functions", () => {
       { id: 'A', pid: t.sessionOf('A'), type: 'worker' },
       { id: 'B', pid: t.sessionOf('B'), type: 'worker' },
     ]);
-    expect(getChildSpec(sup, 'B')).toMatchObject({ ok: true, spec: { id: 'B', restart: 'permanent', shutdown: 5000, type: 'worker', significant: false } });
+    expect(getChildSpec(sup, 'B')).toMatchObject({
+      ok: true,
+      spec: { id: 'B', restart: 'permanent', shutdown: 5000, type: 'worker', significant: false },
+    });
     expect(getChildSpec(sup, 'Z')).toEqual({ ok: false, error: 'not_found' });
   });
 
@@ -57,14 +64,28 @@ describe("OTP's supervisor calls as functions", () => {
   it('should answer noproc once the supervisor has stopped', async () => {
     const t = startTree({ name: 'sup', children: [worker('A', [])] });
     t.actor.send({ type: 'maestro.shutdown' });
-    expect(await terminateChild(t.actor as unknown as SupervisorRef, 'A')).toEqual({ ok: false, error: 'noproc' });
+    expect(await terminateChild(t.actor as unknown as SupervisorRef, 'A')).toEqual({
+      ok: false,
+      error: 'noproc',
+    });
   });
 
   it('should tell a restart_child whose start function throws, and keep the spec', async () => {
     let fail = false;
     const t = startTree({
       name: 'sup',
-      children: [{ id: 'A', start: { logic: testWorker, input: () => { if (fail) throw new Error('no model'); return { name: 'A', log: [] }; } } }],
+      children: [
+        {
+          id: 'A',
+          start: {
+            logic: testWorker,
+            input: () => {
+              if (fail) throw new Error('no model');
+              return { name: 'A', log: [] };
+            },
+          },
+        },
+      ],
     });
     const sup = t.actor as unknown as SupervisorRef;
     await terminateChild(sup, 'A');
@@ -81,9 +102,26 @@ describe('exitKindOf', () => {
     ['an output that says shutdown', true, shutdownOutput(), 'shutdown'],
     ['an output that says {shutdown, Term}', true, shutdownOutput({ why: 'done' }), 'shutdown'],
     ['a ShutdownExit thrown', false, new ShutdownExit(), 'shutdown'],
-    ['a supervisor that reached its intensity', false, new SupervisorShutdownError('s', 'reached_max_restart_intensity', 'a', new Error('x'), { exit: 'shutdown' }), 'shutdown'],
-    ['a supervisor that failed to start a child', false, new SupervisorShutdownError('s', 'failed_to_start_child', 'a', new Error('x')), 'error'],
-    ['a non-retryable failure', false, new NonRetryableError('http_401', new Error('bad key')), 'non_retryable'],
+    [
+      'a supervisor that reached its intensity',
+      false,
+      new SupervisorShutdownError('s', 'reached_max_restart_intensity', 'a', new Error('x'), {
+        exit: 'shutdown',
+      }),
+      'shutdown',
+    ],
+    [
+      'a supervisor that failed to start a child',
+      false,
+      new SupervisorShutdownError('s', 'failed_to_start_child', 'a', new Error('x')),
+      'error',
+    ],
+    [
+      'a non-retryable failure',
+      false,
+      new NonRetryableError('http_401', new Error('bad key')),
+      'non_retryable',
+    ],
     ['a crash', false, new Error('boom'), 'error'],
   ];
   it.each(table)('should classify %s', (_name, done, payload, expected) => {
@@ -98,10 +136,21 @@ describe('exitKindOf', () => {
 
 describe('a call to a supervisor that is killed before it answers', () => {
   it('should answer noproc instead of waiting forever', async () => {
-    const t = startTree({ name: 'sup', children: [{ id: 'A', shutdown: 1000, start: { logic: testWorker, input: { name: 'A', log: [], ignoreShutdown: true } } }] });
+    const t = startTree({
+      name: 'sup',
+      children: [
+        {
+          id: 'A',
+          shutdown: 1000,
+          start: { logic: testWorker, input: { name: 'A', log: [], ignoreShutdown: true } },
+        },
+      ],
+    });
     // A ignores its shutdown: the terminate waits for the kill timer, which nobody moves here.
     let answered: unknown;
-    const answer = terminateChild(t.actor as unknown as SupervisorRef, 'A').then((r) => (answered = r));
+    const answer = terminateChild(t.actor as unknown as SupervisorRef, 'A').then(
+      (r) => (answered = r),
+    );
     await new Promise((r) => setImmediate(r));
     expect(answered).toBeUndefined();
     t.actor.stop();

@@ -18,32 +18,64 @@ describe('event signatures (EventSigner)', () => {
   it('should refuse an unsigned record, and one whose bytes changed by one character', () => {
     const signer = new EventSigner(key);
     const header = signer.sign(body);
-    expect(signer.verify(body, undefined)).toEqual({ ok: false, reason: 'unsigned (no Maestro-Sig header)' });
-    expect(signer.verify(body, '')).toEqual({ ok: false, reason: 'unsigned (no Maestro-Sig header)' });
-    expect(signer.verify(body.replace('"seq":1', '"seq":2'), header)).toEqual({ ok: false, reason: 'signature does not match the record' });
+    expect(signer.verify(body, undefined)).toEqual({
+      ok: false,
+      reason: 'unsigned (no Maestro-Sig header)',
+    });
+    expect(signer.verify(body, '')).toEqual({
+      ok: false,
+      reason: 'unsigned (no Maestro-Sig header)',
+    });
+    expect(signer.verify(body.replace('"seq":1', '"seq":2'), header)).toEqual({
+      ok: false,
+      reason: 'signature does not match the record',
+    });
     // Same JSON value, other bytes: the MAC is over bytes, not over a re-serialization.
-    expect(signer.verify(body.replace(',"type"', ', "type"'), header)).toEqual({ ok: false, reason: 'signature does not match the record' });
+    expect(signer.verify(body.replace(',"type"', ', "type"'), header)).toEqual({
+      ok: false,
+      reason: 'signature does not match the record',
+    });
   });
 
   it('should refuse a record signed with another key, naming both key ids', () => {
     const mine = new EventSigner(key);
     const theirs = new EventSigner(Buffer.alloc(32, 2));
     expect(mine.keyId).not.toBe(theirs.keyId);
-    expect(mine.verify(body, theirs.sign(body))).toEqual({ ok: false, reason: `signed with another key (id '${theirs.keyId}', this daemon's is '${mine.keyId}')` });
+    expect(mine.verify(body, theirs.sign(body))).toEqual({
+      ok: false,
+      reason: `signed with another key (id '${theirs.keyId}', this daemon's is '${mine.keyId}')`,
+    });
   });
 
   it('should refuse a forged header that copies the key id, and malformed headers', () => {
     const signer = new EventSigner(key);
     const forged = `v1.${signer.keyId}.${Buffer.alloc(32).toString('base64url')}`;
-    expect(signer.verify(body, forged)).toEqual({ ok: false, reason: 'signature does not match the record' });
-    expect(signer.verify(body, `v1.${signer.keyId}.AAAA`)).toEqual({ ok: false, reason: 'signature does not match the record' });
-    expect(signer.verify(body, 'v2.x.y')).toEqual({ ok: false, reason: "malformed Maestro-Sig header 'v2.x.y'" });
-    expect(signer.verify(body, 'garbage')).toEqual({ ok: false, reason: "malformed Maestro-Sig header 'garbage'" });
-    expect(signer.verify(body, `${signer.sign(body)}.extra`)).toMatchObject({ ok: false, reason: expect.stringMatching(/^malformed Maestro-Sig header 'v1\./) });
+    expect(signer.verify(body, forged)).toEqual({
+      ok: false,
+      reason: 'signature does not match the record',
+    });
+    expect(signer.verify(body, `v1.${signer.keyId}.AAAA`)).toEqual({
+      ok: false,
+      reason: 'signature does not match the record',
+    });
+    expect(signer.verify(body, 'v2.x.y')).toEqual({
+      ok: false,
+      reason: "malformed Maestro-Sig header 'v2.x.y'",
+    });
+    expect(signer.verify(body, 'garbage')).toEqual({
+      ok: false,
+      reason: "malformed Maestro-Sig header 'garbage'",
+    });
+    expect(signer.verify(body, `${signer.sign(body)}.extra`)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^malformed Maestro-Sig header 'v1\./),
+    });
   });
 
   it('should refuse a key shorter than 32 bytes', () => {
     expect(() => new EventSigner(Buffer.alloc(16))).toThrow(EventSignatureKeyError);
-    expect(() => new EventSigner(Buffer.alloc(16))).toThrow('event key: expected at least 32 bytes, got 16');
+    expect(() => new EventSigner(Buffer.alloc(16))).toThrow(
+      'event key: expected at least 32 bytes, got 16',
+    );
   });
 });

@@ -76,7 +76,9 @@ describe('MemoryTransport', () => {
   it('should reject at once when no one listens', async () => {
     const clock = new ManualClock();
     t = new MemoryTransport({ clock });
-    const err = await t.request('maestro.work.llm', null, { timeoutMs: 100 }).catch((e: unknown) => e);
+    const err = await t
+      .request('maestro.work.llm', null, { timeoutMs: 100 })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NoRespondersError);
     expect(err).toBeInstanceOf(SystemError);
     expect((err as NoRespondersError).message).toBe("no responders: 'maestro.work.llm'");
@@ -117,8 +119,12 @@ describe('MemoryTransport', () => {
     controller.abort(new Error('stop'));
     await expect(req).rejects.toThrow('stop');
     expect(clock.pending).toBe(0);
-    await expect(t.request('x.y', 1, { timeoutMs: 1000, signal: controller.signal })).rejects.toThrow('stop');
-    await expect(t.request('x.y', 1, { timeoutMs: 1000, signal: AbortSignal.abort() })).rejects.toMatchObject({
+    await expect(
+      t.request('x.y', 1, { timeoutMs: 1000, signal: controller.signal }),
+    ).rejects.toThrow('stop');
+    await expect(
+      t.request('x.y', 1, { timeoutMs: 1000, signal: AbortSignal.abort() }),
+    ).rejects.toMatchObject({
       name: 'AbortError',
     });
   });
@@ -144,7 +150,9 @@ describe('MemoryTransport', () => {
     const bad: unknown[] = [() => 1, 1n, cycle, { f: () => 1 }, [Symbol('s')], NaN, undefined];
     for (const data of bad) {
       expect(() => t.publish('x.y', data as Json)).toThrow(InvalidPayloadError);
-      expect(() => t.publish('x.y', data as Json)).toThrow("payload is not JSON-serializable: 'x.y'");
+      expect(() => t.publish('x.y', data as Json)).toThrow(
+        "payload is not JSON-serializable: 'x.y'",
+      );
     }
   });
 
@@ -152,10 +160,14 @@ describe('MemoryTransport', () => {
     t = new MemoryTransport();
     const big = 'x'.repeat(1_199_998);
     expect(() => t.publish('x.y', big)).toThrow(PayloadTooLargeError);
-    expect(() => t.publish('x.y', big)).toThrow("payload of 1200000 bytes exceeds the limit of 1048576: 'x.y'");
+    expect(() => t.publish('x.y', big)).toThrow(
+      "payload of 1200000 bytes exceeds the limit of 1048576: 'x.y'",
+    );
     const small = new MemoryTransport({ maxPayloadBytes: 10 });
     expect(() => small.publish('x.y', 'éééé')).not.toThrow();
-    expect(() => small.publish('x.y', 'ééééé')).toThrow("payload of 12 bytes exceeds the limit of 10: 'x.y'");
+    expect(() => small.publish('x.y', 'ééééé')).toThrow(
+      "payload of 12 bytes exceeds the limit of 10: 'x.y'",
+    );
     await small.close();
   });
 
@@ -225,7 +237,9 @@ describe('MemoryTransport', () => {
     expect(seen).toEqual([]);
     expect(() => t.publish('c', 1)).toThrow(TransportClosedError);
     expect(() => t.subscribe('c', () => {})).toThrow('transport closed');
-    expect(() => t.respond({ subject: 'c', data: 1, reply: '_INBOX.1' }, 1)).toThrow(TransportClosedError);
+    expect(() => t.respond({ subject: 'c', data: 1, reply: '_INBOX.1' }, 1)).toThrow(
+      TransportClosedError,
+    );
     await expect(t.request('c', 1, { timeoutMs: 10 })).rejects.toThrow(TransportClosedError);
     await t.close();
   });

@@ -2,7 +2,12 @@ import { statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
-import { authorizationBlock, authorizedUsers, clientPermissions, workerPermissions } from '../../transport/natsPermissions.js';
+import {
+  authorizationBlock,
+  authorizedUsers,
+  clientPermissions,
+  workerPermissions,
+} from '../../transport/natsPermissions.js';
 import { tempDir } from '../helpers/missions.js';
 
 describe('NATS permissions for the roles', () => {
@@ -12,19 +17,40 @@ describe('NATS permissions for the roles', () => {
     expect(p.publish.allow).toContain('$KV.MAESTRO_WORKERS.gpu-1');
     expect(p.publish.allow).not.toContain('$KV.MAESTRO_WORKERS.>');
     expect(p.publish.allow).toContain('$JS.API.CONSUMER.MSG.NEXT.MAESTRO_WORK.maestro-sim');
-    expect(p.publish.deny).toEqual(['maestro.events.>', 'maestro.daemon.>', '$JS.EVENT.>', '$SYS.>']);
+    expect(p.publish.deny).toEqual([
+      'maestro.events.>',
+      'maestro.daemon.>',
+      '$JS.EVENT.>',
+      '$SYS.>',
+    ]);
     expect(p.allow_responses).toBe(true);
-    expect(clientPermissions({ user: 'c' })).toEqual({ publish: { allow: ['maestro.daemon.>'] }, subscribe: { allow: ['_INBOX_c.>'] } });
+    expect(clientPermissions({ user: 'c' })).toEqual({
+      publish: { allow: ['maestro.daemon.>'] },
+      subscribe: { allow: ['_INBOX_c.>'] },
+    });
   });
 
   it('should refuse a user name that is not a subject token, a name given twice, and a worker with no capability', () => {
-    expect(() => authorizedUsers({ daemon: { user: 'a b' }, workers: [], clients: [] })).toThrow("user 'a b': expected letters, digits, _ or - (at most 64)");
-    expect(() => authorizedUsers({ daemon: { user: 'x' }, workers: [], clients: [{ user: 'x' }] })).toThrow("user 'x' is named twice");
-    expect(() => authorizedUsers({ daemon: { user: 'd' }, workers: [{ user: 'w', id: 'w', capabilities: [] }], clients: [] })).toThrow("worker 'w': expected at least one capability");
+    expect(() => authorizedUsers({ daemon: { user: 'a b' }, workers: [], clients: [] })).toThrow(
+      "user 'a b': expected letters, digits, _ or - (at most 64)",
+    );
+    expect(() =>
+      authorizedUsers({ daemon: { user: 'x' }, workers: [], clients: [{ user: 'x' }] }),
+    ).toThrow("user 'x' is named twice");
+    expect(() =>
+      authorizedUsers({
+        daemon: { user: 'd' },
+        workers: [{ user: 'w', id: 'w', capabilities: [] }],
+        clients: [],
+      }),
+    ).toThrow("worker 'w': expected at least one capability");
   });
 
   it('should write the block nats-server reads, with the given or made passwords', () => {
-    const users = authorizedUsers({ daemon: { user: 'd', password: 'p-d' }, workers: [], clients: [{ user: 'c' }] }, () => 'made');
+    const users = authorizedUsers(
+      { daemon: { user: 'd', password: 'p-d' }, workers: [], clients: [{ user: 'c' }] },
+      () => 'made',
+    );
     expect(authorizationBlock(users)).toBe(`authorization {
   users = [
     # daemon
@@ -40,8 +66,15 @@ describe('NATS permissions for the roles', () => {
     const out: string[] = [];
     const err: string[] = [];
     const io = { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t) };
-    expect(await main(['nats-config', '--daemon', 'd', '--worker', 'w1:gpu-1:sim,editing', '--client', 'c'], io)).toBe(0);
-    expect(out.join('\n')).toContain('#   worker w1: --nats-user w1 --nats-inbox-prefix _INBOX_w1 (password in MAESTRO_NATS_PASSWORD) --id gpu-1');
+    expect(
+      await main(
+        ['nats-config', '--daemon', 'd', '--worker', 'w1:gpu-1:sim,editing', '--client', 'c'],
+        io,
+      ),
+    ).toBe(0);
+    expect(out.join('\n')).toContain(
+      '#   worker w1: --nats-user w1 --nats-inbox-prefix _INBOX_w1 (password in MAESTRO_NATS_PASSWORD) --id gpu-1',
+    );
     expect(out.join('\n')).toContain('"maestro.agent.call.editing"');
     const file = join(tempDir(), 'auth.conf');
     expect(await main(['nats-config', '--daemon', 'd', '--out', file], io)).toBe(0);
@@ -50,6 +83,8 @@ describe('NATS permissions for the roles', () => {
     expect(await main(['nats-config', '--worker', 'w1:sim'], io)).toBe(2);
     expect(err.join('\n')).toContain('maestro nats-config: --daemon USER is required');
     expect(await main(['nats-config', '--daemon', 'd', '--worker', 'nocaps'], io)).toBe(2);
-    expect(err.join('\n')).toContain("--worker: expected USER:CAP[,CAP...] or USER:ID:CAP[,CAP...], got 'nocaps'");
+    expect(err.join('\n')).toContain(
+      "--worker: expected USER:CAP[,CAP...] or USER:ID:CAP[,CAP...], got 'nocaps'",
+    );
   });
 });

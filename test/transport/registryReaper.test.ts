@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../kernel/clock.js';
 import { WorkerReaper } from '../../transport/natsReaper.js';
 import { WorkerRegistration } from '../../transport/natsRegistry.js';
-import { capture, FakeBucket, flush, input, record, reaperHarness } from '../helpers/registryBucket.js';
+import {
+  capture,
+  FakeBucket,
+  flush,
+  input,
+  record,
+  reaperHarness,
+} from '../helpers/registryBucket.js';
 
 describe('WorkerReaper (manual clock, bucket in memory)', () => {
   it('reports workers already registered and new ones as joined, once each', async () => {
@@ -14,8 +21,15 @@ describe('WorkerReaper (manual clock, bucket in memory)', () => {
     h.bucket.raw('a', JSON.stringify(record('a', 10_050)));
     await flush();
     expect(h.events).toEqual(['joined a', 'joined b']);
-    expect(reaper.workers().map((r) => [r.id, r.heartbeatAt])).toEqual([['a', 10_050], ['b', 10_000]]);
-    expect(h.lines.find((l) => l.msg === 'worker joined')).toMatchObject({ level: 30, worker: 'a', capabilities: ['llm'] });
+    expect(reaper.workers().map((r) => [r.id, r.heartbeatAt])).toEqual([
+      ['a', 10_050],
+      ['b', 10_000],
+    ]);
+    expect(h.lines.find((l) => l.msg === 'worker joined')).toMatchObject({
+      level: 30,
+      worker: 'a',
+      capabilities: ['llm'],
+    });
     await reaper.stop();
   });
 
@@ -23,7 +37,10 @@ describe('WorkerReaper (manual clock, bucket in memory)', () => {
     const clock = new ManualClock(10_000);
     const h = reaperHarness(clock);
     const reaper = await h.start();
-    const reg = await WorkerRegistration.startOnBucket(h.bucket, input('w1'), { clock, heartbeatMs: 200 });
+    const reg = await WorkerRegistration.startOnBucket(h.bucket, input('w1'), {
+      clock,
+      heartbeatMs: 200,
+    });
     await flush();
     await reg.deregister();
     await flush();
@@ -38,7 +55,10 @@ describe('WorkerReaper (manual clock, bucket in memory)', () => {
     const clock = new ManualClock(10_000);
     const h = reaperHarness(clock);
     const reaper = await h.start();
-    const reg = await WorkerRegistration.startOnBucket(h.bucket, input('w1'), { clock, heartbeatMs: 200 });
+    const reg = await WorkerRegistration.startOnBucket(h.bucket, input('w1'), {
+      clock,
+      heartbeatMs: 200,
+    });
     await flush();
     reg.stopHeartbeats();
     clock.advance(600); // scans at 10_100 … 10_600: 600 ms old is not yet lost
@@ -50,7 +70,11 @@ describe('WorkerReaper (manual clock, bucket in memory)', () => {
     expect(h.bucket.calls.at(-1)).toEqual({ op: 'PURGE', key: 'w1', previousSeq: 1 });
     expect(h.bucket.record('w1')).toBeUndefined();
     expect(h.lines.find((l) => l.msg === 'worker lost')).toMatchObject({
-      level: 40, worker: 'w1', reason: 'missed_heartbeats', heartbeatAt: 10_000, silentForMs: 700,
+      level: 40,
+      worker: 'w1',
+      reason: 'missed_heartbeats',
+      heartbeatAt: 10_000,
+      silentForMs: 700,
     });
     clock.advance(2_000);
     await flush();
@@ -68,7 +92,10 @@ describe('WorkerReaper (manual clock, bucket in memory)', () => {
     const clock = new ManualClock(10_000);
     const h = reaperHarness(clock);
     const reaper = await h.start();
-    const reg = await WorkerRegistration.startOnBucket(h.bucket, input('w1'), { clock, heartbeatMs: 200 });
+    const reg = await WorkerRegistration.startOnBucket(h.bucket, input('w1'), {
+      clock,
+      heartbeatMs: 200,
+    });
     await flush();
     reg.stopHeartbeats();
     h.bucket.beforePurge = () => void reg.heartbeat();
@@ -76,11 +103,13 @@ describe('WorkerReaper (manual clock, bucket in memory)', () => {
     await flush();
     expect(h.events).toEqual(['joined w1', 'lost w1 missed_heartbeats', 'joined w1']);
     expect(h.bucket.record('w1')?.heartbeatAt).toBe(10_700);
-    expect(h.lines.find((l) => l.msg === 'lost worker key not purged')).toMatchObject({ err: 'wrong last sequence' });
+    expect(h.lines.find((l) => l.msg === 'lost worker key not purged')).toMatchObject({
+      err: 'wrong last sequence',
+    });
     await reaper.stop();
   });
 
-  it("reports a known worker that another reaper purged as lost", async () => {
+  it('reports a known worker that another reaper purged as lost', async () => {
     const clock = new ManualClock(10_000);
     const h = reaperHarness(clock);
     const reaper = await h.start();
@@ -103,7 +132,9 @@ describe('WorkerReaper (manual clock, bucket in memory)', () => {
     await flush();
     expect(h.events).toEqual(['joined w1']);
     expect(reaper.stats.malformed).toBe(4);
-    const skipped = h.lines.filter((l) => l.msg === 'malformed worker record skipped').map((l) => [l.key, l.reason]);
+    const skipped = h.lines
+      .filter((l) => l.msg === 'malformed worker record skipped')
+      .map((l) => [l.key, l.reason]);
     expect(skipped).toEqual([
       ['garbage', expect.stringMatching(/^not JSON: /)],
       ['partial', 'capabilities: Invalid input: expected array, received undefined'],
@@ -156,7 +187,11 @@ describe('WorkerReaper (manual clock, bucket in memory)', () => {
     await bucket.delete('w1');
     await flush();
     expect(left).toEqual(['w1']);
-    expect(lines.find((l) => l.msg === 'registry callback threw')).toMatchObject({ level: 50, callback: 'onJoined', err: 'boom' });
+    expect(lines.find((l) => l.msg === 'registry callback threw')).toMatchObject({
+      level: 50,
+      callback: 'onJoined',
+      err: 'boom',
+    });
     await reaper.stop();
   });
 

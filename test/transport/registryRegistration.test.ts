@@ -12,10 +12,21 @@ describe('findLost', () => {
     { name: 'a fresh heartbeat', records: [['a', 9_500]], now: 10_000, lost: [] },
     { name: 'exactly missAfterMs old: not yet', records: [['a', 4_000]], now: 10_000, lost: [] },
     { name: 'one ms past missAfterMs', records: [['a', 3_999]], now: 10_000, lost: ['a'] },
-    { name: 'a heartbeat from the future (clock skew)', records: [['a', 12_000]], now: 10_000, lost: [] },
+    {
+      name: 'a heartbeat from the future (clock skew)',
+      records: [['a', 12_000]],
+      now: 10_000,
+      lost: [],
+    },
     {
       name: 'several: oldest first, ties by id',
-      records: [['c', 1_000], ['b', 2_000], ['fresh', 9_999], ['a', 2_000], ['d', 0]],
+      records: [
+        ['c', 1_000],
+        ['b', 2_000],
+        ['fresh', 9_999],
+        ['a', 2_000],
+        ['d', 0],
+      ],
       now: 10_000,
       lost: ['d', 'c', 'a', 'b'],
     },
@@ -32,17 +43,28 @@ describe('option and record validation', () => {
   const bucket = new FakeBucket();
   it.each([
     [{ heartbeatMs: 0 }, 'WorkerRegistration.heartbeatMs must be a positive number, got 0'],
-    [{ heartbeatMs: Number.NaN }, 'WorkerRegistration.heartbeatMs must be a positive number, got NaN'],
+    [
+      { heartbeatMs: Number.NaN },
+      'WorkerRegistration.heartbeatMs must be a positive number, got NaN',
+    ],
     [{ putTimeoutMs: -1 }, 'WorkerRegistration.putTimeoutMs must be a positive number, got -1'],
   ])('rejects registration options %o', async (options, message) => {
-    await expect(WorkerRegistration.startOnBucket(bucket, input('w1'), options)).rejects.toThrow(new UserError(message));
+    await expect(WorkerRegistration.startOnBucket(bucket, input('w1'), options)).rejects.toThrow(
+      new UserError(message),
+    );
   });
 
   it.each([
-    [input('has space'), "worker record id: expected a KV key: letters, digits, -/_= and dots"],
-    [input('.w1'), "worker record id: expected a KV key: letters, digits, -/_= and dots"],
-    [input('w1', { capabilities: [''] }), 'worker record capabilities[0]: Too small: expected string to have >=1 characters'],
-    [input('w1', { load: { inFlight: 0, concurrency: 0 } }), 'worker record load.concurrency: Too small: expected number to be >0'],
+    [input('has space'), 'worker record id: expected a KV key: letters, digits, -/_= and dots'],
+    [input('.w1'), 'worker record id: expected a KV key: letters, digits, -/_= and dots'],
+    [
+      input('w1', { capabilities: [''] }),
+      'worker record capabilities[0]: Too small: expected string to have >=1 characters',
+    ],
+    [
+      input('w1', { load: { inFlight: 0, concurrency: 0 } }),
+      'worker record load.concurrency: Too small: expected number to be >0',
+    ],
   ])('rejects the record %#', async (record, message) => {
     const err = await WorkerRegistration.startOnBucket(bucket, record).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
@@ -53,7 +75,9 @@ describe('option and record validation', () => {
     [{ scanMs: 0 }, 'WorkerReaper.scanMs must be a positive number, got 0'],
     [{ missAfterMs: -5 }, 'WorkerReaper.missAfterMs must be a positive number, got -5'],
   ])('rejects reaper options %o', async (options, message) => {
-    await expect(WorkerReaper.startOnBucket(bucket, options)).rejects.toThrow(new UserError(message));
+    await expect(WorkerReaper.startOnBucket(bucket, options)).rejects.toThrow(
+      new UserError(message),
+    );
   });
 });
 
@@ -61,7 +85,10 @@ describe('WorkerRegistration (manual clock, bucket in memory)', () => {
   it('puts the record at start, then every heartbeatMs with a fresh heartbeatAt and the current load', async () => {
     const clock = new ManualClock(1_000);
     const bucket = new FakeBucket();
-    const reg = await WorkerRegistration.startOnBucket(bucket, input('w1'), { clock, heartbeatMs: 200 });
+    const reg = await WorkerRegistration.startOnBucket(bucket, input('w1'), {
+      clock,
+      heartbeatMs: 200,
+    });
     expect(bucket.record('w1')).toEqual({ v: 1, ...input('w1'), heartbeatAt: 1_000 });
     reg.setLoad(3);
     clock.advance(199);
@@ -69,7 +96,10 @@ describe('WorkerRegistration (manual clock, bucket in memory)', () => {
     expect(bucket.calls.filter((c) => c.op === 'PUT')).toHaveLength(1);
     clock.advance(1);
     await flush();
-    expect(bucket.record('w1')).toMatchObject({ heartbeatAt: 1_200, load: { inFlight: 3, concurrency: 4 } });
+    expect(bucket.record('w1')).toMatchObject({
+      heartbeatAt: 1_200,
+      load: { inFlight: 3, concurrency: 4 },
+    });
     clock.advance(200);
     await flush();
     expect(bucket.record('w1')?.heartbeatAt).toBe(1_400);
@@ -80,7 +110,11 @@ describe('WorkerRegistration (manual clock, bucket in memory)', () => {
     const clock = new ManualClock(0);
     const bucket = new FakeBucket();
     const { lines, logger } = capture();
-    await WorkerRegistration.startOnBucket(bucket, input('w1'), { clock, heartbeatMs: 200, logger });
+    await WorkerRegistration.startOnBucket(bucket, input('w1'), {
+      clock,
+      heartbeatMs: 200,
+      logger,
+    });
     bucket.putMode = 'fail';
     for (let i = 0; i < 12; i++) {
       clock.advance(200);
@@ -88,7 +122,18 @@ describe('WorkerRegistration (manual clock, bucket in memory)', () => {
     }
     const failed = lines.filter((l) => l.msg === 'heartbeat failed');
     expect(failed.map((l) => [l.level, l.failures])).toEqual([
-      [40, 1], [20, 2], [20, 3], [20, 4], [20, 5], [20, 6], [20, 7], [20, 8], [20, 9], [20, 10], [40, 11], [20, 12],
+      [40, 1],
+      [20, 2],
+      [20, 3],
+      [20, 4],
+      [20, 5],
+      [20, 6],
+      [20, 7],
+      [20, 8],
+      [20, 9],
+      [20, 10],
+      [40, 11],
+      [20, 12],
     ]);
     expect(failed[0]).toMatchObject({ worker: 'w1', err: 'disconnected' });
     bucket.putMode = 'ok';
@@ -115,7 +160,12 @@ describe('WorkerRegistration (manual clock, bucket in memory)', () => {
     const bucket = new FakeBucket();
     const status = new Channel<Status>();
     const { lines, logger } = capture();
-    const reg = await WorkerRegistration.startOnBucket(bucket, input('w1'), { clock, heartbeatMs: 200, status, logger });
+    const reg = await WorkerRegistration.startOnBucket(bucket, input('w1'), {
+      clock,
+      heartbeatMs: 200,
+      status,
+      logger,
+    });
     bucket.putMode = 'hang';
     clock.advance(200); // this put's answer never comes
     await flush();
@@ -140,16 +190,25 @@ describe('WorkerRegistration (manual clock, bucket in memory)', () => {
   it('fails to start with WorkerRegistryError when the first put fails', async () => {
     const bucket = new FakeBucket();
     bucket.putMode = 'fail';
-    const err = await WorkerRegistration.startOnBucket(bucket, input('w1'), { clock: new ManualClock() }).catch((e: unknown) => e);
+    const err = await WorkerRegistration.startOnBucket(bucket, input('w1'), {
+      clock: new ManualClock(),
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkerRegistryError);
-    expect(err).toMatchObject({ message: "register failed: 'w1'", operation: 'register', workerId: 'w1' });
+    expect(err).toMatchObject({
+      message: "register failed: 'w1'",
+      operation: 'register',
+      workerId: 'w1',
+    });
     expect((err as Error).cause).toEqual(new Error('disconnected'));
   });
 
   it('deregisters once: deletes the key and stops heartbeating; heartbeat() is then a no-op', async () => {
     const clock = new ManualClock(0);
     const bucket = new FakeBucket();
-    const reg = await WorkerRegistration.startOnBucket(bucket, input('w1'), { clock, heartbeatMs: 200 });
+    const reg = await WorkerRegistration.startOnBucket(bucket, input('w1'), {
+      clock,
+      heartbeatMs: 200,
+    });
     await Promise.all([reg.deregister(), reg.deregister()]);
     await reg.deregister();
     await reg.heartbeat();
@@ -162,7 +221,10 @@ describe('WorkerRegistration (manual clock, bucket in memory)', () => {
   it('stopHeartbeats leaves the key in place', async () => {
     const clock = new ManualClock(0);
     const bucket = new FakeBucket();
-    const reg = await WorkerRegistration.startOnBucket(bucket, input('w1'), { clock, heartbeatMs: 200 });
+    const reg = await WorkerRegistration.startOnBucket(bucket, input('w1'), {
+      clock,
+      heartbeatMs: 200,
+    });
     reg.stopHeartbeats();
     clock.advance(1_000);
     await flush();
@@ -171,4 +233,3 @@ describe('WorkerRegistration (manual clock, bucket in memory)', () => {
     expect(clock.pending).toBe(0);
   });
 });
-

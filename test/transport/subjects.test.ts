@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidSubjectError, hasWildcards, subjectMatches, validateSubject } from '../../transport/index.js';
+import {
+  InvalidSubjectError,
+  hasWildcards,
+  subjectMatches,
+  validateSubject,
+} from '../../transport/index.js';
 
 describe('subjectMatches', () => {
   it.each([

@@ -62,11 +62,21 @@ describe('estimateSuccessRate (Wilson score interval)', () => {
   });
 
   it('should refuse bad arguments, naming them', () => {
-    expect(userError(() => estimateSuccessRate(1, 0))).toBe('trials: expected a positive integer, got 0');
-    expect(userError(() => estimateSuccessRate(1, 2.5))).toBe('trials: expected a positive integer, got 2.5');
-    expect(userError(() => estimateSuccessRate(11, 10))).toBe('successes: expected an integer in [0, trials = 10], got 11');
-    expect(userError(() => estimateSuccessRate(-1, 10))).toBe('successes: expected an integer in [0, trials = 10], got -1');
-    expect(userError(() => estimateSuccessRate(5, 10, 1))).toBe('confidence: expected a number in (0, 1), got 1');
+    expect(userError(() => estimateSuccessRate(1, 0))).toBe(
+      'trials: expected a positive integer, got 0',
+    );
+    expect(userError(() => estimateSuccessRate(1, 2.5))).toBe(
+      'trials: expected a positive integer, got 2.5',
+    );
+    expect(userError(() => estimateSuccessRate(11, 10))).toBe(
+      'successes: expected an integer in [0, trials = 10], got 11',
+    );
+    expect(userError(() => estimateSuccessRate(-1, 10))).toBe(
+      'successes: expected an integer in [0, trials = 10], got -1',
+    );
+    expect(userError(() => estimateSuccessRate(5, 10, 1))).toBe(
+      'confidence: expected a number in (0, 1), got 1',
+    );
   });
 });
 
@@ -126,9 +136,15 @@ describe('kMin', () => {
   });
 
   it('should refuse p <= 0.5, where voting cannot converge', () => {
-    expect(userError(() => kMin(0.4, 100, 0.9))).toBe('error rate 0.6 leaves per-step success p = 0.4 <= 0.5: voting cannot converge');
-    expect(userError(() => kMin(0.5, 100, 0.9))).toBe('error rate 0.5 leaves per-step success p = 0.5 <= 0.5: voting cannot converge');
-    expect(userError(() => kMin(1 - 0.7, 100, 0.9))).toBe('error rate 0.7 leaves per-step success p = 0.3 <= 0.5: voting cannot converge');
+    expect(userError(() => kMin(0.4, 100, 0.9))).toBe(
+      'error rate 0.6 leaves per-step success p = 0.4 <= 0.5: voting cannot converge',
+    );
+    expect(userError(() => kMin(0.5, 100, 0.9))).toBe(
+      'error rate 0.5 leaves per-step success p = 0.5 <= 0.5: voting cannot converge',
+    );
+    expect(userError(() => kMin(1 - 0.7, 100, 0.9))).toBe(
+      'error rate 0.7 leaves per-step success p = 0.3 <= 0.5: voting cannot converge',
+    );
   });
 
   it('should refuse bad arguments, naming them', () => {
@@ -137,9 +153,13 @@ describe('kMin', () => {
     expect(userError(() => kMin(0.9, 0, 0.9))).toBe('s: expected a positive integer, got 0');
     expect(userError(() => kMin(0.9, 10.5, 0.9))).toBe('s: expected a positive integer, got 10.5');
     expect(userError(() => kMin(0.9, 100, 0.9, 0))).toBe('m: expected a positive integer, got 0');
-    expect(userError(() => kMin(0.9, 10, 0.9, 20))).toBe('m: expected at most s = 10 steps per agent, got 20');
+    expect(userError(() => kMin(0.9, 10, 0.9, 20))).toBe(
+      'm: expected at most s = 10 steps per agent, got 20',
+    );
     expect(userError(() => kMin(1.2, 10, 0.9))).toBe('p: expected a number in [0, 1], got 1.2');
-    expect(userError(() => kMin(Number.NaN, 10, 0.9))).toBe('p: expected a number in [0, 1], got NaN');
+    expect(userError(() => kMin(Number.NaN, 10, 0.9))).toBe(
+      'p: expected a number in [0, 1], got NaN',
+    );
   });
 });
 
@@ -164,9 +184,17 @@ describe('expectedSamplesPerStep', () => {
     expect(expectedSamplesPerStep(1, 3)).toBe(3);
     expect(expectedSamplesPerStep(0, 3)).toBe(3);
     expect(expectedSamplesExact(1, 3)).toBe(3);
-    for (const [p, k, rho] of [[0.9, 3, 0.2], [0.7, 5, 0.5], [0.5, 2, 0.1]] as const) {
-      expect(Math.abs(expectedSamplesPerStep(p, k, rho) - expectedSamplesPerStep(p, k) / (1 - rho))).toBeLessThan(1e-12);
-      expect(Math.abs(expectedSamplesPerStep(p, k, rho) - expectedSamplesExact(p, k, rho))).toBeLessThan(1e-9);
+    for (const [p, k, rho] of [
+      [0.9, 3, 0.2],
+      [0.7, 5, 0.5],
+      [0.5, 2, 0.1],
+    ] as const) {
+      expect(
+        Math.abs(expectedSamplesPerStep(p, k, rho) - expectedSamplesPerStep(p, k) / (1 - rho)),
+      ).toBeLessThan(1e-12);
+      expect(
+        Math.abs(expectedSamplesPerStep(p, k, rho) - expectedSamplesExact(p, k, rho)),
+      ).toBeLessThan(1e-9);
     }
   });
 
@@ -176,7 +204,9 @@ describe('expectedSamplesPerStep', () => {
   });
 
   it('should refuse a red-flag rate of 1', () => {
-    expect(userError(() => expectedSamplesPerStep(0.9, 3, 1))).toBe('redFlagRate: expected a number in [0, 1), got 1');
+    expect(userError(() => expectedSamplesPerStep(0.9, 3, 1))).toBe(
+      'redFlagRate: expected a number in [0, 1), got 1',
+    );
   });
 });
 
@@ -205,17 +235,29 @@ describe('calibrate', () => {
   });
 
   it('should refuse missing, conflicting or bad inputs, naming them', () => {
-    expect(userError(() => calibrate({ steps: 10, target: 0.9 }))).toBe('errorRate: required, or successes and trials');
-    expect(userError(() => calibrate({ successes: 3, steps: 10, target: 0.9 }))).toBe('trials: required with successes');
-    expect(userError(() => calibrate({ errorRate: 0.1, successes: 3, trials: 4, steps: 10, target: 0.9 }))).toBe(
-      'errorRate: give either errorRate or successes and trials, not both',
+    expect(userError(() => calibrate({ steps: 10, target: 0.9 }))).toBe(
+      'errorRate: required, or successes and trials',
     );
-    expect(userError(() => calibrate({ errorRate: 1, steps: 10, target: 0.9 }))).toBe('errorRate: expected a number in [0, 1), got 1');
-    expect(userError(() => calibrate({ errorRate: 0.1, steps: 0, target: 0.9 }))).toBe('steps: expected a positive integer, got 0');
-    expect(userError(() => calibrate({ errorRate: 0.1, steps: 10, target: 1.5 }))).toBe('target: expected a number in (0, 1), got 1.5');
-    expect(userError(() => calibrate({ errorRate: 0.1, steps: 10, target: 0.9, stepsPerAgent: 11 }))).toBe(
-      'stepsPerAgent: expected at most steps = 10, got 11',
+    expect(userError(() => calibrate({ successes: 3, steps: 10, target: 0.9 }))).toBe(
+      'trials: required with successes',
     );
+    expect(
+      userError(() =>
+        calibrate({ errorRate: 0.1, successes: 3, trials: 4, steps: 10, target: 0.9 }),
+      ),
+    ).toBe('errorRate: give either errorRate or successes and trials, not both');
+    expect(userError(() => calibrate({ errorRate: 1, steps: 10, target: 0.9 }))).toBe(
+      'errorRate: expected a number in [0, 1), got 1',
+    );
+    expect(userError(() => calibrate({ errorRate: 0.1, steps: 0, target: 0.9 }))).toBe(
+      'steps: expected a positive integer, got 0',
+    );
+    expect(userError(() => calibrate({ errorRate: 0.1, steps: 10, target: 1.5 }))).toBe(
+      'target: expected a number in (0, 1), got 1.5',
+    );
+    expect(
+      userError(() => calibrate({ errorRate: 0.1, steps: 10, target: 0.9, stepsPerAgent: 11 })),
+    ).toBe('stepsPerAgent: expected at most steps = 10, got 11');
     expect(userError(() => calibrate({ errorRate: 0.6, steps: 10, target: 0.9 }))).toBe(
       'error rate 0.6 leaves per-step success p = 0.4 <= 0.5: voting cannot converge',
     );

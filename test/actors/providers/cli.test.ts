@@ -16,11 +16,19 @@ import {
 
 const fakeCli = fileURLToPath(new URL('../../fixtures/fake-cli.mjs', import.meta.url));
 const node = process.execPath;
-const env = { PATH: process.env.PATH, HOME: '/home/maestro', LANG: 'C', SECRET_TOKEN: 'sk-secret', VISIBLE: 'yes' };
+const env = {
+  PATH: process.env.PATH,
+  HOME: '/home/maestro',
+  LANG: 'C',
+  SECRET_TOKEN: 'sk-secret',
+  VISIBLE: 'yes',
+};
 const scratch = mkdtempSync(join(tmpdir(), 'maestro-cli-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-type Input = Omit<Extract<ProviderConfigInput, { kind: 'cli' }>, 'kind' | 'command'> & { command?: string };
+type Input = Omit<Extract<ProviderConfigInput, { kind: 'cli' }>, 'kind' | 'command'> & {
+  command?: string;
+};
 
 function cli(input: Input, clock?: ManualClock): CliProvider {
   const config = cliProviderSchema.parse({ kind: 'cli', command: node, ...input });
@@ -51,13 +59,20 @@ describe('cli provider', () => {
     const call = cli({ args: [fakeCli, '--mode=hang'], timeoutMs: 300 }).complete({ prompt: 'p' });
     const err = await call.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderTimeoutError);
-    expect(err).toMatchObject({ message: "provider 'cli': timed out after 300 ms", retryable: true, timeoutMs: 300 });
+    expect(err).toMatchObject({
+      message: "provider 'cli': timed out after 300 ms",
+      retryable: true,
+      timeoutMs: 300,
+    });
   });
 
   it('should SIGKILL a process that ignores SIGTERM, after the grace period', async () => {
     const clock = new ManualClock();
     const ready = join(scratch, 'ready');
-    const provider = cli({ args: [fakeCli, '--mode=ignore-term', `--ready=${ready}`], timeoutMs: 1_000 }, clock);
+    const provider = cli(
+      { args: [fakeCli, '--mode=ignore-term', `--ready=${ready}`], timeoutMs: 1_000 },
+      clock,
+    );
     const call = provider.complete({ prompt: 'p' }).catch((e: unknown) => e);
     await vi.waitFor(() => expect(existsSync(ready)).toBe(true), { timeout: 5_000, interval: 10 });
     clock.advance(1_000);
@@ -65,7 +80,9 @@ describe('cli provider', () => {
     clock.advance(2_000);
     const err = await call;
     expect(err).toBeInstanceOf(ProviderTimeoutError);
-    expect((err as Error).message).toBe("provider 'cli': timed out after 1000 ms: killed with SIGKILL after 2000 ms");
+    expect((err as Error).message).toBe(
+      "provider 'cli': timed out after 1000 ms: killed with SIGKILL after 2000 ms",
+    );
   });
 
   it('should kill a process whose output passes the cap', async () => {
@@ -73,17 +90,25 @@ describe('cli provider', () => {
       .complete({ prompt: 'p' })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CliOutputCapError);
-    expect(err).toMatchObject({ message: "provider 'cli': output exceeded 10000 bytes", limit: 10_000, retryable: false });
+    expect(err).toMatchObject({
+      message: "provider 'cli': output exceeded 10000 bytes",
+      limit: 10_000,
+      retryable: false,
+    });
   });
 
   it('should report a non-zero exit with the tail of stderr', async () => {
-    const err = await cli({ args: [fakeCli, '--mode=fail'] }).complete({ prompt: 'p' }).catch((e: unknown) => e);
+    const err = await cli({ args: [fakeCli, '--mode=fail'] })
+      .complete({ prompt: 'p' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CliExitError);
     const exit = err as CliExitError;
     expect(exit.message).toBe(`provider 'cli': '${node}' exited with code 3: fatal: bad things`);
     expect([exit.exitCode, exit.signal, exit.kind]).toEqual([3, null, 'exit']);
     expect(Buffer.byteLength(exit.stderrTail)).toBe(2_048);
-    expect(exit.stderrTail.endsWith('noise line 099 .........................\nfatal: bad things\n')).toBe(true);
+    expect(
+      exit.stderrTail.endsWith('noise line 099 .........................\nfatal: bad things\n'),
+    ).toBe(true);
   });
 
   it('should pass only the allowlisted environment variables', async () => {
@@ -110,7 +135,9 @@ describe('cli provider', () => {
     const call = provider.complete({ prompt: 'p' }, controller.signal);
     controller.abort();
     await expect(call).rejects.toBeInstanceOf(ProviderAbortedError);
-    await expect(provider.complete({ prompt: 'p' }, controller.signal)).rejects.toThrow("provider 'cli': aborted");
+    await expect(provider.complete({ prompt: 'p' }, controller.signal)).rejects.toThrow(
+      "provider 'cli': aborted",
+    );
   });
 
   it('should stop every running process on close', async () => {
@@ -119,6 +146,8 @@ describe('cli provider', () => {
     const settled = Promise.allSettled(calls);
     await provider.close();
     const results = await settled;
-    expect(results.map((r) => r.status === 'rejected' && r.reason instanceof ProviderAbortedError)).toEqual([true, true]);
+    expect(
+      results.map((r) => r.status === 'rejected' && r.reason instanceof ProviderAbortedError),
+    ).toEqual([true, true]);
   });
 });

@@ -20,21 +20,33 @@ describe('createProvider', () => {
       [{ kind: 'simulated' }, SimulatedProvider],
     ] as const;
     for (const [input, cls] of cases) {
-      const provider = createProvider('p1', providerConfigSchema.parse(input), { env, clock: new ManualClock() });
+      const provider = createProvider('p1', providerConfigSchema.parse(input), {
+        env,
+        clock: new ManualClock(),
+      });
       expect(provider).toBeInstanceOf(cls);
       expect([provider.id, provider.kind]).toEqual(['p1', input.kind]);
     }
   });
 
   it('should label a cli provider with its command unless a model is given', () => {
-    const plain = createProvider('c', providerConfigSchema.parse({ kind: 'cli', command: 'gemini' })) as CliProvider;
-    const named = createProvider('c', providerConfigSchema.parse({ kind: 'cli', command: 'gemini', model: 'g-2' })) as CliProvider;
+    const plain = createProvider(
+      'c',
+      providerConfigSchema.parse({ kind: 'cli', command: 'gemini' }),
+    ) as CliProvider;
+    const named = createProvider(
+      'c',
+      providerConfigSchema.parse({ kind: 'cli', command: 'gemini', model: 'g-2' }),
+    ) as CliProvider;
     expect([plain.model, named.model]).toEqual(['gemini', 'g-2']);
   });
 
   it('should use the injected clock', async () => {
     const clock = new ManualClock();
-    const config = providerConfigSchema.parse({ kind: 'scripted', responses: [{ text: 'later', delayMs: 10 }] });
+    const config = providerConfigSchema.parse({
+      kind: 'scripted',
+      responses: [{ text: 'later', delayMs: 10 }],
+    });
     const call = createProvider('s', config, { clock }).complete({ prompt: 'p' });
     clock.advance(10);
     expect((await call).text).toBe('later');

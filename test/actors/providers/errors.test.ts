@@ -77,7 +77,10 @@ describe('provider errors', () => {
       const back = deserializeProviderError(serializedProviderErrorSchema.parse(wire));
       expect(back.constructor).toBe(original.constructor);
       expect(back.name).toBe(original.name);
-      expect({ ...back, message: back.message }).toEqual({ ...original, message: original.message });
+      expect({ ...back, message: back.message }).toEqual({
+        ...original,
+        message: original.message,
+      });
     }
   });
 

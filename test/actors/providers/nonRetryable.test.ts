@@ -1,16 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { ProviderError, ProviderHttpError, ProviderRateLimitError } from '../../../actors/providers/errors.js';
+import {
+  ProviderError,
+  ProviderHttpError,
+  ProviderRateLimitError,
+} from '../../../actors/providers/errors.js';
 import { callFailure, withNonRetryable } from '../../../actors/providers/nonRetryable.js';
 import type { Provider } from '../../../actors/providers/provider.js';
 import { NonRetryableError } from '../../../supervisors/index.js';
 
-const failing = (err: Error): Provider => ({ id: 'p', kind: 'scripted', complete: () => Promise.reject(err) });
+const failing = (err: Error): Provider => ({
+  id: 'p',
+  kind: 'scripted',
+  complete: () => Promise.reject(err),
+});
 const marked = async (types: string[], err: ProviderError) => {
-  await withNonRetryable(failing(err), types).complete({ prompt: 'x' }).catch(() => undefined);
+  await withNonRetryable(failing(err), types)
+    .complete({ prompt: 'x' })
+    .catch(() => undefined);
   return err.nonRetryable;
 };
 
-describe('withNonRetryable (a provider\'s nonRetryable error types)', () => {
+describe("withNonRetryable (a provider's nonRetryable error types)", () => {
   it.each([
     ['an HTTP status listed', ['http_401'], new ProviderHttpError('p', 401), true],
     ['an HTTP status not listed', ['http_401'], new ProviderHttpError('p', 403), false],
@@ -22,7 +32,7 @@ describe('withNonRetryable (a provider\'s nonRetryable error types)', () => {
     expect(await marked([...types], err)).toBe(expected);
   });
 
-  it('should make the caller throw a NonRetryableError, the provider\'s message first', () => {
+  it("should make the caller throw a NonRetryableError, the provider's message first", () => {
     const err = new ProviderHttpError('p', 401, { detail: 'bad key' });
     err.nonRetryable = true;
     const thrown = callFailure(err);

@@ -23,7 +23,10 @@ interface Reply {
   hang?: boolean;
 }
 
-const completion = (content: unknown, usage = { prompt_tokens: 1_200, completion_tokens: 300, total_tokens: 1_500 }) => ({
+const completion = (
+  content: unknown,
+  usage = { prompt_tokens: 1_200, completion_tokens: 300, total_tokens: 1_500 },
+) => ({
   id: 'chatcmpl-1',
   object: 'chat.completion',
   created: 0,
@@ -43,7 +46,10 @@ beforeAll(async () => {
     req.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
     req.on('end', () => {
       seen.push({ url: req.url, headers: req.headers, body: JSON.parse(raw) as unknown });
-      const reply = replies.shift() ?? { status: 500, body: { error: { message: 'no reply scripted' } } };
+      const reply = replies.shift() ?? {
+        status: 500,
+        body: { error: { message: 'no reply scripted' } },
+      };
       if (reply.hang) return;
       const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
       res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
@@ -64,10 +70,18 @@ beforeEach(() => {
   seen = [];
 });
 
-type Input = Omit<Extract<ProviderConfigInput, { kind: 'openai' }>, 'kind' | 'model'> & { model?: string };
+type Input = Omit<Extract<ProviderConfigInput, { kind: 'openai' }>, 'kind' | 'model'> & {
+  model?: string;
+};
 
 function openai(input: Input = {}): OpenAIProvider {
-  const config = openaiProviderSchema.parse({ kind: 'openai', model: 'gpt-test', baseURL, apiKeyEnv: 'MAESTRO_TEST_KEY', ...input });
+  const config = openaiProviderSchema.parse({
+    kind: 'openai',
+    model: 'gpt-test',
+    baseURL,
+    apiKeyEnv: 'MAESTRO_TEST_KEY',
+    ...input,
+  });
   return new OpenAIProvider('gpt', config, env);
 }
 
@@ -84,7 +98,12 @@ describe('openai provider', () => {
   it('should answer with the usage the server counted and its cost', async () => {
     replies.push({ body: completion('4') });
     const provider = openai({ prices: { inputPerMTok: 2.5, outputPerMTok: 10 } });
-    const result = await provider.complete({ system: 'be terse', prompt: '2+2?', temperature: 0, maxTokens: 5 });
+    const result = await provider.complete({
+      system: 'be terse',
+      prompt: '2+2?',
+      temperature: 0,
+      maxTokens: 5,
+    });
     expect(result).toMatchObject({
       text: '4',
       usage: { promptTokens: 1_200, completionTokens: 300, totalTokens: 1_500 },
@@ -107,7 +126,10 @@ describe('openai provider', () => {
 
   it('should send the key as a bearer token, and the configured headers', async () => {
     replies.push({ body: completion('ok') });
-    await openai({ headers: { 'X-Title': 'maestro' } }).complete({ prompt: 'p', model: 'other-model' });
+    await openai({ headers: { 'X-Title': 'maestro' } }).complete({
+      prompt: 'p',
+      model: 'other-model',
+    });
     expect(seen[0]?.headers.authorization).toBe(`Bearer ${KEY}`);
     expect(seen[0]?.headers['x-title']).toBe('maestro');
     expect(seen[0]?.body).toMatchObject({ model: 'other-model' });
@@ -116,11 +138,20 @@ describe('openai provider', () => {
   it('should estimate usage when the server reports none', async () => {
     replies.push({ body: { choices: [{ message: { content: 'abcd' } }] } });
     const result = await openai().complete({ prompt: 'abcdefgh' });
-    expect(result.usage).toEqual({ promptTokens: 2, completionTokens: 1, totalTokens: 3, estimated: true });
+    expect(result.usage).toEqual({
+      promptTokens: 2,
+      completionTokens: 1,
+      totalTokens: 3,
+      estimated: true,
+    });
   });
 
   it('should let the SDK retry a 429 after retry-after-ms and then succeed', async () => {
-    replies.push({ status: 429, headers: { 'retry-after-ms': '1' }, body: { error: { message: 'slow down' } } });
+    replies.push({
+      status: 429,
+      headers: { 'retry-after-ms': '1' },
+      body: { error: { message: 'slow down' } },
+    });
     replies.push({ body: completion('second time lucky') });
     const result = await openai().complete({ prompt: 'p' });
     expect(result.text).toBe('second time lucky');
@@ -128,17 +159,28 @@ describe('openai provider', () => {
   });
 
   it('should raise a retryable rate limit error once the retries are spent', async () => {
-    replies.push({ status: 429, headers: { 'retry-after-ms': '1' }, body: { error: { message: 'slow down' } } });
+    replies.push({
+      status: 429,
+      headers: { 'retry-after-ms': '1' },
+      body: { error: { message: 'slow down' } },
+    });
     const err = await failure(openai({ maxRetries: 0 }));
     expect(err).toBeInstanceOf(ProviderRateLimitError);
-    expect(err).toMatchObject({ message: "provider 'gpt': rate limited: slow down", retryable: true });
+    expect(err).toMatchObject({
+      message: "provider 'gpt': rate limited: slow down",
+      retryable: true,
+    });
   });
 
   it('should raise a retryable http error for a 500', async () => {
     replies.push({ status: 500, body: { error: { message: 'upstream exploded' } } });
     const err = await failure(openai({ maxRetries: 0 }));
     expect(err).toBeInstanceOf(ProviderHttpError);
-    expect(err).toMatchObject({ message: "provider 'gpt': http 500: upstream exploded", status: 500, retryable: true });
+    expect(err).toMatchObject({
+      message: "provider 'gpt': http 500: upstream exploded",
+      status: 500,
+      retryable: true,
+    });
     expect(seen).toHaveLength(1);
   });
 
@@ -168,7 +210,9 @@ describe('openai provider', () => {
     replies.push({ headers: { 'content-type': 'text/plain' }, body: 'not json at all' });
     const err = await failure(openai());
     expect(err).toBeInstanceOf(ProviderResponseError);
-    expect(err.message).toBe("provider 'gpt': malformed response: body is not json: 'not json at all'");
+    expect(err.message).toBe(
+      "provider 'gpt': malformed response: body is not json: 'not json at all'",
+    );
   });
 
   it('should reject a body that claims to be JSON and is not', async () => {
@@ -186,7 +230,9 @@ describe('openai provider', () => {
     const provider = openai();
     const missing = await failure(provider);
     expect(missing).toBeInstanceOf(ProviderResponseError);
-    expect(missing.message).toBe(`provider 'gpt': malformed response: no choices[0].message.content: '{"id":"x"}'`);
+    expect(missing.message).toBe(
+      `provider 'gpt': malformed response: no choices[0].message.content: '{"id":"x"}'`,
+    );
     expect(await failure(provider)).toBeInstanceOf(ProviderResponseError);
   });
 
@@ -198,8 +244,15 @@ describe('openai provider', () => {
       { status: 503, body: KEY },
     );
     const provider = openai({ maxRetries: 0 });
-    const errors = [await failure(provider), await failure(provider), await failure(provider), await failure(provider)];
-    expect(errors[0]?.message).toBe("provider 'gpt': http 401: incorrect API key provided: [redacted]");
+    const errors = [
+      await failure(provider),
+      await failure(provider),
+      await failure(provider),
+      await failure(provider),
+    ];
+    expect(errors[0]?.message).toBe(
+      "provider 'gpt': http 401: incorrect API key provided: [redacted]",
+    );
     for (const err of errors) {
       expect(err.message).not.toContain(KEY);
       expect(String((err as { cause?: Error }).cause?.message ?? '')).not.toContain(KEY);
@@ -207,9 +260,15 @@ describe('openai provider', () => {
   });
 
   it('should refuse to start without its API key variable', () => {
-    const config = openaiProviderSchema.parse({ kind: 'openai', model: 'm', apiKeyEnv: 'MAESTRO_NO_SUCH_KEY' });
+    const config = openaiProviderSchema.parse({
+      kind: 'openai',
+      model: 'm',
+      apiKeyEnv: 'MAESTRO_NO_SUCH_KEY',
+    });
     const construct = () => new OpenAIProvider('gpt', config, {});
     expect(construct).toThrow(UserError);
-    expect(construct).toThrow("providers.gpt.apiKeyEnv: environment variable 'MAESTRO_NO_SUCH_KEY' is not set");
+    expect(construct).toThrow(
+      "providers.gpt.apiKeyEnv: environment variable 'MAESTRO_NO_SUCH_KEY' is not set",
+    );
   });
 });

@@ -3,7 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openaiProviderSchema, type ProviderConfigInput } from '../../../config/providers.js';
 import { createProvider } from '../../../actors/providers/createProvider.js';
-import { ProviderAnswerCapError, ProviderHttpError, ProviderTimeoutError } from '../../../actors/providers/errors.js';
+import {
+  ProviderAnswerCapError,
+  ProviderHttpError,
+  ProviderTimeoutError,
+} from '../../../actors/providers/errors.js';
 
 const env = { MAESTRO_TEST_KEY: 'sk-cap-test-0123456789' };
 const MB = 1024 * 1024;
@@ -16,7 +20,9 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
+async function serve(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<string> {
   server = createServer((req, res) => {
     req.resume();
     req.on('end', () => handler(req, res));
@@ -41,7 +47,14 @@ function flood(res: ServerResponse, total: number, sent: { bytes: number; closed
 }
 
 function provider(baseURL: string, extra: Partial<ProviderConfigInput> = {}) {
-  const config = openaiProviderSchema.parse({ kind: 'openai', baseURL, apiKeyEnv: 'MAESTRO_TEST_KEY', model: 'm', maxRetries: 0, ...extra });
+  const config = openaiProviderSchema.parse({
+    kind: 'openai',
+    baseURL,
+    apiKeyEnv: 'MAESTRO_TEST_KEY',
+    model: 'm',
+    maxRetries: 0,
+    ...extra,
+  });
   return createProvider('big', config, { env });
 }
 
@@ -49,16 +62,29 @@ describe('openai answer caps (local server, real SDK)', () => {
   it('should refuse a 100 MB answer with a Content-Length at once, before reading it, with memory bounded', async () => {
     const sent = { bytes: 0, closed: false };
     const url = await serve((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(100 * MB) });
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': String(100 * MB),
+      });
       flood(res, 100 * MB, sent);
     });
     const before = process.memoryUsage();
     const started = performance.now();
-    const err = await provider(url).complete({ prompt: 'hi' }).catch((e: unknown) => e);
+    const err = await provider(url)
+      .complete({ prompt: 'hi' })
+      .catch((e: unknown) => e);
     const elapsed = performance.now() - started;
     expect(err).toBeInstanceOf(ProviderAnswerCapError);
-    expect((err as Error).message).toBe("provider 'big': answer of more than 4194304 bytes (maxAnswerBytes); raise providers.big.maxAnswerBytes if it is expected");
-    expect(err).toMatchObject({ kind: 'output_cap', retryable: false, nonRetryable: true, limit: 4 * MB, setting: 'maxAnswerBytes' });
+    expect((err as Error).message).toBe(
+      "provider 'big': answer of more than 4194304 bytes (maxAnswerBytes); raise providers.big.maxAnswerBytes if it is expected",
+    );
+    expect(err).toMatchObject({
+      kind: 'output_cap',
+      retryable: false,
+      nonRetryable: true,
+      limit: 4 * MB,
+      setting: 'maxAnswerBytes',
+    });
     expect(elapsed).toBeLessThan(2_000);
     const after = process.memoryUsage();
     expect(after.rss - before.rss).toBeLessThan(100 * MB);
@@ -75,14 +101,18 @@ describe('openai answer caps (local server, real SDK)', () => {
       flood(res, Infinity, sent);
     });
     const before = process.memoryUsage().rss;
-    const err = await provider(url, { maxAnswerBytes: MB }).complete({ prompt: 'hi' }).catch((e: unknown) => e);
-    expect((err as Error).message).toBe("provider 'big': answer of more than 1048576 bytes (maxAnswerBytes); raise providers.big.maxAnswerBytes if it is expected");
+    const err = await provider(url, { maxAnswerBytes: MB })
+      .complete({ prompt: 'hi' })
+      .catch((e: unknown) => e);
+    expect((err as Error).message).toBe(
+      "provider 'big': answer of more than 1048576 bytes (maxAnswerBytes); raise providers.big.maxAnswerBytes if it is expected",
+    );
     expect(process.memoryUsage().rss - before).toBeLessThan(100 * MB);
     await expect.poll(() => sent.closed).toBe(true);
     expect(sent.bytes).toBeLessThan(32 * MB);
   });
 
-  it('should end a body that trickles past the timeout (the SDK\'s own timeout stops at the headers)', async () => {
+  it("should end a body that trickles past the timeout (the SDK's own timeout stops at the headers)", async () => {
     const url = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"choices":[');
@@ -90,19 +120,25 @@ describe('openai answer caps (local server, real SDK)', () => {
       res.on('close', () => clearInterval(t));
     });
     const started = performance.now();
-    const err = await provider(url, { timeoutMs: 400 }).complete({ prompt: 'hi' }).catch((e: unknown) => e);
+    const err = await provider(url, { timeoutMs: 400 })
+      .complete({ prompt: 'hi' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderTimeoutError);
-    expect((err as Error).message).toBe("provider 'big': timed out after 400 ms: the body was still arriving");
+    expect((err as Error).message).toBe(
+      "provider 'big': timed out after 400 ms: the body was still arriving",
+    );
     expect(performance.now() - started).toBeLessThan(2_000);
   });
 
-  it('should bound an error status\'s body as well: the SDK reads it, the cap stops it', async () => {
+  it("should bound an error status's body as well: the SDK reads it, the cap stops it", async () => {
     const sent = { bytes: 0, closed: false };
     const url = await serve((_req, res) => {
       res.writeHead(500, { 'content-type': 'application/json' });
       flood(res, Infinity, sent);
     });
-    const err = await provider(url, { maxAnswerBytes: MB }).complete({ prompt: 'hi' }).catch((e: unknown) => e);
+    const err = await provider(url, { maxAnswerBytes: MB })
+      .complete({ prompt: 'hi' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderHttpError);
     expect((err as Error).message).toBe(
       "provider 'big': http 500: provider 'big': answer of more than 1048576 bytes (maxAnswerBytes); raise providers.big.maxAnswerBytes if it is expected",
@@ -114,7 +150,12 @@ describe('openai answer caps (local server, real SDK)', () => {
     const content = 'x'.repeat(MB);
     const url = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ choices: [{ index: 0, message: { role: 'assistant', content } }], usage: { prompt_tokens: 1, completion_tokens: 2 } }));
+      res.end(
+        JSON.stringify({
+          choices: [{ index: 0, message: { role: 'assistant', content } }],
+          usage: { prompt_tokens: 1, completion_tokens: 2 },
+        }),
+      );
     });
     const r = await provider(url, { maxAnswerBytes: MB + 1000 }).complete({ prompt: 'hi' });
     expect(r.text).toBe(content);
@@ -129,16 +170,29 @@ describe('openai answer caps (local server, real SDK)', () => {
         req.on('end', () => {
           asked.push((JSON.parse(raw) as { max_tokens?: number }).max_tokens);
           res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ choices: [{ index: 0, message: { role: 'assistant', content: 'long' } }], usage: { prompt_tokens: 1, completion_tokens: 5000 } }));
+          res.end(
+            JSON.stringify({
+              choices: [{ index: 0, message: { role: 'assistant', content: 'long' } }],
+              usage: { prompt_tokens: 1, completion_tokens: 5000 },
+            }),
+          );
         });
       });
-      server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server!.address() as AddressInfo).port}/v1`));
+      server.listen(0, '127.0.0.1', () =>
+        resolve(`http://127.0.0.1:${(server!.address() as AddressInfo).port}/v1`),
+      );
     });
     const p = provider(url, { maxAnswerTokens: 100 });
     const capped = await p.complete({ prompt: 'hi', maxTokens: 500 }).catch((e: unknown) => e);
-    expect((capped as Error).message).toBe("provider 'big': answer of 5000 completion tokens is over 100 (maxAnswerTokens); raise providers.big.maxAnswerTokens if it is expected");
-    const ignored = await provider(url).complete({ prompt: 'hi', maxTokens: 50 }).catch((e: unknown) => e);
-    expect((ignored as Error).message).toBe("provider 'big': answer of 5000 completion tokens is over the call's maxTokens (50): the server did not honour max_tokens");
+    expect((capped as Error).message).toBe(
+      "provider 'big': answer of 5000 completion tokens is over 100 (maxAnswerTokens); raise providers.big.maxAnswerTokens if it is expected",
+    );
+    const ignored = await provider(url)
+      .complete({ prompt: 'hi', maxTokens: 50 })
+      .catch((e: unknown) => e);
+    expect((ignored as Error).message).toBe(
+      "provider 'big': answer of 5000 completion tokens is over the call's maxTokens (50): the server did not honour max_tokens",
+    );
     expect(asked).toEqual([100, 50]);
   });
 });

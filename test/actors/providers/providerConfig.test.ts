@@ -19,7 +19,15 @@ describe('provider config schemas', () => {
       maxRetries: 2,
       maxAnswerBytes: 4_194_304,
       maxPromptBytes: 1_048_576,
-      nonRetryable: ['http_400', 'http_401', 'http_403', 'http_404', 'http_422', 'spawn', 'output_cap'],
+      nonRetryable: [
+        'http_400',
+        'http_401',
+        'http_403',
+        'http_404',
+        'http_422',
+        'spawn',
+        'output_cap',
+      ],
     });
   });
 
@@ -32,19 +40,37 @@ describe('provider config schemas', () => {
       maxOutputBytes: 1_000_000,
       envAllowlist: ['PATH', 'HOME', 'LANG'],
       maxPromptBytes: 1_048_576,
-      nonRetryable: ['http_400', 'http_401', 'http_403', 'http_404', 'http_422', 'spawn', 'output_cap'],
+      nonRetryable: [
+        'http_400',
+        'http_401',
+        'http_403',
+        'http_404',
+        'http_422',
+        'spawn',
+        'output_cap',
+      ],
     });
   });
 
   it('should apply the scripted defaults, errorKind included', () => {
-    expect(scriptedProviderSchema.parse({ kind: 'scripted', responses: ['a', { error: 'boom' }] })).toEqual({
+    expect(
+      scriptedProviderSchema.parse({ kind: 'scripted', responses: ['a', { error: 'boom' }] }),
+    ).toEqual({
       kind: 'scripted',
       responses: ['a', { error: 'boom', errorKind: 'crash' }],
       onExhausted: 'repeat_last',
       model: 'scripted',
       maxAnswerBytes: 4_194_304,
       maxPromptBytes: 1_048_576,
-      nonRetryable: ['http_400', 'http_401', 'http_403', 'http_404', 'http_422', 'spawn', 'output_cap'],
+      nonRetryable: [
+        'http_400',
+        'http_401',
+        'http_403',
+        'http_404',
+        'http_422',
+        'spawn',
+        'output_cap',
+      ],
     });
   });
 
@@ -58,27 +84,55 @@ describe('provider config schemas', () => {
       prices: { inputPerMTok: 0, outputPerMTok: 0 },
       maxAnswerBytes: 4_194_304,
       maxPromptBytes: 1_048_576,
-      nonRetryable: ['http_400', 'http_401', 'http_403', 'http_404', 'http_422', 'spawn', 'output_cap'],
+      nonRetryable: [
+        'http_400',
+        'http_401',
+        'http_403',
+        'http_404',
+        'http_422',
+        'spawn',
+        'output_cap',
+      ],
     });
   });
 
   it('should refuse a nonRetryable entry that names no error type, saying which ones exist', () => {
-    const r = scriptedProviderSchema.safeParse({ kind: 'scripted', responses: ['a'], nonRetryable: ['http_401', '401'] });
+    const r = scriptedProviderSchema.safeParse({
+      kind: 'scripted',
+      responses: ['a'],
+      nonRetryable: ['http_401', '401'],
+    });
     expect(r.error?.issues).toMatchObject([
-      { path: ['nonRetryable', 1], message: "expected 'http_<status>' or one of timeout, rate_limit, server, malformed, crash, exit, output_cap, spawn, got '401'" },
+      {
+        path: ['nonRetryable', 1],
+        message:
+          "expected 'http_<status>' or one of timeout, rate_limit, server, malformed, crash, exit, output_cap, spawn, got '401'",
+      },
     ]);
   });
 
   it('should fill in a partial prices object', () => {
-    const parsed = openaiProviderSchema.parse({ kind: 'openai', model: 'm', prices: { inputPerMTok: 2.5 } });
+    const parsed = openaiProviderSchema.parse({
+      kind: 'openai',
+      model: 'm',
+      prices: { inputPerMTok: 2.5 },
+    });
     expect(parsed.prices).toEqual({ inputPerMTok: 2.5, outputPerMTok: 0 });
   });
 
   it('should reject an unknown key, nested ones too', () => {
     const top = providerConfigSchema.safeParse({ kind: 'openai', model: 'm', apiKey: 'sk-x' });
-    expect(top.error?.issues).toMatchObject([{ code: 'unrecognized_keys', keys: ['apiKey'], path: [] }]);
-    const nested = providerConfigSchema.safeParse({ kind: 'openai', model: 'm', prices: { input: 1 } });
-    expect(nested.error?.issues).toMatchObject([{ code: 'unrecognized_keys', keys: ['input'], path: ['prices'] }]);
+    expect(top.error?.issues).toMatchObject([
+      { code: 'unrecognized_keys', keys: ['apiKey'], path: [] },
+    ]);
+    const nested = providerConfigSchema.safeParse({
+      kind: 'openai',
+      model: 'm',
+      prices: { input: 1 },
+    });
+    expect(nested.error?.issues).toMatchObject([
+      { code: 'unrecognized_keys', keys: ['input'], path: ['prices'] },
+    ]);
   });
 
   it('should reject an unknown kind', () => {
@@ -89,16 +143,24 @@ describe('provider config schemas', () => {
 
   it('should reject an empty script, an error rate above 1 and an inverted uniform latency', () => {
     expect(providerConfigSchema.safeParse({ kind: 'scripted', responses: [] }).success).toBe(false);
-    expect(providerConfigSchema.safeParse({ kind: 'simulated', errorRate: 1.5 }).success).toBe(false);
+    expect(providerConfigSchema.safeParse({ kind: 'simulated', errorRate: 1.5 }).success).toBe(
+      false,
+    );
     const inverted = providerConfigSchema.safeParse({
       kind: 'simulated',
       latencyMs: { distribution: 'uniform', minMs: 50, maxMs: 10 },
     });
-    expect(inverted.error?.issues).toMatchObject([{ path: ['latencyMs', 'maxMs'], message: 'must be at least minMs' }]);
+    expect(inverted.error?.issues).toMatchObject([
+      { path: ['latencyMs', 'maxMs'], message: 'must be at least minMs' },
+    ]);
   });
 
   it('should reject a base URL that is not http or https', () => {
-    expect(providerConfigSchema.safeParse({ kind: 'openai', model: 'm', baseURL: 'ftp://x/v1' }).success).toBe(false);
-    expect(providerConfigSchema.safeParse({ kind: 'openai', model: 'm', baseURL: 'localhost' }).success).toBe(false);
+    expect(
+      providerConfigSchema.safeParse({ kind: 'openai', model: 'm', baseURL: 'ftp://x/v1' }).success,
+    ).toBe(false);
+    expect(
+      providerConfigSchema.safeParse({ kind: 'openai', model: 'm', baseURL: 'localhost' }).success,
+    ).toBe(false);
   });
 });

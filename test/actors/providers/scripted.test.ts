@@ -14,7 +14,11 @@ import { ScriptedProvider } from '../../../actors/providers/scripted.js';
 type Input = Omit<Partial<ScriptedProviderConfig>, 'kind' | 'responses'> & { responses: unknown[] };
 
 function scripted(input: Input, clock = new ManualClock()): ScriptedProvider {
-  return new ScriptedProvider('s', scriptedProviderSchema.parse({ kind: 'scripted', ...input }), clock);
+  return new ScriptedProvider(
+    's',
+    scriptedProviderSchema.parse({ kind: 'scripted', ...input }),
+    clock,
+  );
 }
 
 async function texts(provider: ScriptedProvider, n: number): Promise<string[]> {
@@ -38,7 +42,13 @@ describe('scripted provider', () => {
   });
 
   it('should start over once exhausted with onExhausted cycle', async () => {
-    expect(await texts(scripted({ responses: ['a', 'b'], onExhausted: 'cycle' }), 5)).toEqual(['a', 'b', 'a', 'b', 'a']);
+    expect(await texts(scripted({ responses: ['a', 'b'], onExhausted: 'cycle' }), 5)).toEqual([
+      'a',
+      'b',
+      'a',
+      'b',
+      'a',
+    ]);
   });
 
   it('should fail once exhausted with onExhausted error', async () => {
@@ -46,7 +56,11 @@ describe('scripted provider', () => {
     await provider.complete({ prompt: 'p' });
     const err = await provider.complete({ prompt: 'p' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderError);
-    expect(err).toMatchObject({ kind: 'crash', retryable: false, message: "provider 's': script exhausted after 1 responses" });
+    expect(err).toMatchObject({
+      kind: 'crash',
+      retryable: false,
+      message: "provider 's': script exhausted after 1 responses",
+    });
   });
 
   it('should throw the class of each error kind', async () => {
@@ -60,7 +74,8 @@ describe('scripted provider', () => {
       ],
     });
     const errors: unknown[] = [];
-    for (let i = 0; i < 5; i++) errors.push(await provider.complete({ prompt: 'p' }).catch((e: unknown) => e));
+    for (let i = 0; i < 5; i++)
+      errors.push(await provider.complete({ prompt: 'p' }).catch((e: unknown) => e));
     expect(errors.map((e) => (e as Error).constructor)).toEqual([
       ProviderTimeoutError,
       ProviderRateLimitError,
@@ -75,7 +90,13 @@ describe('scripted provider', () => {
       "provider 's': malformed response: '{oops'",
       "provider 's': crashed: boom",
     ]);
-    expect(errors.map((e) => (e as ProviderError).kind)).toEqual(['timeout', 'rate_limit', 'server', 'malformed', 'crash']);
+    expect(errors.map((e) => (e as ProviderError).kind)).toEqual([
+      'timeout',
+      'rate_limit',
+      'server',
+      'malformed',
+      'crash',
+    ]);
   });
 
   it('should wait for delayMs on the clock, and no longer', async () => {
@@ -119,7 +140,9 @@ describe('scripted provider', () => {
     controller.abort();
     await expect(call).rejects.toBeInstanceOf(ProviderAbortedError);
     expect(clock.pending).toBe(0);
-    await expect(provider.complete({ prompt: 'p' }, controller.signal)).rejects.toThrow("provider 's': aborted");
+    await expect(provider.complete({ prompt: 'p' }, controller.signal)).rejects.toThrow(
+      "provider 's': aborted",
+    );
     expect(provider.calls).toBe(1);
   });
 });

@@ -8,13 +8,22 @@ import { SimulatedProvider, sampleLatency } from '../../../actors/providers/simu
 type Input = Omit<Extract<ProviderConfigInput, { kind: 'simulated' }>, 'kind'>;
 
 function simulated(input: Input = {}, clock = new ManualClock()): SimulatedProvider {
-  return new SimulatedProvider('sim', simulatedProviderSchema.parse({ kind: 'simulated', ...input }), clock);
+  return new SimulatedProvider(
+    'sim',
+    simulatedProviderSchema.parse({ kind: 'simulated', ...input }),
+    clock,
+  );
 }
 
 async function outcomes(provider: SimulatedProvider, n: number): Promise<string[]> {
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
-    out.push(await provider.complete({ prompt: `q${i}` }).then((r) => r.text, (e: Error) => e.message));
+    out.push(
+      await provider.complete({ prompt: `q${i}` }).then(
+        (r) => r.text,
+        (e: Error) => e.message,
+      ),
+    );
   }
   return out;
 }
@@ -40,7 +49,9 @@ describe('simulated provider', () => {
     const first = await outcomes(simulated(config), 50);
     expect(await outcomes(simulated(config), 50)).toEqual(first);
     expect(await outcomes(simulated({ ...config, seed: 43 }), 50)).not.toEqual(first);
-    expect(new Set(first)).toEqual(new Set(['a', 'b', 'c', ...first.filter((o) => o.includes('crash'))]));
+    expect(new Set(first)).toEqual(
+      new Set(['a', 'b', 'c', ...first.filter((o) => o.includes('crash'))]),
+    );
   });
 
   it('should fail at close to the configured error rate, with retryable crashes', async () => {
@@ -91,7 +102,10 @@ describe('simulated provider', () => {
   });
 
   it('should price its estimated usage', async () => {
-    const provider = simulated({ answers: ['x'.repeat(400)], prices: { inputPerMTok: 1, outputPerMTok: 10 } });
+    const provider = simulated({
+      answers: ['x'.repeat(400)],
+      prices: { inputPerMTok: 1, outputPerMTok: 10 },
+    });
     const result = await provider.complete({ prompt: 'y'.repeat(4_000) });
     expect(result.usage).toMatchObject({ promptTokens: 1_000, completionTokens: 100 });
     expect(result.costUsd).toBeCloseTo(1_000 / 1e6 + (100 / 1e6) * 10, 12);

@@ -3,7 +3,8 @@ import { hanoiTask, type HanoiState } from '../../../actors/tasks/index.js';
 
 const start = (): HanoiState => ({ pegs: [[3, 2, 1], [], []] });
 const parse = (text: string, state: HanoiState = start()) => hanoiTask.parse(text, state);
-const error = (text: string, state?: HanoiState) => (parse(text, state) as { error?: string }).error;
+const error = (text: string, state?: HanoiState) =>
+  (parse(text, state) as { error?: string }).error;
 
 const good = 'move = [1, 0, 2]\nnext_state = [[3, 2], [], [1]]';
 
@@ -24,7 +25,9 @@ describe('hanoi strict parser', () => {
   });
 
   it('should not check the strategy: any legal, consistent move parses', () => {
-    expect(parse('move = [1, 0, 1]\nnext_state = [[3, 2], [1], []]')).toMatchObject({ answer: '[1,0,1]' });
+    expect(parse('move = [1, 0, 1]\nnext_state = [[3, 2], [1], []]')).toMatchObject({
+      answer: '[1,0,1]',
+    });
   });
 
   it('should leave the given state alone', () => {
@@ -65,9 +68,15 @@ describe('hanoi strict parser', () => {
   });
 
   it.each([
-    ['move = [2, 0, 1]\nnext_state = [[3, 1], [2], []]', 'illegal move: disk 2 is not on top of peg 0'],
+    [
+      'move = [2, 0, 1]\nnext_state = [[3, 1], [2], []]',
+      'illegal move: disk 2 is not on top of peg 0',
+    ],
     ['move = [1, 1, 2]\nnext_state = [[3, 2, 1], [], []]', 'illegal move: peg 1 is empty'],
-    ['move = [1, 0, 0]\nnext_state = [[3, 2, 1], [], []]', 'illegal move: from and to are the same peg'],
+    [
+      'move = [1, 0, 0]\nnext_state = [[3, 2, 1], [], []]',
+      'illegal move: from and to are the same peg',
+    ],
     ['move = [1, 0, 3]\nnext_state = [[3, 2], [], [1]]', 'peg out of range in move: 3'],
     ['move = [1, -1, 2]\nnext_state = [[3, 2], [], [1]]', 'peg out of range in move: -1'],
   ])('should refuse the illegal move in %j', (text, reason) => {
@@ -75,9 +84,9 @@ describe('hanoi strict parser', () => {
   });
 
   it('should refuse a disk put on a smaller one', () => {
-    expect(error('move = [2, 0, 2]\nnext_state = [[3], [], [1, 2]]', { pegs: [[3, 2], [], [1]] })).toBe(
-      'illegal move: disk 2 onto smaller disk 1',
-    );
+    expect(
+      error('move = [2, 0, 2]\nnext_state = [[3], [], [1, 2]]', { pegs: [[3, 2], [], [1]] }),
+    ).toBe('illegal move: disk 2 onto smaller disk 1');
   });
 
   it.each([

@@ -22,7 +22,9 @@ describe('hanoi rules', () => {
 
   it('should refuse a disk count outside 1..30', () => {
     expect(() => hanoiInitialState(0)).toThrow(UserError);
-    expect(() => hanoiInitialState(2.5)).toThrow('disks: expected an integer from 1 to 30, got 2.5');
+    expect(() => hanoiInitialState(2.5)).toThrow(
+      'disks: expected an integer from 1 to 30, got 2.5',
+    );
     expect(() => hanoiInitialState(31)).toThrow('disks: expected an integer from 1 to 30, got 31');
   });
 
@@ -56,7 +58,9 @@ describe('hanoi rules', () => {
   it('should make the only move without disk 1 on odd move indices', () => {
     expect(hanoiNextMove(state([3, 2], [], [1]), 1)).toEqual([2, 0, 1]);
     expect(hanoiNextMove(state([3], [2, 1], []), 3)).toEqual([3, 0, 2]);
-    expect(() => hanoiNextMove(state([2, 1], [], []), 1)).toThrow('hanoi: no legal move without disk 1 at move 1');
+    expect(() => hanoiNextMove(state([2, 1], [], []), 1)).toThrow(
+      'hanoi: no legal move without disk 1 at move 1',
+    );
   });
 
   it('should throw on an illegal move, naming why, and leave the state alone', () => {

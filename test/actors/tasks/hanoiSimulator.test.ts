@@ -27,7 +27,11 @@ function steps(n: number, count: number): Step[] {
   let previous: string | undefined;
   for (const move of hanoiSolution(n)) {
     if (out.length === count) break;
-    out.push({ state, prompt: hanoiTask.prompt(state, out.length, previous), truth: formatMove(move) });
+    out.push({
+      state,
+      prompt: hanoiTask.prompt(state, out.length, previous),
+      truth: formatMove(move),
+    });
     state = applyMove(state, move);
     previous = formatMove(move);
   }
@@ -41,7 +45,9 @@ function judge(step: Step, text: string): string {
 }
 
 function sample(step: Step, random: Random, options: HanoiSimulatorOptions, k: number): string[] {
-  return Array.from({ length: k }, () => judge(step, hanoiSimulatedAnswer(step.prompt, random, options)));
+  return Array.from({ length: k }, () =>
+    judge(step, hanoiSimulatedAnswer(step.prompt, random, options)),
+  );
 }
 
 function variance(xs: number[]): number {
@@ -57,7 +63,9 @@ describe('simulated hanoi model', () => {
     let step = 0;
     const truth = hanoiSolution(10);
     while (!hanoiTask.isDone(state, step)) {
-      const text = hanoiSimulatedAnswer(hanoiTask.prompt(state, step, previous), random, { errorRate: 0 });
+      const text = hanoiSimulatedAnswer(hanoiTask.prompt(state, step, previous), random, {
+        errorRate: 0,
+      });
       const r = hanoiTask.parse(text, state);
       if (isParseFailure(r)) throw new Error(`step ${step}: ${r.error}`);
       expect(r.answer).toBe(formatMove(hanoiNextMove(state, step)));
@@ -74,10 +82,16 @@ describe('simulated hanoi model', () => {
     const base = mulberry32(5);
     const counting: Random = () => (draws++, base());
     const all = steps(6, 40);
-    const options: HanoiSimulatorOptions = { errorRate: 0.3, errorMode: 'correlated', redFlagRate: 0.3 };
+    const options: HanoiSimulatorOptions = {
+      errorRate: 0.3,
+      errorMode: 'correlated',
+      redFlagRate: 0.3,
+    };
     for (const s of all) hanoiSimulatedAnswer(s.prompt, counting, options);
     expect(draws).toBe(3 * all.length);
-    expect(() => hanoiSimulatedAnswer('what is 2 + 2?', counting, options)).toThrow(HanoiPromptError);
+    expect(() => hanoiSimulatedAnswer('what is 2 + 2?', counting, options)).toThrow(
+      HanoiPromptError,
+    );
     expect(draws).toBe(3 * all.length + 3);
   });
 
@@ -137,7 +151,13 @@ describe('simulated hanoi model', () => {
       for (let i = 0; i < 1_000; i++) sum += stepErrorRate(p, c, (i + 0.5) / 1_000);
       return sum / 1_000;
     };
-    for (const [p, c] of [[0.2, 0.5], [0.5, 0.2], [0.1, 0.1], [0.3, 0], [0.3, 1]] as const) {
+    for (const [p, c] of [
+      [0.2, 0.5],
+      [0.5, 0.2],
+      [0.1, 0.1],
+      [0.3, 0],
+      [0.3, 1],
+    ] as const) {
       expect(average(p, c)).toBeCloseTo(p, 6);
     }
     expect(stepErrorRate(0.2, 0.5, 0.1)).toBeCloseTo(0.4, 12);
@@ -181,8 +201,10 @@ describe('simulated hanoi model', () => {
     expect(() => hanoiSimulatedAnswer('Summarize this file.', random, { errorRate: 0 })).toThrow(
       "not a hanoi prompt: no previous move in 'Summarize this file.'",
     );
-    expect(() => hanoiSimulatedAnswer('x\nPrevious move: none\nCurrent state: [[1],[]]\n', random, { errorRate: 0 })).toThrow(
-      "not a hanoi prompt: no readable current state in 'Current state: [[1],[]]\n'",
-    );
+    expect(() =>
+      hanoiSimulatedAnswer('x\nPrevious move: none\nCurrent state: [[1],[]]\n', random, {
+        errorRate: 0,
+      }),
+    ).toThrow("not a hanoi prompt: no readable current state in 'Current state: [[1],[]]\n'");
   });
 });

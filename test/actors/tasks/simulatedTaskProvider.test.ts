@@ -3,12 +3,21 @@ import { ManualClock } from '../../../kernel/clock.js';
 import { simulatedProviderSchema, type ProviderConfigInput } from '../../../config/providers.js';
 import { ProviderError } from '../../../actors/providers/errors.js';
 import { SimulatedProvider } from '../../../actors/providers/simulated.js';
-import { formatMove, hanoiNextMove, hanoiTask, isParseFailure } from '../../../actors/tasks/index.js';
+import {
+  formatMove,
+  hanoiNextMove,
+  hanoiTask,
+  isParseFailure,
+} from '../../../actors/tasks/index.js';
 
 type Input = Omit<Extract<ProviderConfigInput, { kind: 'simulated' }>, 'kind'>;
 
 function simulated(input: Input, clock = new ManualClock()): SimulatedProvider {
-  return new SimulatedProvider('sim', simulatedProviderSchema.parse({ kind: 'simulated', ...input }), clock);
+  return new SimulatedProvider(
+    'sim',
+    simulatedProviderSchema.parse({ kind: 'simulated', ...input }),
+    clock,
+  );
 }
 
 const state = hanoiTask.initialState({ disks: 4 });
@@ -34,7 +43,9 @@ async function outcomes(provider: SimulatedProvider, n: number): Promise<string[
 
 describe('simulated provider config, task mode', () => {
   it('should apply the task defaults and leave crashRate out', () => {
-    expect(simulatedProviderSchema.parse({ kind: 'simulated', errorRate: 0.1, task: { kind: 'hanoi' } })).toEqual({
+    expect(
+      simulatedProviderSchema.parse({ kind: 'simulated', errorRate: 0.1, task: { kind: 'hanoi' } }),
+    ).toEqual({
       kind: 'simulated',
       errorRate: 0.1,
       task: { kind: 'hanoi', errorMode: 'dominant', correlation: 0.5, redFlagRate: 0 },
@@ -44,7 +55,15 @@ describe('simulated provider config, task mode', () => {
       prices: { inputPerMTok: 0, outputPerMTok: 0 },
       maxAnswerBytes: 4_194_304,
       maxPromptBytes: 1_048_576,
-      nonRetryable: ['http_400', 'http_401', 'http_403', 'http_404', 'http_422', 'spawn', 'output_cap'],
+      nonRetryable: [
+        'http_400',
+        'http_401',
+        'http_403',
+        'http_404',
+        'http_422',
+        'spawn',
+        'output_cap',
+      ],
     });
   });
 
@@ -55,9 +74,15 @@ describe('simulated provider config, task mode', () => {
     expect(issues({ task: { kind: 'hanoi', mode: 'varied' } })).toMatchObject([
       { code: 'unrecognized_keys', keys: ['mode'], path: ['task'] },
     ]);
-    expect(issues({ task: { kind: 'hanoi', errorMode: 'random' } })).toMatchObject([{ path: ['task', 'errorMode'] }]);
-    expect(issues({ task: { kind: 'hanoi', correlation: 1.5 } })).toMatchObject([{ path: ['task', 'correlation'] }]);
-    expect(issues({ task: { kind: 'hanoi', redFlagRate: -0.1 } })).toMatchObject([{ path: ['task', 'redFlagRate'] }]);
+    expect(issues({ task: { kind: 'hanoi', errorMode: 'random' } })).toMatchObject([
+      { path: ['task', 'errorMode'] },
+    ]);
+    expect(issues({ task: { kind: 'hanoi', correlation: 1.5 } })).toMatchObject([
+      { path: ['task', 'correlation'] },
+    ]);
+    expect(issues({ task: { kind: 'hanoi', redFlagRate: -0.1 } })).toMatchObject([
+      { path: ['task', 'redFlagRate'] },
+    ]);
     expect(issues({ crashRate: 2 })).toMatchObject([{ path: ['crashRate'] }]);
     expect(issues({ task: { kind: 'hanoi' }, answers: ['a'] })).toMatchObject([
       { path: ['answers'], message: 'cannot be combined with task: the task decides the answers' },
@@ -98,20 +123,29 @@ describe('simulated provider, task mode', () => {
 
   it('should crash at crashRate in both modes', async () => {
     const count = async (input: Input): Promise<number> =>
-      (await outcomes(simulated(input), 4_000)).filter((o) => o.startsWith("provider 'sim': simulated crash on call #")).length;
-    expect(Math.abs((await count({ crashRate: 0.2, task: { kind: 'hanoi' } })) / 4_000 - 0.2)).toBeLessThan(0.025);
+      (await outcomes(simulated(input), 4_000)).filter((o) =>
+        o.startsWith("provider 'sim': simulated crash on call #"),
+      ).length;
+    expect(
+      Math.abs((await count({ crashRate: 0.2, task: { kind: 'hanoi' } })) / 4_000 - 0.2),
+    ).toBeLessThan(0.025);
     expect(Math.abs((await count({ crashRate: 0.2 })) / 4_000 - 0.2)).toBeLessThan(0.025);
     // Without a task, errorRate crashes too: 1 - 0.9 * 0.8 = 0.28.
-    expect(Math.abs((await count({ errorRate: 0.1, crashRate: 0.2 })) / 4_000 - 0.28)).toBeLessThan(0.025);
+    expect(Math.abs((await count({ errorRate: 0.1, crashRate: 0.2 })) / 4_000 - 0.28)).toBeLessThan(
+      0.025,
+    );
   });
 
-  it('should fail without retry on a prompt that is not the task\'s', async () => {
-    const call = simulated({ task: { kind: 'hanoi' } }).complete({ prompt: 'Summarize this file.' });
+  it("should fail without retry on a prompt that is not the task's", async () => {
+    const call = simulated({ task: { kind: 'hanoi' } }).complete({
+      prompt: 'Summarize this file.',
+    });
     await expect(call).rejects.toBeInstanceOf(ProviderError);
     await expect(call).rejects.toMatchObject({
       kind: 'crash',
       retryable: false,
-      message: "provider 'sim': simulated task model: not a hanoi prompt: no previous move in 'Summarize this file.'",
+      message:
+        "provider 'sim': simulated task model: not a hanoi prompt: no previous move in 'Summarize this file.'",
     });
   });
 });

@@ -8,13 +8,33 @@ import { captureIo, terminalIo } from '../../helpers/captureIo.js';
 
 const T0 = Date.parse('2026-01-01T10:00:00.000Z');
 let seq = 0;
-const ev = (type: string, fields: Record<string, unknown> = {}, at = T0): LoggedEvent => ({ seq: ++seq, ts: new Date(at).toISOString(), mission: 'm1', type, ...fields });
+const ev = (type: string, fields: Record<string, unknown> = {}, at = T0): LoggedEvent => ({
+  seq: ++seq,
+  ts: new Date(at).toISOString(),
+  mission: 'm1',
+  type,
+  ...fields,
+});
 const PATH = 'mission/m1/stage/solve/maker/solver';
 /** A MAKER stage of 100 steps (maxSteps) on a json task, as `mission.submitted` carries it. */
 const submitted = () =>
-  ev('mission.submitted', { name: 'x', config: { stages: [{ name: 'solve', maker: { task: { kind: 'json', initialState: 0, prompt: 'p' }, maxSteps: 100 } }] } });
+  ev('mission.submitted', {
+    name: 'x',
+    config: {
+      stages: [
+        {
+          name: 'solve',
+          maker: { task: { kind: 'json', initialState: 0, prompt: 'p' }, maxSteps: 100 },
+        },
+      ],
+    },
+  });
 const vote = (step: number, at: number, extra: Record<string, unknown> = {}) =>
-  ev('maker.vote', { path: PATH, k: 2, step, outcome: 'decided', samples: 3, margin: 2, answer: 'a', ...extra }, at);
+  ev(
+    'maker.vote',
+    { path: PATH, k: 2, step, outcome: 'decided', samples: 3, margin: 2, answer: 'a', ...extra },
+    at,
+  );
 
 describe('outputMode', () => {
   it.each([
@@ -34,8 +54,22 @@ describe("progressPrinter (run's progress)", () => {
     ev('mission.submitted', { name: 'hello', config: { stages: [{ name: 'draft' }] } }),
     ev('mission.started', { name: 'hello', stages: ['draft'] }),
     ev('stage.entered', { stage: 'draft', index: 0, attempt: 1, agents: ['a'] }),
-    ev('agent.call', { agent: 'a', provider: 'p', attempt: 0, ok: true, model: 'scripted', usage: { totalTokens: 33 }, latencyMs: 2 }),
-    ev('supervisor.decision', { supervisor: 'mission/m1/stage/draft', errorContext: 'child_terminated', reason: 'normal', action: 'no_restart', offender: { id: 'agent/a', path: 'mission/m1/stage/draft/agent/a' } }),
+    ev('agent.call', {
+      agent: 'a',
+      provider: 'p',
+      attempt: 0,
+      ok: true,
+      model: 'scripted',
+      usage: { totalTokens: 33 },
+      latencyMs: 2,
+    }),
+    ev('supervisor.decision', {
+      supervisor: 'mission/m1/stage/draft',
+      errorContext: 'child_terminated',
+      reason: 'normal',
+      action: 'no_restart',
+      offender: { id: 'agent/a', path: 'mission/m1/stage/draft/agent/a' },
+    }),
     ev('stage.finished', { stage: 'draft', index: 0, attempt: 1, answers: 1, output: 'o' }),
     ev('mission.finished', { status: 'succeeded', result: 'o' }),
   ];
@@ -59,16 +93,45 @@ describe("progressPrinter (run's progress)", () => {
     const message = "no worker serves 'p' on nats://127.0.0.1:4222 after 10000 ms";
     print(ev('mission.start_failed', { error: 'NoWorkersError', message }));
     print(ev('mission.finished', { status: 'failed', error: { reason: 'start_failed', message } }));
-    expect(io.stderr).toEqual([`✗ mission m1 could not start: ${message}`, 'mission failed: start_failed']);
+    expect(io.stderr).toEqual([
+      `✗ mission m1 could not start: ${message}`,
+      'mission failed: start_failed',
+    ]);
   });
 
   it("should leave a crashed child's restart out of the routine ends, and a {shutdown, Term} end in", () => {
     const io = terminalIo();
     const print = progressPrinter(io);
-    const offender = { id: 'agent/a', path: 'mission/m1/stage/draft/agent/a', restart: 'transient', type: 'worker', restarts: 0 };
-    print(ev('supervisor.decision', { supervisor: 'mission/m1/stage/draft', errorContext: 'child_terminated', reason: '{shutdown, "early"}', exit: 'shutdown', action: 'no_restart', offender }));
-    print(ev('supervisor.decision', { supervisor: 'mission/m1/stage/draft', errorContext: 'child_terminated', reason: 'http 500', exit: 'error', action: 'restart', offender }));
-    expect(io.stderr).toEqual(['  ↻ supervisor stage/draft restarts stage/draft/agent/a (http 500)']);
+    const offender = {
+      id: 'agent/a',
+      path: 'mission/m1/stage/draft/agent/a',
+      restart: 'transient',
+      type: 'worker',
+      restarts: 0,
+    };
+    print(
+      ev('supervisor.decision', {
+        supervisor: 'mission/m1/stage/draft',
+        errorContext: 'child_terminated',
+        reason: '{shutdown, "early"}',
+        exit: 'shutdown',
+        action: 'no_restart',
+        offender,
+      }),
+    );
+    print(
+      ev('supervisor.decision', {
+        supervisor: 'mission/m1/stage/draft',
+        errorContext: 'child_terminated',
+        reason: 'http 500',
+        exit: 'error',
+        action: 'restart',
+        offender,
+      }),
+    );
+    expect(io.stderr).toEqual([
+      '  ↻ supervisor stage/draft restarts stage/draft/agent/a (http 500)',
+    ]);
   });
 
   it('should print every event as a JSON line, as stored, when stderr is not a terminal', () => {
@@ -99,7 +162,13 @@ describe('MAKER progress lines', () => {
       print(vote(step, T0 + step * 10, step === 49 ? { flagged: { too_long: 1 } } : {}));
       clock.advance(10);
     }
-    print(ev('stage.finished', { stage: 'solve', index: 0, attempt: 1, answers: 1, output: 'o' }, T0 + 1000));
+    print(
+      ev(
+        'stage.finished',
+        { stage: 'solve', index: 0, attempt: 1, answers: 1, output: 'o' },
+        T0 + 1000,
+      ),
+    );
     expect(io.stderr).toEqual([
       // t = 1000 ms after the first vote: step 100 is also the last, so this is the done line
       '  ✓ MAKER solve: step 100 of 100 (100%), 3.00 samples/step, 0.3% red-flagged, 100 steps/s',
@@ -110,8 +179,21 @@ describe('MAKER progress lines', () => {
   it('should print a line a second for a long task, not one a step', () => {
     const clock = new ManualClock(T0);
     const lines: string[] = [];
-    const render = eventRenderer({ mode: 'pretty', write: (l) => lines.push(l), now: () => clock.now() });
-    render(ev('mission.submitted', { name: 'x', config: { stages: [{ name: 'solve', maker: { task: { kind: 'hanoi', disks: 12 }, maxSteps: 3000 } }] } }));
+    const render = eventRenderer({
+      mode: 'pretty',
+      write: (l) => lines.push(l),
+      now: () => clock.now(),
+    });
+    render(
+      ev('mission.submitted', {
+        name: 'x',
+        config: {
+          stages: [
+            { name: 'solve', maker: { task: { kind: 'hanoi', disks: 12 }, maxSteps: 3000 } },
+          ],
+        },
+      }),
+    );
     // 3000 steps at 1 ms each: three seconds, so three lines and the done line.
     for (let step = 0; step < 3000; step++) {
       render(vote(step, T0 + step, { samples: step % 10 === 0 ? 4 : 2 }));
@@ -124,12 +206,23 @@ describe('MAKER progress lines', () => {
     ]);
   });
 
-  it('should always print an exhausted vote, and throttle by the events\' own time when asked (replay)', () => {
+  it("should always print an exhausted vote, and throttle by the events' own time when asked (replay)", () => {
     const lines: string[] = [];
-    const render = eventRenderer({ mode: 'pretty', detail: 'all', write: (l) => lines.push(l), now: (e) => Date.parse(e.ts) });
+    const render = eventRenderer({
+      mode: 'pretty',
+      detail: 'all',
+      write: (l) => lines.push(l),
+      now: (e) => Date.parse(e.ts),
+    });
     render(submitted());
     render(vote(0, T0));
-    render(ev('maker.vote', { path: PATH, k: 2, step: 1, outcome: 'exhausted', samples: 30, margin: 1 }, T0 + 500));
+    render(
+      ev(
+        'maker.vote',
+        { path: PATH, k: 2, step: 1, outcome: 'exhausted', samples: 30, margin: 1 },
+        T0 + 500,
+      ),
+    );
     render(vote(1, T0 + 1500, { samples: 5 }));
     expect(lines).toEqual([
       'mission m1 submitted: x, 1 stage',
@@ -148,7 +241,22 @@ describe('MAKER progress lines', () => {
       clock.advance(1000);
     }
     const lines = io.stderr.map((l) => JSON.parse(l));
-    expect(lines.map((l) => l.type)).toEqual(['mission.submitted', 'maker.progress', 'maker.progress']);
-    expect(lines[2]).toMatchObject({ mission: 'm1', type: 'maker.progress', stage: 'solve', step: 3, steps: 100, samplesPerStep: 3, redFlagRate: 0, stepsPerSecond: 1, etaMs: 97000, done: false });
+    expect(lines.map((l) => l.type)).toEqual([
+      'mission.submitted',
+      'maker.progress',
+      'maker.progress',
+    ]);
+    expect(lines[2]).toMatchObject({
+      mission: 'm1',
+      type: 'maker.progress',
+      stage: 'solve',
+      step: 3,
+      steps: 100,
+      samplesPerStep: 3,
+      redFlagRate: 0,
+      stepsPerSecond: 1,
+      etaMs: 97000,
+      done: false,
+    });
   });
 });

@@ -46,7 +46,11 @@ interface DiffWorkerInput {
 type DiffWorkerEvent = { type: 'diff.exit'; reason: ExitReason } | { type: 'maestro.shutdown' };
 
 const diffWorker = setup({
-  types: { input: {} as DiffWorkerInput, context: {} as DiffWorkerInput, events: {} as DiffWorkerEvent },
+  types: {
+    input: {} as DiffWorkerInput,
+    context: {} as DiffWorkerInput,
+    events: {} as DiffWorkerEvent,
+  },
 }).createMachine({
   context: ({ input }) => input,
   entry: ({ context, self }) => context.h.workers.set(context.path, self),
@@ -64,8 +68,15 @@ const diffWorker = setup({
           },
         ],
         'maestro.shutdown': [
-          { guard: ({ context }) => context.onShutdown === 'stop', target: 'done', actions: ({ context }) => context.h.log.push(`stop ${context.path}`) },
-          { guard: ({ context }) => context.onShutdown === 'hang', actions: ({ context }) => context.h.log.push(`asked ${context.path}`) },
+          {
+            guard: ({ context }) => context.onShutdown === 'stop',
+            target: 'done',
+            actions: ({ context }) => context.h.log.push(`stop ${context.path}`),
+          },
+          {
+            guard: ({ context }) => context.onShutdown === 'hang',
+            actions: ({ context }) => context.h.log.push(`asked ${context.path}`),
+          },
           {
             actions: ({ context }) => {
               context.h.log.push(`stop ${context.path}`);
@@ -79,7 +90,8 @@ const diffWorker = setup({
     // `{shutdown, Term}` as an output: the other form a child can say shutdown in.
     shut: { type: 'final' },
   },
-  output: ({ context, self }) => (self.getSnapshot().value === 'shut' ? shutdownOutput('term') : `${context.path} done`),
+  output: ({ context, self }) =>
+    self.getSnapshot().value === 'shut' ? shutdownOutput('term') : `${context.path} done`,
 });
 
 function workerInput(h: Harness, path: string, child: DiffChild) {
@@ -100,14 +112,33 @@ function workerInput(h: Harness, path: string, child: DiffChild) {
 
 function childSpec(h: Harness, supPath: string, c: DiffChild): ChildSpec {
   const path = `${supPath}/${c.id}`;
-  const common = { id: c.id, restart: c.restart, shutdown: c.shutdown, significant: c.significant, type: c.type };
+  const common = {
+    id: c.id,
+    restart: c.restart,
+    shutdown: c.shutdown,
+    significant: c.significant,
+    type: c.type,
+  };
   if (c.type === 'supervisor') {
-    return { ...common, start: { logic: supervisorMachine, input: (ctx: StartContext): SupervisorInput => supervisorInput(h, path, c.sup!, ctx.runtime, ctx) } };
+    return {
+      ...common,
+      start: {
+        logic: supervisorMachine,
+        input: (ctx: StartContext): SupervisorInput =>
+          supervisorInput(h, path, c.sup!, ctx.runtime, ctx),
+      },
+    };
   }
   return { ...common, start: { logic: diffWorker, input: workerInput(h, path, c) } };
 }
 
-function supervisorInput(h: Harness, path: string, sup: DiffSupervisor, runtime: SupervisionRuntime, ctx?: StartContext): SupervisorInput {
+function supervisorInput(
+  h: Harness,
+  path: string,
+  sup: DiffSupervisor,
+  runtime: SupervisionRuntime,
+  ctx?: StartContext,
+): SupervisorInput {
   if (sup.flags.strategy === 'simple_one_for_one') h.dynamic.add(path);
   return {
     name: path,
@@ -120,15 +151,27 @@ function supervisorInput(h: Harness, path: string, sup: DiffSupervisor, runtime:
 
 /** The reports OTP writes: Maestro also records routine ends and refused calls, which OTP only returns. */
 function reportLine(h: Harness, d: DecisionRecord): string | undefined {
-  if (!['child_terminated', 'shutdown', 'start_error', 'shutdown_error'].includes(d.errorContext) || d.action === 'reject') return undefined;
-  if (d.errorContext === 'child_terminated' && (d.action === 'no_restart' || d.action === 'remove') && (d.exit === 'normal' || d.exit === 'shutdown')) return undefined;
+  if (
+    !['child_terminated', 'shutdown', 'start_error', 'shutdown_error'].includes(d.errorContext) ||
+    d.action === 'reject'
+  )
+    return undefined;
+  if (
+    d.errorContext === 'child_terminated' &&
+    (d.action === 'no_restart' || d.action === 'remove') &&
+    (d.exit === 'normal' || d.exit === 'shutdown')
+  )
+    return undefined;
   return `report ${d.supervisor} ${d.errorContext} ${h.dynamic.has(d.supervisor) ? '*' : (d.offender?.id ?? '-')}`;
 }
 
 function resolveSupervisor(root: SupervisorRef, path: string): SupervisorRef {
   let sup = root;
   for (const id of path.split('/').slice(1)) {
-    const c = sup.getSnapshot().context.core.snapshotChildren().find((x) => x.id === id);
+    const c = sup
+      .getSnapshot()
+      .context.core.snapshotChildren()
+      .find((x) => x.id === id);
     sup = (sup.getSnapshot().children as Record<string, SupervisorRef>)[c!.refId!]!;
   }
   return sup;
@@ -150,7 +193,12 @@ async function settle<T>(p: Promise<T>, clock: ManualClock): Promise<T> {
   return p;
 }
 
-async function runStep(h: Harness, root: SupervisorRef, clock: ManualClock, step: DiffStep): Promise<void> {
+async function runStep(
+  h: Harness,
+  root: SupervisorRef,
+  clock: ManualClock,
+  step: DiffStep,
+): Promise<void> {
   if ('exit' in step) h.workers.get(step.exit)!.send({ type: 'diff.exit', reason: step.reason });
   else if ('wait' in step) clock.advance(step.wait);
   else if ('shutdown' in step) {
@@ -164,10 +212,17 @@ async function runStep(h: Harness, root: SupervisorRef, clock: ManualClock, step
       const c = countChildren(sup);
       result = `specs=${c.specs},active=${c.active},supervisors=${c.supervisors},workers=${c.workers}`;
     } else if (step.call === 'start_child') {
-      const spec = 'name' in step ? { input: workerInput(h, `${step.sup}/${step.name}`, {} as DiffChild) } : childSpec(h, step.sup, step.child);
+      const spec =
+        'name' in step
+          ? { input: workerInput(h, `${step.sup}/${step.name}`, {} as DiffChild) }
+          : childSpec(h, step.sup, step.child);
       result = answer(await settle(startChild(sup, spec), clock));
     } else {
-      const call = { terminate_child: terminateChild, restart_child: restartChild, delete_child: deleteChild }[step.call];
+      const call = {
+        terminate_child: terminateChild,
+        restart_child: restartChild,
+        delete_child: deleteChild,
+      }[step.call];
       result = answer(await settle(call(sup, id), clock));
     }
     h.log.push(['call', step.call, step.sup, 'name' in step ? '' : id, '->', result].join(' '));
@@ -191,12 +246,21 @@ export async function runOnMaestro(s: DiffScenario): Promise<string[]> {
   const runtime = createRuntime({
     clock,
     random: () => 0.5,
-    events: { append: (e) => void (e.type === 'supervisor.decision' && h.log.push(...[reportLine(h, e as unknown as DecisionRecord)].filter((l): l is string => !!l))) },
+    events: {
+      append: (e) =>
+        void (
+          e.type === 'supervisor.decision' &&
+          h.log.push(
+            ...[reportLine(h, e as unknown as DecisionRecord)].filter((l): l is string => !!l),
+          )
+        ),
+    },
   });
   const root = createSupervisor(supervisorInput(h, 'root', s.sup, runtime)) as SupervisorRef;
   root.subscribe({ error: () => {} });
   root.start();
   await new Promise((r) => setImmediate(r));
-  if (root.getSnapshot().status === 'active') for (const step of s.steps) await runStep(h, root, clock, step);
+  if (root.getSnapshot().status === 'active')
+    for (const step of s.steps) await runStep(h, root, clock, step);
   return [...h.log, `fate ${fate(root)}`];
 }

@@ -30,11 +30,15 @@ export function runOnOtp(scenarios: DiffScenario[]): Map<string, string[]> {
     execFileSync('erlc', ['-o', dir, ...modules], { stdio: ['ignore', 'pipe', 'pipe'] });
     const file = join(dir, 'scenarios.eterm');
     writeFileSync(file, `${toErlang(scenarios)}.\n`);
-    const out = execFileSync('erl', ['-noshell', '-pa', dir, '-run', 'diff_driver', 'main', file, '-s', 'init', 'stop'], {
-      cwd: dir,
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const out = execFileSync(
+      'erl',
+      ['-noshell', '-pa', dir, '-run', 'diff_driver', 'main', file, '-s', 'init', 'stop'],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
     const traces = new Map<string, string[]>();
     let current: string[] | undefined;
     for (const line of out.split('\n')) {

@@ -22,7 +22,8 @@ function dynamicSupervisors(sup: DiffSupervisor, path: string, out: Set<string>)
 
 export function traceShape(s: DiffScenario, lines: readonly string[]): TraceShape {
   const dynamic = dynamicSupervisors(s.sup, 'root', new Set());
-  const isDynamicStop = (l: string) => l.startsWith('stop ') && dynamic.has(l.slice(5, l.lastIndexOf('/')));
+  const isDynamicStop = (l: string) =>
+    l.startsWith('stop ') && dynamic.has(l.slice(5, l.lastIndexOf('/')));
   const lifecycle: string[] = [];
   let run: string[] = [];
   const flush = () => {
