@@ -4,10 +4,12 @@
  * per-sample error rate measured in a calibration run (or successes out of trials).
  */
 import { z } from 'zod';
+import { KindRegistry, NameRegistry } from './kindRegistry.js';
 
 const idSchema = z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, _ or - only');
 
-export const stepTaskSchema = z.discriminatedUnion('kind', [
+/** The built-in step task kinds: what the JSON Schema export describes. */
+export const builtinStepTaskSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('hanoi'),
     /** Towers of Hanoi with this many disks: 2^disks - 1 steps. */
@@ -23,7 +25,45 @@ export const stepTaskSchema = z.discriminatedUnion('kind', [
     goal: z.json().optional(),
   }),
 ]);
-export type StepTaskConfig = z.output<typeof stepTaskSchema>;
+export type BuiltinStepTaskConfig = z.output<typeof builtinStepTaskSchema>;
+
+/**
+ * The step task kinds user code registers (`registerStepTask`), each kind → its own fields.
+ * Empty here; augment it to type a kind's config in `defineMission`:
+ * `declare module 'maestro' { interface StepTaskKinds { lines: { count: number } } }`.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: augmented by user code (declaration merging)
+export interface StepTaskKinds {}
+
+type RegisteredStepTask = {
+  [K in keyof StepTaskKinds & string]: { kind: K } & StepTaskKinds[K];
+}[keyof StepTaskKinds & string];
+
+export type StepTaskConfig = BuiltinStepTaskConfig | RegisteredStepTask;
+export type StepTaskConfigInput = z.input<typeof builtinStepTaskSchema> | RegisteredStepTask;
+
+/** The step task kinds a MAKER stage may name: the built-ins, then the registered ones. */
+export const stepTaskKindRegistry = new KindRegistry('step task kind', builtinStepTaskSchema);
+
+/** A MAKER stage's `task`: a built-in kind or a registered one, chosen by `kind`. */
+export const stepTaskSchema = stepTaskKindRegistry.schema() as z.ZodType<
+  StepTaskConfig,
+  StepTaskConfigInput
+>;
+
+/**
+ * Lets a MAKER stage name task kind `kind`, whose fields `fields` validates (`kind` is added;
+ * without `fields`, any fields are kept as written). `registerStepTask` (actors/tasks) calls it
+ * with the task itself: use that one.
+ */
+export function registerStepTaskConfig(kind: string, fields?: z.ZodObject): z.ZodObject {
+  return stepTaskKindRegistry.register(kind, fields);
+}
+
+/** The red-flaggers user code registers (`registerRedFlagger`), by name. */
+export const redFlaggerNames = new NameRegistry('red-flagger');
+/** The oracles user code registers (`registerOracle`), by name. */
+export const oracleNames = new NameRegistry('oracle');
 
 export const calibrationSchema = z
   .strictObject({
@@ -49,6 +89,10 @@ export const redFlagSchema = z.strictObject({
   maxTokens: z.int().positive().optional(),
   /** Regular expressions; a response matching any is discarded. */
   patterns: z.array(z.string()).default([]),
+  /** Registered red-flaggers (`registerRedFlagger`) run after the checks above, in this order. */
+  flaggers: z.array(redFlaggerNames.schema()).optional(),
+  /** A registered oracle (`registerOracle`): a parsed answer it refuses is discarded. */
+  oracle: oracleNames.schema().optional(),
 });
 
 export const makerSchema = z

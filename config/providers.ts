@@ -4,6 +4,7 @@
  * is an error rather than a silently ignored setting.
  */
 import { z } from 'zod';
+import { KindRegistry } from './kindRegistry.js';
 
 /** Prices in US dollars per million tokens; 0 means unpriced. */
 export const pricesSchema = z.strictObject({
@@ -220,11 +221,70 @@ export const simulatedProviderSchema = z
   });
 export type SimulatedProviderConfig = z.output<typeof simulatedProviderSchema>;
 
-export const providerConfigSchema = z.discriminatedUnion('kind', [
+/** The built-in kinds: what the JSON Schema export describes. */
+export const builtinProviderConfigSchema = z.discriminatedUnion('kind', [
   openaiProviderSchema,
   cliProviderSchema,
   scriptedProviderSchema,
   simulatedProviderSchema,
 ]);
-export type ProviderConfig = z.output<typeof providerConfigSchema>;
-export type ProviderConfigInput = z.input<typeof providerConfigSchema>;
+export type BuiltinProviderConfig = z.output<typeof builtinProviderConfigSchema>;
+
+/**
+ * What a registered provider kind has besides its own fields, with the built-ins' defaults: the
+ * call caps and `nonRetryable` (applied by `createProvider` to every kind), and an optional
+ * `model` label and `prices`. A kind's own schema may redefine any of them.
+ */
+export const registeredProviderFields = {
+  model: z.string().min(1).optional(),
+  prices: pricesSchema.optional(),
+  /** @default 4194304 */
+  maxAnswerBytes: maxAnswerBytesSchema,
+  ...callCaps,
+  nonRetryable: nonRetryableSchema,
+};
+const registeredFields = z.strictObject(registeredProviderFields);
+
+/**
+ * The provider kinds user code registers, each kind → its own fields. Empty here; augment it
+ * where a kind is registered, so `defineMission` and `createProvider` type that kind's config:
+ * `declare module 'maestro' { interface ProviderKinds { echo: { prefix?: string } } }`.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: augmented by user code (declaration merging)
+export interface ProviderKinds {}
+
+type Registered<Fields> = {
+  [K in keyof ProviderKinds & string]: { kind: K } & ProviderKinds[K] & Fields;
+}[keyof ProviderKinds & string];
+/** A registered kind's parsed config (defaults applied). */
+export type RegisteredProviderConfig = Registered<z.output<typeof registeredFields>>;
+export type RegisteredProviderConfigInput = Registered<z.input<typeof registeredFields>>;
+
+export type ProviderConfig = BuiltinProviderConfig | RegisteredProviderConfig;
+export type ProviderConfigInput =
+  | z.input<typeof builtinProviderConfigSchema>
+  | RegisteredProviderConfigInput;
+
+/** The provider kinds a mission may name: the built-ins, then the registered ones. */
+export const providerKindRegistry = new KindRegistry('provider kind', builtinProviderConfigSchema);
+
+/**
+ * One entry of a mission's `providers`: a built-in kind or a registered one, chosen by `kind`.
+ * An unknown kind reads `kind: expected kind to be one of 'openai' | 'cli' | …`, listing the
+ * registered kinds too.
+ */
+export const providerConfigSchema = providerKindRegistry.schema() as z.ZodType<
+  ProviderConfig,
+  ProviderConfigInput
+>;
+
+/**
+ * Lets a mission name provider kind `kind`, whose fields `fields` validates (a strict object,
+ * so a typo is an error; `kind` and `registeredProviderFields` are added). Without `fields`, any
+ * fields are kept as written. Returns the kind's whole schema. Throws for a kind registered
+ * twice, or a built-in kind with another schema. `registerProviderKind` (actors/providers) calls
+ * it with the kind's `create`: use that one.
+ */
+export function registerProviderConfig(kind: string, fields?: z.ZodObject): z.ZodObject {
+  return providerKindRegistry.register(kind, fields, registeredProviderFields);
+}

@@ -1,20 +1,12 @@
-/** One provider from its config entry: the only place that knows every kind. */
-import type { Clock } from '../../kernel/clock.js';
+/** One provider from its config entry, whatever its kind (built in or registered: providerKinds.ts). */
 import type { ProviderConfig } from '../../config/providers.js';
+import { UserError } from '../../kernel/errors.js';
 import { withCallCaps } from './callCaps.js';
-import { CliProvider } from './cli.js';
-import { OpenAIProvider } from './openai.js';
 import { withNonRetryable } from './nonRetryable.js';
 import type { Provider } from './provider.js';
-import { ScriptedProvider } from './scripted.js';
-import { SimulatedProvider } from './simulated.js';
+import { providerKind, providerKinds, type ProviderDeps } from './providerKinds.js';
 
-export interface ProviderDeps {
-  /** Where API keys and a CLI's allowlisted variables come from. @default process.env */
-  env?: NodeJS.ProcessEnv;
-  /** Timers for delays, latencies and CLI timeouts. @default systemClock */
-  clock?: Clock;
-}
+export type { ProviderDeps };
 
 /**
  * Builds the provider `id` of a mission from its parsed config (defaults applied). Throws a
@@ -25,22 +17,19 @@ export function createProvider(
   config: ProviderConfig,
   deps: ProviderDeps = {},
 ): Provider {
+  const create = providerKind(config.kind);
+  if (create === undefined) {
+    // A config parsed in a process that registered a kind, run in one that did not.
+    const known = providerKinds()
+      .map((k) => `'${k}'`)
+      .join(' | ');
+    throw new UserError(
+      `provider '${id}': kind '${config.kind}' is not registered here: expected one of ${known}`,
+    );
+  }
   // Caps inside: an answer over a cap is an `output_cap` failure that `nonRetryable` may name.
   return withNonRetryable(
-    withCallCaps(providerOfKind(id, config, deps), config),
+    withCallCaps(create(id, config, deps), config),
     config.nonRetryable ?? [],
   );
-}
-
-function providerOfKind(id: string, config: ProviderConfig, deps: ProviderDeps): Provider {
-  switch (config.kind) {
-    case 'openai':
-      return new OpenAIProvider(id, config, deps.env);
-    case 'cli':
-      return new CliProvider(id, config, deps.env, deps.clock);
-    case 'scripted':
-      return new ScriptedProvider(id, config, deps.clock);
-    case 'simulated':
-      return new SimulatedProvider(id, config, deps.clock);
-  }
 }

@@ -36,7 +36,8 @@ export interface CompletionResult {
 export interface Provider {
   /** The provider's id in the mission config. */
   readonly id: string;
-  readonly kind: 'openai' | 'cli' | 'scripted' | 'simulated';
+  /** A built-in kind, or one registered with `registerProviderKind`. */
+  readonly kind: 'openai' | 'cli' | 'scripted' | 'simulated' | (string & {});
   complete(request: CompletionRequest, signal?: AbortSignal): Promise<CompletionResult>;
   /** Releases what the provider holds (HTTP agents, child processes). */
   close?(): Promise<void>;
