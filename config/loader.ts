@@ -97,6 +97,27 @@ export function checkConfigText<S extends z.ZodType>(
   return check(text, file, schema, options).report;
 }
 
+/**
+ * Validates a value already in memory (a mission written in code) as a file's would be: the
+ * schema with the same messages, then `rules`, each issue at its path (no lines). Throws
+ * `ConfigError` naming `file`. No `${ENV}` interpolation: code reads its environment itself.
+ */
+export function parseConfigValue<S extends z.ZodType>(
+  value: unknown,
+  file: string,
+  schema: S,
+  options?: Pick<LoadOptions, 'rules'>,
+): z.output<S> {
+  const result = schema.safeParse(value, { error: zodMessage });
+  const issues = result.success
+    ? (options?.rules?.(result.data as never) ?? [])
+    : result.error.issues.flatMap(splitUnknownKeys);
+  const located = issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
+  if (located.length > 0)
+    throw new ConfigError(file, located, result.success ? undefined : { cause: result.error });
+  return result.data as z.output<S>;
+}
+
 interface Checked<T> {
   report: ConfigReport<T>;
   /** What to chain to the `ConfigError`: the read error, or zod's. */
