@@ -12,26 +12,26 @@ import { hanoiTask } from './hanoi.js';
 import { createJsonTask } from './jsonTask.js';
 import type { StepTask } from './stepTask.js';
 
-export interface StepTaskDefinition<C> {
+export interface StepTaskDefinition<C, S = unknown> {
   /**
    * The fields of the stage's `task` besides `kind`, as a zod object (a strict one refuses typos).
    * @default any fields, kept as written
    */
   schema?: z.ZodObject;
   /** The task for one stage, from its `task` config (defaults applied); made once per stage. */
-  create(config: C): StepTask<unknown, C>;
+  create(config: C): StepTask<S, C>;
 }
 
-type Create = (config: never) => StepTask<unknown, never>;
+type Create = (config: never) => StepTask<never, never>;
 const tasks = new Map<string, Create>();
 
 /**
  * Adds step task kind `kind`: MAKER stages may name it from now on. Register before a mission
  * is parsed. Throws for a kind registered twice (the built-ins are registered when Maestro loads).
  */
-export function registerStepTask<K extends string, F extends z.ZodObject = z.ZodObject>(
+export function registerStepTask<K extends string, S, F extends z.ZodObject = z.ZodObject>(
   kind: K,
-  definition: StepTaskDefinition<{ kind: K } & z.output<F>> & { schema?: F },
+  definition: StepTaskDefinition<{ kind: K } & z.output<F>, S> & { schema?: F },
 ): void {
   if (tasks.has(kind)) throw new Error(`step task kind '${kind}' is already registered`);
   registerStepTaskConfig(kind, definition.schema);
@@ -55,9 +55,9 @@ export function stepTaskFor(config: StepTaskConfig): StepTask<unknown, StepTaskC
 const [hanoiSchema, jsonSchema] = builtinStepTaskSchema.options;
 registerStepTask('hanoi', {
   schema: hanoiSchema,
-  create: () => hanoiTask as unknown as StepTask<unknown, never>,
+  create: () => hanoiTask,
 });
 registerStepTask('json', {
   schema: jsonSchema,
-  create: (config) => createJsonTask(config) as unknown as StepTask<unknown, never>,
+  create: (config) => createJsonTask(config),
 });
