@@ -43,7 +43,7 @@ const pct = (xs: number[], p: number) =>
 const dir = mkdtempSync(join(tmpdir(), 'maestro-latency-'));
 const child = spawn(
   process.execPath,
-  ['cli/bin.js', 'daemon', '--state-dir', dir, '--listen', '0', '--log-level', 'warn'],
+  ['cli/dev.js', 'daemon', '--state-dir', dir, '--listen', '0', '--log-level', 'warn'],
   { stdio: ['ignore', 'ignore', 'pipe'] },
 );
 let stderr = '';

@@ -36,7 +36,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const dir = mkdtempSync(join(tmpdir(), 'maestro-idle-'));
 const child = spawn(
   process.execPath,
-  ['cli/bin.js', 'daemon', '--state-dir', dir, '--listen', '0', '--log-level', 'warn'],
+  ['cli/dev.js', 'daemon', '--state-dir', dir, '--listen', '0', '--log-level', 'warn'],
   { stdio: ['ignore', 'ignore', 'pipe'] },
 );
 let stderr = '';

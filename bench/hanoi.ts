@@ -114,7 +114,7 @@ async function natsWorkers(providers: unknown) {
       const child = spawn(
         process.execPath,
         [
-          'cli/bin.js',
+          'cli/dev.js',
           'worker',
           '--nats',
           url,

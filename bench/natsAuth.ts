@@ -61,7 +61,7 @@ function worker(url: string, id: string, user?: NatsAuthorizedUser): Promise<voi
   const child = spawn(
     process.execPath,
     [
-      'cli/bin.js',
+      'cli/dev.js',
       'worker',
       '--nats',
       url,

@@ -117,7 +117,7 @@ await Promise.all(
         ...(process.env.BENCH_PROF_WORKERS
           ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF_WORKERS}`]
           : []),
-        'cli/bin.js',
+        'cli/dev.js',
         'worker',
         '--nats',
         url,

@@ -9,9 +9,6 @@ import { UserError, errorMessage } from '../kernel/errors.js';
 import { stdio, UsageError, type Io } from './io.js';
 import { commandHelp, mainHelp, usageOf } from './help.js';
 import { prefixed } from './render/prefix.js';
-import { makerCommand } from './maker.js';
-import { runCommand } from './run.js';
-import { schemaCommand, validateCommand } from './validate.js';
 
 export type { Io };
 
@@ -146,15 +143,20 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       return 0;
     }
     switch (command) {
+      // Every command loads its own modules: `maestro --help` loads no runtime (bench:start).
       case 'run':
-        return await runCommand(one(command, rest), values, io);
+        return await (await import('./run.js')).runCommand(one(command, rest), values, io);
       case 'validate':
-        return await validateCommand(one(command, rest), values, io);
+        return await (await import('./validate.js')).validateCommand(
+          one(command, rest),
+          values,
+          io,
+        );
       case 'schema':
         if (rest.length) throw new UsageError(`maestro schema: unexpected argument '${rest[0]}'`);
-        return schemaCommand(values, io);
+        return (await import('./validate.js')).schemaCommand(values, io);
       case 'maker':
-        return makerCommand(rest, values, io);
+        return (await import('./maker.js')).makerCommand(rest, values, io);
       case 'replay': {
         const { replayCommand } = await import('./replay.js');
         return replayCommand(one(command, rest), values, io);

@@ -60,7 +60,7 @@ export interface GeniusLoopOutput {
  */
 export type GeniusLoopEvent = ShutdownEvent;
 
-interface Ctx extends GeniusLoopInput {
+export interface Ctx extends GeniusLoopInput {
   deconstruction?: Deconstruction;
   simulated: Approach[];
   stressTests: StressTest[];
@@ -72,7 +72,7 @@ interface Ctx extends GeniusLoopInput {
   stopped?: boolean;
 }
 
-interface PhaseInput {
+export interface PhaseInput {
   runPhase: PhaseRunner;
   vars: PromptVars;
   label?: string;

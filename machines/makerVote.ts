@@ -94,7 +94,7 @@ class VoteRun {
   ) {}
 }
 
-interface VoteContext extends MakerVoteInput {
+export interface VoteContext extends MakerVoteInput {
   run: VoteRun | undefined;
   failure?: unknown;
 }

@@ -73,7 +73,7 @@ export type SupervisorEvent =
   | { type: 'supervisor.timer'; key: string }
   | { type: 'supervisor.phase'; phase: Phase };
 
-interface SupervisorContext {
+export interface SupervisorContext {
   core: SupervisorCore;
   self: { getSnapshot(): { children: Record<string, AnyActorRef | undefined> } };
   input: SupervisorInput;

@@ -5,23 +5,10 @@ import { tempDir } from '../helpers/missions.js';
 
 const run = promisify(execFile);
 
-describe('maestro bin (a real process)', () => {
-  it('should run the README first command, `npm start`, offline and print the result', async () => {
-    const { stdout, stderr } = await run('npm', ['start', '--silent'], {
-      env: { ...process.env, MAESTRO_STATE_DIR: tempDir() },
-    });
-    expect(stdout).toContain('### critic\nChildren fall and rise');
-    // stderr is a pipe: progress in JSON lines, to the last one (the summary).
-    const lines = stderr
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.at(-1)).toMatchObject({ type: 'run.summary', status: 'succeeded', calls: 3 });
-    expect(lines.find((l) => l.type === 'mission.finished')).toMatchObject({ status: 'succeeded' });
-  });
-
+// `npm start` (the compiled bin, from dist/) is tested in test/package/pack.test.ts.
+describe('maestro from the sources (cli/dev.js, a real process)', () => {
   it('should exit 2 without a stack trace on a missing file', async () => {
-    const err = await run(process.execPath, ['cli/bin.js', 'run', 'missing.yaml']).catch(
+    const err = await run(process.execPath, ['cli/dev.js', 'run', 'missing.yaml']).catch(
       (e: { code: number; stderr: string }) => e,
     );
     expect(err).toMatchObject({
@@ -44,7 +31,7 @@ describe('maestro run and Ctrl-C', () => {
     );
     // stderr is a pipe here: --pretty for the progress in words a person at a terminal sees.
     const child = spawn(process.execPath, [
-      'cli/bin.js',
+      'cli/dev.js',
       'run',
       file,
       '--state-dir',

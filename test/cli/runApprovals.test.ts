@@ -268,7 +268,7 @@ function bin(
     write?: (child: ReturnType<typeof spawn>, stderr: () => string) => void;
   } = {},
 ) {
-  const [cmd, ...rest] = options.command ?? [process.execPath, 'cli/bin.js', ...args];
+  const [cmd, ...rest] = options.command ?? [process.execPath, 'cli/dev.js', ...args];
   const child = spawn(cmd!, rest, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -307,7 +307,7 @@ describe('maestro run (a real process): approval gates', () => {
     'should ask at a terminal prompt (a pseudo-terminal, through script(1)) and take the answer typed there',
     async () => {
       const dir = tempDir();
-      const command = `${process.execPath} cli/bin.js run examples/approval.yaml --state-dir ${dir}`;
+      const command = `${process.execPath} cli/dev.js run examples/approval.yaml --state-dir ${dir}`;
       const r = await bin([], {
         command: ['script', '-q', '-e', '-c', command, '/dev/null'],
         write: (c, seen) => {

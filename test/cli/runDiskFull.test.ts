@@ -35,7 +35,7 @@ stages: [{ name: solve, maker: { task: { kind: hanoi, disks: 8 }, agent: solver,
     );
     const proc = spawn(
       process.execPath,
-      ['cli/bin.js', 'run', mission, '--quiet', '--state-dir', state],
+      ['cli/dev.js', 'run', mission, '--quiet', '--state-dir', state],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stderr = '';

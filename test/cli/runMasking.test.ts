@@ -22,7 +22,7 @@ stages: [{ name: s, prompt: "my key is \${MY_API_KEY}", agents: [a] }]
       spawnSync(
         process.execPath,
         [
-          'cli/bin.js',
+          'cli/dev.js',
           'run',
           file,
           '--quiet',

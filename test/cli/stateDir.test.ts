@@ -24,7 +24,7 @@ function readOnlyDir(): string {
 }
 
 function maestro(args: string[]): { status: number | null; stderr: string; stdout: string } {
-  const r = spawnSync(process.execPath, ['cli/bin.js', ...args], {
+  const r = spawnSync(process.execPath, ['cli/dev.js', ...args], {
     encoding: 'utf8',
     timeout: 30_000,
   });

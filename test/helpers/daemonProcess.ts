@@ -1,5 +1,5 @@
 /**
- * Real `maestro daemon` processes for integration tests: `node cli/bin.js daemon --state-dir DIR
+ * Real `maestro daemon` processes for integration tests: `node cli/dev.js daemon --state-dir DIR
  * --listen 0` as a child process, ready once it has written a `daemon.json` naming its own pid (a
  * daemon killed with SIGKILL leaves its stale one behind). Each is SIGKILLed when the test that
  * started it finishes (so start them inside a test: `onTestFinished` needs one), and when this
@@ -52,7 +52,7 @@ export interface DaemonProcess extends DaemonChild {
 }
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../cli/dev.js', import.meta.url));
 const STDERR_KEEP = 1 << 20;
 
 /** Spawns a daemon without waiting for it; it is killed when the current test finishes. */

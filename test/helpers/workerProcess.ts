@@ -1,5 +1,5 @@
 /**
- * Real `maestro worker` processes for integration tests and the chaos bench: `node cli/bin.js
+ * Real `maestro worker` processes for integration tests and the chaos bench: `node cli/dev.js
  * worker ...` as a child process, ready once its stderr says it is serving. `stopAllWorkers()`
  * (a test's teardown) kills every one still running, and so does the exit of this process.
  * No vitest import here: bench/chaos.ts uses it too.
@@ -41,7 +41,7 @@ export interface WorkerProcess {
 }
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../cli/dev.js', import.meta.url));
 const SERVING = /: serving .*SIGTERM drains/;
 const STDERR_KEEP = 1 << 20;
 

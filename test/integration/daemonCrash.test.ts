@@ -199,7 +199,7 @@ describe('maestro daemon after a crash', () => {
 
     const cli = await promisify(execFile)(
       process.execPath,
-      ['cli/bin.js', 'approve', 'gated/plan/1', '--state-dir', dir],
+      ['cli/dev.js', 'approve', 'gated/plan/1', '--state-dir', dir],
       { cwd: ROOT, env: cliEnv() },
     );
     expect(cli.stdout.trim()).toBe('approved gated/plan/1');

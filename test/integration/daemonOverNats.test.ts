@@ -14,7 +14,7 @@ import { startWorker, stopAllWorkers } from '../helpers/workerProcess.js';
 
 const HELLO = fileURLToPath(new URL('../../examples/hello.yaml', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../cli/dev.js', import.meta.url));
 
 /** Runs `maestro ARGS` to its exit, or kills it after `timeoutMs` (exit code null then). */
 function maestro(

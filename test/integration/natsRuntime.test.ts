@@ -64,7 +64,7 @@ describe('maestro run --nats, Ctrl-C while it waits for workers (a real process)
     const server = await startNatsServer();
     try {
       const child = spawn(process.execPath, [
-        'cli/bin.js',
+        'cli/dev.js',
         'run',
         'examples/hello.yaml',
         '--nats',
