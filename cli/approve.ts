@@ -6,7 +6,7 @@
  * harmless: the second answer changes nothing.
  */
 import { UserError } from '../kernel/errors.js';
-import { DaemonClient, resolveDaemon, type DaemonFlags } from '../daemon/daemonClient.js';
+import { MaestroClient, resolveDaemon, type DaemonFlags } from '../daemon/daemonClient.js';
 import type { ApprovalRecord } from '../daemon/daemonApi.js';
 import type { Io } from './io.js';
 import { table } from './status.js';
@@ -26,7 +26,7 @@ export async function approveCommand(
     throw new UserError('maestro approve: --feedback goes with --reject');
   if (id === undefined && flags.reject)
     throw new UserError('maestro approve: --reject needs an APPROVAL id (see: maestro approve)');
-  const client = new DaemonClient(resolveDaemon(flags));
+  const client = new MaestroClient(resolveDaemon(flags));
   if (id === undefined) {
     const pending = await client.approvals();
     if (flags.json) io.out(JSON.stringify(pending, null, 2));
@@ -46,7 +46,7 @@ export async function approveCommand(
   }
   const decision = flags.reject ? 'reject' : 'approve';
   if (!isGateId(id)) id = await pendingGateOf(id, await client.approvals());
-  const result = await client.answer(
+  const result = await client.approve(
     id,
     flags.feedback === undefined ? { decision } : { decision, feedback: flags.feedback },
   );

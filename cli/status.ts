@@ -4,7 +4,7 @@
  * command worked; an unknown mission is the daemon's 404, printed as a user error.
  */
 import type { MissionStatus } from '../daemon/daemonApi.js';
-import { DaemonClient, resolveDaemon, type DaemonFlags } from '../daemon/daemonClient.js';
+import { MaestroClient, resolveDaemon, type DaemonFlags } from '../daemon/daemonClient.js';
 import type { Io } from './io.js';
 import { makerProgressText } from './render/makerLine.js';
 import { reasonText } from './render/prefix.js';
@@ -18,7 +18,7 @@ export async function statusCommand(
   flags: StatusFlags,
   io: Io,
 ): Promise<number> {
-  const client = new DaemonClient(resolveDaemon(flags));
+  const client = new MaestroClient(resolveDaemon(flags));
   if (id === undefined) {
     const missions = await client.list();
     if (flags.json) io.out(JSON.stringify(missions, null, 2));

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { LoggedEvent } from '../log/eventLog.js';
 import { UserError, errorMessage } from '../kernel/errors.js';
-import { DaemonClient, resolveDaemon, type DaemonFlags } from '../daemon/daemonClient.js';
+import { MaestroClient, resolveDaemon, type DaemonFlags } from '../daemon/daemonClient.js';
 import type { Io } from './io.js';
 import { progressPrinter } from './progress.js';
 import { outputMode } from './render/outputMode.js';
@@ -33,7 +33,7 @@ export async function submitCommand(file: string, flags: SubmitFlags, io: Io): P
       { cause: err },
     );
   }
-  const client = new DaemonClient(resolveDaemon(flags));
+  const client = new MaestroClient(resolveDaemon(flags));
   const summary = await client.submit({
     source,
     filename: basename(file),
@@ -45,20 +45,19 @@ export async function submitCommand(file: string, flags: SubmitFlags, io: Io): P
   let last: LoggedEvent | undefined;
   const print = progressPrinter(io, flags);
   const words = outputMode(flags, io.tty?.err) === 'pretty';
-  try {
-    await client.events(summary.id, 0, (e) => {
-      last = e;
-      print(e);
-      // Under the daemon, a gate is answered with `maestro approve`: say so where it opens.
-      if (words && e.type === 'approval.requested')
-        io.err(`    answer it: maestro approve ${String(e.id)} (or --reject --feedback TEXT)`);
-    });
-  } catch (err) {
-    if (last?.type !== 'mission.suspended') throw err;
-    io.err(
-      `mission ${summary.id} suspended: the daemon stopped; it resumes where it was when the daemon starts again`,
-    );
-    return 1;
+  // A dropped connection is resumed where it stopped; `mission.suspended` is the daemon stopping.
+  for await (const e of client.events(summary.id)) {
+    last = e;
+    print(e);
+    // Under the daemon, a gate is answered with `maestro approve`: say so where it opens.
+    if (words && e.type === 'approval.requested')
+      io.err(`    answer it: maestro approve ${String(e.id)} (or --reject --feedback TEXT)`);
+    if (e.type === 'mission.suspended') {
+      io.err(
+        `mission ${summary.id} suspended: the daemon stopped; it resumes where it was when the daemon starts again`,
+      );
+      return 1;
+    }
   }
   const end = await client.status(summary.id);
   // The renderer said how it ended, unless the stream stopped short of `mission.finished`.

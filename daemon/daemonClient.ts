@@ -1,11 +1,13 @@
 /**
- * The CLI's side of the daemon's HTTP API (`cli/daemonHttp.ts`): one method per route, errors as
- * `UserError`s the CLI prints, and the event stream read as Server-Sent Events. `resolveDaemon`
+ * The client of the daemon's HTTP API (`daemonHttp.ts`), for the CLI and for programs: one method
+ * per route, errors as `UserError`s the CLI prints, and the event stream read as Server-Sent
+ * Events, resumed with `Last-Event-ID` when a connection drops (`daemonSse.ts`). `resolveDaemon`
  * finds the daemon from the flags, the environment, or the `daemon.json` it writes in its state
  * directory.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { LoggedEvent } from '../log/eventLog.js';
 import { UserError, errorMessage, type ConfigIssue } from '../kernel/errors.js';
 import type {
@@ -77,10 +79,38 @@ function sameOrigin(a: string, b: unknown): boolean {
   }
 }
 
-export class DaemonClient {
+/** How `events` reads a mission's stream. */
+export interface EventsOptions {
+  /** Resume after this event (its seq, the SSE `id:`): only later events come. @default 0, from the start */
+  lastEventId?: number;
+  /** Aborting ends the iteration with the abort's error. */
+  signal?: AbortSignal;
+  /**
+   * Reconnections in a row, each after a connection that dropped (or never opened) before the
+   * mission's end, before `events` gives up; every event received resets the count. @default 5
+   */
+  retries?: number;
+  /** The wait before the first reconnection, doubled after each until 5 s. @default 200 */
+  retryDelayMs?: number;
+}
+
+/**
+ * A client of the Maestro daemon's HTTP API, what `maestro submit/status/approve/stop` use:
+ * one method per route, a refusal as a `DaemonRequestError` with the daemon's status and
+ * message, and a mission's events as an async iterator that resumes a dropped stream with
+ * `Last-Event-ID`, so no event is lost or repeated.
+ *
+ * ```ts
+ * const client = new MaestroClient({ url: 'http://127.0.0.1:4000/', token });
+ * const { id } = await client.submit({ source: yamlText, filename: 'hello.yaml' });
+ * for await (const event of client.events(id)) console.log(event.seq, event.type);
+ * ```
+ */
+export class MaestroClient {
   readonly url: string;
   private readonly token: string | undefined;
 
+  /** `url` is the daemon's (`daemon.json`'s `url`); `token` its API token, for what changes state. */
   constructor({ url, token }: { url: string; token?: string }) {
     if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
       throw new UserError(`invalid daemon url '${url}': expected http://HOST:PORT/`);
@@ -88,18 +118,22 @@ export class DaemonClient {
     this.token = token;
   }
 
+  /** Submits a mission (its file's text, or a path the daemon reads); answers once it is accepted. */
   submit(request: SubmitRequest): Promise<MissionSummary> {
     return this.json('POST', 'api/missions', request);
   }
 
+  /** Every mission the daemon knows, running or finished. */
   async list(): Promise<MissionSummary[]> {
     return (await this.json<{ missions: MissionSummary[] }>('GET', 'api/missions')).missions;
   }
 
+  /** One mission: its state, stages, approvals, result or error, and usage. */
   status(id: string): Promise<MissionStatus> {
     return this.json('GET', `api/missions/${encodeURIComponent(id)}`);
   }
 
+  /** Asks the daemon to stop a mission; it ends `stopped` once its tree has shut down. */
   stop(id: string, reason?: string): Promise<MissionSummary> {
     return this.json(
       'POST',
@@ -108,61 +142,101 @@ export class DaemonClient {
     );
   }
 
+  /** The approvals the daemon's missions wait for. */
   async approvals(): Promise<ApprovalRecord[]> {
     return (await this.json<{ approvals: ApprovalRecord[] }>('GET', 'api/approvals')).approvals;
   }
 
-  answer(
+  /**
+   * Answers approval `id` (`MISSION/STAGE/ATTEMPT`): approve, or reject with feedback (the stage
+   * revises). Answering twice is harmless: the second answer reports `alreadyAnswered`.
+   */
+  approve(
     id: string,
-    answer: { decision: ApprovalDecision; feedback?: string },
+    answer: { decision: ApprovalDecision; feedback?: string } = { decision: 'approve' },
   ): Promise<AnswerResult> {
     return this.json('POST', `api/approvals/${encodeURIComponent(id)}`, answer);
   }
 
-  /** Calls `onEvent` with each event after `after`, live, until the mission's end. */
-  async events(
+  /** `approve`, by its first name. */
+  answer(
+    id: string,
+    answer: { decision: ApprovalDecision; feedback?: string },
+  ): Promise<AnswerResult> {
+    return this.approve(id, answer);
+  }
+
+  /**
+   * Mission `id`'s events, in order, from the start (or after `lastEventId`), live, until the
+   * mission's end. A connection that drops is reopened with `Last-Event-ID` (see `EventsOptions`);
+   * an event the daemon sends again is skipped. A refusal (an unknown mission) throws.
+   */
+  events(id: string, options?: EventsOptions): AsyncGenerator<LoggedEvent, void, undefined>;
+  /** The first form: `onEvent` for each event after `after`, no reconnection; settles at the end. */
+  events(
     id: string,
     after: number,
     onEvent: (e: LoggedEvent) => void,
     signal?: AbortSignal,
-  ): Promise<void> {
-    const res = await this.fetch(
-      'GET',
-      `api/missions/${encodeURIComponent(id)}/events?after=${after}`,
-      undefined,
-      signal,
-    );
-    if (!res.body)
-      throw new DaemonRequestError(
-        res.status,
-        `the daemon sent no event stream for mission '${id}'`,
-      );
-    const reader = res.body.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    let last = after;
+  ): Promise<void>;
+  events(
+    id: string,
+    options: EventsOptions | number = {},
+    onEvent?: (e: LoggedEvent) => void,
+    signal?: AbortSignal,
+  ): AsyncGenerator<LoggedEvent, void, undefined> | Promise<void> {
+    if (typeof options !== 'number') return this.eventStream(id, options);
+    const stream = this.eventStream(id, { lastEventId: options, retries: 0, signal });
+    return (async () => {
+      for await (const e of stream) onEvent!(e);
+    })();
+  }
+
+  private async *eventStream(
+    id: string,
+    { lastEventId = 0, signal, retries = 5, retryDelayMs = 200 }: EventsOptions,
+  ): AsyncGenerator<LoggedEvent, void, undefined> {
+    let last = lastEventId;
+    let failures = 0;
+    let opened = false;
+    const path = `api/missions/${encodeURIComponent(id)}/events`;
     for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, '\n');
-      let cut: number;
-      while ((cut = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, cut);
-        buffer = buffer.slice(cut + 2);
-        const { event, data } = sseFields(block);
-        if (event === 'end') {
-          await reader.cancel();
-          return;
+      let dropped: unknown;
+      try {
+        const res = await this.fetch('GET', path, undefined, signal, {
+          accept: 'text/event-stream',
+          'last-event-id': String(last),
+        });
+        opened = true;
+        if (!res.body)
+          throw new DaemonRequestError(
+            res.status,
+            `the daemon sent no event stream for mission '${id}'`,
+          );
+        for await (const { event, data } of sseBlocks(res.body)) {
+          if (event === 'end') return;
+          if (data === undefined) continue;
+          const e = JSON.parse(data) as LoggedEvent;
+          if (e.seq <= last) continue; // sent again after a reconnection
+          last = e.seq;
+          failures = 0;
+          yield e;
         }
-        if (data === undefined) continue;
-        const e = JSON.parse(data) as LoggedEvent;
-        last = e.seq;
-        onEvent(e);
+      } catch (err) {
+        // A refusal is the daemon's answer, and an abort the caller's: neither is retried.
+        if (err instanceof DaemonRequestError || signal?.aborted) throw err;
+        dropped = err;
       }
+      if (failures >= retries) {
+        if (!opened) throw dropped; // it never answered: the fetch's error says why
+        throw new UserError(
+          `the daemon closed the event stream of mission '${id}' before its end (the last event was ${last})`,
+          dropped === undefined ? undefined : { cause: dropped },
+        );
+      }
+      await delay(Math.min(retryDelayMs * 2 ** failures, 5000), signal);
+      failures++;
     }
-    throw new UserError(
-      `the daemon closed the event stream of mission '${id}' before its end (the last event was ${last})`,
-    );
   }
 
   private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -175,8 +249,9 @@ export class DaemonClient {
     path: string,
     body?: unknown,
     signal?: AbortSignal,
+    extra: Record<string, string> = {},
   ): Promise<Response> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...extra };
     if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
@@ -209,6 +284,34 @@ export class DaemonClient {
         ? answer.error
         : `the daemon answered ${res.status}: ${text.trim().split('\n')[0] || res.statusText}`;
     throw new DaemonRequestError(res.status, message, answer.issues);
+  }
+}
+
+/** The first name of `MaestroClient`. */
+export const DaemonClient = MaestroClient;
+export type DaemonClient = MaestroClient;
+
+/** The SSE blocks of `body` as they arrive; the reader is released when the caller stops early. */
+async function* sseBlocks(
+  body: ReadableStream<Uint8Array>,
+): AsyncGenerator<{ event?: string; data?: string }> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, '\n');
+      let cut: number;
+      while ((cut = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        yield sseFields(block);
+      }
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
   }
 }
 

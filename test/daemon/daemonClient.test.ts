@@ -1,15 +1,21 @@
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import type { LooseEvent } from '../helpers/looseEvent.js';
+import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LoggedEvent } from '../../log/eventLog.js';
 import { approveCommand } from '../../cli/approve.js';
-import { DaemonClient, DaemonRequestError, resolveDaemon } from '../../daemon/daemonClient.js';
+import {
+  DaemonClient,
+  DaemonRequestError,
+  MaestroClient,
+  resolveDaemon,
+} from '../../daemon/daemonClient.js';
 import { statusCommand } from '../../cli/status.js';
 import { stopCommand } from '../../cli/stopMission.js';
 import { submitCommand } from '../../cli/submit.js';
 import type { InspectorServer } from '../../inspector/server.js';
 import { captureIo, terminalIo } from '../helpers/captureIo.js';
+import { daemonToken, daemonsPerTest } from '../helpers/daemonServer.js';
 import { eventually } from '../helpers/eventually.js';
 import { FakeDaemon, serveFake, testToken } from '../helpers/fakeDaemon.js';
 import { tempDir } from '../helpers/missions.js';
@@ -147,7 +153,7 @@ describe('DaemonClient', () => {
     daemon.add({ id: 'm' });
     daemon.emit('m', 'a');
     daemon.emit('m', 'b', { text: 'line one\nline two' });
-    const seen: LoggedEvent[] = [];
+    const seen: LooseEvent[] = [];
     const done = new DaemonClient(flags).events('m', 1, (e) => seen.push(e));
     await eventually(() => expect(seen.map((e) => e.seq)).toEqual([2]));
     daemon.emit('m', 'c');
@@ -157,9 +163,167 @@ describe('DaemonClient', () => {
       [2, 'b'],
       [3, 'c'],
     ]);
-    expect(seen[0]!.text).toBe('line one\nline two');
+    expect(seen[0]).toMatchObject({ text: 'line one\nline two' });
+  });
+
+  it('should iterate the event stream after lastEventId until the end', async () => {
+    const { daemon, flags } = await start();
+    daemon.add({ id: 'm' });
+    daemon.emit('m', 'a');
+    daemon.emit('m', 'b');
+    const seen: number[] = [];
+    const done = (async () => {
+      for await (const e of new MaestroClient(flags).events('m', { lastEventId: 1 }))
+        seen.push(e.seq);
+    })();
+    await eventually(() => expect(seen).toEqual([2]));
+    daemon.emit('m', 'c');
+    daemon.finish('m', 'succeeded');
+    await done;
+    expect(seen).toEqual([2, 3]);
+  });
+
+  it('should throw a refusal at once, and say when it cannot reach the daemon', async () => {
+    const { flags } = await start();
+    const refused = await drain(new MaestroClient(flags).events('nope')).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(DaemonRequestError);
+    expect(refused).toMatchObject({ status: 404, message: "unknown mission 'nope'" });
+    const url = `http://127.0.0.1:${await closedPort()}/`;
+    await expect(
+      drain(new MaestroClient({ url }).events('m', { retries: 1, retryDelayMs: 1 })),
+    ).rejects.toThrow(
+      `cannot reach the maestro daemon at ${url}: ECONNREFUSED (is 'maestro daemon' running?)`,
+    );
+  });
+
+  it('should give up on a stream that keeps dropping after `retries` reconnections, naming the last event', async () => {
+    const { daemon, flags } = await start();
+    daemon.add({ id: 'm' });
+    daemon.emit('m', 'a');
+    const proxy = await dropProxy(flags.url);
+    const client = new MaestroClient({ ...flags, url: proxy.url });
+    const seen: number[] = [];
+    const reading = (async () => {
+      for await (const e of client.events('m', { retries: 2, retryDelayMs: 1 })) {
+        seen.push(e.seq);
+        proxy.refuse = true; // every connection from now on is cut at once
+        proxy.dropAll();
+      }
+    })();
+    await expect(reading).rejects.toThrow(
+      "the daemon closed the event stream of mission 'm' before its end (the last event was 1)",
+    );
+    expect(seen).toEqual([1]);
+    expect(proxy.requests.filter((r) => r.startsWith('GET /api/missions/m/events'))).toHaveLength(
+      3,
+    );
+    await proxy.close();
   });
 });
+
+describe('MaestroClient against a real daemon', () => {
+  const serve = daemonsPerTest();
+
+  it('should iterate events across a dropped connection and resume with Last-Event-ID, without loss or duplicates', async () => {
+    const d = await serve();
+    const proxy = await dropProxy(d.server.url);
+    const client = new MaestroClient({ url: proxy.url, token: daemonToken });
+    const { id } = await client.submit({ source: gatedMission, filename: 'gated.yaml' });
+    const seen: LooseEvent[] = [];
+    let droppedAfter: number | undefined;
+    for await (const e of client.events(id, { retryDelayMs: 10 })) {
+      seen.push(e);
+      if (e.type !== 'approval.requested' || droppedAfter !== undefined) continue;
+      // Cut the stream here; the mission goes on to its end while nobody reads it.
+      droppedAfter = e.seq;
+      proxy.dropAll();
+      await new Promise((r) => setTimeout(r, 50));
+      expect(await client.approve(String(e.id))).toMatchObject({ alreadyAnswered: false });
+      await eventually(async () => expect((await client.status(id)).state).toBe('succeeded'));
+    }
+    expect(droppedAfter).toBeGreaterThan(1);
+    const streams = proxy.requests.filter((r) => r.startsWith(`GET /api/missions/${id}/events`));
+    expect(streams.map((r) => /^last-event-id: (\d+)$/im.exec(r)?.[1])).toEqual([
+      '0',
+      String(droppedAfter),
+    ]);
+    // What a reader that never lost its connection reads: the same events, once each, in order.
+    const whole = await drain(new MaestroClient({ url: d.server.url }).events(id));
+    expect(seen.map((e) => e.seq)).toEqual(whole.map((e) => e.seq));
+    expect(seen).toEqual(whole);
+    expect(new Set(seen.map((e) => e.seq)).size).toBe(seen.length);
+    expect(seen.at(-1)).toMatchObject({ type: 'mission.finished', status: 'succeeded' });
+    expect(seen.some((e) => e.seq > droppedAfter! && e.type === 'approval.answered')).toBe(true);
+    await proxy.close();
+  });
+});
+
+const gatedMission = `
+name: gated
+providers:
+  p: { kind: scripted, responses: [the plan, the code] }
+agents: [{ id: a, provider: p }]
+stages:
+  - { name: plan, prompt: Plan it., agents: [a], approval: true }
+  - { name: code, prompt: Code it., agents: [a] }
+`;
+
+async function drain<T>(events: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const e of events) out.push(e);
+  return out;
+}
+
+interface DropProxy {
+  url: string;
+  /** Each request's head as it arrived (request line and headers). */
+  requests: string[];
+  /** Cut every new connection as soon as its request arrives. */
+  refuse: boolean;
+  /** Cuts every open connection, both ways. */
+  dropAll(): void;
+  close(): Promise<void>;
+}
+
+/** A TCP proxy to `target` whose connections a test can cut: a network that drops. */
+async function dropProxy(target: string): Promise<DropProxy> {
+  const { hostname, port } = new URL(target);
+  const open = new Set<Socket>();
+  const proxy: DropProxy = {
+    url: '',
+    requests: [],
+    refuse: false,
+    dropAll: () => {
+      for (const s of open) s.destroy();
+      open.clear();
+    },
+    close: () => {
+      proxy.dropAll();
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
+  const server = createServer((client) => {
+    const upstream = connect(Number(port), hostname);
+    for (const s of [client, upstream]) {
+      open.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('latin1');
+      if (/^[A-Z]+ \//.test(text)) proxy.requests.push(text.split('\r\n\r\n')[0]!);
+      if (proxy.refuse) client.destroy();
+    });
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  proxy.url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+  return proxy;
+}
 
 describe('maestro status, approve, stop, submit against a daemon', () => {
   it('should print the missions as a table, or one mission', async () => {
