@@ -1,14 +1,14 @@
 /**
  * The house's arrows (README "Folders"), checked by `npm test`: no import cycles, and each folder
- * imports only the folders below it. kernel ← config ← transport, supervisors ← log ← actors ←
+ * imports only the folders below it. kernel ← config ← transport ← log ← supervisors ← actors ←
  * machines ← runner ← daemon ← cli; inspector beside the runner. Type-only imports count.
  */
 const below = {
   kernel: [],
   config: ['kernel'],
   transport: ['kernel', 'config'],
-  supervisors: ['kernel', 'config'],
-  log: ['kernel', 'config', 'transport', 'supervisors'],
+  log: ['kernel', 'config', 'transport'],
+  supervisors: ['kernel', 'config', 'log'],
   actors: ['kernel', 'config', 'transport', 'supervisors', 'log'],
   machines: ['kernel', 'config', 'transport', 'supervisors', 'log', 'actors'],
   inspector: ['kernel', 'config', 'transport', 'supervisors', 'log', 'actors', 'machines'],

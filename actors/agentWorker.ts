@@ -46,7 +46,7 @@ const call = fromPromise<AgentWorkerOutput, AgentWorkerInput>(async ({ input, si
   input.budget.check(); // refused work is no call: the supervisor's decision records it
   const started = clock.now();
   const base = {
-    type: 'agent.call',
+    type: 'agent.call' as const,
     path,
     agent: agent.id,
     provider: agent.provider,

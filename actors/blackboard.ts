@@ -160,7 +160,7 @@ export class Blackboard {
     let head: BlackboardEntry | undefined;
     let list: BlackboardEntry[] = [];
     for (const ev of events) {
-      if (ev.path !== path) continue;
+      if (!('path' in ev) || ev.path !== path) continue;
       if (ev.type === 'blackboard.entry') {
         list.push({
           seq: ev.entrySeq as number,

@@ -10,7 +10,7 @@ import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { LoggedEvent } from '../log/eventLog.js';
 import { UserError } from '../kernel/errors.js';
-import type { MissionEvent } from '../machines/mission.js';
+import type { MissionMachineEvent } from '../machines/mission.js';
 
 export type GateAnswer =
   | { decision: 'approve' }
@@ -62,7 +62,7 @@ interface OpenGate {
 }
 
 export class RunApprovals {
-  private send?: (event: MissionEvent) => void;
+  private send?: (event: MissionMachineEvent) => void;
   private readonly open = new Map<string, OpenGate>();
   private readonly settled = new Set<string>();
   /** Lines read from piped stdin and not yet used as an answer. */
@@ -89,7 +89,7 @@ export class RunApprovals {
   }
 
   /** The mission's `send`, once it runs. */
-  attach(send: (event: MissionEvent) => void): void {
+  attach(send: (event: MissionMachineEvent) => void): void {
     this.send = send;
   }
 

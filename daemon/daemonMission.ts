@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { EventLog, type LoggedEvent } from '../log/eventLog.js';
+import type { LoggedEventOf } from '../log/missionLogEvent.js';
 import {
   recoverMission,
   type RecoveredApproval,
@@ -26,7 +27,7 @@ import {
   type MissionSummary,
 } from './daemonApi.js';
 import type { DaemonOptions } from './daemonOptions.js';
-import type { MissionEvent, MissionOutput, MissionResume } from '../machines/mission.js';
+import type { MissionMachineEvent, MissionOutput, MissionResume } from '../machines/mission.js';
 import { MakerProgressFold } from './makerProgressFold.js';
 import { planResume } from './missionResume.js';
 import type { NatsHub } from '../runner/natsRuntime.js';
@@ -53,7 +54,7 @@ export class DaemonMission {
   private result?: string;
   private error?: { reason: string; message: string };
   private usage?: BudgetUsage;
-  private send?: (event: MissionEvent) => void;
+  private send?: (event: MissionMachineEvent) => void;
   private readonly stopper = new AbortController();
   /** Its last run could not start (no worker, …): failed for now, tried again at the next daemon start. */
   private startFailed = false;
@@ -400,16 +401,18 @@ export class DaemonMission {
   }
 
   /** A plan stage's progress, by its orchestrator path (`mission/<id>/stage/<name>/plan/<planner>`). */
-  private planEvent(e: LoggedEvent): void {
-    const path = String(e.path);
+  private planEvent(
+    e: LoggedEventOf<'plan.compiled' | 'plan.revised' | 'task.finished' | 'task.failed'>,
+  ): void {
+    const path = e.path;
     const stage = path.split('/stage/')[1]?.split('/')[0] ?? path;
     let p = this.plans.get(path);
     if (!p) this.plans.set(path, (p = { stage, tasks: [], finished: [], failed: [], replans: 0 }));
     if (e.type === 'plan.compiled')
-      for (const t of e.tasks as { id: string }[]) if (!p.tasks.includes(t.id)) p.tasks.push(t.id);
-    if (e.type === 'task.finished') p.finished.push(String(e.task));
-    if (e.type === 'task.failed') p.failed.push(String(e.task));
-    if (e.type === 'plan.revised') p.replans = e.replan as number;
+      for (const t of e.tasks) if (!p.tasks.includes(t.id)) p.tasks.push(t.id);
+    if (e.type === 'task.finished') p.finished.push(e.task);
+    if (e.type === 'task.failed') p.failed.push(e.task);
+    if (e.type === 'plan.revised') p.replans = e.replan;
   }
 
   private finish(

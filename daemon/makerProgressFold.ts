@@ -10,6 +10,7 @@
  * mission was down.
  */
 import type { LoggedEvent } from '../log/eventLog.js';
+import type { LoggedEventOf } from '../log/missionLogEvent.js';
 import type { RecoveredMaker } from '../log/missionRecovery.js';
 import { stepTaskFor } from '../actors/tasks/registry.js';
 import type { MakerConfig, StepTaskConfig } from '../config/maker.js';
@@ -129,14 +130,14 @@ export class MakerProgressFold {
     return [...this.tracks.values()].map((t) => this.view(t));
   }
 
-  private vote(e: LoggedEvent): MakerProgressView | undefined {
-    const t = this.track(String(e.path));
-    const step = e.step as number;
+  private vote(e: LoggedEventOf<'maker.vote'>): MakerProgressView | undefined {
+    const t = this.track(e.path);
+    const step = e.step;
     // A record the snapshot or an earlier vote already counted (a replayed or doubled line).
     if (step < t.step) return undefined;
-    t.k = e.k as number | undefined;
-    t.samples += e.samples as number;
-    t.flagged += sum(e.flagged as Record<string, number> | undefined);
+    t.k = e.k;
+    t.samples += e.samples;
+    t.flagged += sum(e.flagged);
     if (e.outcome === 'exhausted') {
       t.exhausted++;
       return this.view(t);
@@ -218,8 +219,8 @@ function stageOf(path: string): string {
   return after === undefined ? path : after.split('/')[0]!.replace(/@\d+$/, '');
 }
 
-function sum(counts: Record<string, number> | undefined): number {
+function sum(counts: Partial<Record<string, number>> | undefined): number {
   let n = 0;
-  for (const c of Object.values(counts ?? {})) n += c;
+  for (const c of Object.values(counts ?? {})) n += c ?? 0;
   return n;
 }

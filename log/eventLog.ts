@@ -16,7 +16,6 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
-  readSync,
   renameSync,
   rmSync,
   writeFileSync,
@@ -24,14 +23,17 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isDiskFault, LogWriteError } from './logWriteError.js';
+import { completeLength, lineBefore } from './logLines.js';
 import { redact } from '../kernel/secrets.js';
-import type { EventSink, MissionEvent } from '../supervisors/runtime.js';
+import type { EventSink } from './eventSink.js';
+import {
+  LOG_FORMAT,
+  parseLogLine,
+  type LoggedEvent,
+  type MissionLogEvent,
+} from './missionLogEvent.js';
 
-export interface LoggedEvent extends MissionEvent {
-  seq: number;
-  ts: string;
-  mission: string;
-}
+export type { LoggedEvent } from './missionLogEvent.js';
 
 export interface EventLogOptions {
   /** fdatasync at most this long after a write. @default none: written, not synced */
@@ -118,42 +120,31 @@ export class EventLog implements EventSink {
 
   /** Cuts a torn last line off and reads the last sequence number, from the end of the file only. */
   private recoverTail(fd: number): void {
-    let size = fstatSync(fd).size;
-    for (let chunk = 4096; size > 0; chunk *= 4) {
-      const from = Math.max(0, size - chunk);
-      const buf = Buffer.alloc(size - from);
-      readSync(fd, buf, 0, buf.length, from);
-      const lastNl = buf.lastIndexOf(0x0a);
-      if (lastNl === -1 && from > 0) continue;
-      if (lastNl !== buf.length - 1) {
-        this.tornBytes = buf.length - lastNl - 1;
-        size -= this.tornBytes;
-        ftruncateSync(fd, size);
-        fdatasyncSync(fd);
-        if (lastNl === -1) return;
-      }
-      // (lastIndexOf counts a negative offset from the end: at 0 there is no earlier newline here.)
-      const prevNl = lastNl > 0 ? buf.lastIndexOf(0x0a, lastNl - 1) : -1;
-      if (prevNl === -1 && from > 0) continue;
-      const m = /^\{"seq":(\d+),/.exec(buf.subarray(prevNl + 1, prevNl + 33).toString('latin1'));
-      this.seq = m ? Number(m[1]) : 0;
-      return;
+    const size = fstatSync(fd).size;
+    const whole = completeLength(fd);
+    if (whole < size) {
+      this.tornBytes = size - whole;
+      ftruncateSync(fd, whole);
+      fdatasyncSync(fd);
     }
+    const m = /^\{"seq":(\d+),/.exec(lineBefore(fd, whole)?.slice(0, 32) ?? '');
+    this.seq = m ? Number(m[1]) : 0;
   }
 
-  append(event: MissionEvent): void {
+  append(event: MissionLogEvent): void {
     if (this.writeFault) {
       this.dropped++;
       return;
     }
-    const logged: LoggedEvent = {
-      seq: ++this.seq,
-      ts: new Date(this.now()).toISOString(),
-      mission: this.missionId,
-      ...redact(event),
-    };
+    const seq = ++this.seq;
+    const ts = new Date(this.now()).toISOString();
+    const body = redact(event);
+    // Listeners get the event as appended; the line also says its format (`v`).
+    const logged = { seq, ts, mission: this.missionId, ...body } as LoggedEvent;
     if (this.fd !== undefined) {
-      const line = Buffer.from(`${JSON.stringify(logged)}\n`);
+      // The envelope first, so a line's seq is read from its first bytes (recoverTail).
+      const head = `{"seq":${seq},"ts":"${ts}","mission":${JSON.stringify(this.missionId)}`;
+      const line = Buffer.from(`${head},"v":${LOG_FORMAT},${JSON.stringify(body).slice(1)}\n`);
       try {
         for (let at = 0; at < line.length; ) at += writeSync(this.fd, line, at, line.length - at);
       } catch (err) {
@@ -237,39 +228,24 @@ export class EventLog implements EventSink {
 
   /**
    * Every event in a log file, in order. A torn last line (a crash mid-write) is skipped; so is a
-   * corrupt line elsewhere (not JSON, or not an event: no numeric `seq` or string `type`), told
-   * to `onCorrupt` with its 1-based line number, so one bad line never hides the rest of a log.
+   * corrupt line elsewhere (not JSON, not an event, or one that fails its schema: see
+   * `parseLogLine`), told to `onCorrupt` with its 1-based line number and why, so one bad line
+   * never hides the rest of a log.
    */
-  static read(file: string, onCorrupt?: (line: number, reason: string) => void): LoggedEvent[] {
+  static read(
+    file: string,
+    onCorrupt?: (line: number, reason: string) => void,
+    parse: (line: string) => LoggedEvent | string = parseLogLine,
+  ): LoggedEvent[] {
     const lines = readFileSync(file, 'utf8').split('\n');
     const last = lines.length - 1; // after the final newline: '' for a whole log, the torn line otherwise
     const out: LoggedEvent[] = [];
     lines.forEach((line, i) => {
       if (line.trim() === '') return;
-      const event = parseEvent(line);
+      const event = parse(line);
       if (typeof event !== 'string') out.push(event);
       else if (i !== last) onCorrupt?.(i + 1, event);
     });
     return out;
   }
-}
-
-/** The event on a line, or why it is not one. */
-function parseEvent(line: string): LoggedEvent | string {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return 'not JSON';
-  }
-  const e = value as Partial<LoggedEvent> | null;
-  if (
-    typeof e !== 'object' ||
-    e === null ||
-    Array.isArray(e) ||
-    typeof e.seq !== 'number' ||
-    typeof e.type !== 'string'
-  )
-    return 'not an event (no seq or type)';
-  return e as LoggedEvent;
 }

@@ -5,9 +5,12 @@
  * resumes a mission from this, so the fold reads only what resuming needs: a million-step log
  * is read in chunks, line by line, and only the lines that matter are parsed.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import type { BudgetUsage } from '../supervisors/budget.js';
-import type { LoggedEvent } from './eventLog.js';
+import type { z } from 'zod';
+import type { usageSchema } from './events/common.js';
+import { lastOffsetOf, linesOf } from './logLines.js';
+import { parseLogLine, type LoggedEvent, type LoggedEventOf } from './missionLogEvent.js';
+
+type BudgetUsage = z.infer<typeof usageSchema>;
 
 export interface RecoveredStage {
   index: number;
@@ -68,7 +71,7 @@ export interface RecoveredPlan {
 export interface RecoveredMission {
   id: string;
   file: string;
-  submitted?: { name: string; config: unknown; input?: string; keySalt?: string; at: string };
+  submitted?: { name?: string; config: unknown; input?: string; keySalt?: string; at: string };
   finished?: {
     status: string;
     result?: string;
@@ -90,12 +93,14 @@ export interface RecoveredMission {
   usage?: BudgetUsage;
   /** Complete lines read. */
   lines: number;
-  /** Line numbers (1-based) of corrupt lines, skipped: not JSON, or not shaped as an event. */
+  /** Line numbers (1-based) of corrupt lines, skipped: not JSON, not an event, or failing its schema. */
   corrupt: number[];
+  /** Why each corrupt line was skipped, by line number. */
+  corruptReasons: Map<number, string>;
 }
 
 /** Types whose lines are parsed as they are met; maker.vote lines are parsed only after the last snapshot. */
-const FOLDED = new Set([
+const FOLDED_TYPES = [
   'mission.submitted',
   'mission.finished',
   'mission.suspended',
@@ -109,7 +114,12 @@ const FOLDED = new Set([
   'task.finished',
   'blackboard.entry',
   'blackboard.compressed',
-]);
+] as const;
+const FOLDED = new Set<string>(FOLDED_TYPES);
+
+function isFolded(e: LoggedEvent): e is Folded {
+  return FOLDED.has(e.type);
+}
 
 export function recoverMission(file: string, id: string): RecoveredMission {
   const r: RecoveredMission = {
@@ -121,34 +131,38 @@ export function recoverMission(file: string, id: string): RecoveredMission {
     plans: new Map(),
     lines: 0,
     corrupt: [],
+    corruptReasons: new Map(),
+  };
+  const corrupt = (n: number, reason: string) => {
+    r.corrupt.push(n);
+    r.corruptReasons.set(n, reason);
   };
   // Only the votes after the last snapshot are parsed: the snapshot covers the rest.
   const lastSnapshotAt = lastOffsetOf(file, '"type":"maker.snapshot"');
   // agent.call lines and vote samples after the last usage record: spent, and not yet in one.
-  let calls: LoggedEvent[] = [];
+  let calls: LoggedEventOf<'agent.call'>[] = [];
   let voteSamples = 0;
-  for (const { line, offset } of linesOf(file)) {
-    r.lines++;
+  for (const { line, offset, n } of linesOf(file)) {
+    r.lines = n;
     const type = typeOf(line);
     if (type === undefined) {
-      if (line.trim() !== '') r.corrupt.push(r.lines);
-    } else if (type === 'maker.vote') {
-      if (offset < lastSnapshotAt) continue;
-      const e = parseLine(line);
-      if (!e) r.corrupt.push(r.lines);
-      else if (addVote(r, e)) voteSamples += e.samples as number;
-    } else if (type === 'agent.call') {
-      const e = parseLine(line);
-      if (e) calls.push(e);
-      else r.corrupt.push(r.lines);
-    } else if (FOLDED.has(type)) {
-      const e = parseLine(line);
-      if (!e) {
-        r.corrupt.push(r.lines);
-        continue;
-      }
+      if (line.trim() !== '') corrupt(n, 'not an event (no type)');
+      continue;
+    }
+    if (type === 'maker.vote' && offset < lastSnapshotAt) continue;
+    if (type !== 'maker.vote' && type !== 'agent.call' && !FOLDED.has(type)) continue;
+    const e = parseLogLine(line);
+    if (typeof e === 'string') {
+      corrupt(n, e);
+      continue;
+    }
+    if (e.type === 'maker.vote') {
+      if (addVote(r, e)) voteSamples += e.samples;
+    } else if (e.type === 'agent.call') {
+      calls.push(e);
+    } else if (isFolded(e)) {
       fold(r, e);
-      if (e.usage !== undefined && type !== 'mission.finished') {
+      if ('usage' in e && e.usage !== undefined && e.type !== 'mission.finished') {
         calls = [];
         voteSamples = 0;
       }
@@ -158,11 +172,8 @@ export function recoverMission(file: string, id: string): RecoveredMission {
   // Each call reserved a sample before it went out; one that answered also spent its tokens and cost.
   const u = r.usage ?? { tokens: 0, costUsd: 0, samples: 0, wallTimeMs: 0 };
   if (calls.length > 0 || voteSamples > 0) {
-    const tokens = calls.reduce(
-      (n, c) => n + ((c.usage as { totalTokens?: number } | undefined)?.totalTokens ?? 0),
-      0,
-    );
-    const cost = calls.reduce((n, c) => n + ((c.costUsd as number | undefined) ?? 0), 0);
+    const tokens = calls.reduce((n, c) => n + (c.usage?.totalTokens ?? 0), 0);
+    const cost = calls.reduce((n, c) => n + (c.costUsd ?? 0), 0);
     r.usage = {
       ...u,
       samples: u.samples + calls.length + voteSamples,
@@ -201,9 +212,9 @@ function closeGates(r: RecoveredMission): void {
 }
 
 /** A vote after the last snapshot, into its runner's tail; false for one a snapshot or an earlier record covers. */
-function addVote(r: RecoveredMission, e: LoggedEvent): boolean {
-  const m = makerOf(r, e.path as string);
-  const step = e.step as number;
+function addVote(r: RecoveredMission, e: LoggedEventOf<'maker.vote'>): boolean {
+  const m = makerOf(r, e.path);
+  const step = e.step;
   const after = m.tail.at(-1)?.step ?? m.snapshot?.step ?? -1;
   if (m.snapshot && step < m.snapshot.step) return false;
   if (
@@ -214,175 +225,99 @@ function addVote(r: RecoveredMission, e: LoggedEvent): boolean {
     return false;
   m.tail.push({
     step,
-    outcome: e.outcome as 'decided' | 'exhausted',
-    samples: e.samples as number,
-    answer: e.answer as string | undefined,
+    outcome: e.outcome,
+    samples: e.samples,
+    answer: e.answer,
     flagged: e.flagged as Record<string, number> | undefined,
   });
   return true;
 }
 
-const CHUNK = 4 << 20;
+type Folded = LoggedEventOf<(typeof FOLDED_TYPES)[number]>;
 
-/**
- * The complete lines of a file with their byte offsets, read in chunks, so a long log is never
- * held whole. A last line with no newline is torn, even when it parses: EventLog.open cuts it
- * off, so what it says never happened (the mission does it again, and logs it again).
- */
-function* linesOf(file: string): Generator<{ line: string; offset: number }> {
-  const fd = openSync(file, 'r');
-  try {
-    const chunk = Buffer.alloc(CHUNK);
-    let carry = Buffer.alloc(0);
-    let offset = 0;
-    for (
-      let n = readSync(fd, chunk, 0, CHUNK, null);
-      n > 0;
-      n = readSync(fd, chunk, 0, CHUNK, null)
-    ) {
-      const buf =
-        carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
-      let start = 0;
-      for (let nl = buf.indexOf(0x0a, start); nl !== -1; nl = buf.indexOf(0x0a, start)) {
-        yield { line: buf.toString('utf8', start, nl), offset: offset + start };
-        start = nl + 1;
-      }
-      carry = Buffer.from(buf.subarray(start));
-      offset += start;
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Bytes up to the end of the last complete line (a torn last line is left out). */
-function completeLength(fd: number): number {
-  const size = fstatSync(fd).size;
-  const buf = Buffer.alloc(Math.min(CHUNK, size));
-  for (let end = size; end > 0; end -= buf.length) {
-    const from = Math.max(0, end - buf.length);
-    const n = readSync(fd, buf, 0, end - from, from);
-    const nl = buf.subarray(0, n).lastIndexOf(0x0a);
-    if (nl !== -1) return from + nl + 1;
-  }
-  return 0;
-}
-
-/** The byte offset of the last `marker` in the file's complete lines, read backwards in chunks; -1 if none. */
-function lastOffsetOf(file: string, marker: string): number {
-  const needle = Buffer.from(marker);
-  const fd = openSync(file, 'r');
-  try {
-    const size = completeLength(fd);
-    const buf = Buffer.alloc(CHUNK + needle.length);
-    for (let end = size; end > 0; end -= CHUNK) {
-      const from = Math.max(0, end - CHUNK);
-      // Overlap the next window by the marker's length, so one cut in two is still found.
-      const n = readSync(fd, buf, 0, Math.min(size, end + needle.length) - from, from);
-      const at = buf.subarray(0, n).lastIndexOf(needle);
-      if (at !== -1) return from + at;
-    }
-    return -1;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function fold(r: RecoveredMission, e: LoggedEvent): void {
+/** One folded event into what the log says; each case reads only its own type's fields. */
+function fold(r: RecoveredMission, e: Folded): void {
   switch (e.type) {
     case 'mission.submitted':
       r.submitted = {
-        name: e.name as string,
+        name: e.name,
         config: e.config,
-        input: e.input as string | undefined,
-        keySalt: e.keySalt as string | undefined,
+        input: e.input,
+        keySalt: e.keySalt,
         at: e.ts,
       };
-      break;
+      return;
     case 'mission.finished':
-      r.finished = {
-        status: e.status as string,
-        result: e.result as string | undefined,
-        error: e.error as { reason: string; message: string } | undefined,
-        usage: e.usage as BudgetUsage | undefined,
-        at: e.ts,
-      };
-      break;
+      r.finished = { status: e.status, result: e.result, error: e.error, usage: e.usage, at: e.ts };
+      return;
     case 'mission.suspended':
       // Everything the mission had spent when it stopped, in-flight calls included.
-      if (e.usage) r.usage = e.usage as BudgetUsage;
-      break;
+      if (e.usage) r.usage = e.usage;
+      return;
     case 'stage.finished': {
-      const index = e.index as number;
-      let s = r.stages.find((x) => x.index === index);
-      if (!s) r.stages.push((s = { index, name: e.stage as string, finished: [] }));
-      s.finished.push({
-        attempt: (e.attempt as number | undefined) ?? 1,
-        output: (e.output as string | undefined) ?? '',
-        answers: (e.answers as number | undefined) ?? 0,
-      });
-      if (e.usage) r.usage = e.usage as BudgetUsage;
-      break;
+      let s = r.stages.find((x) => x.index === e.index);
+      if (!s) r.stages.push((s = { index: e.index, name: e.stage, finished: [] }));
+      s.finished.push({ attempt: e.attempt ?? 1, output: e.output ?? '', answers: e.answers ?? 0 });
+      if (e.usage) r.usage = e.usage;
+      return;
     }
     case 'approval.requested':
-      if (r.approvals.some((a) => a.id === e.id)) break;
+      if (r.approvals.some((a) => a.id === e.id)) return;
       r.approvals.push({
-        id: e.id as string,
-        stage: e.stage as string,
-        index: e.index as number,
-        attempt: e.attempt as number,
-        output: e.output as string,
+        id: e.id,
+        stage: e.stage,
+        index: e.index,
+        attempt: e.attempt,
+        output: e.output,
         requestedAt: e.ts,
-        ...(e.timeoutAt !== undefined && { timeoutAt: e.timeoutAt as string }),
-        ...(e.onTimeout !== undefined && { onTimeout: e.onTimeout as 'approve' | 'reject' }),
+        ...(e.timeoutAt !== undefined && { timeoutAt: e.timeoutAt }),
+        ...(e.onTimeout !== undefined && { onTimeout: e.onTimeout }),
       });
-      break;
+      return;
     case 'approval.answered': {
       const a = r.approvals.find((x) => x.id === e.id);
       // The first answer stands: a second one is harmless.
       if (a && !a.answer)
-        a.answer = {
-          decision: e.decision as 'approve' | 'reject',
-          feedback: e.feedback as string | undefined,
-          by: e.by as string | undefined,
-          at: e.ts,
-        };
-      break;
+        a.answer = { decision: e.decision, feedback: e.feedback, by: e.by, at: e.ts };
+      return;
     }
     case 'approval.closed': {
       const a = r.approvals.find((x) => x.id === e.id);
       if (a && !a.answer && !a.closed)
-        a.closed = { reason: String(e.reason), message: String(e.message), at: e.ts };
-      break;
+        a.closed = { reason: e.reason, message: e.message, at: e.ts };
+      return;
     }
     case 'plan.compiled':
-      if (e.plan !== undefined) planOf(r, e.path as string).plan = e.plan;
-      break;
+      if (e.plan !== undefined) planOf(r, e.path).plan = e.plan;
+      return;
     case 'plan.revised':
-      planOf(r, e.path as string).replans = e.replan as number;
-      break;
+      planOf(r, e.path).replans = e.replan;
+      return;
     case 'blackboard.entry':
     case 'blackboard.compressed':
-      planOf(r, String(e.path).replace(/\/blackboard$/, '')).board.push(e);
-      break;
-    case 'task.finished': {
-      // The runner's path is `<orchestrator>/tasks`' parent: task events carry the orchestrator's path.
-      planOf(r, e.path as string).finished[e.task as string] = e.output as string;
-      break;
-    }
+      planOf(r, e.path.replace(/\/blackboard$/, '')).board.push(e);
+      return;
+    case 'task.finished':
+      // Task events carry the orchestrator's path (their runner is `<orchestrator>/tasks`).
+      planOf(r, e.path).finished[e.task] = e.output;
+      return;
     case 'maker.snapshot': {
-      const m = makerOf(r, e.path as string);
+      const m = makerOf(r, e.path);
       m.snapshot = {
-        step: e.step as number,
+        step: e.step,
         state: e.state,
-        previous: e.previous as string | undefined,
-        samples: e.samples as number,
-        flagged: e.flagged as number,
-        exhausted: e.exhausted as number | undefined,
+        previous: e.previous,
+        samples: e.samples,
+        flagged: e.flagged,
+        exhausted: e.exhausted,
       };
       m.tail = [];
-      if (e.usage) r.usage = e.usage as BudgetUsage;
-      break;
+      if (e.usage) r.usage = e.usage;
+      return;
+    }
+    default: {
+      const unhandled: never = e;
+      throw new Error(`recovery: no fold for '${(unhandled as LoggedEvent).type}'`);
     }
   }
 }
@@ -405,13 +340,4 @@ function typeOf(line: string): string | undefined {
   if (at === -1) return undefined;
   const to = line.indexOf('"', at + 8);
   return to === -1 ? undefined : line.slice(at + 8, to);
-}
-
-function parseLine(line: string): LoggedEvent | undefined {
-  try {
-    const e = JSON.parse(line) as LoggedEvent | null;
-    return typeof e === 'object' && e !== null && typeof e.seq === 'number' ? e : undefined;
-  } catch {
-    return undefined; // a mangled line: skipped, and its number kept in `corrupt`
-  }
 }

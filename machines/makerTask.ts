@@ -219,7 +219,7 @@ function flaggedCount(v: VoteResult): number {
 function voteRecord(v: VoteResult, path: string, k: number) {
   const distinct = Object.keys(v.tallies).length;
   return {
-    type: 'maker.vote',
+    type: 'maker.vote' as const,
     path,
     k,
     step: v.step,

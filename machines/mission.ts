@@ -87,7 +87,7 @@ export interface MissionOutput {
   usage: BudgetUsage;
 }
 
-export type MissionEvent =
+export type MissionMachineEvent =
   | ChildExitedEvent
   | GateAnsweredEvent
   | { type: 'mission.stop'; reason?: string }
@@ -135,7 +135,7 @@ export const missionMachine = setup({
   types: {
     input: {} as MissionInput,
     context: {} as MissionContext,
-    events: {} as MissionEvent,
+    events: {} as MissionMachineEvent,
     output: {} as MissionOutput,
   },
   actors: { supervisor: supervisorMachine },

@@ -4,8 +4,9 @@
  * sink that passes every event on and watches the ones that matter.
  */
 import type { Blackboard } from '../actors/blackboard.js';
+import type { MissionLogEvent } from '../log/missionLogEvent.js';
 import type { TaskGraph } from '../actors/taskGraph.js';
-import type { EventSink, MissionEvent } from '../supervisors/runtime.js';
+import type { EventSink } from '../supervisors/runtime.js';
 
 export interface PlanProgress {
   counts(): { total: number; finished: number; failed: number; running: number; blocked: number };
@@ -38,7 +39,7 @@ export function planProgress(
       return restarts;
     },
     sink: (inner, blackboard) => ({
-      append(e: MissionEvent) {
+      append(e: MissionLogEvent) {
         inner.append(e);
         switch (e.type) {
           case 'task.started':

@@ -4,12 +4,8 @@
  * the next progress, the events to log and the children to start; `taskDag.ts` applies them.
  */
 import { BudgetExceededError, errorMessage } from '../kernel/errors.js';
-import {
-  normalizeChildSpec,
-  type ChildExitedEvent,
-  type ChildSpec,
-  type MissionEvent,
-} from '../supervisors/index.js';
+import type { MissionLogEvent } from '../log/missionLogEvent.js';
+import { normalizeChildSpec, type ChildExitedEvent, type ChildSpec } from '../supervisors/index.js';
 import type { TaskDagEvent, TaskDagInput } from './taskDagTypes.js';
 
 export type TaskStatus = 'pending' | 'running' | 'finished' | 'failed' | 'blocked';
@@ -30,7 +26,7 @@ const CHILD_PREFIX = 'task/';
 export const taskChildId = (id: string) => `${CHILD_PREFIX}${id}`;
 
 /** Blocks every pending task with a dependency that failed, was blocked or cannot come. */
-function propagateBlocks(c: TaskDagContext, p: TaskProgress, events: MissionEvent[]): void {
+function propagateBlocks(c: TaskDagContext, p: TaskProgress, events: MissionLogEvent[]): void {
   const dead = (d: string) =>
     p.status[d] === 'failed' ||
     p.status[d] === 'blocked' ||
@@ -53,7 +49,7 @@ function fail(
   p: TaskProgress,
   id: string,
   error: string,
-  events: MissionEvent[],
+  events: MissionLogEvent[],
 ): void {
   p.status[id] = 'failed';
   p.failed[id] = error;
@@ -64,7 +60,7 @@ function fail(
 function startReady(
   c: TaskDagContext,
   p: TaskProgress,
-  events: MissionEvent[],
+  events: MissionLogEvent[],
   starts: ChildSpec[],
 ): void {
   propagateBlocks(c, p, events);
@@ -105,7 +101,7 @@ function recordExit(
   c: TaskDagContext,
   p: TaskProgress,
   e: ChildExitedEvent,
-  events: MissionEvent[],
+  events: MissionLogEvent[],
 ): void {
   const id = e.childId.startsWith(CHILD_PREFIX) ? e.childId.slice(CHILD_PREFIX.length) : undefined;
   if (id === undefined || p.status[id] !== 'running') return;
@@ -139,7 +135,7 @@ export function advance(context: TaskDagContext, event: TaskDagEvent, start: boo
     blocked: [...context.blocked],
     stopped: context.stopped,
   };
-  const events: MissionEvent[] = [];
+  const events: MissionLogEvent[] = [];
   const starts: ChildSpec[] = [];
   if (event.type === 'supervisor.child.exited') recordExit(context, p, event, events);
   if (start) startReady(context, p, events, starts);

@@ -27,7 +27,7 @@ import type { Transport } from '../transport/transport.js';
 import { randomUUID } from 'node:crypto';
 import {
   missionMachine,
-  type MissionEvent,
+  type MissionMachineEvent,
   type MissionOutput,
   type MissionResume,
 } from '../machines/mission.js';
@@ -63,7 +63,7 @@ export interface RunOptions {
   /** fdatasync the event log at most this long after a write. @default none */
   syncEveryMs?: number;
   /** Called once the mission's actor runs, with a way to send it events (approval answers). */
-  onStart?: (send: (event: MissionEvent) => void) => void;
+  onStart?: (send: (event: MissionMachineEvent) => void) => void;
   /** Usage recorded before a resume, counted into the mission's budget first. */
   usedBefore?: Partial<BudgetUsage>;
   /**

@@ -41,7 +41,6 @@ export {
   nullSink,
   type ChildStartedFact,
   type EventSink,
-  type MissionEvent,
   type SupervisionRuntime,
 } from './runtime.js';
 export {

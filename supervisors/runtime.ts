@@ -4,19 +4,9 @@
  */
 import { pino, type Logger } from 'pino';
 import { systemClock, type Clock } from '../kernel/clock.js';
+import { type EventSink, nullSink } from '../log/eventSink.js';
 
-/** A mission event: small, JSON-serializable, with a dotted type. */
-export interface MissionEvent {
-  type: string;
-  [key: string]: unknown;
-}
-
-/** Where mission events go: the event log when a mission runs, nowhere in a unit test. */
-export interface EventSink {
-  append(event: MissionEvent): void;
-}
-
-export const nullSink: EventSink = { append() {} };
+export { type EventSink, nullSink } from '../log/eventSink.js';
 
 /** A child started (or restarted) at a stable path: how the inspector follows restarts. */
 export interface ChildStartedFact {

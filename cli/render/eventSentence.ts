@@ -96,6 +96,6 @@ export function genericSentence(e: LoggedEvent): string {
   return `· ${String(type).replace(/[._]/g, ' ')}${parts.length ? `: ${parts.join(', ')}` : ''}`;
 }
 
-function attemptText(e: LoggedEvent): string {
-  return Number(e.attempt ?? 1) > 1 ? `, attempt ${e.attempt}` : '';
+function attemptText(e: { attempt?: number | undefined }): string {
+  return (e.attempt ?? 1) > 1 ? `, attempt ${e.attempt}` : '';
 }

@@ -43,7 +43,7 @@ export function planSentence(e: LoggedEvent): string | undefined {
     case 'blackboard.entry':
       return `▦ board: ${e.agent} added a ${e.kind} (${plural(String(e.data ?? '').length, 'char')})`;
     case 'blackboard.compressed':
-      return `▦ board: ${plural(Number(e.replaced ?? 0), 'entry', 'entries')} ${e.kind === 'note' ? 'dropped (no summarizer)' : 'compressed into a summary'}`;
+      return `▦ board: ${plural(e.replaced.length, 'entry', 'entries')} ${e.kind === 'note' ? 'dropped (no summarizer)' : 'compressed into a summary'}`;
     case 'blackboard.compaction_failed':
       return `⚠ board: compaction failed: ${e.error}; tried again later`;
     case 'blackboard.synthesis_failed':
@@ -53,10 +53,10 @@ export function planSentence(e: LoggedEvent): string | undefined {
   }
 }
 
-function phaseName(e: LoggedEvent): string {
+function phaseName(e: { phase: string; label?: string | undefined }): string {
   return `${e.phase}${e.label === undefined ? '' : ` (${e.label})`}`;
 }
 
-function flaggedText(e: LoggedEvent): string {
-  return Number(e.flagged ?? 0) > 0 ? `, ${e.flagged} red-flagged` : '';
+function flaggedText(e: { flagged?: number | undefined }): string {
+  return (e.flagged ?? 0) > 0 ? `, ${e.flagged} red-flagged` : '';
 }

@@ -4,6 +4,7 @@
  * delivered again by when, as which attempt. Undefined for a type that is not a worker's.
  */
 import type { LoggedEvent } from '../../log/eventLog.js';
+import type { LoggedEventOf } from '../../log/missionLogEvent.js';
 import { clockTime, formatMs, list, plural, shortPath } from './format.js';
 
 export function workerSentence(e: LoggedEvent): string | undefined {
@@ -43,7 +44,7 @@ export function workerSentence(e: LoggedEvent): string | undefined {
 }
 
 /** `the call of stage/a/agent/b (provider p)`, or `a call to provider p` when it names no caller. */
-function callName(e: LoggedEvent): string {
+function callName(e: LoggedEventOf<'call.redelivery' | 'call.redelivered'>): string {
   return e.caller === undefined
     ? `a call to provider '${e.provider}'`
     : `the call of ${shortPath(e.caller, e.mission)} (provider '${e.provider}')`;

@@ -1,4 +1,6 @@
 import { createActor } from 'xstate';
+import type { LooseMissionEvent } from '../helpers/looseEvent.js';
+import type { MissionLogEvent } from '../../log/missionLogEvent.js';
 import { describe, expect, it, vi } from 'vitest';
 import { agentWorkerLogic, type AgentWorkerInput } from '../../actors/agentWorker.js';
 import { serveProviders } from '../../actors/providerService.js';
@@ -7,7 +9,7 @@ import { ManualClock } from '../../kernel/clock.js';
 import { BudgetExceededError } from '../../kernel/errors.js';
 import { agentSchema } from '../../config/mission.js';
 import { scriptedProviderSchema } from '../../config/providers.js';
-import { BudgetNode, type MissionEvent } from '../../supervisors/index.js';
+import { BudgetNode } from '../../supervisors/index.js';
 import { MemoryTransport } from '../../transport/index.js';
 import { pino } from 'pino';
 
@@ -20,7 +22,7 @@ function setup(responses: unknown[], limits = {}) {
     clock,
   );
   const service = serveProviders(transport, [provider], pino({ level: 'silent' }));
-  const events: MissionEvent[] = [];
+  const events: LooseMissionEvent[] = [];
   const budget = BudgetNode.root('m', limits, clock).child('agent');
   const input: AgentWorkerInput = {
     path: 'm/stage/s/agent/a',

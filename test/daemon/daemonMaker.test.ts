@@ -4,6 +4,7 @@
  * restart from its log (the last snapshot and the votes after it).
  */
 import { describe, expect, it } from 'vitest';
+import type { LooseEvent } from '../helpers/looseEvent.js';
 import { EventLog } from '../../log/eventLog.js';
 import { main } from '../../cli/main.js';
 import { terminalIo } from '../helpers/captureIo.js';
@@ -57,7 +58,7 @@ describe('daemon status of a MAKER stage', () => {
 
     const end = await until(d, id, 'succeeded', 20_000);
     // Counted from the votes as they were written: the log (compacted) still sums to the same.
-    const events = EventLog.read(EventLog.pathFor(dir, id));
+    const events = (EventLog.read(EventLog.pathFor(dir, id)) as LooseEvent[]);
     const snap = events.filter((e) => e.type === 'maker.snapshot').at(-1)!;
     const tail = events.filter(
       (e) => e.type === 'maker.vote' && (e.step as number) >= (snap.step as number),

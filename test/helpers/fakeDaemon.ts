@@ -3,8 +3,8 @@
  * events we push, and every call recorded. A source containing `bad:` fails validation like a
  * real mission file would.
  */
-import type { LoggedEvent } from '../../log/eventLog.js';
 import { createApiHandler, type ApiHandlerOptions } from '../../daemon/daemonHttp.js';
+import type { LooseEvent } from './looseEvent.js';
 import { ConfigError } from '../../kernel/errors.js';
 import {
   DaemonStoppingError,
@@ -29,13 +29,13 @@ import {
 import type { InspectorSnapshot } from '../../inspector/types.js';
 
 interface Subscriber {
-  listener: (e: LoggedEvent) => void;
+  listener: (e: LooseEvent) => void;
   end?: () => void;
 }
 
 export class FakeDaemon implements DaemonApi {
   missions = new Map<string, MissionStatus>();
-  logs = new Map<string, LoggedEvent[]>();
+  logs = new Map<string, LooseEvent[]>();
   approvalRecords = new Map<string, ApprovalRecord>();
   subscribers = new Map<string, Set<Subscriber>>();
   submitted: SubmitRequest[] = [];
@@ -100,15 +100,15 @@ export class FakeDaemon implements DaemonApi {
   }
 
   /** Appends an event and hands it to the live subscribers. */
-  emit(id: string, type: string, fields: Record<string, unknown> = {}): LoggedEvent {
+  emit(id: string, type: string, fields: Record<string, unknown> = {}): LooseEvent {
     const log = this.logs.get(id)!;
-    const e: LoggedEvent = {
+    const e = {
       seq: log.length + 1,
       ts: '2025-01-01T00:00:01.000Z',
       mission: id,
-      type,
+      type: type as LooseEvent['type'],
       ...fields,
-    };
+    } as LooseEvent;
     log.push(e);
     for (const s of this.subscribers.get(id) ?? []) s.listener(e);
     return e;
@@ -133,7 +133,7 @@ export class FakeDaemon implements DaemonApi {
   events(
     id: string,
     afterSeq: number,
-    listener: (e: LoggedEvent) => void,
+    listener: (e: LooseEvent) => void,
     end?: () => void,
   ): () => void {
     const m = this.missions.get(id);

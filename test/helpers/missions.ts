@@ -1,5 +1,6 @@
 /** Mission configs for tests, built in code and validated by the real schema. */
 import { mkdtempSync } from 'node:fs';
+import type { LooseEvent } from './looseEvent.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -8,7 +9,6 @@ import {
   type MissionConfig,
   type MissionConfigInput,
 } from '../../config/mission.js';
-import type { LoggedEvent } from '../../log/eventLog.js';
 import { EventLog } from '../../log/eventLog.js';
 import { runMission, type RunOptions } from '../../runner/runMission.js';
 
@@ -32,6 +32,6 @@ export async function runAndRead(config: MissionConfig, options: Partial<RunOpti
     missionId: 'm1',
     ...options,
   });
-  const events: LoggedEvent[] = EventLog.read(eventLogFile);
+  const events: LooseEvent[] = EventLog.read(eventLogFile);
   return { output, events, eventLogFile, stateDir };
 }

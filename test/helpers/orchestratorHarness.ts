@@ -4,6 +4,8 @@
  * supervision runtime on a manual clock, and tasks that are timed test workers.
  */
 import { createActor } from 'xstate';
+import type { LooseMissionEvent } from './looseEvent.js';
+import type { MissionLogEvent } from '../../log/missionLogEvent.js';
 import { Blackboard } from '../../actors/blackboard.js';
 import type { Approach, MasterPlan, Review, StressTest } from '../../actors/planning/masterPlan.js';
 import type { Phase, PhaseCallOptions, PhaseRunner } from '../../actors/planning/phaseCall.js';
@@ -21,8 +23,7 @@ import {
   BudgetNode,
   createRuntime,
   type BudgetLimits,
-  type MissionEvent,
-} from '../../supervisors/index.js';
+  } from '../../supervisors/index.js';
 
 export const PATH = 'stage/s/plan/planner';
 export const APPROACHES = ['elegant', 'fast'];
@@ -120,7 +121,7 @@ export interface HarnessOptions {
 
 export function harness(o: HarnessOptions) {
   const clock = new ManualClock();
-  const events: MissionEvent[] = [];
+  const events: LooseMissionEvent[] = [];
   const runtime = createRuntime({
     clock,
     events: { append: (e) => events.push(e) },

@@ -3,6 +3,8 @@
  * MemoryTransport, the requests it got recorded, and a phase runner calling it.
  */
 import { pino } from 'pino';
+import type { LooseMissionEvent } from './looseEvent.js';
+import type { MissionLogEvent } from '../../log/missionLogEvent.js';
 import { createPhaseRunner, type PhaseRunnerOptions } from '../../actors/planning/phaseCall.js';
 import type { CompletionRequest, Provider } from '../../actors/providers/index.js';
 import { ScriptedProvider } from '../../actors/providers/index.js';
@@ -10,7 +12,7 @@ import { serveProviders } from '../../actors/providerService.js';
 import { ManualClock } from '../../kernel/clock.js';
 import { agentSchema } from '../../config/mission.js';
 import { scriptedProviderSchema, type ScriptedResponse } from '../../config/providers.js';
-import { BudgetNode, type MissionEvent } from '../../supervisors/index.js';
+import { BudgetNode } from '../../supervisors/index.js';
 import { MemoryTransport } from '../../transport/index.js';
 
 export type ScriptEntry = string | ScriptedResponse | Record<string, unknown>;
@@ -44,7 +46,7 @@ export function scriptedPlanner(script: ScriptEntry[], options: Partial<PhaseRun
     },
   };
   const service = serveProviders(transport, [provider], pino({ level: 'silent' }));
-  const events: MissionEvent[] = [];
+  const events: LooseMissionEvent[] = [];
   const budget = BudgetNode.root('m', {}, clock).child('plan');
   const runner = createPhaseRunner({
     transport,

@@ -1,20 +1,21 @@
 /** Helpers to start a supervisor on a manual clock and reach its children by child id. */
 import type { AnyActorRef } from 'xstate';
+import type { LooseMissionEvent } from './looseEvent.js';
+import type { MissionLogEvent } from '../../log/missionLogEvent.js';
 import { ManualClock } from '../../kernel/clock.js';
 import {
   createRuntime,
   createSupervisor,
   type DecisionRecord,
-  type MissionEvent,
   type SupervisorInput,
 } from '../../supervisors/index.js';
 
 /** A decision as the event sink receives it. */
-export type DecisionEvent = MissionEvent &
+export type DecisionEvent = MissionLogEvent &
   DecisionRecord & { type: 'supervisor.decision'; at: number };
 
 export function startTree(input: Omit<SupervisorInput, 'runtime'>, clock = new ManualClock()) {
-  const events: MissionEvent[] = [];
+  const events: LooseMissionEvent[] = [];
   const runtime = createRuntime({
     clock,
     events: { append: (e) => events.push(e) },

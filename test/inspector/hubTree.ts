@@ -4,12 +4,13 @@
  * emit (path = `<supervisor name>/<child id>`), as `test/helpers/tree.ts` does without a hub.
  */
 import type { AnyActorRef } from 'xstate';
+import type { LooseMissionEvent } from '../helpers/looseEvent.js';
+import type { MissionLogEvent } from '../../log/missionLogEvent.js';
 import { ManualClock } from '../../kernel/clock.js';
 import { InspectorHub } from '../../inspector/hub.js';
 import {
   createRuntime,
   createSupervisor,
-  type MissionEvent,
   type SupervisorInput,
 } from '../../supervisors/index.js';
 
@@ -19,7 +20,7 @@ export function inspectedTree(
   clock = new ManualClock(1000),
 ) {
   const h = hub ?? new InspectorHub({ clock });
-  const events: MissionEvent[] = [];
+  const events: LooseMissionEvent[] = [];
   const runtime = createRuntime({
     clock,
     random: () => 0.5,

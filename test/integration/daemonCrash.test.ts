@@ -5,6 +5,7 @@
  * on its own temporary state directory, and judges by the mission's event log and the API.
  */
 import { execFile, spawnSync } from 'node:child_process';
+import type { LooseEvent } from '../helpers/looseEvent.js';
 import {
   appendFileSync,
   existsSync,
@@ -18,7 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { EventLog, type LoggedEvent } from '../../log/eventLog.js';
+import { EventLog } from '../../log/eventLog.js';
 import type { DaemonClient } from '../../daemon/daemonClient.js';
 import type { MissionStatus } from '../../daemon/daemonApi.js';
 import { spawnDaemon, startDaemon } from '../helpers/daemonProcess.js';
@@ -46,7 +47,7 @@ function submit(client: DaemonClient, file: string, id: string) {
 }
 
 /** The mission's log as it is on disk now (a torn last line is skipped). */
-function readLog(dir: string, id: string): LoggedEvent[] {
+function readLog(dir: string, id: string): LooseEvent[] {
   const file = EventLog.pathFor(dir, id);
   return existsSync(file) ? EventLog.read(file) : [];
 }
@@ -56,12 +57,12 @@ function cliEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MAESTRO_')));
 }
 
-const ofType = (events: LoggedEvent[], type: string) => events.filter((e) => e.type === type);
+const ofType = (events: LooseEvent[], type: string) => events.filter((e) => e.type === type);
 
 async function waitForLog(
   dir: string,
   id: string,
-  found: (events: LoggedEvent[]) => boolean,
+  found: (events: LooseEvent[]) => boolean,
   what: string,
 ): Promise<void> {
   await eventually(() => {
@@ -79,7 +80,7 @@ async function waitUntilOver(client: DaemonClient, id: string): Promise<MissionS
 }
 
 /** Steps decided so far by the MAKER run of a log: its last snapshot, or the last decided vote after it. */
-function decidedSteps(events: LoggedEvent[]): number {
+function decidedSteps(events: LooseEvent[]): number {
   let steps = 0;
   for (const e of events) {
     if (e.type === 'maker.snapshot') steps = Math.max(steps, e.step as number);
@@ -89,12 +90,12 @@ function decidedSteps(events: LoggedEvent[]): number {
   return steps;
 }
 
-const decidedVoteSteps = (events: LoggedEvent[]) =>
+const decidedVoteSteps = (events: LooseEvent[]) =>
   ofType(events, 'maker.vote')
     .filter((e) => e.outcome === 'decided')
     .map((e) => e.step as number);
 
-const stageIndexes = (events: LoggedEvent[]) =>
+const stageIndexes = (events: LooseEvent[]) =>
   ofType(events, 'stage.finished')
     .map((e) => e.index as number)
     .sort();
@@ -151,7 +152,7 @@ describe('maestro daemon after a crash', () => {
     // Everything the restarted daemon writes, read from its event stream before the next
     // snapshot compacts the votes away (the stream is checked for gaps below).
     const d2 = await startDaemon({ stateDir: dir });
-    const after: LoggedEvent[] = [];
+    const after: LooseEvent[] = [];
     await d2.client.events('hanoi', lastSeq, (e) => after.push(e));
     expect(
       after.map((e) => e.seq),
@@ -299,7 +300,7 @@ describe('maestro daemon after a crash', () => {
     // The torn bytes are gone: every line parses, and the sequence numbers go on from the last whole line.
     const lines = readFileSync(file, 'utf8').split('\n');
     expect(lines.pop()).toBe('');
-    const seqs = lines.map((l) => (JSON.parse(l) as LoggedEvent).seq);
+    const seqs = lines.map((l) => (JSON.parse(l) as LooseEvent).seq);
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
     expect(stageIndexes(readLog(dir, 'torn'))).toEqual([0, 1, 2]);
   }, 60_000);

@@ -5,6 +5,7 @@
  * server, workers and mission id; workers are SIGKILLed and servers stopped after each test.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { LooseEvent } from '../helpers/looseEvent.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jetstream } from '@nats-io/jetstream';
@@ -12,7 +13,7 @@ import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EventLog, type LoggedEvent } from '../../log/eventLog.js';
+import { EventLog } from '../../log/eventLog.js';
 import { formatMove, hanoiSolution } from '../../actors/tasks/index.js';
 import { runChaos } from '../../bench/chaos.js';
 import { loadConfigFile } from '../../config/loader.js';
@@ -95,7 +96,7 @@ function solutionChecker(disks: number) {
   const truth = [...hanoiSolution(disks)].map(formatMove);
   const decided = new Map<number, number>();
   let wrong = 0;
-  const onEvent = (e: LoggedEvent) => {
+  const onEvent = (e: LooseEvent) => {
     if (e.type !== 'maker.vote' || e.outcome !== 'decided') return;
     const step = e.step as number;
     decided.set(step, (decided.get(step) ?? 0) + 1);
@@ -151,7 +152,7 @@ async function servedSamples(
       )?.msgs;
 }
 
-const decisions = (events: LoggedEvent[], supervisor: string) =>
+const decisions = (events: LooseEvent[], supervisor: string) =>
   events.filter((e) => e.type === 'supervisor.decision' && e.supervisor === supervisor);
 
 afterEach(async () => {
@@ -215,7 +216,7 @@ describe('missions over NATS with maestro worker processes', () => {
     const server = await natsServer();
     const opts = { ackWaitMs: 1500, heartbeatMs: 200, env };
     const [a] = await workers(server, file, ['slowcli'], ['durable-a'], opts);
-    const seen: LoggedEvent[] = [];
+    const seen: LooseEvent[] = [];
     const running = runOverNats(config, server, { onEvent: (e) => void seen.push(e) });
     const begun = () =>
       existsSync(calls)

@@ -1,4 +1,6 @@
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseLogEnvelope } from '../../log/missionLogEvent.js';
+import { raw } from '../helpers/looseEvent.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EventLog } from '../../log/eventLog.js';
@@ -13,15 +15,15 @@ describe('event log (JSONL)', () => {
     const log = new EventLog(file, 'm9', () => 0).open();
     const seen: string[] = [];
     log.onEvent((e) => seen.push(e.type));
-    log.append({ type: 'mission.started' });
-    log.append({ type: 'stage.entered', stage: 's' });
+    log.append(raw({ type: 'mission.started' }));
+    log.append(raw({ type: 'stage.entered', stage: 's' }));
     log.close();
     expect(readFileSync(file, 'utf8')).toBe(
-      '{"seq":1,"ts":"1970-01-01T00:00:00.000Z","mission":"m9","type":"mission.started"}\n' +
-        '{"seq":2,"ts":"1970-01-01T00:00:00.000Z","mission":"m9","type":"stage.entered","stage":"s"}\n',
+      '{"seq":1,"ts":"1970-01-01T00:00:00.000Z","mission":"m9","v":2,"type":"mission.started"}\n' +
+        '{"seq":2,"ts":"1970-01-01T00:00:00.000Z","mission":"m9","v":2,"type":"stage.entered","stage":"s"}\n',
     );
     expect(seen).toEqual(['mission.started', 'stage.entered']);
-    expect(EventLog.read(file).map((e) => e.seq)).toEqual([1, 2]);
+    expect(EventLog.read(file, undefined, parseLogEnvelope).map((e) => e.seq)).toEqual([1, 2]);
   });
 
   // (Issue 12 changed this: a corrupt middle line used to make the whole log unreadable.)
@@ -30,7 +32,9 @@ describe('event log (JSONL)', () => {
     writeFileSync(file, '{"seq":1,"type":"a"}\n{"seq":2,"ty');
     const corrupt: [number, string][] = [];
     expect(
-      EventLog.read(file, (line, reason) => corrupt.push([line, reason])).map((e) => e.seq),
+      EventLog.read(file, (line, reason) => corrupt.push([line, reason]), parseLogEnvelope).map(
+        (e) => e.seq,
+      ),
     ).toEqual([1]);
     expect(corrupt).toEqual([]);
     appendFileSync(
@@ -38,7 +42,9 @@ describe('event log (JSONL)', () => {
       '\n{"seq":3,"type":"c"}\n[1,2]\n{"seq":"4","type":"d"}\n{"seq":5,"type":"e"}\n',
     );
     expect(
-      EventLog.read(file, (line, reason) => corrupt.push([line, reason])).map((e) => e.seq),
+      EventLog.read(file, (line, reason) => corrupt.push([line, reason]), parseLogEnvelope).map(
+        (e) => e.seq,
+      ),
     ).toEqual([1, 3, 5]);
     expect(corrupt).toEqual([
       [2, 'not JSON'],
@@ -52,11 +58,13 @@ describe('event log (JSONL)', () => {
     registerSecret(secret);
     const file = join(tempDir(), 'e.jsonl');
     const log = new EventLog(file, 'm', () => 0).open();
-    log.append({ type: 'agent.call', error: `401 for key ${secret}`, nested: { list: [secret] } });
+    log.append(
+      raw({ type: 'agent.call', error: `401 for key ${secret}`, nested: { list: [secret] } }),
+    );
     log.close();
     const text = readFileSync(file, 'utf8');
     expect(text).not.toContain(secret);
-    expect(EventLog.read(file)[0]).toMatchObject({
+    expect(EventLog.read(file, undefined, parseLogEnvelope)[0]).toMatchObject({
       error: '401 for key [REDACTED]',
       nested: { list: ['[REDACTED]'] },
     });
@@ -67,13 +75,13 @@ describe('event log compaction', () => {
   it('should drop the compactable events before the snapshot and keep everything else in order', () => {
     const file = join(tempDir(), 'c.jsonl');
     const log = new EventLog(file, 'm', () => 0).open();
-    log.append({ type: 'mission.started' });
-    for (let i = 0; i < 5; i++) log.append({ type: 'maker.vote', step: i });
-    log.append({ type: 'maker.snapshot', step: 5 });
+    log.append(raw({ type: 'mission.started' }));
+    for (let i = 0; i < 5; i++) log.append(raw({ type: 'maker.vote', step: i }));
+    log.append(raw({ type: 'maker.snapshot', step: 5 }));
     log.compact(['maker.vote', 'maker.snapshot']);
-    log.append({ type: 'maker.vote', step: 5 });
+    log.append(raw({ type: 'maker.vote', step: 5 }));
     log.close();
-    expect(EventLog.read(file).map((e) => [e.seq, e.type])).toEqual([
+    expect(EventLog.read(file, undefined, parseLogEnvelope).map((e) => [e.seq, e.type])).toEqual([
       [1, 'mission.started'],
       [7, 'maker.snapshot'],
       [8, 'maker.vote'],

@@ -1,4 +1,6 @@
 import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { parseLogEnvelope } from '../../log/missionLogEvent.js';
+import { raw } from '../helpers/looseEvent.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EventLog } from '../../log/eventLog.js';
@@ -8,7 +10,7 @@ import { tempDir } from '../helpers/missions.js';
 function cleanLog(n: number, event: (i: number) => Record<string, unknown> = (i) => ({ i })) {
   const file = join(tempDir(), 'm.jsonl');
   const log = new EventLog(file, 'm', () => 0).open();
-  for (let i = 0; i < n; i++) log.append({ type: 'x', ...event(i) });
+  for (let i = 0; i < n; i++) log.append(raw({ type: 'x', ...event(i) }));
   log.close();
   return { file, text: readFileSync(file, 'utf8') };
 }
@@ -37,10 +39,13 @@ describe('event log: reopening', () => {
     expect(log.tornBytes).toBe(60);
     expect(log.lastSeq).toBe(3);
     expect(readFileSync(file, 'utf8')).toBe(text);
-    log.append({ type: 'after' });
+    log.append(raw({ type: 'after' }));
     log.close();
     expect(seqsOf(file)).toEqual([1, 2, 3, 4]);
-    expect(EventLog.read(file).at(-1)).toMatchObject({ seq: 4, type: 'after' });
+    expect(EventLog.read(file, undefined, parseLogEnvelope).at(-1)).toMatchObject({
+      seq: 4,
+      type: 'after',
+    });
   });
 
   it('should cut a torn last line off even when what was written of it parses (its newline is missing)', () => {
@@ -68,7 +73,7 @@ describe('event log: reopening', () => {
     expect(log.tornBytes).toBe(24);
     expect(log.lastSeq).toBe(0);
     expect(statSync(file).size).toBe(0);
-    log.append({ type: 'first' });
+    log.append(raw({ type: 'first' }));
     log.close();
     expect(seqsOf(file)).toEqual([1]);
   });
@@ -79,7 +84,7 @@ describe('event log: reopening', () => {
     expect(log.tornBytes).toBe(0);
     expect(log.lastSeq).toBe(3);
     expect(readFileSync(file, 'utf8')).toBe(text);
-    log.append({ type: 'again' });
+    log.append(raw({ type: 'again' }));
     log.close();
     const again = new EventLog(file, 'm', () => 0).open();
     expect(again.lastSeq).toBe(4);
@@ -107,7 +112,7 @@ describe('event log: reopening', () => {
     );
     const log = new EventLog(file, 'm', () => 0).open();
     expect(log.lastSeq).toBe(123_456_784);
-    log.append({ type: 'y' });
+    log.append(raw({ type: 'y' }));
     log.close();
     expect(seqsOf(file).slice(-2)).toEqual([123_456_784, 123_456_785]);
   });
@@ -128,7 +133,7 @@ describe('event log: reopening', () => {
     const log = new EventLog(file, 'm', () => 0).open();
     expect([log.tornBytes, log.lastSeq]).toEqual([tornLength, 3]);
     expect(readFileSync(file, 'utf8')).toBe(text);
-    log.append({ type: 'next' });
+    log.append(raw({ type: 'next' }));
     log.close();
     expect(seqsOf(file)).toEqual([1, 2, 3, 4]);
   });
@@ -137,12 +142,12 @@ describe('event log: reopening', () => {
     const { file } = cleanLog(2);
     appendFileSync(file, torn(3, 50));
     const log = new EventLog(file, 'm', () => 0).open();
-    log.append({ type: 'maker.vote', step: 0 });
-    log.append({ type: 'maker.snapshot', step: 1 });
+    log.append(raw({ type: 'maker.vote', step: 0 }));
+    log.append(raw({ type: 'maker.snapshot', step: 1 }));
     log.compact(['maker.vote', 'maker.snapshot']);
-    log.append({ type: 'maker.vote', step: 1 });
+    log.append(raw({ type: 'maker.vote', step: 1 }));
     log.close();
-    expect(EventLog.read(file).map((e) => [e.seq, e.type])).toEqual([
+    expect(EventLog.read(file, undefined, parseLogEnvelope).map((e) => [e.seq, e.type])).toEqual([
       [1, 'x'],
       [2, 'x'],
       [4, 'maker.snapshot'],
@@ -153,9 +158,9 @@ describe('event log: reopening', () => {
   it('should sync on request and on close with syncEveryMs, and keep every event', () => {
     const file = join(tempDir(), 'm.jsonl');
     const log = new EventLog(file, 'm', () => 0, { syncEveryMs: 10_000 }).open();
-    log.append({ type: 'a' });
+    log.append(raw({ type: 'a' }));
     log.sync();
-    log.append({ type: 'b' });
+    log.append(raw({ type: 'b' }));
     log.close();
     log.close(); // a second close is harmless
     expect(seqsOf(file)).toEqual([1, 2]);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { EventLog } from '../../log/eventLog.js';
 import { recoverMission } from '../../log/missionRecovery.js';
 import { formatMove, hanoiSolution, hanoiTask } from '../../actors/tasks/index.js';
-import type { MissionEvent } from '../../machines/mission.js';
+import type { MissionMachineEvent } from '../../machines/mission.js';
 import { resumeProgress } from '../../machines/makerStageSpec.js';
 import { mission, runAndRead, tempDir } from '../helpers/missions.js';
 
@@ -25,7 +25,7 @@ const line = (e: Record<string, unknown>) => `${JSON.stringify({ ts: TS, mission
 
 describe('recoverMission', () => {
   it("should fold a gated mission's log: submitted, each attempt of each stage, approvals with their first answer, the end", async () => {
-    let send: ((e: MissionEvent) => void) | undefined;
+    let send: ((e: MissionMachineEvent) => void) | undefined;
     const config = mission({
       providers: {
         a: { kind: 'scripted', responses: ['draft v1', 'draft v2'] },
@@ -396,6 +396,7 @@ describe('recoverMission: usage', () => {
       plans: new Map(),
       lines: 3,
       corrupt: [],
+      corruptReasons: new Map(),
     });
   });
 

@@ -1,8 +1,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { LooseEvent } from '../helpers/looseEvent.js';
 import { dirname } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { EventLog, type LoggedEvent } from '../../log/eventLog.js';
+import { EventLog } from '../../log/eventLog.js';
 import { recoverMission, type MakerVoteRecord } from '../../log/missionRecovery.js';
 import { formatMove, hanoiSolution, hanoiTask, type HanoiState } from '../../actors/tasks/index.js';
 import { missionSchema, type MissionConfigInput } from '../../config/mission.js';
@@ -40,7 +41,7 @@ function hanoiMission(disks: number, snapshotEvery: number) {
   } as Pick<MissionConfigInput, 'providers' | 'agents' | 'stages'>);
 }
 
-const decided = (events: LoggedEvent[]) =>
+const decided = (events: LooseEvent[]) =>
   events.filter((e) => e.type === 'maker.vote' && e.outcome === 'decided');
 
 describe('resuming a MAKER stage from its snapshot and the votes after it', () => {
@@ -54,7 +55,7 @@ describe('resuming a MAKER stage from its snapshot and the votes after it', () =
     });
 
     // Every event of both runs as it was written, before compaction removed any.
-    const seen: LoggedEvent[] = [];
+    const seen: LooseEvent[] = [];
     const suspend = new AbortController();
     const first = await runAndRead(hanoiMission(disks, 20), {
       suspend: suspend.signal,
@@ -100,7 +101,7 @@ describe('resuming a MAKER stage from its snapshot and the votes after it', () =
     const resume = planResume(recovered, config);
     expect(resume).toMatchObject({ stages: [], attempt: 1 });
 
-    const fromResume: LoggedEvent[] = [];
+    const fromResume: LooseEvent[] = [];
     const { output } = await runMission(config, {
       stateDir: first.stateDir,
       logger: pino({ level: 'silent' }),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { LooseEvent } from '../helpers/looseEvent.js';
 import { formatMove, hanoiSolution } from '../../actors/tasks/index.js';
-import type { LoggedEvent } from '../../log/eventLog.js';
 import type { MissionConfigInput } from '../../config/mission.js';
 import { mission, runAndRead } from '../helpers/missions.js';
 
@@ -44,7 +44,7 @@ function hanoiMission(opts: {
 function solutionChecker(disks: number) {
   const truth = hanoiSolution(disks);
   const seen = { steps: 0, wrong: 0 };
-  const onEvent = (e: LoggedEvent) => {
+  const onEvent = (e: LooseEvent) => {
     if (e.type !== 'maker.vote' || e.outcome !== 'decided') return;
     const t = truth.next();
     seen.steps++;

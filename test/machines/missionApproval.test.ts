@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { LoggedEvent } from '../../log/eventLog.js';
+import type { LooseEvent } from '../helpers/looseEvent.js';
 import { ManualClock } from '../../kernel/clock.js';
 import { parseConfigText } from '../../config/loader.js';
 import { missionSchema, type ApprovalConfig } from '../../config/mission.js';
-import type { MissionEvent } from '../../machines/mission.js';
+import type { MissionMachineEvent } from '../../machines/mission.js';
 import type { RunOptions } from '../../runner/runMission.js';
 import { mission, runAndRead } from '../helpers/missions.js';
 
@@ -30,7 +30,7 @@ function gatedMission(approval: Partial<ApprovalConfig> | true) {
   });
 }
 
-type Send = (event: MissionEvent) => void;
+type Send = (event: MissionMachineEvent) => void;
 
 /**
  * Runs a mission and calls `onRequest` (after the request is in the log, outside the mission's
@@ -38,7 +38,7 @@ type Send = (event: MissionEvent) => void;
  */
 function runAnswering(
   config: ReturnType<typeof gatedMission>,
-  onRequest: (request: LoggedEvent, send: Send) => void,
+  onRequest: (request: LooseEvent, send: Send) => void,
   options: Partial<RunOptions> = {},
 ) {
   let send: Send | undefined;
@@ -52,9 +52,9 @@ function runAnswering(
   });
 }
 
-const types = (events: LoggedEvent[]) =>
+const types = (events: LooseEvent[]) =>
   events.map((e) => e.type).filter((t) => t !== 'supervisor.decision');
-const answered = (events: LoggedEvent[]) => events.filter((e) => e.type === 'approval.answered');
+const answered = (events: LooseEvent[]) => events.filter((e) => e.type === 'approval.answered');
 const FEEDBACK_HEADER =
   '\n\n---\nA reviewer rejected the previous answer to this stage, with this feedback:\n';
 
@@ -236,7 +236,7 @@ describe('approval gate (runMission)', () => {
 
   it('should ignore an answer for another approval id, and a second answer to the same one', async () => {
     const seen: string[][] = [];
-    const all: LoggedEvent[] = [];
+    const all: LooseEvent[] = [];
     const read = () => answered(all).map((e) => String(e.id));
     const { output, events } = await runAnswering(
       gatedMission(true),
@@ -325,7 +325,7 @@ describe('approval timeouts (injected clock)', () => {
   it('should approve on timeout with onTimeout approve, not a millisecond before', async () => {
     const clock = new ManualClock(0);
     const before: number[] = [];
-    const all: LoggedEvent[] = [];
+    const all: LooseEvent[] = [];
     const { output, events } = await runAnswering(
       gatedMission({ timeoutMs: 1000, onTimeout: 'approve' }),
       () => {
@@ -427,7 +427,7 @@ describe('approval timeouts (injected clock)', () => {
     const clock = new ManualClock(0);
     const days30 = 30 * 24 * 3600 * 1000;
     const maxDelay = 2 ** 31 - 1;
-    const all: LoggedEvent[] = [];
+    const all: LooseEvent[] = [];
     const seen: number[] = [];
     const { output, events } = await runAnswering(
       gatedMission({ timeoutMs: days30, onTimeout: 'approve' }),

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { LoggedEvent } from '../../log/eventLog.js';
+import type { LooseEvent } from '../helpers/looseEvent.js';
 import { recoverMission } from '../../log/missionRecovery.js';
 import { ManualClock } from '../../kernel/clock.js';
-import type { MissionEvent } from '../../machines/mission.js';
+import type { MissionMachineEvent } from '../../machines/mission.js';
 import type { RunOptions } from '../../runner/runMission.js';
 import { mission, runAndRead } from '../helpers/missions.js';
 
-type Send = (event: MissionEvent) => void;
+type Send = (event: MissionMachineEvent) => void;
 
 /** plan (gated) → build, on scripted models; `build` answers after `buildMs` of the clock. */
 function gated(budget: { wallTimeMs?: number }, buildMs = 0) {
@@ -30,7 +30,7 @@ function gated(budget: { wallTimeMs?: number }, buildMs = 0) {
 /** Calls `atGate` outside the mission's own transition once the gate is asked, and `onEvent` for every event. */
 function run(
   config: ReturnType<typeof gated>,
-  atGate: (request: LoggedEvent, send: Send) => void,
+  atGate: (request: LooseEvent, send: Send) => void,
   options: Partial<RunOptions> = {},
 ) {
   let send: Send | undefined;
@@ -44,7 +44,7 @@ function run(
   });
 }
 
-const approve = (req: LoggedEvent, send: Send) =>
+const approve = (req: LooseEvent, send: Send) =>
   send({ type: 'gate.answered', id: req.id as string, decision: 'approve', by: 'alice' });
 
 describe('a wall-time budget and an approval gate', () => {

@@ -1,8 +1,9 @@
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { LooseEvent } from '../helpers/looseEvent.js';
 import { dirname } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { EventLog, type LoggedEvent } from '../../log/eventLog.js';
+import { EventLog } from '../../log/eventLog.js';
 import {
   recoverMission,
   type RecoveredApproval,
@@ -11,7 +12,7 @@ import {
 } from '../../log/missionRecovery.js';
 import { ManualClock } from '../../kernel/clock.js';
 import { missionSchema, type ApprovalConfig, type MissionConfig } from '../../config/mission.js';
-import type { MissionEvent } from '../../machines/mission.js';
+import type { MissionMachineEvent } from '../../machines/mission.js';
 import { planResume } from '../../daemon/missionResume.js';
 import { runMission, type RunOptions } from '../../runner/runMission.js';
 import { mission, runAndRead, tempDir } from '../helpers/missions.js';
@@ -52,7 +53,7 @@ const RESULT = 'c: Three: b: Two: alpha';
 const FEEDBACK_HEADER =
   '\n\n---\nA reviewer rejected the previous answer to this stage, with this feedback:\n';
 
-type Send = (event: MissionEvent) => void;
+type Send = (event: MissionMachineEvent) => void;
 
 /** Resumes mission m1 of `stateDir` as the daemon does: recover, validate the logged config, plan, run. */
 async function resumeRun(stateDir: string, options: Partial<RunOptions> = {}) {
@@ -70,15 +71,11 @@ async function resumeRun(stateDir: string, options: Partial<RunOptions> = {}) {
     usedBefore: recovered.usage,
     ...options,
   });
-  return { output, events: EventLog.read(file), resume, recovered };
+  return { output, events: EventLog.read(file) as LooseEvent[], resume, recovered };
 }
 
 /** A fresh state dir whose m1 log is `events` up to and including the first that matches, then `torn`. */
-function crashedAfter(
-  events: LoggedEvent[],
-  match: (e: LoggedEvent) => boolean,
-  torn = '',
-): string {
+function crashedAfter(events: LooseEvent[], match: (e: LooseEvent) => boolean, torn = ''): string {
   const n = events.findIndex(match);
   expect(n).toBeGreaterThanOrEqual(0);
   const stateDir = tempDir();
@@ -94,15 +91,15 @@ function crashedAfter(
   return stateDir;
 }
 
-const count = (events: LoggedEvent[], type: string, by: (e: LoggedEvent) => unknown) => {
+const count = (events: LooseEvent[], type: string, by: (e: LooseEvent) => unknown) => {
   const m: Record<string, number> = {};
   for (const e of events) if (e.type === type) m[String(by(e))] = (m[String(by(e))] ?? 0) + 1;
   return m;
 };
-const callsPerStage = (events: LoggedEvent[]) =>
+const callsPerStage = (events: LooseEvent[]) =>
   count(events, 'agent.call', (e) => String(e.path).split('/')[3]);
-const finishedPerIndex = (events: LoggedEvent[]) => count(events, 'stage.finished', (e) => e.index);
-const types = (events: LoggedEvent[]) =>
+const finishedPerIndex = (events: LooseEvent[]) => count(events, 'stage.finished', (e) => e.index);
+const types = (events: LooseEvent[]) =>
   events.map((e) => e.type).filter((t) => t !== 'supervisor.decision');
 
 describe('resuming a mission from its event log', () => {
@@ -208,7 +205,7 @@ describe('resuming a mission from its event log', () => {
       onStart: (send: Send) =>
         setTimeout(() => {
           // Resumed, and nothing since: the mission waits for the person.
-          waiting.push(types(EventLog.read(file)).slice(-3));
+          waiting.push(types(EventLog.read(file) as LooseEvent[]).slice(-3));
           send({ type: 'gate.answered', id: 'm1/two/1', decision: 'approve', by: 'erin' });
         }, 30),
     });
@@ -250,7 +247,9 @@ describe('resuming a mission from its event log', () => {
         queueMicrotask(() => {
           clock.advance(5999);
           seen.push(
-            EventLog.read(first.eventLogFile).filter((e) => e.type === 'approval.answered').length,
+            (EventLog.read(first.eventLogFile) as LooseEvent[]).filter(
+              (e) => e.type === 'approval.answered',
+            ).length,
           );
           clock.advance(1);
         }),
@@ -349,7 +348,7 @@ describe('resuming a mission from its event log', () => {
 
   it('should resume a rejection that crashed before the revision ran as attempt 2, with the feedback', async () => {
     let send: Send | undefined;
-    const answers = (e: LoggedEvent) => {
+    const answers = (e: LooseEvent) => {
       if (e.type !== 'approval.requested') return;
       const id = e.id as string;
       queueMicrotask(() =>
@@ -397,7 +396,7 @@ describe('resuming a mission from its event log', () => {
 
   it('should keep the feedback when the crash came between a revision finishing and its approval being asked', async () => {
     let send: Send | undefined;
-    const answers = (e: LoggedEvent) => {
+    const answers = (e: LooseEvent) => {
       if (e.type !== 'approval.requested') return;
       const id = e.id as string;
       queueMicrotask(() =>
@@ -440,7 +439,7 @@ describe('resuming a mission from its event log', () => {
 
   it("should ask a stage's approval after a crash between its stage.finished and approval.requested, without running it again", async () => {
     let send: Send | undefined;
-    const approve = (e: LoggedEvent) =>
+    const approve = (e: LooseEvent) =>
       e.type === 'approval.requested' &&
       queueMicrotask(() =>
         send!({ type: 'gate.answered', id: e.id as string, decision: 'approve' }),
@@ -471,6 +470,7 @@ describe('planResume', () => {
   const base = (): RecoveredMission => ({
     id: 'm1',
     file: 'f',
+    corruptReasons: new Map(),
     stages: [],
     approvals: [],
     maker: new Map(),

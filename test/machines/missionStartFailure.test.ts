@@ -6,6 +6,7 @@
  * unless it was stopped.
  */
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import type { LooseEvent } from '../helpers/looseEvent.js';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -80,7 +81,7 @@ describe('daemon: a mission that failed to start', () => {
     );
     // The identities of the providers the mission uses went to the hub.
     expect(hub.attaches).toEqual([['poet', 'reviewers']]);
-    const log = EventLog.read(EventLog.pathFor(stateDir, 'h1'));
+    const log = EventLog.read(EventLog.pathFor(stateDir, 'h1')) as LooseEvent[];
     expect(log.map((e) => e.type)).toEqual(['mission.submitted', 'mission.start_failed']);
     expect(log[1]).toMatchObject({ error: 'NoWorkersError', message: NO_WORKERS });
     await first.shutdown();
@@ -93,11 +94,9 @@ describe('daemon: a mission that failed to start', () => {
       expect(second.status('h1')).toMatchObject({ state: 'failed', error: reason }),
     );
     await second.shutdown();
-    expect(EventLog.read(EventLog.pathFor(stateDir, 'h1')).map((e) => e.type)).toEqual([
-      'mission.submitted',
-      'mission.start_failed',
-      'mission.start_failed',
-    ]);
+    expect(
+      (EventLog.read(EventLog.pathFor(stateDir, 'h1')) as LooseEvent[]).map((e) => e.type),
+    ).toEqual(['mission.submitted', 'mission.start_failed', 'mission.start_failed']);
 
     // Restarted where it can run (in process here): it runs to its end.
     const third = new Daemon({ stateDir, logger: silent });
@@ -183,7 +182,7 @@ describe('daemon: following a mission that fails to start, or is stopped before 
       }),
     );
     expect(ended).toBe(true);
-    const log = EventLog.read(EventLog.pathFor(stateDir, 'f2'));
+    const log = EventLog.read(EventLog.pathFor(stateDir, 'f2')) as LooseEvent[];
     expect(log.map((e) => e.type)).toEqual([
       'mission.submitted',
       'mission.start_failed',
@@ -240,7 +239,7 @@ describe('runMission: a mission that cannot start', () => {
     });
     const run = runMission(config, { stateDir, logger: silent, missionId: 'k1', env: {} });
     await expect(run).rejects.toThrow('MAESTRO_TEST_UNSET_KEY');
-    const log = EventLog.read(EventLog.pathFor(stateDir, 'k1'));
+    const log = EventLog.read(EventLog.pathFor(stateDir, 'k1')) as LooseEvent[];
     expect(log.map((e) => e.type)).toEqual([
       'mission.submitted',
       'mission.start_failed',

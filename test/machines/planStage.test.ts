@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
+import type { LooseEvent } from '../helpers/looseEvent.js';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { EventLog, type LoggedEvent } from '../../log/eventLog.js';
+import { EventLog } from '../../log/eventLog.js';
 import { recoverMission } from '../../log/missionRecovery.js';
 import { ManualClock } from '../../kernel/clock.js';
 import { loadConfigFile } from '../../config/loader.js';
@@ -20,17 +21,17 @@ const example = (): Promise<MissionConfig> => loadConfigFile(EXAMPLE, missionSch
 /** The example's path for the orchestrator of mission m1. */
 const ORCH = 'mission/m1/stage/deliver/plan/planner';
 
-const phases = (events: LoggedEvent[]) =>
+const phases = (events: LooseEvent[]) =>
   events
     .filter((e) => e.type === 'genius.phase')
     .map((e) => (e.label === undefined ? e.phase : `${e.phase}/${e.label}`));
-const finishedCount = (events: LoggedEvent[]) => {
+const finishedCount = (events: LooseEvent[]) => {
   const n: Record<string, number> = {};
   for (const e of events)
     if (e.type === 'task.finished') n[e.task as string] = (n[e.task as string] ?? 0) + 1;
   return n;
 };
-const compiledTasks = (events: LoggedEvent[]) =>
+const compiledTasks = (events: LooseEvent[]) =>
   events
     .filter((e) => e.type === 'plan.compiled')
     .map((e) => (e.tasks as { id: string }[]).map((t) => t.id));

@@ -1,16 +1,13 @@
 import { createActor } from 'xstate';
+import type { LooseMissionEvent } from '../helpers/looseEvent.js';
+import type { MissionLogEvent } from '../../log/missionLogEvent.js';
 import { describe, expect, it } from 'vitest';
 import type { MasterPlan } from '../../actors/planning/masterPlan.js';
 import { compileTaskGraph, type GraphTask, type TaskGraph } from '../../actors/taskGraph.js';
 import { ManualClock } from '../../kernel/clock.js';
 import { taskDagMachine, type TaskDagInput, type TaskInput } from '../../machines/taskDag.js';
 import { taskOutputOf, taskSpecOf, type Behaviour } from '../helpers/taskWorker.js';
-import {
-  BudgetNode,
-  createRuntime,
-  type BudgetLimits,
-  type MissionEvent,
-} from '../../supervisors/index.js';
+import { BudgetNode, createRuntime, type BudgetLimits } from '../../supervisors/index.js';
 
 const outputOf = taskOutputOf;
 
@@ -40,7 +37,7 @@ interface RunOptions {
 function runDag(graph: TaskGraph, behaviour: Record<string, Behaviour>, options: RunOptions = {}) {
   const clock = new ManualClock();
   const log: string[] = [];
-  const events: MissionEvent[] = [];
+  const events: LooseMissionEvent[] = [];
   const runtime = createRuntime({
     clock,
     events: { append: (e) => events.push(e) },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LoggedEvent } from '../../../log/eventLog.js';
+import type { LooseEvent } from '../../helpers/looseEvent.js';
 import { progressPrinter } from '../../../cli/progress.js';
 import { eventRenderer } from '../../../cli/render/eventRenderer.js';
 import { outputMode } from '../../../cli/render/outputMode.js';
@@ -8,13 +8,13 @@ import { captureIo, terminalIo } from '../../helpers/captureIo.js';
 
 const T0 = Date.parse('2026-01-01T10:00:00.000Z');
 let seq = 0;
-const ev = (type: string, fields: Record<string, unknown> = {}, at = T0): LoggedEvent => ({
+const ev = (type: string, fields: Record<string, unknown> = {}, at = T0): LooseEvent => ({
   seq: ++seq,
   ts: new Date(at).toISOString(),
   mission: 'm1',
-  type,
+  type: type as LooseEvent['type'],
   ...fields,
-});
+}) as LooseEvent;
 const PATH = 'mission/m1/stage/solve/maker/solver';
 /** A MAKER stage of 100 steps (maxSteps) on a json task, as `mission.submitted` carries it. */
 const submitted = () =>

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { LoggedEvent } from '../../../log/eventLog.js';
+import type { LooseEvent } from '../../helpers/looseEvent.js';
 import { eventSentence, genericSentence } from '../../../cli/render/eventSentence.js';
 
-const ev = (type: string, fields: Record<string, unknown> = {}): LoggedEvent => ({
+const ev = (type: string, fields: Record<string, unknown> = {}): LooseEvent => ({
   seq: 7,
   ts: '2026-01-01T10:00:00.000Z',
   mission: 'm1',
-  type,
+  type: type as LooseEvent['type'],
   ...fields,
-});
+}) as LooseEvent;
 const offender = (path: string) => ({
   id: path.split('/').slice(-2).join('/'),
   path: `mission/m1/${path}`,
@@ -24,7 +24,7 @@ const decision = (fields: Record<string, unknown>) =>
   });
 
 /** Every event type the log holds today, with the sentence it reads as. */
-const table: [string, LoggedEvent, string][] = [
+const table: [string, LooseEvent, string][] = [
   [
     'mission.submitted',
     ev('mission.submitted', { name: 'hello', config: { stages: [{}, {}] }, input: 'x' }),
@@ -495,12 +495,12 @@ const table: [string, LoggedEvent, string][] = [
   ],
   [
     'blackboard.compressed',
-    ev('blackboard.compressed', { replaced: 3, summary: 's', kind: 'summary' }),
+    ev('blackboard.compressed', { replaced: [1, 2, 3], summary: 's', kind: 'summary' }),
     '▦ board: 3 entries compressed into a summary',
   ],
   [
     'blackboard.compressed, no summarizer',
-    ev('blackboard.compressed', { replaced: 1, summary: 's', kind: 'note' }),
+    ev('blackboard.compressed', { replaced: [1], summary: 's', kind: 'note' }),
     '▦ board: 1 entry dropped (no summarizer)',
   ],
   [
