@@ -1,6 +1,5 @@
 import { createActor } from 'xstate';
 import type { LooseMissionEvent } from '../helpers/looseEvent.js';
-import type { MissionLogEvent } from '../../log/missionLogEvent.js';
 import { describe, expect, it, vi } from 'vitest';
 import { agentWorkerLogic, type AgentWorkerInput } from '../../actors/agentWorker.js';
 import { serveProviders } from '../../actors/providerService.js';

@@ -58,7 +58,7 @@ describe('daemon status of a MAKER stage', () => {
 
     const end = await until(d, id, 'succeeded', 20_000);
     // Counted from the votes as they were written: the log (compacted) still sums to the same.
-    const events = (EventLog.read(EventLog.pathFor(dir, id)) as LooseEvent[]);
+    const events = EventLog.read(EventLog.pathFor(dir, id)) as LooseEvent[];
     const snap = events.filter((e) => e.type === 'maker.snapshot').at(-1)!;
     const tail = events.filter(
       (e) => e.type === 'maker.vote' && (e.step as number) >= (snap.step as number),

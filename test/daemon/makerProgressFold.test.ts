@@ -5,13 +5,14 @@ import { MakerProgressFold } from '../../daemon/makerProgressFold.js';
 const T0 = Date.parse('2026-01-01T10:00:00.000Z');
 let seq = 0;
 const PATH = 'mission/m1/stage/solve@2/maker/solver';
-const ev = (type: string, fields: Record<string, unknown>, at = T0): LooseEvent => ({
-  seq: ++seq,
-  ts: new Date(at).toISOString(),
-  mission: 'm1',
-  type: type as LooseEvent['type'],
-  ...fields,
-}) as LooseEvent;
+const ev = (type: string, fields: Record<string, unknown>, at = T0): LooseEvent =>
+  ({
+    seq: ++seq,
+    ts: new Date(at).toISOString(),
+    mission: 'm1',
+    type: type as LooseEvent['type'],
+    ...fields,
+  }) as LooseEvent;
 const vote = (step: number, at: number, extra: Record<string, unknown> = {}) =>
   ev(
     'maker.vote',

@@ -4,11 +4,9 @@
  */
 import type { LoggedEvent, MissionLogEvent } from '../../log/missionLogEvent.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: a test reads whatever field it asserts on
 export type LooseEvent = LoggedEvent & { [field: string]: any };
 
 /** The same, for an event before the log adds its envelope (what a test's own sink collects). */
-// biome-ignore lint/suspicious/noExplicitAny: a test reads whatever field it asserts on
 export type LooseMissionEvent = MissionLogEvent & { [field: string]: any };
 
 /**

@@ -5,7 +5,6 @@
  */
 import { createActor } from 'xstate';
 import type { LooseMissionEvent } from './looseEvent.js';
-import type { MissionLogEvent } from '../../log/missionLogEvent.js';
 import { Blackboard } from '../../actors/blackboard.js';
 import type { Approach, MasterPlan, Review, StressTest } from '../../actors/planning/masterPlan.js';
 import type { Phase, PhaseCallOptions, PhaseRunner } from '../../actors/planning/phaseCall.js';
@@ -19,11 +18,7 @@ import {
   type OrchestratorOutput,
 } from '../../machines/orchestrator.js';
 import { taskOutputOf, taskSpecOf, type Behaviour } from './taskWorker.js';
-import {
-  BudgetNode,
-  createRuntime,
-  type BudgetLimits,
-  } from '../../supervisors/index.js';
+import { BudgetNode, createRuntime, type BudgetLimits } from '../../supervisors/index.js';
 
 export const PATH = 'stage/s/plan/planner';
 export const APPROACHES = ['elegant', 'fast'];

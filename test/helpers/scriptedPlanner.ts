@@ -4,7 +4,6 @@
  */
 import { pino } from 'pino';
 import type { LooseMissionEvent } from './looseEvent.js';
-import type { MissionLogEvent } from '../../log/missionLogEvent.js';
 import { createPhaseRunner, type PhaseRunnerOptions } from '../../actors/planning/phaseCall.js';
 import type { CompletionRequest, Provider } from '../../actors/providers/index.js';
 import { ScriptedProvider } from '../../actors/providers/index.js';

@@ -5,14 +5,9 @@
  */
 import type { AnyActorRef } from 'xstate';
 import type { LooseMissionEvent } from '../helpers/looseEvent.js';
-import type { MissionLogEvent } from '../../log/missionLogEvent.js';
 import { ManualClock } from '../../kernel/clock.js';
 import { InspectorHub } from '../../inspector/hub.js';
-import {
-  createRuntime,
-  createSupervisor,
-  type SupervisorInput,
-} from '../../supervisors/index.js';
+import { createRuntime, createSupervisor, type SupervisorInput } from '../../supervisors/index.js';
 
 export function inspectedTree(
   input: Omit<SupervisorInput, 'runtime'>,

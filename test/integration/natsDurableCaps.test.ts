@@ -29,7 +29,14 @@ afterEach(async () => {
 describe('an answer over max_payload on the durable path (real nats-server and worker)', () => {
   it('should fail the mission at once with the size and the limit, after one delivery', async () => {
     server = await startNatsServer({ config: 'max_payload: 65536\n' });
-    await startWorker({ natsUrl: server.url, config: file, capabilities: ['big'], id: 'big-a', env, logLevel: 'warn' });
+    await startWorker({
+      natsUrl: server.url,
+      config: file,
+      capabilities: ['big'],
+      id: 'big-a',
+      env,
+      logLevel: 'warn',
+    });
     const config = await loadConfigFile(file, missionSchema, { env });
     const started = performance.now();
     const { output, eventLogFile } = await runMission(config, {
@@ -45,7 +52,9 @@ describe('an answer over max_payload on the durable path (real nats-server and w
     expect(output.error?.message).toMatch(
       /^provider 'big': answer of 100\d{3} bytes does not fit the transport's max payload \(65536 bytes\); lower providers\.big\.maxAnswerBytes below it, or over NATS raise the server's max_payload \(non-retryable: output_cap\)$/,
     );
-    expect(events.filter((e) => e.type === 'agent.call').map((e) => [e.attempt, e.ok])).toEqual([[0, false]]);
+    expect(events.filter((e) => e.type === 'agent.call').map((e) => [e.attempt, e.ok])).toEqual([
+      [0, false],
+    ]);
     expect(performance.now() - started).toBeLessThan(10_000);
     // A worker process and a nats-server start first (about 14 s on two busy cores); the limit on
     // the mission itself is the assertion above.

@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { parseLogEnvelope } from '../../log/missionLogEvent.js';
-import { raw } from '../helpers/looseEvent.js';
 import { EventLog } from '../../log/eventLog.js';
 import { LogWriteError } from '../../log/logWriteError.js';
 

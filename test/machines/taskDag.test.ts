@@ -1,6 +1,5 @@
 import { createActor } from 'xstate';
 import type { LooseMissionEvent } from '../helpers/looseEvent.js';
-import type { MissionLogEvent } from '../../log/missionLogEvent.js';
 import { describe, expect, it } from 'vitest';
 import type { MasterPlan } from '../../actors/planning/masterPlan.js';
 import { compileTaskGraph, type GraphTask, type TaskGraph } from '../../actors/taskGraph.js';

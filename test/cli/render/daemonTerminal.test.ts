@@ -4,13 +4,14 @@ import { daemonTerminal } from '../../../cli/render/daemonTerminal.js';
 import { captureIo, terminalIo } from '../../helpers/captureIo.js';
 
 const at = new Date(2026, 0, 1, 9, 30, 0, 5);
-const ev = (seq: number, type: string, fields: Record<string, unknown> = {}): LooseEvent => ({
-  seq,
-  ts: at.toISOString(),
-  mission: 'm1',
-  type: type as LooseEvent['type'],
-  ...fields,
-}) as LooseEvent;
+const ev = (seq: number, type: string, fields: Record<string, unknown> = {}): LooseEvent =>
+  ({
+    seq,
+    ts: at.toISOString(),
+    mission: 'm1',
+    type: type as LooseEvent['type'],
+    ...fields,
+  }) as LooseEvent;
 const events = [
   ev(1, 'mission.started', { stages: ['draft'] }),
   ev(2, 'stage.entered', { stage: 'draft', index: 0, agents: ['a'] }),

@@ -8,13 +8,14 @@ import { captureIo, terminalIo } from '../../helpers/captureIo.js';
 
 const T0 = Date.parse('2026-01-01T10:00:00.000Z');
 let seq = 0;
-const ev = (type: string, fields: Record<string, unknown> = {}, at = T0): LooseEvent => ({
-  seq: ++seq,
-  ts: new Date(at).toISOString(),
-  mission: 'm1',
-  type: type as LooseEvent['type'],
-  ...fields,
-}) as LooseEvent;
+const ev = (type: string, fields: Record<string, unknown> = {}, at = T0): LooseEvent =>
+  ({
+    seq: ++seq,
+    ts: new Date(at).toISOString(),
+    mission: 'm1',
+    type: type as LooseEvent['type'],
+    ...fields,
+  }) as LooseEvent;
 const PATH = 'mission/m1/stage/solve/maker/solver';
 /** A MAKER stage of 100 steps (maxSteps) on a json task, as `mission.submitted` carries it. */
 const submitted = () =>

@@ -2,13 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { LooseEvent } from '../../helpers/looseEvent.js';
 import { eventSentence, genericSentence } from '../../../cli/render/eventSentence.js';
 
-const ev = (type: string, fields: Record<string, unknown> = {}): LooseEvent => ({
-  seq: 7,
-  ts: '2026-01-01T10:00:00.000Z',
-  mission: 'm1',
-  type: type as LooseEvent['type'],
-  ...fields,
-}) as LooseEvent;
+const ev = (type: string, fields: Record<string, unknown> = {}): LooseEvent =>
+  ({
+    seq: 7,
+    ts: '2026-01-01T10:00:00.000Z',
+    mission: 'm1',
+    type: type as LooseEvent['type'],
+    ...fields,
+  }) as LooseEvent;
 const offender = (path: string) => ({
   id: path.split('/').slice(-2).join('/'),
   path: `mission/m1/${path}`,
