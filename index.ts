@@ -173,8 +173,43 @@ export {
 export { PromptNotFoundError } from './actors/promptLibrary.js';
 export { MaxStepsError, VoteExhaustedError } from './machines/makerTask.js';
 
-// ---------------------------------------------------------------------------------------------
-// Missions in code and the daemon client (issue 13, built separately): `defineMission`, the
-// registries (provider kinds, MAKER step tasks, red-flaggers, oracles) and `MaestroClient` are
-// exported here, in this block, once they exist.
-// ---------------------------------------------------------------------------------------------
+// Missions in code, the registries user code extends Maestro with, the daemon's client, and
+// the mission log's types.
+export { DEFINE_MISSION_FILE, defineMission } from './config/defineMission.js';
+export type {
+  BuiltinProviderConfig,
+  ProviderConfigInput,
+  ProviderKinds,
+  RegisteredProviderConfig,
+} from './config/providers.js';
+export type { StepTaskConfig, StepTaskKinds } from './config/maker.js';
+export {
+  registerProviderKind,
+  type ProviderDeps,
+  type ProviderKindConfig,
+  type ProviderKindDefinition,
+} from './actors/providers/providerKinds.js';
+export { registerStepTask, type StepTaskDefinition } from './actors/tasks/registry.js';
+export type { StepParse, StepParseFailure, StepTask } from './actors/tasks/stepTask.js';
+export {
+  registerOracle,
+  registerRedFlagger,
+  type Oracle,
+  type RedFlagCheck,
+  type RedFlagContext,
+} from './actors/maker/redFlag.js';
+export {
+  DaemonRequestError,
+  MaestroClient,
+  resolveDaemon,
+  type EventsOptions,
+} from './daemon/daemonClient.js';
+export {
+  LOG_FORMAT,
+  missionLogEventSchema,
+  parseLogLine,
+  type LogEventOf,
+  type LoggedEventOf,
+  type MissionLogEvent,
+  type MissionLogEventType,
+} from './log/missionLogEvent.js';

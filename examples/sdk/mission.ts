@@ -8,11 +8,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { missionSchema, runMission, type MissionConfigInput } from '../../index.js';
+import { defineMission, runMission } from '../../index.js';
 
-// TODO(issue 13): write this as `defineMission({ ... })` once it is exported from the root: it
-// types the object the same way and validates it, so `missionSchema.parse` below goes away.
-const mission: MissionConfigInput = {
+// Typed from the mission schema (completion, compile errors) and validated as a file is: a
+// mistake throws a ConfigError whose lines read `defineMission path.to.field: message`.
+const mission = defineMission({
   name: 'sdk-haiku',
   input: 'supervision trees',
   providers: {
@@ -35,10 +35,10 @@ const mission: MissionConfigInput = {
     { name: 'draft', prompt: 'Write a haiku about {{input}}.', agents: ['drafter'] },
     { name: 'review', prompt: 'Improve this haiku:\n{{previous}}', agents: ['reviewer'] },
   ],
-};
+});
 
 const stateDir = mkdtempSync(join(tmpdir(), 'maestro-sdk-'));
-const { output, eventLogFile } = await runMission(missionSchema.parse(mission), {
+const { output, eventLogFile } = await runMission(mission, {
   stateDir,
   logger: pino({ level: 'silent' }),
 });
