@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { EventLog, type LoggedEvent } from '../log/eventLog.js';
-import type { LoggedEventOf } from '../log/missionLogEvent.js';
+import { type LoggedEventOf, withFormat } from '../log/missionLogEvent.js';
 import {
   recoverMission,
   type RecoveredApproval,
@@ -315,7 +315,8 @@ export class DaemonMission {
 
   private onEvent(e: LoggedEvent): void {
     this.apply(e);
-    this.options.mirror?.(e);
+    // The copy (JetStream) is the line as the file holds it, its format included.
+    this.options.mirror?.(withFormat(e));
     for (const f of this.followers) this.deliver(f, e);
     if (e.type === 'mission.finished') this.endFollowers();
   }

@@ -53,6 +53,12 @@ export function isMissionLogEventType(type: string): type is MissionLogEventType
   return KNOWN.has(type);
 }
 
+/** The event as its log line holds it: the envelope, the format, then the event's fields. */
+export function withFormat(e: LoggedEvent): LoggedEvent {
+  const { seq, ts, mission, ...event } = e;
+  return { seq, ts, mission, v: LOG_FORMAT, ...event } as LoggedEvent;
+}
+
 /** The envelope of a line, its event unchecked, or why it is not one: for tools that copy lines. */
 export function parseLogEnvelope(line: string): LoggedEvent | string {
   let value: unknown;

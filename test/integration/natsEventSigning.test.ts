@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { parseLogEnvelope } from '../../log/missionLogEvent.js';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { pino, type Logger } from 'pino';
@@ -291,7 +292,9 @@ describe('signed mission events in JetStream: what a restart restores is the dae
     const { logger } = capture();
     const result = await restoreLogs(d, stream, signer, logger);
     expect(result.restored).toEqual(['twice']);
-    expect(EventLog.read(EventLog.pathFor(d, 'twice')).map((e) => e.seq)).toEqual([1, 2]);
+    expect(
+      EventLog.read(EventLog.pathFor(d, 'twice'), undefined, parseLogEnvelope).map((e) => e.seq),
+    ).toEqual([1, 2]);
     expect(result.refused).toEqual([
       {
         mission: 'conflict',

@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { parseLogEnvelope } from '../../log/missionLogEvent.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -79,8 +80,12 @@ describe('mission events in JetStream (NatsEventStream)', () => {
     const { restored, refused } = await restoreLogs(dir, stream, signer, logger);
     expect(restored.filter((m) => m.startsWith('es-')).sort()).toEqual(['es-1', 'es-a', 'es-b']);
     expect(refused).toEqual([]);
-    expect(EventLog.read(EventLog.pathFor(dir, 'es-a')).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
-    expect(EventLog.read(EventLog.pathFor(dir, 'es-b')).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    expect(
+      EventLog.read(EventLog.pathFor(dir, 'es-a'), undefined, parseLogEnvelope).map((e) => e.seq),
+    ).toEqual([1, 2, 3, 4]);
+    expect(
+      EventLog.read(EventLog.pathFor(dir, 'es-b'), undefined, parseLogEnvelope).map((e) => e.seq),
+    ).toEqual([1, 2, 3, 4]);
     expect(readFileSync(EventLog.pathFor(dir, 'es-c'), 'utf8')).toContain('"local":true');
   });
 
