@@ -12,6 +12,7 @@
  * The chart never calls a model: every call goes through the injected `runPhase`.
  */
 import { assign, fromPromise, setup } from 'xstate';
+import { failingState, failWith } from './machineFailure.js';
 import type {
   Approach,
   Deconstruction,
@@ -114,6 +115,7 @@ export const geniusLoopMachine = setup({
     output: {} as GeniusLoopOutput | null,
   },
   actors: {
+    failWith,
     deconstruct: phase('deconstruct'),
     simulate: perApproach('simulate'),
     stressTest: perApproach('stressTest'),
@@ -268,13 +270,8 @@ export const geniusLoopMachine = setup({
     },
     done: { type: 'final' },
     stopped: { type: 'final', entry: assign({ stopped: true }) },
-    /** Final, and throws: the parent's onError gets the phase's error as it was thrown. */
-    failed: {
-      type: 'final',
-      entry: ({ context }) => {
-        throw context.error;
-      },
-    },
+    /** The parent's onError gets the phase's error as it was thrown (machineFailure.ts). */
+    failed: failingState<Ctx>((c) => c.error),
   },
   output: ({ context: c }) =>
     c.stopped || !c.plan

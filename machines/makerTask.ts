@@ -7,6 +7,7 @@
  * a `maker.snapshot` is written and the log compacted, so a million steps keep the log bounded.
  */
 import { and, assign, fromPromise, sendTo, setup } from 'xstate';
+import { failingState, failWith } from './machineFailure.js';
 import { SystemError } from '../kernel/errors.js';
 import type { StepTask } from '../actors/tasks/stepTask.js';
 import type { EventSink } from '../supervisors/runtime.js';
@@ -96,6 +97,7 @@ export const makerTaskMachine = setup({
     output: {} as MakerTaskOutput,
   },
   actors: {
+    failWith,
     vote: makerVoteMachine,
     pause: fromPromise(() => new Promise<void>((resolve) => setImmediate(resolve))),
   },
@@ -186,16 +188,10 @@ export const makerTaskMachine = setup({
         onDone: { target: 'voting', actions: assign({ yieldedAt: () => performance.now() }) },
       },
     },
-    exhausted: {
-      entry: ({ context: c }) => {
-        throw new VoteExhaustedError(c.path, c.progress.step, c.last?.samples ?? 0);
-      },
-    },
-    tooLong: {
-      entry: ({ context: c }) => {
-        throw new MaxStepsError(c.path, c.maxSteps!);
-      },
-    },
+    exhausted: failingState<Ctx>(
+      (c) => new VoteExhaustedError(c.path, c.progress.step, c.last?.samples ?? 0),
+    ),
+    tooLong: failingState<Ctx>((c) => new MaxStepsError(c.path, c.maxSteps!)),
     done: { type: 'final' },
     stopped: { type: 'final' },
   },

@@ -12,6 +12,7 @@
  * than the vote itself. Samples are drawn by the invoked `sampler` actor, never by the chart.
  */
 import { fromCallback, sendParent, setup, type EventObject } from 'xstate';
+import { failingState, failWith } from './machineFailure.js';
 import { errorMessage } from '../kernel/errors.js';
 import type { Judged, RedFlagReason } from '../actors/maker/redFlag.js';
 import { VoteTally } from '../actors/maker/voteTally.js';
@@ -201,7 +202,7 @@ export function voteResult(ctx: VoteContext): VoteResult {
 
 export const makerVoteMachine = setup({
   types: { input: {} as MakerVoteInput, context: {} as VoteContext, events: {} as MakerVoteEvent },
-  actors: { sampler },
+  actors: { sampler, failWith },
   guards: {
     isStale: ({ context, event }) => !('step' in event) || context.run?.step !== event.step,
     /** This sample's vote puts its answer k ahead. */
@@ -269,12 +270,8 @@ export const makerVoteMachine = setup({
         'vote.sample.failed': [{ guard: 'isStale' }, { target: 'failed', actions: 'keepFailure' }],
       },
     },
-    failed: {
-      entry: ({ context }) => {
-        throw context.failure instanceof Error
-          ? context.failure
-          : new Error(errorMessage(context.failure));
-      },
-    },
+    failed: failingState<VoteContext>((c) =>
+      c.failure instanceof Error ? c.failure : new Error(errorMessage(c.failure)),
+    ),
   },
 });

@@ -6,7 +6,8 @@
  * say continue, revise or abort. An abort fails this actor with its reason (`aborted`,
  * `sla_exceeded`, `budget_exceeded`), which its supervisors pass up without a restart.
  */
-import { assign, fromCallback, fromPromise, sendTo, setup, type EventObject } from 'xstate';
+import { assign, fromPromise, sendTo, setup } from 'xstate';
+import { failingState, failWith } from './machineFailure.js';
 import type { Blackboard } from '../actors/blackboard.js';
 import type { Review } from '../actors/planning/masterPlan.js';
 import { monitorLogic } from '../actors/monitor.js';
@@ -15,7 +16,6 @@ import { errorMessage, SystemError } from '../kernel/errors.js';
 import { geniusLoopMachine, type GeniusLoopOutput } from './geniusLoop.js';
 import {
   abortError,
-  rethrow,
   failures,
   limitReached,
   recordRun,
@@ -65,14 +65,8 @@ export const orchestratorMachine = setup({
         planner: string;
       }
     >(({ input }) => input.blackboard.synthesize((board) => input.reflect(board), input.planner)),
-    /**
-     * Fails with its input as it starts. The orchestrator fails through it, in a step of its own:
-     * an action that throws makes XState drop the stops of the transition it is in (they are
-     * deferred), so a monitor left running would tick on, orphaned, and no supervisor could reap it.
-     */
-    fail: fromCallback<EventObject, { error: unknown }>(({ input }) => {
-      throw input.error;
-    }),
+    // How it fails (machineFailure.ts): a monitor left running would tick on, orphaned.
+    failWith,
   },
   guards: {
     compiled: ({ context }) => context.graph !== undefined,
@@ -373,14 +367,7 @@ export const orchestratorMachine = setup({
         onError: { target: '#orchestrator.failing', actions: 'keepError' },
       },
     },
-    failing: {
-      invoke: {
-        id: 'fail',
-        src: 'fail',
-        input: ({ context }) => ({ error: context.error }),
-        onError: { actions: ({ event }) => rethrow(event.error) },
-      },
-    },
+    failing: failingState<Ctx>((c) => c.error),
     done: { type: 'final' },
     stopped: { type: 'final' },
   },

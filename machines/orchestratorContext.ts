@@ -93,10 +93,6 @@ export interface Ctx extends OrchestratorInput {
     | { kind: 'revise'; reason: string };
 }
 
-export function rethrow(err: unknown): never {
-  throw err;
-}
-
 export function telemetry(c: Ctx): Telemetry {
   const budget = bindingBudget(c.budget);
   return {

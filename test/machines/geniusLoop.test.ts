@@ -354,13 +354,14 @@ describe('GeniusLoop statechart', () => {
     const { error, output } = await ended;
     expect(output).toBeUndefined();
     expect(error).toBe(err);
-    // The throw in `failed`'s entry stops the transition: the snapshot keeps the phase that failed.
+    // It fails in `failed` (machineFailure.ts), entered before anything throws: the phase's
+    // state was left on the way, so its calls in flight were aborted (below).
     expect(actor.getSnapshot()).toMatchObject({
       status: 'error',
-      value: 'stressTesting',
+      value: 'failed',
       error: err,
     });
-    expect(states).toEqual(['deconstructing', 'simulating', 'stressTesting']);
+    expect(states).toEqual(['deconstructing', 'simulating', 'stressTesting', 'failed']);
     expect(held).toHaveLength(4);
     expect(held.every((c) => c.signal!.aborted)).toBe(true);
   });
@@ -370,7 +371,7 @@ describe('GeniusLoop statechart', () => {
     const f = fakeRunner({ deconstruct: [() => Promise.reject(boom)] });
     const { states, ended } = run({ runPhase: f.runPhase });
     expect(await ended).toEqual({ error: boom });
-    expect(states).toEqual(['deconstructing']);
+    expect(states).toEqual(['deconstructing', 'failed']);
     expect(f.calls).toHaveLength(1);
   });
 
