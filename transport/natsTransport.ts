@@ -2,7 +2,8 @@
  * The `Transport` over a NATS connection (NATS.js v3), for the daemon and remote workers. Payloads
  * are JSON; a message that does not parse is dropped, logged and counted, never a crash. NATS.js
  * errors become the transport's own classes (no responders, timeout, closed, too large), and its
- * status stream becomes `TransportStatus`. The connection is exposed for JetStream and KV.
+ * status stream becomes `TransportStatus` (natsStatusFeed.ts). The connection is exposed for
+ * JetStream and KV.
  *
  * Core NATS is at most once, and NATS.js 3 discards its outbound buffer each time it redials: a
  * publish made while disconnected is lost, so a request made then waits for the reconnection
@@ -14,7 +15,6 @@ import {
   connect,
   type Msg,
   type NatsConnection,
-  type Status,
   type Subscription as NatsSubscription,
 } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
@@ -22,7 +22,6 @@ import { errorMessage } from '../kernel/errors.js';
 import {
   abortReason,
   PayloadTooLargeError,
-  RequestTimeoutError,
   TransportClosedError,
   TransportError,
 } from './errors.js';
@@ -36,6 +35,7 @@ import {
 import { DropLog } from './dropLog.js';
 import { NatsRequestMux } from './natsRequestMux.js';
 import { type NatsOptionsInput, toConnectionOptions } from './natsOptions.js';
+import { NatsStatusFeed } from './natsStatusFeed.js';
 import { toJson, VALID_SUBJECT_CACHE } from './payload.js';
 import { validateSubject } from './subjects.js';
 import type {
@@ -74,13 +74,10 @@ const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 type Handler = (message: Message) => void | Promise<void>;
 
 export class NatsTransport implements Transport {
-  private readonly listeners = new Set<(status: TransportStatus) => void>();
   /** Our live subscriptions, drained on close. */
   private readonly subs = new Set<NatsSubscription>();
   /** Handlers still running (async ones): close lets them finish. */
   private readonly inFlight = new Set<Promise<unknown>>();
-  /** Requests waiting for the connection to come back. */
-  private readonly waiters = new Set<() => void>();
   private readonly validSubjects = new Set<string>();
   private mux: NatsRequestMux | undefined;
   private readonly count: NatsTransportCounters = {
@@ -95,7 +92,7 @@ export class NatsTransport implements Transport {
   private readonly strict: boolean;
   private readonly drainTimeoutMs: number;
   private readonly onHandlerError: ((err: unknown, message: Message) => void) | undefined;
-  private current: TransportStatus;
+  private readonly status: NatsStatusFeed;
   /** Kept from the last server's INFO: NATS.js forgets it while reconnecting. */
   private maxPayload: number;
   private closing: Promise<void> | undefined;
@@ -111,9 +108,9 @@ export class NatsTransport implements Transport {
     this.drainTimeoutMs = options.drainTimeoutMs ?? 5000;
     this.onHandlerError = options.onHandlerError;
     this.maxPayload = connection.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
-    this.current = { type: 'connected', server: connection.getServer() };
-    void this.watchStatus();
-    void connection.closed().then((err) => this.closed(err));
+    this.status = new NatsStatusFeed(connection, options.logger, () => {
+      this.maxPayload = this.connection.info?.max_payload ?? this.maxPayload;
+    });
   }
 
   /** Opens the connection; fails with `NatsConnectError` when no server can be reached. */
@@ -165,7 +162,8 @@ export class NatsTransport implements Transport {
     let reply: Msg;
     try {
       // NATS.js drops what was written while disconnected when it redials: wait for the server.
-      if (this.current.type !== 'connected') await this.untilConnected(subject, timeoutMs, signal);
+      if (this.status.current.type !== 'connected')
+        await this.status.untilConnected(subject, timeoutMs, signal);
       this.assertOpen(subject);
       const remaining = Math.max(1, timeoutMs - (Date.now() - started));
       reply = await (this.mux ??= new NatsRequestMux(this.connection)).request(
@@ -224,10 +222,7 @@ export class NatsTransport implements Transport {
   }
 
   onStatus(listener: (status: TransportStatus) => void): () => void {
-    listener(this.current);
-    if (this.current.type === 'closed') return () => {};
-    this.listeners.add(listener);
-    return () => void this.listeners.delete(listener);
+    return this.status.onStatus(listener);
   }
 
   /** Drains (subscriptions finish what they hold, buffered messages are flushed), then closes. */
@@ -353,93 +348,6 @@ export class NatsTransport implements Transport {
     } catch (err) {
       if (isClosedConnection(err)) throw closedError(subject, err);
       throw err;
-    }
-  }
-
-  /** Resolves on the next connected (or closed) status; rejects on timeout or abort. */
-  private untilConnected(
-    subject: string,
-    timeoutMs: number,
-    signal: AbortSignal | undefined,
-  ): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const done = (err?: unknown): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        this.waiters.delete(onStatus);
-        if (err === undefined) resolve();
-        else reject(err);
-      };
-      const onStatus = (): void => done();
-      const onAbort = (): void => done(abortReason(signal!, subject));
-      const timer = setTimeout(() => done(new RequestTimeoutError(subject, timeoutMs)), timeoutMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.add(onStatus);
-    });
-  }
-
-  private async watchStatus(): Promise<void> {
-    try {
-      for await (const s of this.connection.status()) this.onNatsStatus(s);
-    } catch (err) {
-      this.logger?.warn({ err }, 'nats status stream failed');
-    }
-  }
-
-  private onNatsStatus(s: Status): void {
-    switch (s.type) {
-      case 'disconnect':
-        this.setStatus({ type: 'disconnected', server: s.server });
-        return;
-      case 'reconnecting':
-        // Sent before every dial attempt: one report per outage is enough.
-        if (this.current.type !== 'reconnecting') this.setStatus({ type: 'reconnecting' });
-        return;
-      case 'reconnect':
-        this.maxPayload = this.connection.info?.max_payload ?? this.maxPayload;
-        this.setStatus({ type: 'connected', server: s.server });
-        return;
-      case 'close':
-        return; // reported by `closed()`, with the error when there is one
-      case 'error':
-        this.logger?.warn({ err: s.error }, 'nats async error');
-        return;
-      case 'ldm':
-        this.logger?.info({ server: s.server }, 'nats server entering lame duck mode');
-        return;
-      case 'slowConsumer':
-        this.logger?.warn(
-          { subject: s.sub.getSubject(), pending: s.pending },
-          'nats slow consumer',
-        );
-        return;
-      case 'staleConnection':
-        this.logger?.warn('nats connection stale');
-        return;
-      default:
-        this.logger?.trace({ status: s.type }, 'nats status');
-    }
-  }
-
-  // biome-ignore lint/suspicious/noConfusingVoidType: NATS.js types closed() as Promise<void | Error>
-  private closed(err: void | Error): void {
-    this.setStatus(err ? { type: 'closed', error: errorMessage(err) } : { type: 'closed' });
-    this.listeners.clear();
-  }
-
-  private setStatus(status: TransportStatus): void {
-    if (this.current.type === 'closed') return;
-    this.current = status;
-    this.logger?.debug({ status }, 'nats status');
-    if (status.type === 'connected' || status.type === 'closed') {
-      for (const waiter of [...this.waiters]) waiter();
-    }
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(status);
-      } catch {
-        // A listener's failure must not stop the others from hearing.
-      }
     }
   }
 }
