@@ -10,126 +10,49 @@
  * stopped what was running. Suspended (the daemon stopping), it stops the same way but ends
  * `suspended`: its log says where it was, and it resumes from there.
  */
-import { and, assign, enqueueActions, not, raise, sendTo, setup } from 'xstate';
-import { approvalId, gateClosedReason, type GateAnsweredEvent } from '../actors/approvalGate.js';
-import type { RecoveredApproval, RecoveredMaker, RecoveredPlan } from '../log/missionRecovery.js';
-import type { DurableDispatch } from '../actors/agentCall.js';
-import { errorMessage } from '../kernel/errors.js';
-import type { MissionConfig } from '../config/mission.js';
+import { and, assertEvent, assign, enqueueActions, not, sendTo, setup } from 'xstate';
+import type { MissionLogEvent } from '../log/missionLogEvent.js';
+import { supervisorMachine } from '../supervisors/index.js';
 import {
-  supervisorMachine,
-  type BudgetNode,
-  type BudgetUsage,
-  type ChildExitedEvent,
-  type SupervisionRuntime,
-} from '../supervisors/index.js';
-import type { Transport } from '../transport/transport.js';
-import {
-  stageAnswers,
-  stageChildId,
-  stageChildSpec,
-  stagePrompt,
-  stageText,
-  type StageAnswer,
-} from './stageSpec.js';
+  answerEvents,
+  approvalRequest,
+  closedGateEvents,
+  current,
+  failureOf,
+  finishedRun,
+  MAX_DELAY_MS,
+  NO_FEEDBACK,
+  rejection,
+  stageEntered,
+  stageFailure,
+  startEvent,
+  timeoutAnswer,
+} from './missionRules.js';
+import type {
+  MissionContext,
+  MissionInput,
+  MissionMachineEvent,
+  MissionOutput,
+} from './missionTypes.js';
+import { stageChildId, stageChildSpec, stagePrompt } from './stageSpec.js';
 
-export interface MissionInput {
-  missionId: string;
-  config: MissionConfig;
-  /** `{{input}}` for the stage prompts; the config's `input` when absent. */
-  input?: string;
-  transport: Transport;
-  runtime: SupervisionRuntime;
-  /** The mission's budget node, with the config's mission budget as limits. */
-  budget: BudgetNode;
-  /** Prompt-stage agent calls go by this durable path when given (NATS); MAKER samples never do. */
-  durable?: DurableDispatch;
-  /** Persisted with the mission, so a resumed call has the key it had (see AgentWorkerInput.keySalt). */
-  keySalt?: string;
-  /** Where a mission rebuilt from its event log goes on from. */
-  resume?: MissionResume;
-}
+export type {
+  MissionFailure,
+  MissionInput,
+  MissionMachineEvent,
+  MissionOutput,
+  MissionResume,
+  StageResult,
+} from './missionTypes.js';
+export { failureOf, NO_FEEDBACK, stageFailure } from './missionRules.js';
 
-export interface MissionResume {
-  /** Stages done (and approved where asked), in order. */
-  stages: StageResult[];
-  /** The attempt the current stage runs as: 1, then one more per rejection. */
-  attempt: number;
-  /** A reviewer's feedback for that attempt. */
-  feedback?: string;
-  /** The current stage finished and its approval was asked: wait for (or act on) its answer. */
-  pending?: { approval: RecoveredApproval; answers: number };
-  /** The current stage finished and its approval was not asked yet: ask it for this output. */
-  unasked?: { output: string };
-  maker?: ReadonlyMap<string, RecoveredMaker>;
-  /** Plan stages' progress, by orchestrator path. */
-  plans?: ReadonlyMap<string, RecoveredPlan>;
-}
-
-export interface StageResult {
-  name: string;
-  output: string;
-  answers: StageAnswer[];
-}
-
-export interface MissionFailure {
-  reason: string;
-  message: string;
-}
-
-export interface MissionOutput {
-  missionId: string;
-  name: string;
-  status: 'succeeded' | 'failed' | 'suspended';
-  result?: string;
-  stages: StageResult[];
-  error?: MissionFailure;
-  usage: BudgetUsage;
-}
-
-export type MissionMachineEvent =
-  | ChildExitedEvent
-  | GateAnsweredEvent
-  | { type: 'mission.stop'; reason?: string }
-  | { type: 'mission.suspend' };
-
-interface MissionContext extends MissionInput {
-  stage: number;
-  stages: StageResult[];
-  attempt: number;
-  feedback?: string;
-  /** The current stage's last run, until it is accepted. */
-  run?: StageResult;
-  /** The approval asked for that run. */
-  approval?: RecoveredApproval;
-  error?: MissionFailure;
-  suspending?: boolean;
-}
-
-/** The feedback a revision is given when its rejection came without any. */
-export const NO_FEEDBACK = 'rejected without feedback';
-
-/** setTimeout's limit: a longer approval timeout is waited for in steps of this. */
-const MAX_DELAY_MS = 2 ** 31 - 1;
-
-const current = (c: MissionContext) => c.config.stages[c.stage]!;
-
-/** Why a stage ended without its answers: `stage 'x' gave up: <reason>; last crash: <child>: <error>`. */
-export function stageFailure(stage: string, e: ChildExitedEvent): MissionFailure {
-  const reason = e.reason ?? e.exit;
-  if (e.offender !== undefined)
-    return {
-      reason,
-      message: `stage '${stage}' gave up: ${reason}; last crash: ${e.offender}: ${e.lastCrash ?? 'unknown'}`,
-    };
-  return { reason, message: `stage '${stage}' failed: ${e.error ?? reason}` };
-}
-
-/** A mission's failure from the error its supervisor failed with: errors that carry a `reason` give it. */
-export function failureOf(err: unknown): MissionFailure {
-  const reason = (err as { reason?: unknown } | null)?.reason;
-  return { reason: typeof reason === 'string' ? reason : 'error', message: errorMessage(err) };
-}
+/**
+ * The one action that writes the mission log: the rules (missionRules.ts) compute the events, an
+ * action enqueues `log` with them, and nothing appends inside an `assign`.
+ */
+const log = (context: MissionContext, events: readonly MissionLogEvent[]) => () => {
+  for (const e of events) context.runtime.events.append(e);
+};
 
 export const missionMachine = setup({
   types: {
@@ -171,27 +94,14 @@ export const missionMachine = setup({
     },
     isThisGate: ({ context, event }) =>
       event.type === 'gate.answered' && event.id === context.approval?.id,
-    isApproved: ({ event }) => (event as GateAnsweredEvent).decision === 'approve',
-    isTimeout: ({ event }) => (event as GateAnsweredEvent).by === 'timeout',
+    isApproved: ({ event }) => event.type === 'gate.answered' && event.decision === 'approve',
+    isTimeout: ({ event }) => event.type === 'gate.answered' && event.by === 'timeout',
     revisionsLeft: ({ context }) => context.attempt <= current(context).approval!.maxRevisions,
   },
   actions: {
-    announceStage: ({ context }) => {
-      const stage = current(context);
-      const agents = stage.maker
-        ? [stage.maker.agent]
-        : stage.plan
-          ? [stage.plan.planner]
-          : (stage.agents ?? []);
-      context.runtime.events.append({
-        type: 'stage.entered',
-        stage: stage.name,
-        index: context.stage,
-        attempt: context.attempt,
-        agents,
-        ...(stage.maker && { maker: stage.maker.task }),
-      });
-    },
+    announceStage: enqueueActions(({ context, enqueue }) =>
+      enqueue(log(context, [stageEntered(context)])),
+    ),
     startStage: sendTo('supervisor', ({ context }) => {
       const stage = current(context);
       const previous = context.stages.at(-1);
@@ -211,26 +121,11 @@ export const missionMachine = setup({
       });
       return { type: 'supervisor.startChild' as const, spec };
     }),
-    recordRun: assign({
-      run: ({ context, event }) => {
-        const stage = current(context);
-        const results =
-          ((event as ChildExitedEvent).output as { results?: Record<string, unknown> } | undefined)
-            ?.results ?? {};
-        const answers = stageAnswers(stage, results);
-        const output = stageText(stage, answers);
-        // The output is what a resumed mission needs so as not to run the stage again.
-        context.runtime.events.append({
-          type: 'stage.finished',
-          stage: stage.name,
-          index: context.stage,
-          attempt: context.attempt,
-          answers: answers.length,
-          output,
-          usage: context.budget.usage(),
-        });
-        return { name: stage.name, output, answers };
-      },
+    recordRun: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, 'supervisor.child.exited');
+      const { run, events } = finishedRun(context, event);
+      enqueue.assign({ run });
+      enqueue(log(context, events));
     }),
     accept: assign({
       stages: ({ context }) => [...context.stages, context.run!],
@@ -240,75 +135,34 @@ export const missionMachine = setup({
       run: undefined,
       approval: undefined,
     }),
-    requestApproval: assign({
-      approval: ({ context }) => {
-        const stage = current(context);
-        const gate = stage.approval!;
-        const id = approvalId(context.missionId, stage.name, context.attempt);
-        const now = context.runtime.clock.now();
-        const requestedAt = new Date(now).toISOString();
-        const timeoutAt =
-          gate.timeoutMs === undefined ? undefined : new Date(now + gate.timeoutMs).toISOString();
-        const record = {
-          id,
-          stage: stage.name,
-          index: context.stage,
-          attempt: context.attempt,
-          output: context.run!.output,
-          requestedAt,
-          ...(timeoutAt && { timeoutAt }),
-          onTimeout: gate.onTimeout,
-        };
-        context.runtime.events.append({ type: 'approval.requested', ...record });
-        return record;
-      },
+    requestApproval: enqueueActions(({ context, enqueue }) => {
+      const { approval, events } = approvalRequest(context, context.runtime.clock.now());
+      enqueue.assign({ approval });
+      enqueue(log(context, events));
     }),
-    answerByTimeout: raise(({ context }) => {
-      const a = context.approval!;
-      const decision = a.onTimeout ?? 'reject';
-      const feedback = `no answer within the approval timeout (${a.timeoutAt})`;
-      context.runtime.events.append({
-        type: 'approval.answered',
-        id: a.id,
-        decision,
-        feedback,
-        by: 'timeout',
-      });
-      return {
-        type: 'gate.answered' as const,
-        id: a.id,
-        decision,
-        feedback,
-        by: 'timeout',
-        recorded: true,
-      };
+    answerByTimeout: enqueueActions(({ context, enqueue }) => {
+      const { answer, events } = timeoutAnswer(context);
+      enqueue(log(context, events));
+      enqueue.raise(answer);
     }),
     /** The answer is durable before the mission acts on it: whoever answers sees it in the log. */
-    recordAnswer: ({ context, event }) => {
-      const e = event as GateAnsweredEvent;
-      if (e.recorded) return;
-      context.runtime.events.append({
-        type: 'approval.answered',
-        id: e.id,
-        decision: e.decision,
-        ...(e.feedback !== undefined && { feedback: e.feedback }),
-        by: e.by ?? 'api',
-      });
-    },
+    recordAnswer: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, 'gate.answered');
+      enqueue(log(context, answerEvents(event)));
+    }),
     revise: assign({
       attempt: ({ context }) => context.attempt + 1,
-      feedback: ({ event }) => (event as GateAnsweredEvent).feedback ?? NO_FEEDBACK,
+      feedback: ({ event }) => {
+        assertEvent(event, 'gate.answered');
+        return event.feedback ?? NO_FEEDBACK;
+      },
       run: undefined,
       approval: undefined,
     }),
     failRejected: assign({
       error: ({ context, event }) => {
-        const fb = (event as GateAnsweredEvent).feedback;
-        const by = (event as GateAnsweredEvent).by === 'timeout' ? ' (timed out)' : '';
-        return {
-          reason: 'rejected',
-          message: `stage '${current(context).name}' rejected${by} after ${context.attempt} attempt(s)${fb ? `: ${fb}` : ''}`,
-        };
+        assertEvent(event, 'gate.answered');
+        return rejection(context, event);
       },
     }),
     shutdownSupervisor: sendTo('supervisor', { type: 'maestro.shutdown' }),
@@ -320,12 +174,9 @@ export const missionMachine = setup({
      * may answer it any more; the log says so, and whoever listed it stops offering it. A gate
      * left to wait again (a long timeout) or for a suspension (the mission resumes at it) stays open.
      */
-    closeOpenGate: ({ context, event }) => {
-      const reason = gateClosedReason(event);
-      const a = context.approval;
-      if (a && reason)
-        context.runtime.events.append({ type: 'approval.closed', id: a.id, ...reason });
-    },
+    closeOpenGate: enqueueActions(({ context, event, enqueue }) =>
+      enqueue(log(context, closedGateEvents(context, event))),
+    ),
   },
 }).createMachine({
   id: 'mission',
@@ -348,19 +199,7 @@ export const missionMachine = setup({
       ...(r?.pending && { approval: r.pending.approval }),
     };
   },
-  entry: ({ context }) =>
-    context.resume
-      ? context.runtime.events.append({
-          type: 'mission.resumed',
-          stage: context.stage,
-          attempt: context.attempt,
-          done: context.stages.map((s) => s.name),
-        })
-      : context.runtime.events.append({
-          type: 'mission.started',
-          name: context.config.name,
-          stages: context.config.stages.map((s) => s.name),
-        }),
+  entry: enqueueActions(({ context, enqueue }) => enqueue(log(context, [startEvent(context)]))),
   invoke: {
     id: 'supervisor',
     src: 'supervisor',
@@ -426,8 +265,10 @@ export const missionMachine = setup({
             guard: 'isCurrentStageFailed',
             target: 'aborting',
             actions: assign({
-              error: ({ context, event }) =>
-                stageFailure(current(context).name, event as ChildExitedEvent),
+              error: ({ context, event }) => {
+                assertEvent(event, 'supervisor.child.exited');
+                return stageFailure(current(context).name, event);
+              },
             }),
           },
         ],
