@@ -2,6 +2,7 @@
  * The inspector's HTTP + ws server: serves the static page, `/snapshot.json`, and on `/ws` the
  * hub's snapshot followed by its deltas. Read-only unless a token is configured and presented;
  * a client that cannot keep up is cut off rather than allowed to grow the server's memory.
+ * answerClient.ts answers what a client sends.
  */
 import { tokenMatches } from '../kernel/secrets.js';
 import { readdirSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, WebSocket } from 'ws';
-import { z } from 'zod';
+import { answerClient, type AnswerContext } from './answerClient.js';
 import { capConnectionsPerAddress } from './connectionCap.js';
 import type { ClientMessage, InspectorDelta, InspectorSnapshot } from './types.js';
 
@@ -84,19 +85,6 @@ export type ServerMessage =
   | { type: 'ack'; action: 'approve' | 'reject' | 'stop'; id?: string; path?: string }
   | { type: 'error'; message: string };
 
-const clientMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('resync'), from: z.number().int().min(0) }),
-  z.object({ type: z.literal('snapshot') }),
-  z.object({ type: z.literal('approve'), id: z.string().min(1), token: z.string().optional() }),
-  z.object({
-    type: z.literal('reject'),
-    id: z.string().min(1),
-    feedback: z.string().optional(),
-    token: z.string().optional(),
-  }),
-  z.object({ type: z.literal('stop'), path: z.string().min(1), token: z.string().optional() }),
-]);
-
 const pageDir = fileURLToPath(new URL('./page/', import.meta.url));
 const contentTypes: Record<string, string> = {
   html: 'text/html; charset=utf-8',
@@ -158,6 +146,7 @@ export async function startInspectorServer(
     maxPayload,
     WebSocket: withPayloadReason(maxPayload),
   });
+  const answering: AnswerContext = { hub, token: options.token, onWrite: options.onWrite, log };
   const alive = new WeakMap<WebSocket, boolean>();
   /** Clients that have had their snapshot and so take deltas. */
   const ready = new WeakSet<WebSocket>();
@@ -227,9 +216,10 @@ export async function startInspectorServer(
     alive.set(ws, true);
     ws.on('pong', () => alive.set(ws, true));
     ws.on('error', (err) => log.warn({ err }, 'inspector: client error'));
+    const client = { connToken, writable, send: (data: string) => send(ws, data) };
     ws.on(
       'message',
-      (raw, isBinary) => void onMessage(ws, isBinary ? '' : raw.toString(), connToken, writable),
+      (raw, isBinary) => void answerClient(isBinary ? '' : raw.toString(), client, answering),
     );
     const unwatch = hub.watch?.();
     ws.on('close', () => {
@@ -239,63 +229,6 @@ export async function startInspectorServer(
     // Taking the snapshot may flush the hub: deltas it covers must not reach this client first.
     send(ws, JSON.stringify({ ...hub.snapshot(), writable }));
     ready.add(ws);
-  }
-
-  async function onMessage(
-    ws: WebSocket,
-    raw: string,
-    connToken: string | undefined,
-    writable: boolean,
-  ): Promise<void> {
-    let msg: ClientMessage;
-    try {
-      const parsed = clientMessageSchema.safeParse(JSON.parse(raw));
-      if (!parsed.success) throw new Error(parsed.error.issues[0]?.message ?? 'invalid');
-      msg = parsed.data;
-    } catch (err) {
-      return send(
-        ws,
-        JSON.stringify({ type: 'error', message: `bad message: ${(err as Error).message}` }),
-      );
-    }
-    try {
-      if (msg.type === 'snapshot') return send(ws, JSON.stringify({ ...hub.snapshot(), writable }));
-      if (msg.type === 'resync') {
-        const deltas = hub.since(msg.from);
-        if (deltas === undefined) return send(ws, JSON.stringify({ ...hub.snapshot(), writable }));
-        for (const d of deltas) send(ws, JSON.stringify(d));
-        return;
-      }
-      const presented = msg.token ?? connToken;
-      if (presented === undefined)
-        return send(
-          ws,
-          JSON.stringify({ type: 'error', message: 'write refused: a token is required' }),
-        );
-      if (options.token === undefined || !tokenMatches(presented, options.token)) {
-        log.warn({ action: msg.type }, 'inspector: write refused: invalid token');
-        return send(ws, JSON.stringify({ type: 'error', message: 'write refused: invalid token' }));
-      }
-      if (!options.onWrite)
-        return send(
-          ws,
-          JSON.stringify({
-            type: 'error',
-            message: 'write refused: this inspector takes no writes',
-          }),
-        );
-      const { token: _token, ...request } = msg;
-      await options.onWrite(request);
-      const { type, ...fields } = request;
-      log.info({ action: type, ...fields }, 'inspector: write');
-      send(ws, JSON.stringify({ type: 'ack', action: type, ...fields }));
-    } catch (err) {
-      log.warn({ err, type: msg.type }, 'inspector: client request failed');
-      send(
-        ws,
-        JSON.stringify({ type: 'error', message: `${msg.type} failed: ${(err as Error).message}` }),
-      );
-    }
   }
 
   // One subscription for all clients; each delta is serialized once. Never throws into the hub.
