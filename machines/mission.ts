@@ -11,7 +11,7 @@
  * `suspended`: its log says where it was, and it resumes from there.
  */
 import { and, assertEvent, assign, enqueueActions, not, sendTo, setup } from 'xstate';
-import type { MissionLogEvent } from '../log/missionLogEvent.js';
+import { log } from './logAction.js';
 import { supervisorMachine } from '../supervisors/index.js';
 import {
   answerEvents,
@@ -45,14 +45,6 @@ export type {
   StageResult,
 } from './missionTypes.js';
 export { failureOf, NO_FEEDBACK, stageFailure } from './missionRules.js';
-
-/**
- * The one action that writes the mission log: the rules (missionRules.ts) compute the events, an
- * action enqueues `log` with them, and nothing appends inside an `assign`.
- */
-const log = (context: MissionContext, events: readonly MissionLogEvent[]) => () => {
-  for (const e of events) context.runtime.events.append(e);
-};
 
 export const missionMachine = setup({
   types: {
@@ -100,7 +92,7 @@ export const missionMachine = setup({
   },
   actions: {
     announceStage: enqueueActions(({ context, enqueue }) =>
-      enqueue(log(context, [stageEntered(context)])),
+      enqueue(log(context.runtime.events, [stageEntered(context)])),
     ),
     startStage: sendTo('supervisor', ({ context }) => {
       const stage = current(context);
@@ -125,7 +117,7 @@ export const missionMachine = setup({
       assertEvent(event, 'supervisor.child.exited');
       const { run, events } = finishedRun(context, event);
       enqueue.assign({ run });
-      enqueue(log(context, events));
+      enqueue(log(context.runtime.events, events));
     }),
     accept: assign({
       stages: ({ context }) => [...context.stages, context.run!],
@@ -138,17 +130,17 @@ export const missionMachine = setup({
     requestApproval: enqueueActions(({ context, enqueue }) => {
       const { approval, events } = approvalRequest(context, context.runtime.clock.now());
       enqueue.assign({ approval });
-      enqueue(log(context, events));
+      enqueue(log(context.runtime.events, events));
     }),
     answerByTimeout: enqueueActions(({ context, enqueue }) => {
       const { answer, events } = timeoutAnswer(context);
-      enqueue(log(context, events));
+      enqueue(log(context.runtime.events, events));
       enqueue.raise(answer);
     }),
     /** The answer is durable before the mission acts on it: whoever answers sees it in the log. */
     recordAnswer: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'gate.answered');
-      enqueue(log(context, answerEvents(event)));
+      enqueue(log(context.runtime.events, answerEvents(event)));
     }),
     revise: assign({
       attempt: ({ context }) => context.attempt + 1,
@@ -175,7 +167,7 @@ export const missionMachine = setup({
      * left to wait again (a long timeout) or for a suspension (the mission resumes at it) stays open.
      */
     closeOpenGate: enqueueActions(({ context, event, enqueue }) =>
-      enqueue(log(context, closedGateEvents(context, event))),
+      enqueue(log(context.runtime.events, closedGateEvents(context, event))),
     ),
   },
 }).createMachine({
@@ -199,7 +191,9 @@ export const missionMachine = setup({
       ...(r?.pending && { approval: r.pending.approval }),
     };
   },
-  entry: enqueueActions(({ context, enqueue }) => enqueue(log(context, [startEvent(context)]))),
+  entry: enqueueActions(({ context, enqueue }) =>
+    enqueue(log(context.runtime.events, [startEvent(context)])),
+  ),
   invoke: {
     id: 'supervisor',
     src: 'supervisor',

@@ -6,16 +6,20 @@
  * say continue, revise or abort. An abort fails this actor with its reason (`aborted`,
  * `sla_exceeded`, `budget_exceeded`), which its supervisors pass up without a restart.
  */
-import { assign, fromPromise, sendTo, setup } from 'xstate';
+import { assign, enqueueActions, fromPromise, sendTo, setup } from 'xstate';
+import { log } from './logAction.js';
 import { failingState, failWith } from './machineFailure.js';
 import type { Blackboard } from '../actors/blackboard.js';
 import type { Review } from '../actors/planning/masterPlan.js';
 import { monitorLogic } from '../actors/monitor.js';
-import { compileTaskGraph } from '../actors/taskGraph.js';
 import { errorMessage, SystemError } from '../kernel/errors.js';
 import { geniusLoopMachine, type GeniusLoopOutput } from './geniusLoop.js';
 import {
   abortError,
+  carryOver,
+  compilePlan,
+  limitStop,
+  revisedPlan,
   failures,
   limitReached,
   recordRun,
@@ -76,43 +80,16 @@ export const orchestratorMachine = setup({
     limitReached: ({ context }) => limitReached(context) !== undefined,
   },
   actions: {
-    compile: assign(({ context }) => {
-      try {
-        const graph = compileTaskGraph(context.plan0!, context.agents, {
-          finished: new Set(Object.keys(context.finished)),
-        });
-        context.runtime.events.append({
-          type: 'plan.compiled',
-          path: context.path,
-          tasks: graph.tasks.map((t) => ({ id: t.id, agent: t.agent, dependsOn: t.dependsOn })),
-          levels: graph.levels,
-          // The plan itself: what a resumed mission goes on from.
-          plan: context.plan0!,
-        });
-        if (context.carry) context.carry.plan = context.plan0;
-        return { graph, compileError: undefined };
-      } catch (err) {
-        context.runtime.events.append({
-          type: 'plan.rejected',
-          path: context.path,
-          error: errorMessage(err),
-        });
-        return { graph: undefined, compileError: errorMessage(err) };
-      }
+    compile: enqueueActions(({ context, enqueue }) => {
+      const { changes, events } = compilePlan(context);
+      enqueue.assign(changes);
+      enqueue(log(context.runtime.events, events));
+      if (changes.graph) enqueue(carryOver(context, { plan: context.plan0 }));
     }),
-    checkLimits: assign(({ context }) => {
-      // The reviewer's abort stands; a revise gives way to a limit.
-      if (context.stopFor?.kind === 'abort') return {};
-      const hit = limitReached(context);
-      if (!hit) return {};
-      context.runtime.events.append({
-        type: 'monitor.abort',
-        path: context.path,
-        reason: hit.reason,
-        message: hit.message,
-        by: 'limit',
-      });
-      return { stopFor: { kind: 'abort' as const, reason: hit.reason, message: hit.message } };
+    checkLimits: enqueueActions(({ context, enqueue }) => {
+      const { changes, events } = limitStop(context);
+      enqueue.assign(changes);
+      enqueue(log(context.runtime.events, events));
     }),
     keepError: assign({ error: ({ event }) => (event as { error?: unknown }).error }),
     stopDag: sendTo('dag', ({ context }) => ({
@@ -201,9 +178,11 @@ export const orchestratorMachine = setup({
           }),
           onDone: {
             target: 'ran',
-            actions: assign(({ event, context }) =>
-              recordRun(context, event.output as TaskDagOutput),
-            ),
+            actions: enqueueActions(({ event, context, enqueue }) => {
+              const changes = recordRun(context, event.output as TaskDagOutput);
+              enqueue.assign(changes);
+              enqueue(carryOver(context, { finished: changes.finished! }));
+            }),
           },
           onError: { target: '#orchestrator.failing', actions: 'keepError' },
         },
@@ -238,9 +217,11 @@ export const orchestratorMachine = setup({
               },
               {
                 target: 'stopping',
-                actions: assign(({ context, event }) => ({
-                  stopFor: stopForReview(context, event.output as Review),
-                })),
+                actions: enqueueActions(({ context, event, enqueue }) => {
+                  const { stopFor, events } = stopForReview(context, event.output as Review);
+                  enqueue.assign({ stopFor });
+                  enqueue(log(context.runtime.events, events));
+                }),
               },
             ],
             // A reviewer that cannot answer does not stop the work: the hard limits still hold.
@@ -332,22 +313,14 @@ export const orchestratorMachine = setup({
             }),
             onDone: {
               target: '#orchestrator.compiling',
-              actions: assign(({ context, event }) => {
-                context.runtime.events.append({
-                  type: 'plan.revised',
-                  path: context.path,
-                  replan: context.replans + 1,
-                  failed: Object.keys(context.failed),
-                });
-                if (context.carry) context.carry.replans = context.replans + 1;
-                return {
-                  plan0: (event.output as GeniusLoopOutput).plan,
-                  replans: context.replans + 1,
-                  failed: {},
-                  blocked: [],
-                  compileError: undefined,
-                  stopFor: undefined,
-                };
+              actions: enqueueActions(({ context, event, enqueue }) => {
+                const { changes, events } = revisedPlan(
+                  context,
+                  (event.output as GeniusLoopOutput).plan,
+                );
+                enqueue(log(context.runtime.events, events));
+                enqueue(carryOver(context, { replans: context.replans + 1 }));
+                enqueue.assign(changes);
               }),
             },
             onError: { target: '#orchestrator.failing', actions: 'keepError' },

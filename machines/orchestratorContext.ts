@@ -6,8 +6,9 @@
 import type { Blackboard } from '../actors/blackboard.js';
 import type { MasterPlan, Review } from '../actors/planning/masterPlan.js';
 import { hardLimit, type HardLimit, type Telemetry } from '../actors/monitor.js';
-import type { GraphTask, TaskGraph } from '../actors/taskGraph.js';
-import { SystemError } from '../kernel/errors.js';
+import { compileTaskGraph, type GraphTask, type TaskGraph } from '../actors/taskGraph.js';
+import { errorMessage, SystemError } from '../kernel/errors.js';
+import type { MissionLogEvent } from '../log/missionLogEvent.js';
 import type { AgentConfig } from '../config/mission.js';
 import type { PlanConfig } from '../config/plan.js';
 import type { BudgetNode, ChildSpec, SupervisionRuntime } from '../supervisors/index.js';
@@ -124,9 +125,9 @@ export function limitReached(c: Ctx): HardLimit | undefined {
   return spent && { reason: 'budget_exceeded', message: spent.message };
 }
 
+/** What a run of the task graph changes; `finished` also goes to the carry (see PlanCarry). */
 export function recordRun(c: Ctx, out: TaskDagOutput): Partial<Ctx> {
   const finished = { ...c.finished, ...out.finished };
-  if (c.carry) c.carry.finished = finished;
   // A task failed in a way no replan cures (its provider's non-retryable error): the plan ends with it.
   const fatal = out.stopped === 'non_retryable' ? Object.values(out.failed)[0] : undefined;
   return {
@@ -147,17 +148,32 @@ export function failures(c: Ctx): { id: string; error: string }[] {
   return out;
 }
 
-export function stopForReview(c: Ctx, r: Review): Ctx['stopFor'] {
-  c.runtime.events.append({
-    type: r.decision === 'abort' ? 'monitor.abort' : 'monitor.revise',
-    path: c.path,
-    reason: r.decision === 'abort' ? 'aborted' : 'revise',
-    message: r.reason,
-    by: 'reviewer',
-  });
-  return r.decision === 'abort'
-    ? { kind: 'abort', reason: 'aborted', message: `aborted by the reviewer: ${r.reason}` }
-    : { kind: 'revise', reason: r.reason };
+/** The reviewer's verdict: why the run stops, and its record. */
+export function stopForReview(
+  c: Ctx,
+  r: Review,
+): { stopFor: Ctx['stopFor']; events: MissionLogEvent[] } {
+  const event: MissionLogEvent =
+    r.decision === 'abort'
+      ? {
+          type: 'monitor.abort',
+          path: c.path,
+          reason: 'aborted',
+          message: r.reason,
+          by: 'reviewer',
+        }
+      : {
+          type: 'monitor.revise',
+          path: c.path,
+          reason: 'revise',
+          message: r.reason,
+          by: 'reviewer',
+        };
+  const stopFor: Ctx['stopFor'] =
+    r.decision === 'abort'
+      ? { kind: 'abort', reason: 'aborted', message: `aborted by the reviewer: ${r.reason}` }
+      : { kind: 'revise', reason: r.reason };
+  return { stopFor, events: [event] };
 }
 
 export function abortError(c: Ctx): Error {
@@ -194,3 +210,78 @@ export function synthesisVars(c: Ctx): Record<string, string> {
     context: c.blackboard.text(),
   };
 }
+
+/** The plan compiled into a task graph, or why it cannot be: what changes and its record. */
+export function compilePlan(c: Ctx): { changes: Partial<Ctx>; events: MissionLogEvent[] } {
+  try {
+    const graph = compileTaskGraph(c.plan0!, c.agents, {
+      finished: new Set(Object.keys(c.finished)),
+    });
+    const compiled: MissionLogEvent = {
+      type: 'plan.compiled',
+      path: c.path,
+      tasks: graph.tasks.map((t) => ({ id: t.id, agent: t.agent, dependsOn: t.dependsOn })),
+      levels: graph.levels,
+      // The plan itself: what a resumed mission goes on from.
+      plan: c.plan0!,
+    };
+    return { changes: { graph, compileError: undefined }, events: [compiled] };
+  } catch (err) {
+    return {
+      changes: { graph: undefined, compileError: errorMessage(err) },
+      events: [{ type: 'plan.rejected', path: c.path, error: errorMessage(err) }],
+    };
+  }
+}
+
+/** A hard limit reached: the run stops (the reviewer's abort stands; a revise gives way). */
+export function limitStop(c: Ctx): { changes: Partial<Ctx>; events: MissionLogEvent[] } {
+  if (c.stopFor?.kind === 'abort') return { changes: {}, events: [] };
+  const hit = limitReached(c);
+  if (!hit) return { changes: {}, events: [] };
+  return {
+    changes: { stopFor: { kind: 'abort', reason: hit.reason, message: hit.message } },
+    events: [
+      {
+        type: 'monitor.abort',
+        path: c.path,
+        reason: hit.reason,
+        message: hit.message,
+        by: 'limit',
+      },
+    ],
+  };
+}
+
+/** The replanned plan takes over: what was failed or blocked is forgotten, the count goes up. */
+export function revisedPlan(
+  c: Ctx,
+  plan: Ctx['plan0'],
+): { changes: Partial<Ctx>; events: MissionLogEvent[] } {
+  return {
+    changes: {
+      plan0: plan,
+      replans: c.replans + 1,
+      failed: {},
+      blocked: [],
+      compileError: undefined,
+      stopFor: undefined,
+    },
+    events: [
+      {
+        type: 'plan.revised',
+        path: c.path,
+        replan: c.replans + 1,
+        failed: Object.keys(c.failed),
+      },
+    ],
+  };
+}
+
+/**
+ * Hands progress to the next incarnation after a restart (PlanCarry, shared with planStageSpec):
+ * an effect, so an action of its own, never inside an `assign`.
+ */
+export const carryOver = (c: Ctx, patch: Partial<PlanCarry>) => () => {
+  if (c.carry) Object.assign(c.carry, patch);
+};
