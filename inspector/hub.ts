@@ -4,7 +4,8 @@
  * per flush for the others. The inspect callback runs inside XState's own processing, so it
  * only records (a map lookup for a snapshot) and never throws; the rest waits for the flush,
  * which touches only what changed. `hubSessions.ts` maps sessions to paths, `hubGraph.ts` keeps
- * the nodes, `hubEvents.ts` reads mission events, `hubVotes.ts` keeps the latest vote per runner.
+ * the nodes, `hubEvents.ts` reads mission events, `hubVotes.ts` keeps the latest vote per runner,
+ * `hubApprovals.ts` the approvals waiting for an answer.
  */
 import { systemClock, type Clock } from '../kernel/clock.js';
 import { errorMessage } from '../kernel/errors.js';
@@ -12,17 +13,12 @@ import { redact as redactSecrets } from '../kernel/secrets.js';
 import { OnDemandInspection } from './onDemand.js';
 import type { InspectionEvent, AnyActorRef } from 'xstate';
 import { NodeGraph } from './hubGraph.js';
+import { ApprovalBoard } from './hubApprovals.js';
 import { atOf, dataOf, isShown, pathOf, type ObservedEvent, type Redact } from './hubEvents.js';
 import { DeltaHistory, Ring } from './hubRing.js';
 import { SessionTable } from './hubSessions.js';
 import { VoteBoard } from './hubVotes.js';
-import type {
-  ApprovalView,
-  ChildStarted,
-  InspectorDelta,
-  InspectorEvent,
-  InspectorSnapshot,
-} from './types.js';
+import type { ChildStarted, InspectorDelta, InspectorEvent, InspectorSnapshot } from './types.js';
 
 export interface InspectorHubOptions {
   /** @default systemClock */
@@ -59,9 +55,7 @@ export class InspectorHub {
   private seq = 0;
   private eventSeq = 0;
   private dropped = 0;
-  /** Approvals waiting for an answer, from the missions' approval events (the daemon's gates). */
-  private readonly approvals = new Map<string, ApprovalView>();
-  private approvalsChanged = false;
+  private readonly approvals: ApprovalBoard;
   private internalErrors = 0;
   private timer: unknown;
   private running = false;
@@ -74,6 +68,7 @@ export class InspectorHub {
     this.recent = new Ring(options.maxEvents ?? 500);
     this.history = new DeltaHistory(options.historyFlushes ?? 600);
     this.votes = new VoteBoard(this.redact);
+    this.approvals = new ApprovalBoard(this.redact, this.clock);
     this.graph = new NodeGraph(options.poolThreshold ?? 200, (parent, logic, children) =>
       this.event('pool', parent, { logic, children }, this.clock.now()),
     );
@@ -168,7 +163,7 @@ export class InspectorHub {
         type === 'approval.answered' ||
         type === 'approval.closed'
       )
-        this.approval(e);
+        this.approvals.record(e);
       if (!isShown(type)) return;
       const now = this.clock.now();
       const at = atOf(e, now);
@@ -201,36 +196,10 @@ export class InspectorHub {
       this.graph.removeSubtree(root);
       this.graph.removeSubtree(`workers/${missionId}`);
       this.votes.forget(root, missionId);
-      for (const id of [...this.approvals.keys()]) {
-        if (id.startsWith(`${missionId}/`))
-          this.approvalsChanged = this.approvals.delete(id) || this.approvalsChanged;
-      }
+      this.approvals.forget(missionId);
     } catch {
       this.internalErrors++;
     }
-  }
-
-  /** A gate asked, answered or closed (its mission ended): the pending list changes (the whole list goes in the next delta). */
-  private approval(e: ObservedEvent): void {
-    const id = (e as { id?: unknown }).id;
-    if (typeof id !== 'string') return;
-    if (e.type !== 'approval.requested') {
-      this.approvalsChanged = this.approvals.delete(id) || this.approvalsChanged;
-      return;
-    }
-    const { mission, stage, output } = e as {
-      mission?: unknown;
-      stage?: unknown;
-      output?: unknown;
-    };
-    const text = typeof output === 'string' ? output : '';
-    this.approvals.set(id, {
-      id,
-      path: this.redact(`mission/${String(mission)}/stage/${String(stage)}`),
-      question: this.redact(text.length > 2000 ? `${text.slice(0, 2000)}…` : text),
-      since: sinceOf(e, this.clock.now()),
-    });
-    this.approvalsChanged = true;
   }
 
   /** Turn what changed since the last flush into a delta, and tell the subscribers; none when nothing changed. */
@@ -253,7 +222,7 @@ export class InspectorHub {
         !this.graph.pending &&
         this.pending.length === 0 &&
         !this.votes.pending &&
-        !this.approvalsChanged
+        !this.approvals.pending
       )
         return undefined;
       const votes = this.votes.take();
@@ -268,8 +237,8 @@ export class InspectorHub {
         dropped: this.dropped,
       };
       if (definitions) delta.definitions = definitions;
-      if (this.approvalsChanged) delta.approvals = [...this.approvals.values()];
-      this.approvalsChanged = false;
+      const approvals = this.approvals.take();
+      if (approvals) delta.approvals = approvals;
       for (const ev of this.pending) this.recent.push(ev);
       this.pending = [];
       this.history.push(delta);
@@ -296,7 +265,7 @@ export class InspectorHub {
       nodes: this.graph.all(),
       events: this.recent.from(0),
       votes: this.votes.all(),
-      approvals: [...this.approvals.values()],
+      approvals: this.approvals.all(),
       definitions: this.graph.allDefinitions(),
       dropped: this.dropped,
     };
@@ -397,14 +366,4 @@ export class InspectorHub {
     const text = this.redact(errorMessage(err));
     return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text;
   }
-}
-
-/** When an approval was asked: its `requestedAt`, else the event's time, else now. */
-function sinceOf(e: ObservedEvent, now: number): number {
-  const { requestedAt, ts } = e as { requestedAt?: unknown; ts?: unknown };
-  for (const v of [requestedAt, ts]) {
-    const t = typeof v === 'string' ? Date.parse(v) : NaN;
-    if (Number.isFinite(t)) return t;
-  }
-  return atOf(e, now);
 }
