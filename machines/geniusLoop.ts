@@ -131,7 +131,7 @@ export const geniusLoopMachine = setup({
     noteReplan: assign({
       chain: ({ context: c }) => [...c.chain, chainLine.replan(c.replan!)],
     }),
-    keepError: assign({ error: ({ event }) => (event as { error?: unknown }).error }),
+    keepError: assign({ error: ({ event }) => ('error' in event ? event.error : undefined) }),
     countRevision: assign({ revisions: ({ context }) => context.revisions + 1 }),
     notePremortem: assign({
       chain: ({ context: c }) => [

@@ -6,7 +6,7 @@
  * Each step leaves one compact `maker.vote` record in the event log; every `snapshotEvery` steps
  * a `maker.snapshot` is written and the log compacted, so a million steps keep the log bounded.
  */
-import { and, assign, fromPromise, sendTo, setup } from 'xstate';
+import { and, assign, fromPromise, sendTo, setup, assertEvent } from 'xstate';
 import { failingState, failWith } from './machineFailure.js';
 import { SystemError } from '../kernel/errors.js';
 import type { StepTask } from '../actors/tasks/stepTask.js';
@@ -104,10 +104,10 @@ export const makerTaskMachine = setup({
   guards: {
     isDone: ({ context: c }) => c.task.isDone(c.progress.state, c.progress.step),
     overMaxSteps: ({ context: c }) => c.maxSteps !== undefined && c.progress.step >= c.maxSteps,
-    wasDecided: ({ event }) => (event as VoteResult).outcome === 'decided',
+    wasDecided: ({ event }) => event.type === 'vote.decided' && event.outcome === 'decided',
     /** The winner's next state ends the task (checked before the step is applied). */
     completesTask: ({ context: c, event }) =>
-      c.task.isDone((event as VoteResult).parse!.nextState, c.progress.step + 1),
+      event.type === 'vote.decided' && c.task.isDone(event.parse!.nextState, c.progress.step + 1),
     reachesMaxSteps: ({ context: c }) =>
       c.maxSteps !== undefined && c.progress.step + 1 >= c.maxSteps,
     heldTheLoop: ({ context: c }) => performance.now() - c.yieldedAt >= YIELD_EVERY_MS,
@@ -119,8 +119,8 @@ export const makerTaskMachine = setup({
       prompt: c.task.prompt(c.progress.state, c.progress.step, c.progress.previous),
       state: c.progress.state,
     })),
-    apply: ({ context: c, event }) => {
-      const v = event as VoteResult;
+    apply: ({ context: c, event: v }) => {
+      assertEvent(v, 'vote.decided');
       const p = c.progress;
       p.samples += v.samples;
       p.flagged += flaggedCount(v);
@@ -145,8 +145,8 @@ export const makerTaskMachine = setup({
       }
     },
     noteExhausted: assign({
-      last: ({ context: c, event }) => {
-        const v = event as VoteResult;
+      last: ({ context: c, event: v }) => {
+        assertEvent(v, 'vote.decided');
         c.progress.exhausted++;
         c.progress.samples += v.samples;
         c.events.append(voteRecord(v, c.path, c.vote.settings.k));

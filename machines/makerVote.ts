@@ -11,7 +11,7 @@
  * `VoteRun`: at a million steps, allocating a new actor and context per vote would cost more
  * than the vote itself. Samples are drawn by the invoked `sampler` actor, never by the chart.
  */
-import { fromCallback, sendParent, setup, type EventObject } from 'xstate';
+import { fromCallback, sendParent, setup, type EventObject, assertEvent } from 'xstate';
 import { failingState, failWith } from './machineFailure.js';
 import { errorMessage } from '../kernel/errors.js';
 import type { Judged, RedFlagReason } from '../actors/maker/redFlag.js';
@@ -206,25 +206,25 @@ export const makerVoteMachine = setup({
   guards: {
     isStale: ({ context, event }) => !('step' in event) || context.run?.step !== event.step,
     /** This sample's vote puts its answer k ahead. */
-    decides: ({ context, event }) => {
-      const e = event as Extract<MakerVoteEvent, { type: 'vote.sample' }>;
-      return e.answer !== undefined && context.run!.tally.wouldWin(e.answer, context.settings.k);
-    },
+    decides: ({ context, event: e }) =>
+      e.type === 'vote.sample' &&
+      e.answer !== undefined &&
+      context.run!.tally.wouldWin(e.answer, context.settings.k),
     /** This was the last sample in flight, the limit is reached, and it does not decide. */
     exhausts: ({ context }) =>
       context.run!.inFlight === 1 && context.run!.drawn >= context.settings.maxSamples,
   },
   actions: {
-    begin: ({ context, event }) => {
-      const e = event as Extract<MakerVoteEvent, { type: 'vote.begin' }>;
+    begin: ({ context, event: e }) => {
+      assertEvent(e, 'vote.begin');
       context.run = new VoteRun(e.step, e.prompt, e.state);
     },
     drawFirst: ({ context, self }) => {
       const n = context.settings.firstBatch ?? context.settings.k;
       for (const r of requests(context, n)) self.getSnapshot().children.sampler?.send(r);
     },
-    record: ({ context, event, self }) => {
-      const e = event as Extract<MakerVoteEvent, { type: 'vote.sample' }>;
+    record: ({ context, event: e, self }) => {
+      assertEvent(e, 'vote.sample');
       const run = context.run!;
       run.inFlight--;
       if (e.answer === undefined) {
@@ -243,7 +243,8 @@ export const makerVoteMachine = setup({
     },
     report: sendParent(({ context }) => voteResult(context)),
     keepFailure: ({ context, event }) => {
-      context.failure = (event as Extract<MakerVoteEvent, { type: 'vote.sample.failed' }>).error;
+      assertEvent(event, 'vote.sample.failed');
+      context.failure = event.error;
     },
   },
 }).createMachine({

@@ -91,7 +91,7 @@ export const orchestratorMachine = setup({
       enqueue.assign(changes);
       enqueue(log(context.runtime.events, events));
     }),
-    keepError: assign({ error: ({ event }) => (event as { error?: unknown }).error }),
+    keepError: assign({ error: ({ event }) => ('error' in event ? event.error : undefined) }),
     stopDag: sendTo('dag', ({ context }) => ({
       type: 'dag.stop' as const,
       reason: context.stopFor?.kind === 'abort' ? context.stopFor.reason : 'revise',
