@@ -6,7 +6,8 @@
  * Each step leaves one compact `maker.vote` record in the event log; every `snapshotEvery` steps
  * a `maker.snapshot` is written and the log compacted, so a million steps keep the log bounded.
  */
-import { and, assign, fromPromise, sendTo, setup, assertEvent } from 'xstate';
+import { and, assign, fromPromise, sendTo, setup, assertEvent, enqueueActions } from 'xstate';
+import { log } from './logAction.js';
 import { failingState, failWith } from './machineFailure.js';
 import { SystemError } from '../kernel/errors.js';
 import type { StepTask } from '../actors/tasks/stepTask.js';
@@ -144,14 +145,14 @@ export const makerTaskMachine = setup({
         c.events.compact(['maker.vote', 'maker.snapshot']);
       }
     },
-    noteExhausted: assign({
-      last: ({ context: c, event: v }) => {
-        assertEvent(v, 'vote.decided');
-        c.progress.exhausted++;
-        c.progress.samples += v.samples;
-        c.events.append(voteRecord(v, c.path, c.vote.settings.k));
-        return v;
-      },
+    // Progress is counted in place (the hot path: one object for a million steps, see
+    // MakerProgress); the record goes to the log in this action, and the assign only keeps `last`.
+    noteExhausted: enqueueActions(({ context: c, event: v, enqueue }) => {
+      assertEvent(v, 'vote.decided');
+      c.progress.exhausted++;
+      c.progress.samples += v.samples;
+      enqueue(log(c.events, [voteRecord(v, c.path, c.vote.settings.k)]));
+      enqueue.assign({ last: v });
     }),
   },
 }).createMachine({

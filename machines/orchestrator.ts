@@ -228,11 +228,13 @@ export const orchestratorMachine = setup({
             onError: {
               target: 'watching',
               actions: ({ context, event }) =>
-                context.runtime.events.append({
-                  type: 'monitor.review_failed',
-                  path: context.path,
-                  error: errorMessage(event.error),
-                }),
+                log(context.runtime.events, [
+                  {
+                    type: 'monitor.review_failed',
+                    path: context.path,
+                    error: errorMessage(event.error),
+                  },
+                ])(),
             },
           },
           on: {
@@ -287,11 +289,13 @@ export const orchestratorMachine = setup({
             onError: {
               target: 'replanning',
               actions: ({ context, event }) =>
-                context.runtime.events.append({
-                  type: 'blackboard.synthesis_failed',
-                  path: context.path,
-                  error: errorMessage(event.error),
-                }),
+                log(context.runtime.events, [
+                  {
+                    type: 'blackboard.synthesis_failed',
+                    path: context.path,
+                    error: errorMessage(event.error),
+                  },
+                ])(),
             },
           },
         },

@@ -8,6 +8,7 @@
  * shuts its supervisor down (stopping what runs) before it ends.
  */
 import { assign, enqueueActions, sendTo, setup } from 'xstate';
+import { log } from './logAction.js';
 import { errorMessage } from '../kernel/errors.js';
 import { supervisorMachine, type SupervisorInput } from '../supervisors/index.js';
 import { advance, type TaskProgress, type TaskStatus } from './taskProgress.js';
@@ -35,11 +36,7 @@ export const taskDagMachine = setup({
     advance: enqueueActions(({ context, event, enqueue }, params: { start: boolean }) => {
       const { progress, events, starts } = advance(context, event, params.start);
       enqueue.assign(progress);
-      enqueue(() =>
-        events.forEach((e) => {
-          context.runtime.events.append(e);
-        }),
-      );
+      enqueue(log(context.runtime.events, events));
       for (const spec of starts)
         enqueue.sendTo('supervisor', { type: 'supervisor.startChild', spec });
     }),

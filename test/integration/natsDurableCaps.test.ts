@@ -55,8 +55,10 @@ describe('an answer over max_payload on the durable path (real nats-server and w
     expect(events.filter((e) => e.type === 'agent.call').map((e) => [e.attempt, e.ok])).toEqual([
       [0, false],
     ]);
-    expect(performance.now() - started).toBeLessThan(10_000);
-    // A worker process and a nats-server start first (about 14 s on two busy cores); the limit on
-    // the mission itself is the assertion above.
+    expect(performance.now() - started).toBeLessThan(20_000);
+    // At once: from the worker's arrival (the mission waits for it first; on a loaded machine
+    // that wait alone took 6.6 s) to the mission's end, one delivery and no redelivery loop.
+    const at = (type: string) => Date.parse(events.find((e) => e.type === type)!.ts);
+    expect(at('mission.finished') - at('worker.joined')).toBeLessThan(2_000);
   }, 45_000);
 });
