@@ -88,7 +88,7 @@ export class InspectorHub {
    * A root actor whose system is inspected only while `watch()`ers exist (the ws clients):
    * the alternative to passing `inspect` to createActor, for runs where speed matters.
    */
-  readonly addRoot = (root: AnyActorRef): void => this.onDemand.addRoot(root);
+  readonly addRoot = (root: AnyActorRef): (() => void) => this.onDemand.addRoot(root);
 
   /** A client watches until the returned function is called. */
   readonly watch = (): (() => void) => this.onDemand.watch();

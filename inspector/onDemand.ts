@@ -20,11 +20,19 @@ export class OnDemandInspection {
 
   constructor(private readonly inspect: (e: InspectionEvent) => void) {}
 
-  /** A root actor of a system to inspect while watched. */
-  addRoot(root: AnyActorRef): void {
+  /**
+   * A root actor of a system to inspect while watched; the returned function forgets it (its
+   * mission ended), so that nothing here keeps a finished mission's actors alive.
+   */
+  addRoot(root: AnyActorRef): () => void {
     const r = root as unknown as Inspectable;
     this.roots.add(r);
     if (this.watchers > 0) this.attach(r);
+    return () => {
+      this.roots.delete(r);
+      this.subs.get(r)?.unsubscribe();
+      this.subs.delete(r);
+    };
   }
 
   get watching(): boolean {

@@ -15,5 +15,5 @@ export interface MissionObserver {
   /** Names a root actor's node. */
   setRootPath: (sessionId: string, path: string) => void;
   /** When given, XState inspection is attached on demand through this instead of `inspect`. */
-  addRoot?: (root: AnyActorRef) => void;
+  addRoot?: (root: AnyActorRef) => () => void;
 }

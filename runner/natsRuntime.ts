@@ -121,6 +121,7 @@ export async function connectNatsHub(options: NatsOptions, logger: Logger): Prom
     async attach(providers, waitWorkersMs, signal) {
       await waitForWorkers(reaper, providers, waitWorkersMs, servers, signal);
       let workers: AnyActorRef | undefined;
+      let forgetWorkers: (() => void) | undefined;
       let listener: WorkerListener | undefined;
       let mission: SupervisionRuntime | undefined;
       const hashes = Object.fromEntries(Object.entries(providers).map(([id, p]) => [id, p.hash]));
@@ -151,7 +152,7 @@ export async function connectNatsHub(options: NatsOptions, logger: Logger): Prom
         },
         superviseWorkers(runtime, name, observer) {
           mission = runtime;
-          workers = superviseWorkers(runtime, name, observer);
+          ({ ref: workers, forget: forgetWorkers } = superviseWorkers(runtime, name, observer));
           const children = new Map<string, AnyActorRef>();
           const sup = workers;
           const add = (r: WorkerRecord) => {
@@ -221,6 +222,7 @@ export async function connectNatsHub(options: NatsOptions, logger: Logger): Prom
         },
         async close() {
           if (listener) listeners.delete(listener);
+          forgetWorkers?.();
           workers?.stop();
         },
       };
@@ -263,7 +265,7 @@ function superviseWorkers(
   runtime: SupervisionRuntime,
   name: string,
   observer?: Pick<MissionObserver, 'inspect' | 'setRootPath' | 'addRoot'>,
-): AnyActorRef {
+): { ref: AnyActorRef; forget?: () => void } {
   const sup = createSupervisor(
     {
       name,
@@ -281,9 +283,9 @@ function superviseWorkers(
     observer && !observer.addRoot ? { inspect: observer.inspect } : {},
   );
   observer?.setRootPath(sup.sessionId, name);
-  observer?.addRoot?.(sup);
+  const forget = observer?.addRoot?.(sup);
   sup.start();
-  return sup;
+  return { ref: sup, ...(forget && { forget }) };
 }
 
 /**

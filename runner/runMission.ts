@@ -202,6 +202,7 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
   );
   if (options.usedBefore) budget.charge(options.usedBefore);
   let actor: Actor<typeof missionMachine> | undefined;
+  const cleanups: (() => void)[] = [];
   try {
     const output = await new Promise<MissionOutput>((resolve, reject) => {
       actor = createActor(missionMachine, {
@@ -220,19 +221,20 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
         ...(observer && !observer.addRoot && { inspect: observer.inspect }),
       });
       observer?.setRootPath(actor.sessionId, `mission/${missionId}`);
-      observer?.addRoot?.(actor);
+      const forgetRoot = observer?.addRoot?.(actor);
+      if (forgetRoot) cleanups.push(forgetRoot);
       actor.subscribe({
         complete: () => resolve(actor!.getSnapshot().output!),
         error: reject,
       });
-      options.signal?.addEventListener(
-        'abort',
-        () => actor!.send({ type: 'mission.stop', reason: reasonOf(options.signal!) }),
-        { once: true },
+      // The signals outlive the mission (a daemon's): their listeners go when it ends, or each
+      // would keep this mission's whole runtime alive.
+      cleanups.push(
+        listen(options.signal, () =>
+          actor!.send({ type: 'mission.stop', reason: reasonOf(options.signal!) }),
+        ),
+        listen(options.suspend, () => actor!.send({ type: 'mission.suspend' })),
       );
-      options.suspend?.addEventListener('abort', () => actor!.send({ type: 'mission.suspend' }), {
-        once: true,
-      });
       // A log that cannot be written suspends the mission: what it did after the fault is not
       // in the log, so it is done again on resume, as after a crash (deferred: the fault is met
       // inside one of the mission's own actions).
@@ -258,6 +260,7 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
       });
     return { output, eventLogFile, ...(events.fault && { writeFault: events.fault }) };
   } finally {
+    for (const cleanup of cleanups.splice(0)) cleanup();
     actor?.stop();
     service.stop();
     await (nats ? nats.close() : transport.close());
@@ -267,6 +270,13 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
 }
 
 /** A stop's reason: the abort reason when it is a string, else `interrupted`. */
+/** `onAbort` once `signal` aborts; returns what removes the listener. */
+function listen(signal: AbortSignal | undefined, onAbort: () => void): () => void {
+  if (!signal) return () => {};
+  signal.addEventListener('abort', onAbort, { once: true });
+  return () => signal.removeEventListener('abort', onAbort);
+}
+
 function reasonOf(signal: AbortSignal): string {
   return typeof signal.reason === 'string' ? signal.reason : 'interrupted';
 }
