@@ -5,6 +5,9 @@
  * Samples are model calls over the transport, each checked against the stage's budget.
  */
 import { callAgent, callingAgent } from '../actors/agentCall.js';
+import { errorMessage } from '../kernel/errors.js';
+import { ProviderError } from '../actors/providers/errors.js';
+import { RequestTimeoutError } from '../transport/errors.js';
 import { calibrate } from '../actors/maker/calibrator.js';
 import { createRedFlagger } from '../actors/maker/redFlag.js';
 import { stepTaskFor } from '../actors/tasks/registry.js';
@@ -85,16 +88,24 @@ export function makerStageChildren(
             settings: voteSettings(m, k),
             judge,
             draw: async (req, signal) => {
-              const r = await callAgent({
-                transport,
-                agent,
-                budget: ctx.budget,
-                caller: `${ctx.path}#${req.step}.${req.index}`,
-                prompt: req.prompt,
-                temperature: req.temperature,
-                signal,
-              });
-              return { text: r.text, completionTokens: r.usage.completionTokens };
+              try {
+                const r = await callAgent({
+                  transport,
+                  agent,
+                  budget: ctx.budget,
+                  caller: `${ctx.path}#${req.step}.${req.index}`,
+                  prompt: req.prompt,
+                  temperature: req.temperature,
+                  signal,
+                });
+                return { text: r.text, completionTokens: r.usage.completionTokens };
+              } catch (err) {
+                // A provider error on one sample is a lost draw, not a crashed worker: it must
+                // not spend the stage's restart intensity (5% errors failed 7.4% of missions).
+                if (!signal.aborted && isLostDraw(err))
+                  return { text: '', lost: errorMessage(err) };
+                throw err;
+              }
             },
           },
         }),
@@ -153,4 +164,14 @@ export function resumeProgress<S>(
     p.step++;
   }
   return p;
+}
+
+/**
+ * A sample's call failed in a way another sample may not: the provider's own retryable errors
+ * (a 5xx, a timeout, a rate limit, a malformed answer) and a request the transport timed out.
+ * Not one: a non-retryable error (a 401, an answer over its cap), a budget refusal, an abort, a
+ * transport with no worker behind it, a bug: those fail the vote, as before.
+ */
+export function isLostDraw(err: unknown): boolean {
+  return (err instanceof ProviderError && err.retryable) || err instanceof RequestTimeoutError;
 }

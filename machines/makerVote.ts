@@ -40,6 +40,12 @@ export interface SampleRequest {
 export interface Sample {
   text: string;
   completionTokens?: number;
+  /**
+   * The draw failed in a way a retry may cure (a provider's 5xx, a timeout, a rate limit): a
+   * discarded draw, counted in the step's samples and red flags as `lost`, not a crash of the
+   * vote. An error the draw throws instead (non-retryable, over budget, a bug) fails the vote.
+   */
+  lost?: string;
 }
 
 /** What the sampler runs for each sample: a model call through the agent's provider. */
@@ -148,6 +154,8 @@ function judgedSample(
   req: SampleRequest & { state: unknown },
   s: Sample,
 ): MakerVoteEvent {
+  if (s.lost !== undefined)
+    return { type: 'vote.sample', step: req.step, index: req.index, flag: 'lost' };
   const judged = input.judge(s.text, req.state, s.completionTokens);
   let flag: RedFlagReason | undefined = judged.ok ? undefined : judged.reason;
   if (judged.ok && input.oracle && !input.oracle(judged.parse, req.state)) flag = 'oracle';

@@ -23,8 +23,11 @@ export interface RedFlagConfig {
   oracle?: string;
 }
 
-/** `custom`: a registered red-flagger refused it (its detail starts with the flagger's name). */
-export type RedFlagReason = 'too_long' | 'parse' | 'pattern' | 'oracle' | 'custom';
+/**
+ * `custom`: a registered red-flagger refused it (its detail starts with the flagger's name).
+ * `lost`: the draw failed (a provider error or timeout that a retry may cure): no answer to judge.
+ */
+export type RedFlagReason = 'too_long' | 'parse' | 'pattern' | 'oracle' | 'custom' | 'lost';
 
 export type Judged<S> =
   | { ok: true; parse: StepParse<S> }
