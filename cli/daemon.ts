@@ -5,7 +5,6 @@
  * mission in order, syncs the logs and exits 0. `<state-dir>/daemon.json` (mode 0600) tells
  * `maestro status`, `approve`, `submit` and `stop` where the daemon is and its token.
  */
-import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoggedEvent } from '../log/eventLog.js';
@@ -24,6 +23,7 @@ import { startInspectorServer } from '../inspector/server.js';
 import type { ClientMessage } from '../inspector/types.js';
 import { Daemon } from '../daemon/daemon.js';
 import { createApiHandler } from '../daemon/daemonHttp.js';
+import { keptToken, TOKEN_FILE } from '../daemon/daemonToken.js';
 import type { Io } from './io.js';
 import { UsageError } from './io.js';
 import type { NatsFlags } from './natsFlags.js';
@@ -36,6 +36,7 @@ export interface DaemonFlags extends NatsFlags {
   'state-dir'?: string;
   listen?: string;
   token?: string;
+  'rotate-token'?: boolean;
   'auth-reads'?: boolean;
   'nats-open-reads'?: boolean;
   'log-level'?: string;
@@ -64,8 +65,6 @@ export async function daemonCommand(
   const syncEveryMs = wholeMs(flags['sync-ms'], '--sync-ms');
   const waitWorkersMs = wholeMs(flags['wait-workers-ms'], '--wait-workers-ms');
   const loopback = host === 'localhost' || host === '::1' || /^127\./.test(host);
-  const token = flags.token ?? process.env.MAESTRO_TOKEN ?? randomBytes(24).toString('base64url');
-  registerSecret(token);
   const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
   if (flags['log-level'] !== undefined && !levels.includes(flags['log-level']))
     throw new UsageError(
@@ -79,8 +78,19 @@ export async function daemonCommand(
     : undefined;
   if (flags['nats-open-reads'] && !nats)
     throw new UsageError('maestro daemon: --nats-open-reads: needs --nats URL');
+  const given = flags.token ?? process.env.MAESTRO_TOKEN;
+  if (given !== undefined && flags['rotate-token'])
+    throw new UsageError(
+      'maestro daemon: --rotate-token: the token is given (--token or MAESTRO_TOKEN), nothing to rotate',
+    );
   ensureStateDir(stateDir, 'create its lock, mission logs and keys');
   const lock = acquireStateLock(stateDir);
+  const kept =
+    given === undefined ? keptToken(stateDir, { rotate: flags['rotate-token'] }) : undefined;
+  const token = given ?? kept!.token;
+  registerSecret(token);
+  if (kept?.how === 'replaced')
+    say(`maestro daemon: ${join(stateDir, TOKEN_FILE)} held no token: a new one replaces it`);
   const hub = new InspectorHub();
   hub.start();
   let stream: NatsEventStream | undefined;

@@ -42,8 +42,11 @@ and stop.
 Options:
   --state-dir DIR       missions' event logs and the lock (default .maestro, or $MAESTRO_STATE_DIR)
   --listen HOST:PORT    where to serve (default 127.0.0.1:7433, or $MAESTRO_LISTEN); port 0 = free
-  --token TOKEN         bearer token for every write (default $MAESTRO_TOKEN, else a new random
-                        one, written to daemon.json). Away from loopback, reads need it too.
+  --token TOKEN         bearer token for every write (default $MAESTRO_TOKEN, else the one kept in
+                        <state-dir>/daemon-token, made at the first start and reused by every
+                        later one; daemon.json gives it to clients). Away from loopback, reads
+                        need it too.
+  --rotate-token        replace the kept token with a new one (clients holding the old get 401)
   --shutdown-ms MS      how long a mission may take to suspend before it is killed (default 30000)
   --sync-ms MS          fdatasync each log at most this long after a write (default 50)
   --wait-workers-ms MS  with --nats: wait this long for a worker per provider (default 10000)
