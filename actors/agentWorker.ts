@@ -5,7 +5,9 @@
  * records the call in the mission's event log, and ends with the answer. A failed call fails the worker with the provider's typed error, for
  * its supervisor to decide on. Asked to shut down, it aborts the call in flight and ends.
  */
+import { createHash } from 'node:crypto';
 import { assign, fromPromise, setup } from 'xstate';
+import type { RecordedAnswer } from '../log/missionRecovery.js';
 import type { Clock } from '../kernel/clock.js';
 import { errorMessage } from '../kernel/errors.js';
 import type { AgentConfig } from '../config/mission.js';
@@ -35,6 +37,17 @@ export interface AgentWorkerInput {
    * the same when a resumed mission makes the call again; without it each call is new.
    */
   keySalt?: string;
+  /**
+   * This agent's answer, from the log of a resumed mission: given back without a call when it
+   * answered this prompt (a resume never asks an answered call again, as Temporal replays a
+   * completed activity). Its usage is in the budget already (recovered from the same record).
+   */
+  replay?: RecordedAnswer;
+}
+
+/** The first 16 hex digits of the prompt's sha256: which prompt a logged answer answered. */
+export function promptHash(prompt: string): string {
+  return createHash('sha256').update(prompt).digest('hex').slice(0, 16);
 }
 
 export interface AgentWorkerOutput extends CompletionResult {
@@ -43,6 +56,11 @@ export interface AgentWorkerOutput extends CompletionResult {
 
 const call = fromPromise<AgentWorkerOutput, AgentWorkerInput>(async ({ input, signal }) => {
   const { agent, clock, events, path } = input;
+  const hash = promptHash(input.prompt);
+  if (input.replay?.promptHash === hash) {
+    const { text, usage, costUsd, latencyMs, provider, model } = input.replay;
+    return { agent: agent.id, text, usage, costUsd, latencyMs, provider, model };
+  }
   input.budget.check(); // refused work is no call: the supervisor's decision records it
   const started = clock.now();
   const base = {
@@ -71,6 +89,8 @@ const call = fromPromise<AgentWorkerOutput, AgentWorkerInput>(async ({ input, si
       costUsd: r.costUsd,
       latencyMs: r.latencyMs,
       chars: r.text.length,
+      text: r.text,
+      promptHash: hash,
     });
     return { agent: agent.id, ...r };
   } catch (err) {

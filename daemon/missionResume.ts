@@ -14,7 +14,7 @@ export function planResume(r: RecoveredMission, config: MissionConfig): MissionR
   for (const [i, sc] of config.stages.entries()) {
     const last = r.stages.find((s) => s.index === i)?.finished.at(-1);
     // Never finished: run it. (A revision after a rejection comes from the pending approval below.)
-    if (!last) return { stages, attempt: 1, maker: r.maker, plans: r.plans };
+    if (!last) return { stages, attempt: 1, maker: r.maker, plans: r.plans, answers: r.answers };
     // Run the stage again as the attempt it was, with the feedback that attempt was given.
     const rerun = (): MissionResume => {
       const before = r.approvals.find(
@@ -27,6 +27,7 @@ export function planResume(r: RecoveredMission, config: MissionConfig): MissionR
         ...(feedback !== undefined && { feedback }),
         maker: r.maker,
         plans: r.plans,
+        answers: r.answers,
       };
     };
     // Finished with no answer: the mission was failing (no_answer) when it stopped; try it again.
@@ -43,9 +44,10 @@ export function planResume(r: RecoveredMission, config: MissionConfig): MissionR
           pending: { approval: a, answers: last.answers },
           maker: r.maker,
           plans: r.plans,
+          answers: r.answers,
         };
     }
     stages.push({ name: sc.name, output: last.output, answers: [] });
   }
-  return { stages, attempt: 1, maker: r.maker, plans: r.plans };
+  return { stages, attempt: 1, maker: r.maker, plans: r.plans, answers: r.answers };
 }

@@ -68,6 +68,17 @@ export interface RecoveredPlan {
   board: LoggedEvent[];
 }
 
+/** An agent's answer as its `agent.call` recorded it: what a resume replays instead of asking. */
+export interface RecordedAnswer {
+  text: string;
+  promptHash: string;
+  usage: { promptTokens: number; completionTokens: number; totalTokens: number };
+  costUsd: number;
+  latencyMs: number;
+  provider: string;
+  model: string;
+}
+
 export interface RecoveredMission {
   id: string;
   file: string;
@@ -84,6 +95,11 @@ export interface RecoveredMission {
   maker: Map<string, RecoveredMaker>;
   /** By the orchestrator's path. */
   plans: Map<string, RecoveredPlan>;
+  /**
+   * Answers of agents whose stage has not finished, by the agent's path (`agent.call` records
+   * that carry their text, written since 0.2): a resumed stage replays them.
+   */
+  answers: Map<string, RecordedAnswer>;
   /**
    * The latest usage the log recorded (stage.finished, maker.snapshot, mission.suspended), plus
    * the calls (agent.call: a sample, tokens, cost) and the samples of the maker.vote records
@@ -129,6 +145,7 @@ export function recoverMission(file: string, id: string): RecoveredMission {
     approvals: [],
     maker: new Map(),
     plans: new Map(),
+    answers: new Map(),
     lines: 0,
     corrupt: [],
     corruptReasons: new Map(),
@@ -160,6 +177,7 @@ export function recoverMission(file: string, id: string): RecoveredMission {
       if (addVote(r, e)) voteSamples += e.samples;
     } else if (e.type === 'agent.call') {
       calls.push(e);
+      keepAnswer(r, e);
     } else if (isFolded(e)) {
       fold(r, e);
       if ('usage' in e && e.usage !== undefined && e.type !== 'mission.finished') {
@@ -255,6 +273,7 @@ function fold(r: RecoveredMission, e: Folded): void {
       if (e.usage) r.usage = e.usage;
       return;
     case 'stage.finished': {
+      forgetAnswers(r, e.stage, e.attempt ?? 1);
       let s = r.stages.find((x) => x.index === e.index);
       if (!s) r.stages.push((s = { index: e.index, name: e.stage, finished: [] }));
       s.finished.push({ attempt: e.attempt ?? 1, output: e.output ?? '', answers: e.answers ?? 0 });
@@ -320,6 +339,29 @@ function fold(r: RecoveredMission, e: Folded): void {
       throw new Error(`recovery: no fold for '${(unhandled as LoggedEvent).type}'`);
     }
   }
+}
+
+function keepAnswer(r: RecoveredMission, e: LoggedEventOf<'agent.call'>): void {
+  if (!e.ok || e.text === undefined || e.promptHash === undefined || e.path === undefined) return;
+  r.answers.set(e.path, {
+    text: e.text,
+    promptHash: e.promptHash,
+    usage: {
+      promptTokens: e.usage?.promptTokens ?? 0,
+      completionTokens: e.usage?.completionTokens ?? 0,
+      totalTokens: e.usage?.totalTokens ?? 0,
+    },
+    costUsd: e.costUsd ?? 0,
+    latencyMs: e.latencyMs ?? 0,
+    provider: e.provider ?? '',
+    model: e.model ?? '',
+  });
+}
+
+/** A finished stage's answers are in its `stage.finished`: its agents' are not kept. */
+function forgetAnswers(r: RecoveredMission, stage: string, attempt: number): void {
+  const under = `/stage/${attempt > 1 ? `${stage}@${attempt}` : stage}/`;
+  for (const path of r.answers.keys()) if (path.includes(under)) r.answers.delete(path);
 }
 
 function planOf(r: RecoveredMission, path: string): RecoveredPlan {

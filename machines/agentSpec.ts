@@ -17,6 +17,7 @@ import {
   type SupervisorInput,
 } from '../supervisors/index.js';
 import type { Transport } from '../transport/transport.js';
+import type { RecordedAnswer } from '../log/missionRecovery.js';
 
 export function agentChildSpec(
   config: MissionConfig,
@@ -24,7 +25,11 @@ export function agentChildSpec(
   prompt: string,
   sup: StageConfig['supervision'],
   transport: Transport,
-  options: { durable?: DurableDispatch; keySalt?: string } = {},
+  options: {
+    durable?: DurableDispatch;
+    keySalt?: string;
+    answers?: ReadonlyMap<string, RecordedAnswer>;
+  } = {},
 ): ChildSpec {
   const agent = callingAgent(config, agentId);
   return {
@@ -46,6 +51,7 @@ export function agentChildSpec(
         attempt: ctx.restarts,
         durable: options.durable,
         keySalt: options.keySalt,
+        replay: options.answers?.get(ctx.path),
       }),
     },
   };

@@ -109,6 +109,7 @@ export const missionMachine = setup({
         attempt: context.attempt,
         keySalt: context.keySalt,
         makerResume: context.resume?.maker,
+        answers: context.resume?.answers,
         planResume: context.resume?.plans,
       });
       return { type: 'supervisor.startChild' as const, spec };

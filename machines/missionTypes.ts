@@ -2,7 +2,12 @@
 import type { DurableDispatch } from '../actors/agentCall.js';
 import type { GateAnsweredEvent } from '../actors/approvalGate.js';
 import type { MissionConfig } from '../config/mission.js';
-import type { RecoveredApproval, RecoveredMaker, RecoveredPlan } from '../log/missionRecovery.js';
+import type {
+  RecordedAnswer,
+  RecoveredApproval,
+  RecoveredMaker,
+  RecoveredPlan,
+} from '../log/missionRecovery.js';
 import type {
   BudgetNode,
   BudgetUsage,
@@ -43,6 +48,8 @@ export interface MissionResume {
   maker?: ReadonlyMap<string, RecoveredMaker>;
   /** Plan stages' progress, by orchestrator path. */
   plans?: ReadonlyMap<string, RecoveredPlan>;
+  /** Agents' answers the log has, by the agent's path: replayed, not asked again. */
+  answers?: ReadonlyMap<string, RecordedAnswer>;
 }
 
 export interface StageResult {

@@ -14,7 +14,7 @@ import type { ChildSpec, StartContext } from '../supervisors/index.js';
 import type { Transport } from '../transport/transport.js';
 import { callingAgent, type DurableDispatch } from '../actors/agentCall.js';
 import { masterPlanSchema } from '../actors/planning/masterPlan.js';
-import type { RecoveredPlan } from '../log/missionRecovery.js';
+import type { RecordedAnswer, RecoveredPlan } from '../log/missionRecovery.js';
 import { agentChildSpec, answeringSupervisorSpec } from './agentSpec.js';
 import { orchestratorMachine, type OrchestratorInput, type PlanCarry } from './orchestrator.js';
 
@@ -24,6 +24,7 @@ interface PlanSpecOptions {
   durable?: DurableDispatch;
   keySalt?: string;
   planResume?: ReadonlyMap<string, RecoveredPlan>;
+  answers?: ReadonlyMap<string, RecordedAnswer>;
 }
 
 export function planStageChildren(

@@ -4,7 +4,7 @@
  * (auto_shutdown all_significant) once every agent has answered, with their answers as output.
  */
 import type { DurableDispatch } from '../actors/agentCall.js';
-import type { RecoveredMaker, RecoveredPlan } from '../log/missionRecovery.js';
+import type { RecordedAnswer, RecoveredMaker, RecoveredPlan } from '../log/missionRecovery.js';
 import type { AgentWorkerOutput } from '../actors/agentWorker.js';
 import { agentChildSpec, answeringSupervisorSpec } from './agentSpec.js';
 import type { MissionConfig, StageConfig } from '../config/mission.js';
@@ -40,6 +40,8 @@ export interface StageSpecOptions {
   makerResume?: ReadonlyMap<string, RecoveredMaker>;
   /** Plan stages' progress from the log of a resumed mission. */
   planResume?: ReadonlyMap<string, RecoveredPlan>;
+  /** Agents' answers from the log of a resumed mission, by path: replayed, not asked again. */
+  answers?: ReadonlyMap<string, RecordedAnswer>;
 }
 
 /** `stage/<name>`, and `stage/<name>@<attempt>` for a revision (a new child: the first stays in the history). */

@@ -43,6 +43,10 @@ export const agentCall = z.object({
   chars: z.number().optional(),
   error: z.string().optional(),
   errorName: z.string().optional(),
+  /** The answer, so that a resumed mission replays it instead of asking again (since 0.2). */
+  text: z.string().optional(),
+  /** sha256 of the prompt, first 16 hex: an answer is replayed only for the prompt it answered. */
+  promptHash: z.string().optional(),
 });
 
 export const workerJoined = z.object({

@@ -397,6 +397,7 @@ describe('recoverMission: usage', () => {
       lines: 3,
       corrupt: [],
       corruptReasons: new Map(),
+      answers: new Map(),
     });
   });
 

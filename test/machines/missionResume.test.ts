@@ -126,6 +126,7 @@ describe('resuming a mission from its event log', () => {
       attempt: 1,
       maker: new Map(),
       plans: new Map(),
+      answers: new Map(),
     });
     expect(output.status).toBe('succeeded');
     expect(output.result).toBe(straight.output.result);
@@ -471,6 +472,7 @@ describe('planResume', () => {
     id: 'm1',
     file: 'f',
     corruptReasons: new Map(),
+    answers: new Map(),
     stages: [],
     approvals: [],
     maker: new Map(),
@@ -607,10 +609,11 @@ describe('planResume', () => {
 
   it.each(cases)('$name', ({ r, expected }) => {
     const plan = planResume({ ...base(), ...r }, config);
-    const { maker, plans, ...rest } = plan;
+    const { maker, plans, answers, ...rest } = plan;
     expect(rest).toEqual(expected);
     expect(maker).toEqual(new Map());
     expect(plans).toEqual(new Map());
+    expect(answers).toEqual(new Map());
   });
 
   it('should pass the MAKER progress on, whatever the stage', () => {
