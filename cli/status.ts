@@ -52,6 +52,15 @@ export function describeStatus(s: MissionStatus): string[] {
   }
   for (const m of s.maker ?? [])
     field('maker', `${m.stage}: ${makerProgressText(m)}${m.done ? ', done' : ''}`);
+  // Agents whose calls failed or that were restarted; every agent's counts are in --json.
+  for (const a of s.agents ?? []) {
+    if (a.failures === 0 && a.restarts === 0) continue;
+    const stage = a.path.split('/stage/')[1]?.split('/')[0];
+    field(
+      'agent',
+      `${a.agent}${stage ? ` (${stage})` : ''}: ${a.calls} call(s), ${a.failures} failed, ${a.restarts} restart(s)${a.lastError ? `; last error: ${a.lastError}` : ''}`,
+    );
+  }
   for (const a of s.approvals.filter((a) => a.status === 'pending'))
     field('approval', `${a.id} pending since ${a.requestedAt} (maestro approve ${a.id})`);
   field('submitted', s.submittedAt);

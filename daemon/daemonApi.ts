@@ -4,6 +4,7 @@
  * requests onto these calls and these errors onto their status codes.
  */
 import type { LoggedEvent } from '../log/eventLog.js';
+import type { AgentActivity } from '../log/agentActivity.js';
 import { UserError } from '../kernel/errors.js';
 import type { BudgetUsage } from '../supervisors/index.js';
 import type { MakerProgressView } from './makerProgressFold.js';
@@ -52,6 +53,8 @@ export interface MissionStatus extends MissionSummary {
   approvals: ApprovalRecord[];
   /** Plan stages' progress (from their events), by stage. */
   plans?: PlanProgressView[];
+  /** What each agent did: calls, failed calls, restarts, and the last error, by its path. */
+  agents?: AgentActivity[];
   /**
    * MAKER stages' progress (from their events; after a restart, from the log's last snapshot and
    * the votes after it): step N of M, samples per step, red-flag rate, steps per second, ETA.

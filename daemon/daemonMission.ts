@@ -216,6 +216,7 @@ export class DaemonMission {
       ...(f.usage && { usage: f.usage }),
       ...(f.plans.size > 0 && { plans: [...f.plans.values()].map((p) => ({ ...p })) }),
       ...(f.maker.views().length > 0 && { maker: f.maker.views() }),
+      ...(f.agents.size > 0 && { agents: f.agents.views() }),
       done: [...f.done],
       approvals: this.approvals(),
       eventLog: this.file,

@@ -6,6 +6,7 @@
  * `suspend`, so what the API answers is what the log says.
  */
 import type { LoggedEvent } from '../log/eventLog.js';
+import { AgentActivityFold } from '../log/agentActivity.js';
 import type { LoggedEventOf } from '../log/missionLogEvent.js';
 import type { RecoveredApproval, RecoveredMission } from '../log/missionRecovery.js';
 import type { MissionConfig } from '../config/mission.js';
@@ -23,6 +24,8 @@ export class MissionStatusFold {
   readonly approvalsById = new Map<string, ApprovalRecord>();
   readonly plans = new Map<string, PlanProgressView>();
   readonly maker: MakerProgressFold;
+  /** Each agent's calls, failures, restarts and last error. */
+  agents = new AgentActivityFold();
   private _result?: string;
   private _error?: { reason: string; message: string };
   private _usage?: BudgetUsage;
@@ -70,6 +73,7 @@ export class MissionStatusFold {
 
   apply(e: LoggedEvent): void {
     this.maker.apply(e);
+    this.agents.apply(e);
     switch (e.type) {
       case 'stage.entered':
         this._stage = e.stage as string;
@@ -185,6 +189,7 @@ export class MissionStatusFold {
       });
     }
     for (const [path, m] of r.maker) this.maker.restore(path, m);
+    this.agents = r.agents;
     for (const a of r.approvals) this.approvalsById.set(a.id, toRecord(this.mission, a));
     const plan = planResume(r, this.config);
     for (const s of plan.stages) this.done.push({ name: s.name, output: s.output });

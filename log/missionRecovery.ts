@@ -7,6 +7,7 @@
  */
 import type { z } from 'zod';
 import type { usageSchema } from './events/common.js';
+import { AgentActivityFold } from './agentActivity.js';
 import { lastOffsetOf, linesOf } from './logLines.js';
 import { parseLogLine, type LoggedEvent, type LoggedEventOf } from './missionLogEvent.js';
 
@@ -100,6 +101,8 @@ export interface RecoveredMission {
    * that carry their text, written since 0.2): a resumed stage replays them.
    */
   answers: Map<string, RecordedAnswer>;
+  /** Each agent's calls, failures, restarts and last error (agent.call, restart decisions). */
+  agents: AgentActivityFold;
   /**
    * The latest usage the log recorded (stage.finished, maker.snapshot, mission.suspended), plus
    * the calls (agent.call: a sample, tokens, cost) and the samples of the maker.vote records
@@ -146,6 +149,7 @@ export function recoverMission(file: string, id: string): RecoveredMission {
     maker: new Map(),
     plans: new Map(),
     answers: new Map(),
+    agents: new AgentActivityFold(),
     lines: 0,
     corrupt: [],
     corruptReasons: new Map(),
@@ -167,7 +171,8 @@ export function recoverMission(file: string, id: string): RecoveredMission {
       continue;
     }
     if (type === 'maker.vote' && offset < lastSnapshotAt) continue;
-    if (type !== 'maker.vote' && type !== 'agent.call' && !FOLDED.has(type)) continue;
+    const restart = type === 'supervisor.decision' && line.includes('"action":"restart"');
+    if (type !== 'maker.vote' && type !== 'agent.call' && !restart && !FOLDED.has(type)) continue;
     const e = parseLogLine(line);
     if (typeof e === 'string') {
       corrupt(n, e);
@@ -175,9 +180,12 @@ export function recoverMission(file: string, id: string): RecoveredMission {
     }
     if (e.type === 'maker.vote') {
       if (addVote(r, e)) voteSamples += e.samples;
+    } else if (e.type === 'supervisor.decision') {
+      r.agents.apply(e);
     } else if (e.type === 'agent.call') {
       calls.push(e);
       keepAnswer(r, e);
+      r.agents.apply(e);
     } else if (isFolded(e)) {
       fold(r, e);
       if ('usage' in e && e.usage !== undefined && e.type !== 'mission.finished') {

@@ -1,4 +1,5 @@
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { AgentActivityFold } from '../../log/agentActivity.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EventLog } from '../../log/eventLog.js';
@@ -398,6 +399,7 @@ describe('recoverMission: usage', () => {
       corrupt: [],
       corruptReasons: new Map(),
       answers: new Map(),
+      agents: new AgentActivityFold(),
     });
   });
 

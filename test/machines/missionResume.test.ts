@@ -1,4 +1,5 @@
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { AgentActivityFold } from '../../log/agentActivity.js';
 import type { LooseEvent } from '../helpers/looseEvent.js';
 import { dirname } from 'node:path';
 import { pino } from 'pino';
@@ -473,6 +474,7 @@ describe('planResume', () => {
     file: 'f',
     corruptReasons: new Map(),
     answers: new Map(),
+    agents: new AgentActivityFold(),
     stages: [],
     approvals: [],
     maker: new Map(),
