@@ -55,6 +55,9 @@ export class InspectorHub {
   private seq = 0;
   private eventSeq = 0;
   private dropped = 0;
+  /** Root actors' sessions: their path, and what forgets them (forgetMission). */
+  private readonly rootPaths = new Map<string, string>();
+  private readonly rootForgets = new Map<string, () => void>();
   private readonly approvals: ApprovalBoard;
   private internalErrors = 0;
   private timer: unknown;
@@ -88,7 +91,11 @@ export class InspectorHub {
    * A root actor whose system is inspected only while `watch()`ers exist (the ws clients):
    * the alternative to passing `inspect` to createActor, for runs where speed matters.
    */
-  readonly addRoot = (root: AnyActorRef): (() => void) => this.onDemand.addRoot(root);
+  readonly addRoot = (root: AnyActorRef): (() => void) => {
+    const forget = this.onDemand.addRoot(root);
+    this.rootForgets.set(root.sessionId, forget);
+    return forget;
+  };
 
   /** A client watches until the returned function is called. */
   readonly watch = (): (() => void) => this.onDemand.watch();
@@ -146,7 +153,9 @@ export class InspectorHub {
   /** Names a root actor's node (the runner names the mission's `mission/<missionId>`). */
   readonly setRootPath = (sessionId: string, path: string): void => {
     try {
-      if (typeof sessionId === 'string' && typeof path === 'string') this.rename(sessionId, path);
+      if (typeof sessionId !== 'string' || typeof path !== 'string') return;
+      this.rootPaths.set(sessionId, path);
+      this.rename(sessionId, path);
     } catch {
       this.internalErrors++;
     }
@@ -197,6 +206,13 @@ export class InspectorHub {
       this.graph.removeSubtree(`workers/${missionId}`);
       this.votes.forget(root, missionId);
       this.approvals.forget(missionId);
+      // Its root actors too, or the on-demand inspection keeps its whole runtime alive.
+      for (const [sid, path] of this.rootPaths) {
+        if (path !== root && path !== `workers/${missionId}`) continue;
+        this.rootForgets.get(sid)?.();
+        this.rootForgets.delete(sid);
+        this.rootPaths.delete(sid);
+      }
     } catch {
       this.internalErrors++;
     }
@@ -256,14 +272,16 @@ export class InspectorHub {
     }
   }
 
-  /** The whole graph. Flushes first, so it covers everything seen so far: ignore deltas up to its `seq`. */
+  /**
+   * The whole graph, and the newest events that fit in SNAPSHOT_EVENT_BYTES (older ones come
+   * from the mission's log, `maestro replay`). Flushes first, so it covers everything seen so far: ignore deltas up to its `seq`. */
   snapshot(): InspectorSnapshot {
     this.flush();
     return {
       type: 'snapshot',
       seq: this.seq,
       nodes: this.graph.all(),
-      events: this.recent.from(0),
+      events: newestWithin(this.recent.from(0), SNAPSHOT_EVENT_BYTES),
       votes: this.votes.all(),
       approvals: this.approvals.all(),
       definitions: this.graph.allDefinitions(),
@@ -366,4 +384,23 @@ export class InspectorHub {
     const text = this.redact(errorMessage(err));
     return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text;
   }
+}
+
+/**
+ * What a snapshot's event list may weigh, serialized: a first message stays bounded whatever the
+ * events carry (an agent's answer, up to MAX_STRING), with the nodes of the missions kept.
+ */
+export const SNAPSHOT_EVENT_BYTES = 40 * 1024;
+
+/** The newest of `events` whose JSON fits in `bytes`, in their order. */
+function newestWithin<E>(events: readonly E[], bytes: number): E[] {
+  let used = 0;
+  let from = events.length;
+  while (from > 0) {
+    const size = JSON.stringify(events[from - 1]).length + 1;
+    if (used + size > bytes) break;
+    used += size;
+    from--;
+  }
+  return events.slice(from);
 }

@@ -121,7 +121,6 @@ export async function connectNatsHub(options: NatsOptions, logger: Logger): Prom
     async attach(providers, waitWorkersMs, signal) {
       await waitForWorkers(reaper, providers, waitWorkersMs, servers, signal);
       let workers: AnyActorRef | undefined;
-      let forgetWorkers: (() => void) | undefined;
       let listener: WorkerListener | undefined;
       let mission: SupervisionRuntime | undefined;
       const hashes = Object.fromEntries(Object.entries(providers).map(([id, p]) => [id, p.hash]));
@@ -152,7 +151,7 @@ export async function connectNatsHub(options: NatsOptions, logger: Logger): Prom
         },
         superviseWorkers(runtime, name, observer) {
           mission = runtime;
-          ({ ref: workers, forget: forgetWorkers } = superviseWorkers(runtime, name, observer));
+          workers = superviseWorkers(runtime, name, observer);
           const children = new Map<string, AnyActorRef>();
           const sup = workers;
           const add = (r: WorkerRecord) => {
@@ -222,7 +221,6 @@ export async function connectNatsHub(options: NatsOptions, logger: Logger): Prom
         },
         async close() {
           if (listener) listeners.delete(listener);
-          forgetWorkers?.();
           workers?.stop();
         },
       };
@@ -265,7 +263,7 @@ function superviseWorkers(
   runtime: SupervisionRuntime,
   name: string,
   observer?: Pick<MissionObserver, 'inspect' | 'setRootPath' | 'addRoot'>,
-): { ref: AnyActorRef; forget?: () => void } {
+): AnyActorRef {
   const sup = createSupervisor(
     {
       name,
@@ -283,9 +281,9 @@ function superviseWorkers(
     observer && !observer.addRoot ? { inspect: observer.inspect } : {},
   );
   observer?.setRootPath(sup.sessionId, name);
-  const forget = observer?.addRoot?.(sup);
+  observer?.addRoot?.(sup);
   sup.start();
-  return { ref: sup, ...(forget && { forget }) };
+  return sup;
 }
 
 /**

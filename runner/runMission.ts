@@ -221,8 +221,8 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
         ...(observer && !observer.addRoot && { inspect: observer.inspect }),
       });
       observer?.setRootPath(actor.sessionId, `mission/${missionId}`);
-      const forgetRoot = observer?.addRoot?.(actor);
-      if (forgetRoot) cleanups.push(forgetRoot);
+      // The inspector holds the root while it shows the mission (forgetMission lets it go).
+      observer?.addRoot?.(actor);
       actor.subscribe({
         complete: () => resolve(actor!.getSnapshot().output!),
         error: reject,
