@@ -179,12 +179,13 @@ export class MissionStatusFold {
       );
       const finished = Object.keys(rp.finished);
       const stage = path.split('/stage/')[1]?.split('/')[0] ?? path;
-      // The log keeps the last plan and what finished; failures of earlier runs are not folded.
+      // As the live fold has it: every plan's tasks in order of first appearance (a log from
+      // before they were folded: the last plan's and what finished), and every failure.
       this.plans.set(path, {
         stage,
-        tasks: [...new Set([...finished, ...steps])],
+        tasks: rp.tasks.length > 0 ? [...rp.tasks] : [...new Set([...finished, ...steps])],
         finished,
-        failed: [],
+        failed: [...rp.failed],
         replans: rp.replans,
       });
     }

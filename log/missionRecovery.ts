@@ -64,6 +64,10 @@ export interface RecoveredMaker {
 export interface RecoveredPlan {
   plan?: unknown;
   finished: Record<string, string>;
+  /** Tasks of every plan compiled, in order of first appearance (the status shows them all). */
+  tasks: string[];
+  /** Tasks that failed, in any run, in order (a replan runs others instead). */
+  failed: string[];
   replans: number;
   /** The blackboard's events (`<orchestrator>/blackboard`), for `Blackboard.fromEvents`. */
   board: LoggedEvent[];
@@ -131,6 +135,7 @@ const FOLDED_TYPES = [
   'plan.compiled',
   'plan.revised',
   'task.finished',
+  'task.failed',
   'blackboard.entry',
   'blackboard.compressed',
 ] as const;
@@ -314,8 +319,14 @@ function fold(r: RecoveredMission, e: Folded): void {
         a.closed = { reason: e.reason, message: e.message, at: e.ts };
       return;
     }
-    case 'plan.compiled':
-      if (e.plan !== undefined) planOf(r, e.path).plan = e.plan;
+    case 'plan.compiled': {
+      const p = planOf(r, e.path);
+      if (e.plan !== undefined) p.plan = e.plan;
+      for (const t of e.tasks) if (!p.tasks.includes(t.id)) p.tasks.push(t.id);
+      return;
+    }
+    case 'task.failed':
+      planOf(r, e.path).failed.push(e.task);
       return;
     case 'plan.revised':
       planOf(r, e.path).replans = e.replan;
@@ -374,7 +385,7 @@ function forgetAnswers(r: RecoveredMission, stage: string, attempt: number): voi
 
 function planOf(r: RecoveredMission, path: string): RecoveredPlan {
   let p = r.plans.get(path);
-  if (!p) r.plans.set(path, (p = { finished: {}, replans: 0, board: [] }));
+  if (!p) r.plans.set(path, (p = { finished: {}, tasks: [], failed: [], replans: 0, board: [] }));
   return p;
 }
 
