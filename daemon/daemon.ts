@@ -46,6 +46,7 @@ import {
   type SubmitRequest,
 } from './daemonApi.js';
 import { DiskFaultWatch } from './diskFaultWatch.js';
+import { ArchivedMission } from './archivedMission.js';
 import { DaemonMission } from './daemonMission.js';
 import { missionRunnerMachine } from './missionRunner.js';
 import { claimMissionLog, claimNewMissionId } from '../log/missionIds.js';
@@ -54,7 +55,7 @@ import type { DaemonOptions } from './daemonOptions.js';
 export type { DaemonOptions };
 
 export class Daemon implements DaemonApi {
-  private readonly missions = new Map<string, DaemonMission>();
+  private readonly missions = new Map<string, DaemonMission | ArchivedMission>();
   private readonly clock: Clock;
   private root: Actor<typeof supervisorMachine> | undefined;
   private stopping = false;
@@ -72,7 +73,7 @@ export class Daemon implements DaemonApi {
       probeMs: options.writeProbeMs,
       resume: (id, why) => {
         const old = this.missions.get(id);
-        if (!old) return;
+        if (!(old instanceof DaemonMission)) return;
         const m = old.again(why);
         this.missions.set(id, m);
         this.launch(m);
@@ -146,6 +147,7 @@ export class Daemon implements DaemonApi {
       );
       this.missions.set(id, m);
       if (recovered.finished) {
+        this.archiveIfOver(m);
         finished++;
         continue;
       }
@@ -240,7 +242,15 @@ export class Daemon implements DaemonApi {
         shutdown: this.options.shutdownMs ?? 30_000,
         start: {
           logic: missionRunnerMachine,
-          input: { run: (suspend: AbortSignal) => m.run(suspend) },
+          input: {
+            run: async (suspend: AbortSignal) => {
+              try {
+                return await m.run(suspend);
+              } finally {
+                this.archiveIfOver(m);
+              }
+            },
+          },
         },
       },
     });
@@ -297,7 +307,17 @@ export class Daemon implements DaemonApi {
     });
   }
 
-  private get(id: string): DaemonMission {
+  /**
+   * A finished mission leaves only its summary here (ArchivedMission); the rest is in its log,
+   * read when asked. One that is not over (running, suspended, waiting to start again) stays.
+   */
+  private archiveIfOver(m: DaemonMission): void {
+    if (!m.over || m.waitingForRetry || this.missions.get(m.id) !== m) return;
+    const maker = m.status().maker;
+    this.missions.set(m.id, new ArchivedMission(m.id, m.summary(), m.logFile, this.options, maker));
+  }
+
+  private get(id: string): DaemonMission | ArchivedMission {
     const m = this.missions.get(id);
     if (!m) throw new UnknownMissionError(id);
     return m;

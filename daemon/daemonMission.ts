@@ -61,6 +61,10 @@ export class DaemonMission {
     return this.fold.over;
   }
 
+  get logFile(): string {
+    return this.file;
+  }
+
   /** Runs the mission (resumed when it was recovered) until it ends or is suspended. */
   async run(suspend: AbortSignal): Promise<MissionOutput> {
     const o = this.options;
