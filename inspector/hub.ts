@@ -31,6 +31,8 @@ export interface InspectorHubOptions {
   maxEventsPerFlush?: number;
   /** Deltas kept for clients that resync. @default 600 */
   historyFlushes?: number;
+  /** Events those deltas may carry in all; older deltas go first. @default 2000 */
+  historyEvents?: number;
   /** A parent with more children of one logic than this is announced by a `pool` event. @default 200 */
   poolThreshold?: number;
   /** Applied to everything the hub stores. @default config/secrets `redact` */
@@ -69,7 +71,11 @@ export class InspectorHub {
     this.maxEventsPerFlush = options.maxEventsPerFlush ?? 200;
     this.redact = options.redact ?? redactSecrets;
     this.recent = new Ring(options.maxEvents ?? 500);
-    this.history = new DeltaHistory(options.historyFlushes ?? 600);
+    this.history = new DeltaHistory<InspectorDelta>(
+      options.historyFlushes ?? 600,
+      options.historyEvents ?? 2000,
+      (d) => 1 + (d.events?.length ?? 0),
+    );
     this.votes = new VoteBoard(this.redact);
     this.approvals = new ApprovalBoard(this.redact, this.clock);
     this.graph = new NodeGraph(options.poolThreshold ?? 200, (parent, logic, children) =>
@@ -206,6 +212,8 @@ export class InspectorHub {
       this.graph.removeSubtree(`workers/${missionId}`);
       this.votes.forget(root, missionId);
       this.approvals.forget(missionId);
+      this.sessions.forgetUnder(root);
+      this.sessions.forgetUnder(`workers/${missionId}`);
       // Its root actors too, or the on-demand inspection keeps its whole runtime alive.
       for (const [sid, path] of this.rootPaths) {
         if (path !== root && path !== `workers/${missionId}`) continue;

@@ -33,24 +33,38 @@ export class Ring<T> {
   }
 }
 
-/** The last deltas, for clients that resync. */
+/**
+ * The last deltas, for clients that resync: at most `capacity` of them, and at most `maxWeight`
+ * in all by `weightOf` (the events they carry), so a burst of large deltas cannot hold the
+ * memory of hundreds of flushes. A client asking for more than is kept gets a snapshot.
+ */
 export class DeltaHistory<D extends { seq: number }> {
-  private readonly ring: Ring<D>;
+  private readonly kept: D[] = [];
+  private weight = 0;
 
-  constructor(capacity: number) {
-    this.ring = new Ring(capacity);
-  }
+  constructor(
+    readonly capacity: number,
+    private readonly maxWeight = Number.POSITIVE_INFINITY,
+    private readonly weightOf: (delta: D) => number = () => 1,
+  ) {}
 
   push(delta: D): void {
-    this.ring.push(delta);
+    if (this.capacity <= 0) return;
+    this.kept.push(delta);
+    this.weight += this.weightOf(delta);
+    while (
+      this.kept.length > this.capacity ||
+      (this.weight > this.maxWeight && this.kept.length > 1)
+    )
+      this.weight -= this.weightOf(this.kept.shift()!);
   }
 
   /** The deltas after `seq` up to `current`; undefined when some are no longer kept or `seq` is not one of ours. */
   since(seq: number, current: number): D[] | undefined {
     if (!Number.isInteger(seq) || seq < 0 || seq > current) return undefined;
     if (seq === current) return [];
-    const oldest = this.ring.at(0);
+    const oldest = this.kept[0];
     if (oldest === undefined || seq < oldest.seq - 1) return undefined;
-    return this.ring.from(seq + 1 - oldest.seq);
+    return this.kept.slice(seq + 1 - oldest.seq);
   }
 }

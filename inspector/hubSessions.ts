@@ -155,6 +155,17 @@ export class SessionTable {
     return owner !== undefined ? owner.order > s.order : this.named.has(ownerSid);
   }
 
+  /**
+   * Everything under a stable path (a mission the daemon let go): the names of its sessions,
+   * which childStarted facts give whether or not anyone watched, and its sessions.
+   */
+  forgetUnder(root: string): void {
+    const under = (path: string | undefined) =>
+      path !== undefined && (path === root || path.startsWith(`${root}/`));
+    for (const [sid, n] of this.named) if (under(n.path)) this.named.delete(sid);
+    for (const s of this.live.values()) if (under(s.path)) this.forget(s);
+  }
+
   /** A session that ended: forget it, keeping only what its live descendants need (its path). */
   forget(s: Session): void {
     this.live.delete(s.sid);
