@@ -7,7 +7,8 @@
  */
 import { loggedMissionSchema, type MissionConfig } from '../config/mission.js';
 import type { LoggedEvent } from '../log/eventLog.js';
-import { recoverMission } from '../log/missionRecovery.js';
+import type { Logger } from 'pino';
+import { type RecoveredMission, recoverMission } from '../log/missionRecovery.js';
 import type {
   AnswerRequest,
   AnswerResult,
@@ -22,6 +23,7 @@ import type { DaemonOptions } from './daemonOptions.js';
 export class ArchivedMission {
   readonly over = true;
   readonly waitingForRetry = false;
+  private warned = false;
 
   constructor(
     readonly id: string,
@@ -61,7 +63,20 @@ export class ArchivedMission {
 
   private fromLog(): DaemonMission {
     const r = recoverMission(this.file, this.id);
+    // Said once per daemon, as a start that read the log would have said it.
+    if (!this.warned) warnCorrupt(this.options.logger, r);
+    this.warned = true;
     const config: MissionConfig = loggedMissionSchema.parse(r.submitted?.config);
     return new DaemonMission(this.id, config, r.submitted?.input, this.file, this.options, r);
   }
+}
+
+/** A log's corrupt lines, skipped: one warning with where they are (the first ten). */
+export function warnCorrupt(logger: Logger, r: RecoveredMission): void {
+  if (r.corrupt.length === 0) return;
+  const at = r.corrupt.slice(0, 10).map((n) => `${r.file}:${n}`);
+  logger.warn(
+    { mission: r.id, file: r.file, lines: r.corrupt.length, at },
+    `daemon: ${r.corrupt.length} corrupt line(s) in a mission log skipped (${at.join(', ')})`,
+  );
 }

@@ -46,7 +46,8 @@ import {
   type SubmitRequest,
 } from './daemonApi.js';
 import { DiskFaultWatch } from './diskFaultWatch.js';
-import { ArchivedMission } from './archivedMission.js';
+import { ArchivedMission, warnCorrupt } from './archivedMission.js';
+import { MissionIndex } from './missionIndex.js';
 import { DaemonMission } from './daemonMission.js';
 import { missionRunnerMachine } from './missionRunner.js';
 import { claimMissionLog, claimNewMissionId } from '../log/missionIds.js';
@@ -56,6 +57,8 @@ export type { DaemonOptions };
 
 export class Daemon implements DaemonApi {
   private readonly missions = new Map<string, DaemonMission | ArchivedMission>();
+  /** The finished missions' summaries (index.jsonl): read at start instead of their logs. */
+  private readonly index: MissionIndex;
   private readonly clock: Clock;
   private root: Actor<typeof supervisorMachine> | undefined;
   private stopping = false;
@@ -66,6 +69,7 @@ export class Daemon implements DaemonApi {
   constructor(options: DaemonOptions) {
     this.options = { ...options, onWriteFault: (id, fault) => this.disk.missionFaulted(id, fault) };
     this.clock = options.clock ?? systemClock;
+    this.index = new MissionIndex(options.stateDir, options.logger);
     this.disk = new DiskFaultWatch({
       stateDir: options.stateDir,
       logger: options.logger,
@@ -110,18 +114,20 @@ export class Daemon implements DaemonApi {
     // itself is whole (the rename is what replaces it), so the leftover only goes.
     for (const f of files.filter((n) => n.endsWith('.jsonl.tmp') || n.endsWith('.jsonl.restore')))
       rmSync(join(dir, f), { force: true });
+    const indexed = this.index.read();
     for (const f of files.filter((n) => n.endsWith('.jsonl')).sort()) {
       const id = f.slice(0, -'.jsonl'.length);
       const file = EventLog.pathFor(o.stateDir, id);
+      const summary = indexed.get(id);
+      if (summary) {
+        // Over, by the index: its log is read when someone asks, not now.
+        this.missions.set(id, new ArchivedMission(id, summary, file, this.options));
+        finished++;
+        continue;
+      }
       const started = Date.now();
       const recovered = recoverMission(file, id);
-      if (recovered.corrupt.length) {
-        const at = recovered.corrupt.slice(0, 10).map((n) => `${file}:${n}`);
-        o.logger.warn(
-          { mission: id, file, lines: recovered.corrupt.length, at },
-          `daemon: ${recovered.corrupt.length} corrupt line(s) in a mission log skipped (${at.join(', ')})`,
-        );
-      }
+      warnCorrupt(o.logger, recovered);
       if (!recovered.submitted) {
         o.logger.warn(
           { mission: id, file },
@@ -313,8 +319,10 @@ export class Daemon implements DaemonApi {
    */
   private archiveIfOver(m: DaemonMission): void {
     if (!m.over || m.waitingForRetry || this.missions.get(m.id) !== m) return;
+    const summary = m.summary();
+    this.index.add(summary);
     const maker = m.status().maker;
-    this.missions.set(m.id, new ArchivedMission(m.id, m.summary(), m.logFile, this.options, maker));
+    this.missions.set(m.id, new ArchivedMission(m.id, summary, m.logFile, this.options, maker));
   }
 
   private get(id: string): DaemonMission | ArchivedMission {
