@@ -33,7 +33,8 @@ interface Follower {
 }
 
 export class DaemonMission {
-  private readonly submittedAt: string;
+  /** When it was submitted: the time its log's `mission.submitted` says, once it is written. */
+  private submittedAt: string;
   /** What its events say so far: state, stage, stages done, approvals, progress, result. */
   private readonly fold: MissionStatusFold;
   private readonly corruptSeen = new Set<number>();
@@ -303,6 +304,8 @@ export class DaemonMission {
   }
 
   private onEvent(e: LoggedEvent): void {
+    // The log's time, so that its summary is the same live, from the index and from the log.
+    if (e.type === 'mission.submitted') this.submittedAt = e.ts;
     this.fold.apply(e);
     // The copy (JetStream) is the line as the file holds it, its format included.
     this.options.mirror?.(withFormat(e));
