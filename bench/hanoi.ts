@@ -16,6 +16,10 @@
  * With `--transport nats` the samples go over NATS (request/reply, queue group maestro.providers)
  * to N `maestro worker` processes, and the same mission also runs on the in-memory transport for
  * `--compare-steps` steps (default 100,000) to show the latency NATS adds, in the same run.
+ *
+ * Over 400 lines: one benchmark's script, read top to bottom (flags, the runs it compares in one
+ * process, the figures it prints); its pieces are used nowhere else, and split into files the
+ * comparison each figure belongs to would be harder to follow.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';

@@ -321,8 +321,10 @@ export class Daemon implements DaemonApi {
     if (!m.over || m.waitingForRetry || this.missions.get(m.id) !== m) return;
     const summary = m.summary();
     this.index.add(summary);
-    const maker = m.status().maker;
-    this.missions.set(m.id, new ArchivedMission(m.id, summary, m.logFile, this.options, maker));
+    this.missions.set(
+      m.id,
+      new ArchivedMission(m.id, summary, m.logFile, this.options, m.makerViews()),
+    );
   }
 
   private get(id: string): DaemonMission | ArchivedMission {

@@ -22,6 +22,7 @@ import {
 } from './daemonApi.js';
 import type { DaemonOptions } from './daemonOptions.js';
 import type { MissionMachineEvent, MissionOutput, MissionResume } from '../machines/mission.js';
+import type { MakerProgressView } from './makerProgressFold.js';
 import { MissionStatusFold } from './missionStatusFold.js';
 import type { NatsHub } from '../runner/natsRuntime.js';
 import { runMission } from '../runner/runMission.js';
@@ -64,6 +65,12 @@ export class DaemonMission {
 
   get logFile(): string {
     return this.file;
+  }
+
+  /** Its MAKER stages' progress as folded so far (what an archive keeps of a finished one). */
+  makerViews(): MakerProgressView[] | undefined {
+    const views = this.fold.maker.views();
+    return views.length > 0 ? views : undefined;
   }
 
   /** Runs the mission (resumed when it was recovered) until it ends or is suspended. */

@@ -15,7 +15,9 @@ import type { InspectionEvent, AnyActorRef } from 'xstate';
 import { NodeGraph } from './hubGraph.js';
 import { ApprovalBoard } from './hubApprovals.js';
 import { atOf, dataOf, isShown, pathOf, type ObservedEvent, type Redact } from './hubEvents.js';
-import { DeltaHistory, Ring } from './hubRing.js';
+import { DeltaHistory, newestWithin, Ring, SNAPSHOT_EVENT_BYTES } from './hubRing.js';
+
+export { SNAPSHOT_EVENT_BYTES } from './hubRing.js';
 import { SessionTable } from './hubSessions.js';
 import { VoteBoard } from './hubVotes.js';
 import type { ChildStarted, InspectorDelta, InspectorEvent, InspectorSnapshot } from './types.js';
@@ -392,23 +394,4 @@ export class InspectorHub {
     const text = this.redact(errorMessage(err));
     return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text;
   }
-}
-
-/**
- * What a snapshot's event list may weigh, serialized: a first message stays bounded whatever the
- * events carry (an agent's answer, up to MAX_STRING), with the nodes of the missions kept.
- */
-export const SNAPSHOT_EVENT_BYTES = 40 * 1024;
-
-/** The newest of `events` whose JSON fits in `bytes`, in their order. */
-function newestWithin<E>(events: readonly E[], bytes: number): E[] {
-  let used = 0;
-  let from = events.length;
-  while (from > 0) {
-    const size = JSON.stringify(events[from - 1]).length + 1;
-    if (used + size > bytes) break;
-    used += size;
-    from--;
-  }
-  return events.slice(from);
 }

@@ -68,3 +68,22 @@ export class DeltaHistory<D extends { seq: number }> {
     return this.kept.slice(seq + 1 - oldest.seq);
   }
 }
+
+/**
+ * What a snapshot's event list may weigh, serialized: a first message stays bounded whatever the
+ * events carry (an agent's answer, up to MAX_STRING), with the nodes of the missions kept.
+ */
+export const SNAPSHOT_EVENT_BYTES = 40 * 1024;
+
+/** The newest of `events` whose JSON fits in `bytes`, in their order. */
+export function newestWithin<E>(events: readonly E[], bytes: number): E[] {
+  let used = 0;
+  let from = events.length;
+  while (from > 0) {
+    const size = JSON.stringify(events[from - 1]).length + 1;
+    if (used + size > bytes) break;
+    used += size;
+    from--;
+  }
+  return events.slice(from);
+}

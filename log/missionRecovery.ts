@@ -6,9 +6,11 @@
  * is read in chunks, line by line, and only the lines that matter are parsed.
  */
 import type { z } from 'zod';
+export type { RecordedAnswer } from './recordedAnswers.js';
 import type { usageSchema } from './events/common.js';
 import { AgentActivityFold } from './agentActivity.js';
 import { lastOffsetOf, linesOf } from './logLines.js';
+import { forgetAnswers, keepAnswer, type RecordedAnswer } from './recordedAnswers.js';
 import { parseLogLine, type LoggedEvent, type LoggedEventOf } from './missionLogEvent.js';
 
 type BudgetUsage = z.infer<typeof usageSchema>;
@@ -71,17 +73,6 @@ export interface RecoveredPlan {
   replans: number;
   /** The blackboard's events (`<orchestrator>/blackboard`), for `Blackboard.fromEvents`. */
   board: LoggedEvent[];
-}
-
-/** An agent's answer as its `agent.call` recorded it: what a resume replays instead of asking. */
-export interface RecordedAnswer {
-  text: string;
-  promptHash: string;
-  usage: { promptTokens: number; completionTokens: number; totalTokens: number };
-  costUsd: number;
-  latencyMs: number;
-  provider: string;
-  model: string;
 }
 
 export interface RecoveredMission {
@@ -189,7 +180,7 @@ export function recoverMission(file: string, id: string): RecoveredMission {
       r.agents.apply(e);
     } else if (e.type === 'agent.call') {
       calls.push(e);
-      keepAnswer(r, e);
+      keepAnswer(r.answers, e);
       r.agents.apply(e);
     } else if (isFolded(e)) {
       fold(r, e);
@@ -286,7 +277,7 @@ function fold(r: RecoveredMission, e: Folded): void {
       if (e.usage) r.usage = e.usage;
       return;
     case 'stage.finished': {
-      forgetAnswers(r, e.stage, e.attempt ?? 1);
+      forgetAnswers(r.answers, e.stage, e.attempt ?? 1);
       let s = r.stages.find((x) => x.index === e.index);
       if (!s) r.stages.push((s = { index: e.index, name: e.stage, finished: [] }));
       s.finished.push({ attempt: e.attempt ?? 1, output: e.output ?? '', answers: e.answers ?? 0 });
@@ -358,29 +349,6 @@ function fold(r: RecoveredMission, e: Folded): void {
       throw new Error(`recovery: no fold for '${(unhandled as LoggedEvent).type}'`);
     }
   }
-}
-
-function keepAnswer(r: RecoveredMission, e: LoggedEventOf<'agent.call'>): void {
-  if (!e.ok || e.text === undefined || e.promptHash === undefined || e.path === undefined) return;
-  r.answers.set(e.path, {
-    text: e.text,
-    promptHash: e.promptHash,
-    usage: {
-      promptTokens: e.usage?.promptTokens ?? 0,
-      completionTokens: e.usage?.completionTokens ?? 0,
-      totalTokens: e.usage?.totalTokens ?? 0,
-    },
-    costUsd: e.costUsd ?? 0,
-    latencyMs: e.latencyMs ?? 0,
-    provider: e.provider ?? '',
-    model: e.model ?? '',
-  });
-}
-
-/** A finished stage's answers are in its `stage.finished`: its agents' are not kept. */
-function forgetAnswers(r: RecoveredMission, stage: string, attempt: number): void {
-  const under = `/stage/${attempt > 1 ? `${stage}@${attempt}` : stage}/`;
-  for (const path of r.answers.keys()) if (path.includes(under)) r.answers.delete(path);
 }
 
 function planOf(r: RecoveredMission, path: string): RecoveredPlan {
