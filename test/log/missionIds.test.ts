@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { EventLog } from '../../log/eventLog.js';
 import { Daemon } from '../../daemon/daemon.js';
+import { systemClock } from '../../kernel/clock.js';
 import { claimNewMissionId, newMissionId, randomIdSuffix } from '../../log/missionIds.js';
 import { eventually } from '../helpers/eventually.js';
 import { tempDir } from '../helpers/missions.js';
@@ -60,8 +61,12 @@ describe('daemon: two submissions that draw the same generated id', () => {
     const stateDir = tempDir();
     // The first two submissions draw 'dup'; the second's claim fails, and it draws again.
     const draws = ['dup', 'dup', 'fresh'];
+    // The id holds the second it was drawn in: a frozen now keeps both draws in one second,
+    // however slow the machine (CI once crossed a second between them, so 'dup' did not collide).
+    const frozen = Date.UTC(2026, 11, 4, 21, 5, 2);
     const daemon = new Daemon({
       stateDir,
+      clock: { ...systemClock, now: () => frozen },
       logger: pino({ level: 'silent' }),
       env: {},
       syncEveryMs: 0,
