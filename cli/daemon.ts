@@ -172,14 +172,22 @@ export async function daemonCommand(
           { refused: refused.map((r) => r.mission) },
         );
     }
-    const { resumed, finished } = daemon.start();
+    // The API answers from here on; the logs the index does not name are read in the background.
+    const { finished, recovering, recovered } = daemon.startInBackground();
     writeFileSync(infoFile, JSON.stringify({ url: server.url, token, pid: process.pid }), {
       mode: 0o600,
     });
     say(
-      `maestro daemon: ${server.url} (api under /api, inspector at /); state in ${stateDir}; ${resumed.length} mission(s) resumed, ${finished} finished`,
-      { url: server.url, stateDir, resumed: resumed.length, finished },
+      `maestro daemon: ${server.url} (api under /api, inspector at /); state in ${stateDir}; ${finished} mission(s) finished, ${recovering} log(s) to read`,
+      { url: server.url, stateDir, finished, recovering },
     );
+    const recovery = recovered.then(({ resumed }) => {
+      if (recovering > 0)
+        say(
+          `maestro daemon: ${recovering} log(s) read: ${resumed.length} mission(s) resumed, ${recovering - resumed.length} finished or skipped`,
+          { resumed: resumed.length, read: recovering },
+        );
+    });
     await new Promise<void>((resolve) => {
       let stopping = false;
       const onSignal = (sig: string) => {
@@ -198,6 +206,7 @@ export async function daemonCommand(
       stopSignal?.addEventListener('abort', () => onSignal('stop'), { once: true });
     });
     await daemon.shutdown();
+    await recovery;
     await stream?.flush();
     say('maestro daemon: stopped; missions not over resume on the next start');
     return 0;

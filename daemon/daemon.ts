@@ -35,12 +35,14 @@ import {
   DaemonStoppingError,
   MissionExistsError,
   MissionOverError,
+  MissionRecoveringError,
   UnknownApprovalError,
   UnknownMissionError,
   type AnswerRequest,
   type AnswerResult,
   type ApprovalRecord,
   type DaemonApi,
+  type DaemonHealth,
   type MissionStatus,
   type MissionSummary,
   type SubmitRequest,
@@ -48,6 +50,7 @@ import {
 import { DiskFaultWatch } from './diskFaultWatch.js';
 import { ArchivedMission, warnCorrupt } from './archivedMission.js';
 import { MissionIndex } from './missionIndex.js';
+import { RecoveringMission } from './recoveringMission.js';
 import { DaemonMission } from './daemonMission.js';
 import { missionRunnerMachine } from './missionRunner.js';
 import { claimMissionLog, claimNewMissionId } from '../log/missionIds.js';
@@ -55,8 +58,14 @@ import type { DaemonOptions } from './daemonOptions.js';
 
 export type { DaemonOptions };
 
+/** How often a long recovery at start says how far it is. */
+const PROGRESS_EVERY_MS = 2000;
+
 export class Daemon implements DaemonApi {
-  private readonly missions = new Map<string, DaemonMission | ArchivedMission>();
+  private readonly missions = new Map<
+    string,
+    DaemonMission | ArchivedMission | RecoveringMission
+  >();
   /** The finished missions' summaries (index.jsonl): read at start instead of their logs. */
   private readonly index: MissionIndex;
   private readonly clock: Clock;
@@ -65,6 +74,7 @@ export class Daemon implements DaemonApi {
   /** Refuses submissions while the state directory takes no writes, and resumes what it suspended. */
   private readonly disk: DiskFaultWatch;
   private readonly options: DaemonOptions;
+  private readonly startedAt = Date.now();
 
   constructor(options: DaemonOptions) {
     this.options = { ...options, onWriteFault: (id, fault) => this.disk.missionFaulted(id, fault) };
@@ -89,8 +99,92 @@ export class Daemon implements DaemonApi {
     registerSecretEnv(Object.keys(env), env);
   }
 
-  /** Starts the root supervisor, then finds the missions of the state directory and resumes those not over. */
+  /**
+   * Starts the root supervisor, then reads the logs of the missions its index does not name and
+   * resumes those not over, before it returns (an embedded daemon, a test). `maestro daemon`
+   * uses `startInBackground`, which answers at once.
+   */
   start(): { resumed: string[]; finished: number } {
+    const pending = this.begin();
+    const resumed: string[] = [];
+    for (const id of pending) if (this.recoverOne(id) === 'resumed') resumed.push(id);
+    return { resumed, finished: this.finishedCount() };
+  }
+
+  /**
+   * Starts the root supervisor and returns as soon as the index is read: the missions whose logs
+   * are still to be read are listed as `recovering`, and are read and resumed in the background,
+   * a few milliseconds of work at a time, with a progress line every few seconds when there are
+   * many (an old state directory with no index is indexed so, once).
+   */
+  startInBackground(): {
+    finished: number;
+    recovering: number;
+    recovered: Promise<{ resumed: string[]; finished: number }>;
+  } {
+    const pending = this.begin();
+    const finished = this.finishedCount();
+    const recovered = (async () => {
+      // Not one log before the caller has the daemon (an async body runs until its first await).
+      await new Promise((r) => setImmediate(r));
+      const resumed: string[] = [];
+      const began = Date.now();
+      let slice = began;
+      let told = began;
+      for (const [i, id] of pending.entries()) {
+        if (this.stopping) break;
+        try {
+          if (this.recoverOne(id) === 'resumed') resumed.push(id);
+        } catch (err) {
+          // One log that cannot be read stops neither the others nor the daemon.
+          this.missions.delete(id);
+          this.options.logger.error(
+            { mission: id, err },
+            'daemon: this mission could not be recovered',
+          );
+        }
+        if (Date.now() - slice < 20) continue;
+        await new Promise((r) => setImmediate(r));
+        slice = Date.now();
+        if (slice - told < PROGRESS_EVERY_MS) continue;
+        told = slice;
+        this.options.logger.info(
+          { read: i + 1, of: pending.length },
+          `daemon: recovering missions: ${i + 1} of ${pending.length} logs read`,
+        );
+      }
+      if (pending.length > 0)
+        this.options.logger.info(
+          { read: pending.length, resumed: resumed.length, ms: Date.now() - began },
+          `daemon: recovery done: ${pending.length} log(s) read, ${resumed.length} mission(s) resumed`,
+        );
+      return { resumed, finished: this.finishedCount() };
+    })();
+    return { finished, recovering: pending.length, recovered };
+  }
+
+  health(): DaemonHealth {
+    const m = process.memoryUsage();
+    let live = 0;
+    let recovering = 0;
+    for (const x of this.missions.values()) {
+      if (x instanceof RecoveringMission) recovering++;
+      else if (!x.over) live++;
+    }
+    return {
+      ok: true,
+      pid: process.pid,
+      uptimeMs: Date.now() - this.startedAt,
+      missions: { total: this.missions.size, live, recovering },
+      memory: { rssBytes: m.rss, heapUsedBytes: m.heapUsed },
+    };
+  }
+
+  /**
+   * The root supervisor; the finished missions of the index, as summaries; a `recovering`
+   * placeholder for every other log. Returns the ids whose logs are to be read, in order.
+   */
+  private begin(): string[] {
     const o = this.options;
     const events = new EventLog(`${o.stateDir}/daemon.jsonl`, 'daemon', () =>
       this.clock.now(),
@@ -107,64 +201,80 @@ export class Daemon implements DaemonApi {
     });
     this.root.start();
     const dir = dirname(EventLog.pathFor(o.stateDir, 'x'));
-    const resumed: string[] = [];
-    let finished = 0;
     const files = existsSync(dir) ? readdirSync(dir) : [];
     // A compaction (or a restore) killed before its rename leaves its temporary file; the log
     // itself is whole (the rename is what replaces it), so the leftover only goes.
     for (const f of files.filter((n) => n.endsWith('.jsonl.tmp') || n.endsWith('.jsonl.restore')))
       rmSync(join(dir, f), { force: true });
     const indexed = this.index.read();
+    const pending: string[] = [];
     for (const f of files.filter((n) => n.endsWith('.jsonl')).sort()) {
       const id = f.slice(0, -'.jsonl'.length);
       const file = EventLog.pathFor(o.stateDir, id);
       const summary = indexed.get(id);
-      if (summary) {
-        // Over, by the index: its log is read when someone asks, not now.
-        this.missions.set(id, new ArchivedMission(id, summary, file, this.options));
-        finished++;
-        continue;
+      // Over, by the index: its log is read when someone asks, not now.
+      if (summary) this.missions.set(id, new ArchivedMission(id, summary, file, this.options));
+      else {
+        this.missions.set(id, new RecoveringMission(id, file));
+        pending.push(id);
       }
-      const started = Date.now();
-      const recovered = recoverMission(file, id);
-      warnCorrupt(o.logger, recovered);
-      if (!recovered.submitted) {
-        o.logger.warn(
-          { mission: id, file },
-          'daemon: a log with no mission.submitted is skipped (not a daemon mission, or torn at its first line)',
-        );
-        continue;
-      }
-      const parsed = loggedMissionSchema.safeParse(recovered.submitted.config);
-      if (!parsed.success) {
-        o.logger.error(
-          { mission: id, file, issue: parsed.error.issues[0]?.message },
-          'daemon: the config in this log no longer validates; the mission is not resumed',
-        );
-        continue;
-      }
-      const m = new DaemonMission(
-        id,
-        parsed.data,
-        recovered.submitted.input,
-        file,
-        this.options,
-        recovered,
-      );
-      this.missions.set(id, m);
-      if (recovered.finished) {
-        this.archiveIfOver(m);
-        finished++;
-        continue;
-      }
-      this.launch(m);
-      resumed.push(id);
-      o.logger.info(
-        { mission: id, lines: recovered.lines, ms: Date.now() - started },
-        'daemon: mission resumed',
-      );
     }
-    return { resumed, finished };
+    return pending;
+  }
+
+  /** Reads one mission's log: resumes it if it is not over, archives it if it is. */
+  private recoverOne(id: string): 'resumed' | 'finished' | 'skipped' {
+    const o = this.options;
+    const placeholder = this.missions.get(id);
+    if (!(placeholder instanceof RecoveringMission)) return 'skipped';
+    // Replaced where it is (the list keeps its order), or dropped: a log that cannot be resumed
+    // is not listed.
+    const file = placeholder.logFile;
+    const started = Date.now();
+    const recovered = recoverMission(file, id);
+    warnCorrupt(o.logger, recovered);
+    if (!recovered.submitted) {
+      o.logger.warn(
+        { mission: id, file },
+        'daemon: a log with no mission.submitted is skipped (not a daemon mission, or torn at its first line)',
+      );
+      this.missions.delete(id);
+      return 'skipped';
+    }
+    const parsed = loggedMissionSchema.safeParse(recovered.submitted.config);
+    if (!parsed.success) {
+      o.logger.error(
+        { mission: id, file, issue: parsed.error.issues[0]?.message },
+        'daemon: the config in this log no longer validates; the mission is not resumed',
+      );
+      this.missions.delete(id);
+      return 'skipped';
+    }
+    const m = new DaemonMission(
+      id,
+      parsed.data,
+      recovered.submitted.input,
+      file,
+      this.options,
+      recovered,
+    );
+    this.missions.set(id, m);
+    if (recovered.finished) {
+      this.archiveIfOver(m);
+      return 'finished';
+    }
+    this.launch(m);
+    o.logger.info(
+      { mission: id, lines: recovered.lines, ms: Date.now() - started },
+      'daemon: mission resumed',
+    );
+    return 'resumed';
+  }
+
+  private finishedCount(): number {
+    let n = 0;
+    for (const m of this.missions.values()) if (m instanceof ArchivedMission) n++;
+    return n;
   }
 
   async submit(request: SubmitRequest): Promise<MissionSummary> {
@@ -276,11 +386,11 @@ export class Daemon implements DaemonApi {
     listener: (event: LoggedEvent) => void,
     end?: () => void,
   ): () => void {
-    return this.get(id).follow(afterSeq, listener, end);
+    return this.ready(id).follow(afterSeq, listener, end);
   }
 
   async stop(id: string, reason?: string): Promise<MissionSummary> {
-    const m = this.get(id);
+    const m = this.ready(id);
     // One that could not start is failed but not over: stopping it means it is not tried again.
     if (m.over && !m.waitingForRetry) throw new MissionOverError(id, m.summary().state);
     m.stop(reason ?? 'stopped by request');
@@ -289,15 +399,15 @@ export class Daemon implements DaemonApi {
 
   approvals(): ApprovalRecord[] {
     return [...this.missions.values()]
-      .filter((m) => !m.over)
-      .flatMap((m) => m.approvals().filter((a) => a.status === 'pending'))
+      .filter((m) => !m.over && !(m instanceof RecoveringMission))
+      .flatMap((m) => (m as DaemonMission).approvals().filter((a) => a.status === 'pending'))
       .sort((a, b) => a.requestedAt.localeCompare(b.requestedAt));
   }
 
   async answer(id: string, answer: AnswerRequest): Promise<AnswerResult> {
-    const m = this.missions.get(id.split('/')[0]!);
-    if (!m) throw new UnknownApprovalError(id);
-    return m.answer(id, answer);
+    const mission = id.split('/')[0]!;
+    if (!this.missions.has(mission)) throw new UnknownApprovalError(id);
+    return this.ready(mission).answer(id, answer);
   }
 
   /** Stops taking missions, suspends every running one (children stop in reverse order), syncs the logs. */
@@ -327,9 +437,18 @@ export class Daemon implements DaemonApi {
     );
   }
 
-  private get(id: string): DaemonMission | ArchivedMission {
+  private get(id: string): DaemonMission | ArchivedMission | RecoveringMission {
     const m = this.missions.get(id);
     if (!m) throw new UnknownMissionError(id);
+    return m;
+  }
+
+  /** The mission, its log read now if the background recovery has not come to it yet. */
+  private ready(id: string): DaemonMission | ArchivedMission {
+    if (this.get(id) instanceof RecoveringMission) this.recoverOne(id);
+    const m = this.get(id);
+    // recoverOne always replaces the placeholder (or drops it, and get threw).
+    if (m instanceof RecoveringMission) throw new MissionRecoveringError(id);
     return m;
   }
 }

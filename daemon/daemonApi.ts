@@ -11,8 +11,11 @@ import type { MakerProgressView } from './makerProgressFold.js';
 
 export type { MakerProgressView } from './makerProgressFold.js';
 
-/** `suspended`: its log could not be written (a full disk); it resumes once the daemon can write. */
+/**
+ * `recovering`: the daemon has just started and not read this mission's log yet (it answers at
+ * once and resumes in the background). `suspended`: its log could not be written (a full disk); it resumes once the daemon can write. */
 export type MissionState =
+  | 'recovering'
   | 'running'
   | 'awaiting_approval'
   | 'suspended'
@@ -109,7 +112,25 @@ export interface AnswerResult {
   alreadyAnswered: boolean;
 }
 
+/** How the daemon is: what an operator's probe and the soak bench read. */
+export interface DaemonHealth {
+  ok: true;
+  pid: number;
+  uptimeMs: number;
+  missions: {
+    /** Every mission it knows, finished ones included. */
+    total: number;
+    /** Not over: running, waiting at a gate, suspended. */
+    live: number;
+    /** Logs not read yet since the start (they report `recovering`). */
+    recovering: number;
+  };
+  memory: { rssBytes: number; heapUsedBytes: number };
+}
+
 export interface DaemonApi {
+  /** Cheap: answered from memory, never from the disk. */
+  health(): DaemonHealth;
   /** Validates and starts a mission. Throws `ConfigError` (a UserError) for a bad file, writing nothing. */
   submit(request: SubmitRequest): Promise<MissionSummary>;
   list(): MissionSummary[];
@@ -146,6 +167,14 @@ export class UnknownApprovalError extends UserError {
   override name = 'UnknownApprovalError';
   constructor(readonly id: string) {
     super(`unknown approval '${id}'`);
+  }
+}
+
+/** Stop or an answer asked of a mission whose log the daemon is still reading after its start. */
+export class MissionRecoveringError extends UserError {
+  override name = 'MissionRecoveringError';
+  constructor(readonly id: string) {
+    super(`mission '${id}' is being recovered after the daemon's start; try again in a moment`);
   }
 }
 
@@ -193,7 +222,7 @@ export class DaemonCannotWriteError extends UserError {
 export function statusOf(err: unknown): number {
   if (err instanceof UnknownMissionError || err instanceof UnknownApprovalError) return 404;
   if (err instanceof MissionOverError || err instanceof MissionExistsError) return 409;
-  if (err instanceof DaemonStoppingError) return 503;
+  if (err instanceof DaemonStoppingError || err instanceof MissionRecoveringError) return 503;
   if (err instanceof DaemonCannotWriteError) return 507;
   return err instanceof UserError ? 400 : 500;
 }

@@ -70,6 +70,21 @@ export function createApiHandler(api: DaemonApi, options: ApiHandlerOptions): Ap
   const heartbeatMs = options.sseHeartbeatMs ?? 15_000;
 
   const routes: [RegExp, Route][] = [
+    // `?gc=1` (with the token, in a daemon run with --expose-gc) measures after a full GC.
+    [
+      /^\/api\/health$/,
+      {
+        GET: ({ req, url }) => {
+          const gc = (globalThis as { gc?: () => void }).gc;
+          if (url.searchParams.get('gc') === '1') {
+            authorize(req);
+            if (!gc) throw new HttpError(400, 'gc=1: this daemon was not started with --expose-gc');
+            gc();
+          }
+          return { status: 200, body: api.health() };
+        },
+      },
+    ],
     [
       /^\/api\/missions$/,
       {

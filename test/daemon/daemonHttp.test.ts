@@ -442,3 +442,20 @@ describe('daemon HTTP API: event stream', () => {
     await eventually(() => expect(daemon.liveSubscribers('m1')).toBe(0));
   });
 });
+
+describe('GET /api/health', () => {
+  it('should answer from memory, and run a full GC first only for the token, in a daemon run with --expose-gc', async () => {
+    const daemon = await start();
+    await call('POST', '/api/missions', { body: { source: 'name: x' } });
+    const open = await call('GET', '/api/health', { token: null });
+    expect(open.status).toBe(200);
+    expect(open.json).toMatchObject({ ok: true, pid: process.pid, missions: { total: 1 } });
+    expect(daemon.missions.size).toBe(1);
+    const anon = await call('GET', '/api/health?gc=1', { token: null });
+    expect(anon.status).toBe(401);
+    const hasGc = typeof (globalThis as { gc?: unknown }).gc === 'function';
+    const gc = await call('GET', '/api/health?gc=1');
+    expect(gc.status).toBe(hasGc ? 200 : 400);
+    if (!hasGc) expect(gc.json?.error).toBe('gc=1: this daemon was not started with --expose-gc');
+  });
+});

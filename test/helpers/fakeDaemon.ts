@@ -16,6 +16,7 @@ import {
   type AnswerResult,
   type ApprovalRecord,
   type DaemonApi,
+  type DaemonHealth,
   type MissionStatus,
   type MissionSummary,
   type SubmitRequest,
@@ -45,6 +46,16 @@ export class FakeDaemon implements DaemonApi {
   /** Thrown by `list()` when set: an unexpected failure. */
   failList: Error | undefined;
   private next = 1;
+
+  health(): DaemonHealth {
+    return {
+      ok: true,
+      pid: process.pid,
+      uptimeMs: 0,
+      missions: { total: this.missions.size, live: this.missions.size, recovering: 0 },
+      memory: { rssBytes: 0, heapUsedBytes: 0 },
+    };
+  }
 
   async submit(request: SubmitRequest): Promise<MissionSummary> {
     this.submitted.push(request);

@@ -1,0 +1,92 @@
+/**
+ * A daemon started over a state directory whose logs its index does not name (an old state
+ * directory, or missions a crash left running) answers at once: those missions are listed as
+ * `recovering` until their logs are read in the background; asking for a mission's events reads
+ * its log first; the finished ones are indexed, so the next start reads none of them.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { Daemon } from '../../daemon/daemon.js';
+import { EventLog } from '../../log/eventLog.js';
+import { eventually } from '../helpers/eventually.js';
+import { mission, runAndRead, tempDir } from '../helpers/missions.js';
+
+const config = mission({
+  providers: {
+    s: { kind: 'scripted', responses: ['one'] },
+    t: { kind: 'scripted', responses: ['two'] },
+  },
+  agents: [
+    { id: 'a', provider: 's' },
+    { id: 'b', provider: 't' },
+  ],
+  stages: [
+    { name: 'first', prompt: 'Say one.', agents: ['a'] },
+    { name: 'second', prompt: 'Then: {{previous}}', agents: ['b'] },
+  ],
+});
+
+/** The log's lines with every event's mission renamed: another mission, as the daemon reads it. */
+function copyAs(lines: string[], id: string): string {
+  return `${lines.map((l) => JSON.stringify({ ...JSON.parse(l), mission: id })).join('\n')}\n`;
+}
+
+describe('a daemon starting over logs it has not indexed', () => {
+  it('should list them as recovering at once, read them in the background, and index the finished ones', async () => {
+    const straight = await runAndRead(config);
+    expect(straight.output.status).toBe('succeeded');
+    const lines = readFileSync(straight.eventLogFile, 'utf8').trim().split('\n');
+    const firstDone = lines.findIndex((l) => l.includes('"type":"stage.finished"'));
+    expect(firstDone).toBeGreaterThan(0);
+    const stateDir = tempDir();
+    mkdirSync(join(stateDir, 'missions'));
+    const done = Array.from({ length: 30 }, (_, i) => `done-${String(i).padStart(2, '0')}`);
+    for (const id of done) writeFileSync(EventLog.pathFor(stateDir, id), copyAs(lines, id));
+    // Killed after its first stage: it resumes with the second.
+    writeFileSync(
+      EventLog.pathFor(stateDir, 'live'),
+      copyAs(lines.slice(0, firstDone + 1), 'live'),
+    );
+
+    const logger = pino({ level: 'silent' });
+    const daemon = new Daemon({ stateDir, logger, env: {}, syncEveryMs: 0 });
+    const started = daemon.startInBackground();
+    try {
+      expect(started).toMatchObject({ finished: 0, recovering: 31 });
+      expect(daemon.list()).toHaveLength(31);
+      expect(new Set(daemon.list().map((m) => m.state))).toEqual(new Set(['recovering']));
+      expect(daemon.status('done-05')).toMatchObject({ state: 'recovering', approvals: [] });
+      expect(daemon.health().missions).toEqual({ total: 31, live: 0, recovering: 31 });
+      // Its events are asked for: its log is read now, ahead of the others.
+      const seen: string[] = [];
+      const off = daemon.events('done-07', 0, (e) => seen.push(e.type));
+      await eventually(() => expect(seen).toContain('mission.finished'));
+      off();
+      expect(daemon.status('done-07').state).toBe('succeeded');
+      expect(daemon.status('done-08').state).toBe('recovering');
+
+      const { resumed } = await started.recovered;
+      expect(resumed).toEqual(['live']);
+      expect(daemon.list().filter((m) => m.state === 'recovering')).toEqual([]);
+      await eventually(() => expect(daemon.status('live').state).toBe('succeeded'), 10_000);
+      expect(daemon.status('live').result).toBe(straight.output.result);
+      expect(daemon.status('done-05').result).toBe(straight.output.result);
+    } finally {
+      await daemon.shutdown();
+    }
+    const indexed = readFileSync(join(stateDir, 'index.jsonl'), 'utf8').trim().split('\n');
+    expect(indexed.map((l) => JSON.parse(l).id).sort()).toEqual([...done, 'live'].sort());
+
+    const again = new Daemon({ stateDir, logger, env: {}, syncEveryMs: 0 });
+    const second = again.startInBackground();
+    try {
+      expect(second).toMatchObject({ finished: 31, recovering: 0 });
+      expect(await second.recovered).toEqual({ resumed: [], finished: 31 });
+      expect(again.status('done-05').state).toBe('succeeded');
+    } finally {
+      await again.shutdown();
+    }
+  });
+});
