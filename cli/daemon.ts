@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import type { LoggedEvent } from '../log/eventLog.js';
 import { ensureStateDir } from '../log/stateDir.js';
 import { acquireStateLock } from '../log/stateLock.js';
+import { checkArchive, DEFAULT_RETAIN } from '../daemon/retention.js';
+import { retentionFlag } from './history.js';
 import { loadConfigFile } from '../config/loader.js';
 import { registerSecret } from '../kernel/secrets.js';
 import {
@@ -46,6 +48,8 @@ export interface DaemonFlags extends NatsFlags {
   'shutdown-ms'?: string;
   'sync-ms'?: string;
   'wait-workers-ms'?: string;
+  retain?: string;
+  archive?: string;
   json?: boolean;
   pretty?: boolean;
 }
@@ -64,6 +68,15 @@ export async function daemonCommand(
   const shutdownMs = wholeMs(flags['shutdown-ms'], '--shutdown-ms');
   const syncEveryMs = wholeMs(flags['sync-ms'], '--sync-ms');
   const waitWorkersMs = wholeMs(flags['wait-workers-ms'], '--wait-workers-ms');
+  const retain = retentionFlag(flags.retain ?? DEFAULT_RETAIN);
+  const archiveDir = flags.archive;
+  if (archiveDir !== undefined) {
+    try {
+      checkArchive(archiveDir);
+    } catch (err) {
+      throw new UsageError(`maestro daemon: --archive: ${(err as Error).message}`, { cause: err });
+    }
+  }
   const loopback = host === 'localhost' || host === '::1' || /^127\./.test(host);
   const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
   if (flags['log-level'] !== undefined && !levels.includes(flags['log-level']))
@@ -128,6 +141,8 @@ export async function daemonCommand(
       waitWorkersMs,
       mirror: onEvent,
       submitPolicy,
+      ...(retain.kind !== 'forever' && { retain }),
+      archiveDir,
     });
     server = await startInspectorServer(hub, {
       host,

@@ -12,6 +12,7 @@ Commands:
   status [ID]     the daemon's missions, or one mission's state, stages, approvals and result
   approve [ID]    list the approvals missions wait for, or approve (or --reject) one
   stop MISSION    ask the daemon to stop a running mission
+  history prune   take finished missions past the retention (--retain) off the state directory
   inspect URL     print a running mission's live tree as text (from its --inspect URL)
   replay MISSION  print a mission's history from its event log (what happened, when, who decided)
   worker          serve provider calls for a mission's agents over NATS (a remote worker)
@@ -47,6 +48,10 @@ Options:
                         later one; daemon.json gives it to clients). Away from loopback, reads
                         need it too.
   --rotate-token        replace the kept token with a new one (clients holding the old get 401)
+  --retain AGE|COUNT    finished missions kept: an age (30m, 12h, 7d, 2w: finished longer ago go)
+                        or a count (1000: the newest thousand stay), or 'forever'. Pruned after
+                        the start and every hour (default 7d)
+  --archive DIR         move pruned logs here, gzipped (<id>.jsonl.gz), instead of deleting them
   --shutdown-ms MS      how long a mission may take to suspend before it is killed (default 30000)
   --sync-ms MS          fdatasync each log at most this long after a write (default 50)
   --wait-workers-ms MS  with --nats: wait this long for a worker per provider (default 10000)
@@ -70,6 +75,25 @@ Options:
 
 ${natsFlagsHelp}
   With --nats, missions' agents run on remote workers (maestro worker).`,
+  history: `Usage: maestro history prune [--retain AGE|COUNT] [--archive DIR] [--dry-run] [--json]
+
+Takes the finished missions the retention lets go off the state directory: their logs are deleted,
+or moved gzipped to --archive DIR, and the index (<state-dir>/index.jsonl) is rewritten without
+them, with a line saying what went where. Missions not over are never pruned. With the daemon
+running on the state directory, it prunes (through its API, with its own --archive); with none,
+this command does, under the directory's lock. An archive folder that cannot be written stops the
+prune before anything is removed.
+
+Options:
+  --retain AGE|COUNT   an age (30m, 12h, 7d, 2w: finished longer ago go), a count (1000: the newest
+                       thousand stay) or 'forever' (default 7d, as the daemon's)
+  --archive DIR        move the logs here, gzipped, instead of deleting them (no daemon running)
+  --dry-run            print what would go, and take nothing
+  --json               the result as JSON: {pruned: [ids], to, bytes, dryRun, retain}
+  --url URL, --token TOKEN   the daemon, when it runs (default: <state-dir>/daemon.json)
+  --state-dir DIR      the state directory (default: .maestro, or $MAESTRO_STATE_DIR)
+
+Exit codes: 0 pruned (or nothing to prune), 1 stopped by a disk fault midway, 2 a usage error.`,
   submit: `Usage: maestro submit FILE [--input TEXT] [--mission-id ID] [--follow] [--json] [daemon options]
 
 Reads a mission file here and sends its text to the running daemon (maestro daemon), which

@@ -57,6 +57,9 @@ const options = {
   follow: { type: 'boolean' },
   reason: { type: 'string' },
   pretty: { type: 'boolean' },
+  retain: { type: 'string' },
+  archive: { type: 'string' },
+  'dry-run': { type: 'boolean' },
   ...natsFlagOptions,
 } satisfies ParseArgsConfig['options'];
 
@@ -111,8 +114,11 @@ const allowed: Record<string, string[]> = {
     'sync-ms',
     'wait-workers-ms',
     'log-level',
+    'retain',
+    'archive',
     ...natsFlagNames,
   ],
+  history: ['help', 'json', 'retain', 'archive', 'dry-run', 'url', 'token', 'state-dir'],
   submit: ['help', 'json', 'pretty', 'input', 'mission-id', 'follow', 'url', 'token', 'state-dir'],
   status: ['help', 'json', 'url', 'token', 'state-dir'],
   approve: ['help', 'json', 'reject', 'feedback', 'url', 'token', 'state-dir'],
@@ -172,6 +178,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         const { daemonCommand } = await import('./daemon.js');
         return await daemonCommand(values, io);
       }
+      case 'history':
+        return await (await import('./history.js')).historyCommand(rest, values, io);
       case 'submit':
         return await (await import('./submit.js')).submitCommand(one(command, rest), values, io);
       case 'status':

@@ -45,8 +45,11 @@ import {
   type DaemonHealth,
   type MissionStatus,
   type MissionSummary,
+  type PruneRequest,
+  type PruneResult,
   type SubmitRequest,
 } from './daemonApi.js';
+import { expiredMissions, parseRetention, pruneLogs } from './retention.js';
 import { DiskFaultWatch } from './diskFaultWatch.js';
 import { ArchivedMission, warnCorrupt } from './archivedMission.js';
 import { MissionIndex } from './missionIndex.js';
@@ -75,6 +78,7 @@ export class Daemon implements DaemonApi {
   private readonly disk: DiskFaultWatch;
   private readonly options: DaemonOptions;
   private readonly startedAt = Date.now();
+  private pruneTimer: NodeJS.Timeout | undefined;
 
   constructor(options: DaemonOptions) {
     this.options = { ...options, onWriteFault: (id, fault) => this.disk.missionFaulted(id, fault) };
@@ -108,6 +112,7 @@ export class Daemon implements DaemonApi {
     const pending = this.begin();
     const resumed: string[] = [];
     for (const id of pending) if (this.recoverOne(id) === 'resumed') resumed.push(id);
+    this.keepPruning();
     return { resumed, finished: this.finishedCount() };
   }
 
@@ -158,9 +163,61 @@ export class Daemon implements DaemonApi {
           { read: pending.length, resumed: resumed.length, ms: Date.now() - began },
           `daemon: recovery done: ${pending.length} log(s) read, ${resumed.length} mission(s) resumed`,
         );
+      if (!this.stopping) this.keepPruning();
       return { resumed, finished: this.finishedCount() };
     })();
     return { finished, recovering: pending.length, recovered };
+  }
+
+  async prune(request: PruneRequest = {}): Promise<PruneResult & { retain: string }> {
+    const retention =
+      request.retain !== undefined ? parseRetention(request.retain) : this.options.retain;
+    if (!retention)
+      throw new UserError(
+        "prune: this daemon has no retention policy (start it with --retain, or give 'retain')",
+      );
+    const kept = new Map<string, MissionSummary>();
+    for (const m of this.missions.values())
+      if (m instanceof ArchivedMission) kept.set(m.id, m.summary());
+    const expired = expiredMissions(kept.values(), retention, this.clock.now());
+    const result = pruneLogs(expired, (id) => EventLog.pathFor(this.options.stateDir, id), {
+      archiveDir: this.options.archiveDir,
+      dryRun: request.dryRun,
+    });
+    if (!result.dryRun && result.pruned.length > 0) {
+      for (const id of result.pruned) {
+        this.missions.delete(id);
+        kept.delete(id);
+      }
+      const at = new Date(this.clock.now()).toISOString();
+      this.index.rewrite(kept.values(), {
+        pruned: result.pruned.length,
+        at,
+        retain: retention.text,
+        to: result.to,
+      });
+    }
+    const log = result.failed ? this.options.logger.error : this.options.logger.info;
+    if (result.pruned.length > 0 || result.failed)
+      log.call(
+        this.options.logger,
+        { pruned: result.pruned.length, bytes: result.bytes, to: result.to, failed: result.failed },
+        `daemon: history pruned (${retention.text}): ${result.pruned.length} finished mission(s) ${result.dryRun ? 'would go' : result.to === 'deleted' ? 'deleted' : `archived to ${result.to}`}${result.failed ? `; stopped at ${result.failed.id}: ${result.failed.error}` : ''}`,
+      );
+    return { ...result, retain: retention.text };
+  }
+
+  /** With a retention policy: a prune now, and then every `pruneEveryMs`. */
+  private keepPruning(): void {
+    if (!this.options.retain || this.pruneTimer) return;
+    const run = (): void => {
+      this.prune().catch((err: unknown) =>
+        this.options.logger.error({ err }, 'daemon: the history prune failed'),
+      );
+    };
+    run();
+    this.pruneTimer = setInterval(run, this.options.pruneEveryMs ?? 3_600_000);
+    this.pruneTimer.unref();
   }
 
   health(): DaemonHealth {
@@ -414,6 +471,7 @@ export class Daemon implements DaemonApi {
   async shutdown(): Promise<void> {
     this.stopping = true;
     this.disk.stop();
+    clearInterval(this.pruneTimer);
     const root = this.root;
     if (!root) return;
     await new Promise<void>((resolve) => {

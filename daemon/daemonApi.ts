@@ -128,6 +128,26 @@ export interface DaemonHealth {
   memory: { rssBytes: number; heapUsedBytes: number };
 }
 
+export interface PruneResult {
+  /** The missions whose logs went, oldest first. */
+  pruned: string[];
+  /** Where they went: `deleted`, or the archive folder. */
+  to: string;
+  /** Bytes of log taken off the state directory. */
+  bytes: number;
+  /** True when nothing was changed (`dryRun`). */
+  dryRun: boolean;
+  /** The log the prune stopped at, and why (a disk fault): those before it went, it and the rest stay. */
+  failed?: { id: string; error: string };
+}
+
+export interface PruneRequest {
+  /** This prune's policy (`7d`, `1000`, `forever`); the daemon's own `--retain` when absent. */
+  retain?: string;
+  /** Say what would go, and take nothing. */
+  dryRun?: boolean;
+}
+
 export interface DaemonApi {
   /** Cheap: answered from memory, never from the disk. */
   health(): DaemonHealth;
@@ -154,6 +174,11 @@ export interface DaemonApi {
   approvals(): ApprovalRecord[];
   /** Throws `UnknownApprovalError`. Answering an answered approval is harmless (`alreadyAnswered`). */
   answer(id: string, answer: AnswerRequest): Promise<AnswerResult>;
+  /**
+   * Takes the finished missions the retention lets go off the state directory (deleted, or moved
+   * to the daemon's archive folder). Throws `RetentionParseError`, `ArchiveNotWritableError`.
+   */
+  prune(request: PruneRequest): Promise<PruneResult & { retain: string }>;
 }
 
 export class UnknownMissionError extends UserError {
@@ -218,11 +243,24 @@ export class DaemonCannotWriteError extends UserError {
   }
 }
 
+/** The archive folder cannot take files: the prune stops before it removes anything. */
+export class ArchiveNotWritableError extends UserError {
+  override name = 'ArchiveNotWritableError';
+  constructor(
+    readonly dir: string,
+    readonly code: string,
+  ) {
+    super(
+      `the archive folder '${dir}' is not writable (${code}): no log is pruned until it is (nothing was removed); fix its permissions or give another --archive`,
+    );
+  }
+}
+
 /** The HTTP status a daemon failure gets, whatever carries it (HTTP, NATS): 500 for ours. */
 export function statusOf(err: unknown): number {
   if (err instanceof UnknownMissionError || err instanceof UnknownApprovalError) return 404;
   if (err instanceof MissionOverError || err instanceof MissionExistsError) return 409;
   if (err instanceof DaemonStoppingError || err instanceof MissionRecoveringError) return 503;
-  if (err instanceof DaemonCannotWriteError) return 507;
+  if (err instanceof DaemonCannotWriteError || err instanceof ArchiveNotWritableError) return 507;
   return err instanceof UserError ? 400 : 500;
 }

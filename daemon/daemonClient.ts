@@ -14,8 +14,11 @@ import type {
   AnswerResult,
   ApprovalDecision,
   ApprovalRecord,
+  DaemonHealth,
   MissionStatus,
   MissionSummary,
+  PruneRequest,
+  PruneResult,
   SubmitRequest,
 } from './daemonApi.js';
 
@@ -156,6 +159,16 @@ export class MaestroClient {
     answer: { decision: ApprovalDecision; feedback?: string } = { decision: 'approve' },
   ): Promise<AnswerResult> {
     return this.json('POST', `api/approvals/${encodeURIComponent(id)}`, answer);
+  }
+
+  /** Prunes the daemon's history now: its retention, or `retain` for this once. */
+  prune(request: PruneRequest = {}): Promise<PruneResult & { retain: string }> {
+    return this.json('POST', 'api/history/prune', request);
+  }
+
+  /** How the daemon is: its missions (total, live, recovering) and memory. */
+  health(): Promise<DaemonHealth> {
+    return this.json('GET', 'api/health');
   }
 
   /** `approve`, by its first name. */

@@ -52,6 +52,10 @@ const submitSchema = z
     error: 'expected exactly one of source or path',
   });
 const stopSchema = z.strictObject({ reason: z.string().optional() });
+const pruneSchema = z.strictObject({
+  retain: z.string().min(1).optional(),
+  dryRun: z.boolean().optional(),
+});
 const answerSchema = z.strictObject({
   decision: z.enum(['approve', 'reject'], { error: "expected 'approve' or 'reject'" }),
   feedback: z.string().optional(),
@@ -106,6 +110,15 @@ export function createApiHandler(api: DaemonApi, options: ApiHandlerOptions): Ap
         POST: async ({ req, id }) => ({
           status: 202,
           body: await api.stop(id, parse(stopSchema, await readJson(req, maxBody)).reason),
+        }),
+      },
+    ],
+    [
+      /^\/api\/history\/prune$/,
+      {
+        POST: async ({ req }) => ({
+          status: 200,
+          body: await api.prune(parse(pruneSchema, await readJson(req, maxBody))),
         }),
       },
     ],

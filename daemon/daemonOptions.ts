@@ -5,6 +5,7 @@ import type { LoggedEvent } from '../log/eventLog.js';
 import type { LogWriteError } from '../log/logWriteError.js';
 import type { MissionObserver } from '../runner/missionObserver.js';
 import type { NatsHub } from '../runner/natsRuntime.js';
+import type { Retention } from './retention.js';
 import type { SubmitPolicy } from './submitPolicy.js';
 
 export interface DaemonOptions {
@@ -28,6 +29,16 @@ export interface DaemonOptions {
   mirror?: (event: LoggedEvent) => void;
   /** After a disk fault, how often the daemon tries a write to learn whether it can write again. @default 2000 */
   writeProbeMs?: number;
+  /**
+   * Finished missions kept: older (or more) ones are pruned after the start's recovery and then
+   * every `pruneEveryMs`. @default none: an embedded daemon prunes only when told (`maestro
+   * daemon` passes 7d)
+   */
+  retain?: Retention;
+  /** Where pruned logs go, gzipped. @default none: they are deleted */
+  archiveDir?: string;
+  /** @default 3600000 (an hour) */
+  pruneEveryMs?: number;
   /** Told by a mission whose log could not be written (set by the Daemon for its missions). */
   onWriteFault?: (mission: string, fault: LogWriteError) => void;
 }

@@ -4,9 +4,10 @@
  * does not name (those not over, and any whose line a crash or a fault lost), instead of every
  * log: the API answers after one file read, not one per mission ever run. A line that does not
  * parse is skipped with a warning: its mission is read from its log and indexed again, so a
- * corrupt or truncated index loses nothing.
+ * corrupt or truncated index loses nothing. A prune rewrites it (compacted: the missions kept, and
+ * one line saying what the prune took and where), written whole and renamed over the old one.
  */
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -24,6 +25,22 @@ const indexLine = z.object({
   finishedAt: z.string().optional(),
   stages: z.array(z.string()),
 });
+
+/** What a prune took: a record for the operator, skipped by the reader. */
+const pruneLine = z.object({
+  v: z.literal(INDEX_FORMAT),
+  pruned: z.number().int(),
+  at: z.string(),
+  retain: z.string(),
+  to: z.string(),
+});
+
+export interface PruneRecord {
+  pruned: number;
+  at: string;
+  retain: string;
+  to: string;
+}
 
 export class MissionIndex {
   private readonly file: string;
@@ -45,8 +62,10 @@ export class MissionIndex {
       if (line.trim() === '') return;
       let parsed: z.infer<typeof indexLine> | undefined;
       try {
-        const r = indexLine.safeParse(JSON.parse(line));
+        const json: unknown = JSON.parse(line);
+        const r = indexLine.safeParse(json);
         if (r.success) parsed = r.data;
+        else if (pruneLine.safeParse(json).success) return;
       } catch {
         // not JSON: counted below
       }
@@ -69,18 +88,39 @@ export class MissionIndex {
     return out;
   }
 
+  /**
+   * The index of `kept` only, plus the prune's record: written to a temporary file and renamed,
+   * so a crash leaves the old index or the new one, whole.
+   */
+  rewrite(kept: Iterable<MissionSummary>, record: PruneRecord): void {
+    const lines: string[] = [];
+    for (const s of kept) {
+      const line = this.line(s);
+      if (line) lines.push(line);
+    }
+    lines.push(JSON.stringify({ v: INDEX_FORMAT, ...record }));
+    writeFileSync(`${this.file}.tmp`, `${lines.join('\n')}\n`);
+    renameSync(`${this.file}.tmp`, this.file);
+  }
+
   /** One line for a finished mission. A write that fails is told, and the log still has it all. */
   add(summary: MissionSummary): void {
-    if (summary.state !== 'succeeded' && summary.state !== 'failed' && summary.state !== 'stopped')
-      return;
-    const { stage: _stage, ...kept } = summary;
+    const line = this.line(summary);
+    if (!line) return;
     try {
-      appendFileSync(this.file, `${JSON.stringify({ v: INDEX_FORMAT, ...kept })}\n`);
+      appendFileSync(this.file, `${line}\n`);
     } catch (err) {
       this.logger.warn(
         { file: this.file, err },
         'daemon: the mission index could not be written; the next start reads the log instead',
       );
     }
+  }
+
+  private line(summary: MissionSummary): string | undefined {
+    if (summary.state !== 'succeeded' && summary.state !== 'failed' && summary.state !== 'stopped')
+      return undefined;
+    const { stage: _stage, ...kept } = summary;
+    return JSON.stringify({ v: INDEX_FORMAT, ...kept });
   }
 }

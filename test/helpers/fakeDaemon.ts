@@ -6,6 +6,7 @@
 import { createApiHandler, type ApiHandlerOptions } from '../../daemon/daemonHttp.js';
 import type { LooseEvent } from './looseEvent.js';
 import { ConfigError } from '../../kernel/errors.js';
+import { parseRetention } from '../../daemon/retention.js';
 import {
   DaemonStoppingError,
   MissionExistsError,
@@ -17,6 +18,8 @@ import {
   type ApprovalRecord,
   type DaemonApi,
   type DaemonHealth,
+  type PruneRequest,
+  type PruneResult,
   type MissionStatus,
   type MissionSummary,
   type SubmitRequest,
@@ -46,6 +49,14 @@ export class FakeDaemon implements DaemonApi {
   /** Thrown by `list()` when set: an unexpected failure. */
   failList: Error | undefined;
   private next = 1;
+
+  pruned: PruneRequest[] = [];
+
+  async prune(request: PruneRequest): Promise<PruneResult & { retain: string }> {
+    this.pruned.push(request);
+    const retain = parseRetention(request.retain ?? '7d').text;
+    return { pruned: [], to: 'deleted', bytes: 0, dryRun: request.dryRun === true, retain };
+  }
 
   health(): DaemonHealth {
     return {
