@@ -7,6 +7,7 @@ import { runMission } from '../runner/runMission.js';
 import type { Io } from './io.js';
 import { UsageError } from './io.js';
 import { formatMs, progressPrinter, runLogging } from './progress.js';
+import { troubledAgents } from './render/agentLine.js';
 import { prefixed, reasonText } from './render/prefix.js';
 import type { NatsFlags } from './natsFlags.js';
 import type { ClientMessage } from '../inspector/types.js';
@@ -141,7 +142,7 @@ export async function runCommand(
       if (!failureShown) io.err(prefixed('maestro', run.message));
       return 1;
     }
-    const { output, eventLogFile } = run;
+    const { output, eventLogFile, agents } = run;
     const u = output.usage;
     // Progress as JSON lines (a pipe, --json) stays JSON to its end: the summary is one more object.
     const jsonProgress = !flags.quiet && outputMode(flags, io.tty?.err) === 'json';
@@ -156,14 +157,18 @@ export async function runCommand(
           costUsd: u.costUsd,
           wallTimeMs: u.wallTimeMs,
           eventLog: eventLogFile,
+          agents,
         }),
       );
     } else if (!flags.quiet) {
       io.err(
         `mission ${output.status}: ${plural(u.samples, 'call')}, ${u.tokens} tokens, $${u.costUsd.toFixed(4)}, ${formatMs(u.wallTimeMs)}; events in ${eventLogFile}`,
       );
+      // Agents whose calls failed or that were restarted; every agent's counts are in --json.
+      for (const line of troubledAgents(agents)) io.err(`  agent ${redactText(line)}`);
     }
-    if (flags.json) io.out(JSON.stringify(redact({ ...output, eventLog: eventLogFile }), null, 2));
+    if (flags.json)
+      io.out(JSON.stringify(redact({ ...output, agents, eventLog: eventLogFile }), null, 2));
     else if (output.status === 'succeeded') io.out(redactText(output.result ?? ''));
     if (inspector) {
       // The mission is over: Ctrl-C now closes the inspector, it no longer stops a mission.

@@ -7,6 +7,7 @@ import type { MissionStatus } from '../daemon/daemonApi.js';
 import { MaestroClient, resolveDaemon, type DaemonFlags } from '../daemon/daemonClient.js';
 import type { Io } from './io.js';
 import { makerProgressText } from './render/makerLine.js';
+import { troubledAgents } from './render/agentLine.js';
 import { reasonText } from './render/prefix.js';
 
 export interface StatusFlags extends DaemonFlags {
@@ -53,14 +54,7 @@ export function describeStatus(s: MissionStatus): string[] {
   for (const m of s.maker ?? [])
     field('maker', `${m.stage}: ${makerProgressText(m)}${m.done ? ', done' : ''}`);
   // Agents whose calls failed or that were restarted; every agent's counts are in --json.
-  for (const a of s.agents ?? []) {
-    if (a.failures === 0 && a.restarts === 0) continue;
-    const stage = a.path.split('/stage/')[1]?.split('/')[0];
-    field(
-      'agent',
-      `${a.agent}${stage ? ` (${stage})` : ''}: ${a.calls} call(s), ${a.failures} failed, ${a.restarts} restart(s)${a.lastError ? `; last error: ${a.lastError}` : ''}`,
-    );
-  }
+  for (const line of troubledAgents(s.agents ?? [])) field('agent', line);
   for (const a of s.approvals.filter((a) => a.status === 'pending'))
     field('approval', `${a.id} pending since ${a.requestedAt} (maestro approve ${a.id})`);
   field('submitted', s.submittedAt);

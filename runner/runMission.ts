@@ -6,6 +6,7 @@
 import { createActor, type Actor } from 'xstate';
 import type { Logger } from 'pino';
 import { EventLog, type LoggedEvent } from '../log/eventLog.js';
+import { AgentActivityFold, type AgentActivity } from '../log/agentActivity.js';
 import type { LogWriteError } from '../log/logWriteError.js';
 import { serveProviders } from '../actors/providerService.js';
 import { createProvider, type Provider } from '../actors/providers/index.js';
@@ -84,6 +85,8 @@ export interface RunResult {
    * written event (`output.status` is `suspended`) and resumes from its log like after a crash.
    */
   writeFault?: LogWriteError;
+  /** What each agent did in this run: calls, failed calls, restarts, the last error. */
+  agents: AgentActivity[];
 }
 
 export { newMissionId } from '../log/missionIds.js';
@@ -117,6 +120,8 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
       'event log: torn last line dropped',
     );
   if (options.onEvent) events.onEvent(options.onEvent);
+  const agents = new AgentActivityFold();
+  events.onEvent((e) => agents.apply(e));
   const observer = options.observer;
   if (observer) events.onEvent(observer.observe);
   const keySalt = options.keySalt ?? randomUUID();
@@ -258,7 +263,12 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
         error: output.error,
         usage: output.usage,
       });
-    return { output, eventLogFile, ...(events.fault && { writeFault: events.fault }) };
+    return {
+      output,
+      eventLogFile,
+      agents: agents.views(),
+      ...(events.fault && { writeFault: events.fault }),
+    };
   } finally {
     for (const cleanup of cleanups.splice(0)) cleanup();
     actor?.stop();

@@ -11,6 +11,30 @@ import { tempDir } from '../helpers/missions.js';
 const capture = terminalIo;
 
 describe('maestro cli', () => {
+  it('should say which agents failed calls or restarted after the summary, and give every agent in --json', async () => {
+    const io = capture();
+    const dir = tempDir();
+    expect(await main(['run', 'examples/crash.yaml', '--state-dir', dir], io)).toBe(0);
+    const summary = io.stderr.findIndex((l) => l.startsWith('mission succeeded: '));
+    expect(summary).toBeGreaterThan(-1);
+    expect(io.stderr.slice(summary + 1)).toEqual([
+      "  agent researcher (research): 2 call(s), 1 failed, 1 restart(s); last error: provider 'flaky': http 500: connection reset by peer",
+    ]);
+    const json = captureIo();
+    expect(await main(['run', 'examples/crash.yaml', '--state-dir', dir, '--json'], json)).toBe(0);
+    const out = JSON.parse(json.stdout.join('\n'));
+    expect(
+      out.agents.map((a: { agent: string; calls: number; restarts: number }) => [
+        a.agent,
+        a.calls,
+        a.restarts,
+      ]),
+    ).toEqual([
+      ['researcher', 2, 1],
+      ['summarizer', 1, 0],
+    ]);
+  });
+
   it('should run the hello example and print the result on stdout, progress on stderr, exit 0', async () => {
     const io = capture();
     const dir = tempDir();
