@@ -104,17 +104,13 @@ export async function daemonCommand(
   registerSecret(token);
   if (kept?.how === 'replaced')
     say(`maestro daemon: ${join(stateDir, TOKEN_FILE)} held no token: a new one replaces it`);
-  const hub = new InspectorHub();
+  // The inspector shows the missions running and the last few that ended; older ones go.
+  const hub = new InspectorHub({ keepEnded: INSPECTOR_KEEPS_ENDED });
   hub.start();
   let stream: NatsEventStream | undefined;
-  // The inspector shows the missions running and the last few that ended; older ones go.
-  const ended: string[] = [];
   const onEvent = (e: LoggedEvent): void => {
     stream?.append(e);
     terminal.onEvent(e);
-    if (e.type !== 'mission.finished') return;
-    ended.push(e.mission);
-    while (ended.length > INSPECTOR_KEEPS_ENDED) hub.forgetMission(ended.shift()!);
   };
   const infoFile = join(stateDir, 'daemon.json');
   let server: Awaited<ReturnType<typeof startInspectorServer>> | undefined;

@@ -39,6 +39,12 @@ export interface InspectorHubOptions {
   poolThreshold?: number;
   /** Applied to everything the hub stores. @default config/secrets `redact` */
   redact?: Redact;
+  /**
+   * Missions that ended kept in view; older ones are forgotten (`forgetMission`) as each new
+   * one ends, so a long-running daemon's hub, and a new client's first message, hold the live
+   * missions and the last few, however many ran before. @default Infinity: none forgotten
+   */
+  keepEnded?: number;
 }
 
 const ERROR_EVENT = 'xstate.error.actor.';
@@ -67,7 +73,11 @@ export class InspectorHub {
   private timer: unknown;
   private running = false;
 
+  private readonly keepEnded: number;
+  private readonly ended: string[] = [];
+
   constructor(options: InspectorHubOptions = {}) {
+    this.keepEnded = options.keepEnded ?? Number.POSITIVE_INFINITY;
     this.clock = options.clock ?? systemClock;
     this.flushMs = options.flushMs ?? 100;
     this.maxEventsPerFlush = options.maxEventsPerFlush ?? 200;
@@ -175,6 +185,7 @@ export class InspectorHub {
       const type = e?.type;
       if (typeof type !== 'string') return;
       if (type === 'maker.vote') return this.votes.vote(e);
+      if (type === 'mission.finished' && typeof e.mission === 'string') this.ended.push(e.mission);
       if (
         type === 'approval.requested' ||
         type === 'approval.answered' ||
@@ -199,6 +210,8 @@ export class InspectorHub {
         );
     } catch {
       this.internalErrors++;
+    } finally {
+      while (this.ended.length > this.keepEnded) this.forgetMission(this.ended.shift()!);
     }
   };
 

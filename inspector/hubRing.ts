@@ -71,9 +71,10 @@ export class DeltaHistory<D extends { seq: number }> {
 
 /**
  * What a snapshot's event list may weigh, serialized: a first message stays bounded whatever the
- * events carry (an agent's answer, up to MAX_STRING), with the nodes of the missions kept.
+ * events carry (an agent's answer, up to MAX_STRING), with the nodes of the missions kept: 24 KB
+ * of events and a daemon's 20 ended missions' nodes (about 25 KB) keep it under 64 KB.
  */
-export const SNAPSHOT_EVENT_BYTES = 40 * 1024;
+export const SNAPSHOT_EVENT_BYTES = 24 * 1024;
 
 /** The newest of `events` whose JSON fits in `bytes`, in their order. */
 export function newestWithin<E>(events: readonly E[], bytes: number): E[] {
