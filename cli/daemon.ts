@@ -183,16 +183,21 @@ export async function daemonCommand(
           { refused: refused.map((r) => r.mission) },
         );
     }
-    // The API answers from here on; the logs the index does not name are read in the background.
-    const { finished, recovering, recovered } = daemon.startInBackground();
+    // The API answers from here on; the index and the logs it does not name are read behind it.
+    const { loaded, recovered } = daemon.startInBackground();
     writeFileSync(infoFile, JSON.stringify({ url: server.url, token, pid: process.pid }), {
       mode: 0o600,
     });
     say(
-      `maestro daemon: ${server.url} (api under /api, inspector at /); state in ${stateDir}; ${finished} mission(s) finished, ${recovering} log(s) to read`,
-      { url: server.url, stateDir, finished, recovering },
+      `maestro daemon: ${server.url} (api under /api, inspector at /); state in ${stateDir}`,
+      { url: server.url, stateDir },
     );
-    const recovery = recovered.then(({ resumed }) => {
+    const recovery = loaded.then(async ({ finished, recovering }) => {
+      say(
+        `maestro daemon: ${finished} finished mission(s) in the index; ${recovering} log(s) to read`,
+        { finished, recovering },
+      );
+      const { resumed } = await recovered;
       if (recovering > 0)
         say(
           `maestro daemon: ${recovering} log(s) read: ${resumed.length} mission(s) resumed, ${recovering - resumed.length} finished or skipped`,

@@ -8,6 +8,7 @@
  * write succeeds, then resumes it from its log. Submissions pass the operator's policy first.
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createActor, type Actor } from 'xstate';
 import { EventLog, type LoggedEvent } from '../log/eventLog.js';
@@ -61,6 +62,8 @@ import type { DaemonOptions } from './daemonOptions.js';
 
 export type { DaemonOptions };
 
+const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
 /** How often a long recovery at start says how far it is. */
 const PROGRESS_EVERY_MS = 2000;
 
@@ -79,6 +82,9 @@ export class Daemon implements DaemonApi {
   private readonly options: DaemonOptions;
   private readonly startedAt = Date.now();
   private pruneTimer: NodeJS.Timeout | undefined;
+  /** True until every mission of the state directory is known (`catalog` done). */
+  private loading = true;
+  private whenLoaded: Promise<void> = Promise.resolve();
 
   constructor(options: DaemonOptions) {
     this.options = { ...options, onWriteFault: (id, fault) => this.disk.missionFaulted(id, fault) };
@@ -104,12 +110,17 @@ export class Daemon implements DaemonApi {
   }
 
   /**
-   * Starts the root supervisor, then reads the logs of the missions its index does not name and
-   * resumes those not over, before it returns (an embedded daemon, a test). `maestro daemon`
-   * uses `startInBackground`, which answers at once.
+   * Starts the root supervisor, then reads the index, and the logs of the missions it does not
+   * name, and resumes those not over, before it returns (an embedded daemon, a test).
+   * `maestro daemon` uses `startInBackground`, which answers at once.
    */
   start(): { resumed: string[]; finished: number } {
-    const pending = this.begin();
+    this.startRoot();
+    const dir = this.missionsDir();
+    const names = existsSync(dir) ? readdirSync(dir) : [];
+    const pending: string[] = [];
+    for (const _ of this.catalog(dir, names, this.index.read(), pending));
+    this.loading = false;
     const resumed: string[] = [];
     for (const id of pending) if (this.recoverOne(id) === 'resumed') resumed.push(id);
     this.keepPruning();
@@ -117,21 +128,33 @@ export class Daemon implements DaemonApi {
   }
 
   /**
-   * Starts the root supervisor and returns as soon as the index is read: the missions whose logs
-   * are still to be read are listed as `recovering`, and are read and resumed in the background,
-   * a few milliseconds of work at a time, with a progress line every few seconds when there are
-   * many (an old state directory with no index is indexed so, once).
+   * Starts the root supervisor and returns at once: the index, the folder of logs and the logs
+   * the index does not name are read in the background, a few milliseconds of work at a time, so
+   * the API answers from the first moment (100,000 missions of history are about a second of
+   * reading here). Until its log is read a mission reports `recovering`; asking for its events,
+   * a stop or an answer reads it first. `loaded` settles once every mission is known (the HTTP
+   * list waits for it); `recovered` once every log is read, with a progress line every few
+   * seconds when there are many (an old state directory with no index is indexed so, once).
    */
   startInBackground(): {
-    finished: number;
-    recovering: number;
+    loaded: Promise<{ finished: number; recovering: number }>;
     recovered: Promise<{ resumed: string[]; finished: number }>;
   } {
-    const pending = this.begin();
-    const finished = this.finishedCount();
-    const recovered = (async () => {
-      // Not one log before the caller has the daemon (an async body runs until its first await).
-      await new Promise((r) => setImmediate(r));
+    this.startRoot();
+    const pending: string[] = [];
+    const loaded = (async () => {
+      // Nothing read before the caller has the daemon (an async body runs until its first await).
+      await nextTurn();
+      const dir = this.missionsDir();
+      const names = existsSync(dir) ? await readdir(dir) : [];
+      const indexed = await this.index.readInSlices();
+      for (const _ of this.catalog(dir, names, indexed, pending)) await nextTurn();
+      this.loading = false;
+      return { finished: this.finishedCount(), recovering: pending.length };
+    })();
+    this.whenLoaded = loaded.then(() => undefined);
+    const recovered = loaded.then(async () => {
+      await nextTurn();
       const resumed: string[] = [];
       const began = Date.now();
       let slice = began;
@@ -149,7 +172,7 @@ export class Daemon implements DaemonApi {
           );
         }
         if (Date.now() - slice < 20) continue;
-        await new Promise((r) => setImmediate(r));
+        await nextTurn();
         slice = Date.now();
         if (slice - told < PROGRESS_EVERY_MS) continue;
         told = slice;
@@ -165,8 +188,13 @@ export class Daemon implements DaemonApi {
         );
       if (!this.stopping) this.keepPruning();
       return { resumed, finished: this.finishedCount() };
-    })();
-    return { finished, recovering: pending.length, recovered };
+    });
+    return { loaded, recovered };
+  }
+
+  /** Settles once the daemon knows every mission of its state directory (at once after `start`). */
+  loaded(): Promise<void> {
+    return this.whenLoaded;
   }
 
   async prune(request: PruneRequest = {}): Promise<PruneResult & { retain: string }> {
@@ -237,11 +265,7 @@ export class Daemon implements DaemonApi {
     };
   }
 
-  /**
-   * The root supervisor; the finished missions of the index, as summaries; a `recovering`
-   * placeholder for every other log. Returns the ids whose logs are to be read, in order.
-   */
-  private begin(): string[] {
+  private startRoot(): void {
     const o = this.options;
     const events = new EventLog(`${o.stateDir}/daemon.jsonl`, 'daemon', () =>
       this.clock.now(),
@@ -257,26 +281,42 @@ export class Daemon implements DaemonApi {
       clock: this.clock,
     });
     this.root.start();
-    const dir = dirname(EventLog.pathFor(o.stateDir, 'x'));
-    const files = existsSync(dir) ? readdirSync(dir) : [];
+  }
+
+  private missionsDir(): string {
+    return dirname(EventLog.pathFor(this.options.stateDir, 'x'));
+  }
+
+  /**
+   * The finished missions of the index, as summaries, and a `recovering` placeholder for every
+   * other log, whose id goes to `pending`; a mission already known (submitted, or read on demand
+   * meanwhile) stays as it is. Pauses (a yield) every few thousand files.
+   */
+  private *catalog(
+    dir: string,
+    names: string[],
+    indexed: Map<string, MissionSummary>,
+    pending: string[],
+  ): Generator<void> {
     // A compaction (or a restore) killed before its rename leaves its temporary file; the log
     // itself is whole (the rename is what replaces it), so the leftover only goes.
-    for (const f of files.filter((n) => n.endsWith('.jsonl.tmp') || n.endsWith('.jsonl.restore')))
+    for (const f of names.filter((n) => n.endsWith('.jsonl.tmp') || n.endsWith('.jsonl.restore')))
       rmSync(join(dir, f), { force: true });
-    const indexed = this.index.read();
-    const pending: string[] = [];
-    for (const f of files.filter((n) => n.endsWith('.jsonl')).sort()) {
+    const logs = names.filter((n) => n.endsWith('.jsonl')).sort();
+    for (const [i, f] of logs.entries()) {
+      if (i > 0 && i % 5000 === 0) yield;
       const id = f.slice(0, -'.jsonl'.length);
-      const file = EventLog.pathFor(o.stateDir, id);
+      const known = this.missions.get(id);
+      if (known && !(known instanceof RecoveringMission)) continue;
+      const file = join(dir, f);
       const summary = indexed.get(id);
       // Over, by the index: its log is read when someone asks, not now.
       if (summary) this.missions.set(id, new ArchivedMission(id, summary, file, this.options));
       else {
-        this.missions.set(id, new RecoveringMission(id, file));
+        if (!known) this.missions.set(id, new RecoveringMission(id, file));
         pending.push(id);
       }
     }
-    return pending;
   }
 
   /** Reads one mission's log: resumes it if it is not over, archives it if it is. */
@@ -496,7 +536,12 @@ export class Daemon implements DaemonApi {
   }
 
   private get(id: string): DaemonMission | ArchivedMission | RecoveringMission {
-    const m = this.missions.get(id);
+    let m = this.missions.get(id);
+    // Still loading: a mission whose log is there is one the daemon has not come to yet.
+    if (!m && this.loading && idSchema.safeParse(id).success) {
+      const file = EventLog.pathFor(this.options.stateDir, id);
+      if (existsSync(file)) this.missions.set(id, (m = new RecoveringMission(id, file)));
+    }
     if (!m) throw new UnknownMissionError(id);
     return m;
   }

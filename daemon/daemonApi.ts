@@ -154,6 +154,8 @@ export interface DaemonApi {
   /** Validates and starts a mission. Throws `ConfigError` (a UserError) for a bad file, writing nothing. */
   submit(request: SubmitRequest): Promise<MissionSummary>;
   list(): MissionSummary[];
+  /** Settles once every mission of the state directory is known; `list` is complete after it. */
+  loaded?(): Promise<void>;
   /** Throws `UnknownMissionError`. */
   status(id: string): MissionStatus;
   /**

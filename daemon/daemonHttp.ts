@@ -92,7 +92,12 @@ export function createApiHandler(api: DaemonApi, options: ApiHandlerOptions): Ap
     [
       /^\/api\/missions$/,
       {
-        GET: () => ({ status: 200, body: { missions: api.list() } }),
+        // Once every mission is known: a list is never a partial one (a start reads its index
+        // behind the API).
+        GET: async () => {
+          await api.loaded?.();
+          return { status: 200, body: { missions: api.list() } };
+        },
         POST: async ({ req, url }) => ({
           status: 201,
           body: await api.submit(await submitRequest(req, url, maxBody)),
