@@ -39,10 +39,17 @@ export interface AgentWorkerInput {
   keySalt?: string;
   /**
    * This agent's answer, from the log of a resumed mission: given back without a call when it
-   * answered this prompt (a resume never asks an answered call again, as Temporal replays a
-   * completed activity). Its usage is in the budget already (recovered from the same record).
+   * answered this question (`question`: a resume never asks an answered call again, as Temporal
+   * replays a completed activity). Its usage is in the budget already (recovered from the same
+   * record).
    */
   replay?: RecordedAnswer;
+  /**
+   * What the answer answers, whose hash the call's record keeps and a replay must match: a plan
+   * task's step and inputs, whose prompt also shows the blackboard as it was when the task began,
+   * which a resume cannot rebuild. @default the prompt
+   */
+  question?: string;
 }
 
 /** The first 16 hex digits of the prompt's sha256: which prompt a logged answer answered. */
@@ -56,7 +63,7 @@ export interface AgentWorkerOutput extends CompletionResult {
 
 const call = fromPromise<AgentWorkerOutput, AgentWorkerInput>(async ({ input, signal }) => {
   const { agent, clock, events, path } = input;
-  const hash = promptHash(input.prompt);
+  const hash = promptHash(input.question ?? input.prompt);
   if (input.replay?.promptHash === hash) {
     const { text, usage, costUsd, latencyMs, provider, model } = input.replay;
     return { agent: agent.id, text, usage, costUsd, latencyMs, provider, model };

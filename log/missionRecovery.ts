@@ -10,8 +10,20 @@ export type { RecordedAnswer } from './recordedAnswers.js';
 import type { usageSchema } from './events/common.js';
 import { AgentActivityFold } from './agentActivity.js';
 import { lastOffsetOf, linesOf } from './logLines.js';
-import { forgetAnswers, keepAnswer, type RecordedAnswer } from './recordedAnswers.js';
-import { parseLogLine, type LoggedEvent, type LoggedEventOf } from './missionLogEvent.js';
+import {
+  forgetAnswers,
+  keepAnswer,
+  keepPhaseAnswer,
+  foldRun,
+  type PlanRun,
+  type RecordedAnswer,
+} from './recordedAnswers.js';
+import {
+  parseLogLine,
+  type LogEventOf,
+  type LoggedEvent,
+  type LoggedEventOf,
+} from './missionLogEvent.js';
 
 type BudgetUsage = z.infer<typeof usageSchema>;
 
@@ -60,6 +72,8 @@ export interface RecoveredMaker {
   snapshot?: MakerSnapshot;
   /** Votes logged after the snapshot, in order. */
   tail: MakerVoteRecord[];
+  /** The samples of the step its runner was last stopped in (`maker.samples`): not drawn again. */
+  pending?: Omit<LogEventOf<'maker.samples'>, 'type' | 'path'>;
 }
 
 /** A plan stage's progress: the last plan compiled, the tasks that finished (in any run), the replans made. */
@@ -73,6 +87,8 @@ export interface RecoveredPlan {
   replans: number;
   /** The blackboard's events (`<orchestrator>/blackboard`), for `Blackboard.fromEvents`. */
   board: LoggedEvent[];
+  /** How far the last plan's run got (since 0.2: logs before it have none). */
+  run?: PlanRun;
 }
 
 export interface RecoveredMission {
@@ -93,7 +109,8 @@ export interface RecoveredMission {
   plans: Map<string, RecoveredPlan>;
   /**
    * Answers of agents whose stage has not finished, by the agent's path (`agent.call` records
-   * that carry their text, written since 0.2): a resumed stage replays them.
+   * that carry their text, written since 0.2), and of its planner's calls, by their caller path
+   * (`genius.phase`, `genius.text`; see keepPhaseAnswer): a resumed stage replays them.
    */
   answers: Map<string, RecordedAnswer>;
   /** Each agent's calls, failures, restarts and last error (agent.call, restart decisions). */
@@ -166,9 +183,11 @@ export function recoverMission(file: string, id: string): RecoveredMission {
       if (line.trim() !== '') corrupt(n, 'not an event (no type)');
       continue;
     }
-    if (type === 'maker.vote' && offset < lastSnapshotAt) continue;
+    const maker = type === 'maker.vote' || type === 'maker.samples';
+    if (maker && offset < lastSnapshotAt) continue;
     const restart = type === 'supervisor.decision' && line.includes('"action":"restart"');
-    if (type !== 'maker.vote' && type !== 'agent.call' && !restart && !FOLDED.has(type)) continue;
+    const planner = type === 'genius.phase' || type === 'genius.text';
+    if (!maker && type !== 'agent.call' && !restart && !planner && !FOLDED.has(type)) continue;
     const e = parseLogLine(line);
     if (typeof e === 'string') {
       corrupt(n, e);
@@ -176,8 +195,12 @@ export function recoverMission(file: string, id: string): RecoveredMission {
     }
     if (e.type === 'maker.vote') {
       if (addVote(r, e)) voteSamples += e.samples;
+    } else if (e.type === 'maker.samples') {
+      makerOf(r, e.path).pending = { step: e.step, promptHash: e.promptHash, samples: e.samples };
     } else if (e.type === 'supervisor.decision') {
       r.agents.apply(e);
+    } else if (e.type === 'genius.phase' || e.type === 'genius.text') {
+      keepPhaseAnswer(r.answers, e);
     } else if (e.type === 'agent.call') {
       calls.push(e);
       keepAnswer(r.answers, e);
@@ -311,20 +334,20 @@ function fold(r: RecoveredMission, e: Folded): void {
       return;
     }
     case 'plan.compiled': {
-      const p = planOf(r, e.path);
+      const p = foldRun(planOf(r, e.path), e);
       if (e.plan !== undefined) p.plan = e.plan;
       for (const t of e.tasks) if (!p.tasks.includes(t.id)) p.tasks.push(t.id);
       return;
     }
     case 'task.failed':
-      planOf(r, e.path).failed.push(e.task);
+      foldRun(planOf(r, e.path), e).failed.push(e.task);
       return;
     case 'plan.revised':
-      planOf(r, e.path).replans = e.replan;
+      foldRun(planOf(r, e.path), e).replans = e.replan;
       return;
     case 'blackboard.entry':
     case 'blackboard.compressed':
-      planOf(r, e.path.replace(/\/blackboard$/, '')).board.push(e);
+      foldRun(planOf(r, e.path.replace(/\/blackboard$/, '')), e).board.push(e);
       return;
     case 'task.finished':
       // Task events carry the orchestrator's path (their runner is `<orchestrator>/tasks`).

@@ -29,6 +29,8 @@ export function agentChildSpec(
     durable?: DurableDispatch;
     keySalt?: string;
     answers?: ReadonlyMap<string, RecordedAnswer>;
+    /** What the answer is replayed for (AgentWorkerInput.question). @default the prompt */
+    question?: string;
   } = {},
 ): ChildSpec {
   const agent = callingAgent(config, agentId);
@@ -52,6 +54,7 @@ export function agentChildSpec(
         durable: options.durable,
         keySalt: options.keySalt,
         replay: options.answers?.get(ctx.path),
+        ...(options.question !== undefined && { question: options.question }),
       }),
     },
   };

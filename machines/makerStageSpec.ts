@@ -24,6 +24,7 @@ import {
   type MakerTaskInput,
 } from './makerTask.js';
 import type { VoteSettings } from './makerVote.js';
+import { StepSamples } from './stepSamples.js';
 
 export const makerChildId = (agent: string) => `maker/${agent}`;
 
@@ -63,6 +64,7 @@ export function makerStageChildren(
   const judge = createRedFlagger(m.redFlag, (text, state) => task.parse(text, state));
   // Made at the first start, when the runner's path (the key of its records in the log) is known.
   let progress: MakerProgress | undefined;
+  let samples: StepSamples | undefined;
   const sup = stage.supervision;
   return [
     {
@@ -73,42 +75,56 @@ export function makerStageChildren(
       backoff: sup.backoff,
       start: {
         logic: makerTaskMachine,
-        input: (ctx: StartContext): MakerTaskInput => ({
-          path: ctx.path,
-          task,
-          progress: (progress ??= resumeProgress(
+        input: (ctx: StartContext): MakerTaskInput => {
+          const drawn = (samples ??= new StepSamples(resume?.get(ctx.path)?.pending));
+          return {
+            path: ctx.path,
             task,
-            task.initialState(m.task),
-            resume?.get(ctx.path),
-          )),
-          events: withSnapshotUsage(ctx.runtime.events, ctx.budget),
-          maxSteps: m.maxSteps,
-          snapshotEvery: m.snapshotEvery,
-          vote: {
-            settings: voteSettings(m, k),
-            judge,
-            draw: async (req, signal) => {
-              try {
-                const r = await callAgent({
-                  transport,
-                  agent,
-                  budget: ctx.budget,
-                  caller: `${ctx.path}#${req.step}.${req.index}`,
-                  prompt: req.prompt,
-                  temperature: req.temperature,
-                  signal,
-                });
-                return { text: r.text, completionTokens: r.usage.completionTokens };
-              } catch (err) {
-                // A provider error on one sample is a lost draw, not a crashed worker: it must
-                // not spend the stage's restart intensity (5% errors failed 7.4% of missions).
-                if (!signal.aborted && isLostDraw(err))
-                  return { text: '', lost: errorMessage(err) };
-                throw err;
-              }
+            progress: (progress ??= resumeProgress(
+              task,
+              task.initialState(m.task),
+              resume?.get(ctx.path),
+            )),
+            events: withSnapshotUsage(ctx.runtime.events, ctx.budget),
+            maxSteps: m.maxSteps,
+            snapshotEvery: m.snapshotEvery,
+            vote: {
+              settings: voteSettings(m, k),
+              judge,
+              draw: async (req, signal) => {
+                const vote = drawn.begin(req);
+                const logged = drawn.replay(req);
+                if (logged) return drawn.keep(vote, req, logged);
+                try {
+                  const r = await callAgent({
+                    transport,
+                    agent,
+                    budget: ctx.budget,
+                    caller: `${ctx.path}#${req.step}.${req.index}`,
+                    prompt: req.prompt,
+                    temperature: req.temperature,
+                    signal,
+                  });
+                  return drawn.keep(vote, req, {
+                    text: r.text,
+                    completionTokens: r.usage.completionTokens,
+                  });
+                } catch (err) {
+                  // A provider error on one sample is a lost draw, not a crashed worker: it must
+                  // not spend the stage's restart intensity (5% errors failed 7.4% of missions).
+                  if (!signal.aborted && isLostDraw(err))
+                    return drawn.keep(vote, req, { text: '', lost: errorMessage(err) });
+                  throw err;
+                }
+              },
             },
-          },
-        }),
+            // Stopped in the middle of a step: what it drew so far is logged, not drawn again.
+            onStop: (step) => {
+              const record = drawn.record(ctx.path, step);
+              if (record) ctx.runtime.events.append(record);
+            },
+          };
+        },
       },
     },
   ];

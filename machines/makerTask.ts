@@ -41,6 +41,11 @@ export interface MakerTaskInput<S = unknown> {
   snapshotEvery?: number;
   /** Called after every decided step (progress output, benchmarks). */
   onStep?: (progress: MakerProgress<S>, vote: VoteResult<S>) => void;
+  /**
+   * Called when the task is stopped (a shutdown), with the step it was at: the samples that step
+   * has drawn so far can be logged, so that a resumed task counts them instead of asking again.
+   */
+  onStop?: (step: number) => void;
 }
 
 export interface MakerTaskOutput {
@@ -142,7 +147,7 @@ export const makerTaskMachine = setup({
           flagged: p.flagged,
           exhausted: p.exhausted,
         });
-        c.events.compact(['maker.vote', 'maker.snapshot']);
+        c.events.compact(['maker.vote', 'maker.snapshot', 'maker.samples']);
       }
     },
     // Progress is counted in place (the hot path: one object for a million steps, see
@@ -194,7 +199,7 @@ export const makerTaskMachine = setup({
     ),
     tooLong: failingState<Ctx>((c) => new MaxStepsError(c.path, c.maxSteps!)),
     done: { type: 'final' },
-    stopped: { type: 'final' },
+    stopped: { type: 'final', entry: ({ context: c }) => c.onStop?.(c.progress.step) },
   },
   output: ({ context: c }) => ({
     agent: c.path.split('/').at(-1) ?? c.path,

@@ -103,7 +103,8 @@ export const orchestratorMachine = setup({
     ...input,
     plan0: input.resume?.plan,
     finished: { ...input.resume?.finished },
-    failed: {},
+    failed: { ...input.resume?.failed },
+    reflected: input.resume?.reflected,
     blocked: [],
     replans: input.resume?.replans ?? 0,
     startedAt: input.runtime.clock.now(),
@@ -167,6 +168,7 @@ export const orchestratorMachine = setup({
             path: context.path,
             graph: context.graph!,
             finished: context.finished,
+            failed: context.failed,
             maxParallel: context.plan.maxParallel,
             runtime: {
               ...context.runtime,
@@ -276,7 +278,10 @@ export const orchestratorMachine = setup({
         // The planner reads the board first (the synthesis query); its answer joins the board,
         // which is the replan's context. A reflection that fails only leaves it out.
         reflecting: {
-          always: { guard: ({ context }) => context.reflect === undefined, target: 'replanning' },
+          always: {
+            guard: ({ context }) => context.reflect === undefined || context.reflected === true,
+            target: 'replanning',
+          },
           invoke: {
             id: 'reflection',
             src: 'reflection',

@@ -49,6 +49,13 @@ export interface PlanCarry {
   plan?: MasterPlan;
   finished: Record<string, string>;
   replans: number;
+  /**
+   * From a resumed mission's log only: tasks of `plan` that failed, with their errors (not run
+   * again: the replan goes on from them), and whether the planner's board synthesis before that
+   * replan is on the board already (not asked again).
+   */
+  failed?: Record<string, string>;
+  reflected?: boolean;
 }
 
 export interface OrchestratorOutput {
@@ -88,6 +95,8 @@ export interface Ctx extends OrchestratorInput {
   shuttingDown?: boolean;
   /** What the orchestrator fails with, once it is `failing`. */
   error?: unknown;
+  /** The board holds the planner's synthesis for the coming replan (a resumed mission's). */
+  reflected?: boolean;
   /** Set when the run must end: the monitor's abort, or a revise the reviewer asked for. */
   stopFor?:
     | { kind: 'abort'; reason: PlanAbortedError['reason']; message: string }
@@ -266,6 +275,7 @@ export function revisedPlan(
       blocked: [],
       compileError: undefined,
       stopFor: undefined,
+      reflected: false,
     },
     events: [
       {

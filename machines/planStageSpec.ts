@@ -62,6 +62,8 @@ export function planStageChildren(
               resamples: plan.resamples,
               ...(plan.vote && { vote: plan.vote }),
               ...(plan.promptVersions && { promptVersions: plan.promptVersions }),
+              replayable: true,
+              ...(options.answers && { replay: options.answers }),
             });
           const planner = runner(plan.planner, 'genius');
           const reviewer =
@@ -114,6 +116,7 @@ export function planStageChildren(
                 plan,
                 stage,
                 task,
+                inputs,
                 taskPrompt(library, plan, task, inputs, blackboard),
                 transport,
                 options,
@@ -138,11 +141,18 @@ function taskSpec(
   plan: PlanConfig,
   stage: StageConfig,
   task: GraphTask,
+  inputs: { id: string; output: string }[],
   prompt: string,
   transport: Transport,
   options: PlanSpecOptions,
 ): ChildSpec {
-  const agent = agentChildSpec(config, task.agent, prompt, stage.supervision, transport, options);
+  // What the task asks, without the board it is shown: the board a resume rebuilds holds what
+  // finished since the task began, so the prompt's own hash would never match the logged answer.
+  const question = JSON.stringify({ title: task.title, prompt: task.prompt, inputs });
+  const agent = agentChildSpec(config, task.agent, prompt, stage.supervision, transport, {
+    ...options,
+    question,
+  });
   return answeringSupervisorSpec(
     `task/${task.id}`,
     'temporary',
@@ -177,10 +187,20 @@ function textOf(childOutput: unknown): string {
   return typeof text === 'string' ? text : '';
 }
 
-/** A recovered plan goes on from its last compiled plan, if that still parses; else it plans again, keeping what finished. */
+/**
+ * A recovered plan goes on from its last plan, if that still parses, with what its run had done
+ * (its failed tasks, the board's synthesis); else it plans again, keeping what finished.
+ */
 function resumeOf(r: RecoveredPlan): PlanCarry {
   const plan = masterPlanSchema.safeParse(r.plan);
-  return { ...(plan.success && { plan: plan.data }), finished: r.finished, replans: r.replans };
+  const run = plan.success ? r.run : undefined;
+  return {
+    ...(plan.success && { plan: plan.data }),
+    ...(run && { failed: run.failed, reflected: run.reflected }),
+    finished: r.finished,
+    // A replan recorded before its plan was compiled is made again (from the logged answers).
+    replans: run?.revised ? r.replans - 1 : r.replans,
+  };
 }
 
 /**

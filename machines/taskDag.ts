@@ -20,6 +20,12 @@ export type { TaskDagEvent, TaskDagInput, TaskDagOutput, TaskInput } from './tas
 
 type TaskDagContext = TaskDagInput & TaskProgress;
 
+/** A task's status as the graph starts: finished before, failed before (a resumed run's), or to run. */
+function startStatus(input: TaskDagInput, id: string): TaskStatus {
+  if (Object.hasOwn(input.finished, id)) return 'finished';
+  return Object.hasOwn(input.failed ?? {}, id) ? 'failed' : 'pending';
+}
+
 export const taskDagMachine = setup({
   types: {
     input: {} as TaskDagInput,
@@ -48,12 +54,13 @@ export const taskDagMachine = setup({
     ...input,
     finished: { ...input.finished },
     status: Object.fromEntries(
-      input.graph.tasks.map((t): [string, TaskStatus] => [
-        t.id,
-        Object.hasOwn(input.finished, t.id) ? 'finished' : 'pending',
-      ]),
+      input.graph.tasks.map((t): [string, TaskStatus] => [t.id, startStatus(input, t.id)]),
     ),
-    failed: {},
+    failed: Object.fromEntries(
+      Object.entries(input.failed ?? {}).filter(([id]) =>
+        input.graph.tasks.some((t) => t.id === id),
+      ),
+    ),
     blocked: [],
   }),
   invoke: {

@@ -18,6 +18,11 @@ export interface TaskDagInput {
   graph: TaskGraph;
   /** Outputs of tasks done before (an earlier plan): never started again; their outputs feed dependents. */
   finished: Record<string, string>;
+  /**
+   * Tasks of this graph that failed before (a resumed mission's log says so), with their errors:
+   * not started again; what depends on them is blocked. @default none
+   */
+  failed?: Record<string, string>;
   /** Tasks running at once, at most (below 1 counts as 1). */
   maxParallel: number;
   runtime: SupervisionRuntime;

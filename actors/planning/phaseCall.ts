@@ -5,14 +5,18 @@
  * `vote`, the answer is decided by MAKER's rule instead: samples are tallied by the canonical
  * JSON of their parse and the first answer `k` ahead of every other wins. Either way each phase
  * leaves one compact `genius.phase` event with its parsed output, what a resume or an inspector
- * needs. Call errors (a provider failing, a budget spent) are thrown as they are.
+ * needs (with `replayable`, the hash of its prompt too). Given the answers a resumed mission's
+ * log has (`replay`), a call whose caller answered the same prompt there returns that answer: no
+ * call, no second record. Call errors (a provider failing, a budget spent) are thrown as they are.
  */
 import type { z } from 'zod';
 import type { AgentConfig } from '../../config/mission.js';
 import type { BudgetNode } from '../../supervisors/budget.js';
 import type { EventSink } from '../../supervisors/runtime.js';
 import type { Transport } from '../../transport/transport.js';
+import type { RecordedAnswer } from '../../log/recordedAnswers.js';
 import { callAgent } from '../agentCall.js';
+import { promptHash } from '../agentWorker.js';
 import {
   approachSchema,
   deconstructionSchema,
@@ -102,6 +106,18 @@ export interface PhaseRunnerOptions {
   /** Pinned versions by prompt name; the newest otherwise. Checked when the runner is created. */
   promptVersions?: Readonly<Record<string, number>>;
   signal?: AbortSignal;
+  /**
+   * Answers from the log of a resumed mission, by caller path and count (`<caller>#<n>`, see
+   * `keepPhaseAnswer`): a call that finds its caller's next unused answer to the same prompt
+   * gives it back instead of asking again.
+   */
+  replay?: ReadonlyMap<string, RecordedAnswer>;
+  /**
+   * Its records are what a resumed mission replays (a plan stage's runners): each also says the
+   * prompt's hash, and a text's record the text (a crash before its caller records it would ask
+   * it again). @default false: a phase's parsed output and a text's size only
+   */
+  replayable?: boolean;
 }
 
 /**
@@ -143,6 +159,17 @@ export function createPhaseRunner(o: PhaseRunnerOptions): PhaseRunner & { runTex
   // A pinned version that does not exist is the config's mistake: say so now, not mid-plan.
   for (const [name, version] of Object.entries(o.promptVersions ?? {}))
     library.resolve(name, version);
+  // Each logged answer is given back once, to the first call of its caller with its prompt.
+  const replayed = new Set<string>();
+  const recorded = (caller: string, hash: string): string | undefined => {
+    for (let n = 0; o.replay?.has(`${caller}#${n}`); n++) {
+      const key = `${caller}#${n}`;
+      if (replayed.has(key) || o.replay.get(key)!.promptHash !== hash) continue;
+      replayed.add(key);
+      return o.replay.get(key)!.text;
+    }
+    return undefined;
+  };
 
   const prepare = (name: string, vars: PromptVars, options: PhaseCallOptions) => {
     const prompt = library.render(name, vars, o.promptVersions?.[name]);
@@ -167,7 +194,8 @@ export function createPhaseRunner(o: PhaseRunnerOptions): PhaseRunner & { runTex
       ...(options.label !== undefined && { label: options.label }),
       prompt: prompt.id,
     };
-    return { draw, base };
+    const hash = promptHash(prompt.text);
+    return { draw, base, hash, replay: () => recorded(caller, hash) };
   };
 
   const runPhase = async <P extends Phase>(
@@ -175,8 +203,11 @@ export function createPhaseRunner(o: PhaseRunnerOptions): PhaseRunner & { runTex
     vars: PromptVars,
     options: PhaseCallOptions = {},
   ): Promise<PhaseOutputs[P]> => {
-    const { draw, base } = prepare(phase, vars, options);
+    const { draw, base, hash, replay } = prepare(phase, vars, options);
     const judge = (text: string) => parsePhaseAnswer(text, phaseSchemas[phase]);
+    const logged = replay();
+    const again = logged === undefined ? undefined : judge(logged);
+    if (again?.ok) return again.value;
     try {
       const r = o.vote
         ? await voteOn(phase, o.path, draw, judge, o.vote, (v) => phaseVoteKey(phase, v))
@@ -188,6 +219,7 @@ export function createPhaseRunner(o: PhaseRunnerOptions): PhaseRunner & { runTex
         flagged: r.flagged,
         ...(r.vote && { vote: r.vote }),
         output: r.value,
+        ...(o.replayable && { promptHash: hash }),
       });
       return r.value;
     } catch (err) {
@@ -207,20 +239,24 @@ export function createPhaseRunner(o: PhaseRunnerOptions): PhaseRunner & { runTex
     vars: PromptVars,
     options: PhaseCallOptions = {},
   ): Promise<string> => {
-    const { draw, base } = prepare(name, vars, options);
+    const { draw, base, hash, replay } = prepare(name, vars, options);
     const judge = (text: string) =>
       text.trim() === ''
         ? { ok: false as const, reason: 'empty answer' }
         : { ok: true as const, value: text.trim() };
+    const logged = replay();
+    if (logged !== undefined && logged.trim() !== '') return logged.trim();
     try {
       const r = await resample(name, o.path, draw, judge, resamples);
-      // The text itself is the caller's to record (a task's output, the stage's result): only its size here.
+      // The text itself is the caller's to record (a task's output, the stage's result): only its
+      // size here, unless a resume replays it (a crash before the caller's record would ask again).
       o.events.append({
         type: 'genius.text',
         ...base,
         samples: r.samples,
         flagged: r.flagged,
         chars: r.value.length,
+        ...(o.replayable && { text: r.value, promptHash: hash }),
       });
       return r.value;
     } catch (err) {

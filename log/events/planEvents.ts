@@ -20,6 +20,8 @@ export const geniusPhase = z.object({
   flagged: z.number(),
   vote: z.unknown().optional(),
   output: z.unknown(),
+  /** sha256 of the prompt, first 16 hex: a resumed stage replays `output` for it only (since 0.2). */
+  promptHash: z.string().optional(),
 });
 
 export const geniusText = z.object({
@@ -27,6 +29,9 @@ export const geniusText = z.object({
   ...phase,
   flagged: z.number(),
   chars: z.number(),
+  /** The answer, which a resumed stage replays for the prompt of `promptHash` (since 0.2). */
+  text: z.string().optional(),
+  promptHash: z.string().optional(),
 });
 
 export const geniusPhaseFailed = z.object({

@@ -45,7 +45,10 @@ export const agentCall = z.object({
   errorName: z.string().optional(),
   /** The answer, so that a resumed mission replays it instead of asking again (since 0.2). */
   text: z.string().optional(),
-  /** sha256 of the prompt, first 16 hex: an answer is replayed only for the prompt it answered. */
+  /**
+   * sha256 of the prompt (of a plan task's step and inputs, without the board it was shown),
+   * first 16 hex: an answer is replayed only for the question it answered.
+   */
   promptHash: z.string().optional(),
 });
 
