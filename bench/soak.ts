@@ -13,8 +13,11 @@
  * bench over POST /api/approvals/ID). Every stage is at the default restart limits (OTP's 1 in
  * 5 s) unless `--intensity N`. Faults per scripted call, drawn from a seed per mission: 4% crash,
  * 1% rate limit (ProviderRateLimitError, a 429), 1% malformed answer (ProviderResponseError),
- * 0.5% answering 1 s past the agent's 1 s timeout; the others answer in 20-600 ms (so that a restart
- * often finds a stage with one agent answered and one not). MAKER samples:
+ * 0.5% answering 1 s past the agent's 3 s timeout; the others answer in 20-600 ms (so that a restart
+ * often finds a stage with one agent answered and one not). A scripted provider retries a
+ * retryable failure itself `--provider-retries` times (default 2, 100 ms backoff), as the openai
+ * provider's SDK does by default: with 0, every fault crashes the agent, and at OTP's default
+ * limits (1 restart in 5 s) about 1.7% of prompt missions fail (two crashes in a stage). MAKER samples:
  * 5% crash (the 4% and the 1% of rate limits: the simulated provider has only a retryable crash,
  * which a MAKER stage treats as it treats a 429, a lost draw), 2% red flags (half malformed,
  * half too long), 1% well-formed wrong answers, latency lognormal (median 10 ms, sigma 1.2)
@@ -56,6 +59,7 @@ const { values } = parseArgs({
     'in-flight': { type: 'string' },
     'crash-rate': { type: 'string', default: '0.04' },
     'rate-limit-rate': { type: 'string', default: '0.01' },
+    'provider-retries': { type: 'string', default: '2' },
     'malformed-rate': { type: 'string', default: '0.01' },
     'slow-rate': { type: 'string', default: '0.005' },
     intensity: { type: 'string' },
@@ -95,7 +99,10 @@ const faults = {
 };
 const pollMs = Number(values['poll-ms']);
 const missionTimeoutMs = Number(values['mission-timeout-ms']);
-const AGENT_TIMEOUT_MS = 1000;
+/** Retries a scripted provider makes itself (`maxRetries`, 100 ms backoff), as the openai SDK's 2 do. */
+const providerRetries = Number(values['provider-retries']);
+/** Above a call's worst case with its retries (3 x 600 ms + 300 ms of backoff). */
+const AGENT_TIMEOUT_MS = 3000;
 const SAMPLE_EVERY = 250;
 const workDir = mkdtempSync(join(tmpdir(), 'maestro-soak-'));
 const stateDir = join(workDir, 'state');
@@ -129,6 +136,11 @@ function script(r: Random, calls: number, text: string): unknown[] {
 }
 
 const agent = (id: string, provider: string) => ({ id, provider, timeoutMs: AGENT_TIMEOUT_MS });
+const scripted = (responses: unknown[]) => ({
+  kind: 'scripted',
+  responses,
+  ...(providerRetries > 0 && { maxRetries: providerRetries, retryBackoffMs: 100 }),
+});
 /** `--intensity N`: prompt stages allow N restarts in 5 s (default: OTP's, 1). */
 const supervision =
   values.intensity === undefined ? {} : { supervision: { intensity: Number(values.intensity) } };
@@ -141,8 +153,8 @@ function sourceOf(i: number): string {
       name: 'soak-prompt',
       input: 'supervision trees',
       providers: {
-        poet: { kind: 'scripted', responses: script(r, 1, 'Workers fall and rise') },
-        reviewers: { kind: 'scripted', responses: script(r, 2, 'Children fall and rise') },
+        poet: scripted(script(r, 1, 'Workers fall and rise')),
+        reviewers: scripted(script(r, 2, 'Children fall and rise')),
       },
       agents: [
         agent('drafter', 'poet'),
@@ -170,8 +182,8 @@ function sourceOf(i: number): string {
       name: 'soak-approval',
       input: 'add a health endpoint',
       providers: {
-        planner: { kind: 'scripted', responses: script(r, 1, 'Plan: add GET /health; one test.') },
-        builder: { kind: 'scripted', responses: script(r, 1, 'Done: /health added.') },
+        planner: scripted(script(r, 1, 'Plan: add GET /health; one test.')),
+        builder: scripted(script(r, 1, 'Done: /health added.')),
       },
       agents: [agent('architect', 'planner'), agent('engineer', 'builder')],
       stages: [
@@ -734,7 +746,7 @@ console.log(
   `missions: ${total} (${kinds('prompt')} prompt, ${kinds('maker')} MAKER, ${kinds('approval')} approval), ${inFlight} in flight, ${values.intensity === undefined ? 'default restart limits' : `prompt and approval stages at ${values.intensity} restarts in 5 s`}`,
 );
 console.log(
-  `faults per call: crash ${faults.crash * 100}%, rate limit ${faults.rateLimit * 100}%, malformed ${faults.malformed * 100}%, past the agent timeout ${faults.slow * 100}%`,
+  `faults per call: crash ${faults.crash * 100}%, rate limit ${faults.rateLimit * 100}%, malformed ${faults.malformed * 100}%, past the agent timeout ${faults.slow * 100}%; a scripted provider retries ${providerRetries} time(s) itself`,
 );
 console.log(
   `submitted: ${submitted} (retried submissions ${submitRetries}, of which had landed (409) ${landedBefore}; refusals by status ${JSON.stringify(Object.fromEntries(refusals))})`,

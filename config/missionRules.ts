@@ -294,7 +294,8 @@ function promptSize(
  */
 export function providerBoundMs(p: ProviderConfig): number | undefined {
   if (p.kind === 'openai') return p.timeoutMs * (p.maxRetries + 1) + 1000 * p.maxRetries;
-  if (p.kind === 'cli') return p.timeoutMs + 2000;
+  // Each retry waits at most 8 s before it.
+  if (p.kind === 'cli') return (p.timeoutMs + 2000) * (p.maxRetries + 1) + 8000 * p.maxRetries;
   return undefined;
 }
 

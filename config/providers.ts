@@ -55,6 +55,17 @@ export const DEFAULT_MAX_PROMPT_BYTES = 1024 * 1024;
 /** Bytes of an answer (an HTTP body as it arrives; a CLI has its own `maxOutputBytes`) past which the call fails. */
 const maxAnswerBytesSchema = z.int().positive().default(DEFAULT_MAX_ANSWER_BYTES);
 
+/**
+ * Retries of a retryable failure done by the provider itself, before the agent sees it (the
+ * openai kind has its SDK's `maxRetries` instead).
+ */
+const retryFields = {
+  /** A retried failure spends no restart of the agent. @default 0 */
+  maxRetries: z.int().nonnegative().max(10).default(0),
+  /** The first wait before a retry; each next one doubles, up to 8 s. @default 500 */
+  retryBackoffMs: z.int().positive().default(500),
+};
+
 /** The caps every provider kind has on a call's size, checked where the provider runs. */
 const callCaps = {
   /** Completion tokens an answer may have (reported, else estimated as ceil(chars / 4)); an openai call also asks for no more. */
@@ -102,6 +113,7 @@ export const cliProviderSchema = z.strictObject({
   /** A label for results and logs. @default the value of `command` */
   model: z.string().min(1).optional(),
   ...callCaps,
+  ...retryFields,
   nonRetryable: nonRetryableSchema,
 });
 export type CliProviderConfig = z.output<typeof cliProviderSchema>;
@@ -144,6 +156,7 @@ export const scriptedProviderSchema = z.strictObject({
   /** @default 4194304 */
   maxAnswerBytes: maxAnswerBytesSchema,
   ...callCaps,
+  ...retryFields,
   nonRetryable: nonRetryableSchema,
 });
 export type ScriptedProviderConfig = z.output<typeof scriptedProviderSchema>;
@@ -213,6 +226,7 @@ export const simulatedProviderSchema = z
     /** @default 4194304 */
     maxAnswerBytes: maxAnswerBytesSchema,
     ...callCaps,
+    ...retryFields,
     nonRetryable: nonRetryableSchema,
   })
   .refine((c) => c.task === undefined || c.answers === undefined, {

@@ -40,6 +40,8 @@ describe('provider config schemas', () => {
       maxOutputBytes: 1_000_000,
       envAllowlist: ['PATH', 'HOME', 'LANG'],
       maxPromptBytes: 1_048_576,
+      maxRetries: 0,
+      retryBackoffMs: 500,
       nonRetryable: [
         'http_400',
         'http_401',
@@ -62,6 +64,8 @@ describe('provider config schemas', () => {
       model: 'scripted',
       maxAnswerBytes: 4_194_304,
       maxPromptBytes: 1_048_576,
+      maxRetries: 0,
+      retryBackoffMs: 500,
       nonRetryable: [
         'http_400',
         'http_401',
@@ -84,6 +88,8 @@ describe('provider config schemas', () => {
       prices: { inputPerMTok: 0, outputPerMTok: 0 },
       maxAnswerBytes: 4_194_304,
       maxPromptBytes: 1_048_576,
+      maxRetries: 0,
+      retryBackoffMs: 500,
       nonRetryable: [
         'http_400',
         'http_401',
