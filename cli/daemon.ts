@@ -188,10 +188,10 @@ export async function daemonCommand(
     writeFileSync(infoFile, JSON.stringify({ url: server.url, token, pid: process.pid }), {
       mode: 0o600,
     });
-    say(
-      `maestro daemon: ${server.url} (api under /api, inspector at /); state in ${stateDir}`,
-      { url: server.url, stateDir },
-    );
+    say(`maestro daemon: ${server.url} (api under /api, inspector at /); state in ${stateDir}`, {
+      url: server.url,
+      stateDir,
+    });
     const recovery = loaded.then(async ({ finished, recovering }) => {
       say(
         `maestro daemon: ${finished} finished mission(s) in the index; ${recovering} log(s) to read`,
