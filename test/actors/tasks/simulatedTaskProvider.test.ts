@@ -55,6 +55,8 @@ describe('simulated provider config, task mode', () => {
       prices: { inputPerMTok: 0, outputPerMTok: 0 },
       maxAnswerBytes: 4_194_304,
       maxPromptBytes: 1_048_576,
+      maxRetries: 0,
+      retryBackoffMs: 500,
       nonRetryable: [
         'http_400',
         'http_401',
