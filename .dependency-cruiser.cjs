@@ -1,16 +1,30 @@
 /**
  * The house's arrows (README "Folders"), checked by `npm test`: no import cycles, and each folder
- * imports only the folders below it. kernel ← config ← transport ← log ← supervisors ← actors ←
- * machines ← runner ← daemon ← cli; inspector beside the runner. Type-only imports count.
+ * imports only the folders below it. kernel ← config ← transport ← log ← sandbox ← workspace ←
+ * supervisors ← actors ← machines ← runner ← daemon ← cli; inspector beside the runner. Type-only
+ * imports count.
  */
 const below = {
   kernel: [],
   config: ['kernel'],
   transport: ['kernel', 'config'],
   log: ['kernel', 'config', 'transport'],
+  // Running a command confined (bubblewrap), and what a run says (exit, counts of tests).
+  sandbox: ['kernel', 'config'],
+  // Edits to a tree, in worktrees, journaled in the mission log, with rollback.
+  workspace: ['kernel', 'config', 'log', 'sandbox'],
   supervisors: ['kernel', 'config', 'log'],
-  actors: ['kernel', 'config', 'transport', 'supervisors', 'log'],
-  machines: ['kernel', 'config', 'transport', 'supervisors', 'log', 'actors'],
+  actors: ['kernel', 'config', 'transport', 'supervisors', 'log', 'sandbox', 'workspace'],
+  machines: [
+    'kernel',
+    'config',
+    'transport',
+    'supervisors',
+    'log',
+    'sandbox',
+    'workspace',
+    'actors',
+  ],
   inspector: ['kernel', 'config', 'transport', 'supervisors', 'log', 'actors', 'machines'],
   runner: [
     'kernel',
@@ -18,6 +32,8 @@ const below = {
     'transport',
     'supervisors',
     'log',
+    'sandbox',
+    'workspace',
     'actors',
     'machines',
     'inspector',
@@ -28,6 +44,8 @@ const below = {
     'transport',
     'supervisors',
     'log',
+    'sandbox',
+    'workspace',
     'actors',
     'machines',
     'inspector',
