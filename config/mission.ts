@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { makerSchema } from './maker.js';
+import { workspaceSchema } from './workspace.js';
 import { ID_MAX_LENGTH, missionRules, providerBoundMs, type RuleOptions } from './missionRules.js';
 import { planSchema } from './plan.js';
 import { providerConfigSchema, type ProviderConfig } from './providers.js';
@@ -144,6 +145,8 @@ const missionFields = z.strictObject({
   /** @default intensity 1 in 5000 ms */
   supervision: missionSupervisionSchema.default(() => missionSupervisionSchema.parse({})),
   budget: budgetSchema.optional(),
+  /** The repository the mission's agents change, its path rules, sandbox and verification commands. */
+  workspace: workspaceSchema.optional(),
 });
 
 // `when`: the rules run even where the schema refused parts, so every problem comes in one pass.

@@ -89,5 +89,4 @@ export interface PathRules {
   maxFileBytes: number;
 }
 
-export const DEFAULT_DENY = ['.git/**', '**/.env*', '**/*.pem', '**/*key*', 'node_modules/**'];
-export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+export { DEFAULT_DENY, DEFAULT_MAX_FILE_BYTES } from '../config/workspace.js';

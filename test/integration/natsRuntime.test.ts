@@ -3,6 +3,7 @@
  * says when none comes, and that a stop ends the wait at once.
  */
 import { pino } from 'pino';
+import { eventually } from '../helpers/eventually.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { providerIdentity } from '../../config/providerIdentity.js';
 import { providerConfigSchema } from '../../config/providers.js';
@@ -63,6 +64,7 @@ describe('maestro run --nats, Ctrl-C while it waits for workers (a real process)
     const { tempDir } = await import('../helpers/missions.js');
     const server = await startNatsServer();
     try {
+      const stateDir = tempDir();
       const child = spawn(process.execPath, [
         'cli/dev.js',
         'run',
@@ -72,12 +74,20 @@ describe('maestro run --nats, Ctrl-C while it waits for workers (a real process)
         '--wait-workers-ms',
         '60000',
         '--state-dir',
-        tempDir(),
+        stateDir,
         '--pretty',
       ]);
       let stderr = '';
       child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      await new Promise((r) => setTimeout(r, 1500));
+      // Waiting for its workers: its log is there (the signal handlers are set before it), however
+      // long a loaded machine took to start it (a fixed 1.5 s was once too short).
+      const { existsSync, readdirSync } = await import('node:fs');
+      const missions = `${stateDir}/missions`;
+      await eventually(
+        () => expect(existsSync(missions) && readdirSync(missions).length).toBeGreaterThan(0),
+        20_000,
+      );
+      await new Promise((r) => setTimeout(r, 200));
       const started = Date.now();
       child.kill('SIGINT');
       const code = await new Promise<number | null>((r) => child.on('exit', r));
