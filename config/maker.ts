@@ -118,7 +118,7 @@ export const makerSchema = z
       .default({ first: 0, rest: 0.1 }),
     /** @default { patterns: [] } */
     redFlag: redFlagSchema.default({ patterns: [] }),
-    /** Refuse to go past this many steps. */
+    /** Refuse to go past this many steps. @default twice the task's length when it is known (Hanoi: 2 × (2^n − 1)), else none */
     maxSteps: z.int().positive().optional(),
     /** Write a snapshot and compact the event log every this many steps. @default 10000 */
     snapshotEvery: z.int().positive().default(10_000),

@@ -86,7 +86,7 @@ export function makerStageChildren(
               resume?.get(ctx.path),
             )),
             events: withSnapshotUsage(ctx.runtime.events, ctx.budget),
-            maxSteps: m.maxSteps,
+            maxSteps: m.maxSteps ?? defaultMaxSteps(task.totalSteps?.(m.task)),
             snapshotEvery: m.snapshotEvery,
             vote: {
               settings: voteSettings(m, k),
@@ -190,4 +190,13 @@ export function resumeProgress<S>(
  */
 export function isLostDraw(err: unknown): boolean {
   return (err instanceof ProviderError && err.retryable) || err instanceof RequestTimeoutError;
+}
+
+/**
+ * With no `maxSteps`, a task whose length is known stops at twice it: a decided wrong step can
+ * lead a task away from its end for ever (a Hanoi run with k 2 voted 5,680 steps of 15), and a
+ * mission that never ends holds its budget and its slot. Unknown length: no bound.
+ */
+export function defaultMaxSteps(totalSteps: number | undefined): number | undefined {
+  return totalSteps === undefined ? undefined : Math.max(2 * totalSteps, totalSteps + 10);
 }

@@ -4,6 +4,7 @@ import type { LooseEvent } from '../helpers/looseEvent.js';
 import { formatMove, hanoiSolution } from '../../actors/tasks/index.js';
 import type { MissionConfigInput } from '../../config/mission.js';
 import { mission, runAndRead } from '../helpers/missions.js';
+import { defaultMaxSteps } from '../../machines/makerStageSpec.js';
 
 function hanoiMission(opts: {
   disks: number;
@@ -144,6 +145,22 @@ describe('MAKER task statechart (Hanoi through the runtime)', () => {
     expect(
       events.filter((e) => e.type === 'supervisor.decision' && e.action === 'restart'),
     ).toHaveLength(0);
+  });
+
+  it('should stop a task of known length at twice it when no maxSteps is given (a wrong decided step never ends)', async () => {
+    // k 1 and a dominant error: wrong moves are decided, and the tower is never rebuilt.
+    const { output, events } = await runAndRead(
+      hanoiMission({ disks: 3, errorRate: 0.6, maker: { k: 1 }, intensity: 5 }),
+    );
+    expect(defaultMaxSteps(7)).toBe(17);
+    expect(defaultMaxSteps(undefined)).toBeUndefined();
+    expect(output.status).toBe('failed');
+    expect(output.error?.message).toContain(
+      "maxSteps 17 reached at 'mission/m1/stage/solve/maker/solver'",
+    );
+    expect(events.filter((e) => e.type === 'maker.vote' && e.outcome === 'decided')).toHaveLength(
+      17,
+    );
   });
 
   it('should end a vote exhausted after maxSamples, record it without an answer, and let the supervisor retry the step', async () => {
