@@ -13,6 +13,8 @@ Commands:
   approve [ID]    list the approvals missions wait for, or approve (or --reject) one
   stop MISSION    ask the daemon to stop a running mission
   history prune   take finished missions past the retention (--retain) off the state directory
+  verify          run a command (test, lint) in a workspace inside the sandbox: its exit and tests
+  patch           check, apply (with a backup) or restore a model's edit on a workspace
   inspect URL     print a running mission's live tree as text (from its --inspect URL)
   replay MISSION  print a mission's history from its event log (what happened, when, who decided)
   worker          serve provider calls for a mission's agents over NATS (a remote worker)
@@ -94,6 +96,42 @@ Options:
   --state-dir DIR      the state directory (default: .maestro, or $MAESTRO_STATE_DIR)
 
 Exit codes: 0 pruned (or nothing to prune), 1 stopped by a disk fault midway, 2 a usage error.`,
+  verify: `Usage: maestro verify --workspace DIR [--timeout-ms MS] [--network] [--env NAME] [--json] -- CMD [ARG...]
+
+Runs CMD, as argv (never through a shell), in DIR inside bubblewrap: DIR writable, the rest of
+the filesystem read-only, your home, /run and the state directory hidden, a private /tmp, no
+network, an environment of PATH, HOME, LANG and TERM only, 4 GiB of address space, 1 MiB of
+output; past the timeout the whole process tree is killed. Prints the command's output (its
+last 1 MiB), then a line with its exit, time and, for node --test, vitest, jest (--json) and
+pytest, the tests passed and failed. Exits with the command's exit code (127: not found; 1:
+killed). No bubblewrap: it says how to install it (apt-get install bubblewrap) and runs nothing.
+
+Options:
+  --workspace DIR     the folder to run in (it must exist and be writable)
+  --timeout-ms MS     kill the command's whole tree after this long (default 300000)
+  --network           let the command reach the network (the host's, 127.0.0.1 included)
+  --env NAME          let it see this variable too; repeat
+  --sandbox none      run unconfined (a warning every run; only on a machine you trust)
+  --json              the result as JSON: exitCode, signal, durationMs, killed, counts, tails`,
+  patch: `Usage: maestro patch check|apply --workspace DIR [--format F] [--allow GLOB] [--json] EDIT
+       maestro patch restore --workspace DIR APPLY_ID [--json]
+
+EDIT is a file (- for stdin) holding a unified diff or search/replace blocks (<<<<<<< SEARCH /
+======= / >>>>>>> REPLACE), as models write them. check says whether it applies and how (hunk
+headers recounted, offsets, fuzz: every fallback named) or where and why it does not, writing
+nothing. apply writes it to DIR as one transaction: the bytes before are kept in a backup first,
+every file changes or none does, and it prints the apply id. restore brings back the bytes
+before that apply. Paths: relative, inside DIR, not through a symlink out of it; .git/**,
+**/.env*, **/*.pem, **/*key*, node_modules/** refused unless --allow lifts one; 1 MiB a file.
+
+Options:
+  --workspace DIR     the folder (a git repository, or a plain folder)
+  --format F          unified_diff or search_replace (default: read from the edit)
+  --allow GLOB        lift a refused path (--allow .env.example); repeat
+  --state-dir DIR     where backups and the journal go (default .maestro, or $MAESTRO_STATE_DIR)
+  --json              the result as JSON
+
+Exit codes: 0 applies (applied, restored), 1 refused (nothing written), 2 a usage error.`,
   submit: `Usage: maestro submit FILE [--input TEXT] [--mission-id ID] [--follow] [--json] [daemon options]
 
 Reads a mission file here and sends its text to the running daemon (maestro daemon), which

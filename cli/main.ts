@@ -60,6 +60,13 @@ const options = {
   retain: { type: 'string' },
   archive: { type: 'string' },
   'dry-run': { type: 'boolean' },
+  workspace: { type: 'string' },
+  format: { type: 'string' },
+  allow: { type: 'string', multiple: true },
+  'timeout-ms': { type: 'string' },
+  network: { type: 'boolean' },
+  env: { type: 'string', multiple: true },
+  sandbox: { type: 'string' },
   ...natsFlagOptions,
 } satisfies ParseArgsConfig['options'];
 
@@ -119,6 +126,8 @@ const allowed: Record<string, string[]> = {
     ...natsFlagNames,
   ],
   history: ['help', 'json', 'retain', 'archive', 'dry-run', 'url', 'token', 'state-dir'],
+  verify: ['help', 'json', 'workspace', 'timeout-ms', 'network', 'env', 'sandbox'],
+  patch: ['help', 'json', 'workspace', 'format', 'allow', 'state-dir'],
   submit: ['help', 'json', 'pretty', 'input', 'mission-id', 'follow', 'url', 'token', 'state-dir'],
   status: ['help', 'json', 'url', 'token', 'state-dir'],
   approve: ['help', 'json', 'reject', 'feedback', 'url', 'token', 'state-dir'],
@@ -178,6 +187,10 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         const { daemonCommand } = await import('./daemon.js');
         return await daemonCommand(values, io);
       }
+      case 'verify':
+        return await (await import('./verify.js')).verifyCommand(rest, values, io);
+      case 'patch':
+        return await (await import('./patch.js')).patchCommand(rest, values, io);
       case 'history':
         return await (await import('./history.js')).historyCommand(rest, values, io);
       case 'submit':
