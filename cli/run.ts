@@ -1,6 +1,9 @@
+import { dirname, resolve } from 'node:path';
+import type { MissionConfig } from '../config/mission.js';
 import { redact, redactText, registerSecretEnv } from '../kernel/secrets.js';
 import { ensureStateDir } from '../log/stateDir.js';
 import { loadConfigFile } from '../config/loader.js';
+import { workspacePathIssues } from '../config/workspace.js';
 import { createLogger } from '../kernel/logger.js';
 import { missionSchema } from '../config/mission.js';
 import { runMission } from '../runner/runMission.js';
@@ -55,7 +58,10 @@ export async function runCommand(
   // A secret-looking variable the file interpolates (or a model echoes back) is masked in the
   // log, the progress and the printed result alike, as under the daemon.
   registerSecretEnv(Object.keys(process.env), process.env);
-  const config = await loadConfigFile(file, missionSchema);
+  // A workspace that is not there (or cannot be written) is the file's error, at its line.
+  const config = await loadConfigFile(file, missionSchema, {
+    rules: (c: MissionConfig) => workspacePathIssues(c.workspace, dirname(resolve(file))),
+  });
   const nats = flags.nats?.length
     ? (await import('./natsConnect.js')).natsOptionsFromFlags(flags, `maestro-run-${config.name}`)
     : undefined;

@@ -3,11 +3,14 @@
  * in one pass (schema and cross-field rules together, sorted by line), and warns, without
  * failing, about what may only go wrong where the mission runs (a key variable unset here).
  */
+import { dirname, resolve } from 'node:path';
+import type { MissionConfig } from '../config/mission.js';
 import { writeFileSync } from 'node:fs';
 import { ConfigError, formatConfigIssue } from '../kernel/errors.js';
 import type { Env } from '../config/interpolate.js';
 import { toJsonSchema } from '../config/jsonSchema.js';
 import { checkConfigFile } from '../config/loader.js';
+import { workspacePathIssues } from '../config/workspace.js';
 import { missionSchema } from '../config/mission.js';
 import { missionWarnings } from '../config/missionWarnings.js';
 import type { Io } from './io.js';
@@ -18,7 +21,11 @@ export async function validateCommand(
   io: Io,
   env: Env = process.env,
 ): Promise<number> {
-  const report = await checkConfigFile(file, missionSchema, { env, warnings: missionWarnings });
+  const report = await checkConfigFile(file, missionSchema, {
+    env,
+    warnings: missionWarnings,
+    rules: (c: MissionConfig) => workspacePathIssues(c.workspace, dirname(resolve(file))),
+  });
   const mission = report.value;
   if (flags.json) {
     io.out(

@@ -69,3 +69,26 @@ describe('the workspace section', () => {
     expect(workspacePathIssues({ path: 'repo' }, base)).toEqual(expected);
   });
 });
+
+describe('a mission whose workspace folder is not there', () => {
+  it('should be refused by validate and run with exit 2, at the line of workspace.path', async () => {
+    const { main } = await import('../../cli/main.js');
+    const { captureIo } = await import('../helpers/captureIo.js');
+    const dir = tempDir();
+    const file = join(dir, 'fix.yaml');
+    writeFileSync(file, mission('  path: ./repo'));
+    for (const argv of [
+      ['validate', file],
+      ['run', file, '--state-dir', join(dir, 'st')],
+    ]) {
+      const io = captureIo();
+      expect(await main(argv, io), argv[0]).toBe(2);
+      expect(io.stderr.join('\n')).toContain(
+        `fix.yaml:7 workspace.path: '${join(dir, 'repo')}' does not exist`,
+      );
+    }
+    mkdirSync(join(dir, 'repo'));
+    const ok = captureIo();
+    expect(await main(['validate', file], ok)).toBe(0);
+  });
+});
