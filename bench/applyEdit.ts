@@ -4,18 +4,33 @@
  * placing every hunk, the line check, stats) — median of several runs, over a tree in memory and
  * over the same files on disk (`fsTree`: reads and symlink resolution per path). Three diffs: as
  * git writes it (exact), with every header's numbers off by 7 lines and counts wrong (offset and
- * recounted), and with no numbers at all (`@@ ... @@`, placed by their lines). Applying and
- * rolling back are the transaction's (`Workspace.apply`), not measured here.
+ * recounted), and with no numbers at all (`@@ ... @@`, placed by their lines).
+ *
+ * Then the transaction (issue 14: "time to check, apply and roll back"): the same files as a real
+ * git repository (one commit) and as a plain folder (which `Workspace` snapshots into its private
+ * repository), a `Workspace` opened on each with a temp state dir (the first open and a second
+ * timed), then `--tx-runs` rounds of the exact diff planned on the disk tree (check),
+ * `ws.apply` (journal, backup, the files written and fsynced) and `ws.restore` (roll back), each
+ * restore checked to leave the edited files byte-identical to before (see `applyEditRepo.ts`).
  *
  *   npx tsx bench/applyEdit.ts [--files 2000] [--lines 120] [--edited 20] [--hunks 10] [--runs 15]
+ *                              [--tx-runs 10] [--tmp <dir>]
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type EditTree, fsTree, memoryTree } from '../workspace/fsTree.js';
 import { planEdit } from '../workspace/planEdit.js';
 import { DEFAULT_DENY, type PathRules } from '../workspace/types.js';
+import {
+  fsTypeOf,
+  gitRepo,
+  measureTransaction,
+  type TxResult,
+  writeFiles,
+} from './applyEditRepo.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -24,6 +39,8 @@ const { values: a } = parseArgs({
     edited: { type: 'string', default: '20' },
     hunks: { type: 'string', default: '10' },
     runs: { type: 'string', default: '15' },
+    'tx-runs': { type: 'string', default: '10' },
+    tmp: { type: 'string', default: tmpdir() },
   },
 });
 const FILES = Number(a.files);
@@ -31,11 +48,15 @@ const LINES = Number(a.lines);
 const EDITED = Number(a.edited);
 const HUNKS = Number(a.hunks);
 const RUNS = Number(a.runs);
+const TX_RUNS = Number(a['tx-runs']);
 const rules: PathRules = { deny: DEFAULT_DENY, allow: [], maxFileBytes: 1 << 20 };
 
 const pathOf = (i: number) => `src/mod${i % 50}/file${i}.ts`;
 const lineOf = (i: number, k: number) =>
   `export const v${i}_${k} = ${k}; // value ${k} of file ${i}`;
+/** The `e`th edited file's index: spread evenly over the repository. */
+const editedIndex = (e: number) => Math.floor((e * FILES) / EDITED);
+const edited = Array.from({ length: EDITED }, (_, e) => pathOf(editedIndex(e)));
 const files: Record<string, string> = {};
 for (let i = 0; i < FILES; i++) {
   files[pathOf(i)] = `${Array.from({ length: LINES }, (_, k) => lineOf(i, k)).join('\n')}\n`;
@@ -48,7 +69,7 @@ function makeDiff(style: Style): string {
   const out: string[] = [];
   const step = Math.floor(LINES / HUNKS);
   for (let e = 0; e < EDITED; e++) {
-    const i = Math.floor((e * FILES) / EDITED);
+    const i = editedIndex(e);
     out.push(
       `diff --git a/${pathOf(i)} b/${pathOf(i)}`,
       `--- a/${pathOf(i)}`,
@@ -93,12 +114,45 @@ function measure(tree: EditTree, patch: string): { median: number; min: number; 
   return { median: median(times), min: Math.min(...times), max: Math.max(...times) };
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'maestro-bench-edit-'));
+const fmt = (x: number) => x.toFixed(x < 10 ? 2 : 1);
+const spread = (xs: number[]) =>
+  `median ${fmt(median(xs))} ms (min ${fmt(Math.min(...xs))}, max ${fmt(Math.max(...xs))})`;
+
+function report(r: TxResult): void {
+  const [cold, ...rest] = r.runs;
+  const warm = rest.length > 0 ? rest : r.runs;
+  console.log(
+    r.kind === 'git'
+      ? `  git repository (${FILES} files, one commit)`
+      : '  plain folder (not a repository: Workspace snapshots it into its private one)',
+  );
+  const made =
+    r.kind === 'git'
+      ? 'private repository made'
+      : `private repository made, ${FILES} files snapshotted`;
+  console.log(
+    `    open: first ${fmt(r.openFirst)} ms (${made}), again ${fmt(r.openAgain)} ms (recover, ${r.kind === 'git' ? 'nothing to snapshot' : 're-snapshot, unchanged'})`,
+  );
+  console.log(`    check: ${spread(warm.map((x) => x.check))}`);
+  const kib = (r.editedBytes / 1024).toFixed(0);
+  console.log(
+    `    apply (journal, backup, ${EDITED} files, ${kib} KiB): ${spread(warm.map((x) => x.apply))}`,
+  );
+  console.log(`    roll back (restore): ${spread(warm.map((x) => x.restore))}`);
+  console.log(
+    `    check + apply + roll back: ${spread(warm.map((x) => x.check + x.apply + x.restore))}`,
+  );
+  if (cold)
+    console.log(
+      `    first run (cold): check ${fmt(cold.check)} ms, apply ${fmt(cold.apply)} ms, roll back ${fmt(cold.restore)} ms`,
+    );
+}
+
+const base = mkdtempSync(join(a.tmp, 'maestro-bench-edit-'));
+const dir = join(base, 'folder');
+const repo = join(base, 'repo');
 try {
-  for (const [p, c] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, p)), { recursive: true });
-    writeFileSync(join(dir, p), c);
-  }
+  writeFiles(dir, files);
   const trees: [string, EditTree][] = [
     ['memory', memoryTree(files)],
     ['disk', fsTree(dir)],
@@ -107,9 +161,7 @@ try {
   console.log(
     `repo: ${FILES} files of ${LINES} lines (${(bytes / 1e6).toFixed(1)} MB); edit: ${EDITED} files, ${EDITED * HUNKS} hunks; median of ${RUNS} runs`,
   );
-  console.log(
-    "planning only (planEdit: parse, path rules, place, check, stats); apply and rollback are the transaction's",
-  );
+  console.log('planning only (planEdit: parse, path rules, place, check, stats)');
   for (const style of ['exact', 'offset', 'headerless'] as const) {
     const patch = makeDiff(style);
     for (const [name, tree] of trees) {
@@ -119,6 +171,37 @@ try {
       );
     }
   }
+
+  writeFiles(repo, files);
+  const t0 = performance.now();
+  gitRepo(repo);
+  const built = performance.now() - t0;
+  const patch = makeDiff('exact');
+  const gitVersion = execFileSync('git', ['--version'], { encoding: 'utf8' }).trim();
+  console.log(
+    `transaction (Workspace.apply + restore; ${gitVersion}, ${fsTypeOf(base)} at ${base}; git init/add/commit ${fmt(built)} ms)`,
+  );
+  console.log(
+    `  the exact diff (${(patch.length / 1024).toFixed(0)} KiB), ${TX_RUNS} runs: check = planEdit on fsTree(root), apply = ws.apply, roll back = ws.restore; medians of runs 2-${TX_RUNS}, run 1 (cold) apart; after every restore the ${EDITED} files byte-identical, modes and their folder unchanged (checked)`,
+  );
+  for (const [kind, root] of [
+    ['git', repo],
+    ['folder', dir],
+  ] as const) {
+    const r = await measureTransaction({
+      root,
+      stateDir: join(base, `state-${kind}`),
+      kind,
+      patch,
+      rules,
+      files,
+      edited,
+      addedLines: EDITED * HUNKS,
+      runs: TX_RUNS,
+    });
+    report(r);
+    if (kind === 'git') console.log('    git status after the runs: clean');
+  }
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(base, { recursive: true, force: true });
 }
