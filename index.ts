@@ -213,3 +213,27 @@ export {
   type MissionLogEvent,
   type MissionLogEventType,
 } from './log/missionLogEvent.js';
+export {
+  runSandboxed,
+  probeSandbox,
+  verify,
+  parseTestCounts,
+  SandboxUnavailableError,
+  CommandNotArgvError,
+  type SandboxRun,
+  type SandboxResult,
+  type VerifyCommand,
+  type VerifyResult,
+  type TestCounts,
+} from './sandbox/index.js';
+export {
+  planEdit,
+  fsTree,
+  memoryTree,
+  Workspace,
+  type Edit,
+  type EditPlan,
+  type EditFailure,
+  type FileChange,
+  type PathRules,
+} from './workspace/index.js';

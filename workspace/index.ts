@@ -1,0 +1,15 @@
+/** The workspace's front door: edits planned against a tree, applied as transactions, undone. */
+export { fsTree, memoryTree, type EditTree } from './fsTree.js';
+export { checkPath } from './paths.js';
+export { editHash, planEdit, type PlanFailure, type PlanResult } from './planEdit.js';
+export type {
+  Edit,
+  EditFailure,
+  EditFailureReason,
+  EditFallback,
+  EditPlan,
+  EditStats,
+  FileChange,
+  PathRules,
+} from './types.js';
+export { Workspace } from './workspace.js';
