@@ -6,7 +6,7 @@
  * (`rolled_back`). Either way the tree ends wholly before or wholly after, and the log says which.
  * A crash during recovery leaves the transaction open, and the next recovery does it again.
  */
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync, rmdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { blobIdOf } from './blobId.js';
 import { journal, type ApplyStarted } from './journal.js';
@@ -108,6 +108,13 @@ async function recoverOne(ctx: TransactionContext, t: ApplyStarted): Promise<Rec
       throw new RollbackError(t.applyId, f.path, { cause: err });
     }
   }
+  // Again, deepest first, now that every file is back: a folder a created file needed is empty
+  // only once all of its files are gone, whatever order they were taken in.
+  const created = files.filter((f) => f.before === null && f.abs !== undefined);
+  for (const dir of [...new Set(created.flatMap((f) => foldersUpTo(f.abs!, target)))].sort(
+    (a, b) => b.length - a.length,
+  ))
+    if (dir !== target) removeEmptyFolder(dir);
   syncFolders(files.flatMap((f) => (f.abs === undefined ? [] : foldersUpTo(f.abs, target))));
   const unexpected = files.filter((f) => f.state === 'neither').map((f) => f.path);
   journal(ctx.log, {
@@ -117,4 +124,12 @@ async function recoverOne(ctx: TransactionContext, t: ApplyStarted): Promise<Rec
     ...(unexpected.length > 0 && { unexpected }),
   });
   return { applyId: t.applyId, target: t.target, outcome: 'before', unexpected };
+}
+
+function removeEmptyFolder(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // not empty (a file of the user's), or gone already
+  }
 }

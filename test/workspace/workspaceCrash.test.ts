@@ -143,7 +143,12 @@ async function recoverAndCheck(run: Run, at: string) {
   expect(state, at).not.toBe('mixed');
   expect(tempFilesIn(run.root), at).toEqual([]);
   // Wholly before includes the folders the edit would have made.
-  if (state === 'before') expect(existsSync(join(run.root, 'new')), at).toBe(false);
+  if (state === 'before')
+    expect(
+      existsSync(join(run.root, 'new')) &&
+        readdirSync(join(run.root, 'new'), { recursive: true, encoding: 'utf8' }),
+      `${at}; last event ${last?.type}`,
+    ).toBe(false);
   if (last === undefined) {
     expect(state, at).toBe('before');
     return 'notJournaled' as const;
