@@ -131,8 +131,8 @@ export class Daemon implements DaemonApi {
    * Starts the root supervisor and returns at once: the index, the folder of logs and the logs
    * the index does not name are read in the background, a few milliseconds of work at a time, so
    * the API answers from the first moment (100,000 missions of history are about a second of
-   * reading here). Until its log is read a mission reports `recovering`; asking for its events,
-   * a stop or an answer reads it first. `loaded` settles once every mission is known (the HTTP
+   * reading here). Until its log is read a mission is listed as `recovering`; asking for its
+   * status, its events, a stop or an answer reads it first. `loaded` settles once every mission is known (the HTTP
    * list waits for it); `recovered` once every log is read, with a progress line every few
    * seconds when there are many (an old state directory with no index is indexed so, once).
    */
@@ -473,8 +473,9 @@ export class Daemon implements DaemonApi {
     return [...this.missions.values()].map((m) => m.summary());
   }
 
+  /** Exact from the first moment: a mission whose log is not read yet is read now, ahead of the others. */
   status(id: string): MissionStatus {
-    return this.get(id).status();
+    return this.ready(id).status();
   }
 
   events(
