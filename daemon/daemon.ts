@@ -1,28 +1,24 @@
 /**
  * The daemon: the root of Maestro's supervision tree, one temporary child per mission (missions
  * are isolated: one failing never touches another). Every mission's events go to its own log in
- * the state directory, synced in batches; on start the daemon reads every log, keeps the
- * finished missions for status, and resumes the others from their last snapshot plus the tail.
+ * the state directory, synced in batches. A start reads the index of finished missions and the
+ * logs it does not name (behind the API, `startRecovery.ts`), keeps the finished missions as
+ * summaries, and resumes the others from their last snapshot plus the tail; a retention policy
+ * prunes the finished ones (`archivePrune.ts`).
  * Approvals are the missions' own events, so the daemon only routes answers to them. A mission
  * whose log the disk refuses is suspended; the daemon answers 507 to submissions until a probe
  * write succeeds, then resumes it from its log. Submissions pass the operator's policy first.
  */
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { createActor, type Actor } from 'xstate';
 import { EventLog, type LoggedEvent } from '../log/eventLog.js';
 import { openaiApiKey } from '../actors/providers/index.js';
-import { recoverMission } from '../log/missionRecovery.js';
 import { systemClock, type Clock } from '../kernel/clock.js';
 import { UserError, errorMessage } from '../kernel/errors.js';
 import { loadConfigFile, parseConfigText } from '../config/loader.js';
-import {
-  idSchema,
-  loggedMissionSchema,
-  missionSchema,
-  type MissionConfig,
-} from '../config/mission.js';
+import { idSchema, missionSchema, type MissionConfig } from '../config/mission.js';
 import { registerSecretEnv } from '../kernel/secrets.js';
 import {
   allowedEnv,
@@ -50,10 +46,12 @@ import {
   type PruneResult,
   type SubmitRequest,
 } from './daemonApi.js';
-import { expiredMissions, parseRetention, pruneLogs } from './retention.js';
 import { DiskFaultWatch } from './diskFaultWatch.js';
-import { ArchivedMission, warnCorrupt } from './archivedMission.js';
+import { ArchivedMission } from './archivedMission.js';
 import { MissionIndex } from './missionIndex.js';
+import type { DaemonHost, KnownMission } from './daemonHost.js';
+import { catalog, healthOf, nextTurn, recoverInSlices, recoverOne } from './startRecovery.js';
+import { pruneArchived } from './archivePrune.js';
 import { RecoveringMission } from './recoveringMission.js';
 import { DaemonMission } from './daemonMission.js';
 import { missionRunnerMachine } from './missionRunner.js';
@@ -62,16 +60,8 @@ import type { DaemonOptions } from './daemonOptions.js';
 
 export type { DaemonOptions };
 
-const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
-
-/** How often a long recovery at start says how far it is. */
-const PROGRESS_EVERY_MS = 2000;
-
 export class Daemon implements DaemonApi {
-  private readonly missions = new Map<
-    string,
-    DaemonMission | ArchivedMission | RecoveringMission
-  >();
+  private readonly missions = new Map<string, KnownMission>();
   /** The finished missions' summaries (index.jsonl): read at start instead of their logs. */
   private readonly index: MissionIndex;
   private readonly clock: Clock;
@@ -85,11 +75,21 @@ export class Daemon implements DaemonApi {
   /** True until every mission of the state directory is known (`catalog` done). */
   private loading = true;
   private whenLoaded: Promise<void> = Promise.resolve();
+  /** What the start's recovery and the prune work on. */
+  private readonly host: DaemonHost;
 
   constructor(options: DaemonOptions) {
     this.options = { ...options, onWriteFault: (id, fault) => this.disk.missionFaulted(id, fault) };
     this.clock = options.clock ?? systemClock;
     this.index = new MissionIndex(options.stateDir, options.logger);
+    this.host = {
+      missions: this.missions,
+      index: this.index,
+      options: this.options,
+      stopping: () => this.stopping,
+      launch: (m) => this.launch(m),
+      archiveIfOver: (m) => this.archiveIfOver(m),
+    };
     this.disk = new DiskFaultWatch({
       stateDir: options.stateDir,
       logger: options.logger,
@@ -119,10 +119,10 @@ export class Daemon implements DaemonApi {
     const dir = this.missionsDir();
     const names = existsSync(dir) ? readdirSync(dir) : [];
     const pending: string[] = [];
-    for (const _ of this.catalog(dir, names, this.index.read(), pending));
+    for (const _ of catalog(this.host, dir, names, this.index.read(), pending));
     this.loading = false;
     const resumed: string[] = [];
-    for (const id of pending) if (this.recoverOne(id) === 'resumed') resumed.push(id);
+    for (const id of pending) if (recoverOne(this.host, id) === 'resumed') resumed.push(id);
     this.keepPruning();
     return { resumed, finished: this.finishedCount() };
   }
@@ -148,44 +148,13 @@ export class Daemon implements DaemonApi {
       const dir = this.missionsDir();
       const names = existsSync(dir) ? await readdir(dir) : [];
       const indexed = await this.index.readInSlices();
-      for (const _ of this.catalog(dir, names, indexed, pending)) await nextTurn();
+      for (const _ of catalog(this.host, dir, names, indexed, pending)) await nextTurn();
       this.loading = false;
       return { finished: this.finishedCount(), recovering: pending.length };
     })();
     this.whenLoaded = loaded.then(() => undefined);
     const recovered = loaded.then(async () => {
-      await nextTurn();
-      const resumed: string[] = [];
-      const began = Date.now();
-      let slice = began;
-      let told = began;
-      for (const [i, id] of pending.entries()) {
-        if (this.stopping) break;
-        try {
-          if (this.recoverOne(id) === 'resumed') resumed.push(id);
-        } catch (err) {
-          // One log that cannot be read stops neither the others nor the daemon.
-          this.missions.delete(id);
-          this.options.logger.error(
-            { mission: id, err },
-            'daemon: this mission could not be recovered',
-          );
-        }
-        if (Date.now() - slice < 20) continue;
-        await nextTurn();
-        slice = Date.now();
-        if (slice - told < PROGRESS_EVERY_MS) continue;
-        told = slice;
-        this.options.logger.info(
-          { read: i + 1, of: pending.length },
-          `daemon: recovering missions: ${i + 1} of ${pending.length} logs read`,
-        );
-      }
-      if (pending.length > 0)
-        this.options.logger.info(
-          { read: pending.length, resumed: resumed.length, ms: Date.now() - began },
-          `daemon: recovery done: ${pending.length} log(s) read, ${resumed.length} mission(s) resumed`,
-        );
+      const resumed = await recoverInSlices(this.host, pending);
       if (!this.stopping) this.keepPruning();
       return { resumed, finished: this.finishedCount() };
     });
@@ -198,41 +167,7 @@ export class Daemon implements DaemonApi {
   }
 
   async prune(request: PruneRequest = {}): Promise<PruneResult & { retain: string }> {
-    const retention =
-      request.retain !== undefined ? parseRetention(request.retain) : this.options.retain;
-    if (!retention)
-      throw new UserError(
-        "prune: this daemon has no retention policy (start it with --retain, or give 'retain')",
-      );
-    const kept = new Map<string, MissionSummary>();
-    for (const m of this.missions.values())
-      if (m instanceof ArchivedMission) kept.set(m.id, m.summary());
-    const expired = expiredMissions(kept.values(), retention, this.clock.now());
-    const result = pruneLogs(expired, (id) => EventLog.pathFor(this.options.stateDir, id), {
-      archiveDir: this.options.archiveDir,
-      dryRun: request.dryRun,
-    });
-    if (!result.dryRun && result.pruned.length > 0) {
-      for (const id of result.pruned) {
-        this.missions.delete(id);
-        kept.delete(id);
-      }
-      const at = new Date(this.clock.now()).toISOString();
-      this.index.rewrite(kept.values(), {
-        pruned: result.pruned.length,
-        at,
-        retain: retention.text,
-        to: result.to,
-      });
-    }
-    const log = result.failed ? this.options.logger.error : this.options.logger.info;
-    if (result.pruned.length > 0 || result.failed)
-      log.call(
-        this.options.logger,
-        { pruned: result.pruned.length, bytes: result.bytes, to: result.to, failed: result.failed },
-        `daemon: history pruned (${retention.text}): ${result.pruned.length} finished mission(s) ${result.dryRun ? 'would go' : result.to === 'deleted' ? 'deleted' : `archived to ${result.to}`}${result.failed ? `; stopped at ${result.failed.id}: ${result.failed.error}` : ''}`,
-      );
-    return { ...result, retain: retention.text };
+    return pruneArchived(this.host, request, this.clock.now());
   }
 
   /** With a retention policy: a prune now, and then every `pruneEveryMs`. */
@@ -249,20 +184,7 @@ export class Daemon implements DaemonApi {
   }
 
   health(): DaemonHealth {
-    const m = process.memoryUsage();
-    let live = 0;
-    let recovering = 0;
-    for (const x of this.missions.values()) {
-      if (x instanceof RecoveringMission) recovering++;
-      else if (!x.over) live++;
-    }
-    return {
-      ok: true,
-      pid: process.pid,
-      uptimeMs: Date.now() - this.startedAt,
-      missions: { total: this.missions.size, live, recovering },
-      memory: { rssBytes: m.rss, heapUsedBytes: m.heapUsed },
-    };
+    return healthOf(this.missions, this.startedAt);
   }
 
   private startRoot(): void {
@@ -285,87 +207,6 @@ export class Daemon implements DaemonApi {
 
   private missionsDir(): string {
     return dirname(EventLog.pathFor(this.options.stateDir, 'x'));
-  }
-
-  /**
-   * The finished missions of the index, as summaries, and a `recovering` placeholder for every
-   * other log, whose id goes to `pending`; a mission already known (submitted, or read on demand
-   * meanwhile) stays as it is. Pauses (a yield) every few thousand files.
-   */
-  private *catalog(
-    dir: string,
-    names: string[],
-    indexed: Map<string, MissionSummary>,
-    pending: string[],
-  ): Generator<void> {
-    // A compaction (or a restore) killed before its rename leaves its temporary file; the log
-    // itself is whole (the rename is what replaces it), so the leftover only goes.
-    for (const f of names.filter((n) => n.endsWith('.jsonl.tmp') || n.endsWith('.jsonl.restore')))
-      rmSync(join(dir, f), { force: true });
-    const logs = names.filter((n) => n.endsWith('.jsonl')).sort();
-    for (const [i, f] of logs.entries()) {
-      if (i > 0 && i % 5000 === 0) yield;
-      const id = f.slice(0, -'.jsonl'.length);
-      const known = this.missions.get(id);
-      if (known && !(known instanceof RecoveringMission)) continue;
-      const file = join(dir, f);
-      const summary = indexed.get(id);
-      // Over, by the index: its log is read when someone asks, not now.
-      if (summary) this.missions.set(id, new ArchivedMission(id, summary, file, this.options));
-      else {
-        if (!known) this.missions.set(id, new RecoveringMission(id, file));
-        pending.push(id);
-      }
-    }
-  }
-
-  /** Reads one mission's log: resumes it if it is not over, archives it if it is. */
-  private recoverOne(id: string): 'resumed' | 'finished' | 'skipped' {
-    const o = this.options;
-    const placeholder = this.missions.get(id);
-    if (!(placeholder instanceof RecoveringMission)) return 'skipped';
-    // Replaced where it is (the list keeps its order), or dropped: a log that cannot be resumed
-    // is not listed.
-    const file = placeholder.logFile;
-    const started = Date.now();
-    const recovered = recoverMission(file, id);
-    warnCorrupt(o.logger, recovered);
-    if (!recovered.submitted) {
-      o.logger.warn(
-        { mission: id, file },
-        'daemon: a log with no mission.submitted is skipped (not a daemon mission, or torn at its first line)',
-      );
-      this.missions.delete(id);
-      return 'skipped';
-    }
-    const parsed = loggedMissionSchema.safeParse(recovered.submitted.config);
-    if (!parsed.success) {
-      o.logger.error(
-        { mission: id, file, issue: parsed.error.issues[0]?.message },
-        'daemon: the config in this log no longer validates; the mission is not resumed',
-      );
-      this.missions.delete(id);
-      return 'skipped';
-    }
-    const m = new DaemonMission(
-      id,
-      parsed.data,
-      recovered.submitted.input,
-      file,
-      this.options,
-      recovered,
-    );
-    this.missions.set(id, m);
-    if (recovered.finished) {
-      this.archiveIfOver(m);
-      return 'finished';
-    }
-    this.launch(m);
-    o.logger.info(
-      { mission: id, lines: recovered.lines, ms: Date.now() - started },
-      'daemon: mission resumed',
-    );
-    return 'resumed';
   }
 
   private finishedCount(): number {
@@ -536,7 +377,7 @@ export class Daemon implements DaemonApi {
     );
   }
 
-  private get(id: string): DaemonMission | ArchivedMission | RecoveringMission {
+  private get(id: string): KnownMission {
     let m = this.missions.get(id);
     // Still loading: a mission whose log is there is one the daemon has not come to yet.
     if (!m && this.loading && idSchema.safeParse(id).success) {
@@ -549,7 +390,7 @@ export class Daemon implements DaemonApi {
 
   /** The mission, its log read now if the background recovery has not come to it yet. */
   private ready(id: string): DaemonMission | ArchivedMission {
-    if (this.get(id) instanceof RecoveringMission) this.recoverOne(id);
+    if (this.get(id) instanceof RecoveringMission) recoverOne(this.host, id);
     const m = this.get(id);
     // recoverOne always replaces the placeholder (or drops it, and get threw).
     if (m instanceof RecoveringMission) throw new MissionRecoveringError(id);
