@@ -11,31 +11,12 @@ import { describe, expect, it } from 'vitest';
 import { Daemon } from '../../daemon/daemon.js';
 import { EventLog } from '../../log/eventLog.js';
 import { eventually } from '../helpers/eventually.js';
-import { mission, runAndRead, tempDir } from '../helpers/missions.js';
-
-const config = mission({
-  providers: {
-    s: { kind: 'scripted', responses: ['one'] },
-    t: { kind: 'scripted', responses: ['two'] },
-  },
-  agents: [
-    { id: 'a', provider: 's' },
-    { id: 'b', provider: 't' },
-  ],
-  stages: [
-    { name: 'first', prompt: 'Say one.', agents: ['a'] },
-    { name: 'second', prompt: 'Then: {{previous}}', agents: ['b'] },
-  ],
-});
-
-/** The log's lines with every event's mission renamed: another mission, as the daemon reads it. */
-function copyAs(lines: string[], id: string): string {
-  return `${lines.map((l) => JSON.stringify({ ...JSON.parse(l), mission: id })).join('\n')}\n`;
-}
+import { renamedLog, twoStages } from '../helpers/cutLog.js';
+import { runAndRead, tempDir } from '../helpers/missions.js';
 
 describe('a daemon starting over logs it has not indexed', () => {
   it('should list them as recovering at once, read them in the background, and index the finished ones', async () => {
-    const straight = await runAndRead(config);
+    const straight = await runAndRead(twoStages);
     expect(straight.output.status).toBe('succeeded');
     const lines = readFileSync(straight.eventLogFile, 'utf8').trim().split('\n');
     const firstDone = lines.findIndex((l) => l.includes('"type":"stage.finished"'));
@@ -43,11 +24,11 @@ describe('a daemon starting over logs it has not indexed', () => {
     const stateDir = tempDir();
     mkdirSync(join(stateDir, 'missions'));
     const done = Array.from({ length: 30 }, (_, i) => `done-${String(i).padStart(2, '0')}`);
-    for (const id of done) writeFileSync(EventLog.pathFor(stateDir, id), copyAs(lines, id));
+    for (const id of done) writeFileSync(EventLog.pathFor(stateDir, id), renamedLog(lines, id));
     // Killed after its first stage: it resumes with the second.
     writeFileSync(
       EventLog.pathFor(stateDir, 'live'),
-      copyAs(lines.slice(0, firstDone + 1), 'live'),
+      renamedLog(lines.slice(0, firstDone + 1), 'live'),
     );
 
     const logger = pino({ level: 'silent' });

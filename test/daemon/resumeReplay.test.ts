@@ -4,12 +4,12 @@
  * as a SIGTERM there would (a `mission.suspended` after the cut); a daemon resumes each copy. An
  * agent whose answer the cut log has is replayed from it: its path gets no new `agent.call`.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EventLog } from '../../log/eventLog.js';
 import { daemonsPerTest, until } from '../helpers/daemonServer.js';
-import { mission, runAndRead, tempDir } from '../helpers/missions.js';
+import { cutLog } from '../helpers/cutLog.js';
+import { mission, runAndRead } from '../helpers/missions.js';
 
 const serve = daemonsPerTest();
 
@@ -49,21 +49,7 @@ describe('resume replays answered calls', () => {
             .filter((e) => e.type === 'agent.call' && e.ok)
             .map((e) => e.path as string),
         );
-        const stateDir = tempDir();
-        mkdirSync(join(stateDir, 'missions'));
-        const file = EventLog.pathFor(stateDir, 'm1');
-        const tail = suspended
-          ? [
-              JSON.stringify({
-                seq: cut + 1,
-                ts: new Date().toISOString(),
-                mission: 'm1',
-                v: 2,
-                type: 'mission.suspended',
-              }),
-            ]
-          : [];
-        writeFileSync(file, `${[...prefix, ...tail].join('\n')}\n`);
+        const { stateDir, file, tail } = cutLog(prefix, suspended);
         const d = await serve({ stateDir });
         const status = await until(d, 'm1', 'succeeded');
         expect(status.result, `cut after line ${cut}`).toBe(straight.output.result);

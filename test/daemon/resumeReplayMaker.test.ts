@@ -8,8 +8,7 @@
  * again. And a real graceful stop in the middle of a step (samples answered, one in flight):
  * the resumed vote counts the answered samples and asks only the one that was in flight again.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -19,6 +18,7 @@ import { estimateUsage } from '../../actors/providers/usage.js';
 import { EventLog } from '../../log/eventLog.js';
 import { runMission } from '../../runner/runMission.js';
 import { daemonsPerTest, until } from '../helpers/daemonServer.js';
+import { cutLog } from '../helpers/cutLog.js';
 import { mission, runAndRead, tempDir } from '../helpers/missions.js';
 
 const serve = daemonsPerTest();
@@ -119,21 +119,7 @@ describe('resume replays a MAKER stage’s answered samples', () => {
     for (const [cut, prefix] of states.entries()) {
       for (const suspended of [false, true]) {
         const decided = decidedIn(prefix);
-        const stateDir = tempDir();
-        mkdirSync(join(stateDir, 'missions'));
-        const file = EventLog.pathFor(stateDir, 'm1');
-        const tail = suspended
-          ? [
-              JSON.stringify({
-                seq: JSON.parse(prefix.at(-1)!).seq + 1,
-                ts: new Date().toISOString(),
-                mission: 'm1',
-                v: 2,
-                type: 'mission.suspended',
-              }),
-            ]
-          : [];
-        writeFileSync(file, `${[...prefix, ...tail].join('\n')}\n`);
+        const { stateDir } = cutLog(prefix, suspended);
         const d = await serve({ stateDir });
         const status = await until(d, 'm1', 'succeeded');
         expect(status.result, `cut after event ${cut + 1}`).toBe(straight.output.result);

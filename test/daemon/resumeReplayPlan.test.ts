@@ -8,8 +8,7 @@
  * the cut log has answers for (`genius.phase`, `genius.text`, an ok `agent.call`) is asked at
  * most what the uncut run asked of it less those answers.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ProviderError } from '../../actors/providers/errors.js';
@@ -17,9 +16,9 @@ import type { Provider } from '../../actors/providers/provider.js';
 import { registerProviderKind } from '../../actors/providers/providerKinds.js';
 import { estimateUsage } from '../../actors/providers/usage.js';
 import type { MissionConfig } from '../../config/mission.js';
-import { EventLog } from '../../log/eventLog.js';
 import { daemonsPerTest, until } from '../helpers/daemonServer.js';
-import { mission, runAndRead, tempDir } from '../helpers/missions.js';
+import { cutLog } from '../helpers/cutLog.js';
+import { mission, runAndRead } from '../helpers/missions.js';
 
 const serve = daemonsPerTest();
 
@@ -139,21 +138,7 @@ async function resumeEveryCut(config: MissionConfig) {
     for (const suspended of [false, true]) {
       const prefix = lines.slice(0, cut);
       const answered = answeredIn(prefix);
-      const stateDir = tempDir();
-      mkdirSync(join(stateDir, 'missions'));
-      const file = EventLog.pathFor(stateDir, 'm1');
-      const tail = suspended
-        ? [
-            JSON.stringify({
-              seq: cut + 1,
-              ts: new Date().toISOString(),
-              mission: 'm1',
-              v: 2,
-              type: 'mission.suspended',
-            }),
-          ]
-        : [];
-      writeFileSync(file, `${[...prefix, ...tail].join('\n')}\n`);
+      const { stateDir } = cutLog(prefix, suspended);
       const d = await serve({ stateDir });
       const status = await until(d, 'm1', 'succeeded');
       expect(status.result, `cut after line ${cut}`).toBe(straight.output.result);

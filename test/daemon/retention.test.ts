@@ -18,38 +18,21 @@ import { EventLog } from '../../log/eventLog.js';
 import { captureIo } from '../helpers/captureIo.js';
 import { eventually } from '../helpers/eventually.js';
 import { startDaemon } from '../helpers/daemonProcess.js';
-import { mission, runAndRead, tempDir } from '../helpers/missions.js';
+import { renamedLog, twoStages } from '../helpers/cutLog.js';
+import { runAndRead, tempDir } from '../helpers/missions.js';
 
 const DAY = 86_400_000;
 const logger = pino({ level: 'silent' });
 
-const config = mission({
-  providers: {
-    s: { kind: 'scripted', responses: ['one'] },
-    t: { kind: 'scripted', responses: ['two'] },
-  },
-  agents: [
-    { id: 'a', provider: 's' },
-    { id: 'b', provider: 't' },
-  ],
-  stages: [
-    { name: 'first', prompt: 'Say one.', agents: ['a'] },
-    { name: 'second', prompt: 'Then: {{previous}}', agents: ['b'] },
-  ],
-});
-
 /** A state dir of `finished` finished missions and one cut after its first stage (not over). */
 async function history(finished: number): Promise<{ stateDir: string; ids: string[] }> {
-  const straight = await runAndRead(config);
+  const straight = await runAndRead(twoStages);
   const lines = readFileSync(straight.eventLogFile, 'utf8').trim().split('\n');
   const cut = lines.findIndex((l) => l.includes('"type":"stage.finished"')) + 1;
   const stateDir = tempDir();
   mkdirSync(join(stateDir, 'missions'));
   const copy = (id: string, part: string[]) =>
-    writeFileSync(
-      EventLog.pathFor(stateDir, id),
-      `${part.map((l) => JSON.stringify({ ...JSON.parse(l), mission: id })).join('\n')}\n`,
-    );
+    writeFileSync(EventLog.pathFor(stateDir, id), renamedLog(part, id));
   const ids = Array.from({ length: finished }, (_, i) => `done-${i}`);
   for (const id of ids) copy(id, lines);
   copy('open', lines.slice(0, cut));
