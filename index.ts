@@ -231,9 +231,12 @@ export {
   fsTree,
   memoryTree,
   Workspace,
+  type Candidate,
+  type Confinement,
   type Edit,
   type EditPlan,
   type EditFailure,
   type FileChange,
   type PathRules,
 } from './workspace/index.js';
+export { candidateFromCli, type CliCandidate } from './actors/coding/cliCandidate.js';

@@ -110,6 +110,25 @@ export const cliProviderSchema = z.strictObject({
   /** The only environment variables the process sees. @default ['PATH', 'HOME', 'LANG'] */
   envAllowlist: z.array(z.string().min(1)).default(['PATH', 'HOME', 'LANG']),
   cwd: z.string().min(1).optional(),
+  /**
+   * How it runs when a call names a candidate's worktree (a coding workflow's implement stage):
+   * confined there by bubblewrap, the only folder it may write, with the network on (it calls its
+   * model's API) and only `envAllowlist` in its environment. Calls without a worktree run as
+   * before, in `cwd`. @default bwrap, network on, 4096 MB
+   */
+  sandbox: z
+    .strictObject({
+      /** `none` runs it unconfined in the worktree, with a warning on every call. @default 'bwrap' */
+      kind: z.enum(['bwrap', 'none']).default('bwrap'),
+      /** @default true */
+      network: z.boolean().default(true),
+      /** Host paths it may read though they are hidden (its config under the home: `~/.codex`). @default [] */
+      readOnly: z.array(z.string().startsWith('/', 'expected an absolute path')).default([]),
+      /** Address space it may map (V8 needs at least 1 GiB). @default 4096 */
+      memoryMb: z.int().min(1024, 'expected at least 1024 (V8 maps 1 GiB at start)').default(4096),
+    })
+    // optional, not defaulted: a definition that does not set it hashes as before (providerIdentity)
+    .optional(),
   /** A label for results and logs. @default the value of `command` */
   model: z.string().min(1).optional(),
   ...callCaps,

@@ -33,11 +33,11 @@ export function inheritableFds(): number[] {
 }
 
 /**
- * stdin from /dev/null, stdout and stderr piped, `extra` pipes from fd 3 on (bwrap's `--args`),
- * and every inheritable fd past them overwritten with /dev/null in the child.
+ * stdin from /dev/null (piped with `stdin`), stdout and stderr piped, `extra` pipes from fd 3 on
+ * (bwrap's `--args`), and every inheritable fd past them overwritten with /dev/null in the child.
  */
-export function childStdio(extra = 0): StdioOptions {
-  const stdio: (number | 'pipe' | 'ignore')[] = ['ignore', 'pipe', 'pipe'];
+export function childStdio(extra = 0, stdin = false): StdioOptions {
+  const stdio: (number | 'pipe' | 'ignore')[] = [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'];
   for (let i = 0; i < extra; i++) stdio.push('pipe');
   const leaked = inheritableFds().filter((fd) => fd >= stdio.length);
   if (leaked.length === 0) return stdio;

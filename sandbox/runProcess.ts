@@ -1,5 +1,6 @@
 /**
- * One process run to its end under a wall clock and an output cap: stdin /dev/null, stdout and
+ * One process run to its end under a wall clock and an output cap: stdin /dev/null (or the bytes
+ * given, then closed), stdout and
  * stderr counted and tailed, optional bytes fed to fd 3 (bwrap's `--args`, which keeps the
  * command's environment out of every argv), no other fd inherited. Past the clock, the cap or an
  * abort the process (its group, for an unconfined one) is SIGKILLed; it settles once the process
@@ -20,6 +21,8 @@ export interface ProcessSpec {
   cwd: string;
   /** Written to the child's fd 3, which is then closed. */
   fd3?: Buffer;
+  /** Written to the child's stdin, which is then closed. @default stdin is /dev/null */
+  stdin?: Buffer;
   /** Its own process group, killed as one (the unconfined mode: there is no pid namespace). */
   group: boolean;
   timeoutMs: number;
@@ -58,7 +61,7 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
     child = spawn(spec.file, [...spec.args], {
       cwd: spec.cwd,
       env: spec.env,
-      stdio: childStdio(spec.fd3 ? 1 : 0),
+      stdio: childStdio(spec.fd3 ? 1 : 0, spec.stdin !== undefined),
       detached: spec.group,
       shell: false,
       windowsHide: true,
@@ -125,6 +128,11 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
       // bwrap exiting early closes its end: EPIPE here is not ours to report
       fd3.on('error', () => {});
       fd3.end(spec.fd3);
+    }
+    if (spec.stdin && child.stdin) {
+      // a command that exits without reading its stdin: EPIPE, not an error
+      child.stdin.on('error', () => {});
+      child.stdin.end(spec.stdin);
     }
 
     child.on('error', (err: NodeJS.ErrnoException) => {

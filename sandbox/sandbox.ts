@@ -67,6 +67,9 @@ export async function runSandboxed(run: SandboxRun): Promise<SandboxResult> {
       maxOutputBytes: positive(run.maxOutputBytes, DEFAULT_MAX_OUTPUT_BYTES, 'maxOutputBytes'),
       tailBytes: positive(run.tailBytes, DEFAULT_TAIL_BYTES, 'tailBytes'),
       signal: run.signal,
+      ...(run.stdin === undefined
+        ? {}
+        : { stdin: typeof run.stdin === 'string' ? Buffer.from(run.stdin, 'utf8') : run.stdin }),
     },
   };
   let spec = mode === 'none' ? unconfined(job) : await confined(job);
@@ -89,7 +92,10 @@ interface Job {
   env: Record<string, string>;
   /** prlimit and the command's argv. */
   command: string[];
-  limits: Pick<ProcessSpec, 'cwd' | 'timeoutMs' | 'maxOutputBytes' | 'tailBytes' | 'signal'>;
+  limits: Pick<
+    ProcessSpec,
+    'cwd' | 'timeoutMs' | 'maxOutputBytes' | 'tailBytes' | 'signal' | 'stdin'
+  >;
 }
 
 async function confined({ run, cwd, hostEnv, env, command, limits }: Job): Promise<ProcessSpec> {

@@ -67,6 +67,8 @@ export interface SandboxRun {
   prlimitPath?: string;
   /** @default 512 MiB */
   tmpfsBytes?: number;
+  /** Bytes (or UTF-8 text) on the command's stdin, which is then closed. @default /dev/null */
+  stdin?: Buffer | string;
   /** Aborting kills the whole tree (`killed: 'aborted'`). */
   signal?: AbortSignal;
 }

@@ -12,4 +12,4 @@ export type {
   FileChange,
   PathRules,
 } from './types.js';
-export { Workspace } from './workspace.js';
+export { Workspace, type Candidate, type Confinement } from './workspace.js';

@@ -32,7 +32,7 @@ import {
   type CandidateEdit,
   type RepoAt,
 } from './candidates.js';
-import { gitTopLevel } from './git.js';
+import { gitText, gitTopLevel } from './git.js';
 import {
   openTransactions,
   readWorkspaceEvents,
@@ -78,6 +78,14 @@ export interface Candidate {
   base: string;
   /** Its git dir, read when it was made (git is never pointed at it through its `.git` file). */
   gitDir?: string;
+}
+
+/** What a confined command in a candidate may see and write (`Workspace.confinement`). */
+export interface Confinement {
+  cwd: string;
+  gitDir: string;
+  hide: string[];
+  readOnly: string[];
 }
 
 /** A candidate's name: a folder name, short. */
@@ -230,6 +238,27 @@ export class Workspace {
       await removeWorktree(this.repoAt(), c.worktree);
       rmSync(this.candidateFile(c.name), { force: true });
     });
+  }
+
+  /**
+   * Where a command that edits the candidate in place (a coding CLI) may work: its folder, the
+   * only one it may write; its git dir and the repository's objects, read-only (so `git diff`
+   * works there and no hook can be planted); the state dir (every other worktree, the logs, the
+   * keys) and the user's tree hidden. Give it to `runSandboxed` or as a call's `workdir`.
+   */
+  async confinement(candidate: Candidate | string): Promise<Confinement> {
+    const c = this.known(candidate);
+    if (c.gitDir === undefined)
+      throw new CandidateError(c.name, 'was never made whole (a crash?): remove it');
+    const common = await gitText(['rev-parse', '--path-format=absolute', '--git-common-dir'], {
+      gitDir: c.gitDir,
+    });
+    return {
+      cwd: c.dir,
+      gitDir: c.gitDir,
+      hide: [this.at.stateDir, this.top],
+      readOnly: [common],
+    };
   }
 
   /** The candidate's edit as a unified diff (`git diff --binary`, untracked files included). */

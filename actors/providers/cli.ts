@@ -3,11 +3,13 @@
  * shell, sees only allowlisted environment variables, and is stopped (SIGTERM, then SIGKILL after
  * a grace period) when it runs too long, prints too much, or the call is aborted. A call settles
  * only once the process is gone, so a supervisor that restarts after a failure never races an
- * orphan.
+ * orphan. A call that names a worktree (`request.workdir`) runs confined there instead
+ * (cliConfined.ts): what the CLI edits in it is a candidate.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { systemClock, type Clock } from '../../kernel/clock.js';
 import type { CliProviderConfig } from '../../config/providers.js';
+import { runCliConfined } from './cliConfined.js';
 import { throwIfAborted } from './delay.js';
 import {
   CliExitError,
@@ -48,7 +50,9 @@ export class CliProvider implements Provider {
     throwIfAborted(this.id, signal);
     const prompt = promptText(request);
     const started = this.clock.now();
-    const text = await this.run(prompt, signal);
+    const text = request.workdir
+      ? await this.runConfined(prompt, request.workdir, signal)
+      : await this.run(prompt, signal);
     return {
       text,
       usage: estimateUsage(prompt, text),
@@ -64,6 +68,33 @@ export class CliProvider implements Provider {
     const runs = [...this.running];
     for (const run of runs) run.stop((detail) => new ProviderAbortedError(this.id, { detail }));
     await Promise.allSettled(runs.map((r) => r.done));
+  }
+
+  /** In the worktree, in the sandbox; `close` aborts it like any other run. */
+  private runConfined(
+    prompt: string,
+    workdir: NonNullable<CompletionRequest['workdir']>,
+    signal: AbortSignal | undefined,
+  ): Promise<string> {
+    const viaArgs = this.config.args.some((a) => a.includes(PROMPT_TOKEN));
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const done = runCliConfined({
+      providerId: this.id,
+      config: this.config,
+      args: this.config.args.map((a) => a.split(PROMPT_TOKEN).join(prompt)),
+      stdin: viaArgs ? undefined : prompt,
+      workdir,
+      hostEnv: this.env,
+      signal: controller.signal,
+    }).finally(() => {
+      signal?.removeEventListener('abort', onAbort);
+      this.running.delete(run);
+    });
+    const run = { stop: () => controller.abort(), done };
+    this.running.add(run);
+    return done;
   }
 
   private run(prompt: string, signal: AbortSignal | undefined): Promise<string> {

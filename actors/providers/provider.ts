@@ -21,6 +21,24 @@ export interface CompletionRequest {
   idempotencyKey?: string;
   /** Who asks, for logs and scripted matching: `stage/agent`. */
   caller?: string;
+  /**
+   * A candidate's worktree to work in: a `cli` provider (a coding CLI) runs there, confined to
+   * it, and its edits become the candidate. Providers that only answer text ignore it. Local
+   * paths: it is not sent over NATS.
+   */
+  workdir?: Workdir;
+}
+
+/** Where a coding CLI may work: `Workspace.confinement(candidate)` gives one. */
+export interface Workdir {
+  /** The folder it runs in and may write (absolute). */
+  cwd: string;
+  /** The worktree's git dir, bound read-only. */
+  gitDir?: string;
+  /** Host paths it must not see (the state dir, the user's tree). */
+  hide?: readonly string[];
+  /** Host paths it may read inside the hidden ones (the repository's common git dir). */
+  readOnly?: readonly string[];
 }
 
 export interface CompletionResult {

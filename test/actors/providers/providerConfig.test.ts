@@ -54,6 +54,30 @@ describe('provider config schemas', () => {
     });
   });
 
+  it("should fill in a cli's worktree sandbox and refuse a relative read-only path", () => {
+    const config = cliProviderSchema.parse({
+      kind: 'cli',
+      command: 'codex',
+      sandbox: { readOnly: ['/opt/codex'] },
+    });
+    expect(config.sandbox).toEqual({
+      kind: 'bwrap',
+      network: true,
+      readOnly: ['/opt/codex'],
+      memoryMb: 4096,
+    });
+    const bad = cliProviderSchema.safeParse({
+      kind: 'cli',
+      command: 'codex',
+      sandbox: { readOnly: ['.codex'], memoryMb: 512 },
+    });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['sandbox.readOnly.0', 'expected an absolute path'],
+      ['sandbox.memoryMb', 'expected at least 1024 (V8 maps 1 GiB at start)'],
+    ]);
+  });
+
   it('should apply the scripted defaults, errorKind included', () => {
     expect(
       scriptedProviderSchema.parse({ kind: 'scripted', responses: ['a', { error: 'boom' }] }),
