@@ -13,6 +13,7 @@ Commands:
   approve [ID]    list the approvals missions wait for, or approve (or --reject) one
   stop MISSION    ask the daemon to stop a running mission
   history prune   take finished missions past the retention (--retain) off the state directory
+  arch stats      what each agent architecture achieved here: runs and success by task and stage
   verify          run a command (test, lint) in a workspace inside the sandbox: its exit and tests
   patch           check, apply (with a backup) or restore a model's edit on a workspace
   inspect URL     print a running mission's live tree as text (from its --inspect URL)
@@ -96,6 +97,21 @@ Options:
   --state-dir DIR      the state directory (default: .maestro, or $MAESTRO_STATE_DIR)
 
 Exit codes: 0 pruned (or nothing to prune), 1 stopped by a disk fault midway, 2 a usage error.`,
+  arch: `Usage: maestro arch stats [--state-dir DIR] [--json]
+
+Prints what each agent architecture achieved in this state directory: one row per task family,
+workflow stage, topology (single, independent, centralized, decentralized, hybrid) and set of
+models, with its runs, successes, success rate and mean tokens and turns. The coding workflow
+records an outcome per stage in <state-dir>/arch-stats.jsonl and reads the single agent's rate
+back to choose the architecture (Kim et al., arXiv:2512.08296: one agent once it succeeds 45% of
+the time). A line it cannot read is named on stderr with its number and left out.
+
+Options:
+  --state-dir DIR      the state directory (default: .maestro, or $MAESTRO_STATE_DIR)
+  --json               the result as JSON: {file, rows: [{family, stage, topology, models, runs,
+                       successes, rate, meanTokens?, meanTurns?}], skipped: [{line, why}]}
+
+Exit codes: 0 printed (nothing recorded yet included), 2 a usage error.`,
   verify: `Usage: maestro verify --workspace DIR [--timeout-ms MS] [--network] [--env NAME] [--json] -- CMD [ARG...]
 
 Runs CMD, as argv (never through a shell), in DIR inside bubblewrap: DIR writable, the rest of

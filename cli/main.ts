@@ -126,6 +126,7 @@ const allowed: Record<string, string[]> = {
     ...natsFlagNames,
   ],
   history: ['help', 'json', 'retain', 'archive', 'dry-run', 'url', 'token', 'state-dir'],
+  arch: ['help', 'json', 'state-dir'],
   verify: ['help', 'json', 'workspace', 'timeout-ms', 'network', 'env', 'sandbox'],
   patch: ['help', 'json', 'workspace', 'format', 'allow', 'state-dir'],
   submit: ['help', 'json', 'pretty', 'input', 'mission-id', 'follow', 'url', 'token', 'state-dir'],
@@ -193,6 +194,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         return await (await import('./patch.js')).patchCommand(rest, values, io);
       case 'history':
         return await (await import('./history.js')).historyCommand(rest, values, io);
+      case 'arch':
+        return (await import('./arch.js')).archCommand(rest, values, io);
       case 'submit':
         return await (await import('./submit.js')).submitCommand(one(command, rest), values, io);
       case 'status':
