@@ -1,9 +1,11 @@
 import { dirname, resolve } from 'node:path';
+import { workflowResult } from './render/workflowReport.js';
+import { missionStages } from '../machines/workflowStages.js';
 import type { MissionConfig } from '../config/mission.js';
 import { redact, redactText, registerSecretEnv } from '../kernel/secrets.js';
 import { ensureStateDir } from '../log/stateDir.js';
 import { loadConfigFile } from '../config/loader.js';
-import { workspacePathIssues } from '../config/workspace.js';
+import { workspacePathIssues, workspaceRoot } from '../config/workspace.js';
 import { createLogger } from '../kernel/logger.js';
 import { missionSchema } from '../config/mission.js';
 import { runMission } from '../runner/runMission.js';
@@ -62,6 +64,9 @@ export async function runCommand(
   const config = await loadConfigFile(file, missionSchema, {
     rules: (c: MissionConfig) => workspacePathIssues(c.workspace, dirname(resolve(file))),
   });
+  // The mission's log keeps the workspace's real place: a resume reads no file's folder.
+  if (config.workspace)
+    config.workspace.path = workspaceRoot(config.workspace, dirname(resolve(file)));
   const nats = flags.nats?.length
     ? (await import('./natsConnect.js')).natsOptionsFromFlags(flags, `maestro-run-${config.name}`)
     : undefined;
@@ -99,7 +104,7 @@ export async function runCommand(
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  if (config.stages.some((s) => s.approval !== undefined)) {
+  if (missionStages(config).some((s) => s.approval !== undefined)) {
     answers = new RunApprovals({
       err: io.err,
       json: outputMode(flags, io.tty?.err) === 'json',
@@ -175,7 +180,8 @@ export async function runCommand(
     }
     if (flags.json)
       io.out(JSON.stringify(redact({ ...output, agents, eventLog: eventLogFile }), null, 2));
-    else if (output.status === 'succeeded') io.out(redactText(output.result ?? ''));
+    else if (output.status === 'succeeded')
+      io.out(redactText(workflowResult(output.result ?? '') ?? output.result ?? ''));
     if (inspector) {
       // The mission is over: Ctrl-C now closes the inspector, it no longer stops a mission.
       process.off('SIGINT', onSignal);

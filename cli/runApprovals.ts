@@ -6,6 +6,7 @@
  * it says so at once, with how to: and fails the mission unless the gate's own timeout will
  * answer it.
  */
+import { stageOutputLines } from './render/workflowReport.js';
 import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { LoggedEvent } from '../log/eventLog.js';
@@ -145,7 +146,7 @@ export class RunApprovals {
       this.o.err(
         `approval ${gate.id}: stage '${gate.stage}'${gate.attempt > 1 ? ` (attempt ${gate.attempt})` : ''} waits for approval of:`,
       );
-      for (const line of gate.output.split('\n')) this.o.err(`  │ ${line}`);
+      for (const line of stageOutputLines(gate.output)) this.o.err(`  │ ${line}`);
     }
     if (this.o.approveAll) {
       err('  approved by --approve-all');

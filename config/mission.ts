@@ -8,7 +8,9 @@ import { z } from 'zod';
 import { makerSchema } from './maker.js';
 import { workspaceSchema } from './workspace.js';
 import { ID_MAX_LENGTH, missionRules, providerBoundMs, type RuleOptions } from './missionRules.js';
+import { approvalSchema } from './approval.js';
 import { planSchema } from './plan.js';
+import { workflowSchema } from './workflow.js';
 import { providerConfigSchema, type ProviderConfig } from './providers.js';
 
 export { providerBoundMs };
@@ -98,19 +100,7 @@ export const agentSchema = z.strictObject({
 });
 export type AgentConfig = z.output<typeof agentSchema>;
 
-/**
- * A human approval gate after a stage: its output waits, durably, for approve or reject. A
- * rejection with feedback runs the stage again with the feedback added to its prompt.
- */
-export const approvalSchema = z.strictObject({
-  /** Wait at most this long, then take `onTimeout`. @default no timeout */
-  timeoutMs: z.int().positive().optional(),
-  /** What a timeout decides; a rejection by timeout fails the mission (no revision). @default 'reject' */
-  onTimeout: z.enum(['approve', 'reject']).default('reject'),
-  /** Rejections that send the stage back to run again; one more fails the mission (`rejected`). @default 2 */
-  maxRevisions: z.int().nonnegative().default(2),
-});
-export type ApprovalConfig = z.output<typeof approvalSchema>;
+export { approvalSchema, type ApprovalConfig } from './approval.js';
 
 export const stageSchema = z.strictObject({
   name: idChars,
@@ -122,6 +112,11 @@ export const stageSchema = z.strictObject({
   maker: makerSchema.optional(),
   /** Instead of prompt and agents: a goal the planner plans, runs as a graph of tasks, and synthesizes. */
   plan: planSchema.optional(),
+  /**
+   * Instead of prompt and agents: a bug or a change taken through analyze → hypothesize →
+   * implement → debug → improve on the mission's workspace, a gate after each phase.
+   */
+  workflow: workflowSchema.optional(),
   /** @default OTP's defaults: one_for_one, 1 restart in 5000 ms, transient agents */
   supervision: stageSupervisionSchema.default(() => stageSupervisionSchema.parse({})),
   budget: budgetSchema.optional(),

@@ -1,6 +1,6 @@
 /**
  * The mission file's cross-field rules (OTP's `bad_combination`): every agent's provider exists,
- * every stage's agents exist, names are unique, a stage is one of prompt, maker or plan, a
+ * every stage's agents exist, names are unique, a stage is one of prompt, maker, plan or workflow, a
  * prompt uses only the placeholders Maestro fills, and a prompt's own text fits its providers'
  * `maxPromptBytes`.
  *
@@ -11,6 +11,7 @@
  * are written, even in an agent or provider that has errors of its own: one mistake, one message.
  */
 import type { PathIssue } from './interpolate.js';
+import { workflowStageRules } from './workflowRules.js';
 import {
   DEFAULT_MAX_PROMPT_BYTES,
   providerConfigSchema,
@@ -52,7 +53,9 @@ export function missionRules(value: unknown, options: RuleOptions = {}): PathIss
     ...duplicateAgentIds(agents),
     ...agents.flatMap((a, i) => agentProvider(fields(a), i, providers)),
     ...duplicateStageNames(items(m['stages'])),
-    ...items(m['stages']).flatMap((s, i) => stageShape(fields(s), i, agentIds)),
+    ...items(m['stages']).flatMap((s, i) =>
+      stageShape(fields(s), i, agentIds, fields(m['workspace'])),
+    ),
     ...(options.placeholders === false
       ? []
       : items(m['stages']).flatMap((s, i) => stagePlaceholders(fields(s), i))),
@@ -137,6 +140,7 @@ function stageShape(
   stage: Fields | undefined,
   i: number,
   agentIds: ReadonlySet<string>,
+  workspace: Fields | undefined,
 ): PathIssue[] {
   if (!stage) return [];
   const at = (...rest: (string | number)[]) => ['stages', i, ...rest];
@@ -147,6 +151,7 @@ function stageShape(
       : [{ path, message: `unknown agent '${name}' (known: ${known([...agentIds])})` }];
   };
   const has = (key: string) => stage[key] !== undefined;
+  if (has('workflow')) return workflowStageRules(stage, at, unknownAgent, workspace);
   const plan = fields(stage['plan']);
   if (has('plan')) {
     const issues: PathIssue[] =
@@ -207,6 +212,11 @@ function stagePlaceholders(stage: Fields | undefined, i: number): PathIssue[] {
     ...(task?.['kind'] === 'json'
       ? placeholders(task['prompt'], ['stages', i, 'maker', 'task', 'prompt'], STEP_PLACEHOLDERS)
       : []),
+    ...placeholders(
+      fields(stage?.['workflow'])?.['task'],
+      ['stages', i, 'workflow', 'task'],
+      ['input'],
+    ),
   ];
 }
 

@@ -4,6 +4,7 @@
  * resumed from what its log recorded). All it knows comes from the mission's own events, live
  * or recovered, so what the API answers is what the log says; `missionStatusFold.ts` folds them.
  */
+import { missionStages } from '../machines/workflowStages.js';
 import { existsSync } from 'node:fs';
 import { EventLog, type LoggedEvent } from '../log/eventLog.js';
 import { withFormat } from '../log/missionLogEvent.js';
@@ -215,7 +216,7 @@ export class DaemonMission {
       submittedAt: this.submittedAt,
       ...(f.finishedAt && { finishedAt: f.finishedAt }),
       ...(!this.over && f.stage && { stage: f.stage }),
-      stages: this.config.stages.map((s) => s.name),
+      stages: missionStages(this.config).map((s) => s.name),
     };
   }
 

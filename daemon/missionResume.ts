@@ -8,13 +8,16 @@
 import type { RecoveredMission } from '../log/missionRecovery.js';
 import type { MissionConfig } from '../config/mission.js';
 import { NO_FEEDBACK, type MissionResume, type StageResult } from '../machines/mission.js';
+import { gateWanted, missionStages } from '../machines/workflowStages.js';
 
 export function planResume(r: RecoveredMission, config: MissionConfig): MissionResume {
   const stages: StageResult[] = [];
-  for (const [i, sc] of config.stages.entries()) {
+  for (const [i, sc] of missionStages(config).entries()) {
+    const note = approvalNoteFor(r, i - 1);
     const last = r.stages.find((s) => s.index === i)?.finished.at(-1);
     // Never finished: run it. (A revision after a rejection comes from the pending approval below.)
-    if (!last) return { stages, attempt: 1, maker: r.maker, plans: r.plans, answers: r.answers };
+    if (!last)
+      return { stages, attempt: 1, maker: r.maker, plans: r.plans, answers: r.answers, ...note };
     // Run the stage again as the attempt it was, with the feedback that attempt was given.
     const rerun = (): MissionResume => {
       const before = r.approvals.find(
@@ -28,11 +31,12 @@ export function planResume(r: RecoveredMission, config: MissionConfig): MissionR
         maker: r.maker,
         plans: r.plans,
         answers: r.answers,
+        ...note,
       };
     };
     // Finished with no answer: the mission was failing (no_answer) when it stopped; try it again.
     if (last.answers === 0) return rerun();
-    if (sc.approval) {
+    if (gateWanted(sc, last.output)) {
       const a = r.approvals.find((x) => x.index === i && x.attempt === last.attempt);
       // Finished, and the approval not asked yet (the crash came between the two writes): ask it
       // now, for the output the log has.
@@ -45,9 +49,18 @@ export function planResume(r: RecoveredMission, config: MissionConfig): MissionR
           maker: r.maker,
           plans: r.plans,
           answers: r.answers,
+          ...note,
         };
     }
     stages.push({ name: sc.name, output: last.output, answers: [] });
   }
   return { stages, attempt: 1, maker: r.maker, plans: r.plans, answers: r.answers };
+}
+
+/** What the reviewer wrote when approving stage `index` (its last approved attempt), for the next. */
+function approvalNoteFor(r: RecoveredMission, index: number): { approvalNote?: string } {
+  if (index < 0) return {};
+  const approved = r.approvals.filter((a) => a.index === index && a.answer?.decision === 'approve');
+  const feedback = approved.at(-1)?.answer?.feedback;
+  return feedback === undefined ? {} : { approvalNote: feedback };
 }

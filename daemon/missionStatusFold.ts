@@ -5,6 +5,7 @@
  * (`restore`); `DaemonMission` reads it and changes it otherwise only through `finish` and
  * `suspend`, so what the API answers is what the log says.
  */
+import { gateWanted, missionStages } from '../machines/workflowStages.js';
 import type { LoggedEvent } from '../log/eventLog.js';
 import { AgentActivityFold } from '../log/agentActivity.js';
 import type { LoggedEventOf } from '../log/missionLogEvent.js';
@@ -80,8 +81,9 @@ export class MissionStatusFold {
         this._state = 'running';
         break;
       case 'stage.finished': {
-        const sc = this.config.stages[e.index as number];
-        if (sc && !sc.approval) this.done.push({ name: sc.name, output: e.output as string });
+        const sc = missionStages(this.config)[e.index as number];
+        if (sc && !gateWanted(sc, e.output as string))
+          this.done.push({ name: sc.name, output: e.output as string });
         break;
       }
       case 'approval.requested':

@@ -13,6 +13,7 @@ import { makerEvents } from './events/makerEvents.js';
 import { missionEvents } from './events/missionEvents.js';
 import { planEvents } from './events/planEvents.js';
 import { supervisionEvents } from './events/supervisionEvents.js';
+import { workflowEvents } from './events/workflowEvents.js';
 import { workspaceEvents } from './events/workspaceEvents.js';
 
 export const LOG_FORMAT = 2;
@@ -24,6 +25,7 @@ export const missionLogEventSchema = z.discriminatedUnion('type', [
   ...makerEvents,
   ...planEvents,
   ...workspaceEvents,
+  ...workflowEvents,
 ]);
 
 /** One event of a mission's log, before the log adds its envelope. */

@@ -35,6 +35,8 @@ import type {
   MissionOutput,
 } from './missionTypes.js';
 import { stageChildId, stageChildSpec, stagePrompt } from './stageSpec.js';
+import type { PhaseStart } from './workflowPhaseSpec.js';
+import { gateWanted, missionStages } from './workflowStages.js';
 
 export type {
   MissionFailure,
@@ -75,8 +77,8 @@ export const missionMachine = setup({
       event.childId === stageChildId(current(context).name, context.attempt) &&
       event.exit === 'normal',
     runHasNoAnswer: ({ context }) => context.run?.answers.length === 0,
-    needsApproval: ({ context }) => current(context).approval !== undefined,
-    allStagesDone: ({ context }) => context.stages.length === context.config.stages.length,
+    needsApproval: ({ context }) => gateWanted(current(context), context.run?.output ?? ''),
+    allStagesDone: ({ context }) => context.stages.length === missionStages(context.config).length,
     isResumedPending: ({ context }) => context.approval !== undefined,
     hasUnaskedRun: ({ context }) => context.run !== undefined && context.approval === undefined,
     isSuspending: ({ context }) => context.suspending === true,
@@ -97,6 +99,29 @@ export const missionMachine = setup({
     startStage: sendTo('supervisor', ({ context }) => {
       const stage = current(context);
       const previous = context.stages.at(-1);
+      if (stage.phase) {
+        // A workflow phase: the workflow's state so far, and what the reviewer said.
+        const start: PhaseStart = {
+          ...(previous && { previous: previous.output }),
+          ...(context.feedback !== undefined && { feedback: context.feedback }),
+          ...(context.approvalNote !== undefined && { answers: context.approvalNote }),
+          ...((context.input ?? context.config.input) !== undefined && {
+            input: context.input ?? context.config.input,
+          }),
+        };
+        const spec = stageChildSpec(
+          context.config,
+          stage,
+          JSON.stringify(start),
+          context.transport,
+          {
+            attempt: context.attempt,
+            answers: context.resume?.answers,
+            workflowHost: context.workflowHost,
+          },
+        );
+        return { type: 'supervisor.startChild' as const, spec };
+      }
       let prompt = stagePrompt(
         stage,
         context.input ?? context.config.input,
@@ -125,6 +150,7 @@ export const missionMachine = setup({
       stage: ({ context }) => context.stage + 1,
       attempt: 1,
       feedback: undefined,
+      approvalNote: undefined,
       run: undefined,
       approval: undefined,
     }),
@@ -142,6 +168,13 @@ export const missionMachine = setup({
     recordAnswer: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'gate.answered');
       enqueue(log(context.runtime.events, answerEvents(event)));
+    }),
+    /** What the reviewer wrote with an approval goes to the next stage (a workflow's next phase). */
+    keepAnswers: assign({
+      approvalNote: ({ event }) => {
+        assertEvent(event, 'gate.answered');
+        return event.feedback;
+      },
     }),
     revise: assign({
       attempt: ({ context }) => context.attempt + 1,
@@ -176,7 +209,7 @@ export const missionMachine = setup({
   context: ({ input }) => {
     const r = input.resume;
     const stages = r?.stages ?? [];
-    const name = input.config.stages[stages.length]?.name ?? '';
+    const name = missionStages(input.config)[stages.length]?.name ?? '';
     const run = r?.pending
       ? { name, output: r.pending.approval.output, answers: [] }
       : r?.unasked
@@ -188,6 +221,7 @@ export const missionMachine = setup({
       stages,
       attempt: r?.attempt ?? 1,
       feedback: r?.feedback,
+      approvalNote: r?.approvalNote,
       ...(run && { run }),
       ...(r?.pending && { approval: r.pending.approval }),
     };
@@ -315,7 +349,7 @@ export const missionMachine = setup({
           {
             guard: and(['isThisGate', 'isApproved']),
             target: 'accepted',
-            actions: ['recordAnswer', 'accept'],
+            actions: ['recordAnswer', 'accept', 'keepAnswers'],
           },
           // A rejection by timeout ends it: nobody watched, and there is no feedback to revise with.
           {

@@ -10,6 +10,7 @@ import type { MissionLogEvent } from '../log/missionLogEvent.js';
 import type { ChildExitedEvent } from '../supervisors/index.js';
 import type { MissionContext, MissionFailure, StageResult } from './missionTypes.js';
 import { stageAnswers, stageText } from './stageSpec.js';
+import { missionStages, stageAgents, type RunnableStage } from './workflowStages.js';
 
 /** The feedback a revision is given when its rejection came without any. */
 export const NO_FEEDBACK = 'rejected without feedback';
@@ -17,7 +18,7 @@ export const NO_FEEDBACK = 'rejected without feedback';
 /** setTimeout's limit: a longer approval timeout is waited for in steps of this. */
 export const MAX_DELAY_MS = 2 ** 31 - 1;
 
-export const current = (c: MissionContext) => c.config.stages[c.stage]!;
+export const current = (c: MissionContext): RunnableStage => missionStages(c.config)[c.stage]!;
 
 /** Why a stage ended without its answers: `stage 'x' gave up: <reason>; last crash: <child>: <error>`. */
 export function stageFailure(stage: string, e: ChildExitedEvent): MissionFailure {
@@ -48,17 +49,13 @@ export function startEvent(c: MissionContext): MissionLogEvent {
     : {
         type: 'mission.started',
         name: c.config.name,
-        stages: c.config.stages.map((s) => s.name),
+        stages: missionStages(c.config).map((s) => s.name),
       };
 }
 
 export function stageEntered(c: MissionContext): MissionLogEvent {
   const stage = current(c);
-  const agents = stage.maker
-    ? [stage.maker.agent]
-    : stage.plan
-      ? [stage.plan.planner]
-      : (stage.agents ?? []);
+  const agents = stageAgents(stage);
   return {
     type: 'stage.entered',
     stage: stage.name,

@@ -16,6 +16,7 @@ import type {
 } from '../supervisors/index.js';
 import type { Transport } from '../transport/transport.js';
 import type { StageAnswer } from './stageSpec.js';
+import type { WorkflowHost } from './workflowPhaseSpec.js';
 
 export interface MissionInput {
   missionId: string;
@@ -32,6 +33,8 @@ export interface MissionInput {
   keySalt?: string;
   /** Where a mission rebuilt from its event log goes on from. */
   resume?: MissionResume;
+  /** Where workflow stages keep their workspaces (the state dir, the mission's log). */
+  workflowHost?: WorkflowHost;
 }
 
 export interface MissionResume {
@@ -41,6 +44,8 @@ export interface MissionResume {
   attempt: number;
   /** A reviewer's feedback for that attempt. */
   feedback?: string;
+  /** What the reviewer wrote with the last stage's approval, for this stage. */
+  approvalNote?: string;
   /** The current stage finished and its approval was asked: wait for (or act on) its answer. */
   pending?: { approval: RecoveredApproval; answers: number };
   /** The current stage finished and its approval was not asked yet: ask it for this output. */
@@ -84,6 +89,8 @@ export interface MissionContext extends MissionInput {
   stages: StageResult[];
   attempt: number;
   feedback?: string;
+  /** What the reviewer wrote with the previous stage's approval (a workflow's next phase reads it). */
+  approvalNote?: string;
   /** The current stage's last run, until it is accepted. */
   run?: StageResult;
   /** The approval asked for that run. */

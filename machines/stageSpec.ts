@@ -12,6 +12,13 @@ import type { ChildSpec } from '../supervisors/index.js';
 import type { Transport } from '../transport/transport.js';
 import { makerChildId, makerStageChildren } from './makerStageSpec.js';
 import { planChildId, planStageChildren } from './planStageSpec.js';
+import {
+  phaseChildId,
+  workflowPhaseChildren,
+  type PhaseStart,
+  type WorkflowHost,
+} from './workflowPhaseSpec.js';
+import type { RunnableStage } from './workflowStages.js';
 
 export function stagePrompt(
   stage: StageConfig,
@@ -42,6 +49,8 @@ export interface StageSpecOptions {
   planResume?: ReadonlyMap<string, RecoveredPlan>;
   /** Agents' answers from the log of a resumed mission, by path: replayed, not asked again. */
   answers?: ReadonlyMap<string, RecordedAnswer>;
+  /** Where workflow stages keep their workspaces and journal their transactions. */
+  workflowHost?: WorkflowHost;
 }
 
 /** `stage/<name>`, and `stage/<name>@<attempt>` for a revision (a new child: the first stays in the history). */
@@ -49,21 +58,31 @@ export function stageChildId(name: string, attempt = 1): string {
   return attempt > 1 ? `stage/${name}@${attempt}` : `stage/${name}`;
 }
 
+/**
+ * The stage as a supervisor of its children. For a workflow phase, `prompt` is its `PhaseStart`
+ * as JSON (the workflow's state so far, the feedback, the answers).
+ */
 export function stageChildSpec(
   config: MissionConfig,
-  stage: StageConfig,
+  stage: RunnableStage,
   prompt: string,
   transport: Transport,
   options: StageSpecOptions = {},
 ): ChildSpec {
   const sup = stage.supervision;
-  const children = stage.maker
-    ? makerStageChildren(config, stage, transport, options.makerResume)
-    : stage.plan
-      ? planStageChildren(config, stage, prompt, transport, options)
-      : (stage.agents ?? []).map((id) =>
-          agentChildSpec(config, id, prompt, sup, transport, options),
-        );
+  const children = stage.phase
+    ? workflowPhaseChildren(config, stage, JSON.parse(prompt) as PhaseStart, transport, {
+        ...(options.attempt !== undefined && { attempt: options.attempt }),
+        ...(options.answers && { answers: options.answers }),
+        ...(options.workflowHost && { host: options.workflowHost }),
+      })
+    : stage.maker
+      ? makerStageChildren(config, stage, transport, options.makerResume)
+      : stage.plan
+        ? planStageChildren(config, stage, prompt, transport, options)
+        : (stage.agents ?? []).map((id) =>
+            agentChildSpec(config, id, prompt, sup, transport, options),
+          );
   const flags = {
     strategy: sup.strategy,
     intensity: sup.intensity,
@@ -89,12 +108,17 @@ export function stageText(_stage: StageConfig, answers: StageAnswer[]): string {
 export type StageAnswer = Pick<AgentWorkerOutput, 'agent' | 'text'> & Partial<AgentWorkerOutput>;
 
 /** The answers in a finished stage supervisor's results, in the stage's child order. */
-export function stageAnswers(stage: StageConfig, results: Record<string, unknown>): StageAnswer[] {
-  const ids = stage.maker
-    ? [makerChildId(stage.maker.agent)]
-    : stage.plan
-      ? [planChildId(stage.plan.planner)]
-      : (stage.agents ?? []).map((id) => `agent/${id}`);
+export function stageAnswers(
+  stage: RunnableStage,
+  results: Record<string, unknown>,
+): StageAnswer[] {
+  const ids = stage.phase
+    ? [phaseChildId(stage.phase.step)]
+    : stage.maker
+      ? [makerChildId(stage.maker.agent)]
+      : stage.plan
+        ? [planChildId(stage.plan.planner)]
+        : (stage.agents ?? []).map((id) => `agent/${id}`);
   return ids
     .map((id) => results[id] as StageAnswer | null | undefined)
     .filter((a): a is StageAnswer => a != null);

@@ -221,6 +221,7 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
           durable: nats?.durable,
           keySalt,
           resume: options.resume,
+          workflowHost: { stateDir: options.stateDir, missionId, log: events },
         },
         clock,
         ...(observer && !observer.addRoot && { inspect: observer.inspect }),
@@ -301,7 +302,8 @@ export function providerIdentities(config: MissionConfig): ProviderIdentities {
 /** The providers a mission's stages call: the capabilities its workers must serve. */
 export function providersUsed(config: MissionConfig): string[] {
   // A plan stage may give a task to any agent with the right capabilities: all of them count.
-  if (config.stages.some((s) => s.plan)) return [...new Set(config.agents.map((a) => a.provider))];
+  if (config.stages.some((s) => s.plan || s.workflow))
+    return [...new Set(config.agents.map((a) => a.provider))];
   const agents = new Set(
     config.stages.flatMap((s) => (s.maker ? [s.maker.agent] : (s.agents ?? []))),
   );

@@ -3,6 +3,7 @@ export { fsTree, memoryTree, type EditTree } from './fsTree.js';
 export { checkPath } from './paths.js';
 export { editHash, planEdit, type PlanFailure, type PlanResult } from './planEdit.js';
 export type {
+  Confinement,
   Edit,
   EditFailure,
   EditFailureReason,
@@ -12,4 +13,5 @@ export type {
   FileChange,
   PathRules,
 } from './types.js';
-export { Workspace, type Candidate, type Confinement } from './workspace.js';
+export { Workspace, type Candidate } from './workspace.js';
+export type { WorkspaceLog } from './journal.js';

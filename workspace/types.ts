@@ -90,3 +90,15 @@ export interface PathRules {
 }
 
 export { DEFAULT_DENY, DEFAULT_MAX_FILE_BYTES } from '../config/workspace.js';
+
+/** What a confined command in a candidate may see and write (`Workspace.confinement`). */
+export interface Confinement {
+  /** The candidate's folder: the only one it may write. */
+  cwd: string;
+  /** The worktree's git dir, read-only. */
+  gitDir: string;
+  /** The state dir and the user's tree. */
+  hide: string[];
+  /** The repository's common git dir (its objects), read-only. */
+  readOnly: string[];
+}

@@ -48,7 +48,7 @@ import {
   type ApplyResult,
   type TransactionContext,
 } from './transaction.js';
-import type { FileChange } from './types.js';
+import type { Confinement, FileChange } from './types.js';
 import {
   CandidateError,
   WorkspaceOptionError,
@@ -78,14 +78,6 @@ export interface Candidate {
   base: string;
   /** Its git dir, read when it was made (git is never pointed at it through its `.git` file). */
   gitDir?: string;
-}
-
-/** What a confined command in a candidate may see and write (`Workspace.confinement`). */
-export interface Confinement {
-  cwd: string;
-  gitDir: string;
-  hide: string[];
-  readOnly: string[];
 }
 
 /** A candidate's name: a folder name, short. */
@@ -138,7 +130,9 @@ export class Workspace {
   }
 
   /** Opens the workspace at `root` and recovers what a crash left open. */
-  static async open(root: string, options: WorkspaceOptions): Promise<Workspace> {
+  static async open(root: string, opened: WorkspaceOptions): Promise<Workspace> {
+    // absolute: git runs in other folders (the repository's top, a worktree)
+    const options = { ...opened, stateDir: resolve(opened.stateDir) };
     const real = checkRoot(resolve(root));
     const top = await gitTopLevel(real);
     const kind = top === undefined ? 'folder' : 'git';

@@ -71,6 +71,8 @@ export interface PhaseCallOptions {
   /** Tells apart the calls of one phase (the approach simulated); part of the caller path and the event. */
   label?: string;
   signal?: AbortSignal;
+  /** The first draw's temperature (the others' stay a little apart). @default 0 */
+  temperature?: number;
 }
 
 /** Runs one phase and resolves with its parsed answer: what the GeniusLoop and the monitor's reviewer call. */
@@ -152,8 +154,21 @@ export function phaseVoteKey(phase: Phase, value: unknown): string {
 /** Temperatures as in MAKER: the first draw greedy, the rest a little apart so they can differ. */
 const temperatureOf = (index: number) => (index === 0 ? 0 : 0.1);
 
-/** A `PhaseRunner` that also has `runText`. */
-export function createPhaseRunner(o: PhaseRunnerOptions): PhaseRunner & { runText: TextRunner } {
+/**
+ * Runs any prompt of the library whose answer must pass `schema` (the coding workflow's phases),
+ * exactly as a plan phase runs: red-flag and draw again, or vote, one `genius.phase` event.
+ */
+export type SchemaRunner = <T>(
+  name: string,
+  schema: z.ZodType<T>,
+  vars: PromptVars,
+  options?: PhaseCallOptions & { voteKey?: (value: T) => string },
+) => Promise<T>;
+
+/** A `PhaseRunner` that also has `runText` and `runSchema`. */
+export function createPhaseRunner(
+  o: PhaseRunnerOptions,
+): PhaseRunner & { runText: TextRunner; runSchema: SchemaRunner } {
   const library = o.library ?? loadPromptLibrary();
   const resamples = o.resamples ?? 2;
   // A pinned version that does not exist is the config's mistake: say so now, not mid-plan.
@@ -183,7 +198,10 @@ export function createPhaseRunner(o: PhaseRunnerOptions): PhaseRunner & { runTex
         budget: o.budget,
         caller,
         prompt: prompt.text,
-        temperature: temperatureOf(index),
+        temperature:
+          options.temperature === undefined
+            ? temperatureOf(index)
+            : options.temperature + temperatureOf(index),
         ...(s.length > 0 && { signal: s.length === 1 ? s[0] : AbortSignal.any(s) }),
       });
       return r.text;
@@ -198,20 +216,22 @@ export function createPhaseRunner(o: PhaseRunnerOptions): PhaseRunner & { runTex
     return { draw, base, hash, replay: () => recorded(caller, hash) };
   };
 
-  const runPhase = async <P extends Phase>(
-    phase: P,
+  /** Any prompt of the library whose answer is one JSON object passing `schema`. */
+  const runSchema = async <T>(
+    name: string,
+    schema: z.ZodType<T>,
     vars: PromptVars,
-    options: PhaseCallOptions = {},
-  ): Promise<PhaseOutputs[P]> => {
-    const { draw, base, hash, replay } = prepare(phase, vars, options);
-    const judge = (text: string) => parsePhaseAnswer(text, phaseSchemas[phase]);
+    options: PhaseCallOptions & { voteKey?: (value: T) => string } = {},
+  ): Promise<T> => {
+    const { draw, base, hash, replay } = prepare(name, vars, options);
+    const judge = (text: string) => parsePhaseAnswer(text, schema);
     const logged = replay();
     const again = logged === undefined ? undefined : judge(logged);
     if (again?.ok) return again.value;
     try {
       const r = o.vote
-        ? await voteOn(phase, o.path, draw, judge, o.vote, (v) => phaseVoteKey(phase, v))
-        : await resample(phase, o.path, draw, judge, resamples);
+        ? await voteOn(name, o.path, draw, judge, o.vote, options.voteKey)
+        : await resample(name, o.path, draw, judge, resamples);
       o.events.append({
         type: 'genius.phase',
         ...base,
@@ -233,6 +253,16 @@ export function createPhaseRunner(o: PhaseRunnerOptions): PhaseRunner & { runTex
       throw err;
     }
   };
+
+  const runPhase = <P extends Phase>(
+    phase: P,
+    vars: PromptVars,
+    options: PhaseCallOptions = {},
+  ): Promise<PhaseOutputs[P]> =>
+    runSchema(phase, phaseSchemas[phase], vars, {
+      ...options,
+      voteKey: (v) => phaseVoteKey(phase, v),
+    });
 
   const runText = async (
     name: string,
@@ -271,5 +301,5 @@ export function createPhaseRunner(o: PhaseRunnerOptions): PhaseRunner & { runTex
     }
   };
 
-  return Object.assign(runPhase, { runText });
+  return Object.assign(runPhase, { runText, runSchema });
 }

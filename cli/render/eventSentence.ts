@@ -10,6 +10,7 @@ import { count, fieldText, formatMs, list, plural } from './format.js';
 import { planSentence } from './planSentence.js';
 import { reasonText } from './prefix.js';
 import { workerSentence } from './workerSentence.js';
+import { workflowSentence } from './workflowSentence.js';
 
 export interface SentenceContext {
   /** The mission's stage count, once known (`stage 2/3`). */
@@ -19,7 +20,13 @@ export interface SentenceContext {
 }
 
 export function eventSentence(e: LoggedEvent, ctx: SentenceContext = {}): string {
-  return missionSentence(e, ctx) ?? planSentence(e) ?? workerSentence(e) ?? genericSentence(e);
+  return (
+    missionSentence(e, ctx) ??
+    planSentence(e) ??
+    workflowSentence(e) ??
+    workerSentence(e) ??
+    genericSentence(e)
+  );
 }
 
 function missionSentence(e: LoggedEvent, ctx: SentenceContext): string | undefined {
@@ -47,7 +54,9 @@ function missionSentence(e: LoggedEvent, ctx: SentenceContext): string | undefin
     case 'stage.entered': {
       const of = ctx.stages ? `${Number(e.index) + 1}/${ctx.stages} ` : '';
       const maker = e.maker as { kind?: string } | undefined;
-      return `▶ stage ${of}${e.stage}: ${list(e.agents)}${maker ? ` (MAKER ${maker.kind})` : ''}${attemptText(e)}`;
+      const who =
+        (e.agents ?? []).length > 0 ? `: ${list(e.agents)}` : ' (Maestro applies the patch)';
+      return `▶ stage ${of}${e.stage}${who}${maker ? ` (MAKER ${maker.kind})` : ''}${attemptText(e)}`;
     }
     case 'stage.finished':
       return `✓ stage ${e.stage}: ${plural(Number(e.answers ?? 0), 'answer')}${attemptText(e)}`;

@@ -1,4 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import {
+  analysisSchema,
+  debugStepSchema,
+  hypothesesSchema,
+  improvementSchema,
+  patchCandidateSchema,
+} from '../../actors/coding/phaseSchemas.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -135,6 +142,11 @@ describe('the bundled prompts', () => {
       'summarize',
       'synthesize',
       'task',
+      'workflowAnalyze',
+      'workflowDebug',
+      'workflowHypothesize',
+      'workflowImplement',
+      'workflowImprove',
     ]);
     for (const name of lib.names()) expect(lib.versions(name)).toEqual([1]);
   });
@@ -153,6 +165,39 @@ describe('the bundled prompts', () => {
       summarize: ['entries'],
       finalSynthesis: ['context', 'failed', 'finished', 'goal', 'plan'],
       boardSynthesis: ['board', 'goal'],
+      // the coding workflow's phases (actors/coding/workflowPhases.ts gives them)
+      workflowAnalyze: [
+        'answers',
+        'baseline',
+        'files',
+        'language',
+        'playbook',
+        'sources',
+        'task',
+        'translations',
+      ],
+      workflowHypothesize: ['analysis', 'answers', 'language', 'sources', 'task', 'translations'],
+      workflowImplement: ['analysis', 'answers', 'hypotheses', 'sources', 'task'],
+      workflowDebug: [
+        'analysis',
+        'answers',
+        'failure',
+        'language',
+        'patch',
+        'steps',
+        'task',
+        'translations',
+      ],
+      workflowImprove: [
+        'analysis',
+        'answers',
+        'language',
+        'patch',
+        'playbook',
+        'selection',
+        'task',
+        'translations',
+      ],
     });
   });
 
@@ -165,6 +210,11 @@ describe('the bundled prompts', () => {
       premortem: premortemSchema,
       revise: masterPlanSchema,
       review: reviewSchema,
+      workflowAnalyze: analysisSchema,
+      workflowHypothesize: hypothesesSchema,
+      workflowImplement: patchCandidateSchema,
+      workflowDebug: debugStepSchema,
+      workflowImprove: improvementSchema,
     };
     for (const [name, schema] of Object.entries(schemas)) {
       const { text } = lib.render(name, fill(name));

@@ -1,0 +1,184 @@
+/**
+ * The coding workflow's phases as functions of what came before: each renders its prompt from
+ * the library, asks its agent through the phase-call path (a schema per phase: red-flagged and
+ * drawn again), and returns the workflow's state with its part added and a report for its gate.
+ * Implement writes N candidates in parallel, tries each in its own worktree (tryCandidate.ts)
+ * and lets the selection engine choose; debug is one agent, bounded, only when no candidate
+ * passed. Apply and improve are in workflowApply.ts.
+ */
+import { PhaseAnswerError } from '../planning/phaseCall.js';
+import {
+  analysisSchema,
+  hypothesesSchema,
+  patchCandidateSchema,
+  type PhaseReport,
+} from './phaseSchemas.js';
+import { describeSelection, resolveTie, selectCandidate } from './selection.js';
+import { checkOutcome, runCheck, tryCandidate, type TriedCandidate } from './tryCandidate.js';
+import type { CandidateEvidence } from './types.js';
+import { contextVars, requirePrevious, WorkflowError, type PhaseEnv } from './workflowEnv.js';
+import type { WorkflowState } from './workflowState.js';
+
+const json = (v: unknown) => JSON.stringify(v, null, 2);
+
+export async function analyzePhase(env: PhaseEnv): Promise<WorkflowState> {
+  const baseline = await runBaseline(env);
+  const analysis = await env.runner(env.config.agent)(
+    'workflowAnalyze',
+    analysisSchema,
+    {
+      ...contextVars(env),
+      baseline: baseline
+        ? `exit ${baseline.exitCode}${baseline.ok ? ' (passing)' : ' (FAILING)'}\n${baseline.output}`
+        : 'no test command',
+    },
+    { signal: env.signal },
+  );
+  return {
+    ...env.previous,
+    workflow: env.workflow,
+    step: 'analyze',
+    report: analysis.report,
+    ...(baseline && { baseline }),
+    analysis,
+  };
+}
+
+/** The tests on the tree as it is (a failing baseline is a fact); tests that cannot run: stop. */
+async function runBaseline(env: PhaseEnv): Promise<WorkflowState['baseline']> {
+  const command = env.wsConfig.verify.test;
+  if (!command) return undefined;
+  const name = `${env.candidatePrefix}-baseline`;
+  const ws = env.workspace;
+  if (ws.candidate(name)) await ws.removeCandidate(name);
+  const candidate = await ws.createCandidate(name);
+  try {
+    const r = await runCheck(ws, candidate, 'test', command, env.wsConfig, env.signal);
+    if (r.notFound)
+      throw new WorkflowError(
+        'tests_cannot_run',
+        `the workspace's test command '${command.argv[0]}' is not found in the sandbox`,
+      );
+    return checkOutcome(r);
+  } finally {
+    await ws.removeCandidate(candidate);
+  }
+}
+
+export async function hypothesizePhase(env: PhaseEnv): Promise<WorkflowState> {
+  const hypotheses = await env.runner(env.config.agent)(
+    'workflowHypothesize',
+    hypothesesSchema,
+    { ...contextVars(env), analysis: json(env.previous?.analysis ?? {}) },
+    { signal: env.signal },
+  );
+  return {
+    ...requirePrevious(env),
+    step: 'hypothesize',
+    report: hypotheses.report,
+    hypotheses,
+  };
+}
+
+export async function implementPhase(env: PhaseEnv): Promise<WorkflowState> {
+  const { config } = env;
+  const implementers = config.implementers ?? [config.agent];
+  const vars = {
+    ...contextVars(env),
+    analysis: json(env.previous?.analysis ?? {}),
+    hypotheses: json(env.previous?.hypotheses?.hypotheses ?? []),
+  };
+  const tried = await Promise.all(
+    Array.from({ length: config.candidates }, (_, i) =>
+      writeAndTry(env, implementers[i % implementers.length]!, `c${i + 1}`, vars, i),
+    ),
+  );
+  const candidates = tried.map((t) => t.evidence);
+  let selection = selectCandidate(candidates);
+  if (selection.outcome === 'tied')
+    // Not built yet: the LLM judge and the vote; the first of the tied clusters, and it says so.
+    selection = resolveTie(
+      selection,
+      selection.tied[0]!,
+      'judge',
+      'no judge configured: the first of the tied clusters by id',
+    );
+  for (const c of candidates)
+    env.events.append({ type: 'workflow.candidate', path: env.path, evidence: c });
+  env.events.append({ type: 'workflow.selection', path: env.path, selection });
+  const chosen =
+    selection.outcome === 'selected'
+      ? candidates.find((c) => c.id === selection.chosen)
+      : undefined;
+  const lines = describeSelection(selection, candidates);
+  const report: PhaseReport = chosen
+    ? {
+        summary: `${chosen.id} chosen of ${candidates.length} candidates: its tests pass`,
+        findings: lines,
+        risks: ['A patch that passes the visible tests can still overfit them: read the diff.'],
+        questions: [
+          { question: 'Does the chosen diff fix the cause, not the symptom?', priority: 'high' },
+        ],
+        next: config.phases.includes('debug')
+          ? 'nothing to debug; the patch is applied to the tree next'
+          : 'the patch is applied to the tree next',
+      }
+    : {
+        summary: `none of the ${candidates.length} candidates passed its tests`,
+        findings: lines,
+        risks: ['No patch is proven: nothing will be applied unless debug finds one.'],
+        questions: [],
+        next: 'debug: one agent, at most five iterations, on the failing output',
+      };
+  const outputs = Object.fromEntries(
+    tried.filter((t) => t.testOutput !== undefined).map((t) => [t.evidence.id, t.testOutput!]),
+  );
+  return {
+    ...requirePrevious(env),
+    step: 'implement',
+    report,
+    implement: { candidates, selection, ...(Object.keys(outputs).length > 0 && { outputs }) },
+    ...(chosen?.apply.ok && {
+      chosen: {
+        candidate: chosen.id,
+        from: 'implement' as const,
+        diff: chosen.apply.diff,
+        hash: chosen.apply.hash,
+        stats: chosen.apply.stats,
+      },
+    }),
+  };
+}
+
+/** One candidate: the implementer's answer, then its trial; a red-flagged answer is evidence too. */
+async function writeAndTry(
+  env: PhaseEnv,
+  agent: string,
+  label: string,
+  vars: Record<string, string>,
+  index: number,
+): Promise<TriedCandidate> {
+  const id = `${env.candidatePrefix}-${label}`;
+  const source = `agent/${agent}#${index + 1}`;
+  let answer: { edit: Parameters<typeof tryCandidate>[4] };
+  try {
+    answer = await env.runner(agent)('workflowImplement', patchCandidateSchema, vars, {
+      label,
+      signal: env.signal,
+      // the first greedy, the others apart, so that N candidates are N different tries
+      ...(index > 0 && { temperature: 0.7 }),
+    });
+  } catch (err) {
+    if (!(err instanceof PhaseAnswerError)) throw err;
+    const evidence: CandidateEvidence = {
+      id,
+      source,
+      flagged: true,
+      apply: { ok: false, reason: 'malformed', detail: err.message },
+    };
+    return { evidence };
+  }
+  return tryCandidate(env.workspace, env.wsConfig, id, source, answer.edit, env.signal);
+}
+
+export { debugPhase } from './workflowDebug.js';

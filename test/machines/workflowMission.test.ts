@@ -1,0 +1,217 @@
+/**
+ * The coding workflow as a mission, on a real git repository with real bubblewrap: the example
+ * of examples/bugfix (three candidates: correct, passes the failing tests but breaks another, a
+ * malformed diff) chosen by its tests, every gate answered, the patch applied to the tree; a
+ * workflow whose candidates are all red debugged by one agent; one with no passing patch failing
+ * without touching the tree; and a resume after a kill in implement that does not ask its
+ * implementers again.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { loadMissionFile } from '../../config/defineMission.js';
+import { missionSchema, type MissionConfig } from '../../config/mission.js';
+import { planResume } from '../../daemon/missionResume.js';
+import { EventLog } from '../../log/eventLog.js';
+import { recoverMission } from '../../log/missionRecovery.js';
+import type { MissionMachineEvent } from '../../machines/mission.js';
+import { runMission, type RunOptions } from '../../runner/runMission.js';
+import type { LooseEvent } from '../helpers/looseEvent.js';
+import { tempDir } from '../helpers/missions.js';
+
+const logger = pino({ level: 'silent' });
+const EXAMPLE = join(import.meta.dirname, '../../examples/bugfix');
+
+/** A fresh copy of the example's repository, as a git repository of its own. */
+function demoRepo(): string {
+  const dest = join(tempDir('maestro-bugfix-'), 'repo');
+  execFileSync(process.execPath, [join(EXAMPLE, 'prepare.mjs'), dest], { stdio: 'ignore' });
+  return dest;
+}
+
+async function exampleConfig(repo: string): Promise<MissionConfig> {
+  return loadMissionFile(join(EXAMPLE, 'mission.yaml'), { env: { BUGFIX_REPO: repo } });
+}
+
+function testsPass(repo: string): boolean {
+  try {
+    execFileSync(process.execPath, ['--test', 'test/'], { cwd: repo, stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+type Send = (event: MissionMachineEvent) => void;
+
+/** Runs mission m1, approving every gate as it opens (or answering with `answer`). */
+async function run(
+  config: MissionConfig,
+  options: Partial<RunOptions> & {
+    answer?: (
+      e: LooseEvent,
+    ) => Omit<Extract<MissionMachineEvent, { type: 'gate.answered' }>, 'type' | 'id'>;
+  } = {},
+) {
+  const stateDir = options.stateDir ?? tempDir();
+  let send: Send | undefined;
+  const { output, eventLogFile } = await runMission(config, {
+    stateDir,
+    logger,
+    missionId: 'm1',
+    onStart: (s) => (send = s),
+    onEvent: (e) => {
+      if (e.type === 'approval.requested')
+        queueMicrotask(() =>
+          send!({
+            type: 'gate.answered',
+            id: e.id,
+            ...(options.answer?.(e as LooseEvent) ?? { decision: 'approve', by: 'test' }),
+          }),
+        );
+    },
+    ...options,
+  });
+  return { output, stateDir, events: EventLog.read(eventLogFile) as LooseEvent[] };
+}
+
+const ofType = (events: LooseEvent[], type: string) => events.filter((e) => e.type === type);
+
+describe('the coding workflow (examples/bugfix)', () => {
+  it('should choose the correct candidate by its tests, gate each phase and apply it to the tree', async () => {
+    const repo = demoRepo();
+    expect(testsPass(repo)).toBe(false);
+    const { output, events, stateDir } = await run(await exampleConfig(repo));
+    expect(output.status).toBe('succeeded');
+    expect(testsPass(repo)).toBe(true);
+    expect(readFileSync(join(repo, 'src/range.js'), 'utf8')).toContain('i <= b');
+
+    const selection = ofType(events, 'workflow.selection')[0]!.selection as {
+      outcome: string;
+      chosen: string;
+      steps: { step: string; dropped: { id: string; why: string }[] }[];
+    };
+    expect(selection.outcome).toBe('selected');
+    expect(selection.chosen).toBe('fix-implement-1-c1');
+    const dropped = Object.fromEntries(
+      selection.steps.flatMap((s) => s.dropped.map((d) => [d.id, `${s.step}: ${d.why}`])),
+    );
+    expect(dropped['fix-implement-1-c2']).toMatch(/^tests: tests failed: 1 failed, 2 passed/);
+    expect(dropped['fix-implement-1-c3']).toMatch(/^apply: did not apply: hunk_failed/);
+    // the gates: every phase that had something to review (debug had nothing: c1 passed)
+    expect(ofType(events, 'approval.requested').map((e) => e.stage)).toEqual([
+      'fix.analyze',
+      'fix.hypothesize',
+      'fix.implement',
+      'fix.improve',
+    ]);
+    // the tree was written once, as a journaled transaction in the mission's own log
+    const applied = ofType(events, 'workspace.applied').filter((e) => e.target === repo);
+    expect(applied).toHaveLength(1);
+    // the baseline was red, and analyze said so
+    const analyzed = JSON.parse(
+      ofType(events, 'stage.finished').find((e) => e.stage === 'fix.analyze')!.output as string,
+    );
+    expect(analyzed.baseline).toMatchObject({ ok: false, passed: 1, failed: 2 });
+    // improve's entries are kept for later missions on this repository
+    const playbooks = join(stateDir, 'playbooks');
+    const kept = readFileSync(
+      join(playbooks, execFileSync('ls', [playbooks], { encoding: 'utf8' }).trim()),
+      'utf8',
+    );
+    expect(kept).toContain('inclusive ranges');
+  });
+
+  it('should debug with one agent when every candidate is red, then apply its fix', async () => {
+    const repo = demoRepo();
+    const config = await exampleConfig(repo);
+    const analyst = config.providers.analyst as { responses: string[] };
+    const careful = config.providers.careful as { responses: string[] };
+    const correct = JSON.parse(careful.responses[0]!).edit;
+    // careful now overfits too; the lead's debug step gives the real fix
+    careful.responses = [(config.providers.hasty as { responses: string[] }).responses[0]!];
+    analyst.responses.splice(
+      2,
+      0,
+      JSON.stringify({
+        label: 'assertion',
+        experiment:
+          'the empty range breaks when b is added at the end: include b in the loop instead',
+        fix: { reasoning: 'include b in the loop', edit: correct },
+        report: {
+          summary: 'include the bound in the loop',
+          findings: [],
+          risks: [],
+          questions: [],
+          next: 'apply',
+        },
+      }),
+    );
+    const { output, events } = await run(config);
+    expect(output.status).toBe('succeeded');
+    expect(testsPass(repo)).toBe(true);
+    expect(ofType(events, 'workflow.selection')[0]!.selection).toMatchObject({
+      outcome: 'none_pass',
+    });
+    const debug = JSON.parse(
+      ofType(events, 'stage.finished').find((e) => e.stage === 'fix.debug')!.output as string,
+    );
+    expect(debug.debug.outcome).toBe('fixed');
+    expect(debug.chosen).toMatchObject({ candidate: 'fix-debug-1-d1', from: 'debug' });
+    expect(ofType(events, 'approval.requested').map((e) => e.stage)).toContain('fix.debug');
+  });
+
+  it('should fail without touching the tree when no patch passes and no gate can ask', async () => {
+    const repo = demoRepo();
+    const config = await exampleConfig(repo);
+    const careful = config.providers.careful as { responses: string[] };
+    careful.responses = [(config.providers.hasty as { responses: string[] }).responses[0]!];
+    const wf = config.stages[0]!.workflow!;
+    wf.gates = false;
+    wf.phases = ['analyze', 'implement'];
+    const before = readFileSync(join(repo, 'src/range.js'), 'utf8');
+    const { output, events } = await run(config);
+    expect(output.status).toBe('failed');
+    expect(output.error?.message).toMatch(/no patch passed its tests: nothing was applied/);
+    expect(readFileSync(join(repo, 'src/range.js'), 'utf8')).toBe(before);
+    expect(ofType(events, 'approval.requested')).toEqual([]);
+    expect(ofType(events, 'workspace.applied').filter((e) => e.target === repo)).toEqual([]);
+  });
+
+  it('should resume a kill in implement without asking its implementers again', async () => {
+    const repo = demoRepo();
+    const config = await exampleConfig(repo);
+    const first = await run(config);
+    expect(first.output.status).toBe('succeeded');
+    // the log as a kill -9 left it: cut after the selection, before implement's stage.finished
+    const cut = first.events.findIndex((e) => e.type === 'workflow.selection');
+    const stateDir = tempDir();
+    const file = EventLog.pathFor(stateDir, 'm1');
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(
+      file,
+      first.events
+        .slice(0, cut + 1)
+        .map((e) => `${JSON.stringify(e)}\n`)
+        .join(''),
+    );
+    execFileSync('git', ['checkout', '--', '.'], { cwd: repo }); // the tree as it was then
+    const recovered = recoverMission(file, 'm1');
+    const logged = missionSchema.parse(recovered.submitted!.config);
+    const again = await run(logged, {
+      stateDir,
+      resume: planResume(recovered, logged),
+      keySalt: recovered.submitted!.keySalt,
+    });
+    expect(again.output.status).toBe('succeeded');
+    expect(testsPass(repo)).toBe(true);
+    const asked = (events: LooseEvent[]) =>
+      ofType(events, 'genius.phase').filter((e) => e.phase === 'workflowImplement').length;
+    expect(asked(first.events)).toBe(3);
+    // the three answers came back from the log: no implementer was asked a second time
+    expect(asked(again.events)).toBe(3);
+    expect(ofType(again.events, 'workflow.selection')).toHaveLength(2);
+  });
+});
