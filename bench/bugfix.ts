@@ -6,7 +6,8 @@
  * applied really fixes the bug. Printed: correct picks among the sets that hold a correct
  * candidate (target ≥ 95%), false "resolved" among the sets that hold none (target 0), apply
  * failures by kind, sandbox time per candidate, wall time per fixture; then the same fixtures
- * with one candidate (a single agent, its first try) against the whole set, in the same run.
+ * with the architecture forced to a single agent (one try) against the selector's own choice
+ * (independent candidates, each verified), in the same run.
  *
  *   npm run bench:bugfix [-- --only gcd,sieve] [--json]
  */
@@ -67,8 +68,9 @@ function hiddenPass(repo: string, f: Fixture): boolean {
 async function runFixture(
   f: Fixture,
   candidates: FixtureCandidate[],
-  hasCorrect = candidates.some((c) => c.expected === 'pick'),
+  architecture: 'auto' | 'single',
 ): Promise<Outcome> {
+  const hasCorrect = candidates.some((c) => c.expected === 'pick');
   const repo = gitRepo(f);
   const stateDir = mkdtempSync(join(tmpdir(), 'maestro-bugfix-state-'));
   const providers = Object.fromEntries(
@@ -95,6 +97,7 @@ async function runFixture(
           candidates: candidates.length,
           phases: ['implement'],
           gates: false,
+          architecture,
         },
       },
     ],
@@ -167,15 +170,9 @@ function summary(label: string, outcomes: Outcome[]) {
 const all: Outcome[] = [];
 const single: Outcome[] = [];
 for (const f of fixtures) {
-  all.push(await runFixture(f, f.candidates));
-  // one agent, one try: the fixture's first candidate alone
-  single.push(
-    await runFixture(
-      f,
-      f.candidates.slice(0, 1),
-      f.candidates.some((c) => c.expected === 'pick'),
-    ),
-  );
+  all.push(await runFixture(f, f.candidates, 'auto'));
+  // the architecture forced to a single agent: its one try (the first implementer's)
+  single.push(await runFixture(f, f.candidates, 'single'));
   if (!a.json) process.stderr.write('.');
 }
 if (!a.json) process.stderr.write('\n');

@@ -35,6 +35,14 @@ export const workflowSchema = z.strictObject({
    * own worktree). @default [agent]
    */
   implementers: z.array(idSchema).min(1, 'expected at least 1 agent').optional(),
+  /**
+   * How implement's candidates are arranged: `auto` asks the architecture selection (Kim et al.'s
+   * rules, with analyze's task features and this repository's recorded outcomes), `single` is one
+   * agent's one try, `independent` all `candidates` in parallel. @default 'auto'
+   */
+  architecture: z.enum(['auto', 'single', 'independent']).default('auto'),
+  /** The task family its outcomes are recorded under (`maestro arch stats`). @default the stage's name */
+  family: idSchema.optional(),
   /** Candidates written in parallel, each applied and verified in its own worktree. @default 3 */
   candidates: z.int().min(1).max(16).default(3),
   /** The phases run, in this order whatever order they are written in. @default all five */

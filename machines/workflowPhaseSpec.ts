@@ -162,6 +162,7 @@ export function workflowPhaseChildren(
             candidatePrefix: `${ref.workflow}-${ref.step}-${attempt}`,
             events: ctx.runtime.events,
             path: ctx.path,
+            stateDir: host.stateDir,
           },
         }),
       },

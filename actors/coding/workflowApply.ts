@@ -12,18 +12,21 @@ import { fsTree, planEdit } from '../../workspace/index.js';
 import { improvementSchema, type Improvement } from './phaseSchemas.js';
 import { describeSelection } from './selection.js';
 import { contextVars, requirePrevious, WorkflowError, type PhaseEnv } from './workflowEnv.js';
+import { recordImplementOutcome } from './workflowArchitecture.js';
 import type { WorkflowState } from './workflowState.js';
 
 export async function applyStep(env: PhaseEnv): Promise<WorkflowState> {
   const state = requirePrevious(env);
   const chosen = state.chosen;
-  if (!chosen)
+  if (!chosen) {
+    recordImplementOutcome(env, false);
     throw new WorkflowError(
       'no_passing_patch',
       state.debug?.outcome === 'escalated'
         ? `no patch passed its tests (debug escalated: ${state.debug.reason}): nothing was applied to ${env.workspace.root}`
         : `no patch passed its tests: nothing was applied to ${env.workspace.root}`,
     );
+  }
   const ws = env.workspace;
   const rules = {
     deny: env.wsConfig.deny,
@@ -49,6 +52,8 @@ export async function applyStep(env: PhaseEnv): Promise<WorkflowState> {
         `the chosen patch ${chosen.candidate} could not be applied to ${ws.root}: ${r.reason}: ${r.message}`,
       );
     applyId = r.applyId;
+    // once: a resumed apply that finds its transaction done has recorded it already
+    recordImplementOutcome(env, true);
   }
   const { files, added, removed } = chosen.stats;
   return {

@@ -29,6 +29,8 @@ export interface PhaseEnv {
   playbook: string;
   events: EventSink;
   path: string;
+  /** The mission's state dir (the architecture's recorded outcomes are there). */
+  stateDir: string;
   signal?: AbortSignal;
 }
 

@@ -16,6 +16,7 @@ import {
 import { describeSelection, resolveTie, selectCandidate } from './selection.js';
 import { checkOutcome, runCheck, tryCandidate, type TriedCandidate } from './tryCandidate.js';
 import type { CandidateEvidence } from './types.js';
+import { implementArchitecture } from './workflowArchitecture.js';
 import { contextVars, requirePrevious, WorkflowError, type PhaseEnv } from './workflowEnv.js';
 import type { WorkflowState } from './workflowState.js';
 
@@ -88,8 +89,19 @@ export async function implementPhase(env: PhaseEnv): Promise<WorkflowState> {
     analysis: json(env.previous?.analysis ?? {}),
     hypotheses: json(env.previous?.hypotheses?.hypotheses ?? []),
   };
+  const architecture = implementArchitecture(env);
+  env.events.append({
+    type: 'workflow.architecture',
+    path: env.path,
+    stage: 'implement',
+    topology: architecture.topology,
+    rule: architecture.rule,
+    reason: architecture.reason,
+    agents: architecture.candidates,
+    inputs: architecture.inputs ?? {},
+  });
   const tried = await Promise.all(
-    Array.from({ length: config.candidates }, (_, i) =>
+    Array.from({ length: architecture.candidates }, (_, i) =>
       writeAndTry(env, implementers[i % implementers.length]!, `c${i + 1}`, vars, i),
     ),
   );
@@ -110,7 +122,10 @@ export async function implementPhase(env: PhaseEnv): Promise<WorkflowState> {
     selection.outcome === 'selected'
       ? candidates.find((c) => c.id === selection.chosen)
       : undefined;
-  const lines = describeSelection(selection, candidates);
+  const lines = [
+    `architecture: ${architecture.topology}, ${architecture.candidates} candidate${architecture.candidates === 1 ? '' : 's'} (rule ${architecture.rule}: ${architecture.reason})`,
+    ...describeSelection(selection, candidates),
+  ];
   const report: PhaseReport = chosen
     ? {
         summary: `${chosen.id} chosen of ${candidates.length} candidates: its tests pass`,
@@ -137,7 +152,12 @@ export async function implementPhase(env: PhaseEnv): Promise<WorkflowState> {
     ...requirePrevious(env),
     step: 'implement',
     report,
-    implement: { candidates, selection, ...(Object.keys(outputs).length > 0 && { outputs }) },
+    implement: {
+      candidates,
+      selection,
+      ...(Object.keys(outputs).length > 0 && { outputs }),
+      architecture,
+    },
     ...(chosen?.apply.ok && {
       chosen: {
         candidate: chosen.id,

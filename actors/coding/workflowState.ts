@@ -8,7 +8,19 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { WorkflowStep } from '../../config/workflow.js';
 import type { Analysis, DebugStep, Hypotheses, Improvement, PhaseReport } from './phaseSchemas.js';
+import type { ArchitectureSelection } from './architecture.js';
 import type { CandidateEvidence, CheckOutcome, Selection } from './types.js';
+
+/** How implement ran (workflowArchitecture.ts), kept for its outcome's record. */
+export interface ImplementArchitecture {
+  topology: ArchitectureSelection['topology'];
+  rule: string;
+  reason: string;
+  /** Candidates it runs with: 1 for a single agent. */
+  candidates: number;
+  family: string;
+  inputs?: ArchitectureSelection['inputs'];
+}
 
 export interface ChosenPatch {
   candidate: string;
@@ -39,6 +51,7 @@ export interface WorkflowState {
     selection: Selection;
     /** The end of each tried candidate's test output, for debug. */
     outputs?: Record<string, string>;
+    architecture?: ImplementArchitecture;
   };
   debug?: {
     outcome: 'not_needed' | 'fixed' | 'escalated';

@@ -25,6 +25,8 @@ export function workflowSentence(e: LoggedEvent): string | undefined {
       if (s.outcome === 'tied') return `◆ tied: ${s.tied.join(', ')}`;
       return '◆ no candidate passed its tests';
     }
+    case 'workflow.architecture':
+      return `◆ ${e.stage}: ${e.topology}, ${e.agents} agent${e.agents === 1 ? '' : 's'} (rule ${e.rule}: ${e.reason})`;
     case 'workspace.apply_started':
       return `· applying ${e.stats.files} file${e.stats.files === 1 ? '' : 's'} (+${e.stats.added} −${e.stats.removed}) to ${where(e.target)} (${e.applyId})`;
     case 'workspace.applied':

@@ -58,4 +58,17 @@ export const workflowSelection = z.object({
   ]),
 });
 
-export const workflowEvents = [workflowCandidate, workflowSelection] as const;
+/** The topology a phase runs with, and why (the architecture selection's rule and inputs). */
+export const workflowArchitecture = z.object({
+  type: z.literal('workflow.architecture'),
+  path: z.string(),
+  stage: z.string(),
+  topology: z.string(),
+  rule: z.string(),
+  reason: z.string(),
+  /** How many agents it ran with. */
+  agents: z.number(),
+  inputs: z.unknown(),
+});
+
+export const workflowEvents = [workflowCandidate, workflowSelection, workflowArchitecture] as const;

@@ -122,6 +122,33 @@ describe('the coding workflow (examples/bugfix)', () => {
       'utf8',
     );
     expect(kept).toContain('inclusive ranges');
+    // the architecture: verified candidates from analyze's features (Rule D), and its outcome kept
+    expect(ofType(events, 'workflow.architecture')).toMatchObject([
+      { stage: 'implement', topology: 'independent', rule: 'D', agents: 3 },
+    ]);
+    const stats = readFileSync(join(stateDir, 'arch-stats.jsonl'), 'utf8').trim().split('\n');
+    expect(stats.map((l) => JSON.parse(l))).toMatchObject([
+      { family: 'fix', stage: 'implement', topology: 'independent', success: true },
+    ]);
+  });
+
+  it('should run one candidate when the task is sequential (Rule B), the first implementer', async () => {
+    const repo = demoRepo();
+    const config = await exampleConfig(repo);
+    const analyst = config.providers.analyst as { responses: string[] };
+    analyst.responses[0] = analyst.responses[0]!.replace(
+      '"sequentialDependency": 0.3',
+      '"sequentialDependency": 0.9',
+    );
+    const { output, events } = await run(config);
+    expect(output.status).toBe('succeeded');
+    expect(ofType(events, 'workflow.architecture')).toMatchObject([
+      { topology: 'single', rule: 'B', agents: 1 },
+    ]);
+    expect(ofType(events, 'workflow.candidate').map((e) => e.evidence.id)).toEqual([
+      'fix-implement-1-c1',
+    ]);
+    expect(testsPass(repo)).toBe(true);
   });
 
   it('should debug with one agent when every candidate is red, then apply its fix', async () => {
