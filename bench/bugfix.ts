@@ -177,8 +177,8 @@ for (const f of fixtures) {
 }
 if (!a.json) process.stderr.write('\n');
 const figures = [
-  summary('all candidates, selected', all),
-  summary('single agent, first try', single),
+  summary("the selector's choice (independent, each verified)", all),
+  summary('forced to a single agent (one try)', single),
 ];
 if (a.json) console.log(JSON.stringify(figures, null, 2));
 else
