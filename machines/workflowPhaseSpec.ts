@@ -18,6 +18,8 @@ import {
 } from '../actors/coding/workflowPhases.js';
 import { parseState, type WorkflowState } from '../actors/coding/workflowState.js';
 import { createPhaseRunner } from '../actors/planning/phaseCall.js';
+import { createProvider } from '../actors/providers/createProvider.js';
+import type { Provider } from '../actors/providers/provider.js';
 import { loadPromptLibrary } from '../actors/promptLibrary.js';
 import type { MissionConfig } from '../config/mission.js';
 import type { WorkflowStep } from '../config/workflow.js';
@@ -51,6 +53,8 @@ export interface PhaseStart {
 
 interface PhaseWorkerInput {
   env: Omit<PhaseEnv, 'workspace' | 'playbook'>;
+  /** The coding CLIs the phase started: closed (their processes stopped) when it ends. */
+  opened: Provider[];
   host: WorkflowHost;
   attempt: number;
   agent: string;
@@ -89,6 +93,7 @@ export const phaseWorker = fromPromise<PhaseAnswer, PhaseWorkerInput>(async ({ i
   } catch (err) {
     throw err instanceof WorkflowError ? new NonRetryableError(err.reason, err) : err;
   } finally {
+    await Promise.allSettled(input.opened.map((p) => p.close?.()));
     workspace.close();
   }
 });
@@ -134,37 +139,54 @@ export function workflowPhaseChildren(
       backoff: sup.backoff,
       start: {
         logic: phaseWorker,
-        input: (ctx: StartContext): PhaseWorkerInput => ({
-          host,
-          attempt,
-          agent,
-          env: {
-            step: ref.step,
-            workflow: ref.workflow,
-            config: wf,
-            task: wf.task.replaceAll('{{input}}', start.input ?? ''),
-            ...(parseState(start.previous) && { previous: parseState(start.previous)! }),
-            answers,
-            runner: (id: string) =>
-              createPhaseRunner({
-                transport,
-                agent: callingAgent(config, id),
-                budget: ctx.budget,
-                path: ctx.path,
-                events: ctx.runtime.events,
-                library,
-                resamples: wf.resamples,
-                ...(wf.promptVersions && { promptVersions: wf.promptVersions }),
-                replayable: true,
-                ...(options.answers && { replay: options.answers }),
-              }).runSchema,
-            wsConfig,
-            candidatePrefix: `${ref.workflow}-${ref.step}-${attempt}`,
-            events: ctx.runtime.events,
-            path: ctx.path,
-            stateDir: host.stateDir,
-          },
-        }),
+        input: (ctx: StartContext): PhaseWorkerInput => {
+          const opened: Provider[] = [];
+          const clis = new Map<string, Provider | undefined>();
+          const cliOf = (id: string): Provider | undefined => {
+            if (!clis.has(id)) {
+              const a = config.agents.find((x) => x.id === id);
+              const p = a && config.providers[a.provider];
+              const made = p?.kind === 'cli' ? createProvider(a!.provider, p) : undefined;
+              if (made) opened.push(made);
+              clis.set(id, made);
+            }
+            return clis.get(id);
+          };
+          return {
+            host,
+            attempt,
+            agent,
+            opened,
+            env: {
+              cliOf,
+              render: (name, vars) => library.render(name, vars, wf.promptVersions?.[name]).text,
+              step: ref.step,
+              workflow: ref.workflow,
+              config: wf,
+              task: wf.task.replaceAll('{{input}}', start.input ?? ''),
+              ...(parseState(start.previous) && { previous: parseState(start.previous)! }),
+              answers,
+              runner: (id: string) =>
+                createPhaseRunner({
+                  transport,
+                  agent: callingAgent(config, id),
+                  budget: ctx.budget,
+                  path: ctx.path,
+                  events: ctx.runtime.events,
+                  library,
+                  resamples: wf.resamples,
+                  ...(wf.promptVersions && { promptVersions: wf.promptVersions }),
+                  replayable: true,
+                  ...(options.answers && { replay: options.answers }),
+                }).runSchema,
+              wsConfig,
+              candidatePrefix: `${ref.workflow}-${ref.step}-${attempt}`,
+              events: ctx.runtime.events,
+              path: ctx.path,
+              stateDir: host.stateDir,
+            },
+          };
+        },
       },
     },
   ];

@@ -114,9 +114,20 @@ export async function tryCandidate(
       },
     };
   }
+  return checkCandidate(ws, config, candidate, source, signal);
+}
+
+/** Runs the workspace's checks in a candidate that holds its edit (ours, or a coding CLI's). */
+export async function checkCandidate(
+  ws: Workspace,
+  config: WorkspaceConfig,
+  candidate: Candidate,
+  source: string,
+  signal?: AbortSignal,
+): Promise<TriedCandidate> {
   const made = await ws.editOf(candidate);
   const evidence: CandidateEvidence = {
-    id: name,
+    id: candidate.name,
     source,
     apply: { ok: true, stats: made.stats, diff: made.diff, hash: made.hash },
   };

@@ -7,6 +7,7 @@ import type { WorkspaceConfig } from '../../config/workspace.js';
 import type { EventSink } from '../../supervisors/runtime.js';
 import type { Workspace } from '../../workspace/index.js';
 import type { SchemaRunner } from '../planning/phaseCall.js';
+import type { Provider } from '../providers/provider.js';
 import { languageVars, listFiles, sourcesOf, type WorkflowState } from './workflowState.js';
 
 export interface PhaseEnv {
@@ -21,6 +22,13 @@ export interface PhaseEnv {
   answers: string;
   /** The phase runner of an agent. */
   runner: (agent: string) => SchemaRunner;
+  /**
+   * The agent's provider, when it is a coding CLI that edits its own worktree: run here, in the
+   * mission's process, confined to the candidate's worktree.
+   */
+  cliOf: (agent: string) => Provider | undefined;
+  /** A prompt of the library, rendered (the pinned version if the workflow pins one). */
+  render: (name: string, vars: Record<string, string>) => string;
   workspace: Workspace;
   wsConfig: WorkspaceConfig;
   /** Names this attempt's candidates: `<workflow>-<step>-<attempt>`. */

@@ -17,6 +17,7 @@ import { describeSelection, resolveTie, selectCandidate } from './selection.js';
 import { checkOutcome, runCheck, tryCandidate, type TriedCandidate } from './tryCandidate.js';
 import type { CandidateEvidence } from './types.js';
 import { implementArchitecture } from './workflowArchitecture.js';
+import { cliCandidate } from './workflowCli.js';
 import { contextVars, requirePrevious, WorkflowError, type PhaseEnv } from './workflowEnv.js';
 import type { WorkflowState } from './workflowState.js';
 
@@ -179,6 +180,8 @@ async function writeAndTry(
   index: number,
 ): Promise<TriedCandidate> {
   const id = `${env.candidatePrefix}-${label}`;
+  const cli = env.cliOf(agent);
+  if (cli) return cliCandidate(env, cli, id, vars);
   const source = `agent/${agent}#${index + 1}`;
   let answer: { edit: Parameters<typeof tryCandidate>[4] };
   try {

@@ -146,6 +146,7 @@ describe('the bundled prompts', () => {
       'workflowDebug',
       'workflowHypothesize',
       'workflowImplement',
+      'workflowImplementCli',
       'workflowImprove',
     ]);
     for (const name of lib.names()) expect(lib.versions(name)).toEqual([1]);
@@ -178,6 +179,7 @@ describe('the bundled prompts', () => {
       ],
       workflowHypothesize: ['analysis', 'answers', 'language', 'sources', 'task', 'translations'],
       workflowImplement: ['analysis', 'answers', 'hypotheses', 'sources', 'task'],
+      workflowImplementCli: ['analysis', 'answers', 'hypotheses', 'task'],
       workflowDebug: [
         'analysis',
         'answers',

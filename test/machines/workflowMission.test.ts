@@ -13,6 +13,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loadMissionFile } from '../../config/defineMission.js';
 import { missionSchema, type MissionConfig } from '../../config/mission.js';
+import { cliProviderSchema } from '../../config/providers.js';
 import { planResume } from '../../daemon/missionResume.js';
 import { EventLog } from '../../log/eventLog.js';
 import { recoverMission } from '../../log/missionRecovery.js';
@@ -149,6 +150,36 @@ describe('the coding workflow (examples/bugfix)', () => {
       'fix-implement-1-c1',
     ]);
     expect(testsPass(repo)).toBe(true);
+  });
+
+  it('should take a candidate a coding CLI wrote in its own worktree, confined', async () => {
+    const repo = demoRepo();
+    const config = await exampleConfig(repo);
+    // a coding CLI that edits its cwd (the candidate's worktree) and says what it did
+    const edits = [
+      "const fs = require('node:fs'); fs.readFileSync(0, 'utf8');",
+      "const f = 'src/range.js'; fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace('i < b', 'i <= b'));",
+      "process.stdout.write('included b in the loop');",
+    ].join(' ');
+    config.providers.careful = cliProviderSchema.parse({
+      kind: 'cli',
+      command: 'node',
+      args: ['-e', edits],
+    });
+    const { output, events } = await run(config);
+    expect(output.status).toBe('succeeded');
+    expect(testsPass(repo)).toBe(true);
+    const tried = ofType(events, 'workflow.candidate').map((e) => e.evidence);
+    expect(tried[0]).toMatchObject({
+      id: 'fix-implement-1-c1',
+      source: 'cli/careful',
+      apply: { ok: true, stats: { files: 1, added: 1, removed: 1 } },
+      test: { ok: true, passed: 3 },
+    });
+    expect(ofType(events, 'workflow.selection')[0]!.selection).toMatchObject({
+      outcome: 'selected',
+      chosen: 'fix-implement-1-c1',
+    });
   });
 
   it('should debug with one agent when every candidate is red, then apply its fix', async () => {
