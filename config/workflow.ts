@@ -43,6 +43,15 @@ export const workflowSchema = z.strictObject({
   architecture: z.enum(['auto', 'single', 'independent']).default('auto'),
   /** The task family its outcomes are recorded under (`maestro arch stats`). @default the stage's name */
   family: idSchema.optional(),
+  /**
+   * Candidates still tied after the tests, lint, typecheck and size: the workflow's agent judges;
+   * with `vote`, its judgment is decided by MAKER voting (first to lead by k). @default one judgment
+   */
+  judge: z
+    .strictObject({
+      vote: z.strictObject({ k: z.int().min(1), maxSamples: z.int().positive().default(10) }),
+    })
+    .optional(),
   /** Candidates written in parallel, each applied and verified in its own worktree. @default 3 */
   candidates: z.int().min(1).max(16).default(3),
   /** The phases run, in this order whatever order they are written in. @default all five */

@@ -166,8 +166,9 @@ export function workflowPhaseChildren(
               task: wf.task.replaceAll('{{input}}', start.input ?? ''),
               ...(parseState(start.previous) && { previous: parseState(start.previous)! }),
               answers,
-              runner: (id: string) =>
+              runner: (id: string, vote?: { k: number; maxSamples: number }) =>
                 createPhaseRunner({
+                  ...(vote && { vote }),
                   transport,
                   agent: callingAgent(config, id),
                   budget: ctx.budget,

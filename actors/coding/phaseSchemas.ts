@@ -78,6 +78,10 @@ export const patchCandidateSchema = z.object({
 });
 export type PatchCandidate = z.output<typeof patchCandidateSchema>;
 
+/** The judge of candidates still tied after every deterministic step. */
+export const judgmentSchema = z.object({ winner: text, reason: text });
+export type Judgment = z.output<typeof judgmentSchema>;
+
 export const debugStepSchema = z.object({
   /** What kind of failure this is (`assertion`, `type_error`, `timeout`, …). */
   label: text,

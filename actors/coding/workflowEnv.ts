@@ -20,8 +20,8 @@ export interface PhaseEnv {
   previous?: WorkflowState;
   /** The reviewer's answers to the last gate and any rejection's feedback ('' when none). */
   answers: string;
-  /** The phase runner of an agent. */
-  runner: (agent: string) => SchemaRunner;
+  /** The phase runner of an agent; with `vote`, its answers are decided by MAKER voting. */
+  runner: (agent: string, vote?: { k: number; maxSamples: number }) => SchemaRunner;
   /**
    * The agent's provider, when it is a coding CLI that edits its own worktree: run here, in the
    * mission's process, confined to the candidate's worktree.

@@ -10,12 +10,13 @@ import { PhaseAnswerError } from '../planning/phaseCall.js';
 import {
   analysisSchema,
   hypothesesSchema,
+  judgmentSchema,
   patchCandidateSchema,
   type PhaseReport,
 } from './phaseSchemas.js';
 import { describeSelection, resolveTie, selectCandidate } from './selection.js';
 import { checkOutcome, runCheck, tryCandidate, type TriedCandidate } from './tryCandidate.js';
-import type { CandidateEvidence } from './types.js';
+import type { CandidateEvidence, Selection } from './types.js';
 import { implementArchitecture } from './workflowArchitecture.js';
 import { cliCandidate } from './workflowCli.js';
 import { contextVars, requirePrevious, WorkflowError, type PhaseEnv } from './workflowEnv.js';
@@ -108,14 +109,7 @@ export async function implementPhase(env: PhaseEnv): Promise<WorkflowState> {
   );
   const candidates = tried.map((t) => t.evidence);
   let selection = selectCandidate(candidates);
-  if (selection.outcome === 'tied')
-    // Not built yet: the LLM judge and the vote; the first of the tied clusters, and it says so.
-    selection = resolveTie(
-      selection,
-      selection.tied[0]!,
-      'judge',
-      'no judge configured: the first of the tied clusters by id',
-    );
+  if (selection.outcome === 'tied') selection = await judgeTie(env, selection, candidates);
   for (const c of candidates)
     env.events.append({ type: 'workflow.candidate', path: env.path, evidence: c });
   env.events.append({ type: 'workflow.selection', path: env.path, selection });
@@ -169,6 +163,38 @@ export async function implementPhase(env: PhaseEnv): Promise<WorkflowState> {
       },
     }),
   };
+}
+
+/**
+ * Clusters still tied after every deterministic step: the workflow's agent judges (its answer
+ * decided by MAKER voting when the workflow's `judge.vote` says so); a judge that names no tied
+ * candidate leaves the first by id, and the selection says so.
+ */
+async function judgeTie(
+  env: PhaseEnv,
+  tied: Extract<Selection, { outcome: 'tied' }>,
+  candidates: readonly CandidateEvidence[],
+): Promise<Selection> {
+  const shown = tied.tied
+    .map((id) => {
+      const c = candidates.find((x) => x.id === id)!;
+      return `=== ${id} ===\n${c.apply.ok ? c.apply.diff : ''}`;
+    })
+    .join('\n');
+  const judged = await env.runner(env.config.agent, env.config.judge?.vote)(
+    'workflowJudge',
+    judgmentSchema,
+    { task: env.task, analysis: json(env.previous?.analysis ?? {}), candidates: shown },
+    { signal: env.signal, voteKey: (j) => j.winner },
+  );
+  const by = env.config.judge?.vote ? 'vote' : 'judge';
+  if (tied.tied.includes(judged.winner)) return resolveTie(tied, judged.winner, by, judged.reason);
+  return resolveTie(
+    tied,
+    tied.tied[0]!,
+    by,
+    `the judge named '${judged.winner}', not one of ${tied.tied.join(', ')}: the first by id`,
+  );
 }
 
 /** One candidate: the implementer's answer, then its trial; a red-flagged answer is evidence too. */

@@ -4,6 +4,7 @@ import {
   debugStepSchema,
   hypothesesSchema,
   improvementSchema,
+  judgmentSchema,
   patchCandidateSchema,
 } from '../../actors/coding/phaseSchemas.js';
 import { tmpdir } from 'node:os';
@@ -148,6 +149,7 @@ describe('the bundled prompts', () => {
       'workflowImplement',
       'workflowImplementCli',
       'workflowImprove',
+      'workflowJudge',
     ]);
     for (const name of lib.names()) expect(lib.versions(name)).toEqual([1]);
   });
@@ -180,6 +182,7 @@ describe('the bundled prompts', () => {
       workflowHypothesize: ['analysis', 'answers', 'language', 'sources', 'task', 'translations'],
       workflowImplement: ['analysis', 'answers', 'hypotheses', 'sources', 'task'],
       workflowImplementCli: ['analysis', 'answers', 'hypotheses', 'task'],
+      workflowJudge: ['analysis', 'candidates', 'task'],
       workflowDebug: [
         'analysis',
         'answers',
@@ -217,6 +220,7 @@ describe('the bundled prompts', () => {
       workflowImplement: patchCandidateSchema,
       workflowDebug: debugStepSchema,
       workflowImprove: improvementSchema,
+      workflowJudge: judgmentSchema,
     };
     for (const [name, schema] of Object.entries(schemas)) {
       const { text } = lib.render(name, fill(name));

@@ -152,6 +152,50 @@ describe('the coding workflow (examples/bugfix)', () => {
     expect(testsPass(repo)).toBe(true);
   });
 
+  it.each([
+    ['a judge', undefined, 'judge'],
+    ['a judgment decided by MAKER voting', { vote: { k: 2, maxSamples: 4 } }, 'vote'],
+  ])('should let %s settle two different changes that both pass', async (_what, judge, by) => {
+    const repo = demoRepo();
+    const config = await exampleConfig(repo);
+    const wf = config.stages[0]!.workflow!;
+    if (judge) wf.judge = judge;
+    // the third implementer now writes a correct fix too, another change than the first's
+    (config.providers.sloppy as { responses: string[] }).responses = [
+      JSON.stringify({
+        reasoning: 'loop one further',
+        edit: {
+          format: 'search_replace',
+          text: [
+            'src/range.js',
+            '<<<<<<< SEARCH',
+            '  for (let i = a; i < b; i++) total += i;',
+            '=======',
+            '  for (let i = a; i < b + 1; i++) total += i;',
+            '>>>>>>> REPLACE',
+            '',
+          ].join('\n'),
+        },
+      }),
+    ];
+    const verdict = JSON.stringify({
+      winner: 'fix-implement-1-c3',
+      reason: 'b + 1 reads as the bound',
+    });
+    const analyst = config.providers.analyst as { responses: string[] };
+    analyst.responses.splice(2, 0, ...(judge ? [verdict, verdict] : [verdict]));
+    const { output, events } = await run(config);
+    expect(output.status).toBe('succeeded');
+    const selection = ofType(events, 'workflow.selection')[0]!.selection as {
+      chosen: string;
+      steps: { step: string; note?: string }[];
+    };
+    expect(selection.chosen).toBe('fix-implement-1-c3');
+    expect(selection.steps.at(-1)).toMatchObject({ step: by, note: 'b + 1 reads as the bound' });
+    expect(readFileSync(join(repo, 'src/range.js'), 'utf8')).toContain('i < b + 1');
+    expect(testsPass(repo)).toBe(true);
+  });
+
   it('should take a candidate a coding CLI wrote in its own worktree, confined', async () => {
     const repo = demoRepo();
     const config = await exampleConfig(repo);
