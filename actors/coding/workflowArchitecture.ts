@@ -5,8 +5,8 @@
  * (did a patch pass) is recorded when the workflow applies, or fails to, so later selections
  * with enough records use it (Rule A).
  */
-import { selectArchitecture } from './architecture.js';
-import { measuredFor, readStats, recordOutcome } from './archStats.js';
+import { MIN_RECORDS, selectArchitecture, shouldDegrade } from './architecture.js';
+import { measuredFor, readStats, recordOutcome, type ArchStatsRow } from './archStats.js';
 import type { PhaseEnv } from './workflowEnv.js';
 import type { ImplementArchitecture } from './workflowState.js';
 
@@ -27,13 +27,24 @@ export function implementArchitecture(env: PhaseEnv): ImplementArchitecture {
       family,
     };
   }
-  const measured = measuredFor(readStats(env.stateDir), family, 'implement');
+  const stats = readStats(env.stateDir);
+  const measured = measuredFor(stats, family, 'implement');
   const s = selectArchitecture({
     stage: 'implement',
     features: env.previous?.analysis?.features ?? {},
     measured,
     verified: true, // every candidate is applied and tested before one is taken
   });
+  const degraded = degradeOnRecord(stats.rows, family, s.topology, measured);
+  if (degraded)
+    return {
+      topology: 'single',
+      rule: 'degrade',
+      reason: `${s.reason}; but ${degraded}`,
+      candidates: 1,
+      family,
+      inputs: s.inputs,
+    };
   const pool = s.topology !== 'single';
   return {
     topology: s.topology,
@@ -60,4 +71,41 @@ export function recordImplementOutcome(env: PhaseEnv, success: boolean): void {
     models: [...new Set(env.config.implementers ?? [env.config.agent])],
     success,
   });
+}
+
+/**
+ * Online degradation (Kim et al.): this family's recorded outcomes say the chosen topology does
+ * worse than one agent (error amplification (1−S_MAS)/(1−S_SAS) over 1), or costs over 300% more
+ * tokens than one agent for the same family: then one agent, and why. Both need MIN_RECORDS runs
+ * of each.
+ */
+function degradeOnRecord(
+  rows: readonly ArchStatsRow[],
+  family: string,
+  topology: ImplementArchitecture['topology'],
+  sas: { singleAgentSuccess?: number; records: number },
+): string | undefined {
+  if (topology === 'single' || sas.records < MIN_RECORDS) return undefined;
+  const mas = rows.filter(
+    (r) => r.family === family && r.stage === 'implement' && r.topology === topology,
+  );
+  const runs = mas.reduce((n, r) => n + r.runs, 0);
+  if (runs < MIN_RECORDS) return undefined;
+  const masSuccess = mas.reduce((n, r) => n + r.successes, 0) / runs;
+  const tokens = (ts: readonly ArchStatsRow[]) => {
+    const known = ts.filter((r) => r.meanTokens !== undefined);
+    const n = known.reduce((s, r) => s + r.runs, 0);
+    return n === 0 ? undefined : known.reduce((s, r) => s + r.meanTokens! * r.runs, 0) / n;
+  };
+  const single = rows.filter(
+    (r) => r.family === family && r.stage === 'implement' && r.topology === 'single',
+  );
+  const [t1, tn] = [tokens(single), tokens(mas)];
+  const d = shouldDegrade({
+    topology,
+    sasSuccess: sas.singleAgentSuccess!,
+    masSuccess,
+    ...(t1 !== undefined && tn !== undefined && t1 > 0 && { overheadPct: (tn / t1 - 1) * 100 }),
+  });
+  return d.degrade ? d.reason : undefined;
 }

@@ -11,6 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { recordOutcome } from '../../actors/coding/archStats.js';
 import { loadMissionFile } from '../../config/defineMission.js';
 import { missionSchema, type MissionConfig } from '../../config/mission.js';
 import { cliProviderSchema } from '../../config/providers.js';
@@ -150,6 +151,23 @@ describe('the coding workflow (examples/bugfix)', () => {
       'fix-implement-1-c1',
     ]);
     expect(testsPass(repo)).toBe(true);
+  });
+
+  it("should degrade to one agent when the family's record says several do worse", async () => {
+    const repo = demoRepo();
+    const stateDir = tempDir();
+    // one agent: 2 of 5 (under Rule A's 0.45); independent candidates: 1 of 5, amplification 1.33
+    for (let i = 0; i < 5; i++) {
+      const base = { family: 'fix', stage: 'implement' as const, models: ['lead'] };
+      recordOutcome(stateDir, { ...base, topology: 'single', success: i < 2 });
+      recordOutcome(stateDir, { ...base, topology: 'independent', success: i < 1 });
+    }
+    const { output, events } = await run(await exampleConfig(repo), { stateDir });
+    expect(output.status).toBe('succeeded');
+    const [arch] = ofType(events, 'workflow.architecture');
+    expect(arch).toMatchObject({ topology: 'single', rule: 'degrade', agents: 1 });
+    expect(arch!.reason).toMatch(/amplification/);
+    expect(ofType(events, 'workflow.candidate')).toHaveLength(1);
   });
 
   it.each([
