@@ -14,13 +14,18 @@ import { UserError } from '../kernel/errors.js';
 import type { MissionMachineEvent } from '../machines/mission.js';
 
 export type GateAnswer =
-  | { decision: 'approve' }
+  /** `feedback`: what the reviewer adds (`approve: NOTE`), which a workflow's next phase reads. */
+  | { decision: 'approve'; feedback?: string }
   | { decision: 'reject'; feedback?: string }
   | { decision: 'stop' };
 
 const GRAMMAR = 'approve, reject [FEEDBACK] or stop';
 
-/** One answer as typed: `approve` (`a`, `y`, `yes`), `reject [FEEDBACK]` (`r`, `n`, `no`), `stop` (`s`, `q`). */
+/**
+ * One answer as typed: `approve` (`a`, `y`, `yes`), `approve: NOTE` (the note goes to the next
+ * stage: a workflow's answers to the gate's questions), `reject [FEEDBACK]` (`r`, `n`, `no`),
+ * `stop` (`s`, `q`). Text after a bare `approve` is refused: only the colon says it is a note.
+ */
 export function parseGateAnswer(line: string): GateAnswer | undefined {
   const m = /^\s*(\S+)\s*(.*?)\s*$/s.exec(line);
   if (!m) return undefined;
@@ -28,6 +33,8 @@ export function parseGateAnswer(line: string): GateAnswer | undefined {
   const rest = m[2]!;
   if (['approve', 'approved', 'a', 'y', 'yes'].includes(word) && rest === '')
     return { decision: 'approve' };
+  if (['approve:', 'a:', 'yes:'].includes(word) && rest !== '')
+    return { decision: 'approve', feedback: rest };
   if (['reject', 'r', 'n', 'no'].includes(word))
     return rest === '' ? { decision: 'reject' } : { decision: 'reject', feedback: rest };
   if (['stop', 's', 'q', 'quit'].includes(word) && rest === '') return { decision: 'stop' };
@@ -247,8 +254,7 @@ export class RunApprovals {
       type: 'gate.answered',
       id,
       decision: answer.decision,
-      ...(answer.decision === 'reject' &&
-        answer.feedback !== undefined && { feedback: answer.feedback }),
+      ...(answer.feedback !== undefined && { feedback: answer.feedback }),
       by,
     });
   }

@@ -44,6 +44,9 @@ describe('parseGateAnswer', () => {
     ['stop', { decision: 'stop' }],
     ['aprove', undefined],
     ['approve it', undefined],
+    ['approve: b is included', { decision: 'approve', feedback: 'b is included' }],
+    ['a:   keep it small ', { decision: 'approve', feedback: 'keep it small' }],
+    ['approve:', undefined],
     ['', undefined],
   ])('%j', (line, expected) => {
     expect(parseGateAnswer(line)).toEqual(expected);

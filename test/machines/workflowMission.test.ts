@@ -153,6 +153,52 @@ describe('the coding workflow (examples/bugfix)', () => {
     expect(testsPass(repo)).toBe(true);
   });
 
+  it("should give the next phase what the reviewer wrote with an approval, and a rejection's feedback to the same phase", async () => {
+    const repo = demoRepo();
+    const config = await exampleConfig(repo);
+    // a lead that answers each phase and says, in its report, which reviewer notes its prompt had
+    const lead = `
+      const p = require('node:fs').readFileSync(0, 'utf8');
+      const saw = ['NOTE-A', 'FEEDBACK-H'].filter((n) => p.includes(n)).join(',') || 'none';
+      const report = { summary: 'saw ' + saw, findings: [], risks: [], questions: [], next: '' };
+      const f = { decomposability: 0.1, sequentialDependency: 0.3, toolComplexity: 0.2 };
+      const out = p.includes('forming hypotheses')
+        ? { hypotheses: [{ statement: 's', experiment: 'e', cost: 'low' }], report }
+        : p.includes('analyzing a bug')
+          ? { observations: [{ what: 'w', evidence: 'src/range.js:4' }],
+              failure: { reproduce: 'node --test', symptom: 's' }, features: f, report }
+          : { entries: [], report };
+      process.stdout.write(JSON.stringify(out));`;
+    config.providers.analyst = cliProviderSchema.parse({
+      kind: 'cli',
+      command: process.execPath,
+      args: ['-e', lead],
+    });
+    let hypothesizeAsked = 0;
+    const { output, events } = await run(config, {
+      answer: (e) => {
+        if (e.stage === 'fix.analyze') return { decision: 'approve', feedback: 'NOTE-A', by: 't' };
+        if (e.stage === 'fix.hypothesize' && hypothesizeAsked++ === 0)
+          return { decision: 'reject', feedback: 'FEEDBACK-H', by: 't' };
+        return { decision: 'approve', by: 't' };
+      },
+    });
+    expect(output.status).toBe('succeeded');
+    const summaries = ofType(events, 'stage.finished').map((e) => [
+      e.stage,
+      e.attempt,
+      JSON.parse(e.output as string).report.summary,
+    ]);
+    expect(
+      summaries.filter(([stage]) => stage === 'fix.analyze' || stage === 'fix.hypothesize'),
+    ).toEqual([
+      ['fix.analyze', 1, 'saw none'],
+      // the approval's note reaches the next phase, and stays with it on its revision
+      ['fix.hypothesize', 1, 'saw NOTE-A'],
+      ['fix.hypothesize', 2, 'saw NOTE-A,FEEDBACK-H'],
+    ]);
+  });
+
   it("should degrade to one agent when the family's record says several do worse", async () => {
     const repo = demoRepo();
     const stateDir = tempDir();
