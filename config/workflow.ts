@@ -68,6 +68,13 @@ export const workflowSchema = z.strictObject({
   approval: approvalSchema.default(() => approvalSchema.parse({})),
   /** Debug's iterations before it escalates to a person. @default 5 */
   debugIterations: z.int().min(1).max(MAX_DEBUG_ITERATIONS).default(MAX_DEBUG_ITERATIONS),
+  /**
+   * Decide the answers of analyze, hypothesize, debug and improve by MAKER voting (first to lead
+   * by k, on what each phase decides: see actors/coding/phaseVotes.ts), not by one sample.
+   */
+  vote: z
+    .strictObject({ k: z.int().min(1), maxSamples: z.int().positive().default(10) })
+    .optional(),
   /** An answer that fails its phase's schema is red-flagged and drawn again, at most this many times. @default 2 */
   resamples: z.int().nonnegative().default(2),
   /** The languages the gate's reports are written in (the model writes them). @default ['en'] */

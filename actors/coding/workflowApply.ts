@@ -10,6 +10,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fsTree, planEdit } from '../../workspace/index.js';
 import { improvementSchema, type Improvement } from './phaseSchemas.js';
+import { phaseVoteKeys } from './phaseVotes.js';
 import { describeSelection } from './selection.js';
 import { contextVars, requirePrevious, WorkflowError, type PhaseEnv } from './workflowEnv.js';
 import { recordImplementOutcome } from './workflowArchitecture.js';
@@ -75,7 +76,7 @@ export async function improvePhase(env: PhaseEnv): Promise<WorkflowState> {
   const selection = state.implement
     ? describeSelection(state.implement.selection, state.implement.candidates).join('\n')
     : '';
-  const improve = await env.runner(env.config.agent)(
+  const improve = await env.runner(env.config.agent, env.config.vote)(
     'workflowImprove',
     improvementSchema,
     {
@@ -84,7 +85,7 @@ export async function improvePhase(env: PhaseEnv): Promise<WorkflowState> {
       patch: state.chosen?.diff ?? '(no patch was chosen)',
       selection,
     },
-    { signal: env.signal },
+    { signal: env.signal, voteKey: phaseVoteKeys.improve },
   );
   return { ...state, step: 'improve', report: improve.report, improve };
 }

@@ -7,6 +7,7 @@
  * passed, there is nothing to debug and no gate.
  */
 import { debugStepSchema, type PhaseReport } from './phaseSchemas.js';
+import { phaseVoteKeys } from './phaseVotes.js';
 import { checkOutcome, runCheck, tryCandidate } from './tryCandidate.js';
 import type { CandidateEvidence } from './types.js';
 import { contextVars, requirePrevious, WorkflowError, type PhaseEnv } from './workflowEnv.js';
@@ -48,11 +49,11 @@ export async function debugPhase(env: PhaseEnv): Promise<WorkflowState> {
   if (candidates.length > 0 && candidates.every((c) => c.flagged))
     return escalate('every candidate was red-flagged (no answer passed the implement schema)');
   for (let i = 0; i < env.config.debugIterations; i++) {
-    const step = await env.runner(env.config.agent)(
+    const step = await env.runner(env.config.agent, env.config.vote)(
       'workflowDebug',
       debugStepSchema,
       { ...vars, patch, failure, steps: stepsText(iterations) },
-      { label: `i${i + 1}`, signal: env.signal },
+      { label: `i${i + 1}`, signal: env.signal, voteKey: phaseVoteKeys.debug },
     );
     const iteration: DebugIteration = { step };
     iterations.push(iteration);

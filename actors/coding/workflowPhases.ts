@@ -17,6 +17,7 @@ import {
 import { describeSelection, resolveTie, selectCandidate } from './selection.js';
 import { checkOutcome, runCheck, tryCandidate, type TriedCandidate } from './tryCandidate.js';
 import type { CandidateEvidence, Selection } from './types.js';
+import { phaseVoteKeys } from './phaseVotes.js';
 import { implementArchitecture } from './workflowArchitecture.js';
 import { cliCandidate } from './workflowCli.js';
 import { contextVars, requirePrevious, WorkflowError, type PhaseEnv } from './workflowEnv.js';
@@ -26,7 +27,7 @@ const json = (v: unknown) => JSON.stringify(v, null, 2);
 
 export async function analyzePhase(env: PhaseEnv): Promise<WorkflowState> {
   const baseline = await runBaseline(env);
-  const analysis = await env.runner(env.config.agent)(
+  const analysis = await env.runner(env.config.agent, env.config.vote)(
     'workflowAnalyze',
     analysisSchema,
     {
@@ -35,7 +36,7 @@ export async function analyzePhase(env: PhaseEnv): Promise<WorkflowState> {
         ? `exit ${baseline.exitCode}${baseline.ok ? ' (passing)' : ' (FAILING)'}\n${baseline.output}`
         : 'no test command',
     },
-    { signal: env.signal },
+    { signal: env.signal, voteKey: phaseVoteKeys.analyze },
   );
   return {
     ...env.previous,
@@ -69,11 +70,11 @@ async function runBaseline(env: PhaseEnv): Promise<WorkflowState['baseline']> {
 }
 
 export async function hypothesizePhase(env: PhaseEnv): Promise<WorkflowState> {
-  const hypotheses = await env.runner(env.config.agent)(
+  const hypotheses = await env.runner(env.config.agent, env.config.vote)(
     'workflowHypothesize',
     hypothesesSchema,
     { ...contextVars(env), analysis: json(env.previous?.analysis ?? {}) },
-    { signal: env.signal },
+    { signal: env.signal, voteKey: phaseVoteKeys.hypothesize },
   );
   return {
     ...requirePrevious(env),

@@ -199,6 +199,34 @@ describe('the coding workflow (examples/bugfix)', () => {
     ]);
   });
 
+  it('should decide the phases by MAKER voting on what each decides, with vote', async () => {
+    const repo = demoRepo();
+    const config = await exampleConfig(repo);
+    config.stages[0]!.workflow!.vote = { k: 2, maxSamples: 6 };
+    const analyst = config.providers.analyst as { responses: string[] };
+    const [analysis, hypotheses, improve] = analyst.responses as [string, string, string];
+    // another analysis that points elsewhere; and one that words the first otherwise
+    const elsewhere = analysis.replace('"src/range.js:4"', '"src/other.js:1"');
+    const reworded = analysis.replace('the loop stops before b', 'the loop ends one early');
+    analyst.responses = [
+      analysis,
+      elsewhere,
+      reworded,
+      analysis,
+      hypotheses,
+      hypotheses,
+      improve,
+      improve,
+    ];
+    const { output, events } = await run(config);
+    expect(output.status).toBe('succeeded');
+    const phases = ofType(events, 'genius.phase').filter((e) => e.phase === 'workflowAnalyze');
+    expect(phases).toHaveLength(1);
+    // four samples: the reworded one counts with the first (same evidence, same features)
+    expect(phases[0]).toMatchObject({ samples: 4, vote: { k: 2 } });
+    expect(JSON.stringify(phases[0]!.output)).toContain('src/range.js:4');
+  });
+
   it("should degrade to one agent when the family's record says several do worse", async () => {
     const repo = demoRepo();
     const stateDir = tempDir();
