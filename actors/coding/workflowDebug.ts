@@ -70,7 +70,8 @@ export async function debugPhase(env: PhaseEnv): Promise<WorkflowState> {
     iteration.tried = tried.evidence;
     env.events.append({ type: 'workflow.candidate', path: env.path, evidence: tried.evidence });
     const applied = tried.evidence.apply;
-    if (applied.ok && tried.evidence.test?.ok)
+    if (applied.ok && tried.evidence.test?.ok) {
+      if (tried.candidate) await env.workspace.removeCandidate(tried.candidate);
       return {
         ...state,
         step: 'debug',
@@ -84,6 +85,7 @@ export async function debugPhase(env: PhaseEnv): Promise<WorkflowState> {
           stats: applied.stats,
         },
       };
+    }
     if (applied.ok && tried.candidate && env.wsConfig.verify.test) {
       // red: run it once more alone; a test that passes now is flaky, and proves nothing
       const again = await runCheck(
@@ -94,6 +96,7 @@ export async function debugPhase(env: PhaseEnv): Promise<WorkflowState> {
         env.wsConfig,
         env.signal,
       );
+      await env.workspace.removeCandidate(tried.candidate);
       if (again.ok) iteration.flaky = true;
       patch = applied.diff;
       failure = checkOutcome(again).output;

@@ -114,6 +114,8 @@ export async function implementPhase(env: PhaseEnv): Promise<WorkflowState> {
   for (const c of candidates)
     env.events.append({ type: 'workflow.candidate', path: env.path, evidence: c });
   env.events.append({ type: 'workflow.selection', path: env.path, selection });
+  // Each worktree is a whole checkout: none is needed past its evidence (apply works from the diff).
+  for (const t of tried) if (t.candidate) await env.workspace.removeCandidate(t.candidate);
   const chosen =
     selection.outcome === 'selected'
       ? candidates.find((c) => c.id === selection.chosen)

@@ -7,7 +7,7 @@
  * implementers again.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -109,6 +109,8 @@ describe('the coding workflow (examples/bugfix)', () => {
       'fix.implement',
       'fix.improve',
     ]);
+    // no checkout is left behind: each candidate's worktree went once its evidence was taken
+    expect(readdirSync(join(stateDir, 'worktrees', 'm1'))).toEqual([]);
     // the tree was written once, as a journaled transaction in the mission's own log
     const applied = ofType(events, 'workspace.applied').filter((e) => e.target === repo);
     expect(applied).toHaveLength(1);
