@@ -185,6 +185,7 @@ export function workflowPhaseChildren(
               events: ctx.runtime.events,
               path: ctx.path,
               stateDir: host.stateDir,
+              tokens: () => ctx.budget.usage().tokens,
             },
           };
         },

@@ -70,6 +70,7 @@ export function recordImplementOutcome(env: PhaseEnv, success: boolean): void {
     topology: arch.topology,
     models: [...new Set(env.config.implementers ?? [env.config.agent])],
     success,
+    ...(arch.tokens !== undefined && { tokens: arch.tokens }),
   });
 }
 

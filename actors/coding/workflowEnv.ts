@@ -39,6 +39,8 @@ export interface PhaseEnv {
   path: string;
   /** The mission's state dir (the architecture's recorded outcomes are there). */
   stateDir: string;
+  /** Tokens this phase's calls used so far (its stage's budget node). */
+  tokens: () => number;
   signal?: AbortSignal;
 }
 

@@ -154,7 +154,7 @@ export async function implementPhase(env: PhaseEnv): Promise<WorkflowState> {
       candidates,
       selection,
       ...(Object.keys(outputs).length > 0 && { outputs }),
-      architecture,
+      architecture: { ...architecture, tokens: env.tokens() },
     },
     ...(chosen?.apply.ok && {
       chosen: {

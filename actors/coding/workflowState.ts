@@ -13,6 +13,8 @@ import type { CandidateEvidence, CheckOutcome, Selection } from './types.js';
 
 /** How implement ran (workflowArchitecture.ts), kept for its outcome's record. */
 export interface ImplementArchitecture {
+  /** Tokens the implement phase used, once it is done (recorded with its outcome). */
+  tokens?: number;
   topology: ArchitectureSelection['topology'];
   rule: string;
   reason: string;

@@ -134,6 +134,8 @@ describe('the coding workflow (examples/bugfix)', () => {
     expect(stats.map((l) => JSON.parse(l))).toMatchObject([
       { family: 'fix', stage: 'implement', topology: 'independent', success: true },
     ]);
+    // with the tokens implement spent, which the overhead rule compares
+    expect(JSON.parse(stats[0]!).tokens).toBeGreaterThan(0);
   });
 
   it('should run one candidate when the task is sequential (Rule B), the first implementer', async () => {
@@ -229,22 +231,39 @@ describe('the coding workflow (examples/bugfix)', () => {
     expect(JSON.stringify(phases[0]!.output)).toContain('src/range.js:4');
   });
 
-  it("should degrade to one agent when the family's record says several do worse", async () => {
-    const repo = demoRepo();
-    const stateDir = tempDir();
+  it.each([
     // one agent: 2 of 5 (under Rule A's 0.45); independent candidates: 1 of 5, amplification 1.33
-    for (let i = 0; i < 5; i++) {
-      const base = { family: 'fix', stage: 'implement' as const, models: ['lead'] };
-      recordOutcome(stateDir, { ...base, topology: 'single', success: i < 2 });
-      recordOutcome(stateDir, { ...base, topology: 'independent', success: i < 1 });
-    }
-    const { output, events } = await run(await exampleConfig(repo), { stateDir });
-    expect(output.status).toBe('succeeded');
-    const [arch] = ofType(events, 'workflow.architecture');
-    expect(arch).toMatchObject({ topology: 'single', rule: 'degrade', agents: 1 });
-    expect(arch!.reason).toMatch(/amplification/);
-    expect(ofType(events, 'workflow.candidate')).toHaveLength(1);
-  });
+    ['its errors amplified', [2, 1], [undefined, undefined], /amplification/],
+    // as good, but five times the tokens: 400% overhead
+    ['its overhead', [2, 2], [100, 500], /overhead/],
+  ])(
+    "should degrade to one agent when the family's record says several do worse: %s",
+    async (_what, [sasOk, masOk], [sasTokens, masTokens], why) => {
+      const repo = demoRepo();
+      const stateDir = tempDir();
+      for (let i = 0; i < 5; i++) {
+        const base = { family: 'fix', stage: 'implement' as const, models: ['lead'] };
+        recordOutcome(stateDir, {
+          ...base,
+          topology: 'single',
+          success: i < sasOk!,
+          ...(sasTokens !== undefined && { tokens: sasTokens }),
+        });
+        recordOutcome(stateDir, {
+          ...base,
+          topology: 'independent',
+          success: i < masOk!,
+          ...(masTokens !== undefined && { tokens: masTokens }),
+        });
+      }
+      const { output, events } = await run(await exampleConfig(repo), { stateDir });
+      expect(output.status).toBe('succeeded');
+      const [arch] = ofType(events, 'workflow.architecture');
+      expect(arch).toMatchObject({ topology: 'single', rule: 'degrade', agents: 1 });
+      expect(arch!.reason).toMatch(why);
+      expect(ofType(events, 'workflow.candidate')).toHaveLength(1);
+    },
+  );
 
   it.each([
     ['a judge', undefined, 'judge'],
