@@ -86,6 +86,8 @@ export async function hypothesizePhase(env: PhaseEnv): Promise<WorkflowState> {
 
 export async function implementPhase(env: PhaseEnv): Promise<WorkflowState> {
   const { config } = env;
+  // Without analyze, nothing has run the tests yet: tests that cannot run stop here, not N times.
+  const baseline = env.previous?.baseline ?? (await runBaseline(env));
   const implementers = config.implementers ?? [config.agent];
   const vars = {
     ...contextVars(env),
@@ -148,6 +150,7 @@ export async function implementPhase(env: PhaseEnv): Promise<WorkflowState> {
   );
   return {
     ...requirePrevious(env),
+    ...(baseline && { baseline }),
     step: 'implement',
     report,
     implement: {

@@ -395,6 +395,43 @@ describe('the coding workflow (examples/bugfix)', () => {
     expect(ofType(events, 'workspace.applied').filter((e) => e.target === repo)).toEqual([]);
   });
 
+  it('should drop a candidate that touches a blocked path, with the reason, and write nothing there', async () => {
+    const repo = demoRepo();
+    const config = await exampleConfig(repo);
+    (config.providers.sloppy as { responses: string[] }).responses = [
+      JSON.stringify({
+        reasoning: 'configure it',
+        edit: { format: 'whole_file', files: [{ path: '.env', content: 'KEY=stolen' }] },
+      }),
+    ];
+    const { output, events } = await run(config);
+    expect(output.status).toBe('succeeded');
+    const blocked = ofType(events, 'workflow.candidate').find(
+      (e) => e.evidence.id === 'fix-implement-1-c3',
+    )!.evidence;
+    expect(blocked.apply).toMatchObject({ ok: false, reason: 'path_refused' });
+    expect(blocked.apply.detail).toContain('.env');
+    expect(readdirSync(repo)).not.toContain('.env');
+  });
+
+  it.each([
+    ['analyze', ['analyze', 'implement']],
+    ['implement, when analyze is not run', ['implement']],
+  ])('should fail at %s, saying so, when the tests cannot run at all', async (_at, phases) => {
+    const repo = demoRepo();
+    const config = await exampleConfig(repo);
+    config.workspace!.verify.test!.argv = ['no-such-test-runner', 'test/'];
+    const wf = config.stages[0]!.workflow!;
+    wf.phases = phases as typeof wf.phases;
+    wf.gates = false;
+    const { output, events } = await run(config);
+    expect(output.status).toBe('failed');
+    expect(output.error?.message).toMatch(
+      /the workspace's test command 'no-such-test-runner' is not found in the sandbox/,
+    );
+    expect(ofType(events, 'workflow.candidate')).toEqual([]);
+  });
+
   it('should resume a kill in implement without asking its implementers again', async () => {
     const repo = demoRepo();
     const config = await exampleConfig(repo);
