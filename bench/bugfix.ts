@@ -6,8 +6,9 @@
  * applied really fixes the bug. Printed: correct picks among the sets that hold a correct
  * candidate (target ≥ 95%), false "resolved" among the sets that hold none (target 0), apply
  * failures by kind, sandbox time per candidate, wall time per fixture; then the same fixtures
- * with the architecture forced to a single agent (one try) against the selector's own choice
- * (independent candidates, each verified), in the same run.
+ * with two candidates required to agree on a change (agreement: 2), and with the architecture
+ * forced to a single agent (one try), against the selector's own choice (independent candidates,
+ * each verified), in the same run.
  *
  *   npm run bench:bugfix [-- --only gcd,sieve] [--json]
  */
@@ -33,6 +34,7 @@ interface Outcome {
   fixture: string;
   hasCorrect: boolean;
   status: string;
+  error?: string;
   chosen?: FixtureCandidate;
   /** The hidden tests pass on the tree after the run. */
   resolved: boolean;
@@ -69,6 +71,7 @@ async function runFixture(
   f: Fixture,
   candidates: FixtureCandidate[],
   architecture: 'auto' | 'single',
+  agreement = 1,
 ): Promise<Outcome> {
   const hasCorrect = candidates.some((c) => c.expected === 'pick');
   const repo = gitRepo(f);
@@ -82,22 +85,31 @@ async function runFixture(
       },
     ]),
   );
+  // no model here to judge a tie: this judge names nobody, so the first tied candidate is taken
+  providers.judge = {
+    kind: 'scripted',
+    responses: [JSON.stringify({ winner: 'none', reason: 'the bench has no judge model' })],
+  };
   const config = missionSchema.parse({
     name: `bugfix-${f.name}`,
     providers,
-    agents: candidates.map((c) => ({ id: `a_${c.id}`, provider: `p_${c.id}` })),
+    agents: [
+      ...candidates.map((c) => ({ id: `a_${c.id}`, provider: `p_${c.id}` })),
+      { id: 'judge', provider: 'judge' },
+    ],
     workspace: { path: repo, verify: { test: { argv: ['node', '--test', 'test/'] } } },
     stages: [
       {
         name: 'fix',
         workflow: {
           task: `fix the bug in ${f.module}`,
-          agent: `a_${candidates[0]!.id}`,
+          agent: 'judge',
           implementers: candidates.map((c) => `a_${c.id}`),
           candidates: candidates.length,
           phases: ['implement'],
           gates: false,
           architecture,
+          agreement,
         },
       },
     ],
@@ -131,6 +143,7 @@ async function runFixture(
     fixture: f.name,
     hasCorrect,
     status: output.status,
+    ...(output.error && { error: output.error.message }),
     ...(chosen && { chosen }),
     resolved,
     applyFailures,
@@ -161,6 +174,10 @@ function summary(label: string, outcomes: Outcome[]) {
     correctPicks: `${correctPicks}/${withCorrect.length} (${pct(correctPicks, withCorrect.length)})`,
     falseResolved: `${falseResolved}/${without.length}`,
     wrongPicksOnCorrectSets: wrongOnCorrectSets.map((o) => `${o.fixture}:${o.chosen?.kind}`),
+    // a run that failed for another reason than no passing patch: the bench's own problem
+    otherFailures: outcomes
+      .filter((o) => o.error !== undefined && !/no patch passed its tests/.test(o.error))
+      .map((o) => `${o.fixture}: ${o.error}`),
     applyFailures: Object.fromEntries([...failures].sort()),
     sandboxMsPerCandidate: { median: Math.round(median(testMs)), n: testMs.length },
     wallMsPerFixture: { median: Math.round(median(outcomes.map((o) => o.wallMs))) },
@@ -168,9 +185,11 @@ function summary(label: string, outcomes: Outcome[]) {
 }
 
 const all: Outcome[] = [];
+const agreed: Outcome[] = [];
 const single: Outcome[] = [];
 for (const f of fixtures) {
   all.push(await runFixture(f, f.candidates, 'auto'));
+  agreed.push(await runFixture(f, f.candidates, 'auto', 2));
   // the architecture forced to a single agent: its one try (the first implementer's)
   single.push(await runFixture(f, f.candidates, 'single'));
   if (!a.json) process.stderr.write('.');
@@ -178,6 +197,7 @@ for (const f of fixtures) {
 if (!a.json) process.stderr.write('\n');
 const figures = [
   summary("the selector's choice (independent, each verified)", all),
+  summary('the same, two candidates must agree (agreement: 2)', agreed),
   summary('forced to a single agent (one try)', single),
 ];
 if (a.json) console.log(JSON.stringify(figures, null, 2));
@@ -193,6 +213,7 @@ else
         `  wrong picks where a correct one was there: ${s.wrongPicksOnCorrectSets.join(', ')}`,
       );
     console.log(`  apply failures by kind: ${JSON.stringify(s.applyFailures)}`);
+    for (const f of s.otherFailures) console.log(`  FAILED otherwise: ${f}`);
     console.log(
       `  sandbox time per candidate: median ${s.sandboxMsPerCandidate.median} ms over ${s.sandboxMsPerCandidate.n} test runs`,
     );

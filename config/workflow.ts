@@ -52,6 +52,12 @@ export const workflowSchema = z.strictObject({
       vote: z.strictObject({ k: z.int().min(1), maxSamples: z.int().positive().default(10) }),
     })
     .optional(),
+  /**
+   * How many candidates must make the same change (by normalized diff) before it is trusted: a
+   * green change no other candidate made is then unconfirmed (errors rarely agree, fixes do).
+   * Never more than the candidates tried. @default 1
+   */
+  agreement: z.int().min(1).max(16).default(1),
   /** Candidates written in parallel, each applied and verified in its own worktree. @default 3 */
   candidates: z.int().min(1).max(16).default(3),
   /** The phases run, in this order whatever order they are written in. @default all five */

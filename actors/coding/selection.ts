@@ -32,6 +32,13 @@ export interface SelectOptions {
    * @default true
    */
   requireTests?: boolean;
+  /**
+   * How many candidates, written independently, must make the same change (by normalized diff)
+   * before one of them is trusted: errors rarely agree, fixes do (MAKER's bet, applied to
+   * patches). A green change no other candidate made is dropped. 1 trusts a lone green one.
+   * @default 1
+   */
+  minAgreement?: number;
 }
 
 export type Selected = Extract<Selection, { outcome: 'selected' }>;
@@ -73,6 +80,11 @@ export function selectCandidate(
     changes.set(c.id, key);
     return key;
   };
+  const minAgreement = options.minAgreement ?? 1;
+  if (minAgreement > 1) {
+    pool = record('agreement', agreeing(pool, change, minAgreement));
+    if (pool.length === 0) return { outcome: 'none_pass', steps };
+  }
   const later: [SelectionStepName, (pool: Applied[]) => Verdict<Applied>][] = [
     ['most_passed', mostPassed],
     ['cluster', (p) => largestClusters(p, change)],
@@ -324,4 +336,18 @@ function meritsOf(
   const vote = steps.get('vote');
   if (vote !== undefined) merits.push(`won the vote (${shorten(vote.note ?? '', 80)})`);
   return merits;
+}
+
+/** The green candidates whose change at least `min` of them made (by normalized diff). */
+function agreeing(pool: Applied[], change: (c: Applied) => string, min: number): Verdict<Applied> {
+  const count = new Map<string, number>();
+  for (const c of pool) count.set(change(c), (count.get(change(c)) ?? 0) + 1);
+  const kept = pool.filter((c) => count.get(change(c))! >= min);
+  const dropped = pool
+    .filter((c) => count.get(change(c))! < min)
+    .map((c) => ({
+      id: c.id,
+      why: `unconfirmed: ${count.get(change(c)) === 1 ? 'no other candidate made this change' : `only ${count.get(change(c))} made this change`} (${min} must agree)`,
+    }));
+  return { kept, dropped, note: `at least ${min} candidates agree` };
 }

@@ -55,6 +55,7 @@ export type SelectionStepName =
   | 'flagged'
   | 'apply'
   | 'tests'
+  | 'agreement'
   | 'most_passed'
   | 'cluster'
   | 'lint'

@@ -111,7 +111,9 @@ export async function implementPhase(env: PhaseEnv): Promise<WorkflowState> {
     ),
   );
   const candidates = tried.map((t) => t.evidence);
-  let selection = selectCandidate(candidates);
+  let selection = selectCandidate(candidates, {
+    minAgreement: Math.min(config.agreement, candidates.length),
+  });
   if (selection.outcome === 'tied') selection = await judgeTie(env, selection, candidates);
   for (const c of candidates)
     env.events.append({ type: 'workflow.candidate', path: env.path, evidence: c });
@@ -139,7 +141,9 @@ export async function implementPhase(env: PhaseEnv): Promise<WorkflowState> {
           : 'the patch is applied to the tree next',
       }
     : {
-        summary: `none of the ${candidates.length} candidates passed its tests`,
+        summary: candidates.some((c) => c.test?.ok)
+          ? `no candidate was confirmed: the green ones made changes fewer than ${config.agreement} agreed on`
+          : `none of the ${candidates.length} candidates passed its tests`,
         findings: lines,
         risks: ['No patch is proven: nothing will be applied unless debug finds one.'],
         questions: [],
@@ -187,13 +191,25 @@ async function judgeTie(
       return `=== ${id} ===\n${c.apply.ok ? c.apply.diff : ''}`;
     })
     .join('\n');
-  const judged = await env.runner(env.config.agent, env.config.judge?.vote)(
-    'workflowJudge',
-    judgmentSchema,
-    { task: env.task, analysis: json(env.previous?.analysis ?? {}), candidates: shown },
-    { signal: env.signal, voteKey: (j) => j.winner },
-  );
   const by = env.config.judge?.vote ? 'vote' : 'judge';
+  let judged: { winner: string; reason: string };
+  try {
+    judged = await env.runner(env.config.agent, env.config.judge?.vote)(
+      'workflowJudge',
+      judgmentSchema,
+      { task: env.task, analysis: json(env.previous?.analysis ?? {}), candidates: shown },
+      { signal: env.signal, voteKey: (j) => j.winner },
+    );
+  } catch (err) {
+    // a judge that cannot answer is no reason to lose every candidate's work
+    if (!(err instanceof PhaseAnswerError)) throw err;
+    return resolveTie(
+      tied,
+      tied.tied[0]!,
+      by,
+      `the judge gave no usable answer (${err.reason}): the first by id`,
+    );
+  }
   if (tied.tied.includes(judged.winner)) return resolveTie(tied, judged.winner, by, judged.reason);
   return resolveTie(
     tied,

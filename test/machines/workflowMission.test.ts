@@ -309,6 +309,40 @@ describe('the coding workflow (examples/bugfix)', () => {
     expect(testsPass(repo)).toBe(true);
   });
 
+  it("should take the first tied candidate, and say why, when the judge's answers are unusable", async () => {
+    const repo = demoRepo();
+    const config = await exampleConfig(repo);
+    (config.providers.sloppy as { responses: string[] }).responses = [
+      JSON.stringify({
+        reasoning: 'loop one further',
+        edit: {
+          format: 'search_replace',
+          text: [
+            'src/range.js',
+            '<<<<<<< SEARCH',
+            '  for (let i = a; i < b; i++) total += i;',
+            '=======',
+            '  for (let i = a; i < b + 1; i++) total += i;',
+            '>>>>>>> REPLACE',
+            '',
+          ].join('\n'),
+        },
+      }),
+    ];
+    const analyst = config.providers.analyst as { responses: string[] };
+    analyst.responses.splice(2, 0, 'no idea', 'still none', 'nope');
+    const { output, events } = await run(config);
+    expect(output.status).toBe('succeeded');
+    const selection = ofType(events, 'workflow.selection')[0]!.selection as {
+      chosen: string;
+      steps: { step: string; note?: string }[];
+    };
+    expect(selection.chosen).toBe('fix-implement-1-c1');
+    expect(selection.steps.at(-1)!.note).toMatch(
+      /^the judge gave no usable answer .*: the first by id$/,
+    );
+  });
+
   it('should take a candidate a coding CLI wrote in its own worktree, confined', async () => {
     const repo = demoRepo();
     const config = await exampleConfig(repo);

@@ -84,6 +84,45 @@ const STEPS = ['flagged', 'apply', 'tests', 'most_passed', 'cluster', 'lint', 't
 /** The steps run when `step` decides: the gates always run. */
 const upTo = (step: string): string[] => STEPS.slice(0, Math.max(STEPS.indexOf(step), 2) + 1);
 
+describe('selectCandidate with minAgreement', () => {
+  it('should trust a lone green change by default, and not when two must agree', () => {
+    const lone = [cand('c1', { body: OTHER }), cand('c2', { test: fail(1, 2) })];
+    expect(selectCandidate(lone)).toMatchObject({ outcome: 'selected', chosen: 'c1' });
+    const unconfirmed = selectCandidate(lone, { minAgreement: 2 });
+    expect(unconfirmed.outcome).toBe('none_pass');
+    expect(dropsOf(unconfirmed).agreement).toEqual([
+      { id: 'c1', why: 'unconfirmed: no other candidate made this change (2 must agree)' },
+    ]);
+  });
+
+  it('should keep the change two candidates made, in other words, over a lone one passing more', () => {
+    const selection = selectCandidate(
+      [
+        cand('c1', { body: FIX }),
+        cand('c2', { body: LONGER, test: pass(9) }),
+        cand('c3', { body: FIX_REWORDED }),
+      ],
+      { minAgreement: 2 },
+    );
+    expect(selection).toMatchObject({ outcome: 'selected', chosen: 'c1' });
+    expect(stepsOf(selection).slice(0, 4)).toEqual(['flagged', 'apply', 'tests', 'agreement']);
+    expect(dropsOf(selection).agreement).toEqual([
+      { id: 'c2', why: 'unconfirmed: no other candidate made this change (2 must agree)' },
+    ]);
+  });
+
+  it('should say how many made a change that fell short', () => {
+    const three = [cand('c1'), cand('c2', { body: FIX_REWORDED }), cand('c3', { body: OTHER })];
+    const selection = selectCandidate(three, { minAgreement: 3 });
+    expect(selection.outcome).toBe('none_pass');
+    expect(dropsOf(selection).agreement?.map((d) => d.why)).toEqual([
+      'unconfirmed: only 2 made this change (3 must agree)',
+      'unconfirmed: only 2 made this change (3 must agree)',
+      'unconfirmed: no other candidate made this change (3 must agree)',
+    ]);
+  });
+});
+
 describe('selectCandidate', () => {
   const hunk1 = 'src/a.js hunk 1 does not match line 12';
   // Without the named step c1 would win or tie, so only that step can have dropped it.
