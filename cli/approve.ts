@@ -5,6 +5,7 @@
  * `MISSION/STAGE`) when exactly one of its gates is pending. Answering an approval twice is
  * harmless: the second answer changes nothing.
  */
+import { stageOutputLines } from './render/workflowReport.js';
 import { UserError } from '../kernel/errors.js';
 import { MaestroClient, resolveDaemon, type DaemonFlags } from '../daemon/daemonClient.js';
 import type { ApprovalRecord } from '../daemon/daemonApi.js';
@@ -83,6 +84,7 @@ export function pendingGateOf(target: string, pending: readonly ApprovalRecord[]
 }
 
 function firstLine(text: string, max = 60): string {
-  const line = text.trim().split('\n')[0] ?? '';
+  // a workflow phase's output is its state as JSON: its report's summary says it
+  const line = stageOutputLines(text.trim())[0] ?? '';
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }

