@@ -244,6 +244,7 @@ Options:
   --keep-open          with --inspect: keep serving after the mission ends, until Ctrl-C
   --inspect-token T    allow writes (approvals, stop) from clients that give it (or MAESTRO_INSPECT_TOKEN)
   --approve-all        approve every approval gate as it opens (scripted runs)
+  --language CODE      a workflow's reports in this language, where its model wrote one (ko, ...)
 
 Approval gates: with stdin a terminal, a prompt asks: approve, reject [FEEDBACK] or stop. With
 stdin piped, each line is one answer (e.g. printf 'reject shorter\\napprove\\n' | maestro run F).

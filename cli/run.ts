@@ -36,6 +36,7 @@ export interface RunFlags extends NatsFlags {
   'log-level'?: string;
   /** Approve every approval gate as it opens (scripted runs). */
   'approve-all'?: boolean;
+  language?: string;
 }
 
 /** What `run` reads answers from; tests inject it. */
@@ -109,6 +110,7 @@ export async function runCommand(
       err: io.err,
       json: outputMode(flags, io.tty?.err) === 'json',
       approveAll: flags['approve-all'] === true,
+      ...(flags.language !== undefined && { language: flags.language }),
       stdin: env.stdin ?? process.stdin,
       prompt: env.prompt ?? process.stderr,
       ...(inspector?.writable && { inspector: { url: inspector.url } }),
@@ -181,7 +183,9 @@ export async function runCommand(
     if (flags.json)
       io.out(JSON.stringify(redact({ ...output, agents, eventLog: eventLogFile }), null, 2));
     else if (output.status === 'succeeded')
-      io.out(redactText(workflowResult(output.result ?? '') ?? output.result ?? ''));
+      io.out(
+        redactText(workflowResult(output.result ?? '', flags.language) ?? output.result ?? ''),
+      );
     if (inspector) {
       // The mission is over: Ctrl-C now closes the inspector, it no longer stops a mission.
       process.off('SIGINT', onSignal);

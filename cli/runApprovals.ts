@@ -48,6 +48,8 @@ export interface RunApprovalsOptions {
   json?: boolean;
   /** `--approve-all`: every gate approved as it opens. */
   approveAll: boolean;
+  /** A workflow's reports in this language, where the model wrote one. */
+  language?: string;
   /** Where answers come from: a TTY gets a prompt per gate, anything else is read line by line. */
   stdin: Readable & { isTTY?: boolean };
   /** Where a TTY prompt is drawn. */
@@ -153,7 +155,7 @@ export class RunApprovals {
       this.o.err(
         `approval ${gate.id}: stage '${gate.stage}'${gate.attempt > 1 ? ` (attempt ${gate.attempt})` : ''} waits for approval of:`,
       );
-      for (const line of stageOutputLines(gate.output)) this.o.err(`  │ ${line}`);
+      for (const line of stageOutputLines(gate.output, this.o.language)) this.o.err(`  │ ${line}`);
     }
     if (this.o.approveAll) {
       err('  approved by --approve-all');

@@ -44,10 +44,7 @@ export function workflowLines(state: WorkflowState, language?: string): string[]
     'Questions',
     questions.map((q) => `[${q.priority}] ${q.question}`),
   );
-  if (
-    state.chosen &&
-    (state.step === 'implement' || state.step === 'debug' || state.step === 'apply')
-  ) {
+  if (state.chosen && (state.step === 'implement' || state.step === 'debug')) {
     lines.push(
       `Patch (${state.chosen.candidate}, +${state.chosen.stats.added} −${state.chosen.stats.removed}):`,
     );
@@ -63,10 +60,10 @@ export function workflowLines(state: WorkflowState, language?: string): string[]
 }
 
 /** The run's result: the last phase's report, then what was applied. */
-export function workflowResult(output: string): string | undefined {
+export function workflowResult(output: string, language?: string): string | undefined {
   const state = parseState(output);
   if (!state) return undefined;
-  const lines = workflowLines(state);
+  const lines = workflowLines(state, language);
   if (state.applied && state.chosen) {
     lines.push(`Applied ${state.chosen.candidate} (apply id ${state.applied.applyId}):`);
     for (const l of patchBody(state.chosen.diff)) lines.push(`  ${l}`);
