@@ -97,6 +97,19 @@ export const openaiProviderSchema = z.strictObject({
 });
 export type OpenAIProviderConfig = z.output<typeof openaiProviderSchema>;
 
+/** A cli provider's confinement when it works in a candidate's worktree; `parse({})` is its default. */
+export const cliSandboxSchema = z.strictObject({
+  /** `none` runs it unconfined in the worktree, with a warning on every call. @default 'bwrap' */
+  kind: z.enum(['bwrap', 'none']).default('bwrap'),
+  /** @default true */
+  network: z.boolean().default(true),
+  /** Host paths it may read though they are hidden (its config under the home: `~/.codex`). @default [] */
+  readOnly: z.array(z.string().startsWith('/', 'expected an absolute path')).default([]),
+  /** Address space it may map (V8 needs at least 1 GiB). @default 4096 */
+  memoryMb: z.int().min(1024, 'expected at least 1024 (V8 maps 1 GiB at start)').default(4096),
+});
+export type CliSandboxConfig = z.output<typeof cliSandboxSchema>;
+
 /** A coding CLI (codex, gemini, claude...) run without a shell. */
 export const cliProviderSchema = z.strictObject({
   kind: z.literal('cli'),
@@ -116,17 +129,7 @@ export const cliProviderSchema = z.strictObject({
    * model's API) and only `envAllowlist` in its environment. Calls without a worktree run as
    * before, in `cwd`. @default bwrap, network on, 4096 MB
    */
-  sandbox: z
-    .strictObject({
-      /** `none` runs it unconfined in the worktree, with a warning on every call. @default 'bwrap' */
-      kind: z.enum(['bwrap', 'none']).default('bwrap'),
-      /** @default true */
-      network: z.boolean().default(true),
-      /** Host paths it may read though they are hidden (its config under the home: `~/.codex`). @default [] */
-      readOnly: z.array(z.string().startsWith('/', 'expected an absolute path')).default([]),
-      /** Address space it may map (V8 needs at least 1 GiB). @default 4096 */
-      memoryMb: z.int().min(1024, 'expected at least 1024 (V8 maps 1 GiB at start)').default(4096),
-    })
+  sandbox: cliSandboxSchema
     // optional, not defaulted: a definition that does not set it hashes as before (providerIdentity)
     .optional(),
   /** A label for results and logs. @default the value of `command` */

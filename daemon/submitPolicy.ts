@@ -13,6 +13,7 @@ import { z } from 'zod';
 import type { EnvAllow, PathIssue } from '../config/interpolate.js';
 import type { MissionConfig } from '../config/mission.js';
 import { DEFAULT_MAX_ANSWER_BYTES, DEFAULT_MAX_PROMPT_BYTES } from '../config/providers.js';
+import { DEFAULT_SANDBOX_ENV } from '../config/workspace.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -214,7 +215,7 @@ function workspaceIssues(
       path: ['workspace', 'sandbox', 'kind'],
       message: "a submitted mission's commands run in bubblewrap: sandbox 'none' is not allowed",
     });
-  const readable = new Set([...SANDBOX_BASE_ENV, ...policy.env]);
+  const readable = new Set([...DEFAULT_SANDBOX_ENV, ...policy.env]);
   w.sandbox.env.forEach((name, i) => {
     if (!readable.has(name))
       issues.push({
@@ -239,6 +240,3 @@ function workspaceIssues(
   }
   return issues;
 }
-
-/** What a sandboxed command sees unless told more: no secret in it. */
-const SANDBOX_BASE_ENV = ['PATH', 'HOME', 'LANG', 'TERM'];

@@ -130,6 +130,7 @@ export function workflowPhaseChildren(
     .filter(Boolean)
     .join('\n\n');
   const agent = ref.step === 'apply' ? 'maestro' : wf.agent;
+  const previous = parseState(start.previous);
   return [
     {
       id: phaseChildId(ref.step),
@@ -164,7 +165,7 @@ export function workflowPhaseChildren(
               workflow: ref.workflow,
               config: wf,
               task: wf.task.replaceAll('{{input}}', start.input ?? ''),
-              ...(parseState(start.previous) && { previous: parseState(start.previous)! }),
+              ...(previous && { previous }),
               answers,
               runner: (id: string, vote?: { k: number; maxSamples: number }) =>
                 createPhaseRunner({

@@ -18,11 +18,13 @@
  * the coordination does not pay. Every decision returns its inputs and a reason in words, for the
  * event log and the gate's report. Pure: the outcomes it measures come from archStats.ts.
  */
+import { WORKFLOW_PHASES, type WorkflowPhase } from '../../config/workflow.js';
 
 export const SOURCE = 'Kim et al., "Towards a science of scaling agent systems", arXiv:2512.08296';
 
 export type Topology = 'single' | 'independent' | 'centralized' | 'decentralized' | 'hybrid';
-export type ArchStage = 'analyze' | 'hypothesize' | 'implement' | 'debug' | 'improve';
+/** A coding workflow's phase (config/workflow.ts). */
+export type ArchStage = WorkflowPhase;
 export type ArchRule = 'A' | 'B' | 'C' | 'D' | 'debug' | 'default';
 
 export const TOPOLOGIES: readonly Topology[] = [
@@ -32,13 +34,7 @@ export const TOPOLOGIES: readonly Topology[] = [
   'decentralized',
   'hybrid',
 ];
-export const ARCH_STAGES: readonly ArchStage[] = [
-  'analyze',
-  'hypothesize',
-  'implement',
-  'debug',
-  'improve',
-];
+export const ARCH_STAGES = WORKFLOW_PHASES;
 
 /** What the analyze stage's model says of the task, each in [0, 1]. */
 export interface TaskFeatures {

@@ -7,6 +7,7 @@
 import type { CandidateEdit } from '../../workspace/candidates.js';
 import type { Candidate, Workspace } from '../../workspace/index.js';
 import type { CompletionRequest, CompletionResult, Provider } from '../providers/provider.js';
+import { freshCandidate } from './tryCandidate.js';
 
 export type CliCandidate =
   | { ok: true; candidate: Candidate; edit: CandidateEdit; answer: CompletionResult }
@@ -23,13 +24,14 @@ export interface CliCandidateRequest {
 }
 
 /**
- * Runs `provider` in a new candidate `name` and returns what it changed. A failed call removes
+ * Runs `provider` in a new candidate `name` (an old one of that name goes first) and returns
+ * what it changed. A failed call removes
  * the worktree and rethrows the provider's error (a timeout, an exit code, a sandbox that cannot
  * start), so a supervisor restarts or gives up as for any call.
  */
 export async function candidateFromCli(req: CliCandidateRequest): Promise<CliCandidate> {
   const { workspace, name, provider } = req;
-  const candidate = await workspace.createCandidate(name);
+  const candidate = await freshCandidate(workspace, name);
   try {
     const workdir = await workspace.confinement(candidate);
     const answer = await provider.complete({ ...req.request, workdir }, req.signal);

@@ -58,6 +58,12 @@ export async function runCheck(
   });
 }
 
+/** Candidate `name`, new: a restarted phase makes its candidates again, so an old one goes first. */
+export async function freshCandidate(ws: Workspace, name: string): Promise<Candidate> {
+  if (ws.candidate(name)) await ws.removeCandidate(name);
+  return ws.createCandidate(name);
+}
+
 export interface TriedCandidate {
   evidence: CandidateEvidence;
   /** The worktree, when the edit applied (kept for the gate and the apply). */
@@ -78,9 +84,7 @@ export async function tryCandidate(
   edit: Edit,
   signal?: AbortSignal,
 ): Promise<TriedCandidate> {
-  // A restarted phase makes its candidates again: an old worktree of the same name goes first.
-  if (ws.candidate(name)) await ws.removeCandidate(name);
-  const candidate = await ws.createCandidate(name);
+  const candidate = await freshCandidate(ws, name);
   const rules = { deny: config.deny, allow: config.allow, maxFileBytes: config.maxFileBytes };
   const plan = planEdit(edit, fsTree(candidate.dir), rules);
   if (!plan.ok) {

@@ -19,7 +19,6 @@ export async function cliCandidate(
 ): Promise<TriedCandidate> {
   const source = `cli/${provider.id}`;
   const ws = env.workspace;
-  if (ws.candidate(id)) await ws.removeCandidate(id);
   try {
     const made = await candidateFromCli({
       workspace: ws,

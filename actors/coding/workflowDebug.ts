@@ -6,6 +6,7 @@
  * the trace; so does a run where every candidate was red-flagged. When implement's patch already
  * passed, there is nothing to debug and no gate.
  */
+import { phaseGated } from '../../config/workflow.js';
 import { debugStepSchema, type PhaseReport } from './phaseSchemas.js';
 import { phaseVoteKeys } from './phaseVotes.js';
 import { checkOutcome, runCheck, tryCandidate } from './tryCandidate.js';
@@ -37,7 +38,7 @@ export async function debugPhase(env: PhaseEnv): Promise<WorkflowState> {
   let failure = start?.output ?? '(no test ran)';
   let lastSignature: string | undefined;
   const escalate = (reason: string): WorkflowState => {
-    if (!gated(env))
+    if (!phaseGated(env.config, 'debug'))
       throw new WorkflowError('debug_escalated', `debug escalated with no gate to ask: ${reason}`);
     return {
       ...state,
@@ -107,11 +108,6 @@ export async function debugPhase(env: PhaseEnv): Promise<WorkflowState> {
     lastSignature = signature;
   }
   return escalate(`${env.config.debugIterations} iterations without a passing patch`);
-}
-
-function gated(env: PhaseEnv): boolean {
-  const g = env.config.gates;
-  return typeof g === 'boolean' ? g : g.debug !== false;
 }
 
 /** The applied candidate that passed the most tests, and its output: where debugging starts. */

@@ -15,7 +15,13 @@ import {
   type PhaseReport,
 } from './phaseSchemas.js';
 import { describeSelection, resolveTie, selectCandidate } from './selection.js';
-import { checkOutcome, runCheck, tryCandidate, type TriedCandidate } from './tryCandidate.js';
+import {
+  checkOutcome,
+  freshCandidate,
+  runCheck,
+  tryCandidate,
+  type TriedCandidate,
+} from './tryCandidate.js';
 import type { CandidateEvidence, Selection } from './types.js';
 import { phaseVoteKeys } from './phaseVotes.js';
 import { implementArchitecture } from './workflowArchitecture.js';
@@ -54,8 +60,7 @@ async function runBaseline(env: PhaseEnv): Promise<WorkflowState['baseline']> {
   if (!command) return undefined;
   const name = `${env.candidatePrefix}-baseline`;
   const ws = env.workspace;
-  if (ws.candidate(name)) await ws.removeCandidate(name);
-  const candidate = await ws.createCandidate(name);
+  const candidate = await freshCandidate(ws, name);
   try {
     const r = await runCheck(ws, candidate, 'test', command, env.wsConfig, env.signal);
     if (r.notFound)

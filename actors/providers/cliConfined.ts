@@ -6,7 +6,7 @@
  * The sandbox's results become the cli provider's own errors, so a supervisor treats a confined
  * run as it treats any other: a timeout, an output cap, an exit code, a command not found.
  */
-import type { CliProviderConfig } from '../../config/providers.js';
+import { cliSandboxSchema, type CliProviderConfig } from '../../config/providers.js';
 import { runSandboxed, SandboxUnavailableError, SandboxSetupError } from '../../sandbox/index.js';
 import {
   CliExitError,
@@ -35,7 +35,7 @@ export interface ConfinedCall {
 export async function runCliConfined(call: ConfinedCall): Promise<string> {
   const { providerId: id, config, workdir } = call;
   const { command } = config;
-  const sandbox = config.sandbox ?? { kind: 'bwrap', network: true, readOnly: [], memoryMb: 4096 };
+  const sandbox = config.sandbox ?? cliSandboxSchema.parse({});
   let result: Awaited<ReturnType<typeof runSandboxed>>;
   try {
     result = await runSandboxed({

@@ -81,6 +81,23 @@ async function run(
 
 const ofType = (events: LooseEvent[], type: string) => events.filter((e) => e.type === type);
 
+/** A correct fix that is another change than the example's (`i < b + 1`): the two tie. */
+const OTHER_FIX = JSON.stringify({
+  reasoning: 'loop one further',
+  edit: {
+    format: 'search_replace',
+    text: [
+      'src/range.js',
+      '<<<<<<< SEARCH',
+      '  for (let i = a; i < b; i++) total += i;',
+      '=======',
+      '  for (let i = a; i < b + 1; i++) total += i;',
+      '>>>>>>> REPLACE',
+      '',
+    ].join('\n'),
+  },
+});
+
 describe('the coding workflow (examples/bugfix)', () => {
   it('should choose the correct candidate by its tests, gate each phase and apply it to the tree', async () => {
     const repo = demoRepo();
@@ -274,23 +291,7 @@ describe('the coding workflow (examples/bugfix)', () => {
     const wf = config.stages[0]!.workflow!;
     if (judge) wf.judge = judge;
     // the third implementer now writes a correct fix too, another change than the first's
-    (config.providers.sloppy as { responses: string[] }).responses = [
-      JSON.stringify({
-        reasoning: 'loop one further',
-        edit: {
-          format: 'search_replace',
-          text: [
-            'src/range.js',
-            '<<<<<<< SEARCH',
-            '  for (let i = a; i < b; i++) total += i;',
-            '=======',
-            '  for (let i = a; i < b + 1; i++) total += i;',
-            '>>>>>>> REPLACE',
-            '',
-          ].join('\n'),
-        },
-      }),
-    ];
+    (config.providers.sloppy as { responses: string[] }).responses = [OTHER_FIX];
     const verdict = JSON.stringify({
       winner: 'fix-implement-1-c3',
       reason: 'b + 1 reads as the bound',
@@ -312,23 +313,7 @@ describe('the coding workflow (examples/bugfix)', () => {
   it("should take the first tied candidate, and say why, when the judge's answers are unusable", async () => {
     const repo = demoRepo();
     const config = await exampleConfig(repo);
-    (config.providers.sloppy as { responses: string[] }).responses = [
-      JSON.stringify({
-        reasoning: 'loop one further',
-        edit: {
-          format: 'search_replace',
-          text: [
-            'src/range.js',
-            '<<<<<<< SEARCH',
-            '  for (let i = a; i < b; i++) total += i;',
-            '=======',
-            '  for (let i = a; i < b + 1; i++) total += i;',
-            '>>>>>>> REPLACE',
-            '',
-          ].join('\n'),
-        },
-      }),
-    ];
+    (config.providers.sloppy as { responses: string[] }).responses = [OTHER_FIX];
     const analyst = config.providers.analyst as { responses: string[] };
     analyst.responses.splice(2, 0, 'no idea', 'still none', 'nope');
     const { output, events } = await run(config);
