@@ -4,10 +4,10 @@
  * the state directory, synced in batches. A start reads the index of finished missions and the
  * logs it does not name (behind the API, `startRecovery.ts`), keeps the finished missions as
  * summaries, and resumes the others from their last snapshot plus the tail; a retention policy
- * prunes the finished ones (`archivePrune.ts`).
- * Approvals are the missions' own events, so the daemon only routes answers to them. A mission
- * whose log the disk refuses is suspended; the daemon answers 507 to submissions until a probe
- * write succeeds, then resumes it from its log. Submissions pass the operator's policy first.
+ * prunes the finished ones (`archivePrune.ts`). Approvals are the missions' own events, so the
+ * daemon only routes answers to them. A mission whose log the disk refuses is suspended; the
+ * daemon answers 507 to submissions until a probe write succeeds, then resumes it from its log.
+ * Submissions pass the operator's policy first.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
@@ -110,9 +110,8 @@ export class Daemon implements DaemonApi {
   }
 
   /**
-   * Starts the root supervisor, then reads the index, and the logs of the missions it does not
-   * name, and resumes those not over, before it returns (an embedded daemon, a test).
-   * `maestro daemon` uses `startInBackground`, which answers at once.
+   * Starts the root supervisor, reads the index and the logs it does not name, and resumes those
+   * not over, before it returns (embedded, tests); `maestro daemon` uses `startInBackground`.
    */
   start(): { resumed: string[]; finished: number } {
     this.startRoot();
@@ -128,13 +127,12 @@ export class Daemon implements DaemonApi {
   }
 
   /**
-   * Starts the root supervisor and returns at once: the index, the folder of logs and the logs
-   * the index does not name are read in the background, a few milliseconds of work at a time, so
-   * the API answers from the first moment (100,000 missions of history are about a second of
-   * reading here). Until its log is read a mission is listed as `recovering`; asking for its
-   * status, its events, a stop or an answer reads it first. `loaded` settles once every mission is known (the HTTP
-   * list waits for it); `recovered` once every log is read, with a progress line every few
-   * seconds when there are many (an old state directory with no index is indexed so, once).
+   * Starts the root supervisor and returns at once: the index and the logs it does not name are
+   * read in the background, a few ms at a time, so the API answers at once (100,000 missions of
+   * history: about a second here). Until its log is read a mission is `recovering`; its status,
+   * events, a stop, an answer or the approvals read it first. `loaded` settles once every mission
+   * is known (the HTTP list and approvals wait for it); `recovered` once every log is read, with
+   * progress lines when there are many (an old state dir with no index is indexed so, once).
    */
   startInBackground(): {
     loaded: Promise<{ finished: number; recovering: number }>;
@@ -336,7 +334,10 @@ export class Daemon implements DaemonApi {
     return m.summary();
   }
 
+  /** Every gate waiting now, whole from `loaded` on: logs not read yet are read first. */
   approvals(): ApprovalRecord[] {
+    for (const [id, m] of [...this.missions])
+      if (m instanceof RecoveringMission) recoverOne(this.host, id);
     return [...this.missions.values()]
       .filter((m) => !m.over && !(m instanceof RecoveringMission))
       .flatMap((m) => (m as DaemonMission).approvals().filter((a) => a.status === 'pending'))

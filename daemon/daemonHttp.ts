@@ -127,7 +127,16 @@ export function createApiHandler(api: DaemonApi, options: ApiHandlerOptions): Ap
         }),
       },
     ],
-    [/^\/api\/approvals$/, { GET: () => ({ status: 200, body: { approvals: api.approvals() } }) }],
+    [
+      /^\/api\/approvals$/,
+      {
+        // Once every mission is known, as the list: a gate of a mission not catalogued yet is missed.
+        GET: async () => {
+          await api.loaded?.();
+          return { status: 200, body: { approvals: api.approvals() } };
+        },
+      },
+    ],
     // An approval id holds `/` (`mission/stage/attempt`): it may come encoded or raw.
     [
       /^\/api\/approvals\/(.+)$/,

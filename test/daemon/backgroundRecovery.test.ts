@@ -80,4 +80,38 @@ describe('a daemon starting over logs it has not indexed', () => {
       await again.shutdown();
     }
   });
+
+  it('should list a gate waiting in a log not read yet, the moment every mission is known', async () => {
+    const straight = await runAndRead(twoStages);
+    const lines = readFileSync(straight.eventLogFile, 'utf8').trim().split('\n');
+    const stateDir = tempDir();
+    mkdirSync(join(stateDir, 'missions'));
+    for (let i = 0; i < 30; i++) {
+      const id = `done-${String(i).padStart(2, '0')}`;
+      writeFileSync(EventLog.pathFor(stateDir, id), renamedLog(lines, id));
+    }
+    // a mission of the last release waiting at its gate, its log last to be read
+    const gated = readFileSync('test/fixtures/logs/release-0.1-pending-approval.jsonl', 'utf8');
+    const id = 'approval-20261204T184217Z-0s82v0ci2qkxq';
+    writeFileSync(EventLog.pathFor(stateDir, id), gated);
+    const daemon = new Daemon({
+      stateDir,
+      logger: pino({ level: 'silent' }),
+      env: {},
+      syncEveryMs: 0,
+    });
+    const started = daemon.startInBackground();
+    try {
+      await started.loaded;
+      // the background has not come to it yet: the list says so ...
+      expect(daemon.list().find((m) => m.id === id)?.state).toBe('recovering');
+      // ... and the gates waiting are whole all the same
+      expect(daemon.approvals().map((a) => [a.id, a.status])).toEqual([
+        [`${id}/plan/1`, 'pending'],
+      ]);
+      await started.recovered;
+    } finally {
+      await daemon.shutdown();
+    }
+  });
 });
