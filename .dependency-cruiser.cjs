@@ -1,7 +1,7 @@
 /**
  * The house's arrows (README "Folders"), checked by `npm test`: no import cycles, and each folder
  * imports only the folders below it. kernel ← config ← transport ← log ← sandbox ← workspace ←
- * supervisors ← actors ← machines ← runner ← daemon ← cli; inspector beside the runner. Type-only
+ * supervisors ← actors ← machines ← runner ← daemon ← mcp ← cli; inspector beside the runner. Type-only
  * imports count.
  */
 const below = {
@@ -50,6 +50,21 @@ const below = {
     'machines',
     'inspector',
     'runner',
+  ],
+  // The MCP server: the runtime's skills as tools, over a daemon of its own or a running one.
+  mcp: [
+    'kernel',
+    'config',
+    'transport',
+    'supervisors',
+    'log',
+    'sandbox',
+    'workspace',
+    'actors',
+    'machines',
+    'inspector',
+    'runner',
+    'daemon',
   ],
 };
 const folders = Object.keys(below);

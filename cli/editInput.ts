@@ -9,6 +9,7 @@ import {
   workspacePathIssues,
   workspaceRoot,
 } from '../config/workspace.js';
+import { editFromText } from '../workspace/editText.js';
 import type { Edit, PathRules } from '../workspace/types.js';
 import { UsageError } from './io.js';
 
@@ -28,10 +29,11 @@ export function readEdit(file: string, format: string | undefined): Edit {
   } catch (err) {
     throw new UsageError(`cannot read the edit '${file}': ${(err as Error).message}`);
   }
-  const f = format ?? (/^<{7} SEARCH\s*$/m.test(text) ? 'search_replace' : 'unified_diff');
-  if (f === 'search_replace') return { format: 'search_replace', text };
-  if (f === 'unified_diff') return { format: 'unified_diff', patch: text };
-  throw new UsageError(`--format: expected unified_diff or search_replace, got '${f}'`);
+  try {
+    return editFromText(text, format);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 export function pathRules(flags: PatchFlags): PathRules {

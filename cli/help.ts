@@ -16,6 +16,7 @@ Commands:
   arch stats      what each agent architecture achieved here: runs and success by task and stage
   verify          run a command (test, lint) in a workspace inside the sandbox: its exit and tests
   patch           check, apply (with a backup) or restore a model's edit on a workspace
+  mcp             serve Maestro's skills as MCP tools to a host (Claude Code, Codex, an IDE)
   inspect URL     print a running mission's live tree as text (from its --inspect URL)
   replay MISSION  print a mission's history from its event log (what happened, when, who decided)
   worker          serve provider calls for a mission's agents over NATS (a remote worker)
@@ -33,6 +34,39 @@ Exit codes: 0 success, 1 the mission failed, 2 a usage or config error.
 Docs: README.md`;
 
 export const commandHelp: Record<string, string> = {
+  mcp: `Usage: maestro mcp [--root DIR]... [--agents FILE] [--state-dir DIR] [--http [HOST:]PORT]
+
+Serves Maestro's skills to an MCP host as 25 tools: consult, ensemble, select_best; vote,
+red_flag_check, calibrate; verify, patch_check, patch_apply, patch_restore; workflow_start,
+workflow_state, stage_report, approvals_pending, approval_submit, approval_history; mission_run,
+mission_status, mission_events, mission_stop; classify_task, select_architecture, arch_stats;
+evidence_chain, metrics. Over stdio by default (the host spawns it): stdout carries JSON-RPC
+only, every log line goes to stderr. Missions and their gates are the runtime's durable records
+in the state dir: they survive the host and this server, and a gate is answered by id
+(approvals_pending, then approval_submit) whenever the host likes. No tool waits for a person.
+
+Options:
+  --root DIR           a directory tools may touch (workspaces, mission files); repeatable
+                       (default: the current directory). Anything outside is refused.
+  --agents FILE        a mission file whose providers and agents consult, ensemble, vote and
+                       workflow_start may call (keys from this server's environment, through
+                       the file's apiKeyEnv; never from a tool's arguments)
+  --state-dir DIR      missions, logs and workspace journals (default: .maestro, or
+                       $MAESTRO_STATE_DIR); held by this server as a daemon holds it
+  --daemon URL         send missions to this running maestro daemon instead (its token from
+                       $MAESTRO_TOKEN or the state dir's daemon.json)
+  --allow-env NAME     a variable of this server's environment a submitted mission may read
+  --http [HOST:]PORT   serve Streamable HTTP at http://HOST:PORT/mcp instead of stdio
+                       (HOST default 127.0.0.1; a local Host and Origin are required there)
+  --token TOKEN        the bearer token HTTP requests must carry (also $MAESTRO_MCP_TOKEN);
+                       required when HOST is not loopback
+  --log-level LEVEL    stderr's level (default: info)
+
+In a host's config (the usual mcpServers shape):
+  {"mcpServers": {"maestro": {"command": "npx", "args": ["maestro", "mcp", "--agents",
+    "agents.yaml"]}}}
+
+Exit codes: 0 stopped (SIGINT, SIGTERM, or the host closed stdin), 2 a usage or config error.`,
   daemon: `Usage: maestro daemon [--state-dir DIR] [--listen HOST:PORT] [options]
 
 The long-running root of the supervision tree. Holds the state directory (one daemon per

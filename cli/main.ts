@@ -68,6 +68,9 @@ const options = {
   network: { type: 'boolean' },
   env: { type: 'string', multiple: true },
   sandbox: { type: 'string' },
+  http: { type: 'string' },
+  root: { type: 'string', multiple: true },
+  agents: { type: 'string' },
   ...natsFlagOptions,
 } satisfies ParseArgsConfig['options'];
 
@@ -135,6 +138,7 @@ const allowed: Record<string, string[]> = {
   status: ['help', 'json', 'url', 'token', 'state-dir'],
   approve: ['help', 'json', 'reject', 'feedback', 'url', 'token', 'state-dir'],
   stop: ['help', 'json', 'reason', 'url', 'token', 'state-dir'],
+  mcp: ['help', 'http', 'root', 'agents', 'daemon', 'token', 'state-dir', 'allow-env', 'log-level'],
   help: ['help'],
 };
 
@@ -192,6 +196,9 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       }
       case 'verify':
         return await (await import('./verify.js')).verifyCommand(rest, values, io);
+      case 'mcp':
+        if (rest.length) throw new UsageError(`maestro mcp: unexpected argument '${rest[0]}'`);
+        return await (await import('./mcp.js')).mcpCommand(values, io);
       case 'patch':
         return await (await import('./patch.js')).patchCommand(rest, values, io);
       case 'history':

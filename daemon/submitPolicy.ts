@@ -177,12 +177,12 @@ function list(names: readonly string[]): string {
   return names.length ? names.map((n) => `'${n}'`).join(', ') : 'none';
 }
 
-/** Whether `path` (symlinks resolved) is strictly inside one of `dirs`. */
+/** Whether `path` (symlinks resolved) is one of `dirs` or inside one. */
 function within(path: string, dirs: readonly string[]): boolean {
   const real = realOr(path);
   return dirs.some((dir) => {
     const rel = relative(realOr(dir), real);
-    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+    return !rel.startsWith('..') && !isAbsolute(rel);
   });
 }
 

@@ -28,18 +28,4 @@ export function planLines(r: PlanResult): string[] {
   return lines;
 }
 
-/** A plan as JSON: the changes by path and kind (not their bytes), the fallbacks, the stats. */
-export function planJson(r: PlanResult): unknown {
-  if (!r.ok) return r;
-  return {
-    ok: true,
-    hash: r.hash,
-    stats: r.stats,
-    fallbacks: r.fallbacks,
-    changes: r.changes.map((c) => ({
-      path: c.path,
-      ...(c.renamedFrom && { renamedFrom: c.renamedFrom }),
-      kind: c.before === null ? 'new' : c.after === null ? 'deleted' : 'changed',
-    })),
-  };
-}
+export { planJson } from '../../workspace/editText.js';

@@ -40,6 +40,11 @@ describe('submission policy', () => {
     expect(
       submissionIssues(withWorkspace({ path: '/srv/other' }), open).map((i) => i.path),
     ).toEqual([['workspace', 'path']]);
+    // the allowed directory itself is a workspace it allows (maestro mcp's --root is one)
+    expect(submissionIssues(withWorkspace({ path: '/srv/repos' }), open)).toEqual([]);
+    expect(
+      submissionIssues(withWorkspace({ path: '/srv/repos-other' }), open).map((i) => i.path),
+    ).toEqual([['workspace', 'path']]);
     // a relative path would be the daemon's own folder: refused though it reads as inside
     expect(submissionIssues(withWorkspace({ path: 'repos/app' }), open).map((i) => i.path)).toEqual(
       [['workspace', 'path']],
