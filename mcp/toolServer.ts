@@ -12,7 +12,8 @@
 import { Server, type Tool } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { parseConfigValue } from '../config/loader.js';
+import { formatPath, parseConfigValue } from '../config/loader.js';
+import { zodMessage } from '../config/zodMessage.js';
 import { errorMessage, UserError } from '../kernel/errors.js';
 import { redact } from '../kernel/secrets.js';
 import type { McpTool, ToolCall } from './tool.js';
@@ -145,6 +146,18 @@ export async function callTool(
   try {
     const parsed = parseConfigValue(args ?? {}, `${name} arguments`, tool.input);
     const result = redact(await tool.run(parsed, call)) as Record<string, unknown>;
+    const checked = tool.output.safeParse(result, { error: zodMessage });
+    if (!checked.success) {
+      // Ours, not the caller's: said on stderr, and to the caller as a failure.
+      const where = checked.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
+      options.logger.error(
+        { tool: name, issues: where },
+        `maestro mcp: ${name} gave a result its output schema refuses`,
+      );
+      return failure(
+        `${name} failed: its result does not match its output schema (${where.join('; ')})`,
+      );
+    }
     return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result };
   } catch (err) {
     if (err instanceof UserError) return failure(err.message);

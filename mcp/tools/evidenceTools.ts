@@ -82,11 +82,12 @@ export function evidenceTools(ctx: McpContext): McpTool[] {
       group: 'evidence',
       readOnly: true,
       description:
-        "A mission's calls, failures, restarts, tokens, cost and samples; MAKER samples per step and red-flag rate.",
+        "A mission's agent calls, plan/workflow phase calls, failures, restarts, tokens, cost, samples; MAKER samples per step, red-flag rate.",
       input: z.strictObject({ mission: missionId }),
       output: z.object({
         state: z.string(),
         calls: z.number(),
+        phaseCalls: z.number(),
         failedCalls: z.number(),
         restarts: z.number(),
         tokens: z.number(),
@@ -114,9 +115,19 @@ export function evidenceTools(ctx: McpContext): McpTool[] {
         const agents = s.agents ?? [];
         const sum = (f: (x: (typeof agents)[number]) => number) =>
           agents.reduce((n, x) => n + f(x), 0);
+        // A plan's or a workflow's phases call their models themselves: their samples are in the log.
+        let phaseCalls = 0;
+        for (let after = 0; ; ) {
+          const page = await ctx.missions.events(a.mission, after, READ_PAGE);
+          for (const e of page)
+            if (e.type === 'genius.phase' || e.type === 'genius.text') phaseCalls += e.samples;
+          if (page.length < READ_PAGE) break;
+          after = page.at(-1)!.seq;
+        }
         return {
           state: s.state,
           calls: sum((x) => x.calls),
+          phaseCalls,
           failedCalls: sum((x) => x.failures),
           restarts: sum((x) => x.restarts),
           tokens: s.usage?.tokens ?? 0,

@@ -11,7 +11,7 @@ import type { ApprovalRecord } from '../../daemon/daemonApi.js';
 import { UserError } from '../../kernel/errors.js';
 import { insideRoots, type McpContext } from '../context.js';
 import { defineTool, type McpTool } from '../tool.js';
-import { cut } from '../trim.js';
+import { cut, cutStrings } from '../trim.js';
 import { missionId, STRING_CAP, summaryFields, summaryOut } from './missionTools.js';
 import { argv, workspaceArg } from './workspaceTools.js';
 
@@ -40,13 +40,23 @@ function approvalView(a: ApprovalRecord) {
   };
 }
 
-/** A stage's output as JSON when it is (the workflow's reports are), else its text. */
-function report(output: string): unknown {
+/**
+ * A stage's output for a reader: a workflow phase's own report (summary, findings, risks,
+ * questions, next) apart from the rest of its output (analysis, baseline, candidates,
+ * selection), long strings cut; any other stage's output as its text.
+ */
+function reportOf(output: string): { report: unknown; detail?: unknown } {
+  let parsed: unknown;
   try {
-    return JSON.parse(output);
+    parsed = JSON.parse(output);
   } catch {
-    return cut(output, STRING_CAP * 4);
+    return { report: cut(output, STRING_CAP * 4) };
   }
+  if (parsed && typeof parsed === 'object' && 'report' in parsed) {
+    const { report, ...detail } = parsed as { report: unknown };
+    return { report: cutStrings(report, STRING_CAP), detail: cutStrings(detail, STRING_CAP / 2) };
+  }
+  return { report: cutStrings(parsed, STRING_CAP) };
 }
 
 export function workflowTools(ctx: McpContext): McpTool[] {
@@ -156,6 +166,7 @@ export function workflowTools(ctx: McpContext): McpTool[] {
         stage: z.string(),
         status: z.string(),
         report: z.unknown(),
+        detail: z.unknown().optional(),
         approval: z.string().optional(),
       }),
       run: async (a) => {
@@ -164,14 +175,9 @@ export function workflowTools(ctx: McpContext): McpTool[] {
           .reverse()
           .find((p) => p.stage === a.stage && p.status === 'pending');
         if (gate)
-          return {
-            stage: a.stage,
-            status: 'waiting',
-            report: report(gate.output),
-            approval: gate.id,
-          };
+          return { stage: a.stage, status: 'waiting', ...reportOf(gate.output), approval: gate.id };
         const done = s.done.find((d) => d.name === a.stage);
-        if (done) return { stage: a.stage, status: 'done', report: report(done.output) };
+        if (done) return { stage: a.stage, status: 'done', ...reportOf(done.output) };
         if (!s.stages.includes(a.stage))
           throw new UserError(
             `stage: mission '${a.mission}' has no stage '${a.stage}' (its stages: ${s.stages.join(', ')})`,

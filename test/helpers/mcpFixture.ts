@@ -1,0 +1,148 @@
+/**
+ * `maestro mcp` for tests, with the SDK's own client as the peer: a root folder holding the
+ * bugfix demo repository (a git repo with one off-by-one and its failing tests) and copies of
+ * example missions, an agents file (the bugfix mission's agents plus simulated and scripted
+ * ones for the consult and vote tools), a state dir, and a client connected in either protocol
+ * era: 2025 over the SDK's linked in-memory transport, 2026-07-28 through the HTTP handler's
+ * fetch face (no socket).
+ */
+import { execFileSync } from 'node:child_process';
+import {
+  copyFileSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { createMcpHandler, InMemoryTransport } from '@modelcontextprotocol/server';
+import { pino } from 'pino';
+import { parse } from 'yaml';
+import { openMcp, type McpServerOptions, type OpenMcp } from '../../mcp/mcpServer.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export type Era = '2025' | '2026';
+
+/** The agents of the fixture's agents file besides the bugfix mission's. */
+export const TEST_PROVIDERS = {
+  sure: { kind: 'simulated', answers: ['42'] },
+  split: { kind: 'simulated', seed: 3, answers: ['a', 'b', 'c'] },
+  echo: { kind: 'scripted', responses: ['scripted answer'], onExhausted: 'repeat_last' },
+};
+
+export interface McpFixture {
+  dir: string;
+  /** The root tools may touch. */
+  root: string;
+  /** The bugfix demo repository, under the root. */
+  repo: string;
+  stateDir: string;
+  agentsFile: string;
+  open: OpenMcp;
+  connect(era: Era): Promise<Client>;
+  /** Closes every client and the server (its daemon and lock); the files stay until `remove`. */
+  close(): Promise<void>;
+  remove(): void;
+}
+
+/** Writes the fixture's files under a new temp dir: the root, the repo, the agents file. */
+export function mcpFiles(): Pick<McpFixture, 'dir' | 'root' | 'repo' | 'stateDir' | 'agentsFile'> {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'maestro-mcp-')));
+  const root = join(dir, 'root');
+  const repo = join(root, 'repo');
+  execFileSync(process.execPath, [join(REPO_ROOT, 'examples/bugfix/prepare.mjs'), repo]);
+  for (const f of ['hello.yaml', 'approval.yaml'])
+    copyFileSync(join(REPO_ROOT, 'examples', f), join(root, f));
+  const bugfix = parse(readFileSync(join(REPO_ROOT, 'examples/bugfix/mission.yaml'), 'utf8')) as {
+    providers: Record<string, unknown>;
+    agents: { id: string; provider: string }[];
+  };
+  const agentsFile = join(dir, 'agents.json');
+  writeFileSync(
+    agentsFile,
+    JSON.stringify({
+      name: 'agents',
+      providers: { ...bugfix.providers, ...TEST_PROVIDERS },
+      agents: [
+        ...bugfix.agents,
+        ...Object.keys(TEST_PROVIDERS).map((id) => ({ id, provider: id })),
+      ],
+      stages: [{ name: 'unused', prompt: 'x', agents: ['echo'] }],
+    }),
+  );
+  return { dir, root, repo, stateDir: join(dir, 'state'), agentsFile };
+}
+
+export async function mcpFixture(
+  options: Partial<Pick<McpServerOptions, 'bwrapPath' | 'env'>> & {
+    files?: ReturnType<typeof mcpFiles>;
+  } = {},
+): Promise<McpFixture> {
+  const files = options.files ?? mcpFiles();
+  const open = await openMcp({
+    stateDir: files.stateDir,
+    roots: [files.root],
+    agentsFile: files.agentsFile,
+    logger: pino({ level: 'silent' }),
+    version: 'test',
+    ...(options.bwrapPath !== undefined && { bwrapPath: options.bwrapPath }),
+    ...(options.env !== undefined && { env: options.env }),
+  });
+  const clients: Client[] = [];
+  const handler = createMcpHandler(open.factory);
+  return {
+    ...files,
+    open,
+    async connect(era) {
+      let client: Client;
+      if (era === '2025') {
+        const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+        await open.factory().connect(serverSide);
+        client = new Client({ name: 'test-host', version: '0' });
+        await client.connect(clientSide);
+      } else {
+        client = new Client(
+          { name: 'test-host', version: '0' },
+          { versionNegotiation: { mode: 'auto' } },
+        );
+        await client.connect(
+          new StreamableHTTPClientTransport(new URL('http://in-process/mcp'), {
+            fetch: (url, init) => handler.fetch(new Request(url, init)),
+          }),
+        );
+      }
+      clients.push(client);
+      return client;
+    },
+    async close() {
+      for (const c of clients.splice(0)) await c.close().catch(() => undefined);
+      await handler.close();
+      await open.close();
+    },
+    remove() {
+      rmSync(files.dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A tool call's structured result, or the test fails with the tool's error text. */
+export async function callOk(
+  client: Client,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const r = await client.callTool({ name, arguments: args });
+  if (r.isError) throw new Error(`${name} failed: ${JSON.stringify(r.content)}`);
+  return r.structuredContent as Record<string, unknown>;
+}
+
+/** A tool call's error text, or the test fails with the result it got. */
+export async function callError(client: Client, name: string, args: unknown): Promise<string> {
+  const r = await client.callTool({ name, arguments: args as Record<string, unknown> });
+  if (!r.isError) throw new Error(`${name} did not fail: ${JSON.stringify(r.structuredContent)}`);
+  return (r.content as { type: string; text: string }[]).map((c) => c.text).join('\n');
+}
