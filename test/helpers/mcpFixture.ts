@@ -27,6 +27,12 @@ import { openMcp, type McpServerOptions, type OpenMcp } from '../../mcp/mcpServe
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export type Era = '2025' | '2026';
 
+/** The bugfix demo's right fix, and a wrong one that passes the failing tests but breaks another. */
+export const CAREFUL_PATCH =
+  '--- a/src/range.js\n+++ b/src/range.js\n@@ -3,3 +3,3 @@\n   let total = 0;\n-  for (let i = a; i < b; i++) total += i;\n+  for (let i = a; i <= b; i++) total += i;\n   return total;\n';
+export const HASTY_PATCH =
+  'src/range.js\n<<<<<<< SEARCH\n  return total;\n=======\n  return total + b;\n>>>>>>> REPLACE\n';
+
 /** The agents of the fixture's agents file besides the bugfix mission's. */
 export const TEST_PROVIDERS = {
   sure: { kind: 'simulated', answers: ['42'] },

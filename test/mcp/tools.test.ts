@@ -9,12 +9,16 @@ import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listingTokens } from '../../mcp/toolServer.js';
 import { eventually } from '../helpers/eventually.js';
-import { callError, callOk, type Era, type McpFixture, mcpFixture } from '../helpers/mcpFixture.js';
+import {
+  CAREFUL_PATCH,
+  callError,
+  callOk,
+  type Era,
+  HASTY_PATCH,
+  type McpFixture,
+  mcpFixture,
+} from '../helpers/mcpFixture.js';
 
-export const CAREFUL_PATCH =
-  '--- a/src/range.js\n+++ b/src/range.js\n@@ -3,3 +3,3 @@\n   let total = 0;\n-  for (let i = a; i < b; i++) total += i;\n+  for (let i = a; i <= b; i++) total += i;\n   return total;\n';
-export const HASTY_PATCH =
-  'src/range.js\n<<<<<<< SEARCH\n  return total;\n=======\n  return total + b;\n>>>>>>> REPLACE\n';
 const TEST = ['node', '--test', 'test/'];
 
 describe.each<Era>(['2025', '2026'])('maestro mcp tools, protocol era %s', (era) => {
