@@ -122,7 +122,7 @@ export function serverFactory(tools: readonly McpTool[], options: ToolServerOpti
           options,
         );
       } finally {
-        progress?.stop();
+        await progress?.stop();
       }
     });
     return server;
@@ -179,17 +179,20 @@ interface ProgressParams {
 /**
  * Progress notifications for one call: each `send`, and the last one again every
  * `PROGRESS_EVERY_MS` while nothing new comes (hosts give up on a silent call after 60 s). The
- * `progress` value counts notifications, so it only grows, as the protocol requires.
+ * `progress` value counts notifications, so it only grows, as the protocol requires. `stop`
+ * settles once every notification is sent: the result must not overtake them.
  */
-function progressSender(notify: (p: ProgressParams) => unknown): {
+function progressSender(notify: (p: ProgressParams) => Promise<unknown>): {
   send: ToolCall['progress'];
-  stop(): void;
+  stop(): Promise<unknown>;
 } {
   let n = 0;
   let last = 'working';
+  let sent: Promise<unknown> = Promise.resolve();
   const emit = () => {
     n += 1;
-    notify({ progress: n, message: last });
+    const params = { progress: n, message: last };
+    sent = sent.then(() => notify(params));
   };
   const timer = setInterval(emit, PROGRESS_EVERY_MS);
   timer.unref();
@@ -199,6 +202,9 @@ function progressSender(notify: (p: ProgressParams) => unknown): {
       emit();
       timer.refresh();
     },
-    stop: () => clearInterval(timer),
+    stop: () => {
+      clearInterval(timer);
+      return sent;
+    },
   };
 }
