@@ -30,6 +30,8 @@ export interface ToolServerOptions {
   version: string;
   logger: Logger;
   maxArgumentBytes?: number;
+  /** @default PROGRESS_EVERY_MS */
+  progressEveryMs?: number;
 }
 
 export interface CallResult {
@@ -105,7 +107,7 @@ export function serverFactory(tools: readonly McpTool[], options: ToolServerOpti
       const progress =
         token === undefined
           ? undefined
-          : progressSender((params) =>
+          : progressSender(options.progressEveryMs ?? PROGRESS_EVERY_MS, (params) =>
               ctx.mcpReq
                 .notify({
                   method: 'notifications/progress',
@@ -178,11 +180,14 @@ interface ProgressParams {
 
 /**
  * Progress notifications for one call: each `send`, and the last one again every
- * `PROGRESS_EVERY_MS` while nothing new comes (hosts give up on a silent call after 60 s). The
+ * `everyMs` while nothing new comes (hosts give up on a silent call after 60 s). The
  * `progress` value counts notifications, so it only grows, as the protocol requires. `stop`
  * settles once every notification is sent: the result must not overtake them.
  */
-function progressSender(notify: (p: ProgressParams) => Promise<unknown>): {
+function progressSender(
+  everyMs: number,
+  notify: (p: ProgressParams) => Promise<unknown>,
+): {
   send: ToolCall['progress'];
   stop(): Promise<unknown>;
 } {
@@ -194,7 +199,7 @@ function progressSender(notify: (p: ProgressParams) => Promise<unknown>): {
     const params = { progress: n, message: last };
     sent = sent.then(() => notify(params));
   };
-  const timer = setInterval(emit, PROGRESS_EVERY_MS);
+  const timer = setInterval(emit, everyMs);
   timer.unref();
   return {
     send(message, done, of) {

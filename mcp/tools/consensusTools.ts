@@ -61,7 +61,7 @@ export function consensusTools(ctx: McpContext): McpTool[] {
       name: 'vote',
       group: 'consensus',
       description:
-        'Sample one agent until an answer is k votes ahead of every other (MAKER); red-flagged samples are discarded. outcome is decided or exhausted, never a plurality.',
+        'Sample an agent until one answer is k votes ahead (MAKER); red-flagged samples are discarded. outcome: decided, or exhausted (never a plurality).',
       input: z.strictObject({
         agent: z.string().min(1),
         prompt: z.string().min(1),

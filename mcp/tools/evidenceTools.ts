@@ -37,7 +37,7 @@ export function evidenceTools(ctx: McpContext): McpTool[] {
       group: 'evidence',
       readOnly: true,
       description:
-        "A mission's decisions from its log, in order: votes, candidates and selections, architecture, gates, restarts, plans, its end. nextSeq pages on.",
+        "A mission's decisions from its log: votes, candidates, selections, architecture, gates, restarts, plans, its end. nextSeq pages on.",
       input: z.strictObject({
         mission: missionId,
         afterSeq: z.int().min(0).default(0),

@@ -34,7 +34,7 @@ export function missionTools(ctx: McpContext): McpTool[] {
       name: 'mission_run',
       group: 'missions',
       description:
-        'Start a mission from a file under a --root or inline YAML/JSON; returns its id at once (poll mission_status). A bad file is an error naming file:line path.',
+        'Start a mission from a file under a root or inline YAML/JSON; returns its id at once. A bad file is an error naming file:line path.',
       input: z
         .strictObject({
           path: z.string().min(1).optional(),

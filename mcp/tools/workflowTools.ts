@@ -65,7 +65,7 @@ export function workflowTools(ctx: McpContext): McpTool[] {
       name: 'workflow_start',
       group: 'workflow',
       description:
-        'Start the coding workflow (analyze, hypothesize, implement, debug, improve; a gate after each) on a workspace with the agents file; returns the mission id at once.',
+        'Start the coding workflow (analyze, hypothesize, implement, debug, improve; a gate after each) on a workspace; returns the mission id at once.',
       input: z.strictObject({
         workspace: workspaceArg,
         task: z.string().min(1),
@@ -207,7 +207,7 @@ export function workflowTools(ctx: McpContext): McpTool[] {
       name: 'approval_submit',
       group: 'workflow',
       description:
-        'Answer a gate by id: approve, or reject with feedback (the stage runs again with it). Answering twice changes nothing (alreadyAnswered).',
+        'Answer a gate by id: approve, or reject with feedback (the stage runs again). A second answer changes nothing (alreadyAnswered).',
       input: z.strictObject({
         id: z.string().min(1),
         decision: z.enum(['approve', 'reject']),

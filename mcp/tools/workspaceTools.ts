@@ -18,7 +18,7 @@ import { insideRoots, type McpContext } from '../context.js';
 import { defineTool, type McpTool } from '../tool.js';
 
 export const argv = z.array(z.string()).min(1, 'expected the command as argv: ["npm", "test"]');
-export const workspaceArg = z.string().min(1).describe('a folder under a --root');
+export const workspaceArg = z.string().min(1);
 const edit = {
   workspace: workspaceArg,
   patch: z.string().min(1).describe('a unified diff or search/replace blocks'),

@@ -38,6 +38,7 @@ export const TEST_PROVIDERS = {
   sure: { kind: 'simulated', answers: ['42'] },
   split: { kind: 'simulated', seed: 3, answers: ['a', 'b', 'c'] },
   echo: { kind: 'scripted', responses: ['scripted answer'], onExhausted: 'repeat_last' },
+  slow: { kind: 'simulated', answers: ['late'], latencyMs: { distribution: 'fixed', ms: 1500 } },
 };
 
 export interface McpFixture {

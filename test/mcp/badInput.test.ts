@@ -81,7 +81,7 @@ describe('maestro mcp, bad input', () => {
 
   it('should name an agent the agents file does not have', async () => {
     expect(await callError(client, 'consult', { agent: 'gpt-9', prompt: 'hi' })).toContain(
-      `agent 'gpt-9' is not in ${fx.agentsFile} (its agents: lead, careful, hasty, sloppy, sure, split, echo)`,
+      `agent 'gpt-9' is not in ${fx.agentsFile} (its agents: lead, careful, hasty, sloppy, sure, split, echo, slow)`,
     );
   });
 
