@@ -9,7 +9,7 @@
  *   npx tsx bench/mcp.ts [--calls 1000] [--warmup 50]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,10 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 
 const { values: a } = parseArgs({
-  options: { calls: { type: 'string', default: '1000' }, warmup: { type: 'string', default: '50' } },
+  options: {
+    calls: { type: 'string', default: '1000' },
+    warmup: { type: 'string', default: '50' },
+  },
 });
 const CALLS = Number(a.calls);
 const WARMUP = Number(a.warmup);
@@ -31,7 +34,8 @@ function quantile(sorted: number[], q: number): number {
 }
 
 async function roundTrips(client: Client): Promise<{ median: number; p99: number }> {
-  const call = () => client.callTool({ name: 'red_flag_check', arguments: { text: 'the answer: 7' } });
+  const call = () =>
+    client.callTool({ name: 'red_flag_check', arguments: { text: 'the answer: 7' } });
   for (let i = 0; i < WARMUP; i++) await call();
   const ms: number[] = [];
   for (let i = 0; i < CALLS; i++) {
@@ -52,33 +56,57 @@ const tokens = async (client: Client) =>
   Math.ceil(JSON.stringify((await client.listTools()).tools).length / 4);
 
 try {
-  console.log(`maestro mcp: round trip of a trivial tool (red_flag_check), node ${process.version}`);
+  console.log(
+    `maestro mcp: round trip of a trivial tool (red_flag_check), node ${process.version}`,
+  );
   const stdio = new Client({ name: 'bench', version: '0' });
   await stdio.connect(
-    new StdioClientTransport({ command: process.execPath, args: [DEV, ...base, '--state-dir', join(dir, 's1')] }),
+    new StdioClientTransport({
+      command: process.execPath,
+      args: [DEV, ...base, '--state-dir', join(dir, 's1')],
+    }),
   );
   line('stdio (2025-11-25)', await roundTrips(stdio));
   const listed2025 = await tokens(stdio);
   await stdio.close();
 
-  const child = spawn(process.execPath, [DEV, ...base, '--state-dir', join(dir, 's2'), '--http', '127.0.0.1:0'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const httpState = join(dir, 's2');
+  const child = spawn(
+    process.execPath,
+    [DEV, ...base, '--state-dir', httpState, '--http', '127.0.0.1:0'],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     let err = '';
     child.stderr.on('data', (d: Buffer) => {
       err += d.toString();
-      const m = /tools at (http:\/\/\S+\/mcp)/.exec(err);
+      const m = /tools at (http:\/\/\S+\/mcp),/.exec(err);
       if (m) resolve(m[1]!);
     });
     child.once('exit', (code) => reject(new Error(`maestro mcp --http exited ${code}: ${err}`)));
   });
   try {
     for (const auto of [false, true]) {
-      const http = new Client({ name: 'bench', version: '0' }, auto ? { versionNegotiation: { mode: 'auto' } } : {});
-      await http.connect(new StreamableHTTPClientTransport(new URL(url)));
+      const http = new Client(
+        { name: 'bench', version: '0' },
+        auto ? { versionNegotiation: { mode: 'auto' } } : {},
+      );
+      // the token the server made for itself, where a host finds it
+      const { token } = JSON.parse(readFileSync(join(httpState, 'mcp.json'), 'utf8')) as {
+        token: string;
+      };
+      await http.connect(
+        new StreamableHTTPClientTransport(new URL(url), {
+          requestInit: { headers: { authorization: `Bearer ${token}` } },
+        }),
+      );
       line(`http loopback (${http.getNegotiatedProtocolVersion()})`, await roundTrips(http));
-      if (auto) console.log(`tools/list: ${listed2025} tokens (2025-11-25), ${await tokens(http)} tokens (2026-07-28); cap 5000`);
+      if (auto)
+        console.log(
+          `tools/list: ${listed2025} tokens (2025-11-25), ${await tokens(http)} tokens (2026-07-28); cap 5000`,
+        );
       await http.close();
     }
   } finally {

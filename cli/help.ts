@@ -47,24 +47,29 @@ in the state dir: they survive the host and this server, and a gate is answered 
 
 Options:
   --root DIR           a directory tools may touch (workspaces, mission files); repeatable
-                       (default: the current directory). Anything outside is refused.
-  --agents FILE        a mission file whose providers and agents consult, ensemble, vote and
-                       workflow_start may call (keys from this server's environment, through
-                       the file's apiKeyEnv; never from a tool's arguments)
+                       (default: the current directory, unless it is / or your home).
+                       Anything outside is refused.
+  --agents FILE        providers and agents (a mission file, or just those two sections) that
+                       consult, ensemble, vote and workflow_start may call (keys from this
+                       server's environment, through the file's apiKeyEnv; never from a
+                       tool's arguments)
   --state-dir DIR      missions, logs and workspace journals (default: .maestro, or
                        $MAESTRO_STATE_DIR); held by this server as a daemon holds it
   --daemon URL         send missions to this running maestro daemon instead (its token from
                        $MAESTRO_TOKEN or the state dir's daemon.json)
-  --allow-env NAME     a variable of this server's environment a submitted mission may read
+  --allow-env NAME     a variable of this server's environment a host's mission may read
+                       (the agents file's own key variables only in its providers, copied as
+                       they are)
   --http [HOST:]PORT   serve Streamable HTTP at http://HOST:PORT/mcp instead of stdio
                        (HOST default 127.0.0.1; a local Host and Origin are required there)
   --token TOKEN        the bearer token HTTP requests must carry (also $MAESTRO_MCP_TOKEN);
+                       without one a token is made and written to <state-dir>/mcp.json (0600);
                        required when HOST is not loopback
   --log-level LEVEL    stderr's level (default: info)
 
-In a host's config (the usual mcpServers shape):
-  {"mcpServers": {"maestro": {"command": "npx", "args": ["maestro", "mcp", "--agents",
-    "agents.yaml"]}}}
+In a host's config (the usual mcpServers shape; absolute paths, a clone built by npm ci):
+  {"mcpServers": {"maestro": {"command": "node", "args": ["/path/to/maestro/cli/bin.js",
+    "mcp", "--root", "/path/to/project", "--agents", "/path/to/project/agents.yaml"]}}}
 
 Exit codes: 0 stopped (SIGINT, SIGTERM, or the host closed stdin), 2 a usage or config error.`,
   daemon: `Usage: maestro daemon [--state-dir DIR] [--listen HOST:PORT] [options]

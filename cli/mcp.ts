@@ -5,10 +5,15 @@
  * until SIGINT or SIGTERM. Either way the missions it starts live in its state dir (or in the
  * daemon named by `--daemon URL`), so they outlive the host and the server.
  */
-import { realpathSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { createLogger } from '../kernel/logger.js';
+import { registerSecret } from '../kernel/secrets.js';
 import { resolveDaemon } from '../daemon/daemonClient.js';
+import { StateDirLockedError } from '../log/stateLock.js';
+import { isLoopback } from '../mcp/mcpHttp.js';
 import { UsageError, type Io } from './io.js';
 import { version } from './version.js';
 
@@ -25,43 +30,76 @@ export interface McpFlags {
 
 export async function mcpCommand(flags: McpFlags, io: Io, stop?: AbortSignal): Promise<number> {
   const stateDir = resolve(flags['state-dir'] ?? process.env.MAESTRO_STATE_DIR ?? '.maestro');
-  const roots = (flags.root?.length ? flags.root : [process.cwd()]).map((r) => rootOf(r));
+  const roots = (flags.root?.length ? flags.root : [defaultRoot()]).map((r) => rootOf(r));
   const http = flags.http === undefined ? undefined : listenOf(flags.http);
-  const token = flags.token ?? process.env.MAESTRO_MCP_TOKEN;
+  if (!http && flags.token !== undefined)
+    throw new UsageError(
+      "maestro mcp: --token is the bearer token of --http; a daemon's token (--daemon) comes from $MAESTRO_TOKEN or its daemon.json",
+      { command: 'mcp' },
+    );
+  const token = http && (flags.token ?? process.env.MAESTRO_MCP_TOKEN);
+  if (http && !token && !isLoopback(http.host))
+    throw new UsageError(
+      `maestro mcp: --http ${flags.http}: away from loopback a bearer token is required (--token or $MAESTRO_MCP_TOKEN)`,
+      { command: 'mcp' },
+    );
   // Never stdout: over stdio it is the protocol's.
   const logger = createLogger({ level: flags['log-level'] ?? 'info', pretty: false });
   const [{ openMcp }, { serveMcpHttp }] = await Promise.all([
     import('../mcp/mcpServer.js'),
     import('../mcp/mcpHttp.js'),
   ]);
-  const mcp = await openMcp({
-    stateDir,
-    roots,
-    ...(flags.agents !== undefined && { agentsFile: flags.agents }),
-    ...(flags.daemon !== undefined && {
-      daemon: resolveDaemon({ url: flags.daemon, 'state-dir': stateDir }),
-    }),
-    ...(flags['allow-env'] && { allowEnv: flags['allow-env'] }),
-    logger,
-    version: version(),
-  });
+  let mcp: Awaited<ReturnType<typeof openMcp>>;
+  try {
+    mcp = await openMcp({
+      stateDir,
+      roots,
+      ...(flags.agents !== undefined && { agentsFile: flags.agents }),
+      ...(flags.daemon !== undefined && {
+        daemon: resolveDaemon({ url: flags.daemon, 'state-dir': stateDir }),
+      }),
+      ...(flags['allow-env'] && { allowEnv: flags['allow-env'] }),
+      logger,
+      version: version(),
+    });
+  } catch (err) {
+    if (err instanceof StateDirLockedError)
+      throw new UsageError(
+        `maestro mcp: ${err.message}. Each maestro mcp holds its state dir as a daemon does: give this one its own --state-dir, or run one maestro daemon and start each with --daemon URL`,
+        { cause: err },
+      );
+    throw err;
+  }
   const where = flags.daemon === undefined ? `state in ${stateDir}` : `missions on ${flags.daemon}`;
   let close: () => Promise<void>;
-  if (http) {
-    const server = await serveMcpHttp(mcp.factory, { ...http, logger, ...(token && { token }) });
-    io.err(
-      `maestro mcp: ${mcp.tools.length} tools at ${server.url} (${where}; roots ${roots.join(', ')})`,
-    );
-    close = () => server.close();
-  } else {
-    const { serveStdio } = await import('@modelcontextprotocol/server/stdio');
-    const served = serveStdio(mcp.factory, {
-      onerror: (err) => logger.warn({ err }, 'maestro mcp: stdio'),
-    });
-    io.err(
-      `maestro mcp: ${mcp.tools.length} tools over stdio (${where}; roots ${roots.join(', ')})`,
-    );
-    close = () => served.close();
+  try {
+    if (http) {
+      // A local process may not call the tools without the token either: one is made if none is given.
+      const bearer = token || randomBytes(24).toString('base64url');
+      registerSecret(bearer);
+      const server = await serveMcpHttp(mcp.factory, { ...http, logger, token: bearer });
+      const file = join(stateDir, 'mcp.json');
+      mkdirSync(stateDir, { recursive: true });
+      writeFileSync(file, JSON.stringify({ url: server.url, token: bearer, pid: process.pid }), {
+        mode: 0o600,
+      });
+      io.err(
+        `maestro mcp: ${mcp.tools.length} tools at ${server.url}, bearer token ${token ? 'as given' : `in ${file}`} (${where}; roots ${roots.join(', ')})`,
+      );
+      close = () => server.close();
+    } else {
+      const { serveStdio } = await import('@modelcontextprotocol/server/stdio');
+      const served = serveStdio(mcp.factory, {
+        onerror: (err) => logger.warn({ err }, 'maestro mcp: stdio'),
+      });
+      io.err(
+        `maestro mcp: ${mcp.tools.length} tools over stdio (${where}; roots ${roots.join(', ')})`,
+      );
+      close = () => served.close();
+    }
+  } catch (err) {
+    await mcp.close();
+    throw err;
   }
   await new Promise<void>((done) => {
     const end = () => done();
@@ -74,6 +112,18 @@ export async function mcpCommand(flags: McpFlags, io: Io, stop?: AbortSignal): P
   await close();
   await mcp.close();
   return 0;
+}
+
+/** The current directory, unless it is the whole disk or the home (a host started us anywhere). */
+function defaultRoot(): string {
+  const cwd = realpathSync(process.cwd());
+  const home = homedir();
+  if (cwd === '/' || (home && cwd === realpathSync(home)))
+    throw new UsageError(
+      `maestro mcp: no --root, and the current directory is ${cwd === '/' ? 'the root of the disk' : 'your home'}: name the folders the tools may touch with --root DIR`,
+      { command: 'mcp' },
+    );
+  return cwd;
 }
 
 function rootOf(dir: string): string {

@@ -158,6 +158,19 @@ const withRules = (options: RuleOptions) =>
 export const missionSchema = withRules({});
 
 /**
+ * An agents file (`maestro mcp --agents FILE`): the providers and agents of a mission file, with
+ * the same rules; its name and stages may be left out, so any mission file is one too.
+ */
+export const agentsFileSchema = missionFields.partial({ name: true, stages: true }).superRefine(
+  (m, ctx) => {
+    for (const issue of missionRules(m))
+      ctx.addIssue({ code: 'custom', path: [...issue.path], message: issue.message });
+  },
+  { when: () => true },
+);
+export type AgentsFileConfig = z.output<typeof agentsFileSchema>;
+
+/**
  * A mission config read back from its event log (`mission.submitted`). It was accepted when it
  * was submitted, so a rule added since that only concerns writing the file (placeholders: an
  * old mission's literal `{{x}}` went to the model as text, and still does) cannot stop it from

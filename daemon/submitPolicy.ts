@@ -8,7 +8,7 @@
  * `maestro run` has no policy: its user runs their own file.
  */
 import { realpathSync } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import type { EnvAllow, PathIssue } from '../config/interpolate.js';
 import type { MissionConfig } from '../config/mission.js';
@@ -182,7 +182,7 @@ function within(path: string, dirs: readonly string[]): boolean {
   const real = realOr(path);
   return dirs.some((dir) => {
     const rel = relative(realOr(dir), real);
-    return !rel.startsWith('..') && !isAbsolute(rel);
+    return rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
   });
 }
 

@@ -1,17 +1,24 @@
 /**
- * The agents the consult and consensus tools may call: the `providers` and `agents` of a mission
- * file the operator names (`maestro mcp --agents FILE`). Keys come from the server's environment
- * through the file's `apiKeyEnv`, never from a tool's arguments. A provider is made once, on its
- * first call, and shared by every tool call after.
+ * The agents the consult and consensus tools may call: the `providers` and `agents` of an agents
+ * file the operator names (`maestro mcp --agents FILE`: any mission file, or only those two).
+ * Keys come from the server's environment through the file's `apiKeyEnv` (or a `${NAME}` in a
+ * header), never from a tool's arguments; their values are registered as secrets, masked in
+ * every result and log. A provider is made once, on its first call, and shared after. The file's
+ * text before interpolation (`raw`) is what `workflow_start` submits, so the daemon reads the
+ * variables itself, and what a host's mission must match to use those variables.
  */
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { interpolateEnv } from '../config/interpolate.js';
 import { loadConfigFile } from '../config/loader.js';
 import {
+  agentsFileSchema,
   agentTimeoutMs,
-  missionSchema,
   type AgentConfig,
   type MissionConfig,
 } from '../config/mission.js';
 import { UserError } from '../kernel/errors.js';
+import { registerSecret } from '../kernel/secrets.js';
 import { createProvider } from '../actors/providers/createProvider.js';
 import type { CompletionResult, Provider } from '../actors/providers/provider.js';
 
@@ -38,29 +45,48 @@ export interface AskOptions {
   caller: string;
 }
 
+/** The agents file as written: its providers and agents before `${NAME}` is read. */
+export interface RawCatalog {
+  providers: Record<string, unknown>;
+  agents: unknown[];
+}
+
 export class Catalog {
   private readonly providers = new Map<string, Provider>();
 
   private constructor(
     readonly config: Pick<MissionConfig, 'providers' | 'agents'>,
+    readonly raw: RawCatalog,
     readonly file: string | undefined,
     private readonly env: NodeJS.ProcessEnv,
-  ) {}
+  ) {
+    for (const name of this.variables()) registerSecret(env[name]);
+  }
 
-  /** Reads `file` (a mission file) as the loader reads any: `${NAME}` from `env`, errors with lines. */
+  /** Reads `file` as the loader reads any config: `${NAME}` from `env`, errors with lines. */
   static async load(file: string, env: NodeJS.ProcessEnv = process.env): Promise<Catalog> {
-    const config = await loadConfigFile(file, missionSchema, { env });
-    return new Catalog(config, file, env);
+    const config = await loadConfigFile(file, agentsFileSchema, { env });
+    const raw = parse(readFileSync(file, 'utf8')) as RawCatalog;
+    return new Catalog(config, { providers: raw.providers, agents: raw.agents }, file, env);
   }
 
   /** No agents: the tools that call a model say how to give some. */
   static empty(): Catalog {
-    return new Catalog({ providers: {}, agents: [] }, undefined, {});
+    return new Catalog({ providers: {}, agents: [] }, { providers: {}, agents: [] }, undefined, {});
   }
 
-  /** For tests and embedding: a catalog from a parsed mission config. */
-  static of(config: Pick<MissionConfig, 'providers' | 'agents'>, env = process.env): Catalog {
-    return new Catalog(config, '(in memory)', env);
+  /**
+   * The variables of the environment its providers read: each openai provider's key
+   * (`apiKeyEnv`), each `${NAME}` in a provider, each cli provider's `envAllowlist`.
+   */
+  variables(): string[] {
+    const names = new Set<string>();
+    for (const p of Object.values(this.config.providers)) {
+      if (p.kind === 'openai') names.add(p.apiKeyEnv);
+      if (p.kind === 'cli') for (const n of p.envAllowlist) names.add(n);
+    }
+    for (const name of referencedVariables(this.raw.providers)) names.add(name);
+    return [...names];
   }
 
   ids(): string[] {
@@ -101,4 +127,18 @@ export class Catalog {
     await Promise.all([...this.providers.values()].map((p) => p.close?.()));
     this.providers.clear();
   }
+}
+
+/** Every `${NAME}` in `value` (a config before interpolation), with where it is. */
+export function variableReferences(
+  value: unknown,
+): { name: string; path: readonly (string | number)[] }[] {
+  // Refusing every name lists every reference, with its path (defaults included).
+  return interpolateEnv(value, {}, { has: () => false, refusal: (name) => name }).issues.map(
+    (i) => ({ name: i.message, path: i.path }),
+  );
+}
+
+function referencedVariables(value: unknown): string[] {
+  return variableReferences(value).map((r) => r.name);
 }

@@ -4,7 +4,7 @@
  * and shared by every connection and request.
  */
 import { realpathSync } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { Logger } from 'pino';
 import { UserError } from '../kernel/errors.js';
 import { Workspace } from '../workspace/workspace.js';
@@ -16,6 +16,8 @@ export interface McpContext {
   catalog: Catalog;
   /** Real paths of the directories tools may touch; a path elsewhere is refused. */
   roots: readonly string[];
+  /** Variables of the server's environment any submitted mission may read (`--allow-env`). */
+  allowEnv: readonly string[];
   /** Where the workspace tools keep their journal and backups (the daemon's, when embedded). */
   stateDir: string;
   logger: Logger;
@@ -76,7 +78,7 @@ export function insideRoots(ctx: Pick<McpContext, 'roots'>, path: string, field:
   }
   const inside = ctx.roots.some((root) => {
     const rel = relative(root, real);
-    return !rel.startsWith('..') && !isAbsolute(rel);
+    return rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
   });
   if (!inside) throw new OutsideRootsError(field, path, ctx.roots);
   return real;

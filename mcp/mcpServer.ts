@@ -13,6 +13,7 @@ import { MaestroClient } from '../daemon/daemonClient.js';
 import { submitPolicySchema, type SubmitPolicy } from '../daemon/submitPolicy.js';
 import { acquireStateLock, type StateLock } from '../log/stateLock.js';
 import { ensureStateDir } from '../log/stateDir.js';
+import { registerSecretEnv } from '../kernel/secrets.js';
 import { Catalog } from './catalog.js';
 import { mcpContext, type McpContext } from './context.js';
 import { attachedHost, embeddedHost } from './missionHost.js';
@@ -45,6 +46,8 @@ export interface OpenMcp {
 
 export async function openMcp(options: McpServerOptions): Promise<OpenMcp> {
   const env = options.env ?? process.env;
+  // What looks like a key in the environment is masked wherever it would go (attached, too).
+  registerSecretEnv(Object.keys(env), env);
   const catalog = options.agentsFile
     ? await Catalog.load(options.agentsFile, env)
     : Catalog.empty();
@@ -72,6 +75,7 @@ export async function openMcp(options: McpServerOptions): Promise<OpenMcp> {
     missions: daemon ? embeddedHost(daemon) : attachedHost(new MaestroClient(options.daemon!)),
     catalog,
     roots: options.roots,
+    allowEnv: options.allowEnv ?? [],
     stateDir: options.stateDir,
     logger: options.logger,
     ...(options.bwrapPath !== undefined && { bwrapPath: options.bwrapPath }),
@@ -106,12 +110,8 @@ export function embeddedPolicy(
     maxPromptBytes: Math.max(defaults.maxPromptBytes, ...providers.map((p) => p.maxPromptBytes)),
     paths: options.roots,
     workspaces: options.roots,
-    env: [
-      ...new Set([
-        ...providers.flatMap((p) => (p.kind === 'openai' ? [p.apiKeyEnv] : [])),
-        ...(options.allowEnv ?? []),
-      ]),
-    ],
+    // The agents file's providers read these; a host's own mission may not (hostMission.ts).
+    env: [...new Set([...catalog.variables(), ...(options.allowEnv ?? [])])],
     cli: providers.flatMap((p) =>
       p.kind === 'cli' && p.command.startsWith('/')
         ? [{ command: p.command, args: p.args, env: p.envAllowlist, ...(p.cwd && { cwd: p.cwd }) }]

@@ -25,8 +25,23 @@ export interface MissionHost {
   stop(id: string, reason?: string): Promise<MissionSummary>;
   approvals(): Promise<ApprovalRecord[]>;
   answer(id: string, answer: AnswerRequest): Promise<AnswerResult>;
-  /** Up to `limit` of the mission's events after `afterSeq`, in order, from its log. */
-  events(id: string, afterSeq: number, limit: number): Promise<LoggedEvent[]>;
+  /**
+   * The mission's events after `afterSeq`, in order, from its log, each to `visit` until it
+   * returns false or the log's events are all seen (live ones are not waited for): one pass.
+   */
+  scan(id: string, afterSeq: number, visit: (e: LoggedEvent) => boolean): Promise<void>;
+}
+
+/** Up to `limit` of the mission's events after `afterSeq`, in order. */
+export async function eventPage(
+  host: MissionHost,
+  id: string,
+  afterSeq: number,
+  limit: number,
+): Promise<LoggedEvent[]> {
+  const page: LoggedEvent[] = [];
+  await host.scan(id, afterSeq, (e) => page.push(e) < limit);
+  return page;
 }
 
 /** The MCP server's own daemon: answers from memory and the log, at once. */
@@ -45,20 +60,23 @@ export function embeddedHost(daemon: DaemonApi): MissionHost {
       return daemon.approvals();
     },
     answer: (id, a) => daemon.answer(id, a),
-    events: async (id, afterSeq, limit) => {
+    scan: async (id, afterSeq, visit) => {
       // The log's events are delivered before `events` returns; later ones are not waited for.
-      const page: LoggedEvent[] = [];
+      let going = true;
       const off = daemon.events(id, afterSeq, (e) => {
-        if (page.length < limit) page.push(e);
+        if (going) going = visit(e);
       });
       off();
-      return page;
     },
   };
 }
 
-/** How long a page of an attached daemon's events waits for one more before it ends. */
-const PAGE_IDLE_MS = 250;
+/**
+ * How long an attached scan waits for the daemon's first event (it may be reading a long log),
+ * then for each next one, before it takes the log's events as all seen.
+ */
+const FIRST_EVENT_MS = 5000;
+const NEXT_EVENT_MS = 250;
 
 /** A running daemon, over its HTTP API. */
 export function attachedHost(client: MaestroClient): MissionHost {
@@ -74,33 +92,30 @@ export function attachedHost(client: MaestroClient): MissionHost {
         decision: a.decision,
         ...(a.feedback !== undefined && { feedback: a.feedback }),
       }),
-    events: async (id, afterSeq, limit) => {
-      // The stream stays open for live events: a page ends when it is full, at the mission's
-      // end, or when nothing more comes for a moment.
-      const page: LoggedEvent[] = [];
+    scan: async (id, afterSeq, visit) => {
+      // The stream stays open for live events: a scan ends when `visit` says so, at the
+      // mission's end, or when nothing more comes for a moment.
       const stop = new AbortController();
       let idle: NodeJS.Timeout | undefined;
-      const quiet = () => {
+      const quiet = (ms: number) => {
         clearTimeout(idle);
-        idle = setTimeout(() => stop.abort(), PAGE_IDLE_MS);
+        idle = setTimeout(() => stop.abort(), ms);
       };
-      quiet();
+      quiet(FIRST_EVENT_MS);
       try {
         for await (const e of client.events(id, {
           lastEventId: afterSeq,
           signal: stop.signal,
           retries: 0,
         })) {
-          page.push(e);
-          if (page.length >= limit) break;
-          quiet();
+          if (!visit(e)) break;
+          quiet(NEXT_EVENT_MS);
         }
       } catch (err) {
         if (!stop.signal.aborted) throw err;
       } finally {
         clearTimeout(idle);
       }
-      return page;
     },
   };
 }

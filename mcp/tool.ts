@@ -36,6 +36,8 @@ export interface McpTool<I extends z.ZodObject = z.ZodObject, O extends z.ZodObj
   run(args: z.output<I>, call: ToolCall): Promise<z.input<O>>;
   /** Hints for hosts: a tool that changes nothing may be called without asking. */
   readOnly?: boolean;
+  /** A hint for hosts: a person should confirm the call (it answers a human gate). */
+  destructive?: boolean;
 }
 
 /** Types `run` against the schemas (the table holds tools of every shape). */

@@ -48,7 +48,12 @@ export function listTools(tools: readonly McpTool[]): ListedTool[] {
     description: t.description,
     inputSchema: jsonSchema(t.input, 'input'),
     outputSchema: jsonSchema(t.output, 'output'),
-    ...(t.readOnly !== undefined && { annotations: { readOnlyHint: t.readOnly } }),
+    ...((t.readOnly !== undefined || t.destructive !== undefined) && {
+      annotations: {
+        ...(t.readOnly !== undefined && { readOnlyHint: t.readOnly }),
+        ...(t.destructive !== undefined && { destructiveHint: t.destructive }),
+      },
+    }),
   }));
 }
 

@@ -85,6 +85,7 @@ export function consensusTools(ctx: McpContext): McpTool[] {
         const redFlags: Record<string, number> = {};
         let samples = 0;
         let cost = 0;
+        let lastLost = '';
         while (samples < a.maxSamples && tally.winner(a.k) === undefined) {
           // The fewest draws that could decide: k − margin, in parallel, within the budget.
           const n = Math.min(a.k - tally.margin, a.maxSamples - samples);
@@ -102,6 +103,7 @@ export function consensusTools(ctx: McpContext): McpTool[] {
                   },
                   (err) => {
                     if (call.signal.aborted) throw err;
+                    lastLost = errorMessage(err);
                     return {
                       ok: false as const,
                       reason: 'lost' as const,
@@ -122,6 +124,10 @@ export function consensusTools(ctx: McpContext): McpTool[] {
           );
         }
         const winner = tally.winner(a.k);
+        if (tally.votes === 0 && redFlags['lost'] === samples)
+          throw new UserError(
+            `vote: every one of the ${samples} samples failed (${lastLost}): no vote was cast`,
+          );
         return {
           outcome: winner === undefined ? ('exhausted' as const) : ('decided' as const),
           ...(winner !== undefined && { winner }),

@@ -27,8 +27,6 @@ export const DECISION_TYPES: ReadonlySet<string> = new Set([
   'monitor.abort',
   'mission.finished',
 ]);
-/** Events read from the log per round while looking for decisions. */
-const READ_PAGE = 500;
 
 export function evidenceTools(ctx: McpContext): McpTool[] {
   return [
@@ -48,28 +46,19 @@ export function evidenceTools(ctx: McpContext): McpTool[] {
         nextSeq: z.number(),
         more: z.boolean(),
       }),
-      run: async (a, call) => {
+      run: async (a) => {
         const decisions: LoggedEvent[] = [];
         let after = a.afterSeq;
-        let more = true;
-        while (decisions.length < a.limit) {
-          const page = await ctx.missions.events(a.mission, after, READ_PAGE);
-          if (page.length === 0) {
-            more = false;
-            break;
+        let more = false;
+        await ctx.missions.scan(a.mission, a.afterSeq, (e) => {
+          if (decisions.length === a.limit) {
+            more = true;
+            return false;
           }
-          for (const e of page) {
-            after = e.seq;
-            if (!DECISION_TYPES.has(e.type)) continue;
-            decisions.push(e);
-            if (decisions.length === a.limit) break;
-          }
-          if (page.length < READ_PAGE && decisions.length < a.limit) {
-            more = false;
-            break;
-          }
-          call.progress('events read', after);
-        }
+          after = e.seq;
+          if (DECISION_TYPES.has(e.type)) decisions.push(e);
+          return true;
+        });
         return {
           decisions: decisions.map(eventView) as { seq: number; type: string }[],
           nextSeq: after,
@@ -117,13 +106,10 @@ export function evidenceTools(ctx: McpContext): McpTool[] {
           agents.reduce((n, x) => n + f(x), 0);
         // A plan's or a workflow's phases call their models themselves: their samples are in the log.
         let phaseCalls = 0;
-        for (let after = 0; ; ) {
-          const page = await ctx.missions.events(a.mission, after, READ_PAGE);
-          for (const e of page)
-            if (e.type === 'genius.phase' || e.type === 'genius.text') phaseCalls += e.samples;
-          if (page.length < READ_PAGE) break;
-          after = page.at(-1)!.seq;
-        }
+        await ctx.missions.scan(a.mission, 0, (e) => {
+          if (e.type === 'genius.phase' || e.type === 'genius.text') phaseCalls += e.samples;
+          return true;
+        });
         return {
           state: s.state,
           calls: sum((x) => x.calls),

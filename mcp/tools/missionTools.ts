@@ -4,9 +4,12 @@
  * server's daemon (its own, or the one it is attached to), so it survives the host and the
  * server: its log is the durable record, and these tools read it.
  */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { LoggedEvent } from '../../log/eventLog.js';
 import { insideRoots, type McpContext } from '../context.js';
+import { checkHostMission } from '../hostMission.js';
+import { eventPage } from '../missionHost.js';
 import { defineTool, type McpTool } from '../tool.js';
 import { cut, cutStrings } from '../trim.js';
 
@@ -48,9 +51,13 @@ export function missionTools(ctx: McpContext): McpTool[] {
         }),
       output: z.object({ ...summaryOut, where: z.string() }),
       run: async (a) => {
+        const path = a.path === undefined ? undefined : insideRoots(ctx, a.path, 'path');
+        const text = path === undefined ? a.yaml! : readFileSync(path, 'utf8');
+        checkHostMission(text, path ?? 'mission.yaml', ctx.catalog, ctx.allowEnv);
+        // The text checked is the text submitted (the file is not read twice).
         const s = await ctx.missions.submit({
-          ...(a.path !== undefined && { path: insideRoots(ctx, a.path, 'path') }),
-          ...(a.yaml !== undefined && { source: a.yaml, filename: 'mission.yaml' }),
+          source: text,
+          filename: path ?? 'mission.yaml',
           ...(a.input !== undefined && { input: a.input }),
           ...(a.id !== undefined && { id: a.id }),
         });
@@ -106,7 +113,7 @@ export function missionTools(ctx: McpContext): McpTool[] {
         nextSeq: z.number(),
       }),
       run: async (a) => {
-        const page = await ctx.missions.events(a.id, a.afterSeq, a.limit);
+        const page = await eventPage(ctx.missions, a.id, a.afterSeq, a.limit);
         const keep = a.types === undefined ? undefined : new Set(a.types);
         return {
           events: page.filter((e) => keep === undefined || keep.has(e.type)).map(eventView),

@@ -59,6 +59,11 @@ function reportOf(output: string): { report: unknown; detail?: unknown } {
   return { report: cutStrings(parsed, STRING_CAP) };
 }
 
+/** A host's text as a literal: a `${NAME}` in it is not read from the environment. */
+function literal(text: string): string {
+  return text.replaceAll('${', '$${');
+}
+
 export function workflowTools(ctx: McpContext): McpTool[] {
   return [
     defineTool({
@@ -81,7 +86,8 @@ export function workflowTools(ctx: McpContext): McpTool[] {
       output: z.object({ ...summaryOut, where: z.string() }),
       run: async (a) => {
         const root = insideRoots(ctx, a.workspace, 'workspace');
-        const { providers, agents } = ctx.catalog.config;
+        // The agents file as written: the daemon reads its variables itself, under its policy.
+        const { providers, agents } = ctx.catalog.raw;
         for (const id of [a.agent, ...(a.implementers ?? [])]) ctx.catalog.agent(id);
         const verify = Object.fromEntries(
           (['test', 'lint', 'typecheck'] as const).flatMap((k) =>
@@ -90,7 +96,7 @@ export function workflowTools(ctx: McpContext): McpTool[] {
         );
         const mission = {
           name: 'workflow',
-          description: cut(a.task, 200),
+          description: literal(cut(a.task, 200)),
           providers,
           agents,
           workspace: { path: root, verify },
@@ -98,7 +104,7 @@ export function workflowTools(ctx: McpContext): McpTool[] {
             {
               name: 'fix',
               workflow: {
-                task: a.task,
+                task: literal(a.task),
                 agent: a.agent,
                 ...(a.implementers && { implementers: a.implementers }),
                 candidates: a.candidates,
@@ -206,6 +212,8 @@ export function workflowTools(ctx: McpContext): McpTool[] {
     defineTool({
       name: 'approval_submit',
       group: 'workflow',
+      // A gate is a person's decision: a host should ask its user before it answers one.
+      destructive: true,
       description:
         'Answer a gate by id: approve, or reject with feedback (the stage runs again). A second answer changes nothing (alreadyAnswered).',
       input: z.strictObject({

@@ -4,6 +4,8 @@
  * back (`patch_check`, `patch_apply`, `patch_restore`, as `maestro patch`). Every path is one of
  * the server's roots or inside one; no bubblewrap, no verification (never unconfined).
  */
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import {
   DEFAULT_DENY,
@@ -78,8 +80,13 @@ export function workspaceTools(ctx: McpContext): McpTool[] {
       run: async (a, call) => {
         const cwd = insideRoots(ctx, a.workspace, 'workspace');
         call.progress(`running ${a.argv.join(' ')}`);
+        // The state dir (logs, journals, backups) may be under the workspace: hidden. A git dir
+        // is bound read-only: a hook planted there would run on the host's next git command.
+        const gitDir = gitDirOf(cwd);
         const r = await verify({ name: 'command', argv: a.argv, timeoutMs: a.timeoutMs }, cwd, {
           env: DEFAULT_SANDBOX_ENV,
+          hide: [ctx.stateDir],
+          ...(gitDir !== undefined && { gitDir }),
           signal: call.signal,
           ...(ctx.bwrapPath !== undefined && { bwrapPath: ctx.bwrapPath }),
         });
@@ -146,4 +153,13 @@ export function workspaceTools(ctx: McpContext): McpTool[] {
       },
     }),
   ];
+}
+
+/** The `.git` folder of the repository `dir` is in, if any. */
+function gitDirOf(dir: string): string | undefined {
+  for (let at = dir; ; at = dirname(at)) {
+    const git = join(at, '.git');
+    if (existsSync(git) && statSync(git).isDirectory()) return git;
+    if (dirname(at) === at) return undefined;
+  }
 }

@@ -39,7 +39,16 @@ export const TEST_PROVIDERS = {
   split: { kind: 'simulated', seed: 3, answers: ['a', 'b', 'c'] },
   echo: { kind: 'scripted', responses: ['scripted answer'], onExhausted: 'repeat_last' },
   slow: { kind: 'simulated', answers: ['late'], latencyMs: { distribution: 'fixed', ms: 1500 } },
+  // never called: its key variable is what a host's own mission must not reach
+  paid: {
+    kind: 'openai',
+    baseURL: 'http://127.0.0.1:9/v1',
+    apiKeyEnv: 'MAESTRO_TEST_OPENAI_KEY',
+    model: 'm',
+  },
 };
+/** The environment the fixture's servers run with: the agents file's key is set. */
+export const TEST_ENV = { MAESTRO_TEST_OPENAI_KEY: 'sk-operator-key-0123456789' };
 
 export interface McpFixture {
   dir: string;
@@ -56,8 +65,13 @@ export interface McpFixture {
   remove(): void;
 }
 
-/** Writes the fixture's files under a new temp dir: the root, the repo, the agents file. */
-export function mcpFiles(): Pick<McpFixture, 'dir' | 'root' | 'repo' | 'stateDir' | 'agentsFile'> {
+/**
+ * Writes the fixture's files under a new temp dir: the root, the repo, the agents file; the state
+ * dir beside the root, or inside it (`.maestro`, as `maestro mcp` run in a project makes it).
+ */
+export function mcpFiles(
+  options: { stateInRoot?: boolean } = {},
+): Pick<McpFixture, 'dir' | 'root' | 'repo' | 'stateDir' | 'agentsFile'> {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), 'maestro-mcp-')));
   const root = join(dir, 'root');
   const repo = join(root, 'repo');
@@ -81,11 +95,12 @@ export function mcpFiles(): Pick<McpFixture, 'dir' | 'root' | 'repo' | 'stateDir
       stages: [{ name: 'unused', prompt: 'x', agents: ['echo'] }],
     }),
   );
-  return { dir, root, repo, stateDir: join(dir, 'state'), agentsFile };
+  const stateDir = options.stateInRoot ? join(root, '.maestro') : join(dir, 'state');
+  return { dir, root, repo, stateDir, agentsFile };
 }
 
 export async function mcpFixture(
-  options: Partial<Pick<McpServerOptions, 'bwrapPath' | 'env'>> & {
+  options: Partial<Pick<McpServerOptions, 'bwrapPath' | 'env' | 'allowEnv'>> & {
     files?: ReturnType<typeof mcpFiles>;
   } = {},
 ): Promise<McpFixture> {
@@ -97,7 +112,8 @@ export async function mcpFixture(
     logger: pino({ level: 'silent' }),
     version: 'test',
     ...(options.bwrapPath !== undefined && { bwrapPath: options.bwrapPath }),
-    ...(options.env !== undefined && { env: options.env }),
+    env: options.env ?? { ...process.env, ...TEST_ENV },
+    ...(options.allowEnv && { allowEnv: options.allowEnv }),
   });
   const clients: Client[] = [];
   const handler = createMcpHandler(open.factory);

@@ -9,11 +9,11 @@ import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
-import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, describe, expect, it } from 'vitest';
 import { trackChild } from '../helpers/childProcesses.js';
 import { eventually } from '../helpers/eventually.js';
-import { callOk, mcpFiles, REPO_ROOT } from '../helpers/mcpFixture.js';
+import { callOk, mcpFiles, REPO_ROOT, TEST_ENV } from '../helpers/mcpFixture.js';
 
 const DEV = join(REPO_ROOT, 'cli/dev.js');
 const TEST = ['node', '--test', 'test/'];
@@ -51,6 +51,8 @@ async function host(): Promise<{ client: Client; pid: number; stderr: () => stri
     args: args(),
     stderr: 'pipe',
     cwd: REPO_ROOT,
+    // what a host gives: its few variables, and the agents file's key
+    env: { ...getDefaultEnvironment(), ...TEST_ENV },
   });
   transport.stderr?.on('data', (d: Buffer) => {
     err += d.toString();

