@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { errorMessage } from '../kernel/errors.js';
 import { createLogger } from '../kernel/logger.js';
 import { registerSecret } from '../kernel/secrets.js';
 import { resolveDaemon } from '../daemon/daemonClient.js';
@@ -90,7 +91,17 @@ export async function mcpCommand(flags: McpFlags, io: Io, stop?: AbortSignal): P
     } else {
       const { serveStdio } = await import('@modelcontextprotocol/server/stdio');
       const served = serveStdio(mcp.factory, {
-        onerror: (err) => logger.warn({ err }, 'maestro mcp: stdio'),
+        // A line that is not JSON-RPC is dropped: said in one line, not as zod's whole report.
+        onerror: (err) =>
+          logger.warn(
+            {
+              error:
+                err.name === 'ZodError'
+                  ? 'not a JSON-RPC message'
+                  : errorMessage(err).slice(0, 300),
+            },
+            'maestro mcp: stdio: a message was dropped',
+          ),
       });
       io.err(
         `maestro mcp: ${mcp.tools.length} tools over stdio (${where}; roots ${roots.join(', ')})`,

@@ -91,6 +91,8 @@ describe('maestro mcp over stdio, spawned', () => {
     });
     await eventually(() => expect(out).toContain('"id":1'), 20_000);
     send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    // a line that is not JSON-RPC is dropped, said on stderr, and the server goes on
+    child.stdin.write('{"not": "json-rpc"}\n');
     send({
       jsonrpc: '2.0',
       id: 2,
@@ -122,6 +124,7 @@ describe('maestro mcp over stdio, spawned', () => {
     const ids = lines.slice(0, -1).map((l) => (JSON.parse(l) as { id?: number }).id);
     expect(ids.sort()).toEqual([1, 2, 3, 4]);
     expect(err).toContain('maestro mcp: 25 tools over stdio');
+    expect(err).toContain('maestro mcp: stdio: a message was dropped');
     expect(err.split('\n').length).toBeGreaterThan(3);
   });
 
