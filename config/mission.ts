@@ -11,6 +11,7 @@ import { ID_MAX_LENGTH, missionRules, providerBoundMs, type RuleOptions } from '
 import { approvalSchema } from './approval.js';
 import { planSchema } from './plan.js';
 import { workflowSchema } from './workflow.js';
+import { councilSchema } from './council.js';
 import { providerConfigSchema, type ProviderConfig } from './providers.js';
 
 export { providerBoundMs };
@@ -117,6 +118,8 @@ export const stageSchema = z.strictObject({
    * implement → debug → improve on the mission's workspace, a gate after each phase.
    */
   workflow: workflowSchema.optional(),
+  /** Instead of agents: a council of members that deliberate in rounds to an exact quorum. */
+  council: councilSchema.optional(),
   /** @default OTP's defaults: one_for_one, 1 restart in 5000 ms, transient agents */
   supervision: stageSupervisionSchema.default(() => stageSupervisionSchema.parse({})),
   budget: budgetSchema.optional(),

@@ -11,6 +11,7 @@
  * are written, even in an agent or provider that has errors of its own: one mistake, one message.
  */
 import type { PathIssue } from './interpolate.js';
+import { councilStageRules } from './councilRules.js';
 import { workflowStageRules } from './workflowRules.js';
 import {
   DEFAULT_MAX_PROMPT_BYTES,
@@ -152,6 +153,7 @@ function stageShape(
   };
   const has = (key: string) => stage[key] !== undefined;
   if (has('workflow')) return workflowStageRules(stage, at, unknownAgent, workspace);
+  if (has('council')) return councilStageRules(stage, at, unknownAgent);
   const plan = fields(stage['plan']);
   if (has('plan')) {
     const issues: PathIssue[] =

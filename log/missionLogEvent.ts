@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { approvalEvents } from './events/approvalEvents.js';
+import { councilEvents } from './events/councilEvents.js';
 import { makerEvents } from './events/makerEvents.js';
 import { missionEvents } from './events/missionEvents.js';
 import { planEvents } from './events/planEvents.js';
@@ -26,6 +27,7 @@ export const missionLogEventSchema = z.discriminatedUnion('type', [
   ...planEvents,
   ...workspaceEvents,
   ...workflowEvents,
+  ...councilEvents,
 ]);
 
 /** One event of a mission's log, before the log adds its envelope. */

@@ -10,6 +10,7 @@ import { agentChildSpec, answeringSupervisorSpec } from './agentSpec.js';
 import type { MissionConfig, StageConfig } from '../config/mission.js';
 import type { ChildSpec } from '../supervisors/index.js';
 import type { Transport } from '../transport/transport.js';
+import { COUNCIL_CHILD_ID, councilStageChildren } from './councilStageSpec.js';
 import { makerChildId, makerStageChildren } from './makerStageSpec.js';
 import { planChildId, planStageChildren } from './planStageSpec.js';
 import {
@@ -26,7 +27,7 @@ export function stagePrompt(
   previous: { name: string; text: string } | undefined,
 ): string {
   // A plan stage's goal is its prompt: what its planner is asked to plan for.
-  const template = stage.prompt ?? stage.plan?.goal;
+  const template = stage.council?.question ?? stage.prompt ?? stage.plan?.goal;
   if (template === undefined) return '';
   let prompt = template.replaceAll('{{input}}', input ?? '');
   if (prompt.includes('{{previous}}'))
@@ -78,11 +79,13 @@ export function stageChildSpec(
       })
     : stage.maker
       ? makerStageChildren(config, stage, transport, options.makerResume)
-      : stage.plan
-        ? planStageChildren(config, stage, prompt, transport, options)
-        : (stage.agents ?? []).map((id) =>
-            agentChildSpec(config, id, prompt, sup, transport, options),
-          );
+      : stage.council
+        ? councilStageChildren(config, stage, prompt, transport, options)
+        : stage.plan
+          ? planStageChildren(config, stage, prompt, transport, options)
+          : (stage.agents ?? []).map((id) =>
+              agentChildSpec(config, id, prompt, sup, transport, options),
+            );
   const flags = {
     strategy: sup.strategy,
     intensity: sup.intensity,
@@ -116,9 +119,11 @@ export function stageAnswers(
     ? [phaseChildId(stage.phase.step)]
     : stage.maker
       ? [makerChildId(stage.maker.agent)]
-      : stage.plan
-        ? [planChildId(stage.plan.planner)]
-        : (stage.agents ?? []).map((id) => `agent/${id}`);
+      : stage.council
+        ? [COUNCIL_CHILD_ID]
+        : stage.plan
+          ? [planChildId(stage.plan.planner)]
+          : (stage.agents ?? []).map((id) => `agent/${id}`);
   return ids
     .map((id) => results[id] as StageAnswer | null | undefined)
     .filter((a): a is StageAnswer => a != null);

@@ -7,9 +7,13 @@
  * gated: it writes the patch that the gates approved to the user's tree (or fails the mission
  * when no patch passed its tests).
  *
+ * A council stage that escalates when it reaches no quorum gets a gate of its own, waited at only
+ * then (`escalation`).
+ *
  * The expansion is a pure function of the config, so a resumed mission (its config read back
  * from `mission.submitted`) expands to the same stages.
  */
+import { approvalSchema } from '../config/approval.js';
 import type { MissionConfig, StageConfig } from '../config/mission.js';
 import {
   phaseGated,
@@ -26,8 +30,11 @@ export interface PhaseRef {
   config: WorkflowConfig;
 }
 
-/** A stage as the mission runs it. */
-export type RunnableStage = StageConfig & { phase?: PhaseRef };
+/**
+ * A stage as the mission runs it. `escalation`: a council's own gate, waited at only when it
+ * reached no quorum (`onNoQuorum: escalate`) and the stage has no `approval` of its own.
+ */
+export type RunnableStage = StageConfig & { phase?: PhaseRef; escalation?: true };
 
 const expanded = new WeakMap<MissionConfig, readonly RunnableStage[]>();
 
@@ -41,6 +48,8 @@ export function missionStages(config: MissionConfig): readonly RunnableStage[] {
 }
 
 function expand(stage: StageConfig): RunnableStage[] {
+  if (stage.council?.onNoQuorum === 'escalate' && stage.approval === undefined)
+    return [{ ...stage, approval: approvalSchema.parse({}), escalation: true }];
   const wf = stage.workflow;
   if (!wf) return [stage];
   const phases = WORKFLOW_PHASES.filter((p) => wf.phases.includes(p));
@@ -71,6 +80,13 @@ function lastChooser(phases: readonly WorkflowPhase[]): WorkflowPhase | undefine
  */
 export function gateWanted(stage: RunnableStage, output: string): boolean {
   if (stage.approval === undefined) return false;
+  if (stage.escalation) {
+    try {
+      return (JSON.parse(output) as { outcome?: unknown }).outcome === 'escalated';
+    } catch {
+      return true;
+    }
+  }
   if (!stage.phase) return true;
   try {
     return (JSON.parse(output) as { gate?: unknown }).gate !== false;
@@ -89,6 +105,7 @@ export function stageAgents(stage: RunnableStage): string[] {
       : [config.agent];
   }
   if (stage.maker) return [stage.maker.agent];
+  if (stage.council) return stage.council.members;
   if (stage.plan) return [stage.plan.planner];
   return stage.agents ?? [];
 }

@@ -10,6 +10,7 @@ import { count, fieldText, formatMs, list, plural } from './format.js';
 import { planSentence } from './planSentence.js';
 import { reasonText } from './prefix.js';
 import { workerSentence } from './workerSentence.js';
+import { councilSentence } from './councilSentence.js';
 import { workflowSentence } from './workflowSentence.js';
 
 export interface SentenceContext {
@@ -24,6 +25,7 @@ export function eventSentence(e: LoggedEvent, ctx: SentenceContext = {}): string
     missionSentence(e, ctx) ??
     planSentence(e) ??
     workflowSentence(e) ??
+    councilSentence(e) ??
     workerSentence(e) ??
     genericSentence(e)
   );

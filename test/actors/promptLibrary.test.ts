@@ -133,6 +133,8 @@ describe('the bundled prompts', () => {
   it('should have one prompt per phase and use', () => {
     expect(lib.names()).toEqual([
       'boardSynthesis',
+      'councilDeliberate',
+      'councilPropose',
       'deconstruct',
       'finalSynthesis',
       'premortem',
@@ -168,6 +170,9 @@ describe('the bundled prompts', () => {
       summarize: ['entries'],
       finalSynthesis: ['context', 'failed', 'finished', 'goal', 'plan'],
       boardSynthesis: ['board', 'goal'],
+      // a council's rounds (actors/council/councilPrompts.ts gives them)
+      councilPropose: ['members', 'question'],
+      councilDeliberate: ['duty', 'members', 'others', 'own', 'question', 'role', 'round'],
       // the coding workflow's phases (actors/coding/workflowPhases.ts gives them)
       workflowAnalyze: [
         'answers',
