@@ -16,10 +16,8 @@ export const DISSENTER = 'dissenter';
 export const agreementSchema = z.union([
   /** `exact`: byte for byte; `normalized`: case, whitespace and punctuation aside. */
   z.enum(['exact', 'normalized']),
-  /** The canonical JSON of one field of each answer (`answer`, `result.value`). */
+  /** The canonical JSON of one field of each ballot (`answer`, `answer.value`). */
   z.strictObject({ kind: z.literal('json'), field: z.string().min(1) }),
-  /** An agent asked whether two answers agree, pairwise, each pair asked once. */
-  z.strictObject({ kind: z.literal('judge'), agent: idSchema }),
 ]);
 export type AgreementConfig = z.output<typeof agreementSchema>;
 
@@ -56,7 +54,5 @@ export const councilSchema = z.strictObject({
    * so. @default 'escalate'
    */
   onNoQuorum: z.enum(['escalate', 'fail', 'plurality']).default('escalate'),
-  /** Writes the decision in the council's voice once it is reached. @default none: the leading answer */
-  synthesizer: idSchema.optional(),
 });
 export type CouncilConfig = z.output<typeof councilSchema>;

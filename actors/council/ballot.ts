@@ -55,12 +55,8 @@ export function readBallot(agent: string, text: string, agreement: AgreementConf
   if (agreement === 'exact') key = answer;
   else if (agreement === 'normalized') key = normalizeAnswer(answer);
   else {
-    const field = fieldAt(o, agreement.kind === 'json' ? agreement.field : 'answer');
-    if (field === undefined)
-      return {
-        agent,
-        abstained: `no field '${agreement.kind === 'json' ? agreement.field : 'answer'}'`,
-      };
+    const field = fieldAt(o, agreement.field);
+    if (field === undefined) return { agent, abstained: `no field '${agreement.field}'` };
     key = canonicalJson(field);
   }
   return {

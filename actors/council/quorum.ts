@@ -30,25 +30,6 @@ export function clusterBy<T>(items: readonly T[], same: (a: T, b: T) => boolean)
   return groups;
 }
 
-/** `clusterBy` with an agreement that takes time (a judge): pairs asked one at a time. */
-export async function clusterByAsync<T>(
-  items: readonly T[],
-  same: (a: T, b: T) => Promise<boolean>,
-): Promise<T[][]> {
-  const groups: T[][] = [];
-  for (const item of items) {
-    let joined = false;
-    for (const g of groups)
-      if (await same(g[0]!, item)) {
-        g.push(item);
-        joined = true;
-        break;
-      }
-    if (!joined) groups.push([item]);
-  }
-  return groups;
-}
-
 export type RoundOutcome =
   /** `leader`: the index of the position that met the quorum. */
   | { outcome: 'quorum'; leader: number; needed: number }

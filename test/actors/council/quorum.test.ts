@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import {
   canonicalJson,
   clusterBy,
-  clusterByAsync,
   meetsQuorum,
   normalizeAnswer,
   quorumSize,
@@ -91,16 +90,6 @@ describe('clusterBy', () => {
       ['Lyon', 'lyon'],
     ]);
     expect(clusterBy([], same)).toEqual([]);
-  });
-
-  it('should ask an async judge pair by pair', async () => {
-    const asked: string[] = [];
-    const groups = await clusterByAsync(['a1', 'b1', 'a2'], async (x, y) => {
-      asked.push(`${x}~${y}`);
-      return x[0] === y[0];
-    });
-    expect(groups).toEqual([['a1', 'a2'], ['b1']]);
-    expect(asked).toEqual(['a1~b1', 'a1~a2']);
   });
 });
 
