@@ -18,6 +18,11 @@ export const agreementSchema = z.union([
   z.enum(['exact', 'normalized']),
   /** The canonical JSON of one field of each ballot (`answer`, `answer.value`). */
   z.strictObject({ kind: z.literal('json'), field: z.string().min(1) }),
+  /**
+   * An agent asked whether two answers agree (answers the same once normalized need no asking),
+   * each pair once per council; an answer it gives that is no verdict counts as "not the same".
+   */
+  z.strictObject({ kind: z.literal('judge'), agent: idSchema }),
 ]);
 export type AgreementConfig = z.output<typeof agreementSchema>;
 

@@ -47,5 +47,8 @@ export function councilStageRules(
       path: at('council', 'roles'),
       message: `expected '${DISSENTER}' among them: one member each round argues against the leading position`,
     });
+  const agreement = fieldsOf(c?.['agreement']);
+  if (agreement?.['kind'] === 'judge')
+    issues.push(...unknownAgent(agreement['agent'], at('council', 'agreement', 'agent')));
   return issues;
 }

@@ -11,14 +11,17 @@
  * ballot is an abstention. Every round is one `council.round` event; a resumed council asks
  * again only what its log does not hold (the members' answers replay by their paths).
  */
-import { assign, enqueueActions, sendTo, setup } from 'xstate';
+import { and, assign, enqueueActions, sendTo, setup } from 'xstate';
 import type { CouncilConfig } from '../config/council.js';
 import { errorMessage, SystemError } from '../kernel/errors.js';
 import {
   type Cast,
   deliberatePrompt,
+  isBallot,
+  judgePrompt,
   proposePrompt,
   readBallot,
+  readVerdict,
 } from '../actors/council/ballot.js';
 import {
   councilResult,
@@ -88,6 +91,10 @@ interface CouncilContext extends CouncilInput {
   calls: number;
   costUsd: number;
   stopped?: string;
+  /** A judge's verdicts, by pair of normalized answers (`pairKey`): each pair asked once. */
+  verdicts: Record<string, boolean>;
+  /** The judge's calls of this round: child id → the pair it judges. */
+  judging: Record<string, string>;
 }
 
 /** The stage's answer: the result as JSON text (what the gate and the next stage read), and itself. */
@@ -98,6 +105,30 @@ export interface CouncilOutput {
 }
 
 export const roundChildId = (round: number, agent: string) => `round${round}.${agent}`;
+const pairKey = (a: string, b: string) => JSON.stringify(a < b ? [a, b] : [b, a]);
+
+/** The round's ballots' distinct keys, in order of first appearance, with an answer for each. */
+function distinctKeys(c: CouncilContext): [string, string][] {
+  const seen = new Map<string, string>();
+  for (const a of c.asked) {
+    const cast = c.casts[a];
+    if (cast && isBallot(cast) && !seen.has(cast.key)) seen.set(cast.key, cast.answer);
+  }
+  return [...seen];
+}
+
+/** The casts with each key replaced by its position's first key, as the judge grouped them. */
+function judged(c: CouncilContext, casts: Cast[]): Cast[] {
+  if (typeof c.config.agreement !== 'object' || c.config.agreement.kind !== 'judge') return casts;
+  const reps: string[] = [];
+  const repOf = new Map<string, string>();
+  for (const [key] of distinctKeys(c)) {
+    const rep = reps.find((r) => c.verdicts[pairKey(r, key)] === true) ?? key;
+    if (rep === key) reps.push(key);
+    repOf.set(key, rep);
+  }
+  return casts.map((x) => (isBallot(x) ? { ...x, key: repOf.get(x.key) ?? x.key } : x));
+}
 
 function promptOf(c: CouncilContext, agent: string, i: number, roles: string[]): string {
   if (c.round === 0) return proposePrompt(c.library, c.question, c.active.length);
@@ -136,6 +167,9 @@ export const councilMachine = setup({
       context.rounds.length === 0 ||
       (context.rounds.at(-1)!.outcome.outcome !== 'quorum' && context.config.onNoQuorum === 'fail'),
     answered: ({ context }) => context.asked.every((a) => Object.hasOwn(context.casts, a)),
+    judge: ({ context }) =>
+      typeof context.config.agreement === 'object' && context.config.agreement.kind === 'judge',
+    judged: ({ context }) => Object.keys(context.judging).length === 0,
     decided: ({ context }) => context.rounds.at(-1)?.outcome.outcome === 'quorum',
     again: ({ context }) =>
       context.round < context.config.rounds && context.active.length >= context.config.minMembers,
@@ -178,9 +212,46 @@ export const councilMachine = setup({
         costUsd: context.costUsd + out.costUsd,
       };
     }),
+    askJudge: enqueueActions(({ context, enqueue }) => {
+      const agreement = context.config.agreement as { kind: 'judge'; agent: string };
+      const keys = distinctKeys(context);
+      const judging: Record<string, string> = {};
+      let n = 0;
+      for (let i = 0; i < keys.length; i++)
+        for (let j = i + 1; j < keys.length; j++) {
+          const pair = pairKey(keys[i]![0], keys[j]![0]);
+          if (Object.hasOwn(context.verdicts, pair)) continue;
+          const id = `judge${context.round}.${++n}`;
+          judging[id] = pair;
+          const prompt = judgePrompt(context.library, context.question, keys[i]![1], keys[j]![1]);
+          const spec = {
+            ...context.memberSpec(agreement.agent, id, prompt),
+            id,
+            restart: 'temporary' as const,
+          };
+          enqueue.sendTo('supervisor', { type: 'supervisor.startChild', spec });
+        }
+      enqueue.assign({ judging });
+    }),
+    recordVerdict: assign(({ context, event }) => {
+      const pair = context.judging[event.childId];
+      if (pair === undefined) return {};
+      const { [event.childId]: _, ...judging } = context.judging;
+      const out = event.exit === 'normal' ? answerOf(event.output) : undefined;
+      return {
+        judging,
+        // A judge that gave no verdict (or gave up) has not found them the same.
+        verdicts: { ...context.verdicts, [pair]: out !== undefined && readVerdict(out.text) },
+        calls: context.calls + (out ? 1 : 0),
+        costUsd: context.costUsd + (out?.costUsd ?? 0),
+      };
+    }),
     tally: enqueueActions(({ context, enqueue }) => {
       const roles = rolesNow(context);
-      const casts = context.asked.map((a) => context.casts[a]!);
+      const casts = judged(
+        context,
+        context.asked.map((a) => context.casts[a]!),
+      );
       const t = tallyRound(context.round, casts, roles, context.config);
       enqueue.assign({ rounds: [...context.rounds, t] });
       if (!context.replaying)
@@ -202,6 +273,8 @@ export const councilMachine = setup({
     rounds: [],
     calls: 0,
     costUsd: 0,
+    verdicts: {},
+    judging: {},
   }),
   invoke: {
     id: 'supervisor',
@@ -226,7 +299,15 @@ export const councilMachine = setup({
     asking: {
       entry: 'ask',
       on: { 'supervisor.child.exited': { actions: 'record' } },
-      always: { guard: 'answered', target: 'counted' },
+      always: [
+        { guard: and(['answered', 'judge']), target: 'judging' },
+        { guard: 'answered', target: 'counted' },
+      ],
+    },
+    judging: {
+      entry: 'askJudge',
+      on: { 'supervisor.child.exited': { actions: 'recordVerdict' } },
+      always: { guard: 'judged', target: 'counted' },
     },
     counted: {
       entry: 'tally',

@@ -53,7 +53,8 @@ export function readBallot(agent: string, text: string, agreement: AgreementConf
     return { agent, abstained: 'confidence is not a number in [0, 1]' };
   let key: string;
   if (agreement === 'exact') key = answer;
-  else if (agreement === 'normalized') key = normalizeAnswer(answer);
+  // A judge is asked only about answers that differ once normalized.
+  else if (agreement === 'normalized' || agreement.kind === 'judge') key = normalizeAnswer(answer);
   else {
     const field = fieldAt(o, agreement.field);
     if (field === undefined) return { agent, abstained: `no field '${agreement.field}'` };
@@ -131,4 +132,23 @@ export function deliberatePrompt(library: PromptLibrary, r: RoundPromptInput): s
     own: r.own ? show(r.own) : '(none)',
     others: others || '(none)',
   }).text;
+}
+
+export function judgePrompt(
+  library: PromptLibrary,
+  question: string,
+  first: string,
+  second: string,
+): string {
+  return library.render('councilJudge', { question, first, second }).text;
+}
+
+/** A judge's verdict: true only for a JSON `{"same": true}`; anything else is "not the same". */
+export function readVerdict(text: string): boolean {
+  const body = /```(?:json)?\s*\n([\s\S]*?)\n```/.exec(text)?.[1] ?? text;
+  try {
+    return (JSON.parse(body.trim()) as { same?: unknown }).same === true;
+  } catch {
+    return false;
+  }
 }

@@ -134,6 +134,7 @@ describe('the bundled prompts', () => {
     expect(lib.names()).toEqual([
       'boardSynthesis',
       'councilDeliberate',
+      'councilJudge',
       'councilPropose',
       'deconstruct',
       'finalSynthesis',
@@ -172,6 +173,7 @@ describe('the bundled prompts', () => {
       boardSynthesis: ['board', 'goal'],
       // a council's rounds (actors/council/councilPrompts.ts gives them)
       councilPropose: ['members', 'question'],
+      councilJudge: ['first', 'question', 'second'],
       councilDeliberate: ['duty', 'members', 'others', 'own', 'question', 'role', 'round'],
       // the coding workflow's phases (actors/coding/workflowPhases.ts gives them)
       workflowAnalyze: [

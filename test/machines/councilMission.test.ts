@@ -17,13 +17,23 @@ const ballot = (answer: string, confidence = 0.7) =>
   JSON.stringify({ answer, rationale: `because ${answer}`, confidence });
 
 /** Five members; member i answers `answers[i]` in each round in turn (the last one repeats). */
-function council(answers: string[][], council: Record<string, unknown> = {}) {
+function council(
+  answers: string[][],
+  council: Record<string, unknown> = {},
+  extra: {
+    providers?: MissionConfigInput['providers'];
+    agents?: MissionConfigInput['agents'];
+  } = {},
+) {
   const ids = answers.map((_, i) => `m${i}`);
   return mission({
-    providers: Object.fromEntries(
-      answers.map((rounds, i) => [`p${i}`, { kind: 'scripted', responses: rounds }]),
-    ) as MissionConfigInput['providers'],
-    agents: ids.map((id, i) => ({ id, provider: `p${i}` })),
+    providers: {
+      ...(Object.fromEntries(
+        answers.map((rounds, i) => [`p${i}`, { kind: 'scripted', responses: rounds }]),
+      ) as MissionConfigInput['providers']),
+      ...extra.providers,
+    },
+    agents: [...ids.map((id, i) => ({ id, provider: `p${i}` })), ...(extra.agents ?? [])],
     stages: [{ name: 'decide', council: { question: 'Which one?', members: ids, ...council } }],
   });
 }
@@ -99,7 +109,11 @@ describe('council stage', () => {
     });
     expect(r.abstained).toEqual([{ agent: 'm3', reason: 'not a JSON object' }]);
     const round = events.find((e) => e.type === 'council.round');
-    expect(round!.casts[3]).toEqual({ agent: 'm3', role: 'member', abstained: 'not a JSON object' });
+    expect(round!.casts[3]).toEqual({
+      agent: 'm3',
+      role: 'member',
+      abstained: 'not a JSON object',
+    });
   });
 
   it('should let a member that keeps failing leave, and count the quorum over those who vote', async () => {
@@ -144,6 +158,44 @@ describe('council stage', () => {
     );
     expect(events.filter((e) => e.type === 'council.round')).toHaveLength(2);
     expect(events.filter((e) => e.type === 'agent.call')).toHaveLength(10);
+  });
+
+  it('should ask a judge about answers that differ once normalized, each pair once', async () => {
+    const answers = [
+      [ballot('Paris')],
+      [ballot('paris!')],
+      [ballot('Paris, France')],
+      [ballot('It is Paris')],
+      [ballot('Lyon')],
+    ];
+    const withJudge = (verdict: boolean) =>
+      council(
+        answers,
+        { rounds: 1, onNoQuorum: 'plurality', agreement: { kind: 'judge', agent: 'judge' } },
+        {
+          providers: {
+            j: { kind: 'scripted', responses: [JSON.stringify({ same: verdict, reason: 'r' })] },
+          },
+          agents: [{ id: 'judge', provider: 'j' }],
+        },
+      );
+    const judgeCalls = (events: { type: string; agent?: string }[]) =>
+      events.filter((e) => e.type === 'agent.call' && e.agent === 'judge').length;
+    // the judge finds every pair the same: one position of 5
+    const all = await runAndRead(withJudge(true));
+    expect(result(all.output)).toMatchObject({
+      outcome: 'decided',
+      decision: 'Paris',
+      positions: [{ size: 5 }],
+    });
+    // 'Paris' and 'paris!' are the same without asking: 4 distinct answers, 6 pairs
+    expect(judgeCalls(all.events)).toBe(6);
+    // it finds none the same: 4 positions in both rounds, and round 1 asks no pair again
+    const none = await runAndRead(withJudge(false));
+    const r = result(none.output);
+    expect(r.positions.map((p: { size: number }) => p.size)).toEqual([2, 1, 1, 1]);
+    expect(r.metrics.rounds).toBe(1);
+    expect(judgeCalls(none.events)).toBe(6);
   });
 
   it('should escalate to a gate with the positions only when no quorum is met', async () => {
