@@ -59,5 +59,7 @@ export const councilSchema = z.strictObject({
    * so. @default 'escalate'
    */
   onNoQuorum: z.enum(['escalate', 'fail', 'plurality']).default('escalate'),
+  /** Writes the decision in the council's voice once it is reached (an arbiter, a scribe). @default none */
+  synthesizer: idSchema.optional(),
 });
 export type CouncilConfig = z.output<typeof councilSchema>;

@@ -47,6 +47,7 @@ export function councilStageRules(
       path: at('council', 'roles'),
       message: `expected '${DISSENTER}' among them: one member each round argues against the leading position`,
     });
+  issues.push(...unknownAgent(c?.['synthesizer'], at('council', 'synthesizer')));
   const agreement = fieldsOf(c?.['agreement']);
   if (agreement?.['kind'] === 'judge')
     issues.push(...unknownAgent(agreement['agent'], at('council', 'agreement', 'agent')));

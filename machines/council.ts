@@ -22,6 +22,7 @@ import {
   proposePrompt,
   readBallot,
   readVerdict,
+  synthesisPrompt,
 } from '../actors/council/ballot.js';
 import {
   councilResult,
@@ -95,6 +96,8 @@ interface CouncilContext extends CouncilInput {
   verdicts: Record<string, boolean>;
   /** The judge's calls of this round: child id → the pair it judges. */
   judging: Record<string, string>;
+  synthesis?: string;
+  synthesisError?: string;
 }
 
 /** The stage's answer: the result as JSON text (what the gate and the next stage read), and itself. */
@@ -105,6 +108,7 @@ export interface CouncilOutput {
 }
 
 export const roundChildId = (round: number, agent: string) => `round${round}.${agent}`;
+const SYNTHESIS_CHILD_ID = 'synthesis';
 const pairKey = (a: string, b: string) => JSON.stringify(a < b ? [a, b] : [b, a]);
 
 /** The round's ballots' distinct keys, in order of first appearance, with an answer for each. */
@@ -170,6 +174,11 @@ export const councilMachine = setup({
     judge: ({ context }) =>
       typeof context.config.agreement === 'object' && context.config.agreement.kind === 'judge',
     judged: ({ context }) => Object.keys(context.judging).length === 0,
+    synthesize: ({ context }) =>
+      context.config.synthesizer !== undefined &&
+      context.stopped === undefined &&
+      context.rounds.length > 0 &&
+      resultOf(context).decision !== undefined,
     decided: ({ context }) => context.rounds.at(-1)?.outcome.outcome === 'quorum',
     again: ({ context }) =>
       context.round < context.config.rounds && context.active.length >= context.config.minMembers,
@@ -258,6 +267,34 @@ export const councilMachine = setup({
         enqueue(log(context.runtime.events, [roundEvent(context.path, t, context.gone)]));
     }),
     next: assign({ round: ({ context }) => context.round + 1 }),
+    askSynthesis: sendTo('supervisor', ({ context }) => {
+      const r = resultOf(context);
+      const reasons = (p: CouncilResult['positions'][number]) =>
+        p.members.flatMap((m) => (m.rationale ? [m.rationale] : []));
+      const prompt = synthesisPrompt(
+        context.library,
+        context.question,
+        context.active.length,
+        { answer: r.decision!, reasons: reasons(r.positions[0]!) },
+        r.dissent.map((d) => ({ answer: d.answer, reasons: reasons(d) })),
+      );
+      const spec = context.memberSpec(context.config.synthesizer!, SYNTHESIS_CHILD_ID, prompt);
+      return {
+        type: 'supervisor.startChild' as const,
+        spec: { ...spec, id: SYNTHESIS_CHILD_ID, restart: 'temporary' as const },
+      };
+    }),
+    recordSynthesis: assign(({ context, event }) => {
+      if (event.childId !== SYNTHESIS_CHILD_ID) return {};
+      if (event.exit !== 'normal')
+        return { synthesisError: event.lastCrash ?? event.error ?? event.exit };
+      const out = answerOf(event.output);
+      return {
+        synthesis: out.text,
+        calls: context.calls + 1,
+        costUsd: context.costUsd + out.costUsd,
+      };
+    }),
     shutdownSupervisor: sendTo('supervisor', { type: 'maestro.shutdown' }),
   },
 }).createMachine({
@@ -312,10 +349,16 @@ export const councilMachine = setup({
     counted: {
       entry: 'tally',
       always: [
-        { guard: 'decided', target: 'ending' },
+        { guard: 'decided', target: 'concluding' },
         { guard: 'again', target: 'asking', actions: 'next' },
-        { target: 'ending' },
+        { target: 'concluding' },
       ],
+    },
+    concluding: { always: [{ guard: 'synthesize', target: 'synthesizing' }, { target: 'ending' }] },
+    // The decision in the council's voice: its synthesizer, supervised as a member is.
+    synthesizing: {
+      entry: 'askSynthesis',
+      on: { 'supervisor.child.exited': { target: 'ending', actions: 'recordSynthesis' } },
     },
     // Its supervisor shut down (nothing runs on), then done (the invoke's onDone).
     ending: { entry: 'shutdownSupervisor' },
@@ -334,7 +377,11 @@ export const councilMachine = setup({
 });
 
 function resultOf(c: CouncilContext): CouncilResult {
-  return councilResult(c.rounds, c.config, c.gone, { calls: c.calls, costUsd: c.costUsd });
+  return {
+    ...councilResult(c.rounds, c.config, c.gone, { calls: c.calls, costUsd: c.costUsd }),
+    ...(c.synthesis !== undefined && { synthesis: c.synthesis }),
+    ...(c.synthesisError !== undefined && { synthesisError: c.synthesisError }),
+  };
 }
 
 /** The text and cost of a ballot supervisor's answer (its one agent's output). */

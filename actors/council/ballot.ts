@@ -152,3 +152,20 @@ export function readVerdict(text: string): boolean {
     return false;
   }
 }
+
+export function synthesisPrompt(
+  library: PromptLibrary,
+  question: string,
+  members: number,
+  decision: { answer: string; reasons: string[] },
+  dissent: { answer: string; reasons: string[] }[],
+): string {
+  const list = (xs: string[]) => xs.map((x) => `- ${x}`).join('\n') || '(none given)';
+  return library.render('councilSynthesize', {
+    question,
+    members: String(members),
+    decision: decision.answer,
+    reasons: list(decision.reasons),
+    dissent: dissent.map((d) => `${d.answer}\n${list(d.reasons)}`).join('\n\n') || '(none)',
+  }).text;
+}

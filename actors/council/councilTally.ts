@@ -104,6 +104,9 @@ export interface CouncilResult {
   dissent: CouncilPosition[];
   abstained: { agent: string; reason: string }[];
   gone: { agent: string; reason: string }[];
+  /** The decision in the council's voice (its `synthesizer`), or why there is none. */
+  synthesis?: string;
+  synthesisError?: string;
   metrics: {
     /** Deliberation rounds held after the first answers. */
     rounds: number;

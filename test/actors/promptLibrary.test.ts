@@ -136,6 +136,7 @@ describe('the bundled prompts', () => {
       'councilDeliberate',
       'councilJudge',
       'councilPropose',
+      'councilSynthesize',
       'deconstruct',
       'finalSynthesis',
       'premortem',
@@ -174,6 +175,7 @@ describe('the bundled prompts', () => {
       // a council's rounds (actors/council/councilPrompts.ts gives them)
       councilPropose: ['members', 'question'],
       councilJudge: ['first', 'question', 'second'],
+      councilSynthesize: ['decision', 'dissent', 'members', 'question', 'reasons'],
       councilDeliberate: ['duty', 'members', 'others', 'own', 'question', 'role', 'round'],
       // the coding workflow's phases (actors/coding/workflowPhases.ts gives them)
       workflowAnalyze: [

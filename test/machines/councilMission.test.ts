@@ -50,8 +50,12 @@ describe('council stage', () => {
       outcome: 'decided',
       decision: 'Postgres, partitioned by day',
       quorum: { agree: 2, of: 3, needed: 4, voters: 5 },
-      metrics: { rounds: 1, agreement: [0.6, 0.8], leaderChanges: 0, calls: 10 },
+      metrics: { rounds: 1, agreement: [0.6, 0.8], leaderChanges: 0, calls: 11 },
     });
+    expect(r.synthesis).toMatch(/^Postgres, partitioned by day\. Four of five members/);
+    // the scribe was shown the decision, its reasons and the dissent
+    const scribe = events.find((e) => e.type === 'agent.call' && e.agent === 'scribe');
+    expect(scribe?.path).toMatch(/\/council\/members\/synthesis\/agent\/scribe$/);
     expect(r.dissent).toEqual([
       {
         answer: 'Kafka',
