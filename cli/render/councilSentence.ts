@@ -1,7 +1,7 @@
 /**
  * A council's rounds in words: who held which role, the positions and their sizes, and whether
- * the quorum was met (`◆ council round 1 (dissenter ada): 4 for "Postgres…", 1 for "Kafka" —
- * quorum met, 4 of 5 needed 4`).
+ * the quorum was met (`◆ council round 1 (ada dissenter, bo strategist, …): 4 for "Postgres…",
+ * 1 for "Kafka" — quorum met (4 of 5, 4 needed)`).
  */
 import type { LoggedEvent } from '../../log/eventLog.js';
 
@@ -9,11 +9,8 @@ const quoted = (text: string) => `"${text.length > 60 ? `${text.slice(0, 59)}…
 
 export function councilSentence(e: LoggedEvent): string | undefined {
   if (e.type !== 'council.round') return undefined;
-  const dissenter = e.casts.find((c) => c.role === 'dissenter')?.agent;
-  const head =
-    e.round === 0
-      ? 'council: first answers'
-      : `council round ${e.round}${dissenter ? ` (dissenter ${dissenter})` : ''}`;
+  const roles = e.casts.map((c) => `${c.agent} ${c.role}`).join(', ');
+  const head = e.round === 0 ? 'council: first answers' : `council round ${e.round} (${roles})`;
   const positions =
     e.positions.map((p) => `${p.members.length} for ${quoted(p.answer)}`).join(', ') || 'no ballot';
   const abstained = e.casts.filter((c) => 'abstained' in c).length;
