@@ -4,7 +4,7 @@
  * each copy. A member's answer the cut log has is replayed, never asked again; a round whose
  * event the log has is not logged twice; the decision is the one the straight run reached.
  */
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { missionSchema } from '../../config/mission.js';
 import { EventLog } from '../../log/eventLog.js';
 import { cutLog } from '../helpers/cutLog.js';
 import { daemonsPerTest, until } from '../helpers/daemonServer.js';
-import { runAndRead } from '../helpers/missions.js';
+import { runAndRead, tempDir } from '../helpers/missions.js';
 
 const serve = daemonsPerTest();
 const config = missionSchema.parse(
@@ -52,4 +52,41 @@ describe('a council resumed after kill -9', () => {
     expect(askedAgain).toBe(0);
     expect(roundsTwice).toBe(0);
   }, 180_000);
+
+  it('should resume a council log written by this version, cut mid-round, from where it was', async () => {
+    // test/fixtures/logs/council-mid-round.jsonl: examples/council.yaml killed after two of the
+    // five answers of round 1 (log format 2, with council.round)
+    const fixture = join(import.meta.dirname, '../fixtures/logs/council-mid-round.jsonl');
+    const lines = readFileSync(fixture, 'utf8').trim().split('\n');
+    const id = (JSON.parse(lines[0]!) as { mission: string }).mission;
+    const stateDir = tempDir();
+    mkdirSync(join(stateDir, 'missions'));
+    const file = EventLog.pathFor(stateDir, id);
+    copyFileSync(fixture, file);
+    const d = await serve({ stateDir });
+    const status = await until(d, id, 'succeeded');
+    expect(JSON.parse(status.result!)).toMatchObject({
+      outcome: 'decided',
+      decision: 'Postgres, partitioned by day',
+    });
+    await d.close();
+    const after = EventLog.read(file).slice(lines.length);
+    const asked = after
+      .filter((e) => e.type === 'agent.call')
+      .map((e) => (e as { path: string }).path.split('/members/')[1]!);
+    // round 0 and round 1's first two answers are in the log: none of them is asked again (a
+    // scripted provider's cursor starts over in the new process, so later answers may differ)
+    expect(
+      asked.filter(
+        (p) =>
+          p.startsWith('round0.') || p === 'round1.ada/agent/ada' || p === 'round1.bo/agent/bo',
+      ),
+    ).toEqual([]);
+    expect(asked).toEqual(
+      expect.arrayContaining(['round1.cy/agent/cy', 'round1.di/agent/di', 'round1.ed/agent/ed']),
+    );
+    expect(
+      after.filter((e) => e.type === 'council.round').map((e) => (e as { round: number }).round)[0],
+    ).toBe(1);
+  });
 });
