@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { LoggedEvent } from '../log/eventLog.js';
 import { ensureStateDir } from '../log/stateDir.js';
 import { acquireStateLock } from '../log/stateLock.js';
+import { DaemonMetrics } from '../daemon/daemonMetrics.js';
 import { checkArchive, DEFAULT_RETAIN } from '../daemon/retention.js';
 import { retentionFlag } from './history.js';
 import { loadConfigFile } from '../config/loader.js';
@@ -108,8 +109,10 @@ export async function daemonCommand(
   const hub = new InspectorHub({ keepEnded: INSPECTOR_KEEPS_ENDED });
   hub.start();
   let stream: NatsEventStream | undefined;
+  let metrics: DaemonMetrics | undefined;
   const onEvent = (e: LoggedEvent): void => {
     stream?.append(e);
+    metrics?.observe(e);
     terminal.onEvent(e);
   };
   const infoFile = join(stateDir, 'daemon.json');
@@ -150,6 +153,7 @@ export async function daemonCommand(
         token,
         authReads: flags['auth-reads'] === true || !loopback,
         logger,
+        metrics: (metrics = new DaemonMetrics(() => daemon.list())),
       }),
       onWrite: (msg) => inspectorWrite(daemon, msg),
     });

@@ -26,6 +26,8 @@ export interface ApiHandlerOptions {
   logger?: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
   /** A `: keepalive` comment this often on an event stream, so idle proxies keep it. @default 15000 */
   sseHeartbeatMs?: number;
+  /** Served as Prometheus text at `GET /metrics`, under the read rule. @default none: 404 */
+  metrics?: { text(): Promise<string>; contentType: string };
 }
 
 export type ApiHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
@@ -175,9 +177,20 @@ export function createApiHandler(api: DaemonApi, options: ApiHandlerOptions): Ap
 
   return async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== '/api' && !url.pathname.startsWith('/api/')) return false;
+    const metrics = url.pathname === '/metrics' ? options.metrics : undefined;
+    if (!metrics && url.pathname !== '/api' && !url.pathname.startsWith('/api/')) return false;
     const method = req.method ?? 'GET';
     try {
+      if (metrics) {
+        if (method !== 'GET')
+          throw new HttpError(405, `method ${method} not allowed on /metrics (allowed: GET)`, {
+            allow: 'GET',
+          });
+        if (options.authReads) authorize(req);
+        const text = await metrics.text();
+        res.writeHead(200, { 'content-type': metrics.contentType }).end(text);
+        return true;
+      }
       const [found, id] = route(method, url.pathname);
       const run = found[method as keyof Route];
       if (!run) {

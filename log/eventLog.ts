@@ -41,6 +41,8 @@ export interface EventLogOptions {
 }
 
 export class EventLog implements EventSink {
+  /** Told how long each fdatasync took, in ms (the daemon's metrics). @default none */
+  static syncObserver: ((ms: number) => void) | undefined;
   private fd: number | undefined;
   private seq = 0;
   private readonly listeners: ((e: LoggedEvent) => void)[] = [];
@@ -213,7 +215,9 @@ export class EventLog implements EventSink {
     this.syncTimer = undefined;
     if (this.fd === undefined || this.writeFault) return;
     try {
+      const started = performance.now();
       fdatasyncSync(this.fd);
+      EventLog.syncObserver?.(performance.now() - started);
     } catch (err) {
       this.failed(err, undefined);
     }

@@ -12,6 +12,7 @@ import { InspectorHub } from '../../inspector/hub.js';
 import { startInspectorServer, type InspectorServer } from '../../inspector/server.js';
 import { submitPolicySchema, type SubmitPolicyInput } from '../../daemon/submitPolicy.js';
 import { Daemon } from '../../daemon/daemon.js';
+import { DaemonMetrics } from '../../daemon/daemonMetrics.js';
 import { eventually } from './eventually.js';
 import { tempDir } from './missions.js';
 
@@ -32,6 +33,8 @@ export interface ServeOptions {
   logger?: Logger;
   /** What submitted missions may run and read (defaults filled in). @default the daemon's default: nothing */
   submitPolicy?: SubmitPolicyInput;
+  /** Serve `/metrics` (fed by every event, as `maestro daemon` feeds it), with `authReads` or not. */
+  metrics?: { authReads?: boolean };
 }
 
 export async function serveDaemon({
@@ -39,21 +42,28 @@ export async function serveDaemon({
   env = {},
   logger,
   submitPolicy,
+  metrics: withMetrics,
 }: ServeOptions = {}): Promise<ServedDaemon> {
   // Wired as `maestro daemon` wires them: the hub observes the missions and is served beside the API.
   const hub = new InspectorHub();
   hub.start();
+  let metrics: DaemonMetrics | undefined;
   const daemon = new Daemon({
     stateDir,
     logger: logger ?? pino({ level: 'silent' }),
     env,
     observer: hub,
-    syncEveryMs: 0,
+    syncEveryMs: withMetrics ? 5 : 0,
     ...(submitPolicy && { submitPolicy: submitPolicySchema.parse(submitPolicy) }),
+    ...(withMetrics && { mirror: (e) => metrics?.observe(e) }),
   });
+  if (withMetrics) metrics = new DaemonMetrics(() => daemon.list());
   const server = await startInspectorServer(hub, {
     port: 0,
-    api: createApiHandler(daemon, { token: daemonToken }),
+    api: createApiHandler(daemon, {
+      token: daemonToken,
+      ...(metrics && { metrics, authReads: withMetrics?.authReads === true }),
+    }),
   });
   const started = daemon.start();
   let closing: Promise<void> | undefined;
