@@ -6,6 +6,16 @@
  * agent worker, MAKER's sampler and the planner's phase calls.
  */
 import { randomUUID } from 'node:crypto';
+import type { Context } from '@opentelemetry/api';
+import { errorMessage } from '../kernel/errors.js';
+import {
+  captureContent,
+  missionContext,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  tracer,
+} from '../kernel/tracing.js';
 import { agentTimeoutMs, type AgentConfig, type MissionConfig } from '../config/mission.js';
 import type { Prices, ProviderConfig } from '../config/providers.js';
 import { worstCaseOfCall, type BudgetNode } from '../supervisors/budget.js';
@@ -46,7 +56,13 @@ export interface AgentCallOptions {
    * The agent, with its call timeout resolved, its provider's prices (see `callPrices`) for the
    * reservation and its provider's `maxPromptBytes`, checked here before anything is sent.
    */
-  agent: AgentConfig & { timeoutMs: number; prices?: Prices; maxPromptBytes?: number };
+  agent: AgentConfig & {
+    timeoutMs: number;
+    prices?: Prices;
+    maxPromptBytes?: number;
+    /** Its provider's kind (`openai`, `cli`, ...): what a trace names the provider by. */
+    providerKind?: string;
+  };
   budget: BudgetNode;
   /** Who asks: a stable path, part of the idempotency key. */
   caller: string;
@@ -56,6 +72,8 @@ export interface AgentCallOptions {
   signal?: AbortSignal;
   /** Send by the durable path instead of request/reply (long calls, under NATS). */
   durable?: DurableDispatch;
+  /** The trace context the call's `chat` span goes under. @default its mission's span */
+  traceParent?: Context;
   /**
    * The call's idempotency key, when the caller can make it the same on a retry after a crash
    * (a resumed mission): under NATS a key whose job already finished gets that job's result.
@@ -91,15 +109,56 @@ export async function callAgent(o: AgentCallOptions): Promise<CompletionResult> 
     }),
     o.signal,
   );
+  const span = chatSpan(o);
   try {
     const r = await send(o);
     reservation.settle({ tokens: r.usage.totalTokens, costUsd: r.costUsd });
+    span.setAttributes({
+      'gen_ai.response.model': r.model,
+      'gen_ai.usage.input_tokens': r.usage.promptTokens,
+      'gen_ai.usage.output_tokens': r.usage.completionTokens,
+      'maestro.cost_usd': r.costUsd,
+      ...(captureContent() && { 'gen_ai.output.messages': r.text }),
+    });
+    span.end();
     return r;
   } catch (err) {
     // What a failed call spent is not reported: only its sample counts.
     reservation.settle();
+    failSpan(span, err);
     throw err;
   }
+}
+
+/**
+ * The provider call's span, `chat <model>` (GenAI semantic conventions), under `traceParent` (an
+ * agent worker's `invoke_agent`) or else its mission's span, found by the caller's path.
+ */
+function chatSpan(o: AgentCallOptions): Span {
+  const model = o.agent.model ?? o.agent.provider;
+  return tracer().startSpan(
+    `chat ${model}`,
+    {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': o.agent.providerKind ?? o.agent.provider,
+        'gen_ai.request.model': model,
+        'maestro.provider': o.agent.provider,
+        'maestro.caller': o.caller,
+        ...(captureContent() && { 'gen_ai.input.messages': o.prompt }),
+      },
+    },
+    o.traceParent ?? missionContext(o.caller),
+  );
+}
+
+/** A span ended in error, with the failure's kind as `error.type`. */
+export function failSpan(span: Span, err: unknown): void {
+  const type = (err as { kind?: unknown })?.kind ?? (err as Error)?.name ?? 'error';
+  span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
+  span.setAttribute('error.type', String(type));
+  span.end();
 }
 
 async function send(o: AgentCallOptions): Promise<CompletionResult> {
@@ -153,6 +212,7 @@ export function callingAgent(config: MissionConfig, id: string): AgentCallOption
     timeoutMs: agentTimeoutMs(agent, provider),
     prices: callPrices(provider),
     maxPromptBytes: provider.maxPromptBytes,
+    providerKind: provider.kind,
   };
 }
 

@@ -10,19 +10,20 @@ import { assign, fromPromise, setup } from 'xstate';
 import type { RecordedAnswer } from '../log/missionRecovery.js';
 import type { Clock } from '../kernel/clock.js';
 import { errorMessage } from '../kernel/errors.js';
+import { missionContext, type Span, SpanKind, trace, tracer } from '../kernel/tracing.js';
 import type { AgentConfig } from '../config/mission.js';
 import type { Prices } from '../config/providers.js';
 import { BudgetReservationError, type BudgetNode } from '../supervisors/budget.js';
 import type { EventSink } from '../supervisors/runtime.js';
 import type { Transport } from '../transport/transport.js';
-import { callAgent, type DurableDispatch } from './agentCall.js';
+import { callAgent, type DurableDispatch, failSpan } from './agentCall.js';
 import type { CompletionResult } from './providers/provider.js';
 
 export interface AgentWorkerInput {
   /** Stable path: `mission/<id>/stage/<name>/agent/<id>`. */
   path: string;
   /** The agent, with its call timeout resolved (see `agentTimeoutMs`) and its provider's prices (see `callPrices`). */
-  agent: AgentConfig & { timeoutMs: number; prices?: Prices };
+  agent: AgentConfig & { timeoutMs: number; prices?: Prices; providerKind?: string };
   prompt: string;
   transport: Transport;
   events: EventSink;
@@ -70,6 +71,7 @@ const call = fromPromise<AgentWorkerOutput, AgentWorkerInput>(async ({ input, si
   }
   input.budget.check(); // refused work is no call: the supervisor's decision records it
   const started = clock.now();
+  const span = invokeSpan(input);
   const base = {
     type: 'agent.call' as const,
     path,
@@ -87,7 +89,9 @@ const call = fromPromise<AgentWorkerOutput, AgentWorkerInput>(async ({ input, si
       signal,
       durable: input.durable,
       ...(input.keySalt !== undefined && { key: `${path}#${input.attempt}#${input.keySalt}` }),
+      traceParent: trace.setSpan(missionContext(path), span),
     });
+    span.end();
     events.append({
       ...base,
       ok: true,
@@ -101,6 +105,7 @@ const call = fromPromise<AgentWorkerOutput, AgentWorkerInput>(async ({ input, si
     });
     return { agent: agent.id, ...r };
   } catch (err) {
+    failSpan(span, err);
     // A call refused for its worst case was never made: like a refused check(), no agent.call.
     if (!signal.aborted && !(err instanceof BudgetReservationError)) {
       events.append({
@@ -114,6 +119,23 @@ const call = fromPromise<AgentWorkerOutput, AgentWorkerInput>(async ({ input, si
     throw err;
   }
 });
+
+/** The call's `invoke_agent <agent>` span under its mission's span (GenAI semantic conventions). */
+function invokeSpan(input: AgentWorkerInput): Span {
+  return tracer().startSpan(
+    `invoke_agent ${input.agent.id}`,
+    {
+      kind: SpanKind.INTERNAL,
+      attributes: {
+        'gen_ai.operation.name': 'invoke_agent',
+        'gen_ai.agent.name': input.agent.id,
+        'maestro.path': input.path,
+        'maestro.attempt': input.attempt,
+      },
+    },
+    missionContext(input.path),
+  );
+}
 
 export const agentWorkerLogic = setup({
   types: {

@@ -166,75 +166,20 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       io.out(commandHelp[command]!);
       return 0;
     }
-    switch (command) {
-      // Every command loads its own modules: `maestro --help` loads no runtime (bench:start).
-      case 'run':
-        return await (await import('./run.js')).runCommand(one(command, rest), values, io);
-      case 'validate':
-        return await (await import('./validate.js')).validateCommand(
-          one(command, rest),
-          values,
-          io,
-        );
-      case 'schema':
-        if (rest.length) throw new UsageError(`maestro schema: unexpected argument '${rest[0]}'`);
-        return (await import('./validate.js')).schemaCommand(values, io);
-      case 'maker':
-        return (await import('./maker.js')).makerCommand(rest, values, io);
-      case 'replay': {
-        const { replayCommand } = await import('./replay.js');
-        return replayCommand(one(command, rest), values, io);
-      }
-      case 'inspect': {
-        const { inspectCommand } = await import('./inspect.js');
-        return await inspectCommand(one(command, rest), values, io);
-      }
-      case 'daemon': {
-        if (rest.length) throw new UsageError(`maestro daemon: unexpected argument '${rest[0]}'`);
-        const { daemonCommand } = await import('./daemon.js');
-        return await daemonCommand(values, io);
-      }
-      case 'verify':
-        return await (await import('./verify.js')).verifyCommand(rest, values, io);
-      case 'mcp':
-        if (rest.length) throw new UsageError(`maestro mcp: unexpected argument '${rest[0]}'`);
-        return await (await import('./mcp.js')).mcpCommand(values, io);
-      case 'patch':
-        return await (await import('./patch.js')).patchCommand(rest, values, io);
-      case 'history':
-        return await (await import('./history.js')).historyCommand(rest, values, io);
-      case 'arch':
-        return (await import('./arch.js')).archCommand(rest, values, io);
-      case 'submit':
-        return await (await import('./submit.js')).submitCommand(one(command, rest), values, io);
-      case 'status':
-        return await (await import('./status.js')).statusCommand(
-          optionalOne(command, rest),
-          values,
-          io,
-        );
-      case 'approve':
-        return await (await import('./approve.js')).approveCommand(
-          optionalOne(command, rest),
-          values,
-          io,
-        );
-      case 'stop':
-        return await (await import('./stopMission.js')).stopCommand(one(command, rest), values, io);
-      case 'nats-config': {
-        if (rest.length)
-          throw new UsageError(`maestro nats-config: unexpected argument '${rest[0]}'`);
-        const { natsConfigCommand } = await import('./natsConfig.js');
-        return natsConfigCommand(values, io);
-      }
-      case 'worker': {
-        if (rest.length) throw new UsageError(`maestro worker: unexpected argument '${rest[0]}'`);
-        // Loaded only here: the NATS client is not needed by the embedded commands.
-        const { workerCommand } = await import('./worker.js');
-        return await workerCommand(values, io);
-      }
+    // OpenTelemetry only when an endpoint is named: otherwise its SDK is not even loaded.
+    const traced =
+      (command === 'run' || command === 'daemon' || command === 'mcp') &&
+      Boolean(
+        process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+      );
+    const tracing = traced
+      ? (await import('../runner/tracing.js')).startTracing({ version: version() })
+      : undefined;
+    try {
+      return await dispatch(command, rest, values, io);
+    } finally {
+      await tracing?.shutdown();
     }
-    return 2;
   } catch (err) {
     if (err instanceof UserError) {
       io.err(prefixed('maestro', errorMessage(err)));
@@ -320,4 +265,77 @@ function optionalOne(command: string, rest: string[]): string | undefined {
       `maestro ${command}: expected at most one id, got ${rest.length} (try: maestro ${command} --help)`,
     );
   return rest[0];
+}
+
+/** Runs `command`: each loads its own modules, so `maestro --help` loads no runtime (bench:start). */
+async function dispatch(
+  command: string,
+  rest: string[],
+  values: ReturnType<typeof parseCommandLine>['values'],
+  io: Io,
+): Promise<number> {
+  switch (command) {
+    case 'run':
+      return await (await import('./run.js')).runCommand(one(command, rest), values, io);
+    case 'validate':
+      return await (await import('./validate.js')).validateCommand(one(command, rest), values, io);
+    case 'schema':
+      if (rest.length) throw new UsageError(`maestro schema: unexpected argument '${rest[0]}'`);
+      return (await import('./validate.js')).schemaCommand(values, io);
+    case 'maker':
+      return (await import('./maker.js')).makerCommand(rest, values, io);
+    case 'replay': {
+      const { replayCommand } = await import('./replay.js');
+      return replayCommand(one(command, rest), values, io);
+    }
+    case 'inspect': {
+      const { inspectCommand } = await import('./inspect.js');
+      return await inspectCommand(one(command, rest), values, io);
+    }
+    case 'daemon': {
+      if (rest.length) throw new UsageError(`maestro daemon: unexpected argument '${rest[0]}'`);
+      const { daemonCommand } = await import('./daemon.js');
+      return await daemonCommand(values, io);
+    }
+    case 'verify':
+      return await (await import('./verify.js')).verifyCommand(rest, values, io);
+    case 'mcp':
+      if (rest.length) throw new UsageError(`maestro mcp: unexpected argument '${rest[0]}'`);
+      return await (await import('./mcp.js')).mcpCommand(values, io);
+    case 'patch':
+      return await (await import('./patch.js')).patchCommand(rest, values, io);
+    case 'history':
+      return await (await import('./history.js')).historyCommand(rest, values, io);
+    case 'arch':
+      return (await import('./arch.js')).archCommand(rest, values, io);
+    case 'submit':
+      return await (await import('./submit.js')).submitCommand(one(command, rest), values, io);
+    case 'status':
+      return await (await import('./status.js')).statusCommand(
+        optionalOne(command, rest),
+        values,
+        io,
+      );
+    case 'approve':
+      return await (await import('./approve.js')).approveCommand(
+        optionalOne(command, rest),
+        values,
+        io,
+      );
+    case 'stop':
+      return await (await import('./stopMission.js')).stopCommand(one(command, rest), values, io);
+    case 'nats-config': {
+      if (rest.length)
+        throw new UsageError(`maestro nats-config: unexpected argument '${rest[0]}'`);
+      const { natsConfigCommand } = await import('./natsConfig.js');
+      return natsConfigCommand(values, io);
+    }
+    case 'worker': {
+      if (rest.length) throw new UsageError(`maestro worker: unexpected argument '${rest[0]}'`);
+      // Loaded only here: the NATS client is not needed by the embedded commands.
+      const { workerCommand } = await import('./worker.js');
+      return await workerCommand(values, io);
+    }
+  }
+  return 2;
 }

@@ -45,11 +45,13 @@ export function startEvent(c: MissionContext): MissionLogEvent {
         stage: c.stage,
         attempt: c.attempt,
         done: c.stages.map((s) => s.name),
+        ...(c.traceId !== undefined && { traceId: c.traceId }),
       }
     : {
         type: 'mission.started',
         name: c.config.name,
         stages: missionStages(c.config).map((s) => s.name),
+        ...(c.traceId !== undefined && { traceId: c.traceId }),
       };
 }
 

@@ -31,6 +31,8 @@ export interface MissionInput {
   durable?: DurableDispatch;
   /** Persisted with the mission, so a resumed call has the key it had (see AgentWorkerInput.keySalt). */
   keySalt?: string;
+  /** The mission span's trace id, written in its first event (when traced). */
+  traceId?: string;
   /** Where a mission rebuilt from its event log goes on from. */
   resume?: MissionResume;
   /** Where workflow stages keep their workspaces (the state dir, the mission's log). */

@@ -5,6 +5,7 @@
  */
 import { createActor, type Actor } from 'xstate';
 import type { Logger } from 'pino';
+import { endMission, missionEvent, missionTraceId, startMission } from '../kernel/tracing.js';
 import { EventLog, type LoggedEvent } from '../log/eventLog.js';
 import { AgentActivityFold, type AgentActivity } from '../log/agentActivity.js';
 import type { LogWriteError } from '../log/logWriteError.js';
@@ -119,6 +120,9 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
       { file: eventLogFile, tornBytes: events.tornBytes },
       'event log: torn last line dropped',
     );
+  // The mission's span (when traced), and its log's decisions as the span's events.
+  startMission(missionId, config.name);
+  events.onEvent((e) => traceEvent(missionId, e));
   if (options.onEvent) events.onEvent(options.onEvent);
   const agents = new AgentActivityFold();
   events.onEvent((e) => agents.apply(e));
@@ -179,6 +183,7 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
       });
     }
     await Promise.all(providers.map((p) => p.close?.()));
+    endMission(missionId, 'failed', message);
     events.close();
     throw err;
   }
@@ -222,6 +227,7 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
           keySalt,
           resume: options.resume,
           workflowHost: { stateDir: options.stateDir, missionId, log: events },
+          ...(missionTraceId(missionId) !== undefined && { traceId: missionTraceId(missionId) }),
         },
         clock,
         ...(observer && !observer.addRoot && { inspect: observer.inspect }),
@@ -254,6 +260,7 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
       actor.start();
       options.onStart?.((event) => actor!.send(event));
     });
+    endMission(missionId, output.status, output.error?.message);
     if (output.status === 'suspended')
       events.append({ type: 'mission.suspended', usage: output.usage });
     else
@@ -271,6 +278,7 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
       ...(events.fault && { writeFault: events.fault }),
     };
   } finally {
+    endMission(missionId, 'error', 'the run ended without an outcome');
     for (const cleanup of cleanups.splice(0)) cleanup();
     actor?.stop();
     service.stop();
@@ -308,4 +316,32 @@ export function providersUsed(config: MissionConfig): string[] {
     config.stages.flatMap((s) => (s.maker ? [s.maker.agent] : (s.agents ?? []))),
   );
   return [...new Set(config.agents.filter((a) => agents.has(a.id)).map((a) => a.provider))];
+}
+
+/** Supervision decisions, votes and gates as events on the mission's span. */
+function traceEvent(missionId: string, e: LoggedEvent): void {
+  switch (e.type) {
+    case 'supervisor.decision':
+      if (e.action !== 'no_restart')
+        missionEvent(missionId, 'maestro.supervisor.decision', {
+          'maestro.supervisor': e.supervisor,
+          'maestro.action': e.action,
+          'maestro.reason': String(e.reason),
+        });
+      return;
+    case 'maker.vote':
+      missionEvent(missionId, 'maestro.vote', {
+        'maestro.step': Number(e.step),
+        'maestro.outcome': e.outcome,
+        'maestro.samples': e.samples,
+      });
+      return;
+    case 'approval.requested':
+    case 'approval.answered':
+    case 'approval.closed':
+      missionEvent(missionId, `maestro.${e.type}`, { 'maestro.approval.id': e.id });
+      return;
+    default:
+      return;
+  }
 }

@@ -5,6 +5,7 @@
  * the output cap) is read for the counts (a JSON report is not in its last 4 KB); the result
  * keeps only the tails.
  */
+import { missionContext, SpanKind, SpanStatusCode, tracer } from '../kernel/tracing.js';
 import { runSandboxed, checkArgv } from './sandbox.js';
 import { Tail } from './tail.js';
 import { parseTestCounts, type TestCounts } from './testCounts.js';
@@ -32,7 +33,10 @@ export interface VerifyCommand {
 export type VerifyOptions = Omit<
   SandboxRun,
   'argv' | 'cwd' | 'timeoutMs' | 'network' | 'tailBytes'
->;
+> & {
+  /** The path of the mission work it is part of: its `execute_tool` span goes under the mission's. */
+  tracePath?: string;
+};
 
 export interface VerifyResult extends SandboxResult {
   name: string;
@@ -48,16 +52,43 @@ export async function verify(
 ): Promise<VerifyResult> {
   const argv = checkArgv(command.argv, `verify.${command.name}.argv`);
   const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-  const result = await runSandboxed({
-    ...options,
-    argv,
-    cwd: worktree,
-    timeoutMs: command.timeoutMs,
-    network: command.network ?? false,
-    env: [...(options.env ?? DEFAULT_ENV), ...(command.env ?? [])],
-    maxOutputBytes,
-    tailBytes: maxOutputBytes,
-  });
+  const { tracePath, ...run } = options;
+  const span = tracer().startSpan(
+    `execute_tool ${command.name}`,
+    {
+      kind: SpanKind.INTERNAL,
+      attributes: {
+        'gen_ai.operation.name': 'execute_tool',
+        'gen_ai.tool.name': command.name,
+        'maestro.argv0': argv[0]!,
+      },
+    },
+    tracePath === undefined ? undefined : missionContext(tracePath),
+  );
+  let result: SandboxResult;
+  try {
+    result = await runSandboxed({
+      ...run,
+      argv,
+      cwd: worktree,
+      timeoutMs: command.timeoutMs,
+      network: command.network ?? false,
+      env: [...(options.env ?? DEFAULT_ENV), ...(command.env ?? [])],
+      maxOutputBytes,
+      tailBytes: maxOutputBytes,
+    });
+  } catch (err) {
+    span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+    span.setAttribute('error.type', (err as Error).name);
+    span.end();
+    throw err;
+  }
+  span.setAttribute('maestro.exit_code', result.exitCode ?? -1);
+  if (result.exitCode !== 0 || result.killed) {
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    span.setAttribute('error.type', result.killed ?? `exit_${result.exitCode ?? result.signal}`);
+  }
+  span.end();
   const counts = parseTestCounts(result.stdoutTail, result.stderrTail);
   const stdout = tailOf(result.stdoutTail);
   const stderr = tailOf(result.stderrTail);

@@ -16,10 +16,14 @@ export const missionStarted = z.object({
   type: z.literal('mission.started'),
   name: z.string(),
   stages: z.array(z.string()),
+  /** The mission span's trace id, when it is traced (OpenTelemetry; since 0.2). */
+  traceId: z.string().optional(),
 });
 
 export const missionResumed = z.object({
   type: z.literal('mission.resumed'),
+  /** The resumed run's trace id, when it is traced (since 0.2). */
+  traceId: z.string().optional(),
   stage: z.number(),
   attempt: z.number(),
   done: z.array(z.string()),
