@@ -6,6 +6,7 @@
  * behind the same read rule as the API.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { droppedSpans } from '../kernel/tracing.js';
 import { EventLog, type LoggedEvent } from '../log/eventLog.js';
 import type { MissionState, MissionSummary } from './daemonApi.js';
 
@@ -85,6 +86,15 @@ export class DaemonMetrics {
       registers,
     });
     EventLog.syncObserver = (ms) => fsync.observe(ms / 1000);
+    new Counter({
+      name: 'maestro_trace_spans_dropped_total',
+      help: 'Spans the OpenTelemetry exporter could not export (an endpoint down or too slow)',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(droppedSpans());
+      },
+    });
   }
 
   /** Takes one event of a mission's log (the daemon's `mirror`). */

@@ -21,6 +21,16 @@ import {
 
 const missions = new Map<string, Span>();
 let content = false;
+let dropped = 0;
+
+/** Spans the exporter could not export, in this process (the daemon's `/metrics` shows it). */
+export function droppedSpans(): number {
+  return dropped;
+}
+
+export function noteDroppedSpans(n: number): void {
+  dropped += n;
+}
 
 export const tracer = () => trace.getTracer('maestro');
 

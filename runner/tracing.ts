@@ -18,7 +18,7 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import { captureContent } from '../kernel/tracing.js';
+import { captureContent, noteDroppedSpans } from '../kernel/tracing.js';
 
 /** How long one export may take before its spans count as dropped. */
 const EXPORT_TIMEOUT_MS = 3000;
@@ -81,7 +81,10 @@ function counting(exporter: SpanExporter, onDropped: (n: number) => void): SpanE
   return {
     export(spans: ReadableSpan[], done) {
       exporter.export(spans, (result) => {
-        if (result.code !== ExportResultCode.SUCCESS) onDropped(spans.length);
+        if (result.code !== ExportResultCode.SUCCESS) {
+          onDropped(spans.length);
+          noteDroppedSpans(spans.length);
+        }
         done(result);
       });
     },

@@ -44,6 +44,8 @@ export async function runCheck(
   command: VerifyCommandConfig,
   config: WorkspaceConfig,
   signal?: AbortSignal,
+  /** The phase's path: the check's `execute_tool` span goes under its mission's. */
+  tracePath?: string,
 ): Promise<VerifyResult> {
   const c = await ws.confinement(candidate);
   return verify({ name, ...command }, c.cwd, {
@@ -55,6 +57,7 @@ export async function runCheck(
     memoryBytes: config.sandbox.memoryMb * 1024 * 1024,
     maxOutputBytes: config.sandbox.maxOutputBytes,
     ...(signal && { signal }),
+    ...(tracePath !== undefined && { tracePath }),
   });
 }
 
@@ -83,6 +86,7 @@ export async function tryCandidate(
   source: string,
   edit: Edit,
   signal?: AbortSignal,
+  tracePath?: string,
 ): Promise<TriedCandidate> {
   const candidate = await freshCandidate(ws, name);
   const rules = { deny: config.deny, allow: config.allow, maxFileBytes: config.maxFileBytes };
@@ -118,7 +122,7 @@ export async function tryCandidate(
       },
     };
   }
-  return checkCandidate(ws, config, candidate, source, signal);
+  return checkCandidate(ws, config, candidate, source, signal, tracePath);
 }
 
 /** Runs the workspace's checks in a candidate that holds its edit (ours, or a coding CLI's). */
@@ -128,6 +132,7 @@ export async function checkCandidate(
   candidate: Candidate,
   source: string,
   signal?: AbortSignal,
+  tracePath?: string,
 ): Promise<TriedCandidate> {
   const made = await ws.editOf(candidate);
   const evidence: CandidateEvidence = {
@@ -139,7 +144,9 @@ export async function checkCandidate(
   for (const check of CHECKS) {
     const command = config.verify?.[check];
     if (!command) continue;
-    const out = checkOutcome(await runCheck(ws, candidate, check, command, config, signal));
+    const out = checkOutcome(
+      await runCheck(ws, candidate, check, command, config, signal, tracePath),
+    );
     const { output, ...outcome } = out;
     evidence[check] = outcome;
     if (check === 'test') testOutput = output;

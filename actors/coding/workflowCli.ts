@@ -35,7 +35,7 @@ export async function cliCandidate(
           apply: { ok: false, reason: 'no_op', detail: 'the CLI changed nothing in its worktree' },
         },
       };
-    return await checkCandidate(ws, env.wsConfig, made.candidate, source, env.signal);
+    return await checkCandidate(ws, env.wsConfig, made.candidate, source, env.signal, env.path);
   } catch (err) {
     if (env.signal?.aborted) throw err;
     return {

@@ -67,6 +67,7 @@ export async function debugPhase(env: PhaseEnv): Promise<WorkflowState> {
       `agent/${env.config.agent}#debug${i + 1}`,
       step.fix.edit,
       env.signal,
+      env.path,
     );
     iteration.tried = tried.evidence;
     env.events.append({ type: 'workflow.candidate', path: env.path, evidence: tried.evidence });
@@ -96,6 +97,7 @@ export async function debugPhase(env: PhaseEnv): Promise<WorkflowState> {
         env.wsConfig.verify.test,
         env.wsConfig,
         env.signal,
+        env.path,
       );
       await env.workspace.removeCandidate(tried.candidate);
       if (again.ok) iteration.flaky = true;

@@ -62,7 +62,7 @@ async function runBaseline(env: PhaseEnv): Promise<WorkflowState['baseline']> {
   const ws = env.workspace;
   const candidate = await freshCandidate(ws, name);
   try {
-    const r = await runCheck(ws, candidate, 'test', command, env.wsConfig, env.signal);
+    const r = await runCheck(ws, candidate, 'test', command, env.wsConfig, env.signal, env.path);
     if (r.notFound)
       throw new WorkflowError(
         'tests_cannot_run',
@@ -254,7 +254,7 @@ async function writeAndTry(
     };
     return { evidence };
   }
-  return tryCandidate(env.workspace, env.wsConfig, id, source, answer.edit, env.signal);
+  return tryCandidate(env.workspace, env.wsConfig, id, source, answer.edit, env.signal, env.path);
 }
 
 export { debugPhase } from './workflowDebug.js';

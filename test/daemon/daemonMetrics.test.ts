@@ -86,6 +86,10 @@ describe('GET /metrics', () => {
       ])
         expect(after.find((x) => x.name === m)?.type).toBe('COUNTER');
       expect(after.find((x) => x.name === 'maestro_gate_wait_seconds')?.type).toBe('HISTOGRAM');
+      // tracing is off here: nothing dropped, but the counter is there for a scraper
+      expect(after.find((x) => x.name === 'maestro_trace_spans_dropped_total')?.type).toBe(
+        'COUNTER',
+      );
     }, 10_000);
   });
 

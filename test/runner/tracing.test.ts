@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { trace } from '@opentelemetry/api';
@@ -15,7 +16,9 @@ import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trac
 import { parse } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { missionSchema } from '../../config/mission.js';
+import { droppedSpans, endMission, startMission } from '../../kernel/tracing.js';
 import { startTracing, type Tracing } from '../../runner/tracing.js';
+import { verify } from '../../sandbox/verify.js';
 import { mission, runAndRead } from '../helpers/missions.js';
 
 const example = (name: string) =>
@@ -111,6 +114,26 @@ describe('mission traces', () => {
     expect(root.events.filter((e) => e.name === 'maestro.vote')).toHaveLength(3);
   });
 
+  it("should put a check's execute_tool span under its mission's span", async () => {
+    const exporter = new InMemorySpanExporter();
+    tracing = startTracing({ version: 'test', exporter, env: {} });
+    const root = startMission('mx', 'checks');
+    const r = await verify({ name: 'test', argv: ['true'] }, tmpdir(), {
+      sandbox: 'none',
+      warn: () => {},
+      tracePath: 'mission/mx/stage/fix.implement/phase/implement',
+    });
+    expect(r.ok).toBe(true);
+    endMission('mx', 'succeeded');
+    await tracing.flush();
+    const tool = exporter.getFinishedSpans().find((s) => s.name === 'execute_tool test')!;
+    expect(tool.attributes).toMatchObject({
+      'gen_ai.operation.name': 'execute_tool',
+      'gen_ai.tool.name': 'test',
+    });
+    expect(parentOf(tool)).toBe(root.spanContext().spanId);
+  });
+
   it('should record nothing and write no trace id when tracing is off', async () => {
     expect(trace.getTracer('maestro').startSpan('probe').isRecording()).toBe(false);
     const { events, output } = await runAndRead(example('hello.yaml'));
@@ -157,7 +180,10 @@ describe('mission traces', () => {
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` },
     });
     expect((await runAndRead(example('hello.yaml'))).output.status).toBe('succeeded');
+    const before = droppedSpans();
     await t.shutdown();
     expect(t.droppedSpans()).toBeGreaterThan(0);
+    // the process's count, which the daemon's /metrics reads
+    expect(droppedSpans() - before).toBe(t.droppedSpans());
   });
 });
