@@ -234,9 +234,17 @@ exhausted votes and snapshots, the result. MISSION is a mission id (under --stat
 .maestro) or the path of a .jsonl log. In words on a terminal; otherwise, or with --json, the
 events as they are stored. --pretty: words whatever stdout is.`,
   inspect: `Usage: maestro inspect URL [--once] [--json]
+       maestro inspect missions [--status STATE[,STATE]] [--name TEXT] [--limit N] [--offset N] [--json]
+       maestro inspect timeline MISSION [--json] [--state-dir DIR]
 
 Connects to an inspector (the URL maestro run --inspect printed) and prints the supervision tree
-as text, redrawn as it changes, until Ctrl-C. --once prints it once; --json prints the snapshot.`,
+as text, redrawn as it changes, until Ctrl-C. --once prints it once; --json prints the snapshot.
+
+missions: the daemon's missions (--url, or the state dir's daemon.json), newest first: their
+state (recovering, running, awaiting_approval, suspended, succeeded, failed, stopped), id, name,
+stage and times; --status keeps those states, --name those whose name or id holds TEXT; 50 a
+page (--limit, --offset). timeline: a mission's history in words, from its event log (as
+maestro replay).`,
   worker: `Usage: maestro worker --nats URL --capability NAME [--capability NAME...] --config FILE [options]
 
 Connects to NATS and serves the calls of the providers named by --capability (provider ids in

@@ -69,6 +69,10 @@ const options = {
   env: { type: 'string', multiple: true },
   sandbox: { type: 'string' },
   http: { type: 'string' },
+  status: { type: 'string' },
+  name: { type: 'string' },
+  limit: { type: 'string' },
+  offset: { type: 'string' },
   root: { type: 'string', multiple: true },
   agents: { type: 'string' },
   ...natsFlagOptions,
@@ -92,7 +96,19 @@ const allowed: Record<string, string[]> = {
     'language',
     ...natsFlagNames,
   ],
-  inspect: ['help', 'once', 'json'],
+  inspect: [
+    'help',
+    'once',
+    'json',
+    'pretty',
+    'status',
+    'name',
+    'limit',
+    'offset',
+    'url',
+    'token',
+    'state-dir',
+  ],
   replay: ['help', 'json', 'pretty', 'state-dir'],
   worker: [
     'help',
@@ -251,7 +267,11 @@ function parseCommandLine(argv: string[]): { values: Values; positionals: string
 
 function one(command: string, rest: string[]): string {
   const what =
-    command === 'replay' || command === 'stop' ? 'MISSION' : command === 'inspect' ? 'URL' : 'FILE';
+    command === 'replay' || command === 'stop' || command === 'inspect timeline'
+      ? 'MISSION'
+      : command === 'inspect'
+        ? 'URL'
+        : 'FILE';
   if (rest.length !== 1)
     throw new UsageError(
       `maestro ${command}: expected one ${what}, got ${rest.length} (try: maestro ${command} --help)`,
@@ -289,6 +309,17 @@ async function dispatch(
       return replayCommand(one(command, rest), values, io);
     }
     case 'inspect': {
+      if (rest[0] === 'missions') {
+        if (rest.length > 1)
+          throw new UsageError(`maestro inspect missions: unexpected argument '${rest[1]}'`);
+        return await (await import('./inspectMissions.js')).inspectMissions(values, io);
+      }
+      if (rest[0] === 'timeline')
+        return (await import('./replay.js')).replayCommand(
+          one('inspect timeline', rest.slice(1)),
+          values,
+          io,
+        );
       const { inspectCommand } = await import('./inspect.js');
       return await inspectCommand(one(command, rest), values, io);
     }
