@@ -6,7 +6,7 @@
  * tracing calls at all, so its cost is bounded from the other side: the no-op tracer's span
  * calls, timed alone, times the spans a step makes (a sample's `chat`), as a share of a step.
  *
- *   npx tsx bench/tracing.ts [--disks 12] [--steps 2000] [--rounds 3]
+ *   npx tsx bench/tracing.ts [--disks 12] [--steps 2000] [--rounds 5]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +24,7 @@ const { values: a } = parseArgs({
   options: {
     disks: { type: 'string', default: '12' },
     steps: { type: 'string', default: '2000' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
   },
 });
 const STEPS = Number(a.steps);
