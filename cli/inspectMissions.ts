@@ -5,18 +5,8 @@
  * mission's history in words (the same as `maestro replay`).
  */
 import { MaestroClient, resolveDaemon } from '../daemon/daemonClient.js';
-import type { MissionState, MissionSummary } from '../daemon/daemonApi.js';
+import { MISSION_STATES, type MissionState, type MissionSummary } from '../daemon/daemonApi.js';
 import { UsageError, type Io } from './io.js';
-
-const STATES: readonly MissionState[] = [
-  'recovering',
-  'running',
-  'awaiting_approval',
-  'suspended',
-  'succeeded',
-  'failed',
-  'stopped',
-];
 
 export interface InspectMissionsFlags {
   status?: string;
@@ -35,9 +25,9 @@ export async function inspectMissions(flags: InspectMissionsFlags, io: Io): Prom
     .map((s) => s.trim())
     .filter(Boolean);
   for (const s of states ?? [])
-    if (!STATES.includes(s as MissionState))
+    if (!MISSION_STATES.includes(s as MissionState))
       throw new UsageError(
-        `maestro inspect missions: --status: expected ${STATES.join(', ')} (comma-separated), got '${s}'`,
+        `maestro inspect missions: --status: expected ${MISSION_STATES.join(', ')} (comma-separated), got '${s}'`,
         { command: 'inspect' },
       );
   const limit = count(flags.limit, '--limit', 50);

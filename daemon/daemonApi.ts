@@ -14,14 +14,17 @@ export type { MakerProgressView } from './makerProgressFold.js';
 /**
  * `recovering`: the daemon has just started and not read this mission's log yet (it answers at
  * once and resumes in the background). `suspended`: its log could not be written (a full disk); it resumes once the daemon can write. */
-export type MissionState =
-  | 'recovering'
-  | 'running'
-  | 'awaiting_approval'
-  | 'suspended'
-  | 'succeeded'
-  | 'failed'
-  | 'stopped';
+/** Every state a mission can be in, in the order a list shows them. */
+export const MISSION_STATES = [
+  'recovering',
+  'running',
+  'awaiting_approval',
+  'suspended',
+  'succeeded',
+  'failed',
+  'stopped',
+] as const;
+export type MissionState = (typeof MISSION_STATES)[number];
 
 export interface SubmitRequest {
   /** The mission file's text (YAML or JSON); or */

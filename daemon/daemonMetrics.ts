@@ -8,17 +8,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { droppedSpans } from '../kernel/tracing.js';
 import { EventLog, type LoggedEvent } from '../log/eventLog.js';
-import type { MissionState, MissionSummary } from './daemonApi.js';
-
-const STATES: readonly MissionState[] = [
-  'recovering',
-  'running',
-  'awaiting_approval',
-  'suspended',
-  'succeeded',
-  'failed',
-  'stopped',
-];
+import { MISSION_STATES, type MissionSummary } from './daemonApi.js';
 
 export class DaemonMetrics {
   readonly registry = new Registry();
@@ -39,7 +29,7 @@ export class DaemonMetrics {
       labelNames: ['state'],
       registers,
       collect() {
-        const counts = new Map<string, number>(STATES.map((s) => [s, 0]));
+        const counts = new Map<string, number>(MISSION_STATES.map((s) => [s, 0]));
         for (const m of missions()) counts.set(m.state, (counts.get(m.state) ?? 0) + 1);
         for (const [state, n] of counts) this.set({ state }, n);
       },

@@ -46,6 +46,7 @@ export function hostMissionIssues(
   );
   const refusal = (name: string) =>
     `reads variable '${name}': a host's mission may read it only in a provider copied as it is from the agents file (${catalog.file ?? 'none'}), or once the server allows it (--allow-env ${name})`;
+  const theirs = new Set(catalog.variables());
   const issues: ConfigIssue[] = [];
   for (const ref of variableReferences(doc)) {
     if (allowed.has(ref.name)) continue;
@@ -62,7 +63,7 @@ export function hostMissionIssues(
           ? f['envAllowlist'].map((n, i) => [`envAllowlist[${i}]`, String(n)])
           : [];
     for (const [field, name] of named)
-      if (!allowed.has(name!) && catalog.variables().includes(name!))
+      if (!allowed.has(name!) && theirs.has(name!))
         issues.push({ path: `providers.${id}.${field}`, message: refusal(name!) });
   }
   return issues;
