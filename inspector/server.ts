@@ -9,6 +9,7 @@ import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, WebSocket } from 'ws';
 import { answerClient, type AnswerContext } from './answerClient.js';
@@ -86,6 +87,10 @@ export type ServerMessage =
   | { type: 'error'; message: string };
 
 const pageDir = fileURLToPath(new URL('./page/', import.meta.url));
+/** Libraries the page loads from the package's own dependencies (no CDN: the page works offline). */
+const vendor = new Map([
+  ['vendor/elk.js', createRequire(import.meta.url).resolve('elkjs/lib/elk.bundled.js')],
+]);
 const contentTypes: Record<string, string> = {
   html: 'text/html; charset=utf-8',
   js: 'text/javascript; charset=utf-8',
@@ -113,7 +118,8 @@ export async function startInspectorServer(
   const files = new Map(
     readdirSync(pageDir)
       .filter((f) => /^[\w.-]+\.(\w+)$/.test(f) && contentTypes[ext(f)])
-      .map((f) => [f, pageDir + f]),
+      .map((f): [string, string] => [f, pageDir + f])
+      .concat([...vendor]),
   );
   const loopback = isLoopback(host);
   let droppedClients = 0;
