@@ -17,7 +17,7 @@ import type {
   MissionSummary,
 } from './daemonApi.js';
 import { DaemonMission } from './daemonMission.js';
-import type { MakerProgressView } from './makerProgressFold.js';
+import type { MakerProgressView } from '../inspector/makerProgressFold.js';
 import type { DaemonOptions } from './daemonOptions.js';
 
 export class ArchivedMission {

@@ -7,9 +7,9 @@ import type { LoggedEvent } from '../log/eventLog.js';
 import type { AgentActivity } from '../log/agentActivity.js';
 import { UserError } from '../kernel/errors.js';
 import type { BudgetUsage } from '../supervisors/index.js';
-import type { MakerProgressView } from './makerProgressFold.js';
+import type { MakerProgressView } from '../inspector/makerProgressFold.js';
 
-export type { MakerProgressView } from './makerProgressFold.js';
+export type { MakerProgressView } from '../inspector/makerProgressFold.js';
 
 /**
  * `recovering`: the daemon has just started and not read this mission's log yet (it answers at

@@ -23,7 +23,7 @@ import {
 } from './daemonApi.js';
 import type { DaemonOptions } from './daemonOptions.js';
 import type { MissionMachineEvent, MissionOutput, MissionResume } from '../machines/mission.js';
-import type { MakerProgressView } from './makerProgressFold.js';
+import type { MakerProgressView } from '../inspector/makerProgressFold.js';
 import { MissionStatusFold } from './missionStatusFold.js';
 import type { NatsHub } from '../runner/natsRuntime.js';
 import { runMission } from '../runner/runMission.js';

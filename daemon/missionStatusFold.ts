@@ -14,7 +14,7 @@ import type { MissionConfig } from '../config/mission.js';
 import type { BudgetUsage } from '../supervisors/index.js';
 import type { MissionResume } from '../machines/mission.js';
 import type { ApprovalRecord, MissionState, PlanProgressView } from './daemonApi.js';
-import { MakerProgressFold } from './makerProgressFold.js';
+import { MakerProgressFold } from '../inspector/makerProgressFold.js';
 import { planResume } from './missionResume.js';
 
 export class MissionStatusFold {

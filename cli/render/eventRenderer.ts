@@ -8,7 +8,7 @@
  * injected clock, and once more when the task is done; an exhausted vote always gets its line.
  */
 import type { LoggedEvent } from '../../log/eventLog.js';
-import { MakerProgressFold, type MakerProgressView } from '../../daemon/makerProgressFold.js';
+import { MakerProgressFold, type MakerProgressView } from '../../inspector/makerProgressFold.js';
 import { isRoutineDecision } from './decisionSentence.js';
 import { eventSentence } from './eventSentence.js';
 import { makerLine } from './makerLine.js';

@@ -1,5 +1,5 @@
 /** A MAKER task's progress as one line: step N of M, samples per step, red flags, speed, ETA. */
-import type { MakerProgressView } from '../../daemon/makerProgressFold.js';
+import type { MakerProgressView } from '../../inspector/makerProgressFold.js';
 import { count, formatMs, percent, rate } from './format.js';
 
 /** `step 512 of 1,023 (50%), 3.02 samples/step, 0.4% red-flagged, 2,150 steps/s, ETA 0.2 s`. */

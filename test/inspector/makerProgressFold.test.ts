@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LooseEvent } from '../helpers/looseEvent.js';
-import { MakerProgressFold } from '../../daemon/makerProgressFold.js';
+import { MakerProgressFold } from '../../inspector/makerProgressFold.js';
 
 const T0 = Date.parse('2026-01-01T10:00:00.000Z');
 let seq = 0;
