@@ -23,6 +23,7 @@ import {
 } from '../daemon/submitPolicy.js';
 import { InspectorHub } from '../inspector/hub.js';
 import { startInspectorServer } from '../inspector/server.js';
+import { daemonMissionSource, describeEvent } from './inspectorSources.js';
 import type { ClientMessage } from '../inspector/types.js';
 import { Daemon } from '../daemon/daemon.js';
 import { createApiHandler } from '../daemon/daemonHttp.js';
@@ -106,7 +107,7 @@ export async function daemonCommand(
   if (kept?.how === 'replaced')
     say(`maestro daemon: ${join(stateDir, TOKEN_FILE)} held no token: a new one replaces it`);
   // The inspector shows the missions running and the last few that ended; older ones go.
-  const hub = new InspectorHub({ keepEnded: INSPECTOR_KEEPS_ENDED });
+  const hub = new InspectorHub({ keepEnded: INSPECTOR_KEEPS_ENDED, describe: describeEvent });
   hub.start();
   let stream: NatsEventStream | undefined;
   let metrics: DaemonMetrics | undefined;
@@ -143,15 +144,19 @@ export async function daemonCommand(
       ...(retain.kind !== 'forever' && { retain }),
       archiveDir,
     });
+    const authReads = flags['auth-reads'] === true || !loopback;
     server = await startInspectorServer(hub, {
       host,
       port,
       token,
       logger,
+      // The page's mission list and histories: every mission in the state dir, not only the hub's.
+      missions: daemonMissionSource(daemon, hub),
+      ...(authReads && { readToken: token }),
       // Away from loopback, reading missions needs the token too.
       api: createApiHandler(daemon, {
         token,
-        authReads: flags['auth-reads'] === true || !loopback,
+        authReads,
         logger,
         metrics: (metrics = new DaemonMetrics(() => daemon.list())),
       }),

@@ -97,7 +97,9 @@ export async function runCommand(
     );
   };
   const inspector =
-    flags.inspect === undefined ? undefined : await openInspector(flags, io, inspectorWrite);
+    flags.inspect === undefined
+      ? undefined
+      : await openInspector(flags, io, inspectorWrite, stateDir);
   const onSignal = () => {
     if (stop.signal.aborted) process.exit(130);
     io.err('maestro: stopping the mission (press Ctrl-C again to quit at once)');
@@ -218,18 +220,29 @@ export async function runCommand(
  * `--inspect[=PORT]`: the hub and its page, printed before the mission starts. With a token the
  * page's writes (answering approvals, stop) go to `onWrite`.
  */
-async function openInspector(flags: RunFlags, io: Io, onWrite: (msg: ClientMessage) => void) {
+async function openInspector(
+  flags: RunFlags,
+  io: Io,
+  onWrite: (msg: ClientMessage) => void,
+  stateDir: string,
+) {
   const port = Number(flags.inspect);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--inspect: expected a port number, got '${flags.inspect}'`);
-  const [{ InspectorHub }, { startInspectorServer }] = await Promise.all([
-    import('../inspector/hub.js'),
-    import('../inspector/server.js'),
-  ]);
+  const [{ InspectorHub }, { startInspectorServer }, { describeEvent, runMissionSource }] =
+    await Promise.all([
+      import('../inspector/hub.js'),
+      import('../inspector/server.js'),
+      import('./inspectorSources.js'),
+    ]);
   const token = flags['inspect-token'] ?? process.env.MAESTRO_INSPECT_TOKEN;
-  const hub = new InspectorHub();
+  const hub = new InspectorHub({ describe: describeEvent });
   hub.start();
-  const server = await startInspectorServer(hub, { port, ...(token && { token, onWrite }) });
+  const server = await startInspectorServer(hub, {
+    port,
+    missions: runMissionSource(hub, stateDir),
+    ...(token && { token, onWrite }),
+  });
   io.err(
     `inspector: ${server.url}${token ? ' (open it with #token=... to answer approvals and stop)' : ' (read-only; --inspect-token lets the page answer approvals)'}`,
   );

@@ -11,17 +11,34 @@ import { systemClock, type Clock } from '../kernel/clock.js';
 import { errorMessage } from '../kernel/errors.js';
 import { redact as redactSecrets } from '../kernel/secrets.js';
 import { OnDemandInspection } from './onDemand.js';
+import { logicInfo } from './definitions.js';
 import type { InspectionEvent, AnyActorRef } from 'xstate';
 import { NodeGraph } from './hubGraph.js';
 import { ApprovalBoard } from './hubApprovals.js';
-import { atOf, dataOf, isShown, pathOf, type ObservedEvent, type Redact } from './hubEvents.js';
+import {
+  atOf,
+  bound,
+  dataOf,
+  isShown,
+  pathOf,
+  type ObservedEvent,
+  type Redact,
+} from './hubEvents.js';
 import { DeltaHistory, newestWithin, Ring, SNAPSHOT_EVENT_BYTES } from './hubRing.js';
 
 export { SNAPSHOT_EVENT_BYTES } from './hubRing.js';
 import { SessionTable } from './hubSessions.js';
 import { VoteBoard } from './hubVotes.js';
+import { MissionBoard, type MissionQuery } from './hubMissions.js';
 import type { InspectorHubOptions } from './hubOptions.js';
-import type { ChildStarted, InspectorDelta, InspectorEvent, InspectorSnapshot } from './types.js';
+import type {
+  ChildStarted,
+  InspectorDelta,
+  InspectorEvent,
+  InspectorNode,
+  InspectorSnapshot,
+  MissionPage,
+} from './types.js';
 
 export type { InspectorHubOptions };
 
@@ -47,6 +64,8 @@ export class InspectorHub {
   private readonly rootPaths = new Map<string, string>();
   private readonly rootForgets = new Map<string, () => void>();
   private readonly approvals: ApprovalBoard;
+  private readonly missions = new MissionBoard();
+  private readonly describe: InspectorHubOptions['describe'];
   private internalErrors = 0;
   private timer: unknown;
   private running = false;
@@ -60,6 +79,7 @@ export class InspectorHub {
     this.flushMs = options.flushMs ?? 100;
     this.maxEventsPerFlush = options.maxEventsPerFlush ?? 200;
     this.redact = options.redact ?? redactSecrets;
+    this.describe = options.describe;
     this.recent = new Ring(options.maxEvents ?? 500);
     this.history = new DeltaHistory<InspectorDelta>(
       options.historyFlushes ?? 600,
@@ -130,6 +150,7 @@ export class InspectorHub {
         restarts,
         now,
       );
+      if (fact.logic !== undefined) this.graph.describe(path, fact.logic, now);
       if (restarted) {
         const previous = this.sessions.live.get(restarted.previous);
         if (previous?.errored)
@@ -147,11 +168,17 @@ export class InspectorHub {
   };
 
   /** Names a root actor's node (the runner names the mission's `mission/<missionId>`). */
-  readonly setRootPath = (sessionId: string, path: string): void => {
+  readonly setRootPath = (sessionId: string, path: string, logic?: unknown): void => {
     try {
       if (typeof sessionId !== 'string' || typeof path !== 'string') return;
       this.rootPaths.set(sessionId, path);
       this.rename(sessionId, path);
+      if (logic !== undefined) {
+        const now = this.clock.now();
+        const info = logicInfo(logic);
+        this.graph.node(path, { kind: info.kind, logic: info.name }, now);
+        this.graph.describe(path, logic, now);
+      }
     } catch {
       this.internalErrors++;
     }
@@ -162,8 +189,23 @@ export class InspectorHub {
     try {
       const type = e?.type;
       if (typeof type !== 'string') return;
-      if (type === 'maker.vote') return this.votes.vote(e);
+      if (type === 'maker.vote') {
+        this.votes.vote(e);
+        const moved = this.missions.maker(e);
+        if (moved) this.votes.progress(moved.path, moved.progress);
+        return;
+      }
       if (type === 'mission.finished' && typeof e.mission === 'string') this.ended.push(e.mission);
+      this.missionFacts(e);
+      if (
+        type === 'maker.snapshot' ||
+        type === 'stage.finished' ||
+        type === 'stage.entered' ||
+        type === 'mission.submitted'
+      ) {
+        const moved = this.missions.maker(e);
+        if (moved) this.votes.progress(moved.path, moved.progress);
+      }
       if (
         type === 'approval.requested' ||
         type === 'approval.answered' ||
@@ -185,6 +227,7 @@ export class InspectorHub {
           path === undefined ? undefined : this.redact(path),
           dataOf(e, this.redact),
           at,
+          this.sentence(e),
         );
     } catch {
       this.internalErrors++;
@@ -204,6 +247,7 @@ export class InspectorHub {
       this.graph.removeSubtree(root);
       this.graph.removeSubtree(`workers/${missionId}`);
       this.votes.forget(root, missionId);
+      this.missions.forget(missionId);
       this.approvals.forget(missionId);
       this.sessions.forgetUnder(root);
       this.sessions.forgetUnder(`workers/${missionId}`);
@@ -216,6 +260,46 @@ export class InspectorHub {
       }
     } catch {
       this.internalErrors++;
+    }
+  }
+
+  /** The missions this hub has seen (its log's facts), newest first, filtered and paged. */
+  missionList(query: MissionQuery = {}): MissionPage {
+    return this.missions.list(query);
+  }
+
+  /** What a mission's log says of it, onto its nodes; its end settles every node under it. */
+  private missionFacts(e: ObservedEvent): void {
+    const now = this.clock.now();
+    const facts = this.missions.observe(e, atOf(e, now));
+    for (const f of facts) {
+      const { path, kind, ...fields } = f;
+      const init =
+        kind === 'mission'
+          ? { kind, logic: 'mission' }
+          : { kind, logic: 'supervisor', parent: path.replace(/\/stage\/[^/]+$/, '') };
+      this.graph.patch(path, init, fields, now);
+    }
+    const mission = typeof e.mission === 'string' ? e.mission : undefined;
+    if (mission === undefined || (e.type !== 'mission.finished' && e.type !== 'mission.suspended'))
+      return;
+    const outcome = this.missions.outcome(mission);
+    const root = `mission/${mission}`;
+    this.graph.settle(root, outcome === 'succeeded' ? 'done' : 'stopped', now);
+    this.graph.settle(`workers/${mission}`, 'stopped', now);
+    const status: InspectorNode['status'] =
+      outcome === 'succeeded' ? 'done' : outcome === 'failed' ? 'error' : 'stopped';
+    this.graph.finish(root, status, outcome, now);
+  }
+
+  /** An event in words, redacted and bounded; undefined without a describer or when it fails. */
+  private sentence(e: ObservedEvent): string | undefined {
+    if (!this.describe) return undefined;
+    try {
+      const text = this.describe(e);
+      return text === undefined ? undefined : (bound(this.redact(text), 0) as string);
+    } catch {
+      return undefined;
     }
   }
 
@@ -371,6 +455,7 @@ export class InspectorHub {
     path: string | undefined,
     data: Record<string, unknown>,
     at: number,
+    text?: string,
   ): void {
     if (this.pending.length >= this.maxEventsPerFlush) {
       this.dropped++;
@@ -378,6 +463,7 @@ export class InspectorHub {
     }
     const ev: InspectorEvent = { seq: ++this.eventSeq, at, type, data };
     if (path !== undefined) ev.path = path;
+    if (text !== undefined) ev.text = text;
     this.pending.push(ev);
   }
 

@@ -8,6 +8,18 @@ import type { Session, SessionTable } from './hubSessions.js';
 import type { InspectorNode, StateDef } from './types.js';
 
 const STATUSES = new Set(['active', 'done', 'error', 'stopped']);
+const MISSION_SUPERVISOR = /^(mission\/[^/]+)\/supervisor$/;
+
+/**
+ * The mission `mission/<id>/supervisor` is the supervisor of: a mission's own supervisor is
+ * drawn as the mission's node (the stages are the mission's children), not as a row of its own.
+ */
+export function missionOfSupervisor(path: string): string | undefined {
+  return MISSION_SUPERVISOR.exec(path)?.[1];
+}
+
+/** A parent path as the page draws it: a mission's supervisor is its mission. */
+const shownParent = (parent: string): string => missionOfSupervisor(parent) ?? parent;
 
 interface NodeEntry {
   node: InspectorNode;
@@ -65,7 +77,7 @@ export class NodeGraph {
         restarts: 0,
         updatedAt: now,
       };
-      if (init.parent !== undefined) node.parent = init.parent;
+      if (init.parent !== undefined) node.parent = shownParent(init.parent);
       entry = { node };
       this.nodes.set(path, entry);
       this.changed.add(path);
@@ -82,6 +94,77 @@ export class NodeGraph {
     if (!entry) return;
     entry.node.updatedAt = now;
     this.changed.add(path);
+    // A mission's supervisor shows on its mission's node.
+    const mission = missionOfSupervisor(path);
+    if (mission !== undefined && this.nodes.has(mission)) this.changed.add(mission);
+  }
+
+  /** Sets facts the mission's log gives (its outcome, trace id, budget) on a node, made when new. */
+  patch(
+    path: string,
+    init: Pick<InspectorNode, 'kind' | 'logic' | 'parent'>,
+    fields: Partial<Pick<InspectorNode, 'outcome' | 'traceId' | 'budget'>>,
+    now: number,
+  ): void {
+    const node = this.node(path, init, now);
+    Object.assign(node, fields);
+    this.touch(path, now);
+  }
+
+  /**
+   * A mission ended (or was suspended): no node under it still runs. Nodes still active (their
+   * end was not seen: no client watched, or they were stopped with the mission) take `status`,
+   * and a machine that ended done shows its final state when its chart has just one.
+   */
+  settle(root: string, status: 'done' | 'stopped', now: number): void {
+    for (const [p, entry] of this.nodes) {
+      if (p !== root && !p.startsWith(`${root}/`)) continue;
+      const node = entry.node;
+      if (node.status === 'active') {
+        node.status = status;
+        this.touch(p, now);
+      }
+      if (node.status === 'done' && node.definition !== undefined) {
+        const final = onlyFinalState(this.definitions.byKey.get(node.definition));
+        if (final !== undefined && node.value !== final) {
+          node.value = final;
+          this.touch(p, now);
+        }
+      }
+    }
+  }
+
+  /** A mission's end: its node's status, and its chart's state when the chart has one by that name. */
+  finish(
+    path: string,
+    status: InspectorNode['status'],
+    state: string | undefined,
+    now: number,
+  ): void {
+    const node = this.get(path);
+    if (!node) return;
+    node.status = status;
+    const def =
+      node.definition === undefined ? undefined : this.definitions.byKey.get(node.definition);
+    if (state !== undefined && def?.states?.some((s) => s.key === state)) node.value = state;
+    this.touch(path, now);
+  }
+
+  /**
+   * A machine's definition known without inspection (the supervisor's fact carries the logic):
+   * an actor that ended unseen is still drawn as its statechart.
+   */
+  describe(path: string, logic: unknown, now: number): void {
+    const node = this.get(path);
+    const info = logicInfo(logic);
+    if (!node || !info.machine) return;
+    const { key, added } = this.definitions.keyOf(info.machine);
+    if (added) (this.newDefinitions ??= {})[key] = added;
+    if (node.definition === key && node.logic === info.name) return;
+    node.definition = key;
+    node.logic = info.name;
+    if (node.kind === 'worker') node.kind = info.kind;
+    this.touch(path, now);
   }
 
   /**
@@ -205,8 +288,8 @@ export class NodeGraph {
     node.status = status;
     node.kind = info.kind;
     node.logic = info.name;
-    if (parent !== undefined && node.parent !== parent) {
-      node.parent = parent;
+    if (parent !== undefined && node.parent !== shownParent(parent)) {
+      node.parent = shownParent(parent);
       changed = true;
     }
     if (info.machine) {
@@ -232,12 +315,15 @@ export class NodeGraph {
 
   /** What changed since the last call, as copies. */
   takeChanges(): GraphChanges {
+    const upserts: InspectorNode[] = [];
+    for (const p of this.changed) {
+      const entry = this.nodes.get(p);
+      if (!entry || missionOfSupervisor(p) !== undefined) continue;
+      entry.sent = true;
+      upserts.push(this.shown(entry.node));
+    }
     const out: GraphChanges = {
-      upserts: [...this.changed].map((p) => {
-        const entry = this.nodes.get(p)!;
-        entry.sent = true;
-        return { ...entry.node };
-      }),
+      upserts,
       removes: [...this.removed].filter((p) => !this.nodes.has(p)),
     };
     if (this.newDefinitions) out.definitions = this.newDefinitions;
@@ -250,8 +336,21 @@ export class NodeGraph {
   /** Every node, as copies. */
   all(): InspectorNode[] {
     const out: InspectorNode[] = [];
-    for (const e of this.nodes.values()) out.push({ ...e.node });
+    for (const [p, e] of this.nodes)
+      if (missionOfSupervisor(p) === undefined) out.push(this.shown(e.node));
     return out;
+  }
+
+  /** A copy of `node` as clients get it: a mission's node carries its supervisor's facts. */
+  private shown(node: InspectorNode): InspectorNode {
+    const copy = { ...node };
+    if (node.kind !== 'mission') return copy;
+    const sup = this.nodes.get(`${node.id}/supervisor`)?.node;
+    if (sup) {
+      copy.supervisor = { status: sup.status, restarts: sup.restarts };
+      if (sup.lastError) copy.supervisor.lastError = sup.lastError;
+    }
+    return copy;
   }
 
   allDefinitions(): Record<string, StateDef> {
@@ -271,4 +370,10 @@ function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** The machine's one top-level final state, when it has exactly one (its end is then known). */
+function onlyFinalState(def: StateDef | undefined): string | undefined {
+  const finals = (def?.states ?? []).filter((s) => s.type === 'final');
+  return finals.length === 1 ? finals[0]!.key : undefined;
 }

@@ -1,6 +1,6 @@
 /** How an inspector hub is set up: its clock, flush rate, buffers, and what it keeps in view. */
 import type { Clock } from '../kernel/clock.js';
-import type { Redact } from './hubEvents.js';
+import type { ObservedEvent, Redact } from './hubEvents.js';
 
 export interface InspectorHubOptions {
   /** @default systemClock */
@@ -25,4 +25,10 @@ export interface InspectorHubOptions {
    * missions and the last few, however many ran before. @default Infinity: none forgotten
    */
   keepEnded?: number;
+  /**
+   * An event in words (the CLI's `eventSentence`, what `maestro replay` says): the page's event
+   * list and timeline read it. Given by the caller, since the words live above the inspector.
+   * @default none: events carry their data only
+   */
+  describe?: (e: ObservedEvent) => string | undefined;
 }

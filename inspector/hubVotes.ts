@@ -4,18 +4,21 @@
  * at the flush, once per runner however many votes came in between.
  */
 import { bound, MAX_ITEMS, stagePath, str, type ObservedEvent, type Redact } from './hubEvents.js';
-import type { VoteView } from './types.js';
+import type { MakerProgress, VoteView } from './types.js';
 
 export class VoteBoard {
   private readonly views = new Map<string, VoteView>();
   private readonly latest = new Map<string, ObservedEvent>();
   /** The runner of each mission's current MAKER stage, for records without a `path`. */
   private readonly runners = new Map<string, string>();
+  private readonly progressOf = new Map<string, MakerProgress>();
+  /** Runners whose progress moved with no new vote (a snapshot, their stage's end). */
+  private readonly moved = new Set<string>();
 
   constructor(private readonly redact: Redact) {}
 
   get pending(): boolean {
-    return this.latest.size > 0;
+    return this.latest.size > 0 || this.moved.size > 0;
   }
 
   stageEntered(e: ObservedEvent): void {
@@ -29,15 +32,32 @@ export class VoteBoard {
     if (path !== undefined) this.latest.set(path, e);
   }
 
+  /** A runner's progress (MakerProgressFold's), shown with its latest vote. */
+  progress(path: string, progress: MakerProgress): void {
+    this.progressOf.set(path, progress);
+    const view = this.views.get(path);
+    if (view && !this.latest.has(path)) this.moved.add(path);
+  }
+
   /** The views changed since the last call. */
   take(): VoteView[] {
     const out: VoteView[] = [];
     for (const [path, raw] of this.latest) {
       const view = voteViewOf(path, raw, this.redact);
+      const progress = this.progressOf.get(path);
+      if (progress) view.progress = progress;
       this.views.set(path, view);
       out.push(view);
     }
+    for (const path of this.moved) {
+      const view = this.views.get(path);
+      const progress = this.progressOf.get(path);
+      if (!view || !progress || this.latest.has(path)) continue;
+      view.progress = progress;
+      out.push(view);
+    }
     this.latest.clear();
+    this.moved.clear();
     return out;
   }
 
@@ -51,6 +71,8 @@ export class VoteBoard {
       if (p === path || p.startsWith(`${path}/`)) {
         this.views.delete(p);
         this.latest.delete(p);
+        this.progressOf.delete(p);
+        this.moved.delete(p);
       }
     }
     this.runners.delete(mission);

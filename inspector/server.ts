@@ -14,7 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { WebSocketServer, WebSocket } from 'ws';
 import { answerClient, type AnswerContext } from './answerClient.js';
 import { capConnectionsPerAddress } from './connectionCap.js';
-import type { ClientMessage, InspectorDelta, InspectorSnapshot } from './types.js';
+import type { MissionQuery } from './hubMissions.js';
+import { mayRead, READS, readRoute, refusedRead, type MissionSource } from './serverReads.js';
+import type { ClientMessage, InspectorDelta, InspectorSnapshot, MissionPage } from './types.js';
 
 /** What the server needs from the hub. */
 export interface HubLike {
@@ -24,7 +26,11 @@ export interface HubLike {
   subscribe(listener: (d: InspectorDelta) => void): () => void;
   /** A client watches until the returned function is called (the hub inspects only then). */
   watch?(): () => void;
+  /** The missions the hub has seen: the list when no `missions` source is given. */
+  missionList?(query: MissionQuery): MissionPage;
 }
+
+export type { MissionSource } from './serverReads.js';
 
 /** A pino-compatible subset. */
 export interface InspectorLogger {
@@ -39,6 +45,14 @@ export interface InspectorServerOptions {
   port?: number;
   /** Enables approve / reject / stop for clients that present it. @default none: read-only */
   token?: string;
+  /**
+   * Reading (the ws, `/snapshot.json`, the mission list and histories) needs this token too:
+   * the daemon's rule for reads away from loopback (`--auth-reads`). The page itself (static
+   * files) stays open; it asks for the token. @default none: reads are open
+   */
+  readToken?: string;
+  /** The mission list and histories. @default the hub's own list, and no histories */
+  missions?: MissionSource;
   /** Called with a write (approve, reject, stop) from a client that presented the token; the token is removed. */
   onWrite?: (msg: ClientMessage) => Promise<void> | void;
   /** A client whose unsent data exceeds this is terminated. @default 4 MiB */
@@ -171,9 +185,14 @@ export async function startInspectorServer(
       if (options.api && (await options.api(req, res))) return;
       if (req.method !== 'GET' && req.method !== 'HEAD')
         return reply(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
-      const path = (req.url ?? '/').split('?')[0]!;
-      if (path === '/snapshot.json')
-        return reply(res, 200, contentTypes.json!, JSON.stringify(hub.snapshot()), req.method);
+      const url = new URL(req.url ?? '/', 'http://x');
+      const path = url.pathname;
+      if (READS.has(path)) {
+        const { status, body } = mayRead(req, url, options.readToken)
+          ? await readRoute(path, url, hub, options.missions)
+          : refusedRead();
+        return reply(res, status, contentTypes.json!, JSON.stringify(body), req.method);
+      }
       const file = files.get(path === '/' ? 'index.html' : path.slice(1));
       if (!file) return reply(res, 404, 'text/plain; charset=utf-8', 'not found\n');
       reply(res, 200, contentTypes[ext(file)]!, await readFile(file), req.method);
@@ -192,6 +211,7 @@ export async function startInspectorServer(
     if (url.pathname !== '/ws') return refuse(404, 'Not Found');
     // A page on another site must not read the tree: browsers send Origin, the CLI does not.
     if (!hostAllowed(req, loopback) || !originAllowed(req)) return refuse(403, 'Forbidden');
+    if (!mayRead(req, url, options.readToken)) return refuse(401, 'Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) =>
       onConnection(ws, url.searchParams.get('token') ?? undefined),
     );

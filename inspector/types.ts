@@ -21,10 +21,83 @@ export interface InspectorNode {
   restarts: number;
   /** When it last crashed, and why. */
   lastError?: { at: number; message: string };
-  budget?: { tokens: number; costUsd: number; samples: number };
+  /** What the node (a mission, or a stage) has used of its budget, and its limits when it has some. */
+  budget?: BudgetView;
+  /** A mission's state in words, from its log: what the list and the tree's root say. */
+  outcome?: MissionOutcome;
+  /** A mission's OpenTelemetry trace id, when it is traced: the same run's spans in a tracing tool. */
+  traceId?: string;
+  /**
+   * A mission node's own supervisor (`mission/<id>/supervisor`), folded into it: the stages are
+   * the mission's children, and the supervisor's restarts and last crash show on the mission.
+   */
+  supervisor?: {
+    status: InspectorNode['status'];
+    restarts: number;
+    lastError?: { at: number; message: string };
+  };
   /** The XState session id of the current incarnation (changes on restart). */
   sessionId?: string;
   updatedAt: number;
+}
+
+/** The daemon's mission states (daemon/daemonApi.ts MISSION_STATES), which the hub's own list uses too. */
+export type MissionOutcome =
+  | 'recovering'
+  | 'running'
+  | 'awaiting_approval'
+  | 'succeeded'
+  | 'failed'
+  | 'stopped'
+  | 'suspended';
+
+export interface Amounts {
+  tokens: number;
+  costUsd: number;
+  samples: number;
+}
+
+export interface BudgetView {
+  used: Amounts;
+  /** The configured limits (`budget:` in the mission file), when any. */
+  limit?: Partial<Amounts> & { wallTimeMs?: number };
+}
+
+/** A mission as the page's list shows it. */
+export interface MissionRow {
+  id: string;
+  name: string;
+  state: MissionOutcome;
+  submittedAt: string;
+  finishedAt?: string;
+  /** The stage running or waiting, while it is not over. */
+  stage?: string;
+  traceId?: string;
+}
+
+/** One page of the mission list: newest first, filtered. */
+export interface MissionPage {
+  total: number;
+  offset: number;
+  missions: MissionRow[];
+}
+
+/** One event of a mission's history, in words, with its stage and the record itself. */
+export interface TimelineEntry {
+  seq: number;
+  at?: number;
+  type: string;
+  /** The stage it happened in, when it belongs to one. */
+  stage?: string;
+  text: string;
+  raw: Record<string, unknown>;
+}
+
+export interface TimelinePage {
+  mission: string;
+  entries: TimelineEntry[];
+  /** The seq to ask `after` for the next page, when there is more. */
+  next?: number;
 }
 
 /** One event in the inspector's stream: a supervisor decision, a vote, a stage change... */
@@ -34,6 +107,8 @@ export interface InspectorEvent {
   type: string;
   /** The node it concerns, when there is one. */
   path?: string;
+  /** The event in words (what `maestro replay` says), when the hub was given a describer. */
+  text?: string;
   data: Record<string, unknown>;
 }
 
@@ -46,6 +121,19 @@ export interface VoteView {
   flagged: number;
   outcome?: 'decided' | 'exhausted';
   winner?: string;
+  /** The runner's progress: step N of M, samples per step, red-flag rate, speed, ETA. */
+  progress?: MakerProgress;
+}
+
+export interface MakerProgress {
+  /** Steps decided. */
+  step: number;
+  /** Steps in all, when known in advance. */
+  steps?: number;
+  samplesPerStep: number;
+  redFlagRate: number;
+  stepsPerSecond?: number;
+  etaMs?: number;
 }
 
 export interface ApprovalView {
@@ -107,4 +195,6 @@ export interface ChildStarted {
   sessionId: string;
   kind: 'supervisor' | 'worker';
   restarts: number;
+  /** The child's logic: its definition is drawn even when no client watched it run. */
+  logic?: unknown;
 }

@@ -12,8 +12,8 @@ export interface MissionObserver {
   childStarted: (fact: ChildStartedFact) => void;
   /** Every mission event. */
   observe: (event: LoggedEvent) => void;
-  /** Names a root actor's node. */
-  setRootPath: (sessionId: string, path: string) => void;
+  /** Names a root actor's node; `logic`, its machine, lets the inspector draw its chart unwatched. */
+  setRootPath: (sessionId: string, path: string, logic?: unknown) => void;
   /** When given, XState inspection is attached on demand through this instead of `inspect`. */
   addRoot?: (root: AnyActorRef) => () => void;
 }

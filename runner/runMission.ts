@@ -232,7 +232,7 @@ export async function runMission(config: MissionConfig, options: RunOptions): Pr
         clock,
         ...(observer && !observer.addRoot && { inspect: observer.inspect }),
       });
-      observer?.setRootPath(actor.sessionId, `mission/${missionId}`);
+      observer?.setRootPath(actor.sessionId, `mission/${missionId}`, missionMachine);
       // The inspector holds the root while it shows the mission (forgetMission lets it go).
       observer?.addRoot?.(actor);
       actor.subscribe({

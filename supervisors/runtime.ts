@@ -17,6 +17,8 @@ export interface ChildStartedFact {
   sessionId: string;
   kind: 'supervisor' | 'worker';
   restarts: number;
+  /** The child's logic (an XState machine, for most): the inspector draws its chart from it, watched or not. */
+  logic?: unknown;
 }
 
 export interface SupervisionRuntime {

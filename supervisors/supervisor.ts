@@ -112,6 +112,7 @@ function apply(effects: Effect[], ctx: SupervisorContext, anyEnqueue: unknown) {
                   sessionId,
                   kind: e.kind,
                   restarts: e.restarts,
+                  logic: e.logic,
                 });
             }),
           );

@@ -3,6 +3,9 @@
 import { h, fill, fmt, clock, virtualList, RowCache } from './dom.js';
 import { TreeView, tail } from './tree.js';
 import { renderChart } from './chart.js';
+import { MissionList } from './missions.js';
+import { Timeline } from './timeline.js';
+import { approvalCards, nodeFacts, voteTables } from './panels.js';
 
 const KEEP_EVENTS = 5000;
 const EVENT_ROW = 22;
@@ -22,8 +25,85 @@ const S = {
   dropped: 0,
   writable: false,
   selected: null,
+  /** The mission picked in the list: the tree shows it alone. */
+  mission: new URLSearchParams(location.hash.slice(1)).get('mission'),
 };
 const dirty = { tree: true, events: true, detail: true, approvals: true, votes: true };
+
+/** A JSON read of the server's, with the token when the page has one; an error says the server's reason. */
+async function fetchJson(path) {
+  const res = await fetch(path, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(body.error || `${path}: http ${res.status}`);
+  return body;
+}
+
+const missions = new MissionList(
+  {
+    list: $('missions'),
+    status: $('m-status'),
+    text: $('m-text'),
+    prev: $('m-prev'),
+    next: $('m-next'),
+    count: $('missions-count'),
+    pageInfo: $('m-page'),
+  },
+  fetchJson,
+  (id) => pickMission(id),
+);
+const timeline = new Timeline($('history'), $('history-title'), fetchJson);
+
+function pickMission(id) {
+  S.mission = id;
+  S.selected = id ? `mission/${id}` : null;
+  const params = new URLSearchParams(location.hash.slice(1));
+  if (id) params.set('mission', id);
+  else params.delete('mission');
+  history.replaceState(null, '', `#${params}`);
+  missions.select(id);
+  timeline.show(id);
+  dirty.tree = dirty.detail = dirty.votes = dirty.approvals = dirty.events = true;
+  schedule();
+}
+
+/** Whether a node belongs to the picked mission (all do when none is picked). */
+function inMission(id) {
+  if (!S.mission) return true;
+  const root = `mission/${S.mission}`;
+  const workers = `workers/${S.mission}`;
+  return id === root || id.startsWith(`${root}/`) || id === workers || id.startsWith(`${workers}/`);
+}
+
+/** At most one refetch of the list and of the history a second, when a mission's events came. */
+let refetchTimer = 0;
+let listStale = false;
+let historyStale = false;
+function refetchSoon(events) {
+  for (const e of events) {
+    if (e.type.startsWith('mission.') || e.type.startsWith('approval.')) listStale = true;
+    const m = e.data?.mission;
+    if (S.mission && (m === S.mission || (e.path && inMission(e.path)))) historyStale = true;
+  }
+  if (refetchTimer || (!listStale && !historyStale)) return;
+  refetchTimer = setTimeout(() => {
+    refetchTimer = 0;
+    if (listStale) missions.refresh();
+    if (historyStale) timeline.refresh();
+    listStale = historyStale = false;
+  }, 1000);
+}
+for (const [id, view] of [
+  ['tab-history', 'history-view'],
+  ['tab-live', 'live-view'],
+]) {
+  $(id).addEventListener('click', () => {
+    for (const t of document.querySelectorAll('.tab')) t.classList.toggle('on', t.id === id);
+    $('history-view').hidden = view !== 'history-view';
+    $('live-view').hidden = view !== 'live-view';
+    dirty.events = true;
+    schedule();
+  });
+}
 let ws = null;
 let backoff = 500;
 let lastResync = 0;
@@ -87,6 +167,8 @@ function onMessage(msg) {
     S.writable = Boolean(msg.writable);
     defsVersion++;
     for (const k of Object.keys(dirty)) dirty[k] = true;
+    missions.refresh();
+    if (S.mission) timeline.show(S.mission);
   } else if (msg.type === 'delta') {
     if (S.seq < 0 || msg.seq <= S.seq) return;
     if (msg.seq !== S.seq + 1) {
@@ -102,6 +184,7 @@ function onMessage(msg) {
     for (const n of msg.upserts) S.nodes.set(n.id, n);
     if (msg.upserts.length || msg.removes.length) dirty.tree = dirty.detail = true;
     if (msg.events.length) {
+      refetchSoon(msg.events);
       S.events.push(...msg.events);
       if (S.events.length > KEEP_EVENTS) S.events.splice(0, S.events.length - KEEP_EVENTS);
       dirty.events = true;
@@ -137,10 +220,16 @@ function render() {
   frame = 0;
   $('seq').textContent = `seq ${S.seq < 0 ? '–' : fmt(S.seq)}`;
   $('counts').textContent = `${fmt(S.nodes.size)} actors`;
+  const root = S.mission && S.nodes.get(`mission/${S.mission}`);
+  $('trace').textContent = root?.traceId ? `trace ${root.traceId}` : '';
   $('dropped').textContent = `${fmt(S.dropped)} dropped`;
   $('mode').textContent = S.writable ? 'writable' : 'read-only';
   $('mode').className = S.writable ? 'writable' : '';
-  if (dirty.tree) tree.render(S.nodes, S.selected);
+  if (dirty.tree) {
+    const shown = S.mission ? new Map([...S.nodes].filter(([id]) => inMission(id))) : S.nodes;
+    $('tree-scope').textContent = S.mission ? `of ${S.mission}` : 'of every mission';
+    tree.render(shown, S.selected);
+  }
   if (dirty.detail) renderDetail();
   if (dirty.approvals) renderApprovals();
   if (dirty.votes) renderVotes();
@@ -165,8 +254,10 @@ function toast(text, bad) {
 
 function shownNode() {
   const sel = S.selected && S.nodes.get(S.selected);
-  if (sel) return sel;
-  for (const n of S.nodes.values()) if (n.definition && S.defs[n.definition]) return n;
+  if (sel && inMission(sel.id)) return sel;
+  if (S.mission && S.nodes.get(`mission/${S.mission}`)) return S.nodes.get(`mission/${S.mission}`);
+  for (const n of S.nodes.values())
+    if (n.definition && S.defs[n.definition] && inMission(n.id)) return n;
   return undefined;
 }
 
@@ -179,110 +270,24 @@ function renderDetail() {
   if (sig === detailSig && sig) return;
   detailSig = sig;
   $('detail-title').textContent = n ? `Statechart: ${tail(n)}` : 'Statechart';
-  $('detail').replaceChildren(
-    ...(n
-      ? [
-          h('div', { class: 'path' }, n.id),
-          h(
-            'div',
-            { class: 'facts' },
-            h('span', { class: `chip st-${n.status}` }, n.status),
-            ` ${n.kind} · ${n.logic}`,
-            n.restarts ? ` · ↻ ${n.restarts}` : '',
-            n.budget
-              ? ` · ${fmt(n.budget.tokens)} tokens · $${n.budget.costUsd.toFixed(4)} · ${fmt(n.budget.samples)} samples`
-              : '',
-          ),
-          n.lastError
-            ? h('div', { class: 'error' }, `✗ ${clock(n.lastError.at)} ${n.lastError.message}`)
-            : '',
-          S.writable && n.status === 'active'
-            ? h(
-                'button',
-                { class: 'stop', onclick: () => send({ type: 'stop', path: n.id }) },
-                'Stop',
-              )
-            : '',
-        ]
-      : [h('p', { class: 'muted' }, 'no actors yet')]),
-  );
-  renderChart($('statechart'), n?.definition ? S.defs[n.definition] : undefined, n?.value);
+  $('detail').replaceChildren(...nodeFacts(n, S.writable, send, tail));
+  renderChart($('statechart'), n?.definition ? S.defs[n.definition] : undefined, n?.value, {
+    key: n?.definition,
+    status: n?.status,
+  });
 }
 
 function renderApprovals() {
-  if (!S.approvals.length)
-    return $('approvals').replaceChildren(h('p', { class: 'muted' }, 'none pending'));
-  $('approvals').replaceChildren(
-    ...S.approvals.map((a) => {
-      const feedback = h('input', { type: 'text', placeholder: 'feedback (for reject)' });
-      return h(
-        'div',
-        { class: 'approval', 'data-testid': 'approval', 'data-id': a.id },
-        h('div', { class: 'question' }, a.question),
-        h('div', { class: 'muted' }, `${a.path} · waiting since ${clock(a.since)}`),
-        S.writable
-          ? h(
-              'div',
-              { class: 'actions' },
-              h(
-                'button',
-                {
-                  class: 'approve',
-                  'data-testid': 'approve',
-                  onclick: () => send({ type: 'approve', id: a.id }),
-                },
-                'Approve',
-              ),
-              feedback,
-              h(
-                'button',
-                {
-                  class: 'reject',
-                  'data-testid': 'reject',
-                  onclick: () =>
-                    send({ type: 'reject', id: a.id, feedback: feedback.value || undefined }),
-                },
-                'Reject',
-              ),
-            )
-          : h('div', { class: 'muted' }, 'read-only: open with #token=… to answer'),
-      );
-    }),
-  );
+  const shown = S.approvals.filter((a) => !S.mission || a.id.startsWith(`${S.mission}/`));
+  $('approvals').replaceChildren(...approvalCards(shown, S.writable, send));
 }
 
 function renderVotes() {
-  const votes = [...S.votes.values()].slice(-20).reverse();
-  if (!votes.length) return $('votes').replaceChildren(h('p', { class: 'muted' }, 'no votes'));
-  $('votes').replaceChildren(
-    ...votes.map((v) => {
-      const tallies = Object.entries(v.tallies).sort((a, b) => b[1] - a[1]);
-      const max = Math.max(1, ...tallies.map(([, c]) => c));
-      return h(
-        'table',
-        { class: 'vote', 'data-testid': 'vote', 'data-path': v.path },
-        h(
-          'caption',
-          {},
-          `${v.path} · step ${fmt(v.step)} · k=${v.k} · ${v.samples} samples · ${v.flagged} flagged · `,
-          h(
-            'b',
-            { class: v.outcome || 'voting' },
-            v.outcome ? `${v.outcome}${v.winner !== undefined ? `: ${v.winner}` : ''}` : 'voting',
-          ),
-        ),
-        ...tallies.map(([answer, c]) =>
-          h(
-            'tr',
-            { class: answer === v.winner ? 'winner' : '' },
-            h('td', { class: 'answer', title: answer }, answer),
-            h('td', { class: 'bar' }, h('div', { style: `width:${(c / max) * 100}%` })),
-            h('td', { class: 'count' }, String(c)),
-          ),
-        ),
-      );
-    }),
-  );
+  const votes = [...S.votes.values()]
+    .filter((v) => inMission(v.path))
+    .slice(-20)
+    .reverse();
+  $('votes').replaceChildren(...voteTables(votes));
 }
 
 const knownTypes = new Set();
@@ -299,7 +304,13 @@ function renderEvents() {
   for (let i = S.events.length - 1; i >= 0; i--) {
     const e = S.events[i];
     if (type && e.type !== type) continue;
-    if (text && !`${e.type} ${e.path || ''} ${JSON.stringify(e.data)}`.toLowerCase().includes(text))
+    if (S.mission && e.data?.mission !== S.mission && !(e.path && inMission(e.path))) continue;
+    if (
+      text &&
+      !`${e.type} ${e.path || ''} ${e.text || ''} ${JSON.stringify(e.data)}`
+        .toLowerCase()
+        .includes(text)
+    )
       continue;
     list.push(e);
   }
@@ -313,12 +324,16 @@ function renderEvents() {
         h('span', { class: 'seq' }, `#${e.seq}`),
         h('span', { class: 'at' }, clock(e.at)),
         h('span', { class: 'type' }, e.type),
-        h('span', { class: 'epath', title: e.path || '' }, e.path || ''),
-        h('span', { class: 'data', title: JSON.stringify(e.data) }, JSON.stringify(e.data)),
+        e.text !== undefined
+          ? h('span', { class: 'text', title: JSON.stringify(e.data) }, e.text)
+          : h('span', { class: 'data', title: JSON.stringify(e.data) }, JSON.stringify(e.data)),
       ),
     );
   });
   eventRows.sweep();
 }
 
+if (S.mission) pickMission(S.mission);
 connect();
+// The list also follows what no event of this page's stream says (another daemon client's submit).
+setInterval(() => missions.refresh(), 5000);

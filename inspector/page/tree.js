@@ -1,6 +1,8 @@
 // The supervision tree: one indented row per actor; a supervisor's children that share a logic
 // and number more than POOL_AT fold into one pool row, which expands into a virtualized list.
 import { h, fill, fmt, virtualList, RowCache, setChildren } from './dom.js';
+import { stateWords } from './missions.js';
+import { budgetText } from './panels.js';
 
 const POOL_AT = 50;
 const ROW = 24;
@@ -40,6 +42,16 @@ function nodeRow(el, n, depth, selected) {
     h('span', { class: 'kind' }, n.kind),
     n.logic !== n.kind ? h('span', { class: 'logic' }, n.logic) : '',
     n.value !== undefined ? h('span', { class: 'val' }, compactValue(n.value)) : '',
+    n.outcome
+      ? h(
+          'span',
+          { class: `chip ms-${n.outcome}`, 'data-testid': 'outcome' },
+          stateWords(n.outcome),
+        )
+      : '',
+    n.budget
+      ? h('span', { class: 'budget', title: 'budget used (/ limit)' }, budgetText(n.budget))
+      : '',
     n.restarts > 0
       ? h(
           'span',
@@ -75,7 +87,7 @@ export class TreeView {
   }
 
   row(n, depth, selected) {
-    const sig = `${depth}|${n.id === selected}|${n.kind}|${n.logic}|${n.status}|${n.restarts}|${JSON.stringify(n.value)}|${n.lastError ? n.lastError.message : ''}`;
+    const sig = `${depth}|${n.id === selected}|${n.kind}|${n.logic}|${n.status}|${n.restarts}|${JSON.stringify(n.value)}|${n.lastError ? n.lastError.message : ''}|${n.outcome}|${JSON.stringify(n.budget)}`;
     return this.cache.get(n.id, sig, (el) => nodeRow(el, n, depth, selected));
   }
 

@@ -31,15 +31,17 @@ describe('InspectorHub on a whole mission (runMission with the hub as its observ
       value: 'succeeded',
       status: 'done',
     });
-    expect(nodes['mission/m1/supervisor']).toMatchObject({
-      kind: 'supervisor',
-      parent: 'mission/m1',
-    });
+    // The mission's own supervisor is the mission's node: its stages are the mission's children.
+    expect(nodes['mission/m1/supervisor']).toBeUndefined();
+    expect(nodes['mission/m1']!.supervisor).toMatchObject({ status: 'done', restarts: 0 });
+    expect(nodes['mission/m1']).toMatchObject({ outcome: 'succeeded' });
     expect(nodes['mission/m1/stage/s']).toMatchObject({
       kind: 'supervisor',
-      parent: 'mission/m1/supervisor',
+      parent: 'mission/m1',
       restarts: 0,
     });
+    // Nothing under a finished mission still runs.
+    expect(snap.nodes.filter((n) => n.status === 'active')).toEqual([]);
     expect(nodes['mission/m1/stage/s/agent/x']).toMatchObject({
       parent: 'mission/m1/stage/s',
       restarts: 1,

@@ -1,0 +1,134 @@
+/**
+ * What the inspector's page reads beyond the live graph, from here because the words live in
+ * the CLI (`eventSentence`, what `maestro replay` says) and the missions in the daemon: each
+ * event in words for the live list, a mission's history as a timeline grouped by stage, and the
+ * mission list, the daemon's (every mission in its state dir) or the one of `run --inspect`.
+ */
+import { existsSync } from 'node:fs';
+import type { Daemon } from '../daemon/daemon.js';
+import { type MissionQuery, pageOf } from '../inspector/hubMissions.js';
+import { bound, type ObservedEvent } from '../inspector/hubEvents.js';
+import type { InspectorHub } from '../inspector/hub.js';
+import type { MissionSource } from '../inspector/server.js';
+import type { MissionRow, TimelineEntry, TimelinePage } from '../inspector/types.js';
+import { EventLog, type LoggedEvent } from '../log/eventLog.js';
+import { linesOf } from '../log/logLines.js';
+import { eventSentence } from './render/eventSentence.js';
+
+/** An event in words, for the hub's live list. */
+export function describeEvent(e: ObservedEvent): string | undefined {
+  return eventSentence(e as unknown as LoggedEvent);
+}
+
+/** Records a timeline does not give a line: each decided MAKER vote (their progress is shown), drawn samples. */
+function quiet(e: LoggedEvent): boolean {
+  return (e.type === 'maker.vote' && e.outcome === 'decided') || e.type === 'maker.samples';
+}
+
+/**
+ * One pass over a mission's events: the entries after `after`, up to `limit`, each with the
+ * stage it belongs to (its own `stage`, the stage in its path, else the stage running then).
+ */
+export function timelineOf(
+  mission: string,
+  events: Iterable<LoggedEvent>,
+  after: number,
+  limit: number,
+): TimelinePage {
+  const entries: TimelineEntry[] = [];
+  let stages: number | undefined;
+  let current: string | undefined;
+  let next: number | undefined;
+  for (const e of events) {
+    if (e.type === 'mission.started') stages = e.stages.length;
+    if (e.type === 'stage.entered') current = e.stage;
+    const seq = Number(e.seq);
+    if (!(seq > after) || quiet(e)) continue;
+    if (entries.length >= limit) {
+      next = entries.at(-1)!.seq;
+      break;
+    }
+    const entry: TimelineEntry = {
+      seq,
+      type: e.type,
+      text: eventSentence(e, stages === undefined ? {} : { stages }),
+      raw: bound(e, 0) as Record<string, unknown>,
+    };
+    const at = Date.parse(String((e as { ts?: unknown }).ts));
+    if (Number.isFinite(at)) entry.at = at;
+    const stage = stageOf(e) ?? (e.type.startsWith('mission.') ? undefined : current);
+    if (stage !== undefined) entry.stage = stage;
+    entries.push(entry);
+    if (e.type === 'stage.finished' && current === e.stage) current = undefined;
+  }
+  const page: TimelinePage = { mission, entries };
+  if (next !== undefined) page.next = next;
+  return page;
+}
+
+function stageOf(e: LoggedEvent): string | undefined {
+  const own = (e as { stage?: unknown }).stage;
+  if (typeof own === 'string') return own;
+  const path = (e as { path?: unknown }).path;
+  return typeof path === 'string' ? /\/stage\/([^/@]+)/.exec(path)?.[1] : undefined;
+}
+
+/** The events of a log file, in order; a line that does not parse is skipped. */
+function* logEvents(file: string): Generator<LoggedEvent> {
+  for (const { line } of linesOf(file)) {
+    try {
+      yield JSON.parse(line) as LoggedEvent;
+    } catch {
+      // A torn or corrupt line: recovery says where; the timeline reads on.
+    }
+  }
+}
+
+/** `run --inspect`: the hub's own missions (this run's), and its log in the state dir. */
+export function runMissionSource(hub: InspectorHub, stateDir: string): MissionSource {
+  return {
+    list: (query) => hub.missionList(query),
+    timeline: (mission, after, limit) => {
+      const file = EventLog.pathFor(stateDir, mission);
+      if (!/^[\w.-]+$/.test(mission) || !existsSync(file)) return undefined;
+      return timelineOf(mission, logEvents(file), after, limit);
+    },
+  };
+}
+
+/** The daemon: every mission in its state dir, and each one's log (archived ones too). */
+export function daemonMissionSource(daemon: Daemon, hub: InspectorHub): MissionSource {
+  return {
+    list: async (query: MissionQuery) => {
+      await daemon.loaded?.();
+      // The trace ids are the hub's (from the missions' `mission.started`), for those it holds.
+      const traced = new Map(
+        hub.missionList({ limit: 500 }).missions.map((m) => [m.id, m.traceId] as const),
+      );
+      const rows = daemon.list().map((m): MissionRow => {
+        const row: MissionRow = {
+          id: m.id,
+          name: m.name,
+          state: m.state,
+          submittedAt: m.submittedAt,
+        };
+        if (m.finishedAt !== undefined) row.finishedAt = m.finishedAt;
+        if (m.stage !== undefined) row.stage = m.stage;
+        const traceId = traced.get(m.id);
+        if (traceId !== undefined) row.traceId = traceId;
+        return row;
+      });
+      return pageOf(rows, query);
+    },
+    timeline: (mission, after, limit) => {
+      const events: LoggedEvent[] = [];
+      try {
+        // The log's events are delivered before `events` returns; later ones are not waited for.
+        daemon.events(mission, 0, (e) => events.push(e))();
+      } catch {
+        return undefined; // not a mission of this daemon
+      }
+      return timelineOf(mission, events, after, limit);
+    },
+  };
+}
