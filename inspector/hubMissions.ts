@@ -96,12 +96,16 @@ export class MissionBoard {
         return this.used(m, root, usageOf(e.usage));
       case 'mission.suspended':
       case 'mission.finished': {
+        // As the daemon says it (missionStatusFold.ts): a stop is a failure whose reason is `stopped`.
+        const reason = (e.error as { reason?: unknown } | undefined)?.reason;
         m.row.state =
           e.type === 'mission.suspended'
             ? 'suspended'
-            : OUTCOMES.has(String(e.status))
-              ? (String(e.status) as MissionOutcome)
-              : 'failed';
+            : e.status === 'succeeded'
+              ? 'succeeded'
+              : reason === 'stopped' || e.status === 'stopped'
+                ? 'stopped'
+                : 'failed';
         m.row.finishedAt = new Date(at).toISOString();
         delete m.row.stage;
         m.waiting.clear();

@@ -15,8 +15,18 @@ export function budgetText(b) {
         ? `${show(used)} ${name}`
         : '';
   return [
-    part('tokens', b.used.tokens, b.limit?.tokens, fmt),
-    part('samples', b.used.samples, b.limit?.samples, fmt),
+    part(
+      b.used.tokens === 1 && b.limit?.tokens === undefined ? 'token' : 'tokens',
+      b.used.tokens,
+      b.limit?.tokens,
+      fmt,
+    ),
+    part(
+      b.used.samples === 1 && b.limit?.samples === undefined ? 'sample' : 'samples',
+      b.used.samples,
+      b.limit?.samples,
+      fmt,
+    ),
     part('', b.used.costUsd, b.limit?.costUsd, money).trim(),
     b.limit?.wallTimeMs !== undefined ? `wall time limit ${fmt(b.limit.wallTimeMs)} ms` : '',
   ]

@@ -13,6 +13,7 @@ import { startInspectorServer, type InspectorServer } from '../../inspector/serv
 import { submitPolicySchema, type SubmitPolicyInput } from '../../daemon/submitPolicy.js';
 import { Daemon } from '../../daemon/daemon.js';
 import { DaemonMetrics } from '../../daemon/daemonMetrics.js';
+import { daemonMissionSource, describeEvent } from '../../cli/inspectorSources.js';
 import { eventually } from './eventually.js';
 import { tempDir } from './missions.js';
 
@@ -35,6 +36,8 @@ export interface ServeOptions {
   submitPolicy?: SubmitPolicyInput;
   /** Serve `/metrics` (fed by every event, as `maestro daemon` feeds it), with `authReads` or not. */
   metrics?: { authReads?: boolean };
+  /** The inspector's reads (ws, snapshot, mission list, histories) need the token, as under `--auth-reads`. */
+  authReads?: boolean;
 }
 
 export async function serveDaemon({
@@ -43,9 +46,10 @@ export async function serveDaemon({
   logger,
   submitPolicy,
   metrics: withMetrics,
+  authReads,
 }: ServeOptions = {}): Promise<ServedDaemon> {
   // Wired as `maestro daemon` wires them: the hub observes the missions and is served beside the API.
-  const hub = new InspectorHub();
+  const hub = new InspectorHub({ describe: describeEvent });
   hub.start();
   let metrics: DaemonMetrics | undefined;
   const daemon = new Daemon({
@@ -60,6 +64,8 @@ export async function serveDaemon({
   if (withMetrics) metrics = new DaemonMetrics(() => daemon.list());
   const server = await startInspectorServer(hub, {
     port: 0,
+    missions: daemonMissionSource(daemon, hub),
+    ...(authReads && { readToken: daemonToken }),
     api: createApiHandler(daemon, {
       token: daemonToken,
       ...(metrics && { metrics, authReads: withMetrics?.authReads === true }),
