@@ -23,8 +23,7 @@ import {
 } from '../daemon/submitPolicy.js';
 import { InspectorHub } from '../inspector/hub.js';
 import { startInspectorServer } from '../inspector/server.js';
-import { daemonMissionSource, describeEvent } from './inspectorSources.js';
-import type { ClientMessage } from '../inspector/types.js';
+import { daemonMissionSource, describeEvent, inspectorWrite } from './inspectorSources.js';
 import { Daemon } from '../daemon/daemon.js';
 import { createApiHandler } from '../daemon/daemonHttp.js';
 import { keptToken, TOKEN_FILE } from '../daemon/daemonToken.js';
@@ -243,18 +242,6 @@ export async function daemonCommand(
     lock.release();
     logger.flush();
   }
-}
-
-/** Approve, reject and stop from an inspector client that presented the token. */
-async function inspectorWrite(daemon: Daemon, msg: ClientMessage): Promise<void> {
-  if (msg.type === 'approve') await daemon.answer(msg.id, { decision: 'approve', by: 'inspector' });
-  else if (msg.type === 'reject')
-    await daemon.answer(msg.id, { decision: 'reject', feedback: msg.feedback, by: 'inspector' });
-  else if (msg.type === 'stop')
-    await daemon.stop(
-      msg.path.replace(/^mission\//, '').split('/')[0]!,
-      'stopped from the inspector',
-    );
 }
 
 /** The daemon config file's `submissions`, plus `--allow-cli` and `--allow-env`. */

@@ -10,7 +10,7 @@ import { type MissionQuery, pageOf } from '../inspector/hubMissions.js';
 import { bound, type ObservedEvent } from '../inspector/hubEvents.js';
 import type { InspectorHub } from '../inspector/hub.js';
 import type { MissionSource } from '../inspector/server.js';
-import type { MissionRow, TimelineEntry, TimelinePage } from '../inspector/types.js';
+import type { ClientMessage, MissionRow, TimelineEntry, TimelinePage } from '../inspector/types.js';
 import { EventLog, type LoggedEvent } from '../log/eventLog.js';
 import { linesOf } from '../log/logLines.js';
 import { eventSentence } from './render/eventSentence.js';
@@ -131,4 +131,16 @@ export function daemonMissionSource(daemon: Daemon, hub: InspectorHub): MissionS
       return timelineOf(mission, events, after, limit);
     },
   };
+}
+
+/** Approve, reject and stop from an inspector client that presented the token. */
+export async function inspectorWrite(daemon: Daemon, msg: ClientMessage): Promise<void> {
+  if (msg.type === 'approve') await daemon.answer(msg.id, { decision: 'approve', by: 'inspector' });
+  else if (msg.type === 'reject')
+    await daemon.answer(msg.id, { decision: 'reject', feedback: msg.feedback, by: 'inspector' });
+  else if (msg.type === 'stop')
+    await daemon.stop(
+      msg.path.replace(/^mission\//, '').split('/')[0]!,
+      'stopped from the inspector',
+    );
 }

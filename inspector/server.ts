@@ -195,7 +195,11 @@ export async function startInspectorServer(
       }
       const file = files.get(path === '/' ? 'index.html' : path.slice(1));
       if (!file) return reply(res, 404, 'text/plain; charset=utf-8', 'not found\n');
-      reply(res, 200, contentTypes[ext(file)]!, await readFile(file), req.method);
+      // A pinned library's file changes only with the package: the browser may keep it a day.
+      const cache: Record<string, string> = path.startsWith('/vendor/')
+        ? { 'cache-control': 'public, max-age=86400' }
+        : {};
+      reply(res, 200, contentTypes[ext(file)]!, await readFile(file), req.method, cache);
     } catch (err) {
       log.warn({ err, url: req.url }, 'inspector: http request failed');
       if (!res.headersSent) reply(res, 500, 'text/plain; charset=utf-8', 'internal error\n');
@@ -341,11 +345,13 @@ function reply(
   type: string,
   body: string | Buffer,
   method?: string,
+  headers: Record<string, string> = {},
 ): void {
   res.writeHead(status, {
     'content-type': type,
     'content-length': Buffer.byteLength(body),
     ...securityHeaders,
+    ...headers,
   });
   res.end(method === 'HEAD' ? undefined : body);
 }

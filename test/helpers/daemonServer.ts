@@ -13,7 +13,7 @@ import { startInspectorServer, type InspectorServer } from '../../inspector/serv
 import { submitPolicySchema, type SubmitPolicyInput } from '../../daemon/submitPolicy.js';
 import { Daemon } from '../../daemon/daemon.js';
 import { DaemonMetrics } from '../../daemon/daemonMetrics.js';
-import { daemonMissionSource, describeEvent } from '../../cli/inspectorSources.js';
+import { daemonMissionSource, describeEvent, inspectorWrite } from '../../cli/inspectorSources.js';
 import { eventually } from './eventually.js';
 import { tempDir } from './missions.js';
 
@@ -65,6 +65,9 @@ export async function serveDaemon({
   const server = await startInspectorServer(hub, {
     port: 0,
     missions: daemonMissionSource(daemon, hub),
+    // A page opened with the token answers gates and stops missions, as under `maestro daemon`.
+    token: daemonToken,
+    onWrite: (msg) => inspectorWrite(daemon, msg),
     ...(authReads && { readToken: daemonToken }),
     api: createApiHandler(daemon, {
       token: daemonToken,

@@ -1,0 +1,175 @@
+/**
+ * The inspector page under the daemon, in Debian's chromium: the mission list (each state as
+ * what it is, filters, search), a picked mission's tree alone with nothing left running and no
+ * supervisor row beside its stages, its history in words grouped by stage with the raw record
+ * a click away, MAKER progress, a gate answered from the page, and a hostile answer shown as
+ * text, never run. Screenshots go to test-output/e2e/.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { daemonsPerTest, daemonToken, submit, until } from '../helpers/daemonServer.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const OUT = join('test-output', 'e2e');
+const serve = daemonsPerTest();
+
+let browser: Browser | undefined;
+afterAll(async () => browser?.close());
+
+async function open(url: string): Promise<{ page: Page; errors: string[] }> {
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `no Chromium at ${CHROMIUM}: .ci/run installs Debian's chromium (apt-get install -y chromium)`,
+    );
+  browser ??= await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(url);
+  return { page, errors };
+}
+
+const crashing = `name: crashy
+providers:
+  p: { kind: scripted, responses: [{ error: boom, errorKind: server }, 'fine'] }
+agents: [{ id: writer, provider: p }]
+stages:
+  - { name: draft, prompt: 'write', agents: [writer], supervision: { intensity: 2, periodMs: 10000 } }
+  - { name: polish, prompt: 'polish {{previous}}', agents: [writer] }
+`;
+const hostile = `name: hostile
+providers:
+  p:
+    kind: scripted
+    responses: ['<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">']
+agents: [{ id: writer, provider: p }]
+stages:
+  - { name: draft, prompt: 'write', agents: [writer] }
+`;
+const gated = `name: gated
+providers:
+  p: { kind: scripted, responses: ['the plan', 'built'] }
+agents: [{ id: writer, provider: p }]
+stages:
+  - { name: plan, prompt: 'plan', agents: [writer], approval: true }
+  - { name: build, prompt: 'build {{previous}}', agents: [writer] }
+`;
+const maker = `name: hanoi-small
+providers:
+  sim: { kind: simulated, seed: 5, task: { kind: hanoi, errorMode: dominant, redFlagRate: 0.05 } }
+agents: [{ id: solver, provider: sim }]
+stages:
+  - name: solve
+    maker: { task: { kind: hanoi, disks: 5 }, agent: solver, k: 2, maxSamples: 30, redFlag: { maxChars: 1500 } }
+`;
+
+describe('inspector page under the daemon, in headless Chromium', () => {
+  it('should list the missions as what they are, filter them, and show a picked one alone: its tree, its history in words, MAKER progress', async () => {
+    const d = await serve();
+    const crash = await submit(d, crashing);
+    await until(d, crash, 'succeeded');
+    const solve = await submit(d, maker);
+    await until(d, solve, 'succeeded');
+    const gate = await submit(d, gated);
+    await until(d, gate, 'awaiting_approval');
+
+    const { page, errors } = await open(d.server.url);
+    const rows = page.getByTestId('mission');
+    await expect.poll(() => rows.count()).toBe(3);
+    expect(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-state')))).toEqual([
+      'awaiting_approval',
+      'succeeded',
+      'succeeded',
+    ]);
+    expect(await rows.first().textContent()).toContain('waiting at a gate');
+    await page.getByTestId('mission-status').selectOption('succeeded');
+    await expect.poll(() => rows.count()).toBe(2);
+    await page.getByTestId('mission-filter').fill('crash');
+    await expect.poll(() => rows.count()).toBe(1);
+    mkdirSync(OUT, { recursive: true });
+    await page.screenshot({ path: join(OUT, 'missions-filtered.png') });
+
+    // Picked: its tree alone, the stages the mission's children, nothing still running.
+    await rows.first().click();
+    await expect.poll(() => page.getByTestId('tree-scope').textContent()).toContain(crash);
+    const paths = () =>
+      page
+        .getByTestId('tree')
+        .getByTestId('node')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-path')!));
+    await expect
+      .poll(async () => (await paths()).includes(`mission/${crash}/stage/polish`))
+      .toBe(true);
+    const shown = await paths();
+    expect(shown.every((p) => p.startsWith(`mission/${crash}`))).toBe(true);
+    expect(shown).not.toContain(`mission/${crash}/supervisor`);
+    expect(
+      shown.filter((p) => !/^mission\/[^/]+(\/stage\/\w+(\/agent\/\w+(\/[\w.()]+)?)?)?$/.test(p)),
+    ).toEqual([]);
+    expect(await page.locator('[data-testid="tree"] .node.st-active').count()).toBe(0);
+    const writer = page.locator(
+      `[data-testid="node"][data-path="mission/${crash}/stage/draft/agent/writer"]`,
+    );
+    expect(await writer.getByTestId('restarts').textContent()).toContain('1');
+    expect(await page.getByTestId('detail').getByTestId('outcome').textContent()).toBe('succeeded');
+
+    // Its history, in words, grouped by stage; the raw record one click away.
+    const lines = page.getByTestId('history-line');
+    await expect.poll(() => lines.count()).toBeGreaterThan(8);
+    const groups = await page
+      .getByTestId('history-group')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-stage')));
+    expect(groups).toEqual(['', 'draft', 'polish']);
+    const restart = page
+      .locator('[data-testid="history-group"][data-stage="draft"] [data-testid="history-line"]')
+      .filter({ hasText: 'restarts stage/draft/agent/writer' });
+    expect(await restart.count()).toBe(1);
+    await restart.getByTestId('raw-toggle').click();
+    expect(await restart.locator('pre').textContent()).toContain('"type": "supervisor.decision"');
+    await page.screenshot({ path: join(OUT, 'mission-crash.png') });
+
+    // The MAKER mission: its progress in words.
+    await page.getByTestId('mission-status').selectOption('');
+    await page.getByTestId('mission-filter').fill('hanoi');
+    await expect.poll(() => rows.count()).toBe(1);
+    await rows.first().click();
+    await expect
+      .poll(() => page.getByTestId('maker-progress').first().textContent())
+      .toMatch(/^step 31 of 31 · [\d.]+ samples\/step · [\d.]+% red-flagged/);
+    await page.screenshot({ path: join(OUT, 'mission-maker.png') });
+    expect(errors).toEqual([]);
+  });
+
+  it('should answer a gate from the page opened with the token, and show a hostile answer as text, never run', async () => {
+    const d = await serve();
+    const bad = await submit(d, hostile);
+    await until(d, bad, 'succeeded');
+    const gate = await submit(d, gated);
+    await until(d, gate, 'awaiting_approval');
+    const { page, errors } = await open(`${d.server.url}#token=${daemonToken}&mission=${gate}`);
+    const card = page.getByTestId('approval');
+    await card.waitFor();
+    expect(await card.textContent()).toContain('the plan');
+    await card.getByTestId('approve').click();
+    await until(d, gate, 'succeeded');
+    await expect.poll(() => page.getByTestId('approvals').textContent()).toContain('none pending');
+
+    await page.getByTestId('mission-filter').fill('hostile');
+    await expect.poll(() => page.getByTestId('mission').count()).toBe(1);
+    await page.getByTestId('mission').first().click();
+    const answer = page.getByTestId('history-line').filter({ hasText: 'window.__pwned' });
+    await expect.poll(() => answer.count()).toBeGreaterThan(0);
+    await page.getByTestId('tab-live').click();
+    await page.getByTestId('tab-history').click();
+    await answer.first().getByTestId('raw-toggle').click();
+    expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.locator('#history img, #history script, #events img').count()).toBe(0);
+    await page.screenshot({ path: join(OUT, 'mission-hostile.png') });
+    expect(errors).toEqual([]);
+  });
+});
