@@ -147,10 +147,17 @@ function voteLine(v: VoteView): string {
     v.outcome === 'decided'
       ? `decided ${JSON.stringify(cut(v.winner ?? '', 24))}`
       : (v.outcome ?? 'voting');
-  return `${v.path}  step ${v.step}  k=${v.k}: ${tallies.join(', ') || 'no votes'} · ${v.samples} samples, ${v.flagged} flagged · ${outcome}`;
+  const p = v.progress;
+  const progress = p
+    ? `  (step ${num(p.step)}${p.steps !== undefined ? ` of ${num(p.steps)}` : ''}, ${p.samplesPerStep.toFixed(1)} samples/step, ${(p.redFlagRate * 100).toFixed(1)}% red-flagged${p.etaMs ? `, ETA ${Math.ceil(p.etaMs / 1000)} s` : ''})`
+    : '';
+  return `${v.path}  step ${v.step}  k=${v.k}: ${tallies.join(', ') || 'no votes'} · ${v.samples} samples, ${v.flagged} flagged · ${outcome}${progress}`;
 }
 
 function eventLine(e: InspectorEvent): string {
+  // In words when the server gave them (`maestro run --inspect`, the daemon); `--json` has the data.
+  if (e.text !== undefined)
+    return `#${e.seq} ${new Date(e.at).toISOString().slice(11, 23)}  ${oneLine(e.text)}`;
   const data = Object.keys(e.data).length ? `  ${oneLine(JSON.stringify(e.data))}` : '';
   return `#${e.seq} ${new Date(e.at).toISOString().slice(11, 23)}  ${e.type}${e.path ? `  ${e.path}` : ''}${data}`;
 }

@@ -135,6 +135,44 @@ describe('renderTree', () => {
     ]);
   });
 
+  it('should say an event in words when the server gave them, and a vote with its progress', () => {
+    const out = renderTree(
+      snapshot([node('mission/m', undefined, { kind: 'mission' })], {
+        events: [
+          {
+            seq: 4,
+            at: Date.UTC(2026, 0, 1, 10, 0, 0),
+            type: 'agent.call',
+            text: '✗ writer via p:\nhttp 500',
+            data: { ok: false },
+          },
+        ],
+        votes: [
+          {
+            path: 'mission/m/stage/s/maker/a',
+            step: 239,
+            k: 2,
+            samples: 3,
+            tallies: { L: 3 },
+            flagged: 0,
+            outcome: 'decided',
+            winner: 'L',
+            progress: {
+              step: 240,
+              steps: 1023,
+              samplesPerStep: 3.25,
+              redFlagRate: 0.02,
+              etaMs: 4100,
+            },
+          },
+        ],
+      }),
+    );
+    expect(out).toContain('#4 10:00:00.000  ✗ writer via p: http 500');
+    expect(out).not.toContain('{"ok":false}');
+    expect(out).toContain('(step 240 of 1,023, 3.3 samples/step, 2.0% red-flagged, ETA 5 s)');
+  });
+
   it('should cut long lines to the width', () => {
     const out = renderTree(snapshot([node('a-very-long-actor-name', undefined)]), { width: 12 });
     expect(out.split('\n')[1]).toBe('a-very-long…');
