@@ -6,6 +6,7 @@ import { renderChart } from './chart.js';
 import { MissionList } from './missions.js';
 import { Timeline } from './timeline.js';
 import { approvalCards, nodeFacts, voteTables } from './panels.js';
+import { renderStageViews } from './stageViews.js';
 
 const KEEP_EVENTS = 5000;
 const EVENT_ROW = 22;
@@ -51,7 +52,9 @@ const missions = new MissionList(
   fetchJson,
   (id) => pickMission(id),
 );
-const timeline = new Timeline($('history'), $('history-title'), fetchJson);
+const timeline = new Timeline($('history'), $('history-title'), fetchJson, () => {
+  if (!$('stages-view').hidden) renderStageViews($('stage-views'), timeline.entries);
+});
 
 function pickMission(id) {
   S.mission = id;
@@ -92,14 +95,16 @@ function refetchSoon(events) {
     listStale = historyStale = false;
   }, 1000);
 }
+const VIEWS = ['history-view', 'stages-view', 'live-view'];
 for (const [id, view] of [
   ['tab-history', 'history-view'],
+  ['tab-stages', 'stages-view'],
   ['tab-live', 'live-view'],
 ]) {
   $(id).addEventListener('click', () => {
     for (const t of document.querySelectorAll('.tab')) t.classList.toggle('on', t.id === id);
-    $('history-view').hidden = view !== 'history-view';
-    $('live-view').hidden = view !== 'live-view';
+    for (const v of VIEWS) $(v).hidden = v !== view;
+    if (view === 'stages-view') renderStageViews($('stage-views'), timeline.entries);
     dirty.events = true;
     schedule();
   });
@@ -229,6 +234,14 @@ function render() {
     const shown = S.mission ? new Map([...S.nodes].filter(([id]) => inMission(id))) : S.nodes;
     $('tree-scope').textContent = S.mission ? `of ${S.mission}` : 'of every mission';
     tree.render(shown, S.selected);
+    if (S.mission && shown.size === 0)
+      $('tree').replaceChildren(
+        h(
+          'p',
+          { class: 'muted', 'data-testid': 'tree-absent' },
+          'not in the live tree: it ended before this inspector started, or was let go; its history is on the right',
+        ),
+      );
   }
   if (dirty.detail) renderDetail();
   if (dirty.approvals) renderApprovals();

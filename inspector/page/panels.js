@@ -36,7 +36,7 @@ export function budgetText(b) {
 
 /** The selected node's facts, and a Stop button when the page may write. */
 export function nodeFacts(n, writable, send, tail) {
-  if (!n) return [h('p', { class: 'muted' }, 'no actors yet')];
+  if (!n) return [h('p', { class: 'muted' }, 'no live actor to show: pick one in the tree')];
   const sup = n.supervisor;
   return [
     h('div', { class: 'path' }, n.id),

@@ -4,11 +4,11 @@
 import { h, clock } from './dom.js';
 
 const LIMIT = 1000;
-/** Lines shown at most; the oldest go first (the log has them all). */
-const KEEP = 20000;
 
 export class Timeline {
-  constructor(el, titleEl, fetchJson) {
+  /** `onChange` is called once a fetch brought new entries (or a new mission was shown). */
+  constructor(el, titleEl, fetchJson, onChange = () => {}) {
+    this.onChange = onChange;
     this.el = el;
     this.titleEl = titleEl;
     this.fetchJson = fetchJson;
@@ -29,6 +29,7 @@ export class Timeline {
     this.groups = new Map();
     this.generation++;
     this.el.replaceChildren();
+    this.onChange();
     this.titleEl.textContent = mission
       ? `history of ${mission}`
       : 'pick a mission to read its history';
@@ -58,6 +59,7 @@ export class Timeline {
         if (page.next === undefined) break;
       }
       this.titleEl.textContent = `history of ${this.mission}: ${this.entries.length} events`;
+      this.onChange();
     } catch (err) {
       if (generation === this.generation)
         this.titleEl.textContent = `history of ${this.mission}: ${err.message || err}`;
@@ -73,7 +75,6 @@ export class Timeline {
   /** One entry, under its stage's group (a new group when the stage changes). */
   add(e) {
     this.entries.push(e);
-    if (this.entries.length > KEEP) this.entries.splice(0, this.entries.length - KEEP);
     const key = e.stage || '';
     let group = this.groups.get(key);
     if (!group) {

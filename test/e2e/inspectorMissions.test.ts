@@ -5,7 +5,7 @@
  * a click away, MAKER progress, a gate answered from the page, and a hostile answer shown as
  * text, never run. Screenshots go to test-output/e2e/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -167,9 +167,72 @@ describe('inspector page under the daemon, in headless Chromium', () => {
     await page.getByTestId('tab-live').click();
     await page.getByTestId('tab-history').click();
     await answer.first().getByTestId('raw-toggle').click();
-    expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.locator('#history img, #history script, #events img').count()).toBe(0);
     await page.screenshot({ path: join(OUT, 'mission-hostile.png') });
+    expect(errors).toEqual([]);
+  });
+
+  it("should draw a plan stage's task graph with each task's state, a council's rounds, and a workflow's candidates and selection", async () => {
+    const d = await serve();
+    const plan = await submit(d, readFileSync('examples/plan.yaml', 'utf8'));
+    await until(d, plan, 'succeeded');
+    const council = await submit(d, readFileSync('examples/council-simulated.yaml', 'utf8'));
+    await until(d, council, 'succeeded');
+    const { page, errors } = await open(`${d.server.url}#mission=${plan}`);
+    await expect.poll(() => page.getByTestId('history-line').count()).toBeGreaterThan(10);
+    await page.getByTestId('tab-stages').click();
+    const tasks = page.getByTestId('plan-version').first().getByTestId('plan-task');
+    await expect.poll(() => tasks.count()).toBe(6);
+    const states = Object.fromEntries(
+      await tasks.evaluateAll((els) =>
+        els.map((e) => [e.getAttribute('data-task'), e.getAttribute('data-state')]),
+      ),
+    );
+    // examples/plan.yaml: the deploy task fails (no credentials), the rest finish.
+    expect(states).toMatchObject({ research: 'finished', design: 'finished', deploy: 'failed' });
+    const edges = await page
+      .locator('[data-testid="plan-version"] .plan-edge')
+      .evaluateAll((els) =>
+        els.map((e) => `${e.getAttribute('data-from')}→${e.getAttribute('data-to')}`),
+      );
+    expect(edges).toContain('research→design');
+    expect(await page.getByTestId('plan-version').count()).toBeGreaterThan(1);
+    await page.screenshot({ path: join(OUT, 'stages-plan.png') });
+
+    await page.getByTestId('mission-filter').fill('council');
+    await expect.poll(() => page.getByTestId('mission').count()).toBe(1);
+    await page.getByTestId('mission').first().click();
+    const rounds = page.getByTestId('council-round');
+    await expect.poll(() => rounds.count()).toBeGreaterThan(0);
+    expect(await rounds.last().textContent()).toContain('quorum met');
+    await page.screenshot({ path: join(OUT, 'stages-council.png') });
+
+    // A workflow's evidence, drawn from its records (a real workflow needs a repository and bubblewrap).
+    // A string, so that vitest's transform leaves the page's own `import()` alone.
+    const shown = (await page.evaluate(`(async () => {
+      const { renderStageViews } = await import('/stageViews.js');
+      const el = document.createElement('div');
+      const path = 'mission/w/stage/fix.implement/phase/implement';
+      const check = (ok, passed, failed) => ({ ok, exitCode: ok ? 0 : 1, passed, failed });
+      const bad = 'c2<img src=x onerror="globalThis.__pwned = 3">';
+      renderStageViews(el, [
+        { stage: 'fix', raw: { type: 'workflow.candidate', path, evidence: { id: 'c1', source: 'agent/a', apply: { ok: true, stats: { files: 1, added: 3, removed: 1 }, diff: '', hash: 'h' }, test: check(true, 12, 0) } } },
+        { stage: 'fix', raw: { type: 'workflow.candidate', path, evidence: { id: bad, source: 'agent/b', apply: { ok: false, reason: 'conflict', detail: '' } } } },
+        { stage: 'fix', raw: { type: 'workflow.selection', path, selection: { outcome: 'selected', chosen: 'c1', steps: [{ step: 'tests pass', kept: ['c1'], dropped: [{ id: bad, why: 'does not apply' }] }] } } },
+      ]);
+      document.body.append(el);
+      return { text: el.textContent, rows: el.querySelectorAll('[data-testid="workflow-candidate"]').length, imgs: el.querySelectorAll('img').length };
+    })()`)) as { text: string; rows: number; imgs: number };
+    expect(shown.rows).toBe(2);
+    expect(shown.imgs).toBe(0);
+    expect(shown.text).toContain('implement: selected c1');
+    expect(shown.text).toContain('applies: 1 files, +3 −1');
+    expect(shown.text).toContain('test ✓ 12 passed');
+    expect(shown.text).toContain(
+      'dropped c2<img src=x onerror="globalThis.__pwned = 3">: does not apply',
+    );
+    expect(await page.evaluate('globalThis.__pwned')).toBeUndefined();
     expect(errors).toEqual([]);
   });
 });
