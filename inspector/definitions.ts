@@ -17,6 +17,18 @@ interface StateNodeLike {
   transitions: Map<string, { target?: readonly StateNodeLike[] }[]>;
   always?: { target?: readonly StateNodeLike[] }[];
   initial?: { target: readonly StateNodeLike[] };
+  /** An inline logic's `src` is `xstate.invoke.<id>`; an automatic id is `<index>.<state id>`. */
+  invoke?: readonly { id: string; src: string | object }[];
+}
+
+/**
+ * A `StateDef` with what the diagram draws beyond it: the actors each state invokes, by their
+ * `src` name (`inline` for inline logic without an id). Until types.ts's `StateDef` declares
+ * `invoke?: string[]` itself, this is the shape `stateDefOf` returns; it stays a `StateDef`.
+ */
+export interface ChartStateDef extends StateDef {
+  invoke?: string[];
+  states?: ChartStateDef[];
 }
 
 interface MachineLike {
@@ -75,13 +87,22 @@ function classify(logic: object): LogicInfo {
   return { name, kind: 'worker' };
 }
 
-/** A JSON outline of a machine: nested states, their types and initial states, and each event's targets. */
-export function stateDefOf(machine: MachineLike): StateDef {
+/**
+ * A JSON outline of a machine: nested states, their types and initial states, each event's
+ * targets (`always` for eventless transitions; a delayed one keeps XState's event type,
+ * `xstate.after.<delay>.<state id>`), and the actors each state invokes.
+ */
+export function stateDefOf(machine: MachineLike): ChartStateDef {
   return convert(machine.root);
 }
 
-function convert(node: StateNodeLike): StateDef {
-  const def: StateDef = { key: node.key };
+function srcName({ id, src }: { id: string; src: string | object }): string {
+  if (typeof src === 'string' && !src.startsWith('xstate.invoke.')) return src;
+  return /^\d+\./.test(id) ? 'inline' : id;
+}
+
+function convert(node: StateNodeLike): ChartStateDef {
+  const def: ChartStateDef = { key: node.key };
   if (node.type) def.type = node.type;
   if (node.type === 'compound') {
     const first = node.initial?.target[0];
@@ -94,6 +115,7 @@ function convert(node: StateNodeLike): StateDef {
     on.push({ event, targets: targetsOf(transitions) });
   if (node.always?.length) on.push({ event: 'always', targets: targetsOf(node.always) });
   if (on.length > 0) def.on = on;
+  if (node.invoke?.length) def.invoke = node.invoke.map(srcName);
   return def;
 }
 

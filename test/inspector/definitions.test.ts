@@ -7,16 +7,20 @@ import {
   fromTransition,
 } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { DefinitionRegistry, logicInfo, stateDefOf } from '../../inspector/definitions.js';
-import type { StateDef } from '../../inspector/types.js';
+import {
+  type ChartStateDef,
+  DefinitionRegistry,
+  logicInfo,
+  stateDefOf,
+} from '../../inspector/definitions.js';
 import { makerTaskMachine } from '../../machines/makerTask.js';
 import { makerVoteMachine } from '../../machines/makerVote.js';
 import { missionMachine } from '../../machines/mission.js';
 import { supervisorMachine } from '../../supervisors/index.js';
 
-const keys = (d: StateDef) => d.states?.map((s) => s.key);
-const state = (d: StateDef, key: string) => d.states!.find((s) => s.key === key)!;
-const on = (d: StateDef, event: string) => d.on?.find((t) => t.event === event)?.targets;
+const keys = (d: ChartStateDef) => d.states?.map((s) => s.key);
+const state = (d: ChartStateDef, key: string) => d.states!.find((s) => s.key === key)!;
+const on = (d: ChartStateDef, event: string) => d.on?.find((t) => t.event === event)?.targets;
 
 describe('machine definitions for the inspector', () => {
   it('should outline the mission statechart: its states, initial state, events and targets', () => {
@@ -95,6 +99,36 @@ describe('machine definitions for the inspector', () => {
     expect(on(state(state(d, 'a'), 'x'), 'go')).toEqual(['b.y']);
     expect(state(d, 'b')).toMatchObject({ type: 'parallel' });
     expect(state(d, 'a').initial).toBe('x');
+  });
+
+  it('should name the actors each state invokes, and keep delayed transitions as their events', () => {
+    const d = stateDefOf(missionMachine);
+    expect(d.invoke).toEqual(['supervisor']);
+    expect(state(d, 'stage').invoke).toBeUndefined();
+    expect(on(state(d, 'approval'), 'xstate.after.approvalTimeout.mission.approval')).toEqual([
+      'approval',
+    ]);
+    const task = stateDefOf(makerTaskMachine);
+    expect(task.invoke).toEqual(['vote']);
+    expect(state(task, 'pausing').invoke).toEqual(['pause']);
+    const m = createMachine({
+      id: 'i',
+      initial: 'a',
+      states: {
+        a: {
+          invoke: [
+            { src: fromPromise(async () => 1) },
+            { id: 'named', src: fromPromise(async () => 2) },
+          ],
+          after: { 200: 'b' },
+        },
+        b: { type: 'final' },
+      },
+    });
+    const a = state(stateDefOf(m), 'a');
+    expect(a.invoke).toEqual(['inline', 'named']);
+    expect(on(a, 'xstate.after.200.i.a')).toEqual(['b']);
+    expect(JSON.parse(JSON.stringify(stateDefOf(m)))).toEqual(stateDefOf(m));
   });
 
   it('should tell machines and the other logic creators of xstate 5.33 apart', () => {
