@@ -21,16 +21,6 @@ interface StateNodeLike {
   invoke?: readonly { id: string; src: string | object }[];
 }
 
-/**
- * A `StateDef` with what the diagram draws beyond it: the actors each state invokes, by their
- * `src` name (`inline` for inline logic without an id). Until types.ts's `StateDef` declares
- * `invoke?: string[]` itself, this is the shape `stateDefOf` returns; it stays a `StateDef`.
- */
-export interface ChartStateDef extends StateDef {
-  invoke?: string[];
-  states?: ChartStateDef[];
-}
-
 interface MachineLike {
   id: string;
   root: StateNodeLike;
@@ -92,7 +82,7 @@ function classify(logic: object): LogicInfo {
  * targets (`always` for eventless transitions; a delayed one keeps XState's event type,
  * `xstate.after.<delay>.<state id>`), and the actors each state invokes.
  */
-export function stateDefOf(machine: MachineLike): ChartStateDef {
+export function stateDefOf(machine: MachineLike): StateDef {
   return convert(machine.root);
 }
 
@@ -101,8 +91,8 @@ function srcName({ id, src }: { id: string; src: string | object }): string {
   return /^\d+\./.test(id) ? 'inline' : id;
 }
 
-function convert(node: StateNodeLike): ChartStateDef {
-  const def: ChartStateDef = { key: node.key };
+function convert(node: StateNodeLike): StateDef {
+  const def: StateDef = { key: node.key };
   if (node.type) def.type = node.type;
   if (node.type === 'compound') {
     const first = node.initial?.target[0];

@@ -150,6 +150,8 @@ export interface StateDef {
   initial?: string;
   states?: StateDef[];
   on?: { event: string; targets: string[] }[];
+  /** The actors this state invokes, by `src` name (`inline` for inline logic without an id). */
+  invoke?: string[];
 }
 
 /** What a new client gets first. */

@@ -346,6 +346,12 @@ function renderEvents() {
   eventRows.sweep();
 }
 
+// The layout library loads on its own (async): once it is in, the chart shown so far as boxes is drawn.
+$('elk')?.addEventListener('load', () => {
+  detailSig = '';
+  dirty.detail = true;
+  schedule();
+});
 if (S.mission) pickMission(S.mission);
 connect();
 // The list also follows what no event of this page's stream says (another daemon client's submit).

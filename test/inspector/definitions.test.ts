@@ -7,20 +7,16 @@ import {
   fromTransition,
 } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import {
-  type ChartStateDef,
-  DefinitionRegistry,
-  logicInfo,
-  stateDefOf,
-} from '../../inspector/definitions.js';
+import { DefinitionRegistry, logicInfo, stateDefOf } from '../../inspector/definitions.js';
+import type { StateDef } from '../../inspector/types.js';
 import { makerTaskMachine } from '../../machines/makerTask.js';
 import { makerVoteMachine } from '../../machines/makerVote.js';
 import { missionMachine } from '../../machines/mission.js';
 import { supervisorMachine } from '../../supervisors/index.js';
 
-const keys = (d: ChartStateDef) => d.states?.map((s) => s.key);
-const state = (d: ChartStateDef, key: string) => d.states!.find((s) => s.key === key)!;
-const on = (d: ChartStateDef, event: string) => d.on?.find((t) => t.event === event)?.targets;
+const keys = (d: StateDef) => d.states?.map((s) => s.key);
+const state = (d: StateDef, key: string) => d.states!.find((s) => s.key === key)!;
+const on = (d: StateDef, event: string) => d.on?.find((t) => t.event === event)?.targets;
 
 describe('machine definitions for the inspector', () => {
   it('should outline the mission statechart: its states, initial state, events and targets', () => {
