@@ -25,7 +25,8 @@ const S = {
   defs: {},
   dropped: 0,
   writable: false,
-  selected: null,
+  /** The node whose detail and chart are shown (`#node=<path>` opens the page on one). */
+  selected: new URLSearchParams(location.hash.slice(1)).get('node'),
   /** The mission picked in the list: the tree shows it alone. */
   mission: new URLSearchParams(location.hash.slice(1)).get('mission'),
 };
@@ -58,7 +59,8 @@ const timeline = new Timeline($('history'), $('history-title'), fetchJson, () =>
 
 function pickMission(id) {
   S.mission = id;
-  S.selected = id ? `mission/${id}` : null;
+  // A node of that mission stays selected (`#mission=…&node=…`); else the mission's own.
+  S.selected = !id ? null : S.selected?.startsWith(`mission/${id}/`) ? S.selected : `mission/${id}`;
   const params = new URLSearchParams(location.hash.slice(1));
   if (id) params.set('mission', id);
   else params.delete('mission');
