@@ -133,6 +133,16 @@ describe('inspector page under the daemon, in headless Chromium', () => {
     expect(await restart.locator('pre').textContent()).toContain('"type": "supervisor.decision"');
     await page.screenshot({ path: join(OUT, 'mission-crash.png') });
 
+    // A link to one node: `#mission=…&node=…` opens the page on it, its chart drawn.
+    const link = await browser!.newPage({ viewport: { width: 1500, height: 900 } });
+    const agent = `mission/${crash}/stage/draft/agent/writer`;
+    await link.goto(`${d.server.url}#mission=${crash}&node=${encodeURIComponent(agent)}`);
+    await expect
+      .poll(() => link.locator('#detail-title').textContent())
+      .toBe('Statechart: agent/writer');
+    await link.getByTestId('statechart').locator('svg').first().waitFor();
+    await link.close();
+
     // The MAKER mission: its progress in words.
     await page.getByTestId('mission-status').selectOption('');
     await page.getByTestId('mission-filter').fill('hanoi');
