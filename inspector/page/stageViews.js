@@ -125,9 +125,8 @@ function planGraph(plan) {
   levels.forEach((ids, y) => {
     // Each level centred under the widest one.
     const left = 10 + ((widest - ids.length) * (BOX_W + GAP_X)) / 2;
-    ids.forEach((id, x) =>
-      at.set(id, { x: left + x * (BOX_W + GAP_X), y: 10 + y * (BOX_H + GAP_Y) }),
-    );
+    for (const [x, id] of ids.entries())
+      at.set(id, { x: left + x * (BOX_W + GAP_X), y: 10 + y * (BOX_H + GAP_Y) });
   });
   const width = 20 + widest * (BOX_W + GAP_X) - GAP_X;
   const height = 20 + levels.length * (BOX_H + GAP_Y) - GAP_Y;
