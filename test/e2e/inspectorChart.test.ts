@@ -156,8 +156,15 @@ describe('inspector statechart diagrams in headless Chromium', () => {
       );
       await task.waitFor({ timeout: 10_000 });
       await task.click();
+      // The pane showed another actor's chart before the click (the mission's): wait for the task's.
+      await expect
+        .poll(() => page.locator('#detail-title').textContent())
+        .toBe('Statechart: maker/solver');
       const active = chart(page).getByTestId('state-active');
       await active.first().waitFor();
+      await expect
+        .poll(() => chart(page).locator('[data-state="voting"], [data-state="done"]').count())
+        .toBeGreaterThan(0);
       // The same SVG all along: later updates only move the lit state.
       const svg = chart(page).locator('svg.chart-svg');
       await svg.evaluate((el) => {
