@@ -40,8 +40,10 @@ export function timelineOf(
   let current: string | undefined;
   let next: number | undefined;
   for (const e of events) {
-    if (e.type === 'mission.started') stages = e.stages.length;
-    if (e.type === 'stage.entered') current = e.stage;
+    // A line that parses but is no event (`null`, `{}`): skipped, as recovery skips it.
+    if (typeof e !== 'object' || e === null || typeof e.type !== 'string') continue;
+    if (e.type === 'mission.started' && Array.isArray(e.stages)) stages = e.stages.length;
+    if (e.type === 'stage.entered' && typeof e.stage === 'string') current = e.stage;
     const seq = Number(e.seq);
     if (!(seq > after) || quiet(e)) continue;
     if (entries.length >= limit) {

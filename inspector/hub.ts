@@ -281,6 +281,8 @@ export class InspectorHub {
       this.graph.patch(path, init, fields, now);
     }
     const mission = typeof e.mission === 'string' ? e.mission : undefined;
+    if (mission !== undefined && e.type === 'mission.resumed')
+      this.graph.reopen(`mission/${mission}`, now);
     if (mission === undefined || (e.type !== 'mission.finished' && e.type !== 'mission.suspended'))
       return;
     const outcome = this.missions.outcome(mission);

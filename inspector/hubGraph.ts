@@ -8,6 +8,10 @@ import type { Session, SessionTable } from './hubSessions.js';
 import type { InspectorNode, StateDef } from './types.js';
 
 const STATUSES = new Set(['active', 'done', 'error', 'stopped']);
+/** A mission's status once its log says it ended. */
+const OUTCOME_STATUS: Partial<
+  Record<NonNullable<InspectorNode['outcome']>, InspectorNode['status']>
+> = { succeeded: 'done', failed: 'error', stopped: 'stopped', suspended: 'stopped' };
 const MISSION_SUPERVISOR = /^(mission\/[^/]+)\/supervisor$/;
 
 /**
@@ -341,10 +345,26 @@ export class NodeGraph {
     return out;
   }
 
+  /**
+   * A mission resumed (a daemon's restart, a suspension's end): it runs again, and the children
+   * its new runtime starts are first incarnations there, not restarts.
+   */
+  reopen(root: string, now: number): void {
+    for (const [p, entry] of this.nodes) {
+      if (p !== root && !p.startsWith(`${root}/`)) continue;
+      delete entry.node.sessionId;
+      if (p === root) entry.node.status = 'active';
+      this.touch(p, now);
+    }
+  }
+
   /** A copy of `node` as clients get it: a mission's node carries its supervisor's facts. */
   private shown(node: InspectorNode): InspectorNode {
     const copy = { ...node };
     if (node.kind !== 'mission') return copy;
+    // Its end as its log says it: the machine's own final snapshot is `done` even when it failed.
+    const ended = node.outcome === undefined ? undefined : OUTCOME_STATUS[node.outcome];
+    if (ended !== undefined) copy.status = ended;
     const sup = this.nodes.get(`${node.id}/supervisor`)?.node;
     if (sup) {
       copy.supervisor = { status: sup.status, restarts: sup.restarts };

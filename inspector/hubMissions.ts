@@ -7,7 +7,8 @@
  */
 import { MakerProgressFold } from './makerProgressFold.js';
 import type { LoggedEvent } from '../log/eventLog.js';
-import { missionPath, stagePath, str, type ObservedEvent } from './hubEvents.js';
+import { stageChildId } from '../machines/stageSpec.js';
+import { missionPath, str, type ObservedEvent } from './hubEvents.js';
 import type {
   Amounts,
   BudgetView,
@@ -41,6 +42,8 @@ interface Tracked {
   budgets: Map<string, BudgetView>;
   maker: MakerProgressFold;
   waiting: Set<string>;
+  /** Stage budgets by the stage's name in the file. */
+  stageLimits: Map<string, unknown>;
   /** The running stage, and what the mission had used when it began. */
   stageStart?: { path: string; used: Amounts };
 }
@@ -65,8 +68,11 @@ export class MissionBoard {
           | { budget?: Amounts; stages?: { name?: string; budget?: Amounts }[] }
           | undefined;
         limit(m, root, config?.budget);
+        // A stage's limit holds for each of its attempts (`stage/<name>@2`) and, for a workflow,
+        // each of its phases (`stage/<name>.<phase>`): kept by name, given to each when it runs.
         for (const stage of config?.stages ?? [])
-          if (typeof stage?.name === 'string') limit(m, stagePath(id, stage.name), stage.budget);
+          if (typeof stage?.name === 'string' && stage.budget)
+            m.stageLimits.set(stage.name, stage.budget);
         return [this.missionFacts(m, root)];
       }
       case 'mission.started':
@@ -76,11 +82,14 @@ export class MissionBoard {
         m.row.state = 'running';
         delete m.row.finishedAt;
         return [this.missionFacts(m, root)];
-      case 'stage.entered':
+      case 'stage.entered': {
         m.row.stage = str(e.stage);
+        const attempt = typeof e.attempt === 'number' ? e.attempt : 1;
+        const path = `${missionPath(id)}/${stageChildId(String(e.stage), attempt)}`;
         // Stages run one after another: a stage has used what the mission used since it began.
-        m.stageStart = { path: stagePath(id, String(e.stage)), used: { ...budget(m, root).used } };
+        m.stageStart = { path, used: { ...budget(m, root).used } };
         return [];
+      }
       case 'approval.requested':
         if (typeof e.id === 'string') m.waiting.add(e.id);
         return this.gates(m, root);
@@ -91,9 +100,13 @@ export class MissionBoard {
       case 'agent.call':
         return this.charge(m, e, root);
       case 'maker.snapshot':
-      case 'stage.finished':
-        // Their usage is the mission's so far, exact (MAKER's samples included).
+        // Its usage is the mission's so far, exact (MAKER's samples included).
         return this.used(m, root, usageOf(e.usage));
+      case 'stage.finished': {
+        const facts = this.used(m, root, usageOf(e.usage));
+        m.stageStart = undefined;
+        return facts;
+      }
       case 'mission.suspended':
       case 'mission.finished': {
         // As the daemon says it (missionStatusFold.ts): a stop is a failure whose reason is `stopped`.
@@ -160,6 +173,7 @@ export class MissionBoard {
         budgets: new Map(),
         maker: new MakerProgressFold(),
         waiting: new Set(),
+        stageLimits: new Map(),
       };
       this.missions.set(id, m);
     }
@@ -231,6 +245,9 @@ function budget(m: Tracked, path: string): BudgetView {
   if (!b) {
     b = { used: zero() };
     m.budgets.set(path, b);
+    // `…/stage/<name>[.<phase>][@<attempt>]`: the limit of the stage it is a run of.
+    const name = /\/stage\/([^/.@]+)[^/]*$/.exec(path)?.[1];
+    if (name !== undefined) limit(m, path, m.stageLimits.get(name));
   }
   return b;
 }

@@ -93,8 +93,10 @@ function refetchSoon(events) {
   refetchTimer = setTimeout(() => {
     refetchTimer = 0;
     if (listStale) missions.refresh();
-    if (historyStale) timeline.refresh();
-    listStale = historyStale = false;
+    // The history is read from the log: only while it (or the stages drawn from it) is on screen.
+    if (historyStale && $('live-view').hidden) timeline.refresh();
+    listStale = false;
+    historyStale = historyStale && !$('live-view').hidden;
   }, 1000);
 }
 const VIEWS = ['history-view', 'stages-view', 'live-view'];
@@ -107,6 +109,10 @@ for (const [id, view] of [
     for (const t of document.querySelectorAll('.tab')) t.classList.toggle('on', t.id === id);
     for (const v of VIEWS) $(v).hidden = v !== view;
     if (view === 'stages-view') renderStageViews($('stage-views'), timeline.entries);
+    if (view !== 'live-view' && historyStale) {
+      historyStale = false;
+      timeline.refresh();
+    }
     dirty.events = true;
     schedule();
   });
@@ -355,6 +361,18 @@ $('elk')?.addEventListener('load', () => {
   schedule();
 });
 if (S.mission) pickMission(S.mission);
+// A link followed inside the open page (`#mission=…&node=…`) picks what it names.
+addEventListener('hashchange', () => {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const node = params.get('node');
+  if (node) S.selected = node;
+  const mission = params.get('mission');
+  if (mission !== S.mission) pickMission(mission);
+  else {
+    dirty.tree = dirty.detail = true;
+    schedule();
+  }
+});
 connect();
 // The list also follows what no event of this page's stream says (another daemon client's submit).
 setInterval(() => missions.refresh(), 5000);

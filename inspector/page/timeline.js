@@ -4,6 +4,8 @@
 import { h, clock } from './dom.js';
 
 const LIMIT = 1000;
+/** Lines kept on the page; older ones go (the log has them all). */
+const MAX_LINES = 5000;
 
 export class Timeline {
   /** `onChange` is called once a fetch brought new entries (or a new mission was shown). */
@@ -15,7 +17,9 @@ export class Timeline {
     this.mission = null;
     this.after = 0;
     this.entries = [];
-    this.groups = new Map();
+    this.groups = [];
+    this.dropped = 0;
+    this.note = h('p', { class: 'muted', 'data-testid': 'history-dropped' });
     this.loading = false;
     this.again = false;
     this.generation = 0;
@@ -26,7 +30,9 @@ export class Timeline {
     this.mission = mission;
     this.after = 0;
     this.entries = [];
-    this.groups = new Map();
+    this.groups = [];
+    this.dropped = 0;
+    this.note.remove();
     this.generation++;
     this.el.replaceChildren();
     this.onChange();
@@ -72,12 +78,17 @@ export class Timeline {
     }
   }
 
-  /** One entry, under its stage's group (a new group when the stage changes). */
+  /**
+   * One entry, at the end of the current group, or of a new one when its stage is not the
+   * current group's: the groups read in the order the stages ran (the mission's own lines at the
+   * start and at the end). Its raw record is built when first opened.
+   */
   add(e) {
     this.entries.push(e);
+    if (this.entries.length > MAX_LINES) this.dropOldest();
     const key = e.stage || '';
-    let group = this.groups.get(key);
-    if (!group) {
+    let group = this.groups.at(-1);
+    if (!group || group.key !== key) {
       const list = h('div', { class: 'tl-lines' });
       const box = h(
         'details',
@@ -85,12 +96,11 @@ export class Timeline {
         h('summary', {}, key ? `stage ${key}` : 'mission'),
         list,
       );
-      group = { box, list, count: 0 };
-      this.groups.set(key, group);
+      group = { key, box, list };
+      this.groups.push(group);
       this.el.append(box);
     }
-    group.count++;
-    const raw = h('pre', { class: 'tl-raw', hidden: true }, JSON.stringify(e.raw, null, 2));
+    let raw;
     const line = h(
       'div',
       {
@@ -109,13 +119,29 @@ export class Timeline {
           title: 'the raw record',
           'data-testid': 'raw-toggle',
           onclick: () => {
-            raw.hidden = !raw.hidden;
+            if (!raw) {
+              raw = h('pre', { class: 'tl-raw' }, JSON.stringify(e.raw, null, 2));
+              line.append(raw);
+            } else raw.hidden = !raw.hidden;
           },
         },
         '{ }',
       ),
-      raw,
     );
     group.list.append(line);
+  }
+
+  /** Past MAX_LINES the oldest line goes (the log keeps it: `maestro inspect timeline`). */
+  dropOldest() {
+    this.entries.shift();
+    this.dropped++;
+    const first = this.groups[0];
+    first?.list.firstChild?.remove();
+    if (first && !first.list.firstChild) {
+      first.box.remove();
+      this.groups.shift();
+    }
+    this.note.textContent = `${this.dropped} older lines not shown here: maestro inspect timeline ${this.mission}`;
+    if (!this.note.isConnected) this.el.prepend(this.note);
   }
 }

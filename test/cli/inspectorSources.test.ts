@@ -166,12 +166,17 @@ describe('timelineOf and the run --inspect source', () => {
         k: 2,
       },
       { seq: 4, type: 'widget.spun', mission: 'h', note: '<script>alert(1)</script>' },
+      null,
+      {},
+      { seq: 5, type: 'mission.started', mission: 'h' },
     ] as unknown as LoggedEvent[];
     const t = timelineOf('h', events, 0, 10);
+    // Lines that parse but are no event are skipped; a record missing its fields still reads.
     expect(t.entries.map((e) => [e.seq, e.stage])).toEqual([
       [1, 'solve'],
       [3, 'solve'],
       [4, 'solve'],
+      [5, undefined],
     ]);
     expect(t.entries[1]!.text).toMatch(/MAKER vote exhausted at step 1/);
     // An event this version does not know still reads as what it is; its text is data, never markup.

@@ -124,7 +124,8 @@ describe('inspector page under the daemon, in headless Chromium', () => {
     const groups = await page
       .getByTestId('history-group')
       .evaluateAll((els) => els.map((e) => e.getAttribute('data-stage')));
-    expect(groups).toEqual(['', 'draft', 'polish']);
+    // In the order they ran: the mission's start, each stage, the mission's end.
+    expect(groups).toEqual(['', 'draft', 'polish', '']);
     const restart = page
       .locator('[data-testid="history-group"][data-stage="draft"] [data-testid="history-line"]')
       .filter({ hasText: 'restarts stage/draft/agent/writer' });
@@ -172,11 +173,15 @@ describe('inspector page under the daemon, in headless Chromium', () => {
     await page.getByTestId('mission-filter').fill('hostile');
     await expect.poll(() => page.getByTestId('mission').count()).toBe(1);
     await page.getByTestId('mission').first().click();
-    const answer = page.getByTestId('history-line').filter({ hasText: 'window.__pwned' });
-    await expect.poll(() => answer.count()).toBeGreaterThan(0);
+    // The answer is the stage's output: in its `stage.finished` line's raw record, as text.
+    const answer = page.locator('[data-testid="history-line"][data-type="stage.finished"]');
+    await expect.poll(() => answer.count()).toBe(1);
     await page.getByTestId('tab-live').click();
     await page.getByTestId('tab-history').click();
-    await answer.first().getByTestId('raw-toggle').click();
+    await answer.getByTestId('raw-toggle').click();
+    expect(await answer.locator('pre').textContent()).toContain(
+      '<script>window.__pwned = 1</script><img src=x onerror=',
+    );
     expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.locator('#history img, #history script, #events img').count()).toBe(0);
     await page.screenshot({ path: join(OUT, 'mission-hostile.png') });

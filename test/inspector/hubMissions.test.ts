@@ -269,4 +269,91 @@ describe('InspectorHub: missions from their logs', () => {
       snap.nodes.filter((n) => /^mission\/[^/]+:\d+$/.test(n.id) || !n.id.startsWith('mission/m1')),
     ).toEqual([]);
   });
+
+  it("should give each attempt of a stage its own budget with the stage's limit, and a resumed mission first incarnations, not restarts", () => {
+    const hub = new InspectorHub();
+    tree(hub, 'm2', 1);
+    started(hub, 'm2', 1_000);
+    hub.observe({
+      type: 'stage.finished',
+      mission: 'm2',
+      stage: 's',
+      index: 0,
+      attempt: 1,
+      usage: { tokens: 8, costUsd: 0, samples: 1, wallTimeMs: 1 },
+    });
+    // Rejected at its gate: the stage runs again as `stage/s@2`, a new child with its own budget.
+    hub.observe({
+      type: 'stage.entered',
+      mission: 'm2',
+      stage: 's',
+      index: 0,
+      attempt: 2,
+      agents: ['a0'],
+    });
+    hub.observe({
+      type: 'stage.finished',
+      mission: 'm2',
+      stage: 's',
+      index: 0,
+      attempt: 2,
+      usage: { tokens: 58, costUsd: 0, samples: 2, wallTimeMs: 2 },
+    });
+    hub.flush();
+    let nodes = byId(hub.snapshot().nodes);
+    expect(nodes['mission/m2/stage/s']!.budget).toEqual({
+      used: { tokens: 8, costUsd: 0, samples: 1 },
+      limit: { costUsd: 2 },
+    });
+    expect(nodes['mission/m2/stage/s@2']!.budget).toEqual({
+      used: { tokens: 50, costUsd: 0, samples: 1 },
+      limit: { costUsd: 2 },
+    });
+
+    hub.observe({
+      type: 'mission.suspended',
+      mission: 'm2',
+      usage: { tokens: 58, costUsd: 0, samples: 2, wallTimeMs: 2 },
+    });
+    hub.flush();
+    expect(byId(hub.snapshot().nodes)['mission/m2']).toMatchObject({
+      status: 'stopped',
+      outcome: 'suspended',
+    });
+    hub.observe({ type: 'mission.resumed', mission: 'm2', stage: 0, attempt: 2, done: [] });
+    // The new runtime starts the same paths again, with new sessions.
+    hub.childStarted({
+      type: 'child.started',
+      path: 'mission/m2/stage/s',
+      parent: 'mission/m2/supervisor',
+      sessionId: 'new:1',
+      kind: 'supervisor',
+      restarts: 0,
+    });
+    hub.flush();
+    nodes = byId(hub.snapshot().nodes);
+    expect(nodes['mission/m2']).toMatchObject({ status: 'active', outcome: 'running' });
+    expect(nodes['mission/m2/stage/s']).toMatchObject({ status: 'active', restarts: 0 });
+    expect(hub.snapshot().events.filter((e) => e.type === 'child.restarted')).toEqual([]);
+  });
+
+  it('should show a watched mission that failed as failed, though its machine ends in a final state', async () => {
+    const hub = new InspectorHub();
+    hub.watch();
+    const config = mission({
+      providers: {
+        down: { kind: 'scripted', responses: [{ error: 'boom', errorKind: 'server' }] },
+      },
+      agents: [{ id: 'x', provider: 'down' }],
+      stages: [
+        { name: 's', prompt: 'p', agents: ['x'], supervision: { intensity: 1, periodMs: 10_000 } },
+      ],
+    });
+    const { output } = await runAndRead(config, { observer: hub });
+    expect(output.status).toBe('failed');
+    expect(byId(hub.snapshot().nodes)['mission/m1']).toMatchObject({
+      status: 'error',
+      outcome: 'failed',
+    });
+  });
 });
