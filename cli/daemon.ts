@@ -150,7 +150,7 @@ export async function daemonCommand(
       token,
       logger,
       // The page's mission list and histories: every mission in the state dir, not only the hub's.
-      missions: daemonMissionSource(daemon, hub),
+      missions: daemonMissionSource(daemon, hub, stateDir),
       ...(authReads && { readToken: token }),
       // Away from loopback, reading missions needs the token too.
       api: createApiHandler(daemon, {

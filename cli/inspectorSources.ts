@@ -75,9 +75,24 @@ function stageOf(e: LoggedEvent): string | undefined {
   return typeof path === 'string' ? /\/stage\/([^/@]+)/.exec(path)?.[1] : undefined;
 }
 
-/** The events of a log file, in order; a line that does not parse is skipped. */
-function* logEvents(file: string): Generator<LoggedEvent> {
+/**
+ * The events of a log file, in order, read in chunks (never the file whole); a line that does
+ * not parse is skipped. Lines up to `after` are not parsed, but those a timeline needs for its
+ * context (the stages and the stage running), nor decided MAKER votes: a page of a long log
+ * costs a scan of its text, not a parse of each line.
+ */
+export function* logEvents(file: string, after = 0): Generator<LoggedEvent> {
   for (const { line } of linesOf(file)) {
+    // A decided vote has no line of its own (the progress says it): not parsed at all.
+    if (line.includes('"type":"maker.vote"') && line.includes('"outcome":"decided"')) continue;
+    const seq = /^\{"seq":(\d+),/.exec(line)?.[1];
+    if (
+      seq !== undefined &&
+      Number(seq) <= after &&
+      !line.includes('"type":"stage.entered"') &&
+      !line.includes('"type":"mission.started"')
+    )
+      continue;
     try {
       yield JSON.parse(line) as LoggedEvent;
     } catch {
@@ -93,13 +108,17 @@ export function runMissionSource(hub: InspectorHub, stateDir: string): MissionSo
     timeline: (mission, after, limit) => {
       const file = EventLog.pathFor(stateDir, mission);
       if (!/^[\w.-]+$/.test(mission) || !existsSync(file)) return undefined;
-      return timelineOf(mission, logEvents(file), after, limit);
+      return timelineOf(mission, logEvents(file, after), after, limit);
     },
   };
 }
 
 /** The daemon: every mission in its state dir, and each one's log (archived ones too). */
-export function daemonMissionSource(daemon: Daemon, hub: InspectorHub): MissionSource {
+export function daemonMissionSource(
+  daemon: Daemon,
+  hub: InspectorHub,
+  stateDir: string,
+): MissionSource {
   return {
     list: async (query: MissionQuery) => {
       await daemon.loaded?.();
@@ -123,6 +142,11 @@ export function daemonMissionSource(daemon: Daemon, hub: InspectorHub): MissionS
       return pageOf(rows, query);
     },
     timeline: (mission, after, limit) => {
+      // A mission's own log, streamed, when it is in the state dir (the page stops reading at
+      // `limit`); an archived one through the daemon, which reads it whole.
+      const file = EventLog.pathFor(stateDir, mission);
+      if (/^[\w.-]+$/.test(mission) && existsSync(file))
+        return timelineOf(mission, logEvents(file, after), after, limit);
       const events: LoggedEvent[] = [];
       try {
         // The log's events are delivered before `events` returns; later ones are not waited for.

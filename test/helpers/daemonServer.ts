@@ -64,7 +64,7 @@ export async function serveDaemon({
   if (withMetrics) metrics = new DaemonMetrics(() => daemon.list());
   const server = await startInspectorServer(hub, {
     port: 0,
-    missions: daemonMissionSource(daemon, hub),
+    missions: daemonMissionSource(daemon, hub, stateDir),
     // A page opened with the token answers gates and stops missions, as under `maestro daemon`.
     token: daemonToken,
     onWrite: (msg) => inspectorWrite(daemon, msg),
