@@ -101,13 +101,15 @@ export function* logEvents(file: string, after = 0): Generator<LoggedEvent> {
   }
 }
 
-/** `run --inspect`: the hub's own missions (this run's), and its log in the state dir. */
+/** `run --inspect`: the hub's own missions (this run's), and their logs in the state dir. */
 export function runMissionSource(hub: InspectorHub, stateDir: string): MissionSource {
   return {
     list: (query) => hub.missionList(query),
     timeline: (mission, after, limit) => {
+      // This run's missions only: the state dir may hold others' logs.
       const file = EventLog.pathFor(stateDir, mission);
-      if (!/^[\w.-]+$/.test(mission) || !existsSync(file)) return undefined;
+      if (!hub.hasMission(mission) || !/^[\w.-]+$/.test(mission) || !existsSync(file))
+        return undefined;
       return timelineOf(mission, logEvents(file, after), after, limit);
     },
   };

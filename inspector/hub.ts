@@ -263,6 +263,11 @@ export class InspectorHub {
     }
   }
 
+  /** Whether this hub has seen (and not let go) mission `id`. */
+  hasMission(id: string): boolean {
+    return this.missions.has(id);
+  }
+
   /** The missions this hub has seen (its log's facts), newest first, filtered and paged. */
   missionList(query: MissionQuery = {}): MissionPage {
     return this.missions.list(query);

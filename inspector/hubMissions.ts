@@ -161,6 +161,10 @@ export class MissionBoard {
     );
   }
 
+  has(id: string): boolean {
+    return this.missions.has(id);
+  }
+
   forget(id: string): void {
     this.missions.delete(id);
   }

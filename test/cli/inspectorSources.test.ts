@@ -134,6 +134,10 @@ describe('timelineOf and the run --inspect source', () => {
     );
     expect(await source.timeline('../etc/passwd', 0, 10)).toBeUndefined();
     expect(await source.timeline('absent', 0, 10)).toBeUndefined();
+    // Another mission's log in the same state dir is not this run's to show.
+    const other = await runAndRead(config, { stateDir, missionId: 'other' });
+    expect(other.output.status).toBe('succeeded');
+    expect(await source.timeline('other', 0, 10)).toBeUndefined();
 
     const events = [
       {
