@@ -5,6 +5,7 @@
  * mission list, the daemon's (every mission in its state dir) or the one of `run --inspect`.
  */
 import { existsSync } from 'node:fs';
+import { hasIdChars } from '../config/mission.js';
 import type { Daemon } from '../daemon/daemon.js';
 import { type MissionQuery, pageOf } from '../inspector/hubMissions.js';
 import { bound, type ObservedEvent } from '../inspector/hubEvents.js';
@@ -101,16 +102,22 @@ export function* logEvents(file: string, after = 0): Generator<LoggedEvent> {
   }
 }
 
+/** Mission `id`'s log in the state dir, when there is one (an id is a path segment, never a path). */
+function logIn(stateDir: string, id: string): string | undefined {
+  const file = EventLog.pathFor(stateDir, id);
+  return hasIdChars(id) && existsSync(file) ? file : undefined;
+}
+
 /** `run --inspect`: the hub's own missions (this run's), and their logs in the state dir. */
 export function runMissionSource(hub: InspectorHub, stateDir: string): MissionSource {
   return {
     list: (query) => hub.missionList(query),
     timeline: (mission, after, limit) => {
       // This run's missions only: the state dir may hold others' logs.
-      const file = EventLog.pathFor(stateDir, mission);
-      if (!hub.hasMission(mission) || !/^[\w.-]+$/.test(mission) || !existsSync(file))
-        return undefined;
-      return timelineOf(mission, logEvents(file, after), after, limit);
+      const file = hub.hasMission(mission) ? logIn(stateDir, mission) : undefined;
+      return file === undefined
+        ? undefined
+        : timelineOf(mission, logEvents(file, after), after, limit);
     },
   };
 }
@@ -128,27 +135,17 @@ export function daemonMissionSource(
       const traced = new Map(
         hub.missionList({ limit: 500 }).missions.map((m) => [m.id, m.traceId] as const),
       );
-      const rows = daemon.list().map((m): MissionRow => {
-        const row: MissionRow = {
-          id: m.id,
-          name: m.name,
-          state: m.state,
-          submittedAt: m.submittedAt,
-        };
-        if (m.finishedAt !== undefined) row.finishedAt = m.finishedAt;
-        if (m.stage !== undefined) row.stage = m.stage;
-        const traceId = traced.get(m.id);
-        if (traceId !== undefined) row.traceId = traceId;
-        return row;
+      const rows = daemon.list().map(({ stages: _stages, ...row }): MissionRow => {
+        const traceId = traced.get(row.id);
+        return traceId === undefined ? row : { ...row, traceId };
       });
       return pageOf(rows, query);
     },
     timeline: (mission, after, limit) => {
       // A mission's own log, streamed, when it is in the state dir (the page stops reading at
       // `limit`); an archived one through the daemon, which reads it whole.
-      const file = EventLog.pathFor(stateDir, mission);
-      if (/^[\w.-]+$/.test(mission) && existsSync(file))
-        return timelineOf(mission, logEvents(file, after), after, limit);
+      const file = logIn(stateDir, mission);
+      if (file !== undefined) return timelineOf(mission, logEvents(file, after), after, limit);
       const events: LoggedEvent[] = [];
       try {
         // The log's events are delivered before `events` returns; later ones are not waited for.

@@ -26,6 +26,8 @@ const idChars = z
   .string()
   .regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, _ or - only')
   .meta({ maxLength: ID_MAX_LENGTH });
+/** Whether `s` is made of an id's characters only (a path segment: no `/`, no `.`), whatever its length. */
+export const hasIdChars = (s: string): boolean => idChars.safeParse(s).success;
 /** An id given on its own (a submission's mission id): the characters and the length. */
 export const idSchema = idChars.max(ID_MAX_LENGTH, `expected at most ${ID_MAX_LENGTH} characters`);
 

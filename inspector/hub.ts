@@ -11,7 +11,6 @@ import { systemClock, type Clock } from '../kernel/clock.js';
 import { errorMessage } from '../kernel/errors.js';
 import { redact as redactSecrets } from '../kernel/secrets.js';
 import { OnDemandInspection } from './onDemand.js';
-import { logicInfo } from './definitions.js';
 import type { InspectionEvent, AnyActorRef } from 'xstate';
 import { NodeGraph } from './hubGraph.js';
 import { ApprovalBoard } from './hubApprovals.js';
@@ -30,12 +29,12 @@ export { SNAPSHOT_EVENT_BYTES } from './hubRing.js';
 import { SessionTable } from './hubSessions.js';
 import { VoteBoard } from './hubVotes.js';
 import { MissionBoard, type MissionQuery } from './hubMissions.js';
+import { decision, missionFacts, worker } from './hubFacts.js';
 import type { InspectorHubOptions } from './hubOptions.js';
 import type {
   ChildStarted,
   InspectorDelta,
   InspectorEvent,
-  InspectorNode,
   InspectorSnapshot,
   MissionPage,
 } from './types.js';
@@ -44,6 +43,7 @@ export type { InspectorHubOptions };
 
 const ERROR_EVENT = 'xstate.error.actor.';
 const MAX_MESSAGE = 1000;
+const APPROVAL_EVENTS = new Set(['approval.requested', 'approval.answered', 'approval.closed']);
 
 export class InspectorHub {
   private readonly clock: Clock;
@@ -60,9 +60,6 @@ export class InspectorHub {
   private seq = 0;
   private eventSeq = 0;
   private dropped = 0;
-  /** Root actors' sessions: their path, and what forgets them (forgetMission). */
-  private readonly rootPaths = new Map<string, string>();
-  private readonly rootForgets = new Map<string, () => void>();
   private readonly approvals: ApprovalBoard;
   private readonly missions = new MissionBoard();
   private readonly describe: InspectorHubOptions['describe'];
@@ -107,11 +104,7 @@ export class InspectorHub {
    * A root actor whose system is inspected only while `watch()`ers exist (the ws clients):
    * the alternative to passing `inspect` to createActor, for runs where speed matters.
    */
-  readonly addRoot = (root: AnyActorRef): (() => void) => {
-    const forget = this.onDemand.addRoot(root);
-    this.rootForgets.set(root.sessionId, forget);
-    return forget;
-  };
+  readonly addRoot = (root: AnyActorRef): (() => void) => this.onDemand.addRoot(root);
 
   /** A client watches until the returned function is called. */
   readonly watch = (): (() => void) => this.onDemand.watch();
@@ -171,14 +164,9 @@ export class InspectorHub {
   readonly setRootPath = (sessionId: string, path: string, logic?: unknown): void => {
     try {
       if (typeof sessionId !== 'string' || typeof path !== 'string') return;
-      this.rootPaths.set(sessionId, path);
+      this.onDemand.nameRoot(sessionId, path);
       this.rename(sessionId, path);
-      if (logic !== undefined) {
-        const now = this.clock.now();
-        const info = logicInfo(logic);
-        this.graph.node(path, { kind: info.kind, logic: info.name }, now);
-        this.graph.describe(path, logic, now);
-      }
+      if (logic !== undefined) this.graph.describe(path, logic, this.clock.now());
     } catch {
       this.internalErrors++;
     }
@@ -191,33 +179,21 @@ export class InspectorHub {
       if (typeof type !== 'string') return;
       if (type === 'maker.vote') {
         this.votes.vote(e);
-        const moved = this.missions.maker(e);
-        if (moved) this.votes.progress(moved.path, moved.progress);
+        this.makerProgress(e);
         return;
       }
       if (type === 'mission.finished' && typeof e.mission === 'string') this.ended.push(e.mission);
-      this.missionFacts(e);
-      if (
-        type === 'maker.snapshot' ||
-        type === 'stage.finished' ||
-        type === 'stage.entered' ||
-        type === 'mission.submitted'
-      ) {
-        const moved = this.missions.maker(e);
-        if (moved) this.votes.progress(moved.path, moved.progress);
-      }
-      if (
-        type === 'approval.requested' ||
-        type === 'approval.answered' ||
-        type === 'approval.closed'
-      )
-        this.approvals.record(e);
+      missionFacts(this.graph, this.missions, e, this.clock.now());
+      this.makerProgress(e);
+      if (APPROVAL_EVENTS.has(type)) this.approvals.record(e);
       if (!isShown(type)) return;
       const now = this.clock.now();
       const at = atOf(e, now);
       const path = pathOf(e);
-      if (type === 'supervisor.decision') this.decision(e, at, now);
-      else if (type === 'worker.joined' || type === 'worker.left') this.worker(e, path, now);
+      if (type === 'supervisor.decision')
+        decision(this.graph, e, at, now, (err) => this.message(err));
+      else if (type === 'worker.joined' || type === 'worker.left')
+        worker(this.graph, e, path, now, this.redact);
       else if (type === 'stage.entered') this.votes.stageEntered(e);
       // Checked before the redaction: a dropped event costs nothing.
       if (this.pending.length >= this.maxEventsPerFlush) this.dropped++;
@@ -252,12 +228,7 @@ export class InspectorHub {
       this.sessions.forgetUnder(root);
       this.sessions.forgetUnder(`workers/${missionId}`);
       // Its root actors too, or the on-demand inspection keeps its whole runtime alive.
-      for (const [sid, path] of this.rootPaths) {
-        if (path !== root && path !== `workers/${missionId}`) continue;
-        this.rootForgets.get(sid)?.();
-        this.rootForgets.delete(sid);
-        this.rootPaths.delete(sid);
-      }
+      this.onDemand.forgetRoots([root, `workers/${missionId}`]);
     } catch {
       this.internalErrors++;
     }
@@ -273,30 +244,10 @@ export class InspectorHub {
     return this.missions.list(query);
   }
 
-  /** What a mission's log says of it, onto its nodes; its end settles every node under it. */
-  private missionFacts(e: ObservedEvent): void {
-    const now = this.clock.now();
-    const facts = this.missions.observe(e, atOf(e, now));
-    for (const f of facts) {
-      const { path, kind, ...fields } = f;
-      const init =
-        kind === 'mission'
-          ? { kind, logic: 'mission' }
-          : { kind, logic: 'supervisor', parent: path.replace(/\/stage\/[^/]+$/, '') };
-      this.graph.patch(path, init, fields, now);
-    }
-    const mission = typeof e.mission === 'string' ? e.mission : undefined;
-    if (mission !== undefined && e.type === 'mission.resumed')
-      this.graph.reopen(`mission/${mission}`, now);
-    if (mission === undefined || (e.type !== 'mission.finished' && e.type !== 'mission.suspended'))
-      return;
-    const outcome = this.missions.outcome(mission);
-    const root = `mission/${mission}`;
-    this.graph.settle(root, outcome === 'succeeded' ? 'done' : 'stopped', now);
-    this.graph.settle(`workers/${mission}`, 'stopped', now);
-    const status: InspectorNode['status'] =
-      outcome === 'succeeded' ? 'done' : outcome === 'failed' ? 'error' : 'stopped';
-    this.graph.finish(root, status, outcome, now);
+  /** A MAKER runner's progress that `e` moved (a vote, a snapshot, its stage's start or end), on its vote panel. */
+  private makerProgress(e: ObservedEvent): void {
+    const moved = this.missions.maker(e);
+    if (moved) this.votes.progress(moved.path, moved.progress);
   }
 
   /** An event in words, redacted and bounded; undefined without a describer or when it fails. */
@@ -421,40 +372,6 @@ export class InspectorHub {
   private rename(sid: string, path: string, parent?: string): void {
     for (const moved of this.sessions.name(sid, path, parent))
       this.graph.removeOwned(moved.path, moved.sid);
-  }
-
-  private decision(e: ObservedEvent, at: number, now: number): void {
-    const offender = e.offender as { path?: unknown; type?: unknown } | undefined;
-    // A child that ended (and is not restarted), or a supervisor that gave up: its node ends too.
-    if (
-      typeof offender?.path === 'string' &&
-      (e.action === 'no_restart' || e.action === 'remove')
-    ) {
-      this.graph.ended(
-        offender.path,
-        e.reason === 'normal' || e.reason === 'shutdown' ? 'done' : 'error',
-        undefined,
-        now,
-      );
-    }
-    if (
-      e.action === 'shutdown' &&
-      e.errorContext !== 'auto_shutdown' &&
-      typeof e.supervisor === 'string'
-    ) {
-      this.graph.ended(e.supervisor, 'error', undefined, now);
-    }
-    if ((e.action !== 'restart' && e.action !== 'kill') || e.reason === 'normal') return;
-    if (typeof offender?.path !== 'string') return;
-    const kind = offender.type === 'supervisor' ? 'supervisor' : 'worker';
-    this.graph.node(offender.path, { kind, logic: kind }, now);
-    this.graph.failed(offender.path, { at, message: this.message(e.reason) }, now);
-  }
-
-  private worker(e: ObservedEvent, path: string | undefined, now: number): void {
-    if (path === undefined) return;
-    const parent = typeof e.mission === 'string' ? `workers/${e.mission}` : 'workers';
-    this.graph.remote(this.redact(path), this.redact(parent), e.type === 'worker.joined', now);
   }
 
   private event(

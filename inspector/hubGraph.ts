@@ -138,19 +138,13 @@ export class NodeGraph {
     }
   }
 
-  /** A mission's end: its node's status, and its chart's state when the chart has one by that name. */
-  finish(
-    path: string,
-    status: InspectorNode['status'],
-    state: string | undefined,
-    now: number,
-  ): void {
+  /** A mission's end: its chart's state, when the chart has one by its outcome's name. */
+  finalState(path: string, state: string, now: number): void {
     const node = this.get(path);
-    if (!node) return;
-    node.status = status;
     const def =
-      node.definition === undefined ? undefined : this.definitions.byKey.get(node.definition);
-    if (state !== undefined && def?.states?.some((s) => s.key === state)) node.value = state;
+      node?.definition === undefined ? undefined : this.definitions.byKey.get(node.definition);
+    if (!node || !def?.states?.some((s) => s.key === state) || node.value === state) return;
+    node.value = state;
     this.touch(path, now);
   }
 
@@ -159,9 +153,9 @@ export class NodeGraph {
    * an actor that ended unseen is still drawn as its statechart.
    */
   describe(path: string, logic: unknown, now: number): void {
-    const node = this.get(path);
     const info = logicInfo(logic);
-    if (!node || !info.machine) return;
+    if (!info.machine) return;
+    const node = this.node(path, { kind: info.kind, logic: info.name }, now);
     const { key, added } = this.definitions.keyOf(info.machine);
     if (added) (this.newDefinitions ??= {})[key] = added;
     if (node.definition === key && node.logic === info.name) return;

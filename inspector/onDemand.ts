@@ -16,6 +16,9 @@ interface Inspectable {
 export class OnDemandInspection {
   private readonly roots = new Set<Inspectable>();
   private readonly subs = new Map<Inspectable, Subscription>();
+  /** Roots by session id: the stable path each was named, and what forgets it. */
+  private readonly named = new Map<string, string>();
+  private readonly forgets = new Map<string, () => void>();
   private watchers = 0;
 
   constructor(private readonly inspect: (e: InspectionEvent) => void) {}
@@ -28,11 +31,29 @@ export class OnDemandInspection {
     const r = root as unknown as Inspectable;
     this.roots.add(r);
     if (this.watchers > 0) this.attach(r);
-    return () => {
+    const forget = () => {
       this.roots.delete(r);
       this.subs.get(r)?.unsubscribe();
       this.subs.delete(r);
+      this.forgets.delete(r.sessionId);
+      this.named.delete(r.sessionId);
     };
+    this.forgets.set(r.sessionId, forget);
+    return forget;
+  }
+
+  /** The stable path root session `sid` is drawn at (`mission/<id>`, `workers/<id>`). */
+  nameRoot(sid: string, path: string): void {
+    this.named.set(sid, path);
+  }
+
+  /** Forgets the roots named at these paths (a mission the hub lets go), added or not. */
+  forgetRoots(paths: readonly string[]): void {
+    for (const [sid, path] of [...this.named]) {
+      if (!paths.includes(path)) continue;
+      this.named.delete(sid);
+      this.forgets.get(sid)?.();
+    }
   }
 
   get watching(): boolean {

@@ -89,3 +89,29 @@ export function virtualList(box, count, rowHeight, renderRow) {
   box.onscroll = draw;
   draw();
 }
+
+/**
+ * `fn` one call at a time: a call while one runs is not lost, it runs once more after it (a
+ * fetch asked for again while the last is in flight reads what came since).
+ */
+export function oneAtATime(fn) {
+  let running = false;
+  let again = false;
+  const run = async () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      await fn();
+    } finally {
+      running = false;
+      if (again) {
+        again = false;
+        run();
+      }
+    }
+  };
+  return run;
+}

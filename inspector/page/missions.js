@@ -1,7 +1,7 @@
 // The mission list: /missions.json (the daemon's state dir, or this run's one mission), newest
 // first, filtered by status and by text in the name or id, a page at a time. Picking a mission
 // shows its tree alone and its history.
-import { h, fill, RowCache, setChildren } from './dom.js';
+import { h, fill, oneAtATime, RowCache, setChildren } from './dom.js';
 
 const PAGE = 25;
 const STATE_WORDS = {
@@ -16,6 +16,10 @@ const STATE_WORDS = {
 
 export const stateWords = (s) => STATE_WORDS[s] || String(s);
 
+/** A mission's state as a chip, in words: the list's rows, the tree's mission node, the detail. */
+export const stateChip = (state, testid) =>
+  h('span', { class: `chip ms-${state}`, 'data-testid': testid }, stateWords(state));
+
 export class MissionList {
   constructor(els, fetchJson, onPick) {
     this.els = els;
@@ -25,8 +29,6 @@ export class MissionList {
     this.page = { total: 0, offset: 0, missions: [] };
     this.selected = null;
     this.rows = new RowCache();
-    this.loading = false;
-    this.again = false;
     els.status.addEventListener('change', () => this.restart());
     els.text.addEventListener('input', () => this.restart());
     els.prev.addEventListener('click', () => this.go(this.offset - PAGE));
@@ -49,12 +51,7 @@ export class MissionList {
   }
 
   /** Fetches the page again (a mission started or ended); one request at a time. */
-  async refresh() {
-    if (this.loading) {
-      this.again = true;
-      return;
-    }
-    this.loading = true;
+  refresh = oneAtATime(async () => {
     try {
       const q = new URLSearchParams({ offset: String(this.offset), limit: String(PAGE) });
       if (this.els.status.value) q.set('status', this.els.status.value);
@@ -66,14 +63,8 @@ export class MissionList {
       }
     } catch (err) {
       this.els.list.replaceChildren(h('p', { class: 'muted error' }, String(err.message || err)));
-    } finally {
-      this.loading = false;
-      if (this.again) {
-        this.again = false;
-        this.refresh();
-      }
     }
-  }
+  });
 
   select(id) {
     this.selected = id;
@@ -112,7 +103,7 @@ export class MissionList {
             role: 'option',
             title: m.id,
           },
-          h('span', { class: `chip ms-${m.state}` }, stateWords(m.state)),
+          stateChip(m.state),
           h('span', { class: 'mname' }, m.name),
           h('span', { class: 'mid' }, m.id),
           h('span', { class: 'mstage' }, m.stage ? `at ${m.stage}` : ''),

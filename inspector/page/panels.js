@@ -1,7 +1,7 @@
 // The detail pane's panels: the selected node's facts, the approvals waiting, MAKER progress and
 // votes. Everything is text (h() never parses HTML): an agent's answer is shown, not run.
 import { h, fmt, clock } from './dom.js';
-import { stateWords } from './missions.js';
+import { stateChip } from './missions.js';
 
 const money = (n) => `$${Number(n || 0).toFixed(4)}`;
 
@@ -44,13 +44,7 @@ export function nodeFacts(n, writable, send, tail) {
       'div',
       { class: 'facts' },
       h('span', { class: `chip st-${n.status}` }, n.status),
-      n.outcome
-        ? h(
-            'span',
-            { class: `chip ms-${n.outcome}`, 'data-testid': 'outcome' },
-            stateWords(n.outcome),
-          )
-        : '',
+      n.outcome ? stateChip(n.outcome, 'outcome') : '',
       ` ${n.kind} · ${n.logic}`,
       n.restarts ? ` · ↻ ${n.restarts} restarts` : '',
       sup?.restarts ? ` · its supervisor ↻ ${sup.restarts}` : '',

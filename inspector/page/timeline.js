@@ -1,7 +1,7 @@
 // A mission's history: /timeline.json?mission=ID, one line per event in words (what `maestro
 // replay` says), grouped by stage in the order they ran, each line opening to its raw record.
 // Pages are fetched until the end, then only what is new.
-import { h, clock } from './dom.js';
+import { h, clock, oneAtATime } from './dom.js';
 
 const LIMIT = 1000;
 /** Lines kept on the page; older ones go (the log has them all). */
@@ -20,8 +20,6 @@ export class Timeline {
     this.groups = [];
     this.dropped = 0;
     this.note = h('p', { class: 'muted', 'data-testid': 'history-dropped' });
-    this.loading = false;
-    this.again = false;
     this.generation = 0;
   }
 
@@ -42,13 +40,9 @@ export class Timeline {
     if (mission) this.refresh();
   }
 
-  async refresh() {
+  /** Fetches what came since the last line, a page at a time to the end; one fetch at a time. */
+  refresh = oneAtATime(async () => {
     if (!this.mission) return;
-    if (this.loading) {
-      this.again = true;
-      return;
-    }
-    this.loading = true;
     const generation = this.generation;
     try {
       for (;;) {
@@ -69,14 +63,8 @@ export class Timeline {
     } catch (err) {
       if (generation === this.generation)
         this.titleEl.textContent = `history of ${this.mission}: ${err.message || err}`;
-    } finally {
-      this.loading = false;
-      if (this.again) {
-        this.again = false;
-        this.refresh();
-      }
     }
-  }
+  });
 
   /**
    * One entry, at the end of the current group, or of a new one when its stage is not the

@@ -1,7 +1,7 @@
 // The supervision tree: one indented row per actor; a supervisor's children that share a logic
 // and number more than POOL_AT fold into one pool row, which expands into a virtualized list.
 import { h, fill, fmt, virtualList, RowCache, setChildren } from './dom.js';
-import { stateWords } from './missions.js';
+import { stateChip } from './missions.js';
 import { budgetText } from './panels.js';
 
 const POOL_AT = 50;
@@ -42,13 +42,7 @@ function nodeRow(el, n, depth, selected) {
     h('span', { class: 'kind' }, n.kind),
     n.logic !== n.kind ? h('span', { class: 'logic' }, n.logic) : '',
     n.value !== undefined ? h('span', { class: 'val' }, compactValue(n.value)) : '',
-    n.outcome
-      ? h(
-          'span',
-          { class: `chip ms-${n.outcome}`, 'data-testid': 'outcome' },
-          stateWords(n.outcome),
-        )
-      : '',
+    n.outcome ? stateChip(n.outcome, 'outcome') : '',
     n.budget
       ? h('span', { class: 'budget', title: 'budget used (/ limit)' }, budgetText(n.budget))
       : '',

@@ -9,7 +9,7 @@ import { runMissionSource, timelineOf } from '../../cli/inspectorSources.js';
 import { InspectorHub } from '../../inspector/hub.js';
 import type { LoggedEvent } from '../../log/eventLog.js';
 import { call, daemonsPerTest, daemonToken, submit, until } from '../helpers/daemonServer.js';
-import { mission, runAndRead, tempDir } from '../helpers/missions.js';
+import { crashingMissionYaml, mission, runAndRead, tempDir } from '../helpers/missions.js';
 
 const serve = daemonsPerTest();
 
@@ -21,14 +21,6 @@ stages:
   - { name: draft, prompt: 'write', agents: [writer] }
 `;
 
-const crashing = `name: crashy
-providers:
-  p: { kind: scripted, responses: [{ error: boom, errorKind: server }, 'fine'] }
-agents: [{ id: writer, provider: p }]
-stages:
-  - { name: draft, prompt: 'write', agents: [writer], supervision: { intensity: 2, periodMs: 10000 } }
-`;
-
 describe('the inspector page reads of a daemon', () => {
   it('should list every mission newest first, filtered by state and text, and give each one its history in words by stage', async () => {
     const d = await serve();
@@ -37,7 +29,7 @@ describe('the inspector page reads of a daemon', () => {
       ids.push(await submit(d, yaml(name, `answer ${i}`)));
       await until(d, ids.at(-1)!, 'succeeded');
     }
-    const crash = await submit(d, crashing);
+    const crash = await submit(d, crashingMissionYaml);
     await until(d, crash, 'succeeded');
     const list = (await call(d, 'GET', '/missions.json')).json;
     expect(list.total).toBe(4);

@@ -6,7 +6,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InspectorHub } from '../../inspector/hub.js';
 import { startInspectorServer } from '../../inspector/server.js';
@@ -15,7 +16,6 @@ import { missionSchema } from '../../config/mission.js';
 import { runMission } from '../../runner/runMission.js';
 import { tempDir } from '../helpers/missions.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUT = join('test-output', 'e2e');
 
 let browser: Browser | undefined;
@@ -23,10 +23,6 @@ afterAll(async () => browser?.close());
 
 describe('inspector page in headless Chromium', () => {
   it('should draw the crash example: the tree, the restarted worker, an active statechart state', async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(
-        `no Chromium at ${CHROMIUM}: .ci/run installs Debian's chromium (apt-get install -y chromium)`,
-      );
     const hub = new InspectorHub();
     hub.start();
     const server = await startInspectorServer(hub, {});
@@ -41,17 +37,7 @@ describe('inspector page in headless Chromium', () => {
       expect(output.status).toBe('succeeded');
       hub.flush();
 
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--no-first-run',
-        ],
-      });
+      browser = await launchChromium();
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       await page.goto(server.url);
       await page.getByTestId('tree').waitFor();

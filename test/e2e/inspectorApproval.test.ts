@@ -4,27 +4,21 @@
  * rejection with feedback sends the stage back, an approval lets the mission finish, and run
  * serves the page until it is closed.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.js';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { EventLog } from '../../log/eventLog.js';
 import { runCommand } from '../../cli/run.js';
 import { captureIo } from '../helpers/captureIo.js';
 import { tempDir } from '../helpers/missions.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
 let browser: Browser | undefined;
 afterAll(async () => browser?.close());
 
 describe('inspector page in headless Chromium: approvals under maestro run', () => {
   it('should reject with feedback and then approve from the page opened with the token', async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(
-        `no Chromium at ${CHROMIUM}: .ci/run installs Debian's chromium (apt-get install -y chromium)`,
-      );
     const stateDir = tempDir();
     const io = captureIo({ err: true });
     const stdin = new PassThrough(); // open and silent: only the page answers
@@ -46,17 +40,7 @@ describe('inspector page in headless Chromium: approvals under maestro run', () 
       io.stderr.find((l) => l.startsWith('inspector: '))!,
     )![1]!;
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     const page = await browser.newPage();
     await page.goto(`${url}#token=page-token-42`);
     const first = page.locator('[data-testid="approval"][data-id="e2e/plan/1"]');

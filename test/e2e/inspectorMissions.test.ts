@@ -5,13 +5,14 @@
  * a click away, MAKER progress, a gate answered from the page, and a hostile answer shown as
  * text, never run. Screenshots go to test-output/e2e/.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { daemonsPerTest, daemonToken, submit, until } from '../helpers/daemonServer.js';
+import { crashingMissionYaml } from '../helpers/missions.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUT = join('test-output', 'e2e');
 const serve = daemonsPerTest();
 
@@ -19,14 +20,7 @@ let browser: Browser | undefined;
 afterAll(async () => browser?.close());
 
 async function open(url: string): Promise<{ page: Page; errors: string[] }> {
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      `no Chromium at ${CHROMIUM}: .ci/run installs Debian's chromium (apt-get install -y chromium)`,
-    );
-  browser ??= await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-  });
+  browser ??= await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -34,14 +28,6 @@ async function open(url: string): Promise<{ page: Page; errors: string[] }> {
   return { page, errors };
 }
 
-const crashing = `name: crashy
-providers:
-  p: { kind: scripted, responses: [{ error: boom, errorKind: server }, 'fine'] }
-agents: [{ id: writer, provider: p }]
-stages:
-  - { name: draft, prompt: 'write', agents: [writer], supervision: { intensity: 2, periodMs: 10000 } }
-  - { name: polish, prompt: 'polish {{previous}}', agents: [writer] }
-`;
 const hostile = `name: hostile
 providers:
   p:
@@ -71,7 +57,7 @@ stages:
 describe('inspector page under the daemon, in headless Chromium', () => {
   it('should list the missions as what they are, filter them, and show a picked one alone: its tree, its history in words, MAKER progress', async () => {
     const d = await serve();
-    const crash = await submit(d, crashing);
+    const crash = await submit(d, crashingMissionYaml);
     await until(d, crash, 'succeeded');
     const solve = await submit(d, maker);
     await until(d, solve, 'succeeded');

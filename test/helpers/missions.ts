@@ -35,3 +35,16 @@ export async function runAndRead(config: MissionConfig, options: Partial<RunOpti
   const events: LooseEvent[] = EventLog.read(eventLogFile);
   return { output, events, eventLogFile, stateDir };
 }
+
+/**
+ * A mission file whose writer crashes once (an http 500) and is restarted, then two stages
+ * finish: what the inspector's list, tree and history tests read.
+ */
+export const crashingMissionYaml = `name: crashy
+providers:
+  p: { kind: scripted, responses: [{ error: boom, errorKind: server }, 'fine'] }
+agents: [{ id: writer, provider: p }]
+stages:
+  - { name: draft, prompt: 'write', agents: [writer], supervision: { intensity: 2, periodMs: 10000 } }
+  - { name: polish, prompt: 'polish {{previous}}', agents: [writer] }
+`;
