@@ -14,22 +14,14 @@ import { OnDemandInspection } from './onDemand.js';
 import type { InspectionEvent, AnyActorRef } from 'xstate';
 import { NodeGraph } from './hubGraph.js';
 import { ApprovalBoard } from './hubApprovals.js';
-import {
-  atOf,
-  bound,
-  dataOf,
-  isShown,
-  pathOf,
-  type ObservedEvent,
-  type Redact,
-} from './hubEvents.js';
+import { atOf, dataOf, isShown, pathOf, type ObservedEvent, type Redact } from './hubEvents.js';
 import { DeltaHistory, newestWithin, Ring, SNAPSHOT_EVENT_BYTES } from './hubRing.js';
 
 export { SNAPSHOT_EVENT_BYTES } from './hubRing.js';
 import { SessionTable } from './hubSessions.js';
 import { VoteBoard } from './hubVotes.js';
 import { MissionBoard, type MissionQuery } from './hubMissions.js';
-import { decision, missionFacts, worker } from './hubFacts.js';
+import { decision, missionFacts, sentence, worker } from './hubFacts.js';
 import type { InspectorHubOptions } from './hubOptions.js';
 import type {
   ChildStarted,
@@ -183,6 +175,11 @@ export class InspectorHub {
         return;
       }
       if (type === 'mission.finished' && typeof e.mission === 'string') this.ended.push(e.mission);
+      if (
+        (type === 'mission.finished' || type === 'mission.suspended') &&
+        typeof e.mission === 'string'
+      )
+        this.votes.stopped(`mission/${e.mission}`);
       missionFacts(this.graph, this.missions, e, this.clock.now());
       this.makerProgress(e);
       if (APPROVAL_EVENTS.has(type)) this.approvals.record(e);
@@ -203,7 +200,7 @@ export class InspectorHub {
           path === undefined ? undefined : this.redact(path),
           dataOf(e, this.redact),
           at,
-          this.sentence(e),
+          sentence(e, this.describe, this.redact),
         );
     } catch {
       this.internalErrors++;
@@ -248,17 +245,6 @@ export class InspectorHub {
   private makerProgress(e: ObservedEvent): void {
     const moved = this.missions.maker(e);
     if (moved) this.votes.progress(moved.path, moved.progress);
-  }
-
-  /** An event in words, redacted and bounded; undefined without a describer or when it fails. */
-  private sentence(e: ObservedEvent): string | undefined {
-    if (!this.describe) return undefined;
-    try {
-      const text = this.describe(e);
-      return text === undefined ? undefined : (bound(this.redact(text), 0) as string);
-    } catch {
-      return undefined;
-    }
   }
 
   /** Turn what changed since the last flush into a delta, and tell the subscribers; none when nothing changed. */

@@ -7,7 +7,7 @@
 import type { NodeGraph } from './hubGraph.js';
 import type { MissionBoard } from './hubMissions.js';
 import type { ObservedEvent, Redact } from './hubEvents.js';
-import { atOf } from './hubEvents.js';
+import { atOf, bound } from './hubEvents.js';
 
 /** What a mission's log says of it, onto its nodes; its end settles every node under it. */
 export function missionFacts(
@@ -75,4 +75,19 @@ export function worker(
   if (path === undefined) return;
   const parent = typeof e.mission === 'string' ? `workers/${e.mission}` : 'workers';
   graph.remote(redact(path), redact(parent), e.type === 'worker.joined', now);
+}
+
+/** An event in words (the hub's `describe`), redacted and bounded; undefined without one or when it fails. */
+export function sentence(
+  e: ObservedEvent,
+  describe: ((e: ObservedEvent) => string | undefined) | undefined,
+  redact: Redact,
+): string | undefined {
+  if (!describe) return undefined;
+  try {
+    const text = describe(e);
+    return text === undefined ? undefined : (bound(redact(text), 0) as string);
+  } catch {
+    return undefined;
+  }
 }

@@ -39,6 +39,17 @@ export class VoteBoard {
     if (view && !this.latest.has(path)) this.moved.add(path);
   }
 
+  /** The mission under `root` ended: its runners go no further, so their progress has no ETA. */
+  stopped(root: string): void {
+    for (const [path, p] of this.progressOf) {
+      if (!path.startsWith(`${root}/`) || (p.etaMs === undefined && p.stepsPerSecond === undefined))
+        continue;
+      const { etaMs: _eta, stepsPerSecond: _rate, ...still } = p;
+      this.progressOf.set(path, still);
+      if (this.views.has(path)) this.moved.add(path);
+    }
+  }
+
   /** The views changed since the last call. */
   take(): VoteView[] {
     const out: VoteView[] = [];

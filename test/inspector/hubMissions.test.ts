@@ -212,6 +212,15 @@ describe('InspectorHub: missions from their logs', () => {
     });
     expect(vote.progress!.stepsPerSecond).toBeCloseTo(1, 5);
     expect(vote.progress!.etaMs).toBeCloseTo(4000, -1);
+    // Stopped short (a budget, a stop): no ETA for steps that will not come.
+    hub.observe({
+      type: 'mission.finished',
+      mission: 'h',
+      status: 'failed',
+      error: { reason: 'budget_exceeded', message: 'samples' },
+    });
+    const after = hub.flush()!.votes.find((v) => v.path === runner)!;
+    expect(after.progress).toEqual({ step: 3, steps: 7, samplesPerStep: 4, redFlagRate: 0.25 });
   });
 
   it('should give each shown event its words through the describer, redacted, and survive a describer that throws', () => {
